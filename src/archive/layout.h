@@ -1,0 +1,103 @@
+// Every name and constant of the on-disk archive. Normative description:
+// man/cprofiler-archive.5; a change here is a change there.
+//
+//   <root>/CPROFILER-ARCHIVE                     marker: format version
+//   <root>/.lock                                 held by the one writer
+//   <root>/YYYY/MM/DD/<tkey>/<stem>.pb.gz        profile, as served
+//   <root>/YYYY/MM/DD/<tkey>/<stem>.trace        trace, as served
+//   <root>/YYYY/MM/DD/<tkey>/<stem>.json         its sidecar
+//
+//   stem = HHMMSSmmm-<profile type>-<hash10>     (UTC time of the scrape)
+//   tkey = 16 hex digits naming (job, app, host, labels, expiration);
+//          every entry in one <tkey> directory shares those sidecar fields.
+//   hash10 = first 10 hex digits of the profile's SHA-256.
+//   ID   = YYYYMMDD-<tkey>-<stem>  e.g. 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d
+//
+// Thread-safe: pure functions.
+#ifndef CPROF_ARCHIVE_LAYOUT_H_
+#define CPROF_ARCHIVE_LAYOUT_H_
+
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace cprof::archive {
+
+namespace fs = std::filesystem;
+
+inline constexpr int kFormatVersion = 1;        // written
+inline constexpr int kOldestFormatVersion = 1;  // still read
+
+inline constexpr std::string_view kMarkerFile = "CPROFILER-ARCHIVE";
+inline constexpr std::string_view kLockFile = ".lock";
+inline constexpr std::string_view kSidecarSuffix = ".json";
+inline constexpr std::string_view kProfileSuffix = ".pb.gz";
+inline constexpr std::string_view kTraceSuffix = ".trace";
+
+inline constexpr size_t kTargetKeyLength = 16;
+inline constexpr size_t kContentHashLength = 10;
+// A sidecar larger than this is corrupt by definition.
+inline constexpr size_t kMaxSidecarBytes = 1 << 20;
+// Temporary and orphaned files older than this are removed by prune.
+inline constexpr int64_t kStaleFileMs = 3'600'000;
+
+// The profile types cprofiler knows, in display order.
+inline constexpr std::array<std::string_view, 9> kProfileTypes = {
+    "profile", "heap",  "allocs",       "goroutine", "mutex",
+    "block",   "threadcreate", "trace", "fgprof"};
+
+bool IsProfileType(std::string_view type);
+
+using Labels = std::map<std::string, std::string>;
+
+// What an ID names.
+struct EntryKey {
+  int64_t timestamp_ms = 0;
+  std::string target_key;    // kTargetKeyLength lowercase hex digits
+  std::string profile_type;  // one of kProfileTypes
+  std::string content_hash;  // kContentHashLength lowercase hex digits
+};
+
+// The directory key of one target's entries.
+std::string TargetKey(std::string_view job, std::string_view app,
+                      std::string_view host, const Labels& labels,
+                      int64_t expiration_ns);
+
+std::string FormatId(const EntryKey& key);
+
+// Parses and fully validates an ID (it comes from users and URLs): fixed
+// field widths, lowercase hex, a real date and time, a known profile type.
+// InvalidArgument otherwise. A valid ID only ever yields paths inside the
+// archive.
+Result<EntryKey> ParseId(std::string_view id);
+
+// "YYYY/MM/DD".
+fs::path DayDir(const CivilDay& day);
+// "YYYY/MM/DD/<tkey>", relative to the root.
+fs::path EntryDir(const EntryKey& key);
+// "HHMMSSmmm-type-hash".
+std::string FileStem(const EntryKey& key);
+std::string ProfileFileName(const EntryKey& key);
+std::string SidecarFileName(const EntryKey& key);
+
+// Parses a sidecar's file name found in the directory of `day`/`target_key`.
+// InvalidArgument if it is not one (temporary files, profiles, strangers).
+Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
+                                  std::string_view target_key);
+
+// Parses any entry file name (profile or sidecar) into its stem's time of
+// day (ms) and content; false if the name is not an entry file.
+bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day,
+                        bool* is_sidecar);
+
+bool IsHex(std::string_view s, size_t length);
+
+}  // namespace cprof::archive
+
+#endif  // CPROF_ARCHIVE_LAYOUT_H_

@@ -1,0 +1,113 @@
+#include "archive/prune.h"
+
+#include <sys/stat.h>
+
+#include <set>
+
+namespace cprof::archive {
+namespace {
+
+int64_t FileSize(const fs::path& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
+}
+
+bool IsStale(const fs::path& p, int64_t now_ms) {
+  auto mtime = ModifiedMs(p);
+  return mtime.ok() && now_ms - *mtime > kStaleFileMs;
+}
+
+// Prunes one <tkey> directory.
+void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
+                    Reporter* reporter, PruneStats* stats) {
+  auto names = ListDir(dir);
+  if (!names.ok()) return;
+  std::vector<std::pair<EntryKey, std::string>> sidecars;
+  std::set<std::string> profiles_with_sidecar;
+  const std::string tkey = dir.filename().string();
+  for (const std::string& name : *names) {
+    if (name.rfind(kTempPrefix, 0) == 0) {
+      if (IsStale(dir / name, now_ms) && RemoveFile(dir / name).ok()) {
+        ++stats->stale_files_removed;
+      }
+      continue;
+    }
+    auto key = ParseSidecarName(name, day, tkey);
+    if (key.ok()) {
+      profiles_with_sidecar.insert(ProfileFileName(*key));
+      sidecars.emplace_back(std::move(*key), name);
+    }
+  }
+  // Every entry of a <tkey> directory shares its expiration (it is part of
+  // the key), so one readable sidecar tells it for all.
+  int64_t expiration_ns = -1;
+  for (const auto& [key, name] : sidecars) {
+    auto s = ReadSidecar(dir / name);
+    if (s.ok()) {
+      expiration_ns = s->expiration_ns;
+      break;
+    }
+    if (reporter != nullptr && !s.status().IsNotFound()) {
+      reporter->Corrupt(dir / name, s.status());
+    }
+  }
+  for (const auto& [key, name] : sidecars) {
+    std::string profile = ProfileFileName(key);
+    bool expired = expiration_ns > 0 &&
+                   key.timestamp_ms + expiration_ns / 1'000'000 < now_ms;
+    if (!expired) continue;
+    int64_t size = FileSize(dir / profile);
+    if (RemoveFile(dir / name).ok() && RemoveFile(dir / profile).ok()) {
+      ++stats->entries_removed;
+      stats->bytes_freed += size;
+    }
+  }
+  // Profiles without a sidecar: a writer died between the two renames.
+  for (const std::string& name : *names) {
+    int64_t ms_of_day;
+    bool is_sidecar;
+    if (!ParseEntryFileName(name, &ms_of_day, &is_sidecar) || is_sidecar ||
+        profiles_with_sidecar.count(name)) {
+      continue;
+    }
+    if (IsStale(dir / name, now_ms) && RemoveFile(dir / name).ok()) {
+      ++stats->stale_files_removed;
+    }
+  }
+}
+
+void RemoveIfEmpty(const fs::path& dir, PruneStats* stats) {
+  auto names = ListDir(dir);
+  if (names.ok() && names->empty() && RemoveDirIfEmpty(dir).ok()) {
+    ++stats->dirs_removed;
+  }
+}
+
+}  // namespace
+
+PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter) {
+  PruneStats stats;
+  std::set<fs::path> parents;
+  ForEachDay(root, 0, std::numeric_limits<int64_t>::max(),
+             [&](const CivilDay& day, const fs::path& day_dir) {
+    auto targets = ListDir(day_dir);
+    if (!targets.ok()) return;
+    for (const std::string& tkey : *targets) {
+      if (!IsHex(tkey, kTargetKeyLength)) continue;
+      PruneTargetDir(day_dir / tkey, day, now_ms, reporter, &stats);
+      RemoveIfEmpty(day_dir / tkey, &stats);
+    }
+    RemoveIfEmpty(day_dir, &stats);
+    parents.insert(day_dir.parent_path());
+  });
+  // Months, then years.
+  std::set<fs::path> years;
+  for (const fs::path& month : parents) {
+    RemoveIfEmpty(month, &stats);
+    years.insert(month.parent_path());
+  }
+  for (const fs::path& year : years) RemoveIfEmpty(year, &stats);
+  return stats;
+}
+
+}  // namespace cprof::archive

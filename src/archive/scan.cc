@@ -1,0 +1,197 @@
+#include "archive/scan.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+#include "base/log.h"
+
+namespace cprof::archive {
+namespace {
+
+// Numeric directory names of exactly `width` digits within [lo, hi].
+std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi) {
+  std::vector<int> out;
+  auto names = ListDir(dir);
+  if (!names.ok()) return out;
+  for (const std::string& n : *names) {
+    if (n.size() != width) continue;
+    if (!std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      continue;
+    }
+    int v = std::stoi(n);
+    if (v >= lo && v <= hi) out.push_back(v);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+bool Exists(const fs::path& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+void LoggingReporter::Corrupt(const fs::path& path, const Status& status) {
+  ++count_;
+  LogError("skipping " + path.string() + ": " + status.message());
+}
+
+Result<Sidecar> ReadSidecar(const fs::path& path) {
+  CPROF_ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxSidecarBytes));
+  return ParseSidecar(text);
+}
+
+void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
+                const std::function<void(const CivilDay&, const fs::path&)>& fn) {
+  // Clamp to years a YYYY directory can name.
+  CivilDay first = DayOf(std::max<int64_t>(from_ms, 0));
+  CivilDay last = DayOf(std::min<int64_t>(to_ms, DayStartMs({9999, 12, 31})));
+  if (to_ms < 0) return;
+  for (int year : NumberedDirs(root, 4, first.year, last.year)) {
+    fs::path ydir = root / std::to_string(year);
+    for (int month : NumberedDirs(ydir, 2, 1, 12)) {
+      char mm[4];
+      std::snprintf(mm, sizeof mm, "%02d", month);
+      fs::path mdir = ydir / mm;
+      for (int day : NumberedDirs(mdir, 2, 1, 31)) {
+        CivilDay d{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
+        std::chrono::year_month_day ymd{std::chrono::year(year),
+                                        std::chrono::month(d.month),
+                                        std::chrono::day(d.day)};
+        if (!ymd.ok()) continue;
+        int64_t start = DayStartMs(d);
+        if (start + kMsPerDay <= from_ms || start > to_ms) continue;
+        char dd[4];
+        std::snprintf(dd, sizeof dd, "%02d", day);
+        fn(d, mdir / dd);
+      }
+    }
+  }
+}
+
+std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
+                        Reporter* reporter) {
+  std::vector<Entry> out;
+  auto report = [&](const fs::path& p, const Status& s) {
+    if (reporter != nullptr && !s.IsNotFound()) reporter->Corrupt(p, s);
+  };
+  ForEachDay(root, options.from_ms, options.to_ms,
+             [&](const CivilDay& day, const fs::path& day_dir) {
+    auto targets = ListDir(day_dir);
+    if (!targets.ok()) return;
+    for (const std::string& tkey : *targets) {
+      if (!IsHex(tkey, kTargetKeyLength)) continue;
+      fs::path dir = day_dir / tkey;
+      auto names = ListDir(dir);
+      if (!names.ok()) continue;
+      // Candidates by name alone: time and type.
+      std::vector<std::pair<EntryKey, const std::string*>> candidates;
+      for (const std::string& name : *names) {
+        auto key = ParseSidecarName(name, day, tkey);
+        if (!key.ok()) continue;
+        if (key->timestamp_ms < options.from_ms || key->timestamp_ms > options.to_ms) {
+          continue;
+        }
+        if (!options.profile_type.empty() &&
+            key->profile_type != options.profile_type) {
+          continue;
+        }
+        candidates.emplace_back(std::move(*key), &name);
+      }
+      if (candidates.empty()) continue;
+      // Rule out whole profile types of this target with a representative.
+      std::optional<Sidecar> representative;
+      std::map<std::string, bool, std::less<>> kept_by_type;
+      if (options.keep) {
+        for (const auto& [key, name] : candidates) {
+          auto s = ReadSidecar(dir / *name);
+          if (s.ok()) {
+            representative = std::move(*s);
+            break;
+          }
+        }
+      }
+      for (const auto& [key, name] : candidates) {
+        if (representative) {
+          auto it = kept_by_type.find(key.profile_type);
+          if (it == kept_by_type.end()) {
+            Sidecar probe = *representative;
+            probe.profile_type = key.profile_type;
+            it = kept_by_type.emplace(key.profile_type, options.keep(probe)).first;
+          }
+          if (!it->second) continue;
+        }
+        fs::path path = dir / *name;
+        auto s = ReadSidecar(path);
+        if (!s.ok()) {
+          report(path, s.status());
+          continue;
+        }
+        if (s->id != FormatId(key)) {
+          report(path, Status::Corruption("sidecar id " + s->id +
+                                          " does not match its file name"));
+          continue;
+        }
+        if (options.keep && !options.keep(*s)) continue;
+        if (!Exists(dir / s->file)) {
+          if (Exists(path)) {  // not pruned meanwhile: a real loss
+            report(path, Status::Corruption("profile file " + s->file + " is missing"));
+          }
+          continue;
+        }
+        out.push_back(Entry{std::move(*s), dir});
+      }
+    }
+  });
+  std::sort(out.begin(), out.end(), [](const Entry& a, const Entry& b) {
+    if (a.sidecar.timestamp_ms != b.sidecar.timestamp_ms) {
+      return a.sidecar.timestamp_ms < b.sidecar.timestamp_ms;
+    }
+    return a.sidecar.id < b.sidecar.id;
+  });
+  return out;
+}
+
+std::map<std::string, int64_t> LatestByType(const fs::path& root,
+                                            std::string_view target_key,
+                                            int64_t since_ms) {
+  std::map<std::string, int64_t> latest;
+  ForEachDay(root, since_ms, std::numeric_limits<int64_t>::max(),
+             [&](const CivilDay& day, const fs::path& day_dir) {
+    auto names = ListDir(day_dir / std::string(target_key));
+    if (!names.ok()) return;
+    for (const std::string& name : *names) {
+      auto key = ParseSidecarName(name, day, target_key);
+      if (!key.ok()) continue;
+      int64_t& t = latest.try_emplace(key->profile_type, key->timestamp_ms).first->second;
+      t = std::max(t, key->timestamp_ms);
+    }
+  });
+  return latest;
+}
+
+Result<Entry> Lookup(const fs::path& root, std::string_view id) {
+  CPROF_ASSIGN_OR_RETURN(EntryKey key, ParseId(id));
+  fs::path dir = root / EntryDir(key);
+  auto s = ReadSidecar(dir / SidecarFileName(key));
+  if (!s.ok()) {
+    if (s.status().IsNotFound()) {
+      return Status::NotFound("no profile with ID " + std::string(id));
+    }
+    return s.status().WithContext((dir / SidecarFileName(key)).string());
+  }
+  if (s->id != id) {
+    return Status::Corruption((dir / SidecarFileName(key)).string() +
+                              ": sidecar id does not match its file name");
+  }
+  if (!Exists(dir / s->file)) {
+    return Status::NotFound("profile " + std::string(id) + " has been removed");
+  }
+  return Entry{std::move(*s), dir};
+}
+
+}  // namespace cprof::archive

@@ -1,0 +1,169 @@
+#include "archive/sidecar.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+#include "base/json.h"
+
+namespace cprof::archive {
+
+std::string SerializeSidecar(const Sidecar& s) {
+  JsonWriter w(/*pretty=*/true);
+  w.StartObject();
+  w.Key("format_version"); w.Int64(s.format_version);
+  w.Key("id"); w.String(s.id);
+  w.Key("profile_type"); w.String(s.profile_type);
+  w.Key("file"); w.String(s.file);
+  w.Key("job"); w.String(s.job);
+  w.Key("app"); w.String(s.app);
+  w.Key("host"); w.String(s.host);
+  w.Key("labels");
+  w.StartObject();
+  for (const auto& [k, v] : s.labels) {
+    w.Key(k);
+    w.String(v);
+  }
+  w.EndObject();
+  w.Key("url"); w.String(s.url);
+  w.Key("timestamp_ms"); w.Int64(s.timestamp_ms);
+  w.Key("time"); w.String(FormatRfc3339Ms(s.timestamp_ms));
+  w.Key("duration_ns"); w.Int64(s.duration_ns);
+  w.Key("expiration_ns"); w.Int64(s.expiration_ns);
+  w.Key("expires_ms"); w.Int64(s.expires_ms);
+  w.Key("size"); w.Int64(s.size);
+  w.Key("sha256"); w.String(s.sha256);
+  w.Key("sample_types");
+  w.StartArray();
+  for (const auto& t : s.sample_types) {
+    w.StartObject();
+    w.Key("name"); w.String(t.name);
+    w.Key("type"); w.String(t.type);
+    w.Key("unit"); w.String(t.unit);
+    w.Key("total"); w.Int64(t.total);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("default_sample_type"); w.String(s.default_sample_type);
+  w.Key("scraped_by"); w.String(s.scraped_by);
+  w.EndObject();
+  std::string out = w.Take();
+  out += '\n';
+  return out;
+}
+
+namespace {
+
+using rapidjson::Value;
+
+Status Missing(const char* key, const char* want) {
+  return Status::Corruption(std::string("sidecar: \"") + key +
+                            "\" missing or not " + want);
+}
+
+Status GetString(const Value& o, const char* key, std::string* out,
+                 bool required = true) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd()) {
+    return required ? Missing(key, "a string") : Status::OK();
+  }
+  if (!it->value.IsString()) return Missing(key, "a string");
+  out->assign(it->value.GetString(), it->value.GetStringLength());
+  return Status::OK();
+}
+
+Status GetInt(const Value& o, const char* key, int64_t* out,
+              bool required = true) {
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd()) {
+    return required ? Missing(key, "an integer") : Status::OK();
+  }
+  if (!it->value.IsInt64()) return Missing(key, "an integer");
+  *out = it->value.GetInt64();
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<Sidecar> ParseSidecar(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
+  if (doc.HasParseError()) {
+    return Status::Corruption(
+        std::string("sidecar: bad JSON at offset ") +
+        std::to_string(doc.GetErrorOffset()) + ": " +
+        rapidjson::GetParseError_En(doc.GetParseError()));
+  }
+  if (!doc.IsObject()) return Status::Corruption("sidecar: not a JSON object");
+  Sidecar s;
+  int64_t version = 0;
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "format_version", &version));
+  if (version < kOldestFormatVersion || version > kFormatVersion) {
+    return Status::Corruption("sidecar: format_version " +
+                              std::to_string(version) + " not supported (" +
+                              std::to_string(kOldestFormatVersion) + ".." +
+                              std::to_string(kFormatVersion) + ")");
+  }
+  s.format_version = static_cast<int>(version);
+  CPROF_RETURN_IF_ERROR(GetString(doc, "id", &s.id));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "profile_type", &s.profile_type));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "file", &s.file));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "job", &s.job));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "app", &s.app));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "host", &s.host));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "url", &s.url, /*required=*/false));
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "timestamp_ms", &s.timestamp_ms));
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "duration_ns", &s.duration_ns));
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "expiration_ns", &s.expiration_ns));
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "expires_ms", &s.expires_ms));
+  CPROF_RETURN_IF_ERROR(GetInt(doc, "size", &s.size));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "sha256", &s.sha256));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "default_sample_type",
+                                  &s.default_sample_type, false));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "scraped_by", &s.scraped_by, false));
+
+  auto labels = doc.FindMember("labels");
+  if (labels == doc.MemberEnd() || !labels->value.IsObject()) {
+    return Missing("labels", "an object");
+  }
+  for (const auto& m : labels->value.GetObject()) {
+    if (!m.value.IsString()) return Missing("labels", "an object of strings");
+    s.labels.emplace(std::string(m.name.GetString(), m.name.GetStringLength()),
+                     std::string(m.value.GetString(), m.value.GetStringLength()));
+  }
+  auto types = doc.FindMember("sample_types");
+  if (types == doc.MemberEnd() || !types->value.IsArray()) {
+    return Missing("sample_types", "an array");
+  }
+  for (const auto& t : types->value.GetArray()) {
+    if (!t.IsObject()) return Missing("sample_types", "an array of objects");
+    SampleTypeInfo info;
+    CPROF_RETURN_IF_ERROR(GetString(t, "name", &info.name));
+    CPROF_RETURN_IF_ERROR(GetString(t, "type", &info.type));
+    CPROF_RETURN_IF_ERROR(GetString(t, "unit", &info.unit));
+    CPROF_RETURN_IF_ERROR(GetInt(t, "total", &info.total));
+    s.sample_types.push_back(std::move(info));
+  }
+  auto key = ParseId(s.id);
+  if (!key.ok()) return Status::Corruption("sidecar: " + key.status().message());
+  if (key->profile_type != s.profile_type || key->timestamp_ms != s.timestamp_ms) {
+    return Status::Corruption("sidecar: id does not match profile_type/timestamp_ms");
+  }
+  if (s.file != ProfileFileName(*key)) {
+    return Status::Corruption("sidecar: file \"" + s.file +
+                              "\" does not match its id");
+  }
+  return s;
+}
+
+const std::string* LabelValue(const Sidecar& s, std::string_view key) {
+  if (!key.empty() && key[0] == '_') {
+    if (key == "_job") return &s.job;
+    if (key == "_app") return &s.app;
+    if (key == "_host") return &s.host;
+    if (key == "_type") return &s.profile_type;
+  }
+  auto it = s.labels.find(std::string(key));
+  return it == s.labels.end() ? nullptr : &it->second;
+}
+
+}  // namespace cprof::archive

@@ -1,0 +1,186 @@
+#include "base/fs.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <random>
+
+namespace cprof {
+namespace {
+
+Status ErrnoStatus(std::string_view what, const fs::path& path, int err) {
+  std::string m(what);
+  m += " ";
+  m += path.string();
+  m += ": ";
+  m += ErrnoText(err);
+  if (err == ENOENT) return Status::NotFound(std::move(m));
+  return Status::IOError(std::move(m));
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int Release() {
+    int fd = fd_;
+    fd_ = -1;
+    return fd;
+  }
+
+ private:
+  int fd_;
+};
+
+std::string TempSuffix() {
+  static std::atomic<uint64_t> counter{0};
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+         std::to_string(rng() % 1000000);
+}
+
+}  // namespace
+
+std::string ErrnoText(int err) {
+  char buf[256];
+  // GNU strerror_r returns the message pointer.
+  return ::strerror_r(err, buf, sizeof buf);
+}
+
+Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  struct stat st;
+  if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  if (static_cast<uint64_t>(st.st_size) > max_bytes) {
+    return Status::ResourceExhausted(path.string() + ": larger than " +
+                                     std::to_string(max_bytes) + " bytes");
+  }
+  std::string data;
+  data.resize(static_cast<size_t>(st.st_size));
+  size_t done = 0;
+  while (true) {
+    if (done == data.size()) {
+      // The file may have grown since fstat; read until EOF within the cap.
+      if (data.size() >= max_bytes) {
+        char probe;
+        ssize_t n = ::read(fd.get(), &probe, 1);
+        if (n == 0) break;
+        return Status::ResourceExhausted(path.string() + ": larger than " +
+                                         std::to_string(max_bytes) + " bytes");
+      }
+      data.resize(std::min(max_bytes, data.size() * 2 + 4096));
+    }
+    ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("read", path, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
+
+Result<std::vector<std::string>> ListDir(const fs::path& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return ErrnoStatus("open directory", dir, errno);
+  std::vector<std::string> names;
+  while (struct dirent* e = ::readdir(d)) {
+    const char* n = e->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    names.emplace_back(n);
+  }
+  ::closedir(d);
+  return names;
+}
+
+Status MakeDirs(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return Status::IOError("create directory " + dir.string() + ": " +
+                           ec.message());
+  }
+  return Status::OK();
+}
+
+Status SyncDir(const fs::path& dir) {
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open directory", dir, errno);
+  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", dir, errno);
+  return Status::OK();
+}
+
+Status WriteFileAtomic(const fs::path& dir, std::string_view name,
+                       std::string_view data, bool sync_dir) {
+  std::string temp_name(kTempPrefix);
+  temp_name += name;
+  temp_name += ".";
+  temp_name += TempSuffix();
+  fs::path temp = dir / temp_name;
+  fs::path final_path = dir / std::string(name);
+  Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (fd.get() < 0) return ErrnoStatus("create", temp, errno);
+  auto fail = [&](std::string_view what, int err) {
+    Status s = ErrnoStatus(what, temp, err);
+    ::unlink(temp.c_str());
+    return s;
+  };
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("write", errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) return fail("fsync", errno);
+  if (::close(fd.Release()) != 0) return fail("close", errno);
+  if (::rename(temp.c_str(), final_path.c_str()) != 0) {
+    return fail("rename", errno);
+  }
+  if (sync_dir) return SyncDir(dir);
+  return Status::OK();
+}
+
+Status RemoveFile(const fs::path& path) {
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+    return ErrnoStatus("remove", path, errno);
+  }
+  return Status::OK();
+}
+
+Status RemoveDirIfEmpty(const fs::path& dir) {
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY &&
+      errno != EEXIST) {
+    return ErrnoStatus("remove directory", dir, errno);
+  }
+  return Status::OK();
+}
+
+Result<int64_t> ModifiedMs(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 +
+         st.st_mtim.tv_nsec / 1'000'000;
+}
+
+bool IsDirectory(const fs::path& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace cprof

@@ -1,0 +1,58 @@
+// Filesystem helpers over POSIX calls: no exceptions, errors as Status with
+// the path and errno text in the message. Thread-safe (no shared state).
+#ifndef CPROF_BASE_FS_H_
+#define CPROF_BASE_FS_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace cprof {
+
+namespace fs = std::filesystem;
+
+// The whole file, or NotFound, IOError, or ResourceExhausted when it is larger
+// than `max_bytes`.
+Result<std::string> ReadFile(const fs::path& path, size_t max_bytes);
+
+// The names in `dir` (no "." or ".."), in no particular order.
+// NotFound if `dir` does not exist.
+Result<std::vector<std::string>> ListDir(const fs::path& dir);
+
+// Creates `dir` and its parents as needed (mode 0755). OK if it exists.
+Status MakeDirs(const fs::path& dir);
+
+// Writes `data` to `dir/name` so that no reader ever sees a partial file:
+// into a temporary file in `dir` (named with kTempPrefix), fsync, rename over
+// `name`, then fsync `dir` when `sync_dir` is set. On failure the temporary
+// file is removed and `name` is untouched.
+Status WriteFileAtomic(const fs::path& dir, std::string_view name,
+                       std::string_view data, bool sync_dir);
+
+// Temporary files made by WriteFileAtomic start with this; readers skip them.
+inline constexpr std::string_view kTempPrefix = ".tmp-";
+
+// fsync of a directory, making renames in it durable.
+Status SyncDir(const fs::path& dir);
+
+// Removes a file; OK if it was already gone.
+Status RemoveFile(const fs::path& path);
+
+// Removes `dir` if empty; OK (and nothing done) if not empty or gone.
+Status RemoveDirIfEmpty(const fs::path& dir);
+
+// Modification time in ms since the epoch, or NotFound.
+Result<int64_t> ModifiedMs(const fs::path& path);
+
+// True if `path` names a directory (following symlinks).
+bool IsDirectory(const fs::path& path);
+
+std::string ErrnoText(int err);
+
+}  // namespace cprof
+
+#endif  // CPROF_BASE_FS_H_

@@ -1,0 +1,44 @@
+// The subcommands. Each registers its flags on the CLI11 app, then runs
+// when chosen; main.cc only dispatches. Run returns the exit status.
+#ifndef CPROF_CLI_COMMANDS_H_
+#define CPROF_CLI_COMMANDS_H_
+
+#include "cli/common.h"
+
+namespace cprof::cli {
+
+class Command {
+ public:
+  virtual ~Command() = default;
+  virtual void Register(CLI::App* app) = 0;
+  virtual int Run(const GlobalOptions& global) = 0;
+  bool chosen() const { return cmd_ != nullptr && cmd_->parsed(); }
+
+ protected:
+  CLI::App* cmd_ = nullptr;
+};
+
+class ScrapeCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  bool once_ = false;
+  bool force_ = false;
+  int max_in_flight_ = 256;
+};
+
+class QueryCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  SelectionFlags selection_;
+  std::string output_ = "table";
+};
+
+}  // namespace cprof::cli
+
+#endif  // CPROF_CLI_COMMANDS_H_

@@ -1,0 +1,67 @@
+// What every subcommand shares: global flags, config and archive
+// resolution, selection flags, and exit codes. The only code (with the
+// *_cmd.cc files) that touches CLI11.
+#ifndef CPROF_CLI_COMMON_H_
+#define CPROF_CLI_COMMON_H_
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/fs.h"
+#include "query/select.h"
+#include "scrape/config.h"
+
+namespace cprof::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitPartial = 1;  // some work failed; what worked is kept
+inline constexpr int kExitUsage = 2;    // bad flags, bad config, bad input
+
+struct GlobalOptions {
+  std::string config_path;  // -c/--config/--config-path
+  std::string archive;      // --archive
+  bool verbose = false;
+};
+
+void AddGlobalOptions(CLI::App* app, GlobalOptions* options);
+
+struct Resolved {
+  std::optional<scrape::Config> config;  // absent if none was found (and none required)
+  fs::path config_path;                  // "" if none
+  fs::path archive;
+};
+
+// Finds the config (-c, else $CPROFILER_CONFIG, else ../conf/cprofiler.yml,
+// else /etc/cprofiler/cprofiler.yml) and the archive (--archive, else the
+// config's `archive` (relative to the config's directory), else
+// $CPROFILER_ARCHIVE, else ./cprofiler-archive). A config named by -c or
+// $CPROFILER_CONFIG must exist; one found by search is optional unless
+// `config_required`.
+Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
+
+// Flags selecting archived profiles: -t, --from, --to, -l, --any.
+struct SelectionFlags {
+  std::string sample_type;
+  std::string from = "-24h";
+  std::string to = "now";
+  std::vector<std::string> matchers;
+  bool any_of = false;
+};
+
+void AddSelectionFlags(CLI::App* app, SelectionFlags* flags);
+Result<query::Selection> ToSelection(const SelectionFlags& flags, int64_t now_ms);
+
+// Prints "cprofiler: <command>: <message>" and returns `code`.
+int Fail(std::string_view command, const Status& status, int code);
+
+// The exit code for a failed Status: kExitUsage for InvalidArgument,
+// kExitPartial otherwise.
+int ExitCodeFor(const Status& status);
+
+}  // namespace cprof::cli
+
+#endif  // CPROF_CLI_COMMON_H_

@@ -1,0 +1,44 @@
+// cprofiler: continuous profiling for Go services. Dispatches subcommands.
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "base/log.h"
+#include "cli/commands.h"
+
+int main(int argc, char** argv) {
+  using namespace cprof::cli;
+  // The seed's Go-style single-dash spelling: -config-path FILE.
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string& a : args) {
+    if (a == "-config-path" || a.rfind("-config-path=", 0) == 0) a = "-" + a;
+  }
+  std::vector<char*> argp;
+  for (std::string& a : args) argp.push_back(a.data());
+
+  CLI::App app(
+      "cprofiler: continuous profiling for Go services.\n"
+      "Pulls net/http/pprof profiles on a schedule into a dated archive, "
+      "queries and merges them.",
+      "cprofiler");
+  app.set_version_flag("--version", "cprofiler " CPROFILER_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough();  // global flags work after the subcommand too
+  GlobalOptions global;
+  AddGlobalOptions(&app, &global);
+  std::vector<std::unique_ptr<Command>> commands;
+  commands.push_back(std::make_unique<ScrapeCommand>());
+  commands.push_back(std::make_unique<QueryCommand>());
+  for (auto& c : commands) c->Register(&app);
+  try {
+    app.parse(static_cast<int>(argp.size()), argp.data());
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  cprof::SetVerbose(global.verbose);
+  for (auto& c : commands) {
+    if (c->chosen()) return c->Run(global);
+  }
+  return kExitUsage;
+}

@@ -1,0 +1,67 @@
+// `cprofiler query`: list archived profiles.
+#include <cstdio>
+
+#include "base/json.h"
+#include "base/log.h"
+#include "cli/commands.h"
+#include "query/output.h"
+
+namespace cprof::cli {
+
+void QueryCommand::Register(CLI::App* app) {
+  cmd_ = app->add_subcommand(
+      "query",
+      "List archived profiles by sample type, time and labels.\n"
+      "Examples:\n"
+      "  cprofiler query -t heap_inuse_space -l _app=api --from -2h\n"
+      "  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof -top\n"
+      "Exit status: 0 ok (also when nothing matches), 1 some entries were "
+      "unreadable (named on stderr; the rest is listed), 2 bad flags.");
+  AddSelectionFlags(cmd_, &selection_);
+  cmd_->add_option("-o,--output", output_,
+                   "table (for people), json (the API's ProfileMeta objects), "
+                   "ids (one ID a line), paths (one profile file a line)")
+      ->check(CLI::IsMember({"table", "json", "ids", "paths"}))
+      ->default_str("table");
+}
+
+int QueryCommand::Run(const GlobalOptions& global) {
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return Fail("query", resolved.status(), kExitUsage);
+  auto selection = ToSelection(selection_, NowMs());
+  if (!selection.ok()) return Fail("query", selection.status(), kExitUsage);
+  if (!IsDirectory(resolved->archive)) {
+    return Fail("query",
+                Status::InvalidArgument("no archive at " + resolved->archive.string() +
+                                        " (pass --archive DIR or set `archive` in the config)"),
+                kExitUsage);
+  }
+  archive::LoggingReporter reporter;
+  auto entries = query::Select(resolved->archive, *selection, &reporter);
+  if (!entries.ok()) return Fail("query", entries.status(), ExitCodeFor(entries.status()));
+  std::string out;
+  if (output_ == "ids" || output_ == "paths") {
+    for (const archive::Entry& e : *entries) {
+      out += output_ == "ids" ? e.sidecar.id : e.ProfilePath().string();
+      out += '\n';
+    }
+  } else {
+    std::vector<query::MetaRow> rows = query::MetaRows(*entries, selection->sample_type);
+    if (output_ == "json") {
+      JsonWriter w;
+      w.StartArray();
+      for (const query::MetaRow& row : rows) query::WriteProfileMeta(w, row);
+      w.EndArray();
+      out = w.Take() + "\n";
+    } else if (rows.empty()) {
+      LogInfo("query: no profiles match");
+    } else {
+      out = query::FormatTable(rows);
+    }
+  }
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  return reporter.count() > 0 ? kExitPartial : kExitOk;
+}
+
+}  // namespace cprof::cli

@@ -1,0 +1,122 @@
+// `cprofiler scrape`: one pass (--once, for cron) or the foreground loop.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <atomic>
+
+#include "archive/lock.h"
+#include "archive/writer.h"
+#include "base/log.h"
+#include "cli/commands.h"
+#include "scrape/scraper.h"
+
+namespace cprof::cli {
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void OnSignal(int) { g_stop = true; }
+
+void InstallSignalHandlers() {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+}
+
+// Many targets at once need many sockets.
+void RaiseFileLimit() {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+// Identifies a version of the config file.
+std::string FileStamp(const fs::path& p) {
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) return "";
+  return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
+         "/" + std::to_string(st.st_size) + "/" + std::to_string(st.st_ino);
+}
+
+}  // namespace
+
+void ScrapeCommand::Register(CLI::App* app) {
+  cmd_ = app->add_subcommand(
+      "scrape",
+      "Pull profiles from the config's targets into the archive, and prune "
+      "expired ones.\n"
+      "With --once: scrape what is due (each job's interval since its last "
+      "profile) and exit; meant for cron: * * * * * cprofiler scrape --once\n"
+      "Without: run in the foreground, each job on its interval, reloading "
+      "the config when it changes, until SIGINT/SIGTERM.\n"
+      "Exit status: 0 all scraped, 1 some targets failed (the rest is kept), "
+      "2 bad flags or config.");
+  cmd_->add_flag("--once", once_, "One pass, then exit");
+  cmd_->add_flag("--force", force_, "With --once: scrape everything now, due or not");
+  cmd_->add_option("--max-concurrency", max_in_flight_,
+                   "Requests in flight at once")
+      ->default_val(256)
+      ->check(CLI::Range(1, 4096));
+}
+
+int ScrapeCommand::Run(const GlobalOptions& global) {
+  if (force_ && !once_) {
+    return Fail("scrape", Status::InvalidArgument("--force goes with --once"), kExitUsage);
+  }
+  auto resolved = Resolve(global, /*config_required=*/true);
+  if (!resolved.ok()) return Fail("scrape", resolved.status(), kExitUsage);
+  const scrape::Config& config = *resolved->config;
+  if (config.jobs.empty()) {
+    return Fail("scrape", Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
+                kExitUsage);
+  }
+  const fs::path& root = resolved->archive;
+  if (Status s = archive::InitArchive(root); !s.ok()) {
+    return Fail("scrape", s, ExitCodeFor(s));
+  }
+  auto lock = archive::ArchiveLock::TryAcquire(root);
+  if (!lock.ok()) {
+    if (lock.status().code() == Status::Code::kUnavailable) {
+      LogInfo("scrape: " + lock.status().message() + "; nothing to do");
+      return kExitOk;
+    }
+    return Fail("scrape", lock.status(), kExitPartial);
+  }
+  RaiseFileLimit();
+  scrape::FetcherOptions fetch;
+  fetch.max_in_flight = max_in_flight_;
+  scrape::Scraper scraper(root, fetch);
+  if (once_) {
+    scrape::PassStats stats = scraper.RunOnce(config, force_);
+    LogInfo("scrape: " + scrape::FormatPass(stats));
+    return stats.failed > 0 ? kExitPartial : kExitOk;
+  }
+  InstallSignalHandlers();
+  fs::path config_path = resolved->config_path;
+  std::string stamp = FileStamp(config_path);
+  scraper.RunForever(config, g_stop, [&]() -> std::optional<scrape::Config> {
+    std::string now = FileStamp(config_path);
+    if (now.empty() || now == stamp) return std::nullopt;
+    stamp = now;
+    auto fresh = scrape::LoadConfig(config_path);
+    if (!fresh.ok()) {
+      LogError("scrape: config not reloaded, keeping the previous one: " +
+               fresh.status().message());
+      return std::nullopt;
+    }
+    if (fresh->jobs.empty()) {
+      LogError("scrape: config not reloaded: it has no scrape-configs");
+      return std::nullopt;
+    }
+    return std::move(*fresh);
+  });
+  return kExitOk;
+}
+
+}  // namespace cprof::cli

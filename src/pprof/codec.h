@@ -1,0 +1,52 @@
+// Reading and writing pprof profiles (profile.proto, usually gzipped).
+// Thread-safe: pure functions over their arguments.
+//
+// Every profile that enters cprofiler goes through DecodeProfile, which
+// bounds memory (compressed and decompressed sizes are capped) and validates
+// references, so code above this layer may index string_table, functions and
+// locations by the ids a validated profile carries without re-checking.
+#ifndef CPROF_PPROF_CODEC_H_
+#define CPROF_PPROF_CODEC_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "proto/profile.pb.h"
+
+namespace cprof::pprof {
+
+using Profile = perftools::profiles::Profile;
+
+struct DecodeOptions {
+  // max_decompressed (512 MiB): a gzip body inflating past this is rejected
+  //   (ResourceExhausted) before it is held in memory.
+  size_t max_decompressed = size_t{512} << 20;
+};
+
+bool IsGzip(std::string_view data);
+
+// Inflates a gzip stream (several members allowed, as `gzip -c a b` makes).
+// Corruption on bad or truncated data; ResourceExhausted past `max_out`.
+Result<std::string> Gunzip(std::string_view data, size_t max_out);
+
+// Deflates into one gzip member.
+std::string Gzip(std::string_view data);
+
+// Parses gzipped or plain profile.proto and validates it. Corruption, with a
+// reason, for anything that is not a well-formed profile.
+Result<Profile> DecodeProfile(std::string_view data,
+                              const DecodeOptions& options = {});
+
+// Checks what pprof's own reader checks, and a little more: string_table[0]
+// is "", every string index is in range, every id referenced exists and ids
+// are unique and non-zero, and every sample has one value per sample type.
+Status ValidateProfile(const Profile& profile);
+
+// Serialized profile.proto, gzipped when `gzip` is set (pprof's default).
+std::string EncodeProfile(const Profile& profile, bool gzip = true);
+
+}  // namespace cprof::pprof
+
+#endif  // CPROF_PPROF_CODEC_H_

@@ -1,0 +1,103 @@
+#include "query/output.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "query/select.h"
+
+namespace cprof::query {
+
+std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
+                              std::string_view sample_type) {
+  std::vector<MetaRow> rows;
+  rows.reserve(entries.size());
+  for (const archive::Entry& e : entries) {
+    for (auto& t : SampleTypesOf(e.sidecar)) {
+      if (sample_type.empty() || t.name == sample_type) {
+        rows.push_back(MetaRow{&e, std::move(t)});
+      }
+    }
+  }
+  return rows;
+}
+
+void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
+  const archive::Sidecar& s = row.entry->sidecar;
+  w.StartObject();
+  w.Key("ProfileID"); w.String(s.id);
+  w.Key("ProfileType"); w.String(s.profile_type);
+  w.Key("SampleType"); w.String(row.sample_type.name);
+  w.Key("JobName"); w.String(s.job);
+  w.Key("Host"); w.String(s.host);
+  w.Key("App"); w.String(s.app);
+  w.Key("SampleTypeUnit"); w.String(row.sample_type.unit);
+  w.Key("Value"); w.Int64(row.sample_type.total);
+  w.Key("Timestamp"); w.Int64(s.timestamp_ms);
+  w.Key("Duration"); w.Int64(s.duration_ns);
+  w.Key("Labels");
+  w.StartArray();
+  for (const auto& [k, v] : s.labels) {
+    w.StartObject();
+    w.Key("Key"); w.String(k);
+    w.Key("Value"); w.String(v);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+std::string FormatValue(int64_t value, std::string_view unit) {
+  char buf[48];
+  double v = static_cast<double>(value);
+  double a = v < 0 ? -v : v;
+  if (unit == "bytes") {
+    static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
+    int i = 0;
+    while (a >= 1024 && i < 4) { v /= 1024; a /= 1024; ++i; }
+    if (i == 0) std::snprintf(buf, sizeof buf, "%lldB", static_cast<long long>(value));
+    else std::snprintf(buf, sizeof buf, "%.2f%s", v, kUnits[i]);
+    return buf;
+  }
+  if (unit == "nanoseconds") {
+    if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fs", v / 1e9);
+    else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fms", v / 1e6);
+    else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.2fus", v / 1e3);
+    else std::snprintf(buf, sizeof buf, "%lldns", static_cast<long long>(value));
+    return buf;
+  }
+  return std::to_string(value);
+}
+
+std::string FormatTable(const std::vector<MetaRow>& rows) {
+  std::vector<std::vector<std::string>> cells;
+  cells.push_back({"TIME", "TYPE", "VALUE", "JOB", "APP", "HOST", "LABELS", "ID"});
+  for (const MetaRow& r : rows) {
+    const archive::Sidecar& s = r.entry->sidecar;
+    std::string labels;
+    for (const auto& [k, v] : s.labels) {
+      if (!labels.empty()) labels += ',';
+      labels += k + "=" + v;
+    }
+    if (labels.empty()) labels = "-";
+    std::string time = FormatRfc3339Ms(s.timestamp_ms);
+    time = time.substr(0, 19) + "Z";  // seconds are enough to read
+    cells.push_back({time, r.sample_type.name,
+                     FormatValue(r.sample_type.total, r.sample_type.unit), s.job,
+                     s.app, s.host, labels, s.id});
+  }
+  std::vector<size_t> width(cells[0].size(), 0);
+  for (const auto& row : cells) {
+    for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : cells) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(width[i] - row[i].size() + 2, ' ');
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace cprof::query

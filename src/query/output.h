@@ -1,0 +1,38 @@
+// Rendering selected entries: the seed API's ProfileMeta objects (shared by
+// `query -o json` and the HTTP API) and the human table. Thread-safe.
+#ifndef CPROF_QUERY_OUTPUT_H_
+#define CPROF_QUERY_OUTPUT_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/scan.h"
+#include "base/json.h"
+
+namespace cprof::query {
+
+// One entry under one of its sample types.
+struct MetaRow {
+  const archive::Entry* entry;
+  archive::SampleTypeInfo sample_type;
+};
+
+// Each entry once per sample type (only `sample_type` when it is not "").
+std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
+                              std::string_view sample_type);
+
+// The seed's ProfileMeta object: ProfileID, ProfileType, SampleType,
+// JobName, Host, App, SampleTypeUnit, Value, Timestamp (ms), Duration (ns),
+// Labels [{Key, Value}].
+void WriteProfileMeta(JsonWriter& w, const MetaRow& row);
+
+// A value in its unit as people read it: "4.21s", "12.50MB", "1234".
+std::string FormatValue(int64_t value, std::string_view unit);
+
+// Aligned columns: TIME TYPE VALUE JOB APP HOST LABELS ID.
+std::string FormatTable(const std::vector<MetaRow>& rows);
+
+}  // namespace cprof::query
+
+#endif  // CPROF_QUERY_OUTPUT_H_

@@ -1,0 +1,67 @@
+#include "query/select.h"
+
+#include "archive/layout.h"
+
+namespace cprof::query {
+
+namespace {
+
+std::string_view ProfileTypeOfSampleType(std::string_view name) {
+  return name.substr(0, name.find('_'));
+}
+
+}  // namespace
+
+std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& s) {
+  if (s.profile_type == "trace") {
+    return {archive::SampleTypeInfo{"trace", "trace", "bytes", s.size}};
+  }
+  return s.sample_types;
+}
+
+std::optional<archive::SampleTypeInfo> FindSampleType(
+    const archive::Sidecar& s, std::string_view name) {
+  for (auto& t : SampleTypesOf(s)) {
+    if (t.name == name) return t;
+  }
+  return std::nullopt;
+}
+
+Status ValidateSelection(const Selection& sel) {
+  if (!sel.sample_type.empty() &&
+      !archive::IsProfileType(ProfileTypeOfSampleType(sel.sample_type))) {
+    return Status::InvalidArgument(
+        "unknown sample type \"" + sel.sample_type.substr(0, 100) +
+        "\" (e.g. profile_cpu, heap_inuse_space, goroutine, trace)");
+  }
+  if (sel.from_ms > sel.to_ms) {
+    return Status::InvalidArgument("the time range ends before it starts");
+  }
+  return Status::OK();
+}
+
+Result<std::vector<archive::Entry>> Select(const fs::path& root,
+                                           const Selection& sel,
+                                           archive::Reporter* reporter) {
+  CPROF_RETURN_IF_ERROR(ValidateSelection(sel));
+  archive::ScanOptions options;
+  options.from_ms = sel.from_ms;
+  options.to_ms = sel.to_ms;
+  if (!sel.sample_type.empty()) {
+    options.profile_type = std::string(ProfileTypeOfSampleType(sel.sample_type));
+  }
+  if (!sel.matchers.empty()) {
+    options.keep = [&sel](const archive::Sidecar& s) {
+      return MatchAll(sel.matchers, sel.any_of, s);
+    };
+  }
+  std::vector<archive::Entry> entries = archive::Scan(root, options, reporter);
+  if (!sel.sample_type.empty()) {
+    std::erase_if(entries, [&](const archive::Entry& e) {
+      return !FindSampleType(e.sidecar, sel.sample_type).has_value();
+    });
+  }
+  return entries;
+}
+
+}  // namespace cprof::query

@@ -1,0 +1,365 @@
+#include "scrape/config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+namespace cprof::scrape {
+namespace {
+
+// Positions errors: "<source>:<line>:<col>: <path>: <message>".
+class Ctx {
+ public:
+  explicit Ctx(std::string_view source) : source_(source) {}
+
+  Status Error(const YAML::Node& node, std::string_view path,
+               std::string_view message) const {
+    std::string m = source_;
+    YAML::Mark mark = node.Mark();
+    if (mark.line >= 0) {
+      m += ":" + std::to_string(mark.line + 1) + ":" +
+           std::to_string(mark.column + 1);
+    }
+    m += ": ";
+    if (!path.empty()) {
+      m += path;
+      m += ": ";
+    }
+    m += message;
+    return Status::InvalidArgument(std::move(m));
+  }
+
+ private:
+  std::string source_;
+};
+
+Status CheckKeys(const Ctx& ctx, const YAML::Node& map, std::string_view path,
+                 std::initializer_list<std::string_view> allowed) {
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const YAML::Node& key = it->first;
+    if (!key.IsScalar()) return ctx.Error(key, path, "keys must be strings");
+    std::string k = key.Scalar();
+    bool known = false;
+    for (std::string_view a : allowed) known = known || a == k;
+    if (!known) {
+      std::string list;
+      for (std::string_view a : allowed) {
+        if (!list.empty()) list += ", ";
+        list += a;
+      }
+      return ctx.Error(key, path, "unknown key \"" + k + "\" (known: " + list + ")");
+    }
+    if (!seen.insert(k).second) {
+      return ctx.Error(key, path, "duplicate key \"" + k + "\"");
+    }
+  }
+  return Status::OK();
+}
+
+Status GetScalar(const Ctx& ctx, const YAML::Node& node, std::string_view path,
+                 std::string* out) {
+  if (!node.IsScalar()) return ctx.Error(node, path, "must be a single value");
+  *out = node.Scalar();
+  return Status::OK();
+}
+
+Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key,
+                   std::string_view path, bool allow_zero, Nanos* out) {
+  YAML::Node node = map[key];
+  if (!node) return Status::OK();
+  std::string full = std::string(path) + "." + key;
+  std::string text;
+  CPROF_RETURN_IF_ERROR(GetScalar(ctx, node, full, &text));
+  auto d = ParseDuration(text);
+  if (!d.ok()) return ctx.Error(node, full, d.status().message());
+  if (d->count() == 0 && !allow_zero) {
+    return ctx.Error(node, full, "must be greater than 0");
+  }
+  *out = *d;
+  return Status::OK();
+}
+
+Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
+               std::string_view path, int64_t* out) {
+  YAML::Node node = map[key];
+  if (!node) return Status::OK();
+  std::string full = std::string(path) + "." + key;
+  std::string text;
+  CPROF_RETURN_IF_ERROR(GetScalar(ctx, node, full, &text));
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  std::string_view unit = std::string_view(text).substr(digits);
+  int shift = -1;
+  if (unit.empty() || unit == "B") shift = 0;
+  else if (unit == "KiB" || unit == "K" || unit == "k") shift = 10;
+  else if (unit == "MiB" || unit == "M") shift = 20;
+  else if (unit == "GiB" || unit == "G") shift = 30;
+  if (digits == 0 || digits > 12 || shift < 0) {
+    return ctx.Error(node, full, "bad size \"" + text +
+                                     "\" (want e.g. 64MiB, 512KiB, 1048576)");
+  }
+  int64_t v = std::stoll(text.substr(0, digits)) << shift;
+  if (v <= 0 || v > (int64_t{4} << 30)) {
+    return ctx.Error(node, full, "must be between 1 byte and 4GiB");
+  }
+  *out = v;
+  return Status::OK();
+}
+
+bool ValidLabelName(std::string_view k) {
+  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
+  for (char c : k) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidHost(std::string_view h) {
+  std::string_view rest = h;
+  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
+  else if (rest.rfind("https://", 0) == 0) rest.remove_prefix(8);
+  if (rest.empty()) return false;
+  for (char c : rest) {
+    if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path,
+                   const std::string& job, TargetConfig* target) {
+  if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path, {"application", "hosts", "labels"}));
+  target->application = job;
+  if (YAML::Node app = node["application"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, app, std::string(path) + ".application",
+                                    &target->application));
+    if (target->application.empty()) {
+      return ctx.Error(app, std::string(path) + ".application", "must not be empty");
+    }
+  }
+  std::string hosts_path = std::string(path) + ".hosts";
+  YAML::Node hosts = node["hosts"];
+  if (!hosts) return ctx.Error(node, hosts_path, "missing: list the host:port of each target");
+  if (!hosts.IsSequence() || hosts.size() == 0) {
+    return ctx.Error(hosts, hosts_path, "must be a non-empty list of host:port");
+  }
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    std::string h;
+    std::string hp = hosts_path + "[" + std::to_string(i) + "]";
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, hosts[i], hp, &h));
+    if (!ValidHost(h)) {
+      return ctx.Error(hosts[i], hp, "bad host \"" + h + "\" (want host:port, e.g. 127.0.0.1:6060)");
+    }
+    target->hosts.push_back(h);
+  }
+  if (YAML::Node labels = node["labels"]) {
+    std::string lp = std::string(path) + ".labels";
+    if (labels.IsNull()) return Status::OK();
+    if (!labels.IsMap()) return ctx.Error(labels, lp, "must be a mapping of name: value");
+    for (auto it = labels.begin(); it != labels.end(); ++it) {
+      std::string k, v;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->first, lp, &k));
+      if (!ValidLabelName(k) || k[0] == '_') {
+        return ctx.Error(it->first, lp,
+                         "bad label name \"" + k +
+                             "\" (letters, digits and _, not starting with _ or a digit: names starting with _ are cprofiler's)");
+      }
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->second, lp + "." + k, &v));
+      if (!target->labels.emplace(k, v).second) {
+        return ctx.Error(it->first, lp, "duplicate label \"" + k + "\"");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
+                JobConfig* job) {
+  if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
+  CPROF_RETURN_IF_ERROR(CheckKeys(
+      ctx, node, path,
+      {"job", "interval", "expiration", "timeout", "max-response-size",
+       "enabled-profiles", "path-profiles", "target-configs"}));
+  YAML::Node name = node["job"];
+  if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
+  CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
+  if (job->job.empty()) return ctx.Error(name, std::string(path) + ".job", "must not be empty");
+  CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "interval", path, false, &job->interval));
+  if (job->interval < std::chrono::seconds(1)) {
+    return ctx.Error(node["interval"], std::string(path) + ".interval", "must be at least 1s");
+  }
+  CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "expiration", path, true, &job->expiration));
+  CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "timeout", path, false, &job->timeout));
+  CPROF_RETURN_IF_ERROR(GetSize(ctx, node, "max-response-size", path, &job->max_response_bytes));
+
+  std::set<std::string> enabled;
+  if (YAML::Node profiles = node["enabled-profiles"]) {
+    std::string pp = std::string(path) + ".enabled-profiles";
+    if (!profiles.IsSequence() || profiles.size() == 0) {
+      return ctx.Error(profiles, pp, "must be a non-empty list, e.g. [all, trace]");
+    }
+    for (size_t i = 0; i < profiles.size(); ++i) {
+      std::string p;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, profiles[i], pp, &p));
+      if (p == "all") {
+        for (std::string_view t : archive::kProfileTypes) {
+          if (t != "trace" && t != "fgprof") enabled.insert(std::string(t));
+        }
+      } else if (archive::IsProfileType(p)) {
+        enabled.insert(p);
+      } else {
+        return ctx.Error(profiles[i], pp,
+                         "unknown profile \"" + p +
+                             "\" (known: all profile heap allocs goroutine mutex block threadcreate trace fgprof)");
+      }
+    }
+  } else {
+    for (std::string_view t : archive::kProfileTypes) {
+      if (t != "trace" && t != "fgprof") enabled.insert(std::string(t));
+    }
+  }
+  for (std::string_view t : archive::kProfileTypes) {
+    if (enabled.count(std::string(t))) {
+      job->profiles.emplace_back(t);
+      job->paths[std::string(t)] = DefaultProfilePath(t);
+    }
+  }
+  if (YAML::Node paths = node["path-profiles"]) {
+    std::string pp = std::string(path) + ".path-profiles";
+    if (!paths.IsMap()) return ctx.Error(paths, pp, "must be a mapping of profile: path");
+    for (auto it = paths.begin(); it != paths.end(); ++it) {
+      std::string type, p;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->first, pp, &type));
+      if (!archive::IsProfileType(type)) {
+        return ctx.Error(it->first, pp, "unknown profile \"" + type + "\"");
+      }
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->second, pp + "." + type, &p));
+      if (p.empty() || p[0] != '/' || p.find_first_of(" \t\r\n#") != std::string::npos) {
+        return ctx.Error(it->second, pp + "." + type,
+                         "bad path \"" + p + "\" (want e.g. /debug/pprof/profile?seconds=10)");
+      }
+      job->paths[type] = p;
+    }
+  }
+  YAML::Node targets = node["target-configs"];
+  std::string tp = std::string(path) + ".target-configs";
+  if (!targets) return ctx.Error(node, tp, "missing: list the targets to scrape");
+  if (!targets.IsSequence() || targets.size() == 0) {
+    return ctx.Error(targets, tp, "must be a non-empty list");
+  }
+  std::set<std::string> hosts_seen;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    TargetConfig target;
+    std::string ip = tp + "[" + std::to_string(i) + "]";
+    CPROF_RETURN_IF_ERROR(ParseTarget(ctx, targets[i], ip, job->job, &target));
+    for (size_t h = 0; h < target.hosts.size(); ++h) {
+      if (!hosts_seen.insert(target.hosts[h]).second) {
+        return ctx.Error(targets[i]["hosts"][h], ip + ".hosts",
+                         "host \"" + target.hosts[h] + "\" listed twice in job \"" +
+                             job->job + "\"");
+      }
+    }
+    job->targets.push_back(std::move(target));
+  }
+  return Status::OK();
+}
+
+Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source) {
+  Ctx ctx(source);
+  YAML::Node root = YAML::Load(std::string(text));
+  Config config;
+  config.source = std::string(source);
+  if (root.IsNull()) return config;  // an empty file: no jobs
+  if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, root, "", {"archive", "scrape-configs"}));
+  if (YAML::Node a = root["archive"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, "archive", &config.archive));
+    if (config.archive.empty()) return ctx.Error(a, "archive", "must not be empty");
+  }
+  YAML::Node jobs = root["scrape-configs"];
+  if (!jobs || jobs.IsNull()) return config;
+  if (!jobs.IsSequence()) return ctx.Error(jobs, "scrape-configs", "must be a list of jobs");
+  std::set<std::string> names;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    JobConfig job;
+    std::string path = "scrape-configs[" + std::to_string(i) + "]";
+    CPROF_RETURN_IF_ERROR(ParseJob(ctx, jobs[i], path, &job));
+    if (!names.insert(job.job).second) {
+      return ctx.Error(jobs[i]["job"], path + ".job", "duplicate job \"" + job.job + "\"");
+    }
+    config.jobs.push_back(std::move(job));
+  }
+  return config;
+}
+
+}  // namespace
+
+std::string DefaultProfilePath(std::string_view type) {
+  if (type == "profile") return "/debug/pprof/profile?seconds=10";
+  if (type == "trace") return "/debug/pprof/trace?seconds=10";
+  if (type == "fgprof") return "/debug/fgprof?seconds=10";
+  return "/debug/pprof/" + std::string(type);
+}
+
+Result<Config> ParseConfig(std::string_view text, std::string_view source) {
+  try {
+    return ParseConfigOrThrow(text, source);
+  } catch (const YAML::Exception& e) {
+    std::string m(source);
+    if (e.mark.line >= 0) {
+      m += ":" + std::to_string(e.mark.line + 1) + ":" + std::to_string(e.mark.column + 1);
+    }
+    return Status::InvalidArgument(m + ": " + e.msg);
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument(std::string(source) + ": " + e.what());
+  }
+}
+
+Result<Config> LoadConfig(const fs::path& path) {
+  auto text = ReadFile(path, 16 << 20);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path.string());
+}
+
+Nanos RequestTimeout(const JobConfig& job, std::string_view path) {
+  Nanos timeout = job.timeout;
+  size_t q = path.find('?');
+  if (q == std::string_view::npos) return timeout;
+  std::string_view query = path.substr(q + 1);
+  while (!query.empty()) {
+    size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    if (param.rfind("seconds=", 0) == 0) {
+      std::string_view v = param.substr(8);
+      int64_t s = 0;
+      bool ok = !v.empty() && v.size() < 10;
+      for (char c : v) {
+        ok = ok && c >= '0' && c <= '9';
+        if (ok) s = s * 10 + (c - '0');
+      }
+      if (ok) timeout += std::chrono::seconds(s);
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return timeout;
+}
+
+std::string TargetUrl(std::string_view host, std::string_view path) {
+  std::string url;
+  if (host.rfind("http://", 0) != 0 && host.rfind("https://", 0) != 0) {
+    url = "http://";
+  }
+  url += host;
+  url += path;
+  return url;
+}
+
+}  // namespace cprof::scrape

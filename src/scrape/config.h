@@ -1,0 +1,73 @@
+// The scrape configuration (conf/cprofiler.yml; reference: man 5
+// cprofiler.yml). The only code that touches yaml-cpp. Thread-safe: pure
+// functions returning values.
+//
+// Every error names the file, line, column and key:
+//   "conf/cprofiler.yml:7:15: scrape-configs[0].interval: bad duration "6x" ..."
+#ifndef CPROF_SCRAPE_CONFIG_H_
+#define CPROF_SCRAPE_CONFIG_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/layout.h"
+#include "base/fs.h"
+#include "base/time.h"
+
+namespace cprof::scrape {
+
+struct TargetConfig {
+  std::string application;         // defaults to the job's name
+  std::vector<std::string> hosts;  // "host:port", or a URL base "https://host:port"
+  archive::Labels labels;          // user labels; keys never start with '_'
+};
+
+struct JobConfig {
+  std::string job;
+  // interval (60s): a target's profile is due this long after the last one.
+  Nanos interval = std::chrono::seconds(60);
+  // expiration (168h): profiles are pruned this long after their scrape;
+  //   0 keeps them forever.
+  Nanos expiration = std::chrono::hours(168);
+  // timeout (30s): per request; requests with ?seconds=N get N more.
+  Nanos timeout = std::chrono::seconds(30);
+  // max-response-size (64MiB): a larger body fails that request.
+  int64_t max_response_bytes = int64_t{64} << 20;
+  // enabled-profiles ([all]): profile types to scrape, in kProfileTypes order.
+  std::vector<std::string> profiles;
+  // path-profiles: the URL path (with query) per profile type; defaults
+  //   from DefaultProfilePath, overridden per type.
+  std::map<std::string, std::string> paths;
+  std::vector<TargetConfig> targets;
+};
+
+struct Config {
+  std::string source;   // the file it came from, or "<built-in default>"
+  std::string archive;  // the `archive` key, "" if unset
+  std::vector<JobConfig> jobs;
+};
+
+// Go's net/http/pprof path of a profile type, e.g. "/debug/pprof/heap";
+// CPU profile and trace ask for 10 s.
+std::string DefaultProfilePath(std::string_view profile_type);
+
+// Parses YAML text; `source` names it in errors. InvalidArgument on any bad
+// key or value.
+Result<Config> ParseConfig(std::string_view text, std::string_view source);
+
+// Reads and parses a file. NotFound if it does not exist.
+Result<Config> LoadConfig(const fs::path& path);
+
+// The timeout of one request: the job's timeout plus the `seconds=N` the
+// path asks the target to profile for.
+Nanos RequestTimeout(const JobConfig& job, std::string_view path);
+
+// "http://host:port/path", or the host's own scheme if it has one.
+std::string TargetUrl(std::string_view host, std::string_view path);
+
+}  // namespace cprof::scrape
+
+#endif  // CPROF_SCRAPE_CONFIG_H_

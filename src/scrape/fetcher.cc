@@ -1,0 +1,186 @@
+#include "scrape/fetcher.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
+namespace cprof::scrape {
+
+struct Fetcher::Transfer {
+  FetchRequest request;
+  CURL* easy = nullptr;
+  std::string body;
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {0};
+  std::chrono::steady_clock::time_point started;
+
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);
+  }
+};
+
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+std::string Snippet(const std::string& body) {
+  std::string s = body.substr(0, 160);
+  for (char& c : s) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+  }
+  while (!s.empty() && s.back() == ' ') s.pop_back();
+  return s;
+}
+
+// libcurl's write callback: appends within the request's cap.
+size_t WriteToTransfer(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Fetcher::Transfer*>(user);
+  size_t n = size * count;
+  if (static_cast<int64_t>(t->body.size() + n) > t->request.max_bytes) {
+    t->too_large = true;
+    return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
+  }
+  t->body.append(data, n);
+  return n;
+}
+
+}  // namespace
+
+Fetcher::Fetcher(const FetcherOptions& options) : options_(options) {
+  GlobalInit();
+  multi_ = curl_multi_init();
+}
+
+Fetcher::~Fetcher() {
+  for (auto& t : running_) curl_multi_remove_handle(static_cast<CURLM*>(multi_), t->easy);
+  running_.clear();
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+void Fetcher::Add(FetchRequest request) {
+  auto t = std::make_unique<Transfer>();
+  t->request = std::move(request);
+  queued_.push_back(std::move(t));
+  StartQueued();
+}
+
+size_t Fetcher::pending() const {
+  return queued_.size() + running_.size() + aborted_.size();
+}
+
+void Fetcher::StartQueued() {
+  while (!queued_.empty() &&
+         static_cast<int>(running_.size()) < options_.max_in_flight) {
+    std::unique_ptr<Transfer> t = std::move(queued_.front());
+    queued_.pop_front();
+    CURL* e = curl_easy_init();
+    t->easy = e;
+    const auto& r = t->request;
+    long timeout_ms = static_cast<long>(std::max<int64_t>(
+        1, std::chrono::duration_cast<std::chrono::milliseconds>(r.timeout).count()));
+    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10'000L));
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // no redirects, on or off host
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_bytes));
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "cprofiler/" CPROFILER_VERSION_STRING);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToTransfer);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    if (const char* ca = std::getenv("SSL_CERT_FILE")) {
+      curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+    }
+    t->started = std::chrono::steady_clock::now();
+    curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
+    running_.push_back(std::move(t));
+  }
+}
+
+std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
+  std::vector<FetchResult> done = std::move(aborted_);
+  aborted_.clear();
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  if (!running_.empty()) {
+    int still = 0;
+    curl_multi_perform(multi, &still);
+    int ready = 0;
+    if (done.empty()) {
+      curl_multi_poll(multi, nullptr, 0, static_cast<int>(wait.count()), &ready);
+      curl_multi_perform(multi, &still);
+    }
+  } else if (done.empty() && wait.count() > 0) {
+    std::this_thread::sleep_for(wait);  // idle: nothing to wait on
+  }
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    CURL* e = msg->easy_handle;
+    CURLcode code = msg->data.result;
+    auto it = std::find_if(running_.begin(), running_.end(),
+                           [e](const auto& t) { return t->easy == e; });
+    if (it == running_.end()) continue;
+    std::unique_ptr<Transfer> t = std::move(*it);
+    running_.erase(it);
+    curl_multi_remove_handle(multi, e);
+
+    FetchResult r;
+    r.tag = t->request.tag;
+    r.url = t->request.url;
+    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
+    long http = 0;
+    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+    r.http_status = static_cast<int>(http);
+    if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
+      r.status = Status::ResourceExhausted(
+          "response larger than " + std::to_string(t->request.max_bytes) +
+          " bytes (max-response-size)");
+    } else if (code == CURLE_OPERATION_TIMEDOUT) {
+      r.status = Status::Unavailable(
+          "timed out after " + FormatDuration(t->request.timeout) + " with " +
+          std::to_string(t->body.size()) + " bytes received");
+    } else if (code != CURLE_OK) {
+      std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
+      r.status = Status::Unavailable(detail);
+    } else if (http != 200) {
+      std::string m = "HTTP " + std::to_string(http);
+      if (http >= 300 && http < 400) m += " (redirects are not followed)";
+      std::string snippet = Snippet(t->body);
+      if (!snippet.empty()) m += ": " + snippet;
+      r.status = Status::Unavailable(m);
+    } else {
+      r.body = std::move(t->body);
+    }
+    done.push_back(std::move(r));
+  }
+  StartQueued();
+  return done;
+}
+
+void Fetcher::AbortAll() {
+  CURLM* multi = static_cast<CURLM*>(multi_);
+  auto abort = [&](std::unique_ptr<Transfer>& t) {
+    FetchResult r;
+    r.tag = t->request.tag;
+    r.url = t->request.url;
+    r.status = Status::Unavailable("aborted");
+    aborted_.push_back(std::move(r));
+  };
+  for (auto& t : running_) {
+    curl_multi_remove_handle(multi, t->easy);
+    abort(t);
+  }
+  running_.clear();
+  for (auto& t : queued_) abort(t);
+  queued_.clear();
+}
+
+}  // namespace cprof::scrape

@@ -1,0 +1,79 @@
+// Fetcher: many HTTP GETs at once over libcurl's multi interface. The only
+// code that touches libcurl.
+//
+// Not thread-safe: one thread adds requests and polls. Every request ends,
+// exactly once, as a FetchResult from Poll: success, HTTP error, timeout,
+// size cap or abort. Memory per request is bounded by its max_bytes.
+#ifndef CPROF_SCRAPE_FETCHER_H_
+#define CPROF_SCRAPE_FETCHER_H_
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "base/time.h"
+
+namespace cprof::scrape {
+
+struct FetchRequest {
+  std::string url;
+  Nanos timeout = std::chrono::seconds(30);  // whole request, connect included
+  int64_t max_bytes = int64_t{64} << 20;     // a larger body fails
+  uint64_t tag = 0;                          // the caller's, returned as is
+};
+
+struct FetchResult {
+  uint64_t tag = 0;
+  std::string url;
+  Status status;    // OK only for a whole 200 response within the caps
+  int http_status = 0;
+  std::string body;
+  double seconds = 0;  // time from start to end of the transfer
+};
+
+struct FetcherOptions {
+  // max_in_flight (256): transfers running at once; more wait in a queue
+  //   (their timeout starts when they start).
+  int max_in_flight = 256;
+};
+
+class Fetcher {
+ public:
+  explicit Fetcher(const FetcherOptions& options = {});
+  ~Fetcher();
+  // Not copyable or movable (libcurl keeps pointers into it).
+  Fetcher(const Fetcher&) = delete;
+  Fetcher& operator=(const Fetcher&) = delete;
+
+  void Add(FetchRequest request);
+
+  // Runs transfers for up to `wait` (less when one finishes or nothing is
+  // pending) and returns those that finished.
+  std::vector<FetchResult> Poll(std::chrono::milliseconds wait);
+
+  // Requests not yet finished (running or queued).
+  size_t pending() const;
+
+  // Ends every pending request; each is returned by the next Poll with an
+  // Unavailable("aborted") status.
+  void AbortAll();
+
+  struct Transfer;  // one request in flight; defined in fetcher.cc
+
+ private:
+  void StartQueued();
+
+  FetcherOptions options_;
+  void* multi_;  // CURLM*
+  std::deque<std::unique_ptr<Transfer>> queued_;
+  std::vector<std::unique_ptr<Transfer>> running_;
+  std::vector<FetchResult> aborted_;
+};
+
+}  // namespace cprof::scrape
+
+#endif  // CPROF_SCRAPE_FETCHER_H_

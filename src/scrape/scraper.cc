@@ -1,0 +1,261 @@
+#include "scrape/scraper.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "base/log.h"
+#include "pprof/codec.h"
+#include "pprof/summary.h"
+
+namespace cprof::scrape {
+namespace {
+
+std::string Bytes(int64_t n) {
+  char buf[32];
+  if (n < 1024) {
+    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
+  } else if (n < (1 << 20)) {
+    std::snprintf(buf, sizeof buf, "%.1f KiB", n / 1024.0);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.1f MiB", n / 1048576.0);
+  }
+  return buf;
+}
+
+Nanos Slack(Nanos interval) {
+  return std::min<Nanos>(interval / 10, std::chrono::seconds(30));
+}
+
+int64_t ToMs(Nanos d) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// A Go execution trace starts with "go 1.NN trace\0\0...".
+bool LooksLikeTrace(std::string_view body) {
+  return body.size() >= 16 && body.substr(0, 5) == "go 1." &&
+         body.substr(0, 16).find(" trace") != std::string_view::npos;
+}
+
+}  // namespace
+
+std::string FormatPass(const PassStats& s) {
+  char secs[32];
+  std::snprintf(secs, sizeof secs, "%.1fs", s.seconds);
+  std::string line = "pass: " + std::to_string(s.archived) + " archived (" +
+                     Bytes(s.bytes) + "), " + std::to_string(s.failed) +
+                     " failed, " + std::to_string(s.not_due) + " not due, in " +
+                     secs + "; pruned " + std::to_string(s.prune.entries_removed) +
+                     " expired (" + Bytes(s.prune.bytes_freed) + ")";
+  if (s.prune.stale_files_removed > 0) {
+    line += ", " + std::to_string(s.prune.stale_files_removed) + " stale files";
+  }
+  return line;
+}
+
+Scraper::Scraper(fs::path archive_root, const FetcherOptions& options)
+    : root_(archive_root), writer_(archive_root), fetcher_(options) {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof name - 1) == 0) hostname_ = name;
+}
+
+std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
+  std::vector<Work> out;
+  for (const JobConfig& job : config.jobs) {
+    for (const TargetConfig& target : job.targets) {
+      for (const std::string& host : target.hosts) {
+        for (const std::string& type : job.profiles) {
+          Work w;
+          w.job = job.job;
+          w.app = target.application;
+          w.host = host;
+          w.profile_type = type;
+          w.labels = target.labels;
+          const std::string& path = job.paths.at(type);
+          w.url = TargetUrl(host, path);
+          w.interval = job.interval;
+          w.timeout = RequestTimeout(job, path);
+          w.expiration = job.expiration;
+          w.max_bytes = job.max_response_bytes;
+          w.target_key = archive::TargetKey(w.job, w.app, w.host, w.labels,
+                                            w.expiration.count());
+          out.push_back(std::move(w));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& work,
+                                                    int64_t now_ms) const {
+  std::map<std::string, std::map<std::string, int64_t>> by_target;
+  std::map<std::string, int64_t> out;
+  for (const Work& w : work) {
+    auto it = by_target.find(w.target_key);
+    if (it == by_target.end()) {
+      int64_t since = now_ms - ToMs(w.interval) - kMsPerDay;
+      it = by_target.emplace(w.target_key,
+                             archive::LatestByType(root_, w.target_key, since)).first;
+    }
+    auto t = it->second.find(w.profile_type);
+    out[w.Key()] = t == it->second.end() ? 0 : t->second;
+  }
+  return out;
+}
+
+void Scraper::Dispatch(const Work& work, int64_t now_ms) {
+  uint64_t tag = next_tag_++;
+  in_flight_[tag] = InFlight{work, now_ms};
+  LogVerbose("scrape: GET " + work.url);
+  fetcher_.Add(FetchRequest{work.url, work.timeout, work.max_bytes, tag});
+}
+
+void Scraper::Complete(FetchResult r, PassStats* stats) {
+  auto it = in_flight_.find(r.tag);
+  if (it == in_flight_.end()) return;
+  InFlight f = std::move(it->second);
+  in_flight_.erase(it);
+  const Work& w = f.work;
+  auto fail = [&](const Status& s) {
+    ++stats->failed;
+    LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" +
+             w.profile_type + " url=" + w.url + ": " + s.message());
+  };
+  if (!r.status.ok()) return fail(r.status);
+
+  archive::Sidecar s;
+  s.profile_type = w.profile_type;
+  s.job = w.job;
+  s.app = w.app;
+  s.host = w.host;
+  s.labels = w.labels;
+  s.url = w.url;
+  s.timestamp_ms = f.started_ms;
+  s.expiration_ns = w.expiration.count();
+  s.scraped_by = hostname_;
+  if (w.profile_type == "trace") {
+    if (!LooksLikeTrace(r.body)) {
+      return fail(Status::Corruption("not a Go execution trace"));
+    }
+    s.duration_ns = static_cast<int64_t>(r.seconds * 1e9);
+  } else {
+    auto profile = pprof::DecodeProfile(r.body);
+    if (!profile.ok()) {
+      return fail(profile.status().WithContext("not a valid profile"));
+    }
+    pprof::ProfileSummary summary = pprof::Summarize(*profile, w.profile_type);
+    s.duration_ns = summary.duration_nanos;
+    s.default_sample_type = summary.default_sample_type;
+    for (auto& t : summary.sample_types) {
+      s.sample_types.push_back(archive::SampleTypeInfo{
+          std::move(t.name), std::move(t.type), std::move(t.unit), t.total});
+    }
+  }
+  auto written = writer_.Write(r.body, std::move(s));
+  if (!written.ok()) return fail(written.status().WithContext("archive write"));
+  ++stats->archived;
+  stats->bytes += static_cast<int64_t>(r.body.size());
+  LogVerbose("scrape: archived " + written->id + " (" + Bytes(written->size) + ")");
+}
+
+PassStats Scraper::Prune(int64_t now_ms, PassStats stats) {
+  archive::LoggingReporter reporter;
+  stats.prune = archive::Prune(root_, now_ms, &reporter);
+  return stats;
+}
+
+PassStats Scraper::RunOnce(const Config& config, bool force) {
+  auto start = std::chrono::steady_clock::now();
+  PassStats stats;
+  std::vector<Work> work = Expand(config);
+  int64_t now = NowMs();
+  std::map<std::string, int64_t> last;
+  if (!force) last = LastScraped(work, now);
+  for (const Work& w : work) {
+    int64_t since = now - last[w.Key()];
+    if (!force && last[w.Key()] != 0 && since < ToMs(w.interval - Slack(w.interval))) {
+      ++stats.not_due;
+      continue;
+    }
+    Dispatch(w, NowMs());
+  }
+  while (fetcher_.pending() > 0) {
+    for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(500))) {
+      Complete(std::move(r), &stats);
+    }
+  }
+  stats = Prune(NowMs(), stats);
+  stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return stats;
+}
+
+void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
+                         const std::function<std::optional<Config>()>& reload) {
+  std::vector<Work> work = Expand(config);
+  std::map<std::string, int64_t> next_due;
+  auto schedule_from_archive = [&](const std::vector<Work>& items) {
+    std::map<std::string, int64_t> last = LastScraped(items, NowMs());
+    for (const Work& w : items) {
+      if (!next_due.count(w.Key())) {
+        int64_t l = last[w.Key()];
+        next_due[w.Key()] = l == 0 ? 0 : l + ToMs(w.interval - Slack(w.interval));
+      }
+    }
+  };
+  schedule_from_archive(work);
+  LogInfo("scrape: running " + std::to_string(work.size()) +
+          " profile scrapes from " + config.source + " into " + root_.string());
+  PassStats stats;
+  int64_t last_prune = 0, last_reload = NowMs(), last_report = NowMs();
+  while (!stop.load()) {
+    int64_t now = NowMs();
+    std::set<std::string> busy;
+    for (const auto& [tag, f] : in_flight_) busy.insert(f.work.Key());
+    for (const Work& w : work) {
+      int64_t& due = next_due[w.Key()];
+      if (now >= due && !busy.count(w.Key())) {
+        Dispatch(w, now);
+        due = now + ToMs(w.interval);
+      }
+    }
+    for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(250))) {
+      Complete(std::move(r), &stats);
+    }
+    now = NowMs();
+    if (now - last_reload >= 1000) {
+      last_reload = now;
+      if (std::optional<Config> fresh = reload()) {
+        config = std::move(*fresh);
+        work = Expand(config);
+        std::map<std::string, int64_t> kept;
+        for (const Work& w : work) {
+          if (next_due.count(w.Key())) kept[w.Key()] = next_due[w.Key()];
+        }
+        next_due = std::move(kept);
+        schedule_from_archive(work);
+        LogInfo("scrape: config reloaded: " + std::to_string(work.size()) +
+                " profile scrapes");
+      }
+    }
+    if (now - last_prune >= 60'000) {
+      last_prune = now;
+      stats = Prune(now, stats);
+    }
+    if (now - last_report >= 60'000 && (stats.archived || stats.failed)) {
+      stats.seconds = (now - last_report) / 1000.0;
+      LogInfo("scrape: " + FormatPass(stats));
+      stats = PassStats{};
+      last_report = now;
+    }
+  }
+  fetcher_.AbortAll();
+  for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(0))) {
+    in_flight_.erase(r.tag);
+  }
+  LogInfo("scrape: stopped");
+}
+
+}  // namespace cprof::scrape

@@ -1,0 +1,90 @@
+// Scraper: pulls profiles from targets into the archive, on schedule.
+//
+// Not thread-safe: one Scraper per process, driven from one thread. The
+// caller holds the archive's ArchiveLock for as long as a Scraper runs.
+//
+// A (job, host, profile type) is due when its job's interval has passed
+// since its newest entry in the archive (less a tenth of the interval, at
+// most 30 s, so that a cron run a little early still counts), so the
+// archive itself is the scrape state: nothing else to keep or lose.
+#ifndef CPROF_SCRAPE_SCRAPER_H_
+#define CPROF_SCRAPE_SCRAPER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archive/prune.h"
+#include "archive/writer.h"
+#include "scrape/config.h"
+#include "scrape/fetcher.h"
+
+namespace cprof::scrape {
+
+struct PassStats {
+  int archived = 0;
+  int failed = 0;
+  int not_due = 0;
+  int64_t bytes = 0;
+  double seconds = 0;
+  archive::PruneStats prune;
+};
+
+// "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
+std::string FormatPass(const PassStats& stats);
+
+class Scraper {
+ public:
+  Scraper(fs::path archive_root, const FetcherOptions& options = {});
+
+  // Scrapes what is due (everything when `force`), all at once, archives
+  // what is valid, then prunes. Every failure is logged on one line naming
+  // job, host, profile type and reason; nothing of a failed request reaches
+  // the archive.
+  PassStats RunOnce(const Config& config, bool force);
+
+  // Scrapes each target on its job's interval until `stop` is set, then
+  // abandons transfers in flight (nothing half-written is left). About once
+  // a second calls `reload`, which returns a new config when it changed.
+  // Prunes once a minute.
+  void RunForever(Config config, const std::atomic<bool>& stop,
+                  const std::function<std::optional<Config>()>& reload);
+
+ private:
+  // One profile type of one host, with everything needed to scrape and
+  // archive it (copied, so a config reload never dangles).
+  struct Work {
+    std::string job, app, host, profile_type, url, target_key;
+    archive::Labels labels;
+    Nanos interval, timeout, expiration;
+    int64_t max_bytes = 0;
+    std::string Key() const { return job + '\x1f' + host + '\x1f' + profile_type; }
+  };
+  struct InFlight {
+    Work work;
+    int64_t started_ms = 0;
+  };
+
+  static std::vector<Work> Expand(const Config& config);
+  // When each work item was last archived (0 if never).
+  std::map<std::string, int64_t> LastScraped(const std::vector<Work>& work,
+                                             int64_t now_ms) const;
+  void Dispatch(const Work& work, int64_t now_ms);
+  void Complete(FetchResult result, PassStats* stats);
+  PassStats Prune(int64_t now_ms, PassStats stats);
+
+  fs::path root_;
+  archive::ArchiveWriter writer_;
+  Fetcher fetcher_;
+  std::map<uint64_t, InFlight> in_flight_;
+  uint64_t next_tag_ = 1;
+  std::string hostname_;
+};
+
+}  // namespace cprof::scrape
+
+#endif  // CPROF_SCRAPE_SCRAPER_H_

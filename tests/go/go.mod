@@ -1,0 +1,3 @@
+module cprofiler.test
+
+go 1.19

@@ -1,0 +1,138 @@
+// workload: a Go service with one known workload per profile type, serving
+// net/http/pprof. cprofiler's tests scrape it and look for these function
+// names in what they archive:
+//
+//	profile      main.workloadCPU
+//	heap/allocs  main.workloadHeap
+//	goroutine    main.workloadGoroutine
+//	mutex        main.workloadMutex
+//	block        main.workloadBlock
+//	threadcreate main.workloadThreads
+//	trace        (any of the above)
+//
+// Usage: workload -addr 127.0.0.1:0 -addr-file FILE
+// It writes the address it listens on to FILE once it serves.
+package main
+
+import (
+	"crypto/sha256"
+	"flag"
+	"log"
+	"net"
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+)
+
+var retained [][]byte
+
+//go:noinline
+func workloadCPU() {
+	buf := make([]byte, 4096)
+	for {
+		for i := 0; i < 1000; i++ {
+			sum := sha256.Sum256(buf)
+			buf[0] = sum[0]
+		}
+		runtime.Gosched()
+	}
+}
+
+//go:noinline
+func workloadHeap() {
+	for {
+		for i := 0; i < 64; i++ {
+			retained = append(retained, make([]byte, 16<<10))
+		}
+		if len(retained) > 2048 {
+			retained = retained[1024:]
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+//go:noinline
+func workloadGoroutine(ch chan struct{}) {
+	<-ch
+}
+
+//go:noinline
+func workloadMutex(mu *sync.Mutex, counter *int) {
+	for {
+		mu.Lock()
+		for i := 0; i < 20000; i++ {
+			*counter++
+		}
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+	}
+}
+
+//go:noinline
+func workloadBlock(ch chan int) {
+	for {
+		ch <- 1
+	}
+}
+
+//go:noinline
+func workloadThreads(n int) {
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runtime.LockOSThread() // the thread dies with the goroutine
+			time.Sleep(50 * time.Millisecond)
+		}()
+	}
+	wg.Wait()
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address")
+	addrFile := flag.String("addr-file", "", "write the listen address here")
+	flag.Parse()
+
+	runtime.SetMutexProfileFraction(1)
+	runtime.SetBlockProfileRate(1)
+	runtime.MemProfileRate = 4096
+
+	workloadThreads(16)
+	go workloadCPU()
+	go workloadHeap()
+	park := make(chan struct{})
+	for i := 0; i < 25; i++ {
+		go workloadGoroutine(park)
+	}
+	var mu sync.Mutex
+	counter := 0
+	for i := 0; i < 4; i++ {
+		go workloadMutex(&mu, &counter)
+	}
+	ch := make(chan int)
+	go workloadBlock(ch)
+	go func() {
+		for range ch {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if *addrFile != "" {
+		tmp := *addrFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(ln.Addr().String()), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		if err := os.Rename(tmp, *addrFile); err != nil {
+			log.Fatal(err)
+		}
+	}
+	log.Fatal(http.Serve(ln, nil))
+}
