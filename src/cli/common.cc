@@ -68,13 +68,18 @@ void AddSelectionFlags(CLI::App* app, SelectionFlags* f) {
   app->add_option("-t,--sample-type", f->sample_type,
                   "Sample type: profile_cpu, heap_inuse_space, goroutine, "
                   "mutex_delay, trace, ... (default: all)")
-      ->option_text("TYPE");
+      ->option_text("TYPE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->add_option("--from", f->from,
                   "Start: RFC 3339 (2026-11-22T10:00:00Z), a date, now, or "
                   "relative (-90m, -2h, -7d)")
       ->option_text("T")
-      ->default_str("-24h");
-  app->add_option("--to", f->to, "End, as --from")->option_text("T")->default_str("now");
+      ->default_str("-24h")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app->add_option("--to", f->to, "End, as --from")
+      ->option_text("T")
+      ->default_str("now")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   app->add_option("-l,--label", f->matchers,
                   "Matcher: key=value, key!=value, key=~RE2, key!~RE2 over "
                   "_job _app _host _type and user labels; repeatable, all must hold")

@@ -142,7 +142,11 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
     }
     s.duration_ns = static_cast<int64_t>(r.seconds * 1e9);
   } else {
-    auto profile = pprof::DecodeProfile(r.body);
+    // Inflated, a real profile is rarely 10x its gzip; a bomb is 1000x.
+    pprof::DecodeOptions decode;
+    decode.max_decompressed = static_cast<size_t>(std::min<int64_t>(
+        int64_t{16} * w.max_bytes, int64_t{512} << 20));
+    auto profile = pprof::DecodeProfile(r.body, decode);
     if (!profile.ok()) {
       return fail(profile.status().WithContext("not a valid profile"));
     }

@@ -63,11 +63,11 @@ func workloadGoroutine(ch chan struct{}) {
 func workloadMutex(mu *sync.Mutex, counter *int) {
 	for {
 		mu.Lock()
-		for i := 0; i < 20000; i++ {
+		for i := 0; i < 200000; i++ {
 			*counter++
 		}
 		mu.Unlock()
-		time.Sleep(time.Millisecond)
+		time.Sleep(50 * time.Microsecond)
 	}
 }
 
@@ -110,7 +110,7 @@ func main() {
 	}
 	var mu sync.Mutex
 	counter := 0
-	for i := 0; i < 4; i++ {
+	for i := 0; i < 8; i++ {
 		go workloadMutex(&mu, &counter)
 	}
 	ch := make(chan int)

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing cprofiler needs on Debian bookworm:
+# compilers, CMake, the libraries, Go (tests only) and gzip/curl (tests).
+# Skips apt entirely when everything is already installed.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config git ca-certificates
+  libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
+  zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev catch2
+  golang-go curl gzip
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#PACKAGES[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" = 0 ] || SUDO=sudo
+echo "install-deps: installing ${missing[*]}"
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,197 @@
+#include <sys/time.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "archive/lock.h"
+#include "archive/prune.h"
+#include "archive/scan.h"
+#include "archive/writer.h"
+#include "test_util.h"
+
+using namespace cprof;
+using namespace cprof::archive;
+
+namespace {
+
+const int64_t kT0 = *ParseRfc3339Ms("2026-11-20T23:59:00Z");
+
+Sidecar Meta(std::string app, std::string type, int64_t ts, int64_t expiration_ns = 0,
+             Labels labels = {{"env", "dev"}}) {
+  Sidecar s;
+  s.profile_type = std::move(type);
+  s.job = "job";
+  s.app = std::move(app);
+  s.host = "127.0.0.1:6060";
+  s.labels = std::move(labels);
+  s.timestamp_ms = ts;
+  s.expiration_ns = expiration_ns;
+  s.sample_types = {{s.profile_type, s.profile_type, "count", 1}};
+  return s;
+}
+
+class CountingReporter : public Reporter {
+ public:
+  void Corrupt(const fs::path& path, const Status& status) override {
+    paths.push_back(path);
+  }
+  std::vector<fs::path> paths;
+};
+
+void SetOld(const fs::path& p) {
+  struct timeval tv[2] = {{1, 0}, {1, 0}};
+  ::utimes(p.c_str(), tv);
+}
+
+}  // namespace
+
+TEST_CASE("Write, scan, lookup", "[archive]") {
+  testing::TempDir dir;
+  REQUIRE(InitArchive(dir.path()).ok());
+  ArchiveWriter writer(dir.path());
+  std::string heap = testing::ReadTestData("heap.pb.gz");
+  auto a = writer.Write(heap, Meta("api", "heap", kT0));
+  auto b = writer.Write("other bytes", Meta("api", "goroutine", kT0 + 120'000));  // next day
+  auto c = writer.Write("third", Meta("db", "heap", kT0 + 30'000, 0, {{"env", "prod"}}));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(c.ok());
+  CHECK(a->sha256.substr(0, 10) == a->id.substr(a->id.size() - 10));
+  CHECK(a->size == static_cast<int64_t>(heap.size()));
+
+  // Writing the same scrape again is a no-op with the same ID.
+  auto again = writer.Write(heap, Meta("api", "heap", kT0));
+  REQUIRE(again.ok());
+  CHECK(again->id == a->id);
+
+  CountingReporter reporter;
+  auto all = Scan(dir.path(), {}, &reporter);
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].sidecar.id == a->id);
+  CHECK(all[1].sidecar.id == c->id);
+  CHECK(all[2].sidecar.id == b->id);
+  CHECK(reporter.paths.empty());
+
+  ScanOptions by_type;
+  by_type.profile_type = "heap";
+  CHECK(Scan(dir.path(), by_type, nullptr).size() == 2);
+
+  ScanOptions by_time;
+  by_time.from_ms = kT0 + 1;
+  by_time.to_ms = kT0 + 30'000;
+  auto in_range = Scan(dir.path(), by_time, nullptr);
+  REQUIRE(in_range.size() == 1);
+  CHECK(in_range[0].sidecar.app == "db");
+
+  ScanOptions by_label;
+  by_label.keep = [](const Sidecar& s) { return s.labels.at("env") == "prod"; };
+  auto prod = Scan(dir.path(), by_label, nullptr);
+  REQUIRE(prod.size() == 1);
+  CHECK(prod[0].sidecar.id == c->id);
+
+  auto found = Lookup(dir.path(), a->id);
+  REQUIRE(found.ok());
+  CHECK(found->sidecar == *a);
+  CHECK(*ReadFile(found->ProfilePath(), 1 << 20) == heap);
+  auto missing = Lookup(dir.path(), "20261122-0123456789abcdef-101500123-heap-0123456789");
+  CHECK(missing.status().IsNotFound());
+  CHECK(Lookup(dir.path(), "../etc").status().code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("Scans skip and report what they cannot read", "[archive]") {
+  testing::TempDir dir;
+  ArchiveWriter writer(dir.path());
+  auto a = writer.Write("a", Meta("api", "heap", kT0));
+  auto b = writer.Write("b", Meta("api", "heap", kT0 + 1000));
+  auto c = writer.Write("c", Meta("api", "heap", kT0 + 2000));
+  REQUIRE((a.ok() && b.ok() && c.ok()));
+  // a: a corrupt sidecar; b: its profile removed by hand; c: fine.
+  { std::ofstream(Lookup(dir.path(), a->id)->dir / (a->file.substr(0, 25) + ".json")) << "{\"trunc"; }
+  REQUIRE(RemoveFile(Lookup(dir.path(), b->id)->ProfilePath()).ok());
+  // Temporary files and strangers are ignored.
+  { std::ofstream(Lookup(dir.path(), c->id)->dir / ".tmp-x.json.1-2-3") << "{"; }
+  { std::ofstream(Lookup(dir.path(), c->id)->dir / "notes.txt") << "hi"; }
+
+  CountingReporter reporter;
+  ScanOptions keep_all;
+  keep_all.keep = [](const Sidecar&) { return true; };
+  auto entries = Scan(dir.path(), keep_all, &reporter);
+  REQUIRE(entries.size() == 1);
+  CHECK(entries[0].sidecar.id == c->id);
+  CHECK(reporter.paths.size() == 2);
+}
+
+TEST_CASE("Prune removes expired entries, stale files and empty directories", "[archive]") {
+  testing::TempDir dir;
+  REQUIRE(InitArchive(dir.path()).ok());
+  ArchiveWriter writer(dir.path());
+  const int64_t hour_ns = 3'600'000'000'000;
+  const int64_t now = kT0 + 10 * 3'600'000;
+  auto old = writer.Write("old", Meta("api", "heap", kT0, hour_ns));             // expired
+  auto fresh = writer.Write("new", Meta("api", "heap", now - 60'000, hour_ns));  // kept
+  auto forever = writer.Write("keep", Meta("db", "heap", kT0, 0));               // 0 = never
+  REQUIRE((old.ok() && fresh.ok() && forever.ok()));
+  fs::path fresh_dir = Lookup(dir.path(), fresh->id)->dir;
+  // A stale temporary file, a fresh one, and a stale orphan profile.
+  { std::ofstream(fresh_dir / ".tmp-stale") << "x"; }
+  { std::ofstream(fresh_dir / ".tmp-fresh") << "x"; }
+  { std::ofstream(fresh_dir / "000000000-heap-0123456789.pb.gz") << "x"; }
+  SetOld(fresh_dir / ".tmp-stale");
+  SetOld(fresh_dir / "000000000-heap-0123456789.pb.gz");
+
+  PruneStats stats = Prune(dir.path(), now, nullptr);
+  CHECK(stats.entries_removed == 1);
+  CHECK(stats.bytes_freed == 3);
+  CHECK(stats.stale_files_removed == 2);
+  CHECK(Lookup(dir.path(), old->id).status().IsNotFound());
+  CHECK(Lookup(dir.path(), fresh->id).ok());
+  CHECK(Lookup(dir.path(), forever->id).ok());
+  CHECK(fs::exists(fresh_dir / ".tmp-fresh"));
+  CHECK_FALSE(fs::exists(fresh_dir / ".tmp-stale"));
+
+  // When everything has expired, no dated directory is left.
+  fs::remove(fresh_dir / ".tmp-fresh");
+  Prune(dir.path(), now + 2 * 3'600'000, nullptr);
+  CHECK(Scan(dir.path(), {}, nullptr).size() == 1);  // only the kept-forever one
+  fs::path forever_dir = Lookup(dir.path(), forever->id)->dir;
+  REQUIRE(RemoveFile(forever_dir / forever->file).ok());
+  REQUIRE(RemoveFile(forever_dir / (forever->file.substr(0, 25) + ".json")).ok());
+  Prune(dir.path(), now, nullptr);
+  CHECK_FALSE(fs::exists(dir.path() / "2026"));
+  CHECK(fs::exists(dir.path() / std::string(kMarkerFile)));
+}
+
+TEST_CASE("LatestByType reads names only", "[archive]") {
+  testing::TempDir dir;
+  ArchiveWriter writer(dir.path());
+  REQUIRE(writer.Write("1", Meta("api", "heap", kT0)).ok());
+  REQUIRE(writer.Write("2", Meta("api", "heap", kT0 + 5000)).ok());
+  REQUIRE(writer.Write("3", Meta("api", "mutex", kT0 + 200'000)).ok());
+  auto latest = LatestByType(dir.path(), TargetKey("job", "api", "127.0.0.1:6060", {{"env", "dev"}}, 0),
+                             kT0 - kMsPerDay);
+  CHECK(latest.at("heap") == kT0 + 5000);
+  CHECK(latest.at("mutex") == kT0 + 200'000);
+  CHECK(latest.count("goroutine") == 0);
+}
+
+TEST_CASE("One writer lock per archive", "[archive]") {
+  testing::TempDir dir;
+  auto first = ArchiveLock::TryAcquire(dir.path());
+  REQUIRE(first.ok());
+  auto second = ArchiveLock::TryAcquire(dir.path());
+  REQUIRE_FALSE(second.ok());
+  CHECK(second.status().code() == Status::Code::kUnavailable);
+  CHECK(second.status().message().find(std::to_string(::getpid())) != std::string::npos);
+  { ArchiveLock released = std::move(*first); }
+  CHECK(ArchiveLock::TryAcquire(dir.path()).ok());
+}
+
+TEST_CASE("A newer archive format is refused", "[archive]") {
+  testing::TempDir dir;
+  REQUIRE(InitArchive(dir.path()).ok());
+  REQUIRE(InitArchive(dir.path()).ok());
+  { std::ofstream(dir.path() / std::string(kMarkerFile)) << "cprofiler archive\nformat_version 9\n"; }
+  auto s = InitArchive(dir.path());
+  REQUIRE_FALSE(s.ok());
+  CHECK(s.message().find("upgrade") != std::string::npos);
+}

@@ -1,0 +1,92 @@
+#include <catch2/catch.hpp>
+
+#include "archive/sidecar.h"
+
+using namespace cprof;
+using namespace cprof::archive;
+
+namespace {
+
+Sidecar Example() {
+  Sidecar s;
+  s.profile_type = "heap";
+  s.job = "job";
+  s.app = "app";
+  s.host = "127.0.0.1:6060";
+  s.labels = {{"env", "dev"}, {"zone", "b"}};
+  s.url = "http://127.0.0.1:6060/debug/pprof/heap";
+  s.timestamp_ms = *ParseRfc3339Ms("2026-11-22T10:15:00.123Z");
+  s.duration_ns = 0;
+  s.expiration_ns = 3'600'000'000'000;
+  s.expires_ms = s.timestamp_ms + 3'600'000;
+  s.size = 1234;
+  s.sha256 = std::string(64, 'a');
+  s.sample_types = {{"heap_inuse_space", "inuse_space", "bytes", 4096}};
+  s.default_sample_type = "inuse_space";
+  s.scraped_by = "box";
+  EntryKey key{s.timestamp_ms, TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns),
+               "heap", "aaaaaaaaaa"};
+  s.id = FormatId(key);
+  s.file = ProfileFileName(key);
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("Sidecar round trip", "[sidecar]") {
+  Sidecar s = Example();
+  std::string json = SerializeSidecar(s);
+  auto back = ParseSidecar(json);
+  REQUIRE(back.ok());
+  CHECK(*back == s);
+}
+
+TEST_CASE("Every truncation of a sidecar is a clean error", "[sidecar]") {
+  std::string json = SerializeSidecar(Example());
+  // The trailing newline and closing brace are needed; every shorter prefix fails.
+  for (size_t n = 0; n + 2 < json.size(); ++n) {
+    INFO(n);
+    auto r = ParseSidecar(json.substr(0, n));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kCorruption);
+  }
+}
+
+TEST_CASE("Sidecar rejects", "[sidecar]") {
+  std::string json = SerializeSidecar(Example());
+  auto replace = [&](const std::string& from, const std::string& to) {
+    std::string j = json;
+    size_t at = j.find(from);
+    REQUIRE(at != std::string::npos);
+    j.replace(at, from.size(), to);
+    return j;
+  };
+  const std::string rejects[] = {
+      "[]", "null", "{}", "\xff\xfe",
+      replace("\"format_version\": 1", "\"format_version\": 99"),
+      replace("\"format_version\": 1", "\"format_version\": \"1\""),
+      replace("\"job\": \"job\"", "\"job\": 5"),
+      replace("\"labels\": {", "\"labels\": {\"x\": 1, "),
+      replace("\"size\": 1234", "\"size\": 1.5"),
+      replace("\"id\": \"2026", "\"id\": \"../2026"),
+      replace("\"profile_type\": \"heap\"", "\"profile_type\": \"mutex\""),
+      replace("\"file\": \"", "\"file\": \"../"),
+      replace("\"timestamp_ms\": ", "\"timestamp_ms\": 1"),
+  };
+  for (const std::string& j : rejects) {
+    INFO(j);
+    CHECK_FALSE(ParseSidecar(j).ok());
+  }
+  // Unknown members are ignored: newer writers may add some.
+  CHECK(ParseSidecar(replace("\"job\":", "\"future\": [1,2], \"job\":")).ok());
+}
+
+TEST_CASE("Label values", "[sidecar]") {
+  Sidecar s = Example();
+  CHECK(*LabelValue(s, "_job") == "job");
+  CHECK(*LabelValue(s, "_app") == "app");
+  CHECK(*LabelValue(s, "_host") == "127.0.0.1:6060");
+  CHECK(*LabelValue(s, "_type") == "heap");
+  CHECK(*LabelValue(s, "env") == "dev");
+  CHECK(LabelValue(s, "missing") == nullptr);
+}

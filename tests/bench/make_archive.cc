@@ -1,0 +1,65 @@
+// make_archive: writes a synthetic archive for tests and benchmarks.
+//
+//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE]
+//
+// ENTRIES entries spread evenly over the UTC day DAY (YYYY-MM-DD), over APPS
+// applications (app-0 .. app-N, one host each) and the 7 default profile
+// types, each entry's profile the bytes of PROFILE_FILE (or a few bytes).
+// Sidecars are complete, as a scrape writes them.
+#include <cstdio>
+#include <string>
+
+#include "archive/writer.h"
+#include "base/fs.h"
+#include "base/time.h"
+
+using namespace cprof;
+
+int main(int argc, char** argv) {
+  if (argc < 5) {
+    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE]\n");
+    return 2;
+  }
+  fs::path root = argv[1];
+  long entries = std::stol(argv[2]);
+  int apps = std::stoi(argv[3]);
+  auto day = ParseTimeArg(argv[4], 0);
+  if (!day.ok() || entries <= 0 || apps <= 0) {
+    std::fprintf(stderr, "make_archive: bad arguments\n");
+    return 2;
+  }
+  std::string bytes = "synthetic";
+  if (argc > 5) {
+    auto data = ReadFile(argv[5], 1 << 30);
+    if (!data.ok()) {
+      std::fprintf(stderr, "make_archive: %s\n", data.status().message().c_str());
+      return 1;
+    }
+    bytes = *data;
+  }
+  if (Status s = archive::InitArchive(root); !s.ok()) {
+    std::fprintf(stderr, "make_archive: %s\n", s.message().c_str());
+    return 1;
+  }
+  static const char* kTypes[] = {"profile", "heap", "allocs", "goroutine", "mutex", "block", "threadcreate"};
+  archive::ArchiveWriter writer(root);
+  for (long i = 0; i < entries; ++i) {
+    archive::Sidecar s;
+    s.profile_type = kTypes[i % 7];
+    s.job = "bench";
+    s.app = "app-" + std::to_string(i / 7 % apps);
+    s.host = "10.0." + std::to_string(i / 7 % apps / 250) + "." + std::to_string(i / 7 % apps % 250) + ":6060";
+    s.labels = {{"env", i % 2 ? "prod" : "dev"}};
+    s.url = "http://" + s.host + "/debug/pprof/" + s.profile_type;
+    s.timestamp_ms = *day + i * (kMsPerDay - 1) / entries;
+    s.expiration_ns = 0;
+    s.sample_types = {{s.profile_type + "_a", "a", "count", i}, {s.profile_type + "_b", "b", "bytes", 2 * i}};
+    // Make every entry's bytes distinct so each gets its own ID.
+    auto w = writer.Write(bytes + std::to_string(i), std::move(s));
+    if (!w.ok()) {
+      std::fprintf(stderr, "make_archive: %s\n", w.status().message().c_str());
+      return 1;
+    }
+  }
+  return 0;
+}

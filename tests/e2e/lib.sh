@@ -1,0 +1,94 @@
+# Shared by the end-to-end tests. Source it first; it sets -euo pipefail,
+# makes $WORK (removed on exit) and stops every process started with `spawn`.
+# Environment (set by CTest): CPROFILER, GO_TEST_BIN, TEST_DATA_DIR, MAKE_ARCHIVE.
+set -euo pipefail
+: "${CPROFILER:?set by ctest}" "${GO_TEST_BIN:?set by ctest}"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cprof-e2e.XXXXXX")
+# Pids of spawned processes, one a line: a file, because spawn also runs in
+# subshells ($(start_workload)).
+PIDS="$WORK/pids"
+: >"$PIDS"
+
+cleanup() {
+  local pid
+  while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done <"$PIDS"
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# spawn CMD...: runs CMD in the background, stopped when the test ends; its
+# pid is in $SPAWNED_PID, its output in $WORK/spawn.<pid>.log (never on the
+# caller's stdout: that may be a $(...) that would wait for it).
+spawn() {
+  "$@" >>"$WORK/spawn.log" 2>&1 </dev/null &
+  SPAWNED_PID=$!
+  echo "$SPAWNED_PID" >>"$PIDS"
+}
+
+# wait_file FILE [SECONDS]: until FILE exists and is not empty.
+wait_file() {
+  local i
+  for ((i = 0; i < ${2:-20} * 10; i++)); do
+    [ -s "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "timed out waiting for $1"
+}
+
+# start_workload: the Go workload app; prints its host:port.
+start_workload() {
+  local f="$WORK/workload.$RANDOM.addr"
+  spawn "$GO_TEST_BIN/workload" -addr-file "$f"
+  wait_file "$f"
+  cat "$f"
+}
+
+# start_fake [LISTENERS]: the misbehaving fake target serving the heap
+# fixture; prints its host:port addresses, one a line.
+start_fake() {
+  local f="$WORK/fake.$RANDOM.addr"
+  spawn "$GO_TEST_BIN/faketarget" -profile "$TEST_DATA_DIR/heap.pb.gz" -listeners "${1:-1}" -addr-file "$f"
+  wait_file "$f"
+  cat "$f"
+}
+
+# A loopback port nothing listens on.
+closed_port() {
+  local port
+  for port in $(seq 20000 20100); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  fail "no closed port found"
+}
+
+# count_entries DIR: sidecars in an archive.
+count_entries() { find "$1" -name '*.json' | wc -l; }
+
+# expect_exit CODE CMD...: runs CMD, output to $WORK/out and $WORK/err.
+expect_exit() {
+  local want=$1 got=0
+  shift
+  "$@" >"$WORK/out" 2>"$WORK/err" || got=$?
+  if [ "$got" != "$want" ]; then
+    echo "--- stdout"; cat "$WORK/out"; echo "--- stderr"; cat "$WORK/err"
+    fail "exit $got, want $want: $*"
+  fi
+}
+
+# expect_grep PATTERN FILE: FILE has a line matching PATTERN (grep -E).
+expect_grep() {
+  grep -Eq -- "$1" "$2" || { echo "--- $2"; cat "$2"; fail "no line matching '$1' in $2"; }
+}
+
+# pprof_top FILE [SAMPLE_INDEX]: go tool pprof -top.
+pprof_top() {
+  if [ -n "${2:-}" ]; then
+    go tool pprof -top -sample_index="$2" "$1" 2>/dev/null
+  else
+    go tool pprof -top "$1" 2>/dev/null
+  fi
+}

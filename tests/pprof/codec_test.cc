@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+
+#include "pprof/codec.h"
+#include "pprof/summary.h"
+#include "test_util.h"
+
+using namespace cprof;
+using namespace cprof::pprof;
+
+namespace {
+
+Profile TinyProfile() {
+  Profile p;
+  for (const char* s : {"", "samples", "count", "cpu", "nanoseconds", "main.f", "f.go"}) {
+    p.add_string_table(s);
+  }
+  auto* t = p.add_sample_type(); t->set_type(1); t->set_unit(2);
+  t = p.add_sample_type(); t->set_type(3); t->set_unit(4);
+  auto* f = p.add_function(); f->set_id(1); f->set_name(5); f->set_filename(6);
+  auto* l = p.add_location(); l->set_id(1); l->add_line()->set_function_id(1);
+  auto* s = p.add_sample(); s->add_location_id(1); s->add_value(3); s->add_value(30);
+  s = p.add_sample(); s->add_location_id(1); s->add_value(4); s->add_value(40);
+  p.set_duration_nanos(10'000'000'000);
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("Real Go profiles decode and summarize", "[pprof]") {
+  auto heap = DecodeProfile(testing::ReadTestData("heap.pb.gz"));
+  REQUIRE(heap.ok());
+  ProfileSummary s = Summarize(*heap, "heap");
+  REQUIRE(s.sample_types.size() == 4);
+  CHECK(s.sample_types[0].name == "heap_alloc_objects");
+  CHECK(s.sample_types[3].name == "heap_inuse_space");
+  CHECK(s.sample_types[3].unit == "bytes");
+  CHECK(s.sample_types[3].total > 0);
+
+  auto cpu = DecodeProfile(testing::ReadTestData("cpu.pb.gz"));
+  REQUIRE(cpu.ok());
+  ProfileSummary c = Summarize(*cpu, "profile");
+  REQUIRE(c.sample_types.size() == 2);
+  CHECK(c.sample_types[0].name == "profile_samples");
+  CHECK(c.sample_types[1].name == "profile_cpu");
+  CHECK(c.duration_nanos > 0);
+
+  auto g = DecodeProfile(testing::ReadTestData("goroutine.pb.gz"));
+  REQUIRE(g.ok());
+  CHECK(Summarize(*g, "goroutine").sample_types.at(0).name == "goroutine");
+}
+
+TEST_CASE("Encode then decode is the same profile", "[pprof]") {
+  Profile p = TinyProfile();
+  for (bool gz : {true, false}) {
+    auto back = DecodeProfile(EncodeProfile(p, gz));
+    REQUIRE(back.ok());
+    CHECK(back->SerializeAsString() == p.SerializeAsString());
+  }
+  ProfileSummary s = Summarize(p, "profile");
+  CHECK(s.sample_types[0].total == 7);
+  CHECK(s.sample_types[1].total == 70);
+}
+
+TEST_CASE("Validation rejects broken references", "[pprof]") {
+  struct Case { const char* what; void (*mutate)(Profile*); };
+  const Case cases[] = {
+      {"string_table[0] not empty", [](Profile* p) { p->set_string_table(0, "x"); }},
+      {"no string table", [](Profile* p) { p->clear_string_table(); }},
+      {"no sample types", [](Profile* p) { p->clear_sample_type(); p->clear_sample(); }},
+      {"sample type string out of range", [](Profile* p) { p->mutable_sample_type(0)->set_type(99); }},
+      {"negative string index", [](Profile* p) { p->mutable_function(0)->set_name(-1); }},
+      {"missing location", [](Profile* p) { p->mutable_sample(0)->set_location_id(0, 42); }},
+      {"missing function", [](Profile* p) { p->mutable_location(0)->mutable_line(0)->set_function_id(9); }},
+      {"missing mapping", [](Profile* p) { p->mutable_location(0)->set_mapping_id(3); }},
+      {"value count", [](Profile* p) { p->mutable_sample(0)->add_value(1); }},
+      {"duplicate function id", [](Profile* p) { *p->add_function() = p->function(0); }},
+      {"zero location id", [](Profile* p) { p->mutable_location(0)->set_id(0); }},
+      {"label key out of range", [](Profile* p) { p->mutable_sample(0)->add_label()->set_key(77); }},
+      {"comment out of range", [](Profile* p) { p->add_comment(1000); }},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    Profile p = TinyProfile();
+    c.mutate(&p);
+    auto r = DecodeProfile(EncodeProfile(p));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kCorruption);
+  }
+}
+
+TEST_CASE("Every truncation of a real profile is a clean error", "[pprof]") {
+  const std::string gz = testing::ReadTestData("heap.pb.gz");
+  auto raw = Gunzip(gz, 1 << 30);
+  REQUIRE(raw.ok());
+  for (size_t n = 0; n < gz.size(); ++n) {
+    auto r = DecodeProfile(std::string_view(gz).substr(0, n));
+    CHECK_FALSE(r.ok());
+  }
+  // Truncated plain protobuf: never a crash; most are errors, a cut at a
+  // message boundary may still be a valid (smaller) profile.
+  int errors = 0;
+  for (size_t n = 0; n < raw->size(); n += 7) {
+    auto r = DecodeProfile(std::string_view(*raw).substr(0, n));
+    if (!r.ok()) ++errors;
+  }
+  CHECK(errors > 0);
+}
+
+TEST_CASE("Garbage and bit flips never crash", "[pprof]") {
+  const std::string gz = testing::ReadTestData("cpu.pb.gz");
+  std::string raw = *Gunzip(gz, 1 << 30);
+  CHECK_FALSE(DecodeProfile("<html>not a profile</html>").ok());
+  CHECK_FALSE(DecodeProfile("").ok());
+  for (size_t i = 0; i < raw.size(); i += 3) {
+    std::string flipped = raw;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
+    (void)DecodeProfile(flipped);  // any Status is fine; no crash, no UB
+  }
+}
+
+TEST_CASE("Gunzip is bounded", "[pprof]") {
+  std::string big(10 << 20, '\0');
+  std::string gz = Gzip(big);
+  CHECK(gz.size() < (1 << 20));
+  auto r = Gunzip(gz, 1 << 20);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  auto ok = Gunzip(gz, 10 << 20);
+  REQUIRE(ok.ok());
+  CHECK(ok->size() == big.size());
+  // Two members, as `cat a.gz b.gz` makes.
+  auto two = Gunzip(Gzip("ab") + Gzip("cd"), 100);
+  REQUIRE(two.ok());
+  CHECK(*two == "abcd");
+}

@@ -1,0 +1,100 @@
+#include <catch2/catch.hpp>
+
+#include "scrape/config.h"
+
+using namespace cprof;
+using namespace cprof::scrape;
+using namespace std::chrono_literals;
+
+TEST_CASE("The seed's config parses with defaults filled in", "[config]") {
+  const char* yaml = R"(
+archive: /var/lib/cprofiler
+scrape-configs:
+  - job: cprofiler
+    interval: 60s
+    expiration: 168h
+    enabled-profiles: [all, trace]
+    path-profiles:
+      profile: /debug/pprof/profile?seconds=10
+      trace: /debug/pprof/trace?seconds=10
+    target-configs:
+      - application: cprofiler
+        hosts:
+          - 127.0.0.1:9000
+        labels:
+          env: dev
+  - job: minimal
+    target-configs:
+      - hosts: [10.0.0.1:6060, "https://api.internal:443"]
+)";
+  auto c = ParseConfig(yaml, "test.yml");
+  REQUIRE(c.ok());
+  CHECK(c->archive == "/var/lib/cprofiler");
+  REQUIRE(c->jobs.size() == 2);
+  const JobConfig& j = c->jobs[0];
+  CHECK(j.job == "cprofiler");
+  CHECK(j.interval == 60s);
+  CHECK(j.expiration == 168h);
+  CHECK(j.timeout == 30s);
+  CHECK(j.profiles == std::vector<std::string>{"profile", "heap", "allocs", "goroutine",
+                                               "mutex", "block", "threadcreate", "trace"});
+  CHECK(j.paths.at("heap") == "/debug/pprof/heap");
+  CHECK(j.targets.at(0).labels.at("env") == "dev");
+  CHECK(RequestTimeout(j, j.paths.at("profile")) == 40s);
+  CHECK(RequestTimeout(j, j.paths.at("heap")) == 30s);
+  const JobConfig& m = c->jobs[1];
+  CHECK(m.targets.at(0).application == "minimal");
+  CHECK(m.profiles.size() == 7);  // all: every one but trace and fgprof
+  CHECK(m.max_response_bytes == 64 << 20);
+  CHECK(TargetUrl(m.targets[0].hosts[0], "/debug/pprof/heap") == "http://10.0.0.1:6060/debug/pprof/heap");
+  CHECK(TargetUrl(m.targets[0].hosts[1], "/x") == "https://api.internal:443/x");
+}
+
+TEST_CASE("Empty configs have no jobs", "[config]") {
+  CHECK(ParseConfig("", "e.yml")->jobs.empty());
+  CHECK(ParseConfig("scrape-configs:\n", "e.yml")->jobs.empty());
+}
+
+TEST_CASE("Config rejects name the line and key", "[config]") {
+  struct Case { const char* yaml; const char* want; };
+  const Case cases[] = {
+      {"scrape-config: []\n", "e.yml:1:1: unknown key \"scrape-config\""},
+      {"scrape-configs:\n  - job: a\n    intervl: 5s\n", "e.yml:3:5: scrape-configs[0]: unknown key \"intervl\""},
+      {"scrape-configs:\n  - job: a\n    interval: 6x\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:15: scrape-configs[0].interval: bad duration \"6x\""},
+      {"scrape-configs:\n  - job: a\n    interval: 0\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:15: scrape-configs[0].interval: must be greater than 0"},
+      {"scrape-configs:\n  - job: a\n    expiration: -1h\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:17: scrape-configs[0].expiration: bad duration"},
+      {"scrape-configs:\n  - job: a\n    target-configs:\n      - hosts: []\n",
+       "e.yml:4:16: scrape-configs[0].target-configs[0].hosts: must be a non-empty list"},
+      {"scrape-configs:\n  - job: a\n    target-configs:\n      - application: x\n",
+       "e.yml:4:9: scrape-configs[0].target-configs[0].hosts: missing"},
+      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1]}]\n  - job: a\n    target-configs: [{hosts: [h:2]}]\n",
+       "e.yml:4:10: scrape-configs[1].job: duplicate job \"a\""},
+      {"scrape-configs:\n  - interval: 5s\n", "e.yml:2:5: scrape-configs[0]: missing key \"job\""},
+      {"scrape-configs:\n  - job: a\n    enabled-profiles: [heap, cmdline]\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:30: scrape-configs[0].enabled-profiles: unknown profile \"cmdline\""},
+      {"scrape-configs:\n  - job: a\n    path-profiles: {heap: debug/heap}\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:27: scrape-configs[0].path-profiles.heap: bad path"},
+      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1], labels: {_job: x}}]\n",
+       "e.yml:3:46: scrape-configs[0].target-configs[0].labels: bad label name \"_job\""},
+      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1, h:1]}]\n",
+       "scrape-configs[0].target-configs[0].hosts: host \"h:1\" listed twice"},
+      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [\"h 1\"]}]\n",
+       "e.yml:3:31: scrape-configs[0].target-configs[0].hosts[0]: bad host"},
+      {"scrape-configs:\n  - job: a\n    job: b\n", "e.yml:3:5: scrape-configs[0]: duplicate key \"job\""},
+      {"scrape-configs:\n  - job: a\n    max-response-size: 12XB\n    target-configs: [{hosts: [h:1]}]\n",
+       "e.yml:3:24: scrape-configs[0].max-response-size: bad size"},
+      {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
+      {"scrape-configs:\n  - job: [a\n", "e.yml:"},
+      {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.yaml);
+    auto r = ParseConfig(c.yaml, "e.yml");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Status::Code::kInvalidArgument);
+    CHECK_THAT(r.status().message(), Catch::Contains(c.want));
+  }
+}
