@@ -8,6 +8,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cprof-e2e.XXXXXX")
 # subshells ($(start_workload)).
 PIDS="$WORK/pids"
 : >"$PIDS"
+# Hermetic: no config found by search (../conf, /etc) unless a test puts one.
+unset CPROFILER_CONFIG CPROFILER_ARCHIVE
+mkdir -p "$WORK/cwd"
+cd "$WORK/cwd"
 
 cleanup() {
   local pid
