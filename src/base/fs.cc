@@ -66,20 +66,20 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
     return Status::ResourceExhausted(path.string() + ": larger than " +
                                      std::to_string(max_bytes) + " bytes");
   }
+  // Read the size fstat saw (files here are written once, never grown);
+  // files that report no size (procfs) are read until EOF, within the cap.
+  const bool sized = st.st_size > 0;
   std::string data;
-  data.resize(static_cast<size_t>(st.st_size));
+  data.resize(sized ? static_cast<size_t>(st.st_size) : 4096);
   size_t done = 0;
   while (true) {
     if (done == data.size()) {
-      // The file may have grown since fstat; read until EOF within the cap.
+      if (sized) break;
       if (data.size() >= max_bytes) {
-        char probe;
-        ssize_t n = ::read(fd.get(), &probe, 1);
-        if (n == 0) break;
         return Status::ResourceExhausted(path.string() + ": larger than " +
                                          std::to_string(max_bytes) + " bytes");
       }
-      data.resize(std::min(max_bytes, data.size() * 2 + 4096));
+      data.resize(std::min(max_bytes, data.size() * 2));
     }
     ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
     if (n < 0) {

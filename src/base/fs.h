@@ -15,8 +15,8 @@ namespace cprof {
 
 namespace fs = std::filesystem;
 
-// The whole file, or NotFound, IOError, or ResourceExhausted when it is larger
-// than `max_bytes`.
+// The whole file (as large as it was when opened), or NotFound, IOError, or
+// ResourceExhausted when it is larger than `max_bytes`.
 Result<std::string> ReadFile(const fs::path& path, size_t max_bytes);
 
 // The names in `dir` (no "." or ".."), in no particular order.

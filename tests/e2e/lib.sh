@@ -9,7 +9,9 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/cprof-e2e.XXXXXX")
 PIDS="$WORK/pids"
 : >"$PIDS"
 # Hermetic: no config found by search (../conf, /etc) unless a test puts one.
-unset CPROFILER_CONFIG CPROFILER_ARCHIVE
+unset CPROFILER_ARCHIVE
+: >"$WORK/empty.yml"
+export CPROFILER_CONFIG="$WORK/empty.yml"
 mkdir -p "$WORK/cwd"
 cd "$WORK/cwd"
 
