@@ -12,9 +12,13 @@ int64_t FileSize(const fs::path& p) {
   return ::stat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
 }
 
+// By ctime, which rename and copy set and `cp -a` cannot preserve: a
+// profile copied in ahead of its sidecar is never taken for an orphan.
 bool IsStale(const fs::path& p, int64_t now_ms) {
-  auto mtime = ModifiedMs(p);
-  return mtime.ok() && now_ms - *mtime > kStaleFileMs;
+  struct stat st;
+  if (::stat(p.c_str(), &st) != 0) return false;
+  int64_t ctime_ms = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000 + st.st_ctim.tv_nsec / 1'000'000;
+  return now_ms - ctime_ms > kStaleFileMs;
 }
 
 // Prunes one <tkey> directory.

@@ -86,7 +86,9 @@ Status GetInt(const Value& o, const char* key, int64_t* out,
 
 Result<Sidecar> ParseSidecar(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseStopWhenDoneFlag>(json.data(), json.size());
+  // Iterative: a hostile, deeply nested file cannot exhaust the stack.
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag>(json.data(),
+                                                                             json.size());
   if (doc.HasParseError()) {
     return Status::Corruption(
         std::string("sidecar: bad JSON at offset ") +

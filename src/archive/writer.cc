@@ -51,8 +51,15 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar s) {
   fs::path dir = root_ / EntryDir(key);
   std::string sidecar_name = SidecarFileName(key);
   if (::access((dir / sidecar_name).c_str(), F_OK) == 0) return s;
-  CPROF_RETURN_IF_ERROR(MakeDirs(dir));
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, s.file, bytes, /*sync_dir=*/false));
+  if (!IsDirectory(dir)) {
+    CPROF_RETURN_IF_ERROR(MakeDirs(dir));
+    // New directories are durable only once their parents are synced.
+    for (fs::path p = dir; p != root_ && p.has_parent_path(); p = p.parent_path()) {
+      CPROF_RETURN_IF_ERROR(SyncDir(p.parent_path()));
+    }
+  }
+  // The profile's rename must be durable before the sidecar names it.
+  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, s.file, bytes, /*sync_dir=*/true));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, sidecar_name, SerializeSidecar(s),
                                         /*sync_dir=*/true));
   return s;

@@ -171,13 +171,6 @@ Status RemoveDirIfEmpty(const fs::path& dir) {
   return Status::OK();
 }
 
-Result<int64_t> ModifiedMs(const fs::path& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return ErrnoStatus("stat", path, errno);
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 +
-         st.st_mtim.tv_nsec / 1'000'000;
-}
-
 bool IsDirectory(const fs::path& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);

@@ -45,9 +45,6 @@ Status RemoveFile(const fs::path& path);
 // Removes `dir` if empty; OK (and nothing done) if not empty or gone.
 Status RemoveDirIfEmpty(const fs::path& dir);
 
-// Modification time in ms since the epoch, or NotFound.
-Result<int64_t> ModifiedMs(const fs::path& path);
-
 // True if `path` names a directory (following symlinks).
 bool IsDirectory(const fs::path& path);
 

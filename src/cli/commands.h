@@ -4,6 +4,7 @@
 #define CPROF_CLI_COMMANDS_H_
 
 #include "cli/common.h"
+#include "pprof/report.h"
 
 namespace cprof::cli {
 
@@ -37,6 +38,30 @@ class QueryCommand : public Command {
  private:
   SelectionFlags selection_;
   std::string output_ = "table";
+};
+
+class MergeCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  SelectionFlags selection_;
+  std::vector<std::string> inputs_;
+  std::string output_;
+  std::string format_ = "pprof";
+  std::string sample_index_;
+};
+
+class TopCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  SelectionFlags selection_;
+  std::vector<std::string> inputs_;
+  pprof::ReportOptions options_;
 };
 
 }  // namespace cprof::cli

@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Command>> commands;
   commands.push_back(std::make_unique<ScrapeCommand>());
   commands.push_back(std::make_unique<QueryCommand>());
+  commands.push_back(std::make_unique<MergeCommand>());
+  commands.push_back(std::make_unique<TopCommand>());
   for (auto& c : commands) c->Register(&app);
   try {
     app.parse(static_cast<int>(argp.size()), argp.data());

@@ -3,6 +3,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
 #include <atomic>
 
 #include "archive/lock.h"
@@ -80,7 +82,18 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   if (Status s = archive::InitArchive(root); !s.ok()) {
     return Fail("scrape", s, ExitCodeFor(s));
   }
+  if (!once_) InstallSignalHandlers();
   auto lock = archive::ArchiveLock::TryAcquire(root);
+  // --once leaves the archive to whoever holds it; the daemon waits its turn
+  // (a cron pass in progress when it starts must not stop it for good).
+  bool told = false;
+  while (!once_ && !lock.ok() && lock.status().code() == Status::Code::kUnavailable &&
+         !g_stop.load()) {
+    if (!told) LogInfo("scrape: " + lock.status().message() + "; waiting for it");
+    told = true;
+    ::usleep(500'000);
+    lock = archive::ArchiveLock::TryAcquire(root);
+  }
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
       LogInfo("scrape: " + lock.status().message() + "; nothing to do");
@@ -97,7 +110,6 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     LogInfo("scrape: " + scrape::FormatPass(stats));
     return stats.failed > 0 ? kExitPartial : kExitOk;
   }
-  InstallSignalHandlers();
   fs::path config_path = resolved->config_path;
   std::string stamp = FileStamp(config_path);
   scraper.RunForever(config, g_stop, [&]() -> std::optional<scrape::Config> {

@@ -78,6 +78,51 @@ std::string Gzip(std::string_view data) {
   return out;
 }
 
+namespace {
+
+// Counts the top-level fields of a serialized message without parsing it.
+// Corruption for malformed wire data.
+Result<size_t> CountTopLevelFields(std::string_view raw) {
+  size_t count = 0, pos = 0;
+  auto varint = [&](uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (pos >= raw.size()) return false;
+      uint8_t b = static_cast<uint8_t>(raw[pos++]);
+      v |= uint64_t{b & 0x7f} << shift;
+      if ((b & 0x80) == 0) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  };
+  while (pos < raw.size()) {
+    uint64_t tag, v;
+    if (!varint(&tag)) return Status::Corruption("not a pprof profile (bad field tag)");
+    switch (tag & 7) {
+      case 0:
+        if (!varint(&v)) return Status::Corruption("not a pprof profile (bad varint)");
+        break;
+      case 1: pos += 8; break;
+      case 5: pos += 4; break;
+      case 2:
+        if (!varint(&v) || v > raw.size() - std::min(pos, raw.size())) {
+          return Status::Corruption("not a pprof profile (bad length)");
+        }
+        pos += v;
+        break;
+      default:
+        return Status::Corruption("not a pprof profile (bad wire type)");
+    }
+    ++count;
+  }
+  if (pos > raw.size()) return Status::Corruption("not a pprof profile (truncated)");
+  return count;
+}
+
+}  // namespace
+
 Result<Profile> DecodeProfile(std::string_view data,
                               const DecodeOptions& options) {
   std::string inflated;
@@ -88,6 +133,12 @@ Result<Profile> DecodeProfile(std::string_view data,
   }
   if (raw.size() > static_cast<size_t>(INT32_MAX)) {
     return Status::ResourceExhausted("profile larger than 2 GiB");
+  }
+  CPROF_ASSIGN_OR_RETURN(size_t elements, CountTopLevelFields(raw));
+  if (elements > options.max_elements) {
+    return Status::ResourceExhausted("profile has " + std::to_string(elements) +
+                                     " elements, more than " +
+                                     std::to_string(options.max_elements));
   }
   Profile profile;
   if (!profile.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {

@@ -23,6 +23,10 @@ struct DecodeOptions {
   // max_decompressed (512 MiB): a gzip body inflating past this is rejected
   //   (ResourceExhausted) before it is held in memory.
   size_t max_decompressed = size_t{512} << 20;
+  // max_elements (4M): samples, locations, functions, mappings and strings
+  //   together; a body of many tiny elements would otherwise cost ~100
+  //   bytes of memory per 2 bytes of input.
+  size_t max_elements = size_t{4} << 20;
 };
 
 bool IsGzip(std::string_view data);

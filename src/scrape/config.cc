@@ -101,11 +101,11 @@ Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
     return ctx.Error(node, full, "bad size \"" + text +
                                      "\" (want e.g. 64MiB, 512KiB, 1048576)");
   }
-  int64_t v = std::stoll(text.substr(0, digits)) << shift;
-  if (v <= 0 || v > (int64_t{4} << 30)) {
+  int64_t n = std::stoll(text.substr(0, digits));
+  if (n <= 0 || n > ((int64_t{4} << 30) >> shift)) {
     return ctx.Error(node, full, "must be between 1 byte and 4GiB");
   }
-  *out = v;
+  *out = n << shift;
   return Status::OK();
 }
 

@@ -144,8 +144,8 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   } else {
     // Inflated, a real profile is rarely 10x its gzip; a bomb is 1000x.
     pprof::DecodeOptions decode;
-    decode.max_decompressed = static_cast<size_t>(std::min<int64_t>(
-        int64_t{16} * w.max_bytes, int64_t{512} << 20));
+    decode.max_decompressed = std::min<size_t>(64 * r.body.size() + (size_t{1} << 20),
+                                               size_t{512} << 20);
     auto profile = pprof::DecodeProfile(r.body, decode);
     if (!profile.ok()) {
       return fail(profile.status().WithContext("not a valid profile"));
@@ -234,11 +234,8 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
       if (std::optional<Config> fresh = reload()) {
         config = std::move(*fresh);
         work = Expand(config);
-        std::map<std::string, int64_t> kept;
-        for (const Work& w : work) {
-          if (next_due.count(w.Key())) kept[w.Key()] = next_due[w.Key()];
-        }
-        next_due = std::move(kept);
+        // Intervals may have changed: every due time anew from the archive.
+        next_due.clear();
         schedule_from_archive(work);
         LogInfo("scrape: config reloaded: " + std::to_string(work.size()) +
                 " profile scrapes");

@@ -1,5 +1,3 @@
-#include <sys/time.h>
-
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -37,11 +35,6 @@ class CountingReporter : public Reporter {
   }
   std::vector<fs::path> paths;
 };
-
-void SetOld(const fs::path& p) {
-  struct timeval tv[2] = {{1, 0}, {1, 0}};
-  ::utimes(p.c_str(), tv);
-}
 
 }  // namespace
 
@@ -126,36 +119,38 @@ TEST_CASE("Prune removes expired entries, stale files and empty directories", "[
   REQUIRE(InitArchive(dir.path()).ok());
   ArchiveWriter writer(dir.path());
   const int64_t hour_ns = 3'600'000'000'000;
-  const int64_t now = kT0 + 10 * 3'600'000;
+  const int64_t now = NowMs();
   auto old = writer.Write("old", Meta("api", "heap", kT0, hour_ns));             // expired
-  auto fresh = writer.Write("new", Meta("api", "heap", now - 60'000, hour_ns));  // kept
+  auto fresh = writer.Write("new", Meta("api", "heap", now - 60'000, 1000 * hour_ns));  // kept
   auto forever = writer.Write("keep", Meta("db", "heap", kT0, 0));               // 0 = never
   REQUIRE((old.ok() && fresh.ok() && forever.ok()));
   fs::path fresh_dir = Lookup(dir.path(), fresh->id)->dir;
-  // A stale temporary file, a fresh one, and a stale orphan profile.
-  { std::ofstream(fresh_dir / ".tmp-stale") << "x"; }
-  { std::ofstream(fresh_dir / ".tmp-fresh") << "x"; }
+  // A temporary file and an orphan profile: kept while young (by ctime).
+  { std::ofstream(fresh_dir / ".tmp-x") << "x"; }
   { std::ofstream(fresh_dir / "000000000-heap-0123456789.pb.gz") << "x"; }
-  SetOld(fresh_dir / ".tmp-stale");
-  SetOld(fresh_dir / "000000000-heap-0123456789.pb.gz");
 
   PruneStats stats = Prune(dir.path(), now, nullptr);
   CHECK(stats.entries_removed == 1);
   CHECK(stats.bytes_freed == 3);
-  CHECK(stats.stale_files_removed == 2);
+  CHECK(stats.stale_files_removed == 0);
   CHECK(Lookup(dir.path(), old->id).status().IsNotFound());
   CHECK(Lookup(dir.path(), fresh->id).ok());
   CHECK(Lookup(dir.path(), forever->id).ok());
-  CHECK(fs::exists(fresh_dir / ".tmp-fresh"));
-  CHECK_FALSE(fs::exists(fresh_dir / ".tmp-stale"));
+  CHECK(fs::exists(fresh_dir / ".tmp-x"));
 
-  // When everything has expired, no dated directory is left.
-  fs::remove(fresh_dir / ".tmp-fresh");
-  Prune(dir.path(), now + 2 * 3'600'000, nullptr);
-  CHECK(Scan(dir.path(), {}, nullptr).size() == 1);  // only the kept-forever one
-  fs::path forever_dir = Lookup(dir.path(), forever->id)->dir;
-  REQUIRE(RemoveFile(forever_dir / forever->file).ok());
-  REQUIRE(RemoveFile(forever_dir / (forever->file.substr(0, 25) + ".json")).ok());
+  // An hour later they are stale; the live entries stay.
+  stats = Prune(dir.path(), now + 2 * 3'600'000, nullptr);
+  CHECK(stats.stale_files_removed == 2);
+  CHECK(stats.entries_removed == 0);
+  CHECK_FALSE(fs::exists(fresh_dir / ".tmp-x"));
+  CHECK(Scan(dir.path(), {}, nullptr).size() == 2);
+
+  // When nothing is left, no dated directory is left either.
+  for (const auto& s : {*fresh, *forever}) {
+    fs::path d = Lookup(dir.path(), s.id)->dir;
+    REQUIRE(RemoveFile(d / s.file).ok());
+    REQUIRE(RemoveFile(d / (s.file.substr(0, 25) + ".json")).ok());
+  }
   Prune(dir.path(), now, nullptr);
   CHECK_FALSE(fs::exists(dir.path() / "2026"));
   CHECK(fs::exists(dir.path() / std::string(kMarkerFile)));

@@ -90,3 +90,9 @@ TEST_CASE("Label values", "[sidecar]") {
   CHECK(*LabelValue(s, "env") == "dev");
   CHECK(LabelValue(s, "missing") == nullptr);
 }
+
+TEST_CASE("A deeply nested sidecar is an error, not a stack overflow", "[sidecar]") {
+  auto r = ParseSidecar(std::string(300'000, '['));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kCorruption);
+}

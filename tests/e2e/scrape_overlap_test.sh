@@ -29,3 +29,20 @@ expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
 expect_grep "0 archived .* 3 not due" "$WORK/err"
 [ "$(count_entries "$WORK/arch")" = 3 ] || fail "a later run scraped again"
 pass "a later run finds nothing due"
+
+# The foreground loop started while a --once pass holds the lock waits for
+# it, then runs (it must not exit and stop scraping for good).
+"$CPROFILER" scrape --once --force -c "$WORK/c.yml" 2>"$WORK/once.log" &
+ONCE=$!
+sleep 0.5
+"$CPROFILER" scrape -c "$WORK/c.yml" 2>"$WORK/daemon.log" &
+DAEMON=$!
+echo "$DAEMON" >>"$PIDS"
+wait "$ONCE"
+for ((i = 0; i < 50; i++)); do grep -q "scrape: running" "$WORK/daemon.log" && break; sleep 0.1; done
+expect_grep "waiting for it" "$WORK/daemon.log"
+expect_grep "scrape: running" "$WORK/daemon.log"
+kill -0 "$DAEMON" || fail "the loop exited instead of waiting for the lock"
+kill -TERM "$DAEMON"
+wait "$DAEMON" || fail "loop exit status $?"
+pass "the loop waits for a --once pass holding the lock"

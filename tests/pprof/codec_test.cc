@@ -133,3 +133,16 @@ TEST_CASE("Gunzip is bounded", "[pprof]") {
   REQUIRE(two.ok());
   CHECK(*two == "abcd");
 }
+
+TEST_CASE("Many tiny elements are refused before they are parsed", "[pprof]") {
+  // 10M empty samples: 20 MB on the wire, ~1 GB as parsed objects.
+  std::string raw;
+  for (int i = 0; i < 10'000'000; ++i) raw += std::string("\x12\x00", 2);
+  auto r = DecodeProfile(Gzip(raw));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Status::Code::kResourceExhausted);
+  DecodeOptions tight;
+  tight.max_elements = 10;
+  CHECK(DecodeProfile(testing::ReadTestData("heap.pb.gz"), tight).status().code() ==
+        Status::Code::kResourceExhausted);
+}

@@ -86,6 +86,8 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"scrape-configs:\n  - job: a\n    job: b\n", "e.yml:3:5: scrape-configs[0]: duplicate key \"job\""},
       {"scrape-configs:\n  - job: a\n    max-response-size: 12XB\n    target-configs: [{hosts: [h:1]}]\n",
        "e.yml:3:24: scrape-configs[0].max-response-size: bad size"},
+      {"scrape-configs:\n  - job: a\n    max-response-size: 17179869185G\n    target-configs: [{hosts: [h:1]}]\n",
+       "max-response-size: must be between 1 byte and 4GiB"},
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},

@@ -1,0 +1,35 @@
+// What `merge` and `top` read and write: profiles named on the command line
+// (files or archive IDs) or selected by query flags, and the output file.
+#ifndef CPROF_CLI_INPUTS_H_
+#define CPROF_CLI_INPUTS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/common.h"
+#include "pprof/codec.h"
+
+namespace cprof::cli {
+
+// The profile files to read: each argument is a file, or else an archive ID
+// (looked up in `archive`); with no arguments, the entries `selection`
+// selects (its sample type is required then). InvalidArgument for an
+// argument that is neither, a trace, or no -t; NotFound for an empty
+// selection.
+Result<std::vector<fs::path>> ResolveInputs(const std::vector<std::string>& args,
+                                            const SelectionFlags& selection,
+                                            const fs::path& archive);
+
+// Merges `paths`, with a progress line on stderr when there are many and
+// stderr is a terminal.
+Result<pprof::Profile> LoadMerged(const std::vector<fs::path>& paths);
+
+// Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
+// the same directory, renamed over `out` once whole. Nothing is left behind
+// on failure.
+Status WriteOutput(std::string_view out, std::string_view data);
+
+}  // namespace cprof::cli
+
+#endif  // CPROF_CLI_INPUTS_H_

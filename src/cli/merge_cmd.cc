@@ -1,0 +1,59 @@
+// `cprofiler merge`: archived profiles (or files) into one pprof profile.
+#include "base/log.h"
+#include "cli/commands.h"
+#include "cli/inputs.h"
+#include "pprof/report.h"
+
+namespace cprof::cli {
+
+void MergeCommand::Register(CLI::App* app) {
+  cmd_ = app->add_subcommand("merge", "Merge archived profiles, or files, into one pprof profile");
+  cmd_->footer(
+      "Semantics are pprof's (go tool pprof -proto a b c): same sample types "
+      "required, identical stacks summed, durations added.\n"
+      "Examples:\n"
+      "  cprofiler merge -t profile_cpu -l _app=api --from -24h -o fleet-cpu.pb.gz\n"
+      "  go tool pprof -top fleet-cpu.pb.gz\n"
+      "  cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz\n"
+      "  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg\n"
+      "Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or "
+      "profiles that cannot be merged. No output file is left on failure.");
+  AddSelectionFlags(cmd_, &selection_);
+  cmd_->add_option("inputs", inputs_, "Profile files or archive IDs (instead of query flags)");
+  cmd_->add_option("-o,--output", output_, "Output file, - for stdout")->required();
+  cmd_->add_option("--format", format_, "pprof (gzipped profile.proto) or folded (a;b;c 123)")
+      ->check(CLI::IsMember({"pprof", "folded"}))
+      ->default_str("pprof");
+  cmd_->add_option("--sample-index", sample_index_,
+                   "With --format folded: the sample type to write (default: pprof's)");
+}
+
+int MergeCommand::Run(const GlobalOptions& global) {
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return Fail("merge", resolved.status(), kExitUsage);
+  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
+  if (!paths.ok()) return Fail("merge", paths.status(), ExitCodeFor(paths.status()));
+  auto merged = LoadMerged(*paths);
+  if (!merged.ok()) return Fail("merge", merged.status(), ExitCodeFor(merged.status()));
+  std::string data;
+  if (format_ == "folded") {
+    pprof::ReportOptions options;
+    options.sample_index = sample_index_;
+    auto folded = pprof::Folded(*merged, options);
+    if (!folded.ok()) return Fail("merge", folded.status(), ExitCodeFor(folded.status()));
+    data = std::move(*folded);
+  } else {
+    data = pprof::EncodeProfile(*merged);
+  }
+  if (Status s = WriteOutput(output_, data); !s.ok()) {
+    return Fail("merge", s, ExitCodeFor(s));
+  }
+  if (output_ != "-") {
+    LogInfo("merge: " + std::to_string(paths->size()) + " profiles -> " + output_ + " (" +
+            std::to_string(merged->sample_size()) + " samples, " +
+            std::to_string(data.size()) + " bytes)");
+  }
+  return kExitOk;
+}
+
+}  // namespace cprof::cli

@@ -1,0 +1,47 @@
+// `cprofiler top`: go tool pprof -top, for one profile or a merged set.
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/inputs.h"
+#include "pprof/report.h"
+
+namespace cprof::cli {
+
+void TopCommand::Register(CLI::App* app) {
+  cmd_ = app->add_subcommand("top", "Print a profile's top table, as go tool pprof -top does");
+  cmd_->footer(
+      "Rows and numbers are go tool pprof -top's: flat, flat%, sum%, cum, cum% "
+      "per function, nodes below 0.5% of the total dropped.\n"
+      "Examples:\n"
+      "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space\n"
+      "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
+      "  cprofiler top cpu.pb.gz --nodecount 20");
+  AddSelectionFlags(cmd_, &selection_);
+  cmd_->add_option("inputs", inputs_, "Profile files or archive IDs (merged when several)");
+  cmd_->add_option("--sample-index", options_.sample_index,
+                   "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: pprof's)");
+  cmd_->add_option("--nodecount", options_.node_count, "Show at most N rows (default: all)")
+      ->check(CLI::NonNegativeNumber);
+  cmd_->add_option("--focus", options_.focus, "Only samples through functions matching RE2");
+  cmd_->add_option("--ignore", options_.ignore, "Drop samples through functions matching RE2");
+  cmd_->add_option("--hide", options_.hide, "Hide functions matching RE2 from stacks");
+  cmd_->add_option("--show", options_.show, "Show only functions matching RE2 in stacks");
+  cmd_->add_option("--tagfocus", options_.tag_focus, "Only samples with a label matching key=RE2");
+  cmd_->add_option("--tagignore", options_.tag_ignore, "Drop samples with a label matching key=RE2");
+}
+
+int TopCommand::Run(const GlobalOptions& global) {
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return Fail("top", resolved.status(), kExitUsage);
+  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
+  if (!paths.ok()) return Fail("top", paths.status(), ExitCodeFor(paths.status()));
+  auto profile = LoadMerged(*paths);
+  if (!profile.ok()) return Fail("top", profile.status(), ExitCodeFor(profile.status()));
+  auto table = pprof::Top(*profile, options_);
+  if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
+  std::string text = pprof::FormatTopText(*profile, *table);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  return kExitOk;
+}
+
+}  // namespace cprof::cli

@@ -1,0 +1,307 @@
+#include "pprof/merge.h"
+
+#include <algorithm>
+#include <cstring>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace cprof::pprof {
+namespace {
+
+// Keys are byte strings of fixed-width fields: cheap to build and hash.
+void Put(std::string* key, uint64_t v) {
+  char buf[8];
+  std::memcpy(buf, &v, 8);
+  key->append(buf, 8);
+}
+
+std::string DescribeTypes(const Profile& p) {
+  std::string s = "[";
+  for (int i = 0; i < p.sample_type_size(); ++i) {
+    if (i) s += ' ';
+    s += p.string_table(p.sample_type(i).type()) + "/" +
+         p.string_table(p.sample_type(i).unit());
+  }
+  return s + "]";
+}
+
+}  // namespace
+
+struct Merger::State {
+  Profile out;
+  std::string first_name;
+  int count = 0;
+  std::unordered_map<std::string, int64_t> strings;
+  std::unordered_map<std::string, uint64_t> functions, locations, mappings;
+  std::unordered_map<std::string, int> samples;  // -> index in out.sample
+  std::unordered_set<std::string> comments;
+
+  int64_t Intern(const std::string& s) {
+    auto [it, inserted] = strings.emplace(s, out.string_table_size());
+    if (inserted) out.add_string_table(s);
+    return it->second;
+  }
+
+  // Per input profile: its ids and string indices in the output.
+  struct Maps {
+    std::vector<int64_t> str;
+    std::unordered_map<uint64_t, uint64_t> function;
+    std::unordered_map<uint64_t, std::pair<uint64_t, int64_t>> mapping;  // id, address offset
+    std::unordered_map<uint64_t, uint64_t> location;
+  };
+
+  std::pair<uint64_t, int64_t> MapMapping(const Profile& src, Maps& m, uint64_t id) {
+    if (id == 0) return {0, 0};
+    auto it = m.mapping.find(id);
+    if (it != m.mapping.end()) return it->second;
+    const perftools::profiles::Mapping* sm = nullptr;
+    for (const auto& candidate : src.mapping()) {
+      if (candidate.id() == id) {
+        sm = &candidate;
+        break;
+      }
+    }
+    if (sm == nullptr) return {0, 0};  // validated profiles never get here
+    uint64_t size = sm->memory_limit() - sm->memory_start();
+    size = size + 0xfff;
+    size -= size % 0x1000;
+    std::string key;
+    Put(&key, size);
+    Put(&key, sm->file_offset());
+    const std::string& build_id = src.string_table(sm->build_id());
+    key += build_id.empty() ? src.string_table(sm->filename()) : build_id;
+    auto found = mappings.find(key);
+    std::pair<uint64_t, int64_t> result;
+    if (found != mappings.end()) {
+      const auto& om = out.mapping(static_cast<int>(found->second - 1));
+      result = {found->second, static_cast<int64_t>(om.memory_start()) -
+                                   static_cast<int64_t>(sm->memory_start())};
+    } else {
+      auto* om = out.add_mapping();
+      *om = *sm;
+      om->set_id(static_cast<uint64_t>(out.mapping_size()));
+      om->set_filename(m.str[sm->filename()]);
+      om->set_build_id(m.str[sm->build_id()]);
+      mappings.emplace(std::move(key), om->id());
+      result = {om->id(), 0};
+    }
+    m.mapping.emplace(id, result);
+    return result;
+  }
+
+  uint64_t MapFunction(const Profile& src, Maps& m,
+                       const std::unordered_map<uint64_t, int>& fn_index, uint64_t id) {
+    auto it = m.function.find(id);
+    if (it != m.function.end()) return it->second;
+    const auto& sf = src.function(fn_index.at(id));
+    std::string key;
+    Put(&key, static_cast<uint64_t>(sf.start_line()));
+    Put(&key, static_cast<uint64_t>(m.str[sf.name()]));
+    Put(&key, static_cast<uint64_t>(m.str[sf.system_name()]));
+    Put(&key, static_cast<uint64_t>(m.str[sf.filename()]));
+    auto [found, inserted] = functions.emplace(std::move(key), 0);
+    if (inserted) {
+      auto* f = out.add_function();
+      f->set_id(static_cast<uint64_t>(out.function_size()));
+      f->set_name(m.str[sf.name()]);
+      f->set_system_name(m.str[sf.system_name()]);
+      f->set_filename(m.str[sf.filename()]);
+      f->set_start_line(sf.start_line());
+      found->second = f->id();
+    }
+    m.function.emplace(id, found->second);
+    return found->second;
+  }
+};
+
+Merger::Merger() : state_(std::make_unique<State>()) {}
+Merger::~Merger() = default;
+Merger::Merger(Merger&&) noexcept = default;
+Merger& Merger::operator=(Merger&&) noexcept = default;
+
+int Merger::count() const { return state_->count; }
+
+Status Merger::Add(const Profile& src, std::string_view name) {
+  State& st = *state_;
+  Profile& out = st.out;
+  if (st.count == 0) {
+    st.first_name = std::string(name);
+    st.Intern("");
+  } else {
+    // Compatible: same period type and sample types, by their strings.
+    auto same = [&](const perftools::profiles::ValueType& a,
+                    const perftools::profiles::ValueType& b) {
+      return out.string_table(a.type()) == src.string_table(b.type()) &&
+             out.string_table(a.unit()) == src.string_table(b.unit());
+    };
+    bool ok = same(out.period_type(), src.period_type()) &&
+              out.sample_type_size() == src.sample_type_size();
+    for (int i = 0; ok && i < out.sample_type_size(); ++i) {
+      ok = same(out.sample_type(i), src.sample_type(i));
+    }
+    if (!ok) {
+      return Status::InvalidArgument(
+          "cannot merge " + std::string(name) + " " + DescribeTypes(src) + " with " +
+          st.first_name + " " + DescribeTypes(out) +
+          ": profiles must have the same sample types and period type");
+    }
+  }
+
+  State::Maps m;
+  m.str.resize(src.string_table_size());
+  for (int i = 0; i < src.string_table_size(); ++i) m.str[i] = st.Intern(src.string_table(i));
+
+  // Header (combineHeaders).
+  if (st.count == 0) {
+    for (const auto& t : src.sample_type()) {
+      auto* vt = out.add_sample_type();
+      vt->set_type(m.str[t.type()]);
+      vt->set_unit(m.str[t.unit()]);
+    }
+    out.mutable_period_type()->set_type(m.str[src.period_type().type()]);
+    out.mutable_period_type()->set_unit(m.str[src.period_type().unit()]);
+    out.set_drop_frames(m.str[src.drop_frames()]);
+    out.set_keep_frames(m.str[src.keep_frames()]);
+  }
+  if (out.time_nanos() == 0 || src.time_nanos() < out.time_nanos()) {
+    out.set_time_nanos(src.time_nanos());
+  }
+  out.set_duration_nanos(out.duration_nanos() + src.duration_nanos());
+  if (out.period() == 0 || out.period() < src.period()) out.set_period(src.period());
+  for (int64_t c : src.comment()) {
+    if (st.comments.insert(src.string_table(c)).second) out.add_comment(m.str[c]);
+  }
+  if (out.default_sample_type() == 0 && src.default_sample_type() != 0) {
+    out.set_default_sample_type(m.str[src.default_sample_type()]);
+  }
+  if (out.mapping_size() == 0 && src.mapping_size() > 0) {
+    st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
+  }
+
+  std::unordered_map<uint64_t, int> fn_index, loc_index;
+  for (int i = 0; i < src.function_size(); ++i) fn_index.emplace(src.function(i).id(), i);
+  for (int i = 0; i < src.location_size(); ++i) loc_index.emplace(src.location(i).id(), i);
+
+  auto map_location = [&](uint64_t id) -> uint64_t {
+    auto it = m.location.find(id);
+    if (it != m.location.end()) return it->second;
+    const auto& sl = src.location(loc_index.at(id));
+    auto [mapping_id, offset] = st.MapMapping(src, m, sl.mapping_id());
+    uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
+    std::string key;
+    uint64_t key_address = address;
+    if (mapping_id != 0) key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
+    Put(&key, key_address);
+    Put(&key, mapping_id);
+    key += sl.is_folded() ? '\1' : '\0';
+    std::vector<std::pair<uint64_t, int64_t>> lines;
+    lines.reserve(sl.line_size());
+    for (const auto& line : sl.line()) {
+      uint64_t fid = st.MapFunction(src, m, fn_index, line.function_id());
+      lines.emplace_back(fid, line.line());
+      Put(&key, fid);
+      Put(&key, static_cast<uint64_t>(line.line()));
+    }
+    auto [found, inserted] = st.locations.emplace(std::move(key), 0);
+    if (inserted) {
+      auto* l = out.add_location();
+      l->set_id(static_cast<uint64_t>(out.location_size()));
+      l->set_mapping_id(mapping_id);
+      l->set_address(address);
+      l->set_is_folded(sl.is_folded());
+      for (size_t i = 0; i < lines.size(); ++i) {
+        auto* line = l->add_line();
+        line->set_function_id(lines[i].first);
+        line->set_line(lines[i].second);
+        if (sl.line(static_cast<int>(i)).column() != 0) {
+          line->set_column(sl.line(static_cast<int>(i)).column());
+        }
+      }
+      found->second = l->id();
+    }
+    m.location.emplace(id, found->second);
+    return found->second;
+  };
+
+  std::string key;
+  std::vector<uint64_t> loc_ids;
+  struct LabelRef {
+    bool numeric;
+    int64_t key, str, num, unit;
+  };
+  std::vector<LabelRef> labels;
+  for (const auto& s : src.sample()) {
+    bool zero = true;
+    for (int64_t v : s.value()) zero = zero && v == 0;
+    if (zero) continue;
+    key.clear();
+    loc_ids.clear();
+    for (uint64_t id : s.location_id()) {
+      loc_ids.push_back(map_location(id));
+      Put(&key, loc_ids.back());
+    }
+    key += '|';
+    labels.clear();
+    for (const auto& l : s.label()) {
+      if (l.str() != 0) {
+        labels.push_back({false, m.str[l.key()], m.str[l.str()], 0, 0});
+      } else if (l.num() != 0 || l.num_unit() != 0) {
+        labels.push_back({true, m.str[l.key()], 0, l.num(), m.str[l.num_unit()]});
+      }  // pprof drops labels with neither a string nor a number
+    }
+    // pprof groups label values by key (keeping their order) and sorts keys.
+    std::stable_sort(labels.begin(), labels.end(), [](const LabelRef& a, const LabelRef& b) {
+      return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
+    });
+    for (const LabelRef& l : labels) {
+      key += l.numeric ? 'n' : 's';
+      Put(&key, static_cast<uint64_t>(l.key));
+      Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
+      Put(&key, static_cast<uint64_t>(l.unit));
+    }
+    auto [found, inserted] = st.samples.emplace(key, out.sample_size());
+    if (!inserted) {
+      auto* merged = out.mutable_sample(found->second);
+      for (int i = 0; i < s.value_size(); ++i) {
+        merged->set_value(i, merged->value(i) + s.value(i));
+      }
+      continue;
+    }
+    auto* ns = out.add_sample();
+    for (uint64_t id : loc_ids) ns->add_location_id(id);
+    for (int64_t v : s.value()) ns->add_value(v);
+    for (const LabelRef& l : labels) {
+      auto* nl = ns->add_label();
+      nl->set_key(l.key);
+      if (l.numeric) {
+        nl->set_num(l.num);
+        nl->set_num_unit(l.unit);
+      } else {
+        nl->set_str(l.str);
+      }
+    }
+  }
+  ++st.count;
+  return Status::OK();
+}
+
+Result<Profile> Merger::Finish() {
+  State& st = *state_;
+  if (st.count == 0) return Status::InvalidArgument("no profiles to merge");
+  Profile out = std::move(st.out);
+  // Samples that summed to zero are dropped, as pprof's re-merge does.
+  auto* samples = out.mutable_sample();
+  samples->erase(std::remove_if(samples->begin(), samples->end(),
+                                [](const perftools::profiles::Sample& s) {
+                                  for (int64_t v : s.value()) {
+                                    if (v != 0) return false;
+                                  }
+                                  return true;
+                                }),
+                 samples->end());
+  state_ = std::make_unique<State>();
+  return out;
+}
+
+}  // namespace cprof::pprof

@@ -1,0 +1,57 @@
+// Merger: combines profiles exactly as pprof's profile.Merge does (and so as
+// `go tool pprof -proto a b c` does). Not thread-safe; one Merger per merge.
+//
+// Profiles are folded in one at a time (Add), and the caller may free each
+// one after adding it, so memory grows with the merged result, not with the
+// number of inputs.
+//
+// Semantics (pprof's): every input must have the same period type and the
+// same sample types (type and unit, in order). Functions are deduplicated by
+// (name, system name, file, start line); mappings by (size rounded up to
+// 4 KiB, offset, build ID or else file); locations by (mapping, address
+// relative to it, lines, folded); samples with the same locations and labels
+// are summed; samples whose values are all zero are dropped. The header takes
+// the earliest time, the sum of durations, the largest period, the first
+// non-empty default sample type, each distinct comment once, and the rest
+// from the first profile.
+#ifndef CPROF_PPROF_MERGE_H_
+#define CPROF_PPROF_MERGE_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pprof/codec.h"
+
+namespace cprof::pprof {
+
+class Merger {
+ public:
+  Merger();
+  ~Merger();
+  // Not copyable. Movable.
+  Merger(const Merger&) = delete;
+  Merger& operator=(const Merger&) = delete;
+  Merger(Merger&&) noexcept;
+  Merger& operator=(Merger&&) noexcept;
+
+  // Folds `profile` (validated, as DecodeProfile returns it) into the
+  // result. InvalidArgument, naming `name` and the first profile's name,
+  // when its sample types or period type differ; the result is unchanged.
+  Status Add(const Profile& profile, std::string_view name);
+
+  int count() const;
+
+  // The merged profile. InvalidArgument if nothing was added. The Merger is
+  // empty afterwards.
+  Result<Profile> Finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace cprof::pprof
+
+#endif  // CPROF_PPROF_MERGE_H_

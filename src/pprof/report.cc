@@ -1,0 +1,591 @@
+#include "pprof/report.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <map>
+#include <memory>
+#include <unordered_map>
+
+#include "pprof/units.h"
+
+namespace cprof::pprof {
+namespace {
+
+using Regex = std::unique_ptr<RE2>;
+
+Status CompileRegex(const char* what, const std::string& text, Regex* out) {
+  if (text.empty()) return Status::OK();
+  RE2::Options o;
+  o.set_log_errors(false);
+  auto re = std::make_unique<RE2>(text, o);
+  if (!re->ok()) {
+    return Status::InvalidArgument(std::string("bad ") + what + " regular expression \"" +
+                                   text + "\": " + re->error());
+  }
+  *out = std::move(re);
+  return Status::OK();
+}
+
+bool Matches(const Regex& re, const std::string& s) {
+  return re && RE2::PartialMatch(s, *re);
+}
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// A string-label filter: "key=RE" or "RE".
+struct TagFilter {
+  std::string key;
+  Regex re;
+  bool Matches(const Profile& p, const perftools::profiles::Sample& s) const {
+    for (const auto& l : s.label()) {
+      if (l.str() == 0) continue;
+      if (!key.empty() && p.string_table(l.key()) != key) continue;
+      if (RE2::PartialMatch(p.string_table(l.str()), *re)) return true;
+    }
+    return false;
+  }
+};
+
+Status CompileTagFilter(const char* what, const std::string& text,
+                        std::unique_ptr<TagFilter>* out) {
+  if (text.empty()) return Status::OK();
+  auto f = std::make_unique<TagFilter>();
+  std::string re = text;
+  size_t eq = text.find('=');
+  if (eq != std::string::npos && eq > 0) {
+    f->key = text.substr(0, eq);
+    re = text.substr(eq + 1);
+  }
+  CPROF_RETURN_IF_ERROR(CompileRegex(what, re, &f->re));
+  if (!f->re) return Status::InvalidArgument(std::string("empty ") + what);
+  *out = std::move(f);
+  return Status::OK();
+}
+
+// The samples of a filtered profile as stacks of function-level nodes.
+struct View {
+  std::vector<std::string> names;  // node -> printable name
+  struct Frame {
+    uint32_t node;
+    bool inlined;  // inlined into its caller (not its location's last line)
+  };
+  std::vector<Frame> frames;       // every sample's frames, root first
+  std::vector<uint32_t> starts;    // sample i: frames[starts[i], starts[i+1])
+  std::vector<int64_t> values;     // sample i's value
+  int64_t total = 0;               // sum of |value| over all samples, unfiltered
+  std::string sample_type, sample_unit;
+};
+
+Result<View> BuildView(const Profile& p, const ReportOptions& o) {
+  View v;
+  CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
+  v.sample_type = p.string_table(p.sample_type(index).type());
+  for (char c : p.string_table(p.sample_type(index).unit())) {
+    v.sample_unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const auto& s : p.sample()) v.total += std::llabs(s.value(index));
+
+  Regex focus, ignore, hide, show;
+  CPROF_RETURN_IF_ERROR(CompileRegex("focus", o.focus, &focus));
+  CPROF_RETURN_IF_ERROR(CompileRegex("ignore", o.ignore, &ignore));
+  CPROF_RETURN_IF_ERROR(CompileRegex("hide", o.hide, &hide));
+  CPROF_RETURN_IF_ERROR(CompileRegex("show", o.show, &show));
+  std::unique_ptr<TagFilter> tag_focus, tag_ignore;
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag focus", o.tag_focus, &tag_focus));
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag ignore", o.tag_ignore, &tag_ignore));
+
+  std::unordered_map<uint64_t, const perftools::profiles::Function*> functions;
+  for (const auto& f : p.function()) functions.emplace(f.id(), &f);
+  std::unordered_map<uint64_t, const std::string*> mapping_files;
+  for (const auto& m : p.mapping()) mapping_files.emplace(m.id(), &p.string_table(m.filename()));
+
+  // Per location: its nodes (innermost line first), and pprof's focus state.
+  struct Loc {
+    std::vector<uint32_t> nodes;
+    int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
+    bool hidden = false;
+  };
+  std::unordered_map<uint64_t, Loc> locs;
+  locs.reserve(p.location_size());
+  std::unordered_map<std::string, uint32_t> node_ids;
+  auto node_for = [&](const std::string& key, const std::string& printable) {
+    auto [it, inserted] = node_ids.emplace(key, static_cast<uint32_t>(v.names.size()));
+    if (inserted) v.names.push_back(printable);
+    return it->second;
+  };
+  for (const auto& l : p.location()) {
+    static const std::string kEmpty;
+    auto mf = mapping_files.find(l.mapping_id());
+    const std::string& objfile = mf == mapping_files.end() ? kEmpty : *mf->second;
+    struct Line {
+      const perftools::profiles::Function* fn;
+    };
+    std::vector<Line> lines;
+    for (const auto& line : l.line()) {
+      auto f = functions.find(line.function_id());
+      lines.push_back({f == functions.end() ? nullptr : f->second});
+    }
+    auto line_matches = [&](const Regex& re, const Line& line) {
+      return line.fn != nullptr && (Matches(re, p.string_table(line.fn->name())) ||
+                                    Matches(re, p.string_table(line.fn->filename())));
+    };
+    auto loc_matches = [&](const Regex& re) {
+      for (const Line& line : lines) {
+        if (line_matches(re, line)) return true;
+      }
+      return Matches(re, objfile);
+    };
+    Loc loc;
+    if (ignore && loc_matches(ignore)) {
+      loc.focus = 0;
+    } else if (!focus || loc_matches(focus)) {
+      loc.focus = 1;
+    }
+    if (hide && loc_matches(hide)) {
+      std::vector<Line> kept;
+      if (!Matches(hide, objfile)) {
+        for (const Line& line : lines) {
+          if (!line_matches(hide, line)) kept.push_back(line);
+        }
+      }
+      lines = std::move(kept);
+      loc.hidden = lines.empty();
+    }
+    if (show) {
+      std::vector<Line> kept;
+      if (Matches(show, objfile)) {
+        kept = lines;
+      } else {
+        for (const Line& line : lines) {
+          if (line.fn == nullptr || line_matches(show, line)) kept.push_back(line);
+        }
+      }
+      lines = std::move(kept);
+      loc.hidden = loc.hidden || lines.empty();
+    }
+    // pprof's node identity at function granularity: the function name; for
+    // frames without one, the binary (and start line).
+    auto unnamed = [&](int64_t start_line) {
+      std::string printable = objfile.empty() ? "<unknown>" : "[" + Basename(objfile) + "]";
+      return node_for(std::string("\0", 1) + objfile + '\0' + std::to_string(start_line),
+                      printable);
+    };
+    if (l.line_size() == 0) {
+      loc.nodes.push_back(unnamed(0));
+    } else {
+      for (const Line& line : lines) {
+        const std::string& name = line.fn ? p.string_table(line.fn->name()) : kEmpty;
+        if (!name.empty()) {
+          loc.nodes.push_back(node_for(name, name));
+        } else {
+          loc.nodes.push_back(unnamed(line.fn ? line.fn->start_line() : 0));
+        }
+      }
+    }
+    locs.emplace(l.id(), std::move(loc));
+  }
+
+  v.starts.push_back(0);
+  bool any_hidden = hide || show;
+  for (const auto& s : p.sample()) {
+    if (tag_focus && !tag_focus->Matches(p, s)) continue;
+    if (tag_ignore && tag_ignore->Matches(p, s)) continue;
+    bool focused = false, ignored = false;
+    for (uint64_t id : s.location_id()) {
+      int8_t f = locs[id].focus;
+      if (f == 0) {
+        ignored = true;
+        break;
+      }
+      if (f == 1) focused = true;
+    }
+    if (ignored || !focused) continue;
+    size_t before = v.frames.size();
+    for (int i = s.location_id_size() - 1; i >= 0; --i) {
+      const Loc& loc = locs[s.location_id(i)];
+      if (any_hidden && loc.hidden) continue;
+      const int n = static_cast<int>(loc.nodes.size());
+      for (int ni = n - 1; ni >= 0; --ni) {
+        v.frames.push_back({loc.nodes[ni], ni != n - 1});
+      }
+    }
+    if (any_hidden && v.frames.size() == before && s.location_id_size() > 0) {
+      continue;  // every location hidden: pprof drops the sample
+    }
+    v.values.push_back(s.value(index));
+    v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
+  }
+  return v;
+}
+
+struct Node {
+  int64_t flat = 0, cum = 0;
+  bool in_inline = false, in_noinline = false;
+};
+
+}  // namespace
+
+Result<int> SampleIndex(const Profile& p, std::string_view sample_index) {
+  const int n = p.sample_type_size();
+  if (sample_index.empty()) {
+    const std::string& dst = p.string_table(p.default_sample_type());
+    if (!dst.empty()) {
+      for (int i = 0; i < n; ++i) {
+        if (p.string_table(p.sample_type(i).type()) == dst) return i;
+      }
+    }
+    return n - 1;
+  }
+  bool numeric = std::all_of(sample_index.begin(), sample_index.end(),
+                             [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric && sample_index.size() < 6) {
+    int i = std::stoi(std::string(sample_index));
+    if (i < n) return i;
+  }
+  std::string_view name = sample_index;
+  if (name.rfind("sample_index=", 0) == 0) name.remove_prefix(13);
+  std::string known;
+  for (int i = 0; i < n; ++i) {
+    const std::string& t = p.string_table(p.sample_type(i).type());
+    if (t == name) return i;
+    known += (i ? ", " : "") + t;
+  }
+  return Status::InvalidArgument("sample index \"" + std::string(sample_index) +
+                                 "\" must be one of: " + known);
+}
+
+std::string TopTable::FormatValue(int64_t value) const {
+  return ScaledLabel(value, sample_unit, output_unit);
+}
+
+Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
+  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  const size_t num_nodes = v.names.size();
+  const size_t num_samples = v.values.size();
+
+  // The full graph: cum once per sample per node; flat to the leaf.
+  std::vector<Node> full(num_nodes);
+  std::vector<uint32_t> seen(num_nodes, UINT32_MAX);
+  for (size_t s = 0; s < num_samples; ++s) {
+    int64_t w = v.values[s];
+    if (w == 0) continue;
+    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
+      uint32_t n = v.frames[f].node;
+      if (seen[n] != s) {
+        seen[n] = static_cast<uint32_t>(s);
+        full[n].cum += w;
+      }
+    }
+    if (v.starts[s + 1] > v.starts[s]) full[v.frames[v.starts[s + 1] - 1].node].flat += w;
+  }
+  int64_t graph_total = 0;
+  size_t graph_nodes = 0;
+  for (const Node& n : full) {
+    if (n.flat != 0 || n.cum != 0) {
+      ++graph_nodes;
+      graph_total += n.flat;
+    }
+  }
+  const int64_t node_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
+  const int64_t edge_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
+
+  std::vector<bool> kept(num_nodes, false);
+  size_t kept_count = 0;
+  for (size_t n = 0; n < num_nodes; ++n) {
+    bool in_graph = full[n].flat != 0 || full[n].cum != 0;
+    if (in_graph && (node_cutoff <= 0 || std::llabs(full[n].cum) >= node_cutoff)) {
+      kept[n] = true;
+      ++kept_count;
+    }
+  }
+  TopTable t;
+  t.sample_type = v.sample_type;
+  t.sample_unit = v.sample_unit;
+  t.total = v.total;
+  t.node_fraction = o.node_fraction;
+  if (node_cutoff > 0 && kept_count != graph_nodes) {
+    t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
+  }
+
+  // The trimmed graph: dropped nodes leave residual edges; a sample whose
+  // leaf was dropped adds no flat.
+  std::vector<Node> nodes(num_nodes);
+  struct Edge {
+    int64_t weight = 0;
+    bool inline_ = true;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Edge> edges;  // (parent, child)
+  std::fill(seen.begin(), seen.end(), UINT32_MAX);
+  std::vector<std::pair<uint32_t, uint32_t>> seen_edges;
+  for (size_t s = 0; s < num_samples; ++s) {
+    int64_t w = v.values[s];
+    if (w == 0) continue;
+    seen_edges.clear();
+    int64_t parent = -1;
+    bool residual = false;
+    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
+      uint32_t n = v.frames[f].node;
+      if (!kept[n]) {
+        residual = true;
+        continue;
+      }
+      if (seen[n] != s) {
+        seen[n] = static_cast<uint32_t>(s);
+        nodes[n].cum += w;
+      }
+      if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
+        std::pair<uint32_t, uint32_t> key(static_cast<uint32_t>(parent), n);
+        if (std::find(seen_edges.begin(), seen_edges.end(), key) == seen_edges.end()) {
+          seen_edges.push_back(key);
+          auto [it, inserted] = edges.try_emplace(key);
+          it->second.weight += w;
+          if (inserted) {
+            it->second.inline_ = v.frames[f].inlined;
+          } else if (!v.frames[f].inlined) {
+            it->second.inline_ = false;
+          }
+        }
+      }
+      parent = n;
+      residual = false;
+    }
+    if (parent >= 0 && !residual) nodes[parent].flat += w;
+  }
+  std::vector<uint32_t> order;
+  for (uint32_t n = 0; n < num_nodes; ++n) {
+    if (kept[n] && (nodes[n].flat != 0 || nodes[n].cum != 0)) order.push_back(n);
+  }
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    int64_t fa = std::llabs(nodes[a].flat), fb = std::llabs(nodes[b].flat);
+    if (fa != fb) return fa > fb;
+    if (v.names[a] != v.names[b]) return v.names[a] < v.names[b];
+    int64_t ca = std::llabs(nodes[a].cum), cb = std::llabs(nodes[b].cum);
+    if (ca != cb) return ca > cb;
+    return a < b;
+  });
+  t.node_count_before_limit = static_cast<int>(order.size());
+  if (o.node_count > 0 && order.size() > static_cast<size_t>(o.node_count)) {
+    order.resize(static_cast<size_t>(o.node_count));
+  }
+  for (const auto& [key, e] : edges) {
+    if (std::llabs(e.weight) < edge_cutoff) continue;  // TrimLowFrequencyEdges
+    if (e.inline_) {
+      nodes[key.second].in_inline = true;
+    } else {
+      nodes[key.second].in_noinline = true;
+    }
+  }
+
+  // pprof's selectOutputUnit: a unit fit for the smallest and largest values.
+  int64_t min_value = 0;
+  for (uint32_t n : order) {
+    int64_t m = std::llabs(nodes[n].flat);
+    if (m == 0) m = std::llabs(nodes[n].cum);
+    if (m > 0 && (min_value == 0 || m < min_value)) min_value = m;
+  }
+  int64_t max_value = t.total;
+  if (min_value == 0) min_value = max_value;
+  std::string min_unit = Scale(min_value, t.sample_unit, "minimum").unit;
+  std::string max_unit = Scale(max_value, t.sample_unit, "minimum").unit;
+  std::string unit = min_unit;
+  if (min_unit != max_unit && min_value * 100 < max_value) {
+    unit = Scale(100 * min_value, t.sample_unit, "minimum").unit;
+  }
+  t.output_unit = unit.empty() ? t.sample_unit : unit;
+
+  for (uint32_t n : order) {
+    TopRow row;
+    row.name = v.names[n];
+    row.flat = nodes[n].flat;
+    row.cum = nodes[n].cum;
+    if (nodes[n].in_inline) row.inline_label = nodes[n].in_noinline ? "(partial-inline)" : "(inline)";
+    t.flat_sum += row.flat;
+    t.rows.push_back(std::move(row));
+  }
+  return t;
+}
+
+std::string FormatTopText(const Profile& p, const TopTable& t) {
+  std::string out;
+  auto line = [&](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
+  if (p.mapping_size() > 0) {
+    const std::string& file = p.string_table(p.mapping(0).filename());
+    if (!file.empty()) line("File: " + Basename(file));
+    const std::string& build_id = p.string_table(p.mapping(0).build_id());
+    if (!build_id.empty()) line("Build ID: " + build_id);
+  }
+  for (int64_t c : p.comment()) {
+    if (p.string_table(c).rfind('#', 0) != 0) line(p.string_table(c));
+  }
+  line("Type: " + t.sample_type);
+  if (p.time_nanos() != 0) {
+    time_t secs = static_cast<time_t>(p.time_nanos() / 1'000'000'000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%b %-d, %Y at %-I:%M%P (%Z)", &tm);
+    line(std::string("Time: ") + buf);
+  }
+  if (p.duration_nanos() != 0) {
+    std::string ratio;
+    Scaled total_ns = Scale(t.total, t.sample_unit, "nanoseconds");
+    if (total_ns.unit == "ns" && total_ns.value != 0) {
+      ratio = "(" + Percentage(static_cast<int64_t>(total_ns.value), p.duration_nanos()) + ")";
+    }
+    line("Duration: " + ScaledLabel(p.duration_nanos(), "nanoseconds", "auto") +
+         ", Total samples = " + t.FormatValue(t.total) + " " + ratio);
+  }
+  std::string pct = Percentage(t.flat_sum, t.total);
+  pct.erase(0, pct.find_first_not_of(' '));
+  line("Showing nodes accounting for " + t.FormatValue(t.flat_sum) + ", " + pct + " of " +
+       t.FormatValue(t.total) + " total");
+  if (t.total != 0) {
+    if (t.dropped_nodes > 0) {
+      line("Dropped " + std::to_string(t.dropped_nodes) +
+           (t.dropped_nodes > 1 ? " nodes" : " node") + " (cum <= " +
+           t.FormatValue(std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) + ")");
+    }
+    int shown = static_cast<int>(t.rows.size());
+    if (shown > 0 && shown < t.node_count_before_limit) {
+      line("Showing top " + std::to_string(shown) + " nodes out of " +
+           std::to_string(t.node_count_before_limit));
+    }
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%10s %5s%% %5s%% %10s %5s%%", "flat", "flat", "sum", "cum", "cum");
+  line(buf);
+  int64_t flat_sum = 0;
+  for (const TopRow& r : t.rows) {
+    flat_sum += r.flat;
+    std::string inl = r.inline_label.empty() ? "" : " " + r.inline_label;
+    std::snprintf(buf, sizeof buf, "%10s %s %s %10s %s  ", t.FormatValue(r.flat).c_str(),
+                  Percentage(r.flat, t.total).c_str(), Percentage(flat_sum, t.total).c_str(),
+                  t.FormatValue(r.cum).c_str(), Percentage(r.cum, t.total).c_str());
+    line(buf + r.name + inl);
+  }
+  return out;
+}
+
+namespace {
+
+// A trie node while building, children by node id.
+struct Building {
+  uint32_t node;
+  int64_t self = 0, total = 0;
+  std::unordered_map<uint32_t, uint32_t> children;  // node id -> index
+};
+
+void Collect(const std::vector<Building>& all, uint32_t i, const View& v,
+             int64_t threshold, FlameNode* out) {
+  const Building& b = all[i];
+  out->self = b.self;
+  out->total = b.total;
+  int64_t other = 0;
+  for (const auto& [node, child] : b.children) {
+    if (std::llabs(all[child].total) < threshold) {
+      other += all[child].total;
+      continue;
+    }
+    FlameNode c;
+    c.name = v.names[node];
+    Collect(all, child, v, threshold, &c);
+    out->children.push_back(std::move(c));
+  }
+  if (other != 0) {
+    FlameNode c;
+    c.name = "\xE2\x80\xA6";  // "…": what was folded away
+    c.total = other;
+    c.self = other;
+    out->children.push_back(std::move(c));
+  }
+  std::sort(out->children.begin(), out->children.end(),
+            [](const FlameNode& a, const FlameNode& b) {
+              if (a.total != b.total) return a.total > b.total;
+              return a.name < b.name;
+            });
+}
+
+}  // namespace
+
+Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& o, int max_nodes) {
+  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  std::vector<Building> all;
+  all.push_back(Building{UINT32_MAX});
+  for (size_t s = 0; s + 1 < v.starts.size(); ++s) {
+    int64_t w = v.values[s];
+    if (w == 0) continue;
+    uint32_t at = 0;
+    all[0].total += w;
+    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
+      uint32_t node = v.frames[f].node;
+      auto it = all[at].children.find(node);
+      uint32_t next;
+      if (it == all[at].children.end()) {
+        next = static_cast<uint32_t>(all.size());
+        all[at].children.emplace(node, next);
+        all.push_back(Building{node});
+      } else {
+        next = it->second;
+      }
+      at = next;
+      all[at].total += w;
+    }
+    all[at].self += w;
+  }
+  // Keep the max_nodes largest; fold the rest.
+  int64_t threshold = 0;
+  if (max_nodes > 0 && all.size() > static_cast<size_t>(max_nodes)) {
+    std::vector<int64_t> totals;
+    totals.reserve(all.size());
+    for (const Building& b : all) totals.push_back(std::llabs(b.total));
+    auto nth = totals.begin() + (max_nodes - 1);
+    std::nth_element(totals.begin(), nth, totals.end(), std::greater<int64_t>());
+    threshold = *nth + 1;  // strictly above the cut keeps at most max_nodes
+  }
+  FlameNode root;
+  root.name = "root";
+  Collect(all, 0, v, threshold, &root);
+  return root;
+}
+
+int CountNodes(const FlameNode& node) {
+  int n = 1;
+  for (const FlameNode& c : node.children) n += CountNodes(c);
+  return n;
+}
+
+Result<std::string> Folded(const Profile& profile, const ReportOptions& o) {
+  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  std::map<std::string, int64_t> stacks;
+  std::string key;
+  for (size_t s = 0; s + 1 < v.starts.size(); ++s) {
+    if (v.values[s] == 0) continue;
+    key.clear();
+    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
+      if (!key.empty()) key += ';';
+      key += v.names[v.frames[f].node];
+    }
+    if (key.empty()) key = "<unknown>";
+    stacks[key] += v.values[s];
+  }
+  std::string out;
+  for (const auto& [stack, value] : stacks) {
+    if (value == 0) continue;
+    out += stack;
+    out += ' ';
+    out += std::to_string(value);
+    out += '\n';
+  }
+  return out;
+}
+
+}  // namespace cprof::pprof

@@ -1,0 +1,28 @@
+// Merging stored profiles, read one at a time so memory grows with the
+// merged result, not with how many there are. Thread-safe.
+#ifndef CPROF_QUERY_MERGE_FILES_H_
+#define CPROF_QUERY_MERGE_FILES_H_
+
+#include <functional>
+#include <vector>
+
+#include "base/fs.h"
+#include "pprof/codec.h"
+
+namespace cprof::query {
+
+// Called after each profile: (profiles merged so far, all of them).
+using Progress = std::function<void(size_t done, size_t total)>;
+
+// The profiles at `paths`, merged as pprof merges them. InvalidArgument when
+// their sample types differ (naming both files), Corruption or IOError
+// naming the file that could not be read, InvalidArgument for no paths.
+Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
+                                  const Progress& progress = nullptr);
+
+// One profile file, decoded and validated; errors name the file.
+Result<pprof::Profile> ReadProfile(const fs::path& path);
+
+}  // namespace cprof::query
+
+#endif  // CPROF_QUERY_MERGE_FILES_H_
