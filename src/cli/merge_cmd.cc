@@ -2,6 +2,7 @@
 #include "base/log.h"
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "pprof/merge.h"
 #include "pprof/report.h"
 
 namespace cprof::cli {
@@ -35,6 +36,7 @@ int MergeCommand::Run(const GlobalOptions& global) {
   if (!paths.ok()) return Fail("merge", paths.status(), ExitCodeFor(paths.status()));
   auto merged = LoadMerged(*paths);
   if (!merged.ok()) return Fail("merge", merged.status(), ExitCodeFor(merged.status()));
+  pprof::DropEmptyStacks(&*merged);  // as go tool pprof -proto writes it
   std::string data;
   if (format_ == "folded") {
     pprof::ReportOptions options;

@@ -115,6 +115,15 @@ struct Merger::State {
   }
 };
 
+void DropEmptyStacks(Profile* profile) {
+  auto* samples = profile->mutable_sample();
+  samples->erase(std::remove_if(samples->begin(), samples->end(),
+                                [](const perftools::profiles::Sample& s) {
+                                  return s.location_id_size() == 0;
+                                }),
+                 samples->end());
+}
+
 Merger::Merger() : state_(std::make_unique<State>()) {}
 Merger::~Merger() = default;
 Merger::Merger(Merger&&) noexcept = default;

@@ -52,6 +52,11 @@ class Merger {
   std::unique_ptr<State> state_;
 };
 
+// Drops samples with no stack, as `go tool pprof -proto` leaves them out of
+// what it writes (its filters keep only samples with a location). Call it
+// on a merge to write what pprof writes.
+void DropEmptyStacks(Profile* profile);
+
 }  // namespace cprof::pprof
 
 #endif  // CPROF_PPROF_MERGE_H_

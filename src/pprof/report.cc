@@ -309,6 +309,12 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   t.sample_unit = v.sample_unit;
   t.total = v.total;
   t.node_fraction = o.node_fraction;
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"focus", &o.focus}, {"ignore", &o.ignore},
+        {"hide", &o.hide}, {"show", &o.show}, {"tagfocus", &o.tag_focus},
+        {"tagignore", &o.tag_ignore}}) {
+    if (!value->empty()) t.active_filters.push_back(std::string(name) + "=" + *value);
+  }
   if (node_cutoff > 0 && kept_count != graph_nodes) {
     t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
   }
@@ -443,6 +449,13 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
     }
     line("Duration: " + ScaledLabel(p.duration_nanos(), "nanoseconds", "auto") +
          ", Total samples = " + t.FormatValue(t.total) + " " + ratio);
+  }
+  if (!t.active_filters.empty()) {
+    line("Active filters:");
+    for (std::string f : t.active_filters) {
+      if (f.size() > 80) f = f.substr(0, 80) + "\xE2\x80\xA6";
+      line("   " + f);
+    }
   }
   std::string pct = Percentage(t.flat_sum, t.total);
   pct.erase(0, pct.find_first_not_of(' '));

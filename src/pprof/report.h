@@ -50,6 +50,7 @@ struct TopTable {
   int dropped_nodes = 0;
   int node_count_before_limit = 0;
   double node_fraction = 0;
+  std::vector<std::string> active_filters;  // "focus=RE", in pprof's order
   std::vector<TopRow> rows;
 
   // A value as pprof prints it in this table ("33.30MB").

@@ -15,7 +15,6 @@ Result<pprof::Profile> ReadProfile(const fs::path& path) {
 Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
                                   const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
-  if (paths.size() == 1) return ReadProfile(paths[0]);
   pprof::Merger merger;
   for (size_t i = 0; i < paths.size(); ++i) {
     CPROF_ASSIGN_OR_RETURN(pprof::Profile p, ReadProfile(paths[i]));
