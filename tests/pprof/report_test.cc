@@ -1,0 +1,115 @@
+#include <catch2/catch.hpp>
+
+#include "pprof/profile_builder.h"
+#include "pprof/report.h"
+#include "pprof/units.h"
+
+using namespace cprof;
+using namespace cprof::pprof;
+using cprof::testing::ProfileBuilder;
+
+TEST_CASE("Units and percentages print as pprof prints them", "[units]") {
+  struct Case { int64_t v; const char* from; const char* to; const char* want; };
+  const Case cases[] = {
+      {2020000000, "nanoseconds", "ms", "2020ms"}, {4210000000, "nanoseconds", "s", "4.21s"},
+      {34918400, "bytes", "MB", "33.30MB"},        {512, "bytes", "minimum", "512B"},
+      {1536, "bytes", "auto", "1.50kB"},           {1406, "count", "count", "1406"},
+      {0, "bytes", "MB", "0"},                     {-1536, "bytes", "kB", "-1.50kB"},
+      {500310, "nanoseconds", "minimum", "500.31us"}, {7200000000000, "nanoseconds", "auto", "2hrs"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.v << " " << c.from << " -> " << c.to);
+    CHECK(ScaledLabel(c.v, c.from, c.to) == c.want);
+  }
+  CHECK(Percentage(1, 1) == "  100%");
+  CHECK(Percentage(1, 3) == "33.33%");
+  CHECK(Percentage(1, 1000) == "  0.1%");
+  CHECK(Percentage(1, 100000) == "0.001%");
+  CHECK(Percentage(1, 10000000) == "1e-05%");
+  CHECK(Percentage(5, 0) == "    0%");
+}
+
+TEST_CASE("Top: recursion counted once in cum, inlined frames labelled", "[report]") {
+  Profile p = ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}})
+                  .Sample({"a", "b", "a", "main"}, {100'000'000})  // a recursive
+                  .Sample({"main+helper", "main"}, {50'000'000})     // helper inlined into main
+                  .Sample({"c", "main"}, {850'000'000})
+                  .Build();
+  auto t = Top(p, {});
+  REQUIRE(t.ok());
+  CHECK(t->total == 1'000'000'000);
+  std::map<std::string, TopRow> rows;
+  for (const auto& r : t->rows) rows[r.name] = r;
+  CHECK(rows.at("a").flat == 100'000'000);
+  CHECK(rows.at("a").cum == 100'000'000);  // not twice
+  CHECK(rows.at("main").cum == 1'000'000'000);
+  CHECK(rows.at("helper").flat == 50'000'000);
+  CHECK(rows.at("helper").inline_label == "(inline)");
+  CHECK(rows.at("c").inline_label.empty());
+  CHECK(t->rows.front().name == "c");  // largest flat first
+  CHECK(t->output_unit == "ms");
+
+  ReportOptions focus;
+  focus.focus = "^b$";
+  auto f = Top(p, focus);
+  REQUIRE(f.ok());
+  CHECK(f->total == 1'000'000'000);  // percentages stay relative to everything
+  CHECK(f->flat_sum == 100'000'000);
+}
+
+TEST_CASE("Folded stacks and the flame tree add up", "[report]") {
+  ProfileBuilder b(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}});
+  b.Sample({"a", "main"}, {3}).Sample({"b", "main"}, {4}).Sample({"a", "main"}, {5});
+  Profile p = b.Build();
+  auto folded = Folded(p, {});
+  REQUIRE(folded.ok());
+  CHECK(*folded == "main;a 8\nmain;b 4\n");
+  auto tree = FlameTree(p, {}, 0);
+  REQUIRE(tree.ok());
+  CHECK(tree->total == 12);
+  REQUIRE(tree->children.size() == 1);
+  CHECK(tree->children[0].name == "main");
+  CHECK(tree->children[0].children[0].name == "a");
+  CHECK(tree->children[0].children[0].total == 8);
+  CHECK(tree->children[0].children[0].self == 8);
+}
+
+TEST_CASE("The flame tree's node cap folds the smallest nodes", "[report]") {
+  ProfileBuilder b(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}});
+  int64_t sum = 0;
+  for (int i = 0; i < 2000; ++i) {
+    b.Sample({"leaf" + std::to_string(i), "mid" + std::to_string(i % 40), "main"}, {i + 1});
+    sum += i + 1;
+  }
+  Profile p = b.Build();
+  auto full = FlameTree(p, {}, 0);
+  REQUIRE(full.ok());
+  CHECK(CountNodes(*full) == 1 + 1 + 40 + 2000);
+  auto capped = FlameTree(p, {}, 500);
+  REQUIRE(capped.ok());
+  CHECK(CountNodes(*capped) <= 500 + 41);  // at most one "…" per parent
+  CHECK(capped->total == sum);
+  // Totals still add up at every level.
+  std::function<void(const FlameNode&)> check = [&](const FlameNode& n) {
+    int64_t children = 0;
+    for (const auto& c : n.children) {
+      children += c.total;
+      check(c);
+    }
+    CHECK(children + n.self == n.total);
+  };
+  check(*capped);
+}
+
+TEST_CASE("Bad sample indexes and filters are clean errors", "[report]") {
+  Profile p = ProfileBuilder({{"alloc_space", "bytes"}, {"inuse_space", "bytes"}}).Sample({"f"}, {1, 2}).Build();
+  CHECK(*SampleIndex(p, "") == 1);
+  CHECK(*SampleIndex(p, "alloc_space") == 0);
+  CHECK(*SampleIndex(p, "1") == 1);
+  CHECK(*SampleIndex(p, "sample_index=inuse_space") == 1);
+  CHECK(SampleIndex(p, "cpu").status().message() ==
+        "sample index \"cpu\" must be one of: alloc_space, inuse_space");
+  ReportOptions bad;
+  bad.ignore = "(";
+  CHECK(Top(p, bad).status().code() == Status::Code::kInvalidArgument);
+}
