@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include <unordered_set>
+#include "pprof/id_index.h"
 
 namespace cprof::pprof {
 
@@ -123,8 +123,8 @@ Result<size_t> CountTopLevelFields(std::string_view raw) {
 
 }  // namespace
 
-Result<Profile> DecodeProfile(std::string_view data,
-                              const DecodeOptions& options) {
+Status DecodeProfileInto(std::string_view data, Profile* profile,
+                         const DecodeOptions& options) {
   std::string inflated;
   std::string_view raw = data;
   if (IsGzip(data)) {
@@ -140,11 +140,15 @@ Result<Profile> DecodeProfile(std::string_view data,
                                      " elements, more than " +
                                      std::to_string(options.max_elements));
   }
-  Profile profile;
-  if (!profile.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
+  if (!profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
     return Status::Corruption("not a pprof profile (protobuf parse failed)");
   }
-  CPROF_RETURN_IF_ERROR(ValidateProfile(profile));
+  return ValidateProfile(*profile);
+}
+
+Result<Profile> DecodeProfile(std::string_view data, const DecodeOptions& options) {
+  Profile profile;
+  CPROF_RETURN_IF_ERROR(DecodeProfileInto(data, &profile, options));
   return profile;
 }
 
@@ -178,37 +182,36 @@ Status ValidateProfile(const Profile& p) {
     if (!str_ok(c)) return bad_string("comment", c);
   }
 
-  std::unordered_set<uint64_t> mapping_ids, function_ids, location_ids;
+  auto dup = [](const char* what, uint64_t id) {
+    return Status::Corruption(std::string("profile: ") + what + " id " +
+                              (id == UINT64_MAX ? std::string("0") : std::to_string(id)) +
+                              " is zero or repeated");
+  };
+  uint64_t duplicate = 0;
+  IdIndex mapping_ids = IndexById(p.mapping(), &duplicate);
+  if (duplicate) return dup("mapping", duplicate);
+  IdIndex function_ids = IndexById(p.function(), &duplicate);
+  if (duplicate) return dup("function", duplicate);
+  IdIndex location_ids = IndexById(p.location(), &duplicate);
+  if (duplicate) return dup("location", duplicate);
   for (const auto& m : p.mapping()) {
-    if (m.id() == 0 || !mapping_ids.insert(m.id()).second) {
-      return Status::Corruption("profile: mapping id " + std::to_string(m.id()) +
-                                " is zero or repeated");
-    }
     if (!str_ok(m.filename()) || !str_ok(m.build_id())) {
       return bad_string("mapping", m.filename());
     }
   }
   for (const auto& f : p.function()) {
-    if (f.id() == 0 || !function_ids.insert(f.id()).second) {
-      return Status::Corruption("profile: function id " +
-                                std::to_string(f.id()) + " is zero or repeated");
-    }
     if (!str_ok(f.name()) || !str_ok(f.system_name()) || !str_ok(f.filename())) {
       return bad_string("function", f.name());
     }
   }
   for (const auto& l : p.location()) {
-    if (l.id() == 0 || !location_ids.insert(l.id()).second) {
-      return Status::Corruption("profile: location id " +
-                                std::to_string(l.id()) + " is zero or repeated");
-    }
-    if (l.mapping_id() != 0 && !mapping_ids.count(l.mapping_id())) {
+    if (l.mapping_id() != 0 && mapping_ids.Find(l.mapping_id()) < 0) {
       return Status::Corruption("profile: location " + std::to_string(l.id()) +
                                 " refers to missing mapping " +
                                 std::to_string(l.mapping_id()));
     }
     for (const auto& line : l.line()) {
-      if (!function_ids.count(line.function_id())) {
+      if (function_ids.Find(line.function_id()) < 0) {
         return Status::Corruption("profile: location " +
                                   std::to_string(l.id()) +
                                   " refers to missing function " +
@@ -225,7 +228,7 @@ Status ValidateProfile(const Profile& p) {
                                 " sample types");
     }
     for (uint64_t id : s.location_id()) {
-      if (!location_ids.count(id)) {
+      if (location_ids.Find(id) < 0) {
         return Status::Corruption("profile: a sample refers to missing location " +
                                   std::to_string(id));
       }

@@ -43,6 +43,11 @@ std::string Gzip(std::string_view data);
 Result<Profile> DecodeProfile(std::string_view data,
                               const DecodeOptions& options = {});
 
+// The same into `*profile`, which the caller may allocate on a
+// google::protobuf::Arena (much less malloc work for many small profiles).
+Status DecodeProfileInto(std::string_view data, Profile* profile,
+                         const DecodeOptions& options = {});
+
 // Checks what pprof's own reader checks, and a little more: string_table[0]
 // is "", every string index is in range, every id referenced exists and ids
 // are unique and non-zero, and every sample has one value per sample type.

@@ -1,5 +1,7 @@
 #include "pprof/merge.h"
 
+#include "pprof/id_index.h"
+
 #include <algorithm>
 #include <cstring>
 #include <unordered_map>
@@ -43,26 +45,22 @@ struct Merger::State {
     return it->second;
   }
 
-  // Per input profile: its ids and string indices in the output.
+  // Per input profile: its string indices and ids in the output, by the
+  // input's positions (0 = not mapped yet).
   struct Maps {
     std::vector<int64_t> str;
-    std::unordered_map<uint64_t, uint64_t> function;
-    std::unordered_map<uint64_t, std::pair<uint64_t, int64_t>> mapping;  // id, address offset
-    std::unordered_map<uint64_t, uint64_t> location;
+    std::vector<uint64_t> function, location;
+    std::vector<std::pair<uint64_t, int64_t>> mapping;  // id, address offset
+    std::vector<bool> mapping_done;
   };
 
-  std::pair<uint64_t, int64_t> MapMapping(const Profile& src, Maps& m, uint64_t id) {
+  std::pair<uint64_t, int64_t> MapMapping(const Profile& src, Maps& m, const IdIndex& index,
+                                          uint64_t id) {
     if (id == 0) return {0, 0};
-    auto it = m.mapping.find(id);
-    if (it != m.mapping.end()) return it->second;
-    const perftools::profiles::Mapping* sm = nullptr;
-    for (const auto& candidate : src.mapping()) {
-      if (candidate.id() == id) {
-        sm = &candidate;
-        break;
-      }
-    }
-    if (sm == nullptr) return {0, 0};  // validated profiles never get here
+    int32_t pos = index.Find(id);
+    if (pos < 0) return {0, 0};  // validated profiles never get here
+    if (m.mapping_done[pos]) return m.mapping[pos];
+    const perftools::profiles::Mapping* sm = &src.mapping(pos);
     uint64_t size = sm->memory_limit() - sm->memory_start();
     size = size + 0xfff;
     size -= size % 0x1000;
@@ -86,15 +84,15 @@ struct Merger::State {
       mappings.emplace(std::move(key), om->id());
       result = {om->id(), 0};
     }
-    m.mapping.emplace(id, result);
+    m.mapping[pos] = result;
+    m.mapping_done[pos] = true;
     return result;
   }
 
-  uint64_t MapFunction(const Profile& src, Maps& m,
-                       const std::unordered_map<uint64_t, int>& fn_index, uint64_t id) {
-    auto it = m.function.find(id);
-    if (it != m.function.end()) return it->second;
-    const auto& sf = src.function(fn_index.at(id));
+  uint64_t MapFunction(const Profile& src, Maps& m, const IdIndex& index, uint64_t id) {
+    int32_t pos = index.Find(id);
+    if (m.function[pos] != 0) return m.function[pos];
+    const auto& sf = src.function(pos);
     std::string key;
     Put(&key, static_cast<uint64_t>(sf.start_line()));
     Put(&key, static_cast<uint64_t>(m.str[sf.name()]));
@@ -110,7 +108,7 @@ struct Merger::State {
       f->set_start_line(sf.start_line());
       found->second = f->id();
     }
-    m.function.emplace(id, found->second);
+    m.function[pos] = found->second;
     return found->second;
   }
 };
@@ -184,19 +182,22 @@ Status Merger::Add(const Profile& src, std::string_view name) {
   if (out.default_sample_type() == 0 && src.default_sample_type() != 0) {
     out.set_default_sample_type(m.str[src.default_sample_type()]);
   }
+  const IdIndex mapping_index = IndexById(src.mapping());
+  const IdIndex function_index = IndexById(src.function());
+  const IdIndex location_index = IndexById(src.location());
+  m.mapping.resize(src.mapping_size());
+  m.mapping_done.resize(src.mapping_size());
+  m.function.resize(src.function_size());
+  m.location.resize(src.location_size());
   if (out.mapping_size() == 0 && src.mapping_size() > 0) {
-    st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
+    st.MapMapping(src, m, mapping_index, src.mapping(0).id());  // the main binary stays first
   }
 
-  std::unordered_map<uint64_t, int> fn_index, loc_index;
-  for (int i = 0; i < src.function_size(); ++i) fn_index.emplace(src.function(i).id(), i);
-  for (int i = 0; i < src.location_size(); ++i) loc_index.emplace(src.location(i).id(), i);
-
   auto map_location = [&](uint64_t id) -> uint64_t {
-    auto it = m.location.find(id);
-    if (it != m.location.end()) return it->second;
-    const auto& sl = src.location(loc_index.at(id));
-    auto [mapping_id, offset] = st.MapMapping(src, m, sl.mapping_id());
+    int32_t pos = location_index.Find(id);
+    if (m.location[pos] != 0) return m.location[pos];
+    const auto& sl = src.location(pos);
+    auto [mapping_id, offset] = st.MapMapping(src, m, mapping_index, sl.mapping_id());
     uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
     std::string key;
     uint64_t key_address = address;
@@ -207,7 +208,7 @@ Status Merger::Add(const Profile& src, std::string_view name) {
     std::vector<std::pair<uint64_t, int64_t>> lines;
     lines.reserve(sl.line_size());
     for (const auto& line : sl.line()) {
-      uint64_t fid = st.MapFunction(src, m, fn_index, line.function_id());
+      uint64_t fid = st.MapFunction(src, m, function_index, line.function_id());
       lines.emplace_back(fid, line.line());
       Put(&key, fid);
       Put(&key, static_cast<uint64_t>(line.line()));
@@ -229,7 +230,7 @@ Status Merger::Add(const Profile& src, std::string_view name) {
       }
       found->second = l->id();
     }
-    m.location.emplace(id, found->second);
+    m.location[pos] = found->second;
     return found->second;
   };
 

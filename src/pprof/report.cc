@@ -9,6 +9,7 @@
 #include <memory>
 #include <unordered_map>
 
+#include "pprof/id_index.h"
 #include "pprof/units.h"
 
 namespace cprof::pprof {
@@ -100,10 +101,9 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
   CPROF_RETURN_IF_ERROR(CompileTagFilter("tag focus", o.tag_focus, &tag_focus));
   CPROF_RETURN_IF_ERROR(CompileTagFilter("tag ignore", o.tag_ignore, &tag_ignore));
 
-  std::unordered_map<uint64_t, const perftools::profiles::Function*> functions;
-  for (const auto& f : p.function()) functions.emplace(f.id(), &f);
-  std::unordered_map<uint64_t, const std::string*> mapping_files;
-  for (const auto& m : p.mapping()) mapping_files.emplace(m.id(), &p.string_table(m.filename()));
+  const IdIndex function_index = IndexById(p.function());
+  const IdIndex mapping_index = IndexById(p.mapping());
+  const IdIndex location_index = IndexById(p.location());
 
   // Per location: its nodes (innermost line first), and pprof's focus state.
   struct Loc {
@@ -111,25 +111,25 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
     bool hidden = false;
   };
-  std::unordered_map<uint64_t, Loc> locs;
-  locs.reserve(p.location_size());
+  std::vector<Loc> locs(static_cast<size_t>(p.location_size()));
   std::unordered_map<std::string, uint32_t> node_ids;
   auto node_for = [&](const std::string& key, const std::string& printable) {
     auto [it, inserted] = node_ids.emplace(key, static_cast<uint32_t>(v.names.size()));
     if (inserted) v.names.push_back(printable);
     return it->second;
   };
-  for (const auto& l : p.location()) {
+  for (int li = 0; li < p.location_size(); ++li) {
+    const auto& l = p.location(li);
     static const std::string kEmpty;
-    auto mf = mapping_files.find(l.mapping_id());
-    const std::string& objfile = mf == mapping_files.end() ? kEmpty : *mf->second;
+    int32_t mi = mapping_index.Find(l.mapping_id());
+    const std::string& objfile = mi < 0 ? kEmpty : p.string_table(p.mapping(mi).filename());
     struct Line {
       const perftools::profiles::Function* fn;
     };
     std::vector<Line> lines;
     for (const auto& line : l.line()) {
-      auto f = functions.find(line.function_id());
-      lines.push_back({f == functions.end() ? nullptr : f->second});
+      int32_t fi = function_index.Find(line.function_id());
+      lines.push_back({fi < 0 ? nullptr : &p.function(fi)});
     }
     auto line_matches = [&](const Regex& re, const Line& line) {
       return line.fn != nullptr && (Matches(re, p.string_table(line.fn->name())) ||
@@ -188,35 +188,53 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
         }
       }
     }
-    locs.emplace(l.id(), std::move(loc));
+    locs[static_cast<size_t>(li)] = std::move(loc);
   }
 
+  // Samples with the same locations (differing only by labels) become one
+  // stack of the view: reports are sums, so nothing changes but the work.
   v.starts.push_back(0);
-  bool any_hidden = hide || show;
+  const bool any_hidden = hide || show;
+  // Without labels, Go's profiles hold each stack once already.
+  const bool dedupe = std::any_of(p.sample().begin(), p.sample().end(),
+                                  [](const auto& s) { return s.label_size() > 0; });
+  std::unordered_map<std::string, uint32_t> by_stack;
+  std::string key;
+  std::vector<int32_t> positions;
   for (const auto& s : p.sample()) {
     if (tag_focus && !tag_focus->Matches(p, s)) continue;
     if (tag_ignore && tag_ignore->Matches(p, s)) continue;
-    bool focused = false, ignored = false;
+    positions.clear();
+    bool focused = false, ignored = false, all_hidden = s.location_id_size() > 0;
     for (uint64_t id : s.location_id()) {
-      int8_t f = locs[id].focus;
-      if (f == 0) {
+      int32_t pos = location_index.Find(id);
+      positions.push_back(pos);
+      const Loc& loc = locs[static_cast<size_t>(pos)];
+      if (loc.focus == 0) {
         ignored = true;
         break;
       }
-      if (f == 1) focused = true;
+      if (loc.focus == 1) focused = true;
+      if (!loc.hidden) all_hidden = false;
     }
     if (ignored || !focused) continue;
-    size_t before = v.frames.size();
-    for (int i = s.location_id_size() - 1; i >= 0; --i) {
-      const Loc& loc = locs[s.location_id(i)];
+    if (any_hidden && all_hidden) continue;  // pprof drops such samples
+    if (dedupe) {
+      key.assign(reinterpret_cast<const char*>(positions.data()),
+                 positions.size() * sizeof(int32_t));
+      auto [it, inserted] = by_stack.try_emplace(key, static_cast<uint32_t>(v.values.size()));
+      if (!inserted) {
+        v.values[it->second] += s.value(index);
+        continue;
+      }
+    }
+    for (auto pos = positions.rbegin(); pos != positions.rend(); ++pos) {
+      const Loc& loc = locs[static_cast<size_t>(*pos)];
       if (any_hidden && loc.hidden) continue;
       const int n = static_cast<int>(loc.nodes.size());
       for (int ni = n - 1; ni >= 0; --ni) {
-        v.frames.push_back({loc.nodes[ni], ni != n - 1});
+        v.frames.push_back({loc.nodes[static_cast<size_t>(ni)], ni != n - 1});
       }
-    }
-    if (any_hidden && v.frames.size() == before && s.location_id_size() > 0) {
-      continue;  // every location hidden: pprof drops the sample
     }
     v.values.push_back(s.value(index));
     v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
@@ -325,14 +343,13 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   struct Edge {
     int64_t weight = 0;
     bool inline_ = true;
+    uint32_t stamp = UINT32_MAX;  // the last sample that added to it
   };
-  std::map<std::pair<uint32_t, uint32_t>, Edge> edges;  // (parent, child)
+  std::unordered_map<uint64_t, Edge> edges;  // parent << 32 | child
   std::fill(seen.begin(), seen.end(), UINT32_MAX);
-  std::vector<std::pair<uint32_t, uint32_t>> seen_edges;
   for (size_t s = 0; s < num_samples; ++s) {
     int64_t w = v.values[s];
     if (w == 0) continue;
-    seen_edges.clear();
     int64_t parent = -1;
     bool residual = false;
     for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
@@ -346,15 +363,16 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
         nodes[n].cum += w;
       }
       if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
-        std::pair<uint32_t, uint32_t> key(static_cast<uint32_t>(parent), n);
-        if (std::find(seen_edges.begin(), seen_edges.end(), key) == seen_edges.end()) {
-          seen_edges.push_back(key);
-          auto [it, inserted] = edges.try_emplace(key);
-          it->second.weight += w;
+        uint64_t key = static_cast<uint64_t>(parent) << 32 | n;
+        auto [it, inserted] = edges.try_emplace(key);
+        Edge& e = it->second;
+        if (e.stamp != s) {
+          e.stamp = static_cast<uint32_t>(s);
+          e.weight += w;
           if (inserted) {
-            it->second.inline_ = v.frames[f].inlined;
+            e.inline_ = v.frames[f].inlined;
           } else if (!v.frames[f].inlined) {
-            it->second.inline_ = false;
+            e.inline_ = false;
           }
         }
       }
@@ -381,10 +399,11 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   }
   for (const auto& [key, e] : edges) {
     if (std::llabs(e.weight) < edge_cutoff) continue;  // TrimLowFrequencyEdges
+    Node& child = nodes[static_cast<uint32_t>(key)];
     if (e.inline_) {
-      nodes[key.second].in_inline = true;
+      child.in_inline = true;
     } else {
-      nodes[key.second].in_noinline = true;
+      child.in_noinline = true;
     }
   }
 
@@ -490,35 +509,50 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
 
 namespace {
 
-// A trie node while building, children by node id.
-struct Building {
-  uint32_t node;
-  int64_t self = 0, total = 0;
-  std::unordered_map<uint32_t, uint32_t> children;  // node id -> index
+// The call tree while building: nodes in a vector, children found through
+// one hash map keyed by (parent, function node).
+struct Trie {
+  struct Entry {
+    uint32_t node;
+    uint32_t parent;
+    int64_t self = 0, total = 0;
+  };
+  std::vector<Entry> entries{{UINT32_MAX, UINT32_MAX}};
+  std::unordered_map<uint64_t, uint32_t> child;
+  // Children of each entry, filled by Link: entries first_[i]..first_[i+1].
+  std::vector<uint32_t> first, order;
+
+  void Link() {
+    first.assign(entries.size() + 1, 0);
+    for (size_t i = 1; i < entries.size(); ++i) ++first[entries[i].parent + 1];
+    for (size_t i = 1; i < first.size(); ++i) first[i] += first[i - 1];
+    order.assign(entries.size(), 0);
+    std::vector<uint32_t> fill(first.begin(), first.end() - 1);
+    for (uint32_t i = 1; i < entries.size(); ++i) order[fill[entries[i].parent]++] = i;
+  }
 };
 
-void Collect(const std::vector<Building>& all, uint32_t i, const View& v,
-             int64_t threshold, FlameNode* out) {
-  const Building& b = all[i];
-  out->self = b.self;
-  out->total = b.total;
+void Collect(const Trie& t, uint32_t i, const View& v, int64_t threshold, FlameNode* out) {
+  out->self = t.entries[i].self;
+  out->total = t.entries[i].total;
   int64_t other = 0;
-  for (const auto& [node, child] : b.children) {
-    if (std::llabs(all[child].total) < threshold) {
-      other += all[child].total;
+  for (uint32_t k = t.first[i]; k < t.first[i + 1]; ++k) {
+    uint32_t c = t.order[k];
+    if (std::llabs(t.entries[c].total) < threshold) {
+      other += t.entries[c].total;
       continue;
     }
-    FlameNode c;
-    c.name = v.names[node];
-    Collect(all, child, v, threshold, &c);
-    out->children.push_back(std::move(c));
+    FlameNode node;
+    node.name = v.names[t.entries[c].node];
+    Collect(t, c, v, threshold, &node);
+    out->children.push_back(std::move(node));
   }
   if (other != 0) {
-    FlameNode c;
-    c.name = "\xE2\x80\xA6";  // "…": what was folded away
-    c.total = other;
-    c.self = other;
-    out->children.push_back(std::move(c));
+    FlameNode node;
+    node.name = "\xE2\x80\xA6";  // "…": what was folded away
+    node.total = other;
+    node.self = other;
+    out->children.push_back(std::move(node));
   }
   std::sort(out->children.begin(), out->children.end(),
             [](const FlameNode& a, const FlameNode& b) {
@@ -531,42 +565,38 @@ void Collect(const std::vector<Building>& all, uint32_t i, const View& v,
 
 Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& o, int max_nodes) {
   CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
-  std::vector<Building> all;
-  all.push_back(Building{UINT32_MAX});
+  Trie t;
+  t.child.reserve(v.frames.size() / 4 + 16);
   for (size_t s = 0; s + 1 < v.starts.size(); ++s) {
     int64_t w = v.values[s];
     if (w == 0) continue;
     uint32_t at = 0;
-    all[0].total += w;
+    t.entries[0].total += w;
     for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
       uint32_t node = v.frames[f].node;
-      auto it = all[at].children.find(node);
-      uint32_t next;
-      if (it == all[at].children.end()) {
-        next = static_cast<uint32_t>(all.size());
-        all[at].children.emplace(node, next);
-        all.push_back(Building{node});
-      } else {
-        next = it->second;
-      }
-      at = next;
-      all[at].total += w;
+      uint64_t key = static_cast<uint64_t>(at) << 32 | node;
+      auto [it, inserted] = t.child.try_emplace(key, static_cast<uint32_t>(t.entries.size()));
+      if (inserted) t.entries.push_back({node, at});
+      at = it->second;
+      t.entries[at].total += w;
     }
-    all[at].self += w;
+    t.entries[at].self += w;
   }
+  t.child = {};
+  t.Link();
   // Keep the max_nodes largest; fold the rest.
   int64_t threshold = 0;
-  if (max_nodes > 0 && all.size() > static_cast<size_t>(max_nodes)) {
+  if (max_nodes > 0 && t.entries.size() > static_cast<size_t>(max_nodes)) {
     std::vector<int64_t> totals;
-    totals.reserve(all.size());
-    for (const Building& b : all) totals.push_back(std::llabs(b.total));
+    totals.reserve(t.entries.size());
+    for (const auto& e : t.entries) totals.push_back(std::llabs(e.total));
     auto nth = totals.begin() + (max_nodes - 1);
     std::nth_element(totals.begin(), nth, totals.end(), std::greater<int64_t>());
     threshold = *nth + 1;  // strictly above the cut keeps at most max_nodes
   }
   FlameNode root;
   root.name = "root";
-  Collect(all, 0, v, threshold, &root);
+  Collect(t, 0, v, threshold, &root);
   return root;
 }
 

@@ -1,5 +1,13 @@
 #include "query/merge_files.h"
 
+#include <google/protobuf/arena.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
 #include "pprof/merge.h"
 
 namespace cprof::query {
@@ -12,15 +20,86 @@ Result<pprof::Profile> ReadProfile(const fs::path& path) {
   return profile;
 }
 
+namespace {
+
+// One input being decoded ahead of the merge.
+struct Slot {
+  std::unique_ptr<google::protobuf::Arena> arena;
+  pprof::Profile* profile = nullptr;
+  Status status;
+  bool ready = false;
+};
+
+}  // namespace
+
 Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
                                   const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
+  // Workers read and decode up to `window` files ahead; this thread folds
+  // them in, in order, so the result does not depend on timing. Memory:
+  // the merged result plus at most `window` decoded inputs.
+  const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  const size_t window = 4 * workers;
+  std::vector<Slot> slots(paths.size());
+  std::mutex mu;
+  std::condition_variable slot_ready, room;
+  size_t next_to_take = 0, next_to_merge = 0;
+  bool stop = false;
+  auto work = [&] {
+    while (true) {
+      size_t i;
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        room.wait(lock, [&] {
+          return stop || next_to_take >= paths.size() || next_to_take < next_to_merge + window;
+        });
+        if (stop || next_to_take >= paths.size()) return;
+        i = next_to_take++;
+      }
+      Slot slot;
+      slot.arena = std::make_unique<google::protobuf::Arena>();
+      slot.profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(slot.arena.get());
+      auto bytes = ReadFile(paths[i], size_t{1} << 31);
+      if (!bytes.ok()) {
+        slot.status = bytes.status();
+      } else {
+        slot.status = pprof::DecodeProfileInto(*bytes, slot.profile).WithContext(paths[i].string());
+      }
+      slot.ready = true;
+      std::lock_guard<std::mutex> lock(mu);
+      slots[i] = std::move(slot);
+      slot_ready.notify_all();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < std::min(workers, paths.size()); ++t) threads.emplace_back(work);
+  auto finish = [&] {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      stop = true;
+    }
+    room.notify_all();
+    for (auto& t : threads) t.join();
+  };
+
   pprof::Merger merger;
   for (size_t i = 0; i < paths.size(); ++i) {
-    CPROF_ASSIGN_OR_RETURN(pprof::Profile p, ReadProfile(paths[i]));
-    CPROF_RETURN_IF_ERROR(merger.Add(p, paths[i].string()));
+    Slot slot;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      slot_ready.wait(lock, [&] { return slots[i].ready; });
+      slot = std::move(slots[i]);
+      next_to_merge = i + 1;
+    }
+    room.notify_all();
+    Status s = slot.status.ok() ? merger.Add(*slot.profile, paths[i].string()) : slot.status;
+    if (!s.ok()) {
+      finish();
+      return s;
+    }
     if (progress) progress(i + 1, paths.size());
   }
+  finish();
   return merger.Finish();
 }
 
