@@ -9,9 +9,8 @@
 namespace cprof::cli {
 
 void QueryCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand(
-      "query",
-      "List archived profiles by sample type, time and labels.\n"
+  cmd_ = app->add_subcommand("query", "List archived profiles by sample type, time and labels");
+  cmd_->footer(
       "Examples:\n"
       "  cprofiler query -t heap_inuse_space -l _app=api --from -2h\n"
       "  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof -top\n"

@@ -50,9 +50,8 @@ std::string FileStamp(const fs::path& p) {
 
 void ScrapeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand(
-      "scrape",
-      "Pull profiles from the config's targets into the archive, and prune "
-      "expired ones.\n"
+      "scrape", "Pull profiles from the config's targets into the archive; prune expired ones");
+  cmd_->footer(
       "With --once: scrape what is due (each job's interval since its last "
       "profile) and exit; meant for cron: * * * * * cprofiler scrape --once\n"
       "Without: run in the foreground, each job on its interval, reloading "

@@ -10,6 +10,9 @@
 # 2. query: `query -l _app=app-7` over a synthetic archive of 100,000
 #    entries (one day, 50 apps): wall time, cold-ish and warm.
 # 3. json: sidecar parsing with RapidJSON vs nlohmann::json.
+# 4. report: top table and flame tree of 50 MB synthetic profiles.
+# 5. merge: tests/bench/merge_bench.sh (1,000 CPU and 1,000 heap profiles,
+#    cprofiler vs go tool pprof -proto).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -66,3 +69,14 @@ if [ -x "$BUILD/tests/json_parse_bench" ]; then
 else
   echo "  (json_parse_bench not built: install nlohmann-json3-dev and re-run cmake)"
 fi
+
+echo "== report: 50 MB synthetic profiles (tests/bench/make_profile.cc)"
+echo " -- 20,000 distinct stacks, samples differing by labels (as with pprof labels):"
+"$BUILD/tests/make_profile" "$WORK/labels.pb.gz" 50 20000 >/dev/null
+"$BUILD/tests/report_bench" "$WORK/labels.pb.gz"
+echo " -- worst case, every sample its own random 20-40 deep stack:"
+"$BUILD/tests/make_profile" "$WORK/random.pb.gz" 50 >/dev/null
+"$BUILD/tests/report_bench" "$WORK/random.pb.gz"
+
+echo "== merge"
+bash "$ROOT/tests/bench/merge_bench.sh" "$BUILD"
