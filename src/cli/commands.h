@@ -40,27 +40,37 @@ class QueryCommand : public Command {
   std::string output_ = "table";
 };
 
-class MergeCommand : public Command {
+// A command that reads profiles: named files or IDs, or a selection.
+class ProfileInputCommand : public Command {
+ protected:
+  // Adds the selection flags and the positional inputs to cmd_.
+  void AddInputFlags();
+  // The inputs, merged when several. On failure, prints the error (as
+  // `command`) and returns nullopt with *exit_code set.
+  std::optional<pprof::Profile> LoadInputs(const GlobalOptions& global, const char* command,
+                                           int* exit_code, size_t* count = nullptr);
+
+  SelectionFlags selection_;
+  std::vector<std::string> inputs_;
+};
+
+class MergeCommand : public ProfileInputCommand {
  public:
   void Register(CLI::App* app) override;
   int Run(const GlobalOptions& global) override;
 
  private:
-  SelectionFlags selection_;
-  std::vector<std::string> inputs_;
   std::string output_;
   std::string format_ = "pprof";
   std::string sample_index_;
 };
 
-class TopCommand : public Command {
+class TopCommand : public ProfileInputCommand {
  public:
   void Register(CLI::App* app) override;
   int Run(const GlobalOptions& global) override;
 
  private:
-  SelectionFlags selection_;
-  std::vector<std::string> inputs_;
   pprof::ReportOptions options_;
 };
 

@@ -1,5 +1,7 @@
 #include "cli/inputs.h"
 
+#include "cli/commands.h"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -89,6 +91,29 @@ Status WriteOutput(std::string_view out, std::string_view data) {
                                    dir.string());
   }
   return WriteFileAtomic(dir, path.filename().string(), data, /*sync_dir=*/false);
+}
+
+void ProfileInputCommand::AddInputFlags() {
+  AddSelectionFlags(cmd_, &selection_);
+  cmd_->add_option("inputs", inputs_,
+                   "Profile files or archive IDs, merged when several (instead of query flags)");
+}
+
+std::optional<pprof::Profile> ProfileInputCommand::LoadInputs(const GlobalOptions& global,
+                                                              const char* command,
+                                                              int* exit_code, size_t* count) {
+  auto fail = [&](const Status& s, int code) {
+    *exit_code = Fail(command, s, code);
+    return std::nullopt;
+  };
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
+  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
+  if (!paths.ok()) return fail(paths.status(), ExitCodeFor(paths.status()));
+  auto merged = LoadMerged(*paths);
+  if (!merged.ok()) return fail(merged.status(), ExitCodeFor(merged.status()));
+  if (count != nullptr) *count = paths->size();
+  return std::move(*merged);
 }
 
 }  // namespace cprof::cli

@@ -19,8 +19,7 @@ void MergeCommand::Register(CLI::App* app) {
       "  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg\n"
       "Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or "
       "profiles that cannot be merged. No output file is left on failure.");
-  AddSelectionFlags(cmd_, &selection_);
-  cmd_->add_option("inputs", inputs_, "Profile files or archive IDs (instead of query flags)");
+  AddInputFlags();
   cmd_->add_option("-o,--output", output_, "Output file, - for stdout")->required();
   cmd_->add_option("--format", format_, "pprof (gzipped profile.proto) or folded (a;b;c 123)")
       ->check(CLI::IsMember({"pprof", "folded"}))
@@ -30,12 +29,10 @@ void MergeCommand::Register(CLI::App* app) {
 }
 
 int MergeCommand::Run(const GlobalOptions& global) {
-  auto resolved = Resolve(global, /*config_required=*/false);
-  if (!resolved.ok()) return Fail("merge", resolved.status(), kExitUsage);
-  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
-  if (!paths.ok()) return Fail("merge", paths.status(), ExitCodeFor(paths.status()));
-  auto merged = LoadMerged(*paths);
-  if (!merged.ok()) return Fail("merge", merged.status(), ExitCodeFor(merged.status()));
+  int exit_code = kExitOk;
+  size_t count = 0;
+  std::optional<pprof::Profile> merged = LoadInputs(global, "merge", &exit_code, &count);
+  if (!merged) return exit_code;
   pprof::DropEmptyStacks(&*merged);  // as go tool pprof -proto writes it
   std::string data;
   if (format_ == "folded") {
@@ -51,7 +48,7 @@ int MergeCommand::Run(const GlobalOptions& global) {
     return Fail("merge", s, ExitCodeFor(s));
   }
   if (output_ != "-") {
-    LogInfo("merge: " + std::to_string(paths->size()) + " profiles -> " + output_ + " (" +
+    LogInfo("merge: " + std::to_string(count) + " profiles -> " + output_ + " (" +
             std::to_string(merged->sample_size()) + " samples, " +
             std::to_string(data.size()) + " bytes)");
   }

@@ -16,8 +16,7 @@ void TopCommand::Register(CLI::App* app) {
       "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space\n"
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
       "  cprofiler top cpu.pb.gz --nodecount 20");
-  AddSelectionFlags(cmd_, &selection_);
-  cmd_->add_option("inputs", inputs_, "Profile files or archive IDs (merged when several)");
+  AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
                    "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: pprof's)");
   cmd_->add_option("--nodecount", options_.node_count, "Show at most N rows (default: all)")
@@ -31,12 +30,9 @@ void TopCommand::Register(CLI::App* app) {
 }
 
 int TopCommand::Run(const GlobalOptions& global) {
-  auto resolved = Resolve(global, /*config_required=*/false);
-  if (!resolved.ok()) return Fail("top", resolved.status(), kExitUsage);
-  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
-  if (!paths.ok()) return Fail("top", paths.status(), ExitCodeFor(paths.status()));
-  auto profile = LoadMerged(*paths);
-  if (!profile.ok()) return Fail("top", profile.status(), ExitCodeFor(profile.status()));
+  int exit_code = kExitOk;
+  std::optional<pprof::Profile> profile = LoadInputs(global, "top", &exit_code);
+  if (!profile) return exit_code;
   auto table = pprof::Top(*profile, options_);
   if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
   std::string text = pprof::FormatTopText(*profile, *table);
