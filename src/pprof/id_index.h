@@ -10,6 +10,17 @@
 
 namespace cprof::pprof {
 
+// splitmix64's finalizer: ids chosen to collide under an identity hash
+// (std::hash<uint64_t> in libstdc++) spread out here.
+struct MixHash {
+  size_t operator()(uint64_t x) const {
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return static_cast<size_t>(x ^ (x >> 31));
+  }
+};
+
 class IdIndex {
  public:
   // Ready for `count` ids, the largest being `max_id`.
@@ -41,7 +52,7 @@ class IdIndex {
 
  private:
   std::vector<int32_t> dense_;
-  std::unordered_map<uint64_t, int32_t> sparse_;
+  std::unordered_map<uint64_t, int32_t, MixHash> sparse_;
 };
 
 // Builds the index of a repeated message field with an id() member;

@@ -39,17 +39,34 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// A string-label filter: "key=RE" or "RE".
+// pprof's -tagfocus/-tagignore for string labels: "key=RE1,RE2" keeps a
+// sample with a `key` value matching any RE; "RE1,RE2" one where every RE
+// matches some "key:value".
 struct TagFilter {
   std::string key;
-  Regex re;
+  std::vector<Regex> res;
   bool Matches(const Profile& p, const perftools::profiles::Sample& s) const {
-    for (const auto& l : s.label()) {
-      if (l.str() == 0) continue;
-      if (!key.empty() && p.string_table(l.key()) != key) continue;
-      if (RE2::PartialMatch(p.string_table(l.str()), *re)) return true;
+    if (!key.empty()) {
+      for (const auto& l : s.label()) {
+        if (l.str() == 0 || p.string_table(l.key()) != key) continue;
+        for (const Regex& re : res) {
+          if (RE2::PartialMatch(p.string_table(l.str()), *re)) return true;
+        }
+      }
+      return false;
     }
-    return false;
+    for (const Regex& re : res) {
+      bool any = false;
+      for (const auto& l : s.label()) {
+        if (l.str() != 0 &&
+            RE2::PartialMatch(p.string_table(l.key()) + ":" + p.string_table(l.str()), *re)) {
+          any = true;
+          break;
+        }
+      }
+      if (!any) return false;
+    }
+    return true;
   }
 };
 
@@ -57,14 +74,27 @@ Status CompileTagFilter(const char* what, const std::string& text,
                         std::unique_ptr<TagFilter>* out) {
   if (text.empty()) return Status::OK();
   auto f = std::make_unique<TagFilter>();
-  std::string re = text;
+  std::string value = text;
   size_t eq = text.find('=');
-  if (eq != std::string::npos && eq > 0) {
+  if (eq != std::string::npos) {
     f->key = text.substr(0, eq);
-    re = text.substr(eq + 1);
+    value = text.substr(eq + 1);
   }
-  CPROF_RETURN_IF_ERROR(CompileRegex(what, re, &f->re));
-  if (!f->re) return Status::InvalidArgument(std::string("empty ") + what);
+  static const RE2 kRange("[+-]?[0-9]+[a-zA-Z]*(:([+-]?[0-9]+[a-zA-Z]*)?)?|:[+-]?[0-9]+[a-zA-Z]*");
+  if (RE2::FullMatch(value, kRange)) {
+    return Status::InvalidArgument(std::string(what) + " \"" + text +
+                                   "\": numeric label ranges are not supported");
+  }
+  size_t start = 0;
+  while (true) {
+    size_t comma = value.find(',', start);
+    Regex re;
+    CPROF_RETURN_IF_ERROR(CompileRegex(what, value.substr(start, comma - start), &re));
+    if (!re) CPROF_RETURN_IF_ERROR(CompileRegex(what, "(?:)", &re));  // "" matches all
+    f->res.push_back(std::move(re));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
   *out = std::move(f);
   return Status::OK();
 }
@@ -87,9 +117,7 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
   View v;
   CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
   v.sample_type = p.string_table(p.sample_type(index).type());
-  for (char c : p.string_table(p.sample_type(index).unit())) {
-    v.sample_unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  v.sample_unit = p.string_table(p.sample_type(index).unit());  // as written, as pprof keeps it
   for (const auto& s : p.sample()) v.total += std::llabs(s.value(index));
 
   Regex focus, ignore, hide, show;
@@ -191,6 +219,21 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     locs[static_cast<size_t>(li)] = std::move(loc);
   }
 
+  // Every (location, line) of every stack is one frame of the view: refuse
+  // profiles whose stacks expand beyond what memory allows.
+  {
+    constexpr uint64_t kMaxFrames = uint64_t{64} << 20;
+    uint64_t frames = 0;
+    for (const auto& s : p.sample()) {
+      for (uint64_t id : s.location_id()) {
+        frames += std::max<size_t>(1, locs[static_cast<size_t>(location_index.Find(id))].nodes.size());
+      }
+      if (frames > kMaxFrames) {
+        return Status::ResourceExhausted("profile stacks expand to more than " +
+                                         std::to_string(kMaxFrames) + " frames");
+      }
+    }
+  }
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
   v.starts.push_back(0);
@@ -282,71 +325,26 @@ std::string TopTable::FormatValue(int64_t value) const {
   return ScaledLabel(value, sample_unit, output_unit);
 }
 
-Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
-  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
-  const size_t num_nodes = v.names.size();
-  const size_t num_samples = v.values.size();
+namespace {
 
-  // The full graph: cum once per sample per node; flat to the leaf.
-  std::vector<Node> full(num_nodes);
-  std::vector<uint32_t> seen(num_nodes, UINT32_MAX);
-  for (size_t s = 0; s < num_samples; ++s) {
-    int64_t w = v.values[s];
-    if (w == 0) continue;
-    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
-      uint32_t n = v.frames[f].node;
-      if (seen[n] != s) {
-        seen[n] = static_cast<uint32_t>(s);
-        full[n].cum += w;
-      }
-    }
-    if (v.starts[s + 1] > v.starts[s]) full[v.frames[v.starts[s + 1] - 1].node].flat += w;
-  }
-  int64_t graph_total = 0;
-  size_t graph_nodes = 0;
-  for (const Node& n : full) {
-    if (n.flat != 0 || n.cum != 0) {
-      ++graph_nodes;
-      graph_total += n.flat;
-    }
-  }
-  const int64_t node_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
-  const int64_t edge_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
-
-  std::vector<bool> kept(num_nodes, false);
-  size_t kept_count = 0;
-  for (size_t n = 0; n < num_nodes; ++n) {
-    bool in_graph = full[n].flat != 0 || full[n].cum != 0;
-    if (in_graph && (node_cutoff <= 0 || std::llabs(full[n].cum) >= node_cutoff)) {
-      kept[n] = true;
-      ++kept_count;
-    }
-  }
-  TopTable t;
-  t.sample_type = v.sample_type;
-  t.sample_unit = v.sample_unit;
-  t.total = v.total;
-  t.node_fraction = o.node_fraction;
-  for (const auto& [name, value] :
-       {std::pair<const char*, const std::string*>{"focus", &o.focus}, {"ignore", &o.ignore},
-        {"hide", &o.hide}, {"show", &o.show}, {"tagfocus", &o.tag_focus},
-        {"tagignore", &o.tag_ignore}}) {
-    if (!value->empty()) t.active_filters.push_back(std::string(name) + "=" + *value);
-  }
-  if (node_cutoff > 0 && kept_count != graph_nodes) {
-    t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
-  }
-
-  // The trimmed graph: dropped nodes leave residual edges; a sample whose
-  // leaf was dropped adds no flat.
-  std::vector<Node> nodes(num_nodes);
+// pprof's graph over the view, restricted to `kept` nodes (all when empty):
+// cum once per sample per node, flat to the leaf unless it was dropped,
+// edges between kept nodes with their inline flags.
+struct Graph {
+  std::vector<Node> nodes;
   struct Edge {
     int64_t weight = 0;
     bool inline_ = true;
     uint32_t stamp = UINT32_MAX;  // the last sample that added to it
   };
-  std::unordered_map<uint64_t, Edge> edges;  // parent << 32 | child
-  std::fill(seen.begin(), seen.end(), UINT32_MAX);
+  std::unordered_map<uint64_t, Edge, MixHash> edges;  // parent << 32 | child
+};
+
+Graph BuildGraph(const View& v, const std::vector<bool>& kept) {
+  Graph g;
+  g.nodes.resize(v.names.size());
+  std::vector<uint32_t> seen(v.names.size(), UINT32_MAX);
+  const size_t num_samples = v.values.size();
   for (size_t s = 0; s < num_samples; ++s) {
     int64_t w = v.values[s];
     if (w == 0) continue;
@@ -354,18 +352,18 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
     bool residual = false;
     for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
       uint32_t n = v.frames[f].node;
-      if (!kept[n]) {
+      if (!kept.empty() && !kept[n]) {
         residual = true;
         continue;
       }
       if (seen[n] != s) {
         seen[n] = static_cast<uint32_t>(s);
-        nodes[n].cum += w;
+        g.nodes[n].cum += w;
       }
       if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
         uint64_t key = static_cast<uint64_t>(parent) << 32 | n;
-        auto [it, inserted] = edges.try_emplace(key);
-        Edge& e = it->second;
+        auto [it, inserted] = g.edges.try_emplace(key);
+        Graph::Edge& e = it->second;
         if (e.stamp != s) {
           e.stamp = static_cast<uint32_t>(s);
           e.weight += w;
@@ -379,27 +377,95 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
       parent = n;
       residual = false;
     }
-    if (parent >= 0 && !residual) nodes[parent].flat += w;
+    if (parent >= 0 && !residual) g.nodes[parent].flat += w;
   }
-  std::vector<uint32_t> order;
-  for (uint32_t n = 0; n < num_nodes; ++n) {
-    if (kept[n] && (nodes[n].flat != 0 || nodes[n].cum != 0)) order.push_back(n);
+  return g;
+}
+
+bool InGraph(const Node& n) { return n.flat != 0 || n.cum != 0; }
+
+}  // namespace
+
+Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
+  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  const size_t num_nodes = v.names.size();
+
+  // The full graph decides the cutoffs.
+  Graph g = BuildGraph(v, {});
+  int64_t graph_total = 0;
+  size_t graph_nodes = 0;
+  for (const Node& n : g.nodes) {
+    if (InGraph(n)) {
+      ++graph_nodes;
+      graph_total += n.flat;
+    }
   }
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    int64_t fa = std::llabs(nodes[a].flat), fb = std::llabs(nodes[b].flat);
-    if (fa != fb) return fa > fb;
-    if (v.names[a] != v.names[b]) return v.names[a] < v.names[b];
-    int64_t ca = std::llabs(nodes[a].cum), cb = std::llabs(nodes[b].cum);
-    if (ca != cb) return ca > cb;
-    return a < b;
-  });
+  const int64_t node_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
+  const int64_t edge_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
+
+  TopTable t;
+  t.sample_type = v.sample_type;
+  t.sample_unit = v.sample_unit;
+  t.total = v.total;
+  t.node_fraction = o.node_fraction;
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string*>{"focus", &o.focus}, {"ignore", &o.ignore},
+        {"hide", &o.hide}, {"show", &o.show}, {"tagfocus", &o.tag_focus},
+        {"tagignore", &o.tag_ignore}}) {
+    if (!value->empty()) t.active_filters.push_back(std::string(name) + "=" + *value);
+  }
+
+  // Like pprof, rebuild the graph only when the cutoff drops a node; a
+  // rebuilt graph leaves out nodes with neither flat nor cum.
+  if (node_cutoff > 0) {
+    std::vector<bool> kept(num_nodes, false);
+    size_t kept_count = 0;
+    for (size_t n = 0; n < num_nodes; ++n) {
+      if (InGraph(g.nodes[n]) && std::llabs(g.nodes[n].cum) >= node_cutoff) {
+        kept[n] = true;
+        ++kept_count;
+      }
+    }
+    if (kept_count != graph_nodes) {
+      t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
+      g = BuildGraph(v, kept);
+      for (size_t n = 0; n < num_nodes; ++n) {
+        if (!kept[n]) g.nodes[n] = Node{};
+      }
+    }
+  }
+  auto sorted = [&](const Graph& graph) {
+    std::vector<uint32_t> order;
+    for (uint32_t n = 0; n < num_nodes; ++n) {
+      if (InGraph(graph.nodes[n])) order.push_back(n);
+    }
+    std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+      const Node& na = graph.nodes[a];
+      const Node& nb = graph.nodes[b];
+      int64_t fa = std::llabs(na.flat), fb = std::llabs(nb.flat);
+      if (fa != fb) return fa > fb;
+      if (v.names[a] != v.names[b]) return v.names[a] < v.names[b];
+      int64_t ca = std::llabs(na.cum), cb = std::llabs(nb.cum);
+      if (ca != cb) return ca > cb;
+      return a < b;
+    });
+    return order;
+  };
+  std::vector<uint32_t> order = sorted(g);
   t.node_count_before_limit = static_cast<int>(order.size());
   if (o.node_count > 0 && order.size() > static_cast<size_t>(o.node_count)) {
-    order.resize(static_cast<size_t>(o.node_count));
+    // pprof rebuilds the graph from the top nodes: their edges change.
+    std::vector<bool> top(num_nodes, false);
+    for (size_t i = 0; i < static_cast<size_t>(o.node_count); ++i) top[order[i]] = true;
+    g = BuildGraph(v, top);
+    for (size_t n = 0; n < num_nodes; ++n) {
+      if (!top[n]) g.nodes[n] = Node{};
+    }
+    order = sorted(g);
   }
-  for (const auto& [key, e] : edges) {
+  for (const auto& [key, e] : g.edges) {
     if (std::llabs(e.weight) < edge_cutoff) continue;  // TrimLowFrequencyEdges
-    Node& child = nodes[static_cast<uint32_t>(key)];
+    Node& child = g.nodes[static_cast<uint32_t>(key)];
     if (e.inline_) {
       child.in_inline = true;
     } else {
@@ -410,8 +476,8 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   // pprof's selectOutputUnit: a unit fit for the smallest and largest values.
   int64_t min_value = 0;
   for (uint32_t n : order) {
-    int64_t m = std::llabs(nodes[n].flat);
-    if (m == 0) m = std::llabs(nodes[n].cum);
+    int64_t m = std::llabs(g.nodes[n].flat);
+    if (m == 0) m = std::llabs(g.nodes[n].cum);
     if (m > 0 && (min_value == 0 || m < min_value)) min_value = m;
   }
   int64_t max_value = t.total;
@@ -427,9 +493,11 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   for (uint32_t n : order) {
     TopRow row;
     row.name = v.names[n];
-    row.flat = nodes[n].flat;
-    row.cum = nodes[n].cum;
-    if (nodes[n].in_inline) row.inline_label = nodes[n].in_noinline ? "(partial-inline)" : "(inline)";
+    row.flat = g.nodes[n].flat;
+    row.cum = g.nodes[n].cum;
+    if (g.nodes[n].in_inline) {
+      row.inline_label = g.nodes[n].in_noinline ? "(partial-inline)" : "(inline)";
+    }
     t.flat_sum += row.flat;
     t.rows.push_back(std::move(row));
   }
@@ -451,7 +519,7 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
   for (int64_t c : p.comment()) {
     if (p.string_table(c).rfind('#', 0) != 0) line(p.string_table(c));
   }
-  line("Type: " + t.sample_type);
+  if (!t.sample_type.empty()) line("Type: " + t.sample_type);
   if (p.time_nanos() != 0) {
     time_t secs = static_cast<time_t>(p.time_nanos() / 1'000'000'000);
     struct tm tm;

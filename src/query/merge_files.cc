@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -59,11 +60,16 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
       Slot slot;
       slot.arena = std::make_unique<google::protobuf::Arena>();
       slot.profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(slot.arena.get());
-      auto bytes = ReadFile(paths[i], size_t{1} << 31);
-      if (!bytes.ok()) {
-        slot.status = bytes.status();
-      } else {
-        slot.status = pprof::DecodeProfileInto(*bytes, slot.profile).WithContext(paths[i].string());
+      try {
+        auto bytes = ReadFile(paths[i], size_t{1} << 31);
+        if (!bytes.ok()) {
+          slot.status = bytes.status();
+        } else {
+          slot.status =
+              pprof::DecodeProfileInto(*bytes, slot.profile).WithContext(paths[i].string());
+        }
+      } catch (const std::exception& e) {  // bad_alloc: fail this input, not the process
+        slot.status = Status::ResourceExhausted(paths[i].string() + ": " + e.what());
       }
       slot.ready = true;
       std::lock_guard<std::mutex> lock(mu);
@@ -72,15 +78,22 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
     }
   };
   std::vector<std::thread> threads;
-  for (size_t t = 0; t < std::min(workers, paths.size()); ++t) threads.emplace_back(work);
   auto finish = [&] {
     {
       std::lock_guard<std::mutex> lock(mu);
       stop = true;
     }
     room.notify_all();
-    for (auto& t : threads) t.join();
+    for (auto& t : threads) {
+      if (t.joinable()) t.join();
+    }
   };
+  // However this function is left, the workers are stopped and joined.
+  struct Joiner {
+    std::function<void()> f;
+    ~Joiner() { f(); }
+  } joiner{finish};
+  for (size_t t = 0; t < std::min(workers, paths.size()); ++t) threads.emplace_back(work);
 
   pprof::Merger merger;
   for (size_t i = 0; i < paths.size(); ++i) {
@@ -93,13 +106,9 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
     }
     room.notify_all();
     Status s = slot.status.ok() ? merger.Add(*slot.profile, paths[i].string()) : slot.status;
-    if (!s.ok()) {
-      finish();
-      return s;
-    }
+    if (!s.ok()) return s;
     if (progress) progress(i + 1, paths.size());
   }
-  finish();
   return merger.Finish();
 }
 

@@ -113,3 +113,90 @@ TEST_CASE("Bad sample indexes and filters are clean errors", "[report]") {
   bad.ignore = "(";
   CHECK(Top(p, bad).status().code() == Status::Code::kInvalidArgument);
 }
+
+// Regressions from a review against go tool pprof (Go 1.19's vendored pprof).
+namespace {
+using Types = std::vector<std::pair<std::string, std::string>>;
+std::map<std::string, TopRow> RowsOf(const TopTable& t) {
+  std::map<std::string, TopRow> rows;
+  for (const auto& r : t.rows) rows[r.name] = r;
+  return rows;
+}
+}  // namespace
+
+TEST_CASE("Extreme values neither crash nor recurse", "[units]") {
+  CHECK_FALSE(ScaledLabel(INT64_MIN, "bytes", "auto").empty());
+  CHECK_FALSE(ScaledLabel(INT64_MIN, "count", "minimum").empty());
+  Profile p = ProfileBuilder(Types{{"cpu", "nanoseconds"}})
+                  .Sample({"a"}, {INT64_MAX})
+                  .Sample({"b"}, {INT64_MAX})
+                  .Build();
+  CHECK(Top(p, {}).ok());  // sums wrap as Go's do
+}
+
+TEST_CASE("Units keep the profile's spelling", "[units]") {
+  Profile p = ProfileBuilder(Types{{"things", "Widgets"}}).Sample({"f"}, {100}).Build();
+  auto t = Top(p, {});
+  REQUIRE(t.ok());
+  CHECK(t->FormatValue(100) == "100Widgets");
+}
+
+TEST_CASE("Zero-cum nodes keep their edges when nothing is dropped", "[report]") {
+  Profile p = ProfileBuilder(Types{{"cpu", "nanoseconds"}})
+                  .Sample({"Z+X"}, {5})
+                  .Sample({"Z+Y"}, {-5})
+                  .Sample({"W"}, {1000})
+                  .Build();
+  auto t = Top(p, {});
+  REQUIRE(t.ok());
+  auto rows = RowsOf(*t);
+  CHECK(rows.at("X").inline_label == "(inline)");
+  CHECK(rows.at("Y").inline_label == "(inline)");
+}
+
+TEST_CASE("--nodecount rebuilds the graph from the top nodes", "[report]") {
+  Profile p = ProfileBuilder(Types{{"cpu", "nanoseconds"}})
+                  .Sample({"main+a"}, {100})
+                  .Sample({"b", "main"}, {60})
+                  .Build();
+  ReportOptions o;
+  o.node_count = 1;
+  auto t = Top(p, o);
+  REQUIRE(t.ok());
+  REQUIRE(t->rows.size() == 1);
+  CHECK(t->rows[0].name == "a");
+  CHECK(t->rows[0].inline_label.empty());  // its caller is not in the graph
+  CHECK(t->node_count_before_limit == 3);
+}
+
+TEST_CASE("Tag filters follow pprof: key=RE,RE or RE over key:value", "[report]") {
+  Profile p = ProfileBuilder(Types{{"cpu", "nanoseconds"}})
+                  .Sample({"f"}, {1}, {{"handler", "api"}})
+                  .Sample({"g"}, {2}, {{"handler", "web"}})
+                  .Build();
+  auto flat_sum = [&](const char* focus) {
+    ReportOptions o;
+    o.tag_focus = focus;
+    auto t = Top(p, o);
+    REQUIRE(t.ok());
+    return t->flat_sum;
+  };
+  CHECK(flat_sum("handler=api") == 1);
+  CHECK(flat_sum("handler=api,web") == 3);
+  CHECK(flat_sum("^api$") == 0);  // matched against "handler:api"
+  CHECK(flat_sum("^handler:api$") == 1);
+  CHECK(flat_sum("handler,api") == 1);  // every pattern must match
+  ReportOptions range;
+  range.tag_focus = "bytes=1kb:2mb";
+  CHECK(Top(p, range).status().code() == Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("Stacks that expand past the frame budget are refused", "[report]") {
+  std::string deep = "f0";
+  for (int i = 1; i < 1000; ++i) deep += "+f" + std::to_string(i);  // 1000 inlined lines
+  ProfileBuilder b(Types{{"cpu", "nanoseconds"}});
+  for (int i = 0; i < 70000; ++i) b.Sample({deep}, {1});
+  auto t = Top(b.Build(), {});
+  REQUIRE_FALSE(t.ok());
+  CHECK(t.status().code() == Status::Code::kResourceExhausted);
+}
