@@ -154,7 +154,7 @@ TEST_CASE("Zero-cum nodes keep their edges when nothing is dropped", "[report]")
   CHECK(rows.at("Y").inline_label == "(inline)");
 }
 
-TEST_CASE("--nodecount rebuilds the graph from the top nodes", "[report]") {
+TEST_CASE("A node count limit rebuilds the graph from the top nodes", "[report]") {
   Profile p = ProfileBuilder(Types{{"cpu", "nanoseconds"}})
                   .Sample({"main+a"}, {100})
                   .Sample({"b", "main"}, {60})
