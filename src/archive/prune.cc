@@ -55,11 +55,20 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
       reporter->Corrupt(dir / name, s.status());
     }
   }
+  std::set<std::string> present(names->begin(), names->end());
   for (const auto& [key, name] : sidecars) {
     std::string profile = ProfileFileName(key);
     bool expired = expiration_ns > 0 &&
                    key.timestamp_ms + expiration_ns / 1'000'000 < now_ms;
-    if (!expired) continue;
+    if (!expired) {
+      // A sidecar whose profile never became durable (power loss on a
+      // filesystem without ordered metadata): removed once stale.
+      if (!present.count(profile) && IsStale(dir / name, now_ms) &&
+          RemoveFile(dir / name).ok()) {
+        ++stats->stale_files_removed;
+      }
+      continue;
+    }
     int64_t size = FileSize(dir / profile);
     if (RemoveFile(dir / name).ok() && RemoveFile(dir / profile).ok()) {
       ++stats->entries_removed;

@@ -58,8 +58,11 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar s) {
       CPROF_RETURN_IF_ERROR(SyncDir(p.parent_path()));
     }
   }
-  // The profile's rename must be durable before the sidecar names it.
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, s.file, bytes, /*sync_dir=*/true));
+  // One directory fsync, after the sidecar's rename, makes both renames
+  // durable: journaling filesystems (ext4, xfs) commit metadata in order.
+  // Elsewhere a power loss may leave a sidecar without its profile; readers
+  // skip and report it and prune removes it (man 5 cprofiler-archive).
+  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, s.file, bytes, /*sync_dir=*/false));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, sidecar_name, SerializeSidecar(s),
                                         /*sync_dir=*/true));
   return s;

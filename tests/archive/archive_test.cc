@@ -138,9 +138,16 @@ TEST_CASE("Prune removes expired entries, stale files and empty directories", "[
   CHECK(Lookup(dir.path(), forever->id).ok());
   CHECK(fs::exists(fresh_dir / ".tmp-x"));
 
+  // A sidecar that lost its profile (power loss): kept while young.
+  auto lost = writer.Write("lost", Meta("api", "goroutine", now - 1000, 1000 * hour_ns));
+  REQUIRE(lost.ok());
+  REQUIRE(RemoveFile(fresh_dir / lost->file).ok());
+  CHECK(Prune(dir.path(), now, nullptr).stale_files_removed == 0);
+
   // An hour later they are stale; the live entries stay.
   stats = Prune(dir.path(), now + 2 * 3'600'000, nullptr);
-  CHECK(stats.stale_files_removed == 2);
+  CHECK(stats.stale_files_removed == 3);
+  CHECK(Lookup(dir.path(), lost->id).status().IsNotFound());
   CHECK(stats.entries_removed == 0);
   CHECK_FALSE(fs::exists(fresh_dir / ".tmp-x"));
   CHECK(Scan(dir.path(), {}, nullptr).size() == 2);
