@@ -219,21 +219,6 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     locs[static_cast<size_t>(li)] = std::move(loc);
   }
 
-  // Every (location, line) of every stack is one frame of the view: refuse
-  // profiles whose stacks expand beyond what memory allows.
-  {
-    constexpr uint64_t kMaxFrames = uint64_t{64} << 20;
-    uint64_t frames = 0;
-    for (const auto& s : p.sample()) {
-      for (uint64_t id : s.location_id()) {
-        frames += std::max<size_t>(1, locs[static_cast<size_t>(location_index.Find(id))].nodes.size());
-      }
-      if (frames > kMaxFrames) {
-        return Status::ResourceExhausted("profile stacks expand to more than " +
-                                         std::to_string(kMaxFrames) + " frames");
-      }
-    }
-  }
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
   v.starts.push_back(0);
@@ -281,6 +266,13 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     }
     v.values.push_back(s.value(index));
     v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
+    // Every (location, line) of every distinct stack is one frame: refuse
+    // profiles whose stacks expand beyond what memory allows.
+    constexpr size_t kMaxFrames = size_t{40} << 20;
+    if (v.frames.size() > kMaxFrames) {
+      return Status::ResourceExhausted("profile stacks expand to more than " +
+                                       std::to_string(kMaxFrames) + " frames");
+    }
   }
   return v;
 }
@@ -340,7 +332,7 @@ struct Graph {
   std::unordered_map<uint64_t, Edge, MixHash> edges;  // parent << 32 | child
 };
 
-Graph BuildGraph(const View& v, const std::vector<bool>& kept) {
+Graph BuildGraph(const View& v, const std::vector<bool>& kept, bool with_edges) {
   Graph g;
   g.nodes.resize(v.names.size());
   std::vector<uint32_t> seen(v.names.size(), UINT32_MAX);
@@ -360,7 +352,7 @@ Graph BuildGraph(const View& v, const std::vector<bool>& kept) {
         seen[n] = static_cast<uint32_t>(s);
         g.nodes[n].cum += w;
       }
-      if (parent >= 0 && static_cast<uint32_t>(parent) != n) {
+      if (with_edges && parent >= 0 && static_cast<uint32_t>(parent) != n) {
         uint64_t key = static_cast<uint64_t>(parent) << 32 | n;
         auto [it, inserted] = g.edges.try_emplace(key);
         Graph::Edge& e = it->second;
@@ -390,8 +382,8 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
   const size_t num_nodes = v.names.size();
 
-  // The full graph decides the cutoffs.
-  Graph g = BuildGraph(v, {});
+  // The full graph decides the cutoffs (its edges are not needed yet).
+  Graph g = BuildGraph(v, {}, /*with_edges=*/false);
   int64_t graph_total = 0;
   size_t graph_nodes = 0;
   for (const Node& n : g.nodes) {
@@ -417,6 +409,7 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
 
   // Like pprof, rebuild the graph only when the cutoff drops a node; a
   // rebuilt graph leaves out nodes with neither flat nor cum.
+  bool rebuilt = false;
   if (node_cutoff > 0) {
     std::vector<bool> kept(num_nodes, false);
     size_t kept_count = 0;
@@ -428,12 +421,14 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
     }
     if (kept_count != graph_nodes) {
       t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
-      g = BuildGraph(v, kept);
+      g = BuildGraph(v, kept, /*with_edges=*/true);
+      rebuilt = true;
       for (size_t n = 0; n < num_nodes; ++n) {
         if (!kept[n]) g.nodes[n] = Node{};
       }
     }
   }
+  if (!rebuilt) g = BuildGraph(v, {}, /*with_edges=*/true);  // every node, as pprof keeps them
   auto sorted = [&](const Graph& graph) {
     std::vector<uint32_t> order;
     for (uint32_t n = 0; n < num_nodes; ++n) {
@@ -457,7 +452,7 @@ Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
     // pprof rebuilds the graph from the top nodes: their edges change.
     std::vector<bool> top(num_nodes, false);
     for (size_t i = 0; i < static_cast<size_t>(o.node_count); ++i) top[order[i]] = true;
-    g = BuildGraph(v, top);
+    g = BuildGraph(v, top, /*with_edges=*/true);
     for (size_t n = 0; n < num_nodes; ++n) {
       if (!top[n]) g.nodes[n] = Node{};
     }
