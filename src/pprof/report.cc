@@ -378,8 +378,20 @@ bool InGraph(const Node& n) { return n.flat != 0 || n.cum != 0; }
 
 }  // namespace
 
+TopTable TopOfView(const View& v, const ReportOptions& o);
+FlameNode FlameOfView(const View& v, int max_nodes);
+
 Result<TopTable> Top(const Profile& profile, const ReportOptions& o) {
   CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  return TopOfView(v, o);
+}
+
+Result<Analysis> Analyze(const Profile& profile, const ReportOptions& o, int max_nodes) {
+  CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  return Analysis{TopOfView(v, o), FlameOfView(v, max_nodes)};
+}
+
+TopTable TopOfView(const View& v, const ReportOptions& o) {
   const size_t num_nodes = v.names.size();
 
   // The full graph decides the cutoffs (its edges are not needed yet).
@@ -628,6 +640,10 @@ void Collect(const Trie& t, uint32_t i, const View& v, int64_t threshold, FlameN
 
 Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& o, int max_nodes) {
   CPROF_ASSIGN_OR_RETURN(View v, BuildView(profile, o));
+  return FlameOfView(v, max_nodes);
+}
+
+FlameNode FlameOfView(const View& v, int max_nodes) {
   Trie t;
   t.child.reserve(v.frames.size() / 4 + 16);
   for (size_t s = 0; s + 1 < v.starts.size(); ++s) {

@@ -78,6 +78,14 @@ Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& options
                             int max_nodes);
 int CountNodes(const FlameNode& node);
 
+// Both at once, sharing the work of reading the samples (what a UI shows).
+struct Analysis {
+  TopTable top;
+  FlameNode flame;
+};
+Result<Analysis> Analyze(const Profile& profile, const ReportOptions& options,
+                         int max_nodes);
+
 // Folded stacks for flamegraph.pl: "root_fn;...;leaf_fn value" a line,
 // identical stacks summed, zero values left out, lines sorted.
 Result<std::string> Folded(const Profile& profile, const ReportOptions& options);

@@ -36,6 +36,7 @@ struct Slot {
 Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
                                   const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
+  if (paths.size() == 1) return ReadProfile(paths[0]);  // nothing to fold in
   // Workers read and decode up to `window` files ahead; this thread folds
   // them in, in order, so the result does not depend on timing. Memory:
   // the merged result plus at most `window` decoded inputs.
