@@ -13,11 +13,15 @@
 
 namespace cprof::query {
 
-Result<pprof::Profile> ReadProfile(const fs::path& path) {
+Status ReadProfileInto(const fs::path& path, pprof::Profile* profile) {
   auto bytes = ReadFile(path, size_t{1} << 31);
   if (!bytes.ok()) return bytes.status();
-  auto profile = pprof::DecodeProfile(*bytes);
-  if (!profile.ok()) return profile.status().WithContext(path.string());
+  return pprof::DecodeProfileInto(*bytes, profile).WithContext(path.string());
+}
+
+Result<pprof::Profile> ReadProfile(const fs::path& path) {
+  pprof::Profile profile;
+  CPROF_RETURN_IF_ERROR(ReadProfileInto(path, &profile));
   return profile;
 }
 
@@ -62,13 +66,7 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
       slot.arena = std::make_unique<google::protobuf::Arena>();
       slot.profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(slot.arena.get());
       try {
-        auto bytes = ReadFile(paths[i], size_t{1} << 31);
-        if (!bytes.ok()) {
-          slot.status = bytes.status();
-        } else {
-          slot.status =
-              pprof::DecodeProfileInto(*bytes, slot.profile).WithContext(paths[i].string());
-        }
+        slot.status = ReadProfileInto(paths[i], slot.profile);
       } catch (const std::exception& e) {  // bad_alloc: fail this input, not the process
         slot.status = Status::ResourceExhausted(paths[i].string() + ": " + e.what());
       }

@@ -23,6 +23,9 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
 // One profile file, decoded and validated; errors name the file.
 Result<pprof::Profile> ReadProfile(const fs::path& path);
 
+// The same into `*profile` (which may live on a protobuf Arena).
+Status ReadProfileInto(const fs::path& path, pprof::Profile* profile);
+
 }  // namespace cprof::query
 
 #endif  // CPROF_QUERY_MERGE_FILES_H_
