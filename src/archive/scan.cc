@@ -103,19 +103,23 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
         candidates.emplace_back(std::move(*key), &name);
       }
       if (candidates.empty()) continue;
-      // Rule out whole profile types of this target with a representative.
+      // Rule out whole profile types of this target with a representative
+      // (read once: the loop below reuses it for its own entry).
       std::optional<Sidecar> representative;
+      size_t representative_at = candidates.size();
       std::map<std::string, bool, std::less<>> kept_by_type;
       if (options.keep) {
-        for (const auto& [key, name] : candidates) {
-          auto s = ReadSidecar(dir / *name);
+        for (size_t i = 0; i < candidates.size(); ++i) {
+          auto s = ReadSidecar(dir / *candidates[i].second);
           if (s.ok()) {
             representative = std::move(*s);
+            representative_at = i;
             break;
           }
         }
       }
-      for (const auto& [key, name] : candidates) {
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        const auto& [key, name] = candidates[i];
         if (representative) {
           auto it = kept_by_type.find(key.profile_type);
           if (it == kept_by_type.end()) {
@@ -126,7 +130,8 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
           if (!it->second) continue;
         }
         fs::path path = dir / *name;
-        auto s = ReadSidecar(path);
+        Result<Sidecar> s = i == representative_at ? Result<Sidecar>(*representative)
+                                                   : ReadSidecar(path);
         if (!s.ok()) {
           report(path, s.status());
           continue;
