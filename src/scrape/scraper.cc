@@ -33,6 +33,11 @@ int64_t ToMs(Nanos d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
+// When a scrape last archived at `last_ms` (0: never) is due again.
+int64_t DueAtMs(Nanos interval, int64_t last_ms) {
+  return last_ms == 0 ? 0 : last_ms + ToMs(interval - Slack(interval));
+}
+
 // A Go execution trace starts with "go 1.NN trace\0\0...".
 bool LooksLikeTrace(std::string_view body) {
   return body.size() >= 16 && body.substr(0, 5) == "go 1." &&
@@ -179,8 +184,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
   std::map<std::string, int64_t> last;
   if (!force) last = LastScraped(work, now);
   for (const Work& w : work) {
-    int64_t since = now - last[w.Key()];
-    if (!force && last[w.Key()] != 0 && since < ToMs(w.interval - Slack(w.interval))) {
+    if (!force && now < DueAtMs(w.interval, last[w.Key()])) {
       ++stats.not_due;
       continue;
     }
@@ -203,10 +207,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
   auto schedule_from_archive = [&](const std::vector<Work>& items) {
     std::map<std::string, int64_t> last = LastScraped(items, NowMs());
     for (const Work& w : items) {
-      if (!next_due.count(w.Key())) {
-        int64_t l = last[w.Key()];
-        next_due[w.Key()] = l == 0 ? 0 : l + ToMs(w.interval - Slack(w.interval));
-      }
+      if (!next_due.count(w.Key())) next_due[w.Key()] = DueAtMs(w.interval, last[w.Key()]);
     }
   };
   schedule_from_archive(work);
