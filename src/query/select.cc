@@ -1,12 +1,9 @@
 #include "query/select.h"
 
 #include "archive/layout.h"
+#include "pprof/summary.h"
 
 namespace cprof::query {
-
-std::string_view ProfileTypeOfSampleType(std::string_view name) {
-  return name.substr(0, name.find('_'));
-}
 
 std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& s) {
   if (s.profile_type == "trace") {
@@ -25,7 +22,7 @@ std::optional<archive::SampleTypeInfo> FindSampleType(
 
 Status ValidateSelection(const Selection& sel) {
   if (!sel.sample_type.empty() &&
-      !archive::IsProfileType(ProfileTypeOfSampleType(sel.sample_type))) {
+      !archive::IsProfileType(pprof::ProfileTypeOf(sel.sample_type))) {
     return Status::InvalidArgument(
         "unknown sample type \"" + sel.sample_type.substr(0, 100) +
         "\" (e.g. profile_cpu, heap_inuse_space, goroutine, trace)");
@@ -44,7 +41,7 @@ Result<std::vector<archive::Entry>> Select(const fs::path& root,
   options.from_ms = sel.from_ms;
   options.to_ms = sel.to_ms;
   if (!sel.sample_type.empty()) {
-    options.profile_type = std::string(ProfileTypeOfSampleType(sel.sample_type));
+    options.profile_type = std::string(pprof::ProfileTypeOf(sel.sample_type));
   }
   if (!sel.matchers.empty()) {
     options.keep = [&sel](const archive::Sidecar& s) {

@@ -8,6 +8,7 @@
 
 #include "archive/layout.h"
 #include "base/fs.h"
+#include "pprof/summary.h"
 
 namespace cprof::server {
 namespace {
@@ -198,7 +199,7 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
                                     const query::Selection& sel) {
   CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
   std::string_view want_type;
-  if (!sel.sample_type.empty()) want_type = query::ProfileTypeOfSampleType(sel.sample_type);
+  if (!sel.sample_type.empty()) want_type = pprof::ProfileTypeOf(sel.sample_type);
   std::vector<MetaHit> hits;
   for (const auto& dir : snapshot.dirs) {
     if (dir->day_start_ms > sel.to_ms || dir->day_start_ms + kMsPerDay <= sel.from_ms) {

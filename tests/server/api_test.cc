@@ -1,0 +1,455 @@
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+
+#include <fstream>
+
+#include "archive/layout.h"
+#include "archive/writer.h"
+#include "base/fs.h"
+#include "pprof/codec.h"
+#include "pprof/report.h"
+#include "pprof/summary.h"
+#include "server/api.h"
+#include "test_util.h"
+
+using namespace cprof;
+using namespace cprof::server;
+
+namespace {
+
+const int64_t kT0 = *ParseRfc3339Ms("2026-11-22T10:00:00Z");
+const char* kRange = "start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00.000Z";
+
+// An archive of the fixture profiles: two heap and one cpu profile of app
+// "shop" on h:1 (env=dev), one heap of app "db" on h:2, one trace.
+class ApiFixture {
+ public:
+  ApiFixture() : index_(dir_.path(), nullptr) {
+    archive::ArchiveWriter w(dir_.path());
+    heap1_ = Add(w, "heap", "heap.pb.gz", "shop", "h:1", kT0);
+    heap2_ = Add(w, "heap", "heap.pb.gz", "shop", "h:1", kT0 + 60'000, /*salt=*/true);
+    cpu_ = Add(w, "profile", "cpu.pb.gz", "shop", "h:1", kT0 + 1000);
+    db_heap_ = Add(w, "heap", "heap.pb.gz", "db", "h:2", kT0 + 2000);
+    archive::Sidecar t = Base("trace", "shop", "h:1", kT0 + 3000);
+    trace_ = w.Write("trace bytes", t)->id;
+    index_.Refresh();
+  }
+
+  Response Get(const std::string& target, const std::string& origin = "") {
+    Request req;
+    size_t q = target.find('?');
+    req.path = target.substr(0, q);
+    auto params = QueryParams::Parse(q == std::string::npos ? "" : target.substr(q + 1));
+    REQUIRE(params.ok());
+    req.params = std::move(*params);
+    req.origin = origin;
+    return api().Handle(req);
+  }
+
+  Api& api() {
+    if (!api_) api_ = std::make_unique<Api>(&index_, options_);
+    return *api_;
+  }
+
+  testing::TempDir dir_;
+  ArchiveIndex index_;
+  ApiOptions options_;
+  std::unique_ptr<Api> api_;
+  std::string heap1_, heap2_, cpu_, db_heap_, trace_;
+
+ private:
+  static archive::Sidecar Base(std::string type, std::string app, std::string host,
+                               int64_t ts) {
+    archive::Sidecar s;
+    s.profile_type = std::move(type);
+    s.job = "j";
+    s.app = std::move(app);
+    s.host = std::move(host);
+    s.labels = {{"env", "dev"}};
+    s.timestamp_ms = ts;
+    return s;
+  }
+
+  std::string Add(archive::ArchiveWriter& w, std::string type, const std::string& file,
+                  std::string app, std::string host, int64_t ts, bool salt = false) {
+    std::string bytes = testing::ReadTestData(file);
+    auto profile = pprof::DecodeProfile(bytes);
+    REQUIRE(profile.ok());
+    if (salt) {  // different content, so a different entry
+      profile->add_comment(profile->string_table_size());
+      profile->add_string_table("salt");
+      bytes = pprof::EncodeProfile(*profile);
+    }
+    archive::Sidecar s = Base(type, std::move(app), std::move(host), ts);
+    for (auto& t : pprof::Summarize(*profile, type).sample_types) {
+      s.sample_types.push_back({t.name, t.type, t.unit, t.total});
+    }
+    auto written = w.Write(bytes, s);
+    REQUIRE(written.ok());
+    return written->id;
+  }
+};
+
+rapidjson::Document Json(const Response& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  REQUIRE(!d.HasParseError());
+  return d;
+}
+
+std::string Header(const Response& r, const std::string& name) {
+  for (const auto& [k, v] : r.headers) {
+    if (k == name) return v;
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("Seed routes answer in the seed's shapes", "[api]") {
+  ApiFixture f;
+  Response r = f.Get("/api/group_sample_types");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  CHECK(r.body ==
+        "{\"heap\":[\"heap_alloc_objects\",\"heap_alloc_space\",\"heap_inuse_objects\","
+        "\"heap_inuse_space\"],\"profile\":[\"profile_cpu\",\"profile_samples\"],"
+        "\"trace\":[\"trace\"]}");
+  CHECK(f.Get("/api/sample_types").body ==
+        "[\"heap_alloc_objects\",\"heap_alloc_space\",\"heap_inuse_objects\","
+        "\"heap_inuse_space\",\"profile_cpu\",\"profile_samples\",\"trace\"]");
+  CHECK(f.Get("/api/group_labels").body ==
+        "{\"_app\":[{\"Key\":\"_app\",\"Value\":\"db\"},{\"Key\":\"_app\",\"Value\":\"shop\"}],"
+        "\"_host\":[{\"Key\":\"_host\",\"Value\":\"h:1\"},{\"Key\":\"_host\",\"Value\":\"h:2\"}],"
+        "\"_job\":[{\"Key\":\"_job\",\"Value\":\"j\"}],"
+        "\"env\":[{\"Key\":\"env\",\"Value\":\"dev\"}]}");
+  CHECK(f.Get("/api/targets").body == "[\"h:1\",\"h:2\"]");
+  CHECK(f.Get("/api/healthz").body == "I'm fine");
+  auto v = Json(f.Get("/api/version"));
+  CHECK(v.HasMember("version"));
+  CHECK(v.HasMember("revision"));
+}
+
+TEST_CASE("profile_meta groups by target with the seed's fields and numbers", "[api]") {
+  ApiFixture f;
+  Response r = f.Get(std::string("/api/profile_meta/heap_inuse_space?") + kRange);
+  REQUIRE(r.status == 200);
+  auto d = Json(r);
+  REQUIRE(d.IsArray());
+  REQUIRE(d.Size() == 2);
+  CHECK(std::string(d[0]["TargetName"].GetString()) == "h:1");
+  CHECK(std::string(d[1]["TargetName"].GetString()) == "h:2");
+  const auto& metas = d[0]["ProfileMetas"];
+  REQUIRE(metas.Size() == 2);
+  CHECK(std::string(metas[0]["ProfileID"].GetString()) == f.heap1_);
+  CHECK(std::string(metas[1]["ProfileID"].GetString()) == f.heap2_);
+  const auto& m = metas[0];
+  for (const char* key : {"ProfileID", "ProfileType", "SampleType", "JobName", "Host", "App",
+                          "SampleTypeUnit"}) {
+    INFO(key);
+    CHECK(m[key].IsString());
+  }
+  for (const char* key : {"Value", "Timestamp", "Duration"}) {
+    INFO(key);
+    CHECK(m[key].IsInt64());
+  }
+  CHECK(m["Timestamp"].GetInt64() == kT0);
+  CHECK(m["Value"].GetInt64() > 0);
+  CHECK(std::string(m["SampleTypeUnit"].GetString()) == "bytes");
+  CHECK(std::string(m["Labels"][0]["Key"].GetString()) == "env");
+  CHECK(std::string(m["Labels"][0]["Value"].GetString()) == "dev");
+
+  auto count = [&](const std::string& query) {
+    Response resp = f.Get("/api/profile_meta/heap_inuse_space?" + std::string(kRange) + query);
+    REQUIRE(resp.status == 200);
+    size_t n = 0;
+    auto doc = Json(resp);
+    for (const auto& t : doc.GetArray()) n += t["ProfileMetas"].Size();
+    return n;
+  };
+  CHECK(count("") == 3);
+  CHECK(count("&lbs[_app]=shop") == 2);
+  CHECK(count("&lbs%5B_app%5D=db") == 1);
+  CHECK(count("&lbs[_app]=db&lbs[_host]=h:1") == 0);
+  CHECK(count("&lbs[_app]=db&lbs[_host]=h:1&condition=OR") == 3);
+  CHECK(count("&lbs[_app]=db&lbs[_app]=shop&condition=OR") == 3);
+  CHECK(count("&lbs[env]=prod") == 0);
+  CHECK(f.Get("/api/profile_meta/trace?" + std::string(kRange)).body.find("\"Value\":11") !=
+        std::string::npos);  // a trace's value is its size
+  CHECK(f.Get("/api/profile_meta/goroutine?" + std::string(kRange)).body == "[]");
+}
+
+TEST_CASE("profile_meta rejects bad parameters with 400 and one line", "[api]") {
+  ApiFixture f;
+  for (std::string bad : std::vector<std::string>{
+           "/api/profile_meta/heap_inuse_space",
+           "/api/profile_meta/heap_inuse_space?start_time=2026-11-22T00:00:00Z",
+           "/api/profile_meta/heap_inuse_space?end_time=2026-11-22T00:00:00Z",
+           "/api/profile_meta/heap_inuse_space?start_time=yesterday&end_time=2026-11-22T00:00:00Z",
+           "/api/profile_meta/heap_inuse_space?start_time=2026-11-22&end_time=2026-11-23",
+           "/api/profile_meta/heap_inuse_space?start_time=2026-11-23T00:00:00Z&end_time=2026-11-22T00:00:00Z",
+           "/api/profile_meta/nonsense_type?start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z",
+           "/api/profile_meta/?start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z",
+           std::string("/api/profile_meta/heap_inuse_space?condition=XOR&") + kRange,
+           std::string("/api/profile_meta/heap_inuse_space?lbs[bad key]=1&") + kRange,
+           std::string("/api/profile_meta/heap_inuse_space?lbs[]=1&") + kRange,
+           std::string("/api/profile_meta/heap_inuse_space?lbs[x=1&") + kRange,
+       }) {
+    INFO(bad);
+    Response r = f.Get(bad);
+    CHECK(r.status == 400);
+    CHECK(r.body.find('\n') == r.body.size() - 1);
+  }
+}
+
+TEST_CASE("download sends the bytes as archived; bad and unknown IDs are 400 and 404",
+          "[api]") {
+  ApiFixture f;
+  Response r = f.Get("/api/download/" + f.heap1_);
+  REQUIRE(r.status == 200);
+  CHECK(r.body == testing::ReadTestData("heap.pb.gz"));
+  CHECK(Header(r, "Content-Disposition") ==
+        "attachment; filename=\"" + f.heap1_ + ".pb.gz\"");
+  CHECK(f.Get("/api/download/" + f.trace_).body == "trace bytes");
+
+  std::string unknown = f.heap1_;
+  unknown.back() = unknown.back() == '0' ? '1' : '0';
+  CHECK(f.Get("/api/download/" + unknown).status == 404);
+  CHECK(f.Get("/api/download/nope").status == 400);
+  CHECK(f.Get("/api/download/").status == 400);
+}
+
+TEST_CASE("Nothing outside the archive is ever served", "[api][security]") {
+  ApiFixture f;
+  testing::TempDir outside;
+  { std::ofstream(outside.path() / "secret") << "SECRET"; }
+  // Paths as the server hands them over (decoded once), so encoded forms
+  // arrive here decoded once too.
+  for (std::string path : std::vector<std::string>{
+           "/api/download/../../../../etc/passwd",
+           "/api/download/..%2f..%2fetc%2fpasswd",
+           "/api/download/%2e%2e/%2e%2e/etc/passwd",
+           "/api/download/%252e%252e%252fetc%252fpasswd",
+           "/api/download//etc/passwd",
+           "/api/download/" + f.heap1_ + "/../../CPROFILER-ARCHIVE",
+           "/api/download/" + f.heap1_ + "%00",
+           "/api/download/" + outside.path().string() + "/secret",
+           "/api/meta/../CPROFILER-ARCHIVE",
+           "/api/0/profiles/../../etc/passwd",
+           "/api/0/profiles/" + f.heap1_ + "+../../etc/passwd",
+           "/ui/../CPROFILER-ARCHIVE",
+           "/ui/..%2fCPROFILER-ARCHIVE",
+           "/ui/.lock",
+           "/ui/",
+           "/ui//etc/passwd",
+       }) {
+    INFO(path);
+    Response r = f.Get(path);
+    CHECK((r.status == 400 || r.status == 404));
+    CHECK(r.body.find("root:") == std::string::npos);
+  }
+  CHECK(f.Get("/api/analysis?id=../../etc/passwd").status == 400);
+
+  // A symlink inside the archive pointing out is not followed.
+  auto key = archive::ParseId(f.heap1_);
+  fs::path profile = f.dir_.path() / archive::EntryDir(*key) / archive::ProfileFileName(*key);
+  fs::remove(profile);
+  fs::create_symlink(outside.path() / "secret", profile);
+  for (std::string path : std::vector<std::string>{"/api/download/" + f.heap1_, "/api/analysis?id=" + f.heap1_,
+                           "/api/merge?id=" + f.heap1_, "/api/0/profiles/" + f.heap1_}) {
+    INFO(path);
+    Response r = f.Get(path);
+    CHECK(r.status == 404);
+    CHECK(r.body.find("SECRET") == std::string::npos);
+  }
+}
+
+TEST_CASE("analysis gives pprof's top table and a flame tree", "[api]") {
+  ApiFixture f;
+  Response r = f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space");
+  REQUIRE(r.status == 200);
+  auto d = Json(r);
+  CHECK(std::string(d["profile_type"].GetString()) == "heap");
+  CHECK(d["sample_types"].Size() == 4);
+  CHECK(std::string(d["sample_index"].GetString()) == "alloc_space");
+
+  auto profile = pprof::DecodeProfile(testing::ReadTestData("heap.pb.gz"));
+  pprof::ReportOptions options;
+  options.sample_index = "alloc_space";
+  auto top = pprof::Top(*profile, options);
+  REQUIRE(top.ok());
+  REQUIRE(d["top"]["rows"].Size() == top->rows.size());
+  REQUIRE(!top->rows.empty());
+  CHECK(std::string(d["top"]["rows"][0]["name"].GetString()) == top->rows[0].name);
+  CHECK(d["top"]["rows"][0]["flat"].GetInt64() == top->rows[0].flat);
+  CHECK(std::string(d["top"]["rows"][0]["flat_formatted"].GetString()) ==
+        top->FormatValue(top->rows[0].flat));
+  CHECK(d["total"].GetInt64() == top->total);
+  CHECK(std::string(d["flame"]["n"].GetString()) == "root");
+  CHECK(d["flame"]["v"].GetInt64() == top->total);
+  CHECK(d["flame_nodes"].GetInt64() > 1);
+
+  // Filters are applied server-side.
+  std::string first = top->rows[0].name;
+  Response ignored = f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&ignore=" +
+                           PercentEncode("^" + first + "$"));
+  REQUIRE(ignored.status == 200);
+  auto di = Json(ignored);
+  CHECK(std::string(di["top"]["rows"][0]["name"].GetString()) != first);
+  CHECK(di["flame"]["v"].GetInt64() < top->total);
+
+  // Capped flame tree.
+  auto capped = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&maxnodes=3"));
+  CHECK(capped["flame_nodes"].GetInt64() <= 3);
+
+  // A selection: the two shop heap profiles, merged; si from the sample type.
+  auto sel = Json(f.Get("/api/analysis?sample_type=heap_inuse_objects&lbs[_app]=shop&" +
+                        std::string(kRange)));
+  CHECK(sel["count"].GetInt64() == 2);
+  CHECK(std::string(sel["sample_index"].GetString()) == "inuse_objects");
+
+  for (std::string bad : std::vector<std::string>{"/api/analysis", "/api/analysis?id=" + f.heap1_ + "&si=nonsense",
+                          "/api/analysis?id=" + f.heap1_ + "&focus=(",
+                          "/api/analysis?id=" + f.heap1_ + "&maxnodes=0",
+                          "/api/analysis?id=" + f.heap1_ + "&maxnodes=x",
+                          "/api/analysis?id=" + f.heap1_ + "&sample_type=heap_inuse_space",
+                          "/api/analysis?id=" + f.trace_,
+                          "/api/analysis?id=" + f.heap1_ + "&id=" + f.cpu_,
+                          "/api/analysis?sample_type=heap_inuse_space"}) {
+    INFO(bad);
+    CHECK(f.Get(bad).status == 400);
+  }
+  CHECK(f.Get("/api/analysis?sample_type=goroutine&" + std::string(kRange)).status == 404);
+}
+
+TEST_CASE("merge and meta", "[api]") {
+  ApiFixture f;
+  Response one = f.Get("/api/merge?id=" + f.heap1_);
+  CHECK(one.body == testing::ReadTestData("heap.pb.gz"));
+  Response two = f.Get("/api/merge?id=" + f.heap1_ + "&id=" + f.heap2_);
+  REQUIRE(two.status == 200);
+  auto merged = pprof::DecodeProfile(two.body);
+  REQUIRE(merged.ok());
+  auto single = pprof::DecodeProfile(one.body);
+  pprof::ReportOptions o;
+  CHECK(pprof::Top(*merged, o)->total == 2 * pprof::Top(*single, o)->total);
+
+  auto meta = Json(f.Get("/api/meta/" + f.cpu_));
+  CHECK(std::string(meta["profile_type"].GetString()) == "profile");
+  CHECK(std::string(meta["sample_types"][1]["name"].GetString()) == "profile_cpu");
+  CHECK(std::string(meta["labels"]["env"].GetString()) == "dev");
+  auto trace = Json(f.Get("/api/meta/" + f.trace_));
+  CHECK(std::string(trace["sample_types"][0]["name"].GetString()) == "trace");
+  CHECK(trace["sample_types"][0]["total"].GetInt64() == 11);
+}
+
+TEST_CASE("profefe routes", "[api][profefe]") {
+  ApiFixture f;
+  auto list = Json(f.Get("/api/0/profiles?service=shop&type=heap&from=2026-11-22T00:00:00"
+                         "&to=2026-11-23T00:00:00"));
+  CHECK(list["code"].GetInt() == 200);
+  REQUIRE(list["body"].Size() == 2);
+  CHECK(std::string(list["body"][0]["id"].GetString()) == f.heap1_);
+  CHECK(std::string(list["body"][0]["type"].GetString()) == "heap");
+  CHECK(std::string(list["body"][0]["service"].GetString()) == "shop");
+  CHECK(std::string(list["body"][0]["labels"][0]["key"].GetString()) == "env");
+  CHECK(std::string(list["body"][0]["created_at"].GetString()) == "2026-11-22T10:00:00Z");
+  auto cpu = Json(f.Get("/api/0/profiles?service=shop&type=cpu&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00"));
+  REQUIRE(cpu["body"].Size() == 1);
+  CHECK(std::string(cpu["body"][0]["type"].GetString()) == "cpu");
+  auto all = Json(f.Get("/api/0/profiles?service=shop&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&limit=2"));
+  CHECK(all["body"].Size() == 2);
+
+  Response merged = f.Get("/api/0/profiles/merge?service=shop&type=heap"
+                          "&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&labels=env=dev");
+  REQUIRE(merged.status == 200);
+  CHECK(pprof::DecodeProfile(merged.body).ok());
+  CHECK(f.Get("/api/0/profiles/" + f.heap1_).body == testing::ReadTestData("heap.pb.gz"));
+  Response plus = f.Get("/api/0/profiles/" + f.heap1_ + "+" + f.heap2_);
+  REQUIRE(plus.status == 200);
+  CHECK(pprof::DecodeProfile(plus.body).ok());
+  CHECK(Json(f.Get("/api/0/services")).GetObject()["body"].Size() == 2);
+
+  for (std::string bad : std::vector<std::string>{"/api/0/profiles?type=heap&from=2026-11-22T00:00:00",
+                          "/api/0/profiles?service=shop&type=nope&from=2026-11-22T00:00:00",
+                          "/api/0/profiles?service=shop&from=yesterday",
+                          "/api/0/profiles?service=shop",
+                          "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&limit=-1",
+                          "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&labels=x",
+                          "/api/0/profiles/merge?service=shop&from=2026-11-22T00:00:00"}) {
+    INFO(bad);
+    Response r = f.Get(bad);
+    CHECK(r.status == 400);
+    CHECK(Json(r)["code"].GetInt() == 400);
+  }
+  CHECK(f.Get("/api/0/profiles/merge?service=nobody&type=heap&from=2026-11-22T00:00:00"
+              "&to=2026-11-23T00:00:00")
+            .status == 404);
+}
+
+TEST_CASE("Pages, assets, CORS and methods", "[api]") {
+  ApiFixture f;
+  testing::TempDir web;
+  { std::ofstream(web.path() / "index.html") << "<!doctype html>overview"; }
+  { std::ofstream(web.path() / "analysis.html") << "<!doctype html>analysis"; }
+  { std::ofstream(web.path() / "app.js") << "export {}"; }
+  f.options_.web_dir = web.path();
+  Response index = f.Get("/");
+  CHECK(index.status == 200);
+  CHECK(index.content_type == "text/html; charset=utf-8");
+  CHECK(index.body.find("overview") != std::string::npos);
+  CHECK(!Header(index, "Content-Security-Policy").empty());
+  CHECK(f.Get("/ui/app.js").content_type == "text/javascript; charset=utf-8");
+  CHECK(f.Get("/api/pprof/ui/" + f.heap1_ + "/").body.find("analysis") != std::string::npos);
+  CHECK(f.Get("/api/pprof/ui/" + f.heap1_ + "/?si=inuse_space").status == 200);
+  CHECK(f.Get("/api/pprof/ui/not-an-id/").status == 200);  // the page says so
+  CHECK(f.Get("/analysis").status == 200);
+  CHECK(f.Get("/ui/missing.js").status == 404);
+  CHECK(f.Get("/no/such/route").status == 404);
+
+  Response cors = f.Get("/api/targets", "http://example.test");
+  CHECK(Header(cors, "Access-Control-Allow-Origin") == "http://example.test");
+  CHECK(Header(cors, "Access-Control-Allow-Credentials") == "true");
+  CHECK(Header(f.Get("/api/targets"), "Access-Control-Allow-Origin").empty());
+
+  Request options;
+  options.method = "OPTIONS";
+  options.path = "/api/targets";
+  CHECK(f.api().Handle(options).status == 204);
+  Request post;
+  post.method = "POST";
+  post.path = "/api/targets";
+  CHECK(f.api().Handle(post).status == 405);
+}
+
+TEST_CASE("New entries appear after a refresh, pruned ones disappear", "[api]") {
+  ApiFixture f;
+  auto count = [&] {
+    auto d = Json(f.Get(std::string("/api/profile_meta/profile_cpu?") + kRange));
+    return d.Size() == 0 ? 0u : d[0]["ProfileMetas"].Size();
+  };
+  CHECK(count() == 1);
+  archive::ArchiveWriter w(f.dir_.path());
+  archive::Sidecar s;
+  s.profile_type = "profile";
+  s.job = "j";
+  s.app = "shop";
+  s.host = "h:1";
+  s.labels = {{"env", "dev"}};
+  s.timestamp_ms = kT0 + 5000;
+  s.sample_types = {{"profile_cpu", "cpu", "nanoseconds", 5}};
+  auto written = w.Write(testing::ReadTestData("cpu.pb.gz") + "", s);
+  // Same bytes as the first cpu entry, different time: a new entry.
+  REQUIRE(written.ok());
+  f.index_.Refresh();
+  CHECK(count() == 2);
+  // Pruned between the index and the request: 404, not 500.
+  auto key = archive::ParseId(written->id);
+  fs::path dir = f.dir_.path() / archive::EntryDir(*key);
+  fs::remove(dir / archive::SidecarFileName(*key));
+  fs::remove(dir / archive::ProfileFileName(*key));
+  CHECK(f.Get("/api/download/" + written->id).status == 404);
+  CHECK(f.Get("/api/analysis?sample_type=profile_cpu&" + std::string(kRange)).status == 404);
+  f.index_.Refresh();
+  CHECK(count() == 1);
+}

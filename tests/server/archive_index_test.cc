@@ -1,0 +1,183 @@
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+
+#include <set>
+
+#include "archive/layout.h"
+#include "archive/writer.h"
+#include "query/select.h"
+#include "server/archive_index.h"
+#include "test_util.h"
+
+using namespace cprof;
+using namespace cprof::server;
+
+namespace {
+
+const int64_t kT0 = *ParseRfc3339Ms("2026-11-22T23:59:58Z");
+
+archive::Sidecar Meta(std::string app, std::string env, std::string type, int64_t ts) {
+  archive::Sidecar s;
+  s.profile_type = type;
+  s.job = "job";
+  s.host = app == "api" ? "h:1" : "h:2";
+  s.app = std::move(app);
+  s.labels = {{"env", std::move(env)}};
+  s.timestamp_ms = ts;
+  if (type == "heap") {
+    s.sample_types = {{"heap_alloc_space", "alloc_space", "bytes", 10},
+                      {"heap_inuse_space", "inuse_space", "bytes", ts % 1000}};
+  } else if (type == "goroutine") {
+    s.sample_types = {{"goroutine", "goroutine", "count", 7}};
+  }
+  return s;
+}
+
+std::set<std::string> IndexIds(const ArchiveSnapshot& snap, const query::Selection& sel) {
+  auto hits = Select(snap, sel);
+  REQUIRE(hits.ok());
+  std::set<std::string> ids;
+  for (const MetaHit& h : *hits) ids.insert(h.entry->id);
+  return ids;
+}
+
+std::set<std::string> ScanIds(const fs::path& root, const query::Selection& sel) {
+  auto entries = query::Select(root, sel, nullptr);
+  REQUIRE(entries.ok());
+  std::set<std::string> ids;
+  for (const auto& e : *entries) ids.insert(e.sidecar.id);
+  return ids;
+}
+
+class CountingReporter : public archive::Reporter {
+ public:
+  void Corrupt(const fs::path&, const Status&) override { ++count; }
+  int count = 0;
+};
+
+}  // namespace
+
+TEST_CASE("The index selects exactly what a scan of the archive selects", "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path());
+  // Across a day boundary, two targets, three types.
+  for (int i = 0; i < 6; ++i) {
+    int64_t ts = kT0 + i * 900;
+    REQUIRE(w.Write("h" + std::to_string(i), Meta("api", "dev", "heap", ts)).ok());
+    REQUIRE(w.Write("g" + std::to_string(i), Meta("db", "prod", "goroutine", ts)).ok());
+    REQUIRE(w.Write("t" + std::to_string(i), Meta("db", "prod", "trace", ts + 1)).ok());
+  }
+  ArchiveIndex index(dir.path(), nullptr);
+  index.Refresh();
+  auto snap = index.Snapshot();
+  CHECK(snap->entry_count == 18);
+
+  struct Case {
+    std::string type;
+    std::vector<std::string> matchers;
+    bool any;
+    int64_t from, to;
+  };
+  std::vector<Case> cases = {
+      {"", {}, false, kT0, kT0 + 10'000},
+      {"heap_inuse_space", {}, false, kT0, kT0 + 10'000},
+      {"heap_inuse_space", {}, false, kT0 + 900, kT0 + 2700},
+      {"goroutine", {"env=prod"}, false, 0, kT0 * 2},
+      {"trace", {}, false, kT0 + 3000, kT0 + 3000},
+      {"", {"env=prod", "_app=api"}, false, 0, kT0 * 2},
+      {"", {"env=prod", "_app=api"}, true, 0, kT0 * 2},
+      {"", {"_type=trace"}, false, 0, kT0 * 2},
+      {"", {"_type!=trace", "_host=~h:.*"}, false, 0, kT0 * 2},
+      {"heap_alloc_space", {"missing="}, false, 0, kT0 * 2},
+      {"heap_nonsense", {}, false, 0, kT0 * 2},
+  };
+  for (const Case& c : cases) {
+    query::Selection sel;
+    sel.sample_type = c.type;
+    sel.from_ms = c.from;
+    sel.to_ms = c.to;
+    sel.any_of = c.any;
+    for (const auto& m : c.matchers) sel.matchers.push_back(*query::Matcher::Parse(m));
+    INFO(c.type << " " << c.matchers.size() << " matchers, any=" << c.any);
+    CHECK(IndexIds(*snap, sel) == ScanIds(dir.path(), sel));
+  }
+
+  CHECK(snap->sample_types.at("heap") ==
+        std::set<std::string>{"heap_alloc_space", "heap_inuse_space"});
+  CHECK(snap->sample_types.at("trace") == std::set<std::string>{"trace"});
+  CHECK(snap->label_values.at("_app") == std::set<std::string>{"api", "db"});
+  CHECK(snap->label_values.at("env") == std::set<std::string>{"dev", "prod"});
+  CHECK(snap->hosts == std::set<std::string>{"h:1", "h:2"});
+
+  query::Selection bad;
+  bad.sample_type = "nonsense";
+  CHECK(!Select(*snap, bad).ok());
+}
+
+TEST_CASE("Refresh follows new, removed and broken entries", "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path());
+  CountingReporter reporter;
+  ArchiveIndex index(dir.path(), &reporter);
+  index.Refresh();
+  CHECK(index.Snapshot()->entry_count == 0);
+
+  auto a = w.Write("a", Meta("api", "dev", "heap", kT0));
+  REQUIRE(a.ok());
+  index.Refresh();
+  auto before = index.Snapshot();
+  CHECK(before->entry_count == 1);
+
+  // Added to the same (still unsettled) directory within the same moment.
+  auto b = w.Write("b", Meta("api", "dev", "heap", kT0 + 1));
+  REQUIRE(b.ok());
+  auto stats = index.Refresh();
+  CHECK(stats.sidecars_read == 1);  // the first entry was not read again
+  CHECK(index.Snapshot()->entry_count == 2);
+  CHECK(before->entry_count == 1);  // an old snapshot does not change
+
+  // A new sidecar that does not parse is reported and left out.
+  auto key = archive::ParseId(b->id);
+  fs::path edir = dir.path() / archive::EntryDir(*key);
+  archive::EntryKey junk = *key;
+  junk.timestamp_ms += 1;
+  junk.content_hash = "0123456789";
+  auto write = [](const fs::path& p, const char* text) {
+    FILE* f = fopen(p.c_str(), "w");
+    REQUIRE(f != nullptr);
+    fputs(text, f);
+    fclose(f);
+  };
+  write(edir / archive::ProfileFileName(junk), "profile");
+  write(edir / archive::SidecarFileName(junk), "{ not json");
+  index.Refresh();
+  CHECK(index.Snapshot()->entry_count == 2);
+  CHECK(reporter.count == 1);
+
+  // Removed (pruned): gone from the index, and not an error.
+  fs::remove(edir / archive::SidecarFileName(junk));
+  fs::remove(edir / archive::ProfileFileName(junk));
+  for (const std::string& id : {a->id, b->id}) {
+    auto k = archive::ParseId(id);
+    fs::remove(edir / archive::SidecarFileName(*k));
+    fs::remove(edir / archive::ProfileFileName(*k));
+  }
+  index.Refresh();
+  CHECK(index.Snapshot()->entry_count == 0);
+  CHECK(reporter.count == 1);
+}
+
+TEST_CASE("Refresh ignores symlinked target directories", "[index]") {
+  testing::TempDir dir, outside;
+  archive::ArchiveWriter w(outside.path());
+  auto a = w.Write("a", Meta("api", "dev", "heap", kT0));
+  REQUIRE(a.ok());
+  auto key = archive::ParseId(a->id);
+  fs::create_directories(dir.path() / archive::DayDir(DayOf(kT0)));
+  fs::create_directory_symlink(outside.path() / archive::EntryDir(*key),
+                               dir.path() / archive::EntryDir(*key));
+  ArchiveIndex index(dir.path(), nullptr);
+  index.Refresh();
+  CHECK(index.Snapshot()->entry_count == 0);
+}
