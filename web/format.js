@@ -54,7 +54,8 @@ export function formatValue(value, unit) {
 
 // A signed difference: +1.5MB, -230ms.
 export function formatDelta(value, unit) {
-  return (value > 0 ? '+' : value < 0 ? '-' : '±') + formatValue(Math.abs(value), unit);
+  if (value === 0) return '0';
+  return (value > 0 ? '+' : '-') + formatValue(Math.abs(value), unit);
 }
 
 export function formatPercent(fraction) {
