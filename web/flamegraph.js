@@ -159,6 +159,7 @@ export class FlameGraph {
       }
     }
     canvas.dataset.frames = String(drawn);
+    canvas.dataset.total = String(nodes.value[0]);
     return drawn;
   }
 
