@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "pprof/report.h"
+#include "server/http_server.h"
 
 namespace cprof::cli {
 
@@ -72,6 +73,16 @@ class TopCommand : public ProfileInputCommand {
 
  private:
   pprof::ReportOptions options_;
+};
+
+class ServeCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  server::HttpServerOptions http_;
+  std::string web_dir_;
 };
 
 }  // namespace cprof::cli

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   CLI::App app(
       "cprofiler: continuous profiling for Go services.\n"
       "Pulls net/http/pprof profiles on a schedule into a dated archive, "
-      "queries and merges them.",
+      "queries and merges them, and serves them over HTTP with a web UI.",
       "cprofiler");
   app.set_version_flag("--version", "cprofiler " CPROFILER_VERSION);
   app.require_subcommand(1);
@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<QueryCommand>());
   commands.push_back(std::make_unique<MergeCommand>());
   commands.push_back(std::make_unique<TopCommand>());
+  commands.push_back(std::make_unique<ServeCommand>());
   for (auto& c : commands) c->Register(&app);
   try {
     app.parse(static_cast<int>(argp.size()), argp.data());

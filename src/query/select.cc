@@ -4,13 +4,9 @@
 
 namespace cprof::query {
 
-namespace {
-
 std::string_view ProfileTypeOfSampleType(std::string_view name) {
   return name.substr(0, name.find('_'));
 }
-
-}  // namespace
 
 std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& s) {
   if (s.profile_type == "trace") {

@@ -25,6 +25,10 @@ struct Selection {
   bool any_of = false;
 };
 
+// The profile type a sample type name belongs to: "heap_inuse_space" ->
+// "heap", "goroutine" -> "goroutine".
+std::string_view ProfileTypeOfSampleType(std::string_view name);
+
 // InvalidArgument unless the sample type names a known profile type and the
 // range is not reversed.
 Status ValidateSelection(const Selection& selection);

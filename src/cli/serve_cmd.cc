@@ -1,0 +1,99 @@
+// `cprofiler serve`: the HTTP API and the web UI over an archive, read-only.
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "base/log.h"
+#include "cli/commands.h"
+#include "server/http_server.h"
+
+namespace cprof::cli {
+namespace {
+
+// Blocks SIGINT/SIGTERM in this thread (and the threads it starts, which
+// inherit the mask), so that Wait() can take them synchronously.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return set;
+}
+
+// Waits up to `ms` for a stop signal; true if one came.
+bool WaitForStop(const sigset_t& set, int ms) {
+  struct timespec ts {ms / 1000, (ms % 1000) * 1'000'000L};
+  return sigtimedwait(&set, nullptr, &ts) > 0;
+}
+
+}  // namespace
+
+void ServeCommand::Register(CLI::App* app) {
+  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (read-only)");
+  cmd_->footer(
+      "Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): "
+      "/api/sample_types, /api/group_sample_types, /api/group_labels, "
+      "/api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, "
+      "/api/download/ID, /api/targets, /api/healthz, /api/version; analysis: "
+      "/api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: "
+      "/api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).\n"
+      "Profiles scraped while serving appear within a second; the archive is never written.\n"
+      "Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler\n"
+      "         go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID'");
+  cmd_->add_option("--listen", http_.listen, "Address to listen on: :PORT, IP:PORT, [IPv6]:PORT")
+      ->default_val(":8080");
+  cmd_->add_option("--threads", http_.threads,
+                   "Worker threads (each serves one connection at a time)")
+      ->default_val(64)
+      ->check(CLI::Range(2, 1024));
+  cmd_->add_option("--web-dir", web_dir_,
+                   "Serve the UI from this directory instead of the built-in copy "
+                   "(for working on web/)");
+}
+
+int ServeCommand::Run(const GlobalOptions& global) {
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
+  const fs::path root = resolved->archive;
+  if (!IsDirectory(root)) {
+    LogInfo("serve: archive " + root.string() +
+            " does not exist yet; serving it empty until a scrape creates it");
+  }
+  sigset_t stop_signals = BlockStopSignals();
+
+  archive::LoggingReporter reporter;
+  server::ArchiveIndex index(root, &reporter);
+  auto start = std::chrono::steady_clock::now();
+  index.Refresh();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  char line[160];
+  std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
+                index.Snapshot()->entry_count, root.c_str(), secs);
+  LogInfo(line);
+
+  server::ApiOptions api_options;
+  api_options.web_dir = web_dir_;
+  api_options.heavy_concurrency =
+      std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  api_options.version = CPROFILER_VERSION;
+  server::Api api(&index, api_options);
+  auto http = server::HttpServer::Start(&api, http_);
+  if (!http.ok()) {
+    return Fail("serve", http.status(),
+                http.status().code() == Status::Code::kInvalidArgument ? kExitUsage
+                                                                       : kExitPartial);
+  }
+  std::string ports;
+  for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
+  LogInfo("serve: listening on " + http_.listen + " (port " + ports + ")");
+  // The index follows the archive: new scrapes appear, pruned entries go.
+  while (!WaitForStop(stop_signals, 1000)) index.Refresh();
+  LogInfo("serve: stopping");
+  http->reset();
+  return kExitOk;
+}
+
+}  // namespace cprof::cli

@@ -1,0 +1,270 @@
+#include "server/api.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+#include "archive/layout.h"
+#include "archive/scan.h"
+#include "base/fs.h"
+#include "base/time.h"
+#include "query/merge_files.h"
+
+namespace cprof::server {
+namespace {
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// The original profiler's CORS headers (its HandleCors).
+void AddCorsHeaders(const Request& req, Response* r) {
+  if (req.origin.empty()) return;
+  r->headers.emplace_back("Access-Control-Allow-Origin", req.origin);
+  r->headers.emplace_back("Access-Control-Allow-Headers",
+                          "Content-Type,AccessToken,X-CSRF-Token, Authorization, "
+                          "Token,X-Token,X-User-Id");
+  r->headers.emplace_back("Access-Control-Allow-Methods", "POST, GET, OPTIONS,DELETE,PUT");
+  r->headers.emplace_back("Access-Control-Expose-Headers",
+                          "Content-Length, Access-Control-Allow-Origin, "
+                          "Access-Control-Allow-Headers, Content-Type");
+  r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
+  r->headers.emplace_back("Vary", "Origin");
+}
+
+bool Exists(const fs::path& p) {
+  struct stat st;
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string Canonical(const fs::path& p) {
+  char buf[PATH_MAX];
+  if (::realpath(p.c_str(), buf) == nullptr) return "";
+  return buf;
+}
+
+}  // namespace
+
+Api::Api(ArchiveIndex* index, ApiOptions options)
+    : index_(index),
+      options_(std::move(options)),
+      canonical_root_(Canonical(index->root())),
+      heavy_(std::clamp(options_.heavy_concurrency, 1, 64)) {}
+
+Response Api::Handle(const Request& req) {
+  Response r;
+  std::string_view path = req.path;
+  if (req.method == "OPTIONS") {
+    r = Response::Text(204, "");
+    r.body.clear();
+  } else if (req.method != "GET" && req.method != "HEAD") {
+    r = Response::Text(405, "method " + req.method.substr(0, 16) +
+                                " not allowed: the API is read-only (GET)");
+    r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
+  } else if (path.size() > kMaxPathBytes) {
+    r = Response::Text(414, "path longer than " + std::to_string(kMaxPathBytes) + " bytes");
+  } else if (path == "/" || path == "/index.html") {
+    r = Asset("index.html");
+  } else if (StartsWith(path, "/ui/")) {
+    r = Asset(path.substr(4));
+  } else if (path == "/analysis" || path == "/analysis/") {
+    r = Asset("analysis.html");
+  } else if (StartsWith(path, "/api/pprof/ui/")) {
+    std::string_view rest = path.substr(14);
+    std::string_view id = rest.substr(0, rest.find('/'));
+    auto key = archive::ParseId(id);
+    r = key.ok() ? Asset("analysis.html") : Response::Error(key.status());
+  } else if (path == "/api/sample_types") {
+    r = SampleTypes();
+  } else if (path == "/api/group_sample_types") {
+    r = GroupSampleTypes();
+  } else if (path == "/api/group_labels") {
+    r = GroupLabels();
+  } else if (path == "/api/targets") {
+    r = Targets();
+  } else if (path == "/api/healthz") {
+    r = Response::Text(200, "I'm fine");
+    r.body.pop_back();  // the original answers without a newline
+  } else if (path == "/api/version") {
+    r = Version();
+  } else if (StartsWith(path, "/api/profile_meta/")) {
+    r = ProfileMeta(path.substr(18), req.params);
+  } else if (StartsWith(path, "/api/download/")) {
+    r = Download(path.substr(14));
+  } else if (StartsWith(path, "/api/meta/")) {
+    r = Meta(path.substr(10));
+  } else if (path == "/api/analysis") {
+    r = Analysis(req.params);
+  } else if (path == "/api/merge") {
+    r = Merge(req.params);
+  } else if (path == "/api/0/profiles" || path == "/api/0/profiles/") {
+    r = ProfefeProfiles(req.params);
+  } else if (path == "/api/0/profiles/merge") {
+    r = ProfefeMerge(req.params);
+  } else if (StartsWith(path, "/api/0/profiles/")) {
+    r = ProfefeGet(path.substr(16));
+  } else if (path == "/api/0/services") {
+    r = ProfefeServices();
+  } else {
+    r = Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
+  }
+  r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  AddCorsHeaders(req, &r);
+  return r;
+}
+
+Result<Api::Input> Api::ResolveId(std::string_view id) {
+  CPROF_ASSIGN_OR_RETURN(archive::Entry entry, archive::Lookup(index_->root(), id));
+  fs::path path = entry.ProfilePath();
+  // The ID fixes the path's shape; a symlink could still point elsewhere.
+  std::string real = Canonical(path);
+  std::string root = canonical_root_.string();
+  if (real.empty() || root.empty() || real.compare(0, root.size() + 1, root + "/") != 0) {
+    return Status::NotFound("no profile with ID " + std::string(id));
+  }
+  return Input{std::string(id), fs::path(real), std::move(entry.sidecar)};
+}
+
+Result<std::vector<Api::Input>> Api::ResolveSelection(const query::Selection& selection) {
+  auto snapshot = index_->Snapshot();
+  CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(*snapshot, selection));
+  if (hits.size() > options_.max_merge_inputs) {
+    return Status::InvalidArgument(
+        "the selection has " + std::to_string(hits.size()) + " profiles; at most " +
+        std::to_string(options_.max_merge_inputs) +
+        " are merged per request: narrow the time range or the labels");
+  }
+  std::vector<Input> inputs;
+  for (const MetaHit& hit : hits) {
+    CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(hit.entry->id));
+    inputs.push_back(std::move(input));
+  }
+  return inputs;
+}
+
+Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
+                                                   std::string* sample_type) {
+  std::vector<std::string_view> ids = params.GetAll("id");
+  const std::string* st = params.Get("sample_type");
+  if (!ids.empty() && st != nullptr) {
+    return Status::InvalidArgument("give either id or sample_type, not both");
+  }
+  if (ids.empty() && st == nullptr) {
+    return Status::InvalidArgument(
+        "name the profiles: id=ID (repeatable) or sample_type=NAME&start_time=&end_time=");
+  }
+  std::vector<Input> inputs;
+  if (!ids.empty()) {
+    if (ids.size() > options_.max_merge_inputs) {
+      return Status::InvalidArgument("more than " +
+                                     std::to_string(options_.max_merge_inputs) + " ids");
+    }
+    for (std::string_view id : ids) {
+      CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(id));
+      inputs.push_back(std::move(input));
+    }
+    return inputs;
+  }
+  *sample_type = *st;
+  CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
+  CPROF_ASSIGN_OR_RETURN(inputs, ResolveSelection(selection));
+  if (inputs.empty()) {
+    return Status::NotFound("no " + *st + " profiles match the selection");
+  }
+  return inputs;
+}
+
+Result<pprof::Profile> Api::LoadProfile(const std::vector<Input>& inputs) {
+  for (const Input& in : inputs) {
+    if (in.sidecar.profile_type == "trace") {
+      return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
+                                     "or merge (open it with go tool trace)");
+    }
+  }
+  heavy_.acquire();
+  Result<pprof::Profile> out = Status::InvalidArgument("no profiles");
+  if (inputs.size() == 1) {
+    out = query::ReadProfile(inputs[0].path);
+  } else {
+    std::vector<fs::path> paths;
+    for (const Input& in : inputs) paths.push_back(in.path);
+    out = query::MergeFiles(paths);
+  }
+  heavy_.release();
+  if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
+      !out.status().IsNotFound()) {
+    // A file pruned between the lookup and the read is gone, not broken.
+    bool gone = false;
+    for (const Input& in : inputs) gone = gone || !Exists(in.path);
+    if (gone) return Status::NotFound("a profile was removed (pruned) during the request");
+  }
+  return out;
+}
+
+Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
+                                      std::string_view name) {
+  Response r;
+  r.content_type = "application/octet-stream";
+  if (inputs.size() == 1) {
+    auto bytes = ReadFile(inputs[0].path, size_t{1} << 31);
+    if (!bytes.ok()) {
+      if (bytes.status().IsNotFound()) {
+        return Status::NotFound("profile " + inputs[0].id + " was removed");
+      }
+      return bytes.status();
+    }
+    r.body = std::move(*bytes);
+    std::string suffix = inputs[0].sidecar.profile_type == "trace" ? ".trace" : ".pb.gz";
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"" + inputs[0].id + suffix + "\"");
+    return r;
+  }
+  CPROF_ASSIGN_OR_RETURN(pprof::Profile merged, LoadProfile(inputs));
+  r.body = pprof::EncodeProfile(merged, /*gzip=*/true);
+  r.headers.emplace_back("Content-Disposition",
+                         "attachment; filename=\"" + std::string(name) + ".pb.gz\"");
+  return r;
+}
+
+Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
+                                            const QueryParams& params) {
+  query::Selection sel;
+  sel.sample_type = std::string(sample_type);
+  const std::string* start = params.Get("start_time");
+  const std::string* end = params.Get("end_time");
+  if (start == nullptr || end == nullptr || start->empty() || end->empty()) {
+    return Status::InvalidArgument("start_time and end_time are required (RFC 3339, "
+                                   "e.g. 2026-11-22T10:00:00.000Z)");
+  }
+  auto from = ParseRfc3339Ms(*start);
+  if (!from.ok()) return from.status().WithContext("start_time");
+  auto to = ParseRfc3339Ms(*end);
+  if (!to.ok()) return to.status().WithContext("end_time");
+  sel.from_ms = *from;
+  sel.to_ms = *to;
+  if (const std::string* cond = params.Get("condition")) {
+    if (*cond == "OR" || *cond == "or") {
+      sel.any_of = true;
+    } else if (*cond != "AND" && *cond != "and" && !cond->empty()) {
+      return Status::InvalidArgument("condition must be AND or OR, not \"" +
+                                     cond->substr(0, 20) + "\"");
+    }
+  }
+  for (const auto& [key, value] : params.pairs()) {
+    if (!StartsWith(key, "lbs[")) continue;
+    if (key.size() < 6 || key.back() != ']') {
+      return Status::InvalidArgument("label filter \"" + key.substr(0, 80) +
+                                     "\" is not lbs[key]=value");
+    }
+    std::string label = key.substr(4, key.size() - 5);
+    CPROF_ASSIGN_OR_RETURN(query::Matcher m,
+                           query::Matcher::Make(label, query::Matcher::Op::kEqual, value));
+    sel.matchers.push_back(std::move(m));
+  }
+  CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
+  return sel;
+}
+
+}  // namespace cprof::server

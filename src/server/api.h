@@ -1,0 +1,111 @@
+// The HTTP API of `cprofiler serve` as a pure function from a Request to a
+// Response: the seed's routes (seed_api.cc), the analysis data the UI draws
+// (analysis_api.cc), profefe-compatible routes (profefe_api.cc) and the
+// pages and assets of the web UI (pages.cc). Routes: man/cprofiler.1.
+//
+// Read-only: nothing here writes to the archive. Every ID is validated
+// before a path is built from it, and every file served is checked to lie
+// inside the archive (no symlink escapes).
+//
+// Thread-safe: Handle() may be called from many threads at once.
+#ifndef CPROF_SERVER_API_H_
+#define CPROF_SERVER_API_H_
+
+#include <filesystem>
+#include <memory>
+#include <semaphore>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pprof/codec.h"
+#include "query/select.h"
+#include "server/archive_index.h"
+#include "server/http_types.h"
+
+namespace cprof::server {
+
+struct ApiOptions {
+  // web_dir (""): serve the UI's files from this directory instead of the
+  //   copies built into the binary (for working on the UI).
+  fs::path web_dir;
+  // max_merge_inputs (10000): more profiles than this in one analysis or
+  //   merge request is a 400 asking for a narrower selection.
+  size_t max_merge_inputs = 10000;
+  // heavy_concurrency (2): analysis and merge requests run at most this many
+  //   at a time, so they cannot starve the cheap routes of threads.
+  int heavy_concurrency = 2;
+  std::string version = "unknown";
+  std::string revision = "unknown";
+  std::string build_date = "unknown";
+};
+
+class Api {
+ public:
+  // `index` is not owned and must outlive the Api.
+  Api(ArchiveIndex* index, ApiOptions options);
+  // Not copyable or movable.
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  Response Handle(const Request& request);
+
+ private:
+  // One archived profile the request names.
+  struct Input {
+    std::string id;
+    fs::path path;  // canonical, inside the archive
+    archive::Sidecar sidecar;
+  };
+
+  // seed_api.cc
+  Response SampleTypes();
+  Response GroupSampleTypes();
+  Response GroupLabels();
+  Response ProfileMeta(std::string_view sample_type, const QueryParams& params);
+  Response Targets();
+  Response Version();
+  Response Download(std::string_view id);
+
+  // analysis_api.cc
+  Response Meta(std::string_view id);
+  Response Analysis(const QueryParams& params);
+  Response Merge(const QueryParams& params);
+
+  // profefe_api.cc
+  Response ProfefeProfiles(const QueryParams& params);
+  Response ProfefeMerge(const QueryParams& params);
+  Response ProfefeGet(std::string_view ids);
+  Response ProfefeServices();
+
+  // pages.cc
+  Response Asset(std::string_view name);
+
+  // The entry `id` names, with its profile's path checked to lie inside the
+  // archive. InvalidArgument for a malformed ID, NotFound for none.
+  Result<Input> ResolveId(std::string_view id);
+  // The inputs of `params`: id=... (repeatable), or a selection
+  // (sample_type, start_time, end_time, lbs[k], condition).
+  Result<std::vector<Input>> ResolveSource(const QueryParams& params,
+                                           std::string* sample_type);
+  Result<std::vector<Input>> ResolveSelection(const query::Selection& selection);
+  // The inputs read and merged (one input is read, not merged), under the
+  // heavy-request semaphore.
+  Result<pprof::Profile> LoadProfile(const std::vector<Input>& inputs);
+  // The merged profile as a download; one input is sent as archived.
+  Result<Response> ProfileDownload(const std::vector<Input>& inputs, std::string_view name);
+
+  ArchiveIndex* const index_;
+  const ApiOptions options_;
+  fs::path canonical_root_;
+  std::counting_semaphore<64> heavy_;
+};
+
+// The seed's selection parameters: start_time and end_time (RFC 3339,
+// required), lbs[key]=value (repeatable), condition=AND|OR.
+Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
+                                            const QueryParams& params);
+
+}  // namespace cprof::server
+
+#endif  // CPROF_SERVER_API_H_

@@ -1,0 +1,247 @@
+#include "server/archive_index.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <limits>
+#include <unordered_map>
+
+#include "archive/layout.h"
+#include "base/fs.h"
+
+namespace cprof::server {
+namespace {
+
+bool EntryLess(const IndexedEntry& a, const IndexedEntry& b) {
+  if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
+  return a.id < b.id;
+}
+
+bool SameTarget(const archive::Sidecar& a, const archive::Sidecar& b) {
+  return a.job == b.job && a.app == b.app && a.host == b.host &&
+         a.labels == b.labels && a.expiration_ns == b.expiration_ns;
+}
+
+std::string_view StableProfileType(std::string_view type) {
+  for (std::string_view t : archive::kProfileTypes) {
+    if (t == type) return t;
+  }
+  return {};
+}
+
+}  // namespace
+
+ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter)
+    : root_(std::move(root)),
+      reporter_(reporter),
+      snapshot_(std::make_shared<ArchiveSnapshot>()) {}
+
+std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
+  std::lock_guard<std::mutex> lock(snapshot_mu_);
+  return snapshot_;
+}
+
+const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) {
+  std::string key = info.name + '\0' + info.type + '\0' + info.unit;
+  auto it = names_.find(key);
+  if (it == names_.end()) {
+    it = names_.emplace(std::move(key), std::make_unique<SampleTypeName>(
+                                            SampleTypeName{info.name, info.type, info.unit}))
+             .first;
+  }
+  return it->second.get();
+}
+
+std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
+    const CivilDay& day, const fs::path& dir, const std::string& tkey,
+    const TargetDir* previous, int64_t mtime_ns, RefreshStats* stats) {
+  auto names = ListDir(dir);
+  if (!names.ok()) return nullptr;
+  ++stats->dirs_read;
+  auto out = std::make_shared<TargetDir>();
+  out->day = day;
+  out->day_start_ms = DayStartMs(day);
+  out->dir = dir;
+  out->mtime_ns = mtime_ns;
+  out->settled = NowMs() - mtime_ns / 1'000'000 > kUnsettledMs;
+  bool have_target = false;
+  if (previous != nullptr && !previous->entries.empty()) {
+    out->target = previous->target;
+    have_target = true;
+  }
+  std::sort(names->begin(), names->end());
+  for (const std::string& name : *names) {
+    auto key = archive::ParseSidecarName(name, day, tkey);
+    if (!key.ok()) continue;
+    // Only complete entries: the profile is renamed into place first.
+    std::string profile_name = archive::ProfileFileName(*key);
+    if (!std::binary_search(names->begin(), names->end(), profile_name)) continue;
+    std::string id = archive::FormatId(*key);
+    if (previous != nullptr) {
+      IndexedEntry probe;
+      probe.timestamp_ms = key->timestamp_ms;
+      probe.id = id;
+      auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(),
+                                 probe, EntryLess);
+      if (it != previous->entries.end() && it->id == id) {
+        out->entries.push_back(*it);
+        continue;
+      }
+    }
+    fs::path path = dir / name;
+    auto sidecar = archive::ReadSidecar(path);
+    ++stats->sidecars_read;
+    Status bad;
+    if (!sidecar.ok()) {
+      bad = sidecar.status();
+    } else if (sidecar->id != id) {
+      bad = Status::Corruption("sidecar id " + sidecar->id + " does not match its file name");
+    } else if (have_target && !SameTarget(out->target, *sidecar)) {
+      bad = Status::Corruption("sidecar's job, app, host or labels differ from the other "
+                               "entries of its target directory");
+    }
+    if (!bad.ok()) {
+      if (!bad.IsNotFound()) {  // pruned meanwhile is not an error
+        ++stats->corrupt;
+        if (reporter_ != nullptr) reporter_->Corrupt(path, bad);
+      }
+      continue;
+    }
+    if (!have_target) {
+      out->target.job = sidecar->job;
+      out->target.app = sidecar->app;
+      out->target.host = sidecar->host;
+      out->target.labels = sidecar->labels;
+      out->target.expiration_ns = sidecar->expiration_ns;
+      have_target = true;
+    }
+    IndexedEntry e;
+    e.id = std::move(id);
+    e.profile_type = StableProfileType(sidecar->profile_type);
+    e.timestamp_ms = sidecar->timestamp_ms;
+    e.duration_ns = sidecar->duration_ns;
+    e.size = sidecar->size;
+    for (const archive::SampleTypeInfo& t : query::SampleTypesOf(*sidecar)) {
+      e.sample_types.emplace_back(Intern(t), t.total);
+    }
+    out->entries.push_back(std::move(e));
+  }
+  std::sort(out->entries.begin(), out->entries.end(), EntryLess);
+  for (const IndexedEntry& e : out->entries) {
+    for (const auto& [name, total] : e.sample_types) {
+      std::pair<std::string_view, const SampleTypeName*> kind(e.profile_type, name);
+      if (std::find(out->kinds.begin(), out->kinds.end(), kind) == out->kinds.end()) {
+        out->kinds.push_back(kind);
+      }
+    }
+  }
+  return out;
+}
+
+RefreshStats ArchiveIndex::Refresh() {
+  std::lock_guard<std::mutex> lock(refresh_mu_);
+  RefreshStats stats;
+  bool changed = false;
+  std::map<fs::path, std::shared_ptr<const TargetDir>> next;
+  archive::ForEachDay(
+      root_, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+      [&](const CivilDay& day, const fs::path& day_dir) {
+        auto tkeys = ListDir(day_dir);
+        if (!tkeys.ok()) return;
+        for (const std::string& tkey : *tkeys) {
+          if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
+          fs::path dir = day_dir / tkey;
+          struct stat st;
+          // lstat: a symlink is not part of the archive, whatever it points at.
+          if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+          int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
+                             st.st_mtim.tv_nsec;
+          auto old = dirs_.find(dir);
+          const TargetDir* previous = old == dirs_.end() ? nullptr : old->second.get();
+          if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
+            next.emplace(dir, old->second);
+            continue;
+          }
+          auto loaded = LoadDir(day, dir, tkey, previous, mtime_ns, &stats);
+          if (loaded == nullptr) continue;
+          changed = changed || previous == nullptr ||
+                    previous->entries.size() != loaded->entries.size() ||
+                    stats.sidecars_read > 0;
+          next.emplace(dir, std::move(loaded));
+        }
+      });
+  changed = changed || next.size() != dirs_.size();
+  dirs_ = std::move(next);
+  if (!changed) return stats;
+
+  auto snap = std::make_shared<ArchiveSnapshot>();
+  for (const auto& [path, dir] : dirs_) {
+    if (dir->entries.empty()) continue;
+    snap->dirs.push_back(dir);
+    snap->entry_count += dir->entries.size();
+    for (const auto& [ptype, name] : dir->kinds) {
+      snap->sample_types[std::string(ptype)].insert(name->name);
+    }
+    const archive::Sidecar& t = dir->target;
+    snap->label_values["_job"].insert(t.job);
+    snap->label_values["_app"].insert(t.app);
+    snap->label_values["_host"].insert(t.host);
+    for (const auto& [k, v] : t.labels) snap->label_values[k].insert(v);
+    snap->hosts.insert(t.host);
+  }
+  std::lock_guard<std::mutex> snap_lock(snapshot_mu_);
+  snapshot_ = std::move(snap);
+  return stats;
+}
+
+Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
+                                    const query::Selection& sel) {
+  CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
+  std::string_view want_type;
+  if (!sel.sample_type.empty()) want_type = query::ProfileTypeOfSampleType(sel.sample_type);
+  std::vector<MetaHit> hits;
+  for (const auto& dir : snapshot.dirs) {
+    if (dir->day_start_ms > sel.to_ms || dir->day_start_ms + kMsPerDay <= sel.from_ms) {
+      continue;
+    }
+    // Which of this directory's profile types pass the label matchers (the
+    // labels are the directory's; only _type varies).
+    std::unordered_map<std::string_view, bool> type_ok;
+    auto passes = [&](std::string_view ptype) {
+      if (sel.matchers.empty()) return true;
+      auto [it, inserted] = type_ok.try_emplace(ptype, false);
+      if (inserted) {
+        archive::Sidecar probe = dir->target;
+        probe.profile_type = std::string(ptype);
+        it->second = query::MatchAll(sel.matchers, sel.any_of, probe);
+      }
+      return it->second;
+    };
+    if (!want_type.empty() && !passes(want_type)) continue;
+    IndexedEntry probe;
+    probe.timestamp_ms = sel.from_ms;
+    auto it = std::lower_bound(dir->entries.begin(), dir->entries.end(), probe, EntryLess);
+    for (; it != dir->entries.end() && it->timestamp_ms <= sel.to_ms; ++it) {
+      if (it->sample_types.empty()) continue;
+      if (want_type.empty()) {
+        if (!passes(it->profile_type)) continue;
+        hits.push_back({dir.get(), &*it, it->sample_types[0].first,
+                        it->sample_types[0].second});
+        continue;
+      }
+      if (it->profile_type != want_type) continue;
+      for (const auto& [name, value] : it->sample_types) {
+        if (name->name == sel.sample_type) {
+          hits.push_back({dir.get(), &*it, name, value});
+          break;
+        }
+      }
+    }
+  }
+  std::sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
+    return EntryLess(*a.entry, *b.entry);
+  });
+  return hits;
+}
+
+}  // namespace cprof::server

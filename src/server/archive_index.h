@@ -1,0 +1,137 @@
+// An in-memory index of an archive's sidecars, for `serve`: the answers to
+// /api/profile_meta and friends without reading a file per request.
+//
+// The index is a cache of the sidecars (SPEC: any index can be deleted and
+// rebuilt). Refresh() brings it up to date: it lists the day directories,
+// stats every <tkey> directory, and re-reads only those whose modification
+// time changed (a directory changes when an entry is renamed into or
+// removed from it). A directory modified within the last kUnsettledMs is
+// re-listed on every refresh, since a second change inside the file
+// system's timestamp granularity would not move its mtime.
+//
+// Thread-safe: Refresh() may run on one thread while any number of readers
+// use the snapshots they got from Snapshot(); a snapshot is immutable.
+#ifndef CPROF_SERVER_ARCHIVE_INDEX_H_
+#define CPROF_SERVER_ARCHIVE_INDEX_H_
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "archive/scan.h"
+#include "archive/sidecar.h"
+#include "base/time.h"
+#include "query/select.h"
+
+namespace cprof::server {
+
+namespace fs = std::filesystem;
+
+inline constexpr int64_t kUnsettledMs = 2000;
+
+// A sample type's identity, shared by every entry that has it.
+struct SampleTypeName {
+  std::string name;  // "heap_inuse_space"
+  std::string type;  // "inuse_space"
+  std::string unit;  // "bytes"
+};
+
+struct IndexedEntry {
+  std::string id;
+  std::string_view profile_type;  // points into archive::kProfileTypes
+  int64_t timestamp_ms = 0;
+  int64_t duration_ns = 0;
+  int64_t size = 0;
+  // For a trace: one, named "trace", with its size in bytes.
+  std::vector<std::pair<const SampleTypeName*, int64_t>> sample_types;
+};
+
+// One <tkey> directory: one target's entries of one day.
+struct TargetDir {
+  CivilDay day;
+  int64_t day_start_ms = 0;
+  fs::path dir;
+  // job, app, host, labels (and expiration) of every entry here; the other
+  // fields are empty.
+  archive::Sidecar target;
+  std::vector<IndexedEntry> entries;  // by timestamp, then id
+  // The distinct (profile type, sample type) pairs of `entries`.
+  std::vector<std::pair<std::string_view, const SampleTypeName*>> kinds;
+  int64_t mtime_ns = 0;
+  bool settled = false;
+};
+
+struct ArchiveSnapshot {
+  std::vector<std::shared_ptr<const TargetDir>> dirs;  // by day, then tkey
+  size_t entry_count = 0;
+  // profile type -> its sample type names, sorted.
+  std::map<std::string, std::set<std::string>> sample_types;
+  // label key (_job, _app, _host and user keys) -> values.
+  std::map<std::string, std::set<std::string>> label_values;
+  std::set<std::string> hosts;
+};
+
+// What a selection picks: one entry under one of its sample types.
+struct MetaHit {
+  const TargetDir* dir;
+  const IndexedEntry* entry;
+  const SampleTypeName* sample_type;
+  int64_t value;
+};
+
+// What `selection` picks (query::Select's rules, answered from memory):
+// hits in time order, then id; pointers into `snapshot`. With no sample
+// type, each entry once under its first sample type. InvalidArgument as
+// query::ValidateSelection.
+Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
+                                    const query::Selection& selection);
+
+struct RefreshStats {
+  size_t dirs_read = 0;      // <tkey> directories re-listed
+  size_t sidecars_read = 0;  // sidecars parsed
+  size_t corrupt = 0;        // sidecars left out as unreadable
+};
+
+class ArchiveIndex {
+ public:
+  // `reporter` (may be null, not owned) hears about unreadable sidecars.
+  ArchiveIndex(fs::path root, archive::Reporter* reporter);
+  // Not copyable or movable.
+  ArchiveIndex(const ArchiveIndex&) = delete;
+  ArchiveIndex& operator=(const ArchiveIndex&) = delete;
+
+  // Brings the index up to date with the disk. Serialized: concurrent
+  // callers wait for each other.
+  RefreshStats Refresh();
+
+  // The index as of the last Refresh(); never null.
+  std::shared_ptr<const ArchiveSnapshot> Snapshot() const;
+
+  const fs::path& root() const { return root_; }
+
+ private:
+  std::shared_ptr<const TargetDir> LoadDir(const CivilDay& day, const fs::path& dir,
+                                           const std::string& tkey,
+                                           const TargetDir* previous,
+                                           int64_t mtime_ns, RefreshStats* stats);
+  const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
+
+  const fs::path root_;
+  archive::Reporter* const reporter_;
+
+  std::mutex refresh_mu_;  // one Refresh() at a time; guards the members below
+  std::map<fs::path, std::shared_ptr<const TargetDir>> dirs_;
+  std::map<std::string, std::unique_ptr<SampleTypeName>> names_;
+
+  mutable std::mutex snapshot_mu_;
+  std::shared_ptr<const ArchiveSnapshot> snapshot_;
+};
+
+}  // namespace cprof::server
+
+#endif  // CPROF_SERVER_ARCHIVE_INDEX_H_

@@ -1,0 +1,160 @@
+#include "server/http_server.h"
+
+#include <civetweb.h>
+
+#include <chrono>
+#include <cstring>
+#include <mutex>
+
+#include "base/log.h"
+
+namespace cprof::server {
+namespace {
+
+const char* ReasonPhrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+  }
+}
+
+int LogCivetMessage(const struct mg_connection*, const char* message) {
+  LogVerbose(std::string("http: ") + message);
+  return 1;  // handled: CivetWeb prints nothing itself
+}
+
+bool ValidPort(std::string_view p) {
+  if (p.empty() || p.size() > 5) return false;
+  int v = 0;
+  for (char c : p) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + (c - '0');
+  }
+  return v <= 65535;
+}
+
+}  // namespace
+
+Result<std::string> CivetListeningPort(std::string_view listen) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument("--listen \"" + std::string(listen.substr(0, 80)) +
+                                   "\": " + std::string(why) +
+                                   " (e.g. :8080, 127.0.0.1:8080, [::1]:8080)");
+  };
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return bad("no :PORT");
+  std::string_view host = listen.substr(0, colon);
+  std::string_view port = listen.substr(colon + 1);
+  if (!ValidPort(port)) return bad("the port is not a number in 0..65535");
+  if (host.empty()) return std::string(port);
+  if (host == "localhost") host = "127.0.0.1";
+  if (host.front() == '[') {
+    if (host.back() != ']' || host.size() < 4) return bad("unclosed [IPv6] address");
+    for (char c : host.substr(1, host.size() - 2)) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') {
+        return bad("not an IPv6 address");
+      }
+    }
+    return std::string(host) + ":" + std::string(port);
+  }
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') ++dots;
+    else if (c < '0' || c > '9') return bad("the host must be an IP address or localhost");
+  }
+  if (dots != 3) return bad("not an IPv4 address");
+  return std::string(host) + ":" + std::string(port);
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
+                                                      const HttpServerOptions& options) {
+  CPROF_ASSIGN_OR_RETURN(std::string ports, CivetListeningPort(options.listen));
+  static std::once_flag init;
+  std::call_once(init, [] { mg_init_library(0); });
+  std::string threads = std::to_string(std::max(options.threads, 2));
+  std::string timeout = std::to_string(std::max(options.request_timeout_ms, 100));
+  const char* civet_options[] = {
+      "listening_ports", ports.c_str(),
+      "num_threads", threads.c_str(),
+      "request_timeout_ms", timeout.c_str(),
+      "keep_alive_timeout_ms", timeout.c_str(),
+      "enable_keep_alive", "yes",
+      "enable_directory_listing", "no",
+      nullptr};
+  struct mg_callbacks callbacks;
+  std::memset(&callbacks, 0, sizeof callbacks);
+  callbacks.log_message = LogCivetMessage;
+  std::unique_ptr<HttpServer> server(new HttpServer(api));
+  server->ctx_ = mg_start(&callbacks, server.get(), civet_options);
+  if (server->ctx_ == nullptr) {
+    return Status::Unavailable("cannot listen on " + options.listen +
+                               " (address in use, or not this host's?)");
+  }
+  mg_set_request_handler(server->ctx_, "/", &HttpServer::HandleRequest, server.get());
+  return server;
+}
+
+HttpServer::~HttpServer() {
+  if (ctx_ != nullptr) mg_stop(ctx_);
+}
+
+std::vector<int> HttpServer::Ports() const {
+  struct mg_server_port ports[8];
+  int n = mg_get_server_ports(ctx_, 8, ports);
+  std::vector<int> out;
+  for (int i = 0; i < n; ++i) out.push_back(ports[i].port);
+  return out;
+}
+
+int HttpServer::HandleRequest(mg_connection* conn, void* self) {
+  auto* server = static_cast<HttpServer*>(self);
+  auto start = std::chrono::steady_clock::now();
+  const struct mg_request_info* ri = mg_get_request_info(conn);
+  Response resp;
+  try {
+    Request req;
+    req.method = ri->request_method != nullptr ? ri->request_method : "";
+    const char* path = ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
+    req.path = path != nullptr ? path : "";
+    if (const char* origin = mg_get_header(conn, "Origin")) req.origin = origin;
+    auto params = QueryParams::Parse(ri->query_string != nullptr ? ri->query_string : "");
+    if (!params.ok()) {
+      resp = Response::Error(params.status());
+    } else {
+      req.params = std::move(*params);
+      resp = server->api_->Handle(req);
+    }
+  } catch (const std::exception& e) {
+    resp = Response::Text(500, std::string("internal error: ") + e.what());
+  }
+  std::string head = "HTTP/1.1 " + std::to_string(resp.status) + " " +
+                     ReasonPhrase(resp.status) + "\r\n";
+  if (resp.status != 204) {
+    head += "Content-Type: " + resp.content_type + "\r\n";
+    head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
+  }
+  for (const auto& [k, v] : resp.headers) head += k + ": " + v + "\r\n";
+  head += "\r\n";
+  mg_write(conn, head.data(), head.size());
+  bool head_only = std::strcmp(ri->request_method, "HEAD") == 0;
+  if (!head_only && resp.status != 204) mg_write(conn, resp.body.data(), resp.body.size());
+  if (IsVerbose()) {
+    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                        start).count();
+    char line[96];
+    std::snprintf(line, sizeof line, " %d %zu %.1fms", resp.status, resp.body.size(), ms);
+    LogVerbose(std::string(ri->remote_addr) + " " + ri->request_method + " " +
+               (ri->request_uri != nullptr ? ri->request_uri : "") +
+               (ri->query_string != nullptr ? std::string("?") + ri->query_string : "") + line);
+  }
+  return resp.status;
+}
+
+}  // namespace cprof::server

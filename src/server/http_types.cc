@@ -1,0 +1,125 @@
+#include "server/http_types.h"
+
+#include <cctype>
+
+namespace cprof::server {
+namespace {
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Result<std::string> PercentDecode(std::string_view text, bool plus_is_space) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '%') {
+      int hi = i + 2 < text.size() ? HexValue(text[i + 1]) : -1;
+      int lo = hi >= 0 ? HexValue(text[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        return Status::InvalidArgument("malformed %-escape in \"" +
+                                       std::string(text.substr(0, 80)) + "\"");
+      }
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else if (c == '+' && plus_is_space) {
+      c = ' ';
+    }
+    if (c == '\0') return Status::InvalidArgument("NUL byte in request");
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string PercentEncode(std::string_view text) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+Result<QueryParams> QueryParams::Parse(std::string_view raw) {
+  if (raw.size() > kMaxQueryBytes) {
+    return Status::InvalidArgument("query string longer than " +
+                                   std::to_string(kMaxQueryBytes) + " bytes");
+  }
+  QueryParams q;
+  while (!raw.empty()) {
+    size_t amp = raw.find('&');
+    std::string_view part = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view() : raw.substr(amp + 1);
+    if (part.empty()) continue;
+    if (q.pairs_.size() == kMaxQueryParams) {
+      return Status::InvalidArgument("more than " + std::to_string(kMaxQueryParams) +
+                                     " query parameters");
+    }
+    size_t eq = part.find('=');
+    CPROF_ASSIGN_OR_RETURN(std::string key, PercentDecode(part.substr(0, eq), true));
+    std::string value;
+    if (eq != std::string_view::npos) {
+      CPROF_ASSIGN_OR_RETURN(value, PercentDecode(part.substr(eq + 1), true));
+    }
+    q.pairs_.emplace_back(std::move(key), std::move(value));
+  }
+  return q;
+}
+
+const std::string* QueryParams::Get(std::string_view key) const {
+  for (const auto& [k, v] : pairs_) {
+    if (k == key) return &v;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> QueryParams::GetAll(std::string_view key) const {
+  std::vector<std::string_view> out;
+  for (const auto& [k, v] : pairs_) {
+    if (k == key) out.push_back(v);
+  }
+  return out;
+}
+
+Response Response::Json(std::string body) {
+  Response r;
+  r.body = std::move(body);
+  return r;
+}
+
+Response Response::Text(int status, std::string message) {
+  Response r;
+  r.status = status;
+  r.content_type = "text/plain; charset=utf-8";
+  for (char& c : message) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  r.body = std::move(message) + "\n";
+  return r;
+}
+
+Response Response::Error(const Status& status) {
+  int code = 500;
+  switch (status.code()) {
+    case Status::Code::kInvalidArgument: code = 400; break;
+    case Status::Code::kNotFound: code = 404; break;
+    case Status::Code::kResourceExhausted: code = 413; break;
+    case Status::Code::kUnavailable: code = 503; break;
+    default: break;
+  }
+  return Text(code, status.message());
+}
+
+}  // namespace cprof::server

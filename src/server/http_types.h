@@ -1,0 +1,66 @@
+// What the API handlers see of an HTTP exchange, independent of the server
+// library: a decoded request and a complete response. Thread-compatible
+// value types.
+#ifndef CPROF_SERVER_HTTP_TYPES_H_
+#define CPROF_SERVER_HTTP_TYPES_H_
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+
+namespace cprof::server {
+
+// Limits on what a request may carry; beyond them it gets 400 (or 414).
+inline constexpr size_t kMaxQueryBytes = 8192;
+inline constexpr size_t kMaxQueryParams = 128;
+inline constexpr size_t kMaxPathBytes = 2048;
+
+// A query string's parameters, in order, decoded ('+' is a space, %XX a
+// byte). Keys may repeat.
+class QueryParams {
+ public:
+  // InvalidArgument for a string over kMaxQueryBytes, more than
+  // kMaxQueryParams parameters, a malformed %-escape or a NUL byte.
+  static Result<QueryParams> Parse(std::string_view raw);
+
+  // The first value of `key`, or nullptr.
+  const std::string* Get(std::string_view key) const;
+  // Every value of `key`, in order.
+  std::vector<std::string_view> GetAll(std::string_view key) const;
+  const std::vector<std::pair<std::string, std::string>>& pairs() const { return pairs_; }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> pairs_;
+};
+
+// %XX and '+' decoding (the path uses it without '+'). InvalidArgument for a
+// bad escape or a NUL byte.
+Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
+std::string PercentEncode(std::string_view text);
+
+struct Request {
+  std::string method = "GET";
+  std::string path;  // decoded, without the query string
+  QueryParams params;
+  std::string origin;  // the Origin header, "" if none
+};
+
+struct Response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  static Response Json(std::string body);
+  // A one-line plain-text reason.
+  static Response Text(int status, std::string message);
+  // 400/404/500 from a Status: InvalidArgument 400, NotFound 404, else 500.
+  static Response Error(const Status& status);
+};
+
+}  // namespace cprof::server
+
+#endif  // CPROF_SERVER_HTTP_TYPES_H_

@@ -1,0 +1,201 @@
+// profefe-compatible routes (profefe's pkg/profefe API, read side), so its
+// tools and `go tool pprof` URLs work against cprofiler unchanged. profefe's
+// service is cprofiler's _app; its "cpu" type is Go's "profile".
+#include <charconv>
+
+#include "archive/layout.h"
+#include "base/json.h"
+#include "base/time.h"
+#include "server/api.h"
+
+namespace cprof::server {
+namespace {
+
+// profefe's JSON envelope: {"code":200,"body":...} or {"code":N,"error":"..."}.
+Response ProfefeError(const Status& status) {
+  Response r = Response::Error(status);
+  JsonWriter w;
+  w.StartObject();
+  w.Key("code"); w.Int64(r.status);
+  w.Key("error"); w.String(status.message());
+  w.EndObject();
+  r.content_type = "application/json";
+  r.body = w.Take();
+  return r;
+}
+
+std::string_view ProfileTypeFromProfefe(std::string_view type) {
+  if (type == "cpu") return "profile";
+  return type;
+}
+
+std::string_view ProfefeTypeName(std::string_view profile_type) {
+  if (profile_type == "profile") return "cpu";
+  return profile_type;
+}
+
+// profefe writes times as "2006-01-02T15:04:05" (UTC); RFC 3339 is taken too.
+Result<int64_t> ParseProfefeTime(std::string_view key, const std::string& text) {
+  std::string t = text;
+  if (t.size() == 19 && t[10] == 'T') t += 'Z';
+  auto ms = ParseRfc3339Ms(t);
+  if (!ms.ok()) {
+    return Status::InvalidArgument("bad \"" + std::string(key) + "\" timestamp \"" +
+                                   text.substr(0, 40) +
+                                   "\": want 2006-01-02T15:04:05 (UTC) or RFC 3339");
+  }
+  return *ms;
+}
+
+// service, type, from, to, labels=k=v,k=v. Every entry once (no sample
+// type); the type, when given, is a _type matcher.
+Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
+                                               std::string* profile_type) {
+  query::Selection sel;
+  const std::string* service = params.Get("service");
+  if (service == nullptr || service->empty()) {
+    return Status::InvalidArgument("bad request: missing service");
+  }
+  CPROF_ASSIGN_OR_RETURN(query::Matcher app,
+                         query::Matcher::Make("_app", query::Matcher::Op::kEqual, *service));
+  sel.matchers.push_back(std::move(app));
+  if (const std::string* type = params.Get("type"); type != nullptr && !type->empty()) {
+    std::string_view ptype = ProfileTypeFromProfefe(*type);
+    if (!archive::IsProfileType(ptype)) {
+      return Status::InvalidArgument("bad request: bad profile type \"" + type->substr(0, 40) +
+                                     "\" (cpu, heap, allocs, block, mutex, goroutine, "
+                                     "threadcreate, trace)");
+    }
+    *profile_type = std::string(ptype);
+    CPROF_ASSIGN_OR_RETURN(query::Matcher m,
+                           query::Matcher::Make("_type", query::Matcher::Op::kEqual, ptype));
+    sel.matchers.push_back(std::move(m));
+  }
+  const std::string* from = params.Get("from");
+  if (from == nullptr || from->empty()) {
+    return Status::InvalidArgument("bad request: missing \"from\" timestamp");
+  }
+  CPROF_ASSIGN_OR_RETURN(sel.from_ms, ParseProfefeTime("from", *from));
+  sel.to_ms = NowMs();
+  if (const std::string* to = params.Get("to"); to != nullptr && !to->empty()) {
+    CPROF_ASSIGN_OR_RETURN(sel.to_ms, ParseProfefeTime("to", *to));
+  }
+  if (const std::string* labels = params.Get("labels"); labels != nullptr) {
+    std::string_view rest = *labels;
+    while (!rest.empty()) {
+      size_t comma = rest.find(',');
+      std::string_view pair = rest.substr(0, comma);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+      size_t eq = pair.find('=');
+      if (eq == std::string_view::npos || eq == 0) {
+        return Status::InvalidArgument("bad request: bad labels \"" +
+                                       labels->substr(0, 80) + "\": want key=value,key=value");
+      }
+      CPROF_ASSIGN_OR_RETURN(query::Matcher m,
+                             query::Matcher::Make(pair.substr(0, eq), query::Matcher::Op::kEqual,
+                                                  pair.substr(eq + 1)));
+      sel.matchers.push_back(std::move(m));
+    }
+  }
+  CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
+  return sel;
+}
+
+}  // namespace
+
+Response Api::ProfefeProfiles(const QueryParams& params) {
+  std::string profile_type;
+  auto sel = ParseProfefeSelection(params, &profile_type);
+  if (!sel.ok()) return ProfefeError(sel.status());
+  int64_t limit = 0;
+  if (const std::string* l = params.Get("limit"); l != nullptr && !l->empty()) {
+    auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
+    if (ec != std::errc() || end != l->data() + l->size() || limit < 0) {
+      return ProfefeError(Status::InvalidArgument("bad request: bad limit \"" +
+                                                  l->substr(0, 20) + "\""));
+    }
+  }
+  auto snapshot = index_->Snapshot();
+  auto hits = Select(*snapshot, *sel);
+  if (!hits.ok()) return ProfefeError(hits.status());
+  JsonWriter w;
+  w.StartObject();
+  w.Key("code"); w.Int64(200);
+  w.Key("body");
+  w.StartArray();
+  int64_t n = 0;
+  for (const MetaHit& hit : *hits) {
+    if (limit > 0 && n++ == limit) break;
+    const archive::Sidecar& t = hit.dir->target;
+    w.StartObject();
+    w.Key("id"); w.String(hit.entry->id);
+    w.Key("type"); w.String(ProfefeTypeName(hit.entry->profile_type));
+    w.Key("service"); w.String(t.app);
+    w.Key("labels");
+    w.StartArray();
+    for (const auto& [k, v] : t.labels) {
+      w.StartObject();
+      w.Key("key"); w.String(k);
+      w.Key("value"); w.String(v);
+      w.EndObject();
+    }
+    w.EndArray();
+    // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
+    std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
+    if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
+    w.Key("created_at"); w.String(created);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+Response Api::ProfefeMerge(const QueryParams& params) {
+  std::string profile_type;
+  auto sel = ParseProfefeSelection(params, &profile_type);
+  if (!sel.ok()) return ProfefeError(sel.status());
+  if (profile_type.empty()) {
+    return ProfefeError(Status::InvalidArgument("bad request: merge needs a profile type"));
+  }
+  auto inputs = ResolveSelection(*sel);
+  if (!inputs.ok()) return ProfefeError(inputs.status());
+  if (inputs->empty()) return ProfefeError(Status::NotFound("nothing found"));
+  auto r = ProfileDownload(*inputs, ProfefeTypeName(profile_type));
+  return r.ok() ? std::move(*r) : ProfefeError(r.status());
+}
+
+Response Api::ProfefeGet(std::string_view ids) {
+  std::vector<Input> inputs;
+  while (!ids.empty()) {
+    size_t plus = ids.find('+');
+    std::string_view id = ids.substr(0, plus);
+    ids = plus == std::string_view::npos ? std::string_view() : ids.substr(plus + 1);
+    if (inputs.size() == options_.max_merge_inputs) {
+      return ProfefeError(Status::InvalidArgument("too many ids"));
+    }
+    auto input = ResolveId(id);
+    if (!input.ok()) return ProfefeError(input.status());
+    inputs.push_back(std::move(*input));
+  }
+  if (inputs.empty()) return ProfefeError(Status::InvalidArgument("bad request: missing id"));
+  auto r = ProfileDownload(inputs, "merged");
+  return r.ok() ? std::move(*r) : ProfefeError(r.status());
+}
+
+Response Api::ProfefeServices() {
+  auto snapshot = index_->Snapshot();
+  JsonWriter w;
+  w.StartObject();
+  w.Key("code"); w.Int64(200);
+  w.Key("body");
+  w.StartArray();
+  if (auto it = snapshot->label_values.find("_app"); it != snapshot->label_values.end()) {
+    for (const std::string& app : it->second) w.String(app);
+  }
+  w.EndArray();
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+}  // namespace cprof::server

@@ -1,0 +1,137 @@
+// The original system's routes (seed 000, section 接口), shapes exact.
+#include "archive/layout.h"
+#include "base/json.h"
+#include "server/api.h"
+
+namespace cprof::server {
+
+Response Api::SampleTypes() {
+  auto snapshot = index_->Snapshot();
+  std::set<std::string> all;
+  for (const auto& [ptype, names] : snapshot->sample_types) all.insert(names.begin(), names.end());
+  JsonWriter w;
+  w.StartArray();
+  for (const std::string& n : all) w.String(n);
+  w.EndArray();
+  return Response::Json(w.Take());
+}
+
+Response Api::GroupSampleTypes() {
+  auto snapshot = index_->Snapshot();
+  JsonWriter w;
+  w.StartObject();
+  for (const auto& [ptype, names] : snapshot->sample_types) {
+    w.Key(ptype);
+    w.StartArray();
+    for (const std::string& n : names) w.String(n);
+    w.EndArray();
+  }
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+Response Api::GroupLabels() {
+  auto snapshot = index_->Snapshot();
+  JsonWriter w;
+  w.StartObject();
+  for (const auto& [key, values] : snapshot->label_values) {
+    w.Key(key);
+    w.StartArray();
+    for (const std::string& v : values) {
+      w.StartObject();
+      w.Key("Key"); w.String(key);
+      w.Key("Value"); w.String(v);
+      w.EndObject();
+    }
+    w.EndArray();
+  }
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+Response Api::Targets() {
+  auto snapshot = index_->Snapshot();
+  JsonWriter w;
+  w.StartArray();
+  for (const std::string& h : snapshot->hosts) w.String(h);
+  w.EndArray();
+  return Response::Json(w.Take());
+}
+
+Response Api::Version() {
+  JsonWriter w;
+  w.StartObject();
+  w.Key("version"); w.String(options_.version);
+  w.Key("revision"); w.String(options_.revision);
+  w.Key("build_date"); w.String(options_.build_date);
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& params) {
+  if (sample_type.empty()) {
+    return Response::Text(400, "missing sample type: /api/profile_meta/<sample_type>");
+  }
+  auto selection = ParseSeedSelection(sample_type, params);
+  if (!selection.ok()) return Response::Error(selection.status());
+  auto snapshot = index_->Snapshot();
+  auto hits = Select(*snapshot, *selection);
+  if (!hits.ok()) return Response::Error(hits.status());
+  // Grouped by target (the host), targets in name order, each in time order.
+  std::stable_sort(hits->begin(), hits->end(), [](const MetaHit& a, const MetaHit& b) {
+    return a.dir->target.host < b.dir->target.host;
+  });
+  JsonWriter w;
+  w.StartArray();
+  const std::string* open_host = nullptr;
+  for (const MetaHit& hit : *hits) {
+    const archive::Sidecar& t = hit.dir->target;
+    if (open_host == nullptr || *open_host != t.host) {
+      if (open_host != nullptr) {
+        w.EndArray();
+        w.EndObject();
+      }
+      open_host = &t.host;
+      w.StartObject();
+      w.Key("TargetName"); w.String(t.host);
+      w.Key("ProfileMetas");
+      w.StartArray();
+    }
+    w.StartObject();
+    w.Key("ProfileID"); w.String(hit.entry->id);
+    w.Key("ProfileType"); w.String(hit.entry->profile_type);
+    w.Key("SampleType"); w.String(hit.sample_type->name);
+    w.Key("JobName"); w.String(t.job);
+    w.Key("Host"); w.String(t.host);
+    w.Key("App"); w.String(t.app);
+    w.Key("SampleTypeUnit"); w.String(hit.sample_type->unit);
+    w.Key("Value"); w.Int64(hit.value);
+    w.Key("Timestamp"); w.Int64(hit.entry->timestamp_ms);
+    w.Key("Duration"); w.Int64(hit.entry->duration_ns);
+    w.Key("Labels");
+    w.StartArray();
+    for (const auto& [k, v] : t.labels) {
+      w.StartObject();
+      w.Key("Key"); w.String(k);
+      w.Key("Value"); w.String(v);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  if (open_host != nullptr) {
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  return Response::Json(w.Take());
+}
+
+Response Api::Download(std::string_view id) {
+  auto input = ResolveId(id);
+  if (!input.ok()) return Response::Error(input.status());
+  auto r = ProfileDownload({*input}, id);
+  return r.ok() ? std::move(*r) : Response::Error(r.status());
+}
+
+}  // namespace cprof::server
