@@ -75,8 +75,9 @@ async function load() {
   }
   try {
     let si = view.si;
+    let meta = null;
     if (view.singleId) {
-      const meta = await getJSON(`/api/meta/${encodeURIComponent(view.singleId)}`);
+      meta = await getJSON(`/api/meta/${encodeURIComponent(view.singleId)}`);
       if (token !== loadToken) return;
       if (meta.profile_type === 'trace') {
         showTrace(meta);
@@ -91,7 +92,7 @@ async function load() {
     }
     const [analysis, base] = await Promise.all(requests);
     if (token !== loadToken) return;
-    show(view, analysis, base ?? null);
+    show(view, analysis, base ?? null, meta);
   } catch (err) {
     if (token === loadToken) fail(err, view);
   }
@@ -112,15 +113,16 @@ function fail(err, view) {
   $('flame-card').hidden = true;
   $('top-card').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
-  if (status === 400 && current) showHead(view, current, null);
+  if (status === 400 && current) showHead(view, current, null, null);
   else $('head').hidden = status !== 400;
   if (status === 400 && !current) fillFilterInputs(view);
 }
 
-function show(view, analysis, base) {
+// meta: the profile's /api/meta for a single profile, else null.
+function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
-  showHead(view, analysis, base);
+  showHead(view, analysis, base, meta);
   const unit = analysis.unit;
   flame.options.unit = unit;
   $('flame-card').hidden = false;
@@ -149,10 +151,11 @@ function percentOf(part, whole) {
 }
 
 // The summary, the controls, the download link and the pprof command.
-function showHead(view, analysis, base) {
+function showHead(view, analysis, base, meta) {
   $('head').hidden = false;
   const facts = [];
   const fact = (label, value) => facts.push(el('span', { className: 'fact' }, `${label} `, el('b', {}, value)));
+  if (meta) fact('target', `${meta.host} (${meta.job}/${meta.app})`);
   if (base) {
     fact('base', formatTime(Date.parse(base.time)));
     fact('new', formatTime(Date.parse(analysis.time)));
