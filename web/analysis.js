@@ -113,9 +113,9 @@ function fail(err, view) {
   $('flame-card').hidden = true;
   $('top-card').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
-  if (status === 400 && current) showHead(view, current, null, null);
-  else $('head').hidden = status !== 400;
-  if (status === 400 && !current) fillFilterInputs(view);
+  $('head').hidden = status !== 400;
+  $('head').classList.toggle('filters-only', !current);
+  if (status === 400) fillFilterInputs(view);
 }
 
 // meta: the profile's /api/meta for a single profile, else null.
@@ -153,6 +153,7 @@ function percentOf(part, whole) {
 // The summary, the controls, the download link and the pprof command.
 function showHead(view, analysis, base, meta) {
   $('head').hidden = false;
+  $('head').classList.remove('filters-only');
   const facts = [];
   const fact = (label, value) => facts.push(el('span', { className: 'fact' }, `${label} `, el('b', {}, value)));
   if (meta) fact('target', `${meta.host} (${meta.job}/${meta.app})`);

@@ -121,6 +121,7 @@ export class BubbleChart {
     const maxTicks = Math.max(2, Math.floor((w - PAD.left - PAD.right) / 90));
     for (const tick of timeTicks(this.start, this.end, maxTicks)) {
       const x = Math.round(this.xOf(tick.time)) + 0.5;
+      if (x < PAD.left + 16) continue; // would collide with the y axis' 0
       ctx.strokeStyle = color('--axis');
       ctx.beginPath();
       ctx.moveTo(x, h - PAD.bottom);

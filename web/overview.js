@@ -26,6 +26,7 @@ const page = {
   charts: new Map(), // sample type -> BubbleChart
   pick: null, // {sampleType, bubble}
   renderToken: 0,
+  loaded: false, // the archive's sample types and labels are in
 };
 
 function readState() {
@@ -86,6 +87,8 @@ function navigate(next) {
 }
 
 async function start() {
+  wireStaticControls();
+  renderPresets();
   const notice = $('notice');
   let groups, labels, targets;
   try {
@@ -122,7 +125,7 @@ async function start() {
   matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
     for (const chart of page.charts.values()) chart.draw();
   });
-  wireStaticControls();
+  page.loaded = true;
   renderControls();
   renderCharts();
 }
@@ -161,7 +164,8 @@ function wireStaticControls() {
     $('custom-range').open = false;
     navigate({ ...state, custom: { from, to }, preset: null });
   });
-  $('refresh').addEventListener('click', () => renderCharts());
+  // Before the first load succeeded there is nothing to redraw: start over.
+  $('refresh').addEventListener('click', () => (page.loaded ? renderCharts() : location.reload()));
   $('pick-cancel').addEventListener('click', () => setPick(null));
   document.addEventListener('keydown', (e) => { if (e.key === 'Escape') setPick(null); });
   // Close an open drop-down when clicking elsewhere.
@@ -177,10 +181,14 @@ function localInputValue(ms) {
   return d.toISOString().slice(0, 19);
 }
 
-function renderControls() {
+function renderPresets() {
   for (const button of $('presets').children) {
     button.setAttribute('aria-pressed', String(button.dataset.preset === state.preset));
   }
+}
+
+function renderControls() {
+  renderPresets();
   $('custom-range-summary').textContent = state.custom
     ? `${formatTime(state.custom.from)} – ${formatTime(state.custom.to)}`
     : 'Custom';
