@@ -309,8 +309,8 @@ function nameColor(name, dark) {
   if (color) return color;
   const pkg = packageOf(name);
   const hue = 8 + (hash(pkg) % 42); // red .. yellow-orange
-  const lightness = (dark ? 38 : 62) + (hash(name) % 10) - 5;
-  color = `hsl(${hue} ${dark ? 55 : 78}% ${lightness}%)`;
+  const lightness = (dark ? 44 : 62) + (hash(name) % 10) - 5;
+  color = `hsl(${hue} ${dark ? 62 : 78}% ${lightness}%)`;
   colorCache.set(key, color);
   return color;
 }
