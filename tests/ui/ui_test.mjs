@@ -147,6 +147,7 @@ async function focusChangesTableAndFlame(page) {
   await page.mouse.click(newest.x, newest.y);
   await page.waitForURL(/\/api\/pprof\/ui\/[^/]+\/\?si=cpu/, { timeout: TIMEOUT_MS });
   await expectReady(page, 'cpu analysis page');
+  await screenshots(page, 'analysis-cpu');
   const analysis = await page.evaluate(() => window.cprofAnalysis());
   const total = analysis.flame.v;
   const candidates = analysis.top.rows.filter((r) => r.cum > 0 && r.cum < total);
