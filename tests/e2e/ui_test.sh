@@ -1,0 +1,61 @@
+# The web UI in a real browser: a real Go service scraped twice (cpu, heap,
+# trace), `cprofiler serve` over that archive on loopback, and
+# tests/ui/ui_test.mjs driving Debian's Chromium headless against it. The top
+# table's first row must be what `go tool pprof -top` prints first.
+# Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
+# Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
+# the test starts in; CTest: build/tests/ui_screenshots).
+UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
+SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+source "$(dirname "$0")/lib.sh"
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
+[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+
+ADDR=$(start_workload)
+cat >"$WORK/c.yml" <<YML
+archive: arch
+scrape-configs:
+  - job: demo
+    interval: 1h
+    expiration: 1h
+    enabled-profiles: [profile, heap, trace]
+    path-profiles:
+      profile: /debug/pprof/profile?seconds=1
+      trace: /debug/pprof/trace?seconds=1
+    target-configs:
+      - application: wl
+        hosts: [$ADDR]
+        labels: {env: dev}
+YML
+sleep 1  # let the workloads run a little
+expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
+expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
+[ "$(count_entries "$WORK/arch")" = 6 ] || fail "want 6 entries (2 cpu, 2 heap, 2 trace)"
+pass "two scrapes archived"
+
+# What go tool pprof lists first for the newest heap profile (the bubble the
+# browser clicks): the name column of the first row after the header.
+HEAP=$("$CPROFILER" query -c "$WORK/c.yml" -t heap_inuse_space -o paths | tail -n 1)
+pprof_top "$HEAP" inuse_space >"$WORK/top"
+TOP_FIRST=$(awk 'seen { for (i = 6; i <= NF; i++) printf "%s%s", $i, (i < NF ? " " : ""); exit }
+                 $1 == "flat" && $2 == "flat%" { seen = 1 }' "$WORK/top")
+[ -n "$TOP_FIRST" ] || { cat "$WORK/top"; fail "go tool pprof -top printed no rows"; }
+pass "go tool pprof -top lists $TOP_FIRST first"
+
+PORT=$(closed_port)
+spawn "$CPROFILER" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT"
+URL="http://127.0.0.1:$PORT"
+for ((i = 0; i < 100; i++)); do
+  curl -fsS "$URL/api/healthz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "$URL/api/healthz" >/dev/null || fail "cprofiler serve did not answer on $URL"
+pass "serving on $URL"
+
+if [ ! -d "$UI_DIR/node_modules/playwright-core" ]; then
+  (cd "$UI_DIR" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci failed"; }
+fi
+CPROFILER_URL=$URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM EXPECT_FUNC=main.workloadHeap EXPECT_TOP_FIRST=$TOP_FIRST \
+  node "$UI_DIR/ui_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
+pass "browser test passed; screenshots in $SHOTS"

@@ -1,0 +1,300 @@
+// The analysis page: a flame graph and the top table of one profile, of a
+// merged selection, or of a profile against a base (diff); a page of facts
+// for a trace.
+//
+// URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
+// both with focus/ignore/hide (RE2, applied by the server). The query
+// string is the whole state: the page is a shareable link.
+//
+// A click on a top table row highlights that function's frames in the flame
+// graph (the search box then holds ^name$ and shows the function's share of
+// the total); the server-side focus filter stays in the Focus input.
+
+import { ApiError, FILTER_KEYS, getJSON, sourceParams, withQuery } from './api.js';
+import { diffFlameTree, flatByName } from './diff.js';
+import { el, copyText, showNotice } from './dom.js';
+import { formatDuration, formatTime, formatValue } from './format.js';
+import { FlameGraph } from './flamegraph.js';
+import { TopTable } from './toptable.js';
+
+const $ = (id) => document.getElementById(id);
+const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
+
+const flame = new FlameGraph($('flame'), {
+  unit: '',
+  tooltip: $('tooltip'),
+  onZoom: (zoomed) => { $('reset-zoom').disabled = !zoomed; },
+});
+const topTable = new TopTable($('top'), { onSelect: highlightFunction });
+let current = null; // the analysis shown (for the test accessors)
+let loadToken = 0;
+
+// What the URL asks for: {source, base, si, filters, singleId}.
+function readView() {
+  const params = new URLSearchParams(location.search);
+  const match = PROFILE_PATH.exec(location.pathname);
+  const source = match ? new URLSearchParams({ id: decodeURIComponent(match[1]) }) : sourceParams(params);
+  const ids = source.getAll('id');
+  const filters = {};
+  for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
+  return {
+    source,
+    base: params.get('base'),
+    si: params.get('si'),
+    filters,
+    singleId: ids.length === 1 && [...source.keys()].length === 1 ? ids[0] : null,
+  };
+}
+
+// The same view with `changes` applied, as a URL of this page.
+function viewUrl(view, changes) {
+  const next = { ...view, ...changes, filters: { ...view.filters, ...changes.filters } };
+  const params = PROFILE_PATH.test(location.pathname) ? new URLSearchParams() : new URLSearchParams(next.source);
+  if (next.base) params.set('base', next.base);
+  if (next.si) params.set('si', next.si);
+  for (const key of FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
+  return withQuery(location.pathname, params);
+}
+
+function analysisParams(source, si, filters) {
+  const params = new URLSearchParams(source);
+  if (si) params.set('si', si);
+  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  return params;
+}
+
+async function load() {
+  const token = ++loadToken;
+  const view = readView();
+  document.body.dataset.state = 'loading';
+  document.body.dataset.mode = view.base ? 'diff' : view.singleId ? 'single' : 'merged';
+  showNotice($('notice'), 'info', 'Loading…', 'Reading the profile from the archive.');
+  if ([...view.source.keys()].length === 0) {
+    fail(new ApiError('This page needs a profile: open it from a bubble on the overview.', 400), view);
+    return;
+  }
+  try {
+    let si = view.si;
+    let meta = null;
+    if (view.singleId) {
+      meta = await getJSON(`/api/meta/${encodeURIComponent(view.singleId)}`);
+      if (token !== loadToken) return;
+      if (meta.profile_type === 'trace') {
+        showTrace(meta);
+        return;
+      }
+      // A sample index this profile does not have falls back to its default.
+      if (si && !meta.sample_types.some((t) => t.type === si)) si = meta.default_sample_type;
+    }
+    const requests = [getJSON('/api/analysis', analysisParams(view.source, si, view.filters))];
+    if (view.base) {
+      requests.push(getJSON('/api/analysis', analysisParams({ id: view.base }, si, view.filters)));
+    }
+    const [analysis, base] = await Promise.all(requests);
+    if (token !== loadToken) return;
+    show(view, analysis, base ?? null, meta);
+  } catch (err) {
+    if (token === loadToken) fail(err, view);
+  }
+}
+
+function fail(err, view) {
+  document.body.dataset.state = 'error';
+  const status = err instanceof ApiError ? err.status : -1;
+  const title = status === 404 ? 'Profile not found'
+    : status === 400 ? 'The server rejected this view'
+      : status === 0 ? 'The server is unreachable'
+        : 'The analysis failed';
+  const detail = status === 404
+    ? `${err.message}. It may have been pruned from the archive since this link was made.`
+    : err.message;
+  const box = showNotice($('notice'), 'error', title, detail);
+  box.append(el('p', {}, el('a', { href: '/' }, 'Back to the overview')));
+  $('flame-card').hidden = true;
+  $('top-card').hidden = true;
+  // Keep the filters editable: a bad regexp is fixed where it was typed.
+  $('head').hidden = status !== 400;
+  $('head').classList.toggle('filters-only', !current);
+  if (status === 400) fillFilterInputs(view);
+}
+
+// meta: the profile's /api/meta for a single profile, else null.
+function show(view, analysis, base, meta) {
+  current = analysis;
+  $('notice').replaceChildren();
+  showHead(view, analysis, base, meta);
+  const unit = analysis.unit;
+  flame.options.unit = unit;
+  $('flame-card').hidden = false;
+  $('top-card').hidden = false;
+  $('diff-legend').hidden = !base;
+  const tree = base ? diffFlameTree(analysis.flame, base.flame) : analysis.flame;
+  $('flame-sub').textContent = base
+    ? `width: new profile · colour: change of share vs base (${formatValue(base.flame.v, unit)} → ${formatValue(analysis.flame.v, unit)})`
+    : `${formatValue(analysis.flame.v, unit)} in ${analysis.flame_nodes.toLocaleString('en-US')} frames`;
+  flame.setTree(tree, base ? { baseTotal: base.flame.v } : null);
+  if (analysis.flame.v === 0) {
+    showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
+  }
+  runSearch();
+  const top = analysis.top;
+  topTable.setRows(top.rows, base ? flatByName(base.top.rows) : null, unit);
+  const filters = top.active_filters?.length ? ` · filters: ${top.active_filters.join(', ')}` : '';
+  const dropped = top.dropped_nodes ? ` · ${top.dropped_nodes} nodes dropped` : '';
+  $('top-meta').textContent =
+    `Showing nodes accounting for ${top.flat_sum_formatted}, ${percentOf(top.flat_sum, analysis.total)} of ${analysis.total_formatted} total${dropped}${filters}`;
+  document.body.dataset.state = 'ready';
+}
+
+function percentOf(part, whole) {
+  return whole ? `${((100 * part) / whole).toFixed(2)}%` : '0%';
+}
+
+// The summary, the controls, the download link and the pprof command.
+function showHead(view, analysis, base, meta) {
+  $('head').hidden = false;
+  $('head').classList.remove('filters-only');
+  const facts = [];
+  const fact = (label, value) => facts.push(el('span', { className: 'fact' }, `${label} `, el('b', {}, value)));
+  if (meta) fact('target', `${meta.host} (${meta.job}/${meta.app})`);
+  if (base) {
+    fact('base', formatTime(Date.parse(base.time)));
+    fact('new', formatTime(Date.parse(analysis.time)));
+  } else if (view.source.has('start_time')) {
+    fact('range', `${formatTime(Date.parse(view.source.get('start_time')))} – ${formatTime(Date.parse(view.source.get('end_time')))}`);
+  } else {
+    fact('time', formatTime(Date.parse(analysis.time)));
+  }
+  if (analysis.count > 1) fact('merged', `${analysis.count} profiles`);
+  if (analysis.duration_ns) fact('duration', formatDuration(analysis.duration_ns));
+  fact('total', analysis.total_formatted);
+  $('summary').replaceChildren(
+    el('h1', {}, `${analysis.profile_type} · ${analysis.sample_index}`),
+    ...(base ? [el('span', { className: 'mode-diff' }, 'diff against base')] : []),
+    ...facts,
+  );
+  $('crumb').textContent = base ? 'diff' : analysis.count > 1 ? 'merged profiles' : 'profile';
+  const si = $('si');
+  si.replaceChildren(...analysis.sample_types.map((t) => el('option', { value: t.type }, `${t.type} (${t.unit})`)));
+  si.value = analysis.sample_index;
+  fillFilterInputs(view);
+  const downloadSource = view.singleId ? null : view.source;
+  $('download').href = downloadSource ? withQuery('/api/merge', downloadSource) : `/api/download/${encodeURIComponent(view.singleId)}`;
+  $('command').value = pprofCommand(view, analysis.sample_index);
+}
+
+function fillFilterInputs(view) {
+  for (const key of FILTER_KEYS) $(key).value = view.filters[key];
+}
+
+// go tool pprof reading the same data from this server.
+function pprofCommand(view, si) {
+  const mergeUrl = (source) => `${location.origin}${withQuery('/api/merge', source)}`;
+  const args = ['go tool pprof -http=:', `-sample_index=${si}`];
+  for (const key of FILTER_KEYS) if (view.filters[key]) args.push(`-${key}=${shellQuote(view.filters[key])}`);
+  if (view.base) args.push(`-diff_base=${shellQuote(mergeUrl({ id: view.base }))}`);
+  args.push(shellQuote(mergeUrl(view.source)));
+  return args.join(' ');
+}
+
+function shellQuote(text) {
+  return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+// ---- trace ---------------------------------------------------------------------
+
+function showTrace(meta) {
+  document.body.dataset.mode = 'trace';
+  $('crumb').textContent = 'trace';
+  const download = `/api/download/${encodeURIComponent(meta.id)}`;
+  const file = `trace-${meta.id}.out`;
+  const command = `curl -o ${file} '${location.origin}${download}' && go tool trace ${file}`;
+  const input = el('input', { type: 'text', readOnly: true, value: command, 'aria-label': 'go tool trace command' });
+  const labels = Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(' ');
+  const card = el('section', { className: 'card', id: 'trace' },
+    el('div', { className: 'card-header' }, el('h2', {}, 'Execution trace'),
+      el('span', { className: 'sub' }, 'go tool trace opens it in a browser')),
+    el('div', { className: 'card-body' },
+      el('dl', { className: 'trace-facts' },
+        ...fact('target', meta.host), ...fact('job / app', `${meta.job} / ${meta.app}`),
+        ...fact('time', formatTime(meta.timestamp_ms)),
+        ...(meta.duration_ns ? fact('duration', formatDuration(meta.duration_ns)) : []),
+        ...fact('size', formatValue(meta.size, 'bytes')),
+        ...(labels ? fact('labels', labels) : []),
+        ...fact('id', meta.id)),
+      el('a', { className: 'button', href: download, download: file }, 'Download trace')),
+    el('div', { className: 'command' }, input,
+      el('button', { type: 'button', onclick: () => copyText(command, input) }, 'Copy')));
+  $('notice').replaceChildren(card);
+  document.body.dataset.state = 'ready';
+}
+
+function fact(term, value) {
+  return [el('dt', {}, term), el('dd', {}, value)];
+}
+
+// ---- flame graph search and the table's selection ---------------------------------
+
+function searchPattern(text) {
+  if (!text) return null;
+  try {
+    return new RegExp(text);
+  } catch {
+    return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  }
+}
+
+function runSearch() {
+  const text = $('search').value;
+  const { frames, share } = flame.search(searchPattern(text));
+  $('match-info').textContent = text
+    ? `${frames} frame${frames === 1 ? '' : 's'} · ${(share * 100).toFixed(2)}% of total`
+    : '';
+}
+
+function highlightFunction(name) {
+  $('search').value = name ? `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` : '';
+  runSearch();
+  if (name) $('flame-card').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
+}
+
+// ---- wiring ----------------------------------------------------------------------
+
+$('search').addEventListener('input', () => {
+  topTable.setSelected(null);
+  runSearch();
+});
+$('reset-zoom').addEventListener('click', () => flame.resetZoom());
+$('controls').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const filters = {};
+  for (const key of FILTER_KEYS) filters[key] = $(key).value.trim();
+  history.pushState(null, '', viewUrl(readView(), { si: $('si').value || null, filters }));
+  load();
+});
+$('si').addEventListener('change', () => $('controls').requestSubmit());
+$('clear-filters').addEventListener('click', () => {
+  for (const key of FILTER_KEYS) $(key).value = '';
+  $('controls').requestSubmit();
+});
+$('copy-command').addEventListener('click', async () => {
+  const button = $('copy-command');
+  if (await copyText($('command').value, $('command'))) {
+    button.textContent = 'Copied';
+    setTimeout(() => { button.textContent = 'Copy'; }, 1500);
+  }
+});
+window.addEventListener('popstate', load);
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => flame.render());
+
+// For the end-to-end test: render a flame tree and return the milliseconds
+// it took (layout and drawing); the names of the frames drawn; the analysis.
+window.cprofRenderFlame = (tree) => {
+  const started = performance.now();
+  flame.setTree(tree);
+  return performance.now() - started;
+};
+window.cprofFlameNames = () => [...flame.drawnNames];
+window.cprofAnalysis = () => current;
+
+load();

@@ -1,0 +1,329 @@
+// A flame graph (icicle: the root on top) drawn on a canvas.
+//
+// Input: the API's flame tree, {n: name, v: total, s: self, c: [children]},
+// children sorted by v descending. In a differential graph each node also
+// carries b, the base profile's total for the same call path; widths follow v
+// and colours the change of the node's share of the total (red: grew, blue:
+// shrank).
+//
+// The tree is flattened once into typed arrays, one row of node indices per
+// depth in x order, so drawing and hit testing never walk the tree again.
+
+import { el } from './dom.js';
+import { formatDelta, formatPercent, formatValue } from './format.js';
+import { placeTooltip } from './bubbles.js';
+
+const ROW_HEIGHT = 18;
+const MAX_ROWS = 1000; // a canvas must stay under the browsers' size limits
+const MIN_FRAME_PX = 0.5; // narrower frames are not drawn
+const MIN_LABEL_PX = 28;
+const FONT = '11px ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace';
+
+export class FlameGraph {
+  // canvas: the <canvas> (its width follows CSS, its height the tree depth).
+  // options: unit, tooltip (element), onZoom(zoomed: boolean).
+  constructor(canvas, options) {
+    this.canvas = canvas;
+    this.options = options;
+    this.nodes = null;
+    this.zoomIndex = 0;
+    this.matched = null;
+    this.drawnNames = new Set();
+    this.hovered = -1;
+    canvas.addEventListener('mousemove', (e) => this.onMove(e));
+    canvas.addEventListener('mouseleave', () => this.setHovered(-1, null));
+    canvas.addEventListener('click', (e) => this.onClick(e));
+    new ResizeObserver(() => this.render()).observe(canvas.parentElement);
+  }
+
+  // Replaces the tree (diff: {baseTotal} for a differential graph, else null)
+  // and draws it unzoomed, keeping the current search.
+  setTree(tree, diff = null) {
+    this.nodes = flatten(tree, diff !== null);
+    this.diff = diff;
+    if (diff) this.diffScale = maxShareChange(this.nodes, diff.baseTotal);
+    this.zoomIndex = 0;
+    this.hovered = -1;
+    this.applySearch(this.searchPattern ?? null);
+    this.options.onZoom?.(false);
+    this.render();
+  }
+
+  get total() {
+    return this.nodes ? this.nodes.value[0] : 0;
+  }
+
+  // Highlights the frames whose name matches `pattern` (a RegExp, or null to
+  // clear). Returns {frames, share}: how many frames match and the fraction
+  // of the total that runs through them (nested matches counted once).
+  search(pattern) {
+    const result = this.applySearch(pattern);
+    this.render();
+    return result;
+  }
+
+  applySearch(pattern) {
+    this.searchPattern = pattern;
+    const nodes = this.nodes;
+    if (!nodes || !pattern) {
+      this.matched = null;
+      return { frames: 0, share: 0 };
+    }
+    const count = nodes.name.length;
+    const matched = new Uint8Array(count);
+    const covered = new Uint8Array(count); // a matching ancestor exists
+    let frames = 0;
+    let value = 0;
+    const verdicts = new Map();
+    for (let i = 1; i < count; i++) {
+      const name = nodes.name[i];
+      let hit = verdicts.get(name);
+      if (hit === undefined) {
+        hit = pattern.test(name);
+        verdicts.set(name, hit);
+      }
+      const p = nodes.parent[i];
+      covered[i] = covered[p] | matched[p];
+      if (!hit) continue;
+      matched[i] = 1;
+      frames++;
+      if (!covered[i]) value += nodes.value[i];
+    }
+    this.matched = matched;
+    return { frames, share: nodes.value[0] > 0 ? value / nodes.value[0] : 0 };
+  }
+
+  resetZoom() {
+    this.zoomTo(0);
+  }
+
+  zoomTo(index) {
+    this.zoomIndex = index;
+    this.options.onZoom?.(index !== 0);
+    this.render();
+  }
+
+  // Draws the graph; returns the number of frames drawn.
+  render() {
+    const { canvas, nodes } = this;
+    if (!nodes) return 0;
+    const dpr = window.devicePixelRatio || 1;
+    const width = canvas.parentElement.clientWidth - 16;
+    if (width <= 0) return 0;
+    const rows = Math.min(nodes.rows.length, MAX_ROWS);
+    const height = rows * ROW_HEIGHT;
+    canvas.style.height = `${height}px`;
+    canvas.width = Math.round(width * dpr);
+    canvas.height = Math.round(height * dpr);
+    const ctx = canvas.getContext('2d');
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = FONT;
+    ctx.textBaseline = 'middle';
+    const charWidth = ctx.measureText('mmmmmmmmmm').width / 10;
+    const dark = matchMedia('(prefers-color-scheme: dark)').matches;
+    const highlight = getComputedStyle(document.documentElement).getPropertyValue('--highlight').trim();
+
+    const zoom = this.zoomIndex;
+    const zx = nodes.x[zoom];
+    const zw = nodes.value[zoom] || 1;
+    const scale = width / zw;
+    const zoomDepth = nodes.depth[zoom];
+    this.drawnNames = new Set();
+    let drawn = 0;
+    for (let d = 0; d < rows; d++) {
+      const y = d * ROW_HEIGHT;
+      for (const i of nodes.rows[d]) {
+        const x0 = (nodes.x[i] - zx) * scale;
+        const w = nodes.value[i] * scale;
+        if (w < MIN_FRAME_PX || x0 + w <= 0 || x0 >= width) continue;
+        const left = Math.max(x0, 0);
+        const right = Math.min(x0 + w, width);
+        const name = nodes.name[i];
+        let fill = this.diff ? this.diffColor(i, dark) : nameColor(name, dark);
+        let alpha = d < zoomDepth ? 0.55 : 1;
+        if (this.matched) {
+          if (this.matched[i]) fill = highlight;
+          else alpha *= 0.35;
+        }
+        ctx.globalAlpha = alpha;
+        ctx.fillStyle = fill;
+        ctx.fillRect(left, y, Math.max(right - left - (w > 3 ? 1 : 0), 0.5), ROW_HEIGHT - 1);
+        if (right - left >= MIN_LABEL_PX) {
+          ctx.fillStyle = dark ? '#f2f4f7' : '#1b1f27';
+          if (this.matched?.[i]) ctx.fillStyle = '#ffffff';
+          ctx.fillText(fitLabel(name, right - left - 8, charWidth), left + 4, y + ROW_HEIGHT / 2);
+        }
+        ctx.globalAlpha = 1;
+        this.drawnNames.add(name);
+        drawn++;
+      }
+    }
+    canvas.dataset.frames = String(drawn);
+    canvas.dataset.total = String(nodes.value[0]);
+    return drawn;
+  }
+
+  diffColor(i, dark) {
+    const { value, base } = this.nodes;
+    const change = value[i] / (value[0] || 1) - base[i] / (this.diff.baseTotal || 1);
+    const t = Math.min(1, Math.abs(change) / this.diffScale) ** 0.6;
+    const neutral = dark ? [70, 78, 92] : [222, 225, 231];
+    const target = change > 0 ? [217, 69, 59] : [59, 122, 217];
+    const mix = neutral.map((c, k) => Math.round(c + (target[k] - c) * t));
+    return `rgb(${mix[0]},${mix[1]},${mix[2]})`;
+  }
+
+  // The node under a point of the canvas (CSS pixels), or -1.
+  nodeAt(px, py) {
+    const nodes = this.nodes;
+    if (!nodes) return -1;
+    const d = Math.floor(py / ROW_HEIGHT);
+    if (d < 0 || d >= nodes.rows.length) return -1;
+    const width = this.canvas.clientWidth;
+    const zw = nodes.value[this.zoomIndex] || 1;
+    const t = nodes.x[this.zoomIndex] + (px / width) * zw;
+    const row = nodes.rows[d];
+    let lo = 0;
+    let hi = row.length - 1;
+    while (lo <= hi) { // the last node starting at or before t
+      const mid = (lo + hi) >> 1;
+      if (nodes.x[row[mid]] <= t) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    const i = row[hi];
+    if (i === undefined || t >= nodes.x[i] + nodes.value[i]) return -1;
+    return nodes.value[i] * (width / zw) >= MIN_FRAME_PX ? i : -1;
+  }
+
+  onMove(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    this.setHovered(this.nodeAt(event.clientX - rect.left, event.clientY - rect.top), event);
+  }
+
+  onClick(event) {
+    const rect = this.canvas.getBoundingClientRect();
+    const i = this.nodeAt(event.clientX - rect.left, event.clientY - rect.top);
+    if (i >= 0) this.zoomTo(i === this.zoomIndex ? Math.max(this.nodes.parent[i], 0) : i);
+  }
+
+  setHovered(i, event) {
+    this.hovered = i;
+    const { tooltip, unit } = this.options;
+    if (i < 0) {
+      tooltip.hidden = true;
+      return;
+    }
+    const { name, value, self, base } = this.nodes;
+    const total = value[0] || 1;
+    const rows = [
+      ['total', `${formatValue(value[i], unit)} (${formatPercent(value[i] / total)})`],
+      ['self', `${formatValue(self[i], unit)} (${formatPercent(self[i] / total)})`],
+    ];
+    if (this.zoomIndex !== 0) {
+      rows.push(['of zoomed frame', formatPercent(value[i] / (value[this.zoomIndex] || 1))]);
+    }
+    let change = null;
+    if (this.diff) {
+      const baseTotal = this.diff.baseTotal || 1;
+      rows.push(['base total', `${formatValue(base[i], unit)} (${formatPercent(base[i] / baseTotal)})`]);
+      rows.push(['delta', formatDelta(value[i] - base[i], unit)]);
+      change = value[i] / total - base[i] / baseTotal;
+    }
+    tooltip.replaceChildren(
+      el('b', {}, name[i]),
+      ...rows.map(([k, v]) => el('div', { className: 'row' }, el('span', {}, k), el('span', {}, v))),
+      change === null ? null : el('div', { className: `row ${change > 0 ? 'grow' : 'shrink'}` },
+        el('span', {}, 'share of total'), el('span', {}, `${change > 0 ? '+' : ''}${(change * 100).toFixed(2)} pts`)),
+    );
+    placeTooltip(tooltip, event);
+  }
+}
+
+// The tree as typed arrays in depth-first order: node 0 is the root; x is
+// the offset of a node within the root's value.
+function flatten(tree, withBase) {
+  const name = [];
+  const parent = [];
+  const depth = [];
+  const x = [];
+  const value = [];
+  const self = [];
+  const base = [];
+  const rows = [];
+  const stack = [[tree, -1, 0, 0]];
+  while (stack.length) {
+    const [node, p, d, offset] = stack.pop();
+    const i = name.length;
+    name.push(node.n);
+    parent.push(p);
+    depth.push(d);
+    x.push(offset);
+    value.push(node.v);
+    self.push(node.s ?? 0);
+    if (withBase) base.push(node.b ?? 0);
+    (rows[d] ??= []).push(i);
+    const children = node.c ?? [];
+    // Push in reverse so the first (largest) child is visited first and
+    // every row lists its nodes left to right.
+    let childOffset = offset + children.reduce((sum, c) => sum + c.v, 0);
+    for (let k = children.length - 1; k >= 0; k--) {
+      childOffset -= children[k].v;
+      stack.push([children[k], i, d + 1, childOffset]);
+    }
+  }
+  return {
+    name,
+    parent: Int32Array.from(parent),
+    depth: Int32Array.from(depth),
+    x: Float64Array.from(x),
+    value: Float64Array.from(value),
+    self: Float64Array.from(self),
+    base: Float64Array.from(base),
+    rows,
+  };
+}
+
+// The largest change of any frame's share of the total, the scale of the
+// diff colours (at least 1%, so noise stays pale).
+function maxShareChange(nodes, baseTotal) {
+  const total = nodes.value[0] || 1;
+  let max = 0.01;
+  for (let i = 1; i < nodes.name.length; i++) {
+    max = Math.max(max, Math.abs(nodes.value[i] / total - nodes.base[i] / (baseTotal || 1)));
+  }
+  return max;
+}
+
+function fitLabel(name, px, charWidth) {
+  const fits = Math.floor(px / charWidth);
+  if (fits >= name.length) return name;
+  return fits <= 1 ? '' : `${name.slice(0, fits - 1)}…`;
+}
+
+// A warm colour per package (hue) and per function (lightness), stable
+// across renders and pages.
+const colorCache = new Map();
+function nameColor(name, dark) {
+  const key = dark ? `d${name}` : name;
+  let color = colorCache.get(key);
+  if (color) return color;
+  const pkg = packageOf(name);
+  const hue = 8 + (hash(pkg) % 42); // red .. yellow-orange
+  const lightness = (dark ? 44 : 62) + (hash(name) % 10) - 5;
+  color = `hsl(${hue} ${dark ? 62 : 78}% ${lightness}%)`;
+  colorCache.set(key, color);
+  return color;
+}
+
+// "crypto/sha256.(*digest).Write" -> "crypto/sha256"
+function packageOf(name) {
+  const slash = name.lastIndexOf('/');
+  const dot = name.indexOf('.', slash + 1);
+  return dot > 0 ? name.slice(0, dot) : name;
+}
+
+function hash(text) {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

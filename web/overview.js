@@ -1,0 +1,404 @@
+// The overview page: pick sample types, label filters and a time range (all
+// kept in the query string), and see one bubble chart per sample type.
+//
+// URL state: st=SAMPLE_TYPE (repeated), range=15m|1h|6h|24h|7d or
+// from=RFC3339&to=RFC3339, lbs[key]=value (repeated), condition=AND|OR.
+
+import { getJSON, labelParam, rfc3339, sampleIndexOf, withQuery } from './api.js';
+import { BubbleChart } from './bubbles.js';
+import { el, showNotice } from './dom.js';
+import { formatTime } from './format.js';
+
+const PRESETS = new Map([
+  ['15m', 15 * 60e3], ['1h', 3600e3], ['6h', 6 * 3600e3], ['24h', 24 * 3600e3], ['7d', 7 * 24 * 3600e3],
+]);
+const DEFAULT_PRESET = '1h';
+const DEFAULT_SAMPLE_TYPES = ['heap_inuse_space', 'profile_cpu'];
+// One colour per target, readable on light and dark backgrounds.
+const PALETTE = ['#3f7fd9', '#e8743b', '#2aa876', '#d64f7a', '#8c6bd6', '#c9a227', '#1aa3b8', '#a0603a', '#6b8e23', '#7a7f8a'];
+
+const $ = (id) => document.getElementById(id);
+
+const page = {
+  groups: {}, // group -> [sample type]
+  labels: {}, // key -> [{Key, Value}]
+  targetColors: new Map(),
+  charts: new Map(), // sample type -> BubbleChart
+  pick: null, // {sampleType, bubble}
+  renderToken: 0,
+  loaded: false, // the archive's sample types and labels are in
+};
+
+function readState() {
+  const params = new URLSearchParams(location.search);
+  const labels = [];
+  for (const [key, value] of params) {
+    const match = /^lbs\[(.*)\]$/.exec(key);
+    if (match) labels.push({ key: match[1], value });
+  }
+  const from = Date.parse(params.get('from') ?? '');
+  const to = Date.parse(params.get('to') ?? '');
+  const custom = from < to ? { from, to } : null;
+  const range = params.get('range');
+  return {
+    sampleTypes: params.getAll('st'),
+    preset: custom ? null : PRESETS.has(range) ? range : DEFAULT_PRESET,
+    custom,
+    labels,
+    condition: params.get('condition') === 'OR' ? 'OR' : 'AND',
+  };
+}
+
+function stateQuery(state) {
+  const params = new URLSearchParams();
+  for (const st of state.sampleTypes) params.append('st', st);
+  if (state.custom) {
+    params.set('from', rfc3339(state.custom.from));
+    params.set('to', rfc3339(state.custom.to));
+  } else {
+    params.set('range', state.preset);
+  }
+  for (const [key, value] of labelQuery(state)) params.append(key, value);
+  return params;
+}
+
+function timeRange(state) {
+  if (state.custom) return { start: state.custom.from, end: state.custom.to };
+  const end = Date.now();
+  return { start: end - PRESETS.get(state.preset), end };
+}
+
+// The label filter as API parameters: lbs[k]=v... and condition.
+function labelQuery(state) {
+  const params = new URLSearchParams();
+  for (const { key, value } of state.labels) params.append(labelParam(key), value);
+  if (state.labels.length > 1) params.set('condition', state.condition);
+  return params;
+}
+
+let state = readState();
+
+// Moves to `next`, records it in the history (shareable URL) and redraws.
+function navigate(next) {
+  state = next;
+  history.pushState(null, '', `?${stateQuery(state)}`);
+  renderControls();
+  renderCharts();
+}
+
+async function start() {
+  wireStaticControls();
+  renderPresets();
+  const notice = $('notice');
+  let groups, labels, targets;
+  try {
+    [groups, labels, targets] = await Promise.all([
+      getJSON('/api/group_sample_types'),
+      getJSON('/api/group_labels'),
+      getJSON('/api/targets'),
+    ]);
+  } catch (err) {
+    showNotice(notice, 'error', 'Cannot load the archive', err.message);
+    document.body.dataset.state = 'error';
+    return;
+  }
+  page.groups = groups;
+  page.labels = labels;
+  targets.forEach((t, i) => page.targetColors.set(t, PALETTE[i % PALETTE.length]));
+  const known = Object.values(groups).flat();
+  if (known.length === 0) {
+    showNotice(notice, 'info', 'The archive is empty',
+      'No profiles have been scraped yet. Run "cprofiler scrape" with a config that lists your Go services, then refresh.');
+    document.body.dataset.state = 'empty';
+    return;
+  }
+  if (state.sampleTypes.length === 0) {
+    const defaults = DEFAULT_SAMPLE_TYPES.filter((st) => known.includes(st));
+    state.sampleTypes = defaults.length ? defaults : [known[0]];
+    history.replaceState(null, '', `?${stateQuery(state)}`);
+  }
+  window.addEventListener('popstate', () => {
+    state = readState();
+    renderControls();
+    renderCharts();
+  });
+  matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+    for (const chart of page.charts.values()) chart.draw();
+  });
+  page.loaded = true;
+  renderControls();
+  renderCharts();
+}
+
+function colorOf(target) {
+  if (!page.targetColors.has(target)) {
+    page.targetColors.set(target, PALETTE[page.targetColors.size % PALETTE.length]);
+  }
+  return page.targetColors.get(target);
+}
+
+// ---- top bar -------------------------------------------------------------
+
+function wireStaticControls() {
+  const presets = $('presets');
+  for (const name of PRESETS.keys()) {
+    presets.append(el('button', {
+      type: 'button',
+      dataset: { preset: name },
+      onclick: () => navigate({ ...state, preset: name, custom: null }),
+    }, name));
+  }
+  $('custom-range').addEventListener('toggle', () => {
+    const { start, end } = timeRange(state);
+    $('range-from').value = localInputValue(start);
+    $('range-to').value = localInputValue(end);
+  });
+  $('custom-range-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const from = new Date($('range-from').value).getTime();
+    const to = new Date($('range-to').value).getTime();
+    if (!(from < to)) {
+      showNotice($('notice'), 'error', 'Invalid time range', '"From" must be before "To".');
+      return;
+    }
+    $('custom-range').open = false;
+    navigate({ ...state, custom: { from, to }, preset: null });
+  });
+  // Before the first load succeeded there is nothing to redraw: start over.
+  $('refresh').addEventListener('click', () => (page.loaded ? renderCharts() : location.reload()));
+  $('pick-cancel').addEventListener('click', () => setPick(null));
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') setPick(null); });
+  // Close an open drop-down when clicking elsewhere.
+  document.addEventListener('click', (event) => {
+    for (const details of document.querySelectorAll('details.dropdown[open]')) {
+      if (!details.contains(event.target)) details.open = false;
+    }
+  });
+}
+
+function localInputValue(ms) {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3);
+  return d.toISOString().slice(0, 19);
+}
+
+function renderPresets() {
+  for (const button of $('presets').children) {
+    button.setAttribute('aria-pressed', String(button.dataset.preset === state.preset));
+  }
+}
+
+function renderControls() {
+  renderPresets();
+  $('custom-range-summary').textContent = state.custom
+    ? `${formatTime(state.custom.from)} – ${formatTime(state.custom.to)}`
+    : 'Custom';
+  $('custom-range-summary').setAttribute('aria-pressed', String(Boolean(state.custom)));
+  renderSampleTypePanel();
+  renderLabelPanel();
+}
+
+function renderSampleTypePanel() {
+  const chosen = new Set(state.sampleTypes);
+  const panel = $('sample-types-panel');
+  panel.replaceChildren();
+  for (const [group, sampleTypes] of Object.entries(page.groups)) {
+    panel.append(el('h4', {}, group));
+    for (const st of sampleTypes) {
+      const box = el('input', {
+        type: 'checkbox',
+        checked: chosen.has(st),
+        onchange: () => {
+          const next = box.checked
+            ? orderedSampleTypes([...state.sampleTypes, st])
+            : state.sampleTypes.filter((s) => s !== st);
+          navigate({ ...state, sampleTypes: next });
+        },
+      });
+      panel.append(el('label', {}, box, st));
+    }
+  }
+  $('sample-types-count').textContent = String(state.sampleTypes.length);
+}
+
+// Sample types in the order /api/group_sample_types lists them.
+function orderedSampleTypes(sampleTypes) {
+  const order = Object.values(page.groups).flat();
+  return [...new Set(sampleTypes)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
+
+function renderLabelPanel() {
+  const panel = $('labels-panel');
+  panel.replaceChildren();
+  const keys = Object.keys(page.labels);
+  if (keys.length === 0) {
+    panel.append(el('p', { className: 'empty' }, 'No labels in the archive.'));
+  } else {
+    const condition = el('div', { className: 'segmented', role: 'group', 'aria-label': 'Match' });
+    for (const value of ['AND', 'OR']) {
+      condition.append(el('button', {
+        type: 'button',
+        title: value === 'AND' ? 'Profiles matching every chosen label' : 'Profiles matching any chosen label',
+        'aria-pressed': String(state.condition === value),
+        className: state.condition === value ? 'primary' : '',
+        onclick: () => navigate({ ...state, condition: value }),
+      }, value === 'AND' ? 'Match all' : 'Match any'));
+    }
+    panel.append(el('div', { className: 'panel-row' }, condition));
+  }
+  const isChosen = (key, value) => state.labels.some((l) => l.key === key && l.value === value);
+  for (const key of keys) {
+    panel.append(el('h4', {}, key));
+    for (const { Value: value } of page.labels[key]) {
+      const box = el('input', {
+        type: 'checkbox',
+        checked: isChosen(key, value),
+        onchange: () => {
+          const labels = box.checked
+            ? [...state.labels, { key, value }]
+            : state.labels.filter((l) => !(l.key === key && l.value === value));
+          navigate({ ...state, labels });
+        },
+      });
+      panel.append(el('label', {}, box, value));
+    }
+  }
+  $('labels-count').textContent = String(state.labels.length);
+}
+
+// ---- charts ----------------------------------------------------------------
+
+function renderCharts() {
+  const token = ++page.renderToken;
+  const container = $('charts');
+  $('notice').replaceChildren();
+  setPick(null);
+  page.charts.clear();
+  container.replaceChildren();
+  const { start, end } = timeRange(state);
+  document.body.dataset.state = 'loading';
+  const loads = state.sampleTypes.map((st) => {
+    const card = el('section', { className: 'card chart', dataset: { sampleType: st, bubbles: '0', state: 'loading' } });
+    container.append(card);
+    return loadChart(card, st, start, end, token);
+  });
+  Promise.allSettled(loads).then(() => {
+    if (token === page.renderToken) document.body.dataset.state = 'ready';
+  });
+  if (state.sampleTypes.length === 0) {
+    showNotice($('notice'), 'info', 'No sample type chosen', 'Pick one or more under "Sample types".');
+  }
+}
+
+async function loadChart(card, sampleType, start, end, token) {
+  const header = el('div', { className: 'card-header' }, el('h2', {}, sampleType), el('span', { className: 'sub' }, 'loading…'));
+  const body = el('div');
+  card.append(header, body);
+  const params = labelQuery(state);
+  params.set('start_time', rfc3339(start));
+  params.set('end_time', rfc3339(end));
+  let targets;
+  try {
+    targets = await getJSON(`/api/profile_meta/${encodeURIComponent(sampleType)}`, params);
+  } catch (err) {
+    if (token !== page.renderToken) return;
+    header.lastChild.textContent = '';
+    body.replaceChildren();
+    showNotice(body, 'error', `Cannot load ${sampleType}`, err.message);
+    card.dataset.state = 'error';
+    return;
+  }
+  if (token !== page.renderToken) return;
+  const bubbles = targets.flatMap((t) => t.ProfileMetas.map((meta) => ({
+    time: meta.Timestamp, value: meta.Value, target: t.TargetName, meta,
+  })));
+  card.dataset.bubbles = String(bubbles.length);
+  card.dataset.state = 'ready';
+  const unit = bubbles[0]?.meta.SampleTypeUnit ?? '';
+  header.lastChild.textContent = `${bubbles.length} profile${bubbles.length === 1 ? '' : 's'}${unit ? ` · ${unit}` : ''}`;
+  if (bubbles.length === 0) {
+    body.append(el('div', { className: 'empty-chart' },
+      state.labels.length ? 'No profiles match these labels in this time range.' : 'No profiles in this time range.'));
+    return;
+  }
+  header.append(el('span', { className: 'spacer' }), legend(targets.map((t) => t.TargetName)));
+  const canvas = el('canvas', { 'aria-label': `${sampleType} profiles over time` });
+  body.append(el('div', { className: 'chart-canvas-wrap' }, canvas));
+  const chart = new BubbleChart(canvas, {
+    unit,
+    colorOf,
+    tooltip: $('tooltip'),
+    onOpen: openProfile,
+    onPick: (bubble) => pickForDiff(sampleType, bubble),
+    onRange: (from, to, inside) => openRange(sampleType, from, to, inside),
+  });
+  chart.setData(bubbles, start, end);
+  page.charts.set(sampleType, chart);
+}
+
+function legend(targets) {
+  return el('div', { className: 'legend' }, ...targets.map((t) =>
+    el('span', {}, el('i', { style: `background:${colorOf(t)}` }), t)));
+}
+
+// ---- navigation from a chart ----------------------------------------------
+
+function siOf(meta) {
+  return sampleIndexOf(meta.SampleType, meta.ProfileType);
+}
+
+function openProfile(bubble) {
+  const { meta } = bubble;
+  location.href = withQuery(`/api/pprof/ui/${encodeURIComponent(meta.ProfileID)}/`, { si: siOf(meta) });
+}
+
+function openRange(sampleType, from, to, inside) {
+  if (inside.length === 0) {
+    showNotice($('notice'), 'info', 'No profiles in that range', 'Drag across some bubbles to merge them.');
+    return;
+  }
+  if (inside[0].meta.ProfileType === 'trace') {
+    showNotice($('notice'), 'info', 'Traces cannot be merged', 'Click one trace to open it.');
+    return;
+  }
+  const params = new URLSearchParams({ sample_type: sampleType, start_time: rfc3339(from), end_time: rfc3339(to) });
+  for (const [key, value] of labelQuery(state)) params.append(key, value);
+  location.href = withQuery('/analysis', params);
+}
+
+function pickForDiff(sampleType, bubble) {
+  const first = page.pick;
+  if (!first || first.sampleType !== sampleType) {
+    setPick({ sampleType, bubble });
+    return;
+  }
+  if (first.bubble === bubble) {
+    setPick(null);
+    return;
+  }
+  if (bubble.meta.ProfileType === 'trace') {
+    showNotice($('notice'), 'info', 'Traces cannot be compared', 'Pick two profiles of another sample type.');
+    setPick(null);
+    return;
+  }
+  // The older profile is the base, the newer one is compared against it.
+  const [base, current] = [first.bubble, bubble].sort((a, b) => a.time - b.time);
+  location.href = withQuery('/analysis', { id: current.meta.ProfileID, base: base.meta.ProfileID, si: siOf(current.meta) });
+}
+
+function setPick(pick) {
+  for (const [st, chart] of page.charts) chart.setPicked(pick && pick.sampleType === st ? pick.bubble : null);
+  page.pick = pick;
+  $('pick-bar').hidden = !pick;
+  if (pick) {
+    $('pick-text').textContent =
+      `Base: ${pick.bubble.target} at ${formatTime(pick.bubble.time)}. Shift-click another ${pick.sampleType} bubble to compare.`;
+  }
+}
+
+// For the end-to-end test: where the bubbles of a chart are drawn, in CSS
+// pixels from the chart canvas' top-left corner.
+window.cprofOverview = {
+  bubbles: (sampleType) => page.charts.get(sampleType)?.positions() ?? [],
+};
+
+start();
