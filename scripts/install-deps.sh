@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing cprofiler needs on Debian bookworm:
-# compilers, CMake, the libraries, Go (tests only) and gzip/curl (tests).
+# compilers, CMake, the libraries; for the tests Go, gzip, curl, jq, and
+# Node.js, npm and Chromium (the browser test of the web UI).
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
   zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
-  golang-go curl gzip
+  golang-go curl gzip jq chromium
 )
+# Node.js and npm from Debian, unless some other Node.js (with its own npm,
+# which Debian's npm package would conflict with) is installed already.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
