@@ -87,6 +87,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
       "keep_alive_timeout_ms", timeout.c_str(),
       "enable_keep_alive", "yes",
       "enable_directory_listing", "no",
+      // The path arrives still %-encoded and is decoded here, so that a
+      // %00 is refused instead of silently cutting the path short.
+      "decode_url", "no",
       nullptr};
   struct mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof callbacks);
@@ -121,13 +124,16 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
   try {
     Request req;
     req.method = ri->request_method != nullptr ? ri->request_method : "";
-    const char* path = ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
-    req.path = path != nullptr ? path : "";
+    const char* raw_path = ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
+    auto path = PercentDecode(raw_path != nullptr ? raw_path : "", /*plus_is_space=*/false);
     if (const char* origin = mg_get_header(conn, "Origin")) req.origin = origin;
     auto params = QueryParams::Parse(ri->query_string != nullptr ? ri->query_string : "");
-    if (!params.ok()) {
+    if (!path.ok()) {
+      resp = Response::Error(path.status());
+    } else if (!params.ok()) {
       resp = Response::Error(params.status());
     } else {
+      req.path = std::move(*path);
       req.params = std::move(*params);
       resp = server->api_->Handle(req);
     }
