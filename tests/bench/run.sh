@@ -13,6 +13,8 @@
 # 4. report: top table and flame tree of 50 MB synthetic profiles.
 # 5. merge: tests/bench/merge_bench.sh (1,000 CPU and 1,000 heap profiles,
 #    cprofiler vs go tool pprof -proto).
+# 6. serve: tests/bench/serve_bench.sh (wrk on /api/profile_meta over
+#    100,000 entries).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -80,3 +82,6 @@ echo " -- worst case, every sample its own random 20-40 deep stack:"
 
 echo "== merge"
 bash "$ROOT/tests/bench/merge_bench.sh" "$BUILD"
+
+echo "== serve"
+bash "$ROOT/tests/bench/serve_bench.sh" "$BUILD"
