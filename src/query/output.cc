@@ -23,20 +23,27 @@ std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
 
 void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
   const archive::Sidecar& s = row.entry->sidecar;
+  WriteProfileMeta(w, s,
+                   {s.id, s.profile_type, row.sample_type.name, row.sample_type.unit,
+                    row.sample_type.total, s.timestamp_ms, s.duration_ns});
+}
+
+void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
+                      const ProfileMetaFields& f) {
   w.StartObject();
-  w.Key("ProfileID"); w.String(s.id);
-  w.Key("ProfileType"); w.String(s.profile_type);
-  w.Key("SampleType"); w.String(row.sample_type.name);
-  w.Key("JobName"); w.String(s.job);
-  w.Key("Host"); w.String(s.host);
-  w.Key("App"); w.String(s.app);
-  w.Key("SampleTypeUnit"); w.String(row.sample_type.unit);
-  w.Key("Value"); w.Int64(row.sample_type.total);
-  w.Key("Timestamp"); w.Int64(s.timestamp_ms);
-  w.Key("Duration"); w.Int64(s.duration_ns);
+  w.Key("ProfileID"); w.String(f.id);
+  w.Key("ProfileType"); w.String(f.profile_type);
+  w.Key("SampleType"); w.String(f.sample_type);
+  w.Key("JobName"); w.String(target.job);
+  w.Key("Host"); w.String(target.host);
+  w.Key("App"); w.String(target.app);
+  w.Key("SampleTypeUnit"); w.String(f.unit);
+  w.Key("Value"); w.Int64(f.value);
+  w.Key("Timestamp"); w.Int64(f.timestamp_ms);
+  w.Key("Duration"); w.Int64(f.duration_ns);
   w.Key("Labels");
   w.StartArray();
-  for (const auto& [k, v] : s.labels) {
+  for (const auto& [k, v] : target.labels) {
     w.StartObject();
     w.Key("Key"); w.String(k);
     w.Key("Value"); w.String(v);

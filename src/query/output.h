@@ -27,6 +27,20 @@ std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
 // Labels [{Key, Value}].
 void WriteProfileMeta(JsonWriter& w, const MetaRow& row);
 
+// The same from parts: `target` gives JobName, Host, App and Labels; the
+// rest of its fields are not read.
+struct ProfileMetaFields {
+  std::string_view id;
+  std::string_view profile_type;
+  std::string_view sample_type;
+  std::string_view unit;
+  int64_t value = 0;
+  int64_t timestamp_ms = 0;
+  int64_t duration_ns = 0;
+};
+void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
+                      const ProfileMetaFields& fields);
+
 // A value in its unit as people read it: "4.21s", "12.50MB", "1234".
 std::string FormatValue(int64_t value, std::string_view unit);
 

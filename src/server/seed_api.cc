@@ -1,6 +1,7 @@
 // The original system's routes (seed 000, section 接口), shapes exact.
 #include "archive/layout.h"
 #include "base/json.h"
+#include "query/output.h"
 #include "server/api.h"
 
 namespace cprof::server {
@@ -97,27 +98,10 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
       w.Key("ProfileMetas");
       w.StartArray();
     }
-    w.StartObject();
-    w.Key("ProfileID"); w.String(hit.entry->id);
-    w.Key("ProfileType"); w.String(hit.entry->profile_type);
-    w.Key("SampleType"); w.String(hit.sample_type->name);
-    w.Key("JobName"); w.String(t.job);
-    w.Key("Host"); w.String(t.host);
-    w.Key("App"); w.String(t.app);
-    w.Key("SampleTypeUnit"); w.String(hit.sample_type->unit);
-    w.Key("Value"); w.Int64(hit.value);
-    w.Key("Timestamp"); w.Int64(hit.entry->timestamp_ms);
-    w.Key("Duration"); w.Int64(hit.entry->duration_ns);
-    w.Key("Labels");
-    w.StartArray();
-    for (const auto& [k, v] : t.labels) {
-      w.StartObject();
-      w.Key("Key"); w.String(k);
-      w.Key("Value"); w.String(v);
-      w.EndObject();
-    }
-    w.EndArray();
-    w.EndObject();
+    query::WriteProfileMeta(
+        w, t,
+        {hit.entry->id, hit.entry->profile_type, hit.sample_type->name, hit.sample_type->unit,
+         hit.value, hit.entry->timestamp_ms, hit.entry->duration_ns});
   }
   if (open_host != nullptr) {
     w.EndArray();
