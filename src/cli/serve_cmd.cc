@@ -1,4 +1,5 @@
 // `cprofiler serve`: the HTTP API and the web UI over an archive, read-only.
+#include <malloc.h>
 #include <signal.h>
 
 #include <chrono>
@@ -63,6 +64,9 @@ int ServeCommand::Run(const GlobalOptions& global) {
             " does not exist yet; serving it empty until a scrape creates it");
   }
   sigset_t stop_signals = BlockStopSignals();
+  // Large response bodies get their own mappings, returned when freed,
+  // instead of raising the heap of one of many per-thread arenas for good.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   archive::LoggingReporter reporter;
   server::ArchiveIndex index(root, &reporter);

@@ -63,6 +63,8 @@ class Api {
   Response GroupSampleTypes();
   Response GroupLabels();
   Response ProfileMeta(std::string_view sample_type, const QueryParams& params);
+  // The seed's grouped ProfileMeta JSON (sorts `hits` by target).
+  Response WriteProfileMetas(std::vector<MetaHit>& hits);
   Response Targets();
   Response Version();
   Response Download(std::string_view id);

@@ -6,6 +6,9 @@
 
 namespace cprof::server {
 
+// More hits than this make /api/profile_meta a heavy request.
+inline constexpr size_t kLargeMetaAnswer = 2000;
+
 Response Api::SampleTypes() {
   auto snapshot = index_->Snapshot();
   std::set<std::string> all;
@@ -78,14 +81,24 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
   auto snapshot = index_->Snapshot();
   auto hits = Select(*snapshot, *selection);
   if (!hits.ok()) return Response::Error(hits.status());
+  // A large answer is built under the heavy-request gate, so that many at
+  // once cannot hold many copies of megabytes of JSON.
+  bool large = hits->size() > kLargeMetaAnswer;
+  if (large) heavy_.acquire();
+  Response r = WriteProfileMetas(*hits);
+  if (large) heavy_.release();
+  return r;
+}
+
+Response Api::WriteProfileMetas(std::vector<MetaHit>& hits) {
   // Grouped by target (the host), targets in name order, each in time order.
-  std::stable_sort(hits->begin(), hits->end(), [](const MetaHit& a, const MetaHit& b) {
+  std::stable_sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
     return a.dir->target.host < b.dir->target.host;
   });
   JsonWriter w;
   w.StartArray();
   const std::string* open_host = nullptr;
-  for (const MetaHit& hit : *hits) {
+  for (const MetaHit& hit : hits) {
     const archive::Sidecar& t = hit.dir->target;
     if (open_host == nullptr || *open_host != t.host) {
       if (open_host != nullptr) {
