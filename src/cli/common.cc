@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "cli/default_config.h"
 
 namespace cprof::cli {
 
@@ -47,13 +48,14 @@ Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
     }
     r.config = std::move(*config);
   } else if (config_required) {
-    return Status::InvalidArgument(
-        "no config file: pass -c FILE, set $CPROFILER_CONFIG, or create "
-        "../conf/cprofiler.yml or /etc/cprofiler/cprofiler.yml");
+    auto config = scrape::ParseConfig(DefaultConfigText(), kDefaultConfigSource);
+    if (!config.ok()) return Status::InvalidArgument(config.status().message());
+    r.config = std::move(*config);
+    r.builtin_config = true;
   }
   if (!o.archive.empty()) {
     r.archive = o.archive;
-  } else if (r.config && !r.config->archive.empty()) {
+  } else if (r.config && !r.config->archive.empty() && !r.builtin_config) {
     fs::path a = r.config->archive;
     r.archive = a.is_absolute() ? a : r.config_path.parent_path() / a;
   } else if (const char* env = std::getenv("CPROFILER_ARCHIVE"); env && *env) {

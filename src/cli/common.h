@@ -32,6 +32,9 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* options);
 struct Resolved {
   std::optional<scrape::Config> config;  // absent if none was found (and none required)
   fs::path config_path;                  // "" if none
+  // No config file was found, and the built-in default (conf/cprofiler.yml:
+  // 127.0.0.1:6060) is used; its archive key is not (see Resolve).
+  bool builtin_config = false;
   fs::path archive;
 };
 
@@ -39,8 +42,10 @@ struct Resolved {
 // else /etc/cprofiler/cprofiler.yml) and the archive (--archive, else the
 // config's `archive` (relative to the config's directory), else
 // $CPROFILER_ARCHIVE, else ./cprofiler-archive). A config named by -c or
-// $CPROFILER_CONFIG must exist; one found by search is optional unless
-// `config_required`.
+// $CPROFILER_CONFIG must exist; one found by search is optional. When none
+// is found and `config_required`, the built-in default is used, with the
+// archive from --archive, $CPROFILER_ARCHIVE or ./cprofiler-archive (its
+// /var/lib path is for an installed service).
 Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
 
 // Flags selecting archived profiles: -t, --from, --to, -l, --any.

@@ -78,6 +78,11 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
                 kExitUsage);
   }
   const fs::path& root = resolved->archive;
+  if (resolved->builtin_config) {
+    LogInfo("scrape: no config file found (-c, $CPROFILER_CONFIG, ../conf/cprofiler.yml, "
+            "/etc/cprofiler/cprofiler.yml): using the built-in default, which scrapes "
+            "127.0.0.1:6060 into " + root.string());
+  }
   if (Status s = archive::InitArchive(root); !s.ok()) {
     return Fail("scrape", s, ExitCodeFor(s));
   }

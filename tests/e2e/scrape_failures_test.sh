@@ -57,3 +57,14 @@ pass "each bad target named on one line"
 expect_grep "good .*$GOOD" "$WORK/q"
 [ "$(grep -c "$FAKE\|$CLOSED" "$WORK/q" || true)" = 0 ] || fail "a bad target reached the archive"
 pass "good target archived, nothing of the bad ones"
+
+# No config anywhere: the built-in default (127.0.0.1:6060), said so, into
+# ./cprofiler-archive (whether or not something answers on 6060 here).
+if [ ! -e /etc/cprofiler/cprofiler.yml ]; then
+  mkdir -p "$WORK/bare/cwd" && cd "$WORK/bare/cwd"
+  env -u CPROFILER_CONFIG "$CPROFILER" scrape --once >"$WORK/out" 2>"$WORK/err" || true
+  expect_grep 'built-in default, which scrapes 127.0.0.1:6060' "$WORK/err"
+  expect_grep 'host=127.0.0.1:6060|pass: [1-9]' "$WORK/err"
+  [ -f cprofiler-archive/CPROFILER-ARCHIVE ] || fail "no ./cprofiler-archive with the built-in config"
+  pass "no config found: the built-in default scrapes 127.0.0.1:6060 into ./cprofiler-archive"
+fi
