@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing cprofiler needs on Debian bookworm:
 # compilers, CMake, the libraries, Go (tests only) and gzip/curl (tests).
+# The static build (CPROFILER_STATIC) also uses the libraries' .a files (in
+# the same -dev packages), and dpkg-source and xz to unpack the pinned Debian
+# sources of curl and CivetWeb; file checks the result.
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 PACKAGES=(
@@ -8,6 +11,7 @@ PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
   zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
   golang-go curl gzip
+  dpkg-dev xz-utils file
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
