@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# The demo: builds cprofiler, starts a small Go service serving
+# The demo: builds cprofiler (the static release binary), starts a small Go service serving
 # net/http/pprof on 127.0.0.1:6060, and scrapes it every 10 s into
 # ./build/demo/archive until Ctrl-C, listing what it archived.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPROFILER_STATIC=ON >/dev/null
 cmake --build build -j"$(nproc)"
 DEMO=build/demo
 mkdir -p "$DEMO"
