@@ -88,6 +88,7 @@ function(cprof_debian_source name)
   set(dir "${CMAKE_BINARY_DIR}/_deps/${name}-${arg_VERSION}")
   if(NOT EXISTS "${dir}/.cprof-unpacked")
     file(REMOVE_RECURSE "${dir}")
+    file(MAKE_DIRECTORY "${CMAKE_BINARY_DIR}/_deps")  # the cache may live elsewhere
     execute_process(
       COMMAND ${DPKG_SOURCE_EXECUTABLE} --no-copy -x "${CPROFILER_SOURCE_CACHE}/${dsc}" "${dir}"
       RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
