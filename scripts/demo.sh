@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The demo: builds cprofiler, starts a small Go service serving
-# net/http/pprof on 127.0.0.1:6060, scrapes it every 10 s into
-# ./build/demo/archive, and serves the archive and the web UI on :8080,
+# The demo: builds cprofiler (the static release binary), starts a small Go
+# service serving net/http/pprof on 127.0.0.1:6060, scrapes it every 10 s
+# into ./build/demo/archive, and serves the archive and the web UI on :8080,
 # until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCPROFILER_STATIC=ON >/dev/null
 cmake --build build -j"$(nproc)"
 DEMO=build/demo
 mkdir -p "$DEMO"

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing cprofiler needs on Debian bookworm:
 # compilers, CMake, the libraries; for the tests Go, gzip, curl, jq, and
-# Node.js, npm and Chromium (the browser test of the web UI).
+# Node.js, npm and Chromium (the browser test of the web UI). The static
+# build (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
+# packages), and dpkg-source and xz to unpack the pinned Debian sources of
+# curl and CivetWeb; file checks the result.
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 PACKAGES=(
@@ -9,6 +12,7 @@ PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
   zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
   golang-go curl gzip jq chromium
+  dpkg-dev xz-utils file
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.

@@ -29,6 +29,7 @@ class ScrapeCommand : public Command {
   bool once_ = false;
   bool force_ = false;
   int max_in_flight_ = 256;
+  std::string ca_file_;
 };
 
 class QueryCommand : public Command {

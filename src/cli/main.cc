@@ -1,9 +1,11 @@
 // cprofiler: continuous profiling for Go services. Dispatches subcommands.
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <vector>
 
 #include "base/log.h"
+#include "cli/build_info.h"
 #include "cli/commands.h"
 
 int main(int argc, char** argv) {
@@ -21,7 +23,15 @@ int main(int argc, char** argv) {
       "Pulls net/http/pprof profiles on a schedule into a dated archive, "
       "queries and merges them, and serves them over HTTP with a web UI.",
       "cprofiler");
-  app.set_version_flag("--version", "cprofiler " CPROFILER_VERSION);
+  app.set_version_flag("--version", VersionLine());
+  app.add_flag_callback(
+      "--licenses",
+      [] {
+        std::string_view notices = ThirdPartyNotices();
+        std::fwrite(notices.data(), 1, notices.size(), stdout);
+        throw CLI::Success();
+      },
+      "Print the third-party license notices and exit");
   app.require_subcommand(1);
   app.fallthrough();  // global flags work after the subcommand too
   GlobalOptions global;

@@ -64,6 +64,10 @@ void ScrapeCommand::Register(CLI::App* app) {
                    "Requests in flight at once")
       ->default_val(256)
       ->check(CLI::Range(1, 4096));
+  cmd_->add_option("--cacert", ca_file_,
+                   "CA certificates (PEM) for https targets (default: $SSL_CERT_FILE, "
+                   "else the system's)")
+      ->check(CLI::ExistingFile);
 }
 
 int ScrapeCommand::Run(const GlobalOptions& global) {
@@ -108,6 +112,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   RaiseFileLimit();
   scrape::FetcherOptions fetch;
   fetch.max_in_flight = max_in_flight_;
+  fetch.ca_file = ca_file_;
   scrape::Scraper scraper(root, fetch);
   if (once_) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);

@@ -96,7 +96,9 @@ void Fetcher::StartQueued() {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    if (const char* ca = std::getenv("SSL_CERT_FILE")) {
+    if (!options_.ca_file.empty()) {
+      curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
+    } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
       curl_easy_setopt(e, CURLOPT_CAINFO, ca);
     }
     t->started = std::chrono::steady_clock::now();

@@ -38,7 +38,11 @@ struct FetchResult {
 struct FetcherOptions {
   // max_in_flight (256): transfers running at once; more wait in a queue
   //   (their timeout starts when they start).
+  // ca_file (""): CA certificates (PEM) for https targets; "" means
+  //   $SSL_CERT_FILE if set, else the system's bundle
+  //   (/etc/ssl/certs/ca-certificates.crt in the static build).
   int max_in_flight = 256;
+  std::string ca_file;
 };
 
 class Fetcher {
