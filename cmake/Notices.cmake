@@ -42,6 +42,11 @@ foreach(f ${_files})
   endif()
   file(REAL_PATH "${f}" f)
   execute_process(COMMAND dpkg-query -S "${f}" OUTPUT_VARIABLE owner RESULT_VARIABLE rc ERROR_QUIET)
+  if(NOT rc EQUAL 0 AND f MATCHES "^/usr(/lib/.*)")
+    # usrmerge: dpkg may know the file by its /lib path.
+    execute_process(COMMAND dpkg-query -S "${CMAKE_MATCH_1}" OUTPUT_VARIABLE owner
+                    RESULT_VARIABLE rc ERROR_QUIET)
+  endif()
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "Notices: no Debian package owns ${f}")
   endif()

@@ -12,7 +12,7 @@ PACKAGES=(
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
   zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
   golang-go curl gzip jq chromium
-  dpkg-dev xz-utils file
+  dpkg-dev xz-utils file groff-base
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.

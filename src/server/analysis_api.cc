@@ -181,7 +181,8 @@ Response Api::Analysis(const QueryParams& params) {
   auto profile = LoadProfile(*inputs);
   if (!profile.ok()) return Response::Error(profile.status());
   heavy_.acquire();
-  auto analysis = pprof::Analyze(*profile, options, *max_nodes);
+  Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
+  RunOnOwnStack([&] { analysis = pprof::Analyze(*profile, options, *max_nodes); });
   heavy_.release();
   if (!analysis.ok()) return Response::Error(analysis.status());
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <climits>
+#include <exception>
+#include <thread>
 #include <cstdlib>
 
 #include "archive/layout.h"
@@ -46,6 +48,19 @@ std::string Canonical(const fs::path& p) {
 }
 
 }  // namespace
+
+void RunOnOwnStack(const std::function<void()>& fn) {
+  std::exception_ptr error;
+  std::thread worker([&] {
+    try {
+      fn();
+    } catch (...) {
+      error = std::current_exception();
+    }
+  });
+  worker.join();
+  if (error) std::rethrow_exception(error);  // the HTTP glue answers 500
+}
 
 Api::Api(ArchiveIndex* index, ApiOptions options)
     : index_(index),
@@ -183,13 +198,15 @@ Result<pprof::Profile> Api::LoadProfile(const std::vector<Input>& inputs) {
   }
   heavy_.acquire();
   Result<pprof::Profile> out = Status::InvalidArgument("no profiles");
-  if (inputs.size() == 1) {
-    out = query::ReadProfile(inputs[0].path);
-  } else {
-    std::vector<fs::path> paths;
-    for (const Input& in : inputs) paths.push_back(in.path);
-    out = query::MergeFiles(paths);
-  }
+  RunOnOwnStack([&] {
+    if (inputs.size() == 1) {
+      out = query::ReadProfile(inputs[0].path);
+    } else {
+      std::vector<fs::path> paths;
+      for (const Input& in : inputs) paths.push_back(in.path);
+      out = query::MergeFiles(paths);
+    }
+  });
   heavy_.release();
   if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
       !out.status().IsNotFound()) {

@@ -12,6 +12,7 @@
 #define CPROF_SERVER_API_H_
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <semaphore>
 #include <string>
@@ -102,6 +103,11 @@ class Api {
   fs::path canonical_root_;
   std::counting_semaphore<64> heavy_;
 };
+
+// Runs `fn` on a new thread with the default (8 MiB) stack and waits for it:
+// the server's worker threads may have small stacks (Debian's CivetWeb
+// gives them 100 KiB), too small for decoding and analyzing big profiles.
+void RunOnOwnStack(const std::function<void()>& fn);
 
 // The seed's selection parameters: start_time and end_time (RFC 3339,
 // required), lbs[key]=value (repeatable), condition=AND|OR.
