@@ -1,7 +1,8 @@
 # What the binary says it is, it is: --version names a revision, date and
 # linkage; a "static" binary is statically linked and runs alone in an empty
 # chroot (as root), resolving localhost from /etc/hosts to scrape a real Go
-# service; --licenses prints the notices of what it links.
+# service and serve it (API and built-in UI); --licenses prints the notices
+# of what it links.
 source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "$CPROFILER" --version
@@ -63,3 +64,13 @@ path=$(chroot "$ROOT" /cprofiler query -c /w/c.yml -t heap_inuse_space -o paths)
 pprof_top "$ROOT$path" inuse_space >"$WORK/top"
 expect_grep main.workloadHeap "$WORK/top"
 pass "scraped localhost:$PORT from an empty chroot; go tool pprof reads it"
+
+# serve from the same empty chroot: the API answers, the UI is inside.
+SPORT=$(closed_port)
+spawn chroot "$ROOT" /cprofiler serve -c /w/c.yml --listen "127.0.0.1:$SPORT"
+for ((i = 0; i < 100; i++)); do curl -fs "http://127.0.0.1:$SPORT/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "http://127.0.0.1:$SPORT/api/group_sample_types" >"$WORK/gst" || fail "serve in the chroot did not answer"
+expect_grep '"heap":\["heap_alloc_objects"' "$WORK/gst"
+curl -fs "http://127.0.0.1:$SPORT/" | grep -q '<html' || fail "the built-in UI is missing"
+kill "$SPAWNED_PID"
+pass "served the archive and the built-in UI from an empty chroot"
