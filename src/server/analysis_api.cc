@@ -118,41 +118,11 @@ std::string SampleIndexOf(std::string_view sample_type) {
 Response Api::Meta(std::string_view id) {
   auto input = ResolveId(id);
   if (!input.ok()) return Response::Error(input.status());
-  const archive::Sidecar& s = input->sidecar;
-  JsonWriter w;
-  w.StartObject();
-  w.Key("id"); w.String(s.id);
-  w.Key("profile_type"); w.String(s.profile_type);
-  w.Key("job"); w.String(s.job);
-  w.Key("app"); w.String(s.app);
-  w.Key("host"); w.String(s.host);
-  w.Key("labels");
-  w.StartObject();
-  for (const auto& [k, v] : s.labels) {
-    w.Key(k);
-    w.String(v);
-  }
-  w.EndObject();
-  w.Key("timestamp_ms"); w.Int64(s.timestamp_ms);
-  w.Key("time"); w.String(FormatRfc3339Ms(s.timestamp_ms));
-  w.Key("duration_ns"); w.Int64(s.duration_ns);
-  w.Key("expires_ms"); w.Int64(s.expires_ms);
-  w.Key("size"); w.Int64(s.size);
-  w.Key("sha256"); w.String(s.sha256);
-  w.Key("sample_types");
-  w.StartArray();
-  for (const archive::SampleTypeInfo& t : query::SampleTypesOf(s)) {
-    w.StartObject();
-    w.Key("name"); w.String(t.name);
-    w.Key("type"); w.String(t.type);
-    w.Key("unit"); w.String(t.unit);
-    w.Key("total"); w.Int64(t.total);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("default_sample_type"); w.String(s.default_sample_type);
-  w.EndObject();
-  return Response::Json(w.Take());
+  // The sidecar as archived, but with a trace's one sample type spelled out
+  // as every other route spells it.
+  archive::Sidecar s = input->sidecar;
+  s.sample_types = query::SampleTypesOf(s);
+  return Response::Json(archive::SerializeSidecar(s));
 }
 
 Response Api::Analysis(const QueryParams& params) {
