@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/hash.h"
 
 namespace cprof::archive {
@@ -30,7 +32,14 @@ Status InitArchive(const fs::path& root) {
   return WriteFileAtomic(root, kMarkerFile, content, /*sync_dir=*/true);
 }
 
-Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar s) {
+struct ArchiveWriter::Prepared {
+  Sidecar sidecar;
+  fs::path dir;
+  std::string sidecar_name;
+  bool exists = false;  // the entry is archived already
+};
+
+Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, Sidecar s) {
   if (!IsProfileType(s.profile_type)) {
     return Status::InvalidArgument("unknown profile type \"" + s.profile_type + "\"");
   }
@@ -48,24 +57,115 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar s) {
   s.id = FormatId(key);
   s.file = ProfileFileName(key);
 
-  fs::path dir = root_ / EntryDir(key);
-  std::string sidecar_name = SidecarFileName(key);
-  if (::access((dir / sidecar_name).c_str(), F_OK) == 0) return s;
-  if (!IsDirectory(dir)) {
-    CPROF_RETURN_IF_ERROR(MakeDirs(dir));
+  Prepared p;
+  p.dir = root_ / EntryDir(key);
+  p.sidecar_name = SidecarFileName(key);
+  p.exists = ::access((p.dir / p.sidecar_name).c_str(), F_OK) == 0;
+  p.sidecar = std::move(s);
+  if (p.exists) return p;
+  if (!IsDirectory(p.dir)) {
+    CPROF_RETURN_IF_ERROR(MakeDirs(p.dir));
     // New directories are durable only once their parents are synced.
-    for (fs::path p = dir; p != root_ && p.has_parent_path(); p = p.parent_path()) {
-      CPROF_RETURN_IF_ERROR(SyncDir(p.parent_path()));
+    for (fs::path d = p.dir; d != root_ && d.has_parent_path(); d = d.parent_path()) {
+      CPROF_RETURN_IF_ERROR(SyncDir(d.parent_path()));
     }
   }
+  return p;
+}
+
+Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
+  CPROF_ASSIGN_OR_RETURN(Prepared p, Prepare(bytes, std::move(sidecar)));
+  if (p.exists) return p.sidecar;
   // One directory fsync, after the sidecar's rename, makes both renames
   // durable: journaling filesystems (ext4, xfs) commit metadata in order.
   // Elsewhere a power loss may leave a sidecar without its profile; readers
   // skip and report it and prune removes it (man 5 cprofiler-archive).
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, s.file, bytes, /*sync_dir=*/false));
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, sidecar_name, SerializeSidecar(s),
+  CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false));
+  CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
                                         /*sync_dir=*/true));
-  return s;
+  return p.sidecar;
+}
+
+Result<Sidecar> ArchiveWriter::Stage(std::string_view bytes, Sidecar sidecar) {
+  CPROF_ASSIGN_OR_RETURN(Prepared p, Prepare(bytes, std::move(sidecar)));
+  if (p.exists) return p.sidecar;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const Pending& q : pending_) {
+      if (q.id == p.sidecar.id) return p.sidecar;  // staged already
+    }
+  }
+  Pending e{p.sidecar.id, p.dir, "", p.sidecar.file, "", p.sidecar_name};
+  CPROF_ASSIGN_OR_RETURN(e.profile_temp, WriteTempFile(p.dir, e.profile_name, bytes, false));
+  auto sidecar_temp =
+      WriteTempFile(p.dir, e.sidecar_name, SerializeSidecar(p.sidecar), false);
+  if (!sidecar_temp.ok()) {
+    ::unlink((p.dir / e.profile_temp).c_str());
+    return sidecar_temp.status();
+  }
+  e.sidecar_temp = std::move(*sidecar_temp);
+  std::lock_guard<std::mutex> lock(mu_);
+  pending_.push_back(std::move(e));
+  return p.sidecar;
+}
+
+size_t ArchiveWriter::staged() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_.size();
+}
+
+ArchiveWriter::CommitResult ArchiveWriter::Commit() {
+  std::vector<Pending> batch;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    batch.swap(pending_);
+  }
+  CommitResult result;
+  if (batch.empty()) return result;
+  auto drop = [&](const Pending& e, bool profile_too, Status why) {
+    if (profile_too) ::unlink((e.dir / e.profile_temp).c_str());
+    ::unlink((e.dir / e.sidecar_temp).c_str());
+    result.failed.emplace_back(e.id, std::move(why));
+  };
+  std::vector<bool> ok(batch.size(), true);
+  Status synced = SyncFileSystem(root_);
+  if (!synced.ok()) {
+    for (size_t i = 0; i < batch.size(); ++i) {
+      drop(batch[i], true, synced);
+      ok[i] = false;
+    }
+    return result;
+  }
+  auto rename = [](const fs::path& dir, const std::string& from, const std::string& to) {
+    if (::rename((dir / from).c_str(), (dir / to).c_str()) == 0) return Status::OK();
+    return Status::IOError("rename " + (dir / from).string() + ": " + ErrnoText(errno));
+  };
+  for (size_t i = 0; i < batch.size(); ++i) {
+    Status s = rename(batch[i].dir, batch[i].profile_temp, batch[i].profile_name);
+    if (!s.ok()) {
+      drop(batch[i], true, s);
+      ok[i] = false;
+    }
+  }
+  std::vector<fs::path> dirs;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (!ok[i]) continue;
+    Status s = rename(batch[i].dir, batch[i].sidecar_temp, batch[i].sidecar_name);
+    if (!s.ok()) {
+      drop(batch[i], false, s);  // the profile is an orphan now: prune's
+      continue;
+    }
+    ++result.committed;
+    if (std::find(dirs.begin(), dirs.end(), batch[i].dir) == dirs.end()) {
+      dirs.push_back(batch[i].dir);
+    }
+  }
+  for (const fs::path& d : dirs) {
+    if (Status s = SyncDir(d); !s.ok()) {
+      result.failed.emplace_back(d.string(), s);
+    }
+  }
+  return result;
 }
 
 }  // namespace cprof::archive

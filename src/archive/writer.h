@@ -1,12 +1,15 @@
 // ArchiveWriter: adds entries to an archive, atomically.
 //
-// Thread-safe: Write may be called from several threads at once. Only one
+// Thread-safe: Write, Stage and Commit may be called from several threads. Only one
 // process should write an archive at a time (hold an ArchiveLock); two
 // writers never corrupt it, but may both write the same scrape.
 #ifndef CPROF_ARCHIVE_WRITER_H_
 #define CPROF_ARCHIVE_WRITER_H_
 
+#include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 #include <string_view>
 
 #include "archive/sidecar.h"
@@ -34,8 +37,35 @@ class ArchiveWriter {
   // removes later). Writing an entry that exists already is a no-op.
   Result<Sidecar> Write(std::string_view bytes, Sidecar sidecar);
 
+  // Batched writing, for a scrape pass: Stage() writes an entry's two files
+  // under temporary names, unsynced, and returns its completed sidecar;
+  // Commit() makes every staged entry durable and visible at once: one
+  // file system sync (syncfs) for all their data, the profiles renamed into
+  // place, then the sidecars, then each directory fsynced once. The same
+  // invariant as Write at a fraction of the syncs; a crash before Commit
+  // leaves only temporary files, which prune removes.
+  Result<Sidecar> Stage(std::string_view bytes, Sidecar sidecar);
+  struct CommitResult {
+    size_t committed = 0;
+    std::vector<std::pair<std::string, Status>> failed;  // id, why
+  };
+  CommitResult Commit();
+  size_t staged() const;
+
  private:
+  struct Prepared;
+  // The entry's id, names and directory (created, durably, if new).
+  Result<Prepared> Prepare(std::string_view bytes, Sidecar sidecar);
+
+  struct Pending {
+    std::string id;
+    fs::path dir;
+    std::string profile_temp, profile_name, sidecar_temp, sidecar_name;
+  };
+
   fs::path root_;
+  mutable std::mutex mu_;  // guards pending_
+  std::vector<Pending> pending_;
 };
 
 }  // namespace cprof::archive

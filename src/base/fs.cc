@@ -123,14 +123,13 @@ Status SyncDir(const fs::path& dir) {
   return Status::OK();
 }
 
-Status WriteFileAtomic(const fs::path& dir, std::string_view name,
-                       std::string_view data, bool sync_dir) {
+Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
+                                  std::string_view data, bool sync) {
   std::string temp_name(kTempPrefix);
   temp_name += name;
   temp_name += ".";
   temp_name += TempSuffix();
   fs::path temp = dir / temp_name;
-  fs::path final_path = dir / std::string(name);
   Fd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
   if (fd.get() < 0) return ErrnoStatus("create", temp, errno);
   auto fail = [&](std::string_view what, int err) {
@@ -147,12 +146,29 @@ Status WriteFileAtomic(const fs::path& dir, std::string_view name,
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return fail("fsync", errno);
+  if (sync && ::fsync(fd.get()) != 0) return fail("fsync", errno);
   if (::close(fd.Release()) != 0) return fail("close", errno);
+  return temp_name;
+}
+
+Status WriteFileAtomic(const fs::path& dir, std::string_view name,
+                       std::string_view data, bool sync_dir) {
+  CPROF_ASSIGN_OR_RETURN(std::string temp_name, WriteTempFile(dir, name, data, true));
+  fs::path temp = dir / temp_name;
+  fs::path final_path = dir / std::string(name);
   if (::rename(temp.c_str(), final_path.c_str()) != 0) {
-    return fail("rename", errno);
+    Status s = ErrnoStatus("rename", temp, errno);
+    ::unlink(temp.c_str());
+    return s;
   }
   if (sync_dir) return SyncDir(dir);
+  return Status::OK();
+}
+
+Status SyncFileSystem(const fs::path& path) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open directory", path, errno);
+  if (::syncfs(fd.get()) != 0) return ErrnoStatus("syncfs", path, errno);
   return Status::OK();
 }
 

@@ -33,6 +33,16 @@ Status MakeDirs(const fs::path& dir);
 Status WriteFileAtomic(const fs::path& dir, std::string_view name,
                        std::string_view data, bool sync_dir);
 
+// The first half of WriteFileAtomic: `data` in a new temporary file in `dir`
+// (fsynced when `sync`), whose name it returns. The caller renames or
+// removes it.
+Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
+                                  std::string_view data, bool sync);
+
+// Flushes every file system buffer of the file system holding `path`
+// (syncfs(2)): one sync for many files written without fsync.
+Status SyncFileSystem(const fs::path& path);
+
 // Temporary files made by WriteFileAtomic start with this; readers skip them.
 inline constexpr std::string_view kTempPrefix = ".tmp-";
 

@@ -163,11 +163,27 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
           std::move(t.name), std::move(t.type), std::move(t.unit), t.total});
     }
   }
-  auto written = writer_.Write(r.body, std::move(s));
+  auto written = writer_.Stage(r.body, std::move(s));
   if (!written.ok()) return fail(written.status().WithContext("archive write"));
+  if (first_staged_ms_ == 0) first_staged_ms_ = NowMs();
   ++stats->archived;
   stats->bytes += static_cast<int64_t>(r.body.size());
   LogVerbose("scrape: archived " + written->id + " (" + Bytes(written->size) + ")");
+}
+
+void Scraper::Commit(PassStats* stats, bool now) {
+  size_t staged = writer_.staged();
+  if (staged == 0) return;
+  if (!now && staged < kCommitBatch && NowMs() - first_staged_ms_ < kCommitDelayMs) return;
+  archive::ArchiveWriter::CommitResult result = writer_.Commit();
+  first_staged_ms_ = 0;
+  for (const auto& [what, why] : result.failed) {
+    if (archive::ParseId(what).ok()) {  // an entry lost; else a directory not synced
+      --stats->archived;
+      ++stats->failed;
+    }
+    LogError("scrape: archive write of " + what + ": " + why.message());
+  }
 }
 
 PassStats Scraper::Prune(int64_t now_ms, PassStats stats) {
@@ -194,7 +210,9 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
     for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(500))) {
       Complete(std::move(r), &stats);
     }
+    Commit(&stats, /*now=*/false);
   }
+  Commit(&stats, /*now=*/true);
   stats = Prune(NowMs(), stats);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
@@ -229,6 +247,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(250))) {
       Complete(std::move(r), &stats);
     }
+    Commit(&stats, /*now=*/false);
     now = NowMs();
     if (now - last_reload >= 1000) {
       last_reload = now;
@@ -257,6 +276,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
   for (FetchResult& r : fetcher_.Poll(std::chrono::milliseconds(0))) {
     in_flight_.erase(r.tag);
   }
+  Commit(&stats, /*now=*/true);
   LogInfo("scrape: stopped");
 }
 

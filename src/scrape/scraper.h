@@ -37,6 +37,11 @@ struct PassStats {
 // "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
 
+// Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
+// this many, or this long, between file system syncs.
+inline constexpr size_t kCommitBatch = 256;
+inline constexpr int64_t kCommitDelayMs = 100;
+
 class Scraper {
  public:
   Scraper(fs::path archive_root, const FetcherOptions& options = {});
@@ -78,7 +83,12 @@ class Scraper {
   PassStats Prune(int64_t now_ms, PassStats stats);
 
   fs::path root_;
+  // Makes staged entries durable and visible: when `now`, or once
+  // kCommitBatch are staged or the oldest has waited kCommitDelayMs.
+  void Commit(PassStats* stats, bool now);
+
   archive::ArchiveWriter writer_;
+  int64_t first_staged_ms_ = 0;  // when the oldest staged entry was staged; 0: none
   Fetcher fetcher_;
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_tag_ = 1;

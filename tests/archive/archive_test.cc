@@ -197,3 +197,69 @@ TEST_CASE("A newer archive format is refused", "[archive]") {
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("upgrade") != std::string::npos);
 }
+
+TEST_CASE("Staged entries appear together on Commit, as Write would write them", "[archive]") {
+  testing::TempDir dir, other;
+  REQUIRE(InitArchive(dir.path()).ok());
+  ArchiveWriter writer(dir.path());
+  auto a = writer.Stage("profile a", Meta("api", "heap", kT0));
+  auto b = writer.Stage("profile b", Meta("db", "goroutine", kT0 + 120'000));
+  auto dup = writer.Stage("profile a", Meta("api", "heap", kT0));
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  REQUIRE(dup.ok());
+  CHECK(dup->id == a->id);
+  CHECK(writer.staged() == 2);
+  // Nothing is visible before the commit: only temporary files exist.
+  CHECK(Scan(dir.path(), {}, nullptr).empty());
+  CHECK(Lookup(dir.path(), a->id).status().IsNotFound());
+
+  ArchiveWriter::CommitResult r = writer.Commit();
+  CHECK(r.committed == 2);
+  CHECK(r.failed.empty());
+  CHECK(writer.staged() == 0);
+  auto entries = Scan(dir.path(), {}, nullptr);
+  REQUIRE(entries.size() == 2);
+  auto found = Lookup(dir.path(), a->id);
+  REQUIRE(found.ok());
+  CHECK(found->sidecar == *a);
+  CHECK(*ReadFile(found->ProfilePath(), 1 << 20) == "profile a");
+  // No temporary file is left, and the files are those Write makes.
+  ArchiveWriter(other.path()).Write("profile a", Meta("api", "heap", kT0)).value();
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    CHECK(e.path().filename().string().rfind(std::string(kTempPrefix), 0) != 0);
+  }
+  auto key = ParseId(a->id);
+  CHECK(*ReadFile(dir.path() / EntryDir(*key) / SidecarFileName(*key), 1 << 20) ==
+        *ReadFile(other.path() / EntryDir(*key) / SidecarFileName(*key), 1 << 20));
+
+  // Staging an archived entry is a no-op; an empty commit does nothing.
+  auto again = writer.Stage("profile a", Meta("api", "heap", kT0));
+  REQUIRE(again.ok());
+  CHECK(writer.staged() == 0);
+  CHECK(writer.Commit().committed == 0);
+}
+
+TEST_CASE("A writer that dies before Commit leaves only temporary files", "[archive]") {
+  testing::TempDir dir;
+  REQUIRE(InitArchive(dir.path()).ok());
+  {
+    ArchiveWriter writer(dir.path());
+    REQUIRE(writer.Stage("lost", Meta("api", "heap", kT0)).ok());
+  }  // no Commit
+  CountingReporter reporter;
+  CHECK(Scan(dir.path(), {}, &reporter).empty());
+  CHECK(reporter.paths.empty());
+  size_t temps = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind(std::string(kTempPrefix), 0) == 0) ++temps;
+  }
+  CHECK(temps == 2);
+  // Prune removes them once stale.
+  Prune(dir.path(), NowMs() + 2 * kStaleFileMs, nullptr);
+  temps = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+    if (e.path().filename().string().rfind(std::string(kTempPrefix), 0) == 0) ++temps;
+  }
+  CHECK(temps == 0);
+}
