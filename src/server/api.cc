@@ -17,10 +17,6 @@
 namespace cprof::server {
 namespace {
 
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
 // The original profiler's CORS headers (its HandleCors).
 void AddCorsHeaders(const Request& req, Response* r) {
   if (req.origin.empty()) return;
@@ -82,11 +78,11 @@ Response Api::Handle(const Request& req) {
     r = Response::Text(414, "path longer than " + std::to_string(kMaxPathBytes) + " bytes");
   } else if (path == "/" || path == "/index.html") {
     r = Asset("index.html");
-  } else if (StartsWith(path, "/ui/")) {
+  } else if (path.starts_with("/ui/")) {
     r = Asset(path.substr(4));
   } else if (path == "/analysis" || path == "/analysis/") {
     r = Asset("analysis.html");
-  } else if (StartsWith(path, "/api/pprof/ui/")) {
+  } else if (path.starts_with("/api/pprof/ui/")) {
     // The page reads the ID from its URL and reports a bad one itself.
     r = Asset("analysis.html");
   } else if (path == "/api/sample_types") {
@@ -102,11 +98,11 @@ Response Api::Handle(const Request& req) {
     r.body.pop_back();  // the original answers without a newline
   } else if (path == "/api/version") {
     r = Version();
-  } else if (StartsWith(path, "/api/profile_meta/")) {
+  } else if (path.starts_with("/api/profile_meta/")) {
     r = ProfileMeta(path.substr(18), req.params);
-  } else if (StartsWith(path, "/api/download/")) {
+  } else if (path.starts_with("/api/download/")) {
     r = Download(path.substr(14));
-  } else if (StartsWith(path, "/api/meta/")) {
+  } else if (path.starts_with("/api/meta/")) {
     r = Meta(path.substr(10));
   } else if (path == "/api/analysis") {
     r = Analysis(req.params);
@@ -116,7 +112,7 @@ Response Api::Handle(const Request& req) {
     r = ProfefeProfiles(req.params);
   } else if (path == "/api/0/profiles/merge") {
     r = ProfefeMerge(req.params);
-  } else if (StartsWith(path, "/api/0/profiles/")) {
+  } else if (path.starts_with("/api/0/profiles/")) {
     r = ProfefeGet(path.substr(16));
   } else if (path == "/api/0/services") {
     r = ProfefeServices();
@@ -268,7 +264,7 @@ Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
     }
   }
   for (const auto& [key, value] : params.pairs()) {
-    if (!StartsWith(key, "lbs[")) continue;
+    if (!key.starts_with("lbs[")) continue;
     if (key.size() < 6 || key.back() != ']') {
       return Status::InvalidArgument("label filter \"" + key.substr(0, 80) +
                                      "\" is not lbs[key]=value");
