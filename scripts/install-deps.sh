@@ -28,6 +28,6 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
-echo "install-deps: installing ${missing[*]}"
+echo "install-deps: installing ${#missing[@]} packages with apt (several minutes on a fresh machine): ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

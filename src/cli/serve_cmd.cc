@@ -44,7 +44,7 @@ void ServeCommand::Register(CLI::App* app) {
       "Profiles scraped while serving appear within a second; the archive is never written.\n"
       "Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler\n"
       "         go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID'");
-  cmd_->add_option("--listen", http_.listen, "Address to listen on: :PORT, IP:PORT, [IPv6]:PORT")
+  cmd_->add_option("--listen", http_.listen, "Address to listen on: :PORT (every interface), IPv4:PORT, localhost:PORT")
       ->default_val(":8080");
   cmd_->add_option("--threads", http_.threads,
                    "Worker threads (each serves one connection at a time)")

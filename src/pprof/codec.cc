@@ -89,7 +89,7 @@ Result<size_t> CountTopLevelFields(std::string_view raw) {
     for (int shift = 0; shift < 64; shift += 7) {
       if (pos >= raw.size()) return false;
       uint8_t b = static_cast<uint8_t>(raw[pos++]);
-      v |= uint64_t{b & 0x7f} << shift;
+      v |= static_cast<uint64_t>(b & 0x7f) << shift;
       if ((b & 0x80) == 0) {
         *out = v;
         return true;

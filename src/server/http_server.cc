@@ -46,7 +46,7 @@ Result<std::string> CivetListeningPort(std::string_view listen) {
   auto bad = [&](std::string_view why) {
     return Status::InvalidArgument("--listen \"" + std::string(listen.substr(0, 80)) +
                                    "\": " + std::string(why) +
-                                   " (e.g. :8080, 127.0.0.1:8080, [::1]:8080)");
+                                   " (e.g. :8080, 127.0.0.1:8080, localhost:8080)");
   };
   size_t colon = listen.rfind(':');
   if (colon == std::string_view::npos) return bad("no :PORT");
@@ -55,15 +55,7 @@ Result<std::string> CivetListeningPort(std::string_view listen) {
   if (!ValidPort(port)) return bad("the port is not a number in 0..65535");
   if (host.empty()) return std::string(port);
   if (host == "localhost") host = "127.0.0.1";
-  if (host.front() == '[') {
-    if (host.back() != ']' || host.size() < 4) return bad("unclosed [IPv6] address");
-    for (char c : host.substr(1, host.size() - 2)) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') {
-        return bad("not an IPv6 address");
-      }
-    }
-    return std::string(host) + ":" + std::string(port);
-  }
+  if (host.front() == '[') return bad("IPv6 addresses are not supported (CivetWeb without USE_IPV6)");
   int dots = 0;
   for (char c : host) {
     if (c == '.') ++dots;

@@ -19,8 +19,8 @@ struct mg_connection;
 namespace cprof::server {
 
 struct HttpServerOptions {
-  // listen (":8080"): "[HOST]:PORT"; HOST an IPv4 address, "[IPv6]", or
-  //   "localhost"; no host means every interface. Port 0 picks a free port.
+  // listen (":8080"): "[HOST]:PORT"; HOST an IPv4 address or "localhost";
+  //   no host means every interface. Port 0 picks a free port.
   std::string listen = ":8080";
   // threads (64): worker threads; one serves one connection at a time, so
   //   this bounds the concurrent (keep-alive) connections served.

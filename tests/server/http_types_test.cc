@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "server/http_server.h"
 #include "server/http_types.h"
 
 using namespace cprof::server;
@@ -41,4 +42,17 @@ TEST_CASE("Response::Error maps codes and keeps one line", "[server]") {
   CHECK(Response::Error(cprof::Status::InvalidArgument("bad\nthing")).body == "bad thing\n");
   CHECK(Response::Error(cprof::Status::NotFound("x")).status == 404);
   CHECK(Response::Error(cprof::Status::IOError("x")).status == 500);
+}
+
+TEST_CASE("--listen values become CivetWeb ports, or clear errors", "[server]") {
+  CHECK(*CivetListeningPort(":8080") == "8080");
+  CHECK(*CivetListeningPort("127.0.0.1:8080") == "127.0.0.1:8080");
+  CHECK(*CivetListeningPort("localhost:0") == "127.0.0.1:0");
+  for (std::string bad : {"8080", "nonsense", ":", ":65536", ":80a", "host:80", "1.2.3:80",
+                          "[::1]:8080", "127.0.0.1:"}) {
+    INFO(bad);
+    auto r = CivetListeningPort(bad);
+    CHECK(r.status().code() == cprof::Status::Code::kInvalidArgument);
+    CHECK(r.status().message().find("--listen") != std::string::npos);
+  }
 }
