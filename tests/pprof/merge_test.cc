@@ -95,7 +95,7 @@ TEST_CASE("Merge refuses different sample types, naming both", "[merge]") {
   CHECK_FALSE(Merger().Finish().ok());
 }
 
-TEST_CASE("Samples that sum to zero are dropped; empty stacks on request", "[merge]") {
+TEST_CASE("Samples that sum to zero are dropped, empty stacks on request", "[merge]") {
   Profile a = ProfileBuilder(kCpu).Sample({"f"}, {1, 5}).Sample({}, {1, 1}).Build();
   Profile b = ProfileBuilder(kCpu).Sample({"f"}, {-1, -5}).Build();
   Merger m;

@@ -202,7 +202,7 @@ TEST_CASE("profile_meta rejects bad parameters with 400 and one line", "[api]") 
   }
 }
 
-TEST_CASE("download sends the bytes as archived; bad and unknown IDs are 400 and 404",
+TEST_CASE("download sends the bytes as archived, bad and unknown IDs are 400 and 404",
           "[api]") {
   ApiFixture f;
   Response r = f.Get("/api/download/" + f.heap1_);

@@ -44,7 +44,7 @@ TEST_CASE("Response::Error maps codes and keeps one line", "[server]") {
   CHECK(Response::Error(cprof::Status::IOError("x")).status == 500);
 }
 
-TEST_CASE("--listen values become CivetWeb ports, or clear errors", "[server]") {
+TEST_CASE("Listen addresses become CivetWeb ports, or clear errors", "[server]") {
   CHECK(*CivetListeningPort(":8080") == "8080");
   CHECK(*CivetListeningPort("127.0.0.1:8080") == "127.0.0.1:8080");
   CHECK(*CivetListeningPort("localhost:0") == "127.0.0.1:0");
