@@ -116,11 +116,14 @@ std::string SampleIndexOf(std::string_view sample_type) {
 }  // namespace
 
 Response Api::Meta(std::string_view id) {
-  auto input = ResolveId(id);
-  if (!input.ok()) return Response::Error(input.status());
+  auto entry = archive::Lookup(index_->root(), id);
+  if (!entry.ok()) return Response::Error(entry.status());
+  if (auto inside = InsideArchive(entry->ProfilePath(), id); !inside.ok()) {
+    return Response::Error(inside.status());
+  }
   // The sidecar as archived, but with a trace's one sample type spelled out
   // as every other route spells it.
-  archive::Sidecar s = input->sidecar;
+  archive::Sidecar& s = entry->sidecar;
   s.sample_types = query::SampleTypesOf(s);
   return Response::Json(archive::SerializeSidecar(s));
 }
@@ -163,7 +166,7 @@ Response Api::Analysis(const QueryParams& params) {
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
   w.StartObject();
-  w.Key("profile_type"); w.String((*inputs)[0].sidecar.profile_type);
+  w.Key("profile_type"); w.String((*inputs)[0].profile_type);
   w.Key("ids");
   w.StartArray();
   for (const Input& in : *inputs) w.String(in.id);

@@ -124,16 +124,20 @@ Response Api::Handle(const Request& req) {
   return r;
 }
 
-Result<Api::Input> Api::ResolveId(std::string_view id) {
-  CPROF_ASSIGN_OR_RETURN(archive::Entry entry, archive::Lookup(index_->root(), id));
-  fs::path path = entry.ProfilePath();
+Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {
   // The ID fixes the path's shape; a symlink could still point elsewhere.
   std::string real = Canonical(path);
   std::string root = canonical_root_.string();
   if (real.empty() || root.empty() || real.compare(0, root.size() + 1, root + "/") != 0) {
     return Status::NotFound("no profile with ID " + std::string(id));
   }
-  return Input{std::string(id), fs::path(real), std::move(entry.sidecar)};
+  return fs::path(real);
+}
+
+Result<Api::Input> Api::ResolveId(std::string_view id) {
+  CPROF_ASSIGN_OR_RETURN(archive::Entry entry, archive::Lookup(index_->root(), id));
+  CPROF_ASSIGN_OR_RETURN(fs::path real, InsideArchive(entry.ProfilePath(), id));
+  return Input{std::string(id), std::move(real), std::move(entry.sidecar.profile_type)};
 }
 
 Result<std::vector<Api::Input>> Api::ResolveSelection(const query::Selection& selection) {
@@ -145,10 +149,14 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const query::Selection& se
         std::to_string(options_.max_merge_inputs) +
         " are merged per request: narrow the time range or the labels");
   }
+  // The index has read these sidecars already: only the paths are checked.
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
-    CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(hit.entry->id));
-    inputs.push_back(std::move(input));
+    CPROF_ASSIGN_OR_RETURN(archive::EntryKey key, archive::ParseId(hit.entry->id));
+    CPROF_ASSIGN_OR_RETURN(
+        fs::path real,
+        InsideArchive(hit.dir->dir / archive::ProfileFileName(key), hit.entry->id));
+    inputs.push_back(Input{hit.entry->id, std::move(real), std::string(hit.entry->profile_type)});
   }
   return inputs;
 }
@@ -187,7 +195,7 @@ Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
 
 Result<pprof::Profile> Api::LoadProfile(const std::vector<Input>& inputs) {
   for (const Input& in : inputs) {
-    if (in.sidecar.profile_type == "trace") {
+    if (in.profile_type == "trace") {
       return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
                                      "or merge (open it with go tool trace)");
     }
@@ -227,7 +235,7 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
       return bytes.status();
     }
     r.body = std::move(*bytes);
-    std::string suffix = inputs[0].sidecar.profile_type == "trace" ? ".trace" : ".pb.gz";
+    std::string suffix = inputs[0].profile_type == "trace" ? ".trace" : ".pb.gz";
     r.headers.emplace_back("Content-Disposition",
                            "attachment; filename=\"" + inputs[0].id + suffix + "\"");
     return r;

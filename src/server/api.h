@@ -56,7 +56,7 @@ class Api {
   struct Input {
     std::string id;
     fs::path path;  // canonical, inside the archive
-    archive::Sidecar sidecar;
+    std::string profile_type;
   };
 
   // seed_api.cc
@@ -84,6 +84,9 @@ class Api {
   // pages.cc
   Response Asset(std::string_view name);
 
+  // `path` resolved (symlinks too) if it lies inside the archive; NotFound
+  // otherwise, naming `id`.
+  Result<fs::path> InsideArchive(const fs::path& path, std::string_view id) const;
   // The entry `id` names, with its profile's path checked to lie inside the
   // archive. InvalidArgument for a malformed ID, NotFound for none.
   Result<Input> ResolveId(std::string_view id);

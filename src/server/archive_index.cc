@@ -188,7 +188,6 @@ RefreshStats ArchiveIndex::Refresh() {
     snap->label_values["_app"].insert(t.app);
     snap->label_values["_host"].insert(t.host);
     for (const auto& [k, v] : t.labels) snap->label_values[k].insert(v);
-    snap->hosts.insert(t.host);
   }
   std::lock_guard<std::mutex> snap_lock(snapshot_mu_);
   snapshot_ = std::move(snap);

@@ -73,7 +73,6 @@ struct ArchiveSnapshot {
   std::map<std::string, std::set<std::string>> sample_types;
   // label key (_job, _app, _host and user keys) -> values.
   std::map<std::string, std::set<std::string>> label_values;
-  std::set<std::string> hosts;
 };
 
 // What a selection picks: one entry under one of its sample types.

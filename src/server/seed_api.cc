@@ -57,7 +57,9 @@ Response Api::Targets() {
   auto snapshot = index_->Snapshot();
   JsonWriter w;
   w.StartArray();
-  for (const std::string& h : snapshot->hosts) w.String(h);
+  if (auto it = snapshot->label_values.find("_host"); it != snapshot->label_values.end()) {
+    for (const std::string& h : it->second) w.String(h);
+  }
   w.EndArray();
   return Response::Json(w.Take());
 }

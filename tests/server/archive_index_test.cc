@@ -108,7 +108,7 @@ TEST_CASE("The index selects exactly what a scan of the archive selects", "[inde
   CHECK(snap->sample_types.at("trace") == std::set<std::string>{"trace"});
   CHECK(snap->label_values.at("_app") == std::set<std::string>{"api", "db"});
   CHECK(snap->label_values.at("env") == std::set<std::string>{"dev", "prod"});
-  CHECK(snap->hosts == std::set<std::string>{"h:1", "h:2"});
+  CHECK(snap->label_values.at("_host") == std::set<std::string>{"h:1", "h:2"});
 
   query::Selection bad;
   bad.sample_type = "nonsense";
