@@ -45,6 +45,14 @@ Result<Sidecar> ReadSidecar(const fs::path& path) {
   return ParseSidecar(text);
 }
 
+Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key) {
+  CPROF_ASSIGN_OR_RETURN(Sidecar s, ReadSidecar(path));
+  if (s.id != FormatId(key)) {
+    return Status::Corruption("sidecar id " + s.id + " does not match its file name");
+  }
+  return s;
+}
+
 void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
                 const std::function<void(const CivilDay&, const fs::path&)>& fn) {
   // Clamp to years a YYYY directory can name.
@@ -110,7 +118,7 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
       std::map<std::string, bool, std::less<>> kept_by_type;
       if (options.keep) {
         for (size_t i = 0; i < candidates.size(); ++i) {
-          auto s = ReadSidecar(dir / *candidates[i].second);
+          auto s = ReadEntrySidecar(dir / *candidates[i].second, candidates[i].first);
           if (s.ok()) {
             representative = std::move(*s);
             representative_at = i;
@@ -131,14 +139,9 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
         }
         fs::path path = dir / *name;
         Result<Sidecar> s = i == representative_at ? Result<Sidecar>(*representative)
-                                                   : ReadSidecar(path);
+                                                   : ReadEntrySidecar(path, key);
         if (!s.ok()) {
           report(path, s.status());
-          continue;
-        }
-        if (s->id != FormatId(key)) {
-          report(path, Status::Corruption("sidecar id " + s->id +
-                                          " does not match its file name"));
           continue;
         }
         if (options.keep && !options.keep(*s)) continue;
@@ -182,16 +185,12 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 Result<Entry> Lookup(const fs::path& root, std::string_view id) {
   CPROF_ASSIGN_OR_RETURN(EntryKey key, ParseId(id));
   fs::path dir = root / EntryDir(key);
-  auto s = ReadSidecar(dir / SidecarFileName(key));
+  auto s = ReadEntrySidecar(dir / SidecarFileName(key), key);
   if (!s.ok()) {
     if (s.status().IsNotFound()) {
       return Status::NotFound("no profile with ID " + std::string(id));
     }
     return s.status().WithContext((dir / SidecarFileName(key)).string());
-  }
-  if (s->id != id) {
-    return Status::Corruption((dir / SidecarFileName(key)).string() +
-                              ": sidecar id does not match its file name");
   }
   if (!Exists(dir / s->file)) {
     return Status::NotFound("profile " + std::string(id) + " has been removed");

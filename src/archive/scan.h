@@ -82,6 +82,10 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 // Reads and parses one sidecar file.
 Result<Sidecar> ReadSidecar(const fs::path& path);
 
+// The sidecar at `path`, which is the one `key` names: Corruption when its
+// id is another's (a file renamed or copied by hand).
+Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key);
+
 }  // namespace cprof::archive
 
 #endif  // CPROF_ARCHIVE_SCAN_H_

@@ -18,11 +18,6 @@ bool EntryLess(const IndexedEntry& a, const IndexedEntry& b) {
   return a.id < b.id;
 }
 
-bool SameTarget(const archive::Sidecar& a, const archive::Sidecar& b) {
-  return a.job == b.job && a.app == b.app && a.host == b.host &&
-         a.labels == b.labels && a.expiration_ns == b.expiration_ns;
-}
-
 std::string_view StableProfileType(std::string_view type) {
   for (std::string_view t : archive::kProfileTypes) {
     if (t == type) return t;
@@ -90,16 +85,15 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
       }
     }
     fs::path path = dir / name;
-    auto sidecar = archive::ReadSidecar(path);
+    auto sidecar = archive::ReadEntrySidecar(path, *key);
     ++stats->sidecars_read;
     Status bad;
     if (!sidecar.ok()) {
       bad = sidecar.status();
-    } else if (sidecar->id != id) {
-      bad = Status::Corruption("sidecar id " + sidecar->id + " does not match its file name");
-    } else if (have_target && !SameTarget(out->target, *sidecar)) {
-      bad = Status::Corruption("sidecar's job, app, host or labels differ from the other "
-                               "entries of its target directory");
+    } else if (archive::TargetKey(sidecar->job, sidecar->app, sidecar->host, sidecar->labels,
+                                  sidecar->expiration_ns) != tkey) {
+      bad = Status::Corruption("sidecar's job, app, host, labels or expiration do not "
+                               "belong in target directory " + tkey);
     }
     if (!bad.ok()) {
       if (!bad.IsNotFound()) {  // pruned meanwhile is not an error

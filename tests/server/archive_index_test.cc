@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fstream>
 #include <set>
 
 #include "archive/layout.h"
@@ -180,4 +181,24 @@ TEST_CASE("Refresh ignores symlinked target directories", "[index]") {
   ArchiveIndex index(dir.path(), nullptr);
   index.Refresh();
   CHECK(index.Snapshot()->entry_count == 0);
+}
+
+TEST_CASE("A sidecar whose target fields do not hash to its directory is left out", "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path());
+  auto a = w.Write("a", Meta("api", "dev", "heap", kT0));
+  REQUIRE(a.ok());
+  REQUIRE(w.Write("b", Meta("api", "dev", "heap", kT0 + 1)).ok());
+  auto key = archive::ParseId(a->id);
+  fs::path sidecar = dir.path() / archive::EntryDir(*key) / archive::SidecarFileName(*key);
+  std::string text = *ReadFile(sidecar, 1 << 20);
+  size_t at = text.find("\"env\": \"dev\"");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 12, "\"env\": \"prd\"");  // edited by hand
+  { std::ofstream(sidecar) << text; }
+  CountingReporter reporter;
+  ArchiveIndex index(dir.path(), &reporter);
+  index.Refresh();
+  CHECK(index.Snapshot()->entry_count == 1);
+  CHECK(reporter.count == 1);
 }
