@@ -1,7 +1,5 @@
 #include "archive/scan.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -26,11 +24,6 @@ std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi)
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-bool Exists(const fs::path& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
 }
 
 }  // namespace

@@ -127,15 +127,12 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
     ::unlink((e.dir / e.sidecar_temp).c_str());
     result.failed.emplace_back(e.id, std::move(why));
   };
-  std::vector<bool> ok(batch.size(), true);
   Status synced = SyncFileSystem(root_);
   if (!synced.ok()) {
-    for (size_t i = 0; i < batch.size(); ++i) {
-      drop(batch[i], true, synced);
-      ok[i] = false;
-    }
+    for (const Pending& e : batch) drop(e, true, synced);
     return result;
   }
+  std::vector<bool> ok(batch.size(), true);
   auto rename = [](const fs::path& dir, const std::string& from, const std::string& to) {
     if (::rename((dir / from).c_str(), (dir / to).c_str()) == 0) return Status::OK();
     return Status::IOError("rename " + (dir / from).string() + ": " + ErrnoText(errno));
@@ -161,9 +158,7 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
     }
   }
   for (const fs::path& d : dirs) {
-    if (Status s = SyncDir(d); !s.ok()) {
-      result.failed.emplace_back(d.string(), s);
-    }
+    if (Status s = SyncDir(d); !s.ok()) result.unsynced_dirs.emplace_back(d, s);
   }
   return result;
 }

@@ -47,7 +47,10 @@ class ArchiveWriter {
   Result<Sidecar> Stage(std::string_view bytes, Sidecar sidecar);
   struct CommitResult {
     size_t committed = 0;
-    std::vector<std::pair<std::string, Status>> failed;  // id, why
+    std::vector<std::pair<std::string, Status>> failed;  // id, why: lost
+    // Committed, but a power loss may still undo them: their directory's
+    // fsync failed.
+    std::vector<std::pair<fs::path, Status>> unsynced_dirs;
   };
   CommitResult Commit();
   size_t staged() const;

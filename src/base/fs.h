@@ -58,6 +58,9 @@ Status RemoveDirIfEmpty(const fs::path& dir);
 // True if `path` names a directory (following symlinks).
 bool IsDirectory(const fs::path& path);
 
+// True if `path` names something (symlinks followed).
+bool Exists(const fs::path& path);
+
 std::string ErrnoText(int err);
 
 }  // namespace cprof

@@ -177,12 +177,13 @@ void Scraper::Commit(PassStats* stats, bool now) {
   if (!now && staged < kCommitBatch && NowMs() - first_staged_ms_ < kCommitDelayMs) return;
   archive::ArchiveWriter::CommitResult result = writer_.Commit();
   first_staged_ms_ = 0;
-  for (const auto& [what, why] : result.failed) {
-    if (archive::ParseId(what).ok()) {  // an entry lost; else a directory not synced
-      --stats->archived;
-      ++stats->failed;
-    }
-    LogError("scrape: archive write of " + what + ": " + why.message());
+  for (const auto& [id, why] : result.failed) {
+    --stats->archived;
+    ++stats->failed;
+    LogError("scrape: archive write of " + id + ": " + why.message());
+  }
+  for (const auto& [dir, why] : result.unsynced_dirs) {
+    LogError("scrape: archive directory " + dir.string() + " not synced: " + why.message());
   }
 }
 

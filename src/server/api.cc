@@ -1,7 +1,5 @@
 #include "server/api.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <climits>
 #include <exception>
@@ -30,11 +28,6 @@ void AddCorsHeaders(const Request& req, Response* r) {
                           "Access-Control-Allow-Headers, Content-Type");
   r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
   r->headers.emplace_back("Vary", "Origin");
-}
-
-bool Exists(const fs::path& p) {
-  struct stat st;
-  return ::stat(p.c_str(), &st) == 0;
 }
 
 std::string Canonical(const fs::path& p) {
