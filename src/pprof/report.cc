@@ -7,6 +7,8 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <queue>
+#include <span>
 #include <unordered_map>
 
 #include "pprof/id_index.h"
@@ -98,6 +100,70 @@ Status CompileTagFilter(const char* what, const std::string& text,
   *out = std::move(f);
   return Status::OK();
 }
+
+// The distinct location stacks of a profile's samples, each with a value
+// for its caller: an open-addressing table over a compact copy of the
+// stacks (as location positions), so that probing stays in the cache.
+class StackTable {
+ public:
+  // The value of `stack`, and whether it is new (then the caller sets it).
+  // The reference stays valid until the next Find.
+  std::pair<uint32_t&, bool> Find(std::span<const int32_t> stack) {
+    uint64_t h = stack.size();
+    for (int32_t pos : stack) {
+      h = (h ^ static_cast<uint32_t>(pos)) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    h = MixHash()(h);
+    // Grown at half full: the table stays as small as the distinct stacks
+    // (often far fewer than the samples).
+    if (2 * (stacks_ + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.start == kEmpty) {
+        slot.hash = h;
+        slot.start = static_cast<uint32_t>(store_.size());
+        store_.push_back(static_cast<int32_t>(stack.size()));
+        store_.insert(store_.end(), stack.begin(), stack.end());
+        ++stacks_;
+        return {slot.value, true};
+      }
+      if (slot.hash == h && Stored(slot).size() == stack.size() &&
+          std::equal(stack.begin(), stack.end(), Stored(slot).begin())) {
+        return {slot.value, false};
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t start = kEmpty;  // in store_: the length, then the positions
+    uint32_t value = 0;
+  };
+
+  std::span<const int32_t> Stored(const Slot& slot) const {
+    return {store_.data() + slot.start + 1, static_cast<size_t>(store_[slot.start])};
+  }
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.start == kEmpty) continue;
+      size_t i = slot.hash & mask;
+      while (slots_[i].start != kEmpty) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::vector<int32_t> store_;
+  size_t stacks_ = 0;
+};
 
 // The samples of a filtered profile as stacks of function-level nodes.
 struct View {
@@ -221,22 +287,31 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
 
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
-  v.starts.push_back(0);
-  const bool any_hidden = hide || show;
   // Without labels, Go's profiles hold each stack once already.
   const bool dedupe = std::any_of(p.sample().begin(), p.sample().end(),
                                   [](const auto& s) { return s.label_size() > 0; });
-  std::unordered_map<std::string, uint32_t> by_stack;
-  std::string key;
+  const bool any_hidden = hide || show;
+  constexpr uint32_t kDropped = UINT32_MAX;  // a stack the filters drop
+  StackTable stacks;
   std::vector<int32_t> positions;
+  v.starts.push_back(0);
   for (const auto& s : p.sample()) {
     if (tag_focus && !tag_focus->Matches(p, s)) continue;
     if (tag_ignore && tag_ignore->Matches(p, s)) continue;
     positions.clear();
-    bool focused = false, ignored = false, all_hidden = s.location_id_size() > 0;
-    for (uint64_t id : s.location_id()) {
-      int32_t pos = location_index.Find(id);
-      positions.push_back(pos);
+    for (uint64_t id : s.location_id()) positions.push_back(location_index.Find(id));
+    uint32_t* view_stack = nullptr;
+    if (dedupe) {
+      auto [value, fresh] = stacks.Find(positions);
+      if (!fresh) {
+        if (value != kDropped) v.values[value] += s.value(index);
+        continue;
+      }
+      value = kDropped;
+      view_stack = &value;
+    }
+    bool focused = false, ignored = false, all_hidden = !positions.empty();
+    for (int32_t pos : positions) {
       const Loc& loc = locs[static_cast<size_t>(pos)];
       if (loc.focus == 0) {
         ignored = true;
@@ -247,15 +322,7 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     }
     if (ignored || !focused) continue;
     if (any_hidden && all_hidden) continue;  // pprof drops such samples
-    if (dedupe) {
-      key.assign(reinterpret_cast<const char*>(positions.data()),
-                 positions.size() * sizeof(int32_t));
-      auto [it, inserted] = by_stack.try_emplace(key, static_cast<uint32_t>(v.values.size()));
-      if (!inserted) {
-        v.values[it->second] += s.value(index);
-        continue;
-      }
-    }
+    if (view_stack != nullptr) *view_stack = static_cast<uint32_t>(v.values.size());
     for (auto pos = positions.rbegin(); pos != positions.rend(); ++pos) {
       const Loc& loc = locs[static_cast<size_t>(*pos)];
       if (any_hidden && loc.hidden) continue;
@@ -584,49 +651,71 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
 
 namespace {
 
-// The call tree while building: nodes in a vector, children found through
-// one hash map keyed by (parent, function node).
-struct Trie {
-  struct Entry {
-    uint32_t node;
-    uint32_t parent;
-    int64_t self = 0, total = 0;
+// Walks the call tree of the view's stacks depth first without building
+// it: `sorted` holds the stacks in lexicographic order of their nodes, so
+// each path shared with the previous stack stays open. open(node) enters a
+// node below the innermost open one; close(total, self) leaves the
+// innermost, its subtree complete; the root is closed last.
+template <typename Open, typename Close>
+void WalkTree(const View& v, const std::vector<uint32_t>& sorted, Open&& open,
+              Close&& close) {
+  struct Level {
+    int64_t total = 0, self = 0;
   };
-  std::vector<Entry> entries{{UINT32_MAX, UINT32_MAX}};
-  std::unordered_map<uint64_t, uint32_t> child;
-  // Children of each entry, filled by Link: entries first_[i]..first_[i+1].
-  std::vector<uint32_t> first, order;
-
-  void Link() {
-    first.assign(entries.size() + 1, 0);
-    for (size_t i = 1; i < entries.size(); ++i) ++first[entries[i].parent + 1];
-    for (size_t i = 1; i < first.size(); ++i) first[i] += first[i - 1];
-    order.assign(entries.size(), 0);
-    std::vector<uint32_t> fill(first.begin(), first.end() - 1);
-    for (uint32_t i = 1; i < entries.size(); ++i) order[fill[entries[i].parent]++] = i;
+  std::vector<Level> path(1);  // path[0] is the root
+  auto leave = [&] {
+    Level level = path.back();
+    path.pop_back();
+    close(level.total, level.self);
+    path.back().total += level.total;
+  };
+  const View::Frame* prev = nullptr;
+  size_t prev_len = 0;
+  for (uint32_t s : sorted) {
+    const View::Frame* frames = v.frames.data() + v.starts[s];
+    const size_t len = v.starts[s + 1] - v.starts[s];
+    size_t common = 0;
+    while (common < len && common < prev_len && prev[common].node == frames[common].node) {
+      ++common;
+    }
+    while (path.size() > common + 1) leave();
+    for (size_t d = common; d < len; ++d) {
+      open(frames[d].node);
+      path.emplace_back();
+    }
+    path.back().total += v.values[s];
+    path.back().self += v.values[s];
+    prev = frames;
+    prev_len = len;
   }
+  while (path.size() > 1) leave();
+  close(path[0].total, path[0].self);
+}
+
+// The flame tree as it is built: entries in depth-first order, each with
+// the total of its children folded away.
+struct FlameEntry {
+  uint32_t node, parent;
+  int64_t self = 0, total = 0, folded = 0;
 };
 
-void Collect(const Trie& t, uint32_t i, const View& v, int64_t threshold, FlameNode* out) {
-  out->self = t.entries[i].self;
-  out->total = t.entries[i].total;
-  int64_t other = 0;
-  for (uint32_t k = t.first[i]; k < t.first[i + 1]; ++k) {
-    uint32_t c = t.order[k];
-    if (std::llabs(t.entries[c].total) < threshold) {
-      other += t.entries[c].total;
-      continue;
-    }
+void Collect(const std::vector<FlameEntry>& entries, const std::vector<uint32_t>& first,
+             const std::vector<uint32_t>& children, uint32_t i, const View& v,
+             FlameNode* out) {
+  out->self = entries[i].self;
+  out->total = entries[i].total;
+  for (uint32_t k = first[i]; k < first[i + 1]; ++k) {
+    uint32_t c = children[k];
     FlameNode node;
-    node.name = v.names[t.entries[c].node];
-    Collect(t, c, v, threshold, &node);
+    node.name = v.names[entries[c].node];
+    Collect(entries, first, children, c, v, &node);
     out->children.push_back(std::move(node));
   }
-  if (other != 0) {
+  if (entries[i].folded != 0) {
     FlameNode node;
     node.name = "\xE2\x80\xA6";  // "…": what was folded away
-    node.total = other;
-    node.self = other;
+    node.total = entries[i].folded;
+    node.self = entries[i].folded;
     out->children.push_back(std::move(node));
   }
   std::sort(out->children.begin(), out->children.end(),
@@ -644,38 +733,70 @@ Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& o, int 
 }
 
 FlameNode FlameOfView(const View& v, int max_nodes) {
-  Trie t;
-  t.child.reserve(v.frames.size() / 4 + 16);
-  for (size_t s = 0; s + 1 < v.starts.size(); ++s) {
-    int64_t w = v.values[s];
-    if (w == 0) continue;
-    uint32_t at = 0;
-    t.entries[0].total += w;
-    for (uint32_t f = v.starts[s]; f < v.starts[s + 1]; ++f) {
-      uint32_t node = v.frames[f].node;
-      uint64_t key = static_cast<uint64_t>(at) << 32 | node;
-      auto [it, inserted] = t.child.try_emplace(key, static_cast<uint32_t>(t.entries.size()));
-      if (inserted) t.entries.push_back({node, at});
-      at = it->second;
-      t.entries[at].total += w;
-    }
-    t.entries[at].self += w;
+  std::vector<uint32_t> sorted;
+  for (uint32_t s = 0; s < v.values.size(); ++s) {
+    if (v.values[s] != 0) sorted.push_back(s);
   }
-  t.child = {};
-  t.Link();
-  // Keep the max_nodes largest; fold the rest.
+  std::sort(sorted.begin(), sorted.end(), [&](uint32_t a, uint32_t b) {
+    return std::lexicographical_compare(
+        v.frames.begin() + v.starts[a], v.frames.begin() + v.starts[a + 1],
+        v.frames.begin() + v.starts[b], v.frames.begin() + v.starts[b + 1],
+        [](const View::Frame& x, const View::Frame& y) { return x.node < y.node; });
+  });
+
+  // Keep the max_nodes largest; fold the rest. A first walk finds the cut
+  // (the max_nodes-th largest total, kept in a heap) without holding the
+  // tree, whose distinct paths may number millions.
   int64_t threshold = 0;
-  if (max_nodes > 0 && t.entries.size() > static_cast<size_t>(max_nodes)) {
-    std::vector<int64_t> totals;
-    totals.reserve(t.entries.size());
-    for (const auto& e : t.entries) totals.push_back(std::llabs(e.total));
-    auto nth = totals.begin() + (max_nodes - 1);
-    std::nth_element(totals.begin(), nth, totals.end(), std::greater<int64_t>());
-    threshold = *nth + 1;  // strictly above the cut keeps at most max_nodes
+  if (max_nodes > 0) {
+    std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> largest;
+    size_t count = 0;
+    WalkTree(v, sorted, [](uint32_t) {}, [&](int64_t total, int64_t) {
+      ++count;
+      int64_t size = std::llabs(total);
+      if (largest.size() < static_cast<size_t>(max_nodes)) {
+        largest.push(size);
+      } else if (size > largest.top()) {
+        largest.pop();
+        largest.push(size);
+      }
+    });
+    // Strictly above the cut keeps at most max_nodes.
+    if (count > static_cast<size_t>(max_nodes)) threshold = largest.top() + 1;
   }
+
+  // The second walk builds what is kept. A node is complete when it is
+  // closed; if it is below the cut, it and everything after it (its
+  // subtree, in depth-first order) fold into its parent.
+  std::vector<FlameEntry> entries{{UINT32_MAX, UINT32_MAX}};
+  std::vector<uint32_t> open{0};
+  WalkTree(
+      v, sorted,
+      [&](uint32_t node) {
+        open.push_back(static_cast<uint32_t>(entries.size()));
+        entries.push_back({node, open[open.size() - 2]});
+      },
+      [&](int64_t total, int64_t self) {
+        uint32_t e = open.back();
+        open.pop_back();
+        entries[e].total = total;
+        entries[e].self = self;
+        if (e != 0 && std::llabs(total) < threshold) {
+          entries[entries[e].parent].folded += total;
+          entries.resize(e);
+        }
+      });
+
+  // Children of each entry: children[first[i] .. first[i + 1]).
+  std::vector<uint32_t> first(entries.size() + 1, 0), children(entries.size(), 0);
+  for (size_t i = 1; i < entries.size(); ++i) ++first[entries[i].parent + 1];
+  for (size_t i = 1; i < first.size(); ++i) first[i] += first[i - 1];
+  std::vector<uint32_t> fill(first.begin(), first.end() - 1);
+  for (uint32_t i = 1; i < entries.size(); ++i) children[fill[entries[i].parent]++] = i;
+
   FlameNode root;
   root.name = "root";
-  Collect(t, 0, v, threshold, &root);
+  Collect(entries, first, children, 0, v, &root);
   return root;
 }
 

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <functional>
+#include <random>
+
 #include "pprof/profile_builder.h"
 #include "pprof/report.h"
 #include "pprof/units.h"
@@ -99,6 +102,111 @@ TEST_CASE("The flame tree's node cap folds the smallest nodes", "[report]") {
     CHECK(children + n.self == n.total);
   };
   check(*capped);
+}
+
+// The flame tree of random profiles (shared prefixes, stacks that are
+// prefixes of others, recursion, labels splitting one stack into several
+// samples, negative values) against a reference built from the samples as
+// generated: a plain trie, cut at the max_nodes-th largest |total|, each
+// dropped subtree folded into its parent's "…".
+TEST_CASE("The flame tree equals a plain trie of the samples, capped or not", "[report]") {
+  struct Ref {
+    int64_t self = 0, total = 0;
+    std::map<std::string, Ref> children;
+  };
+  auto all_totals = [](const Ref& root) {
+    std::vector<int64_t> out;
+    std::function<void(const Ref&)> walk = [&](const Ref& r) {
+      out.push_back(std::llabs(r.total));
+      for (const auto& [name, c] : r.children) walk(c);
+    };
+    walk(root);
+    return out;
+  };
+  // The expected tree as text: "name total self" lines, children in the
+  // flame tree's order (largest total first, then by name), indented.
+  std::function<void(const std::string&, const Ref&, int64_t, int, std::string*)> expect =
+      [&](const std::string& name, const Ref& r, int64_t cut, int depth, std::string* out) {
+        *out += std::string(2 * depth, ' ') + name + " " + std::to_string(r.total) + " " +
+                std::to_string(r.self) + "\n";
+        std::vector<std::pair<std::string, const Ref*>> kept;
+        int64_t folded = 0;
+        for (const auto& [child, c] : r.children) {
+          if (std::llabs(c.total) < cut) {
+            folded += c.total;
+          } else {
+            kept.push_back({child, &c});
+          }
+        }
+        Ref other;
+        other.total = other.self = folded;
+        if (folded != 0) kept.push_back({"\xE2\x80\xA6", &other});
+        std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+          if (a.second->total != b.second->total) return a.second->total > b.second->total;
+          return a.first < b.first;
+        });
+        for (const auto& [child, c] : kept) expect(child, *c, cut, depth + 1, out);
+      };
+  std::function<void(const FlameNode&, int, std::string*)> print = [&](const FlameNode& n,
+                                                                      int depth, std::string* out) {
+    *out += std::string(2 * depth, ' ') + n.name + " " + std::to_string(n.total) + " " +
+            std::to_string(n.self) + "\n";
+    for (const FlameNode& c : n.children) print(c, depth + 1, out);
+  };
+
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    std::mt19937 rng(seed);
+    ProfileBuilder b(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}});
+    Ref root;
+    const int functions = 3 + static_cast<int>(rng() % 12);
+    for (int i = 0, n = 5 + static_cast<int>(rng() % 300); i < n; ++i) {
+      std::vector<std::string> stack;  // leaf first, as pprof stores it
+      for (int d = 0, depth = 1 + static_cast<int>(rng() % 6); d < depth; ++d) {
+        stack.push_back("f" + std::to_string(rng() % functions));
+      }
+      int64_t value = static_cast<int64_t>(rng() % 1000) - (seed % 4 == 0 ? 300 : 0);
+      std::map<std::string, std::string> labels;
+      if (rng() % 2) labels["request"] = std::to_string(rng() % 3);
+      b.Sample(stack, {value}, labels);
+      Ref* at = &root;
+      root.total += value;
+      for (auto it = stack.rbegin(); it != stack.rend(); ++it) {
+        at = &at->children[*it];
+        at->total += value;
+      }
+      at->self += value;
+    }
+    Profile p = b.Build();
+    // pprof's -top would drop zero-valued paths too; the reference keeps
+    // only paths some non-zero sample went through.
+    std::function<void(Ref&)> prune = [&](Ref& r) {
+      for (auto it = r.children.begin(); it != r.children.end();) {
+        prune(it->second);
+        if (it->second.total == 0 && it->second.self == 0 && it->second.children.empty()) {
+          it = r.children.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    };
+    prune(root);
+    std::vector<int64_t> totals = all_totals(root);
+    for (int max_nodes : {0, 1, 3, 10, 50, 100000}) {
+      INFO("seed " << seed << ", max_nodes " << max_nodes);
+      int64_t cut = 0;
+      if (max_nodes > 0 && totals.size() > static_cast<size_t>(max_nodes)) {
+        std::vector<int64_t> sorted = totals;
+        std::sort(sorted.begin(), sorted.end(), std::greater<int64_t>());
+        cut = sorted[static_cast<size_t>(max_nodes) - 1] + 1;
+      }
+      std::string want, got;
+      expect("root", root, cut, 0, &want);
+      auto tree = FlameTree(p, {}, max_nodes);
+      REQUIRE(tree.ok());
+      print(*tree, 0, &got);
+      CHECK(got == want);
+    }
+  }
 }
 
 TEST_CASE("Bad sample indexes and filters are clean errors", "[report]") {
