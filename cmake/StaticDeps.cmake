@@ -7,7 +7,7 @@
 #   cprof_civetweb    civetweb.c from Debian's source      libcivetweb.so
 #   yaml-cpp          libyaml-cpp.a (Debian)               yaml-cpp's CMake config
 #   PkgConfig::RE2    libre2.a (Debian)                    re2.pc
-#   protobuf, zlib, OpenSSL: the Find modules, asked for the .a
+#   protobuf, OpenSSL: the Find modules, asked for the .a; libdeflate: its .a
 #
 # Debian's libcurl.a cannot be linked statically (it needs GSSAPI and SASL,
 # which ship no .a) and CivetWeb ships no .a at all, so both are built from

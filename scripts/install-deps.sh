@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
-  zlib1g-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
+  libdeflate-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
   golang-go curl gzip jq chromium
   dpkg-dev xz-utils file groff-base
 )

@@ -1,6 +1,15 @@
 #include "pprof/codec.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
+
+#include <google/protobuf/io/coded_stream.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <thread>
+#include <vector>
 
 #include "pprof/id_index.h"
 
@@ -12,78 +21,80 @@ bool IsGzip(std::string_view data) {
 }
 
 Result<std::string> Gunzip(std::string_view data, size_t max_out) {
-  z_stream zs{};
-  // 16 + MAX_WBITS: gzip wrapper only.
-  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
-    return Status::IOError("gunzip: inflateInit failed");
+  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(
+      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  if (inflater == nullptr) return Status::IOError("gunzip: out of memory");
+  // libdeflate inflates a whole member into a buffer that must hold it.
+  // Start from the size the trailer states (ISIZE: the last member's size,
+  // modulo 2^32) when deflate could reach it (at most 1032:1), else from 4x;
+  // when a member does not fit, grow the buffer and inflate it again.
+  size_t capacity = 4 * data.size();
+  if (data.size() >= 18) {
+    uint32_t stated;
+    std::memcpy(&stated, data.data() + data.size() - 4, 4);  // little-endian
+    if (stated <= 1032 * data.size()) capacity = stated;
   }
   std::string out;
-  out.resize(std::min<size_t>(max_out, std::max<size_t>(data.size() * 4, 4096)));
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  size_t produced = 0;
-  Status status;
-  while (true) {
-    if (produced == out.size()) {
+  out.resize(std::min(max_out, capacity));
+  size_t produced = 0, consumed = 0;
+  do {
+    std::string_view member = data.substr(consumed);
+    if (!IsGzip(member)) {
+      return Status::Corruption(consumed == 0 ? "gunzip: not gzip data"
+                                              : "gunzip: bad trailing member");
+    }
+    while (true) {
+      size_t in_used = 0, out_used = 0;
+      libdeflate_result rc = libdeflate_gzip_decompress_ex(
+          inflater.get(), member.data(), member.size(), out.data() + produced,
+          out.size() - produced, &in_used, &out_used);
+      if (rc == LIBDEFLATE_SUCCESS) {
+        produced += out_used;
+        consumed += in_used;
+        break;
+      }
+      if (rc != LIBDEFLATE_INSUFFICIENT_SPACE) {
+        return Status::Corruption("gunzip: bad or truncated gzip data");
+      }
       if (out.size() >= max_out) {
-        status = Status::ResourceExhausted(
-            "gunzip: decompressed size exceeds " + std::to_string(max_out) +
-            " bytes");
-        break;
+        return Status::ResourceExhausted("gunzip: decompressed size exceeds " +
+                                         std::to_string(max_out) + " bytes");
       }
-      out.resize(std::min(max_out, out.size() * 2));
+      out.resize(std::min(max_out, std::max<size_t>(2 * out.size(), 4096)));
     }
-    zs.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    zs.avail_out = static_cast<uInt>(out.size() - produced);
-    int rc = inflate(&zs, Z_NO_FLUSH);
-    produced = out.size() - zs.avail_out;
-    if (rc == Z_STREAM_END) {
-      if (zs.avail_in == 0) break;
-      // Another gzip member follows.
-      if (inflateReset(&zs) != Z_OK) {
-        status = Status::Corruption("gunzip: bad trailing member");
-        break;
-      }
-      continue;
-    }
-    if (rc == Z_BUF_ERROR && zs.avail_in == 0) {
-      status = Status::Corruption("gunzip: truncated gzip stream");
-      break;
-    }
-    if (rc != Z_OK && rc != Z_BUF_ERROR) {
-      status = Status::Corruption(std::string("gunzip: ") +
-                                  (zs.msg ? zs.msg : "bad gzip data"));
-      break;
-    }
-  }
-  inflateEnd(&zs);
-  if (!status.ok()) return status;
+  } while (consumed < data.size());
   out.resize(produced);
   return out;
 }
 
 std::string Gzip(std::string_view data) {
-  z_stream zs{};
-  deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
-               Z_DEFAULT_STRATEGY);
+  // Level 6, zlib's default.
+  std::unique_ptr<libdeflate_compressor, void (*)(libdeflate_compressor*)> deflater(
+      libdeflate_alloc_compressor(6), libdeflate_free_compressor);
+  if (deflater == nullptr) throw std::bad_alloc();
   std::string out;
-  out.resize(deflateBound(&zs, static_cast<uLong>(data.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
+  out.resize(libdeflate_gzip_compress_bound(deflater.get(), data.size()));
+  out.resize(libdeflate_gzip_compress(deflater.get(), data.data(), data.size(), out.data(),
+                                      out.size()));
   return out;
 }
 
 namespace {
 
-// Counts the top-level fields of a serialized message without parsing it.
+// The top-level fields of a serialized Profile, scanned without parsing.
+struct FieldScan {
+  size_t fields = 0;
+  // Where each sample (field 2) starts, while they come as one run of
+  // consecutive fields (as Go writes them); empty when they do not.
+  std::vector<uint32_t> sample_starts;
+  size_t samples_end = 0;
+};
+
 // Corruption for malformed wire data.
-Result<size_t> CountTopLevelFields(std::string_view raw) {
-  size_t count = 0, pos = 0;
+Result<FieldScan> ScanFields(std::string_view raw) {
+  FieldScan scan;
+  bool samples_split = false;  // fields of other kinds between samples
+  size_t pos = 0;
   auto varint = [&](uint64_t* out) {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
@@ -98,6 +109,7 @@ Result<size_t> CountTopLevelFields(std::string_view raw) {
     return false;
   };
   while (pos < raw.size()) {
+    const size_t start = pos;
     uint64_t tag, v;
     if (!varint(&tag)) return Status::Corruption("not a pprof profile (bad field tag)");
     switch (tag & 7) {
@@ -115,10 +127,72 @@ Result<size_t> CountTopLevelFields(std::string_view raw) {
       default:
         return Status::Corruption("not a pprof profile (bad wire type)");
     }
-    ++count;
+    ++scan.fields;
+    if (tag == (2 << 3 | 2)) {
+      if (!scan.sample_starts.empty() && scan.samples_end != start) samples_split = true;
+      scan.sample_starts.push_back(static_cast<uint32_t>(start));
+      scan.samples_end = pos;
+    }
   }
   if (pos > raw.size()) return Status::Corruption("not a pprof profile (truncated)");
-  return count;
+  if (samples_split) scan.sample_starts.clear();
+  return scan;
+}
+
+bool MergeFields(std::string_view raw, Profile* profile) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(raw.data()),
+                                            static_cast<int>(raw.size()));
+  return profile->MergeFromCodedStream(&in) && in.ConsumedEntireMessage();
+}
+
+// Parses `raw` into the empty `*profile`. The samples of a large profile
+// (most of its bytes) are parsed in pieces on several threads, into
+// messages on the profile's arena, and moved into place in order; the
+// result is what one parse of `raw` gives.
+bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads,
+                  Profile* profile) {
+  constexpr size_t kBytesPerThread = size_t{4} << 20;
+  const std::vector<uint32_t>& starts = scan.sample_starts;
+  if (threads == 0) threads = std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+  const size_t pieces = std::min<size_t>(
+      {threads, raw.size() / kBytesPerThread, starts.size() / 1024});
+  if (pieces < 2) return profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
+
+  google::protobuf::Arena* arena = profile->GetArena();
+  std::vector<Profile*> parts(pieces);
+  std::vector<std::unique_ptr<Profile>> owned;  // without an arena
+  for (Profile*& part : parts) {
+    if (arena != nullptr) {
+      part = google::protobuf::Arena::CreateMessage<Profile>(arena);
+    } else {
+      owned.push_back(std::make_unique<Profile>());
+      part = owned.back().get();
+    }
+  }
+  auto piece = [&](size_t i) {
+    size_t begin = starts[i * starts.size() / pieces];
+    size_t end = i + 1 < pieces ? starts[(i + 1) * starts.size() / pieces] : scan.samples_end;
+    return raw.substr(begin, end - begin);
+  };
+  std::vector<char> ok(pieces, 0);
+  std::vector<std::thread> workers;
+  for (size_t i = 1; i < pieces; ++i) {
+    workers.emplace_back([&, i] { ok[i] = MergeFields(piece(i), parts[i]); });
+  }
+  // This thread: the fields before and after the samples, then a piece.
+  ok[0] = MergeFields(raw.substr(0, starts.front()), profile) &&
+          MergeFields(raw.substr(scan.samples_end), profile) && MergeFields(piece(0), parts[0]);
+  for (std::thread& t : workers) t.join();
+  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return false;
+  auto* samples = profile->mutable_sample();
+  samples->Reserve(static_cast<int>(starts.size()));
+  std::vector<perftools::profiles::Sample*> moved;
+  for (Profile* part : parts) {
+    moved.resize(static_cast<size_t>(part->sample_size()));
+    part->mutable_sample()->UnsafeArenaExtractSubrange(0, part->sample_size(), moved.data());
+    for (auto* sample : moved) samples->UnsafeArenaAddAllocated(sample);
+  }
+  return true;
 }
 
 }  // namespace
@@ -134,13 +208,14 @@ Status DecodeProfileInto(std::string_view data, Profile* profile,
   if (raw.size() > static_cast<size_t>(INT32_MAX)) {
     return Status::ResourceExhausted("profile larger than 2 GiB");
   }
-  CPROF_ASSIGN_OR_RETURN(size_t elements, CountTopLevelFields(raw));
-  if (elements > options.max_elements) {
-    return Status::ResourceExhausted("profile has " + std::to_string(elements) +
+  CPROF_ASSIGN_OR_RETURN(FieldScan scan, ScanFields(raw));
+  if (scan.fields > options.max_elements) {
+    return Status::ResourceExhausted("profile has " + std::to_string(scan.fields) +
                                      " elements, more than " +
                                      std::to_string(options.max_elements));
   }
-  if (!profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()))) {
+  profile->Clear();
+  if (!ParseProfile(raw, scan, options.parse_threads, profile)) {
     return Status::Corruption("not a pprof profile (protobuf parse failed)");
   }
   return ValidateProfile(*profile);

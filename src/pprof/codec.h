@@ -27,6 +27,9 @@ struct DecodeOptions {
   //   together; a body of many tiny elements would otherwise cost ~100
   //   bytes of memory per 2 bytes of input.
   size_t max_elements = size_t{4} << 20;
+  // parse_threads (0): threads that parse the samples of a large profile
+  //   (4 MiB and more a thread), as one run; 0 for one a core, at most 8.
+  unsigned parse_threads = 0;
 };
 
 bool IsGzip(std::string_view data);

@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+#include <google/protobuf/arena.h>
+
 #include <chrono>
 
 #include "pprof/codec.h"
@@ -133,6 +135,62 @@ TEST_CASE("Gunzip is bounded", "[pprof]") {
   auto two = Gunzip(Gzip("ab") + Gzip("cd"), 100);
   REQUIRE(two.ok());
   CHECK(*two == "abcd");
+}
+
+// A large profile's samples are parsed in pieces on several threads; the
+// result must be what one sequential parse gives, with or without an
+// arena, and a bad sample in any piece must fail the whole decode.
+TEST_CASE("Parsing a large profile in pieces equals one parse", "[pprof]") {
+  Profile head, first, second, tail = TinyProfile();
+  *head.mutable_sample_type() = tail.sample_type();
+  tail.clear_sample_type();
+  tail.clear_sample();
+  auto* l = tail.add_location();
+  l->set_id(2);
+  l->add_line()->set_function_id(1);
+  tail.add_string_table("request");
+  for (int i = 0; i < 500'000; ++i) {
+    Profile& half = i < 250'000 ? first : second;
+    auto* s = half.add_sample();
+    for (int d = 0; d < 1 + i % 15; ++d) s->add_location_id(1 + (i + d) % 2);
+    s->add_value(i);
+    s->add_value(1'000'000'000 + i);
+    auto* label = s->add_label();
+    label->set_key(7);
+    label->set_num(i);
+  }
+  const std::string h = head.SerializeAsString(), a = first.SerializeAsString(),
+                    b = second.SerializeAsString(), t = tail.SerializeAsString();
+  DecodeOptions threads;
+  threads.parse_threads = 4;
+  auto sequential = [](const std::string& raw) {
+    Profile p;
+    REQUIRE(p.ParseFromString(raw));
+    return p.SerializeAsString();
+  };
+
+  const std::string raw = h + a + b + t;  // the order Go writes fields in
+  REQUIRE(raw.size() > (size_t{12} << 20));  // three 4 MiB pieces at least
+  const std::string want = sequential(raw);
+  auto decoded = DecodeProfile(raw, threads);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->sample_size() == 500'000);
+  CHECK(decoded->SerializeAsString() == want);
+  google::protobuf::Arena arena;
+  auto* on_arena = google::protobuf::Arena::CreateMessage<Profile>(&arena);
+  REQUIRE(DecodeProfileInto(Gzip(raw), on_arena, threads).ok());
+  CHECK(on_arena->SerializeAsString() == want);
+
+  // Samples in two runs with other fields between: parsed in one go.
+  const std::string split = h + a + t + b;
+  auto decoded_split = DecodeProfile(split, threads);
+  REQUIRE(decoded_split.ok());
+  CHECK(decoded_split->SerializeAsString() == sequential(split));
+
+  // A malformed sample (inner wire type 7) between the pieces.
+  auto bad = DecodeProfile(h + a + std::string("\x12\x01\x07", 3) + b + t, threads);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().code() == Status::Code::kCorruption);
 }
 
 TEST_CASE("Many tiny elements are refused before they are parsed", "[pprof]") {
