@@ -52,7 +52,11 @@ set(Protobuf_USE_STATIC_LIBS ON)
 set(OPENSSL_USE_STATIC_LIBS ON)
 find_package(Threads REQUIRED)
 find_package(OpenSSL REQUIRED)
-add_link_options(-static)
+# Unused functions and data of our code dropped: less text mapped means a
+# smaller resident size for short runs (`merge` peaks at ~4.5 MB, most of it
+# the binary's own pages).
+add_link_options(-static -Wl,--gc-sections)
+add_compile_options(-ffunction-sections -fdata-sections)
 
 # --- curl: HTTP and HTTPS over OpenSSL, nothing else ----------------------------
 set(CURL_PREFIX "${CMAKE_BINARY_DIR}/_deps/curl-install")

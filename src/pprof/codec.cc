@@ -21,8 +21,10 @@ bool IsGzip(std::string_view data) {
 }
 
 Result<std::string> Gunzip(std::string_view data, size_t max_out) {
-  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> inflater(
-      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  // One decompressor a thread: allocating one costs as much as inflating a
+  // small profile.
+  thread_local std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)>
+      inflater(libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
   if (inflater == nullptr) return Status::IOError("gunzip: out of memory");
   // libdeflate inflates a whole member into a buffer that must hold it.
   // Start from the size the trailer states (ISIZE: the last member's size,
@@ -153,9 +155,11 @@ bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads,
                   Profile* profile) {
   constexpr size_t kBytesPerThread = size_t{4} << 20;
   const std::vector<uint32_t>& starts = scan.sample_starts;
-  if (threads == 0) threads = std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
-  const size_t pieces = std::min<size_t>(
-      {threads, raw.size() / kBytesPerThread, starts.size() / 1024});
+  size_t pieces = std::min<size_t>(raw.size() / kBytesPerThread, starts.size() / 1024);
+  if (pieces >= 2) {  // asking for the cores reads sysfs: not for every small profile
+    if (threads == 0) threads = std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+    pieces = std::min<size_t>(pieces, threads);
+  }
   if (pieces < 2) return profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
 
   google::protobuf::Arena* arena = profile->GetArena();
