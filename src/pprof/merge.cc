@@ -18,6 +18,25 @@ void Put(std::string* key, uint64_t v) {
   key->append(buf, 8);
 }
 
+// Byte-string keys, looked up by string_view: a key that is found (the
+// common case) costs no allocation.
+struct KeyHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+};
+template <typename V>
+using KeyMap = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
+
+// The value of `key`, added as make() when missing.
+template <typename V, typename Make>
+V FindOrAdd(KeyMap<V>& map, std::string_view key, Make&& make) {
+  auto found = map.find(key);
+  if (found != map.end()) return found->second;
+  V value = make();
+  map.emplace(std::string(key), value);
+  return value;
+}
+
 std::string DescribeTypes(const Profile& p) {
   std::string s = "[";
   for (int i = 0; i < p.sample_type_size(); ++i) {
@@ -34,15 +53,18 @@ struct Merger::State {
   Profile out;
   std::string first_name;
   int count = 0;
-  std::unordered_map<std::string, int64_t> strings;
-  std::unordered_map<std::string, uint64_t> functions, locations, mappings;
-  std::unordered_map<std::string, int> samples;  // -> index in out.sample
+  KeyMap<int64_t> strings;
+  KeyMap<uint64_t> functions, locations, mappings;
+  KeyMap<int> samples;  // -> index in out.sample
   std::unordered_set<std::string> comments;
+  // Reused buffers for the keys being built, one a kind (they nest).
+  std::string mapping_key, function_key, location_key, sample_key;
 
   int64_t Intern(const std::string& s) {
-    auto [it, inserted] = strings.emplace(s, out.string_table_size());
-    if (inserted) out.add_string_table(s);
-    return it->second;
+    return FindOrAdd(strings, s, [&] {
+      out.add_string_table(s);
+      return static_cast<int64_t>(out.string_table_size() - 1);
+    });
   }
 
   // Per input profile: its string indices and ids in the output, by the
@@ -64,7 +86,8 @@ struct Merger::State {
     uint64_t size = sm->memory_limit() - sm->memory_start();
     size = size + 0xfff;
     size -= size % 0x1000;
-    std::string key;
+    std::string& key = mapping_key;
+    key.clear();
     Put(&key, size);
     Put(&key, sm->file_offset());
     const std::string& build_id = src.string_table(sm->build_id());
@@ -81,7 +104,7 @@ struct Merger::State {
       om->set_id(static_cast<uint64_t>(out.mapping_size()));
       om->set_filename(m.str[sm->filename()]);
       om->set_build_id(m.str[sm->build_id()]);
-      mappings.emplace(std::move(key), om->id());
+      mappings.emplace(key, om->id());
       result = {om->id(), 0};
     }
     m.mapping[pos] = result;
@@ -93,23 +116,22 @@ struct Merger::State {
     int32_t pos = index.Find(id);
     if (m.function[pos] != 0) return m.function[pos];
     const auto& sf = src.function(pos);
-    std::string key;
+    std::string& key = function_key;
+    key.clear();
     Put(&key, static_cast<uint64_t>(sf.start_line()));
     Put(&key, static_cast<uint64_t>(m.str[sf.name()]));
     Put(&key, static_cast<uint64_t>(m.str[sf.system_name()]));
     Put(&key, static_cast<uint64_t>(m.str[sf.filename()]));
-    auto [found, inserted] = functions.emplace(std::move(key), 0);
-    if (inserted) {
+    m.function[pos] = FindOrAdd(functions, key, [&] {
       auto* f = out.add_function();
       f->set_id(static_cast<uint64_t>(out.function_size()));
       f->set_name(m.str[sf.name()]);
       f->set_system_name(m.str[sf.system_name()]);
       f->set_filename(m.str[sf.filename()]);
       f->set_start_line(sf.start_line());
-      found->second = f->id();
-    }
-    m.function[pos] = found->second;
-    return found->second;
+      return f->id();
+    });
+    return m.function[pos];
   }
 };
 
@@ -199,7 +221,8 @@ Status Merger::Add(const Profile& src, std::string_view name) {
     const auto& sl = src.location(pos);
     auto [mapping_id, offset] = st.MapMapping(src, m, mapping_index, sl.mapping_id());
     uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
-    std::string key;
+    std::string& key = st.location_key;
+    key.clear();
     uint64_t key_address = address;
     if (mapping_id != 0) key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
     Put(&key, key_address);
@@ -213,8 +236,7 @@ Status Merger::Add(const Profile& src, std::string_view name) {
       Put(&key, fid);
       Put(&key, static_cast<uint64_t>(line.line()));
     }
-    auto [found, inserted] = st.locations.emplace(std::move(key), 0);
-    if (inserted) {
+    m.location[pos] = FindOrAdd(st.locations, key, [&] {
       auto* l = out.add_location();
       l->set_id(static_cast<uint64_t>(out.location_size()));
       l->set_mapping_id(mapping_id);
@@ -228,13 +250,12 @@ Status Merger::Add(const Profile& src, std::string_view name) {
           line->set_column(sl.line(static_cast<int>(i)).column());
         }
       }
-      found->second = l->id();
-    }
-    m.location[pos] = found->second;
-    return found->second;
+      return l->id();
+    });
+    return m.location[pos];
   };
 
-  std::string key;
+  std::string& key = st.sample_key;
   std::vector<uint64_t> loc_ids;
   struct LabelRef {
     bool numeric;
@@ -270,14 +291,15 @@ Status Merger::Add(const Profile& src, std::string_view name) {
       Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
       Put(&key, static_cast<uint64_t>(l.unit));
     }
-    auto [found, inserted] = st.samples.emplace(key, out.sample_size());
-    if (!inserted) {
+    auto found = st.samples.find(std::string_view(key));
+    if (found != st.samples.end()) {
       auto* merged = out.mutable_sample(found->second);
       for (int i = 0; i < s.value_size(); ++i) {
         merged->set_value(i, merged->value(i) + s.value(i));
       }
       continue;
     }
+    st.samples.emplace(key, out.sample_size());
     auto* ns = out.add_sample();
     for (uint64_t id : loc_ids) ns->add_location_id(id);
     for (int64_t v : s.value()) ns->add_value(v);

@@ -109,6 +109,16 @@ TEST_CASE("Every truncation of a real profile is a clean error", "[pprof]") {
   CHECK(errors > 0);
 }
 
+// Go writes symbol and file names as they are, UTF-8 or not, and pprof
+// reads them back; so must we.
+TEST_CASE("Strings that are not UTF-8 are kept, as pprof keeps them", "[pprof]") {
+  Profile p = TinyProfile();
+  p.set_string_table(5, "main.\xff\xfe");
+  auto r = DecodeProfile(EncodeProfile(p));
+  REQUIRE(r.ok());
+  CHECK(r->string_table(5) == "main.\xff\xfe");
+}
+
 TEST_CASE("Garbage and bit flips never crash", "[pprof]") {
   const std::string gz = testing::ReadTestData("cpu.pb.gz");
   std::string raw = *Gunzip(gz, 1 << 30);
