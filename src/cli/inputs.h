@@ -15,11 +15,16 @@ namespace cprof::cli {
 // The profile files to read: each argument is a file, or else an archive ID
 // (looked up in `archive`); with no arguments, the entries `selection`
 // selects (its sample type is required then). InvalidArgument for an
-// argument that is neither, a trace, or no -t; NotFound for an empty
-// selection.
+// ID-shaped argument that is neither, a trace, or no -t; NotFound for an
+// empty selection or an unknown ID.
 Result<std::vector<fs::path>> ResolveInputs(const std::vector<std::string>& args,
                                             const SelectionFlags& selection,
                                             const fs::path& archive);
+
+// InvalidArgument naming the first of `args` that is neither a file that
+// exists nor shaped like an archive ID (ResolveInputs leaves files to be
+// found missing when read; this names the culprit afterwards).
+Status CheckNamedFiles(const std::vector<std::string>& args);
 
 // Merges `paths`, with a progress line on stderr when there are many and
 // stderr is a terminal.

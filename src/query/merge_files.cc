@@ -44,8 +44,13 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
   // Workers read and decode up to `window` files ahead; this thread folds
   // them in, in order, so the result does not depend on timing. Memory:
   // the merged result plus at most `window` decoded inputs.
+  //
+  // Either side sleeps until half the window is done or free, not until
+  // the next input: a wake-up costs more than decoding a small profile.
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t window = 4 * workers;
+  const size_t window = 4 * workers, half = window / 2, n = paths.size();
+  // The last input the merge waits for, when it waits for input `i`.
+  auto batch_end = [&](size_t i) { return std::min(i + half, n) - 1; };
   std::vector<Slot> slots(paths.size());
   std::mutex mu;
   std::condition_variable slot_ready, room;
@@ -57,9 +62,9 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
       {
         std::unique_lock<std::mutex> lock(mu);
         room.wait(lock, [&] {
-          return stop || next_to_take >= paths.size() || next_to_take < next_to_merge + window;
+          return stop || next_to_take >= n || next_to_take < next_to_merge + window;
         });
-        if (stop || next_to_take >= paths.size()) return;
+        if (stop || next_to_take >= n) return;
         i = next_to_take++;
       }
       Slot slot;
@@ -73,9 +78,7 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
       slot.ready = true;
       std::lock_guard<std::mutex> lock(mu);
       slots[i] = std::move(slot);
-      // Only the input the merge waits for wakes it (a wake-up per input
-      // costs more than decoding a small profile).
-      if (i == next_to_merge) slot_ready.notify_one();
+      if (i == next_to_merge || i == batch_end(next_to_merge)) slot_ready.notify_one();
     }
   };
   std::vector<std::thread> threads;
@@ -101,12 +104,12 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
     Slot slot;
     {
       std::unique_lock<std::mutex> lock(mu);
-      slot_ready.wait(lock, [&] { return slots[i].ready; });
+      if (!slots[i].ready) {
+        slot_ready.wait(lock, [&] { return slots[i].ready && slots[batch_end(i)].ready; });
+      }
       slot = std::move(slots[i]);
       next_to_merge = i + 1;
-      // Workers that found the window full wake when half of it is free:
-      // a wake-up per input costs more than decoding a small profile.
-      if (next_to_take == next_to_merge + window / 2) room.notify_all();
+      if (next_to_take == next_to_merge + half) room.notify_all();
     }
     Status s = slot.status.ok() ? merger.Add(*slot.profile, paths[i].string()) : slot.status;
     if (!s.ok()) return s;
