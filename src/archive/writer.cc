@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <functional>
 
 #include "base/hash.h"
 
@@ -62,15 +63,21 @@ Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, S
   p.sidecar_name = SidecarFileName(key);
   p.exists = ::access((p.dir / p.sidecar_name).c_str(), F_OK) == 0;
   p.sidecar = std::move(s);
-  if (p.exists) return p;
-  if (!IsDirectory(p.dir)) {
-    CPROF_RETURN_IF_ERROR(MakeDirs(p.dir));
-    // New directories are durable only once their parents are synced.
-    for (fs::path d = p.dir; d != root_ && d.has_parent_path(); d = d.parent_path()) {
-      CPROF_RETURN_IF_ERROR(SyncDir(d.parent_path()));
-    }
-  }
   return p;
+}
+
+// Runs `write` (a write into `dir`); if it fails for want of the directory,
+// creates the directory, durably, and runs it again. Most writes go to a
+// directory that exists: this spares them a stat each.
+Status ArchiveWriter::InDir(const fs::path& dir, const std::function<Status()>& write) {
+  Status s = write();
+  if (s.ok() || !s.IsNotFound() || IsDirectory(dir)) return s;
+  CPROF_RETURN_IF_ERROR(MakeDirs(dir));
+  // New directories are durable only once their parents are synced.
+  for (fs::path d = dir; d != root_ && d.has_parent_path(); d = d.parent_path()) {
+    CPROF_RETURN_IF_ERROR(SyncDir(d.parent_path()));
+  }
+  return write();
 }
 
 Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
@@ -80,7 +87,9 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
   // durable: journaling filesystems (ext4, xfs) commit metadata in order.
   // Elsewhere a power loss may leave a sidecar without its profile; readers
   // skip and report it and prune removes it (man 5 cprofiler-archive).
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false));
+  CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
+    return WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false);
+  }));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
                                         /*sync_dir=*/true));
   return p.sidecar;
@@ -96,7 +105,11 @@ Result<Sidecar> ArchiveWriter::Stage(std::string_view bytes, Sidecar sidecar) {
     }
   }
   Pending e{p.sidecar.id, p.dir, "", p.sidecar.file, "", p.sidecar_name};
-  CPROF_ASSIGN_OR_RETURN(e.profile_temp, WriteTempFile(p.dir, e.profile_name, bytes, false));
+  CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
+    auto temp = WriteTempFile(p.dir, e.profile_name, bytes, false);
+    if (temp.ok()) e.profile_temp = std::move(*temp);
+    return temp.status();
+  }));
   auto sidecar_temp =
       WriteTempFile(p.dir, e.sidecar_name, SerializeSidecar(p.sidecar), false);
   if (!sidecar_temp.ok()) {

@@ -6,6 +6,7 @@
 #ifndef CPROF_ARCHIVE_WRITER_H_
 #define CPROF_ARCHIVE_WRITER_H_
 
+#include <functional>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -57,8 +58,10 @@ class ArchiveWriter {
 
  private:
   struct Prepared;
-  // The entry's id, names and directory (created, durably, if new).
+  // The entry's id, names and directory, and whether it exists already.
   Result<Prepared> Prepare(std::string_view bytes, Sidecar sidecar);
+  // Runs `write`, creating `dir` first and again if it fails for want of it.
+  Status InDir(const fs::path& dir, const std::function<Status()>& write);
 
   struct Pending {
     std::string id;

@@ -45,7 +45,8 @@ class Fd {
 std::string TempSuffix() {
   static std::atomic<uint64_t> counter{0};
   thread_local std::mt19937_64 rng{std::random_device{}()};
-  return std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+  static const pid_t pid = ::getpid();  // O_EXCL and the counter make names unique
+  return std::to_string(pid) + "-" + std::to_string(counter++) + "-" +
          std::to_string(rng() % 1000000);
 }
 

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <set>
 
+#include <google/protobuf/arena.h>
+
 #include "base/log.h"
 #include "pprof/codec.h"
 #include "pprof/summary.h"
@@ -151,9 +153,11 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
     pprof::DecodeOptions decode;
     decode.max_decompressed = std::min<size_t>(64 * r.body.size() + (size_t{1} << 20),
                                                size_t{512} << 20);
-    auto profile = pprof::DecodeProfile(r.body, decode);
-    if (!profile.ok()) {
-      return fail(profile.status().WithContext("not a valid profile"));
+    // On an arena: one allocation a block, not one a message.
+    google::protobuf::Arena arena;
+    auto* profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(&arena);
+    if (Status decoded = pprof::DecodeProfileInto(r.body, profile, decode); !decoded.ok()) {
+      return fail(decoded.WithContext("not a valid profile"));
     }
     pprof::ProfileSummary summary = pprof::Summarize(*profile, w.profile_type);
     s.duration_ns = summary.duration_nanos;
