@@ -49,7 +49,7 @@ class ProfileInputCommand : public Command {
   void AddInputFlags();
   // The inputs, merged when several. On failure, prints the error (as
   // `command`) and returns nullopt with *exit_code set.
-  std::optional<pprof::Profile> LoadInputs(const GlobalOptions& global, const char* command,
+  std::optional<pprof::OwnedProfile> LoadInputs(const GlobalOptions& global, const char* command,
                                            int* exit_code, size_t* count = nullptr);
 
   SelectionFlags selection_;

@@ -70,7 +70,7 @@ Status CheckNamedFiles(const std::vector<std::string>& args) {
   return Status::OK();
 }
 
-Result<pprof::Profile> LoadMerged(const std::vector<fs::path>& paths) {
+Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths) {
   const bool show = paths.size() >= 20 && ::isatty(STDERR_FILENO);
   query::Progress progress;
   if (show) {
@@ -110,7 +110,7 @@ void ProfileInputCommand::AddInputFlags() {
                    "Profile files or archive IDs, merged when several (instead of query flags)");
 }
 
-std::optional<pprof::Profile> ProfileInputCommand::LoadInputs(const GlobalOptions& global,
+std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalOptions& global,
                                                               const char* command,
                                                               int* exit_code, size_t* count) {
   auto fail = [&](const Status& s, int code) {

@@ -28,7 +28,7 @@ Status CheckNamedFiles(const std::vector<std::string>& args);
 
 // Merges `paths`, with a progress line on stderr when there are many and
 // stderr is a terminal.
-Result<pprof::Profile> LoadMerged(const std::vector<fs::path>& paths);
+Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths);
 
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind

@@ -31,25 +31,26 @@ void MergeCommand::Register(CLI::App* app) {
 int MergeCommand::Run(const GlobalOptions& global) {
   int exit_code = kExitOk;
   size_t count = 0;
-  std::optional<pprof::Profile> merged = LoadInputs(global, "merge", &exit_code, &count);
+  std::optional<pprof::OwnedProfile> merged = LoadInputs(global, "merge", &exit_code, &count);
   if (!merged) return exit_code;
-  pprof::DropEmptyStacks(&*merged);  // as go tool pprof -proto writes it
+  pprof::Profile& profile = **merged;
+  pprof::DropEmptyStacks(&profile);  // as go tool pprof -proto writes it
   std::string data;
   if (format_ == "folded") {
     pprof::ReportOptions options;
     options.sample_index = sample_index_;
-    auto folded = pprof::Folded(*merged, options);
+    auto folded = pprof::Folded(profile, options);
     if (!folded.ok()) return Fail("merge", folded.status(), ExitCodeFor(folded.status()));
     data = std::move(*folded);
   } else {
-    data = pprof::EncodeProfile(*merged);
+    data = pprof::EncodeProfile(profile);
   }
   if (Status s = WriteOutput(output_, data); !s.ok()) {
     return Fail("merge", s, ExitCodeFor(s));
   }
   if (output_ != "-") {
     LogInfo("merge: " + std::to_string(count) + " profiles -> " + output_ + " (" +
-            std::to_string(merged->sample_size()) + " samples, " +
+            std::to_string(profile.sample_size()) + " samples, " +
             std::to_string(data.size()) + " bytes)");
   }
   return kExitOk;

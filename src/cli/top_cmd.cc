@@ -31,11 +31,11 @@ void TopCommand::Register(CLI::App* app) {
 
 int TopCommand::Run(const GlobalOptions& global) {
   int exit_code = kExitOk;
-  std::optional<pprof::Profile> profile = LoadInputs(global, "top", &exit_code);
+  std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);
   if (!profile) return exit_code;
-  auto table = pprof::Top(*profile, options_);
+  auto table = pprof::Top(**profile, options_);
   if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
-  std::string text = pprof::FormatTopText(*profile, *table);
+  std::string text = pprof::FormatTopText(**profile, *table);
   std::fwrite(text.data(), 1, text.size(), stdout);
   return kExitOk;
 }

@@ -225,6 +225,16 @@ Status DecodeProfileInto(std::string_view data, Profile* profile,
   return ValidateProfile(*profile);
 }
 
+OwnedProfile OwnedProfile::OnArena() {
+  OwnedProfile owned;
+  owned.arena_ = std::make_unique<google::protobuf::Arena>();
+  owned.profile_ = google::protobuf::Arena::CreateMessage<Profile>(owned.arena_.get());
+  return owned;
+}
+
+OwnedProfile::OwnedProfile(Profile profile)
+    : heap_(std::make_unique<Profile>(std::move(profile))), profile_(heap_.get()) {}
+
 Result<Profile> DecodeProfile(std::string_view data, const DecodeOptions& options) {
   Profile profile;
   CPROF_RETURN_IF_ERROR(DecodeProfileInto(data, &profile, options));

@@ -19,9 +19,9 @@ Status ReadProfileInto(const fs::path& path, pprof::Profile* profile) {
   return pprof::DecodeProfileInto(*bytes, profile).WithContext(path.string());
 }
 
-Result<pprof::Profile> ReadProfile(const fs::path& path) {
-  pprof::Profile profile;
-  CPROF_RETURN_IF_ERROR(ReadProfileInto(path, &profile));
+Result<pprof::OwnedProfile> ReadProfile(const fs::path& path) {
+  pprof::OwnedProfile profile = pprof::OwnedProfile::OnArena();
+  CPROF_RETURN_IF_ERROR(ReadProfileInto(path, &*profile));
   return profile;
 }
 
@@ -37,8 +37,8 @@ struct Slot {
 
 }  // namespace
 
-Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
-                                  const Progress& progress) {
+Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
+                                       const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
   if (paths.size() == 1) return ReadProfile(paths[0]);  // nothing to fold in
   // Workers read and decode up to `window` files ahead; this thread folds
@@ -115,7 +115,8 @@ Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
     if (!s.ok()) return s;
     if (progress) progress(i + 1, paths.size());
   }
-  return merger.Finish();
+  CPROF_ASSIGN_OR_RETURN(pprof::Profile merged, merger.Finish());
+  return pprof::OwnedProfile(std::move(merged));
 }
 
 }  // namespace cprof::query

@@ -17,11 +17,11 @@ using Progress = std::function<void(size_t done, size_t total)>;
 // The profiles at `paths`, merged as pprof merges them. InvalidArgument when
 // their sample types differ (naming both files), Corruption or IOError
 // naming the file that could not be read, InvalidArgument for no paths.
-Result<pprof::Profile> MergeFiles(const std::vector<fs::path>& paths,
-                                  const Progress& progress = nullptr);
+Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
+                                       const Progress& progress = nullptr);
 
-// One profile file, decoded and validated; errors name the file.
-Result<pprof::Profile> ReadProfile(const fs::path& path);
+// One profile file, decoded (on an arena) and validated; errors name the file.
+Result<pprof::OwnedProfile> ReadProfile(const fs::path& path);
 
 // The same into `*profile` (which may live on a protobuf Arena).
 Status ReadProfileInto(const fs::path& path, pprof::Profile* profile);

@@ -155,11 +155,11 @@ Response Api::Analysis(const QueryParams& params) {
   if (!profile.ok()) return Response::Error(profile.status());
   heavy_.acquire();
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
-  RunOnOwnStack([&] { analysis = pprof::Analyze(*profile, options, *max_nodes); });
+  RunOnOwnStack([&] { analysis = pprof::Analyze(**profile, options, *max_nodes); });
   heavy_.release();
   if (!analysis.ok()) return Response::Error(analysis.status());
 
-  const pprof::Profile& p = *profile;
+  const pprof::Profile& p = **profile;
   auto str = [&](int64_t i) -> std::string {
     return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";
   };

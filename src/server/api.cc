@@ -186,7 +186,7 @@ Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
   return inputs;
 }
 
-Result<pprof::Profile> Api::LoadProfile(const std::vector<Input>& inputs) {
+Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
   for (const Input& in : inputs) {
     if (in.profile_type == "trace") {
       return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
@@ -194,7 +194,7 @@ Result<pprof::Profile> Api::LoadProfile(const std::vector<Input>& inputs) {
     }
   }
   heavy_.acquire();
-  Result<pprof::Profile> out = Status::InvalidArgument("no profiles");
+  Result<pprof::OwnedProfile> out = Status::InvalidArgument("no profiles");
   RunOnOwnStack([&] {
     if (inputs.size() == 1) {
       out = query::ReadProfile(inputs[0].path);
@@ -233,8 +233,8 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
                            "attachment; filename=\"" + inputs[0].id + suffix + "\"");
     return r;
   }
-  CPROF_ASSIGN_OR_RETURN(pprof::Profile merged, LoadProfile(inputs));
-  r.body = pprof::EncodeProfile(merged, /*gzip=*/true);
+  CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadProfile(inputs));
+  r.body = pprof::EncodeProfile(*merged, /*gzip=*/true);
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"" + std::string(name) + ".pb.gz\"");
   return r;

@@ -97,7 +97,7 @@ class Api {
   Result<std::vector<Input>> ResolveSelection(const query::Selection& selection);
   // The inputs read and merged (one input is read, not merged), under the
   // heavy-request semaphore.
-  Result<pprof::Profile> LoadProfile(const std::vector<Input>& inputs);
+  Result<pprof::OwnedProfile> LoadProfile(const std::vector<Input>& inputs);
   // The merged profile as a download; one input is sent as archived.
   Result<Response> ProfileDownload(const std::vector<Input>& inputs, std::string_view name);
 
