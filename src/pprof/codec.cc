@@ -232,9 +232,6 @@ OwnedProfile OwnedProfile::OnArena() {
   return owned;
 }
 
-OwnedProfile::OwnedProfile(Profile profile)
-    : heap_(std::make_unique<Profile>(std::move(profile))), profile_(heap_.get()) {}
-
 Result<Profile> DecodeProfile(std::string_view data, const DecodeOptions& options) {
   Profile profile;
   CPROF_RETURN_IF_ERROR(DecodeProfileInto(data, &profile, options));

@@ -24,13 +24,12 @@ using Profile = perftools::profiles::Profile;
 
 // A profile with the memory that holds it: its own protobuf Arena (one
 // allocation a block rather than one a message: a large profile parses and
-// frees several times faster), or the heap. Not copyable. Movable.
+// frees several times faster, and threads building profiles do not contend
+// for malloc). Not copyable. Movable.
 class OwnedProfile {
  public:
-  // An empty profile on a new arena, to decode into.
+  // An empty profile on a new arena.
   static OwnedProfile OnArena();
-  // `profile`, moved to the heap.
-  explicit OwnedProfile(Profile profile);
 
   OwnedProfile(OwnedProfile&&) noexcept = default;
   OwnedProfile& operator=(OwnedProfile&&) noexcept = default;
@@ -41,8 +40,7 @@ class OwnedProfile {
  private:
   OwnedProfile() = default;
   std::unique_ptr<google::protobuf::Arena> arena_;
-  std::unique_ptr<Profile> heap_;
-  Profile* profile_ = nullptr;
+  Profile* profile_ = nullptr;  // on arena_
 };
 
 struct DecodeOptions {

@@ -50,9 +50,11 @@ std::string DescribeTypes(const Profile& p) {
 }  // namespace
 
 struct Merger::State {
-  Profile out;
+  OwnedProfile result = OwnedProfile::OnArena();  // built on an arena: no malloc a message
+  Profile& out = *result;
   std::string first_name;
   int count = 0;
+  bool time_reset = false;  // an input had no time: see Merger::Partial
   KeyMap<int64_t> strings;
   KeyMap<uint64_t> functions, locations, mappings;
   KeyMap<int> samples;  // -> index in out.sample
@@ -152,6 +154,15 @@ Merger& Merger::operator=(Merger&&) noexcept = default;
 int Merger::count() const { return state_->count; }
 
 Status Merger::Add(const Profile& src, std::string_view name) {
+  return AddProfile(src, name, /*partial=*/false, /*time_reset=*/src.time_nanos() == 0);
+}
+
+Status Merger::AddPartial(const Partial& partial, std::string_view name) {
+  return AddProfile(*partial.profile, name, /*partial=*/true, partial.time_reset);
+}
+
+Status Merger::AddProfile(const Profile& src, std::string_view name, bool partial,
+                          bool time_reset) {
   State& st = *state_;
   Profile& out = st.out;
   if (st.count == 0) {
@@ -193,7 +204,10 @@ Status Merger::Add(const Profile& src, std::string_view name) {
     out.set_drop_frames(m.str[src.drop_frames()]);
     out.set_keep_frames(m.str[src.keep_frames()]);
   }
-  if (out.time_nanos() == 0 || src.time_nanos() < out.time_nanos()) {
+  // pprof keeps a running minimum that a profile without a time (0)
+  // restarts; a partial merge that saw one restarts it here too.
+  if ((partial && time_reset) || out.time_nanos() == 0 ||
+      src.time_nanos() < out.time_nanos()) {
     out.set_time_nanos(src.time_nanos());
   }
   out.set_duration_nanos(out.duration_nanos() + src.duration_nanos());
@@ -265,7 +279,9 @@ Status Merger::Add(const Profile& src, std::string_view name) {
   for (const auto& s : src.sample()) {
     bool zero = true;
     for (int64_t v : s.value()) zero = zero && v == 0;
-    if (zero) continue;
+    // An input's zero sample is dropped; a partial's was made by non-zero
+    // ones and keeps their place.
+    if (zero && !partial) continue;
     key.clear();
     loc_ids.clear();
     for (uint64_t id : s.location_id()) {
@@ -314,16 +330,24 @@ Status Merger::Add(const Profile& src, std::string_view name) {
       }
     }
   }
+  st.time_reset = st.time_reset || time_reset;
   ++st.count;
   return Status::OK();
 }
 
-Result<Profile> Merger::Finish() {
+Result<Merger::Partial> Merger::FinishPartial() {
   State& st = *state_;
   if (st.count == 0) return Status::InvalidArgument("no profiles to merge");
-  Profile out = std::move(st.out);
+  Partial partial{std::move(st.result), st.time_reset};
+  state_ = std::make_unique<State>();
+  return partial;
+}
+
+Result<OwnedProfile> Merger::Finish() {
+  CPROF_ASSIGN_OR_RETURN(Partial partial, FinishPartial());
+  OwnedProfile out = std::move(partial.profile);
   // Samples that summed to zero are dropped, as pprof's re-merge does.
-  auto* samples = out.mutable_sample();
+  auto* samples = out->mutable_sample();
   samples->erase(std::remove_if(samples->begin(), samples->end(),
                                 [](const perftools::profiles::Sample& s) {
                                   for (int64_t v : s.value()) {
@@ -332,7 +356,6 @@ Result<Profile> Merger::Finish() {
                                   return true;
                                 }),
                  samples->end());
-  state_ = std::make_unique<State>();
   return out;
 }
 

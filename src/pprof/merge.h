@@ -43,11 +43,25 @@ class Merger {
 
   int count() const;
 
-  // The merged profile. InvalidArgument if nothing was added. The Merger is
-  // empty afterwards.
-  Result<Profile> Finish();
+  // The merged profile (on an arena). InvalidArgument if nothing was added.
+  // The Merger is empty afterwards.
+  Result<OwnedProfile> Finish();
+
+  // Merging in parts, with the same result as adding every input in order:
+  // consecutive runs of the inputs merged apart and finished with
+  // FinishPartial, then added in order with AddPartial, `name` naming the
+  // run's first input. Every table keeps first-seen order, so ids and
+  // sample order come out the same.
+  struct Partial {
+    OwnedProfile profile;  // samples that summed to zero kept where they stand
+    // An input had no time (0), which restarts pprof's running minimum.
+    bool time_reset = false;
+  };
+  Result<Partial> FinishPartial();
+  Status AddPartial(const Partial& partial, std::string_view name);
 
  private:
+  Status AddProfile(const Profile& src, std::string_view name, bool partial, bool time_reset);
   struct State;
   std::unique_ptr<State> state_;
 };

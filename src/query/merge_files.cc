@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "pprof/merge.h"
@@ -27,13 +29,21 @@ Result<pprof::OwnedProfile> ReadProfile(const fs::path& path) {
 
 namespace {
 
-// One input being decoded ahead of the merge.
-struct Slot {
-  std::unique_ptr<google::protobuf::Arena> arena;
-  pprof::Profile* profile = nullptr;
+// Consecutive inputs read, decoded and, when more than one, merged by a
+// worker, ahead of the merge.
+struct Chunk {
+  size_t first = 0, count = 0;
+  std::optional<pprof::OwnedProfile> profile;  // count == 1
+  std::optional<pprof::Merger::Partial> partial;  // count > 1
   Status status;
   bool ready = false;
 };
+
+// Inputs a chunk takes: as many as make ~kChunkBytes of files, by the
+// average so far. One a chunk would cost a hand-over (a wake-up or two)
+// per input, which is more than decoding a small profile.
+constexpr size_t kChunkBytes = 64 << 10;
+constexpr size_t kMaxChunk = 64;
 
 }  // namespace
 
@@ -41,44 +51,77 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
                                        const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
   if (paths.size() == 1) return ReadProfile(paths[0]);  // nothing to fold in
-  // Workers read and decode up to `window` files ahead; this thread folds
-  // them in, in order, so the result does not depend on timing. Memory:
-  // the merged result plus at most `window` decoded inputs.
-  //
-  // Either side sleeps until half the window is done or free, not until
-  // the next input: a wake-up costs more than decoding a small profile.
+  // Workers take chunks of consecutive inputs, up to `window` chunks ahead
+  // of this thread, which folds the chunks in, in order (pprof::Merger's
+  // partial merges give the same result as one input after another), so
+  // the result does not depend on timing. Memory: the merged result plus,
+  // a chunk in flight, one decoded input and the merge of its run.
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t window = 4 * workers, half = window / 2, n = paths.size();
-  // The last input the merge waits for, when it waits for input `i`.
-  auto batch_end = [&](size_t i) { return std::min(i + half, n) - 1; };
-  std::vector<Slot> slots(paths.size());
+  const size_t window = 4 * workers, n = paths.size();
+  std::deque<Chunk> chunks;  // claimed and not merged yet, in order
   std::mutex mu;
-  std::condition_variable slot_ready, room;
-  size_t next_to_take = 0, next_to_merge = 0;
+  std::condition_variable chunk_ready, room;
+  size_t claimed = 0;          // inputs
+  size_t claimed_chunks = 0, merged_chunks = 0;
+  uint64_t bytes_read = 0, files_read = 0;
   bool stop = false;
+
+  auto read = [&](size_t i, pprof::Profile* profile) {
+    auto bytes = ReadFile(paths[i], size_t{1} << 31);
+    if (!bytes.ok()) return bytes.status();
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      bytes_read += bytes->size();
+      ++files_read;
+    }
+    return pprof::DecodeProfileInto(*bytes, profile).WithContext(paths[i].string());
+  };
+  auto fill = [&](Chunk* chunk) {
+    if (chunk->count == 1) {
+      chunk->profile = pprof::OwnedProfile::OnArena();
+      chunk->status = read(chunk->first, &**chunk->profile);
+      return;
+    }
+    pprof::Merger merger;
+    for (size_t i = chunk->first; i < chunk->first + chunk->count; ++i) {
+      pprof::OwnedProfile input = pprof::OwnedProfile::OnArena();
+      chunk->status = read(i, &*input);
+      if (chunk->status.ok()) chunk->status = merger.Add(*input, paths[i].string());
+      if (!chunk->status.ok()) return;
+    }
+    auto partial = merger.FinishPartial();
+    if (partial.ok()) chunk->partial.emplace(std::move(*partial));
+    chunk->status = partial.status();
+  };
   auto work = [&] {
     while (true) {
-      size_t i;
+      Chunk* chunk;
+      size_t c;
       {
         std::unique_lock<std::mutex> lock(mu);
         room.wait(lock, [&] {
-          return stop || next_to_take >= n || next_to_take < next_to_merge + window;
+          return stop || claimed >= n || claimed_chunks < merged_chunks + window;
         });
-        if (stop || next_to_take >= n) return;
-        i = next_to_take++;
+        if (stop || claimed >= n) return;
+        size_t take = 1;
+        if (files_read > 0) {
+          take = std::clamp<size_t>(kChunkBytes / std::max<uint64_t>(1, bytes_read / files_read),
+                                    1, kMaxChunk);
+        }
+        c = claimed_chunks++;
+        chunk = &chunks.emplace_back();  // deque: other chunks stay put
+        chunk->first = claimed;
+        chunk->count = std::min(take, n - claimed);
+        claimed += chunk->count;
       }
-      Slot slot;
-      slot.arena = std::make_unique<google::protobuf::Arena>();
-      slot.profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(slot.arena.get());
       try {
-        slot.status = ReadProfileInto(paths[i], slot.profile);
-      } catch (const std::exception& e) {  // bad_alloc: fail this input, not the process
-        slot.status = Status::ResourceExhausted(paths[i].string() + ": " + e.what());
+        fill(chunk);
+      } catch (const std::exception& e) {  // bad_alloc: fail this chunk, not the process
+        chunk->status = Status::ResourceExhausted(paths[chunk->first].string() + ": " + e.what());
       }
-      slot.ready = true;
       std::lock_guard<std::mutex> lock(mu);
-      slots[i] = std::move(slot);
-      if (i == next_to_merge || i == batch_end(next_to_merge)) slot_ready.notify_one();
+      chunk->ready = true;
+      if (c == merged_chunks) chunk_ready.notify_one();
     }
   };
   std::vector<std::thread> threads;
@@ -97,26 +140,29 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
     std::function<void()> f;
     ~Joiner() { f(); }
   } joiner{finish};
-  for (size_t t = 0; t < std::min(workers, paths.size()); ++t) threads.emplace_back(work);
+  for (size_t t = 0; t < workers; ++t) threads.emplace_back(work);
 
   pprof::Merger merger;
-  for (size_t i = 0; i < paths.size(); ++i) {
-    Slot slot;
+  for (size_t merged = 0; merged < n;) {
+    Chunk chunk;
     {
       std::unique_lock<std::mutex> lock(mu);
-      if (!slots[i].ready) {
-        slot_ready.wait(lock, [&] { return slots[i].ready && slots[batch_end(i)].ready; });
-      }
-      slot = std::move(slots[i]);
-      next_to_merge = i + 1;
-      if (next_to_take == next_to_merge + half) room.notify_all();
+      chunk_ready.wait(lock, [&] { return !chunks.empty() && chunks.front().ready; });
+      chunk = std::move(chunks.front());
+      chunks.pop_front();
+      ++merged_chunks;
+      // Workers that found the window full wake when half of it is free.
+      if (claimed_chunks == merged_chunks + window / 2) room.notify_all();
     }
-    Status s = slot.status.ok() ? merger.Add(*slot.profile, paths[i].string()) : slot.status;
+    if (!chunk.status.ok()) return chunk.status;
+    const std::string name = paths[chunk.first].string();
+    Status s = chunk.count == 1 ? merger.Add(**chunk.profile, name)
+                                : merger.AddPartial(*chunk.partial, name);
     if (!s.ok()) return s;
-    if (progress) progress(i + 1, paths.size());
+    merged += chunk.count;
+    if (progress) progress(merged, n);
   }
-  CPROF_ASSIGN_OR_RETURN(pprof::Profile merged, merger.Finish());
-  return pprof::OwnedProfile(std::move(merged));
+  return merger.Finish();
 }
 
 }  // namespace cprof::query

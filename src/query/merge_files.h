@@ -1,5 +1,7 @@
-// Merging stored profiles, read one at a time so memory grows with the
-// merged result, not with how many there are. Thread-safe.
+// Merging stored profiles: read, decoded and merged in runs of consecutive
+// files on a worker a core, the runs' merges folded in order, so memory grows
+// with the merged result, not with how many there are, and the result is
+// what merging one file after another gives. Thread-safe.
 #ifndef CPROF_QUERY_MERGE_FILES_H_
 #define CPROF_QUERY_MERGE_FILES_H_
 
