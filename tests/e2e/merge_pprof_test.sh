@@ -59,6 +59,23 @@ for t in profile heap mutex block goroutine; do
   pass "$t: top (1 and 3 profiles) identical to go tool pprof -top; folded sums to the total"
 done
 
+# Many small inputs are merged in runs (workers merge consecutive files,
+# then the runs are folded in order): still exactly pprof's merge.
+for t in heap goroutine; do
+  mapfile -t FILES < <("$CPROFILER" query -c "$WORK/c.yml" -l "_type=$t" -o paths)
+  MANY=()
+  for _ in $(seq 40); do MANY+=("${FILES[@]}"); done
+  go tool pprof -proto "${MANY[@]}" >"$WORK/go-many.pb.gz" 2>/dev/null
+  expect_exit 0 "$CPROFILER" merge "${MANY[@]}" -o "$WORK/ours-many.pb.gz"
+  mapfile -t INDEXES < <(go tool pprof -raw "$WORK/go-many.pb.gz" 2>/dev/null | sed -n '/^Samples:/{n;p;q}' | tr -s ' ' '\n' | sed 's#/.*##' | grep .)
+  for si in "${INDEXES[@]}"; do
+    top_of -sample_index="$si" "$WORK/go-many.pb.gz" >"$WORK/go.top"
+    top_of -sample_index="$si" "$WORK/ours-many.pb.gz" >"$WORK/ours.top"
+    same "merge of ${#MANY[@]} $t profiles, sample index $si" "$WORK/go.top" "$WORK/ours.top"
+  done
+  pass "merge of ${#MANY[@]} $t profiles (in runs): identical to go tool pprof -proto's"
+done
+
 # Filters, as pprof's -focus -ignore -hide -show.
 CPU=$("$CPROFILER" query -c "$WORK/c.yml" -t profile_cpu -o paths | tail -1)
 HEAP=$("$CPROFILER" query -c "$WORK/c.yml" -t heap_alloc_space -o paths | tail -1)
