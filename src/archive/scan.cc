@@ -175,6 +175,41 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
   return latest;
 }
 
+std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
+                              std::string_view profile_type, int64_t before_ms,
+                              int64_t since_ms, Reporter* reporter) {
+  std::vector<std::pair<EntryKey, fs::path>> candidates;
+  ForEachDay(root, since_ms, before_ms - 1, [&](const CivilDay& day, const fs::path& day_dir) {
+    fs::path dir = day_dir / std::string(target_key);
+    auto names = ListDir(dir);
+    if (!names.ok()) return;
+    for (const std::string& name : *names) {
+      auto key = ParseSidecarName(name, day, target_key);
+      if (!key.ok() || key->profile_type != profile_type || key->timestamp_ms >= before_ms ||
+          key->timestamp_ms < since_ms) {
+        continue;
+      }
+      candidates.emplace_back(std::move(*key), dir / name);
+    }
+  });
+  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+    if (a.first.timestamp_ms != b.first.timestamp_ms) {
+      return a.first.timestamp_ms > b.first.timestamp_ms;
+    }
+    return FormatId(a.first) > FormatId(b.first);
+  });
+  for (const auto& [key, path] : candidates) {
+    auto s = ReadEntrySidecar(path, key);
+    if (!s.ok()) {
+      if (reporter != nullptr && !s.status().IsNotFound()) reporter->Corrupt(path, s.status());
+      continue;
+    }
+    if (!Exists(path.parent_path() / s->file)) continue;
+    return Entry{std::move(*s), path.parent_path()};
+  }
+  return std::nullopt;
+}
+
 Result<Entry> Lookup(const fs::path& root, std::string_view id) {
   CPROF_ASSIGN_OR_RETURN(EntryKey key, ParseId(id));
   fs::path dir = root / EntryDir(key);

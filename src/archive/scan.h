@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,15 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
 std::map<std::string, int64_t> LatestByType(const fs::path& root,
                                             std::string_view target_key,
                                             int64_t since_ms);
+
+// The newest entry of `profile_type` in the <tkey> directories
+// `target_key` with since_ms <= timestamp < before_ms (ties: the larger
+// id), found from directory listings and one sidecar read. Unreadable
+// candidates go to `reporter` (may be null) and the next older one is
+// tried. nullopt when there is none.
+std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
+                              std::string_view profile_type, int64_t before_ms,
+                              int64_t since_ms, Reporter* reporter);
 
 // Reads and parses one sidecar file.
 Result<Sidecar> ReadSidecar(const fs::path& path);

@@ -52,8 +52,14 @@ class ProfileInputCommand : public Command {
   std::optional<pprof::OwnedProfile> LoadInputs(const GlobalOptions& global, const char* command,
                                            int* exit_code, size_t* count = nullptr);
 
+  // The sample index to report: `flag` (--sample-index) when given, else
+  // the one -t names ("heap_alloc_space" -> "alloc_space").
+  std::string SampleIndex(const std::string& flag) const;
+
   SelectionFlags selection_;
   std::vector<std::string> inputs_;
+  bool cumulative_ = false;
+  std::vector<std::string> base_;
 };
 
 class MergeCommand : public ProfileInputCommand {

@@ -10,34 +10,38 @@
 #include "archive/layout.h"
 #include "archive/scan.h"
 #include "base/log.h"
+#include "pprof/interval.h"
+#include "pprof/summary.h"
+#include "query/interval.h"
 #include "cli/commands.h"
 #include "query/merge_files.h"
 
 namespace cprof::cli {
 
-Result<std::vector<fs::path>> ResolveInputs(const std::vector<std::string>& args,
-                                            const SelectionFlags& flags,
-                                            const fs::path& archive) {
+Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
+                                           const fs::path& archive) {
   std::vector<fs::path> paths;
-  if (!args.empty()) {
-    for (const std::string& a : args) {
-      // Anything not shaped like an ID is a file; it is not stat-ed here
-      // (a thousand stats are a tenth of merging a thousand small profiles):
-      // CheckNamedFiles tells a missing one apart after a failed read.
-      std::error_code ec;
-      if (!archive::ParseId(a).ok() || fs::is_regular_file(a, ec)) {
-        paths.emplace_back(a);
-        continue;
-      }
-      auto entry = archive::Lookup(archive, a);
-      if (!entry.ok()) return entry.status();
-      if (entry->sidecar.profile_type == "trace") {
-        return Status::InvalidArgument(a + " is a trace: open it with go tool trace");
-      }
-      paths.push_back(entry->ProfilePath());
+  for (const std::string& a : args) {
+    // Anything not shaped like an ID is a file; it is not stat-ed here
+    // (a thousand stats are a tenth of merging a thousand small profiles):
+    // CheckNamedFiles tells a missing one apart after a failed read.
+    std::error_code ec;
+    if (!archive::ParseId(a).ok() || fs::is_regular_file(a, ec)) {
+      paths.emplace_back(a);
+      continue;
     }
-    return paths;
+    auto entry = archive::Lookup(archive, a);
+    if (!entry.ok()) return entry.status();
+    if (entry->sidecar.profile_type == "trace") {
+      return Status::InvalidArgument(a + " is a trace: open it with go tool trace");
+    }
+    paths.push_back(entry->ProfilePath());
   }
+  return paths;
+}
+
+Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
+                                                  const fs::path& archive) {
   if (flags.sample_type.empty()) {
     return Status::InvalidArgument(
         "name profile files or IDs, or select archived profiles with -t SAMPLE_TYPE "
@@ -57,8 +61,7 @@ Result<std::vector<fs::path>> ResolveInputs(const std::vector<std::string>& args
     return Status::NotFound("no profiles match (-t " + flags.sample_type + ", --from " +
                             flags.from + ", --to " + flags.to + ")");
   }
-  for (const archive::Entry& e : entries) paths.push_back(e.ProfilePath());
-  return paths;
+  return entries;
 }
 
 Status CheckNamedFiles(const std::vector<std::string>& args) {
@@ -71,20 +74,55 @@ Status CheckNamedFiles(const std::vector<std::string>& args) {
   return Status::OK();
 }
 
+namespace {
+
+// A progress line on stderr for merging `count` inputs, when there are many
+// and stderr is a terminal; null otherwise.
+query::Progress ProgressLine(size_t count, const char* what) {
+  if (count < 20 || !::isatty(STDERR_FILENO)) return nullptr;
+  return [what](size_t done, size_t total) {
+    if (done % 10 == 0 || done == total) {
+      std::fprintf(stderr, "\rcprofiler: merging %zu/%zu %s", done, total, what);
+      if (done == total) std::fputc('\n', stderr);
+      std::fflush(stderr);
+    }
+  };
+}
+
+std::string Plural(size_t n, std::string_view one, std::string_view many) {
+  return std::to_string(n) + " " + std::string(n == 1 ? one : many);
+}
+
+}  // namespace
+
 Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths) {
-  const bool show = paths.size() >= 20 && ::isatty(STDERR_FILENO);
-  query::Progress progress;
-  if (show) {
-    progress = [](size_t done, size_t total) {
-      if (done % 10 == 0 || done == total) {
-        std::fprintf(stderr, "\rcprofiler: merging %zu/%zu profiles", done, total);
-        if (done == total) std::fputc('\n', stderr);
-        std::fflush(stderr);
-      }
-    };
-  }
+  query::Progress progress = ProgressLine(paths.size(), "profiles");
   auto merged = query::MergeFiles(paths, progress);
-  if (show && !merged.ok()) std::fputc('\n', stderr);
+  if (progress && !merged.ok()) std::fputc('\n', stderr);
+  return merged;
+}
+
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
+                                       const std::vector<archive::Entry>& entries,
+                                       std::string_view command) {
+  archive::LoggingReporter reporter;
+  std::vector<query::Series> series = query::SeriesOf(archive, entries, &reporter);
+  query::WindowPlan plan = query::PlanWindow(series);
+  query::Progress progress = ProgressLine(plan.terms.size(), "intervals");
+  query::WindowStats stats;
+  auto merged = query::MergeWindow(plan, &stats, progress);
+  if (progress && !merged.ok()) std::fputc('\n', stderr);
+  std::string note = std::string(command) + ": interval values: " +
+                     Plural(entries.size(), "snapshot", "snapshots") + " of " +
+                     Plural(series.size(), "target", "targets") + ", " +
+                     Plural(stats.decoded, "profile", "profiles") + " read";
+  if (plan.baselines > 0) {
+    note += "; " + Plural(plan.baselines, "baseline", "baselines") +
+            " (a target's first snapshot, or the first after a gap) without an interval";
+  }
+  size_t resets = plan.resets + stats.stack_resets;
+  if (resets > 0) note += "; " + Plural(resets, "restart", "restarts") + " (counted from zero)";
+  LogInfo(note + " (--cumulative: every snapshot since process start, merged)");
   return merged;
 }
 
@@ -109,6 +147,16 @@ void ProfileInputCommand::AddInputFlags() {
   AddSelectionFlags(cmd_, &selection_);
   cmd_->add_option("inputs", inputs_,
                    "Profile files or archive IDs, merged when several (instead of query flags)");
+  cmd_->add_flag("--cumulative", cumulative_,
+                 "For cumulative types (allocs, heap alloc_*, mutex, block, threadcreate): "
+                 "merge the selected snapshots as they are (each since process start) "
+                 "instead of summing the intervals that end in the window");
+  cmd_->add_option("--base", base_,
+                   "Subtract this profile (file or ID; repeatable, merged), as go tool pprof "
+                   "-base does")
+      ->option_text("FILE|ID")
+      ->expected(1)
+      ->allow_extra_args(false);
 }
 
 std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalOptions& global,
@@ -127,15 +175,41 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   mallopt(M_ARENA_MAX, threads + 1);
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
-  auto paths = ResolveInputs(inputs_, selection_, resolved->archive);
-  if (!paths.ok()) return fail(paths.status(), ExitCodeFor(paths.status()));
-  auto merged = LoadMerged(*paths);
-  if (!merged.ok()) {
-    if (Status named = CheckNamedFiles(inputs_); !named.ok()) return fail(named, kExitUsage);
-    return fail(merged.status(), ExitCodeFor(merged.status()));
+  auto load_named = [&](const std::vector<std::string>& args) -> Result<pprof::OwnedProfile> {
+    CPROF_ASSIGN_OR_RETURN(std::vector<fs::path> paths, ResolveNamed(args, resolved->archive));
+    if (count != nullptr) *count = paths.size();
+    auto merged = LoadMerged(paths);
+    if (!merged.ok()) {
+      if (Status named = CheckNamedFiles(args); !named.ok()) return named;
+    }
+    return merged;
+  };
+  Result<pprof::OwnedProfile> merged = Status::InvalidArgument("no inputs");
+  if (!inputs_.empty()) {
+    merged = load_named(inputs_);
+  } else {
+    auto entries = SelectEntries(selection_, resolved->archive);
+    if (!entries.ok()) return fail(entries.status(), ExitCodeFor(entries.status()));
+    if (count != nullptr) *count = entries->size();
+    if (!cumulative_ && base_.empty() && pprof::IsCumulativeName(selection_.sample_type)) {
+      merged = LoadWindow(resolved->archive, *entries, command);
+    } else {
+      std::vector<fs::path> paths;
+      for (const archive::Entry& e : *entries) paths.push_back(e.ProfilePath());
+      merged = LoadMerged(paths);
+    }
   }
-  if (count != nullptr) *count = paths->size();
-  return std::move(*merged);
+  if (!merged.ok()) return fail(merged.status(), ExitCodeFor(merged.status()));
+  if (base_.empty()) return std::move(*merged);
+  auto base = load_named(base_);
+  if (!base.ok()) return fail(base.status().WithContext("--base"), ExitCodeFor(base.status()));
+  auto difference = pprof::Difference(**merged, **base);
+  if (!difference.ok()) return fail(difference.status(), ExitCodeFor(difference.status()));
+  return std::move(*difference);
+}
+
+std::string ProfileInputCommand::SampleIndex(const std::string& flag) const {
+  return flag.empty() ? pprof::SampleIndexOf(selection_.sample_type) : flag;
 }
 
 }  // namespace cprof::cli

@@ -7,19 +7,22 @@
 #include <string_view>
 #include <vector>
 
+#include "archive/scan.h"
 #include "cli/common.h"
 #include "pprof/codec.h"
 
 namespace cprof::cli {
 
-// The profile files to read: each argument is a file, or else an archive ID
-// (looked up in `archive`); with no arguments, the entries `selection`
-// selects (its sample type is required then). InvalidArgument for an
-// ID-shaped argument that is neither, a trace, or no -t; NotFound for an
-// empty selection or an unknown ID.
-Result<std::vector<fs::path>> ResolveInputs(const std::vector<std::string>& args,
-                                            const SelectionFlags& selection,
-                                            const fs::path& archive);
+// The profile files `args` name: each a file, or else an archive ID (looked
+// up in `archive`). InvalidArgument for a trace; NotFound for an unknown ID.
+Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
+                                           const fs::path& archive);
+
+// The archived entries `flags` select (its sample type is required).
+// InvalidArgument for no -t, a trace or no archive; NotFound when nothing
+// matches.
+Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
+                                                  const fs::path& archive);
 
 // InvalidArgument naming the first of `args` that is neither a file that
 // exists nor shaped like an archive ID (ResolveInputs leaves files to be
@@ -29,6 +32,12 @@ Status CheckNamedFiles(const std::vector<std::string>& args);
 // Merges `paths`, with a progress line on stderr when there are many and
 // stderr is a terminal.
 Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths);
+
+// The interval profile of the window `entries` were selected from (see
+// query/interval.h), with a line on stderr saying how it was made.
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
+                                       const std::vector<archive::Entry>& entries,
+                                       std::string_view command);
 
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind

@@ -28,6 +28,23 @@ void MergeCommand::Register(CLI::App* app) {
                    "With --format folded: the sample type to write (default: pprof's)");
 }
 
+namespace {
+
+// Makes `sample_type` (pprof's name) the profile's default, so that
+// go tool pprof opens it on the sample type the user asked for. Nothing
+// changes when the profile has no such sample type.
+void SetDefaultSampleType(pprof::Profile* profile, const std::string& sample_type) {
+  if (sample_type.empty()) return;
+  for (const auto& t : profile->sample_type()) {
+    if (profile->string_table(t.type()) == sample_type) {
+      profile->set_default_sample_type(t.type());
+      return;
+    }
+  }
+}
+
+}  // namespace
+
 int MergeCommand::Run(const GlobalOptions& global) {
   int exit_code = kExitOk;
   size_t count = 0;
@@ -38,11 +55,12 @@ int MergeCommand::Run(const GlobalOptions& global) {
   std::string data;
   if (format_ == "folded") {
     pprof::ReportOptions options;
-    options.sample_index = sample_index_;
+    options.sample_index = SampleIndex(sample_index_);
     auto folded = pprof::Folded(profile, options);
     if (!folded.ok()) return Fail("merge", folded.status(), ExitCodeFor(folded.status()));
     data = std::move(*folded);
   } else {
+    SetDefaultSampleType(&profile, SampleIndex(sample_index_));
     data = pprof::EncodeProfile(profile);
   }
   if (Status s = WriteOutput(output_, data); !s.ok()) {

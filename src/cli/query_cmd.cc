@@ -47,6 +47,7 @@ int QueryCommand::Run(const GlobalOptions& global) {
   } else {
     std::vector<query::MetaRow> rows = query::MetaRows(*entries, selection->sample_type);
     if (output_ == "json") {
+      query::AddIntervalValues(resolved->archive, *entries, &reporter, &rows);
       JsonWriter w;
       w.StartArray();
       for (const query::MetaRow& row : rows) query::WriteProfileMeta(w, row);

@@ -33,7 +33,9 @@ int TopCommand::Run(const GlobalOptions& global) {
   int exit_code = kExitOk;
   std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);
   if (!profile) return exit_code;
-  auto table = pprof::Top(**profile, options_);
+  pprof::ReportOptions options = options_;
+  options.sample_index = SampleIndex(options_.sample_index);
+  auto table = pprof::Top(**profile, options);
   if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
   std::string text = pprof::FormatTopText(**profile, *table);
   std::fwrite(text.data(), 1, text.size(), stdout);

@@ -157,12 +157,20 @@ Status Merger::Add(const Profile& src, std::string_view name) {
   return AddProfile(src, name, /*partial=*/false, /*time_reset=*/src.time_nanos() == 0);
 }
 
+Status Merger::AddScaled(const Profile& src, std::string_view name,
+                         std::span<const int64_t> factors) {
+  if (static_cast<int>(factors.size()) != src.sample_type_size()) {
+    return Status::InvalidArgument(std::string(name) + ": one scale factor per sample type needed");
+  }
+  return AddProfile(src, name, /*partial=*/false, /*time_reset=*/src.time_nanos() == 0, factors);
+}
+
 Status Merger::AddPartial(const Partial& partial, std::string_view name) {
   return AddProfile(*partial.profile, name, /*partial=*/true, partial.time_reset);
 }
 
 Status Merger::AddProfile(const Profile& src, std::string_view name, bool partial,
-                          bool time_reset) {
+                          bool time_reset, std::span<const int64_t> factors) {
   State& st = *state_;
   Profile& out = st.out;
   if (st.count == 0) {
@@ -276,9 +284,16 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
     int64_t key, str, num, unit;
   };
   std::vector<LabelRef> labels;
+  std::vector<int64_t> scaled;  // s's values times `factors`, when given
   for (const auto& s : src.sample()) {
+    const int64_t* values = s.value().data();
+    if (!factors.empty()) {
+      scaled.resize(factors.size());
+      for (size_t i = 0; i < factors.size(); ++i) scaled[i] = s.value(static_cast<int>(i)) * factors[i];
+      values = scaled.data();
+    }
     bool zero = true;
-    for (int64_t v : s.value()) zero = zero && v == 0;
+    for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
     // An input's zero sample is dropped; a partial's was made by non-zero
     // ones and keeps their place.
     if (zero && !partial) continue;
@@ -311,14 +326,14 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
     if (found != st.samples.end()) {
       auto* merged = out.mutable_sample(found->second);
       for (int i = 0; i < s.value_size(); ++i) {
-        merged->set_value(i, merged->value(i) + s.value(i));
+        merged->set_value(i, merged->value(i) + values[i]);
       }
       continue;
     }
     st.samples.emplace(key, out.sample_size());
     auto* ns = out.add_sample();
     for (uint64_t id : loc_ids) ns->add_location_id(id);
-    for (int64_t v : s.value()) ns->add_value(v);
+    for (int i = 0; i < s.value_size(); ++i) ns->add_value(values[i]);
     for (const LabelRef& l : labels) {
       auto* nl = ns->add_label();
       nl->set_key(l.key);

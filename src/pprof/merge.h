@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,14 @@ class Merger {
   // when its sample types or period type differ; the result is unchanged.
   Status Add(const Profile& profile, std::string_view name);
 
+  // Folds `profile` in with each sample's value i multiplied by
+  // factors[i] (one per sample type): pprof's Profile.ScaleN before a
+  // merge, so -1 subtracts (`go tool pprof -base`) and 0 leaves a sample
+  // type out. A sample whose scaled values are all zero is dropped, as
+  // ScaleN drops it.
+  Status AddScaled(const Profile& profile, std::string_view name,
+                   std::span<const int64_t> factors);
+
   int count() const;
 
   // The merged profile (on an arena). InvalidArgument if nothing was added.
@@ -61,7 +70,8 @@ class Merger {
   Status AddPartial(const Partial& partial, std::string_view name);
 
  private:
-  Status AddProfile(const Profile& src, std::string_view name, bool partial, bool time_reset);
+  Status AddProfile(const Profile& src, std::string_view name, bool partial, bool time_reset,
+                    std::span<const int64_t> factors = {});
   struct State;
   std::unique_ptr<State> state_;
 };

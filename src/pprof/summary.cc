@@ -16,6 +16,11 @@ std::string_view ProfileTypeOf(std::string_view sample_type_name) {
   return sample_type_name.substr(0, sample_type_name.find('_'));
 }
 
+std::string SampleIndexOf(std::string_view name) {
+  size_t underscore = name.find('_');
+  return underscore == std::string_view::npos ? "" : std::string(name.substr(underscore + 1));
+}
+
 ProfileSummary Summarize(const Profile& p, std::string_view profile_type) {
   ProfileSummary summary;
   const int n = p.sample_type_size();

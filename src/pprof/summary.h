@@ -35,6 +35,11 @@ std::string SampleTypeName(std::string_view profile_type,
 // '_' ("heap_inuse_space" -> "heap", "goroutine" -> "goroutine").
 std::string_view ProfileTypeOf(std::string_view sample_type_name);
 
+// The pprof sample index a sample type name selects: "heap_alloc_space" ->
+// "alloc_space", "profile_cpu" -> "cpu"; "" for a profile type's only one
+// ("goroutine": pprof's default).
+std::string SampleIndexOf(std::string_view sample_type_name);
+
 // Summary of a validated profile scraped as `profile_type`.
 ProfileSummary Summarize(const Profile& profile, std::string_view profile_type);
 

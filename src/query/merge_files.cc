@@ -15,15 +15,16 @@
 
 namespace cprof::query {
 
-Status ReadProfileInto(const fs::path& path, pprof::Profile* profile) {
+Status ReadProfileInto(const fs::path& path, pprof::Profile* profile, uint64_t* bytes_read) {
   auto bytes = ReadFile(path, size_t{1} << 31);
   if (!bytes.ok()) return bytes.status();
+  if (bytes_read != nullptr) *bytes_read += bytes->size();
   return pprof::DecodeProfileInto(*bytes, profile).WithContext(path.string());
 }
 
-Result<pprof::OwnedProfile> ReadProfile(const fs::path& path) {
+Result<pprof::OwnedProfile> ReadProfile(const fs::path& path, uint64_t* bytes_read) {
   pprof::OwnedProfile profile = pprof::OwnedProfile::OnArena();
-  CPROF_RETURN_IF_ERROR(ReadProfileInto(path, &*profile));
+  CPROF_RETURN_IF_ERROR(ReadProfileInto(path, &*profile, bytes_read));
   return profile;
 }
 
@@ -50,14 +51,25 @@ constexpr size_t kMaxChunk = 64;
 Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
                                        const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
-  if (paths.size() == 1) return ReadProfile(paths[0]);  // nothing to fold in
+  auto load = [&](size_t i, uint64_t* bytes_read) { return ReadProfile(paths[i], bytes_read); };
+  return MergeLoaded(paths.size(), load, [&](size_t i) { return paths[i].string(); }, progress);
+}
+
+Result<pprof::OwnedProfile> MergeLoaded(size_t n, const Loader& load,
+                                        const std::function<std::string(size_t)>& name_of,
+                                        const Progress& progress) {
+  if (n == 0) return Status::InvalidArgument("no profiles to merge");
+  if (n == 1) {  // nothing to fold in
+    uint64_t bytes = 0;
+    return load(0, &bytes);
+  }
   // Workers take chunks of consecutive inputs, up to `window` chunks ahead
   // of this thread, which folds the chunks in, in order (pprof::Merger's
   // partial merges give the same result as one input after another), so
   // the result does not depend on timing. Memory: the merged result plus,
   // a chunk in flight, one decoded input and the merge of its run.
   const size_t workers = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
-  const size_t window = 4 * workers, n = paths.size();
+  const size_t window = 4 * workers;
   std::deque<Chunk> chunks;  // claimed and not merged yet, in order
   std::mutex mu;
   std::condition_variable chunk_ready, room;
@@ -66,27 +78,26 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
   uint64_t bytes_read = 0, files_read = 0;
   bool stop = false;
 
-  auto read = [&](size_t i, pprof::Profile* profile) {
-    auto bytes = ReadFile(paths[i], size_t{1} << 31);
-    if (!bytes.ok()) return bytes.status();
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      bytes_read += bytes->size();
-      ++files_read;
-    }
-    return pprof::DecodeProfileInto(*bytes, profile).WithContext(paths[i].string());
+  auto read = [&](size_t i) {
+    uint64_t bytes = 0;
+    Result<pprof::OwnedProfile> profile = load(i, &bytes);
+    std::lock_guard<std::mutex> lock(mu);
+    bytes_read += bytes;
+    ++files_read;
+    return profile;
   };
   auto fill = [&](Chunk* chunk) {
     if (chunk->count == 1) {
-      chunk->profile = pprof::OwnedProfile::OnArena();
-      chunk->status = read(chunk->first, &**chunk->profile);
+      auto input = read(chunk->first);
+      chunk->status = input.status();
+      if (input.ok()) chunk->profile = std::move(*input);
       return;
     }
     pprof::Merger merger;
     for (size_t i = chunk->first; i < chunk->first + chunk->count; ++i) {
-      pprof::OwnedProfile input = pprof::OwnedProfile::OnArena();
-      chunk->status = read(i, &*input);
-      if (chunk->status.ok()) chunk->status = merger.Add(*input, paths[i].string());
+      auto input = read(i);
+      chunk->status = input.status();
+      if (chunk->status.ok()) chunk->status = merger.Add(**input, name_of(i));
       if (!chunk->status.ok()) return;
     }
     auto partial = merger.FinishPartial();
@@ -117,7 +128,7 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
       try {
         fill(chunk);
       } catch (const std::exception& e) {  // bad_alloc: fail this chunk, not the process
-        chunk->status = Status::ResourceExhausted(paths[chunk->first].string() + ": " + e.what());
+        chunk->status = Status::ResourceExhausted(name_of(chunk->first) + ": " + e.what());
       }
       std::lock_guard<std::mutex> lock(mu);
       chunk->ready = true;
@@ -155,7 +166,7 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
       if (claimed_chunks == merged_chunks + window / 2) room.notify_all();
     }
     if (!chunk.status.ok()) return chunk.status;
-    const std::string name = paths[chunk.first].string();
+    const std::string name = name_of(chunk.first);
     Status s = chunk.count == 1 ? merger.Add(**chunk.profile, name)
                                 : merger.AddPartial(*chunk.partial, name);
     if (!s.ok()) return s;

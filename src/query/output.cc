@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "pprof/interval.h"
+#include "query/interval.h"
 #include "query/select.h"
 
 namespace cprof::query {
@@ -14,18 +16,39 @@ std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
   for (const archive::Entry& e : entries) {
     for (auto& t : SampleTypesOf(e.sidecar)) {
       if (sample_type.empty() || t.name == sample_type) {
-        rows.push_back(MetaRow{&e, std::move(t)});
+        rows.push_back(MetaRow{&e, std::move(t), false, std::nullopt});
       }
     }
   }
   return rows;
 }
 
+void AddIntervalValues(const fs::path& root, const std::vector<archive::Entry>& entries,
+                       archive::Reporter* reporter, std::vector<MetaRow>* rows) {
+  bool any = false;
+  for (MetaRow& row : *rows) {
+    row.cumulative = pprof::IsCumulativeName(row.sample_type.name);
+    any = any || row.cumulative;
+  }
+  if (!any) return;
+  std::vector<std::pair<size_t, size_t>> positions;
+  std::vector<Series> series = SeriesOf(root, entries, reporter, &positions);
+  for (MetaRow& row : *rows) {
+    if (!row.cumulative) continue;
+    const auto [s, p] = positions[static_cast<size_t>(row.entry - entries.data())];
+    const auto& types = row.entry->sidecar.sample_types;
+    size_t index = 0;
+    while (index < types.size() && types[index].name != row.sample_type.name) ++index;
+    row.delta_value = DeltaValue(series[s], p, index);
+  }
+}
+
 void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
   const archive::Sidecar& s = row.entry->sidecar;
-  WriteProfileMeta(w, s,
-                   {s.id, s.profile_type, row.sample_type.name, row.sample_type.unit,
-                    row.sample_type.total, s.timestamp_ms, s.duration_ns});
+  ProfileMetaFields fields{s.id, s.profile_type, row.sample_type.name, row.sample_type.unit,
+                           row.sample_type.total, s.timestamp_ms, s.duration_ns,
+                           row.cumulative, row.delta_value};
+  WriteProfileMeta(w, s, fields);
 }
 
 void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
@@ -41,6 +64,12 @@ void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
   w.Key("Value"); w.Int64(f.value);
   w.Key("Timestamp"); w.Int64(f.timestamp_ms);
   w.Key("Duration"); w.Int64(f.duration_ns);
+  if (f.cumulative) {
+    w.Key("Cumulative"); w.Bool(true);
+    if (f.delta_value) {
+      w.Key("DeltaValue"); w.Int64(*f.delta_value);
+    }
+  }
   w.Key("Labels");
   w.StartArray();
   for (const auto& [k, v] : target.labels) {

@@ -3,6 +3,7 @@
 #ifndef CPROF_QUERY_OUTPUT_H_
 #define CPROF_QUERY_OUTPUT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,15 +17,23 @@ namespace cprof::query {
 struct MetaRow {
   const archive::Entry* entry;
   archive::SampleTypeInfo sample_type;
+  bool cumulative = false;  // as ProfileMetaFields
+  std::optional<int64_t> delta_value;
 };
 
 // Each entry once per sample type (only `sample_type` when it is not "").
 std::vector<MetaRow> MetaRows(const std::vector<archive::Entry>& entries,
                               std::string_view sample_type);
 
+// Sets `rows`' cumulative and delta_value (MetaRows of `entries`), looking
+// up in the archive at `root` the snapshot before each series' first.
+void AddIntervalValues(const fs::path& root, const std::vector<archive::Entry>& entries,
+                       archive::Reporter* reporter, std::vector<MetaRow>* rows);
+
 // The seed's ProfileMeta object: ProfileID, ProfileType, SampleType,
 // JobName, Host, App, SampleTypeUnit, Value, Timestamp (ms), Duration (ns),
-// Labels [{Key, Value}].
+// Labels [{Key, Value}]; and for a cumulative sample type Cumulative and
+// DeltaValue.
 void WriteProfileMeta(JsonWriter& w, const MetaRow& row);
 
 // The same from parts: `target` gives JobName, Host, App and Labels; the
@@ -37,6 +46,10 @@ struct ProfileMetaFields {
   int64_t value = 0;
   int64_t timestamp_ms = 0;
   int64_t duration_ns = 0;
+  // A cumulative sample type (pprof/interval.h): written as "Cumulative":
+  // true, with "DeltaValue" (the interval's value) unless it is a baseline.
+  bool cumulative = false;
+  std::optional<int64_t> delta_value;
 };
 void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
                       const ProfileMetaFields& fields);

@@ -7,6 +7,7 @@
 #include "base/json.h"
 #include "base/time.h"
 #include "pprof/report.h"
+#include "pprof/summary.h"
 #include "pprof/units.h"
 #include "server/api.h"
 
@@ -105,14 +106,6 @@ void WriteTop(JsonWriter& w, const pprof::TopTable& t) {
   w.EndObject();
 }
 
-// The sample index a selection's sample type implies: "heap_inuse_space"
-// -> "inuse_space"; "goroutine" -> "" (the profile's default).
-std::string SampleIndexOf(std::string_view sample_type) {
-  size_t underscore = sample_type.find('_');
-  return underscore == std::string_view::npos ? ""
-                                               : std::string(sample_type.substr(underscore + 1));
-}
-
 }  // namespace
 
 Response Api::Meta(std::string_view id) {
@@ -129,12 +122,12 @@ Response Api::Meta(std::string_view id) {
 }
 
 Response Api::Analysis(const QueryParams& params) {
-  std::string selected_type;
-  auto inputs = ResolveSource(params, &selected_type);
-  if (!inputs.ok()) return Response::Error(inputs.status());
+  auto source = ResolveSource(params);
+  if (!source.ok()) return Response::Error(source.status());
+  const std::vector<Input>* inputs = &source->inputs;
 
   pprof::ReportOptions options;
-  options.sample_index = SampleIndexOf(selected_type);
+  options.sample_index = pprof::SampleIndexOf(source->sample_type);
   for (auto [key, field] : {std::pair{"si", &options.sample_index},
                             {"focus", &options.focus},
                             {"ignore", &options.ignore},
@@ -151,12 +144,14 @@ Response Api::Analysis(const QueryParams& params) {
   auto max_nodes = IntParam(params, "maxnodes", kDefaultFlameNodes, 1, kMaxFlameNodes);
   if (!max_nodes.ok()) return Response::Error(max_nodes.status());
 
-  auto profile = LoadProfile(*inputs);
+  query::WindowStats stats;
+  auto profile = LoadSource(*source, &stats);
   if (!profile.ok()) return Response::Error(profile.status());
-  heavy_.acquire();
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
-  RunOnOwnStack([&] { analysis = pprof::Analyze(**profile, options, *max_nodes); });
-  heavy_.release();
+  {
+    HeavySlot slot(heavy_);
+    RunOnOwnStack([&] { analysis = pprof::Analyze(**profile, options, *max_nodes); });
+  }
   if (!analysis.ok()) return Response::Error(analysis.status());
 
   const pprof::Profile& p = **profile;
@@ -172,6 +167,13 @@ Response Api::Analysis(const QueryParams& params) {
   for (const Input& in : *inputs) w.String(in.id);
   w.EndArray();
   w.Key("count"); w.Int64(static_cast<int64_t>(inputs->size()));
+  w.Key("interval"); w.Bool(source->interval);
+  if (source->interval) {
+    w.Key("intervals"); w.Int64(static_cast<int64_t>(source->plan.terms.size()));
+    w.Key("baselines"); w.Int64(static_cast<int64_t>(source->plan.baselines));
+    w.Key("resets"); w.Int64(static_cast<int64_t>(source->plan.resets + stats.stack_resets));
+    w.Key("profiles_read"); w.Int64(static_cast<int64_t>(stats.decoded));
+  }
   w.Key("sample_types");
   w.StartArray();
   for (const auto& st : p.sample_type()) {
@@ -197,11 +199,16 @@ Response Api::Analysis(const QueryParams& params) {
 }
 
 Response Api::Merge(const QueryParams& params) {
-  std::string selected_type;
-  auto inputs = ResolveSource(params, &selected_type);
-  if (!inputs.ok()) return Response::Error(inputs.status());
-  auto r = ProfileDownload(*inputs, selected_type.empty() ? "merged" : selected_type);
-  return r.ok() ? std::move(*r) : Response::Error(r.status());
+  auto source = ResolveSource(params);
+  if (!source.ok()) return Response::Error(source.status());
+  std::string name = source->sample_type.empty() ? "merged" : source->sample_type;
+  if (!source->interval) {
+    auto r = ProfileDownload(source->inputs, name);
+    return r.ok() ? std::move(*r) : Response::Error(r.status());
+  }
+  auto profile = LoadSource(*source, nullptr);
+  if (!profile.ok()) return Response::Error(profile.status());
+  return ProfileAttachment(pprof::EncodeProfile(**profile, /*gzip=*/true), name + "-interval");
 }
 
 }  // namespace cprof::server

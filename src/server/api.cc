@@ -10,6 +10,7 @@
 #include "archive/scan.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "pprof/interval.h"
 #include "query/merge_files.h"
 
 namespace cprof::server {
@@ -133,29 +134,32 @@ Result<Api::Input> Api::ResolveId(std::string_view id) {
   return Input{std::string(id), std::move(real), std::move(entry.sidecar.profile_type)};
 }
 
-Result<std::vector<Api::Input>> Api::ResolveSelection(const query::Selection& selection) {
-  auto snapshot = index_->Snapshot();
-  CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(*snapshot, selection));
-  if (hits.size() > options_.max_merge_inputs) {
+Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& snapshot,
+                                                      const query::Selection& selection,
+                                                      std::vector<MetaHit>* selected) {
+  CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(snapshot, selection));
+  if (selected == nullptr && hits.size() > options_.max_merge_inputs) {
     return Status::InvalidArgument(
         "the selection has " + std::to_string(hits.size()) + " profiles; at most " +
         std::to_string(options_.max_merge_inputs) +
         " are merged per request: narrow the time range or the labels");
   }
-  // The index has read these sidecars already: only the paths are checked.
+  // The index has read these sidecars already: only the paths are checked,
+  // and, for interval values, only those of the profiles read (PlanIntervals).
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
     CPROF_ASSIGN_OR_RETURN(archive::EntryKey key, archive::ParseId(hit.entry->id));
-    CPROF_ASSIGN_OR_RETURN(
-        fs::path real,
-        InsideArchive(hit.dir->dir / archive::ProfileFileName(key), hit.entry->id));
-    inputs.push_back(Input{hit.entry->id, std::move(real), std::string(hit.entry->profile_type)});
+    fs::path path = hit.dir->dir / archive::ProfileFileName(key);
+    if (selected == nullptr) {
+      CPROF_ASSIGN_OR_RETURN(path, InsideArchive(path, hit.entry->id));
+    }
+    inputs.push_back(Input{hit.entry->id, std::move(path), std::string(hit.entry->profile_type)});
   }
+  if (selected != nullptr) *selected = std::move(hits);
   return inputs;
 }
 
-Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
-                                                   std::string* sample_type) {
+Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
   std::vector<std::string_view> ids = params.GetAll("id");
   const std::string* st = params.Get("sample_type");
   if (!ids.empty() && st != nullptr) {
@@ -165,7 +169,19 @@ Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
     return Status::InvalidArgument(
         "name the profiles: id=ID (repeatable) or sample_type=NAME&start_time=&end_time=");
   }
-  std::vector<Input> inputs;
+  Source source;
+  std::optional<bool> interval;
+  if (const std::string* v = params.Get("interval")) {
+    if (*v == "1" || *v == "true") {
+      interval = true;
+    } else if (*v == "0" || *v == "false") {
+      interval = false;
+    } else {
+      return Status::InvalidArgument("interval must be 0 or 1, not \"" + v->substr(0, 20) + "\"");
+    }
+  }
+  // The index the inputs come from, so the intervals are planned on it too.
+  auto snapshot = index_->Snapshot();
   if (!ids.empty()) {
     if (ids.size() > options_.max_merge_inputs) {
       return Status::InvalidArgument("more than " +
@@ -173,17 +189,97 @@ Result<std::vector<Api::Input>> Api::ResolveSource(const QueryParams& params,
     }
     for (std::string_view id : ids) {
       CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(id));
-      inputs.push_back(std::move(input));
+      source.inputs.push_back(std::move(input));
     }
-    return inputs;
+    source.interval = interval.value_or(false);
+    if (source.interval) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, nullptr, &source));
+    return source;
   }
-  *sample_type = *st;
+  source.sample_type = *st;
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
-  CPROF_ASSIGN_OR_RETURN(inputs, ResolveSelection(selection));
-  if (inputs.empty()) {
+  source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
+  std::vector<MetaHit> hits;
+  CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection,
+                                                         source.interval ? &hits : nullptr));
+  if (source.inputs.empty()) {
     return Status::NotFound("no " + *st + " profiles match the selection");
   }
-  return inputs;
+  if (source.interval) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, &hits, &source));
+  return source;
+}
+
+Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,
+                          Source* source) {
+  if (hits != nullptr) {
+    std::vector<EntryRef> refs;
+    refs.reserve(hits->size());
+    for (const MetaHit& hit : *hits) refs.push_back({hit.dir, hit.entry});
+    source->series = SeriesOf(snapshot, refs).series;
+  } else {
+    // Each ID its own interval, even when two are of one series.
+    for (const Input& input : source->inputs) {
+      auto ref = FindEntry(snapshot, input.id);
+      if (!ref) {
+        return Status::NotFound("profile " + input.id + " is not indexed yet: try again shortly");
+      }
+      bool cumulative = false;
+      for (const auto& [name, total] : ref->entry->sample_types) {
+        cumulative = cumulative || pprof::IsCumulative(input.profile_type, name->type);
+      }
+      if (!cumulative) {
+        return Status::InvalidArgument(input.id + " is a " + input.profile_type +
+                                       " profile: it has no cumulative values, so no interval "
+                                       "(ask without interval=1)");
+      }
+      source->series.push_back(std::move(SeriesOf(snapshot, {*ref}).series[0]));
+    }
+  }
+  source->plan = query::PlanWindow(source->series);
+  if (source->plan.terms.size() > options_.max_merge_inputs) {
+    return Status::InvalidArgument(
+        "the selection has " + std::to_string(source->plan.terms.size()) +
+        " intervals to compute; at most " + std::to_string(options_.max_merge_inputs) +
+        " are merged per request: narrow the time range or the labels");
+  }
+  if (source->plan.terms.empty()) {
+    return Status::NotFound(
+        hits == nullptr && source->inputs.size() == 1
+            ? source->inputs[0].id +
+                  " is its target's first snapshot (a baseline): no interval ends there; "
+                  "ask with interval=0 for its values since process start"
+            : "no interval ends in the selection: each snapshot in it is its target's first "
+              "(a baseline); widen the time range, or ask with interval=0");
+  }
+  for (const query::IntervalTerm& term : source->plan.terms) {
+    for (const query::SeriesPoint* point : {term.base, term.end}) {
+      if (point != nullptr) CPROF_RETURN_IF_ERROR(InsideArchive(point->path, point->id).status());
+    }
+  }
+  return Status::OK();
+}
+
+Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowStats* stats) {
+  if (!source.interval) return LoadProfile(source.inputs);
+  for (const Input& in : source.inputs) {
+    if (in.profile_type == "trace") {
+      return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
+                                     "or merge (open it with go tool trace)");
+    }
+  }
+  HeavySlot slot(heavy_);
+  Result<pprof::OwnedProfile> out = Status::InvalidArgument("no intervals");
+  RunOnOwnStack([&] { out = query::MergeWindow(source.plan, stats); });
+  if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
+      !out.status().IsNotFound()) {
+    for (const query::IntervalTerm& term : source.plan.terms) {
+      for (const query::SeriesPoint* point : {term.base, term.end}) {
+        if (point != nullptr && !Exists(point->path)) {
+          return Status::NotFound("a profile was removed (pruned) during the request");
+        }
+      }
+    }
+  }
+  return out;
 }
 
 Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
@@ -193,18 +289,19 @@ Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
                                      "or merge (open it with go tool trace)");
     }
   }
-  heavy_.acquire();
   Result<pprof::OwnedProfile> out = Status::InvalidArgument("no profiles");
-  RunOnOwnStack([&] {
-    if (inputs.size() == 1) {
-      out = query::ReadProfile(inputs[0].path);
-    } else {
-      std::vector<fs::path> paths;
-      for (const Input& in : inputs) paths.push_back(in.path);
-      out = query::MergeFiles(paths);
-    }
-  });
-  heavy_.release();
+  {
+    HeavySlot slot(heavy_);
+    RunOnOwnStack([&] {
+      if (inputs.size() == 1) {
+        out = query::ReadProfile(inputs[0].path);
+      } else {
+        std::vector<fs::path> paths;
+        for (const Input& in : inputs) paths.push_back(in.path);
+        out = query::MergeFiles(paths);
+      }
+    });
+  }
   if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
       !out.status().IsNotFound()) {
     // A file pruned between the lookup and the read is gone, not broken.
@@ -234,7 +331,13 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
     return r;
   }
   CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadProfile(inputs));
-  r.body = pprof::EncodeProfile(*merged, /*gzip=*/true);
+  return ProfileAttachment(pprof::EncodeProfile(*merged, /*gzip=*/true), name);
+}
+
+Response ProfileAttachment(std::string body, std::string_view name) {
+  Response r;
+  r.content_type = "application/octet-stream";
+  r.body = std::move(body);
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename=\"" + std::string(name) + ".pb.gz\"");
   return r;

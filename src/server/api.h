@@ -41,6 +41,21 @@ struct ApiOptions {
   std::string build_date = "unknown";
 };
 
+// A slot of a counting semaphore, held for the object's lifetime (leveldb's
+// MutexLock): a throw while it is held cannot leak it.
+class HeavySlot {
+ public:
+  explicit HeavySlot(std::counting_semaphore<64>& semaphore) : semaphore_(semaphore) {
+    semaphore_.acquire();
+  }
+  ~HeavySlot() { semaphore_.release(); }
+  HeavySlot(const HeavySlot&) = delete;
+  HeavySlot& operator=(const HeavySlot&) = delete;
+
+ private:
+  std::counting_semaphore<64>& semaphore_;
+};
+
 class Api {
  public:
   // `index` is not owned and must outlive the Api.
@@ -65,7 +80,8 @@ class Api {
   Response GroupLabels();
   Response ProfileMeta(std::string_view sample_type, const QueryParams& params);
   // The seed's grouped ProfileMeta JSON (sorts `hits` by target).
-  Response WriteProfileMetas(std::vector<MetaHit>& hits);
+  // `hits` are `snapshot`'s.
+  Response WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<MetaHit>& hits);
   Response Targets();
   Response Version();
   Response Download(std::string_view id);
@@ -90,11 +106,31 @@ class Api {
   // The entry `id` names, with its profile's path checked to lie inside the
   // archive. InvalidArgument for a malformed ID, NotFound for none.
   Result<Input> ResolveId(std::string_view id);
-  // The inputs of `params`: id=... (repeatable), or a selection
-  // (sample_type, start_time, end_time, lbs[k], condition).
-  Result<std::vector<Input>> ResolveSource(const QueryParams& params,
-                                           std::string* sample_type);
-  Result<std::vector<Input>> ResolveSelection(const query::Selection& selection);
+  // What an analysis or merge request reads: the snapshots it names or
+  // selects, merged as they are, or as interval values (query/interval.h).
+  struct Source {
+    std::vector<Input> inputs;
+    std::string sample_type;  // the selection's; "" for ids
+    bool interval = false;
+    std::vector<query::Series> series;  // when `interval`; `plan` points into it
+    query::WindowPlan plan;
+  };
+  // The source of `params`: id=... (repeatable), or a selection
+  // (sample_type, start_time, end_time, lbs[k], condition); interval=0|1
+  // (default: 1 for a selection of a cumulative sample type, else 0).
+  Result<Source> ResolveSource(const QueryParams& params);
+  // Plans `source`'s intervals: for ids, each one's own interval; for a
+  // selection, the window's.
+  Status PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,
+                       Source* source);
+  // The source's profile: its inputs merged, or its plan's intervals.
+  Result<pprof::OwnedProfile> LoadSource(const Source& source, query::WindowStats* stats);
+  // The inputs `selection` selects from `snapshot`. With `hits`, the hits
+  // too (pointing into `snapshot`), and no limit on their number: interval
+  // values read two profiles a series, and their paths are checked then.
+  Result<std::vector<Input>> ResolveSelection(const ArchiveSnapshot& snapshot,
+                                              const query::Selection& selection,
+                                              std::vector<MetaHit>* hits = nullptr);
   // The inputs read and merged (one input is read, not merged), under the
   // heavy-request semaphore.
   Result<pprof::OwnedProfile> LoadProfile(const std::vector<Input>& inputs);
@@ -111,6 +147,9 @@ class Api {
 // the server's worker threads may have small stacks (Debian's CivetWeb
 // gives them 100 KiB), too small for decoding and analyzing big profiles.
 void RunOnOwnStack(const std::function<void()>& fn);
+
+// A gzipped profile as a download named `name`.pb.gz.
+Response ProfileAttachment(std::string body, std::string_view name);
 
 // The seed's selection parameters: start_time and end_time (RFC 3339,
 // required), lbs[key]=value (repeatable), condition=AND|OR.

@@ -8,6 +8,7 @@
 
 #include "archive/layout.h"
 #include "base/fs.h"
+#include "pprof/interval.h"
 #include "pprof/summary.h"
 
 namespace cprof::server {
@@ -116,6 +117,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     e.timestamp_ms = sidecar->timestamp_ms;
     e.duration_ns = sidecar->duration_ns;
     e.size = sidecar->size;
+    e.served_as_intervals = pprof::ServesIntervals(sidecar->url);
     for (const archive::SampleTypeInfo& t : query::SampleTypesOf(*sidecar)) {
       e.sample_types.emplace_back(Intern(t), t.total);
     }
@@ -173,6 +175,7 @@ RefreshStats ArchiveIndex::Refresh() {
   for (const auto& [path, dir] : dirs_) {
     if (dir->entries.empty()) continue;
     snap->dirs.push_back(dir);
+    snap->by_tkey[dir->dir.filename().string()].push_back(dir.get());
     snap->entry_count += dir->entries.size();
     for (const auto& [ptype, name] : dir->kinds) {
       snap->sample_types[std::string(ptype)].insert(name->name);
@@ -236,6 +239,78 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
     return EntryLess(*a.entry, *b.entry);
   });
   return hits;
+}
+
+std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_view id) {
+  auto key = archive::ParseId(id);
+  if (!key.ok()) return std::nullopt;
+  auto dirs = snapshot.by_tkey.find(key->target_key);
+  if (dirs == snapshot.by_tkey.end()) return std::nullopt;
+  const CivilDay day = DayOf(key->timestamp_ms);
+  for (const TargetDir* dir : dirs->second) {
+    if (!(dir->day == day)) continue;
+    IndexedEntry probe;
+    probe.timestamp_ms = key->timestamp_ms;
+    probe.id = std::string(id);
+    auto it = std::lower_bound(dir->entries.begin(), dir->entries.end(), probe, EntryLess);
+    if (it != dir->entries.end() && it->id == id) return EntryRef{dir, &*it};
+  }
+  return std::nullopt;
+}
+
+std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const EntryRef& ref) {
+  const int64_t since = ref.entry->timestamp_ms - query::kMaxIntervalMs;
+  auto dirs = snapshot.by_tkey.find(ref.dir->dir.filename().string());
+  if (dirs == snapshot.by_tkey.end()) return std::nullopt;
+  // This directory from the entry back, then the days before it.
+  auto day = std::find(dirs->second.rbegin(), dirs->second.rend(), ref.dir);
+  for (; day != dirs->second.rend(); ++day) {
+    const TargetDir* dir = *day;
+    if (dir->day_start_ms + kMsPerDay <= since) break;
+    auto it = dir == ref.dir ? dir->entries.begin() + (ref.entry - dir->entries.data())
+                             : dir->entries.end();
+    while (it != dir->entries.begin()) {
+      --it;
+      if (it->timestamp_ms < since) return std::nullopt;
+      if (it->profile_type == ref.entry->profile_type && !it->sample_types.empty()) {
+        return EntryRef{dir, &*it};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+query::SeriesPoint PointOf(const EntryRef& ref) {
+  query::SeriesPoint point;
+  point.id = ref.entry->id;
+  point.timestamp_ms = ref.entry->timestamp_ms;
+  if (auto key = archive::ParseId(ref.entry->id); key.ok()) {
+    point.path = ref.dir->dir / archive::ProfileFileName(*key);
+  }
+  for (const auto& [name, total] : ref.entry->sample_types) point.totals.push_back(total);
+  return point;
+}
+
+RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs) {
+  RefSeries out;
+  std::map<std::pair<std::string, std::string_view>, size_t> index;  // (tkey, type) -> series
+  for (const EntryRef& ref : refs) {
+    auto [it, added] = index.try_emplace(
+        {ref.dir->dir.filename().string(), ref.entry->profile_type}, out.series.size());
+    if (added) {
+      query::Series& fresh = out.series.emplace_back();
+      fresh.profile_type = std::string(ref.entry->profile_type);
+      for (const auto& [name, total] : ref.entry->sample_types) {
+        fresh.cumulative.push_back(pprof::IsCumulative(fresh.profile_type, name->type));
+      }
+      fresh.served_as_intervals = ref.entry->served_as_intervals;
+      if (auto before = PreviousEntry(snapshot, ref)) fresh.before = PointOf(*before);
+    }
+    query::Series& series = out.series[it->second];
+    out.position.emplace_back(it->second, series.points.size());
+    series.points.push_back(PointOf(ref));
+  }
+  return out;
 }
 
 }  // namespace cprof::server

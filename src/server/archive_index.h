@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "archive/scan.h"
 #include "archive/sidecar.h"
 #include "base/time.h"
+#include "query/interval.h"
 #include "query/select.h"
 
 namespace cprof::server {
@@ -49,6 +51,8 @@ struct IndexedEntry {
   int64_t size = 0;
   // For a trace: one, named "trace", with its size in bytes.
   std::vector<std::pair<const SampleTypeName*, int64_t>> sample_types;
+  // Fetched from a path that serves intervals (pprof::ServesIntervals).
+  bool served_as_intervals = false;
 };
 
 // One <tkey> directory: one target's entries of one day.
@@ -68,6 +72,8 @@ struct TargetDir {
 
 struct ArchiveSnapshot {
   std::vector<std::shared_ptr<const TargetDir>> dirs;  // by day, then tkey
+  // tkey -> its directories, oldest day first: a target's series.
+  std::map<std::string, std::vector<const TargetDir*>, std::less<>> by_tkey;
   size_t entry_count = 0;
   // profile type -> its sample type names, sorted.
   std::map<std::string, std::set<std::string>> sample_types;
@@ -89,6 +95,31 @@ struct MetaHit {
 // query::ValidateSelection.
 Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
                                     const query::Selection& selection);
+
+// An entry and the directory holding it.
+struct EntryRef {
+  const TargetDir* dir = nullptr;
+  const IndexedEntry* entry = nullptr;
+};
+
+// The entry `id` names, if the snapshot has it.
+std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_view id);
+
+// The entry before `ref` in its series (its tkey's entries of its profile
+// type), no more than query::kMaxIntervalMs older; nullopt if none.
+std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const EntryRef& ref);
+
+// `ref` as a snapshot of its series.
+query::SeriesPoint PointOf(const EntryRef& ref);
+
+// The series of `refs` (in time order within each series), in order of
+// their first entry, each with the entry before its first; `position[i]`
+// is where refs[i] went: (series, point).
+struct RefSeries {
+  std::vector<query::Series> series;
+  std::vector<std::pair<size_t, size_t>> position;
+};
+RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs);
 
 struct RefreshStats {
   size_t dirs_read = 0;      // <tkey> directories re-listed

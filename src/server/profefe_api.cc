@@ -158,7 +158,10 @@ Response Api::ProfefeMerge(const QueryParams& params) {
   if (profile_type.empty()) {
     return ProfefeError(Status::InvalidArgument("bad request: merge needs a profile type"));
   }
-  auto inputs = ResolveSelection(*sel);
+  // profefe's merge: the snapshots merged as they are (its clients expect
+  // profefe's semantics, cumulative types included).
+  auto snapshot = index_->Snapshot();
+  auto inputs = ResolveSelection(*snapshot, *sel);
   if (!inputs.ok()) return ProfefeError(inputs.status());
   if (inputs->empty()) return ProfefeError(Status::NotFound("nothing found"));
   auto r = ProfileDownload(*inputs, ProfefeTypeName(profile_type));

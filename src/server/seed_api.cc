@@ -1,6 +1,7 @@
 // The original system's routes (seed 000, section 接口), shapes exact.
 #include "archive/layout.h"
 #include "base/json.h"
+#include "pprof/interval.h"
 #include "query/output.h"
 #include "server/api.h"
 
@@ -85,22 +86,26 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
   if (!hits.ok()) return Response::Error(hits.status());
   // A large answer is built under the heavy-request gate, so that many at
   // once cannot hold many copies of megabytes of JSON.
-  bool large = hits->size() > kLargeMetaAnswer;
-  if (large) heavy_.acquire();
-  Response r = WriteProfileMetas(*hits);
-  if (large) heavy_.release();
-  return r;
+  std::optional<HeavySlot> slot;
+  if (hits->size() > kLargeMetaAnswer) slot.emplace(heavy_);
+  return WriteProfileMetas(*snapshot, *hits);
 }
 
-Response Api::WriteProfileMetas(std::vector<MetaHit>& hits) {
+Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<MetaHit>& hits) {
   // Grouped by target (the host), targets in name order, each in time order.
   std::stable_sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
     return a.dir->target.host < b.dir->target.host;
   });
+  // Interval values: each hit's place in its series.
+  std::vector<EntryRef> refs;
+  refs.reserve(hits.size());
+  for (const MetaHit& hit : hits) refs.push_back({hit.dir, hit.entry});
+  RefSeries series = SeriesOf(snapshot, refs);
   JsonWriter w;
   w.StartArray();
   const std::string* open_host = nullptr;
-  for (const MetaHit& hit : hits) {
+  for (size_t i = 0; i < hits.size(); ++i) {
+    const MetaHit& hit = hits[i];
     const archive::Sidecar& t = hit.dir->target;
     if (open_host == nullptr || *open_host != t.host) {
       if (open_host != nullptr) {
@@ -113,10 +118,23 @@ Response Api::WriteProfileMetas(std::vector<MetaHit>& hits) {
       w.Key("ProfileMetas");
       w.StartArray();
     }
-    query::WriteProfileMeta(
-        w, t,
-        {hit.entry->id, hit.entry->profile_type, hit.sample_type->name, hit.sample_type->unit,
-         hit.value, hit.entry->timestamp_ms, hit.entry->duration_ns});
+    query::ProfileMetaFields fields{hit.entry->id,
+                                    hit.entry->profile_type,
+                                    hit.sample_type->name,
+                                    hit.sample_type->unit,
+                                    hit.value,
+                                    hit.entry->timestamp_ms,
+                                    hit.entry->duration_ns,
+                                    pprof::IsCumulativeName(hit.sample_type->name),
+                                    std::nullopt};
+    if (fields.cumulative) {
+      const auto& sample_types = hit.entry->sample_types;
+      size_t index = 0;
+      while (index < sample_types.size() && sample_types[index].first != hit.sample_type) ++index;
+      auto [s, p] = series.position[i];
+      fields.delta_value = query::DeltaValue(series.series[s], p, index);
+    }
+    query::WriteProfileMeta(w, t, fields);
   }
   if (open_host != nullptr) {
     w.EndArray();

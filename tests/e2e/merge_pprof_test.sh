@@ -31,7 +31,7 @@ for t in profile heap mutex block goroutine; do
   mapfile -t FILES <"$WORK/paths"
   go tool pprof -proto "${FILES[@]}" >"$WORK/go.pb.gz" 2>/dev/null
   SAMPLE=$("$CPROFILER" query -c "$WORK/c.yml" -l "_type=$t" -o json | grep -o '"SampleType":"[^"]*"' | head -1 | cut -d'"' -f4)
-  expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" -t "$SAMPLE" -o "$WORK/ours.pb.gz"
+  expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" -t "$SAMPLE" --cumulative -o "$WORK/ours.pb.gz"
   mapfile -t INDEXES < <(go tool pprof -raw "$WORK/go.pb.gz" 2>/dev/null | sed -n '/^Samples:/{n;p;q}' | tr -s ' ' '\n' | sed 's#/.*##' | grep .)
   for si in "${INDEXES[@]}"; do
     top_of -sample_index="$si" "$WORK/go.pb.gz" >"$WORK/go.top"

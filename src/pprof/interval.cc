@@ -1,0 +1,105 @@
+#include "pprof/interval.h"
+
+#include <array>
+
+#include "pprof/merge.h"
+#include "pprof/summary.h"
+
+namespace cprof::pprof {
+namespace {
+
+struct CumulativeRow {
+  std::string_view profile_type;
+  // pprof's sample types that are cumulative; "*" for every one.
+  std::array<std::string_view, 2> sample_types;
+};
+
+constexpr std::array<CumulativeRow, 5> kCumulative = {{
+    {"heap", {"alloc_objects", "alloc_space"}},
+    {"allocs", {"alloc_objects", "alloc_space"}},
+    {"mutex", {"*", ""}},
+    {"block", {"*", ""}},
+    {"threadcreate", {"*", ""}},
+}};
+
+}  // namespace
+
+bool IsCumulative(std::string_view profile_type, std::string_view sample_type) {
+  for (const CumulativeRow& row : kCumulative) {
+    if (row.profile_type != profile_type) continue;
+    for (std::string_view t : row.sample_types) {
+      if (t == "*" || (!t.empty() && t == sample_type)) return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+bool IsCumulativeName(std::string_view name) {
+  std::string_view profile_type = ProfileTypeOf(name);
+  std::string_view sample_type =
+      name.size() > profile_type.size() ? name.substr(profile_type.size() + 1) : name;
+  return IsCumulative(profile_type, sample_type);
+}
+
+bool ServesIntervals(std::string_view url) {
+  std::string_view path = url.substr(0, url.find_first_of("?#"));
+  size_t slash = path.rfind('/');
+  std::string_view last = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return last.starts_with("delta_");
+}
+
+bool TotalsReset(const std::vector<int64_t>& base, const std::vector<int64_t>& end,
+                 const std::vector<bool>& cumulative) {
+  if (base.size() != end.size() || base.size() != cumulative.size()) return false;
+  for (size_t i = 0; i < base.size(); ++i) {
+    if (cumulative[i] && end[i] < base[i]) return true;
+  }
+  return false;
+}
+
+std::vector<bool> CumulativeMask(const Profile& p, std::string_view profile_type) {
+  std::vector<bool> mask(p.sample_type_size());
+  for (int i = 0; i < p.sample_type_size(); ++i) {
+    mask[i] = IsCumulative(profile_type, p.string_table(p.sample_type(i).type()));
+  }
+  return mask;
+}
+
+OwnedProfile CopyProfile(const Profile& profile) {
+  OwnedProfile copy = OwnedProfile::OnArena();
+  *copy = profile;
+  return copy;
+}
+
+Result<OwnedProfile> Difference(const Profile& profile, const Profile& base) {
+  Merger merger;
+  CPROF_RETURN_IF_ERROR(merger.Add(profile, "the profile"));
+  std::vector<int64_t> minus(base.sample_type_size(), -1);
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(base, "the base", minus));
+  return merger.Finish();
+}
+
+Result<IntervalResult> Interval(const Profile& base, const Profile& end,
+                                std::string_view profile_type) {
+  // end + base * factors: base's cumulative values subtracted, its
+  // instantaneous ones left out; end first, as pprof merges [end, base].
+  std::vector<bool> mask = CumulativeMask(end, profile_type);
+  std::vector<int64_t> factors(mask.size());
+  for (size_t i = 0; i < mask.size(); ++i) factors[i] = mask[i] ? -1 : 0;
+  Merger merger;
+  CPROF_RETURN_IF_ERROR(merger.Add(end, "the interval's end"));
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(base, "the interval's base", factors));
+  CPROF_ASSIGN_OR_RETURN(OwnedProfile diff, merger.Finish());
+  for (const auto& s : diff->sample()) {
+    for (int i = 0; i < s.value_size(); ++i) {
+      if (mask[i] && s.value(i) < 0) return IntervalResult{CopyProfile(end), /*reset=*/true};
+    }
+  }
+  diff->set_time_nanos(base.time_nanos());
+  int64_t length = end.time_nanos() - base.time_nanos();
+  diff->set_duration_nanos(base.time_nanos() > 0 && length > 0 ? length : end.duration_nanos());
+  return IntervalResult{std::move(diff), /*reset=*/false};
+}
+
+}  // namespace cprof::pprof

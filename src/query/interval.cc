@@ -1,0 +1,142 @@
+#include "query/interval.h"
+
+#include <atomic>
+#include <map>
+
+#include "pprof/interval.h"
+
+namespace cprof::query {
+
+SeriesPoint PointOf(const archive::Entry& entry) {
+  SeriesPoint point{entry.sidecar.id, entry.ProfilePath(), entry.sidecar.timestamp_ms, {}};
+  for (const archive::SampleTypeInfo& t : entry.sidecar.sample_types) {
+    point.totals.push_back(t.total);
+  }
+  return point;
+}
+
+std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::Entry>& entries,
+                             archive::Reporter* reporter,
+                             std::vector<std::pair<size_t, size_t>>* positions) {
+  std::vector<Series> series;
+  std::map<std::pair<std::string, std::string>, size_t> index;  // (tkey, type) -> series
+  for (const archive::Entry& e : entries) {
+    const archive::Sidecar& s = e.sidecar;
+    auto [it, added] =
+        index.try_emplace({e.dir.filename().string(), s.profile_type}, series.size());
+    if (added) {
+      Series& fresh = series.emplace_back();
+      fresh.profile_type = s.profile_type;
+      for (const archive::SampleTypeInfo& t : s.sample_types) {
+        fresh.cumulative.push_back(pprof::IsCumulative(s.profile_type, t.type));
+      }
+      fresh.served_as_intervals = pprof::ServesIntervals(s.url);
+      auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms,
+                                      s.timestamp_ms - kMaxIntervalMs, reporter);
+      if (before) fresh.before = PointOf(*before);
+    }
+    if (positions != nullptr) positions->emplace_back(it->second, series[it->second].points.size());
+    series[it->second].points.push_back(PointOf(e));
+  }
+  return series;
+}
+
+Link LinkOf(const SeriesPoint* previous, const SeriesPoint& point,
+            const std::vector<bool>& cumulative) {
+  if (previous == nullptr || point.timestamp_ms - previous->timestamp_ms > kMaxIntervalMs) {
+    return Link::kBaseline;
+  }
+  return pprof::TotalsReset(previous->totals, point.totals, cumulative) ? Link::kReset
+                                                                         : Link::kDelta;
+}
+
+std::optional<int64_t> DeltaValue(const Series& series, size_t i, size_t index) {
+  const SeriesPoint& point = series.points[i];
+  const SeriesPoint* previous = i > 0 ? &series.points[i - 1]
+                                      : series.before ? &*series.before : nullptr;
+  if (index >= point.totals.size()) return std::nullopt;
+  if (series.served_as_intervals) return point.totals[index];
+  switch (LinkOf(previous, point, series.cumulative)) {
+    case Link::kBaseline:
+      return std::nullopt;
+    case Link::kReset:
+      return point.totals[index];
+    case Link::kDelta:
+      break;
+  }
+  if (index >= previous->totals.size()) return std::nullopt;
+  return point.totals[index] - previous->totals[index];
+}
+
+WindowPlan PlanWindow(const std::vector<Series>& series) {
+  WindowPlan plan;
+  for (const Series& s : series) {
+    if (s.served_as_intervals) {
+      for (const SeriesPoint& point : s.points) {
+        plan.terms.push_back(IntervalTerm{nullptr, &point, s.profile_type});
+      }
+      continue;
+    }
+    const SeriesPoint* previous = s.before ? &*s.before : nullptr;
+    // The open stretch of consecutive intervals: from `base` (null after
+    // a reset: its first snapshot counts whole) to `end`.
+    std::optional<IntervalTerm> open;
+    auto close = [&] {
+      if (open) plan.terms.push_back(*open);
+      open.reset();
+    };
+    for (const SeriesPoint& point : s.points) {
+      switch (LinkOf(previous, point, s.cumulative)) {
+        case Link::kDelta:
+          if (!open) open = IntervalTerm{previous, &point, s.profile_type};
+          open->end = &point;
+          break;
+        case Link::kReset:
+          close();
+          ++plan.resets;
+          open = IntervalTerm{nullptr, &point, s.profile_type};
+          break;
+        case Link::kBaseline:
+          close();
+          ++plan.baselines;
+          break;
+      }
+      previous = &point;
+    }
+    close();
+  }
+  return plan;
+}
+
+Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, WindowStats* stats,
+                                        const Progress& progress) {
+  if (plan.terms.empty()) {
+    return Status::NotFound(
+        "no interval ends in the window: each snapshot in it is its target's baseline "
+        "(the first, or the first after a gap)");
+  }
+  std::atomic<size_t> decoded = 0, stack_resets = 0;
+  auto read = [&](const SeriesPoint& point, uint64_t* bytes_read) {
+    ++decoded;
+    return ReadProfile(point.path, bytes_read);
+  };
+  auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
+    const IntervalTerm& term = plan.terms[i];
+    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile end, read(*term.end, bytes_read));
+    if (term.base == nullptr) return end;
+    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile base, read(*term.base, bytes_read));
+    auto interval = pprof::Interval(*base, *end, term.profile_type);
+    if (!interval.ok()) return interval.status().WithContext(term.end->path.string());
+    if (interval->reset) ++stack_resets;
+    return std::move(interval->profile);
+  };
+  auto name_of = [&](size_t i) { return plan.terms[i].end->path.string(); };
+  auto merged = MergeLoaded(plan.terms.size(), load, name_of, progress);
+  if (stats != nullptr) {
+    stats->decoded = decoded;
+    stats->stack_resets = stack_resets;
+  }
+  return merged;
+}
+
+}  // namespace cprof::query

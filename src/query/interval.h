@@ -1,0 +1,115 @@
+// Interval values over time for cumulative profile types (pprof/interval.h):
+// which snapshot each interval starts from, and the profile of a window.
+//
+// A series is one target's snapshots of one profile type: the entries of
+// one <tkey> directory (same job, app, host, labels and expiration) across
+// days, in time order. In a series, each snapshot's interval starts at the
+// one before it, unless
+//   - there is none within kMaxIntervalMs: the snapshot is a baseline (the
+//     target's first, or the first after a long gap) and has no interval;
+//   - a cumulative total went down (read from the sidecars): the process
+//     restarted, and the interval is the snapshot itself.
+//
+// A window's profile is the sum over its series of the intervals that end
+// inside it. Per series that is last - first (the snapshot before the
+// window, or the window's own first when that is a baseline), plus the last
+// snapshot of every stretch after a reset: two decodes per series without
+// a reset, however many snapshots the window holds.
+//
+// Thread-safe: pure functions, and MergeWindow reads files only.
+#ifndef CPROF_QUERY_INTERVAL_H_
+#define CPROF_QUERY_INTERVAL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "archive/scan.h"
+#include "base/fs.h"
+#include "pprof/codec.h"
+#include "query/merge_files.h"
+
+namespace cprof::query {
+
+// An interval spans at most this long: a snapshot whose predecessor is
+// older is a baseline.
+inline constexpr int64_t kMaxIntervalMs = 48LL * 3600 * 1000;
+
+// One snapshot, as much as planning needs.
+struct SeriesPoint {
+  std::string id;
+  fs::path path;  // the profile file
+  int64_t timestamp_ms = 0;
+  std::vector<int64_t> totals;  // its sidecar's totals, in sample type order
+};
+
+// One series' snapshots in a window, and the one before the window.
+struct Series {
+  std::string profile_type;
+  std::vector<bool> cumulative;  // by sample type, as pprof::IsCumulative
+  // Each snapshot is an interval already (pprof::ServesIntervals): its own
+  // interval value, never differenced.
+  bool served_as_intervals = false;
+  std::optional<SeriesPoint> before;
+  std::vector<SeriesPoint> points;  // oldest first
+};
+
+// A snapshot of an archived entry.
+SeriesPoint PointOf(const archive::Entry& entry);
+
+// The series of `entries` (a selection's, in time order), in order of
+// their first snapshot, each with the snapshot before the window looked up
+// in the archive at `root` (within kMaxIntervalMs of its first). Unreadable
+// sidecars go to `reporter` (may be null). `positions`, when given, gets
+// where each entry went: (series, point).
+std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::Entry>& entries,
+                             archive::Reporter* reporter,
+                             std::vector<std::pair<size_t, size_t>>* positions = nullptr);
+
+// How a snapshot relates to the one before it.
+enum class Link {
+  kBaseline,  // none within kMaxIntervalMs: no interval ends here
+  kReset,     // a cumulative total went down: the interval is the snapshot
+  kDelta,     // the interval is this one minus `previous`
+};
+Link LinkOf(const SeriesPoint* previous, const SeriesPoint& point,
+            const std::vector<bool>& cumulative);
+
+// The interval value of points[i] for sample type `index`: its total minus
+// the previous one's, its total after a reset, nullopt for a baseline.
+std::optional<int64_t> DeltaValue(const Series& series, size_t i, size_t index);
+
+// One term of a window: the interval from `base` to `end`, or `end` whole
+// when `base` is null (the stretch began with a reset).
+struct IntervalTerm {
+  const SeriesPoint* base = nullptr;
+  const SeriesPoint* end = nullptr;
+  std::string_view profile_type;  // the series'
+
+};
+
+struct WindowPlan {
+  std::vector<IntervalTerm> terms;  // pointers into the planned series
+  size_t baselines = 0;  // snapshots in the window that have no interval
+  size_t resets = 0;     // snapshots in the window that follow a restart
+};
+
+// The terms whose sum is the window's profile; `series` must outlive it.
+WindowPlan PlanWindow(const std::vector<Series>& series);
+
+struct WindowStats {
+  size_t decoded = 0;  // profiles read
+  // Terms whose stacks went down though no total did: a restart the
+  // sidecars did not show; each counts as its end whole.
+  size_t stack_resets = 0;
+};
+
+// The plan's terms computed (pprof::Interval) and merged as pprof merges.
+// NotFound when the plan has no term (every snapshot a baseline).
+Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, WindowStats* stats,
+                                        const Progress& progress = nullptr);
+
+}  // namespace cprof::query
+
+#endif  // CPROF_QUERY_INTERVAL_H_
