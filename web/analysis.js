@@ -3,8 +3,9 @@
 // for a trace.
 //
 // URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
-// both with focus/ignore/hide (RE2, applied by the server). The query
-// string is the whole state: the page is a shareable link.
+// both with focus/ignore/hide (RE2, applied by the server) and interval=0|1
+// (a cumulative type's interval values, or its snapshots since process
+// start). The query string is the whole state: the page is a shareable link.
 //
 // A click on a top table row highlights that function's frames in the flame
 // graph (the search box then holds ^name$ and shows the function's share of
@@ -34,6 +35,7 @@ function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
   const source = match ? new URLSearchParams({ id: decodeURIComponent(match[1]) }) : sourceParams(params);
+  if (match && params.has('interval')) source.set('interval', params.get('interval'));
   const ids = source.getAll('id');
   const filters = {};
   for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
@@ -42,7 +44,7 @@ function readView() {
     base: params.get('base'),
     si: params.get('si'),
     filters,
-    singleId: ids.length === 1 && [...source.keys()].length === 1 ? ids[0] : null,
+    singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
 
@@ -50,6 +52,7 @@ function readView() {
 function viewUrl(view, changes) {
   const next = { ...view, ...changes, filters: { ...view.filters, ...changes.filters } };
   const params = PROFILE_PATH.test(location.pathname) ? new URLSearchParams() : new URLSearchParams(next.source);
+  if (PROFILE_PATH.test(location.pathname) && next.source.has('interval')) params.set('interval', next.source.get('interval'));
   if (next.base) params.set('base', next.base);
   if (next.si) params.set('si', next.si);
   for (const key of FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
@@ -88,7 +91,7 @@ async function load() {
     }
     const requests = [getJSON('/api/analysis', analysisParams(view.source, si, view.filters))];
     if (view.base) {
-      requests.push(getJSON('/api/analysis', analysisParams({ id: view.base }, si, view.filters)));
+      requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters)));
     }
     const [analysis, base] = await Promise.all(requests);
     if (token !== loadToken) return;
@@ -96,6 +99,20 @@ async function load() {
   } catch (err) {
     if (token === loadToken) fail(err, view);
   }
+}
+
+// The base of a diff, read as the source is (its interval, or as it is).
+function baseSource(view) {
+  const source = new URLSearchParams({ id: view.base });
+  if (view.source.has('interval')) source.set('interval', view.source.get('interval'));
+  return source;
+}
+
+// The same view with interval values on or off.
+function withInterval(view, on) {
+  const source = new URLSearchParams(view.source);
+  source.set('interval', on ? '1' : '0');
+  return viewUrl({ ...view, source }, {});
 }
 
 function fail(err, view) {
@@ -157,7 +174,14 @@ function showHead(view, analysis, base, meta) {
   const facts = [];
   const fact = (label, value) => facts.push(el('span', { className: 'fact' }, `${label} `, el('b', {}, value)));
   if (meta) fact('target', `${meta.host} (${meta.job}/${meta.app})`);
-  if (base) {
+  if (analysis.interval && !base) {
+    const start = Date.parse(analysis.time);
+    const end = start + analysis.duration_ns / 1e6;
+    fact(analysis.count > 1 ? 'window' : 'interval', `${formatTime(start)} – ${formatTime(end)}`);
+    if (analysis.count > 1) fact('intervals', `${analysis.intervals} of ${analysis.count} snapshots`);
+    if (analysis.baselines) fact('baselines', `${analysis.baselines} (no interval)`);
+    if (analysis.resets) fact('restarts', String(analysis.resets));
+  } else if (base) {
     fact('base', formatTime(Date.parse(base.time)));
     fact('new', formatTime(Date.parse(analysis.time)));
   } else if (view.source.has('start_time')) {
@@ -165,12 +189,13 @@ function showHead(view, analysis, base, meta) {
   } else {
     fact('time', formatTime(Date.parse(analysis.time)));
   }
-  if (analysis.count > 1) fact('merged', `${analysis.count} profiles`);
+  if (analysis.count > 1 && !analysis.interval) fact('merged', `${analysis.count} profiles`);
   if (analysis.duration_ns) fact('duration', formatDuration(analysis.duration_ns));
   fact('total', analysis.total_formatted);
   $('summary').replaceChildren(
     el('h1', {}, `${analysis.profile_type} · ${analysis.sample_index}`),
     ...(base ? [el('span', { className: 'mode-diff' }, 'diff against base')] : []),
+    ...(analysis.cumulative ? [valuesLink(view, analysis)] : []),
     ...facts,
   );
   $('crumb').textContent = base ? 'diff' : analysis.count > 1 ? 'merged profiles' : 'profile';
@@ -178,9 +203,20 @@ function showHead(view, analysis, base, meta) {
   si.replaceChildren(...analysis.sample_types.map((t) => el('option', { value: t.type }, `${t.type} (${t.unit})`)));
   si.value = analysis.sample_index;
   fillFilterInputs(view);
-  const downloadSource = view.singleId ? null : view.source;
-  $('download').href = downloadSource ? withQuery('/api/merge', downloadSource) : `/api/download/${encodeURIComponent(view.singleId)}`;
+  // What is shown is what is downloaded: a snapshot as archived, or the
+  // merge (or interval) the server computed.
+  const asArchived = view.singleId && !analysis.interval;
+  $('download').href = asArchived ? `/api/download/${encodeURIComponent(view.singleId)}` : withQuery('/api/merge', view.source);
   $('command').value = pprofCommand(view, analysis.sample_index);
+}
+
+// What the numbers of a cumulative type are, and a link to the other view.
+function valuesLink(view, analysis) {
+  const [badge, other, label] = analysis.interval
+    ? ['per interval', withInterval(view, false), 'Show since process start']
+    : ['since process start', withInterval(view, true), 'Show per interval'];
+  return el('span', { className: 'values-mode', id: 'values-mode', dataset: { values: analysis.interval ? 'interval' : 'cumulative' } },
+    el('span', { className: 'mode-values' }, badge), ' ', el('a', { href: other, id: 'values-toggle' }, label));
 }
 
 function fillFilterInputs(view) {
@@ -192,7 +228,7 @@ function pprofCommand(view, si) {
   const mergeUrl = (source) => `${location.origin}${withQuery('/api/merge', source)}`;
   const args = ['go tool pprof -http=:', `-sample_index=${si}`];
   for (const key of FILTER_KEYS) if (view.filters[key]) args.push(`-${key}=${shellQuote(view.filters[key])}`);
-  if (view.base) args.push(`-diff_base=${shellQuote(mergeUrl({ id: view.base }))}`);
+  if (view.base) args.push(`-diff_base=${shellQuote(mergeUrl(baseSource(view)))}`);
   args.push(shellQuote(mergeUrl(view.source)));
   return args.join(' ');
 }

@@ -48,7 +48,7 @@ export function rfc3339(ms) {
 }
 
 // The analysis-relevant part of a query string, in the contract's terms.
-const SOURCE_KEYS = new Set(['id', 'sample_type', 'start_time', 'end_time', 'condition']);
+const SOURCE_KEYS = new Set(['id', 'sample_type', 'start_time', 'end_time', 'condition', 'interval']);
 export const FILTER_KEYS = ['focus', 'ignore', 'hide'];
 
 // The <source> parameters (id=..., or sample_type/start_time/end_time/lbs[k]/

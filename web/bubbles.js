@@ -50,7 +50,7 @@ export class BubbleChart {
 
   // Where the bubbles are, in CSS pixels from the canvas' top-left corner.
   positions() {
-    return this.bubbles.map((b) => ({ x: this.xOf(b.time), y: this.yOf(b.value), id: b.meta.ProfileID, time: b.time }));
+    return this.bubbles.map((b) => ({ x: this.xOf(b.time), y: this.yOf(b.value), id: b.meta.ProfileID, time: b.time, value: b.value }));
   }
 
   get width() { return this.canvas.clientWidth; }
@@ -257,7 +257,11 @@ export class BubbleChart {
     tooltip.replaceChildren(
       el('b', {}, bubble.target),
       row('time', formatTime(bubble.time)),
-      row('value', formatValue(bubble.value, this.options.unit)),
+      // A cumulative type's bubble: its interval's value and the snapshot's.
+      ...(m.Cumulative
+        ? [row('interval', m.DeltaValue === undefined ? 'none (baseline)' : formatValue(m.DeltaValue, this.options.unit)),
+          row('since start', formatValue(m.Value, this.options.unit))]
+        : [row('value', formatValue(bubble.value, this.options.unit))]),
       ...(m.Duration ? [row('duration', formatValue(m.Duration, 'nanoseconds'))] : []),
       el('div', { className: 'labels' }, labels),
     );

@@ -2,7 +2,16 @@
 // kept in the query string), and see one bubble chart per sample type.
 //
 // URL state: st=SAMPLE_TYPE (repeated), range=15m|1h|6h|24h|7d or
-// from=RFC3339&to=RFC3339, lbs[key]=value (repeated), condition=AND|OR.
+// from=RFC3339&to=RFC3339, lbs[key]=value (repeated), condition=AND|OR,
+// values=cumulative (cumulative types since process start; default: per
+// interval).
+//
+// Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) are
+// drawn by their interval values (DeltaValue: since the snapshot before),
+// so a chart shows contention or allocation per scrape, not a ramp since
+// process start; a target's first snapshot (its baseline) has no interval
+// and is not drawn. A switch on such a chart shows the snapshots' own
+// values instead.
 
 import { getJSON, labelParam, rfc3339, sampleIndexOf, withQuery } from './api.js';
 import { BubbleChart } from './bubbles.js';
@@ -46,6 +55,7 @@ function readState() {
     custom,
     labels,
     condition: params.get('condition') === 'OR' ? 'OR' : 'AND',
+    cumulative: params.get('values') === 'cumulative',
   };
 }
 
@@ -59,6 +69,7 @@ function stateQuery(state) {
     params.set('range', state.preset);
   }
   for (const [key, value] of labelQuery(state)) params.append(key, value);
+  if (state.cumulative) params.set('values', 'cumulative');
   return params;
 }
 
@@ -308,16 +319,25 @@ async function loadChart(card, sampleType, start, end, token) {
     return;
   }
   if (token !== page.renderToken) return;
-  const bubbles = targets.flatMap((t) => t.ProfileMetas.map((meta) => ({
-    time: meta.Timestamp, value: meta.Value, target: t.TargetName, meta,
-  })));
+  const metas = targets.flatMap((t) => t.ProfileMetas.map((meta) => ({ meta, target: t.TargetName })));
+  const cumulative = metas.some(({ meta }) => meta.Cumulative);
+  const intervals = cumulative && !state.cumulative;
+  const bubbles = metas
+    .filter(({ meta }) => !intervals || meta.DeltaValue !== undefined)
+    .map(({ meta, target }) => ({ time: meta.Timestamp, value: intervals ? meta.DeltaValue : meta.Value, target, meta }));
+  const baselines = metas.length - bubbles.length;
   card.dataset.bubbles = String(bubbles.length);
+  card.dataset.values = cumulative ? (intervals ? 'interval' : 'cumulative') : 'instant';
   card.dataset.state = 'ready';
-  const unit = bubbles[0]?.meta.SampleTypeUnit ?? '';
-  header.lastChild.textContent = `${bubbles.length} profile${bubbles.length === 1 ? '' : 's'}${unit ? ` · ${unit}` : ''}`;
+  const unit = metas[0]?.meta.SampleTypeUnit ?? '';
+  const what = intervals ? ' · per interval' : cumulative ? ' · since process start' : '';
+  const skipped = baselines ? ` · ${baselines} baseline${baselines === 1 ? '' : 's'} (first snapshot, no interval) not shown` : '';
+  header.lastChild.textContent = `${bubbles.length} profile${bubbles.length === 1 ? '' : 's'}${unit ? ` · ${unit}` : ''}${what}${skipped}`;
+  if (cumulative) header.append(valuesSwitch());
   if (bubbles.length === 0) {
     body.append(el('div', { className: 'empty-chart' },
-      state.labels.length ? 'No profiles match these labels in this time range.' : 'No profiles in this time range.'));
+      baselines ? 'Only baselines here: a target\'s first snapshot has no interval. Widen the range, or show values since process start.'
+        : state.labels.length ? 'No profiles match these labels in this time range.' : 'No profiles in this time range.'));
     return;
   }
   header.append(el('span', { className: 'spacer' }), legend(targets.map((t) => t.TargetName)));
@@ -335,6 +355,25 @@ async function loadChart(card, sampleType, start, end, token) {
   page.charts.set(sampleType, chart);
 }
 
+// Per interval | Since start: how a cumulative type's bubbles are drawn.
+function valuesSwitch() {
+  const group = el('div', { className: 'segmented values-switch', role: 'group', 'aria-label': 'Values' });
+  for (const [cumulative, label, title] of [
+    [false, 'Per interval', 'Each bubble: what happened since the snapshot before (the interval)'],
+    [true, 'Since start', 'Each bubble: the snapshot as served, counting since the process started'],
+  ]) {
+    group.append(el('button', {
+      type: 'button',
+      title,
+      dataset: { values: cumulative ? 'cumulative' : 'interval' },
+      'aria-pressed': String(state.cumulative === cumulative),
+      className: state.cumulative === cumulative ? 'primary' : '',
+      onclick: () => navigate({ ...state, cumulative }),
+    }, label));
+  }
+  return group;
+}
+
 function legend(targets) {
   return el('div', { className: 'legend' }, ...targets.map((t) =>
     el('span', {}, el('i', { style: `background:${colorOf(t)}` }), t)));
@@ -346,9 +385,13 @@ function siOf(meta) {
   return sampleIndexOf(meta.SampleType, meta.ProfileType);
 }
 
+// A cumulative type's bubble opens its interval (unless the chart shows
+// values since process start): the profile that its value sums.
 function openProfile(bubble) {
   const { meta } = bubble;
-  location.href = withQuery(`/api/pprof/ui/${encodeURIComponent(meta.ProfileID)}/`, { si: siOf(meta) });
+  const params = { si: siOf(meta) };
+  if (meta.Cumulative && !state.cumulative) params.interval = '1';
+  location.href = withQuery(`/api/pprof/ui/${encodeURIComponent(meta.ProfileID)}/`, params);
 }
 
 function openRange(sampleType, from, to, inside) {
@@ -362,6 +405,8 @@ function openRange(sampleType, from, to, inside) {
   }
   const params = new URLSearchParams({ sample_type: sampleType, start_time: rfc3339(from), end_time: rfc3339(to) });
   for (const [key, value] of labelQuery(state)) params.append(key, value);
+  // The server sums a cumulative type's intervals unless told otherwise.
+  if (inside[0].meta.Cumulative && state.cumulative) params.set('interval', '0');
   location.href = withQuery('/analysis', params);
 }
 
@@ -382,7 +427,9 @@ function pickForDiff(sampleType, bubble) {
   }
   // The older profile is the base, the newer one is compared against it.
   const [base, current] = [first.bubble, bubble].sort((a, b) => a.time - b.time);
-  location.href = withQuery('/analysis', { id: current.meta.ProfileID, base: base.meta.ProfileID, si: siOf(current.meta) });
+  const params = { id: current.meta.ProfileID, base: base.meta.ProfileID, si: siOf(current.meta) };
+  if (current.meta.Cumulative && !state.cumulative) params.interval = '1'; // compare the two intervals
+  location.href = withQuery('/analysis', params);
 }
 
 function setPick(pick) {

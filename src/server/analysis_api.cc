@@ -6,6 +6,7 @@
 #include "archive/scan.h"
 #include "base/json.h"
 #include "base/time.h"
+#include "pprof/interval.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
 #include "pprof/units.h"
@@ -167,6 +168,12 @@ Response Api::Analysis(const QueryParams& params) {
   for (const Input& in : *inputs) w.String(in.id);
   w.EndArray();
   w.Key("count"); w.Int64(static_cast<int64_t>(inputs->size()));
+  // Whether interval values apply to what is shown: a selection of a
+  // cumulative sample type, or ids shown under a cumulative sample index.
+  const std::string& profile_type = (*inputs)[0].profile_type;
+  w.Key("cumulative");
+  w.Bool(source->sample_type.empty() ? pprof::IsCumulative(profile_type, top.sample_type)
+                                     : pprof::IsCumulativeName(source->sample_type));
   w.Key("interval"); w.Bool(source->interval);
   if (source->interval) {
     w.Key("intervals"); w.Int64(static_cast<int64_t>(source->plan.terms.size()));

@@ -1,5 +1,5 @@
 # The web UI in a real browser: a real Go service scraped twice (cpu, heap,
-# trace), `cprofiler serve` over that archive on loopback, and
+# mutex, trace), `cprofiler serve` over that archive on loopback, and
 # tests/ui/ui_test.mjs driving Debian's Chromium headless against it. The top
 # table's first row must be what `go tool pprof -top` prints first.
 # Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
@@ -19,7 +19,7 @@ scrape-configs:
   - job: demo
     interval: 1h
     expiration: 1h
-    enabled-profiles: [profile, heap, trace]
+    enabled-profiles: [profile, heap, mutex, trace]
     path-profiles:
       profile: /debug/pprof/profile?seconds=1
       trace: /debug/pprof/trace?seconds=1
@@ -31,7 +31,7 @@ YML
 sleep 1  # let the workloads run a little
 expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
 expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
-[ "$(count_entries "$WORK/arch")" = 6 ] || fail "want 6 entries (2 cpu, 2 heap, 2 trace)"
+[ "$(count_entries "$WORK/arch")" = 8 ] || fail "want 8 entries (2 cpu, 2 heap, 2 mutex, 2 trace)"
 pass "two scrapes archived"
 
 # What go tool pprof lists first for the newest heap profile (the bubble the

@@ -8,8 +8,8 @@
 //   EXPECT_TOP_FIRST  the first row name of `go tool pprof -top -sample_index=inuse_space`
 //                     of the newest heap profile (required)
 //   CHROMIUM          the browser (default /usr/bin/chromium)
-// The archive must hold at least two heap profiles and one cpu profile from
-// the last hour. Exits 0 when every check passes, 1 with "FAIL: ..." if not.
+// The archive must hold at least two heap profiles, one cpu profile and
+// exactly two mutex profiles from the last hour. Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -217,6 +217,68 @@ async function twoPicksOpenDiff(page) {
   await screenshot(page, 'diff-light.png');
 }
 
+// mutex_delay is cumulative: its chart draws interval values (the first
+// snapshot is a baseline, not drawn), a switch shows the values since process
+// start, and a bubble opens its interval, one click from since-start.
+async function cumulativeChartShowsIntervals(page) {
+  const st = 'mutex_delay';
+  const metas = await page.evaluate(async (sampleType) => {
+    const end = new Date(Date.now() + 60e3).toISOString();
+    const start = new Date(Date.now() - 3600e3).toISOString();
+    const r = await fetch(`/api/profile_meta/${sampleType}?start_time=${start}&end_time=${end}`);
+    return (await r.json()).flatMap((t) => t.ProfileMetas);
+  }, st);
+  check(metas.length === 2, `want 2 ${st} snapshots, the API lists ${metas.length}`);
+  const [first, second] = metas;
+  check(first.DeltaValue === undefined && second.DeltaValue === second.Value - first.Value,
+    `DeltaValues ${first.DeltaValue}, ${second.DeltaValue} for Values ${first.Value}, ${second.Value}`);
+
+  await page.goto(`${BASE}/?st=${st}&range=1h`);
+  await expectReady(page, `${st} overview`);
+  const chart = page.locator(`section.chart[data-sample-type="${st}"]`);
+  check(await chart.getAttribute('data-values') === 'interval', `the ${st} chart does not draw intervals`);
+  let { points } = await bubblesOf(page, st);
+  check(points.length === 1 && points[0].id === second.ProfileID && points[0].value === second.DeltaValue,
+    `the interval chart draws ${JSON.stringify(points.map((p) => [p.id, p.value]))}, want the second snapshot at ${second.DeltaValue}`);
+  check(/1 baseline/.test(await chart.locator('.sub').innerText()), 'the chart does not say the baseline is not shown');
+  pass(`${st} chart: one interval bubble at ${second.DeltaValue} (the baseline not drawn)`);
+  await screenshots(page, 'overview-interval');
+
+  await chart.locator('button[data-values="cumulative"]').click();
+  await page.waitForURL(/values=cumulative/, { timeout: TIMEOUT_MS });
+  await expectReady(page, `${st} since start`);
+  check(await chart.getAttribute('data-values') === 'cumulative', 'the switch did not change the chart');
+  ({ points } = await bubblesOf(page, st));
+  check(JSON.stringify(points.map((p) => p.value)) === JSON.stringify([first.Value, second.Value]),
+    `since start draws ${JSON.stringify(points.map((p) => p.value))}, want the Values`);
+  pass(`"Since start" draws both snapshots at their Values`);
+  await chart.locator('button[data-values="interval"]').click();
+  await page.waitForURL((url) => !url.search.includes('values=cumulative'), { timeout: TIMEOUT_MS });
+  await expectReady(page, `${st} per interval`);
+
+  ({ points } = await bubblesOf(page, st));
+  await page.mouse.click(points[0].x, points[0].y);
+  await page.waitForURL(/\/api\/pprof\/ui\/[^/]+\/\?si=delay&interval=1/, { timeout: TIMEOUT_MS });
+  await expectReady(page, 'interval analysis');
+  let analysis = await page.evaluate(() => window.cprofAnalysis());
+  check(analysis.interval === true && analysis.total === second.DeltaValue,
+    `the interval page shows total ${analysis.total} (interval ${analysis.interval}), want ${second.DeltaValue}`);
+  const download = await page.locator('#download').getAttribute('href');
+  const command = await page.locator('#command').inputValue();
+  check(download.includes('interval=1') && command.includes('interval=1'),
+    `the download (${download}) or the pprof command (${command}) is not the interval's`);
+  pass(`a ${st} bubble opens its interval (total ${analysis.total_formatted}); download and pprof command match`);
+  await screenshots(page, 'analysis-interval');
+
+  await page.locator('#values-toggle').click();
+  await page.waitForURL(/interval=0/, { timeout: TIMEOUT_MS });
+  await expectReady(page, 'since-start analysis');
+  analysis = await page.evaluate(() => window.cprofAnalysis());
+  check(analysis.interval === false && analysis.total === second.Value,
+    `since start shows total ${analysis.total}, want ${second.Value}`);
+  pass(`one click shows the snapshot since process start (total ${analysis.total_formatted})`);
+}
+
 // A well-formed ID that is not (or no longer) in the archive: a real heap
 // profile's ID with another content hash, as if it had been pruned.
 async function missingProfileUrl(page) {
@@ -271,6 +333,7 @@ const CHECKS = [
   focusChangesTableAndFlame,
   dragSelectOpensMerge,
   twoPicksOpenDiff,
+  cumulativeChartShowsIntervals,
   missingProfileShowsError,
   flameRenderTime,
 ];
