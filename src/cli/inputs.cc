@@ -110,7 +110,7 @@ Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
   query::WindowPlan plan = query::PlanWindow(series);
   query::Progress progress = ProgressLine(plan.terms.size(), "intervals");
   query::WindowStats stats;
-  auto merged = query::MergeWindow(plan, &stats, progress);
+  auto merged = query::MergeWindow(archive, plan, &stats, progress);
   if (progress && !merged.ok()) std::fputc('\n', stderr);
   std::string note = std::string(command) + ": interval values: " +
                      Plural(entries.size(), "snapshot", "snapshots") + " of " +

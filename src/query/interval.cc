@@ -3,12 +3,14 @@
 #include <atomic>
 #include <map>
 
+#include "archive/layout.h"
 #include "pprof/interval.h"
 
 namespace cprof::query {
 
 SeriesPoint PointOf(const archive::Entry& entry) {
-  SeriesPoint point{entry.sidecar.id, entry.ProfilePath(), entry.sidecar.timestamp_ms, {}};
+  SeriesPoint point{entry.sidecar.id, entry.sidecar.timestamp_ms, {}};
+  point.totals.reserve(entry.sidecar.sample_types.size());
   for (const archive::SampleTypeInfo& t : entry.sidecar.sample_types) {
     point.totals.push_back(t.total);
   }
@@ -108,17 +110,23 @@ WindowPlan PlanWindow(const std::vector<Series>& series) {
   return plan;
 }
 
-Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, WindowStats* stats,
-                                        const Progress& progress) {
+Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point) {
+  CPROF_ASSIGN_OR_RETURN(archive::EntryKey key, archive::ParseId(point.id));
+  return root / archive::EntryDir(key) / archive::ProfileFileName(key);
+}
+
+Result<pprof::OwnedProfile> MergeWindow(const fs::path& root, const WindowPlan& plan,
+                                        WindowStats* stats, const Progress& progress) {
   if (plan.terms.empty()) {
     return Status::NotFound(
         "no interval ends in the window: each snapshot in it is its target's baseline "
         "(the first, or the first after a gap)");
   }
   std::atomic<size_t> decoded = 0, stack_resets = 0;
-  auto read = [&](const SeriesPoint& point, uint64_t* bytes_read) {
+  auto read = [&](const SeriesPoint& point, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
+    CPROF_ASSIGN_OR_RETURN(fs::path path, ProfilePathOf(root, point));
     ++decoded;
-    return ReadProfile(point.path, bytes_read);
+    return ReadProfile(path, bytes_read);
   };
   auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
     const IntervalTerm& term = plan.terms[i];
@@ -126,11 +134,11 @@ Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, WindowStats* sta
     if (term.base == nullptr) return end;
     CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile base, read(*term.base, bytes_read));
     auto interval = pprof::Interval(*base, *end, term.profile_type);
-    if (!interval.ok()) return interval.status().WithContext(term.end->path.string());
+    if (!interval.ok()) return interval.status().WithContext(term.end->id);
     if (interval->reset) ++stack_resets;
     return std::move(interval->profile);
   };
-  auto name_of = [&](size_t i) { return plan.terms[i].end->path.string(); };
+  auto name_of = [&](size_t i) { return plan.terms[i].end->id; };
   auto merged = MergeLoaded(plan.terms.size(), load, name_of, progress);
   if (stats != nullptr) {
     stats->decoded = decoded;

@@ -38,8 +38,7 @@ inline constexpr int64_t kMaxIntervalMs = 48LL * 3600 * 1000;
 
 // One snapshot, as much as planning needs.
 struct SeriesPoint {
-  std::string id;
-  fs::path path;  // the profile file
+  std::string id;  // names the profile file too (ProfilePathOf)
   int64_t timestamp_ms = 0;
   std::vector<int64_t> totals;  // its sidecar's totals, in sample type order
 };
@@ -105,10 +104,15 @@ struct WindowStats {
   size_t stack_resets = 0;
 };
 
-// The plan's terms computed (pprof::Interval) and merged as pprof merges.
-// NotFound when the plan has no term (every snapshot a baseline).
-Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, WindowStats* stats,
-                                        const Progress& progress = nullptr);
+// The profile file of `point` in the archive at `root`. InvalidArgument for
+// an id that does not parse.
+Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point);
+
+// The plan's terms computed (pprof::Interval) from the archive at `root`
+// and merged as pprof merges. NotFound when the plan has no term (every
+// snapshot a baseline).
+Result<pprof::OwnedProfile> MergeWindow(const fs::path& root, const WindowPlan& plan,
+                                        WindowStats* stats, const Progress& progress = nullptr);
 
 }  // namespace cprof::query
 

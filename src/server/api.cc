@@ -252,7 +252,9 @@ Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<Met
   }
   for (const query::IntervalTerm& term : source->plan.terms) {
     for (const query::SeriesPoint* point : {term.base, term.end}) {
-      if (point != nullptr) CPROF_RETURN_IF_ERROR(InsideArchive(point->path, point->id).status());
+      if (point == nullptr) continue;
+      CPROF_ASSIGN_OR_RETURN(fs::path path, query::ProfilePathOf(index_->root(), *point));
+      CPROF_RETURN_IF_ERROR(InsideArchive(path, point->id).status());
     }
   }
   return Status::OK();
@@ -268,12 +270,14 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
   }
   HeavySlot slot(heavy_);
   Result<pprof::OwnedProfile> out = Status::InvalidArgument("no intervals");
-  RunOnOwnStack([&] { out = query::MergeWindow(source.plan, stats); });
+  RunOnOwnStack([&] { out = query::MergeWindow(index_->root(), source.plan, stats); });
   if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
       !out.status().IsNotFound()) {
     for (const query::IntervalTerm& term : source.plan.terms) {
       for (const query::SeriesPoint* point : {term.base, term.end}) {
-        if (point != nullptr && !Exists(point->path)) {
+        if (point == nullptr) continue;
+        auto path = query::ProfilePathOf(index_->root(), *point);
+        if (path.ok() && !Exists(*path)) {
           return Status::NotFound("a profile was removed (pruned) during the request");
         }
       }

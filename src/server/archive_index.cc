@@ -59,6 +59,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   out->day = day;
   out->day_start_ms = DayStartMs(day);
   out->dir = dir;
+  out->tkey = tkey;
   out->mtime_ns = mtime_ns;
   out->settled = NowMs() - mtime_ns / 1'000'000 > kUnsettledMs;
   bool have_target = false;
@@ -175,7 +176,7 @@ RefreshStats ArchiveIndex::Refresh() {
   for (const auto& [path, dir] : dirs_) {
     if (dir->entries.empty()) continue;
     snap->dirs.push_back(dir);
-    snap->by_tkey[dir->dir.filename().string()].push_back(dir.get());
+    snap->by_tkey[dir->tkey].push_back(dir.get());
     snap->entry_count += dir->entries.size();
     for (const auto& [ptype, name] : dir->kinds) {
       snap->sample_types[std::string(ptype)].insert(name->name);
@@ -260,7 +261,7 @@ std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_v
 
 std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const EntryRef& ref) {
   const int64_t since = ref.entry->timestamp_ms - query::kMaxIntervalMs;
-  auto dirs = snapshot.by_tkey.find(ref.dir->dir.filename().string());
+  auto dirs = snapshot.by_tkey.find(ref.dir->tkey);
   if (dirs == snapshot.by_tkey.end()) return std::nullopt;
   // This directory from the entry back, then the days before it.
   auto day = std::find(dirs->second.rbegin(), dirs->second.rend(), ref.dir);
@@ -284,19 +285,18 @@ query::SeriesPoint PointOf(const EntryRef& ref) {
   query::SeriesPoint point;
   point.id = ref.entry->id;
   point.timestamp_ms = ref.entry->timestamp_ms;
-  if (auto key = archive::ParseId(ref.entry->id); key.ok()) {
-    point.path = ref.dir->dir / archive::ProfileFileName(*key);
-  }
+  point.totals.reserve(ref.entry->sample_types.size());
   for (const auto& [name, total] : ref.entry->sample_types) point.totals.push_back(total);
   return point;
 }
 
 RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs) {
   RefSeries out;
-  std::map<std::pair<std::string, std::string_view>, size_t> index;  // (tkey, type) -> series
+  // (tkey, profile type) -> series
+  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
   for (const EntryRef& ref : refs) {
-    auto [it, added] = index.try_emplace(
-        {ref.dir->dir.filename().string(), ref.entry->profile_type}, out.series.size());
+    auto [it, added] =
+        index.try_emplace({ref.dir->tkey, ref.entry->profile_type}, out.series.size());
     if (added) {
       query::Series& fresh = out.series.emplace_back();
       fresh.profile_type = std::string(ref.entry->profile_type);

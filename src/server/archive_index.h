@@ -60,6 +60,7 @@ struct TargetDir {
   CivilDay day;
   int64_t day_start_ms = 0;
   fs::path dir;
+  std::string tkey;  // dir's name
   // job, app, host, labels (and expiration) of every entry here; the other
   // fields are empty.
   archive::Sidecar target;

@@ -16,6 +16,10 @@
 #    cprofiler vs go tool pprof -proto).
 # 6. serve: tests/bench/serve_bench.sh (wrk on /api/profile_meta over
 #    100,000 entries).
+# 7. interval: a cumulative type's one-day window over 1,440 snapshots of
+#    one target against a single two-snapshot difference (target: at most
+#    twice), with the real heap fixture and one of a production service's
+#    size.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -113,3 +117,11 @@ bash "$ROOT/tests/bench/merge_bench.sh" "$BUILD"
 
 echo "== serve"
 bash "$ROOT/tests/bench/serve_bench.sh" "$BUILD"
+
+echo "== interval: heap_alloc_space windows over 1,440 snapshots of one target"
+echo " -- tests/data/heap.pb.gz as it is (7 KB):"
+"$BUILD/tests/interval_bench" "$WORK/interval-small" 1440 1
+rm -rf "$WORK/interval-small"
+echo " -- the same, 50 times wider (9,900 stacks, ~200 KB: a production service's heap profile):"
+"$BUILD/tests/interval_bench" "$WORK/interval-large" 1440 50
+rm -rf "$WORK/interval-large"

@@ -10,7 +10,7 @@ namespace {
 constexpr int64_t kMin = 60'000;
 
 SeriesPoint Point(const std::string& id, int64_t minute, int64_t total) {
-  return SeriesPoint{id, "/archive/" + id, minute * kMin, {total, total * 10}};
+  return SeriesPoint{id, minute * kMin, {total, total * 10}};
 }
 
 Series Mutex(std::optional<SeriesPoint> before, std::vector<SeriesPoint> points) {
