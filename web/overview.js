@@ -322,9 +322,12 @@ async function loadChart(card, sampleType, start, end, token) {
   const metas = targets.flatMap((t) => t.ProfileMetas.map((meta) => ({ meta, target: t.TargetName })));
   const cumulative = metas.some(({ meta }) => meta.Cumulative);
   const intervals = cumulative && !state.cumulative;
+  // Per interval: a cumulative snapshot's DeltaValue (none for a baseline);
+  // a target that serves intervals itself (godeltaprof) is not Cumulative.
+  const intervalOf = (meta) => (meta.Cumulative ? meta.DeltaValue : meta.Value);
   const bubbles = metas
-    .filter(({ meta }) => !intervals || meta.DeltaValue !== undefined)
-    .map(({ meta, target }) => ({ time: meta.Timestamp, value: intervals ? meta.DeltaValue : meta.Value, target, meta }));
+    .filter(({ meta }) => !intervals || intervalOf(meta) !== undefined)
+    .map(({ meta, target }) => ({ time: meta.Timestamp, value: intervals ? intervalOf(meta) : meta.Value, target, meta }));
   const baselines = metas.length - bubbles.length;
   card.dataset.bubbles = String(bubbles.length);
   card.dataset.values = cumulative ? (intervals ? 'interval' : 'cumulative') : 'instant';

@@ -27,7 +27,8 @@ void AddIntervalValues(const fs::path& root, const std::vector<archive::Entry>& 
                        archive::Reporter* reporter, std::vector<MetaRow>* rows) {
   bool any = false;
   for (MetaRow& row : *rows) {
-    row.cumulative = pprof::IsCumulativeName(row.sample_type.name);
+    row.cumulative = pprof::IsCumulativeName(row.sample_type.name) &&
+                     !pprof::ServesIntervals(row.entry->sidecar.url);
     any = any || row.cumulative;
   }
   if (!any) return;

@@ -46,8 +46,9 @@ struct ProfileMetaFields {
   int64_t value = 0;
   int64_t timestamp_ms = 0;
   int64_t duration_ns = 0;
-  // A cumulative sample type (pprof/interval.h): written as "Cumulative":
-  // true, with "DeltaValue" (the interval's value) unless it is a baseline.
+  // Value counts since process start (a cumulative sample type, not served
+  // as intervals: pprof/interval.h): written as "Cumulative": true, with
+  // "DeltaValue" (the interval's value) unless it is a baseline.
   bool cumulative = false;
   std::optional<int64_t> delta_value;
 };

@@ -125,7 +125,8 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
                                     hit.value,
                                     hit.entry->timestamp_ms,
                                     hit.entry->duration_ns,
-                                    pprof::IsCumulativeName(hit.sample_type->name),
+                                    pprof::IsCumulativeName(hit.sample_type->name) &&
+                                        !hit.entry->served_as_intervals,
                                     std::nullopt};
     if (fields.cumulative) {
       const auto& sample_types = hit.entry->sample_types;

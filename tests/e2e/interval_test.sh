@@ -163,3 +163,24 @@ curl -fs "$URL/api/analysis?id=$SECOND&interval=1&si=delay" | jq -e --argjson d 
 [ "$(curl -s -o "$WORK/body" -w '%{http_code}' "$URL/api/analysis?id=$FIRST&interval=1")" = 404 ] || fail "baseline interval: $(cat "$WORK/body")"
 grep -q baseline "$WORK/body" || fail "the baseline's 404 does not say why: $(cat "$WORK/body")"
 pass "/api/analysis and /api/merge: the window's intervals (as the CLI), interval=0, one bubble's interval, a baseline's 404"
+
+# 4. godeltaprof's paths serve intervals already: never differenced again.
+FAKE=$(start_fake)
+cat >"$WORK/d.yml" <<YML
+archive: $WORK/darch
+scrape-configs:
+  - job: delta
+    enabled-profiles: [heap]
+    path-profiles: {heap: /debug/pprof/delta_heap}
+    target-configs: [{hosts: [$FAKE]}]
+YML
+for _ in 1 2 3; do expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/d.yml"; sleep 0.01; done
+"$CPROFILER" query -c "$WORK/d.yml" -t heap_alloc_space -o json >"$WORK/delta.json"
+jq -e 'length == 3 and all(has("Cumulative") | not) and all(has("DeltaValue") | not)' "$WORK/delta.json" >/dev/null ||
+  fail "delta_heap snapshots must not be cumulative: $(cat "$WORK/delta.json")"
+mapfile -t FILES < <("$CPROFILER" query -c "$WORK/d.yml" -t heap_alloc_space -o paths)
+top_of -sample_index=alloc_space "${FILES[@]}" >"$WORK/go.top"
+"$CPROFILER" top -c "$WORK/d.yml" -t heap_alloc_space 2>"$WORK/err" | headless >"$WORK/ours.top"
+same "a window of delta_heap profiles vs their plain merge" "$WORK/go.top" "$WORK/ours.top"
+expect_grep "3 snapshots of 1 target, 3 profiles read" "$WORK/err"
+pass "profiles from /debug/pprof/delta_heap (godeltaprof) are intervals already: Value is the interval, a window merges them"
