@@ -12,9 +12,15 @@ void MergeCommand::Register(CLI::App* app) {
   cmd_->footer(
       "Semantics are pprof's (go tool pprof -proto a b c): same sample types "
       "required, identical stacks summed, durations added.\n"
+      "Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) count since "
+      "process start: a selection of one sums the intervals that end in the window "
+      "(per target, last snapshot minus the one before the window, as go tool pprof "
+      "-base computes it; a restart counts from zero). --cumulative merges the "
+      "snapshots as they are. See INTERVAL VALUES in man cprofiler.\n"
       "Examples:\n"
       "  cprofiler merge -t profile_cpu -l _app=api --from -24h -o fleet-cpu.pb.gz\n"
       "  go tool pprof -top fleet-cpu.pb.gz\n"
+      "  cprofiler merge -t mutex_delay -l _app=api --from -1h -o contention-last-hour.pb.gz\n"
       "  cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz\n"
       "  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg\n"
       "Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or "
@@ -25,7 +31,8 @@ void MergeCommand::Register(CLI::App* app) {
       ->check(CLI::IsMember({"pprof", "folded"}))
       ->default_str("pprof");
   cmd_->add_option("--sample-index", sample_index_,
-                   "With --format folded: the sample type to write (default: pprof's)");
+                   "The sample type to write with --format folded, and the profile's default "
+                   "(default: the one -t names, else pprof's)");
 }
 
 namespace {

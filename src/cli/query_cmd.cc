@@ -46,8 +46,8 @@ int QueryCommand::Run(const GlobalOptions& global) {
     }
   } else {
     std::vector<query::MetaRow> rows = query::MetaRows(*entries, selection->sample_type);
+    query::AddIntervalValues(resolved->archive, *entries, &reporter, &rows);
     if (output_ == "json") {
-      query::AddIntervalValues(resolved->archive, *entries, &reporter, &rows);
       JsonWriter w;
       w.StartArray();
       for (const query::MetaRow& row : rows) query::WriteProfileMeta(w, row);

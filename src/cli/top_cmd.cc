@@ -12,13 +12,18 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->footer(
       "Rows and numbers are go tool pprof -top's: flat, flat%, sum%, cum, cum% "
       "per function, nodes below 0.5% of the total dropped.\n"
+      "A selection of a cumulative type (allocs, heap alloc_*, mutex, block, threadcreate) "
+      "shows the intervals that end in the window, summed; --cumulative the snapshots "
+      "since process start (see cprofiler merge --help).\n"
       "Examples:\n"
       "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space\n"
+      "  cprofiler top -t mutex_delay -l _app=api --from -1h\n"
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
       "  cprofiler top cpu.pb.gz --nodecount 20");
   AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
-                   "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: pprof's)");
+                   "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: the one "
+                   "-t names, else pprof's)");
   cmd_->add_option("--nodecount", options_.node_count, "Show at most N rows (default: all)")
       ->check(CLI::NonNegativeNumber);
   cmd_->add_option("--focus", options_.focus, "Only samples through functions matching RE2");

@@ -106,8 +106,12 @@ std::string FormatValue(int64_t value, std::string_view unit) {
 }
 
 std::string FormatTable(const std::vector<MetaRow>& rows) {
+  // An INTERVAL column when a row is of a cumulative type (its DeltaValue).
+  const bool intervals =
+      std::any_of(rows.begin(), rows.end(), [](const MetaRow& r) { return r.cumulative; });
   std::vector<std::vector<std::string>> cells;
   cells.push_back({"TIME", "TYPE", "VALUE", "JOB", "APP", "HOST", "LABELS", "ID"});
+  if (intervals) cells[0].insert(cells[0].begin() + 3, "INTERVAL");
   for (const MetaRow& r : rows) {
     const archive::Sidecar& s = r.entry->sidecar;
     std::string labels;
@@ -121,6 +125,12 @@ std::string FormatTable(const std::vector<MetaRow>& rows) {
     cells.push_back({time, r.sample_type.name,
                      FormatValue(r.sample_type.total, r.sample_type.unit), s.job,
                      s.app, s.host, labels, s.id});
+    if (intervals) {
+      cells.back().insert(cells.back().begin() + 3,
+                          !r.cumulative  ? "-"
+                          : r.delta_value ? FormatValue(*r.delta_value, r.sample_type.unit)
+                                          : "baseline");
+    }
   }
   std::vector<size_t> width(cells[0].size(), 0);
   for (const auto& row : cells) {

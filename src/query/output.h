@@ -58,7 +58,8 @@ void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
 // A value in its unit as people read it: "4.21s", "12.50MB", "1234".
 std::string FormatValue(int64_t value, std::string_view unit);
 
-// Aligned columns: TIME TYPE VALUE JOB APP HOST LABELS ID.
+// Aligned columns: TIME TYPE VALUE JOB APP HOST LABELS ID, and INTERVAL
+// after VALUE when a row is cumulative (AddIntervalValues).
 std::string FormatTable(const std::vector<MetaRow>& rows);
 
 }  // namespace cprof::query

@@ -136,7 +136,11 @@ curl -fs "$URL/api/profile_meta/goroutine?$RANGE" | jq -e '[.[].ProfileMetas[]] 
 "$CPROFILER" query -c "$WORK/c.yml" -t mutex_delay -o json >"$WORK/query.json"
 [ "$(jq -c '[.[].DeltaValue]' "$WORK/query.json")" = "$(jq -c '[.[].ProfileMetas[].DeltaValue]' "$WORK/meta.json")" ] ||
   fail "query -o json's DeltaValues differ from the API's"
-pass "profile_meta/mutex_delay: DeltaValues are the differences of consecutive Values (baseline none, restart whole); query -o json agrees"
+"$CPROFILER" query -c "$WORK/c.yml" -t mutex_delay >"$WORK/table"
+expect_grep '^TIME +TYPE +VALUE +INTERVAL +JOB' "$WORK/table"
+sed -n 2p "$WORK/table" | grep -q ' baseline ' || fail "the first snapshot is not shown as the baseline: $(cat "$WORK/table")"
+[ "$(grep -c ' baseline ' "$WORK/table")" = 1 ] || fail "one baseline expected: $(cat "$WORK/table")"
+pass "profile_meta/mutex_delay: DeltaValues are the differences of consecutive Values (baseline none, restart whole); query -o json and the table agree"
 
 # The window through the API: the CLI's numbers, and no negative value.
 FROM=$(rfc3339 "$(time_of mutex_delay 2)")

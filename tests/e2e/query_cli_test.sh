@@ -52,9 +52,14 @@ while read -r p; do [ -f "$p" ] || fail "listed path $p is not a file"; done <"$
 pass "paths: one existing file a line"
 
 expect_exit 0 "$CPROFILER" query "${DAY[@]}" -t mutex_b -l _app=app-3
+# mutex is cumulative: an INTERVAL column (each of these the first of its
+# target, so its baseline).
+expect_grep "^TIME +TYPE +VALUE +INTERVAL +JOB +APP +HOST +LABELS +ID" "$WORK/out"
+expect_grep "^2026-11-20T[0-9:]{8}Z +mutex_b +[0-9.]+[kMG]?B +baseline +bench +app-3 +10.0.0.3:6060 +env=(dev|prod) +20261120-" "$WORK/out"
+expect_exit 0 "$CPROFILER" query "${DAY[@]}" -t goroutine_b -l _app=app-3
 expect_grep "^TIME +TYPE +VALUE +JOB +APP +HOST +LABELS +ID" "$WORK/out"
-expect_grep "^2026-11-20T[0-9:]{8}Z +mutex_b +[0-9.]+[kMG]?B +bench +app-3 +10.0.0.3:6060 +env=(dev|prod) +20261120-" "$WORK/out"
-pass "table"
+expect_grep "^2026-11-20T[0-9:]{8}Z +goroutine_b +[0-9.]+[kMG]?B +bench +app-3 +10.0.0.3:6060 +env=(dev|prod) +20261120-" "$WORK/out"
+pass "table (an INTERVAL column for a cumulative type only)"
 
 # Environment and the seed's flag spelling.
 CPROFILER_ARCHIVE="$A" expect_exit 0 "$CPROFILER" query --from 2026-11-20 --to 2026-11-21 -o ids
