@@ -1,4 +1,6 @@
 // The original system's routes (seed 000, section 接口), shapes exact.
+#include <algorithm>
+
 #include "archive/layout.h"
 #include "base/json.h"
 #include "pprof/interval.h"
@@ -96,11 +98,15 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
   std::stable_sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
     return a.dir->target.host < b.dir->target.host;
   });
-  // Interval values: each hit's place in its series.
-  std::vector<EntryRef> refs;
-  refs.reserve(hits.size());
-  for (const MetaHit& hit : hits) refs.push_back({hit.dir, hit.entry});
-  RefSeries series = SeriesOf(snapshot, refs);
+  // Interval values: each hit's place in its series (for cumulative types).
+  RefSeries series;
+  if (std::any_of(hits.begin(), hits.end(),
+                  [](const MetaHit& h) { return pprof::IsCumulativeName(h.sample_type->name); })) {
+    std::vector<EntryRef> refs;
+    refs.reserve(hits.size());
+    for (const MetaHit& hit : hits) refs.push_back({hit.dir, hit.entry});
+    series = SeriesOf(snapshot, refs);
+  }
   JsonWriter w;
   w.StartArray();
   const std::string* open_host = nullptr;
