@@ -175,15 +175,16 @@ function showHead(view, analysis, base, meta) {
   const fact = (label, value) => facts.push(el('span', { className: 'fact' }, `${label} `, el('b', {}, value)));
   if (meta) fact('target', `${meta.host} (${meta.job}/${meta.app})`);
   if (analysis.interval && !base) {
-    const start = Date.parse(analysis.time);
-    const end = start + analysis.duration_ns / 1e6;
-    fact(analysis.count > 1 ? 'window' : 'interval', `${formatTime(start)} – ${formatTime(end)}`);
+    const span = `${formatTime(Date.parse(analysis.interval_start))} – ${formatTime(Date.parse(analysis.interval_end))}`;
+    fact(analysis.count > 1 ? 'window' : 'interval', span);
     if (analysis.count > 1) fact('intervals', `${analysis.intervals} of ${analysis.count} snapshots`);
     if (analysis.baselines) fact('baselines', `${analysis.baselines} (no interval)`);
     if (analysis.resets) fact('restarts', String(analysis.resets));
   } else if (base) {
-    fact('base', formatTime(Date.parse(base.time)));
-    fact('new', formatTime(Date.parse(analysis.time)));
+    // A snapshot's time; an interval's end.
+    const when = (a) => formatTime(Date.parse(a.interval ? a.interval_end : a.time));
+    fact('base', when(base));
+    fact('new', when(analysis));
   } else if (view.source.has('start_time')) {
     fact('range', `${formatTime(Date.parse(view.source.get('start_time')))} – ${formatTime(Date.parse(view.source.get('end_time')))}`);
   } else {

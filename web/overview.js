@@ -409,7 +409,7 @@ function openRange(sampleType, from, to, inside) {
   const params = new URLSearchParams({ sample_type: sampleType, start_time: rfc3339(from), end_time: rfc3339(to) });
   for (const [key, value] of labelQuery(state)) params.append(key, value);
   // The server sums a cumulative type's intervals unless told otherwise.
-  if (inside[0].meta.Cumulative && state.cumulative) params.set('interval', '0');
+  if (state.cumulative && inside.some((b) => b.meta.Cumulative)) params.set('interval', '0');
   location.href = withQuery('/analysis', params);
 }
 
@@ -431,7 +431,7 @@ function pickForDiff(sampleType, bubble) {
   // The older profile is the base, the newer one is compared against it.
   const [base, current] = [first.bubble, bubble].sort((a, b) => a.time - b.time);
   const params = { id: current.meta.ProfileID, base: base.meta.ProfileID, si: siOf(current.meta) };
-  if (current.meta.Cumulative && !state.cumulative) params.interval = '1'; // compare the two intervals
+  if (!state.cumulative && (current.meta.Cumulative || base.meta.Cumulative)) params.interval = '1'; // compare the two intervals
   location.href = withQuery('/analysis', params);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <tuple>
 
 #include "base/log.h"
 
@@ -177,35 +178,41 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 
 std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
-                              int64_t since_ms, Reporter* reporter) {
-  std::vector<std::pair<EntryKey, fs::path>> candidates;
-  ForEachDay(root, since_ms, before_ms - 1, [&](const CivilDay& day, const fs::path& day_dir) {
+                              std::string_view before_id, int64_t since_ms,
+                              Reporter* reporter) {
+  struct Candidate {
+    int64_t timestamp_ms;
+    std::string id;
+    EntryKey key;
+    fs::path path;
+  };
+  std::vector<Candidate> candidates;
+  ForEachDay(root, since_ms, before_ms, [&](const CivilDay& day, const fs::path& day_dir) {
     fs::path dir = day_dir / std::string(target_key);
     auto names = ListDir(dir);
     if (!names.ok()) return;
     for (const std::string& name : *names) {
       auto key = ParseSidecarName(name, day, target_key);
-      if (!key.ok() || key->profile_type != profile_type || key->timestamp_ms >= before_ms ||
+      if (!key.ok() || key->profile_type != profile_type || key->timestamp_ms > before_ms ||
           key->timestamp_ms < since_ms) {
         continue;
       }
-      candidates.emplace_back(std::move(*key), dir / name);
+      std::string id = FormatId(*key);
+      if (key->timestamp_ms == before_ms && id >= before_id) continue;
+      candidates.push_back({key->timestamp_ms, std::move(id), std::move(*key), dir / name});
     }
   });
-  std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-    if (a.first.timestamp_ms != b.first.timestamp_ms) {
-      return a.first.timestamp_ms > b.first.timestamp_ms;
-    }
-    return FormatId(a.first) > FormatId(b.first);
+  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+    return std::tie(a.timestamp_ms, a.id) > std::tie(b.timestamp_ms, b.id);
   });
-  for (const auto& [key, path] : candidates) {
-    auto s = ReadEntrySidecar(path, key);
+  for (const Candidate& c : candidates) {
+    auto s = ReadEntrySidecar(c.path, c.key);
     if (!s.ok()) {
-      if (reporter != nullptr && !s.status().IsNotFound()) reporter->Corrupt(path, s.status());
+      if (reporter != nullptr && !s.status().IsNotFound()) reporter->Corrupt(c.path, s.status());
       continue;
     }
-    if (!Exists(path.parent_path() / s->file)) continue;
-    return Entry{std::move(*s), path.parent_path()};
+    if (s->sample_types.empty() || !Exists(c.path.parent_path() / s->file)) continue;
+    return Entry{std::move(*s), c.path.parent_path()};
   }
   return std::nullopt;
 }

@@ -80,14 +80,16 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
                                             std::string_view target_key,
                                             int64_t since_ms);
 
-// The newest entry of `profile_type` in the <tkey> directories
-// `target_key` with since_ms <= timestamp < before_ms (ties: the larger
-// id), found from directory listings and one sidecar read. Unreadable
-// candidates go to `reporter` (may be null) and the next older one is
-// tried. nullopt when there is none.
+// The entry of `profile_type` before the entry (before_ms, before_id) in
+// the <tkey> directories `target_key`, in Scan's order (time, then id), no
+// older than since_ms; found from directory listings and one sidecar read.
+// Unreadable candidates go to `reporter` (may be null), and candidates
+// without sample types are passed over, for the next older one. nullopt
+// when there is none.
 std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
-                              int64_t since_ms, Reporter* reporter);
+                              std::string_view before_id, int64_t since_ms,
+                              Reporter* reporter);
 
 // Reads and parses one sidecar file.
 Result<Sidecar> ReadSidecar(const fs::path& path);

@@ -110,7 +110,8 @@ Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
   query::WindowPlan plan = query::PlanWindow(series);
   query::Progress progress = ProgressLine(plan.terms.size(), "intervals");
   query::WindowStats stats;
-  auto merged = query::MergeWindow(archive, plan, &stats, progress);
+  auto path_of = [&](const query::SeriesPoint& p) { return query::ProfilePathOf(archive, p); };
+  auto merged = query::MergeWindow(plan, path_of, &stats, progress);
   if (progress && !merged.ok()) std::fputc('\n', stderr);
   std::string note = std::string(command) + ": interval values: " +
                      Plural(entries.size(), "snapshot", "snapshots") + " of " +
@@ -177,7 +178,6 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
   auto load_named = [&](const std::vector<std::string>& args) -> Result<pprof::OwnedProfile> {
     CPROF_ASSIGN_OR_RETURN(std::vector<fs::path> paths, ResolveNamed(args, resolved->archive));
-    if (count != nullptr) *count = paths.size();
     auto merged = LoadMerged(paths);
     if (!merged.ok()) {
       if (Status named = CheckNamedFiles(args); !named.ok()) return named;
@@ -186,6 +186,7 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   };
   Result<pprof::OwnedProfile> merged = Status::InvalidArgument("no inputs");
   if (!inputs_.empty()) {
+    if (count != nullptr) *count = inputs_.size();
     merged = load_named(inputs_);
   } else {
     auto entries = SelectEntries(selection_, resolved->archive);

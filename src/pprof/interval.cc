@@ -80,25 +80,41 @@ Result<OwnedProfile> Difference(const Profile& profile, const Profile& base) {
   return merger.Finish();
 }
 
-Result<IntervalResult> Interval(const Profile& base, const Profile& end,
-                                std::string_view profile_type) {
-  // end + base * factors: base's cumulative values subtracted, its
-  // instantaneous ones left out; end first, as pprof merges [end, base].
+Result<IntervalResult> Interval(const Profile* base, const Profile& end,
+                                std::string_view profile_type, bool keep_instantaneous) {
   std::vector<bool> mask = CumulativeMask(end, profile_type);
-  std::vector<int64_t> factors(mask.size());
-  for (size_t i = 0; i < mask.size(); ++i) factors[i] = mask[i] ? -1 : 0;
+  // end's values (its instantaneous ones only if kept), then base's
+  // cumulative ones subtracted; end first, as pprof merges [end, base].
+  std::vector<int64_t> plus(mask.size()), minus(mask.size());
+  for (size_t i = 0; i < mask.size(); ++i) {
+    plus[i] = mask[i] || keep_instantaneous ? 1 : 0;
+    minus[i] = mask[i] ? -1 : 0;
+  }
+  auto end_only = [&]() -> Result<OwnedProfile> {
+    if (keep_instantaneous) return CopyProfile(end);
+    Merger merger;
+    CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", plus));
+    return merger.Finish();
+  };
+  if (base == nullptr) {
+    CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, end_only());
+    return IntervalResult{std::move(whole), /*reset=*/false};
+  }
   Merger merger;
-  CPROF_RETURN_IF_ERROR(merger.Add(end, "the interval's end"));
-  CPROF_RETURN_IF_ERROR(merger.AddScaled(base, "the interval's base", factors));
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", plus));
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(*base, "the interval's base", minus));
   CPROF_ASSIGN_OR_RETURN(OwnedProfile diff, merger.Finish());
   for (const auto& s : diff->sample()) {
     for (int i = 0; i < s.value_size(); ++i) {
-      if (mask[i] && s.value(i) < 0) return IntervalResult{CopyProfile(end), /*reset=*/true};
+      if (mask[i] && s.value(i) < 0) {
+        CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, end_only());
+        return IntervalResult{std::move(whole), /*reset=*/true};
+      }
     }
   }
-  diff->set_time_nanos(base.time_nanos());
-  int64_t length = end.time_nanos() - base.time_nanos();
-  diff->set_duration_nanos(base.time_nanos() > 0 && length > 0 ? length : end.duration_nanos());
+  diff->set_time_nanos(base->time_nanos());
+  int64_t length = end.time_nanos() - base->time_nanos();
+  diff->set_duration_nanos(base->time_nanos() > 0 && length > 0 ? length : end.duration_nanos());
   return IntervalResult{std::move(diff), /*reset=*/false};
 }
 

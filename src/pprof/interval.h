@@ -57,12 +57,15 @@ struct IntervalResult {
 };
 
 // The interval from `base` to `end` (validated profiles of one target and
-// profile type, `base` the older), as described above. Its time is base's
-// and its duration end's time minus base's (pprof's -base would add the
-// two durations). A reset leaves end's header as it is. InvalidArgument
-// when their sample types or period types differ.
-Result<IntervalResult> Interval(const Profile& base, const Profile& end,
-                                std::string_view profile_type);
+// profile type, `base` the older), as described above; `end` itself when
+// `base` is null (the stretch after a restart). Its time is base's and its
+// duration end's time minus base's (pprof's -base would add the two
+// durations); a reset leaves end's header as it is. With
+// `keep_instantaneous` false the instantaneous sample types are left out
+// (zero): a window counts them once, at its end. InvalidArgument when the
+// two profiles' sample types or period types differ.
+Result<IntervalResult> Interval(const Profile* base, const Profile& end,
+                                std::string_view profile_type, bool keep_instantaneous = true);
 
 // `go tool pprof -proto -base base profile`: every value of `base`
 // subtracted, stack by stack; values may be negative. pprof's header rules

@@ -159,9 +159,6 @@ Status Merger::Add(const Profile& src, std::string_view name) {
 
 Status Merger::AddScaled(const Profile& src, std::string_view name,
                          std::span<const int64_t> factors) {
-  if (static_cast<int>(factors.size()) != src.sample_type_size()) {
-    return Status::InvalidArgument(std::string(name) + ": one scale factor per sample type needed");
-  }
   return AddProfile(src, name, /*partial=*/false, /*time_reset=*/src.time_nanos() == 0, factors);
 }
 
@@ -196,6 +193,9 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
     }
   }
 
+  if (!factors.empty() && static_cast<int>(factors.size()) != src.sample_type_size()) {
+    return Status::InvalidArgument(std::string(name) + ": one scale factor per sample type needed");
+  }
   State::Maps m;
   m.str.resize(src.string_table_size());
   for (int i = 0; i < src.string_table_size(); ++i) m.str[i] = st.Intern(src.string_table(i));

@@ -1,5 +1,6 @@
 #include "query/interval.h"
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 
@@ -15,6 +16,12 @@ SeriesPoint PointOf(const archive::Entry& entry) {
     point.totals.push_back(t.total);
   }
   return point;
+}
+
+bool NeedsIntervals(const Series& series) {
+  return !series.served_as_intervals &&
+         std::find(series.cumulative.begin(), series.cumulative.end(), true) !=
+             series.cumulative.end();
 }
 
 std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::Entry>& entries,
@@ -33,9 +40,11 @@ std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::En
         fresh.cumulative.push_back(pprof::IsCumulative(s.profile_type, t.type));
       }
       fresh.served_as_intervals = pprof::ServesIntervals(s.url);
-      auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms,
-                                      s.timestamp_ms - kMaxIntervalMs, reporter);
-      if (before) fresh.before = PointOf(*before);
+      if (NeedsIntervals(fresh)) {
+        auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms,
+                                        s.id, s.timestamp_ms - kMaxIntervalMs, reporter);
+        if (before) fresh.before = PointOf(*before);
+      }
     }
     if (positions != nullptr) positions->emplace_back(it->second, series[it->second].points.size());
     series[it->second].points.push_back(PointOf(e));
@@ -70,42 +79,59 @@ std::optional<int64_t> DeltaValue(const Series& series, size_t i, size_t index) 
   return point.totals[index] - previous->totals[index];
 }
 
+namespace {
+
+// Appends the terms of one series of cumulative snapshots.
+void PlanSeries(const Series& s, WindowPlan* plan) {
+  const SeriesPoint* previous = s.before ? &*s.before : nullptr;
+  // The open stretch of consecutive intervals: from `base` (null after a
+  // reset: its first snapshot counts whole) to `end`.
+  std::optional<IntervalTerm> open;
+  auto close = [&] {
+    if (open) plan->terms.push_back(*open);
+    open.reset();
+  };
+  for (const SeriesPoint& point : s.points) {
+    switch (LinkOf(previous, point, s.cumulative)) {
+      case Link::kDelta:
+        if (!open) open = IntervalTerm{previous, &point, s.profile_type};
+        open->end = &point;
+        break;
+      case Link::kReset:
+        close();
+        ++plan->resets;
+        open = IntervalTerm{nullptr, &point, s.profile_type};
+        break;
+      case Link::kBaseline:
+        close();
+        ++plan->baselines;
+        break;
+    }
+    previous = &point;
+  }
+  close();
+}
+
+}  // namespace
+
 WindowPlan PlanWindow(const std::vector<Series>& series) {
   WindowPlan plan;
   for (const Series& s : series) {
+    const size_t first_term = plan.terms.size();
     if (s.served_as_intervals) {
       for (const SeriesPoint& point : s.points) {
         plan.terms.push_back(IntervalTerm{nullptr, &point, s.profile_type});
       }
-      continue;
+    } else {
+      PlanSeries(s, &plan);
     }
-    const SeriesPoint* previous = s.before ? &*s.before : nullptr;
-    // The open stretch of consecutive intervals: from `base` (null after
-    // a reset: its first snapshot counts whole) to `end`.
-    std::optional<IntervalTerm> open;
-    auto close = [&] {
-      if (open) plan.terms.push_back(*open);
-      open.reset();
-    };
-    for (const SeriesPoint& point : s.points) {
-      switch (LinkOf(previous, point, s.cumulative)) {
-        case Link::kDelta:
-          if (!open) open = IntervalTerm{previous, &point, s.profile_type};
-          open->end = &point;
-          break;
-        case Link::kReset:
-          close();
-          ++plan.resets;
-          open = IntervalTerm{nullptr, &point, s.profile_type};
-          break;
-        case Link::kBaseline:
-          close();
-          ++plan.baselines;
-          break;
-      }
-      previous = &point;
-    }
-    close();
+    for (size_t i = first_term; i + 1 < plan.terms.size(); ++i) plan.terms[i].last = false;
+  }
+  for (size_t i = 0; i < plan.terms.size(); ++i) {
+    const IntervalTerm& t = plan.terms[i];
+    int64_t start = (t.base != nullptr ? t.base : t.end)->timestamp_ms;
+    plan.start_ms = i == 0 ? start : std::min(plan.start_ms, start);
+    plan.end_ms = i == 0 ? t.end->timestamp_ms : std::max(plan.end_ms, t.end->timestamp_ms);
   }
   return plan;
 }
@@ -115,7 +141,7 @@ Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point) {
   return root / archive::EntryDir(key) / archive::ProfileFileName(key);
 }
 
-Result<pprof::OwnedProfile> MergeWindow(const fs::path& root, const WindowPlan& plan,
+Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& path_of,
                                         WindowStats* stats, const Progress& progress) {
   if (plan.terms.empty()) {
     return Status::NotFound(
@@ -124,16 +150,19 @@ Result<pprof::OwnedProfile> MergeWindow(const fs::path& root, const WindowPlan& 
   }
   std::atomic<size_t> decoded = 0, stack_resets = 0;
   auto read = [&](const SeriesPoint& point, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
-    CPROF_ASSIGN_OR_RETURN(fs::path path, ProfilePathOf(root, point));
+    CPROF_ASSIGN_OR_RETURN(fs::path path, path_of(point));
     ++decoded;
     return ReadProfile(path, bytes_read);
   };
   auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
     const IntervalTerm& term = plan.terms[i];
     CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile end, read(*term.end, bytes_read));
-    if (term.base == nullptr) return end;
-    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile base, read(*term.base, bytes_read));
-    auto interval = pprof::Interval(*base, *end, term.profile_type);
+    if (term.base == nullptr && term.last) return end;  // as it is
+    std::optional<pprof::OwnedProfile> base;
+    if (term.base != nullptr) {
+      CPROF_ASSIGN_OR_RETURN(base, read(*term.base, bytes_read));
+    }
+    auto interval = pprof::Interval(base ? &**base : nullptr, *end, term.profile_type, term.last);
     if (!interval.ok()) return interval.status().WithContext(term.end->id);
     if (interval->reset) ++stack_resets;
     return std::move(interval->profile);

@@ -21,6 +21,7 @@
 #define CPROF_QUERY_INTERVAL_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,11 @@ struct Series {
   std::vector<SeriesPoint> points;  // oldest first
 };
 
+// Whether `series` has intervals to compute: a cumulative sample type, not
+// served as intervals. (Its snapshot before the window is looked up only
+// then.)
+bool NeedsIntervals(const Series& series);
+
 // A snapshot of an archived entry.
 SeriesPoint PointOf(const archive::Entry& entry);
 
@@ -85,13 +91,18 @@ struct IntervalTerm {
   const SeriesPoint* base = nullptr;
   const SeriesPoint* end = nullptr;
   std::string_view profile_type;  // the series'
-
+  // The series' last term: it alone carries the instantaneous sample types
+  // (inuse_*), so that a window counts each target's once, at its end.
+  bool last = true;
 };
 
 struct WindowPlan {
   std::vector<IntervalTerm> terms;  // pointers into the planned series
   size_t baselines = 0;  // snapshots in the window that have no interval
   size_t resets = 0;     // snapshots in the window that follow a restart
+  // The time the terms span (ms): from the earliest base (or end, after a
+  // restart) to the latest end; 0 when there is no term.
+  int64_t start_ms = 0, end_ms = 0;
 };
 
 // The terms whose sum is the window's profile; `series` must outlive it.
@@ -108,10 +119,13 @@ struct WindowStats {
 // an id that does not parse.
 Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point);
 
-// The plan's terms computed (pprof::Interval) from the archive at `root`
-// and merged as pprof merges. NotFound when the plan has no term (every
-// snapshot a baseline).
-Result<pprof::OwnedProfile> MergeWindow(const fs::path& root, const WindowPlan& plan,
+// Where to read a point's profile: ProfilePathOf, or that checked further.
+using PathOf = std::function<Result<fs::path>(const SeriesPoint& point)>;
+
+// The plan's terms computed (pprof::Interval) from the files `path_of`
+// names, and merged as pprof merges. NotFound when the plan has no term
+// (every snapshot a baseline).
+Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& path_of,
                                         WindowStats* stats, const Progress& progress = nullptr);
 
 }  // namespace cprof::query

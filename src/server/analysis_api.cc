@@ -125,7 +125,6 @@ Response Api::Meta(std::string_view id) {
 Response Api::Analysis(const QueryParams& params) {
   auto source = ResolveSource(params);
   if (!source.ok()) return Response::Error(source.status());
-  const std::vector<Input>* inputs = &source->inputs;
 
   pprof::ReportOptions options;
   options.sample_index = pprof::SampleIndexOf(source->sample_type);
@@ -162,17 +161,23 @@ Response Api::Analysis(const QueryParams& params) {
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
   w.StartObject();
-  w.Key("profile_type"); w.String((*inputs)[0].profile_type);
+  w.Key("profile_type"); w.String(source->profile_type);
+  // The profiles read: the inputs, or the snapshots the intervals span.
   w.Key("ids");
   w.StartArray();
-  for (const Input& in : *inputs) w.String(in.id);
+  if (!source->interval) {
+    for (const Input& in : source->inputs) w.String(in.id);
+  }
+  for (const query::IntervalTerm& term : source->plan.terms) {
+    if (term.base != nullptr) w.String(term.base->id);
+    w.String(term.end->id);
+  }
   w.EndArray();
-  w.Key("count"); w.Int64(static_cast<int64_t>(inputs->size()));
+  w.Key("count"); w.Int64(static_cast<int64_t>(source->count));
   // Whether interval values apply to what is shown: a selection of a
   // cumulative sample type, or ids shown under a cumulative sample index.
-  const std::string& profile_type = (*inputs)[0].profile_type;
   w.Key("cumulative");
-  w.Bool(source->sample_type.empty() ? pprof::IsCumulative(profile_type, top.sample_type)
+  w.Bool(source->sample_type.empty() ? pprof::IsCumulative(source->profile_type, top.sample_type)
                                      : pprof::IsCumulativeName(source->sample_type));
   w.Key("interval"); w.Bool(source->interval);
   if (source->interval) {
@@ -180,6 +185,9 @@ Response Api::Analysis(const QueryParams& params) {
     w.Key("baselines"); w.Int64(static_cast<int64_t>(source->plan.baselines));
     w.Key("resets"); w.Int64(static_cast<int64_t>(source->plan.resets + stats.stack_resets));
     w.Key("profiles_read"); w.Int64(static_cast<int64_t>(stats.decoded));
+    // From the earliest snapshot an interval starts at to the latest end.
+    w.Key("interval_start"); w.String(FormatRfc3339Ms(source->plan.start_ms));
+    w.Key("interval_end"); w.String(FormatRfc3339Ms(source->plan.end_ms));
   }
   w.Key("sample_types");
   w.StartArray();

@@ -11,6 +11,7 @@
 #include "base/fs.h"
 #include "base/time.h"
 #include "pprof/interval.h"
+#include "pprof/summary.h"
 #include "query/merge_files.h"
 
 namespace cprof::server {
@@ -135,27 +136,23 @@ Result<Api::Input> Api::ResolveId(std::string_view id) {
 }
 
 Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& snapshot,
-                                                      const query::Selection& selection,
-                                                      std::vector<MetaHit>* selected) {
+                                                      const query::Selection& selection) {
   CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(snapshot, selection));
-  if (selected == nullptr && hits.size() > options_.max_merge_inputs) {
+  if (hits.size() > options_.max_merge_inputs) {
     return Status::InvalidArgument(
         "the selection has " + std::to_string(hits.size()) + " profiles; at most " +
         std::to_string(options_.max_merge_inputs) +
         " are merged per request: narrow the time range or the labels");
   }
-  // The index has read these sidecars already: only the paths are checked,
-  // and, for interval values, only those of the profiles read (PlanIntervals).
+  // The index has read these sidecars already: only the paths are checked.
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
     CPROF_ASSIGN_OR_RETURN(archive::EntryKey key, archive::ParseId(hit.entry->id));
-    fs::path path = hit.dir->dir / archive::ProfileFileName(key);
-    if (selected == nullptr) {
-      CPROF_ASSIGN_OR_RETURN(path, InsideArchive(path, hit.entry->id));
-    }
-    inputs.push_back(Input{hit.entry->id, std::move(path), std::string(hit.entry->profile_type)});
+    CPROF_ASSIGN_OR_RETURN(
+        fs::path real,
+        InsideArchive(hit.dir->dir / archive::ProfileFileName(key), hit.entry->id));
+    inputs.push_back(Input{hit.entry->id, std::move(real), std::string(hit.entry->profile_type)});
   }
-  if (selected != nullptr) *selected = std::move(hits);
   return inputs;
 }
 
@@ -170,7 +167,7 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
         "name the profiles: id=ID (repeatable) or sample_type=NAME&start_time=&end_time=");
   }
   Source source;
-  std::optional<bool> interval;
+  std::optional<bool> interval;  // as asked
   if (const std::string* v = params.Get("interval")) {
     if (*v == "1" || *v == "true") {
       interval = true;
@@ -191,20 +188,30 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
       CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(id));
       source.inputs.push_back(std::move(input));
     }
+    source.count = source.inputs.size();
+    source.profile_type = source.inputs[0].profile_type;
     source.interval = interval.value_or(false);
     if (source.interval) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, nullptr, &source));
     return source;
   }
   source.sample_type = *st;
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
-  source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
-  std::vector<MetaHit> hits;
-  CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection,
-                                                         source.interval ? &hits : nullptr));
-  if (source.inputs.empty()) {
-    return Status::NotFound("no " + *st + " profiles match the selection");
+  source.profile_type = std::string(pprof::ProfileTypeOf(*st));
+  if (interval.value_or(false) && !pprof::IsCumulativeName(*st)) {
+    return Status::InvalidArgument(*st + " is not a cumulative sample type: it has no "
+                                   "intervals (ask without interval=1)");
   }
-  if (source.interval) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, &hits, &source));
+  source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
+  if (!source.interval) {
+    CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection));
+    source.count = source.inputs.size();
+  } else {
+    // Only the profiles the plan reads are resolved to files.
+    CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(*snapshot, selection));
+    source.count = hits.size();
+    if (!hits.empty()) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, &hits, &source));
+  }
+  if (source.count == 0) return Status::NotFound("no " + *st + " profiles match the selection");
   return source;
 }
 
@@ -250,27 +257,20 @@ Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<Met
             : "no interval ends in the selection: each snapshot in it is its target's first "
               "(a baseline); widen the time range, or ask with interval=0");
   }
-  for (const query::IntervalTerm& term : source->plan.terms) {
-    for (const query::SeriesPoint* point : {term.base, term.end}) {
-      if (point == nullptr) continue;
-      CPROF_ASSIGN_OR_RETURN(fs::path path, query::ProfilePathOf(index_->root(), *point));
-      CPROF_RETURN_IF_ERROR(InsideArchive(path, point->id).status());
-    }
-  }
   return Status::OK();
 }
 
 Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowStats* stats) {
   if (!source.interval) return LoadProfile(source.inputs);
-  for (const Input& in : source.inputs) {
-    if (in.profile_type == "trace") {
-      return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
-                                     "or merge (open it with go tool trace)");
-    }
-  }
+  // Each profile read is checked to lie inside the archive, and read from
+  // where it was checked to be.
+  auto path_of = [&](const query::SeriesPoint& point) -> Result<fs::path> {
+    CPROF_ASSIGN_OR_RETURN(fs::path path, query::ProfilePathOf(index_->root(), point));
+    return InsideArchive(path, point.id);
+  };
   HeavySlot slot(heavy_);
   Result<pprof::OwnedProfile> out = Status::InvalidArgument("no intervals");
-  RunOnOwnStack([&] { out = query::MergeWindow(index_->root(), source.plan, stats); });
+  RunOnOwnStack([&] { out = query::MergeWindow(source.plan, path_of, stats); });
   if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
       !out.status().IsNotFound()) {
     for (const query::IntervalTerm& term : source.plan.terms) {

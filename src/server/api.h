@@ -109,8 +109,20 @@ class Api {
   // What an analysis or merge request reads: the snapshots it names or
   // selects, merged as they are, or as interval values (query/interval.h).
   struct Source {
+    Source() = default;
+    // Movable only: `plan` points into `series`, whose elements a move
+    // keeps in place and a copy would not.
+    Source(Source&&) = default;
+    Source& operator=(Source&&) = default;
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+
+    // The snapshots to merge as they are: ids, or a selection without
+    // interval values (an interval selection reads only its plan's).
     std::vector<Input> inputs;
-    std::string sample_type;  // the selection's; "" for ids
+    size_t count = 0;          // snapshots named or selected
+    std::string profile_type;  // theirs
+    std::string sample_type;   // the selection's; "" for ids
     bool interval = false;
     std::vector<query::Series> series;  // when `interval`; `plan` points into it
     query::WindowPlan plan;
@@ -125,12 +137,10 @@ class Api {
                        Source* source);
   // The source's profile: its inputs merged, or its plan's intervals.
   Result<pprof::OwnedProfile> LoadSource(const Source& source, query::WindowStats* stats);
-  // The inputs `selection` selects from `snapshot`. With `hits`, the hits
-  // too (pointing into `snapshot`), and no limit on their number: interval
-  // values read two profiles a series, and their paths are checked then.
+  // The inputs `selection` selects from `snapshot`, their paths checked;
+  // InvalidArgument past max_merge_inputs.
   Result<std::vector<Input>> ResolveSelection(const ArchiveSnapshot& snapshot,
-                                              const query::Selection& selection,
-                                              std::vector<MetaHit>* hits = nullptr);
+                                              const query::Selection& selection);
   // The inputs read and merged (one input is read, not merged), under the
   // heavy-request semaphore.
   Result<pprof::OwnedProfile> LoadProfile(const std::vector<Input>& inputs);

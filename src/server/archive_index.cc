@@ -304,7 +304,9 @@ RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>&
         fresh.cumulative.push_back(pprof::IsCumulative(fresh.profile_type, name->type));
       }
       fresh.served_as_intervals = ref.entry->served_as_intervals;
-      if (auto before = PreviousEntry(snapshot, ref)) fresh.before = PointOf(*before);
+      if (query::NeedsIntervals(fresh)) {
+        if (auto before = PreviousEntry(snapshot, ref)) fresh.before = PointOf(*before);
+      }
     }
     query::Series& series = out.series[it->second];
     out.position.emplace_back(it->second, series.points.size());

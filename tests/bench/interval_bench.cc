@@ -88,7 +88,8 @@ size_t CliWindow(const fs::path& root, const query::Selection& sel) {
   std::vector<query::Series> series = query::SeriesOf(root, *entries, nullptr);
   query::WindowPlan plan = query::PlanWindow(series);
   query::WindowStats stats;
-  auto merged = query::MergeWindow(root, plan, &stats);
+  auto merged = query::MergeWindow(
+      plan, [&](const query::SeriesPoint& p) { return query::ProfilePathOf(root, p); }, &stats);
   if (!merged.ok()) Die(merged.status());
   return stats.decoded;
 }
@@ -103,7 +104,8 @@ size_t ServeWindow(const fs::path& root, const server::ArchiveSnapshot& snapshot
   server::RefSeries series = server::SeriesOf(snapshot, refs);
   query::WindowPlan plan = query::PlanWindow(series.series);
   query::WindowStats stats;
-  auto merged = query::MergeWindow(root, plan, &stats);
+  auto merged = query::MergeWindow(
+      plan, [&](const query::SeriesPoint& p) { return query::ProfilePathOf(root, p); }, &stats);
   if (!merged.ok()) Die(merged.status());
   return stats.decoded;
 }

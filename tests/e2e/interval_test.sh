@@ -70,7 +70,6 @@ same "top --base" "$WORK/go.top" "$WORK/ours.top"
 pass "--cumulative merges the snapshots; --base subtracts as go tool pprof -base"
 
 # A window holding only a baseline has no interval.
-mapfile -t IDS < <("$CPROFILER" query -c "$WORK/c.yml" -l _type=mutex -o ids)
 expect_exit 1 "$CPROFILER" top -c "$WORK/c.yml" -t mutex_delay --from "$(rfc3339 "$(time_of mutex_delay 1)")" --to "$(rfc3339 "$(time_of mutex_delay 1)")"
 expect_grep "baseline" "$WORK/err"
 pass "a window holding only the first snapshot says it is a baseline"
@@ -113,12 +112,20 @@ for st in heap_alloc_objects heap_alloc_space allocs_alloc_space mutex_contentio
   pass "window of $st across a restart: (last before - first) + last after, none negative"
 done
 
+# In-use memory (instantaneous) is each target's state at the window's end,
+# counted once, not once per stretch between restarts.
+mapfile -t FILES < <(paths_of heap)
+"$CPROFILER" merge -c "$WORK/c.yml" -t heap_alloc_space --from "$(rfc3339 "$(time_of heap_alloc_space 2)")" -o "$WORK/w.pb.gz" 2>/dev/null
+top_of -sample_index=inuse_space "${FILES[5]}" >"$WORK/last.top"
+top_of -sample_index=inuse_space "$WORK/w.pb.gz" >"$WORK/w.top"
+same "a window's inuse_space vs its last snapshot's" "$WORK/last.top" "$WORK/w.top"
+pass "a heap window across a restart: inuse_* is the last snapshot's, once"
+
 # 3. The API: Cumulative and DeltaValue beside Value.
 PORT=$(closed_port)
 URL="http://127.0.0.1:$PORT"
 spawn "$CPROFILER" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT"
 for ((i = 0; i < 100; i++)); do curl -fs "$URL/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-DAY=$(date -u +%Y-%m-%d)
 RANGE="start_time=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%S.000Z)&end_time=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.000Z)"
 curl -fs "$URL/api/profile_meta/mutex_delay?$RANGE" >"$WORK/meta.json"
 jq -e '[.[].ProfileMetas[]] | length == 6 and all(.Cumulative == true)' "$WORK/meta.json" >/dev/null ||
@@ -148,13 +155,16 @@ TO=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.000Z)
 curl -fs "$URL/api/analysis?sample_type=mutex_delay&start_time=$FROM&end_time=$TO" >"$WORK/analysis.json"
 "$CPROFILER" merge -c "$WORK/c.yml" -t mutex_delay --from "$FROM" -o "$WORK/cli.pb.gz" 2>/dev/null
 WANT=$(go tool pprof -raw -sample_index=delay "$WORK/cli.pb.gz" 2>/dev/null | awk '/^Samples:/{s=1; getline; next} /^Locations/{s=0} s && /:/{sub(":","",$2); t += $2} END {printf "%.0f\n", t}')
-jq -e --argjson want "$WANT" '.interval == true and .total == $want and .resets == 1 and .profiles_read == 3 and .sample_index == "delay"' "$WORK/analysis.json" >/dev/null ||
+jq -e --argjson want "$WANT" '.interval == true and .total == $want and .resets == 1 and .profiles_read == 3 and .sample_index == "delay" and (.ids | length) == 3 and .count == 5 and .interval_start < .interval_end' "$WORK/analysis.json" >/dev/null ||
   fail "analysis: $(jq -c 'del(.flame, .top)' "$WORK/analysis.json"), want total $WANT"
 jq -e '[.. | objects | select(has("v")) | .v] | all(. >= 0)' "$WORK/analysis.json" >/dev/null || fail "negative flame values"
 curl -fs "$URL/api/merge?sample_type=mutex_delay&start_time=$FROM&end_time=$TO" -o "$WORK/api.pb.gz"
 top_of -sample_index=delay "$WORK/api.pb.gz" >"$WORK/api.top"
 top_of -sample_index=delay "$WORK/cli.pb.gz" >"$WORK/cli.top"
 same "/api/merge's window vs the CLI's" "$WORK/cli.top" "$WORK/api.top"
+# interval=1 where there is no interval: a clear 400.
+[ "$(curl -s -o "$WORK/body" -w '%{http_code}' "$URL/api/analysis?sample_type=goroutine&start_time=$FROM&end_time=$TO&interval=1")" = 400 ] ||
+  fail "interval=1 on goroutine: $(cat "$WORK/body")"
 # interval=0: the snapshots merged as they are.
 curl -fs "$URL/api/analysis?sample_type=mutex_delay&start_time=$FROM&end_time=$TO&interval=0" |
   jq -e '.interval == false and .count == 5' >/dev/null || fail "interval=0"

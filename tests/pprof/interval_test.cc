@@ -80,7 +80,7 @@ TEST_CASE("An interval is end - base for every sample type of a mutex profile", 
                     .Sample({"c", "main"}, {1, 10})      // new
                     .Header(61'000'000'000, 0, 1)
                     .Build();
-  auto r = Interval(base, end, "mutex");
+  auto r = Interval(&base, end, "mutex");
   REQUIRE(r.ok());
   CHECK_FALSE(r->reset);
   REQUIRE(ValidateProfile(*r->profile).ok());
@@ -106,7 +106,7 @@ TEST_CASE("A heap interval subtracts alloc_* and keeps the end's inuse_*", "[int
                     .Sample({"gone"}, {1, 1, 0, 0})  // no new allocations, nothing in use
                     .Sample({"kept"}, {0, 0, 3, 300})
                     .Build();
-  auto r = Interval(base, end, "heap");
+  auto r = Interval(&base, end, "heap");
   REQUIRE(r.ok());
   CHECK_FALSE(r->reset);
   auto values = ByLeaf(*r->profile);
@@ -120,14 +120,14 @@ TEST_CASE("A stack that went down is a restart: the interval is the end itself",
   // The totals went up (a new process busier than the old), one stack down.
   Profile end = ProfileBuilder(kMutex).Sample({"a"}, {1, 100}).Sample({"c"}, {9, 9000})
                     .Header(5, 7, 1).Build();
-  auto r = Interval(base, end, "mutex");
+  auto r = Interval(&base, end, "mutex");
   REQUIRE(r.ok());
   CHECK(r->reset);
   CHECK(ByLeaf(*r->profile) == ByLeaf(end));
   CHECK(r->profile->duration_nanos() == 7);
   // A stack that disappeared is one that went down too.
   Profile vanished = ProfileBuilder(kMutex).Sample({"a"}, {9, 900}).Build();
-  auto v = Interval(base, vanished, "mutex");
+  auto v = Interval(&base, vanished, "mutex");
   REQUIRE(v.ok());
   CHECK(v->reset);
   // pprof's -base would have gone negative there.
@@ -139,7 +139,7 @@ TEST_CASE("A stack that went down is a restart: the interval is the end itself",
 TEST_CASE("Intervals refuse profiles of other sample types", "[interval]") {
   Profile mutex = ProfileBuilder(kMutex).Sample({"a"}, {1, 1}).Build();
   Profile heap = ProfileBuilder(kHeap).Sample({"a"}, {1, 1, 1, 1}).Build();
-  CHECK(Interval(mutex, heap, "heap").status().code() == Status::Code::kInvalidArgument);
+  CHECK(Interval(&mutex, heap, "heap").status().code() == Status::Code::kInvalidArgument);
   CHECK(Difference(heap, mutex).status().code() == Status::Code::kInvalidArgument);
 }
 
@@ -148,4 +148,23 @@ TEST_CASE("TotalsReset: any cumulative total that went down", "[interval]") {
   CHECK_FALSE(TotalsReset({1, 2, 3, 4}, {1, 2, 0, 0}, heap));
   CHECK(TotalsReset({1, 2, 3, 4}, {1, 1, 9, 9}, heap));
   CHECK_FALSE(TotalsReset({1, 2}, {1, 2, 3}, {true, true}));  // mismatched: no verdict
+}
+
+TEST_CASE("A window's interval leaves instantaneous values to its last term", "[interval]") {
+  Profile base = ProfileBuilder(kHeap).Sample({"a"}, {10, 1000, 4, 400}).Build();
+  Profile end = ProfileBuilder(kHeap).Sample({"a"}, {15, 1500, 2, 200}).Sample({"b"}, {0, 0, 1, 8})
+                    .Build();
+  auto r = Interval(&base, end, "heap", /*keep_instantaneous=*/false);
+  REQUIRE(r.ok());
+  auto values = ByLeaf(*r->profile);
+  CHECK(values.size() == 1);  // b had only in-use values
+  CHECK(values["a"] == std::vector<int64_t>{5, 500, 0, 0});
+  // No base: the end whole (after a restart), with or without its inuse_*.
+  auto whole = Interval(nullptr, end, "heap");
+  REQUIRE(whole.ok());
+  CHECK(ByLeaf(*whole->profile) == ByLeaf(end));
+  auto cumulative_only = Interval(nullptr, end, "heap", /*keep_instantaneous=*/false);
+  REQUIRE(cumulative_only.ok());
+  CHECK(ByLeaf(*cumulative_only->profile) ==
+        std::map<std::string, std::vector<int64_t>>{{"a", {15, 1500, 0, 0}}});
 }

@@ -63,6 +63,12 @@ TEST_CASE("A restart splits the window: before - base, plus the last after", "[i
   WindowPlan plan = PlanWindow(series);
   CHECK(Terms(plan) == std::vector<std::string>{"p>b", "->t"});
   CHECK(plan.resets == 1);
+  // Only the series' last term carries the instantaneous values; the
+  // terms span from the base to the last end.
+  CHECK_FALSE(plan.terms[0].last);
+  CHECK(plan.terms[1].last);
+  CHECK(plan.start_ms == 0);
+  CHECK(plan.end_ms == 5 * kMin);
   CHECK(DeltaValue(series[0], 2, 0) == 4);  // the restart's interval is itself
   CHECK(DeltaValue(series[0], 3, 0) == 5);
   // The window's total is the sum of its DeltaValues.

@@ -280,3 +280,42 @@ TEST_CASE("The index and the archive agree on series and predecessors", "[index]
   for (size_t i = 0; i < series[0].points.size(); ++i) deltas.push_back(query::DeltaValue(series[0], i, 0));
   CHECK(deltas == std::vector<std::optional<int64_t>>{std::nullopt, 10, 15, 0, 15, 3, 6, 3});
 }
+
+TEST_CASE("Snapshots scraped in the same millisecond: predecessors by id, as Scan orders them",
+          "[index][interval]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path());
+  auto mutex = [](int64_t ts, int64_t total) {
+    archive::Sidecar s = Meta("api", "dev", "mutex", ts);
+    s.sample_types = {{"mutex_contentions", "contentions", "count", total},
+                      {"mutex_delay", "delay", "nanoseconds", total}};
+    return s;
+  };
+  REQUIRE(w.Write("first", mutex(kT0 - 60'000, 1)).ok());
+  REQUIRE(w.Write("tie-a", mutex(kT0, 2)).ok());
+  REQUIRE(w.Write("tie-b", mutex(kT0, 3)).ok());
+  ArchiveIndex index(dir.path(), nullptr);
+  index.Refresh();
+  auto snap = index.Snapshot();
+  query::Selection all{"mutex_delay", 0, kT0 + kMsPerDay, {}, false};
+  auto entries = query::Select(dir.path(), all, nullptr);
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 3);
+  // Each entry's predecessor, found from the archive and from the index.
+  for (size_t i = 1; i < entries->size(); ++i) {
+    const archive::Sidecar& s = (*entries)[i].sidecar;
+    auto before = archive::Previous(dir.path(), (*entries)[i].dir.filename().string(), "mutex",
+                                    s.timestamp_ms, s.id, 0, nullptr);
+    REQUIRE(before.has_value());
+    CHECK(before->sidecar.id == (*entries)[i - 1].sidecar.id);
+    auto ref = FindEntry(*snap, s.id);
+    REQUIRE(ref.has_value());
+    auto previous = PreviousEntry(*snap, *ref);
+    REQUIRE(previous.has_value());
+    CHECK(previous->entry->id == before->sidecar.id);
+  }
+  CHECK_FALSE(archive::Previous(dir.path(), (*entries)[0].dir.filename().string(), "mutex",
+                                (*entries)[0].sidecar.timestamp_ms, (*entries)[0].sidecar.id, 0,
+                                nullptr)
+                  .has_value());
+}
