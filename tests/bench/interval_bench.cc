@@ -160,7 +160,7 @@ int main(int argc, char** argv) {
       if (!committed.failed.empty()) Die(committed.failed[0].second);
     }
   }
-  std::printf("  wrote %d heap snapshots of one target (%d stacks, %zu bytes each) in %.1f s\n",
+  std::printf("  wrote %d heap snapshots of one target (%d samples, %zu bytes each) in %.1f s\n",
               snapshots, base->sample_size(), encoded.size(),
               std::chrono::duration<double>(Clock::now() - t0).count());
 

@@ -122,6 +122,6 @@ echo "== interval: heap_alloc_space windows over 1,440 snapshots of one target"
 echo " -- tests/data/heap.pb.gz as it is (7 KB):"
 "$BUILD/tests/interval_bench" "$WORK/interval-small" 1440 1
 rm -rf "$WORK/interval-small"
-echo " -- the same, 50 times wider (9,900 stacks, ~200 KB: a production service's heap profile):"
+echo " -- the same, 50 times wider (9,900 samples, ~200 KB: a production service's heap profile):"
 "$BUILD/tests/interval_bench" "$WORK/interval-large" 1440 50
 rm -rf "$WORK/interval-large"
