@@ -90,6 +90,9 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
       fs::path dir = day_dir / tkey;
       auto names = ListDir(dir);
       if (!names.ok()) continue;
+      // Sorted, to find each entry's profile in the listing (a stat per
+      // entry cost a fifth of a scan).
+      std::sort(names->begin(), names->end());
       // Candidates by name alone: time and type.
       std::vector<std::pair<EntryKey, const std::string*>> candidates;
       for (const std::string& name : *names) {
@@ -139,7 +142,7 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
           continue;
         }
         if (options.keep && !options.keep(*s)) continue;
-        if (!Exists(dir / s->file)) {
+        if (!std::binary_search(names->begin(), names->end(), s->file)) {
           if (Exists(path)) {  // not pruned meanwhile: a real loss
             report(path, Status::Corruption("profile file " + s->file + " is missing"));
           }
