@@ -22,9 +22,18 @@ namespace cprof::archive {
 // archive of a newer format than this build reads.
 Status InitArchive(const fs::path& root);
 
+struct ArchiveWriterOptions {
+  // durable (true): Commit syncs the file system and the directories, so
+  //   that a committed entry survives a power loss. false keeps only the
+  //   ordering of renames (a reader still never sees half an entry): for
+  //   archives that need no durability, such as a benchmark's.
+  bool durable = true;
+};
+
 class ArchiveWriter {
  public:
-  explicit ArchiveWriter(fs::path root) : root_(std::move(root)) {}
+  explicit ArchiveWriter(fs::path root, ArchiveWriterOptions options = {})
+      : root_(std::move(root)), options_(options) {}
 
   // Stores `bytes` and its sidecar. From `sidecar` the caller fills the
   // profile type, job, app, host, labels, url, timestamp, duration,
@@ -70,6 +79,7 @@ class ArchiveWriter {
   };
 
   fs::path root_;
+  const ArchiveWriterOptions options_;
   mutable std::mutex mu_;  // guards pending_
   std::vector<Pending> pending_;
 };
