@@ -46,7 +46,7 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
   // the key), so one readable sidecar tells it for all.
   int64_t expiration_ns = -1;
   for (const auto& [key, name] : sidecars) {
-    auto s = ReadSidecar(dir / name);
+    auto s = ReadEntrySidecar(dir / name, key);
     if (s.ok()) {
       expiration_ns = s->expiration_ns;
       break;

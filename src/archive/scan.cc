@@ -44,6 +44,10 @@ Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key) {
   if (s.id != FormatId(key)) {
     return Status::Corruption("sidecar id " + s.id + " does not match its file name");
   }
+  if (TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns) != key.target_key) {
+    return Status::Corruption("sidecar's job, app, host, labels or expiration do not belong "
+                              "in target directory " + key.target_key);
+  }
   return s;
 }
 

@@ -95,7 +95,10 @@ std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
 Result<Sidecar> ReadSidecar(const fs::path& path);
 
 // The sidecar at `path`, which is the one `key` names: Corruption when its
-// id is another's (a file renamed or copied by hand).
+// id is another's (a file renamed or copied by hand), or when its job, app,
+// host, labels and expiration are not those its <tkey> directory names.
+// Every reader of entries (Scan, Lookup, Previous, serve's index) reads
+// sidecars through it, and so accepts and rejects the same ones.
 Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key);
 
 }  // namespace cprof::archive

@@ -71,9 +71,18 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   for (const std::string& name : *names) {
     auto key = archive::ParseSidecarName(name, day, tkey);
     if (!key.ok()) continue;
-    // Only complete entries: the profile is renamed into place first.
+    // Only complete entries. The profile is renamed into place first, so a
+    // sidecar without one is damage (as Scan reports it), not a write in
+    // progress.
     std::string profile_name = archive::ProfileFileName(*key);
-    if (!std::binary_search(names->begin(), names->end(), profile_name)) continue;
+    if (!std::binary_search(names->begin(), names->end(), profile_name)) {
+      ++stats->corrupt;
+      if (reporter_ != nullptr) {
+        reporter_->Corrupt(dir / name,
+                           Status::Corruption("profile file " + profile_name + " is missing"));
+      }
+      continue;
+    }
     std::string id = archive::FormatId(*key);
     if (previous != nullptr) {
       IndexedEntry probe;
@@ -89,15 +98,8 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     fs::path path = dir / name;
     auto sidecar = archive::ReadEntrySidecar(path, *key);
     ++stats->sidecars_read;
-    Status bad;
     if (!sidecar.ok()) {
-      bad = sidecar.status();
-    } else if (archive::TargetKey(sidecar->job, sidecar->app, sidecar->host, sidecar->labels,
-                                  sidecar->expiration_ns) != tkey) {
-      bad = Status::Corruption("sidecar's job, app, host, labels or expiration do not "
-                               "belong in target directory " + tkey);
-    }
-    if (!bad.ok()) {
+      const Status& bad = sidecar.status();
       if (!bad.IsNotFound()) {  // pruned meanwhile is not an error
         ++stats->corrupt;
         if (reporter_ != nullptr) reporter_->Corrupt(path, bad);

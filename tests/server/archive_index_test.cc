@@ -319,3 +319,50 @@ TEST_CASE("Snapshots scraped in the same millisecond: predecessors by id, as Sca
                                 nullptr)
                   .has_value());
 }
+
+// One damaged archive, read by query (archive::Scan) and by serve (the
+// index): the same entries survive, and the same files are reported.
+TEST_CASE("query and serve agree on a damaged archive", "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path());
+  std::vector<archive::Sidecar> written;
+  for (int i = 0; i < 8; ++i) {
+    auto s = w.Write("p" + std::to_string(i), Meta(i % 2 ? "api" : "db", "dev", "heap", kT0 + i));
+    REQUIRE(s.ok());
+    written.push_back(*s);
+  }
+  auto sidecar_path = [&](int i) {
+    auto key = archive::ParseId(written[i].id);
+    return dir.path() / archive::EntryDir(*key) / archive::SidecarFileName(*key);
+  };
+  auto rewrite = [](const fs::path& p, const std::string& text) { std::ofstream(p) << text; };
+  // 0: truncated JSON; 1: edited by hand to another app (it no longer
+  // hashes to its directory); 2: its profile lost; 3: another entry's
+  // sidecar copied over it (the id is not its name's); 4: a profile
+  // without a sidecar; and a temporary file. 5, 6 and 7 are whole.
+  std::string text = *ReadFile(sidecar_path(0), 1 << 20);
+  rewrite(sidecar_path(0), text.substr(0, text.size() / 2));
+  text = *ReadFile(sidecar_path(1), 1 << 20);
+  text.replace(text.find("\"api\""), 5, "\"web\"");
+  rewrite(sidecar_path(1), text);
+  fs::remove(sidecar_path(2).parent_path() / written[2].file);
+  fs::copy_file(sidecar_path(5), sidecar_path(3), fs::copy_options::overwrite_existing);
+  fs::remove(sidecar_path(4));
+  rewrite(sidecar_path(6).parent_path() / ".tmp-123-x.json", "{");
+
+  CountingReporter scan_reporter, index_reporter;
+  query::Selection all{"", 0, kT0 * 2, {}, false};
+  auto entries = query::Select(dir.path(), all, &scan_reporter);
+  REQUIRE(entries.ok());
+  std::set<std::string> scanned;
+  for (const auto& e : *entries) scanned.insert(e.sidecar.id);
+  ArchiveIndex index(dir.path(), &index_reporter);
+  index.Refresh();
+  CHECK(IndexIds(*index.Snapshot(), all) == scanned);
+  CHECK(scanned == std::set<std::string>{written[5].id, written[6].id, written[7].id});
+  // Both report the three unreadable sidecars (0, 1, 3) and the lost
+  // profile (2).
+  CHECK(index_reporter.count == 4);
+  CHECK(scan_reporter.count == 4);
+  for (int i : {0, 1, 3}) CHECK_FALSE(archive::Lookup(dir.path(), written[i].id).ok());
+}
