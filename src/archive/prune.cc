@@ -2,7 +2,10 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <limits>
 #include <set>
+#include <tuple>
 
 namespace cprof::archive {
 namespace {
@@ -89,16 +92,82 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
   }
 }
 
-void RemoveIfEmpty(const fs::path& dir, PruneStats* stats) {
+// Blocks allocated to `p` (lstat), in bytes; 0 if it is gone.
+int64_t DiskBytes(const fs::path& p) {
+  struct stat st;
+  return ::lstat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_blocks) * 512 : 0;
+}
+
+// Removes empty `dir`; returns the bytes that freed (0 if it was kept).
+int64_t RemoveIfEmpty(const fs::path& dir, PruneStats* stats) {
   auto names = ListDir(dir);
-  if (names.ok() && names->empty() && RemoveDirIfEmpty(dir).ok()) {
-    ++stats->dirs_removed;
-  }
+  if (!names.ok() || !names->empty()) return 0;
+  int64_t bytes = DiskBytes(dir);
+  if (!RemoveDirIfEmpty(dir).ok()) return 0;
+  ++stats->dirs_removed;
+  return bytes;
+}
+
+// One entry a size cap may remove.
+struct SizedEntry {
+  int64_t timestamp_ms;
+  std::string id;
+  fs::path sidecar, profile;
+};
+
+// Removes the oldest entries, a day at a time (oldest day first), until
+// `*size` is at most `max_bytes`; then the directories left empty.
+void CapSize(const fs::path& root, int64_t max_bytes, int64_t* size, PruneStats* stats) {
+  ForEachDay(root, 0, std::numeric_limits<int64_t>::max(),
+             [&](const CivilDay& day, const fs::path& day_dir) {
+    if (*size <= max_bytes) return;
+    auto targets = ListDir(day_dir);
+    if (!targets.ok()) return;
+    std::vector<SizedEntry> entries;
+    for (const std::string& tkey : *targets) {
+      if (!IsHex(tkey, kTargetKeyLength)) continue;
+      auto names = ListDir(day_dir / tkey);
+      if (!names.ok()) continue;
+      for (const std::string& name : *names) {
+        auto key = ParseSidecarName(name, day, tkey);
+        if (!key.ok()) continue;
+        entries.push_back({key->timestamp_ms, FormatId(*key), day_dir / tkey / name,
+                           day_dir / tkey / ProfileFileName(*key)});
+      }
+    }
+    std::sort(entries.begin(), entries.end(), [](const SizedEntry& a, const SizedEntry& b) {
+      return std::tie(a.timestamp_ms, a.id) < std::tie(b.timestamp_ms, b.id);
+    });
+    for (const SizedEntry& e : entries) {
+      if (*size <= max_bytes) break;
+      int64_t bytes = DiskBytes(e.sidecar) + DiskBytes(e.profile);
+      // Sidecar first: a reader never sees a sidecar without its profile.
+      if (!RemoveFile(e.sidecar).ok()) continue;
+      (void)RemoveFile(e.profile);
+      *size -= bytes;
+      ++stats->entries_over_size;
+    }
+    for (const std::string& tkey : *targets) {
+      if (IsHex(tkey, kTargetKeyLength)) *size -= RemoveIfEmpty(day_dir / tkey, stats);
+    }
+    *size -= RemoveIfEmpty(day_dir, stats);
+  });
 }
 
 }  // namespace
 
-PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter) {
+int64_t DiskUsage(const fs::path& root) {
+  int64_t total = DiskBytes(root);
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    total += DiskBytes(it->path());
+  }
+  return total;
+}
+
+PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
+                 const PruneOptions& options) {
   PruneStats stats;
   std::set<fs::path> parents;
   ForEachDay(root, 0, std::numeric_limits<int64_t>::max(),
@@ -113,13 +182,20 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter) {
     RemoveIfEmpty(day_dir, &stats);
     parents.insert(day_dir.parent_path());
   });
+  if (options.max_bytes > 0) {
+    int64_t size = DiskUsage(root);
+    stats.size_before = size;
+    if (size > options.max_bytes) CapSize(root, options.max_bytes, &size, &stats);
+    stats.size_after = size;
+  }
   // Months, then years.
   std::set<fs::path> years;
   for (const fs::path& month : parents) {
-    RemoveIfEmpty(month, &stats);
+    stats.size_after -= RemoveIfEmpty(month, &stats);
     years.insert(month.parent_path());
   }
-  for (const fs::path& year : years) RemoveIfEmpty(year, &stats);
+  for (const fs::path& year : years) stats.size_after -= RemoveIfEmpty(year, &stats);
+  if (options.max_bytes <= 0) stats.size_after = 0;
   return stats;
 }
 

@@ -10,19 +10,38 @@
 
 namespace cprof::archive {
 
+struct PruneOptions {
+  // max_bytes (0 = no cap): the archive's size on disk, as `du` counts it
+  //   (allocated blocks of every file and directory under the root), is
+  //   brought under this by removing the oldest entries first.
+  int64_t max_bytes = 0;
+};
+
 struct PruneStats {
-  int64_t entries_removed = 0;
-  int64_t bytes_freed = 0;
+  int64_t entries_removed = 0;  // expired
+  int64_t bytes_freed = 0;      // by the expired entries' profiles
   int64_t stale_files_removed = 0;  // temporary files and orphan profiles
   int64_t dirs_removed = 0;
+  // With a size cap: the archive's size before the cap was applied and
+  // after, and the entries removed to keep it (0, 0, 0 without a cap).
+  int64_t size_before = 0, size_after = 0;
+  int64_t entries_over_size = 0;
 };
 
 // Removes every entry whose time is more than its expiration (recorded in
 // its sidecar when it was scraped; 0 = never) before `now_ms`; temporary
-// files and profiles without a sidecar older than kStaleFileMs; and the
-// directories this leaves empty. Unreadable sidecars go to `reporter` and are
-// kept.
-PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter);
+// files and profiles without a sidecar older than kStaleFileMs; then, with
+// options.max_bytes, the oldest entries (by scrape time, across targets)
+// until the archive's size is under it; and the directories this leaves
+// empty. An entry goes sidecar first, then profile. Unreadable sidecars go
+// to `reporter` and are kept (but count against the cap, and an old
+// unreadable entry is removed by it too).
+PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
+                 const PruneOptions& options = {});
+
+// The size of everything under `root` on disk, as `du -s -B1` counts it:
+// allocated blocks of files and directories, symlinks not followed.
+int64_t DiskUsage(const fs::path& root);
 
 }  // namespace cprof::archive
 

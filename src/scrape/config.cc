@@ -80,11 +80,24 @@ Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key,
   return Status::OK();
 }
 
+// 4GiB, 1TiB... for a power-of-two multiple of a unit.
+std::string FormatBinarySize(int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int i = 0;
+  while (i < 5 && bytes % 1024 == 0 && bytes >= 1024) {
+    bytes /= 1024;
+    ++i;
+  }
+  return std::to_string(bytes) + kUnits[i];
+}
+
+// A size: digits and a binary unit (B, KiB or K, MiB or M, GiB or G, TiB
+// or T), from 1 byte to `max`.
 Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
-               std::string_view path, int64_t* out) {
+               std::string_view path, int64_t max, int64_t* out) {
   YAML::Node node = map[key];
   if (!node) return Status::OK();
-  std::string full = std::string(path) + "." + key;
+  std::string full = path.empty() ? std::string(key) : std::string(path) + "." + key;
   std::string text;
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, node, full, &text));
   size_t digits = 0;
@@ -97,13 +110,14 @@ Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
   else if (unit == "KiB" || unit == "K" || unit == "k") shift = 10;
   else if (unit == "MiB" || unit == "M") shift = 20;
   else if (unit == "GiB" || unit == "G") shift = 30;
-  if (digits == 0 || digits > 12 || shift < 0) {
+  else if (unit == "TiB" || unit == "T") shift = 40;
+  if (digits == 0 || digits > 15 || shift < 0) {
     return ctx.Error(node, full, "bad size \"" + text +
-                                     "\" (want e.g. 64MiB, 512KiB, 1048576)");
+                                     "\" (want e.g. 64MiB, 512KiB, 50GiB, 1048576)");
   }
   int64_t n = std::stoll(text.substr(0, digits));
-  if (n <= 0 || n > ((int64_t{4} << 30) >> shift)) {
-    return ctx.Error(node, full, "must be between 1 byte and 4GiB");
+  if (n <= 0 || n > (max >> shift)) {
+    return ctx.Error(node, full, "must be between 1 byte and " + FormatBinarySize(max));
   }
   *out = n << shift;
   return Status::OK();
@@ -197,7 +211,8 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   }
   CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "expiration", path, true, &job->expiration));
   CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "timeout", path, false, &job->timeout));
-  CPROF_RETURN_IF_ERROR(GetSize(ctx, node, "max-response-size", path, &job->max_response_bytes));
+  CPROF_RETURN_IF_ERROR(GetSize(ctx, node, "max-response-size", path, int64_t{4} << 30,
+                                &job->max_response_bytes));
 
   std::set<std::string> enabled;
   if (YAML::Node profiles = node["enabled-profiles"]) {
@@ -278,11 +293,12 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   config.source = std::string(source);
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, root, "", {"archive", "scrape-configs"}));
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, root, "", {"archive", "max-size", "scrape-configs"}));
   if (YAML::Node a = root["archive"]) {
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, "archive", &config.archive));
     if (config.archive.empty()) return ctx.Error(a, "archive", "must not be empty");
   }
+  CPROF_RETURN_IF_ERROR(GetSize(ctx, root, "max-size", "", int64_t{1} << 50, &config.max_size));
   YAML::Node jobs = root["scrape-configs"];
   if (!jobs || jobs.IsNull()) return config;
   if (!jobs.IsSequence()) return ctx.Error(jobs, "scrape-configs", "must be a list of jobs");

@@ -47,6 +47,9 @@ struct JobConfig {
 struct Config {
   std::string source;   // the file it came from, or "<built-in default>"
   std::string archive;  // the `archive` key, "" if unset
+  // max-size (0 = none): prune keeps the archive's size on disk under this,
+  //   removing the oldest entries first (archive::PruneOptions).
+  int64_t max_size = 0;
   std::vector<JobConfig> jobs;
 };
 

@@ -59,6 +59,10 @@ std::string FormatPass(const PassStats& s) {
   if (s.prune.stale_files_removed > 0) {
     line += ", " + std::to_string(s.prune.stale_files_removed) + " stale files";
   }
+  if (s.prune.entries_over_size > 0) {
+    line += ", " + std::to_string(s.prune.entries_over_size) + " oldest over max-size (" +
+            Bytes(s.prune.size_before) + " -> " + Bytes(s.prune.size_after) + ")";
+  }
   return line;
 }
 
@@ -191,9 +195,14 @@ void Scraper::Commit(PassStats* stats, bool now) {
   }
 }
 
-PassStats Scraper::Prune(int64_t now_ms, PassStats stats) {
+PassStats Scraper::Prune(int64_t now_ms, int64_t max_size, PassStats stats) {
   archive::LoggingReporter reporter;
-  stats.prune = archive::Prune(root_, now_ms, &reporter);
+  stats.prune = archive::Prune(root_, now_ms, &reporter, {.max_bytes = max_size});
+  if (max_size > 0 && stats.prune.size_after > max_size) {
+    LogError("scrape: the archive is " + Bytes(stats.prune.size_after) + ", over max-size " +
+             Bytes(max_size) + ", with no more entries to remove (temporary, unreadable or "
+             "foreign files in it?)");
+  }
   return stats;
 }
 
@@ -218,7 +227,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
     Commit(&stats, /*now=*/false);
   }
   Commit(&stats, /*now=*/true);
-  stats = Prune(NowMs(), stats);
+  stats = Prune(NowMs(), config.max_size, stats);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -268,7 +277,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     }
     if (now - last_prune >= 60'000) {
       last_prune = now;
-      stats = Prune(now, stats);
+      stats = Prune(now, config.max_size, stats);
     }
     if (now - last_report >= 60'000 && (stats.archived || stats.failed)) {
       stats.seconds = (now - last_report) / 1000.0;

@@ -80,7 +80,9 @@ class Scraper {
                                              int64_t now_ms) const;
   void Dispatch(const Work& work, int64_t now_ms);
   void Complete(FetchResult result, PassStats* stats);
-  PassStats Prune(int64_t now_ms, PassStats stats);
+  // Prunes expired entries, and with `max_size` (bytes, 0 = none) the
+  // oldest until the archive is under it.
+  PassStats Prune(int64_t now_ms, int64_t max_size, PassStats stats);
 
   fs::path root_;
   // Makes staged entries durable and visible: when `now`, or once

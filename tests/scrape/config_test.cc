@@ -55,6 +55,14 @@ TEST_CASE("Empty configs have no jobs", "[config]") {
   CHECK(ParseConfig("scrape-configs:\n", "e.yml")->jobs.empty());
 }
 
+TEST_CASE("max-size: binary units, none by default", "[config]") {
+  CHECK(ParseConfig("archive: a\n", "e.yml")->max_size == 0);
+  CHECK(ParseConfig("max-size: 50GiB\n", "e.yml")->max_size == int64_t{50} << 30);
+  CHECK(ParseConfig("max-size: 2T\n", "e.yml")->max_size == int64_t{2} << 40);
+  CHECK(ParseConfig("max-size: 512MiB\n", "e.yml")->max_size == int64_t{512} << 20);
+  CHECK(ParseConfig("max-size: 1234567\n", "e.yml")->max_size == 1234567);
+}
+
 TEST_CASE("Config rejects name the line and key", "[config]") {
   struct Case { const char* yaml; const char* want; };
   const Case cases[] = {
@@ -88,6 +96,10 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
        "e.yml:3:24: scrape-configs[0].max-response-size: bad size"},
       {"scrape-configs:\n  - job: a\n    max-response-size: 17179869185G\n    target-configs: [{hosts: [h:1]}]\n",
        "max-response-size: must be between 1 byte and 4GiB"},
+      {"max-size: 50GB\n", "e.yml:1:11: max-size: bad size \"50GB\""},
+      {"max-size: 0\n", "e.yml:1:11: max-size: must be between 1 byte and 1PiB"},
+      {"max-size: 2000T\n", "max-size: must be between 1 byte and 1PiB"},
+      {"max-size: [1G]\n", "e.yml:1:11: max-size: must be a single value"},
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
