@@ -23,7 +23,9 @@ struct PruneStats {
   int64_t stale_files_removed = 0;  // temporary files and orphan profiles
   int64_t dirs_removed = 0;
   // With a size cap: the archive's size before the cap was applied and
-  // after, and the entries removed to keep it (0, 0, 0 without a cap).
+  // after, and the entries removed to keep it (0, 0, 0 without a cap, or
+  // when the whole file system holds less than the cap: then the archive
+  // is not measured).
   int64_t size_before = 0, size_after = 0;
   int64_t entries_over_size = 0;
 };
