@@ -70,14 +70,6 @@ int ServeCommand::Run(const GlobalOptions& global) {
 
   archive::LoggingReporter reporter;
   server::ArchiveIndex index(root, &reporter);
-  auto start = std::chrono::steady_clock::now();
-  index.Refresh();
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  char line[160];
-  std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
-                index.Snapshot()->entry_count, root.c_str(), secs);
-  LogInfo(line);
-
   server::ApiOptions api_options;
   api_options.web_dir = web_dir_;
   api_options.heavy_concurrency =
@@ -93,6 +85,16 @@ int ServeCommand::Run(const GlobalOptions& global) {
   std::string ports;
   for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
   LogInfo("serve: listening on " + http_.listen + " (port " + ports + ")");
+  // Listening first: /api/healthz, the UI's files and profiles by ID answer
+  // at once; requests that need the index wait for this first read (up to
+  // ApiOptions::index_wait, then 503), never answered from part of it.
+  auto start = std::chrono::steady_clock::now();
+  index.Refresh();
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  char line[160];
+  std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
+                index.Snapshot()->entry_count, root.c_str(), secs);
+  LogInfo(line);
   // The index follows the archive: new scrapes appear, pruned entries go.
   while (!WaitForStop(stop_signals, 1000)) index.Refresh();
   LogInfo("serve: stopping");

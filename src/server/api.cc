@@ -119,6 +119,15 @@ Response Api::Handle(const Request& req) {
   return r;
 }
 
+Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed() const {
+  auto snapshot = index_->LoadedSnapshot(options_.index_wait);
+  if (snapshot == nullptr) {
+    return Status::Unavailable("the archive is still being read (serve started moments ago, "
+                               "and a large archive takes a while): retry shortly");
+  }
+  return snapshot;
+}
+
 Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {
   // The ID fixes the path's shape; a symlink could still point elsewhere.
   std::string real = Canonical(path);
@@ -178,7 +187,7 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     }
   }
   // The index the inputs come from, so the intervals are planned on it too.
-  auto snapshot = index_->Snapshot();
+  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   if (!ids.empty()) {
     if (ids.size() > options_.max_merge_inputs) {
       return Status::InvalidArgument("more than " +

@@ -11,6 +11,7 @@
 #ifndef CPROF_SERVER_API_H_
 #define CPROF_SERVER_API_H_
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -36,6 +37,9 @@ struct ApiOptions {
   // heavy_concurrency (2): analysis and merge requests run at most this many
   //   at a time, so they cannot starve the cheap routes of threads.
   int heavy_concurrency = 2;
+  // index_wait (30s): how long a request that needs the index waits for
+  //   serve's first read of the archive before it is a 503.
+  std::chrono::milliseconds index_wait = std::chrono::seconds(30);
   std::string version = "unknown";
   std::string revision = "unknown";
   std::string build_date = "unknown";
@@ -99,6 +103,10 @@ class Api {
 
   // pages.cc
   Response Asset(std::string_view name);
+
+  // The index once the archive has been read (ArchiveIndex::LoadedSnapshot);
+  // Unavailable (503) when that takes longer than options_.index_wait.
+  Result<std::shared_ptr<const ArchiveSnapshot>> Indexed() const;
 
   // `path` resolved (symlinks too) if it lies inside the archive; NotFound
   // otherwise, naming `id`.

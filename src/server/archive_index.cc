@@ -38,6 +38,13 @@ std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
   return snapshot_;
 }
 
+std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(
+    std::chrono::milliseconds wait) const {
+  std::unique_lock<std::mutex> lock(snapshot_mu_);
+  if (!loaded_cv_.wait_for(lock, wait, [&] { return loaded_; })) return nullptr;
+  return snapshot_;
+}
+
 const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) {
   std::string key = info.name + '\0' + info.type + '\0' + info.unit;
   auto it = names_.find(key);
@@ -172,7 +179,10 @@ RefreshStats ArchiveIndex::Refresh() {
       });
   changed = changed || next.size() != dirs_.size();
   dirs_ = std::move(next);
-  if (!changed) return stats;
+  if (!changed) {
+    MarkLoaded();
+    return stats;
+  }
 
   auto snap = std::make_shared<ArchiveSnapshot>();
   for (const auto& [path, dir] : dirs_) {
@@ -189,9 +199,21 @@ RefreshStats ArchiveIndex::Refresh() {
     snap->label_values["_host"].insert(t.host);
     for (const auto& [k, v] : t.labels) snap->label_values[k].insert(v);
   }
-  std::lock_guard<std::mutex> snap_lock(snapshot_mu_);
-  snapshot_ = std::move(snap);
+  {
+    std::lock_guard<std::mutex> snap_lock(snapshot_mu_);
+    snapshot_ = std::move(snap);
+  }
+  MarkLoaded();
   return stats;
+}
+
+void ArchiveIndex::MarkLoaded() {
+  {
+    std::lock_guard<std::mutex> lock(snapshot_mu_);
+    if (loaded_) return;
+    loaded_ = true;
+  }
+  loaded_cv_.notify_all();
 }
 
 Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,

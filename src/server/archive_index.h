@@ -14,6 +14,8 @@
 #ifndef CPROF_SERVER_ARCHIVE_INDEX_H_
 #define CPROF_SERVER_ARCHIVE_INDEX_H_
 
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -140,8 +142,15 @@ class ArchiveIndex {
   // callers wait for each other.
   RefreshStats Refresh();
 
-  // The index as of the last Refresh(); never null.
+  // The index as of the last Refresh(); never null (empty before the
+  // first).
   std::shared_ptr<const ArchiveSnapshot> Snapshot() const;
+
+  // The index once the first Refresh() has finished (the whole archive
+  // read), waiting up to `wait` for it; null if it has not finished by
+  // then. serve listens before the archive is read, and answers from
+  // this: never from a partly read archive.
+  std::shared_ptr<const ArchiveSnapshot> LoadedSnapshot(std::chrono::milliseconds wait) const;
 
   const fs::path& root() const { return root_; }
 
@@ -151,6 +160,7 @@ class ArchiveIndex {
                                            const TargetDir* previous,
                                            int64_t mtime_ns, RefreshStats* stats);
   const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
+  void MarkLoaded();
 
   const fs::path root_;
   archive::Reporter* const reporter_;
@@ -161,6 +171,8 @@ class ArchiveIndex {
 
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ArchiveSnapshot> snapshot_;
+  bool loaded_ = false;  // a Refresh() has finished; guarded by snapshot_mu_
+  mutable std::condition_variable loaded_cv_;
 };
 
 }  // namespace cprof::server

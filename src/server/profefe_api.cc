@@ -115,8 +115,9 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
                                                   l->substr(0, 20) + "\""));
     }
   }
-  auto snapshot = index_->Snapshot();
-  auto hits = Select(*snapshot, *sel);
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return ProfefeError(snapshot.status());
+  auto hits = Select(**snapshot, *sel);
   if (!hits.ok()) return ProfefeError(hits.status());
   JsonWriter w;
   w.StartObject();
@@ -160,8 +161,9 @@ Response Api::ProfefeMerge(const QueryParams& params) {
   }
   // profefe's merge: the snapshots merged as they are (its clients expect
   // profefe's semantics, cumulative types included).
-  auto snapshot = index_->Snapshot();
-  auto inputs = ResolveSelection(*snapshot, *sel);
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return ProfefeError(snapshot.status());
+  auto inputs = ResolveSelection(**snapshot, *sel);
   if (!inputs.ok()) return ProfefeError(inputs.status());
   if (inputs->empty()) return ProfefeError(Status::NotFound("nothing found"));
   auto r = ProfileDownload(*inputs, ProfefeTypeName(profile_type));
@@ -187,13 +189,14 @@ Response Api::ProfefeGet(std::string_view ids) {
 }
 
 Response Api::ProfefeServices() {
-  auto snapshot = index_->Snapshot();
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return ProfefeError(snapshot.status());
   JsonWriter w;
   w.StartObject();
   w.Key("code"); w.Int64(200);
   w.Key("body");
   w.StartArray();
-  if (auto it = snapshot->label_values.find("_app"); it != snapshot->label_values.end()) {
+  if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
     for (const std::string& app : it->second) w.String(app);
   }
   w.EndArray();

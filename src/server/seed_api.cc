@@ -13,9 +13,10 @@ namespace cprof::server {
 inline constexpr size_t kLargeMetaAnswer = 2000;
 
 Response Api::SampleTypes() {
-  auto snapshot = index_->Snapshot();
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return Response::Error(snapshot.status());
   std::set<std::string> all;
-  for (const auto& [ptype, names] : snapshot->sample_types) all.insert(names.begin(), names.end());
+  for (const auto& [ptype, names] : (*snapshot)->sample_types) all.insert(names.begin(), names.end());
   JsonWriter w;
   w.StartArray();
   for (const std::string& n : all) w.String(n);
@@ -24,10 +25,11 @@ Response Api::SampleTypes() {
 }
 
 Response Api::GroupSampleTypes() {
-  auto snapshot = index_->Snapshot();
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return Response::Error(snapshot.status());
   JsonWriter w;
   w.StartObject();
-  for (const auto& [ptype, names] : snapshot->sample_types) {
+  for (const auto& [ptype, names] : (*snapshot)->sample_types) {
     w.Key(ptype);
     w.StartArray();
     for (const std::string& n : names) w.String(n);
@@ -38,10 +40,11 @@ Response Api::GroupSampleTypes() {
 }
 
 Response Api::GroupLabels() {
-  auto snapshot = index_->Snapshot();
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return Response::Error(snapshot.status());
   JsonWriter w;
   w.StartObject();
-  for (const auto& [key, values] : snapshot->label_values) {
+  for (const auto& [key, values] : (*snapshot)->label_values) {
     w.Key(key);
     w.StartArray();
     for (const std::string& v : values) {
@@ -57,10 +60,11 @@ Response Api::GroupLabels() {
 }
 
 Response Api::Targets() {
-  auto snapshot = index_->Snapshot();
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return Response::Error(snapshot.status());
   JsonWriter w;
   w.StartArray();
-  if (auto it = snapshot->label_values.find("_host"); it != snapshot->label_values.end()) {
+  if (auto it = (*snapshot)->label_values.find("_host"); it != (*snapshot)->label_values.end()) {
     for (const std::string& h : it->second) w.String(h);
   }
   w.EndArray();
@@ -83,14 +87,15 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
   }
   auto selection = ParseSeedSelection(sample_type, params);
   if (!selection.ok()) return Response::Error(selection.status());
-  auto snapshot = index_->Snapshot();
-  auto hits = Select(*snapshot, *selection);
+  auto snapshot = Indexed();
+  if (!snapshot.ok()) return Response::Error(snapshot.status());
+  auto hits = Select(**snapshot, *selection);
   if (!hits.ok()) return Response::Error(hits.status());
   // A large answer is built under the heavy-request gate, so that many at
   // once cannot hold many copies of megabytes of JSON.
   std::optional<HeavySlot> slot;
   if (hits->size() > kLargeMetaAnswer) slot.emplace(heavy_);
-  return WriteProfileMetas(*snapshot, *hits);
+  return WriteProfileMetas(**snapshot, *hits);
 }
 
 Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<MetaHit>& hits) {

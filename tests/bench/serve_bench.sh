@@ -20,13 +20,18 @@ if [ ! -e "$ARCHIVE/CPROFILER-ARCHIVE" ]; then
 fi
 PORT=18931
 URL="http://127.0.0.1:$PORT"
+# start_server: until the archive is read (serve listens before that).
 start_server() {
+  local t0=$EPOCHREALTIME
   "$BUILD/cprofiler" serve --archive "$ARCHIVE" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
   SERVE=$!
-  for _ in $(seq 600); do curl -fs "$URL/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  for _ in $(seq 600); do curl -fs "$URL/api/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+  HEALTHZ_AFTER=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+  for _ in $(seq 3000); do grep -q indexed "$WORK/serve.log" && break; sleep 0.05; done
 }
 stop_server() { kill "$SERVE"; wait "$SERVE" 2>/dev/null || true; SERVE=""; }
 start_server
+echo "   /api/healthz answered ${HEALTHZ_AFTER}s after start"
 grep indexed "$WORK/serve.log"
 echo "   RSS after indexing: $(awk '/VmRSS/ {printf "%.1f MB", $2 / 1024}' /proc/$SERVE/status)"
 RANGE="start_time=2026-11-20T00:00:00Z&end_time=2026-11-20T23:59:59Z"

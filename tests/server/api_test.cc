@@ -453,3 +453,33 @@ TEST_CASE("New entries appear after a refresh, pruned ones disappear", "[api]") 
   f.index_.Refresh();
   CHECK(count() == 1);
 }
+
+// serve listens before it has read the archive: what needs the index waits
+// for that read (503 past index_wait), the rest answers at once.
+TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 503", "[api]") {
+  testing::TempDir dir;
+  ArchiveIndex index(dir.path(), nullptr);
+  ApiOptions options;
+  options.index_wait = std::chrono::milliseconds(50);
+  Api api(&index, options);
+  auto get = [&](const std::string& path, const std::string& query = "") {
+    Request req;
+    req.path = path;
+    req.params = *QueryParams::Parse(query);
+    return api.Handle(req);
+  };
+  CHECK(get("/api/healthz").status == 200);
+  CHECK(get("/").status == 200);
+  for (const char* path : {"/api/sample_types", "/api/group_labels", "/api/targets",
+                           "/api/0/services"}) {
+    INFO(path);
+    Response r = get(path);
+    CHECK(r.status == 503);
+    CHECK_THAT(r.body, Catch::Contains("still being read"));
+  }
+  CHECK(get("/api/profile_meta/goroutine", kRange).status == 503);
+  CHECK(get("/api/analysis", std::string("sample_type=goroutine&") + kRange).status == 503);
+  index.Refresh();
+  CHECK(get("/api/sample_types").status == 200);
+  CHECK(get("/api/profile_meta/goroutine", kRange).status == 200);
+}
