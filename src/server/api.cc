@@ -186,8 +186,6 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
       return Status::InvalidArgument("interval must be 0 or 1, not \"" + v->substr(0, 20) + "\"");
     }
   }
-  // The index the inputs come from, so the intervals are planned on it too.
-  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   if (!ids.empty()) {
     if (ids.size() > options_.max_merge_inputs) {
       return Status::InvalidArgument("more than " +
@@ -200,9 +198,14 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     source.count = source.inputs.size();
     source.profile_type = source.inputs[0].profile_type;
     source.interval = interval.value_or(false);
-    if (source.interval) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, nullptr, &source));
+    if (source.interval) {  // each ID's predecessor, from the index
+      CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
+      CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, nullptr, &source));
+    }
     return source;
   }
+  // The index the inputs come from, so the intervals are planned on it too.
+  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   source.sample_type = *st;
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
   source.profile_type = std::string(pprof::ProfileTypeOf(*st));

@@ -478,6 +478,20 @@ TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 
     CHECK_THAT(r.body, Catch::Contains("still being read"));
   }
   CHECK(get("/api/profile_meta/goroutine", kRange).status == 503);
+  // A profile by ID needs no index (it names its file).
+  archive::Sidecar s;
+  s.profile_type = "goroutine";
+  s.job = "j";
+  s.app = "a";
+  s.host = "h:1";
+  s.timestamp_ms = kT0;
+  s.sample_types = {{"goroutine", "goroutine", "count", 1}};
+  auto written = archive::ArchiveWriter(dir.path()).Write(testing::ReadTestData("goroutine.pb.gz"), s);
+  REQUIRE(written.ok());
+  CHECK(get("/api/download/" + written->id).status == 200);
+  CHECK(get("/api/meta/" + written->id).status == 200);
+  CHECK(get("/api/analysis", "id=" + written->id).status == 200);
+  CHECK(get("/api/analysis", "id=" + written->id + "&interval=1").status == 503);
   CHECK(get("/api/analysis", std::string("sample_type=goroutine&") + kRange).status == 503);
   index.Refresh();
   CHECK(get("/api/sample_types").status == 200);
