@@ -109,6 +109,16 @@ int64_t RemoveIfEmpty(const fs::path& dir, PruneStats* stats) {
   return bytes;
 }
 
+// Removes file `p`; returns the bytes that freed on disk: its blocks, unless
+// another link keeps them (0 when it was not removed).
+int64_t RemoveCounted(const fs::path& p, bool* removed) {
+  struct stat st;
+  bool known = ::lstat(p.c_str(), &st) == 0;
+  *removed = RemoveFile(p).ok();
+  if (!*removed || !known || st.st_nlink > 1) return 0;
+  return static_cast<int64_t>(st.st_blocks) * 512;
+}
+
 // One entry a size cap may remove.
 struct SizedEntry {
   int64_t timestamp_ms;
@@ -141,11 +151,12 @@ void CapSize(const fs::path& root, int64_t max_bytes, int64_t* size, PruneStats*
     });
     for (const SizedEntry& e : entries) {
       if (*size <= max_bytes) break;
-      int64_t bytes = DiskBytes(e.sidecar) + DiskBytes(e.profile);
       // Sidecar first: a reader never sees a sidecar without its profile.
-      if (!RemoveFile(e.sidecar).ok()) continue;
-      (void)RemoveFile(e.profile);
-      *size -= bytes;
+      bool removed = false;
+      int64_t freed = RemoveCounted(e.sidecar, &removed);
+      if (!removed) continue;
+      freed += RemoveCounted(e.profile, &removed);
+      *size -= freed;
       ++stats->entries_over_size;
     }
     for (const std::string& tkey : *targets) {
@@ -165,14 +176,22 @@ int64_t FileSystemUsed(const fs::path& path) {
 
 }  // namespace
 
-int64_t DiskUsage(const fs::path& root) {
-  int64_t total = DiskBytes(root);
+Result<DiskUsageStats> DiskUsage(const fs::path& root) {
+  DiskUsageStats usage;
+  usage.total = DiskBytes(root);
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    total += DiskBytes(it->path());
+  auto it = fs::recursive_directory_iterator(root, ec);
+  for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    int64_t bytes = DiskBytes(it->path());
+    usage.total += bytes;
+    int64_t ms_of_day;
+    bool is_sidecar;
+    if (ParseEntryFileName(it->path().filename().string(), &ms_of_day, &is_sidecar)) {
+      usage.entries += bytes;
+    }
   }
-  return total;
+  if (ec) return Status::IOError("measuring " + root.string() + ": " + ec.message());
+  return usage;
 }
 
 PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
@@ -191,22 +210,36 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
     RemoveIfEmpty(day_dir, &stats);
     parents.insert(day_dir.parent_path());
   });
+  bool measured = false;
   if (options.max_bytes > 0 && FileSystemUsed(root) > options.max_bytes) {
     // Walks every file: 0.7 s for 100,000 entries; skipped while the whole
     // file system holds less than the cap.
-    int64_t size = DiskUsage(root);
-    stats.size_before = size;
-    if (size > options.max_bytes) CapSize(root, options.max_bytes, &size, &stats);
-    stats.size_after = size;
+    auto usage = DiskUsage(root);
+    if (!usage.ok()) {
+      stats.size_error = usage.status().message();
+    } else if (usage->total - usage->entries > options.max_bytes) {
+      // Removing every entry would not do: leave them all.
+      stats.size_error = "only " + std::to_string(usage->entries) + " of the archive's " +
+                         std::to_string(usage->total) +
+                         " bytes are entries (the rest: directories, temporary, unreadable "
+                         "or foreign files): no entry removed for max-size";
+    } else {
+      measured = true;
+      int64_t size = usage->total;
+      stats.size_before = size;
+      if (size > options.max_bytes) CapSize(root, options.max_bytes, &size, &stats);
+      stats.size_after = size;
+    }
   }
   // Months, then years.
   std::set<fs::path> years;
+  int64_t freed = 0;
   for (const fs::path& month : parents) {
-    stats.size_after -= RemoveIfEmpty(month, &stats);
+    freed += RemoveIfEmpty(month, &stats);
     years.insert(month.parent_path());
   }
-  for (const fs::path& year : years) stats.size_after -= RemoveIfEmpty(year, &stats);
-  if (options.max_bytes <= 0) stats.size_after = 0;
+  for (const fs::path& year : years) freed += RemoveIfEmpty(year, &stats);
+  if (measured) stats.size_after -= freed;
   return stats;
 }
 

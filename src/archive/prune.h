@@ -5,6 +5,7 @@
 #define CPROF_ARCHIVE_PRUNE_H_
 
 #include <cstdint>
+#include <string>
 
 #include "archive/scan.h"
 
@@ -28,6 +29,8 @@ struct PruneStats {
   // is not measured).
   int64_t size_before = 0, size_after = 0;
   int64_t entries_over_size = 0;
+  // Why the cap could not be applied ("" when it was, or was not needed).
+  std::string size_error;
 };
 
 // Removes every entry whose time is more than its expiration (recorded in
@@ -41,9 +44,14 @@ struct PruneStats {
 PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
                  const PruneOptions& options = {});
 
-// The size of everything under `root` on disk, as `du -s -B1` counts it:
-// allocated blocks of files and directories, symlinks not followed.
-int64_t DiskUsage(const fs::path& root);
+struct DiskUsageStats {
+  int64_t total = 0;    // everything under the root, as `du -s -B1` counts it
+  int64_t entries = 0;  // of which entry files (profiles and sidecars)
+};
+
+// The allocated blocks of every file and directory under `root` (symlinks
+// not followed). IOError when part of the tree cannot be read.
+Result<DiskUsageStats> DiskUsage(const fs::path& root);
 
 }  // namespace cprof::archive
 

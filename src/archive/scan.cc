@@ -146,7 +146,10 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
           continue;
         }
         if (options.keep && !options.keep(*s)) continue;
-        if (!std::binary_search(names->begin(), names->end(), s->file)) {
+        // Not in the listing: gone, or renamed in while the directory was
+        // read (a listing taken during a write may miss it); a stat tells.
+        if (!std::binary_search(names->begin(), names->end(), s->file) &&
+            !Exists(dir / s->file)) {
           if (Exists(path)) {  // not pruned meanwhile: a real loss
             report(path, Status::Corruption("profile file " + s->file + " is missing"));
           }

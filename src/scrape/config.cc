@@ -299,6 +299,9 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
     if (config.archive.empty()) return ctx.Error(a, "archive", "must not be empty");
   }
   CPROF_RETURN_IF_ERROR(GetSize(ctx, root, "max-size", "", int64_t{1} << 50, &config.max_size));
+  if (config.max_size > 0 && config.max_size < (int64_t{1} << 20)) {
+    return ctx.Error(root["max-size"], "max-size", "must be at least 1MiB");
+  }
   YAML::Node jobs = root["scrape-configs"];
   if (!jobs || jobs.IsNull()) return config;
   if (!jobs.IsSequence()) return ctx.Error(jobs, "scrape-configs", "must be a list of jobs");

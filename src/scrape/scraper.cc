@@ -198,7 +198,9 @@ void Scraper::Commit(PassStats* stats, bool now) {
 PassStats Scraper::Prune(int64_t now_ms, int64_t max_size, PassStats stats) {
   archive::LoggingReporter reporter;
   stats.prune = archive::Prune(root_, now_ms, &reporter, {.max_bytes = max_size});
-  if (max_size > 0 && stats.prune.size_after > max_size) {
+  if (!stats.prune.size_error.empty()) {
+    LogError("scrape: max-size: " + stats.prune.size_error);
+  } else if (max_size > 0 && stats.prune.size_after > max_size) {
     LogError("scrape: the archive is " + Bytes(stats.prune.size_after) + ", over max-size " +
              Bytes(max_size) + ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");

@@ -123,11 +123,11 @@ Response Api::Meta(std::string_view id) {
 }
 
 Response Api::Analysis(const QueryParams& params) {
-  auto source = ResolveSource(params);
-  if (!source.ok()) return Response::Error(source.status());
-
+  // The parameters first: a bad one is a 400 at once, whatever the source.
   pprof::ReportOptions options;
-  options.sample_index = pprof::SampleIndexOf(source->sample_type);
+  if (const std::string* st = params.Get("sample_type")) {
+    options.sample_index = pprof::SampleIndexOf(*st);
+  }
   for (auto [key, field] : {std::pair{"si", &options.sample_index},
                             {"focus", &options.focus},
                             {"ignore", &options.ignore},
@@ -143,6 +143,8 @@ Response Api::Analysis(const QueryParams& params) {
   options.node_count = *node_count;
   auto max_nodes = IntParam(params, "maxnodes", kDefaultFlameNodes, 1, kMaxFlameNodes);
   if (!max_nodes.ok()) return Response::Error(max_nodes.status());
+  auto source = ResolveSource(params);
+  if (!source.ok()) return Response::Error(source.status());
 
   query::WindowStats stats;
   auto profile = LoadSource(*source, &stats);

@@ -88,6 +88,12 @@ Response Api::Handle(const Request& req) {
     r = GroupLabels();
   } else if (path == "/api/targets") {
     r = Targets();
+  } else if (path == "/api/readyz") {
+    // Ready once the archive has been read: for readiness probes, where
+    // healthz answers from the start.
+    r = index_->LoadedSnapshot(std::chrono::milliseconds(0)) != nullptr
+            ? Response::Text(200, "ready")
+            : Response::Text(503, "reading the archive");
   } else if (path == "/api/healthz") {
     r = Response::Text(200, "I'm fine");
     r.body.pop_back();  // the original answers without a newline
@@ -119,8 +125,15 @@ Response Api::Handle(const Request& req) {
   return r;
 }
 
-Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed() const {
-  auto snapshot = index_->LoadedSnapshot(options_.index_wait);
+Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed() {
+  auto snapshot = index_->LoadedSnapshot(std::chrono::milliseconds(0));
+  if (snapshot != nullptr) return snapshot;
+  // Waiting holds a server thread: a few requests wait, the rest are told
+  // at once, so that the routes that need no index keep their threads.
+  if (waiting_.fetch_add(1) < options_.max_index_waiters) {
+    snapshot = index_->LoadedSnapshot(options_.index_wait);
+  }
+  waiting_.fetch_sub(1);
   if (snapshot == nullptr) {
     return Status::Unavailable("the archive is still being read (serve started moments ago, "
                                "and a large archive takes a while): retry shortly");
@@ -204,8 +217,6 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     }
     return source;
   }
-  // The index the inputs come from, so the intervals are planned on it too.
-  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   source.sample_type = *st;
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
   source.profile_type = std::string(pprof::ProfileTypeOf(*st));
@@ -213,6 +224,8 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     return Status::InvalidArgument(*st + " is not a cumulative sample type: it has no "
                                    "intervals (ask without interval=1)");
   }
+  // The index the inputs come from, so the intervals are planned on it too.
+  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
   if (!source.interval) {
     CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection));

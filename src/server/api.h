@@ -11,6 +11,7 @@
 #ifndef CPROF_SERVER_API_H_
 #define CPROF_SERVER_API_H_
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <functional>
@@ -40,6 +41,9 @@ struct ApiOptions {
   // index_wait (30s): how long a request that needs the index waits for
   //   serve's first read of the archive before it is a 503.
   std::chrono::milliseconds index_wait = std::chrono::seconds(30);
+  // max_index_waiters (8): requests that wait so at once (each holds a
+  //   server thread); more are a 503 at once.
+  int max_index_waiters = 8;
   std::string version = "unknown";
   std::string revision = "unknown";
   std::string build_date = "unknown";
@@ -106,7 +110,7 @@ class Api {
 
   // The index once the archive has been read (ArchiveIndex::LoadedSnapshot);
   // Unavailable (503) when that takes longer than options_.index_wait.
-  Result<std::shared_ptr<const ArchiveSnapshot>> Indexed() const;
+  Result<std::shared_ptr<const ArchiveSnapshot>> Indexed();
 
   // `path` resolved (symlinks too) if it lies inside the archive; NotFound
   // otherwise, naming `id`.
@@ -159,6 +163,7 @@ class Api {
   const ApiOptions options_;
   fs::path canonical_root_;
   std::counting_semaphore<64> heavy_;
+  std::atomic<int> waiting_ = 0;  // requests in Indexed()
 };
 
 // Runs `fn` on a new thread with the default (8 MiB) stack and waits for it:

@@ -81,8 +81,11 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     // Only complete entries. The profile is renamed into place first, so a
     // sidecar without one is damage (as Scan reports it), not a write in
     // progress.
+    // (A listing taken while an entry is renamed in may miss the profile:
+    // a stat tells before it is called missing.)
     std::string profile_name = archive::ProfileFileName(*key);
-    if (!std::binary_search(names->begin(), names->end(), profile_name)) {
+    if (!std::binary_search(names->begin(), names->end(), profile_name) &&
+        !Exists(dir / profile_name)) {
       ++stats->corrupt;
       if (reporter_ != nullptr) {
         reporter_->Corrupt(dir / name,

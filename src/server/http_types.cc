@@ -119,7 +119,9 @@ Response Response::Error(const Status& status) {
     case Status::Code::kUnavailable: code = 503; break;
     default: break;
   }
-  return Text(code, status.message());
+  Response r = Text(code, status.message());
+  if (code == 503) r.headers.emplace_back("Retry-After", "5");
+  return r;
 }
 
 }  // namespace cprof::server

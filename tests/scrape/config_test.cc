@@ -99,6 +99,7 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"max-size: 50GB\n", "e.yml:1:11: max-size: bad size \"50GB\""},
       {"max-size: 0\n", "e.yml:1:11: max-size: must be between 1 byte and 1PiB"},
       {"max-size: 2000T\n", "max-size: must be between 1 byte and 1PiB"},
+      {"max-size: 1000\n", "e.yml:1:11: max-size: must be at least 1MiB"},
       {"max-size: [1G]\n", "e.yml:1:11: max-size: must be a single value"},
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},

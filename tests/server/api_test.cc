@@ -1,4 +1,6 @@
 #include <catch2/catch.hpp>
+
+#include <thread>
 #include <rapidjson/document.h>
 
 #include <fstream>
@@ -493,7 +495,27 @@ TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 
   CHECK(get("/api/analysis", "id=" + written->id).status == 200);
   CHECK(get("/api/analysis", "id=" + written->id + "&interval=1").status == 503);
   CHECK(get("/api/analysis", std::string("sample_type=goroutine&") + kRange).status == 503);
+  // A bad request is a 400 at once, not a 503 after a wait.
+  CHECK(get("/api/analysis", "sample_type=goroutine&start_time=x&end_time=y").status == 400);
+  CHECK(get("/api/analysis", std::string("sample_type=goroutine&maxnodes=0&") + kRange).status ==
+        400);
+  CHECK(get("/api/profile_meta/goroutine", "start_time=x&end_time=y").status == 400);
+  CHECK(get("/api/readyz").status == 503);
+  // A request waiting for the read is answered when it ends.
+  options.index_wait = std::chrono::seconds(20);
+  Api patient(&index, options);
+  Response waited;
+  std::thread waiter([&] {
+    Request req;
+    req.path = "/api/profile_meta/goroutine";
+    req.params = *QueryParams::Parse(kRange);
+    waited = patient.Handle(req);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   index.Refresh();
+  waiter.join();
+  CHECK(waited.status == 200);
+  CHECK_THAT(waited.body, Catch::Contains(written->id));
   CHECK(get("/api/sample_types").status == 200);
-  CHECK(get("/api/profile_meta/goroutine", kRange).status == 200);
+  CHECK(get("/api/readyz").status == 200);
 }
