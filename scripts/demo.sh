@@ -46,6 +46,7 @@ demo: running; Ctrl-C stops it.
   Open http://localhost:8080 for the web UI (bubbles appear as scrapes land).
   In another shell, try:
   build/cprofiler query -c $DEMO/cprofiler.yml -t heap_inuse_space
+  build/cprofiler top -c $DEMO/cprofiler.yml -t mutex_delay --from -5m    # lock contention in the last 5 minutes
   build/cprofiler query -c $DEMO/cprofiler.yml -t profile_cpu -o paths | tail -1 | xargs go tool pprof -top
   go tool pprof -top http://localhost:8080/api/merge?sample_type=profile_cpu\&start_time=$(date -u +%Y-%m-%d)T00:00:00Z\&end_time=$(date -u -d tomorrow +%Y-%m-%d)T00:00:00Z
 TXT
