@@ -10,10 +10,10 @@
 #include "archive/layout.h"
 #include "archive/scan.h"
 #include "base/log.h"
+#include "cli/commands.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 #include "query/interval.h"
-#include "cli/commands.h"
 #include "query/merge_files.h"
 
 namespace cprof::cli {

@@ -25,7 +25,7 @@ Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
                                                   const fs::path& archive);
 
 // InvalidArgument naming the first of `args` that is neither a file that
-// exists nor shaped like an archive ID (ResolveInputs leaves files to be
+// exists nor shaped like an archive ID (ResolveNamed leaves files to be
 // found missing when read; this names the culprit afterwards).
 Status CheckNamedFiles(const std::vector<std::string>& args);
 

@@ -22,6 +22,13 @@ constexpr std::array<CumulativeRow, 5> kCumulative = {{
     {"threadcreate", {"*", ""}},
 }};
 
+// A copy of `profile` on its own arena.
+OwnedProfile CopyProfile(const Profile& profile) {
+  OwnedProfile copy = OwnedProfile::OnArena();
+  *copy = profile;
+  return copy;
+}
+
 }  // namespace
 
 bool IsCumulative(std::string_view profile_type, std::string_view sample_type) {
@@ -64,12 +71,6 @@ std::vector<bool> CumulativeMask(const Profile& p, std::string_view profile_type
     mask[i] = IsCumulative(profile_type, p.string_table(p.sample_type(i).type()));
   }
   return mask;
-}
-
-OwnedProfile CopyProfile(const Profile& profile) {
-  OwnedProfile copy = OwnedProfile::OnArena();
-  *copy = profile;
-  return copy;
 }
 
 Result<OwnedProfile> Difference(const Profile& profile, const Profile& base) {

@@ -73,9 +73,6 @@ Result<IntervalResult> Interval(const Profile* base, const Profile& end,
 // sample types or period types differ.
 Result<OwnedProfile> Difference(const Profile& profile, const Profile& base);
 
-// A copy of `profile` on its own arena.
-OwnedProfile CopyProfile(const Profile& profile);
-
 }  // namespace cprof::pprof
 
 #endif  // CPROF_PPROF_INTERVAL_H_

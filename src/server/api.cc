@@ -38,6 +38,16 @@ std::string Canonical(const fs::path& p) {
   return buf;
 }
 
+// A failed read's `failure` as it is, or NotFound when one of the files it
+// read is gone: pruned between the lookup and the read, not broken.
+Status PrunedOr(const Status& failure, const std::vector<fs::path>& read) {
+  if (failure.code() == Status::Code::kInvalidArgument || failure.IsNotFound()) return failure;
+  for (const fs::path& path : read) {
+    if (!Exists(path)) return Status::NotFound("a profile was removed (pruned) during the request");
+  }
+  return failure;
+}
+
 }  // namespace
 
 void RunOnOwnStack(const std::function<void()>& fn) {
@@ -243,10 +253,7 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
 Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,
                           Source* source) {
   if (hits != nullptr) {
-    std::vector<EntryRef> refs;
-    refs.reserve(hits->size());
-    for (const MetaHit& hit : *hits) refs.push_back({hit.dir, hit.entry});
-    source->series = SeriesOf(snapshot, refs).series;
+    source->series = SeriesOf(snapshot, RefsOf(*hits)).series;
   } else {
     // Each ID its own interval, even when two are of one series.
     for (const Input& input : source->inputs) {
@@ -296,19 +303,15 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
   HeavySlot slot(heavy_);
   Result<pprof::OwnedProfile> out = Status::InvalidArgument("no intervals");
   RunOnOwnStack([&] { out = query::MergeWindow(source.plan, path_of, stats); });
-  if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
-      !out.status().IsNotFound()) {
-    for (const query::IntervalTerm& term : source.plan.terms) {
-      for (const query::SeriesPoint* point : {term.base, term.end}) {
-        if (point == nullptr) continue;
-        auto path = query::ProfilePathOf(index_->root(), *point);
-        if (path.ok() && !Exists(*path)) {
-          return Status::NotFound("a profile was removed (pruned) during the request");
-        }
-      }
+  if (out.ok()) return out;
+  std::vector<fs::path> read;
+  for (const query::IntervalTerm& term : source.plan.terms) {
+    for (const query::SeriesPoint* point : {term.base, term.end}) {
+      if (point == nullptr) continue;
+      if (auto path = query::ProfilePathOf(index_->root(), *point); path.ok()) read.push_back(*path);
     }
   }
-  return out;
+  return PrunedOr(out.status(), read);
 }
 
 Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
@@ -331,14 +334,10 @@ Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
       }
     });
   }
-  if (!out.ok() && out.status().code() != Status::Code::kInvalidArgument &&
-      !out.status().IsNotFound()) {
-    // A file pruned between the lookup and the read is gone, not broken.
-    bool gone = false;
-    for (const Input& in : inputs) gone = gone || !Exists(in.path);
-    if (gone) return Status::NotFound("a profile was removed (pruned) during the request");
-  }
-  return out;
+  if (out.ok()) return out;
+  std::vector<fs::path> read;
+  for (const Input& in : inputs) read.push_back(in.path);
+  return PrunedOr(out.status(), read);
 }
 
 Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,

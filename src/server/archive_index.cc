@@ -269,6 +269,13 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
   return hits;
 }
 
+std::vector<EntryRef> RefsOf(const std::vector<MetaHit>& hits) {
+  std::vector<EntryRef> refs;
+  refs.reserve(hits.size());
+  for (const MetaHit& hit : hits) refs.push_back({hit.dir, hit.entry});
+  return refs;
+}
+
 std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_view id) {
   auto key = archive::ParseId(id);
   if (!key.ok()) return std::nullopt;

@@ -105,6 +105,9 @@ struct EntryRef {
   const IndexedEntry* entry = nullptr;
 };
 
+// The entries `hits` name, in their order.
+std::vector<EntryRef> RefsOf(const std::vector<MetaHit>& hits);
+
 // The entry `id` names, if the snapshot has it.
 std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_view id);
 

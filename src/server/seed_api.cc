@@ -107,10 +107,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
   RefSeries series;
   if (std::any_of(hits.begin(), hits.end(),
                   [](const MetaHit& h) { return pprof::IsCumulativeName(h.sample_type->name); })) {
-    std::vector<EntryRef> refs;
-    refs.reserve(hits.size());
-    for (const MetaHit& hit : hits) refs.push_back({hit.dir, hit.entry});
-    series = SeriesOf(snapshot, refs);
+    series = SeriesOf(snapshot, RefsOf(hits));
   }
   JsonWriter w;
   w.StartArray();

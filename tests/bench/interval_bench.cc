@@ -99,9 +99,7 @@ size_t ServeWindow(const fs::path& root, const server::ArchiveSnapshot& snapshot
                    const query::Selection& sel) {
   auto hits = server::Select(snapshot, sel);
   if (!hits.ok()) Die(hits.status());
-  std::vector<server::EntryRef> refs;
-  for (const server::MetaHit& hit : *hits) refs.push_back({hit.dir, hit.entry});
-  server::RefSeries series = server::SeriesOf(snapshot, refs);
+server::RefSeries series = server::SeriesOf(snapshot, server::RefsOf(*hits));
   query::WindowPlan plan = query::PlanWindow(series.series);
   query::WindowStats stats;
   auto merged = query::MergeWindow(

@@ -241,9 +241,7 @@ TEST_CASE("The index and the archive agree on series and predecessors", "[index]
         query::SeriesOf(dir.path(), *entries, nullptr, &positions);
     auto hits = Select(*snap, sel);
     REQUIRE(hits.ok());
-    std::vector<EntryRef> refs;
-    for (const MetaHit& h : *hits) refs.push_back({h.dir, h.entry});
-    RefSeries from_index = SeriesOf(*snap, refs);
+    RefSeries from_index = SeriesOf(*snap, RefsOf(*hits));
     REQUIRE(from_archive.size() == 1);
     REQUIRE(from_index.series.size() == 1);
     const query::Series& a = from_archive[0];
