@@ -6,6 +6,7 @@
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.pb.gz        profile, as served
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.trace        trace, as served
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.json         its sidecar
+//   <root>/YYYY/MM/DD/<tkey>/INDEX               the sidecars, derived
 //
 //   stem = HHMMSSmmm-<profile type>-<hash10>     (UTC time of the scrape)
 //   tkey = 16 hex digits naming (job, app, host, labels, expiration);
@@ -39,6 +40,7 @@ inline constexpr std::string_view kLockFile = ".lock";
 inline constexpr std::string_view kSidecarSuffix = ".json";
 inline constexpr std::string_view kProfileSuffix = ".pb.gz";
 inline constexpr std::string_view kTraceSuffix = ".trace";
+inline constexpr std::string_view kIndexFile = "INDEX";
 
 inline constexpr size_t kTargetKeyLength = 16;
 inline constexpr size_t kContentHashLength = 10;

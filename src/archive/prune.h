@@ -46,7 +46,7 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
 
 struct DiskUsageStats {
   int64_t total = 0;    // everything under the root, as `du -s -B1` counts it
-  int64_t entries = 0;  // of which entry files (profiles and sidecars)
+  int64_t entries = 0;  // of which entry files (profiles, sidecars, indexes)
 };
 
 // The allocated blocks of every file and directory under `root` (symlinks

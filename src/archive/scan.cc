@@ -8,6 +8,7 @@
 #include <optional>
 #include <tuple>
 
+#include "archive/target_dir.h"
 #include "base/log.h"
 
 namespace cprof::archive {
@@ -84,80 +85,6 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
 
 namespace {
 
-// The entries of one <tkey> directory that `options` selects, appended to
-// `out` (Scan's work for one directory).
-void ScanTargetDir(const fs::path& dir, const CivilDay& day, const std::string& tkey,
-                   const ScanOptions& options, Reporter* reporter, std::vector<Entry>* out) {
-  auto report = [&](const fs::path& p, const Status& s) {
-    if (reporter != nullptr && !s.IsNotFound()) reporter->Corrupt(p, s);
-  };
-  auto names = ListDir(dir);
-  if (!names.ok()) return;
-  // Sorted, to find each entry's profile in the listing (a stat per
-  // entry cost a fifth of a scan).
-  std::sort(names->begin(), names->end());
-  // Candidates by name alone: time and type.
-  std::vector<std::pair<EntryKey, const std::string*>> candidates;
-  for (const std::string& name : *names) {
-    auto key = ParseSidecarName(name, day, tkey);
-    if (!key.ok()) continue;
-    if (key->timestamp_ms < options.from_ms || key->timestamp_ms > options.to_ms) {
-      continue;
-    }
-    if (!options.profile_type.empty() &&
-        key->profile_type != options.profile_type) {
-      continue;
-    }
-    candidates.emplace_back(std::move(*key), &name);
-  }
-  if (candidates.empty()) return;
-  // Rule out whole profile types of this target with a representative
-  // (read once: the loop below reuses it for its own entry).
-  std::optional<Sidecar> representative;
-  size_t representative_at = candidates.size();
-  std::map<std::string, bool, std::less<>> kept_by_type;
-  if (options.keep) {
-    for (size_t i = 0; i < candidates.size(); ++i) {
-      auto s = ReadEntrySidecar(dir / *candidates[i].second, candidates[i].first);
-      if (s.ok()) {
-        representative = std::move(*s);
-        representative_at = i;
-        break;
-      }
-    }
-  }
-  for (size_t i = 0; i < candidates.size(); ++i) {
-    const auto& [key, name] = candidates[i];
-    if (representative) {
-      auto it = kept_by_type.find(key.profile_type);
-      if (it == kept_by_type.end()) {
-        Sidecar probe = *representative;
-        probe.profile_type = key.profile_type;
-        it = kept_by_type.emplace(key.profile_type, options.keep(probe)).first;
-      }
-      if (!it->second) continue;
-    }
-    fs::path path = dir / *name;
-    Result<Sidecar> s = i == representative_at ? Result<Sidecar>(*representative)
-                                               : ReadEntrySidecar(path, key);
-    if (!s.ok()) {
-      report(path, s.status());
-      continue;
-    }
-    if (options.keep && !options.keep(*s)) continue;
-    // Not in the listing: gone, or renamed in while the directory was
-    // read (a listing taken during a write may miss it); a stat tells.
-    if (!std::binary_search(names->begin(), names->end(), s->file) &&
-        !Exists(dir / s->file)) {
-      if (Exists(path)) {  // not pruned meanwhile: a real loss
-        report(path, Status::Corruption("profile file " + s->file + " is missing"));
-      }
-      continue;
-    }
-    out->push_back(Entry{std::move(*s), dir});
-  }
-}
-
 // Passes a scan's reports on one at a time (its directories are read on
 // several threads).
 class SerializedReporter : public Reporter {
@@ -197,13 +124,20 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
   // 0.15 s).
   const size_t threads =
       std::min<size_t>({std::max(1u, std::thread::hardware_concurrency()), 8, dirs.size()});
+  TargetDirOptions dir_options;
+  dir_options.from_ms = options.from_ms;
+  dir_options.to_ms = options.to_ms;
+  dir_options.profile_type = options.profile_type;
+  dir_options.keep = options.keep;
   std::vector<std::vector<Entry>> found(std::max<size_t>(threads, 1));
   SerializedReporter serialized(reporter);
   Reporter* shared = reporter == nullptr ? nullptr : &serialized;
   std::atomic<size_t> next = 0;
   auto work = [&](size_t t) {
     for (size_t i = next++; i < dirs.size(); i = next++) {
-      ScanTargetDir(dirs[i].path, dirs[i].day, dirs[i].tkey, options, shared, &found[t]);
+      TargetDay day = ReadTargetDir(dirs[i].path, dirs[i].day, dirs[i].tkey, dir_options,
+                                    shared, nullptr);
+      for (Sidecar& s : day.entries) found[t].push_back(Entry{std::move(s), dirs[i].path});
     }
   };
   std::vector<std::thread> pool;

@@ -157,6 +157,25 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
   return s;
 }
 
+Target TargetOf(const Sidecar& s) {
+  return Target{s.job, s.app, s.host, s.labels, s.expiration_ns};
+}
+
+Sidecar ProbeOf(const Target& t, std::string_view profile_type) {
+  Sidecar probe;
+  probe.job = t.job;
+  probe.app = t.app;
+  probe.host = t.host;
+  probe.labels = t.labels;
+  probe.expiration_ns = t.expiration_ns;
+  probe.profile_type = std::string(profile_type);
+  return probe;
+}
+
+std::string TargetKeyOf(const Target& t) {
+  return TargetKey(t.job, t.app, t.host, t.labels, t.expiration_ns);
+}
+
 const std::string* LabelValue(const Sidecar& s, std::string_view key) {
   if (!key.empty() && key[0] == '_') {
     if (key == "_job") return &s.job;

@@ -45,6 +45,25 @@ struct Sidecar {
   bool operator==(const Sidecar&) const = default;
 };
 
+// What a <tkey> directory names: the fields every entry in it shares.
+struct Target {
+  std::string job;
+  std::string app;
+  std::string host;
+  Labels labels;
+  int64_t expiration_ns = 0;
+  bool operator==(const Target&) const = default;
+};
+
+Target TargetOf(const Sidecar& sidecar);
+
+// A sidecar holding only `target`'s fields and `profile_type`: all that
+// label matchers look at, to decide on a target's entries of one type.
+Sidecar ProbeOf(const Target& target, std::string_view profile_type);
+
+// The <tkey> directory name of `target`'s entries.
+std::string TargetKeyOf(const Target& target);
+
 // Pretty JSON, members in a fixed order.
 std::string SerializeSidecar(const Sidecar& sidecar);
 

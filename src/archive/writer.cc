@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
+#include "archive/index_file.h"
 #include "base/hash.h"
 
 namespace cprof::archive {
@@ -92,6 +94,12 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
   }));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
                                         /*sync_dir=*/true));
+  // The index file: derived data, so a failure only costs readers a
+  // sidecar read.
+  if (auto stamp = StampOf(p.dir / p.sidecar_name); stamp.ok()) {
+    IndexEntry record = IndexEntryOf(p.sidecar, *stamp);
+    (void)AppendIndex(p.dir, TargetOf(p.sidecar), {&record});
+  }
   return p.sidecar;
 }
 
@@ -104,7 +112,8 @@ Result<Sidecar> ArchiveWriter::Stage(std::string_view bytes, Sidecar sidecar) {
       if (q.id == p.sidecar.id) return p.sidecar;  // staged already
     }
   }
-  Pending e{p.sidecar.id, p.dir, "", p.sidecar.file, "", p.sidecar_name};
+  Pending e{p.sidecar.id, p.dir, "", p.sidecar.file, "", p.sidecar_name,
+            TargetOf(p.sidecar), IndexEntryOf(p.sidecar, {})};
   CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
     auto temp = WriteTempFile(p.dir, e.profile_name, bytes, false);
     if (temp.ok()) e.profile_temp = std::move(*temp);
@@ -157,7 +166,8 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
       ok[i] = false;
     }
   }
-  std::vector<fs::path> dirs;
+  // directory -> its entries committed
+  std::map<fs::path, std::vector<Pending*>> committed;
   for (size_t i = 0; i < batch.size(); ++i) {
     if (!ok[i]) continue;
     Status s = rename(batch[i].dir, batch[i].sidecar_temp, batch[i].sidecar_name);
@@ -166,13 +176,24 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
       continue;
     }
     ++result.committed;
-    if (std::find(dirs.begin(), dirs.end(), batch[i].dir) == dirs.end()) {
-      dirs.push_back(batch[i].dir);
-    }
+    committed[batch[i].dir].push_back(&batch[i]);
   }
-  for (const fs::path& d : dirs) {
+  for (const auto& [dir, entries] : committed) {
     if (!options_.durable) break;
-    if (Status s = SyncDir(d); !s.ok()) result.unsynced_dirs.emplace_back(d, s);
+    if (Status s = SyncDir(dir); !s.ok()) result.unsynced_dirs.emplace_back(dir, s);
+  }
+  // The directories' index files, one append each. Derived data, unsynced:
+  // a record lost only costs readers a sidecar read.
+  for (const auto& [dir, entries] : committed) {
+    std::vector<const IndexEntry*> records;
+    for (Pending* e : entries) {
+      auto stamp = StampOf(dir / e->sidecar_name);
+      if (!stamp.ok()) continue;
+      e->record.set_sidecar_size(stamp->size);
+      e->record.set_sidecar_mtime_ns(stamp->mtime_ns);
+      records.push_back(&e->record);
+    }
+    (void)AppendIndex(dir, entries.front()->target, records);
   }
   return result;
 }

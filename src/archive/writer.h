@@ -13,6 +13,7 @@
 #include <vector>
 #include <string_view>
 
+#include "archive/index_file.h"
 #include "archive/sidecar.h"
 #include "base/fs.h"
 
@@ -76,6 +77,8 @@ class ArchiveWriter {
     std::string id;
     fs::path dir;
     std::string profile_temp, profile_name, sidecar_temp, sidecar_name;
+    Target target;
+    IndexEntry record;  // for the directory's index file, less the stamp
   };
 
   fs::path root_;

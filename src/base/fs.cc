@@ -58,6 +58,24 @@ std::string ErrnoText(int err) {
   return ::strerror_r(err, buf, sizeof buf);
 }
 
+Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  std::string data(max_bytes, '\0');
+  size_t done = 0;
+  while (done < max_bytes) {
+    ssize_t n = ::read(fd.get(), data.data() + done, max_bytes - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("read", path, errno);
+    }
+    if (n == 0) break;
+    done += static_cast<size_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
+
 Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("open", path, errno);
@@ -152,9 +170,11 @@ Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
   return temp_name;
 }
 
-Status WriteFileAtomic(const fs::path& dir, std::string_view name,
-                       std::string_view data, bool sync_dir) {
-  CPROF_ASSIGN_OR_RETURN(std::string temp_name, WriteTempFile(dir, name, data, true));
+namespace {
+
+Status WriteAndRename(const fs::path& dir, std::string_view name, std::string_view data,
+                      bool sync_file, bool sync_dir) {
+  CPROF_ASSIGN_OR_RETURN(std::string temp_name, WriteTempFile(dir, name, data, sync_file));
   fs::path temp = dir / temp_name;
   fs::path final_path = dir / std::string(name);
   if (::rename(temp.c_str(), final_path.c_str()) != 0) {
@@ -163,6 +183,33 @@ Status WriteFileAtomic(const fs::path& dir, std::string_view name,
     return s;
   }
   if (sync_dir) return SyncDir(dir);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status WriteFileAtomic(const fs::path& dir, std::string_view name,
+                       std::string_view data, bool sync_dir) {
+  return WriteAndRename(dir, name, data, /*sync_file=*/true, sync_dir);
+}
+
+Status ReplaceFile(const fs::path& dir, std::string_view name, std::string_view data) {
+  return WriteAndRename(dir, name, data, /*sync_file=*/false, /*sync_dir=*/false);
+}
+
+Status AppendFile(const fs::path& path, std::string_view data) {
+  Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus("append to", path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::close(fd.Release()) != 0) return ErrnoStatus("close", path, errno);
   return Status::OK();
 }
 

@@ -19,6 +19,10 @@ namespace fs = std::filesystem;
 // ResourceExhausted when it is larger than `max_bytes`.
 Result<std::string> ReadFile(const fs::path& path, size_t max_bytes);
 
+// The first `max_bytes` of the file (all of it when shorter); NotFound or
+// IOError.
+Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes);
+
 // The names in `dir` (no "." or ".."), in no particular order.
 // NotFound if `dir` does not exist.
 Result<std::vector<std::string>> ListDir(const fs::path& dir);
@@ -32,6 +36,15 @@ Status MakeDirs(const fs::path& dir);
 // file is removed and `name` is untouched.
 Status WriteFileAtomic(const fs::path& dir, std::string_view name,
                        std::string_view data, bool sync_dir);
+
+// WriteFileAtomic without a sync: readers see the old file or the new, but a
+// crash may lose both. For derived files, which are rebuilt when lost.
+Status ReplaceFile(const fs::path& dir, std::string_view name, std::string_view data);
+
+// Appends `data` to the existing file `path` with one write(2) on a file
+// opened O_APPEND (on a local file system, concurrent appenders' data do not
+// interleave). NotFound if there is no such file.
+Status AppendFile(const fs::path& path, std::string_view data);
 
 // The first half of WriteFileAtomic: `data` in a new temporary file in `dir`
 // (fsynced when `sync`), whose name it returns. The caller renames or

@@ -82,6 +82,16 @@ class TopCommand : public ProfileInputCommand {
   pprof::ReportOptions options_;
 };
 
+class IndexCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  bool check_ = false;
+  bool rebuild_ = false;
+};
+
 class ServeCommand : public Command {
  public:
   void Register(CLI::App* app) override;

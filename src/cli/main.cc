@@ -42,6 +42,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<MergeCommand>());
   commands.push_back(std::make_unique<TopCommand>());
   commands.push_back(std::make_unique<ServeCommand>());
+  commands.push_back(std::make_unique<IndexCommand>());
   for (auto& c : commands) c->Register(&app);
   try {
     app.parse(static_cast<int>(argp.size()), argp.data());

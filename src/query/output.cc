@@ -49,10 +49,10 @@ void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
   ProfileMetaFields fields{s.id, s.profile_type, row.sample_type.name, row.sample_type.unit,
                            row.sample_type.total, s.timestamp_ms, s.duration_ns,
                            row.cumulative, row.delta_value};
-  WriteProfileMeta(w, s, fields);
+  WriteProfileMeta(w, archive::TargetOf(s), fields);
 }
 
-void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
+void WriteProfileMeta(JsonWriter& w, const archive::Target& target,
                       const ProfileMetaFields& f) {
   w.StartObject();
   w.Key("ProfileID"); w.String(f.id);

@@ -52,7 +52,7 @@ struct ProfileMetaFields {
   bool cumulative = false;
   std::optional<int64_t> delta_value;
 };
-void WriteProfileMeta(JsonWriter& w, const archive::Sidecar& target,
+void WriteProfileMeta(JsonWriter& w, const archive::Target& target,
                       const ProfileMetaFields& fields);
 
 // A value in its unit as people read it: "4.21s", "12.50MB", "1234".

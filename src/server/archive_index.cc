@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "archive/layout.h"
+#include "archive/target_dir.h"
 #include "base/fs.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"
@@ -59,8 +60,7 @@ const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) 
 std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     const CivilDay& day, const fs::path& dir, const std::string& tkey,
     const TargetDir* previous, int64_t mtime_ns, RefreshStats* stats) {
-  auto names = ListDir(dir);
-  if (!names.ok()) return nullptr;
+  if (!IsDirectory(dir)) return nullptr;
   ++stats->dirs_read;
   auto out = std::make_shared<TargetDir>();
   out->day = day;
@@ -69,69 +69,39 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   out->tkey = tkey;
   out->mtime_ns = mtime_ns;
   out->settled = NowMs() - mtime_ns / 1'000'000 > kUnsettledMs;
-  bool have_target = false;
-  if (previous != nullptr && !previous->entries.empty()) {
-    out->target = previous->target;
-    have_target = true;
-  }
-  std::sort(names->begin(), names->end());
-  for (const std::string& name : *names) {
-    auto key = archive::ParseSidecarName(name, day, tkey);
-    if (!key.ok()) continue;
-    // Only complete entries. The profile is renamed into place first, so a
-    // sidecar without one is damage (as Scan reports it), not a write in
-    // progress.
-    // (A listing taken while an entry is renamed in may miss the profile:
-    // a stat tells before it is called missing.)
-    std::string profile_name = archive::ProfileFileName(*key);
-    if (!std::binary_search(names->begin(), names->end(), profile_name) &&
-        !Exists(dir / profile_name)) {
-      ++stats->corrupt;
-      if (reporter_ != nullptr) {
-        reporter_->Corrupt(dir / name,
-                           Status::Corruption("profile file " + profile_name + " is missing"));
-      }
-      continue;
-    }
-    std::string id = archive::FormatId(*key);
-    if (previous != nullptr) {
+  archive::TargetDirOptions options;
+  if (previous != nullptr) {
+    // Entries indexed already are taken from the last read, not re-read.
+    options.reuse = [&](const std::string& id) {
       IndexedEntry probe;
-      probe.timestamp_ms = key->timestamp_ms;
+      probe.timestamp_ms = archive::ParseId(id)->timestamp_ms;
       probe.id = id;
       auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(),
                                  probe, EntryLess);
-      if (it != previous->entries.end() && it->id == id) {
-        out->entries.push_back(*it);
-        continue;
-      }
-    }
-    fs::path path = dir / name;
-    auto sidecar = archive::ReadEntrySidecar(path, *key);
-    ++stats->sidecars_read;
-    if (!sidecar.ok()) {
-      const Status& bad = sidecar.status();
-      if (!bad.IsNotFound()) {  // pruned meanwhile is not an error
-        ++stats->corrupt;
-        if (reporter_ != nullptr) reporter_->Corrupt(path, bad);
-      }
-      continue;
-    }
-    if (!have_target) {
-      out->target.job = sidecar->job;
-      out->target.app = sidecar->app;
-      out->target.host = sidecar->host;
-      out->target.labels = sidecar->labels;
-      out->target.expiration_ns = sidecar->expiration_ns;
-      have_target = true;
-    }
+      if (it == previous->entries.end() || it->id != id) return false;
+      out->entries.push_back(*it);
+      return true;
+    };
+  }
+  archive::TargetDirStats read_stats;
+  archive::TargetDay read = archive::ReadTargetDir(dir, day, tkey, options, reporter_, &read_stats);
+  stats->from_index += read_stats.from_index;
+  stats->sidecars_read += read_stats.sidecars_read;
+  stats->corrupt += read_stats.corrupt;
+  if (read.target) {
+    out->target = std::move(*read.target);
+  } else if (previous != nullptr) {
+    out->target = previous->target;
+  }
+  for (archive::Sidecar& sidecar : read.entries) {
     IndexedEntry e;
-    e.id = std::move(id);
-    e.profile_type = StableProfileType(sidecar->profile_type);
-    e.timestamp_ms = sidecar->timestamp_ms;
-    e.duration_ns = sidecar->duration_ns;
-    e.size = sidecar->size;
-    e.served_as_intervals = pprof::ServesIntervals(sidecar->url);
-    for (const archive::SampleTypeInfo& t : query::SampleTypesOf(*sidecar)) {
+    e.id = std::move(sidecar.id);
+    e.profile_type = StableProfileType(sidecar.profile_type);
+    e.timestamp_ms = sidecar.timestamp_ms;
+    e.duration_ns = sidecar.duration_ns;
+    e.size = sidecar.size;
+    e.served_as_intervals = pprof::ServesIntervals(sidecar.url);
+    for (const archive::SampleTypeInfo& t : query::SampleTypesOf(sidecar)) {
       e.sample_types.emplace_back(Intern(t), t.total);
     }
     out->entries.push_back(std::move(e));
@@ -176,7 +146,7 @@ RefreshStats ArchiveIndex::Refresh() {
           if (loaded == nullptr) continue;
           changed = changed || previous == nullptr ||
                     previous->entries.size() != loaded->entries.size() ||
-                    stats.sidecars_read > 0;
+                    stats.sidecars_read + stats.from_index > 0;
           next.emplace(dir, std::move(loaded));
         }
       });
@@ -196,7 +166,7 @@ RefreshStats ArchiveIndex::Refresh() {
     for (const auto& [ptype, name] : dir->kinds) {
       snap->sample_types[std::string(ptype)].insert(name->name);
     }
-    const archive::Sidecar& t = dir->target;
+    const archive::Target& t = dir->target;
     snap->label_values["_job"].insert(t.job);
     snap->label_values["_app"].insert(t.app);
     snap->label_values["_host"].insert(t.host);
@@ -236,9 +206,8 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
       if (sel.matchers.empty()) return true;
       auto [it, inserted] = type_ok.try_emplace(ptype, false);
       if (inserted) {
-        archive::Sidecar probe = dir->target;
-        probe.profile_type = std::string(ptype);
-        it->second = query::MatchAll(sel.matchers, sel.any_of, probe);
+        it->second = query::MatchAll(sel.matchers, sel.any_of,
+                                     archive::ProbeOf(dir->target, ptype));
       }
       return it->second;
     };

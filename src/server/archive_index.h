@@ -63,9 +63,7 @@ struct TargetDir {
   int64_t day_start_ms = 0;
   fs::path dir;
   std::string tkey;  // dir's name
-  // job, app, host, labels (and expiration) of every entry here; the other
-  // fields are empty.
-  archive::Sidecar target;
+  archive::Target target;
   std::vector<IndexedEntry> entries;  // by timestamp, then id
   // The distinct (profile type, sample type) pairs of `entries`.
   std::vector<std::pair<std::string_view, const SampleTypeName*>> kinds;
@@ -129,6 +127,7 @@ RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>&
 
 struct RefreshStats {
   size_t dirs_read = 0;      // <tkey> directories re-listed
+  size_t from_index = 0;     // entries read from index files
   size_t sidecars_read = 0;  // sidecars parsed
   size_t corrupt = 0;        // sidecars left out as unreadable
 };

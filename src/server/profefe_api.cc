@@ -127,7 +127,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   int64_t n = 0;
   for (const MetaHit& hit : *hits) {
     if (limit > 0 && n++ == limit) break;
-    const archive::Sidecar& t = hit.dir->target;
+    const archive::Target& t = hit.dir->target;
     w.StartObject();
     w.Key("id"); w.String(hit.entry->id);
     w.Key("type"); w.String(ProfefeTypeName(hit.entry->profile_type));

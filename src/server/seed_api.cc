@@ -114,7 +114,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
   const std::string* open_host = nullptr;
   for (size_t i = 0; i < hits.size(); ++i) {
     const MetaHit& hit = hits[i];
-    const archive::Sidecar& t = hit.dir->target;
+    const archive::Target& t = hit.dir->target;
     if (open_host == nullptr || *open_host != t.host) {
       if (open_host != nullptr) {
         w.EndArray();

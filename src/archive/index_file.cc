@@ -1,0 +1,248 @@
+#include "archive/index_file.h"
+
+#include <libdeflate.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdint>
+
+namespace cprof::archive {
+namespace {
+
+// A larger index file is not read (its entries are read from sidecars):
+// a day of one target scraped every 10 s is ~10 MB.
+constexpr size_t kMaxIndexBytes = size_t{256} << 20;
+
+uint32_t Crc32(std::string_view data) {
+  return libdeflate_crc32(0, data.data(), data.size());
+}
+
+void PutUint32(std::string* out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+uint32_t GetUint32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  return v;
+}
+
+void AppendRecord(const cprofiler::archive::IndexRecord& record, std::string* out) {
+  std::string payload = record.SerializeAsString();
+  PutUint32(out, static_cast<uint32_t>(payload.size()));
+  PutUint32(out, Crc32(payload));
+  out->append(payload);
+}
+
+void AppendTarget(const Target& target, std::string* out) {
+  cprofiler::archive::IndexRecord record;
+  auto* t = record.mutable_target();
+  t->set_job(target.job);
+  t->set_app(target.app);
+  t->set_host(target.host);
+  for (const auto& [k, v] : target.labels) (*t->mutable_labels())[k] = v;
+  t->set_expiration_ns(target.expiration_ns);
+  AppendRecord(record, out);
+}
+
+void AppendEntries(const std::vector<const IndexEntry*>& entries, std::string* out) {
+  cprofiler::archive::IndexRecord record;
+  for (const IndexEntry* e : entries) {
+    *record.mutable_entry() = *e;
+    AppendRecord(record, out);
+  }
+}
+
+bool IsLowerHex(std::string_view s) {
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+std::string HexOf(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string BytesOfHex(std::string_view hex) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
+  }
+  return out;
+}
+
+// Parses `data`, an index file or its first bytes, into `out`; stops after
+// the target record when `target_only`.
+void ParseIndex(const std::string& data, std::string_view tkey, bool target_only,
+                IndexFile* out_file) {
+  IndexFile& out = *out_file;
+  out.bytes = data.size();
+  if (data.compare(0, kIndexHeader.size(), kIndexHeader) != 0) {
+    out.damage = "not a cprofiler index file";
+    return;
+  }
+  size_t at = kIndexHeader.size();
+  cprofiler::archive::IndexRecord record;
+  while (at < data.size()) {
+    if (data.size() - at < 8) {
+      out.damage = "record cut short at byte " + std::to_string(at);
+      break;
+    }
+    uint32_t length = GetUint32(data.data() + at);
+    uint32_t crc = GetUint32(data.data() + at + 4);
+    if (length > kMaxSidecarBytes || data.size() - at - 8 < length) {
+      out.damage = "record cut short at byte " + std::to_string(at);
+      break;
+    }
+    std::string_view payload(data.data() + at + 8, length);
+    if (Crc32(payload) != crc) {
+      out.damage = "checksum mismatch at byte " + std::to_string(at);
+      break;
+    }
+    if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      out.damage = "unreadable record at byte " + std::to_string(at);
+      break;
+    }
+    if (record.has_target()) {
+      const auto& t = record.target();
+      Target target{t.job(), t.app(), t.host(), Labels(t.labels().begin(), t.labels().end()),
+                    t.expiration_ns()};
+      if (out.target ? !(*out.target == target) : TargetKeyOf(target) != tkey) {
+        out.damage = "target record at byte " + std::to_string(at) +
+                     " does not name this directory";
+        break;
+      }
+      out.target = std::move(target);
+      if (target_only) return;
+    } else if (record.has_entry()) {
+      if (!out.target) {
+        out.damage = "entry record before the target record";
+        break;
+      }
+      ++out.records;
+      std::string stem = record.entry().stem();
+      out.entries.insert_or_assign(std::move(stem), std::move(*record.mutable_entry()));
+    }
+    at += 8 + length;
+  }
+  if (!out.target) out.entries.clear();
+}
+
+}  // namespace
+
+Result<IndexFile> ReadIndexFile(const fs::path& dir, std::string_view tkey) {
+  CPROF_ASSIGN_OR_RETURN(std::string data,
+                         ReadFile(dir / std::string(kIndexFile), kMaxIndexBytes));
+  IndexFile out;
+  ParseIndex(data, tkey, /*target_only=*/false, &out);
+  return out;
+}
+
+std::optional<Target> ReadIndexTarget(const fs::path& dir, std::string_view tkey) {
+  auto data = ReadFilePrefix(dir / std::string(kIndexFile), 64 << 10);
+  if (!data.ok()) return std::nullopt;
+  IndexFile out;
+  ParseIndex(*data, tkey, /*target_only=*/true, &out);
+  return out.target;
+}
+
+Result<FileStamp> StampOf(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    std::string why = "stat " + path.string() + ": " + ErrnoText(errno);
+    return errno == ENOENT ? Status::NotFound(why) : Status::IOError(why);
+  }
+  return FileStamp{static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
+bool Matches(const IndexEntry& e, const FileStamp& stamp) {
+  return e.sidecar_size() == stamp.size && e.sidecar_mtime_ns() == stamp.mtime_ns;
+}
+
+IndexEntry IndexEntryOf(const Sidecar& s, const FileStamp& stamp) {
+  IndexEntry e;
+  e.set_sidecar_size(stamp.size);
+  e.set_sidecar_mtime_ns(stamp.mtime_ns);
+  auto key = ParseId(s.id);
+  if (key.ok()) e.set_stem(FileStem(*key));  // (else a record of no entry)
+  e.set_format_version(s.format_version);
+  e.set_url(s.url);
+  e.set_duration_ns(s.duration_ns);
+  e.set_expires_ms(s.expires_ms);
+  e.set_size(s.size);
+  if (s.sha256.size() == 64 && IsLowerHex(s.sha256)) {
+    e.set_sha256(BytesOfHex(s.sha256));
+  } else {
+    e.set_sha256_text(s.sha256);
+  }
+  for (const SampleTypeInfo& t : s.sample_types) {
+    auto* out = e.add_sample_types();
+    out->set_name(t.name);
+    out->set_type(t.type);
+    out->set_unit(t.unit);
+    out->set_total(t.total);
+  }
+  e.set_default_sample_type(s.default_sample_type);
+  e.set_scraped_by(s.scraped_by);
+  return e;
+}
+
+Result<Sidecar> SidecarOf(const IndexEntry& e, const Target& target, const CivilDay& day,
+                          std::string_view tkey) {
+  auto key = ParseSidecarName(e.stem() + std::string(kSidecarSuffix), day, tkey);
+  if (!key.ok()) return Status::Corruption("index record of no entry: " + e.stem());
+  Sidecar s;
+  s.format_version = e.format_version();
+  s.id = FormatId(*key);
+  s.profile_type = key->profile_type;
+  s.file = ProfileFileName(*key);
+  s.job = target.job;
+  s.app = target.app;
+  s.host = target.host;
+  s.labels = target.labels;
+  s.url = e.url();
+  s.timestamp_ms = key->timestamp_ms;
+  s.duration_ns = e.duration_ns();
+  s.expiration_ns = target.expiration_ns;
+  s.expires_ms = e.expires_ms();
+  s.size = e.size();
+  s.sha256 = e.sha256().empty() ? e.sha256_text() : HexOf(e.sha256());
+  s.sample_types.reserve(e.sample_types_size());
+  for (const auto& t : e.sample_types()) {
+    s.sample_types.push_back({t.name(), t.type(), t.unit(), t.total()});
+  }
+  s.default_sample_type = e.default_sample_type();
+  s.scraped_by = e.scraped_by();
+  return s;
+}
+
+Status AppendIndex(const fs::path& dir, const Target& target,
+                   const std::vector<const IndexEntry*>& entries) {
+  if (entries.empty()) return Status::OK();
+  std::string data;
+  AppendEntries(entries, &data);
+  Status s = AppendFile(dir / std::string(kIndexFile), data);
+  if (!s.IsNotFound()) return s;
+  return WriteIndex(dir, target, entries);
+}
+
+Status WriteIndex(const fs::path& dir, const Target& target,
+                  const std::vector<const IndexEntry*>& entries) {
+  std::string data(kIndexHeader);
+  AppendTarget(target, &data);
+  AppendEntries(entries, &data);
+  return ReplaceFile(dir, kIndexFile, data);
+}
+
+}  // namespace cprof::archive

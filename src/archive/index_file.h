@@ -1,0 +1,101 @@
+// A <tkey> directory's index file (kIndexFile, "INDEX"): its sidecars, one
+// record each (proto/archive_index.proto), so that a reader opens one file
+// where it would open one per entry. Format: man/cprofiler-archive.5.
+//
+// Derived, never the truth. A record is used only for an entry whose sidecar
+// the directory's listing shows, with the size and modification time the
+// record has (like git's index); any other entry is read from its sidecar;
+// records of removed entries are ignored; a damaged file is read up to the
+// damage. So deleting, truncating or corrupting an index, or editing,
+// replacing or damaging a sidecar after it was indexed, changes no answer,
+// only its speed. (Only an edit that keeps the sidecar's size and
+// modification time to the nanosecond escapes it; `cprofiler index
+// --check` finds that too.)
+//
+// Writers: scrape appends its entries' records as it commits them; readers
+// append the records they had to read from sidecars, and replace a damaged
+// or mostly stale file. None of this is synced: a record lost to a crash is
+// read from its sidecar next time.
+//
+// Thread-safe: functions over files. An append is one write(2) to a file
+// opened O_APPEND, so concurrent appenders do not interleave records; a
+// replacement is a rename, which may lose a concurrent append (that entry is
+// then read from its sidecar).
+#ifndef CPROF_ARCHIVE_INDEX_FILE_H_
+#define CPROF_ARCHIVE_INDEX_FILE_H_
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "archive/sidecar.h"
+#include "base/fs.h"
+#include "base/time.h"
+#include "proto/archive_index.pb.h"
+
+namespace cprof::archive {
+
+using IndexEntry = cprofiler::archive::IndexEntry;
+
+// Its first line.
+inline constexpr std::string_view kIndexHeader = "cprofiler index 1\n";
+
+struct IndexFile {
+  // The directory's target; nullopt when the file has no (valid) target
+  // record, and then no entries either.
+  std::optional<Target> target;
+  // By stem (the sidecar's name without ".json"); of two records of one
+  // stem, the later.
+  std::unordered_map<std::string, IndexEntry> entries;
+  size_t records = 0;  // entry records read, repeats included
+  size_t bytes = 0;    // of the file
+  // Why reading stopped before the end of the file ("" when it did not): a
+  // wrong header, a record cut short, failing its checksum or not parsing,
+  // a target that is not the directory's.
+  std::string damage;
+};
+
+// The index file of `dir`, the <tkey> directory `tkey`. NotFound when there
+// is none; IOError when it cannot be read; otherwise what could be read of
+// it, damage noted.
+Result<IndexFile> ReadIndexFile(const fs::path& dir, std::string_view tkey);
+
+// What a record holds of its sidecar file, to tell that it still holds.
+struct FileStamp {
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+// NotFound when there is no such file.
+Result<FileStamp> StampOf(const fs::path& path);
+
+bool Matches(const IndexEntry& entry, const FileStamp& stamp);
+
+// Only the target of `dir`'s index file (its first record), read without
+// the rest: nullopt when there is no index file or no valid target.
+std::optional<Target> ReadIndexTarget(const fs::path& dir, std::string_view tkey);
+
+// `sidecar`, whose file has `stamp`, as an index record.
+IndexEntry IndexEntryOf(const Sidecar& sidecar, const FileStamp& stamp);
+
+// The sidecar `entry` stands for, in the directory `tkey` of `day`, whose
+// target is `target`. Corruption if its stem is not an entry's.
+Result<Sidecar> SidecarOf(const IndexEntry& entry, const Target& target, const CivilDay& day,
+                          std::string_view tkey);
+
+// Appends `entries` to `dir`'s index file; writes a new one (target record
+// first) when there is none.
+Status AppendIndex(const fs::path& dir, const Target& target,
+                   const std::vector<const IndexEntry*>& entries);
+
+// Replaces `dir`'s index file by one holding `target` and `entries`.
+Status WriteIndex(const fs::path& dir, const Target& target,
+                  const std::vector<const IndexEntry*>& entries);
+
+}  // namespace cprof::archive
+
+#endif  // CPROF_ARCHIVE_INDEX_FILE_H_
