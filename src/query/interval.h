@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ namespace cprof::query {
 // An interval spans at most this long: a snapshot whose predecessor is
 // older is a baseline.
 inline constexpr int64_t kMaxIntervalMs = 48LL * 3600 * 1000;
+
+// The oldest time a window from `from_ms` on may take a predecessor from.
+inline constexpr int64_t LookbackFrom(int64_t from_ms) {
+  return from_ms < std::numeric_limits<int64_t>::min() + kMaxIntervalMs
+             ? std::numeric_limits<int64_t>::min()
+             : from_ms - kMaxIntervalMs;
+}
 
 // One snapshot, as much as planning needs.
 struct SeriesPoint {

@@ -135,13 +135,13 @@ Response Api::Handle(const Request& req) {
   return r;
 }
 
-Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed() {
-  auto snapshot = index_->LoadedSnapshot(std::chrono::milliseconds(0));
+Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed(int64_t from_ms) {
+  auto snapshot = index_->LoadedSnapshot(std::chrono::milliseconds(0), from_ms);
   if (snapshot != nullptr) return snapshot;
   // Waiting holds a server thread: a few requests wait, the rest are told
   // at once, so that the routes that need no index keep their threads.
   if (waiting_.fetch_add(1) < options_.max_index_waiters) {
-    snapshot = index_->LoadedSnapshot(options_.index_wait);
+    snapshot = index_->LoadedSnapshot(options_.index_wait, from_ms);
   }
   waiting_.fetch_sub(1);
   if (snapshot == nullptr) {
@@ -234,9 +234,12 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     return Status::InvalidArgument(*st + " is not a cumulative sample type: it has no "
                                    "intervals (ask without interval=1)");
   }
-  // The index the inputs come from, so the intervals are planned on it too.
-  CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed());
   source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
+  // The index the inputs come from, so the intervals are planned on it too
+  // (with the days before the window, where predecessors are).
+  CPROF_ASSIGN_OR_RETURN(auto snapshot,
+                         Indexed(source.interval ? query::LookbackFrom(selection.from_ms)
+                                                 : selection.from_ms));
   if (!source.interval) {
     CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection));
     source.count = source.inputs.size();

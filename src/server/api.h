@@ -15,6 +15,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <semaphore>
 #include <string>
@@ -108,9 +109,11 @@ class Api {
   // pages.cc
   Response Asset(std::string_view name);
 
-  // The index once the archive has been read (ArchiveIndex::LoadedSnapshot);
-  // Unavailable (503) when that takes longer than options_.index_wait.
-  Result<std::shared_ptr<const ArchiveSnapshot>> Indexed();
+  // The index once it holds every day from `from_ms` on (the whole archive
+  // by default; ArchiveIndex::LoadedSnapshot). Unavailable (503) when that
+  // takes longer than options_.index_wait.
+  Result<std::shared_ptr<const ArchiveSnapshot>> Indexed(
+      int64_t from_ms = std::numeric_limits<int64_t>::min());
 
   // `path` resolved (symlinks too) if it lies inside the archive; NotFound
   // otherwise, naming `id`.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
 #include <unordered_map>
 
@@ -29,9 +30,11 @@ std::string_view StableProfileType(std::string_view type) {
 
 }  // namespace
 
-ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter)
+ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter,
+                           ArchiveIndexOptions options)
     : root_(std::move(root)),
       reporter_(reporter),
+      options_(options),
       snapshot_(std::make_shared<ArchiveSnapshot>()) {}
 
 std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
@@ -40,9 +43,10 @@ std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
 }
 
 std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(
-    std::chrono::milliseconds wait) const {
+    std::chrono::milliseconds wait, int64_t from_ms) const {
   std::unique_lock<std::mutex> lock(snapshot_mu_);
-  if (!loaded_cv_.wait_for(lock, wait, [&] { return loaded_; })) return nullptr;
+  auto covers = [&] { return published_ && snapshot_->loaded_from_ms <= from_ms; };
+  if (!published_cv_.wait_for(lock, wait, covers)) return nullptr;
   return snapshot_;
 }
 
@@ -121,44 +125,57 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
 RefreshStats ArchiveIndex::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
   RefreshStats stats;
-  bool changed = false;
+  std::vector<std::pair<CivilDay, fs::path>> days;
+  archive::ForEachDay(root_, std::numeric_limits<int64_t>::min(),
+                      std::numeric_limits<int64_t>::max(),
+                      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
+  bool changed = !refreshed_;
   std::map<fs::path, std::shared_ptr<const TargetDir>> next;
-  archive::ForEachDay(
-      root_, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
-      [&](const CivilDay& day, const fs::path& day_dir) {
-        auto tkeys = ListDir(day_dir);
-        if (!tkeys.ok()) return;
-        for (const std::string& tkey : *tkeys) {
-          if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
-          fs::path dir = day_dir / tkey;
-          struct stat st;
-          // lstat: a symlink is not part of the archive, whatever it points at.
-          if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-          int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 +
-                             st.st_mtim.tv_nsec;
-          auto old = dirs_.find(dir);
-          const TargetDir* previous = old == dirs_.end() ? nullptr : old->second.get();
-          if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
-            next.emplace(dir, old->second);
-            continue;
-          }
-          auto loaded = LoadDir(day, dir, tkey, previous, mtime_ns, &stats);
-          if (loaded == nullptr) continue;
-          changed = changed || previous == nullptr ||
-                    previous->entries.size() != loaded->entries.size() ||
-                    stats.sidecars_read + stats.from_index > 0;
-          next.emplace(dir, std::move(loaded));
-        }
-      });
+  // Newest day first: the first read of a large archive publishes as it
+  // goes, and recent days, what most queries ask for, are there first.
+  auto published_at = std::chrono::steady_clock::now();
+  for (auto day = days.rbegin(); day != days.rend(); ++day) {
+    auto tkeys = ListDir(day->second);
+    if (!tkeys.ok()) continue;
+    for (const std::string& tkey : *tkeys) {
+      if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
+      fs::path dir = day->second / tkey;
+      struct stat st;
+      // lstat: a symlink is not part of the archive, whatever it points at.
+      if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+      int64_t mtime_ns =
+          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+      auto old = dirs_.find(dir);
+      const TargetDir* previous = old == dirs_.end() ? nullptr : old->second.get();
+      if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
+        next.emplace(dir, old->second);
+        continue;
+      }
+      auto loaded = LoadDir(day->first, dir, tkey, previous, mtime_ns, &stats);
+      if (loaded == nullptr) continue;
+      changed = changed || previous == nullptr ||
+                previous->entries.size() != loaded->entries.size() ||
+                stats.sidecars_read + stats.from_index > 0;
+      next.emplace(dir, std::move(loaded));
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (!refreshed_ && now - published_at >= options_.publish_every) {
+      Publish(next, DayStartMs(day->first));
+      published_at = now;
+    }
+  }
   changed = changed || next.size() != dirs_.size();
   dirs_ = std::move(next);
-  if (!changed) {
-    MarkLoaded();
-    return stats;
-  }
+  refreshed_ = true;
+  if (changed) Publish(dirs_, std::numeric_limits<int64_t>::min());
+  return stats;
+}
 
+void ArchiveIndex::Publish(const std::map<fs::path, std::shared_ptr<const TargetDir>>& dirs,
+                           int64_t loaded_from_ms) {
   auto snap = std::make_shared<ArchiveSnapshot>();
-  for (const auto& [path, dir] : dirs_) {
+  snap->loaded_from_ms = loaded_from_ms;
+  for (const auto& [path, dir] : dirs) {
     if (dir->entries.empty()) continue;
     snap->dirs.push_back(dir);
     snap->by_tkey[dir->tkey].push_back(dir.get());
@@ -173,20 +190,11 @@ RefreshStats ArchiveIndex::Refresh() {
     for (const auto& [k, v] : t.labels) snap->label_values[k].insert(v);
   }
   {
-    std::lock_guard<std::mutex> snap_lock(snapshot_mu_);
-    snapshot_ = std::move(snap);
-  }
-  MarkLoaded();
-  return stats;
-}
-
-void ArchiveIndex::MarkLoaded() {
-  {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
-    if (loaded_) return;
-    loaded_ = true;
+    snapshot_ = std::move(snap);
+    published_ = true;
   }
-  loaded_cv_.notify_all();
+  published_cv_.notify_all();
 }
 
 Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,

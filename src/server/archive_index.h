@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -72,6 +73,10 @@ struct TargetDir {
 };
 
 struct ArchiveSnapshot {
+  // Days from this one on are all here; older ones may not be yet (the
+  // first read of an archive goes newest day first, and publishes as it
+  // goes). The smallest int64 once the whole archive has been read.
+  int64_t loaded_from_ms = std::numeric_limits<int64_t>::min();
   std::vector<std::shared_ptr<const TargetDir>> dirs;  // by day, then tkey
   // tkey -> its directories, oldest day first: a target's series.
   std::map<std::string, std::vector<const TargetDir*>, std::less<>> by_tkey;
@@ -132,10 +137,17 @@ struct RefreshStats {
   size_t corrupt = 0;        // sidecars left out as unreadable
 };
 
+struct ArchiveIndexOptions {
+  // publish_every (200 ms): while the first Refresh() reads the archive,
+  //   how often it makes what it has read so far (whole days, newest
+  //   first) available to LoadedSnapshot.
+  std::chrono::milliseconds publish_every = std::chrono::milliseconds(200);
+};
+
 class ArchiveIndex {
  public:
   // `reporter` (may be null, not owned) hears about unreadable sidecars.
-  ArchiveIndex(fs::path root, archive::Reporter* reporter);
+  ArchiveIndex(fs::path root, archive::Reporter* reporter, ArchiveIndexOptions options = {});
   // Not copyable or movable.
   ArchiveIndex(const ArchiveIndex&) = delete;
   ArchiveIndex& operator=(const ArchiveIndex&) = delete;
@@ -148,11 +160,14 @@ class ArchiveIndex {
   // first).
   std::shared_ptr<const ArchiveSnapshot> Snapshot() const;
 
-  // The index once the first Refresh() has finished (the whole archive
-  // read), waiting up to `wait` for it; null if it has not finished by
-  // then. serve listens before the archive is read, and answers from
-  // this: never from a partly read archive.
-  std::shared_ptr<const ArchiveSnapshot> LoadedSnapshot(std::chrono::milliseconds wait) const;
+  // The index once it holds every day from `from_ms` on, waiting up to
+  // `wait` for the first Refresh() to read them (it reads the newest days
+  // first); null if it has not by then. serve listens before the archive is
+  // read, and answers from this: never from a partly read time range. The
+  // smallest int64 (the default) waits for the whole archive.
+  std::shared_ptr<const ArchiveSnapshot> LoadedSnapshot(
+      std::chrono::milliseconds wait,
+      int64_t from_ms = std::numeric_limits<int64_t>::min()) const;
 
   const fs::path& root() const { return root_; }
 
@@ -162,19 +177,26 @@ class ArchiveIndex {
                                            const TargetDir* previous,
                                            int64_t mtime_ns, RefreshStats* stats);
   const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
-  void MarkLoaded();
+  // Makes a snapshot of `dirs` the current one.
+  void Publish(const std::map<fs::path, std::shared_ptr<const TargetDir>>& dirs,
+               int64_t loaded_from_ms);
 
   const fs::path root_;
   archive::Reporter* const reporter_;
+  const ArchiveIndexOptions options_;
 
   std::mutex refresh_mu_;  // one Refresh() at a time; guards the members below
   std::map<fs::path, std::shared_ptr<const TargetDir>> dirs_;
   std::map<std::string, std::unique_ptr<SampleTypeName>> names_;
 
+  bool refreshed_ = false;  // a Refresh() has finished; guarded by refresh_mu_
+
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ArchiveSnapshot> snapshot_;
-  bool loaded_ = false;  // a Refresh() has finished; guarded by snapshot_mu_
-  mutable std::condition_variable loaded_cv_;
+  // Whether snapshot_ holds anything yet (the empty one before the first
+  // Refresh() holds nothing); guarded by snapshot_mu_.
+  bool published_ = false;
+  mutable std::condition_variable published_cv_;
 };
 
 }  // namespace cprof::server

@@ -115,7 +115,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
                                                   l->substr(0, 20) + "\""));
     }
   }
-  auto snapshot = Indexed();
+  auto snapshot = Indexed(sel->from_ms);
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
   auto hits = Select(**snapshot, *sel);
   if (!hits.ok()) return ProfefeError(hits.status());
@@ -161,7 +161,7 @@ Response Api::ProfefeMerge(const QueryParams& params) {
   }
   // profefe's merge: the snapshots merged as they are (its clients expect
   // profefe's semantics, cumulative types included).
-  auto snapshot = Indexed();
+  auto snapshot = Indexed(sel->from_ms);
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
   auto inputs = ResolveSelection(**snapshot, *sel);
   if (!inputs.ok()) return ProfefeError(inputs.status());

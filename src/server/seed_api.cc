@@ -87,7 +87,10 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
   }
   auto selection = ParseSeedSelection(sample_type, params);
   if (!selection.ok()) return Response::Error(selection.status());
-  auto snapshot = Indexed();
+  // Interval values need the predecessors, up to kMaxIntervalMs before.
+  auto snapshot = Indexed(pprof::IsCumulativeName(sample_type)
+                              ? query::LookbackFrom(selection->from_ms)
+                              : selection->from_ms);
   if (!snapshot.ok()) return Response::Error(snapshot.status());
   auto hits = Select(**snapshot, *selection);
   if (!hits.ok()) return Response::Error(hits.status());

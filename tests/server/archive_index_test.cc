@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <limits>
 #include <set>
+#include <thread>
 
 #include "archive/layout.h"
 #include "archive/writer.h"
@@ -366,4 +368,42 @@ TEST_CASE("query and serve agree on a damaged archive", "[index]") {
   CHECK(index_reporter.count == 4);
   CHECK(scan_reporter.count == 4);
   for (int i : {0, 1, 3}) CHECK_FALSE(archive::Lookup(dir.path(), written[i].id).ok());
+}
+
+// The first read of an archive goes newest day first and publishes as it
+// goes: whatever a waiting reader gets for a time range holds all of it.
+TEST_CASE("A snapshot for a time range holds all of it while the archive loads",
+          "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path(), {.durable = false});
+  const int kDays = 40;
+  for (int d = 0; d < kDays; ++d) {
+    for (int i = 0; i < 30; ++i) {
+      int64_t ts = kT0 - int64_t{d} * kMsPerDay - i * 60'000;
+      REQUIRE(w.Stage("p" + std::to_string(d * 100 + i),
+                      Meta(i % 3 ? "api" : "db", "dev", "heap", ts))
+                  .ok());
+    }
+  }
+  REQUIRE(w.Commit().failed.empty());
+  ArchiveIndex index(dir.path(), nullptr, {.publish_every = std::chrono::milliseconds(0)});
+  std::thread loader([&] { index.Refresh(); });
+  int64_t last_loaded_from = std::numeric_limits<int64_t>::max();
+  for (int d = 0; d < kDays; d += 3) {
+    query::Selection sel;
+    sel.sample_type = "heap_inuse_space";
+    sel.from_ms = kT0 - int64_t{d} * kMsPerDay;
+    sel.to_ms = kT0 + kMsPerDay;
+    auto snap = index.LoadedSnapshot(std::chrono::seconds(30), sel.from_ms);
+    REQUIRE(snap != nullptr);
+    CHECK(snap->loaded_from_ms <= sel.from_ms);
+    CHECK(snap->loaded_from_ms <= last_loaded_from);
+    last_loaded_from = snap->loaded_from_ms;
+    CHECK(IndexIds(*snap, sel) == ScanIds(dir.path(), sel));
+  }
+  loader.join();
+  auto all = index.LoadedSnapshot(std::chrono::milliseconds(0));
+  REQUIRE(all != nullptr);
+  CHECK(all->loaded_from_ms == std::numeric_limits<int64_t>::min());
+  CHECK(all->entry_count == kDays * 30);
 }
