@@ -179,11 +179,11 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& sna
   // The index has read these sidecars already: only the paths are checked.
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
-    CPROF_ASSIGN_OR_RETURN(archive::EntryKey key, archive::ParseId(hit.entry->id));
-    CPROF_ASSIGN_OR_RETURN(
-        fs::path real,
-        InsideArchive(hit.dir->dir / archive::ProfileFileName(key), hit.entry->id));
-    inputs.push_back(Input{hit.entry->id, std::move(real), std::string(hit.entry->profile_type)});
+    archive::EntryKey key = hit.dir->KeyOf(*hit.entry);
+    std::string id = archive::FormatId(key);
+    CPROF_ASSIGN_OR_RETURN(fs::path real,
+                           InsideArchive(hit.dir->dir / archive::ProfileFileName(key), id));
+    inputs.push_back(Input{std::move(id), std::move(real), std::move(key.profile_type)});
   }
   return inputs;
 }
@@ -265,7 +265,7 @@ Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<Met
         return Status::NotFound("profile " + input.id + " is not indexed yet: try again shortly");
       }
       bool cumulative = false;
-      for (const auto& [name, total] : ref->entry->sample_types) {
+      for (const SampleTypeName* name : *ref->entry->sample_types) {
         cumulative = cumulative || pprof::IsCumulative(input.profile_type, name->type);
       }
       if (!cumulative) {

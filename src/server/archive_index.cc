@@ -16,19 +16,52 @@
 namespace cprof::server {
 namespace {
 
+// ID order within one directory: time, then type, then hash (the stem's).
 bool EntryLess(const IndexedEntry& a, const IndexedEntry& b) {
   if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
-  return a.id < b.id;
+  if (a.profile_type != b.profile_type) return a.ProfileType() < b.ProfileType();
+  return a.hash < b.hash;
 }
 
-std::string_view StableProfileType(std::string_view type) {
-  for (std::string_view t : archive::kProfileTypes) {
-    if (t == type) return t;
+// ID order across directories: entries of one time are of one day, and
+// their IDs differ from the tkey on.
+bool HitLess(const MetaHit& a, const MetaHit& b) {
+  if (a.entry->timestamp_ms != b.entry->timestamp_ms) {
+    return a.entry->timestamp_ms < b.entry->timestamp_ms;
   }
-  return {};
+  if (a.dir != b.dir) return a.dir->tkey < b.dir->tkey;
+  return EntryLess(*a.entry, *b.entry);
+}
+
+uint8_t ProfileTypeIndex(std::string_view type) {
+  for (size_t i = 0; i < archive::kProfileTypes.size(); ++i) {
+    if (archive::kProfileTypes[i] == type) return static_cast<uint8_t>(i);
+  }
+  return 0;  // (sidecars name only known types)
+}
+
+// The entry `key` names, as an IndexedEntry to search by.
+IndexedEntry ProbeOf(const archive::EntryKey& key) {
+  IndexedEntry probe;
+  probe.timestamp_ms = key.timestamp_ms;
+  probe.profile_type = ProfileTypeIndex(key.profile_type);
+  std::copy_n(key.content_hash.begin(), probe.hash.size(), probe.hash.begin());
+  return probe;
+}
+
+bool SameEntry(const IndexedEntry& a, const IndexedEntry& b) {
+  return a.timestamp_ms == b.timestamp_ms && a.profile_type == b.profile_type &&
+         a.hash == b.hash;
 }
 
 }  // namespace
+
+archive::EntryKey TargetDir::KeyOf(const IndexedEntry& e) const {
+  return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()),
+                           std::string(e.hash.data(), e.hash.size())};
+}
+
+std::string TargetDir::IdOf(const IndexedEntry& e) const { return archive::FormatId(KeyOf(e)); }
 
 ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter,
                            ArchiveIndexOptions options)
@@ -61,6 +94,10 @@ const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) 
   return it->second.get();
 }
 
+const SampleTypeList* ArchiveIndex::Intern(SampleTypeList list) {
+  return &*lists_.insert(std::move(list)).first;
+}
+
 std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     const CivilDay& day, const fs::path& dir, const std::string& tkey,
     const TargetDir* previous, int64_t mtime_ns, RefreshStats* stats) {
@@ -77,13 +114,15 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   if (previous != nullptr) {
     // Entries indexed already are taken from the last read, not re-read.
     options.reuse = [&](const std::string& id) {
-      IndexedEntry probe;
-      probe.timestamp_ms = archive::ParseId(id)->timestamp_ms;
-      probe.id = id;
-      auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(),
-                                 probe, EntryLess);
-      if (it == previous->entries.end() || it->id != id) return false;
-      out->entries.push_back(*it);
+      IndexedEntry probe = ProbeOf(*archive::ParseId(id));
+      auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(), probe,
+                                 EntryLess);
+      if (it == previous->entries.end() || !SameEntry(*it, probe)) return false;
+      IndexedEntry& e = out->entries.emplace_back(*it);
+      e.totals_at = static_cast<uint32_t>(out->totals.size());
+      for (size_t i = 0; i < it->sample_types->size(); ++i) {
+        out->totals.push_back(previous->Total(*it, i));
+      }
       return true;
     };
   }
@@ -97,23 +136,26 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   } else if (previous != nullptr) {
     out->target = previous->target;
   }
-  for (archive::Sidecar& sidecar : read.entries) {
-    IndexedEntry e;
-    e.id = std::move(sidecar.id);
-    e.profile_type = StableProfileType(sidecar.profile_type);
-    e.timestamp_ms = sidecar.timestamp_ms;
+  for (const archive::Sidecar& sidecar : read.entries) {
+    IndexedEntry e = ProbeOf(*archive::ParseId(sidecar.id));
     e.duration_ns = sidecar.duration_ns;
     e.size = sidecar.size;
     e.served_as_intervals = pprof::ServesIntervals(sidecar.url);
+    e.totals_at = static_cast<uint32_t>(out->totals.size());
+    SampleTypeList names;
     for (const archive::SampleTypeInfo& t : query::SampleTypesOf(sidecar)) {
-      e.sample_types.emplace_back(Intern(t), t.total);
+      names.push_back(Intern(t));
+      out->totals.push_back(t.total);
     }
-    out->entries.push_back(std::move(e));
+    e.sample_types = Intern(std::move(names));
+    out->entries.push_back(e);
   }
   std::sort(out->entries.begin(), out->entries.end(), EntryLess);
+  out->entries.shrink_to_fit();
+  out->totals.shrink_to_fit();
   for (const IndexedEntry& e : out->entries) {
-    for (const auto& [name, total] : e.sample_types) {
-      std::pair<std::string_view, const SampleTypeName*> kind(e.profile_type, name);
+    for (const SampleTypeName* name : *e.sample_types) {
+      std::pair<std::string_view, const SampleTypeName*> kind(e.ProfileType(), name);
       if (std::find(out->kinds.begin(), out->kinds.end(), kind) == out->kinds.end()) {
         out->kinds.push_back(kind);
       }
@@ -220,29 +262,27 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
       return it->second;
     };
     if (!want_type.empty() && !passes(want_type)) continue;
-    IndexedEntry probe;
-    probe.timestamp_ms = sel.from_ms;
-    auto it = std::lower_bound(dir->entries.begin(), dir->entries.end(), probe, EntryLess);
+    auto it = std::lower_bound(
+        dir->entries.begin(), dir->entries.end(), sel.from_ms,
+        [](const IndexedEntry& e, int64_t t) { return e.timestamp_ms < t; });
     for (; it != dir->entries.end() && it->timestamp_ms <= sel.to_ms; ++it) {
-      if (it->sample_types.empty()) continue;
+      const SampleTypeList& names = *it->sample_types;
+      if (names.empty()) continue;
       if (want_type.empty()) {
-        if (!passes(it->profile_type)) continue;
-        hits.push_back({dir.get(), &*it, it->sample_types[0].first,
-                        it->sample_types[0].second});
+        if (!passes(it->ProfileType())) continue;
+        hits.push_back({dir.get(), &*it, names[0], dir->Total(*it, 0)});
         continue;
       }
-      if (it->profile_type != want_type) continue;
-      for (const auto& [name, value] : it->sample_types) {
-        if (name->name == sel.sample_type) {
-          hits.push_back({dir.get(), &*it, name, value});
+      if (it->ProfileType() != want_type) continue;
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (names[i]->name == sel.sample_type) {
+          hits.push_back({dir.get(), &*it, names[i], dir->Total(*it, i)});
           break;
         }
       }
     }
   }
-  std::sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
-    return EntryLess(*a.entry, *b.entry);
-  });
+  std::sort(hits.begin(), hits.end(), HitLess);
   return hits;
 }
 
@@ -259,13 +299,11 @@ std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_v
   auto dirs = snapshot.by_tkey.find(key->target_key);
   if (dirs == snapshot.by_tkey.end()) return std::nullopt;
   const CivilDay day = DayOf(key->timestamp_ms);
+  const IndexedEntry probe = ProbeOf(*key);
   for (const TargetDir* dir : dirs->second) {
     if (!(dir->day == day)) continue;
-    IndexedEntry probe;
-    probe.timestamp_ms = key->timestamp_ms;
-    probe.id = std::string(id);
     auto it = std::lower_bound(dir->entries.begin(), dir->entries.end(), probe, EntryLess);
-    if (it != dir->entries.end() && it->id == id) return EntryRef{dir, &*it};
+    if (it != dir->entries.end() && SameEntry(*it, probe)) return EntryRef{dir, &*it};
   }
   return std::nullopt;
 }
@@ -284,7 +322,7 @@ std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const Ent
     while (it != dir->entries.begin()) {
       --it;
       if (it->timestamp_ms < since) return std::nullopt;
-      if (it->profile_type == ref.entry->profile_type && !it->sample_types.empty()) {
+      if (it->profile_type == ref.entry->profile_type && !it->sample_types->empty()) {
         return EntryRef{dir, &*it};
       }
     }
@@ -294,10 +332,11 @@ std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const Ent
 
 query::SeriesPoint PointOf(const EntryRef& ref) {
   query::SeriesPoint point;
-  point.id = ref.entry->id;
+  point.id = ref.dir->IdOf(*ref.entry);
   point.timestamp_ms = ref.entry->timestamp_ms;
-  point.totals.reserve(ref.entry->sample_types.size());
-  for (const auto& [name, total] : ref.entry->sample_types) point.totals.push_back(total);
+  const size_t n = ref.entry->sample_types->size();
+  point.totals.reserve(n);
+  for (size_t i = 0; i < n; ++i) point.totals.push_back(ref.dir->Total(*ref.entry, i));
   return point;
 }
 
@@ -307,11 +346,11 @@ RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>&
   std::map<std::pair<std::string_view, std::string_view>, size_t> index;
   for (const EntryRef& ref : refs) {
     auto [it, added] =
-        index.try_emplace({ref.dir->tkey, ref.entry->profile_type}, out.series.size());
+        index.try_emplace({ref.dir->tkey, ref.entry->ProfileType()}, out.series.size());
     if (added) {
       query::Series& fresh = out.series.emplace_back();
-      fresh.profile_type = std::string(ref.entry->profile_type);
-      for (const auto& [name, total] : ref.entry->sample_types) {
+      fresh.profile_type = std::string(ref.entry->ProfileType());
+      for (const SampleTypeName* name : *ref.entry->sample_types) {
         fresh.cumulative.push_back(pprof::IsCumulative(fresh.profile_type, name->type));
       }
       fresh.served_as_intervals = ref.entry->served_as_intervals;

@@ -14,6 +14,7 @@
 #ifndef CPROF_SERVER_ARCHIVE_INDEX_H_
 #define CPROF_SERVER_ARCHIVE_INDEX_H_
 
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -46,16 +47,25 @@ struct SampleTypeName {
   std::string unit;  // "bytes"
 };
 
+// An entry's sample types, in its sidecar's order; interned by the index,
+// shared by every entry with the same list.
+using SampleTypeList = std::vector<const SampleTypeName*>;
+
+// One entry, compactly: serve holds millions. The rest of its ID, and its
+// sample types' totals, are in its TargetDir.
 struct IndexedEntry {
-  std::string id;
-  std::string_view profile_type;  // points into archive::kProfileTypes
   int64_t timestamp_ms = 0;
   int64_t duration_ns = 0;
   int64_t size = 0;
-  // For a trace: one, named "trace", with its size in bytes.
-  std::vector<std::pair<const SampleTypeName*, int64_t>> sample_types;
+  // For a trace: one, named "trace" (total: its size in bytes). Never null.
+  const SampleTypeList* sample_types = nullptr;
+  uint32_t totals_at = 0;    // TargetDir::totals[totals_at...], one a sample type
+  uint8_t profile_type = 0;  // index into archive::kProfileTypes
   // Fetched from a path that serves intervals (pprof::ServesIntervals).
   bool served_as_intervals = false;
+  std::array<char, archive::kContentHashLength> hash{};  // the ID's last part
+
+  std::string_view ProfileType() const { return archive::kProfileTypes[profile_type]; }
 };
 
 // One <tkey> directory: one target's entries of one day.
@@ -65,11 +75,17 @@ struct TargetDir {
   fs::path dir;
   std::string tkey;  // dir's name
   archive::Target target;
-  std::vector<IndexedEntry> entries;  // by timestamp, then id
+  std::vector<IndexedEntry> entries;  // by timestamp, then ID
+  std::vector<int64_t> totals;        // the entries' sample type totals
   // The distinct (profile type, sample type) pairs of `entries`.
   std::vector<std::pair<std::string_view, const SampleTypeName*>> kinds;
   int64_t mtime_ns = 0;
   bool settled = false;
+
+  std::string IdOf(const IndexedEntry& entry) const;
+  archive::EntryKey KeyOf(const IndexedEntry& entry) const;
+  // The total of `entry`'s i-th sample type.
+  int64_t Total(const IndexedEntry& entry, size_t i) const { return totals[entry.totals_at + i]; }
 };
 
 struct ArchiveSnapshot {
@@ -177,6 +193,7 @@ class ArchiveIndex {
                                            const TargetDir* previous,
                                            int64_t mtime_ns, RefreshStats* stats);
   const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
+  const SampleTypeList* Intern(SampleTypeList list);
   // Makes a snapshot of `dirs` the current one.
   void Publish(const std::map<fs::path, std::shared_ptr<const TargetDir>>& dirs,
                int64_t loaded_from_ms);
@@ -188,6 +205,7 @@ class ArchiveIndex {
   std::mutex refresh_mu_;  // one Refresh() at a time; guards the members below
   std::map<fs::path, std::shared_ptr<const TargetDir>> dirs_;
   std::map<std::string, std::unique_ptr<SampleTypeName>> names_;
+  std::set<SampleTypeList> lists_;
 
   bool refreshed_ = false;  // a Refresh() has finished; guarded by refresh_mu_
 

@@ -129,8 +129,8 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     if (limit > 0 && n++ == limit) break;
     const archive::Target& t = hit.dir->target;
     w.StartObject();
-    w.Key("id"); w.String(hit.entry->id);
-    w.Key("type"); w.String(ProfefeTypeName(hit.entry->profile_type));
+    w.Key("id"); w.String(hit.dir->IdOf(*hit.entry));
+    w.Key("type"); w.String(ProfefeTypeName(hit.entry->ProfileType()));
     w.Key("service"); w.String(t.app);
     w.Key("labels");
     w.StartArray();

@@ -129,8 +129,9 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
       w.Key("ProfileMetas");
       w.StartArray();
     }
-    query::ProfileMetaFields fields{hit.entry->id,
-                                    hit.entry->profile_type,
+    const std::string id = hit.dir->IdOf(*hit.entry);
+    query::ProfileMetaFields fields{id,
+                                    hit.entry->ProfileType(),
                                     hit.sample_type->name,
                                     hit.sample_type->unit,
                                     hit.value,
@@ -140,9 +141,9 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
                                         !hit.entry->served_as_intervals,
                                     std::nullopt};
     if (fields.cumulative) {
-      const auto& sample_types = hit.entry->sample_types;
+      const SampleTypeList& sample_types = *hit.entry->sample_types;
       size_t index = 0;
-      while (index < sample_types.size() && sample_types[index].first != hit.sample_type) ++index;
+      while (index < sample_types.size() && sample_types[index] != hit.sample_type) ++index;
       auto [s, p] = series.position[i];
       fields.delta_value = query::DeltaValue(series.series[s], p, index);
     }

@@ -1,10 +1,11 @@
 // make_archive: writes a synthetic archive for tests and benchmarks.
 //
-//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE]
+//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS]
 //
-// ENTRIES entries spread evenly over the UTC day DAY (YYYY-MM-DD), over APPS
-// applications (app-0 .. app-N, one host each) and the 7 default profile
-// types, each entry's profile the bytes of PROFILE_FILE (or a few bytes).
+// ENTRIES entries spread evenly over DAYS (1) UTC days from DAY
+// (YYYY-MM-DD), over APPS applications (app-0 .. app-N, one host each) and
+// the 7 default profile types, each entry's profile the bytes of
+// PROFILE_FILE (or, without it or for "-", a few bytes).
 // Sidecars are complete, as a scrape writes them; entries are written in
 // batches, as a scrape pass writes them.
 #include <unistd.h>
@@ -20,19 +21,20 @@ using namespace cprof;
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE]\n");
+    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS]\n");
     return 2;
   }
   fs::path root = argv[1];
   long entries = std::stol(argv[2]);
   int apps = std::stoi(argv[3]);
   auto day = ParseTimeArg(argv[4], 0);
-  if (!day.ok() || entries <= 0 || apps <= 0) {
+  const long days = argc > 6 ? std::stol(argv[6]) : 1;
+  if (!day.ok() || entries <= 0 || apps <= 0 || days <= 0) {
     std::fprintf(stderr, "make_archive: bad arguments\n");
     return 2;
   }
   std::string bytes = "synthetic";
-  if (argc > 5) {
+  if (argc > 5 && std::string(argv[5]) != "-") {
     auto data = ReadFile(argv[5], 1 << 30);
     if (!data.ok()) {
       std::fprintf(stderr, "make_archive: %s\n", data.status().message().c_str());
@@ -58,7 +60,7 @@ int main(int argc, char** argv) {
     s.host = "10.0." + std::to_string(i / 7 % apps / 250) + "." + std::to_string(i / 7 % apps % 250) + ":6060";
     s.labels = {{"env", i % 2 ? "prod" : "dev"}};
     s.url = "http://" + s.host + "/debug/pprof/" + s.profile_type;
-    s.timestamp_ms = *day + i * (kMsPerDay - 1) / entries;
+    s.timestamp_ms = *day + static_cast<int64_t>(static_cast<double>(i) * (days * kMsPerDay - 1) / entries);
     s.expiration_ns = 0;
     s.sample_types = {{s.profile_type + "_a", "a", "count", i}, {s.profile_type + "_b", "b", "bytes", 2 * i}};
     // Make every entry's bytes distinct so each gets its own ID.

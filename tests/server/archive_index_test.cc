@@ -42,7 +42,7 @@ std::set<std::string> IndexIds(const ArchiveSnapshot& snap, const query::Selecti
   auto hits = Select(snap, sel);
   REQUIRE(hits.ok());
   std::set<std::string> ids;
-  for (const MetaHit& h : *hits) ids.insert(h.entry->id);
+  for (const MetaHit& h : *hits) ids.insert(h.dir->IdOf(*h.entry));
   return ids;
 }
 
@@ -315,7 +315,7 @@ TEST_CASE("Snapshots scraped in the same millisecond: predecessors by id, as Sca
     REQUIRE(ref.has_value());
     auto previous = PreviousEntry(*snap, *ref);
     REQUIRE(previous.has_value());
-    CHECK(previous->entry->id == before->sidecar.id);
+    CHECK(previous->dir->IdOf(*previous->entry) == before->sidecar.id);
   }
   CHECK_FALSE(archive::Previous(dir.path(), (*entries)[0].dir.filename().string(), "mutex",
                                 (*entries)[0].sidecar.timestamp_ms, (*entries)[0].sidecar.id, 0,
