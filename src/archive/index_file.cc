@@ -149,7 +149,9 @@ Result<IndexFile> ReadIndexFile(const fs::path& dir, std::string_view tkey) {
 }
 
 std::optional<Target> ReadIndexTarget(const fs::path& dir, std::string_view tkey) {
-  auto data = ReadFilePrefix(dir / std::string(kIndexFile), 64 << 10);
+  // Enough for a target record with a few dozen labels; a longer one is
+  // cut short, and then the whole file is read.
+  auto data = ReadFilePrefix(dir / std::string(kIndexFile), 4096);
   if (!data.ok()) return std::nullopt;
   IndexFile out;
   ParseIndex(*data, tkey, /*target_only=*/true, &out);

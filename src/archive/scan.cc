@@ -4,9 +4,8 @@
 #include <atomic>
 #include <map>
 #include <mutex>
-#include <thread>
 #include <optional>
-#include <tuple>
+#include <thread>
 
 #include "archive/target_dir.h"
 #include "base/log.h"
@@ -32,6 +31,12 @@ std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi)
 }
 
 }  // namespace
+
+void SerializedReporter::Corrupt(const fs::path& path, const Status& status) {
+  if (to_ == nullptr) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  to_->Corrupt(path, status);
+}
 
 void LoggingReporter::Corrupt(const fs::path& path, const Status& status) {
   ++count_;
@@ -82,25 +87,6 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
     }
   }
 }
-
-namespace {
-
-// Passes a scan's reports on one at a time (its directories are read on
-// several threads).
-class SerializedReporter : public Reporter {
- public:
-  explicit SerializedReporter(Reporter* to) : to_(to) {}
-  void Corrupt(const fs::path& path, const Status& status) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    to_->Corrupt(path, status);
-  }
-
- private:
-  Reporter* const to_;
-  std::mutex mu_;
-};
-
-}  // namespace
 
 std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
                         Reporter* reporter) {
@@ -180,39 +166,23 @@ std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
                               std::string_view before_id, int64_t since_ms,
                               Reporter* reporter) {
-  struct Candidate {
-    int64_t timestamp_ms;
-    std::string id;
-    EntryKey key;
-    fs::path path;
-  };
-  std::vector<Candidate> candidates;
+  std::vector<std::pair<CivilDay, fs::path>> days;
   ForEachDay(root, since_ms, before_ms, [&](const CivilDay& day, const fs::path& day_dir) {
-    fs::path dir = day_dir / std::string(target_key);
-    auto names = ListDir(dir);
-    if (!names.ok()) return;
-    for (const std::string& name : *names) {
-      auto key = ParseSidecarName(name, day, target_key);
-      if (!key.ok() || key->profile_type != profile_type || key->timestamp_ms > before_ms ||
-          key->timestamp_ms < since_ms) {
-        continue;
-      }
-      std::string id = FormatId(*key);
-      if (key->timestamp_ms == before_ms && id >= before_id) continue;
-      candidates.push_back({key->timestamp_ms, std::move(id), std::move(*key), dir / name});
-    }
+    days.emplace_back(day, day_dir / std::string(target_key));
   });
-  std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
-    return std::tie(a.timestamp_ms, a.id) > std::tie(b.timestamp_ms, b.id);
-  });
-  for (const Candidate& c : candidates) {
-    auto s = ReadEntrySidecar(c.path, c.key);
-    if (!s.ok()) {
-      if (reporter != nullptr && !s.status().IsNotFound()) reporter->Corrupt(c.path, s.status());
-      continue;
+  TargetDirOptions options;
+  options.from_ms = since_ms;
+  options.to_ms = before_ms;
+  options.profile_type = std::string(profile_type);
+  const std::string tkey(target_key);
+  // Newest day first; most predecessors are in the same day.
+  for (auto day = days.rbegin(); day != days.rend(); ++day) {
+    TargetDay read = ReadTargetDir(day->second, day->first, tkey, options, reporter, nullptr);
+    for (auto it = read.entries.rbegin(); it != read.entries.rend(); ++it) {
+      if (it->timestamp_ms == before_ms && it->id >= before_id) continue;
+      if (it->sample_types.empty()) continue;
+      return Entry{std::move(*it), day->second};
     }
-    if (s->sample_types.empty() || !Exists(c.path.parent_path() / s->file)) continue;
-    return Entry{std::move(*s), c.path.parent_path()};
   }
   return std::nullopt;
 }

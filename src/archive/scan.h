@@ -9,6 +9,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -25,6 +26,18 @@ class Reporter {
  public:
   virtual ~Reporter() = default;
   virtual void Corrupt(const fs::path& path, const Status& status) = 0;
+};
+
+// Passes reports on to another Reporter (may be null) one at a time, for
+// readers on several threads.
+class SerializedReporter : public Reporter {
+ public:
+  explicit SerializedReporter(Reporter* to) : to_(to) {}
+  void Corrupt(const fs::path& path, const Status& status) override;
+
+ private:
+  Reporter* const to_;
+  std::mutex mu_;
 };
 
 // Logs "skipping <path>: <reason>" on stderr and counts.
@@ -82,10 +95,10 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 
 // The entry of `profile_type` before the entry (before_ms, before_id) in
 // the <tkey> directories `target_key`, in Scan's order (time, then id), no
-// older than since_ms; found from directory listings and one sidecar read.
-// Unreadable candidates go to `reporter` (may be null), and candidates
-// without sample types are passed over, for the next older one. nullopt
-// when there is none.
+// older than since_ms, read as Scan reads (newest day first, usually one
+// directory). Unreadable candidates go to `reporter` (may be null), and
+// candidates without sample types are passed over, for the next older one.
+// nullopt when there is none.
 std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
                               std::string_view before_id, int64_t since_ms,

@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <limits>
+#include <thread>
 #include <unordered_map>
 
 #include "archive/layout.h"
@@ -15,6 +17,9 @@
 
 namespace cprof::server {
 namespace {
+
+// Threads that load <tkey> directories (when there are that many to load).
+constexpr size_t kLoadThreads = 8;
 
 // ID order within one directory: time, then type, then hash (the stem's).
 bool EntryLess(const IndexedEntry& a, const IndexedEntry& b) {
@@ -84,6 +89,7 @@ std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(
 }
 
 const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) {
+  std::lock_guard<std::mutex> lock(intern_mu_);
   std::string key = info.name + '\0' + info.type + '\0' + info.unit;
   auto it = names_.find(key);
   if (it == names_.end()) {
@@ -95,6 +101,7 @@ const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) 
 }
 
 const SampleTypeList* ArchiveIndex::Intern(SampleTypeList list) {
+  std::lock_guard<std::mutex> lock(intern_mu_);
   return &*lists_.insert(std::move(list)).first;
 }
 
@@ -127,7 +134,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     };
   }
   archive::TargetDirStats read_stats;
-  archive::TargetDay read = archive::ReadTargetDir(dir, day, tkey, options, reporter_, &read_stats);
+  archive::TargetDay read = archive::ReadTargetDir(dir, day, tkey, options, &reporter_, &read_stats);
   stats->from_index += read_stats.from_index;
   stats->sidecars_read += read_stats.sidecars_read;
   stats->corrupt += read_stats.corrupt;
@@ -179,6 +186,14 @@ RefreshStats ArchiveIndex::Refresh() {
   for (auto day = days.rbegin(); day != days.rend(); ++day) {
     auto tkeys = ListDir(day->second);
     if (!tkeys.ok()) continue;
+    struct Load {
+      fs::path dir;
+      const std::string* tkey;
+      const TargetDir* previous;
+      int64_t mtime_ns;
+      std::shared_ptr<const TargetDir> loaded;
+    };
+    std::vector<Load> loads;
     for (const std::string& tkey : *tkeys) {
       if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
       fs::path dir = day->second / tkey;
@@ -193,12 +208,35 @@ RefreshStats ArchiveIndex::Refresh() {
         next.emplace(dir, old->second);
         continue;
       }
-      auto loaded = LoadDir(day->first, dir, tkey, previous, mtime_ns, &stats);
-      if (loaded == nullptr) continue;
-      changed = changed || previous == nullptr ||
-                previous->entries.size() != loaded->entries.size() ||
+      loads.push_back({std::move(dir), &tkey, previous, mtime_ns, nullptr});
+    }
+    // On several threads: reading a cold archive waits on the disk, which
+    // serves several reads at once.
+    const size_t threads = std::min<size_t>(kLoadThreads, loads.size());
+    std::vector<RefreshStats> thread_stats(std::max<size_t>(threads, 1));
+    std::atomic<size_t> at = 0;
+    auto work = [&](size_t t) {
+      for (size_t i = at++; i < loads.size(); i = at++) {
+        Load& l = loads[i];
+        l.loaded = LoadDir(day->first, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
+    work(0);
+    for (std::thread& th : pool) th.join();
+    for (const RefreshStats& t : thread_stats) {
+      stats.dirs_read += t.dirs_read;
+      stats.from_index += t.from_index;
+      stats.sidecars_read += t.sidecars_read;
+      stats.corrupt += t.corrupt;
+    }
+    for (Load& l : loads) {
+      if (l.loaded == nullptr) continue;
+      changed = changed || l.previous == nullptr ||
+                l.previous->entries.size() != l.loaded->entries.size() ||
                 stats.sidecars_read + stats.from_index > 0;
-      next.emplace(dir, std::move(loaded));
+      next.emplace(std::move(l.dir), std::move(l.loaded));
     }
     auto now = std::chrono::steady_clock::now();
     if (!refreshed_ && now - published_at >= options_.publish_every) {

@@ -199,11 +199,12 @@ class ArchiveIndex {
                int64_t loaded_from_ms);
 
   const fs::path root_;
-  archive::Reporter* const reporter_;
+  archive::SerializedReporter reporter_;  // directories load on several threads
   const ArchiveIndexOptions options_;
 
   std::mutex refresh_mu_;  // one Refresh() at a time; guards the members below
   std::map<fs::path, std::shared_ptr<const TargetDir>> dirs_;
+  std::mutex intern_mu_;  // guards names_ and lists_ (loads run on threads)
   std::map<std::string, std::unique_ptr<SampleTypeName>> names_;
   std::set<SampleTypeList> lists_;
 
