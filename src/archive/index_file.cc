@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <functional>
 
 namespace cprof::archive {
 namespace {
@@ -81,61 +82,76 @@ std::string BytesOfHex(std::string_view hex) {
   return out;
 }
 
+// Calls `fn` with each record of `data` after `header`, in order, while it
+// returns true; the reason reading stopped before the end ("" if it did
+// not, or if `fn` stopped it without saying why in *damage).
+std::string ForEachRecord(
+    const std::string& data, std::string_view header,
+    const std::function<bool(cprofiler::archive::IndexRecord&, size_t at, std::string* damage)>&
+        fn) {
+  if (data.compare(0, header.size(), header) != 0) {
+    return "no \"" + std::string(header.substr(0, header.size() - 1)) + "\" header";
+  }
+  size_t at = header.size();
+  cprofiler::archive::IndexRecord record;
+  std::string damage;
+  while (at < data.size()) {
+    if (data.size() - at < 8) return "record cut short at byte " + std::to_string(at);
+    uint32_t length = GetUint32(data.data() + at);
+    uint32_t crc = GetUint32(data.data() + at + 4);
+    if (length > kMaxSidecarBytes || data.size() - at - 8 < length) {
+      return "record cut short at byte " + std::to_string(at);
+    }
+    std::string_view payload(data.data() + at + 8, length);
+    if (Crc32(payload) != crc) return "checksum mismatch at byte " + std::to_string(at);
+    if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+      return "unreadable record at byte " + std::to_string(at);
+    }
+    if (!fn(record, at, &damage)) return damage;
+    at += 8 + length;
+  }
+  return "";
+}
+
+Target TargetOfRecord(const cprofiler::archive::IndexTarget& t) {
+  return Target{t.job(), t.app(), t.host(), Labels(t.labels().begin(), t.labels().end()),
+                t.expiration_ns()};
+}
+
 // Parses `data`, an index file or its first bytes, into `out`; stops after
 // the target record when `target_only`.
 void ParseIndex(const std::string& data, std::string_view tkey, bool target_only,
                 IndexFile* out_file) {
   IndexFile& out = *out_file;
   out.bytes = data.size();
-  if (data.compare(0, kIndexHeader.size(), kIndexHeader) != 0) {
-    out.damage = "not a cprofiler index file";
-    return;
-  }
-  size_t at = kIndexHeader.size();
-  cprofiler::archive::IndexRecord record;
-  while (at < data.size()) {
-    if (data.size() - at < 8) {
-      out.damage = "record cut short at byte " + std::to_string(at);
-      break;
-    }
-    uint32_t length = GetUint32(data.data() + at);
-    uint32_t crc = GetUint32(data.data() + at + 4);
-    if (length > kMaxSidecarBytes || data.size() - at - 8 < length) {
-      out.damage = "record cut short at byte " + std::to_string(at);
-      break;
-    }
-    std::string_view payload(data.data() + at + 8, length);
-    if (Crc32(payload) != crc) {
-      out.damage = "checksum mismatch at byte " + std::to_string(at);
-      break;
-    }
-    if (!record.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
-      out.damage = "unreadable record at byte " + std::to_string(at);
-      break;
-    }
+  out.damage = ForEachRecord(data, kIndexHeader, [&](auto& record, size_t at, std::string* damage) {
     if (record.has_target()) {
-      const auto& t = record.target();
-      Target target{t.job(), t.app(), t.host(), Labels(t.labels().begin(), t.labels().end()),
-                    t.expiration_ns()};
+      Target target = TargetOfRecord(record.target());
       if (out.target ? !(*out.target == target) : TargetKeyOf(target) != tkey) {
-        out.damage = "target record at byte " + std::to_string(at) +
-                     " does not name this directory";
-        break;
+        *damage = "target record at byte " + std::to_string(at) + " does not name this directory";
+        return false;
       }
       out.target = std::move(target);
-      if (target_only) return;
-    } else if (record.has_entry()) {
+      return !target_only;
+    }
+    if (record.has_entry()) {
       if (!out.target) {
-        out.damage = "entry record before the target record";
-        break;
+        *damage = "entry record before the target record";
+        return false;
       }
       ++out.records;
       std::string stem = record.entry().stem();
       out.entries.insert_or_assign(std::move(stem), std::move(*record.mutable_entry()));
     }
-    at += 8 + length;
-  }
+    return true;
+  });
   if (!out.target) out.entries.clear();
+}
+
+std::string TargetRecords(const std::vector<const Target*>& targets) {
+  std::string out;
+  for (const Target* t : targets) AppendTarget(*t, &out);
+  return out;
 }
 
 }  // namespace
@@ -229,14 +245,44 @@ Result<Sidecar> SidecarOf(const IndexEntry& e, const Target& target, const Civil
   return s;
 }
 
-Status AppendIndex(const fs::path& dir, const Target& target,
-                   const std::vector<const IndexEntry*>& entries) {
-  if (entries.empty()) return Status::OK();
+Result<bool> AppendIndex(const fs::path& dir, const Target& target,
+                         const std::vector<const IndexEntry*>& entries) {
+  if (entries.empty()) return false;
   std::string data;
   AppendEntries(entries, &data);
   Status s = AppendFile(dir / std::string(kIndexFile), data);
+  if (!s.IsNotFound()) return s.ok() ? Result<bool>(false) : Result<bool>(s);
+  CPROF_RETURN_IF_ERROR(WriteIndex(dir, target, entries));
+  return true;
+}
+
+DayTargets ReadDayTargets(const fs::path& day_dir) {
+  DayTargets out;
+  auto data = ReadFile(day_dir / std::string(kTargetsFile), kMaxIndexBytes);
+  if (!data.ok()) {
+    out.damaged = !data.status().IsNotFound();
+    return out;
+  }
+  out.damaged = !ForEachRecord(*data, kTargetsHeader, [&](auto& record, size_t, std::string*) {
+                   if (record.has_target()) {
+                     Target target = TargetOfRecord(record.target());
+                     out.targets.insert_or_assign(TargetKeyOf(target), std::move(target));
+                   }
+                   return true;
+                 }).empty();
+  return out;
+}
+
+Status WriteDayTargets(const fs::path& day_dir, const std::vector<const Target*>& targets) {
+  return ReplaceFile(day_dir, kTargetsFile, std::string(kTargetsHeader) + TargetRecords(targets));
+}
+
+Status AppendDayTargets(const fs::path& day_dir, const std::vector<const Target*>& targets) {
+  if (targets.empty()) return Status::OK();
+  std::string data = TargetRecords(targets);
+  Status s = AppendFile(day_dir / std::string(kTargetsFile), data);
   if (!s.IsNotFound()) return s;
-  return WriteIndex(dir, target, entries);
+  return ReplaceFile(day_dir, kTargetsFile, std::string(kTargetsHeader) + data);
 }
 
 Status WriteIndex(const fs::path& dir, const Target& target,

@@ -88,13 +88,34 @@ Result<Sidecar> SidecarOf(const IndexEntry& entry, const Target& target, const C
                           std::string_view tkey);
 
 // Appends `entries` to `dir`'s index file; writes a new one (target record
-// first) when there is none.
-Status AppendIndex(const fs::path& dir, const Target& target,
-                   const std::vector<const IndexEntry*>& entries);
+// first) when there is none, and then returns true.
+Result<bool> AppendIndex(const fs::path& dir, const Target& target,
+                         const std::vector<const IndexEntry*>& entries);
 
 // Replaces `dir`'s index file by one holding `target` and `entries`.
 Status WriteIndex(const fs::path& dir, const Target& target,
                   const std::vector<const IndexEntry*>& entries);
+
+// A day directory's TARGETS file: the targets of its <tkey> directories,
+// so that a scan rules targets out by their labels without opening each
+// directory. Derived, and never stale: a record counts only for the tkey its
+// fields hash to, which names one target for good; a target missing from it
+// is read from its directory. Framed as an index file, under its own
+// header, with target records only.
+inline constexpr std::string_view kTargetsHeader = "cprofiler targets 1\n";
+
+struct DayTargets {
+  // tkey -> target, of the records before any damage; empty without a file.
+  std::unordered_map<std::string, Target> targets;
+  bool damaged = false;  // read up to damage (then appending would not help)
+};
+DayTargets ReadDayTargets(const fs::path& day_dir);
+
+// Appends `targets` to `day_dir`'s TARGETS file, creating it if need be.
+Status AppendDayTargets(const fs::path& day_dir, const std::vector<const Target*>& targets);
+
+// Replaces `day_dir`'s TARGETS file by one holding `targets`.
+Status WriteDayTargets(const fs::path& day_dir, const std::vector<const Target*>& targets);
 
 }  // namespace cprof::archive
 

@@ -65,6 +65,10 @@ bool IsProfileType(std::string_view type) {
   return false;
 }
 
+bool IsDerivedFile(std::string_view name) {
+  return name == kIndexFile || name == kTargetsFile;
+}
+
 bool IsHex(std::string_view s, size_t length) {
   if (s.size() != length) return false;
   for (char c : s) {

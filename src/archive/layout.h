@@ -7,6 +7,7 @@
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.trace        trace, as served
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.json         its sidecar
 //   <root>/YYYY/MM/DD/<tkey>/INDEX               the sidecars, derived
+//   <root>/YYYY/MM/DD/TARGETS                    the day's targets, derived
 //
 //   stem = HHMMSSmmm-<profile type>-<hash10>     (UTC time of the scrape)
 //   tkey = 16 hex digits naming (job, app, host, labels, expiration);
@@ -41,6 +42,10 @@ inline constexpr std::string_view kSidecarSuffix = ".json";
 inline constexpr std::string_view kProfileSuffix = ".pb.gz";
 inline constexpr std::string_view kTraceSuffix = ".trace";
 inline constexpr std::string_view kIndexFile = "INDEX";
+inline constexpr std::string_view kTargetsFile = "TARGETS";
+
+// INDEX or TARGETS: derived from the sidecars, removable at any time.
+bool IsDerivedFile(std::string_view name);
 
 inline constexpr size_t kTargetKeyLength = 16;
 inline constexpr size_t kContentHashLength = 10;

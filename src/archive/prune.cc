@@ -99,17 +99,17 @@ int64_t DiskBytes(const fs::path& p) {
   return ::lstat(p.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_blocks) * 512 : 0;
 }
 
-// Removes `dir` if it is empty, or holds nothing but an index file (of no
-// entries, then); returns the bytes that freed (0 if it was kept).
+// Removes `dir` if it is empty, or holds nothing but derived files (an
+// INDEX of no entries, a TARGETS of no directories); returns the bytes that
+// freed (0 if it was kept).
 int64_t RemoveIfEmpty(const fs::path& dir, PruneStats* stats) {
   auto names = ListDir(dir);
   if (!names.ok()) return 0;
+  if (!std::all_of(names->begin(), names->end(), IsDerivedFile)) return 0;
   int64_t bytes = 0;
-  if (names->size() == 1 && (*names)[0] == kIndexFile) {
-    bytes = DiskBytes(dir / std::string(kIndexFile));
-    if (!RemoveFile(dir / std::string(kIndexFile)).ok()) return 0;
-  } else if (!names->empty()) {
-    return 0;
+  for (const std::string& name : *names) {
+    bytes += DiskBytes(dir / name);
+    if (!RemoveFile(dir / name).ok()) return 0;
   }
   bytes += DiskBytes(dir);
   if (!RemoveDirIfEmpty(dir).ok()) return 0;
@@ -195,7 +195,7 @@ Result<DiskUsageStats> DiskUsage(const fs::path& root) {
     int64_t ms_of_day;
     bool is_sidecar;
     std::string name = it->path().filename().string();
-    if (ParseEntryFileName(name, &ms_of_day, &is_sidecar) || name == kIndexFile) {
+    if (ParseEntryFileName(name, &ms_of_day, &is_sidecar) || IsDerivedFile(name)) {
       usage.entries += bytes;
     }
   }

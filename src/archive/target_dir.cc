@@ -21,6 +21,14 @@ std::string_view StemOf(const std::string& sidecar_name) {
 
 }  // namespace
 
+bool MayKeep(const TargetDirOptions& options, const Target& target) {
+  if (!options.keep) return true;
+  return std::any_of(kProfileTypes.begin(), kProfileTypes.end(), [&](std::string_view type) {
+    return (options.profile_type.empty() || options.profile_type == type) &&
+           options.keep(ProbeOf(target, type));
+  });
+}
+
 TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::string& tkey,
                         const TargetDirOptions& options, Reporter* reporter,
                         TargetDirStats* stats) {
@@ -31,13 +39,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
   // targets, and need not list or read the others' directories.
   if (options.use_index && options.keep) {
     out.target = ReadIndexTarget(dir, tkey);
-    auto wanted = [&](std::string_view type) {
-      return (options.profile_type.empty() || options.profile_type == type) &&
-             options.keep(ProbeOf(*out.target, type));
-    };
-    if (out.target && std::none_of(kProfileTypes.begin(), kProfileTypes.end(), wanted)) {
-      return out;
-    }
+    if (out.target && !MayKeep(options, *out.target)) return out;
   }
   auto names = ListDir(dir);
   if (!names.ok()) return out;
@@ -175,7 +177,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     written = WriteIndex(dir, *out.target, kept);
   } else {
     if (added.empty()) return out;
-    written = AppendIndex(dir, *out.target, added);
+    written = AppendIndex(dir, *out.target, added).status();
   }
   stats->index_written = written.ok();
   return out;

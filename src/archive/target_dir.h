@@ -59,6 +59,10 @@ struct TargetDay {
   std::vector<Sidecar> entries;  // by time, then ID
 };
 
+// Whether entries of `target` could pass `options`' profile type and
+// labels (keep), judged on the target alone.
+bool MayKeep(const TargetDirOptions& options, const Target& target);
+
 // The entries of the directory `dir` (day `day`, named `tkey`) that
 // `options` selects. Unreadable sidecars and sidecars whose profile is
 // missing go to `reporter` (may be null) and are left out; an entry removed

@@ -35,6 +35,18 @@ Status InitArchive(const fs::path& root) {
   return WriteFileAtomic(root, kMarkerFile, content, /*sync_dir=*/true);
 }
 
+namespace {
+
+// Adds `records` to `dir`'s INDEX, and `target` to its day's TARGETS when
+// the INDEX is new. Derived data: a failure only costs readers time.
+void AddToIndexes(const fs::path& dir, const Target& target,
+                  const std::vector<const IndexEntry*>& records) {
+  auto created = AppendIndex(dir, target, records);
+  if (created.ok() && *created) (void)AppendDayTargets(dir.parent_path(), {&target});
+}
+
+}  // namespace
+
 struct ArchiveWriter::Prepared {
   Sidecar sidecar;
   fs::path dir;
@@ -94,11 +106,9 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
   }));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
                                         /*sync_dir=*/true));
-  // The index file: derived data, so a failure only costs readers a
-  // sidecar read.
   if (auto stamp = StampOf(p.dir / p.sidecar_name); stamp.ok()) {
     IndexEntry record = IndexEntryOf(p.sidecar, *stamp);
-    (void)AppendIndex(p.dir, TargetOf(p.sidecar), {&record});
+    AddToIndexes(p.dir, TargetOf(p.sidecar), {&record});
   }
   return p.sidecar;
 }
@@ -182,8 +192,8 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
     if (!options_.durable) break;
     if (Status s = SyncDir(dir); !s.ok()) result.unsynced_dirs.emplace_back(dir, s);
   }
-  // The directories' index files, one append each. Derived data, unsynced:
-  // a record lost only costs readers a sidecar read.
+  // The directories' index files, one append each. Unsynced: a record lost
+  // only costs readers a sidecar read.
   for (const auto& [dir, entries] : committed) {
     std::vector<const IndexEntry*> records;
     for (Pending* e : entries) {
@@ -193,7 +203,7 @@ ArchiveWriter::CommitResult ArchiveWriter::Commit() {
       e->record.set_sidecar_mtime_ns(stamp->mtime_ns);
       records.push_back(&e->record);
     }
-    (void)AppendIndex(dir, entries.front()->target, records);
+    AddToIndexes(dir, entries.front()->target, records);
   }
   return result;
 }

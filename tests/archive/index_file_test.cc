@@ -255,3 +255,44 @@ TEST_CASE("Records of removed entries are ignored, then dropped", "[index]") {
   Prune(dir.path(), kT0, nullptr);
   CHECK_FALSE(fs::exists(tdir));
 }
+
+TEST_CASE("A day's TARGETS rules directories out, and changes no answer", "[index]") {
+  testing::TempDir dir;
+  Populate(dir.path());
+  ScanOptions api;
+  api.keep = [](const Sidecar& s) { return s.app == "api"; };
+  auto scan = [&] {
+    std::vector<std::string> ids;
+    for (const Entry& e : Scan(dir.path(), api, nullptr)) ids.push_back(e.sidecar.id);
+    return ids;
+  };
+  const auto truth = scan();
+  REQUIRE(truth.size() == 12);
+  std::vector<fs::path> files;
+  for (const auto& f : fs::recursive_directory_iterator(dir.path())) {
+    if (f.path().filename() == kTargetsFile) files.push_back(f.path());
+  }
+  REQUIRE(files.size() == 2);  // the writer made one a day
+  for (const fs::path& f : files) {
+    auto targets = ReadDayTargets(f.parent_path()).targets;
+    CHECK(targets.size() == 2);
+    for (const auto& [tkey, target] : targets) {
+      CHECK(TargetKeyOf(target) == tkey);
+      CHECK(fs::is_directory(f.parent_path() / tkey));
+    }
+  }
+  // Deleted: the same answer, and the scan writes it back.
+  fs::remove(files[0]);
+  CHECK(scan() == truth);
+  CHECK(ReadDayTargets(files[0].parent_path()).targets.size() == 2);
+  // Damaged, or holding another day's targets and garbage: the same answer.
+  std::string good = *ReadFile(files[1], 1 << 20);
+  std::ofstream(files[1], std::ios::binary) << good.substr(0, good.size() - 3);
+  CHECK(scan() == truth);
+  std::ofstream(files[1], std::ios::binary) << "junk";
+  CHECK(scan() == truth);
+  // Replaced by that scan, whole.
+  auto healed = ReadDayTargets(files[1].parent_path());
+  CHECK_FALSE(healed.damaged);
+  CHECK(healed.targets.size() == 2);
+}
