@@ -58,13 +58,14 @@ std::string ErrnoText(int err) {
   return ::strerror_r(err, buf, sizeof buf);
 }
 
-Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
-  std::string data(max_bytes, '\0');
+namespace {
+
+// Reads into buf[0, size) until it is full or the file ends; how much it
+// read.
+Result<size_t> ReadUpTo(int fd, const fs::path& path, char* buf, size_t size) {
   size_t done = 0;
-  while (done < max_bytes) {
-    ssize_t n = ::read(fd.get(), data.data() + done, max_bytes - done);
+  while (done < size) {
+    ssize_t n = ::read(fd, buf + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return ErrnoStatus("read", path, errno);
@@ -72,7 +73,17 @@ Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
     if (n == 0) break;
     done += static_cast<size_t>(n);
   }
-  data.resize(done);
+  return done;
+}
+
+}  // namespace
+
+Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoStatus("open", path, errno);
+  std::string data(max_bytes, '\0');
+  CPROF_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd.get(), path, data.data(), max_bytes));
+  data.resize(n);
   return data;
 }
 
@@ -92,21 +103,15 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
   data.resize(sized ? static_cast<size_t>(st.st_size) : 4096);
   size_t done = 0;
   while (true) {
-    if (done == data.size()) {
-      if (sized) break;
-      if (data.size() >= max_bytes) {
-        return Status::ResourceExhausted(path.string() + ": larger than " +
-                                         std::to_string(max_bytes) + " bytes");
-      }
-      data.resize(std::min(max_bytes, data.size() * 2));
+    CPROF_ASSIGN_OR_RETURN(size_t n,
+                           ReadUpTo(fd.get(), path, data.data() + done, data.size() - done));
+    done += n;
+    if (done < data.size() || sized) break;  // the end, or the size fstat saw
+    if (data.size() >= max_bytes) {
+      return Status::ResourceExhausted(path.string() + ": larger than " +
+                                       std::to_string(max_bytes) + " bytes");
     }
-    ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("read", path, errno);
-    }
-    if (n == 0) break;
-    done += static_cast<size_t>(n);
+    data.resize(std::min(max_bytes, data.size() * 2));
   }
   data.resize(done);
   return data;

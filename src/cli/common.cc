@@ -112,4 +112,10 @@ int ExitCodeFor(const Status& status) {
   return status.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial;
 }
 
+Status RequireArchive(const fs::path& archive) {
+  if (IsDirectory(archive)) return Status::OK();
+  return Status::InvalidArgument("no archive at " + archive.string() +
+                                 " (pass --archive DIR or set `archive` in the config)");
+}
+
 }  // namespace cprof::cli

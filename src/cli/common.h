@@ -48,6 +48,10 @@ struct Resolved {
 // /var/lib path is for an installed service).
 Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
 
+// OK if `archive` is a directory; else InvalidArgument saying how to name
+// one.
+Status RequireArchive(const fs::path& archive);
+
 // Flags selecting archived profiles: -t, --from, --to, -l, --any.
 struct SelectionFlags {
   std::string sample_type;

@@ -37,12 +37,7 @@ void IndexCommand::Register(CLI::App* app) {
 int IndexCommand::Run(const GlobalOptions& global) {
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("index", resolved.status(), kExitUsage);
-  if (!IsDirectory(resolved->archive)) {
-    return Fail("index",
-                Status::InvalidArgument("no archive at " + resolved->archive.string() +
-                                        " (pass --archive DIR or set `archive` in the config)"),
-                kExitUsage);
-  }
+  if (Status s = RequireArchive(resolved->archive); !s.ok()) return Fail("index", s, kExitUsage);
   archive::LoggingReporter reporter;
   archive::IndexCheckOptions options;
   options.rebuild = rebuild_;

@@ -51,9 +51,7 @@ Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
     return Status::InvalidArgument("traces cannot be merged or analyzed: use go tool trace");
   }
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ToSelection(flags, NowMs()));
-  if (!IsDirectory(archive)) {
-    return Status::InvalidArgument("no archive at " + archive.string());
-  }
+  CPROF_RETURN_IF_ERROR(RequireArchive(archive));
   archive::LoggingReporter reporter;
   CPROF_ASSIGN_OR_RETURN(std::vector<archive::Entry> entries,
                          query::Select(archive, selection, &reporter));

@@ -29,12 +29,7 @@ int QueryCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("query", resolved.status(), kExitUsage);
   auto selection = ToSelection(selection_, NowMs());
   if (!selection.ok()) return Fail("query", selection.status(), kExitUsage);
-  if (!IsDirectory(resolved->archive)) {
-    return Fail("query",
-                Status::InvalidArgument("no archive at " + resolved->archive.string() +
-                                        " (pass --archive DIR or set `archive` in the config)"),
-                kExitUsage);
-  }
+  if (Status s = RequireArchive(resolved->archive); !s.ok()) return Fail("query", s, kExitUsage);
   archive::LoggingReporter reporter;
   auto entries = query::Select(resolved->archive, *selection, &reporter);
   if (!entries.ok()) return Fail("query", entries.status(), ExitCodeFor(entries.status()));

@@ -181,8 +181,9 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& sna
   for (const MetaHit& hit : hits) {
     archive::EntryKey key = hit.dir->KeyOf(*hit.entry);
     std::string id = archive::FormatId(key);
-    CPROF_ASSIGN_OR_RETURN(fs::path real,
-                           InsideArchive(hit.dir->dir / archive::ProfileFileName(key), id));
+    CPROF_ASSIGN_OR_RETURN(
+        fs::path real,
+        InsideArchive(index_->root() / archive::EntryDir(key) / archive::ProfileFileName(key), id));
     inputs.push_back(Input{std::move(id), std::move(real), std::move(key.profile_type)});
   }
   return inputs;

@@ -18,6 +18,8 @@
 namespace cprof::server {
 namespace {
 
+static_assert(sizeof(IndexedEntry) == 32, "serve holds millions: keep it small");
+
 // Threads that load <tkey> directories (when there are that many to load).
 constexpr size_t kLoadThreads = 8;
 
@@ -50,7 +52,11 @@ IndexedEntry ProbeOf(const archive::EntryKey& key) {
   IndexedEntry probe;
   probe.timestamp_ms = key.timestamp_ms;
   probe.profile_type = ProfileTypeIndex(key.profile_type);
-  std::copy_n(key.content_hash.begin(), probe.hash.size(), probe.hash.begin());
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (size_t i = 0; i < probe.hash.size(); ++i) {
+    probe.hash[i] = static_cast<uint8_t>(nibble(key.content_hash[2 * i]) << 4 |
+                                         nibble(key.content_hash[2 * i + 1]));
+  }
   return probe;
 }
 
@@ -62,8 +68,13 @@ bool SameEntry(const IndexedEntry& a, const IndexedEntry& b) {
 }  // namespace
 
 archive::EntryKey TargetDir::KeyOf(const IndexedEntry& e) const {
-  return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()),
-                           std::string(e.hash.data(), e.hash.size())};
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hash;
+  for (uint8_t b : e.hash) {
+    hash.push_back(kDigits[b >> 4]);
+    hash.push_back(kDigits[b & 15]);
+  }
+  return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()), std::move(hash)};
 }
 
 std::string TargetDir::IdOf(const IndexedEntry& e) const { return archive::FormatId(KeyOf(e)); }
@@ -113,7 +124,6 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   auto out = std::make_shared<TargetDir>();
   out->day = day;
   out->day_start_ms = DayStartMs(day);
-  out->dir = dir;
   out->tkey = tkey;
   out->mtime_ns = mtime_ns;
   out->settled = NowMs() - mtime_ns / 1'000'000 > kUnsettledMs;
@@ -130,6 +140,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
       for (size_t i = 0; i < it->sample_types->size(); ++i) {
         out->totals.push_back(previous->Total(*it, i));
       }
+      if (it->has_duration) out->totals.push_back(previous->DurationOf(*it));
       return true;
     };
   }
@@ -145,8 +156,6 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   }
   for (const archive::Sidecar& sidecar : read.entries) {
     IndexedEntry e = ProbeOf(*archive::ParseId(sidecar.id));
-    e.duration_ns = sidecar.duration_ns;
-    e.size = sidecar.size;
     e.served_as_intervals = pprof::ServesIntervals(sidecar.url);
     e.totals_at = static_cast<uint32_t>(out->totals.size());
     SampleTypeList names;
@@ -155,6 +164,8 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
       out->totals.push_back(t.total);
     }
     e.sample_types = Intern(std::move(names));
+    e.has_duration = sidecar.duration_ns != 0;
+    if (e.has_duration) out->totals.push_back(sidecar.duration_ns);
     out->entries.push_back(e);
   }
   std::sort(out->entries.begin(), out->entries.end(), EntryLess);
@@ -179,7 +190,7 @@ RefreshStats ArchiveIndex::Refresh() {
                       std::numeric_limits<int64_t>::max(),
                       [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
   bool changed = !refreshed_;
-  std::map<fs::path, std::shared_ptr<const TargetDir>> next;
+  DirMap next;
   // Newest day first: the first read of a large archive publishes as it
   // goes, and recent days, what most queries ask for, are there first.
   auto published_at = std::chrono::steady_clock::now();
@@ -187,6 +198,7 @@ RefreshStats ArchiveIndex::Refresh() {
     auto tkeys = ListDir(day->second);
     if (!tkeys.ok()) continue;
     struct Load {
+      std::string key;  // in dirs_
       fs::path dir;
       const std::string* tkey;
       const TargetDir* previous;
@@ -202,13 +214,14 @@ RefreshStats ArchiveIndex::Refresh() {
       if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
       int64_t mtime_ns =
           static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-      auto old = dirs_.find(dir);
+      std::string key = archive::DayDir(day->first).string() + "/" + tkey;
+      auto old = dirs_.find(key);
       const TargetDir* previous = old == dirs_.end() ? nullptr : old->second.get();
       if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
-        next.emplace(dir, old->second);
+        next.emplace(std::move(key), old->second);
         continue;
       }
-      loads.push_back({std::move(dir), &tkey, previous, mtime_ns, nullptr});
+      loads.push_back({std::move(key), std::move(dir), &tkey, previous, mtime_ns, nullptr});
     }
     // On several threads: reading a cold archive waits on the disk, which
     // serves several reads at once.
@@ -236,7 +249,7 @@ RefreshStats ArchiveIndex::Refresh() {
       changed = changed || l.previous == nullptr ||
                 l.previous->entries.size() != l.loaded->entries.size() ||
                 stats.sidecars_read + stats.from_index > 0;
-      next.emplace(std::move(l.dir), std::move(l.loaded));
+      next.emplace(std::move(l.key), std::move(l.loaded));
     }
     auto now = std::chrono::steady_clock::now();
     if (!refreshed_ && now - published_at >= options_.publish_every) {
@@ -251,8 +264,7 @@ RefreshStats ArchiveIndex::Refresh() {
   return stats;
 }
 
-void ArchiveIndex::Publish(const std::map<fs::path, std::shared_ptr<const TargetDir>>& dirs,
-                           int64_t loaded_from_ms) {
+void ArchiveIndex::Publish(const DirMap& dirs, int64_t loaded_from_ms) {
   auto snap = std::make_shared<ArchiveSnapshot>();
   snap->loaded_from_ms = loaded_from_ms;
   for (const auto& [path, dir] : dirs) {

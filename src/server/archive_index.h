@@ -2,12 +2,15 @@
 // /api/profile_meta and friends without reading a file per request.
 //
 // The index is a cache of the sidecars (SPEC: any index can be deleted and
-// rebuilt). Refresh() brings it up to date: it lists the day directories,
-// stats every <tkey> directory, and re-reads only those whose modification
-// time changed (a directory changes when an entry is renamed into or
-// removed from it). A directory modified within the last kUnsettledMs is
-// re-listed on every refresh, since a second change inside the file
-// system's timestamp granularity would not move its mtime.
+// rebuilt), read through archive::ReadTargetDir (from the directories'
+// INDEX files where they hold). Refresh() brings it up to date: it lists
+// the day directories, newest first, stats every <tkey> directory, and
+// re-reads only those whose modification time changed (a directory changes
+// when an entry is renamed into or removed from it), on a few threads. A
+// directory modified within the last kUnsettledMs is re-listed on every
+// refresh, since a second change inside the file system's timestamp
+// granularity would not move its mtime. The first Refresh() publishes as it
+// goes, whole days at a time (LoadedSnapshot).
 //
 // Thread-safe: Refresh() may run on one thread while any number of readers
 // use the snapshots they got from Snapshot(); a snapshot is immutable.
@@ -51,19 +54,21 @@ struct SampleTypeName {
 // shared by every entry with the same list.
 using SampleTypeList = std::vector<const SampleTypeName*>;
 
-// One entry, compactly: serve holds millions. The rest of its ID, and its
-// sample types' totals, are in its TargetDir.
+// One entry, compactly (32 bytes): serve holds millions. The rest of its
+// ID, its sample types' totals and its duration are in its TargetDir.
 struct IndexedEntry {
   int64_t timestamp_ms = 0;
-  int64_t duration_ns = 0;
-  int64_t size = 0;
   // For a trace: one, named "trace" (total: its size in bytes). Never null.
   const SampleTypeList* sample_types = nullptr;
-  uint32_t totals_at = 0;    // TargetDir::totals[totals_at...], one a sample type
+  // TargetDir::totals[totals_at...]: one a sample type, then the duration
+  // if it is not 0.
+  uint32_t totals_at = 0;
   uint8_t profile_type = 0;  // index into archive::kProfileTypes
   // Fetched from a path that serves intervals (pprof::ServesIntervals).
   bool served_as_intervals = false;
-  std::array<char, archive::kContentHashLength> hash{};  // the ID's last part
+  bool has_duration = false;
+  // The ID's last part, 10 hex digits, as 5 bytes.
+  std::array<uint8_t, archive::kContentHashLength / 2> hash{};
 
   std::string_view ProfileType() const { return archive::kProfileTypes[profile_type]; }
 };
@@ -72,11 +77,10 @@ struct IndexedEntry {
 struct TargetDir {
   CivilDay day;
   int64_t day_start_ms = 0;
-  fs::path dir;
-  std::string tkey;  // dir's name
+  std::string tkey;  // the directory's name: <root>/YYYY/MM/DD/<tkey>
   archive::Target target;
   std::vector<IndexedEntry> entries;  // by timestamp, then ID
-  std::vector<int64_t> totals;        // the entries' sample type totals
+  std::vector<int64_t> totals;        // the entries' totals and durations
   // The distinct (profile type, sample type) pairs of `entries`.
   std::vector<std::pair<std::string_view, const SampleTypeName*>> kinds;
   int64_t mtime_ns = 0;
@@ -86,6 +90,9 @@ struct TargetDir {
   archive::EntryKey KeyOf(const IndexedEntry& entry) const;
   // The total of `entry`'s i-th sample type.
   int64_t Total(const IndexedEntry& entry, size_t i) const { return totals[entry.totals_at + i]; }
+  int64_t DurationOf(const IndexedEntry& entry) const {
+    return entry.has_duration ? totals[entry.totals_at + entry.sample_types->size()] : 0;
+  }
 };
 
 struct ArchiveSnapshot {
@@ -194,16 +201,17 @@ class ArchiveIndex {
                                            int64_t mtime_ns, RefreshStats* stats);
   const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
   const SampleTypeList* Intern(SampleTypeList list);
+  // "YYYY/MM/DD/<tkey>" -> its directory: by day, then tkey.
+  using DirMap = std::map<std::string, std::shared_ptr<const TargetDir>>;
   // Makes a snapshot of `dirs` the current one.
-  void Publish(const std::map<fs::path, std::shared_ptr<const TargetDir>>& dirs,
-               int64_t loaded_from_ms);
+  void Publish(const DirMap& dirs, int64_t loaded_from_ms);
 
   const fs::path root_;
   archive::SerializedReporter reporter_;  // directories load on several threads
   const ArchiveIndexOptions options_;
 
   std::mutex refresh_mu_;  // one Refresh() at a time; guards the members below
-  std::map<fs::path, std::shared_ptr<const TargetDir>> dirs_;
+  DirMap dirs_;
   std::mutex intern_mu_;  // guards names_ and lists_ (loads run on threads)
   std::map<std::string, std::unique_ptr<SampleTypeName>> names_;
   std::set<SampleTypeList> lists_;

@@ -136,7 +136,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
                                     hit.sample_type->unit,
                                     hit.value,
                                     hit.entry->timestamp_ms,
-                                    hit.entry->duration_ns,
+                                    hit.dir->DurationOf(*hit.entry),
                                     pprof::IsCumulativeName(hit.sample_type->name) &&
                                         !hit.entry->served_as_intervals,
                                     std::nullopt};
