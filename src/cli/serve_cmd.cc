@@ -1,4 +1,5 @@
-// `cprofiler serve`: the HTTP API and the web UI over an archive, read-only.
+// `cprofiler serve`: the HTTP API and the web UI over an archive. It changes
+// no entry (it may write the derived INDEX files, where it can).
 #include <malloc.h>
 #include <signal.h>
 
@@ -33,7 +34,7 @@ bool WaitForStop(const sigset_t& set, int ms) {
 }  // namespace
 
 void ServeCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (read-only)");
+  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (changes no entry)");
   cmd_->footer(
       "Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): "
       "/api/sample_types, /api/group_sample_types, /api/group_labels, "
