@@ -65,9 +65,13 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     candidates.push_back({std::move(*key), &name});
   }
   if (candidates.empty()) return out;
+  // An index that is there but cannot be read (too large, an I/O error) is
+  // left alone.
+  bool index_unreadable = false;
   if (options.use_index) {
     auto read = ReadIndexFile(dir, tkey);
     if (read.ok()) index = std::move(*read);
+    index_unreadable = !read.ok() && !read.status().IsNotFound();
     if (index && index->target) out.target = index->target;
   }
 
@@ -156,7 +160,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     out.entries.push_back(std::move(*s));
   }
 
-  if (!options.update_index || !options.use_index || !out.target) return out;
+  if (!options.update_index || !options.use_index || index_unreadable || !out.target) return out;
   // Keep the index useful: add what it lacked; replace it when it is
   // damaged or holds more records of removed or changed entries than of
   // present ones.
