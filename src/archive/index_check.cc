@@ -39,11 +39,19 @@ void CheckTargetDir(const fs::path& dir, const CivilDay& day, const std::string&
       reporter->Corrupt(dir / std::string(kIndexFile), Status::Corruption(index->damage));
     }
   }
+  // The truth, from the sidecars alone. Rebuilding, the old file goes
+  // first, and the read that finds no INDEX writes a fresh one.
   TargetDirOptions truth_options;
-  truth_options.use_index = false;
-  truth_options.update_index = false;
+  if (options.rebuild) {
+    RemoveFile(dir / std::string(kIndexFile));
+  } else {
+    truth_options.use_index = false;
+    truth_options.update_index = false;
+  }
+  TargetDirStats read_stats;
   CountingReporter counting(reporter);
-  TargetDay truth = ReadTargetDir(dir, day, tkey, truth_options, &counting, nullptr);
+  TargetDay truth = ReadTargetDir(dir, day, tkey, truth_options, &counting, &read_stats);
+  if (read_stats.index_written) ++stats->rewritten;
   stats->unreadable += counting.count;
   stats->entries += truth.entries.size();
   std::set<std::string> present;
@@ -85,13 +93,6 @@ void CheckTargetDir(const fs::path& dir, const CivilDay& day, const std::string&
       }
     }
   }
-  if (!options.rebuild) return;
-  // A fresh file: removed, then written by a read from the sidecars alone.
-  RemoveFile(dir / std::string(kIndexFile));
-  if (truth.entries.empty()) return;
-  TargetDirStats written;
-  ReadTargetDir(dir, day, tkey, {}, nullptr, &written);
-  if (written.index_written) ++stats->rewritten;
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <functional>
 
+#include "base/hash.h"
+
 namespace cprof::archive {
 namespace {
 
@@ -52,34 +54,6 @@ void AppendEntries(const std::vector<const IndexEntry*>& entries, std::string* o
     *record.mutable_entry() = *e;
     AppendRecord(record, out);
   }
-}
-
-bool IsLowerHex(std::string_view s) {
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-std::string HexOf(std::string_view bytes) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string BytesOfHex(std::string_view hex) {
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  std::string out;
-  out.reserve(hex.size() / 2);
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<char>(nibble(hex[i]) << 4 | nibble(hex[i + 1])));
-  }
-  return out;
 }
 
 // Calls `fn` with each record of `data` after `header`, in order, while it
@@ -199,7 +173,7 @@ IndexEntry IndexEntryOf(const Sidecar& s, const FileStamp& stamp) {
   e.set_duration_ns(s.duration_ns);
   e.set_expires_ms(s.expires_ms);
   e.set_size(s.size);
-  if (s.sha256.size() == 64 && IsLowerHex(s.sha256)) {
+  if (IsHex(s.sha256, 64)) {
     e.set_sha256(BytesOfHex(s.sha256));
   } else {
     e.set_sha256_text(s.sha256);

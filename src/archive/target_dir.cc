@@ -145,7 +145,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
       if (Exists(path)) report(path, Status::Corruption("profile file " + profile + " is missing"));
       continue;
     }
-    if (options.reuse && options.reuse(FormatId(c.key))) continue;
+    if (options.reuse && options.reuse(c.key)) continue;
     bool from_sidecar = representative_from_sidecar;
     FileStamp stamp = representative_stamp;
     Result<Sidecar> s = i == representative_at ? Result<Sidecar>(std::move(*representative))

@@ -32,11 +32,11 @@ struct TargetDirOptions {
   int64_t to_ms = std::numeric_limits<int64_t>::max();
   std::string profile_type;
   std::function<bool(const Sidecar&)> keep;
-  // reuse (null): called with the ID of each complete entry before its
-  //   fields are read; true leaves the entry to the caller (who has it
-  //   already: serve's index, refreshing a directory), and it is not read
-  //   or returned.
-  std::function<bool(const std::string& id)> reuse;
+  // reuse (null): called with each complete entry's key before its fields
+  //   are read; true leaves the entry to the caller (who has it already:
+  //   serve's index, refreshing a directory), and it is not read or
+  //   returned.
+  std::function<bool(const EntryKey& key)> reuse;
   // update_index (true): add the records this read had to take from
   //   sidecars to the index file, and replace one that is damaged or mostly
   //   stale. Failures (a read-only archive) are ignored.

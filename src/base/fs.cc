@@ -76,6 +76,20 @@ Result<size_t> ReadUpTo(int fd, const fs::path& path, char* buf, size_t size) {
   return done;
 }
 
+// Writes all of `data` to `fd`; `what` names the write in an error.
+Status WriteAll(int fd, const fs::path& path, std::string_view data, std::string_view what) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return ErrnoStatus(what, path, errno);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
@@ -161,14 +175,9 @@ Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
     ::unlink(temp.c_str());
     return s;
   };
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write", errno);
-    }
-    done += static_cast<size_t>(n);
+  if (Status s = WriteAll(fd.get(), temp, data, "write"); !s.ok()) {
+    ::unlink(temp.c_str());
+    return s;
   }
   if (sync && ::fsync(fd.get()) != 0) return fail("fsync", errno);
   if (::close(fd.Release()) != 0) return fail("close", errno);
@@ -205,15 +214,7 @@ Status ReplaceFile(const fs::path& dir, std::string_view name, std::string_view 
 Status AppendFile(const fs::path& path, std::string_view data) {
   Fd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("open", path, errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("append to", path, errno);
-    }
-    done += static_cast<size_t>(n);
-  }
+  CPROF_RETURN_IF_ERROR(WriteAll(fd.get(), path, data, "append to"));
   if (::close(fd.Release()) != 0) return ErrnoStatus("close", path, errno);
   return Status::OK();
 }

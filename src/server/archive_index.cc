@@ -3,15 +3,15 @@
 #include <sys/stat.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <limits>
-#include <thread>
 #include <unordered_map>
 
 #include "archive/layout.h"
 #include "archive/target_dir.h"
 #include "base/fs.h"
+#include "base/hash.h"
+#include "base/parallel.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 
@@ -52,11 +52,8 @@ IndexedEntry ProbeOf(const archive::EntryKey& key) {
   IndexedEntry probe;
   probe.timestamp_ms = key.timestamp_ms;
   probe.profile_type = ProfileTypeIndex(key.profile_type);
-  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
-  for (size_t i = 0; i < probe.hash.size(); ++i) {
-    probe.hash[i] = static_cast<uint8_t>(nibble(key.content_hash[2 * i]) << 4 |
-                                         nibble(key.content_hash[2 * i + 1]));
-  }
+  std::string hash = BytesOfHex(key.content_hash);
+  std::copy_n(hash.begin(), probe.hash.size(), probe.hash.begin());
   return probe;
 }
 
@@ -68,12 +65,8 @@ bool SameEntry(const IndexedEntry& a, const IndexedEntry& b) {
 }  // namespace
 
 archive::EntryKey TargetDir::KeyOf(const IndexedEntry& e) const {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hash;
-  for (uint8_t b : e.hash) {
-    hash.push_back(kDigits[b >> 4]);
-    hash.push_back(kDigits[b & 15]);
-  }
+  std::string hash =
+      HexOf(std::string_view(reinterpret_cast<const char*>(e.hash.data()), e.hash.size()));
   return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()), std::move(hash)};
 }
 
@@ -130,8 +123,8 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   archive::TargetDirOptions options;
   if (previous != nullptr) {
     // Entries indexed already are taken from the last read, not re-read.
-    options.reuse = [&](const std::string& id) {
-      IndexedEntry probe = ProbeOf(*archive::ParseId(id));
+    options.reuse = [&](const archive::EntryKey& key) {
+      IndexedEntry probe = ProbeOf(key);
       auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(), probe,
                                  EntryLess);
       if (it == previous->entries.end() || !SameEntry(*it, probe)) return false;
@@ -225,19 +218,11 @@ RefreshStats ArchiveIndex::Refresh() {
     }
     // On several threads: reading a cold archive waits on the disk, which
     // serves several reads at once.
-    const size_t threads = std::min<size_t>(kLoadThreads, loads.size());
-    std::vector<RefreshStats> thread_stats(std::max<size_t>(threads, 1));
-    std::atomic<size_t> at = 0;
-    auto work = [&](size_t t) {
-      for (size_t i = at++; i < loads.size(); i = at++) {
-        Load& l = loads[i];
-        l.loaded = LoadDir(day->first, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
-      }
-    };
-    std::vector<std::thread> pool;
-    for (size_t t = 1; t < threads; ++t) pool.emplace_back(work, t);
-    work(0);
-    for (std::thread& th : pool) th.join();
+    std::vector<RefreshStats> thread_stats(kLoadThreads);
+    ParallelFor(loads.size(), kLoadThreads, [&](size_t t, size_t i) {
+      Load& l = loads[i];
+      l.loaded = LoadDir(day->first, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
+    });
     for (const RefreshStats& t : thread_stats) {
       stats.dirs_read += t.dirs_read;
       stats.from_index += t.from_index;
