@@ -187,13 +187,20 @@ IndexEntry IndexEntryOf(const Sidecar& s, const FileStamp& stamp) {
   }
   e.set_default_sample_type(s.default_sample_type);
   e.set_scraped_by(s.scraped_by);
+  if (s.rollup) {
+    e.mutable_rollup()->set_end_ms(s.rollup->end_ms);
+    e.mutable_rollup()->set_entries(s.rollup->entries);
+  }
   return e;
 }
 
 Result<Sidecar> SidecarOf(const IndexEntry& e, const Target& target, const CivilDay& day,
-                          std::string_view tkey) {
-  auto key = ParseSidecarName(e.stem() + std::string(kSidecarSuffix), day, tkey);
+                          std::string_view tkey, std::string_view tier) {
+  auto key = ParseSidecarName(e.stem() + std::string(kSidecarSuffix), day, tkey, tier);
   if (!key.ok()) return Status::Corruption("index record of no entry: " + e.stem());
+  if (e.has_rollup() != !tier.empty()) {
+    return Status::Corruption("index record of another tier: " + e.stem());
+  }
   Sidecar s;
   s.format_version = e.format_version();
   s.id = FormatId(*key);
@@ -216,6 +223,7 @@ Result<Sidecar> SidecarOf(const IndexEntry& e, const Target& target, const Civil
   }
   s.default_sample_type = e.default_sample_type();
   s.scraped_by = e.scraped_by();
+  if (e.has_rollup()) s.rollup = RollupInfo{e.rollup().end_ms(), e.rollup().entries()};
   return s;
 }
 

@@ -82,10 +82,11 @@ std::optional<Target> ReadIndexTarget(const fs::path& dir, std::string_view tkey
 // `sidecar`, whose file has `stamp`, as an index record.
 IndexEntry IndexEntryOf(const Sidecar& sidecar, const FileStamp& stamp);
 
-// The sidecar `entry` stands for, in the directory `tkey` of `day`, whose
-// target is `target`. Corruption if its stem is not an entry's.
+// The sidecar `entry` stands for, in the directory `tkey` of `day` (in
+// `tier`'s sub-archive), whose target is `target`. Corruption if its stem
+// is not an entry's, or it is not of that tier.
 Result<Sidecar> SidecarOf(const IndexEntry& entry, const Target& target, const CivilDay& day,
-                          std::string_view tkey);
+                          std::string_view tkey, std::string_view tier = "");
 
 // Appends `entries` to `dir`'s index file; writes a new one (target record
 // first) when there is none, and then returns true.

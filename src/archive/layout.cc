@@ -65,6 +65,17 @@ bool IsProfileType(std::string_view type) {
   return false;
 }
 
+const RollupTier* FindRollupTier(std::string_view name) {
+  for (const RollupTier& t : kRollupTiers) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+fs::path TierRoot(const fs::path& root, std::string_view tier) {
+  return tier.empty() ? root : root / kRollupsDir / tier;
+}
+
 bool IsDerivedFile(std::string_view name) {
   return name == kIndexFile || name == kTargetsFile;
 }
@@ -113,7 +124,12 @@ std::string FormatId(const EntryKey& key) {
   CivilDay day = DayOf(key.timestamp_ms);
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d%02u%02u", day.year, day.month, day.day);
-  std::string id = buf;
+  std::string id;
+  if (!key.tier.empty()) {
+    id += key.tier;
+    id += '.';
+  }
+  id += buf;
   id += '-';
   id += key.target_key;
   id += '-';
@@ -122,10 +138,18 @@ std::string FormatId(const EntryKey& key) {
 }
 
 Result<EntryKey> ParseId(std::string_view id) {
-  auto bad = [&] {
-    std::string shown(id.substr(0, 80));
+  auto bad = [shown = std::string(id.substr(0, 80))] {
     return Status::InvalidArgument("bad profile ID \"" + shown + "\"");
   };
+  std::string_view tier;
+  for (const RollupTier& t : kRollupTiers) {
+    if (id.size() > t.name.size() && id.substr(0, t.name.size()) == t.name &&
+        id[t.name.size()] == '.') {
+      tier = t.name;
+      id.remove_prefix(t.name.size() + 1);
+      break;
+    }
+  }
   // YYYYMMDD-<16 hex>-<stem>
   if (id.size() < 8 + 1 + kTargetKeyLength + 1 || id.size() > 80 ||
       id[8] != '-' || id[9 + kTargetKeyLength] != '-') {
@@ -141,6 +165,7 @@ Result<EntryKey> ParseId(std::string_view id) {
                                     std::chrono::day(day.day)};
   if (!check.ok() || day.year < 1970) return bad();
   EntryKey key;
+  key.tier = std::string(tier);
   key.target_key = std::string(id.substr(9, kTargetKeyLength));
   if (!IsHex(key.target_key, kTargetKeyLength)) return bad();
   int64_t ms_of_day;
@@ -159,7 +184,8 @@ fs::path DayDir(const CivilDay& day) {
 }
 
 fs::path EntryDir(const EntryKey& key) {
-  return DayDir(DayOf(key.timestamp_ms)) / key.target_key;
+  fs::path dir = DayDir(DayOf(key.timestamp_ms)) / key.target_key;
+  return key.tier.empty() ? dir : fs::path(kRollupsDir) / key.tier / dir;
 }
 
 std::string ProfileFileName(const EntryKey& key) {
@@ -171,7 +197,7 @@ std::string SidecarFileName(const EntryKey& key) {
 }
 
 Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
-                                  std::string_view target_key) {
+                                  std::string_view target_key, std::string_view tier) {
   if (name.size() <= kSidecarSuffix.size() ||
       name.substr(name.size() - kSidecarSuffix.size()) != kSidecarSuffix) {
     return Status::InvalidArgument("not a sidecar name");
@@ -182,6 +208,7 @@ Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
                  &ms_of_day, &key.profile_type, &key.content_hash)) {
     return Status::InvalidArgument("not a sidecar name");
   }
+  key.tier = std::string(tier);
   key.timestamp_ms = DayStartMs(day) + ms_of_day;
   key.target_key = std::string(target_key);
   return key;

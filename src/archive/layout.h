@@ -8,12 +8,14 @@
 //   <root>/YYYY/MM/DD/<tkey>/<stem>.json         its sidecar
 //   <root>/YYYY/MM/DD/<tkey>/INDEX               the sidecars, derived
 //   <root>/YYYY/MM/DD/TARGETS                    the day's targets, derived
+//   <root>/rollups/<tier>/YYYY/MM/DD/<tkey>/...  rollups: the same layout
 //
 //   stem = HHMMSSmmm-<profile type>-<hash10>     (UTC time of the scrape)
 //   tkey = 16 hex digits naming (job, app, host, labels, expiration);
 //          every entry in one <tkey> directory shares those sidecar fields.
 //   hash10 = first 10 hex digits of the profile's SHA-256.
 //   ID   = YYYYMMDD-<tkey>-<stem>  e.g. 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d
+//   rollup ID = <tier>.<ID>, its stem's time the start of the span it merges
 //
 // Thread-safe: pure functions.
 #ifndef CPROF_ARCHIVE_LAYOUT_H_
@@ -61,6 +63,31 @@ inline constexpr std::array<std::string_view, 9> kProfileTypes = {
 
 bool IsProfileType(std::string_view type);
 
+// A rollup tier (query/rollup.h): one target's profiles of one type merged
+// over each span of span_ms, kept in a sub-archive of the same layout at
+// <root>/rollups/<name>.
+struct RollupTier {
+  std::string_view name;
+  int64_t span_ms;
+  // false: pprof's merge of the snapshots; true: the sum of the intervals
+  //   that end in the span (cumulative types, query/interval.h).
+  bool intervals;
+};
+inline constexpr std::string_view kRollupsDir = "rollups";
+// Finest first.
+inline constexpr std::array<RollupTier, 4> kRollupTiers = {{
+    {"1h.merged", 3'600'000, false},
+    {"1h.intervals", 3'600'000, true},
+    {"1d.merged", 86'400'000, false},
+    {"1d.intervals", 86'400'000, true},
+}};
+
+// The tier called `name`; nullptr if none is.
+const RollupTier* FindRollupTier(std::string_view name);
+
+// Where the entries of `tier` live: `root` itself for raw entries ("").
+fs::path TierRoot(const fs::path& root, std::string_view tier);
+
 using Labels = std::map<std::string, std::string>;
 
 // What an ID names.
@@ -69,6 +96,7 @@ struct EntryKey {
   std::string target_key;    // kTargetKeyLength lowercase hex digits
   std::string profile_type;  // one of kProfileTypes
   std::string content_hash;  // kContentHashLength lowercase hex digits
+  std::string tier;          // "" for a raw entry, else a kRollupTiers name
 };
 
 // The directory key of one target's entries.
@@ -86,17 +114,19 @@ Result<EntryKey> ParseId(std::string_view id);
 
 // "YYYY/MM/DD".
 fs::path DayDir(const CivilDay& day);
-// "YYYY/MM/DD/<tkey>", relative to the root.
+// "YYYY/MM/DD/<tkey>" (under "rollups/<tier>/" for a rollup), relative to
+// the root.
 fs::path EntryDir(const EntryKey& key);
 // "HHMMSSmmm-type-hash".
 std::string FileStem(const EntryKey& key);
 std::string ProfileFileName(const EntryKey& key);
 std::string SidecarFileName(const EntryKey& key);
 
-// Parses a sidecar's file name found in the directory of `day`/`target_key`.
-// InvalidArgument if it is not one (temporary files, profiles, strangers).
+// Parses a sidecar's file name found in the directory of `day`/`target_key`
+// (of `tier`'s sub-archive). InvalidArgument if it is not one (temporary
+// files, profiles, strangers).
 Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
-                                  std::string_view target_key);
+                                  std::string_view target_key, std::string_view tier = "");
 
 // Parses any entry file name (profile or sidecar) into its stem's time of
 // day (ms) and content; false if the name is not an entry file.

@@ -25,9 +25,9 @@ bool IsStale(const fs::path& p, int64_t now_ms) {
   return now_ms - ctime_ms > kStaleFileMs;
 }
 
-// Prunes one <tkey> directory.
-void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
-                    Reporter* reporter, PruneStats* stats) {
+// Prunes one <tkey> directory (of `tier`'s sub-archive).
+void PruneTargetDir(const fs::path& dir, const CivilDay& day, std::string_view tier,
+                    int64_t now_ms, Reporter* reporter, PruneStats* stats) {
   auto names = ListDir(dir);
   if (!names.ok()) return;
   std::vector<std::pair<EntryKey, std::string>> sidecars;
@@ -40,19 +40,20 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
       }
       continue;
     }
-    auto key = ParseSidecarName(name, day, tkey);
+    auto key = ParseSidecarName(name, day, tkey, tier);
     if (key.ok()) {
       profiles_with_sidecar.insert(ProfileFileName(*key));
       sidecars.emplace_back(std::move(*key), name);
     }
   }
-  // Every entry of a <tkey> directory shares its expiration (it is part of
-  // the key), so one readable sidecar tells it for all.
-  int64_t expiration_ns = -1;
+  // Every entry of a <tkey> directory is kept as long (its expiration is
+  // part of the key; a tier's rollups share their job's retention), so one
+  // readable sidecar tells it for all: its expires_ms less its time.
+  int64_t retention_ms = -1;
   for (const auto& [key, name] : sidecars) {
     auto s = ReadEntrySidecar(dir / name, key);
     if (s.ok()) {
-      expiration_ns = s->expiration_ns;
+      retention_ms = s->expires_ms > 0 ? s->expires_ms - s->timestamp_ms : 0;
       break;
     }
     if (reporter != nullptr && !s.status().IsNotFound()) {
@@ -62,8 +63,7 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, int64_t now_ms,
   std::set<std::string> present(names->begin(), names->end());
   for (const auto& [key, name] : sidecars) {
     std::string profile = ProfileFileName(key);
-    bool expired = expiration_ns > 0 &&
-                   key.timestamp_ms + expiration_ns / 1'000'000 < now_ms;
+    bool expired = retention_ms > 0 && key.timestamp_ms + retention_ms < now_ms;
     if (!expired) {
       // A sidecar whose profile never became durable (power loss on a
       // filesystem without ordered metadata): removed once stale.
@@ -134,10 +134,11 @@ struct SizedEntry {
   fs::path sidecar, profile;
 };
 
-// Removes the oldest entries, a day at a time (oldest day first), until
-// `*size` is at most `max_bytes`; then the directories left empty.
-void CapSize(const fs::path& root, int64_t max_bytes, int64_t* size, PruneStats* stats) {
-  ForEachDay(root, 0, std::numeric_limits<int64_t>::max(),
+// Removes the oldest entries of `tier`, a day at a time (oldest day first),
+// until `*size` is at most `max_bytes`; then the directories left empty.
+void CapSize(const fs::path& root, std::string_view tier, int64_t max_bytes, int64_t* size,
+             PruneStats* stats) {
+  ForEachDay(TierRoot(root, tier), 0, std::numeric_limits<int64_t>::max(),
              [&](const CivilDay& day, const fs::path& day_dir) {
     if (*size <= max_bytes) return;
     auto targets = ListDir(day_dir);
@@ -148,7 +149,7 @@ void CapSize(const fs::path& root, int64_t max_bytes, int64_t* size, PruneStats*
       auto names = ListDir(day_dir / tkey);
       if (!names.ok()) continue;
       for (const std::string& name : *names) {
-        auto key = ParseSidecarName(name, day, tkey);
+        auto key = ParseSidecarName(name, day, tkey, tier);
         if (!key.ok()) continue;
         entries.push_back({key->timestamp_ms, FormatId(*key), day_dir / tkey / name,
                            day_dir / tkey / ProfileFileName(*key)});
@@ -203,22 +204,32 @@ Result<DiskUsageStats> DiskUsage(const fs::path& root) {
   return usage;
 }
 
+Status RemoveEntry(const fs::path& root, const EntryKey& key) {
+  fs::path dir = root / EntryDir(key);
+  CPROF_RETURN_IF_ERROR(RemoveFile(dir / SidecarFileName(key)));
+  return RemoveFile(dir / ProfileFileName(key));
+}
+
 PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
                  const PruneOptions& options) {
   PruneStats stats;
   std::set<fs::path> parents;
-  ForEachDay(root, 0, std::numeric_limits<int64_t>::max(),
-             [&](const CivilDay& day, const fs::path& day_dir) {
-    auto targets = ListDir(day_dir);
-    if (!targets.ok()) return;
-    for (const std::string& tkey : *targets) {
-      if (!IsHex(tkey, kTargetKeyLength)) continue;
-      PruneTargetDir(day_dir / tkey, day, now_ms, reporter, &stats);
-      RemoveIfEmpty(day_dir / tkey, &stats);
-    }
-    RemoveIfEmpty(day_dir, &stats);
-    parents.insert(day_dir.parent_path());
-  });
+  std::vector<std::string_view> tiers = {""};  // raw entries first: a size cap takes them first
+  for (const RollupTier& t : kRollupTiers) tiers.push_back(t.name);
+  for (std::string_view tier : tiers) {
+    ForEachDay(TierRoot(root, tier), 0, std::numeric_limits<int64_t>::max(),
+               [&](const CivilDay& day, const fs::path& day_dir) {
+      auto targets = ListDir(day_dir);
+      if (!targets.ok()) return;
+      for (const std::string& tkey : *targets) {
+        if (!IsHex(tkey, kTargetKeyLength)) continue;
+        PruneTargetDir(day_dir / tkey, day, tier, now_ms, reporter, &stats);
+        RemoveIfEmpty(day_dir / tkey, &stats);
+      }
+      RemoveIfEmpty(day_dir, &stats);
+      parents.insert(day_dir.parent_path());
+    });
+  }
   bool measured = false;
   if (options.max_bytes > 0 && FileSystemUsed(root) > options.max_bytes) {
     // Walks every file: 0.7 s for 100,000 entries; skipped while the whole
@@ -236,7 +247,9 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
       measured = true;
       int64_t size = usage->total;
       stats.size_before = size;
-      if (size > options.max_bytes) CapSize(root, options.max_bytes, &size, &stats);
+      for (std::string_view tier : tiers) {
+        if (size > options.max_bytes) CapSize(root, tier, options.max_bytes, &size, &stats);
+      }
       stats.size_after = size;
     }
   }

@@ -33,16 +33,22 @@ struct PruneStats {
   std::string size_error;
 };
 
-// Removes every entry whose time is more than its expiration (recorded in
-// its sidecar when it was scraped; 0 = never) before `now_ms`; temporary
+// Removes every entry, raw or rollup, whose expires_ms (recorded in its
+// sidecar when it was written; 0 = never) is before `now_ms`; temporary
 // files and profiles without a sidecar older than kStaleFileMs; then, with
-// options.max_bytes, the oldest entries (by scrape time, across targets)
-// until the archive's size is under it; and the directories this leaves
-// empty. An entry goes sidecar first, then profile. Unreadable sidecars go
+// options.max_bytes, the oldest raw entries (by scrape time, across
+// targets) until the archive's size is under it, and then, if that is not
+// enough, the oldest rollups, finest tier first; and the directories this
+// leaves empty. An entry goes sidecar first, then profile. Unreadable sidecars go
 // to `reporter` and are kept (but count against the cap, and an old
 // unreadable entry is removed by it too).
 PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
                  const PruneOptions& options = {});
+
+// Removes one entry of the archive at `root`, sidecar first, then profile
+// (a reader never sees a sidecar without its profile). For compaction,
+// replacing a stale rollup; everything else is removed by Prune.
+Status RemoveEntry(const fs::path& root, const EntryKey& key);
 
 struct DiskUsageStats {
   int64_t total = 0;    // everything under the root, as `du -s -B1` counts it

@@ -93,6 +93,7 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
 std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
                         Reporter* reporter) {
   TargetDirOptions dir_options;
+  dir_options.tier = options.tier;
   dir_options.from_ms = options.from_ms;
   dir_options.to_ms = options.to_ms;
   dir_options.profile_type = options.profile_type;
@@ -110,7 +111,7 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
     DayTargets read;  // its TARGETS, when there are labels to match
   };
   std::vector<Day> days;
-  ForEachDay(root, options.from_ms, options.to_ms,
+  ForEachDay(TierRoot(root, options.tier), options.from_ms, options.to_ms,
              [&](const CivilDay& day, const fs::path& day_dir) {
     auto tkeys = ListDir(day_dir);
     if (!tkeys.ok()) return;

@@ -57,6 +57,9 @@ struct Entry {
 };
 
 struct ScanOptions {
+  // tier (""): the rollup tier (archive/layout.h) whose sub-archive to
+  //   read; "" for the raw entries.
+  std::string tier;
   // from_ms, to_ms (unbounded): entries with from_ms <= timestamp <= to_ms.
   int64_t from_ms = std::numeric_limits<int64_t>::min();
   int64_t to_ms = std::numeric_limits<int64_t>::max();

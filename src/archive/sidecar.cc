@@ -45,6 +45,14 @@ std::string SerializeSidecar(const Sidecar& s) {
   w.EndArray();
   w.Key("default_sample_type"); w.String(s.default_sample_type);
   w.Key("scraped_by"); w.String(s.scraped_by);
+  if (s.rollup) {
+    w.Key("rollup");
+    w.StartObject();
+    w.Key("end_ms"); w.Int64(s.rollup->end_ms);
+    w.Key("end"); w.String(FormatRfc3339Ms(s.rollup->end_ms));
+    w.Key("entries"); w.Int64(s.rollup->entries);
+    w.EndObject();
+  }
   w.EndObject();
   std::string out = w.Take();
   out += '\n';
@@ -145,8 +153,19 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
     CPROF_RETURN_IF_ERROR(GetInt(t, "total", &info.total));
     s.sample_types.push_back(std::move(info));
   }
+  if (auto rollup = doc.FindMember("rollup"); rollup != doc.MemberEnd()) {
+    if (!rollup->value.IsObject()) return Missing("rollup", "an object");
+    RollupInfo& info = s.rollup.emplace();
+    CPROF_RETURN_IF_ERROR(GetInt(rollup->value, "end_ms", &info.end_ms));
+    CPROF_RETURN_IF_ERROR(GetInt(rollup->value, "entries", &info.entries));
+  }
   auto key = ParseId(s.id);
   if (!key.ok()) return Status::Corruption("sidecar: " + key.status().message());
+  const RollupTier* tier = FindRollupTier(key->tier);
+  if ((tier != nullptr) != s.rollup.has_value() ||
+      (tier != nullptr && s.rollup->end_ms != s.timestamp_ms + tier->span_ms)) {
+    return Status::Corruption("sidecar: rollup does not match its id");
+  }
   if (key->profile_type != s.profile_type || key->timestamp_ms != s.timestamp_ms) {
     return Status::Corruption("sidecar: id does not match profile_type/timestamp_ms");
   }

@@ -5,6 +5,7 @@
 #define CPROF_ARCHIVE_SIDECAR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,13 @@ struct SampleTypeInfo {
   std::string unit;  // "bytes"
   int64_t total = 0;
   bool operator==(const SampleTypeInfo&) const = default;
+};
+
+// What a rollup (query/rollup.h) merged; raw entries have none.
+struct RollupInfo {
+  int64_t end_ms = 0;   // its span: [timestamp_ms, end_ms)
+  int64_t entries = 0;  // the raw snapshots of the span it covers
+  bool operator==(const RollupInfo&) const = default;
 };
 
 struct Sidecar {
@@ -41,6 +49,7 @@ struct Sidecar {
   std::vector<SampleTypeInfo> sample_types;  // empty for trace
   std::string default_sample_type;           // pprof's name, may be ""
   std::string scraped_by;                    // hostname of the scraper
+  std::optional<RollupInfo> rollup;          // a rollup's; its id names the tier
 
   bool operator==(const Sidecar&) const = default;
 };

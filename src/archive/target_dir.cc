@@ -57,7 +57,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
   std::vector<Candidate> candidates;
   std::vector<const std::string*> listed;  // every sidecar in the listing
   for (const std::string& name : *names) {
-    auto key = ParseSidecarName(name, day, tkey);
+    auto key = ParseSidecarName(name, day, tkey, options.tier);
     if (!key.ok()) continue;
     listed.push_back(&name);
     if (key->timestamp_ms < options.from_ms || key->timestamp_ms > options.to_ms) continue;
@@ -88,7 +88,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     CPROF_ASSIGN_OR_RETURN(*stamp, StampOf(path));
     if (const IndexEntry* record = record_of(*c.name)) {
       if (Matches(*record, *stamp)) {
-        auto s = SidecarOf(*record, *index->target, day, tkey);
+        auto s = SidecarOf(*record, *index->target, day, tkey, options.tier);
         if (s.ok()) {
           ++stats->from_index;
           *from_sidecar = false;

@@ -27,7 +27,8 @@
 namespace cprof::archive {
 
 struct TargetDirOptions {
-  // from_ms, to_ms, profile_type, keep: as in ScanOptions.
+  // tier, from_ms, to_ms, profile_type, keep: as in ScanOptions.
+  std::string tier;
   int64_t from_ms = std::numeric_limits<int64_t>::min();
   int64_t to_ms = std::numeric_limits<int64_t>::max();
   std::string profile_type;

@@ -61,10 +61,14 @@ Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, S
   s.format_version = kFormatVersion;
   s.sha256 = Sha256Hex(bytes);
   s.size = static_cast<int64_t>(bytes.size());
-  s.expires_ms = s.expiration_ns > 0
-                     ? s.timestamp_ms + s.expiration_ns / 1'000'000
-                     : 0;
+  if (s.rollup.has_value() != !options_.tier.empty()) {
+    return Status::InvalidArgument("a rollup goes to a rollup tier, a raw entry to none");
+  }
+  if (!s.rollup) {
+    s.expires_ms = s.expiration_ns > 0 ? s.timestamp_ms + s.expiration_ns / 1'000'000 : 0;
+  }
   EntryKey key;
+  key.tier = options_.tier;
   key.timestamp_ms = s.timestamp_ms;
   key.target_key = TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns);
   key.profile_type = s.profile_type;

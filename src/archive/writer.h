@@ -29,6 +29,10 @@ struct ArchiveWriterOptions {
   //   ordering of renames (a reader still never sees half an entry): for
   //   archives that need no durability, such as a benchmark's.
   bool durable = true;
+  // tier (""): the rollup tier (archive/layout.h) whose sub-archive the
+  //   entries go to, each with its sidecar's `rollup` and `expires_ms` set
+  //   by the caller; "" for raw entries.
+  std::string tier = "";
 };
 
 class ArchiveWriter {
@@ -39,7 +43,8 @@ class ArchiveWriter {
   // Stores `bytes` and its sidecar. From `sidecar` the caller fills the
   // profile type, job, app, host, labels, url, timestamp, duration,
   // expiration and sample types; Write fills id, file, size, sha256,
-  // expires_ms and format_version, and returns the completed sidecar.
+  // expires_ms (not a rollup's) and format_version, and returns the
+  // completed sidecar.
   //
   // Order (the archive's invariant): the profile is written to a temporary
   // file, fsynced and renamed into place, then the sidecar likewise, then

@@ -59,6 +59,7 @@ class ProfileInputCommand : public Command {
   SelectionFlags selection_;
   std::vector<std::string> inputs_;
   bool cumulative_ = false;
+  bool raw_ = false;
   std::vector<std::string> base_;
 };
 
@@ -90,6 +91,15 @@ class IndexCommand : public Command {
  private:
   bool check_ = false;
   bool rebuild_ = false;
+};
+
+class CompactCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  std::string from_;
 };
 
 class ServeCommand : public Command {

@@ -15,6 +15,7 @@
 #include "pprof/summary.h"
 #include "query/interval.h"
 #include "query/merge_files.h"
+#include "query/rollup.h"
 
 namespace cprof::cli {
 
@@ -40,8 +41,8 @@ Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
   return paths;
 }
 
-Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
-                                                  const fs::path& archive) {
+Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
+                                    bool intervals, bool use_rollups) {
   if (flags.sample_type.empty()) {
     return Status::InvalidArgument(
         "name profile files or IDs, or select archived profiles with -t SAMPLE_TYPE "
@@ -50,16 +51,20 @@ Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
   if (flags.sample_type == "trace") {
     return Status::InvalidArgument("traces cannot be merged or analyzed: use go tool trace");
   }
-  CPROF_ASSIGN_OR_RETURN(query::Selection selection, ToSelection(flags, NowMs()));
+  SelectedWindow out;
+  CPROF_ASSIGN_OR_RETURN(out.selection, ToSelection(flags, NowMs()));
   CPROF_RETURN_IF_ERROR(RequireArchive(archive));
   archive::LoggingReporter reporter;
-  CPROF_ASSIGN_OR_RETURN(std::vector<archive::Entry> entries,
-                         query::Select(archive, selection, &reporter));
-  if (entries.empty()) {
+  CPROF_ASSIGN_OR_RETURN(out.raw, query::Select(archive, out.selection, &reporter));
+  if (use_rollups) {
+    CPROF_ASSIGN_OR_RETURN(out.rollups,
+                           query::SelectRollups(archive, out.selection, intervals, &reporter));
+  }
+  if (out.raw.empty() && out.rollups.empty()) {
     return Status::NotFound("no profiles match (-t " + flags.sample_type + ", --from " +
                             flags.from + ", --to " + flags.to + ")");
   }
-  return entries;
+  return out;
 }
 
 Status CheckNamedFiles(const std::vector<std::string>& args) {
@@ -100,28 +105,41 @@ Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths) {
   return merged;
 }
 
-Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
-                                       const std::vector<archive::Entry>& entries,
-                                       std::string_view command) {
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, SelectedWindow selected,
+                                       bool intervals, std::string_view command, size_t* count) {
   archive::LoggingReporter reporter;
-  std::vector<query::Series> series = query::SeriesOf(archive, entries, &reporter);
-  query::WindowPlan plan = query::PlanWindow(series);
-  query::Progress progress = ProgressLine(plan.terms.size(), "intervals");
-  query::WindowStats stats;
-  auto path_of = [&](const query::SeriesPoint& p) { return query::ProfilePathOf(archive, p); };
-  auto merged = query::MergeWindow(plan, path_of, &stats, progress);
+  query::TiledWindow window;
+  window.from_ms = selected.selection.from_ms;
+  window.to_ms = selected.selection.to_ms;
+  window.intervals = intervals;
+  window.raw = std::move(selected.raw);
+  window.rollups = std::move(selected.rollups);
+  query::Progress progress =
+      ProgressLine(window.raw.size() + window.rollups.size(), intervals ? "intervals" : "profiles");
+  query::TiledStats stats;
+  auto merged = query::MergeTiled(archive, window, &reporter, &stats, progress);
   if (progress && !merged.ok()) std::fputc('\n', stderr);
-  std::string note = std::string(command) + ": interval values: " +
-                     Plural(entries.size(), "snapshot", "snapshots") + " of " +
-                     Plural(series.size(), "target", "targets") + ", " +
-                     Plural(stats.decoded, "profile", "profiles") + " read";
-  if (plan.baselines > 0) {
-    note += "; " + Plural(plan.baselines, "baseline", "baselines") +
+  if (count != nullptr) *count = stats.covered;
+  std::string read = Plural(stats.decoded, "profile", "profiles") + " read";
+  if (stats.tiles > 0) {
+    read += " (" + Plural(stats.tiles, "rollup", "rollups") + ", " +
+            Plural(stats.decoded - std::min(stats.decoded, stats.tiles), "raw", "raw") + ")";
+  }
+  std::string note = std::string(command) + ": " + (intervals ? "interval values: " : "") +
+                     Plural(stats.covered, "snapshot", "snapshots") + " of " +
+                     Plural(stats.series, "target", "targets") + ", " + read;
+  if (stats.baselines > 0) {
+    note += "; " + Plural(stats.baselines, "baseline", "baselines") +
             " (a target's first snapshot, or the first after a gap) without an interval";
   }
-  size_t resets = plan.resets + stats.stack_resets;
-  if (resets > 0) note += "; " + Plural(resets, "restart", "restarts") + " (counted from zero)";
-  LogInfo(note + " (--cumulative: every snapshot since process start, merged)");
+  if (stats.resets > 0) {
+    note += "; " + Plural(stats.resets, "restart", "restarts") + " (counted from zero)";
+  }
+  if (intervals) {
+    LogInfo(note + " (--cumulative: every snapshot since process start, merged)");
+  } else if (stats.tiles > 0) {
+    LogInfo(note + " (--raw: every raw profile)");
+  }
   return merged;
 }
 
@@ -150,6 +168,9 @@ void ProfileInputCommand::AddInputFlags() {
                  "For cumulative types (allocs, heap alloc_*, mutex, block, threadcreate): "
                  "merge the selected snapshots as they are (each since process start) "
                  "instead of summing the intervals that end in the window");
+  cmd_->add_flag("--raw", raw_,
+                 "Read every raw profile of the window, not the hourly and daily rollups that "
+                 "stand for them (the same result, slower: for checking)");
   cmd_->add_option("--base", base_,
                    "Subtract this profile (file or ID; repeatable, merged), as go tool pprof "
                    "-base does")
@@ -187,16 +208,11 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
     if (count != nullptr) *count = inputs_.size();
     merged = load_named(inputs_);
   } else {
-    auto entries = SelectEntries(selection_, resolved->archive);
-    if (!entries.ok()) return fail(entries.status(), ExitCodeFor(entries.status()));
-    if (count != nullptr) *count = entries->size();
-    if (!cumulative_ && base_.empty() && pprof::IsCumulativeName(selection_.sample_type)) {
-      merged = LoadWindow(resolved->archive, *entries, command);
-    } else {
-      std::vector<fs::path> paths;
-      for (const archive::Entry& e : *entries) paths.push_back(e.ProfilePath());
-      merged = LoadMerged(paths);
-    }
+    const bool intervals =
+        !cumulative_ && base_.empty() && pprof::IsCumulativeName(selection_.sample_type);
+    auto selected = SelectWindow(selection_, resolved->archive, intervals, !raw_);
+    if (!selected.ok()) return fail(selected.status(), ExitCodeFor(selected.status()));
+    merged = LoadWindow(resolved->archive, std::move(*selected), intervals, command, count);
   }
   if (!merged.ok()) return fail(merged.status(), ExitCodeFor(merged.status()));
   if (base_.empty()) return std::move(*merged);

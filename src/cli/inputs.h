@@ -10,6 +10,7 @@
 #include "archive/scan.h"
 #include "cli/common.h"
 #include "pprof/codec.h"
+#include "query/select.h"
 
 namespace cprof::cli {
 
@@ -18,11 +19,18 @@ namespace cprof::cli {
 Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
                                            const fs::path& archive);
 
-// The archived entries `flags` select (its sample type is required).
-// InvalidArgument for no -t, a trace or no archive; NotFound when nothing
-// matches.
-Result<std::vector<archive::Entry>> SelectEntries(const SelectionFlags& flags,
-                                                  const fs::path& archive);
+// What query flags select, to be merged as one window.
+struct SelectedWindow {
+  query::Selection selection;
+  std::vector<archive::Entry> raw;      // the raw entries, oldest first
+  std::vector<archive::Entry> rollups;  // rollups of the window's kind (query/rollup.h)
+};
+
+// The archived entries `flags` select (its sample type is required), and
+// with `use_rollups` the rollups of the kind `intervals` names. InvalidArgument
+// for no -t, a trace or no archive; NotFound when nothing matches.
+Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
+                                    bool intervals, bool use_rollups);
 
 // InvalidArgument naming the first of `args` that is neither a file that
 // exists nor shaped like an archive ID (ResolveNamed leaves files to be
@@ -33,11 +41,13 @@ Status CheckNamedFiles(const std::vector<std::string>& args);
 // stderr is a terminal.
 Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths);
 
-// The interval profile of the window `entries` were selected from (see
-// query/interval.h), with a line on stderr saying how it was made.
-Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive,
-                                       const std::vector<archive::Entry>& entries,
-                                       std::string_view command);
+// The profile of the selected window: the sum of its intervals (see
+// query/interval.h) or pprof's merge of its profiles, read from the rollups
+// that tile it where it has some (query/rollup.h). A line on stderr says
+// how it was made (for a merge, when rollups were read). *count gets the
+// raw profiles it stands for.
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, SelectedWindow selected,
+                                       bool intervals, std::string_view command, size_t* count);
 
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind

@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<TopCommand>());
   commands.push_back(std::make_unique<ServeCommand>());
   commands.push_back(std::make_unique<IndexCommand>());
+  commands.push_back(std::make_unique<CompactCommand>());
   for (auto& c : commands) c->Register(&app);
   try {
     app.parse(static_cast<int>(argp.size()), argp.data());

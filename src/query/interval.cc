@@ -114,19 +114,21 @@ void PlanSeries(const Series& s, WindowPlan* plan) {
 
 }  // namespace
 
+void AppendTerms(const Series& s, WindowPlan* plan) {
+  const size_t first_term = plan->terms.size();
+  if (s.served_as_intervals) {
+    for (const SeriesPoint& point : s.points) {
+      plan->terms.push_back(IntervalTerm{nullptr, &point, s.profile_type});
+    }
+  } else {
+    PlanSeries(s, plan);
+  }
+  for (size_t i = first_term; i + 1 < plan->terms.size(); ++i) plan->terms[i].last = false;
+}
+
 WindowPlan PlanWindow(const std::vector<Series>& series) {
   WindowPlan plan;
-  for (const Series& s : series) {
-    const size_t first_term = plan.terms.size();
-    if (s.served_as_intervals) {
-      for (const SeriesPoint& point : s.points) {
-        plan.terms.push_back(IntervalTerm{nullptr, &point, s.profile_type});
-      }
-    } else {
-      PlanSeries(s, &plan);
-    }
-    for (size_t i = first_term; i + 1 < plan.terms.size(); ++i) plan.terms[i].last = false;
-  }
+  for (const Series& s : series) AppendTerms(s, &plan);
   for (size_t i = 0; i < plan.terms.size(); ++i) {
     const IntervalTerm& t = plan.terms[i];
     int64_t start = (t.base != nullptr ? t.base : t.end)->timestamp_ms;
@@ -141,6 +143,25 @@ Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point) {
   return root / archive::EntryDir(key) / archive::ProfileFileName(key);
 }
 
+Result<pprof::OwnedProfile> LoadTerm(const IntervalTerm& term, const PathOf& path_of,
+                                     uint64_t* bytes_read, size_t* decoded, bool* stack_reset) {
+  auto read = [&](const SeriesPoint& point) -> Result<pprof::OwnedProfile> {
+    CPROF_ASSIGN_OR_RETURN(fs::path path, path_of(point));
+    ++*decoded;
+    return ReadProfile(path, bytes_read);
+  };
+  CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile end, read(*term.end));
+  if (term.base == nullptr && term.last) return end;  // as it is
+  std::optional<pprof::OwnedProfile> base;
+  if (term.base != nullptr) {
+    CPROF_ASSIGN_OR_RETURN(base, read(*term.base));
+  }
+  auto interval = pprof::Interval(base ? &**base : nullptr, *end, term.profile_type, term.last);
+  if (!interval.ok()) return interval.status().WithContext(term.end->id);
+  *stack_reset = interval->reset;
+  return std::move(interval->profile);
+}
+
 Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& path_of,
                                         WindowStats* stats, const Progress& progress) {
   if (plan.terms.empty()) {
@@ -149,23 +170,13 @@ Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& pa
         "(the first, or the first after a gap)");
   }
   std::atomic<size_t> decoded = 0, stack_resets = 0;
-  auto read = [&](const SeriesPoint& point, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
-    CPROF_ASSIGN_OR_RETURN(fs::path path, path_of(point));
-    ++decoded;
-    return ReadProfile(path, bytes_read);
-  };
   auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
-    const IntervalTerm& term = plan.terms[i];
-    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile end, read(*term.end, bytes_read));
-    if (term.base == nullptr && term.last) return end;  // as it is
-    std::optional<pprof::OwnedProfile> base;
-    if (term.base != nullptr) {
-      CPROF_ASSIGN_OR_RETURN(base, read(*term.base, bytes_read));
-    }
-    auto interval = pprof::Interval(base ? &**base : nullptr, *end, term.profile_type, term.last);
-    if (!interval.ok()) return interval.status().WithContext(term.end->id);
-    if (interval->reset) ++stack_resets;
-    return std::move(interval->profile);
+    size_t read = 0;
+    bool reset = false;
+    auto term = LoadTerm(plan.terms[i], path_of, bytes_read, &read, &reset);
+    decoded += read;
+    if (reset) ++stack_resets;
+    return term;
   };
   auto name_of = [&](size_t i) { return plan.terms[i].end->id; };
   auto merged = MergeLoaded(plan.terms.size(), load, name_of, progress);

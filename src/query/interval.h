@@ -116,6 +116,10 @@ struct WindowPlan {
 // The terms whose sum is the window's profile; `series` must outlive it.
 WindowPlan PlanWindow(const std::vector<Series>& series);
 
+// Appends the terms of one series to `plan` (as PlanWindow does, less the
+// plan's start and end); `series` must outlive the plan.
+void AppendTerms(const Series& series, WindowPlan* plan);
+
 struct WindowStats {
   size_t decoded = 0;  // profiles read
   // Terms whose stacks went down though no total did: a restart the
@@ -130,8 +134,12 @@ Result<fs::path> ProfilePathOf(const fs::path& root, const SeriesPoint& point);
 // Where to read a point's profile: ProfilePathOf, or that checked further.
 using PathOf = std::function<Result<fs::path>(const SeriesPoint& point)>;
 
-// The plan's terms computed (pprof::Interval) from the files `path_of`
-// names, and merged as pprof merges. NotFound when the plan has no term
+// One term computed (pprof::Interval) from the files `path_of` names. Adds
+// the profiles it read to *decoded; sets *stack_reset (see WindowStats).
+Result<pprof::OwnedProfile> LoadTerm(const IntervalTerm& term, const PathOf& path_of,
+                                     uint64_t* bytes_read, size_t* decoded, bool* stack_reset);
+
+// The plan's terms computed (LoadTerm) and merged as pprof merges. NotFound when the plan has no term
 // (every snapshot a baseline).
 Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& path_of,
                                         WindowStats* stats, const Progress& progress = nullptr);

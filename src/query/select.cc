@@ -35,9 +35,11 @@ Status ValidateSelection(const Selection& sel) {
 
 Result<std::vector<archive::Entry>> Select(const fs::path& root,
                                            const Selection& sel,
-                                           archive::Reporter* reporter) {
+                                           archive::Reporter* reporter,
+                                           std::string_view tier) {
   CPROF_RETURN_IF_ERROR(ValidateSelection(sel));
   archive::ScanOptions options;
+  options.tier = std::string(tier);
   options.from_ms = sel.from_ms;
   options.to_ms = sel.to_ms;
   if (!sel.sample_type.empty()) {

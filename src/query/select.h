@@ -29,10 +29,13 @@ struct Selection {
 // range is not reversed.
 Status ValidateSelection(const Selection& selection);
 
-// The selected entries, oldest first. Unreadable entries go to `reporter`.
+// The selected entries, oldest first, of `tier` ("": the raw entries; a
+// rollup tier's, by the time their spans start). Unreadable entries go to
+// `reporter`.
 Result<std::vector<archive::Entry>> Select(const fs::path& root,
                                            const Selection& selection,
-                                           archive::Reporter* reporter);
+                                           archive::Reporter* reporter,
+                                           std::string_view tier = "");
 
 // The sample type of `sidecar` called `name` (a trace has one, "trace",
 // with its size in bytes). nullptr if it has none of that name.

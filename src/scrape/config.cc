@@ -200,7 +200,7 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   CPROF_RETURN_IF_ERROR(CheckKeys(
       ctx, node, path,
       {"job", "interval", "expiration", "timeout", "max-response-size",
-       "enabled-profiles", "path-profiles", "target-configs"}));
+       "enabled-profiles", "path-profiles", "target-configs", "rollups"}));
   YAML::Node name = node["job"];
   if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
@@ -213,6 +213,20 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "timeout", path, false, &job->timeout));
   CPROF_RETURN_IF_ERROR(GetSize(ctx, node, "max-response-size", path, int64_t{4} << 30,
                                 &job->max_response_bytes));
+
+  if (YAML::Node rollups = node["rollups"]) {
+    std::string rp = std::string(path) + ".rollups";
+    if (!rollups.IsMap() || rollups.size() == 0) {
+      return ctx.Error(rollups, rp,
+                       "must be a mapping of how long to keep them, e.g. {hourly: 720h, daily: 8760h}");
+    }
+    CPROF_RETURN_IF_ERROR(CheckKeys(ctx, rollups, rp, {"hourly", "daily"}));
+    for (auto [key, out] : {std::pair{"hourly", &job->rollups_hourly},
+                            std::pair{"daily", &job->rollups_daily}}) {
+      if (!rollups[key]) continue;
+      CPROF_RETURN_IF_ERROR(GetDuration(ctx, rollups, key, rp, true, &out->emplace()));
+    }
+  }
 
   std::set<std::string> enabled;
   if (YAML::Node profiles = node["enabled-profiles"]) {

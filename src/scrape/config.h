@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,10 @@ struct JobConfig {
   //   from DefaultProfilePath, overridden per type.
   std::map<std::string, std::string> paths;
   std::vector<TargetConfig> targets;
+  // rollups.hourly, rollups.daily (absent: none): write hourly and daily
+  //   merged profiles of the job's targets (query/rollup.h), each kept this
+  //   long after its hour or day starts; 0 keeps them forever.
+  std::optional<Nanos> rollups_hourly, rollups_daily;
 };
 
 struct Config {

@@ -63,6 +63,10 @@ std::string FormatPass(const PassStats& s) {
     line += ", " + std::to_string(s.prune.entries_over_size) + " oldest over max-size (" +
             Bytes(s.prune.size_before) + " -> " + Bytes(s.prune.size_after) + ")";
   }
+  if (s.compact.written > 0 || s.compact.failed > 0) {
+    line += "; " + std::to_string(s.compact.written) + " rollups written";
+    if (s.compact.failed > 0) line += ", " + std::to_string(s.compact.failed) + " failed";
+  }
   return line;
 }
 
@@ -195,7 +199,27 @@ void Scraper::Commit(PassStats* stats, bool now) {
   }
 }
 
-PassStats Scraper::Prune(int64_t now_ms, int64_t max_size, PassStats stats) {
+query::RetentionOf RollupRetentionOf(const Config& config) {
+  std::map<std::string, query::RollupRetention> by_job;
+  for (const JobConfig& job : config.jobs) {
+    query::RollupRetention& r = by_job[job.job];
+    if (job.rollups_hourly) r.hourly_ms = ToMs(*job.rollups_hourly);
+    if (job.rollups_daily) r.daily_ms = ToMs(*job.rollups_daily);
+  }
+  return [by_job = std::move(by_job)](const archive::Target& target) {
+    auto it = by_job.find(target.job);
+    return it == by_job.end() ? query::RollupRetention{} : it->second;
+  };
+}
+
+bool KeepsRollups(const Config& config) {
+  return std::any_of(config.jobs.begin(), config.jobs.end(), [](const JobConfig& job) {
+    return job.rollups_hourly || job.rollups_daily;
+  });
+}
+
+PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stats) {
+  const int64_t max_size = config.max_size;
   archive::LoggingReporter reporter;
   stats.prune = archive::Prune(root_, now_ms, &reporter, {.max_bytes = max_size});
   if (!stats.prune.size_error.empty()) {
@@ -204,6 +228,13 @@ PassStats Scraper::Prune(int64_t now_ms, int64_t max_size, PassStats stats) {
     LogError("scrape: the archive is " + Bytes(stats.prune.size_after) + ", over max-size " +
              Bytes(max_size) + ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
+  }
+  if (KeepsRollups(config)) {
+    query::CompactOptions options;
+    options.now_ms = now_ms;
+    options.from_ms = now_ms - kCompactLookbackMs;
+    options.written_by = hostname_;
+    stats.compact = query::Compact(root_, RollupRetentionOf(config), options, &reporter);
   }
   return stats;
 }
@@ -229,7 +260,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
     Commit(&stats, /*now=*/false);
   }
   Commit(&stats, /*now=*/true);
-  stats = Prune(NowMs(), config.max_size, stats);
+  stats = Maintain(NowMs(), config, stats);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -279,7 +310,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     }
     if (now - last_prune >= 60'000) {
       last_prune = now;
-      stats = Prune(now, config.max_size, stats);
+      stats = Maintain(now, config, stats);
     }
     if (now - last_report >= 60'000 && (stats.archived || stats.failed)) {
       stats.seconds = (now - last_report) / 1000.0;

@@ -20,6 +20,7 @@
 
 #include "archive/prune.h"
 #include "archive/writer.h"
+#include "query/compact.h"
 #include "scrape/config.h"
 #include "scrape/fetcher.h"
 
@@ -32,7 +33,17 @@ struct PassStats {
   int64_t bytes = 0;
   double seconds = 0;
   archive::PruneStats prune;
+  query::CompactStats compact;
 };
+
+// Scrape passes compact the spans of this last stretch (a day's rollup is
+// due after the day, and two days cover a scraper that was down for one).
+inline constexpr int64_t kCompactLookbackMs = 2 * 86'400'000LL;
+
+// The rollup retention of each job of `config` (none for other jobs).
+query::RetentionOf RollupRetentionOf(const Config& config);
+// Whether any job of `config` keeps rollups.
+bool KeepsRollups(const Config& config);
 
 // "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
@@ -47,7 +58,7 @@ class Scraper {
   Scraper(fs::path archive_root, const FetcherOptions& options = {});
 
   // Scrapes what is due (everything when `force`), all at once, archives
-  // what is valid, then prunes. Every failure is logged on one line naming
+  // what is valid, then prunes and compacts. Every failure is logged on one line naming
   // job, host, profile type and reason; nothing of a failed request reaches
   // the archive.
   PassStats RunOnce(const Config& config, bool force);
@@ -55,7 +66,7 @@ class Scraper {
   // Scrapes each target on its job's interval until `stop` is set, then
   // abandons transfers in flight (nothing half-written is left). About once
   // a second calls `reload`, which returns a new config when it changed.
-  // Prunes once a minute.
+  // Prunes and compacts once a minute.
   void RunForever(Config config, const std::atomic<bool>& stop,
                   const std::function<std::optional<Config>()>& reload);
 
@@ -80,9 +91,10 @@ class Scraper {
                                              int64_t now_ms) const;
   void Dispatch(const Work& work, int64_t now_ms);
   void Complete(FetchResult result, PassStats* stats);
-  // Prunes expired entries, and with `max_size` (bytes, 0 = none) the
-  // oldest until the archive is under it.
-  PassStats Prune(int64_t now_ms, int64_t max_size, PassStats stats);
+  // Prunes expired entries, and with the config's max-size the oldest
+  // until the archive is under it; then writes the rollups that are due
+  // (query/compact.h) over the last kCompactLookbackMs.
+  PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats);
 
   fs::path root_;
   // Makes staged entries durable and visible: when `now`, or once

@@ -1,11 +1,15 @@
 // make_archive: writes a synthetic archive for tests and benchmarks.
 //
-//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS]
+//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE]
 //
 // ENTRIES entries spread evenly over DAYS (1) UTC days from DAY
 // (YYYY-MM-DD), over APPS applications (app-0 .. app-N, one host each) and
 // the 7 default profile types, each entry's profile the bytes of
-// PROFILE_FILE (or, without it or for "-", a few bytes).
+// PROFILE_FILE (or, without it or for "-", a few bytes) with its number
+// appended (a unique ID each, not decodable). With PROFILE_TYPE, every
+// entry is of that type and its profile PROFILE_FILE as it is, with the
+// sample types and totals a scrape would record: an archive that merge,
+// top and compact read.
 // Sidecars are complete, as a scrape writes them; entries are written in
 // batches, as a scrape pass writes them.
 #include <unistd.h>
@@ -16,12 +20,14 @@
 #include "archive/writer.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "pprof/codec.h"
+#include "pprof/summary.h"
 
 using namespace cprof;
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS]\n");
+    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE]\n");
     return 2;
   }
   fs::path root = argv[1];
@@ -29,6 +35,7 @@ int main(int argc, char** argv) {
   int apps = std::stoi(argv[3]);
   auto day = ParseTimeArg(argv[4], 0);
   const long days = argc > 6 ? std::stol(argv[6]) : 1;
+  const std::string fixed_type = argc > 7 ? argv[7] : "";
   if (!day.ok() || entries <= 0 || apps <= 0 || days <= 0) {
     std::fprintf(stderr, "make_archive: bad arguments\n");
     return 2;
@@ -42,6 +49,17 @@ int main(int argc, char** argv) {
     }
     bytes = *data;
   }
+  std::vector<archive::SampleTypeInfo> fixed_sample_types;
+  if (!fixed_type.empty()) {
+    auto profile = pprof::DecodeProfile(bytes);
+    if (!profile.ok()) {
+      std::fprintf(stderr, "make_archive: %s\n", profile.status().message().c_str());
+      return 1;
+    }
+    for (auto& t : pprof::Summarize(*profile, fixed_type).sample_types) {
+      fixed_sample_types.push_back({t.name, t.type, t.unit, t.total});
+    }
+  }
   if (Status s = archive::InitArchive(root); !s.ok()) {
     std::fprintf(stderr, "make_archive: %s\n", s.message().c_str());
     return 1;
@@ -54,17 +72,25 @@ int main(int argc, char** argv) {
   const bool show_progress = ::isatty(STDERR_FILENO);
   for (long i = 0; i < entries; ++i) {
     archive::Sidecar s;
-    s.profile_type = kTypes[i % 7];
+    const int types = fixed_type.empty() ? 7 : 1;
+    s.profile_type = fixed_type.empty() ? kTypes[i % 7] : fixed_type;
     s.job = "bench";
-    s.app = "app-" + std::to_string(i / 7 % apps);
-    s.host = "10.0." + std::to_string(i / 7 % apps / 250) + "." + std::to_string(i / 7 % apps % 250) + ":6060";
+    s.app = "app-" + std::to_string(i / types % apps);
+    s.host = "10.0." + std::to_string(i / types % apps / 250) + "." +
+             std::to_string(i / types % apps % 250) + ":6060";
     s.labels = {{"env", i % 2 ? "prod" : "dev"}};
     s.url = "http://" + s.host + "/debug/pprof/" + s.profile_type;
     s.timestamp_ms = *day + static_cast<int64_t>(static_cast<double>(i) * (days * kMsPerDay - 1) / entries);
     s.expiration_ns = 0;
-    s.sample_types = {{s.profile_type + "_a", "a", "count", i}, {s.profile_type + "_b", "b", "bytes", 2 * i}};
-    // Make every entry's bytes distinct so each gets its own ID.
-    auto w = writer.Stage(bytes + std::to_string(i), std::move(s));
+    if (!fixed_type.empty()) {
+      s.sample_types = fixed_sample_types;
+    } else {
+      s.sample_types = {{s.profile_type + "_a", "a", "count", i},
+                        {s.profile_type + "_b", "b", "bytes", 2 * i}};
+    }
+    // Make every entry's bytes distinct so each gets its own ID (entries
+    // of one fixed type have their own times instead).
+    auto w = writer.Stage(fixed_type.empty() ? bytes + std::to_string(i) : bytes, std::move(s));
     if (!w.ok()) {
       std::fprintf(stderr, "make_archive: %s\n", w.status().message().c_str());
       return 1;

@@ -1,0 +1,275 @@
+#include "query/rollup.h"
+
+#include <algorithm>
+#include <atomic>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "archive/layout.h"
+#include "pprof/interval.h"
+#include "query/interval.h"
+
+namespace cprof::query {
+namespace {
+
+using SeriesKey = std::pair<std::string, std::string>;  // (tkey, profile type)
+
+SeriesKey KeyOf(const archive::Entry& e) {
+  return {e.dir.filename().string(), e.sidecar.profile_type};
+}
+
+struct Tile {
+  const archive::Entry* rollup;
+  int64_t start_ms, end_ms;  // its span: [start, end)
+};
+
+int64_t SpanOf(const archive::Entry& e) { return e.sidecar.rollup->end_ms - e.sidecar.timestamp_ms; }
+
+// Per series, the window's tiles in time order: coarsest first, whole spans
+// inside the window, none overlapping another, none stale; of two rollups
+// of one span (one not yet superseded), the one covering more.
+std::map<SeriesKey, std::vector<Tile>> ChooseTiles(const TiledWindow& w) {
+  std::map<SeriesKey, std::vector<int64_t>> times;  // of the raw snapshots, sorted
+  for (const archive::Entry& e : w.raw) times[KeyOf(e)].push_back(e.sidecar.timestamp_ms);
+  std::vector<const archive::Entry*> candidates;
+  for (const archive::Entry& e : w.rollups) {
+    if (!e.sidecar.rollup) continue;
+    if (e.sidecar.timestamp_ms < w.from_ms || e.sidecar.rollup->end_ms - 1 > w.to_ms ||
+        SpanOf(e) > w.max_tile_ms) {
+      continue;
+    }
+    candidates.push_back(&e);
+  }
+  auto order = [](const archive::Entry* e) {
+    return std::make_tuple(-SpanOf(*e), e->sidecar.timestamp_ms, -e->sidecar.rollup->entries,
+                           std::string_view(e->sidecar.id));
+  };
+  std::sort(candidates.begin(), candidates.end(),
+            [&](const archive::Entry* a, const archive::Entry* b) { return order(a) < order(b); });
+  std::map<SeriesKey, std::map<int64_t, Tile>> chosen;  // by start
+  for (const archive::Entry* e : candidates) {
+    SeriesKey key = KeyOf(*e);
+    const int64_t start = e->sidecar.timestamp_ms, end = e->sidecar.rollup->end_ms;
+    std::map<int64_t, Tile>& tiles = chosen[key];
+    auto next = tiles.lower_bound(start);
+    if (next != tiles.end() && next->first < end) continue;
+    if (next != tiles.begin() && std::prev(next)->second.end_ms > start) continue;
+    const std::vector<int64_t>& t = times[key];
+    auto n = std::lower_bound(t.begin(), t.end(), end) - std::lower_bound(t.begin(), t.end(), start);
+    if (n > e->sidecar.rollup->entries) continue;  // stale: a snapshot came after it
+    tiles.emplace(start, Tile{e, start, end});
+  }
+  std::map<SeriesKey, std::vector<Tile>> out;
+  for (auto& [key, tiles] : chosen) {
+    for (auto& [start, tile] : tiles) out[key].push_back(tile);
+  }
+  return out;
+}
+
+// Whether `t` falls in one of `tiles` (in time order).
+bool Covered(const std::vector<Tile>& tiles, int64_t t) {
+  auto it = std::upper_bound(tiles.begin(), tiles.end(), t,
+                             [](int64_t v, const Tile& tile) { return v < tile.start_ms; });
+  return it != tiles.begin() && t < std::prev(it)->end_ms;
+}
+
+const std::vector<Tile>* Find(const std::map<SeriesKey, std::vector<Tile>>& tiles,
+                              const SeriesKey& key) {
+  auto it = tiles.find(key);
+  return it == tiles.end() ? nullptr : &it->second;
+}
+
+Result<pprof::OwnedProfile> MergeMerged(const TiledWindow& w,
+                                        const std::map<SeriesKey, std::vector<Tile>>& tiles,
+                                        TiledStats* stats, const Progress& progress) {
+  std::vector<fs::path> paths;
+  std::set<SeriesKey> series;
+  for (const auto& [key, ts] : tiles) {
+    series.insert(key);
+    for (const Tile& t : ts) paths.push_back(t.rollup->ProfilePath());
+  }
+  for (const archive::Entry& e : w.raw) {
+    SeriesKey key = KeyOf(e);
+    const std::vector<Tile>* ts = Find(tiles, key);
+    if (ts != nullptr && Covered(*ts, e.sidecar.timestamp_ms)) continue;
+    paths.push_back(e.ProfilePath());
+    series.insert(std::move(key));
+    ++stats->raw;
+  }
+  stats->series = series.size();
+  stats->covered += stats->raw;
+  stats->decoded = paths.size();
+  if (paths.empty()) return Status::NotFound("no profile in the window");
+  return MergeFiles(paths, progress);
+}
+
+// One piece of a series' window, in time order: a tile, or a stretch of
+// raw snapshots between tiles (an index into the stretches).
+struct Piece {
+  const Tile* tile = nullptr;
+  size_t stretch = 0;
+};
+
+// One input of the interval merge: a term of the raw stretches' plan, or a
+// tile (its instantaneous types kept when it ends its series).
+struct Input {
+  std::optional<size_t> term;
+  const Tile* tile = nullptr;
+  bool keep_instantaneous = true;
+};
+
+Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWindow& w,
+                                           const std::map<SeriesKey, std::vector<Tile>>& tiles,
+                                           archive::Reporter* reporter, TiledStats* stats,
+                                           const Progress& progress) {
+  std::vector<std::pair<size_t, size_t>> positions;
+  const std::vector<Series> full = SeriesOf(root, w.raw, reporter, &positions);
+  std::map<SeriesKey, const Series*> series;
+  for (size_t i = 0; i < w.raw.size(); ++i) {
+    series.emplace(KeyOf(w.raw[i]), &full[positions[i].first]);
+  }
+  for (const auto& [key, ts] : tiles) series.emplace(key, nullptr);
+  stats->series = series.size();
+
+  // Each series cut into pieces. Every stretch holds a snapshot: at most
+  // one a raw snapshot, so reserving that many keeps them in place for the
+  // plan's pointers.
+  std::vector<Series> stretches;
+  stretches.reserve(w.raw.size());
+  std::vector<std::pair<std::string_view, std::vector<Piece>>> pieces;  // by series
+  for (const auto& [key, s] : series) {
+    const std::vector<Tile>* ts = Find(tiles, key);
+    auto& [type, cut] = pieces.emplace_back(key.second, std::vector<Piece>());
+    size_t next_tile = 0;
+    auto tiles_before = [&](int64_t t) {
+      while (ts != nullptr && next_tile < ts->size() && (*ts)[next_tile].end_ms <= t) {
+        cut.push_back({&(*ts)[next_tile++], 0});
+      }
+    };
+    for (size_t i = 0; s != nullptr && i < s->points.size(); ++i) {
+      const SeriesPoint& point = s->points[i];
+      tiles_before(point.timestamp_ms);
+      if (ts != nullptr && next_tile < ts->size() &&
+          (*ts)[next_tile].start_ms <= point.timestamp_ms) {
+        continue;  // the tile stands for it
+      }
+      if (cut.empty() || cut.back().tile != nullptr) {
+        Series& stretch = stretches.emplace_back();
+        stretch.profile_type = s->profile_type;
+        stretch.cumulative = s->cumulative;
+        stretch.served_as_intervals = s->served_as_intervals;
+        // The interval of its first snapshot starts where the series' did.
+        if (i > 0) {
+          stretch.before = s->points[i - 1];
+        } else {
+          stretch.before = s->before;
+        }
+        cut.push_back({nullptr, stretches.size() - 1});
+      }
+      stretches[cut.back().stretch].points.push_back(point);
+      ++stats->raw;
+    }
+    tiles_before(std::numeric_limits<int64_t>::max());
+  }
+  stats->covered += stats->raw;
+
+  WindowPlan plan;
+  std::vector<Input> inputs;
+  std::vector<std::string_view> types;  // of each input
+  for (const auto& [type, cut] : pieces) {
+    for (size_t k = 0; k < cut.size(); ++k) {
+      const bool ends_series = k + 1 == cut.size();
+      if (cut[k].tile != nullptr) {
+        inputs.push_back({std::nullopt, cut[k].tile, ends_series});
+        types.push_back(type);
+        continue;
+      }
+      const size_t first = plan.terms.size();
+      AppendTerms(stretches[cut[k].stretch], &plan);
+      for (size_t t = first; t < plan.terms.size(); ++t) {
+        if (!ends_series) plan.terms[t].last = false;
+        inputs.push_back({t, nullptr, true});
+        types.push_back(type);
+      }
+    }
+  }
+  stats->baselines = plan.baselines;
+  stats->resets = plan.resets;
+  if (inputs.empty()) {
+    return Status::NotFound(
+        "no interval ends in the window: each snapshot in it is its target's baseline "
+        "(the first, or the first after a gap)");
+  }
+  std::atomic<size_t> decoded = 0, stack_resets = 0;
+  auto path_of = [&](const SeriesPoint& p) { return ProfilePathOf(root, p); };
+  auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
+    const Input& in = inputs[i];
+    if (in.term) {
+      size_t read = 0;
+      bool reset = false;
+      auto term = LoadTerm(plan.terms[*in.term], path_of, bytes_read, &read, &reset);
+      decoded += read;
+      if (reset) ++stack_resets;
+      return term;
+    }
+    ++decoded;
+    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile tile,
+                           ReadProfile(in.tile->rollup->ProfilePath(), bytes_read));
+    if (in.keep_instantaneous) return tile;
+    auto without = pprof::Interval(nullptr, *tile, types[i], /*keep_instantaneous=*/false);
+    if (!without.ok()) return without.status().WithContext(in.tile->rollup->sidecar.id);
+    return std::move(without->profile);
+  };
+  auto name_of = [&](size_t i) {
+    return inputs[i].term ? plan.terms[*inputs[i].term].end->id : inputs[i].tile->rollup->sidecar.id;
+  };
+  auto merged = MergeLoaded(inputs.size(), load, name_of, progress);
+  stats->decoded = decoded;
+  stats->resets += stack_resets;
+  return merged;
+}
+
+}  // namespace
+
+bool HasRollups(const archive::RollupTier& tier, std::string_view type) {
+  // As pprof/interval.h's table has them.
+  static constexpr std::string_view kWithCumulative[] = {"heap", "allocs", "mutex", "block",
+                                                         "threadcreate"};
+  static constexpr std::string_view kWithOther[] = {"profile", "heap", "allocs", "goroutine",
+                                                    "fgprof"};
+  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), type) != std::end(list); };
+  return tier.intervals ? in(kWithCumulative) : in(kWithOther);
+}
+
+Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root,
+                                                  const Selection& selection, bool intervals,
+                                                  archive::Reporter* reporter) {
+  std::vector<archive::Entry> out;
+  for (const archive::RollupTier& tier : archive::kRollupTiers) {
+    if (tier.intervals != intervals) continue;
+    CPROF_ASSIGN_OR_RETURN(std::vector<archive::Entry> found,
+                           Select(root, selection, reporter, tier.name));
+    out.insert(out.end(), std::make_move_iterator(found.begin()),
+               std::make_move_iterator(found.end()));
+  }
+  return out;
+}
+
+Result<pprof::OwnedProfile> MergeTiled(const fs::path& root, const TiledWindow& window,
+                                       archive::Reporter* reporter, TiledStats* stats,
+                                       const Progress& progress) {
+  TiledStats unused;
+  if (stats == nullptr) stats = &unused;
+  *stats = {};
+  const auto tiles = ChooseTiles(window);
+  for (const auto& [key, ts] : tiles) {
+    stats->tiles += ts.size();
+    for (const Tile& t : ts) stats->covered += static_cast<size_t>(t.rollup->sidecar.rollup->entries);
+  }
+  return window.intervals ? MergeIntervals(root, window, tiles, reporter, stats, progress)
+                          : MergeMerged(window, tiles, stats, progress);
+}
+
+}  // namespace cprof::query
