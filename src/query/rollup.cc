@@ -30,12 +30,13 @@ int64_t SpanOf(const archive::Entry& e) { return e.sidecar.rollup->end_ms - e.si
 // Per series, the window's tiles in time order: coarsest first, whole spans
 // inside the window, none overlapping another, none stale; of two rollups
 // of one span (one not yet superseded), the one covering more.
-std::map<SeriesKey, std::vector<Tile>> ChooseTiles(const TiledWindow& w) {
+std::map<SeriesKey, std::vector<Tile>> ChooseTiles(const TiledWindow& w,
+                                                   const std::set<std::string>& passed_over) {
   std::map<SeriesKey, std::vector<int64_t>> times;  // of the raw snapshots, sorted
   for (const archive::Entry& e : w.raw) times[KeyOf(e)].push_back(e.sidecar.timestamp_ms);
   std::vector<const archive::Entry*> candidates;
   for (const archive::Entry& e : w.rollups) {
-    if (!e.sidecar.rollup) continue;
+    if (!e.sidecar.rollup || passed_over.count(e.sidecar.id)) continue;
     if (e.sidecar.timestamp_ms < w.from_ms || e.sidecar.rollup->end_ms - 1 > w.to_ms ||
         SpanOf(e) > w.max_tile_ms) {
       continue;
@@ -262,14 +263,35 @@ Result<pprof::OwnedProfile> MergeTiled(const fs::path& root, const TiledWindow& 
                                        const Progress& progress) {
   TiledStats unused;
   if (stats == nullptr) stats = &unused;
-  *stats = {};
-  const auto tiles = ChooseTiles(window);
-  for (const auto& [key, ts] : tiles) {
-    stats->tiles += ts.size();
-    for (const Tile& t : ts) stats->covered += static_cast<size_t>(t.rollup->sidecar.rollup->entries);
+  // Rollups are derived: one that cannot be read or merged is reported and
+  // passed over for the raw snapshots it stands for.
+  std::set<std::string> passed_over;
+  for (;;) {
+    *stats = {};
+    const auto tiles = ChooseTiles(window, passed_over);
+    for (const auto& [key, ts] : tiles) {
+      stats->tiles += ts.size();
+      for (const Tile& t : ts) stats->covered += static_cast<size_t>(t.rollup->sidecar.rollup->entries);
+    }
+    auto merged = window.intervals ? MergeIntervals(root, window, tiles, reporter, stats, progress)
+                                   : MergeMerged(window, tiles, stats, progress);
+    if (merged.ok()) return merged;
+    // Errors name the input: its path, or for an interval merge its ID.
+    const std::string& reason = merged.status().message();
+    bool named = false;
+    for (const auto& [key, ts] : tiles) {
+      for (const Tile& t : ts) {
+        if (reason.find(t.rollup->ProfilePath().string()) == std::string::npos &&
+            reason.find(t.rollup->sidecar.id) == std::string::npos) {
+          continue;
+        }
+        named = true;
+        passed_over.insert(t.rollup->sidecar.id);
+        if (reporter != nullptr) reporter->Corrupt(t.rollup->ProfilePath(), merged.status());
+      }
+    }
+    if (!named) return merged;
   }
-  return window.intervals ? MergeIntervals(root, window, tiles, reporter, stats, progress)
-                          : MergeMerged(window, tiles, stats, progress);
 }
 
 }  // namespace cprof::query

@@ -76,8 +76,10 @@ struct TiledStats {
 
 // The window's profile, merged as its kind merges (see above). For the
 // interval kind, the snapshots before raw stretches are looked up in the
-// archive at `root` (unreadable ones go to `reporter`). NotFound when
-// nothing is left to merge (no term, no tile).
+// archive at `root`. Unreadable sidecars, and rollups that cannot be read
+// or merged, go to `reporter` (may be null); such a rollup is passed over
+// for the raw snapshots it stands for, and the answer stays the same.
+// NotFound when nothing is left to merge (no term, no tile).
 Result<pprof::OwnedProfile> MergeTiled(const fs::path& root, const TiledWindow& window,
                                        archive::Reporter* reporter, TiledStats* stats,
                                        const Progress& progress = nullptr);

@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <fstream>
+
+#include "archive/prune.h"
 #include "archive/scan.h"
 #include "archive/writer.h"
 #include "pprof/profile_builder.h"
@@ -236,4 +239,49 @@ TEST_CASE("Compaction keeps rollups only as long as the job says, and writes non
   REQUIRE(looked_up.ok());
   CHECK(looked_up->sidecar == found[0].sidecar);
   CHECK(found[0].sidecar.id.rfind("1h.merged.", 0) == 0);
+}
+
+TEST_CASE("A rollup that cannot be read is passed over for its raw snapshots", "[rollup]") {
+  TempDir dir;
+  REQUIRE(archive::InitArchive(dir.path()).ok());
+  WriteSeries(dir.path(), "a", 24, 1'000'000);  // four hours
+  CompactAll(dir.path(), kDay0 + 3 * kDay);
+  auto hours = archive::Scan(dir.path(), {.tier = "1h.intervals", .profile_type = "mutex"}, nullptr);
+  REQUIRE(hours.size() == 4);
+  const int64_t from = kDay0 + 30 * kMin, to = kDay0 + 4 * kHour - 1;
+  Merged raw = MergeOf(dir.path(), "mutex_delay", from, to, true, false);
+  {
+    std::ofstream cut(hours[2].ProfilePath(), std::ios::trunc);
+    cut << "\x1f\x8b not a profile";
+  }
+  struct Counting : archive::Reporter {
+    int count = 0;
+    void Corrupt(const fs::path&, const Status&) override { ++count; }
+  } reporter;
+  Selection sel{"mutex_delay", from, to, {}, false};
+  TiledWindow w{from, to, true, *Select(dir.path(), sel, nullptr),
+                *SelectRollups(dir.path(), sel, true, nullptr)};
+  TiledStats stats;
+  auto merged = MergeTiled(dir.path(), w, &reporter, &stats);
+  REQUIRE(merged.ok());
+  CHECK(reporter.count == 1);
+  CHECK(stats.tiles == 2);  // hours 1 and 3; hour 2 from its raw snapshots
+  CHECK(Canonical(**merged) == raw.values);
+}
+
+TEST_CASE("Prune removes rollups by their own expiry, raw entries by theirs", "[rollup]") {
+  TempDir dir;
+  REQUIRE(archive::InitArchive(dir.path()).ok());
+  WriteSeries(dir.path(), "a", 12, 1'000'000);  // raw entries kept forever
+  CompactOptions options;
+  options.now_ms = kDay0 + 3 * kHour;
+  options.durable = false;
+  Compact(dir.path(), [](const archive::Target&) { return RollupRetention{kDay, 0}; }, options,
+          nullptr);
+  REQUIRE(archive::Scan(dir.path(), {.tier = "1h.merged"}, nullptr).size() == 2 * 2);
+  archive::PruneStats pruned = archive::Prune(dir.path(), kDay0 + 2 * kDay, nullptr);
+  CHECK(pruned.entries_removed == 2 * 4);  // the hours of both kinds
+  CHECK(archive::Scan(dir.path(), {.tier = "1h.merged"}, nullptr).empty());
+  CHECK(archive::Scan(dir.path(), {}, nullptr).size() == 3 * 12);
+  CHECK(!fs::exists(dir.path() / "rollups/1h.merged/2026"));
 }
