@@ -43,7 +43,7 @@ void CheckTargetDir(const fs::path& dir, const CivilDay& day, const std::string&
   // first, and the read that finds no INDEX writes a fresh one.
   TargetDirOptions truth_options;
   if (options.rebuild) {
-    RemoveFile(dir / std::string(kIndexFile));
+    (void)RemoveFile(dir / std::string(kIndexFile));  // if that fails, it is read as readers read it
   } else {
     truth_options.use_index = false;
     truth_options.update_index = false;

@@ -21,7 +21,7 @@ void CompactCommand::Register(CLI::App* app) {
       "with the same result as merging every raw profile (see ROLLUPS in man 5 "
       "cprofiler-archive). A job keeps rollups when its config says how long:\n"
       "  rollups: {hourly: 720h, daily: 8760h}\n"
-      "scrape writes the rollups of the last two days after each pass; compact writes "
+      "scrape passes write the rollups of the last two days, once an hour; compact writes "
       "every one that is due (after an upgrade, or a config change), and replaces the ones "
       "that profiles scraped late made stale. Rollups are derived: deleting "
       "<archive>/rollups changes no answer, only its speed.\n"

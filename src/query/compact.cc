@@ -1,6 +1,7 @@
 #include "query/compact.h"
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <vector>
 
@@ -168,7 +169,23 @@ struct Compaction {
   }
 };
 
+constexpr std::string_view kCompactedFile = "COMPACTED";
+
 }  // namespace
+
+bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms) {
+  auto text = ReadFilePrefix(root / archive::kRollupsDir / kCompactedFile, 32);
+  if (!text.ok()) return true;
+  int64_t last = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), last);
+  if (error != std::errc() || last > now_ms) return true;
+  return FloorTo(now_ms - grace_ms, kHourMs) != FloorTo(last - grace_ms, kHourMs);
+}
+
+void MarkCompacted(const fs::path& root, int64_t now_ms) {
+  const fs::path dir = root / archive::kRollupsDir;
+  if (MakeDirs(dir).ok()) (void)ReplaceFile(dir, kCompactedFile, std::to_string(now_ms));
+}
 
 CompactStats Compact(const fs::path& root, const RetentionOf& retention,
                      const CompactOptions& options, archive::Reporter* reporter) {

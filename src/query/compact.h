@@ -57,6 +57,14 @@ struct CompactStats {
   size_t failed = 0;      // spans that could not be merged or written (reported)
 };
 
+// Whether a span has come due since the last compaction that MarkCompacted
+// recorded (in <root>/rollups/COMPACTED, derived: without it, true): scrape
+// passes compact once an hour, not once a minute.
+bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms = CompactOptions{}.grace_ms);
+// Records a compaction at `now_ms`. Failures are ignored (the next pass
+// compacts again).
+void MarkCompacted(const fs::path& root, int64_t now_ms);
+
 // Compacts the archive at `root` (see above). What cannot be read or merged
 // goes to `reporter` (may be null) and is counted as failed; the rest goes
 // on.

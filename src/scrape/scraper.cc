@@ -229,12 +229,13 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
              Bytes(max_size) + ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
   }
-  if (KeepsRollups(config)) {
+  if (KeepsRollups(config) && query::CompactionDue(root_, now_ms)) {
     query::CompactOptions options;
     options.now_ms = now_ms;
     options.from_ms = now_ms - kCompactLookbackMs;
     options.written_by = hostname_;
     stats.compact = query::Compact(root_, RollupRetentionOf(config), options, &reporter);
+    query::MarkCompacted(root_, now_ms);
   }
   return stats;
 }

@@ -92,8 +92,9 @@ class Scraper {
   void Dispatch(const Work& work, int64_t now_ms);
   void Complete(FetchResult result, PassStats* stats);
   // Prunes expired entries, and with the config's max-size the oldest
-  // until the archive is under it; then writes the rollups that are due
-  // (query/compact.h) over the last kCompactLookbackMs.
+  // until the archive is under it; then, once an hour has come due since
+  // the last time, writes the rollups that are due (query/compact.h) over
+  // the last kCompactLookbackMs.
   PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats);
 
   fs::path root_;

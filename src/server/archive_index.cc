@@ -67,7 +67,7 @@ bool SameEntry(const IndexedEntry& a, const IndexedEntry& b) {
 archive::EntryKey TargetDir::KeyOf(const IndexedEntry& e) const {
   std::string hash =
       HexOf(std::string_view(reinterpret_cast<const char*>(e.hash.data()), e.hash.size()));
-  return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()), std::move(hash)};
+  return archive::EntryKey{e.timestamp_ms, tkey, std::string(e.ProfileType()), std::move(hash), ""};
 }
 
 std::string TargetDir::IdOf(const IndexedEntry& e) const { return archive::FormatId(KeyOf(e)); }

@@ -41,7 +41,9 @@ expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
 expect_grep "rollups written" "$WORK/err"
 FIRST=$(find "$WORK/arch/rollups" -name '*.json' | wc -l)
 [ "$FIRST" -gt 0 ] && [ "$FIRST" -lt 150 ] || fail "a scrape pass wrote $FIRST rollups, want those of the last two days"
-pass "a scrape pass writes the rollups of the last two days ($FIRST)"
+expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
+grep -q "rollups written" "$WORK/err" && fail "the next pass, in the same hour, compacted again"
+pass "a scrape pass writes the rollups of the last two days ($FIRST); the next, in the same hour, none"
 
 # compact writes the rest: 2 apps x (72 hours + 3 days).
 expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"

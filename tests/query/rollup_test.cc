@@ -285,3 +285,15 @@ TEST_CASE("Prune removes rollups by their own expiry, raw entries by theirs", "[
   CHECK(archive::Scan(dir.path(), {}, nullptr).size() == 3 * 12);
   CHECK(!fs::exists(dir.path() / "rollups/1h.merged/2026"));
 }
+
+TEST_CASE("Scrape passes compact once an hour has come due", "[rollup]") {
+  TempDir dir;
+  const int64_t t = kDay0 + 10 * kHour + 7 * kMin;  // 10:07: 09:00-10:00 due since 10:05
+  CHECK(CompactionDue(dir.path(), t));               // never compacted
+  MarkCompacted(dir.path(), t);
+  CHECK(!CompactionDue(dir.path(), t + 50 * kMin));  // 10:57
+  CHECK(CompactionDue(dir.path(), t + 58 * kMin));   // 11:05: 10:00-11:00 is due
+  CHECK(CompactionDue(dir.path(), t - kMin));        // the clock went back
+  std::ofstream(dir.path() / "rollups/COMPACTED") << "garbage";
+  CHECK(CompactionDue(dir.path(), t));
+}
