@@ -109,6 +109,7 @@ class ServeCommand : public Command {
 
  private:
   server::HttpServerOptions http_;
+  std::string index_memory_;
   std::string web_dir_;
 };
 

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/size.h"
 #include "cli/commands.h"
 #include "server/http_server.h"
 
@@ -51,6 +52,11 @@ void ServeCommand::Register(CLI::App* app) {
                    "Worker threads (each serves one connection at a time)")
       ->default_val(64)
       ->check(CLI::Range(2, 1024));
+  cmd_->add_option("--index-memory", index_memory_,
+                   "The most the in-memory index of the archive may take (about 70 bytes a "
+                   "profile): it holds the newest days that fit, and requests over older days "
+                   "read those from the archive. 0: no limit")
+      ->default_val("1GiB");
   cmd_->add_option("--web-dir", web_dir_,
                    "Serve the UI from this directory instead of the built-in copy "
                    "(for working on web/)");
@@ -72,8 +78,14 @@ int ServeCommand::Run(const GlobalOptions& global) {
   // entries and a day of queries: 156 MB RSS with glibc's 8 a core).
   mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
 
+  server::ArchiveIndexOptions index_options;
+  if (index_memory_ != "0") {
+    auto budget = ParseSize(index_memory_, int64_t{1} << 40);
+    if (!budget.ok()) return Fail("serve", budget.status().WithContext("--index-memory"), kExitUsage);
+    index_options.max_bytes = static_cast<size_t>(*budget);
+  }
   archive::LoggingReporter reporter;
-  server::ArchiveIndex index(root, &reporter);
+  server::ArchiveIndex index(root, &reporter, index_options);
   server::ApiOptions api_options;
   api_options.web_dir = web_dir_;
   api_options.heavy_concurrency =
@@ -100,7 +112,12 @@ int ServeCommand::Run(const GlobalOptions& global) {
   char line[160];
   std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
                 index.Snapshot()->entry_count, root.c_str(), secs);
-  LogInfo(line);
+  std::string held;
+  if (int64_t from = index.Snapshot()->loaded_from_ms; from != std::numeric_limits<int64_t>::min()) {
+    held = "; holds the days from " + FormatRfc3339Ms(from) +
+           " (--index-memory " + index_memory_ + "): older ones are read per request";
+  }
+  LogInfo(line + held);
   // The index follows the archive: new scrapes appear, pruned entries go.
   while (!WaitForStop(stop_signals, 1000)) index.Refresh();
   LogInfo("serve: stopping");

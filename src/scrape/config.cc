@@ -4,6 +4,8 @@
 
 #include <set>
 
+#include "base/size.h"
+
 namespace cprof::scrape {
 namespace {
 
@@ -80,19 +82,7 @@ Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key,
   return Status::OK();
 }
 
-// 4GiB, 1TiB... for a power-of-two multiple of a unit.
-std::string FormatBinarySize(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int i = 0;
-  while (i < 5 && bytes % 1024 == 0 && bytes >= 1024) {
-    bytes /= 1024;
-    ++i;
-  }
-  return std::to_string(bytes) + kUnits[i];
-}
-
-// A size: digits and a binary unit (B, KiB or K, MiB or M, GiB or G, TiB
-// or T), from 1 byte to `max`.
+// A size (ParseSize), from 1 byte to `max`.
 Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
                std::string_view path, int64_t max, int64_t* out) {
   YAML::Node node = map[key];
@@ -100,26 +90,9 @@ Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
   std::string full = path.empty() ? std::string(key) : std::string(path) + "." + key;
   std::string text;
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, node, full, &text));
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
-    ++digits;
-  }
-  std::string_view unit = std::string_view(text).substr(digits);
-  int shift = -1;
-  if (unit.empty() || unit == "B") shift = 0;
-  else if (unit == "KiB" || unit == "K" || unit == "k") shift = 10;
-  else if (unit == "MiB" || unit == "M") shift = 20;
-  else if (unit == "GiB" || unit == "G") shift = 30;
-  else if (unit == "TiB" || unit == "T") shift = 40;
-  if (digits == 0 || digits > 15 || shift < 0) {
-    return ctx.Error(node, full, "bad size \"" + text +
-                                     "\" (want e.g. 64MiB, 512KiB, 50GiB, 1048576)");
-  }
-  int64_t n = std::stoll(text.substr(0, digits));
-  if (n <= 0 || n > (max >> shift)) {
-    return ctx.Error(node, full, "must be between 1 byte and " + FormatBinarySize(max));
-  }
-  *out = n << shift;
+  auto size = ParseSize(text, max);
+  if (!size.ok()) return ctx.Error(node, full, size.status().message());
+  *out = *size;
   return Status::OK();
 }
 

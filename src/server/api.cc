@@ -131,24 +131,42 @@ Response Api::Handle(const Request& req) {
     r = Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
   }
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (path.starts_with("/api/")) {
+    // Answers of no time range (labels, sample types, targets) cover the
+    // days the index holds: say which, when that is not every day.
+    auto held = index_->Snapshot();
+    if (held->complete && held->loaded_from_ms != std::numeric_limits<int64_t>::min()) {
+      r.headers.emplace_back("X-Cprofiler-Index-Holds-From", FormatRfc3339Ms(held->loaded_from_ms));
+    }
+  }
   AddCorsHeaders(req, &r);
   return r;
 }
 
 Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed(int64_t from_ms) {
   auto snapshot = index_->LoadedSnapshot(std::chrono::milliseconds(0), from_ms);
-  if (snapshot != nullptr) return snapshot;
-  // Waiting holds a server thread: a few requests wait, the rest are told
-  // at once, so that the routes that need no index keep their threads.
-  if (waiting_.fetch_add(1) < options_.max_index_waiters) {
-    snapshot = index_->LoadedSnapshot(options_.index_wait, from_ms);
+  if (snapshot == nullptr) {
+    // Waiting holds a server thread: a few requests wait, the rest are told
+    // at once, so that the routes that need no index keep their threads.
+    if (waiting_.fetch_add(1) < options_.max_index_waiters) {
+      snapshot = index_->LoadedSnapshot(options_.index_wait, from_ms);
+    }
+    waiting_.fetch_sub(1);
   }
-  waiting_.fetch_sub(1);
   if (snapshot == nullptr) {
     return Status::Unavailable("the archive is still being read (serve started moments ago, "
                                "and a large archive takes a while): retry shortly");
   }
-  return snapshot;
+  // Days the index does not hold (its memory budget) are read for the
+  // request; a request of no time range answers from the days held, and
+  // its response says from when (Handle).
+  if (from_ms == std::numeric_limits<int64_t>::min() || from_ms >= snapshot->loaded_from_ms) {
+    return snapshot;
+  }
+  // Reading days costs up to the budget in memory: as many at once as heavy
+  // requests. (No caller holds a slot here.)
+  HeavySlot slot(heavy_);
+  return index_->Extend(snapshot, from_ms);
 }
 
 Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {

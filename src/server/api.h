@@ -110,8 +110,11 @@ class Api {
   Response Asset(std::string_view name);
 
   // The index once it holds every day from `from_ms` on (the whole archive
-  // by default; ArchiveIndex::LoadedSnapshot). Unavailable (503) when that
-  // takes longer than options_.index_wait.
+  // by default; ArchiveIndex::LoadedSnapshot), with the days over its
+  // memory budget read for this request (ArchiveIndex::Extend; not for the
+  // default: then the days held). Unavailable (503) when the first read
+  // takes longer than options_.index_wait; ResourceExhausted (413) when the
+  // days to read take more than the budget.
   Result<std::shared_ptr<const ArchiveSnapshot>> Indexed(
       int64_t from_ms = std::numeric_limits<int64_t>::min());
 

@@ -23,6 +23,11 @@ static_assert(sizeof(IndexedEntry) == 32, "serve holds millions: keep it small")
 // Threads that load <tkey> directories (when there are that many to load).
 constexpr size_t kLoadThreads = 8;
 
+// A directory's key in a DirMap: "YYYY/MM/DD/<tkey>", by day, then tkey.
+std::string DirKey(const CivilDay& day, const std::string& tkey) {
+  return archive::DayDir(day).string() + "/" + tkey;
+}
+
 // ID order within one directory: time, then type, then hash (the stem's).
 bool EntryLess(const IndexedEntry& a, const IndexedEntry& b) {
   if (a.timestamp_ms != b.timestamp_ms) return a.timestamp_ms < b.timestamp_ms;
@@ -72,6 +77,18 @@ archive::EntryKey TargetDir::KeyOf(const IndexedEntry& e) const {
 
 std::string TargetDir::IdOf(const IndexedEntry& e) const { return archive::FormatId(KeyOf(e)); }
 
+size_t TargetDir::MemoryBytes() const {
+  // The vectors' blocks, the strings', and about 200 bytes for the
+  // allocations around it (shared_ptr, map nodes, the snapshot's
+  // pointers).
+  size_t bytes = sizeof(TargetDir) + 200 + entries.capacity() * sizeof(IndexedEntry) +
+                 totals.capacity() * sizeof(int64_t) + kinds.capacity() * sizeof(kinds[0]) +
+                 tkey.capacity() + target.job.capacity() + target.app.capacity() +
+                 target.host.capacity();
+  for (const auto& [k, v] : target.labels) bytes += 64 + k.capacity() + v.capacity();
+  return bytes;
+}
+
 ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter,
                            ArchiveIndexOptions options)
     : root_(std::move(root)),
@@ -87,7 +104,9 @@ std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
 std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(
     std::chrono::milliseconds wait, int64_t from_ms) const {
   std::unique_lock<std::mutex> lock(snapshot_mu_);
-  auto covers = [&] { return published_ && snapshot_->loaded_from_ms <= from_ms; };
+  auto covers = [&] {
+    return published_ && (snapshot_->loaded_from_ms <= from_ms || snapshot_->complete);
+  };
   if (!published_cv_.wait_for(lock, wait, covers)) return nullptr;
   return snapshot_;
 }
@@ -175,6 +194,62 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   return out;
 }
 
+size_t ArchiveIndex::LoadDay(const CivilDay& day, const fs::path& day_dir, const DirMap& dirs,
+                             DirMap* out, RefreshStats* stats, bool* changed) {
+  auto tkeys = ListDir(day_dir);
+  if (!tkeys.ok()) return 0;
+  struct Load {
+    std::string key;  // in a DirMap
+    fs::path dir;
+    const std::string* tkey;
+    const TargetDir* previous;
+    int64_t mtime_ns;
+    std::shared_ptr<const TargetDir> loaded;
+  };
+  std::vector<Load> loads;
+  size_t bytes = 0;
+  for (const std::string& tkey : *tkeys) {
+    if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
+    fs::path dir = day_dir / tkey;
+    struct stat st;
+    // lstat: a symlink is not part of the archive, whatever it points at.
+    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    int64_t mtime_ns =
+        static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    std::string key = DirKey(day, tkey);
+    auto old = dirs.find(key);
+    const TargetDir* previous = old == dirs.end() ? nullptr : old->second.get();
+    if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
+      bytes += previous->MemoryBytes();
+      out->emplace(std::move(key), old->second);
+      continue;
+    }
+    loads.push_back({std::move(key), std::move(dir), &tkey, previous, mtime_ns, nullptr});
+  }
+  // On several threads: reading a cold archive waits on the disk, which
+  // serves several reads at once.
+  std::vector<RefreshStats> thread_stats(kLoadThreads);
+  ParallelFor(loads.size(), kLoadThreads, [&](size_t t, size_t i) {
+    Load& l = loads[i];
+    l.loaded = LoadDir(day, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
+  });
+  for (const RefreshStats& t : thread_stats) {
+    stats->dirs_read += t.dirs_read;
+    stats->from_index += t.from_index;
+    stats->sidecars_read += t.sidecars_read;
+    stats->corrupt += t.corrupt;
+  }
+  for (Load& l : loads) {
+    if (l.loaded == nullptr) continue;
+    *changed = *changed || l.previous == nullptr ||
+               l.previous->entries.size() != l.loaded->entries.size() ||
+               stats->sidecars_read + stats->from_index > 0;
+    bytes += l.loaded->MemoryBytes();
+    out->emplace(std::move(l.key), std::move(l.loaded));
+  }
+  return bytes;
+}
+
 RefreshStats ArchiveIndex::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
   RefreshStats stats;
@@ -184,74 +259,65 @@ RefreshStats ArchiveIndex::Refresh() {
                       [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
   bool changed = !refreshed_;
   DirMap next;
+  size_t bytes = 0;
+  int64_t held_from = std::numeric_limits<int64_t>::min();
   // Newest day first: the first read of a large archive publishes as it
-  // goes, and recent days, what most queries ask for, are there first.
+  // goes, and recent days, what most queries ask for, are there first
+  // (and are what the budget keeps).
   auto published_at = std::chrono::steady_clock::now();
   for (auto day = days.rbegin(); day != days.rend(); ++day) {
-    auto tkeys = ListDir(day->second);
-    if (!tkeys.ok()) continue;
-    struct Load {
-      std::string key;  // in dirs_
-      fs::path dir;
-      const std::string* tkey;
-      const TargetDir* previous;
-      int64_t mtime_ns;
-      std::shared_ptr<const TargetDir> loaded;
-    };
-    std::vector<Load> loads;
-    for (const std::string& tkey : *tkeys) {
-      if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
-      fs::path dir = day->second / tkey;
-      struct stat st;
-      // lstat: a symlink is not part of the archive, whatever it points at.
-      if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-      int64_t mtime_ns =
-          static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-      std::string key = archive::DayDir(day->first).string() + "/" + tkey;
-      auto old = dirs_.find(key);
-      const TargetDir* previous = old == dirs_.end() ? nullptr : old->second.get();
-      if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
-        next.emplace(std::move(key), old->second);
-        continue;
-      }
-      loads.push_back({std::move(key), std::move(dir), &tkey, previous, mtime_ns, nullptr});
+    DirMap day_dirs;
+    const size_t day_bytes = LoadDay(day->first, day->second, dirs_, &day_dirs, &stats, &changed);
+    if (options_.max_bytes > 0 && !next.empty() && bytes + day_bytes > options_.max_bytes) {
+      held_from = DayStartMs(day->first) + kMsPerDay;
+      break;
     }
-    // On several threads: reading a cold archive waits on the disk, which
-    // serves several reads at once.
-    std::vector<RefreshStats> thread_stats(kLoadThreads);
-    ParallelFor(loads.size(), kLoadThreads, [&](size_t t, size_t i) {
-      Load& l = loads[i];
-      l.loaded = LoadDir(day->first, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
-    });
-    for (const RefreshStats& t : thread_stats) {
-      stats.dirs_read += t.dirs_read;
-      stats.from_index += t.from_index;
-      stats.sidecars_read += t.sidecars_read;
-      stats.corrupt += t.corrupt;
-    }
-    for (Load& l : loads) {
-      if (l.loaded == nullptr) continue;
-      changed = changed || l.previous == nullptr ||
-                l.previous->entries.size() != l.loaded->entries.size() ||
-                stats.sidecars_read + stats.from_index > 0;
-      next.emplace(std::move(l.key), std::move(l.loaded));
-    }
+    bytes += day_bytes;
+    next.merge(day_dirs);
     auto now = std::chrono::steady_clock::now();
     if (!refreshed_ && now - published_at >= options_.publish_every) {
-      Publish(next, DayStartMs(day->first));
+      Publish(next, DayStartMs(day->first), /*complete=*/false);
       published_at = now;
     }
   }
-  changed = changed || next.size() != dirs_.size();
+  changed = changed || next.size() != dirs_.size() || held_from != held_from_ms_;
   dirs_ = std::move(next);
+  held_from_ms_ = held_from;
   refreshed_ = true;
-  if (changed) Publish(dirs_, std::numeric_limits<int64_t>::min());
+  if (changed) Publish(dirs_, held_from, /*complete=*/true);
   return stats;
 }
 
-void ArchiveIndex::Publish(const DirMap& dirs, int64_t loaded_from_ms) {
+Result<std::shared_ptr<const ArchiveSnapshot>> ArchiveIndex::Extend(
+    const std::shared_ptr<const ArchiveSnapshot>& held, int64_t from_ms) {
+  if (from_ms >= held->loaded_from_ms) return held;
+  DirMap dirs;
+  for (const auto& dir : held->dirs) dirs.emplace(DirKey(dir->day, dir->tkey), dir);
+  std::vector<std::pair<CivilDay, fs::path>> days;
+  archive::ForEachDay(root_, from_ms, held->loaded_from_ms - 1,
+                      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
+  size_t bytes = 0;
+  RefreshStats stats;
+  bool changed = false;
+  for (auto day = days.rbegin(); day != days.rend(); ++day) {
+    bytes += LoadDay(day->first, day->second, {}, &dirs, &stats, &changed);
+    if (options_.max_bytes > 0 && bytes > options_.max_bytes) {
+      return Status::ResourceExhausted(
+          "the time range reaches back to " + FormatRfc3339Ms(from_ms) +
+          ", and the days before " + FormatRfc3339Ms(held->loaded_from_ms) +
+          " (which serve does not hold in memory) take more than its index's budget "
+          "(serve --index-memory): narrow the range, or raise the budget");
+    }
+  }
+  return std::shared_ptr<const ArchiveSnapshot>(
+      SnapshotOf(dirs, DayStartMs(DayOf(from_ms)), /*complete=*/true));
+}
+
+std::shared_ptr<ArchiveSnapshot> ArchiveIndex::SnapshotOf(const DirMap& dirs,
+                                                          int64_t loaded_from_ms, bool complete) {
   auto snap = std::make_shared<ArchiveSnapshot>();
   snap->loaded_from_ms = loaded_from_ms;
+  snap->complete = complete;
   for (const auto& [path, dir] : dirs) {
     if (dir->entries.empty()) continue;
     snap->dirs.push_back(dir);
@@ -266,6 +332,11 @@ void ArchiveIndex::Publish(const DirMap& dirs, int64_t loaded_from_ms) {
     snap->label_values["_host"].insert(t.host);
     for (const auto& [k, v] : t.labels) snap->label_values[k].insert(v);
   }
+  return snap;
+}
+
+void ArchiveIndex::Publish(const DirMap& dirs, int64_t loaded_from_ms, bool complete) {
+  auto snap = SnapshotOf(dirs, loaded_from_ms, complete);
   {
     std::lock_guard<std::mutex> lock(snapshot_mu_);
     snapshot_ = std::move(snap);

@@ -93,13 +93,19 @@ struct TargetDir {
   int64_t DurationOf(const IndexedEntry& entry) const {
     return entry.has_duration ? totals[entry.totals_at + entry.sample_types->size()] : 0;
   }
+  // What it takes in memory, about: for the index's budget.
+  size_t MemoryBytes() const;
 };
 
 struct ArchiveSnapshot {
-  // Days from this one on are all here; older ones may not be yet (the
+  // Days from this one on are all here; older ones may not be: not yet (the
   // first read of an archive goes newest day first, and publishes as it
-  // goes). The smallest int64 once the whole archive has been read.
+  // goes), or not at all (over the memory budget: ArchiveIndex::Extend).
+  // The smallest int64 when the whole archive is here.
   int64_t loaded_from_ms = std::numeric_limits<int64_t>::min();
+  // The first read of the archive is over: what is not here now is not
+  // held (the budget), rather than not read yet.
+  bool complete = false;
   std::vector<std::shared_ptr<const TargetDir>> dirs;  // by day, then tkey
   // tkey -> its directories, oldest day first: a target's series.
   std::map<std::string, std::vector<const TargetDir*>, std::less<>> by_tkey;
@@ -165,6 +171,11 @@ struct ArchiveIndexOptions {
   //   how often it makes what it has read so far (whole days, newest
   //   first) available to LoadedSnapshot.
   std::chrono::milliseconds publish_every = std::chrono::milliseconds(200);
+  // max_bytes (0 = none): the index holds the newest days whose
+  //   directories fit in this (TargetDir::MemoryBytes), whole days only,
+  //   and at least the newest; older days are read for the requests that
+  //   need them (Extend).
+  size_t max_bytes = 0;
 };
 
 class ArchiveIndex {
@@ -183,14 +194,22 @@ class ArchiveIndex {
   // first).
   std::shared_ptr<const ArchiveSnapshot> Snapshot() const;
 
-  // The index once it holds every day from `from_ms` on, waiting up to
-  // `wait` for the first Refresh() to read them (it reads the newest days
-  // first); null if it has not by then. serve listens before the archive is
-  // read, and answers from this: never from a partly read time range. The
-  // smallest int64 (the default) waits for the whole archive.
+  // The index once it holds every day from `from_ms` on, or once the first
+  // Refresh() is over (all it will hold: see Extend), waiting up to `wait`
+  // for the first Refresh() to read them (it reads the newest days first);
+  // null if it has not by then. serve listens before the archive is read,
+  // and answers from this: never from a partly read time range. The
+  // smallest int64 (the default) waits for the whole first read.
   std::shared_ptr<const ArchiveSnapshot> LoadedSnapshot(
       std::chrono::milliseconds wait,
       int64_t from_ms = std::numeric_limits<int64_t>::min()) const;
+
+  // `held` with the days from `from_ms` on that it does not hold (over the
+  // budget) read from the archive, for one request: its own snapshot,
+  // not kept. ResourceExhausted when those days alone take more than the
+  // budget.
+  Result<std::shared_ptr<const ArchiveSnapshot>> Extend(
+      const std::shared_ptr<const ArchiveSnapshot>& held, int64_t from_ms);
 
   const fs::path& root() const { return root_; }
 
@@ -203,8 +222,16 @@ class ArchiveIndex {
   const SampleTypeList* Intern(SampleTypeList list);
   // "YYYY/MM/DD/<tkey>" -> its directory: by day, then tkey.
   using DirMap = std::map<std::string, std::shared_ptr<const TargetDir>>;
+  static std::shared_ptr<ArchiveSnapshot> SnapshotOf(const DirMap& dirs, int64_t loaded_from_ms,
+                                                     bool complete);
   // Makes a snapshot of `dirs` the current one.
-  void Publish(const DirMap& dirs, int64_t loaded_from_ms);
+  void Publish(const DirMap& dirs, int64_t loaded_from_ms, bool complete);
+  // The <tkey> directories of `day` (a directory of the archive), loaded
+  // on a few threads; those in `dirs` and unchanged are reused. Adds to
+  // *out; returns their MemoryBytes.
+  // *changed is set when a directory changed.
+  size_t LoadDay(const CivilDay& day, const fs::path& day_dir, const DirMap& dirs, DirMap* out,
+                 RefreshStats* stats, bool* changed);
 
   const fs::path root_;
   archive::SerializedReporter reporter_;  // directories load on several threads
@@ -217,6 +244,8 @@ class ArchiveIndex {
   std::set<SampleTypeList> lists_;
 
   bool refreshed_ = false;  // a Refresh() has finished; guarded by refresh_mu_
+  // Days from this one on are held (the budget); guarded by refresh_mu_.
+  int64_t held_from_ms_ = std::numeric_limits<int64_t>::min();
 
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ArchiveSnapshot> snapshot_;

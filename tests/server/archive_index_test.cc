@@ -407,3 +407,61 @@ TEST_CASE("A snapshot for a time range holds all of it while the archive loads",
   CHECK(all->loaded_from_ms == std::numeric_limits<int64_t>::min());
   CHECK(all->entry_count == kDays * 30);
 }
+
+// Over its memory budget, the index holds the newest days that fit, and a
+// request over older days reads them for itself: the same answers.
+TEST_CASE("The index holds the newest days its budget fits, and extends for older ones",
+          "[index]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path(), {.durable = false});
+  const int kDays = 10;
+  for (int d = 0; d < kDays; ++d) {
+    for (int i = 0; i < 200; ++i) {
+      int64_t ts = kT0 - int64_t{d} * kMsPerDay - i * 60'000;
+      REQUIRE(w.Stage("p" + std::to_string(d * 1000 + i),
+                      Meta(i % 3 ? "api" : "db", "dev", "heap", ts))
+                  .ok());
+    }
+  }
+  REQUIRE(w.Commit().failed.empty());
+  ArchiveIndex unlimited(dir.path(), nullptr);
+  unlimited.Refresh();
+  const auto whole = unlimited.Snapshot();
+  size_t day_bytes = 0;  // the newest day's
+  for (const auto& d : whole->dirs) {
+    if (d->day == DayOf(kT0)) day_bytes += d->MemoryBytes();
+  }
+  REQUIRE(day_bytes > 200 * sizeof(IndexedEntry));
+
+  // Room for three days and a half: three are held.
+  ArchiveIndex index(dir.path(), nullptr, {.max_bytes = day_bytes * 7 / 2});
+  index.Refresh();
+  auto held = index.LoadedSnapshot(std::chrono::milliseconds(0), kT0 - 9 * kMsPerDay);
+  REQUIRE(held != nullptr);  // the first read is over: what it holds is all it will
+  CHECK(held->complete);
+  CHECK(held->loaded_from_ms == DayStartMs(DayOf(kT0 - 2 * kMsPerDay)));
+  CHECK(held->entry_count == 3 * 200);
+
+  query::Selection sel;
+  sel.sample_type = "heap_inuse_space";
+  sel.to_ms = kT0;
+  for (int back : {0, 2, 5}) {  // 5: three days read for the request
+    sel.from_ms = kT0 - int64_t{back} * kMsPerDay - 3'600'000;
+    auto extended = index.Extend(held, sel.from_ms);
+    REQUIRE(extended.ok());
+    CHECK(IndexIds(**extended, sel) == IndexIds(*whole, sel));
+    CHECK(IndexIds(**extended, sel) == ScanIds(dir.path(), sel));
+  }
+  // Older days that alone take more than the budget: refused, not partial.
+  sel.from_ms = kT0 - 9 * kMsPerDay;
+  CHECK(index.Extend(held, sel.from_ms).status().code() == Status::Code::kResourceExhausted);
+  ArchiveIndex small(dir.path(), nullptr, {.max_bytes = day_bytes * 3 / 2});
+  small.Refresh();
+  auto one_day = small.Snapshot();
+  CHECK(one_day->entry_count == 200);
+  auto refused = small.Extend(one_day, kT0 - 5 * kMsPerDay);
+  CHECK(refused.status().code() == Status::Code::kResourceExhausted);
+  auto fits = small.Extend(one_day, kT0 - 1 * kMsPerDay);
+  REQUIRE(fits.ok());
+  CHECK((*fits)->entry_count == 2 * 200);
+}
