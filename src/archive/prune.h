@@ -39,9 +39,9 @@ struct PruneStats {
 // options.max_bytes, the oldest raw entries (by scrape time, across
 // targets) until the archive's size is under it, and then, if that is not
 // enough, the oldest rollups, finest tier first; and the directories this
-// leaves empty. An entry goes sidecar first, then profile. Unreadable sidecars go
-// to `reporter` and are kept (but count against the cap, and an old
-// unreadable entry is removed by it too).
+// leaves empty. An entry goes sidecar first, then profile. Unreadable
+// sidecars go to `reporter` and are kept (but count against the cap, and an
+// old unreadable entry is removed by it too).
 PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
                  const PruneOptions& options = {});
 

@@ -69,11 +69,11 @@ int CompactCommand::Run(const GlobalOptions& global) {
   query::CompactStats s = query::Compact(root, scrape::RollupRetentionOf(config), options, &reporter);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
-      "written      %zu  rollups (standing for %zu profiles)\n"
+      "written      %zu  rollups\n"
       "up to date   %zu  spans\n"
       "replaced     %zu  stale rollups\n"
       "failed       %zu  spans\n",
-      s.written, s.snapshots, s.up_to_date, s.replaced, s.failed);
+      s.written, s.up_to_date, s.replaced, s.failed);
   std::fflush(stdout);
   char took[32];
   std::snprintf(took, sizeof took, "%.1fs", seconds);

@@ -116,7 +116,6 @@ struct Compaction {
       return;
     }
     ++stats->written;
-    stats->snapshots += tiled.covered;
     for (const archive::Entry* old : stale) {
       auto old_key = archive::ParseId(old->sidecar.id);
       if (old->sidecar.id != id && old_key.ok() && archive::RemoveEntry(root, *old_key).ok()) {

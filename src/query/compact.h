@@ -53,7 +53,6 @@ struct CompactStats {
   size_t written = 0;     // rollups written
   size_t up_to_date = 0;  // spans whose rollup covered every snapshot already
   size_t replaced = 0;    // stale rollups removed for the ones that replace them
-  size_t snapshots = 0;   // raw snapshots the written rollups stand for
   size_t failed = 0;      // spans that could not be merged or written (reported)
 };
 

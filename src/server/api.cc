@@ -169,6 +169,28 @@ Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed(int64_t from_ms) {
   return index_->Extend(snapshot, from_ms);
 }
 
+Result<Api::IndexedHits> Api::IndexedSelection(const query::Selection& selection,
+                                               bool intervals) {
+  IndexedHits out;
+  CPROF_ASSIGN_OR_RETURN(out.snapshot, Indexed(selection.from_ms));
+  CPROF_ASSIGN_OR_RETURN(out.hits, Select(*out.snapshot, selection));
+  if (!intervals || out.snapshot->loaded_from_ms <= query::LookbackFrom(selection.from_ms)) {
+    return out;
+  }
+  // A predecessor found in the days held is the one: every day after it is
+  // here too. A series without one may have it in the days not read yet.
+  for (const query::Series& s : SeriesOf(*out.snapshot, RefsOf(out.hits)).series) {
+    if (!query::NeedsIntervals(s) || s.before || s.points.empty() ||
+        s.points.front().timestamp_ms - query::kMaxIntervalMs >= out.snapshot->loaded_from_ms) {
+      continue;
+    }
+    CPROF_ASSIGN_OR_RETURN(out.snapshot, Indexed(query::LookbackFrom(selection.from_ms)));
+    CPROF_ASSIGN_OR_RETURN(out.hits, Select(*out.snapshot, selection));
+    break;
+  }
+  return out;
+}
+
 Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {
   // The ID fixes the path's shape; a symlink could still point elsewhere.
   std::string real = Canonical(path);
@@ -254,19 +276,18 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
                                    "intervals (ask without interval=1)");
   }
   source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
-  // The index the inputs come from, so the intervals are planned on it too
-  // (with the days before the window, where predecessors are).
-  CPROF_ASSIGN_OR_RETURN(auto snapshot,
-                         Indexed(source.interval ? query::LookbackFrom(selection.from_ms)
-                                                 : selection.from_ms));
   if (!source.interval) {
+    CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed(selection.from_ms));
     CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection));
     source.count = source.inputs.size();
   } else {
-    // Only the profiles the plan reads are resolved to files.
-    CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(*snapshot, selection));
-    source.count = hits.size();
-    if (!hits.empty()) CPROF_RETURN_IF_ERROR(PlanIntervals(*snapshot, &hits, &source));
+    // The intervals are planned on the index the inputs come from; only the
+    // profiles the plan reads are resolved to files.
+    CPROF_ASSIGN_OR_RETURN(IndexedHits indexed, IndexedSelection(selection, /*intervals=*/true));
+    source.count = indexed.hits.size();
+    if (!indexed.hits.empty()) {
+      CPROF_RETURN_IF_ERROR(PlanIntervals(*indexed.snapshot, &indexed.hits, &source));
+    }
   }
   if (source.count == 0) return Status::NotFound("no " + *st + " profiles match the selection");
   return source;

@@ -118,6 +118,18 @@ class Api {
   Result<std::shared_ptr<const ArchiveSnapshot>> Indexed(
       int64_t from_ms = std::numeric_limits<int64_t>::min());
 
+  // The index holding the days of `selection`'s range (Indexed), and what
+  // the selection picks in it. With `intervals`, the 48 hours before the
+  // range too (where predecessors are), but only when a series'
+  // predecessor may lie there rather than in the days held: the last hour
+  // of a cumulative type need not wait for two more days of a large
+  // archive to be read.
+  struct IndexedHits {
+    std::shared_ptr<const ArchiveSnapshot> snapshot;
+    std::vector<MetaHit> hits;
+  };
+  Result<IndexedHits> IndexedSelection(const query::Selection& selection, bool intervals);
+
   // `path` resolved (symlinks too) if it lies inside the archive; NotFound
   // otherwise, naming `id`.
   Result<fs::path> InsideArchive(const fs::path& path, std::string_view id) const;

@@ -115,17 +115,15 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
                                                   l->substr(0, 20) + "\""));
     }
   }
-  auto snapshot = Indexed(sel->from_ms);
-  if (!snapshot.ok()) return ProfefeError(snapshot.status());
-  auto hits = Select(**snapshot, *sel);
-  if (!hits.ok()) return ProfefeError(hits.status());
+  auto indexed = IndexedSelection(*sel, /*intervals=*/false);
+  if (!indexed.ok()) return ProfefeError(indexed.status());
   JsonWriter w;
   w.StartObject();
   w.Key("code"); w.Int64(200);
   w.Key("body");
   w.StartArray();
   int64_t n = 0;
-  for (const MetaHit& hit : *hits) {
+  for (const MetaHit& hit : indexed->hits) {
     if (limit > 0 && n++ == limit) break;
     const archive::Target& t = hit.dir->target;
     w.StartObject();

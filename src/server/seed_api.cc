@@ -88,17 +88,13 @@ Response Api::ProfileMeta(std::string_view sample_type, const QueryParams& param
   auto selection = ParseSeedSelection(sample_type, params);
   if (!selection.ok()) return Response::Error(selection.status());
   // Interval values need the predecessors, up to kMaxIntervalMs before.
-  auto snapshot = Indexed(pprof::IsCumulativeName(sample_type)
-                              ? query::LookbackFrom(selection->from_ms)
-                              : selection->from_ms);
-  if (!snapshot.ok()) return Response::Error(snapshot.status());
-  auto hits = Select(**snapshot, *selection);
-  if (!hits.ok()) return Response::Error(hits.status());
+  auto indexed = IndexedSelection(*selection, pprof::IsCumulativeName(sample_type));
+  if (!indexed.ok()) return Response::Error(indexed.status());
   // A large answer is built under the heavy-request gate, so that many at
   // once cannot hold many copies of megabytes of JSON.
   std::optional<HeavySlot> slot;
-  if (hits->size() > kLargeMetaAnswer) slot.emplace(heavy_);
-  return WriteProfileMetas(**snapshot, *hits);
+  if (indexed->hits.size() > kLargeMetaAnswer) slot.emplace(heavy_);
+  return WriteProfileMetas(*indexed->snapshot, indexed->hits);
 }
 
 Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<MetaHit>& hits) {

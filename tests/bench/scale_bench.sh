@@ -7,6 +7,8 @@
 #    for an instantaneous type and a cumulative one (which needs the 48
 #    hours before); the same warm (best of 20); the whole archive indexed
 #    (/api/readyz) and the RSS then; the peak RSS after a day of queries;
+#  - serve with --index-memory SCALE_INDEX_MEMORY (48MiB; "" skips it):
+#    the days it holds, RSS, and a 10-day query that reads older days;
 #  - query: one app over 10 days, warm (best of 5);
 #  - cprofiler index --check over the whole archive (every sidecar read:
 #    minutes; SCALE_INDEX_CHECK=0 skips it).
@@ -40,9 +42,9 @@ since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; 
 PORT=18941
 URL="http://127.0.0.1:$PORT"
 rss() { awk -v k="$1" '$1 == k ":" {printf "%.0f MB", $2 / 1024}' /proc/$SERVE/status; }
-start_server() {
+start_server() {  # [SERVE_FLAGS...]
   T0=$EPOCHREALTIME
-  "$BUILD/cprofiler" serve --archive "$ARCHIVE" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+  "$BUILD/cprofiler" serve --archive "$ARCHIVE" --listen "127.0.0.1:$PORT" "$@" 2>"$WORK/serve.log" &
   SERVE=$!
 }
 stop_server() { kill "$SERVE"; wait "$SERVE" 2>/dev/null || true; SERVE=""; }
@@ -83,6 +85,22 @@ done
 curl -s -o /dev/null "$URL/api/profile_meta/heap_a?$DAY_RANGE"
 echo "   RSS after them: $(rss VmRSS), peak $(rss VmHWM) (target < 150 MB)"
 stop_server
+
+BUDGET=${SCALE_INDEX_MEMORY-48MiB}
+if [ -n "$BUDGET" ]; then
+  echo "== serve --index-memory $BUDGET ($(drop_caches))"
+  start_server --index-memory "$BUDGET"
+  echo "   indexed (/api/readyz) after $(first_answer /api/readyz) s: $(grep -o 'indexed.*' "$WORK/serve.log" | head -1)"
+  echo "   RSS then: $(rss VmRSS)"
+  echo "   last hour, heap_a, warm: $(warm "$HEAP")"
+  for app in 7 8 9; do
+    T0=$EPOCHREALTIME
+    N=$(curl -s "$URL/api/profile_meta/heap_a?$TEN_DAYS&lbs%5B_app%5D=app-$app" | jq '[.[].ProfileMetas[]] | length')
+    echo "   one app's heap_a over 10 days (older days read for the request): $(since "$T0") s, $N profiles"
+  done
+  echo "   RSS after them: $(rss VmRSS), peak $(rss VmHWM)"
+  stop_server
+fi
 
 echo "== query: one app over 10 days"
 Q=("$BUILD/cprofiler" query --archive "$ARCHIVE" --from "$(date -u -d "$LAST_DAY - 9 days" +%Y-%m-%d)" --to "${LAST_DAY}T23:59:59Z" -l _app=app-7 -o ids)

@@ -15,15 +15,12 @@ INDEXES=$(find "$WORK/arch" -name INDEX | wc -l)
 # (10 apps, each two targets: env=dev and env=prod; two days)
 [ "$INDEXES" = 40 ] || fail "make_archive's scrape-like writes left $INDEXES INDEX files, want 40"
 
-PORT=$(closed_port)
-URL="http://127.0.0.1:$PORT"
 API_RANGE="start_time=${DAY1}T00:00:00Z&end_time=${DAY2}T23:59:59Z"
 # answers FILE: every answer compared, from a fresh serve and the CLI.
 answers() {
   local out=$1
-  "$CPROFILER" serve "${A[@]}" --listen "127.0.0.1:$PORT" 2>>"$WORK/serve.log" &
-  local serve=$!
-  echo "$serve" >>"$PIDS"
+  start_serve "$WORK/serve.log" "$CPROFILER" serve "${A[@]}"
+  local URL=$SERVE_URL
   for ((i = 0; i < 100; i++)); do curl -fs "$URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
   {
     "$CPROFILER" query "${A[@]}" "${RANGE[@]}" -o json
@@ -35,8 +32,7 @@ answers() {
     curl -fs "$URL/api/group_labels"
     curl -fs "$URL/api/group_sample_types"
   } >"$out" 2>>"$WORK/cli.err" || true  # (query exits 1 for an unreadable sidecar)
-  kill "$serve"
-  wait "$serve" 2>/dev/null || true
+  stop_serve
 }
 answers "$WORK/truth"
 listed() { "$CPROFILER" query "${A[@]}" "${RANGE[@]}" -o ids 2>/dev/null | wc -l; }

@@ -122,10 +122,8 @@ same "a window's inuse_space vs its last snapshot's" "$WORK/last.top" "$WORK/w.t
 pass "a heap window across a restart: inuse_* is the last snapshot's, once"
 
 # 3. The API: Cumulative and DeltaValue beside Value.
-PORT=$(closed_port)
-URL="http://127.0.0.1:$PORT"
-spawn "$CPROFILER" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT"
-for ((i = 0; i < 100; i++)); do curl -fs "$URL/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
+URL=$SERVE_URL
 RANGE="start_time=$(date -u -d '-1 hour' +%Y-%m-%dT%H:%M:%S.000Z)&end_time=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%S.000Z)"
 curl -fs "$URL/api/profile_meta/mutex_delay?$RANGE" >"$WORK/meta.json"
 jq -e '[.[].ProfileMetas[]] | length == 6 and all(.Cumulative == true)' "$WORK/meta.json" >/dev/null ||

@@ -62,7 +62,35 @@ start_fake() {
   cat "$f"
 }
 
-# A loopback port nothing listens on.
+# start_serve LOG CMD...: runs CMD (`cprofiler serve ...`) with
+# --listen 127.0.0.1:0, a port the kernel picks (tests running at once never
+# race for one), its stderr to LOG, stopped when the test ends; returns once
+# it listens, with $SERVE_PID and $SERVE_URL set.
+start_serve() {
+  local log=$1 port="" i
+  shift
+  : >"$log"
+  "$@" --listen 127.0.0.1:0 2>>"$log" </dev/null &
+  SERVE_PID=$!
+  echo "$SERVE_PID" >>"$PIDS"
+  for ((i = 0; i < 400; i++)); do
+    port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -1)
+    [ -n "$port" ] && break
+    kill -0 "$SERVE_PID" 2>/dev/null || fail "serve exited: $(cat "$log")"
+    sleep 0.05
+  done
+  [ -n "$port" ] || fail "serve did not listen within 20 s"
+  SERVE_URL="http://127.0.0.1:$port"
+}
+
+# stop_serve: stops the server start_serve started.
+stop_serve() {
+  kill "$SERVE_PID" 2>/dev/null || true
+  wait "$SERVE_PID" 2>/dev/null || true
+}
+
+# A loopback port nothing listens on (for a target that refuses; servers
+# use port 0: see start_serve).
 closed_port() {
   local port
   for port in $(seq 20000 20100); do

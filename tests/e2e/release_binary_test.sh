@@ -66,11 +66,10 @@ expect_grep main.workloadHeap "$WORK/top"
 pass "scraped localhost:$PORT from an empty chroot; go tool pprof reads it"
 
 # serve from the same empty chroot: the API answers, the UI is inside.
-SPORT=$(closed_port)
-spawn chroot "$ROOT" /cprofiler serve -c /w/c.yml --listen "127.0.0.1:$SPORT"
-for ((i = 0; i < 100; i++)); do curl -fs "http://127.0.0.1:$SPORT/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "http://127.0.0.1:$SPORT/api/group_sample_types" >"$WORK/gst" || fail "serve in the chroot did not answer"
+start_serve "$WORK/chroot-serve.log" chroot "$ROOT" /cprofiler serve -c /w/c.yml
+for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "$SERVE_URL/api/group_sample_types" >"$WORK/gst" || fail "serve in the chroot did not answer"
 expect_grep '"heap":\["heap_alloc_objects"' "$WORK/gst"
-curl -fs "http://127.0.0.1:$SPORT/" | grep -q '<html' || fail "the built-in UI is missing"
-kill "$SPAWNED_PID"
+curl -fs "$SERVE_URL/" | grep -q '<html' || fail "the built-in UI is missing"
+stop_serve
 pass "served the archive and the built-in UI from an empty chroot"

@@ -84,20 +84,16 @@ expect_grep "^Type: cpu" "$WORK/daily.top"
 pass "go tool pprof reads a daily rollup; query lists raw profiles only"
 
 # serve: a rollup downloads by its ID; profile_meta lists raw profiles only.
-PORT=$(closed_port)
-"$CPROFILER" serve --archive "$WORK/arch" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
-SERVE=$!
-echo "$SERVE" >>"$PIDS"
-for ((i = 0; i < 100; i++)); do curl -fs "http://127.0.0.1:$PORT/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+start_serve "$WORK/serve.log" "$CPROFILER" serve --archive "$WORK/arch"
+for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 RID=$(jq -r .id "$SIDECAR")
 [[ $RID == 1d.merged.* ]] || fail "a daily rollup's ID is $RID"
-curl -fs -o "$WORK/dl.pb.gz" "http://127.0.0.1:$PORT/api/download/$RID" || fail "GET /api/download/$RID failed"
+curl -fs -o "$WORK/dl.pb.gz" "$SERVE_URL/api/download/$RID" || fail "GET /api/download/$RID failed"
 cmp -s "$WORK/dl.pb.gz" "$DAILY" || fail "/api/download/$RID is not the rollup's file"
-META=$(curl -fs "http://127.0.0.1:$PORT/api/profile_meta/profile_cpu?start_time=${DAY}T00:00:00Z&end_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)" |
+META=$(curl -fs "$SERVE_URL/api/profile_meta/profile_cpu?start_time=${DAY}T00:00:00Z&end_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)" |
   jq '[.[].ProfileMetas[]] | length')
 [ "$META" = 4320 ] || fail "profile_meta lists $META profiles, want the 4320 raw ones"
-kill "$SERVE"
-wait "$SERVE" 2>/dev/null || true
+stop_serve
 pass "serve: a rollup downloads by its ID ($RID); profile_meta lists raw profiles only"
 
 # Derived: a damaged rollup is passed over, deleted ones change nothing.

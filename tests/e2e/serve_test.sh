@@ -25,12 +25,10 @@ expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
 expect_exit 2 "$CPROFILER" serve -c "$WORK/c.yml" --listen nonsense
 expect_grep 'listen' "$WORK/err"
 
-PORT=$(closed_port)
-URL="http://127.0.0.1:$PORT"
-"$CPROFILER" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT" -v >"$WORK/serve.log" 2>&1 &
-SERVE=$!
-echo "$SERVE" >>"$PIDS"
-for ((i = 0; i < 100; i++)); do curl -fs "$URL/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml" -v
+URL=$SERVE_URL
+SERVE=$SERVE_PID
+PORT=${SERVE_URL##*:}
 
 # get PATH [CURL ARGS...]: body to $WORK/body, prints the status.
 get() { local p=$1; shift; curl -s --path-as-is -o "$WORK/body" -w '%{http_code}' "$@" "$URL$p"; }

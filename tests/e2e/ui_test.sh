@@ -43,9 +43,8 @@ TOP_FIRST=$(awk 'seen { for (i = 6; i <= NF; i++) printf "%s%s", $i, (i < NF ? "
 [ -n "$TOP_FIRST" ] || { cat "$WORK/top"; fail "go tool pprof -top printed no rows"; }
 pass "go tool pprof -top lists $TOP_FIRST first"
 
-PORT=$(closed_port)
-spawn "$CPROFILER" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT"
-URL="http://127.0.0.1:$PORT"
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
+URL=$SERVE_URL
 for ((i = 0; i < 100; i++)); do
   curl -fsS "$URL/api/healthz" >/dev/null 2>&1 && break
   sleep 0.1

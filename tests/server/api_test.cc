@@ -519,3 +519,57 @@ TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 
   CHECK(get("/api/sample_types").status == 200);
   CHECK(get("/api/readyz").status == 200);
 }
+
+// Interval values need each series' snapshot before the range: the days of
+// the range are read first, the two days before only for series whose
+// predecessor may lie there. Either way the answer is the whole index's.
+TEST_CASE("Cumulative profile_meta reads the days before the range only when needed", "[api]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path(), {.durable = false});
+  const int64_t day = *ParseRfc3339Ms("2026-11-22T00:00:00Z");
+  auto add = [&](const std::string& host, int64_t ts, int64_t total) {
+    archive::Sidecar s;
+    s.profile_type = "mutex";
+    s.job = "j";
+    s.app = "a";
+    s.host = host;
+    s.url = "http://" + host + "/debug/pprof/mutex";
+    s.timestamp_ms = ts;
+    s.sample_types = {{"mutex_contentions", "contentions", "count", total},
+                      {"mutex_delay", "delay", "nanoseconds", total * 1000}};
+    REQUIRE(w.Write("mutex " + host + std::to_string(ts), s).ok());
+  };
+  for (int i = 0; i < 144; ++i) add("busy:1", day + i * 600'000, 10 + i);  // every 10 min
+  add("rare:1", day - 3'600'000, 5);                                      // the day before
+  add("rare:1", day + 23 * 3'600'000 + 1'800'000, 9);                     // 23:30
+  ArchiveIndex whole(dir.path(), nullptr);
+  whole.Refresh();
+  size_t newest_day_bytes = 0;
+  for (const auto& d : whole.Snapshot()->dirs) {
+    if (d->day_start_ms == day) newest_day_bytes += d->MemoryBytes();
+  }
+  // Holds the newest day only; the day before fits when read for a request.
+  ArchiveIndex newest(dir.path(), nullptr, {.max_bytes = newest_day_bytes + 1});
+  newest.Refresh();
+  REQUIRE(newest.Snapshot()->loaded_from_ms == day);
+  Api whole_api(&whole, {});
+  Api newest_api(&newest, {});
+  auto get = [](Api& api, const std::string& query) {
+    Request req;
+    req.path = "/api/profile_meta/mutex_delay";
+    req.params = *QueryParams::Parse(query);
+    return api.Handle(req);
+  };
+  for (std::string q : {"start_time=2026-11-22T23:00:00Z&end_time=2026-11-22T23:59:59Z",
+                        "start_time=2026-11-22T23:00:00Z&end_time=2026-11-22T23:59:59Z"
+                        "&lbs%5B_host%5D=busy:1"}) {
+    INFO(q);
+    Response a = get(whole_api, q), b = get(newest_api, q);
+    REQUIRE(a.status == 200);
+    CHECK(a.body == b.body);
+  }
+  // rare:1's 23:30 snapshot: its interval starts the day before.
+  CHECK_THAT(get(newest_api, "start_time=2026-11-22T23:00:00Z&end_time=2026-11-22T23:59:59Z").body,
+             Catch::Contains("\"Value\":9000,\"Timestamp\":1795390200000,\"Duration\":0,"
+                             "\"Cumulative\":true,\"DeltaValue\":4000"));
+}
