@@ -111,6 +111,8 @@ Response Api::Handle(const Request& req) {
     r = Version();
   } else if (path.starts_with("/api/profile_meta/")) {
     r = ProfileMeta(path.substr(18), req.params);
+  } else if (path.starts_with("/api/series/")) {
+    r = Series(path.substr(12), req.params);
   } else if (path.starts_with("/api/download/")) {
     r = Download(path.substr(14));
   } else if (path.starts_with("/api/meta/")) {

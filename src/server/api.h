@@ -95,6 +95,9 @@ class Api {
   Response Version();
   Response Download(std::string_view id);
 
+  // series_api.cc
+  Response Series(std::string_view sample_type, const QueryParams& params);
+
   // analysis_api.cc
   Response Meta(std::string_view id);
   Response Analysis(const QueryParams& params);

@@ -446,6 +446,26 @@ query::SeriesPoint PointOf(const EntryRef& ref) {
   return point;
 }
 
+bool HasIntervalValue(const MetaHit& hit) {
+  return pprof::IsCumulativeName(hit.sample_type->name) && !hit.entry->served_as_intervals;
+}
+
+std::vector<std::optional<int64_t>> IntervalValues(const ArchiveSnapshot& snapshot,
+                                                   const std::vector<MetaHit>& hits) {
+  std::vector<std::optional<int64_t>> out(hits.size());
+  if (std::none_of(hits.begin(), hits.end(), HasIntervalValue)) return out;
+  const RefSeries series = SeriesOf(snapshot, RefsOf(hits));
+  for (size_t i = 0; i < hits.size(); ++i) {
+    if (!HasIntervalValue(hits[i])) continue;
+    const SampleTypeList& sample_types = *hits[i].entry->sample_types;
+    size_t index = 0;
+    while (index < sample_types.size() && sample_types[index] != hits[i].sample_type) ++index;
+    auto [s, p] = series.position[i];
+    out[i] = query::DeltaValue(series.series[s], p, index);
+  }
+  return out;
+}
+
 RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs) {
   RefSeries out;
   // (tkey, profile type) -> series

@@ -159,6 +159,15 @@ struct RefSeries {
 };
 RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs);
 
+// Whether a hit's value is a snapshot since process start, whose interval
+// value differs from it: a cumulative sample type not served as intervals.
+bool HasIntervalValue(const MetaHit& hit);
+
+// The interval value (query::DeltaValue) of each of `hits` that
+// HasIntervalValue; nullopt for the others, and for baselines.
+std::vector<std::optional<int64_t>> IntervalValues(const ArchiveSnapshot& snapshot,
+                                                   const std::vector<MetaHit>& hits);
+
 struct RefreshStats {
   size_t dirs_read = 0;      // <tkey> directories re-listed
   size_t from_index = 0;     // entries read from index files

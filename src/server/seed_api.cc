@@ -102,12 +102,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
   std::stable_sort(hits.begin(), hits.end(), [](const MetaHit& a, const MetaHit& b) {
     return a.dir->target.host < b.dir->target.host;
   });
-  // Interval values: each hit's place in its series (for cumulative types).
-  RefSeries series;
-  if (std::any_of(hits.begin(), hits.end(),
-                  [](const MetaHit& h) { return pprof::IsCumulativeName(h.sample_type->name); })) {
-    series = SeriesOf(snapshot, RefsOf(hits));
-  }
+  const std::vector<std::optional<int64_t>> deltas = IntervalValues(snapshot, hits);
   JsonWriter w;
   w.StartArray();
   const std::string* open_host = nullptr;
@@ -133,16 +128,8 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
                                     hit.value,
                                     hit.entry->timestamp_ms,
                                     hit.dir->DurationOf(*hit.entry),
-                                    pprof::IsCumulativeName(hit.sample_type->name) &&
-                                        !hit.entry->served_as_intervals,
-                                    std::nullopt};
-    if (fields.cumulative) {
-      const SampleTypeList& sample_types = *hit.entry->sample_types;
-      size_t index = 0;
-      while (index < sample_types.size() && sample_types[index] != hit.sample_type) ++index;
-      auto [s, p] = series.position[i];
-      fields.delta_value = query::DeltaValue(series.series[s], p, index);
-    }
+                                    HasIntervalValue(hit),
+                                    deltas[i]};
     query::WriteProfileMeta(w, t, fields);
   }
   if (open_host != nullptr) {

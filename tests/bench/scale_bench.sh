@@ -7,6 +7,7 @@
 #    for an instantaneous type and a cumulative one (which needs the 48
 #    hours before); the same warm (best of 20); the whole archive indexed
 #    (/api/readyz) and the RSS then; the peak RSS after a day of queries;
+#    /api/series of a day of every target by app at 5-minute steps;
 #  - serve with --index-memory SCALE_INDEX_MEMORY (48MiB; "" skips it):
 #    the days it holds, RSS, and a 10-day query that reads older days;
 #  - query: one app over 10 days, warm (best of 5);
@@ -84,6 +85,10 @@ for app in $(seq 0 $((APPS / 300 > 0 ? APPS / 300 : 1)) $((APPS - 1)) | head -30
 done
 curl -s -o /dev/null "$URL/api/profile_meta/heap_a?$DAY_RANGE"
 echo "   RSS after them: $(rss VmRSS), peak $(rss VmHWM) (target < 150 MB)"
+SERIES="/api/series/heap_a?$DAY_RANGE&step=5m&group_by=_app"
+echo "   /api/series: a day of heap_a, $APPS targets by _app at 5-minute steps, warm: $(warm "$SERIES") (target < 100 ms); $(curl -s "$URL$SERIES" | jq length) series"
+SERIES="/api/series/mutex_a?$DAY_RANGE&step=5m&group_by=_app&agg=p95"
+echo "   the same of mutex_a (interval values), p95: $(warm "$SERIES")"
 stop_server
 
 BUDGET=${SCALE_INDEX_MEMORY-48MiB}

@@ -573,3 +573,115 @@ TEST_CASE("Cumulative profile_meta reads the days before the range only when nee
              Catch::Contains("\"Value\":9000,\"Timestamp\":1795390200000,\"Duration\":0,"
                              "\"Cumulative\":true,\"DeltaValue\":4000"));
 }
+
+// /api/series: per group and bucket, the aggregate of the values
+// profile_meta lists (its DeltaValues for a cumulative type), from the
+// index alone.
+TEST_CASE("series aggregates profile_meta's values by group and bucket", "[api]") {
+  testing::TempDir dir;
+  archive::ArchiveWriter w(dir.path(), {.durable = false});
+  const int64_t t0 = *ParseRfc3339Ms("2026-11-22T10:00:00Z");
+  for (int app = 0; app < 3; ++app) {
+    for (int host = 0; host < 2; ++host) {
+      for (int i = 0; i < 24; ++i) {  // every 5 minutes, two hours
+        archive::Sidecar s;
+        s.job = "j";
+        s.app = "app-" + std::to_string(app);
+        s.host = "10.0.0." + std::to_string(host) + ":6060";
+        s.labels = {{"zone", host == 0 ? "a" : "b"}};
+        s.timestamp_ms = t0 + i * 300'000 + host * 1000;
+        s.profile_type = "heap";
+        s.url = "http://" + s.host + "/debug/pprof/heap";
+        const int64_t v = 100 * (app + 1) + 7 * ((i * (host + 3)) % 11);
+        s.sample_types = {{"heap_inuse_space", "inuse_space", "bytes", v}};
+        REQUIRE(w.Stage("heap" + std::to_string(app * 1000 + host * 100 + i), s).ok());
+        s.profile_type = "mutex";
+        s.url = "http://" + s.host + "/debug/pprof/mutex";
+        const int64_t total = (i < 15 ? i : i - 15) * (app + 2) * 10 + host;  // a restart at 15
+        s.sample_types = {{"mutex_delay", "delay", "nanoseconds", total}};
+        REQUIRE(w.Stage("mutex" + std::to_string(app * 1000 + host * 100 + i), s).ok());
+      }
+    }
+  }
+  REQUIRE(w.Commit().failed.empty());
+  ArchiveIndex index(dir.path(), nullptr);
+  index.Refresh();
+  Api api(&index, {});
+  auto get = [&](const std::string& path, const std::string& query) {
+    Request req;
+    req.path = path;
+    req.params = *QueryParams::Parse(query);
+    return api.Handle(req);
+  };
+  const std::string range = "start_time=2026-11-22T10:10:00Z&end_time=2026-11-22T11:49:59.999Z";
+  const int64_t from = t0 + 600'000, step = 900'000;
+  for (const std::string type : {"heap_inuse_space", "mutex_delay"}) {
+    for (const std::string group_by : {"_app", "zone", "_host"}) {
+      INFO(type << " by " << group_by);
+      // The expected sums, from profile_meta.
+      Response meta = get("/api/profile_meta/" + type, range);
+      REQUIRE(meta.status == 200);
+      rapidjson::Document doc;
+      doc.Parse(meta.body.c_str());
+      std::map<std::string, std::map<int64_t, std::vector<int64_t>>> want;
+      for (const auto& target : doc.GetArray()) {
+        for (const auto& m : target["ProfileMetas"].GetArray()) {
+          if (type == "mutex_delay" && !m.HasMember("DeltaValue")) continue;  // a baseline
+          int64_t value = type == "mutex_delay" ? m["DeltaValue"].GetInt64() : m["Value"].GetInt64();
+          std::string group;
+          if (group_by == "_app") group = m["App"].GetString();
+          if (group_by == "_host") group = m["Host"].GetString();
+          for (const auto& l : m["Labels"].GetArray()) {
+            if (group_by == l["Key"].GetString()) group = l["Value"].GetString();
+          }
+          int64_t ts = m["Timestamp"].GetInt64();
+          want[group][from + (ts - from) / step * step].push_back(value);
+        }
+      }
+      for (const std::string agg : {"sum", "avg", "max", "p95"}) {
+        INFO(agg);
+        Response r = get("/api/series/" + type,
+                         range + "&step=15m&group_by=" + group_by + "&agg=" + agg);
+        REQUIRE(r.status == 200);
+        rapidjson::Document series;
+        series.Parse(r.body.c_str());
+        REQUIRE(series.IsArray());
+        CHECK(series.Size() == want.size());
+        double last_total = 1e300;
+        for (const auto& g : series.GetArray()) {
+          const auto& buckets = want[g["Group"].GetString()];
+          CHECK(g["Total"].GetDouble() <= last_total);  // largest first
+          last_total = g["Total"].GetDouble();
+          REQUIRE(g["Points"].Size() == buckets.size());
+          size_t k = 0;
+          for (const auto& [bucket, values] : buckets) {
+            const auto& point = g["Points"][static_cast<rapidjson::SizeType>(k++)];
+            CHECK(point[0].GetInt64() == bucket);
+            std::vector<int64_t> sorted = values;
+            std::sort(sorted.begin(), sorted.end());
+            double sum = 0;
+            for (int64_t v : values) sum += static_cast<double>(v);
+            double expected = agg == "sum"   ? sum
+                              : agg == "avg" ? sum / static_cast<double>(values.size())
+                              : agg == "max" ? static_cast<double>(sorted.back())
+                                             : static_cast<double>(sorted[static_cast<size_t>(
+                                                   std::ceil(0.95 * static_cast<double>(sorted.size()))) - 1]);
+            CHECK(point[1].GetDouble() == Approx(expected));
+          }
+        }
+      }
+    }
+  }
+  // Label filters as profile_meta's; bad parameters are 400s naming them.
+  Response one = get("/api/series/heap_inuse_space", range + "&lbs%5B_app%5D=app-1");
+  REQUIRE(one.status == 200);
+  rapidjson::Document doc;
+  doc.Parse(one.body.c_str());
+  REQUIRE(doc.Size() == 1);
+  CHECK(std::string(doc[0]["Group"].GetString()) == "app-1");
+  CHECK(get("/api/series/heap_inuse_space", range + "&agg=median").status == 400);
+  CHECK(get("/api/series/heap_inuse_space", range + "&step=1ms").status == 400);
+  CHECK(get("/api/series/heap_inuse_space", range + "&step=5x").status == 400);
+  CHECK(get("/api/series/heap_inuse_space", "start_time=x").status == 400);
+  CHECK(get("/api/series/", range).status == 400);
+}
