@@ -1,6 +1,7 @@
-// A bubble chart on a canvas: x = time, y = value, one bubble per profile.
-// Hover shows a tooltip, a click opens a bubble, a shift-click picks it, and a
-// drag across the plot selects a time range.
+// A bubble chart on a canvas: x = time, y = value, one bubble per profile
+// (or, with the `lines` option, one point per group and time bucket, each
+// group's points joined). Hover shows a tooltip, a click opens a bubble, a
+// shift-click picks it, and a drag across the plot selects a time range.
 
 import { el } from './dom.js';
 import { formatTime, formatValue, timeTicks, valueAxis } from './format.js';
@@ -10,12 +11,15 @@ const RADIUS = 5;
 const HIT_SLOP = 4;
 const DRAG_THRESHOLD = 5;
 
-// A bubble: {time (ms), value, target, meta (the profile_meta object)}.
+// A bubble: {time (ms), value, target (its name), group, meta (the
+// profile_meta object; absent for a series point)}.
 export class BubbleChart {
   // canvas: the <canvas> to draw on (sized by CSS).
-  // options: unit (pprof unit of the values), colorOf(target) -> CSS colour,
+  // options: unit (pprof unit of the values), colorOf(bubble) -> CSS colour,
   //   tooltip (a positioned element), onOpen(bubble), onPick(bubble),
-  //   onRange(startMs, endMs, bubblesInside).
+  //   onRange(startMs, endMs, bubblesInside); lines (false): join each
+  //   group's points, drawn small; describe(bubble) -> the tooltip's
+  //   elements (default: the profile's).
   constructor(canvas, options) {
     this.canvas = canvas;
     this.options = options;
@@ -50,7 +54,9 @@ export class BubbleChart {
 
   // Where the bubbles are, in CSS pixels from the canvas' top-left corner.
   positions() {
-    return this.bubbles.map((b) => ({ x: this.xOf(b.time), y: this.yOf(b.value), id: b.meta.ProfileID, time: b.time, value: b.value }));
+    return this.bubbles.map((b) => ({
+      x: this.xOf(b.time), y: this.yOf(b.value), id: b.meta?.ProfileID, group: b.group, time: b.time, value: b.value,
+    }));
   }
 
   get width() { return this.canvas.clientWidth; }
@@ -149,13 +155,33 @@ export class BubbleChart {
     ctx.strokeRect(x0 + 0.5, PAD.top + 0.5, x1 - x0 - 1, h - PAD.top - PAD.bottom - 1);
   }
 
+  // Each group's points joined, in time order (the points come so).
+  drawLines(ctx) {
+    const byGroup = new Map();
+    for (const b of this.bubbles) {
+      if (!byGroup.has(b.group)) byGroup.set(b.group, []);
+      byGroup.get(b.group).push(b);
+    }
+    ctx.lineWidth = 1.5;
+    // Grey ones (past the legend) first, beneath the coloured ones.
+    const groups = [...byGroup.values()].reverse();
+    for (const points of groups) {
+      ctx.strokeStyle = this.options.colorOf(points[0]);
+      ctx.beginPath();
+      points.forEach((b, i) => (i === 0 ? ctx.moveTo : ctx.lineTo).call(ctx, this.xOf(b.time), this.yOf(b.value)));
+      ctx.stroke();
+    }
+  }
+
   drawBubbles(ctx, color) {
+    const radius = this.options.lines ? 2.5 : RADIUS;
+    if (this.options.lines) this.drawLines(ctx);
     for (const b of this.bubbles) {
       const x = this.xOf(b.time);
       const y = this.yOf(b.value);
       ctx.beginPath();
-      ctx.arc(x, y, RADIUS, 0, 2 * Math.PI);
-      ctx.fillStyle = this.options.colorOf(b.target);
+      ctx.arc(x, y, radius, 0, 2 * Math.PI);
+      ctx.fillStyle = this.options.colorOf(b);
       ctx.globalAlpha = 0.55;
       ctx.fill();
       ctx.globalAlpha = 1;
@@ -166,7 +192,7 @@ export class BubbleChart {
     for (const [b, ring] of [[this.hovered, 3], [this.picked, 5]]) {
       if (!b) continue;
       ctx.beginPath();
-      ctx.arc(this.xOf(b.time), this.yOf(b.value), RADIUS + ring, 0, 2 * Math.PI);
+      ctx.arc(this.xOf(b.time), this.yOf(b.value), radius + ring, 0, 2 * Math.PI);
       ctx.strokeStyle = b === this.picked ? color('--highlight') : color('--text');
       ctx.lineWidth = 2;
       ctx.stroke();
@@ -251,6 +277,11 @@ export class BubbleChart {
       tooltip.hidden = true;
       return;
     }
+    if (this.options.describe) {
+      tooltip.replaceChildren(...this.options.describe(bubble));
+      placeTooltip(tooltip, event);
+      return;
+    }
     const m = bubble.meta;
     const labels = [['_job', m.JobName], ['_app', m.App], ...(m.Labels ?? []).map((l) => [l.Key, l.Value])]
       .map(([k, v]) => `${k}=${v}`).join(' ');
@@ -281,7 +312,7 @@ export class BubbleChart {
   }
 }
 
-function row(name, value) {
+export function row(name, value) {
   return el('div', { className: 'row' }, el('span', {}, name), el('span', {}, value));
 }
 

@@ -4,7 +4,14 @@
 // URL state: st=SAMPLE_TYPE (repeated), range=15m|1h|6h|24h|7d or
 // from=RFC3339&to=RFC3339, lbs[key]=value (repeated), condition=AND|OR,
 // values=cumulative (cumulative types since process start; default: per
-// interval).
+// interval), group=LABEL (what colours and the legend group by; default
+// _app), agg=sum|avg|max|p95 (how a fleet's series aggregate; default sum).
+//
+// A fleet: a chart of more than MAX_BUBBLES profiles draws one line per
+// group instead (/api/series: the group's values per time bucket,
+// aggregated), the top LEGEND_GROUPS groups by total in colour. A click on a
+// point merges that group's profiles of that bucket; a click on a legend
+// entry filters to that group, where bubbles come back.
 //
 // Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) are
 // drawn by their interval values (DeltaValue: since the snapshot before),
@@ -14,27 +21,38 @@
 // values instead.
 
 import { getJSON, labelParam, rfc3339, sampleIndexOf, withQuery } from './api.js';
-import { BubbleChart } from './bubbles.js';
+import { BubbleChart, row } from './bubbles.js';
 import { el, showNotice } from './dom.js';
-import { formatTime } from './format.js';
+import { formatTime, formatValue } from './format.js';
 
 const PRESETS = new Map([
   ['15m', 15 * 60e3], ['1h', 3600e3], ['6h', 6 * 3600e3], ['24h', 24 * 3600e3], ['7d', 7 * 24 * 3600e3],
 ]);
 const DEFAULT_PRESET = '1h';
 const DEFAULT_SAMPLE_TYPES = ['heap_inuse_space', 'profile_cpu'];
-// One colour per target, readable on light and dark backgrounds.
-const PALETTE = ['#3f7fd9', '#e8743b', '#2aa876', '#d64f7a', '#8c6bd6', '#c9a227', '#1aa3b8', '#a0603a', '#6b8e23', '#7a7f8a'];
+const DEFAULT_GROUP = '_app';
+const AGGREGATES = ['sum', 'avg', 'max', 'p95'];
+// More bubbles than this cannot be told apart: a line per group instead.
+const MAX_BUBBLES = 400;
+// Groups named in a legend (the rest: "others").
+const LEGEND_GROUPS = 10;
+// About this many time buckets in a chart of series.
+const SERIES_BUCKETS = 120;
+// One colour per group, readable on light and dark backgrounds; the groups
+// past the palette, and "others", in OTHERS_COLOR.
+const PALETTE = ['#3f7fd9', '#e8743b', '#2aa876', '#d64f7a', '#8c6bd6', '#c9a227', '#1aa3b8', '#a0603a', '#6b8e23', '#b05cc4'];
+const OTHERS_COLOR = '#8a8f99';
 
 const $ = (id) => document.getElementById(id);
 
 const page = {
   groups: {}, // group -> [sample type]
   labels: {}, // key -> [{Key, Value}]
-  targetColors: new Map(),
+  groupColors: new Map(), // group value -> colour, kept while the page lives
   charts: new Map(), // sample type -> BubbleChart
   pick: null, // {sampleType, bubble}
   renderToken: 0,
+  legends: 0, // legends made: their datalists' ids
   loaded: false, // the archive's sample types and labels are in
 };
 
@@ -56,6 +74,8 @@ function readState() {
     labels,
     condition: params.get('condition') === 'OR' ? 'OR' : 'AND',
     cumulative: params.get('values') === 'cumulative',
+    group: params.get('group') || DEFAULT_GROUP,
+    agg: AGGREGATES.includes(params.get('agg')) ? params.get('agg') : 'sum',
   };
 }
 
@@ -70,6 +90,8 @@ function stateQuery(state) {
   }
   for (const [key, value] of labelQuery(state)) params.append(key, value);
   if (state.cumulative) params.set('values', 'cumulative');
+  if (state.group !== DEFAULT_GROUP) params.set('group', state.group);
+  if (state.agg !== 'sum') params.set('agg', state.agg);
   return params;
 }
 
@@ -101,12 +123,11 @@ async function start() {
   wireStaticControls();
   renderPresets();
   const notice = $('notice');
-  let groups, labels, targets;
+  let groups, labels;
   try {
-    [groups, labels, targets] = await Promise.all([
+    [groups, labels] = await Promise.all([
       getJSON('/api/group_sample_types'),
       getJSON('/api/group_labels'),
-      getJSON('/api/targets'),
     ]);
   } catch (err) {
     showNotice(notice, 'error', 'Cannot load the archive', err.message);
@@ -115,7 +136,6 @@ async function start() {
   }
   page.groups = groups;
   page.labels = labels;
-  targets.forEach((t, i) => page.targetColors.set(t, PALETTE[i % PALETTE.length]));
   const known = Object.values(groups).flat();
   if (known.length === 0) {
     showNotice(notice, 'info', 'The archive is empty',
@@ -141,16 +161,36 @@ async function start() {
   renderCharts();
 }
 
-function colorOf(target) {
-  if (!page.targetColors.has(target)) {
-    page.targetColors.set(target, PALETTE[page.targetColors.size % PALETTE.length]);
+// The colour of a group value: the palette's next free one for a group that
+// makes a legend's top, kept while the page lives; grey for the rest.
+function colorOf(group, legendGroups) {
+  if (!page.groupColors.has(group) && legendGroups?.includes(group) && page.groupColors.size < PALETTE.length) {
+    page.groupColors.set(group, PALETTE[page.groupColors.size]);
   }
-  return page.targetColors.get(target);
+  return page.groupColors.get(group) ?? OTHERS_COLOR;
+}
+
+// A profile's value of the label the page groups by ("" if it has none).
+function groupOf(meta) {
+  switch (state.group) {
+    case '_app': return meta.App;
+    case '_host': return meta.Host;
+    case '_job': return meta.JobName;
+    case '_type': return meta.ProfileType;
+    default: return (meta.Labels ?? []).find((l) => l.Key === state.group)?.Value ?? '';
+  }
+}
+
+// How a target is named: "app · host".
+function targetName(meta) {
+  return `${meta.App} · ${meta.Host}`;
 }
 
 // ---- top bar -------------------------------------------------------------
 
 function wireStaticControls() {
+  $('group-by').addEventListener('change', (e) => navigate({ ...state, group: e.target.value }));
+  $('agg').addEventListener('change', (e) => navigate({ ...state, agg: e.target.value }));
   const presets = $('presets');
   for (const name of PRESETS.keys()) {
     presets.append(el('button', {
@@ -206,6 +246,17 @@ function renderControls() {
   $('custom-range-summary').setAttribute('aria-pressed', String(Boolean(state.custom)));
   renderSampleTypePanel();
   renderLabelPanel();
+  renderGroupControls();
+}
+
+// Group by (every label key) and, for series, the aggregate.
+function renderGroupControls() {
+  const keys = [...new Set(['_app', '_host', '_job', ...Object.keys(page.labels)])];
+  if (!keys.includes(state.group)) keys.push(state.group);
+  const select = $('group-by');
+  select.replaceChildren(...keys.map((k) => el('option', { value: k, selected: k === state.group }, k)));
+  const agg = $('agg');
+  agg.replaceChildren(...AGGREGATES.map((a) => el('option', { value: a, selected: a === state.agg }, a)));
 }
 
 function renderSampleTypePanel() {
@@ -327,28 +378,41 @@ async function loadChart(card, sampleType, start, end, token) {
   const intervalOf = (meta) => (meta.Cumulative ? meta.DeltaValue : meta.Value);
   const bubbles = metas
     .filter(({ meta }) => !intervals || intervalOf(meta) !== undefined)
-    .map(({ meta, target }) => ({ time: meta.Timestamp, value: intervals ? intervalOf(meta) : meta.Value, target, meta }));
+    .map(({ meta }) => ({
+      time: meta.Timestamp, value: intervals ? intervalOf(meta) : meta.Value, target: targetName(meta), group: groupOf(meta), meta,
+    }));
   const baselines = metas.length - bubbles.length;
   card.dataset.bubbles = String(bubbles.length);
   card.dataset.values = cumulative ? (intervals ? 'interval' : 'cumulative') : 'instant';
-  card.dataset.state = 'ready';
   const unit = metas[0]?.meta.SampleTypeUnit ?? '';
   const what = intervals ? ' · per interval' : cumulative ? ' · since process start' : '';
   const skipped = baselines ? ` · ${baselines} baseline${baselines === 1 ? '' : 's'} (first snapshot, no interval) not shown` : '';
   header.lastChild.textContent = `${bubbles.length} profile${bubbles.length === 1 ? '' : 's'}${unit ? ` · ${unit}` : ''}${what}${skipped}`;
   if (cumulative) header.append(valuesSwitch());
   if (bubbles.length === 0) {
+    card.dataset.state = 'ready';
     body.append(el('div', { className: 'empty-chart' },
       baselines ? 'Only baselines here: a target\'s first snapshot has no interval. Widen the range, or show values since process start.'
         : state.labels.length ? 'No profiles match these labels in this time range.' : 'No profiles in this time range.'));
     return;
   }
-  header.append(el('span', { className: 'spacer' }), legend(targets.map((t) => t.TargetName)));
+  // (Filtered to one group, its targets' bubbles are the drill-down.)
+  const oneGroup = state.labels.some((l) => l.key === state.group);
+  if (bubbles.length > (oneGroup ? 5 * MAX_BUBBLES : MAX_BUBBLES)) {
+    await loadSeries(card, header, body, sampleType, unit, start, end, token);
+    return;
+  }
+  card.dataset.state = 'ready';
+  card.dataset.view = 'bubbles';
+  const totals = new Map();
+  for (const b of bubbles) totals.set(b.group, (totals.get(b.group) ?? 0) + b.value);
+  const top = topGroups(totals);
+  header.append(el('span', { className: 'spacer' }), legend(top, totals.size - top.length, [...totals.keys()]));
   const canvas = el('canvas', { 'aria-label': `${sampleType} profiles over time` });
   body.append(el('div', { className: 'chart-canvas-wrap' }, canvas));
   const chart = new BubbleChart(canvas, {
     unit,
-    colorOf,
+    colorOf: (b) => colorOf(b.group, top),
     tooltip: $('tooltip'),
     onOpen: openProfile,
     onPick: (bubble) => pickForDiff(sampleType, bubble),
@@ -356,6 +420,79 @@ async function loadChart(card, sampleType, start, end, token) {
   });
   chart.setData(bubbles, start, end);
   page.charts.set(sampleType, chart);
+}
+
+// The LEGEND_GROUPS largest groups of `totals` (group -> total), largest first.
+function topGroups(totals) {
+  return [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, LEGEND_GROUPS).map(([g]) => g);
+}
+
+// A chart of too many profiles: a line per group, its values aggregated per
+// time bucket (/api/series).
+async function loadSeries(card, header, body, sampleType, unit, start, end, token) {
+  const step = Math.max(1, Math.ceil((end - start) / SERIES_BUCKETS / 1000));
+  const params = labelQuery(state);
+  params.set('start_time', rfc3339(start));
+  params.set('end_time', rfc3339(end));
+  params.set('group_by', state.group);
+  params.set('step', `${step}s`);
+  params.set('agg', state.agg);
+  let series;
+  try {
+    series = await getJSON(`/api/series/${encodeURIComponent(sampleType)}`, params);
+  } catch (err) {
+    if (token !== page.renderToken) return;
+    showNotice(body, 'error', `Cannot load ${sampleType}'s series`, err.message);
+    card.dataset.state = 'error';
+    return;
+  }
+  if (token !== page.renderToken) return;
+  const top = series.slice(0, LEGEND_GROUPS).map((s) => s.Group);
+  const points = series.flatMap((s) => s.Points.map(([time, value]) => ({
+    time, value, target: s.Group, group: s.Group, step: step * 1000,
+  })));
+  card.dataset.state = 'ready';
+  card.dataset.view = 'series';
+  card.dataset.series = String(series.length);
+  header.lastChild.textContent += ` · ${series.length} ${state.group} group${series.length === 1 ? '' : 's'}, ${state.agg} per ${formatStep(step)}`;
+  header.append(el('span', { className: 'spacer' }), legend(top, series.length - top.length, series.map((s) => s.Group)));
+  const canvas = el('canvas', { 'aria-label': `${sampleType}: ${state.agg} by ${state.group} over time` });
+  body.append(el('div', { className: 'chart-canvas-wrap' }, canvas));
+  const chart = new BubbleChart(canvas, {
+    unit,
+    lines: true,
+    colorOf: (p) => colorOf(p.group, top),
+    tooltip: $('tooltip'),
+    describe: (p) => [
+      el('b', {}, `${state.group}=${p.group || '(none)'}`),
+      row('from', formatTime(p.time)),
+      row('to', formatTime(p.time + p.step)),
+      row(state.agg, formatValue(p.value, unit)),
+      el('div', { className: 'labels' }, 'Click to analyze these profiles merged'),
+    ],
+    onOpen: (p) => openBucket(sampleType, p),
+    onPick: (p) => openBucket(sampleType, p),
+    onRange: (from, to, inside) => openRange(sampleType, from, to, inside),
+  });
+  chart.setData(points, start, end);
+  page.charts.set(sampleType, chart);
+}
+
+function formatStep(seconds) {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+// A series point: its group's profiles of its bucket, merged.
+function openBucket(sampleType, point) {
+  const params = new URLSearchParams({
+    sample_type: sampleType, start_time: rfc3339(point.time), end_time: rfc3339(point.time + point.step - 1),
+  });
+  const labels = point.group ? [...state.labels, { key: state.group, value: point.group }] : state.labels;
+  for (const [key, value] of labelQuery({ ...state, labels })) params.append(key, value);
+  if (labels.length > 1) params.set('condition', 'AND');
+  location.href = withQuery('/analysis', params);
 }
 
 // Per interval | Since start: how a cumulative type's bubbles are drawn.
@@ -377,9 +514,34 @@ function valuesSwitch() {
   return group;
 }
 
-function legend(targets) {
-  return el('div', { className: 'legend' }, ...targets.map((t) =>
-    el('span', {}, el('i', { style: `background:${colorOf(t)}` }), t)));
+// The top groups (a click filters to one), how many others, and a box to
+// find any group of the chart (`all`).
+function legend(top, others, all) {
+  const entries = top.map((g) => el('button', {
+    type: 'button',
+    className: 'legend-entry',
+    title: `Only ${state.group}=${g}`,
+    onclick: () => filterToGroup(g),
+  }, el('i', { style: `background:${colorOf(g, top)}` }), g || '(none)'));
+  if (others > 0) entries.push(el('span', { className: 'legend-others' }, el('i', { style: `background:${OTHERS_COLOR}` }), `${others} other${others === 1 ? '' : 's'}`));
+  const listId = `groups-${++page.legends}`;
+  const find = el('input', {
+    type: 'search',
+    className: 'legend-find',
+    placeholder: `Find ${state.group}…`,
+    'aria-label': `Find a ${state.group}`,
+    onchange: () => { if (all.includes(find.value)) filterToGroup(find.value); },
+  });
+  find.setAttribute('list', listId); // (a read-only property)
+  const options = el('datalist', { id: listId }, ...all.slice(0, 2000).map((g) => el('option', { value: g })));
+  return el('div', { className: 'legend' }, ...entries, find, options);
+}
+
+// Only the profiles of one group (a label filter, which the URL keeps).
+function filterToGroup(group) {
+  if (!group) return;
+  const labels = state.labels.filter((l) => l.key !== state.group);
+  navigate({ ...state, labels: [...labels, { key: state.group, value: group }], condition: 'AND' });
 }
 
 // ---- navigation from a chart ----------------------------------------------
@@ -402,14 +564,14 @@ function openRange(sampleType, from, to, inside) {
     showNotice($('notice'), 'info', 'No profiles in that range', 'Drag across some bubbles to merge them.');
     return;
   }
-  if (inside[0].meta.ProfileType === 'trace') {
+  if (inside[0].meta?.ProfileType === 'trace') {
     showNotice($('notice'), 'info', 'Traces cannot be merged', 'Click one trace to open it.');
     return;
   }
   const params = new URLSearchParams({ sample_type: sampleType, start_time: rfc3339(from), end_time: rfc3339(to) });
   for (const [key, value] of labelQuery(state)) params.append(key, value);
   // The server sums a cumulative type's intervals unless told otherwise.
-  if (state.cumulative && inside.some((b) => b.meta.Cumulative)) params.set('interval', '0');
+  if (state.cumulative && inside.some((b) => b.meta?.Cumulative)) params.set('interval', '0');
   location.href = withQuery('/analysis', params);
 }
 

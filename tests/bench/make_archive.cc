@@ -1,6 +1,6 @@
 // make_archive: writes a synthetic archive for tests and benchmarks.
 //
-//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE]
+//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE] [NAMES]
 //
 // ENTRIES entries spread evenly over DAYS (1) UTC days from DAY
 // (YYYY-MM-DD), over APPS applications (app-0 .. app-N, one host each) and
@@ -9,7 +9,8 @@
 // appended (a unique ID each, not decodable). With PROFILE_TYPE, every
 // entry is of that type and its profile PROFILE_FILE as it is, with the
 // sample types and totals a scrape would record: an archive that merge,
-// top and compact read.
+// top and compact read. With NAMES, the APPS targets (one host each) are
+// named app-0 .. app-NAMES-1 in turn: a fleet of a few apps.
 // Sidecars are complete, as a scrape writes them; entries are written in
 // batches, as a scrape pass writes them.
 #include <unistd.h>
@@ -27,7 +28,7 @@ using namespace cprof;
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE]\n");
+    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE|-] [NAMES]\n");
     return 2;
   }
   fs::path root = argv[1];
@@ -35,8 +36,9 @@ int main(int argc, char** argv) {
   int apps = std::stoi(argv[3]);
   auto day = ParseTimeArg(argv[4], 0);
   const long days = argc > 6 ? std::stol(argv[6]) : 1;
-  const std::string fixed_type = argc > 7 ? argv[7] : "";
-  if (!day.ok() || entries <= 0 || apps <= 0 || days <= 0) {
+  const std::string fixed_type = argc > 7 && std::string(argv[7]) != "-" ? argv[7] : "";
+  const int names = argc > 8 ? std::stoi(argv[8]) : apps;
+  if (!day.ok() || entries <= 0 || apps <= 0 || days <= 0 || names <= 0) {
     std::fprintf(stderr, "make_archive: bad arguments\n");
     return 2;
   }
@@ -75,7 +77,7 @@ int main(int argc, char** argv) {
     const int types = fixed_type.empty() ? 7 : 1;
     s.profile_type = fixed_type.empty() ? kTypes[i % 7] : fixed_type;
     s.job = "bench";
-    s.app = "app-" + std::to_string(i / types % apps);
+    s.app = "app-" + std::to_string(i / types % apps % names);
     s.host = "10.0." + std::to_string(i / types % apps / 250) + "." +
              std::to_string(i / types % apps % 250) + ":6060";
     s.labels = {{"env", i % 2 ? "prod" : "dev"}};

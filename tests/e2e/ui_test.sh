@@ -63,3 +63,15 @@ fi
 CPROFILER_URL=$URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM EXPECT_FUNC=main.workloadHeap EXPECT_TOP_FIRST=$TOP_FIRST \
   node "$UI_DIR/ui_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
 pass "browser test passed; screenshots in $SHOTS"
+
+# The overview at fleet size: 1,000 targets of 20 apps, a day of heap
+# profiles (tests/ui/fleet_ui_test.mjs: series by group, legend, group-by in
+# the URL, drill-down from a point and from a legend entry, settling time).
+: "${MAKE_ARCHIVE:?set by ctest}"
+DAY=$(date -u -d yesterday +%Y-%m-%d)
+"$MAKE_ARCHIVE" "$WORK/fleet" 14000 1000 "$DAY" "$TEST_DATA_DIR/heap.pb.gz" 1 heap 20
+start_serve "$WORK/fleet-serve.log" "$CPROFILER" serve --archive "$WORK/fleet"
+for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM FROM="${DAY}T00:00:00Z" TO="${DAY}T23:59:59Z" \
+  node "$UI_DIR/fleet_ui_test.mjs" || fail "the fleet browser test failed (screenshots in $SHOTS)"
+pass "fleet browser test passed; screenshots in $SHOTS"
