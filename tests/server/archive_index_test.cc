@@ -38,6 +38,21 @@ archive::Sidecar Meta(std::string app, std::string env, std::string type, int64_
   return s;
 }
 
+// `days` days back from kT0, `per_day` heap entries a minute apart each, of
+// apps "api" and "db".
+void WriteHeapDays(const fs::path& root, int days, int per_day) {
+  archive::ArchiveWriter w(root, {.durable = false});
+  for (int d = 0; d < days; ++d) {
+    for (int i = 0; i < per_day; ++i) {
+      int64_t ts = kT0 - int64_t{d} * kMsPerDay - i * 60'000;
+      REQUIRE(w.Stage("p" + std::to_string(d * 100'000 + i),
+                      Meta(i % 3 ? "api" : "db", "dev", "heap", ts))
+                  .ok());
+    }
+  }
+  REQUIRE(w.Commit().failed.empty());
+}
+
 std::set<std::string> IndexIds(const ArchiveSnapshot& snap, const query::Selection& sel) {
   auto hits = Select(snap, sel);
   REQUIRE(hits.ok());
@@ -375,17 +390,8 @@ TEST_CASE("query and serve agree on a damaged archive", "[index]") {
 TEST_CASE("A snapshot for a time range holds all of it while the archive loads",
           "[index]") {
   testing::TempDir dir;
-  archive::ArchiveWriter w(dir.path(), {.durable = false});
   const int kDays = 40;
-  for (int d = 0; d < kDays; ++d) {
-    for (int i = 0; i < 30; ++i) {
-      int64_t ts = kT0 - int64_t{d} * kMsPerDay - i * 60'000;
-      REQUIRE(w.Stage("p" + std::to_string(d * 100 + i),
-                      Meta(i % 3 ? "api" : "db", "dev", "heap", ts))
-                  .ok());
-    }
-  }
-  REQUIRE(w.Commit().failed.empty());
+  WriteHeapDays(dir.path(), kDays, 30);
   ArchiveIndex index(dir.path(), nullptr, {.publish_every = std::chrono::milliseconds(0)});
   std::thread loader([&] { index.Refresh(); });
   int64_t last_loaded_from = std::numeric_limits<int64_t>::max();
@@ -413,17 +419,7 @@ TEST_CASE("A snapshot for a time range holds all of it while the archive loads",
 TEST_CASE("The index holds the newest days its budget fits, and extends for older ones",
           "[index]") {
   testing::TempDir dir;
-  archive::ArchiveWriter w(dir.path(), {.durable = false});
-  const int kDays = 10;
-  for (int d = 0; d < kDays; ++d) {
-    for (int i = 0; i < 200; ++i) {
-      int64_t ts = kT0 - int64_t{d} * kMsPerDay - i * 60'000;
-      REQUIRE(w.Stage("p" + std::to_string(d * 1000 + i),
-                      Meta(i % 3 ? "api" : "db", "dev", "heap", ts))
-                  .ok());
-    }
-  }
-  REQUIRE(w.Commit().failed.empty());
+  WriteHeapDays(dir.path(), 10, 200);
   ArchiveIndex unlimited(dir.path(), nullptr);
   unlimited.Refresh();
   const auto whole = unlimited.Snapshot();
