@@ -11,7 +11,8 @@
 // group instead (/api/series: the group's values per time bucket,
 // aggregated), the top LEGEND_GROUPS groups by total in colour. A click on a
 // point merges that group's profiles of that bucket; a click on a legend
-// entry filters to that group, where bubbles come back.
+// entry filters to that group, where bubbles come back, with its targets
+// listed under the chart (latest value, sparkline; a click: that target).
 //
 // Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) are
 // drawn by their interval values (DeltaValue: since the snapshot before),
@@ -36,6 +37,8 @@ const AGGREGATES = ['sum', 'avg', 'max', 'p95'];
 const MAX_BUBBLES = 400;
 // Groups named in a legend (the rest: "others").
 const LEGEND_GROUPS = 10;
+// At most this many targets listed under a group's chart.
+const MAX_TARGET_ROWS = 50;
 // About this many time buckets in a chart of series.
 const SERIES_BUCKETS = 120;
 // One colour per group, readable on light and dark backgrounds; the groups
@@ -420,6 +423,55 @@ async function loadChart(card, sampleType, start, end, token) {
   });
   chart.setData(bubbles, start, end);
   page.charts.set(sampleType, chart);
+  if (oneGroup) body.append(targetList(bubbles, unit, start, end));
+}
+
+// A group's targets under its chart: each one's latest value and a
+// sparkline of its values, largest latest first; a click shows only that
+// target's bubbles.
+function targetList(bubbles, unit, start, end) {
+  const byTarget = new Map();
+  for (const b of bubbles) {
+    if (!byTarget.has(b.meta.Host)) byTarget.set(b.meta.Host, []);
+    byTarget.get(b.meta.Host).push(b);
+  }
+  const rows = [...byTarget.values()]
+    .map((points) => points.sort((a, b) => a.time - b.time))
+    .sort((a, b) => b.at(-1).value - a.at(-1).value);
+  const shown = rows.slice(0, MAX_TARGET_ROWS);
+  const list = el('div', { className: 'target-list', dataset: { targets: String(rows.length) } },
+    ...shown.map((points) => {
+      const last = points.at(-1);
+      return el('button', {
+        type: 'button',
+        className: 'target-row',
+        title: `Only ${last.target}`,
+        onclick: () => navigate({
+          ...state, labels: [...state.labels.filter((l) => l.key !== '_host'), { key: '_host', value: last.meta.Host }],
+          condition: 'AND',
+        }),
+      }, el('span', { className: 'target-name' }, last.target), sparkline(points, start, end),
+      el('span', { className: 'target-value' }, formatValue(last.value, unit)));
+    }));
+  if (rows.length > shown.length) {
+    list.append(el('div', { className: 'target-more' }, `and ${rows.length - shown.length} more targets`));
+  }
+  return list;
+}
+
+// An SVG polyline of `points` (time, value) over [start, end].
+function sparkline(points, start, end) {
+  const w = 120, h = 22;
+  const max = Math.max(...points.map((p) => p.value), 1);
+  const coords = points.map((p) =>
+    `${(((p.time - start) / (end - start)) * w).toFixed(1)},${(h - 1 - (p.value / max) * (h - 2)).toFixed(1)}`);
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  svg.setAttribute('class', 'sparkline');
+  const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
+  line.setAttribute('points', coords.join(' '));
+  svg.append(line);
+  return svg;
 }
 
 // The LEGEND_GROUPS largest groups of `totals` (group -> total), largest first.

@@ -114,8 +114,22 @@ async function main() {
     await settled(page);
     check(new URL(page.url()).searchParams.get('lbs[_app]') === app, `the URL is ${page.url()}`);
     check(await chart(page).getAttribute('data-view') === 'bubbles', 'one app still draws series');
-    pass(`a legend entry filters to ${app}: ${await chart(page).getAttribute('data-bubbles')} bubbles`);
-    await page.screenshot({ path: path.join(OUT_DIR, 'fleet-one-app.png') });
+    const targets = Number(await chart(page).locator('.target-list').getAttribute('data-targets'));
+    check(targets === 50, `${app}'s target list names ${targets} targets, want 50`);
+    check(await chart(page).locator('.target-row svg.sparkline').count() === 50, 'not every target has a sparkline');
+    pass(`a legend entry filters to ${app}: ${await chart(page).getAttribute('data-bubbles')} bubbles, its 50 targets listed`);
+    await page.screenshot({ path: path.join(OUT_DIR, 'fleet-one-app.png'), fullPage: true });
+
+    // A target of the list: only its bubbles.
+    const row = chart(page).locator('.target-row').first();
+    const name = (await row.locator('.target-name').innerText()).trim();
+    await row.click();
+    await settled(page);
+    const host = new URL(page.url()).searchParams.get('lbs[_host]');
+    check(host && name.endsWith(host), `the URL is ${page.url()} after a click on ${name}`);
+    const bubbles = Number(await chart(page).getAttribute('data-bubbles'));
+    check(bubbles > 0 && bubbles <= 14, `${name} draws ${bubbles} bubbles`);
+    pass(`a target of the list (${name}) shows its ${bubbles} bubbles`);
   } catch (err) {
     await page.screenshot({ path: path.join(OUT_DIR, 'fleet-failure.png') }).catch(() => {});
     console.error(`FAIL: ${err.message}`);
