@@ -96,29 +96,6 @@ Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
   return Status::OK();
 }
 
-bool ValidLabelName(std::string_view k) {
-  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
-  for (char c : k) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_';
-    if (!ok) return false;
-  }
-  return true;
-}
-
-bool ValidHost(std::string_view h) {
-  std::string_view rest = h;
-  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
-  else if (rest.rfind("https://", 0) == 0) rest.remove_prefix(8);
-  if (rest.empty()) return false;
-  for (char c : rest) {
-    if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == 0x7f) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path,
                    const std::string& job, TargetConfig* target) {
   if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
@@ -167,13 +144,101 @@ Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path
   return Status::OK();
 }
 
+// A list of strings at `node` (or one string).
+Status GetStrings(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                  std::vector<std::string>* out) {
+  if (node.IsScalar()) {
+    out->push_back(node.Scalar());
+    return Status::OK();
+  }
+  if (!node.IsSequence()) return ctx.Error(node, path, "must be a list of strings");
+  for (size_t i = 0; i < node.size(); ++i) {
+    std::string v;
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, node[i], path + "[" + std::to_string(i) + "]", &v));
+    out->push_back(std::move(v));
+  }
+  return Status::OK();
+}
+
+Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::string& path,
+                        RelabelRule* rule) {
+  if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path,
+                                  {"action", "source-labels", "separator", "regex", "target-label",
+                                   "replacement", "modulus"}));
+  std::string text;
+  if (YAML::Node a = node["action"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, path + ".action", &text));
+    auto action = ParseRelabelAction(text);
+    if (!action.ok()) return ctx.Error(a, path + ".action", action.status().message());
+    rule->action = *action;
+  }
+  if (YAML::Node s = node["source-labels"]) {
+    CPROF_RETURN_IF_ERROR(GetStrings(ctx, s, path + ".source-labels", &rule->source_labels));
+  }
+  if (YAML::Node s = node["separator"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, s, path + ".separator", &rule->separator));
+  if (YAML::Node t = node["target-label"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, path + ".target-label", &rule->target_label));
+  if (YAML::Node r = node["replacement"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, path + ".replacement", &rule->replacement));
+  if (YAML::Node m = node["modulus"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, m, path + ".modulus", &text));
+    char* end = nullptr;
+    unsigned long long n = std::strtoull(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || n == 0) {
+      return ctx.Error(m, path + ".modulus", "must be a whole number of at least 1");
+    }
+    rule->modulus = n;
+  }
+  std::string regex = "(.*)";
+  YAML::Node r = node["regex"];
+  if (r) CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, path + ".regex", &regex));
+  auto re = CompileRelabelRegex(regex);
+  if (!re.ok()) return ctx.Error(r ? r : node, path + ".regex", re.status().message());
+  rule->regex = std::move(*re);
+  if (Status s = ValidateRelabelRule(*rule); !s.ok()) return ctx.Error(node, path, s.message());
+  return Status::OK();
+}
+
+// file-sd-configs, relabel-configs and app-label.
+Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view path,
+                      JobConfig* job) {
+  if (YAML::Node sd = node["file-sd-configs"]) {
+    std::string sp = std::string(path) + ".file-sd-configs";
+    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {files: [...]}");
+    for (size_t i = 0; i < sd.size(); ++i) {
+      std::string ip = sp + "[" + std::to_string(i) + "]";
+      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping with files: [GLOB, ...]");
+      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip, {"files"}));
+      FileSdConfig& c = job->file_sd.emplace_back();
+      YAML::Node files = sd[i]["files"];
+      if (!files) return ctx.Error(sd[i], ip + ".files", "missing: the files (globs) to read");
+      CPROF_RETURN_IF_ERROR(GetStrings(ctx, files, ip + ".files", &c.files));
+      if (c.files.empty()) return ctx.Error(files, ip + ".files", "must not be empty");
+    }
+  }
+  if (YAML::Node rules = node["relabel-configs"]) {
+    std::string rp = std::string(path) + ".relabel-configs";
+    if (!rules.IsSequence()) return ctx.Error(rules, rp, "must be a list of rules");
+    for (size_t i = 0; i < rules.size(); ++i) {
+      CPROF_RETURN_IF_ERROR(ParseRelabelRule(ctx, rules[i], rp + "[" + std::to_string(i) + "]",
+                                             &job->relabel.emplace_back()));
+    }
+  }
+  if (YAML::Node a = node["app-label"]) {
+    std::string ap = std::string(path) + ".app-label";
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, ap, &job->app_label));
+    if (!ValidLabelName(job->app_label)) return ctx.Error(a, ap, "must be a label name");
+  }
+  return Status::OK();
+}
+
 Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
                 JobConfig* job) {
   if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
       ctx, node, path,
       {"job", "interval", "expiration", "timeout", "max-response-size",
-       "enabled-profiles", "path-profiles", "target-configs", "rollups"}));
+       "enabled-profiles", "path-profiles", "target-configs", "rollups", "file-sd-configs",
+       "relabel-configs", "app-label"}));
   YAML::Node name = node["job"];
   if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
@@ -250,9 +315,11 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
       job->paths[type] = p;
     }
   }
+  CPROF_RETURN_IF_ERROR(ParseDiscovery(ctx, node, path, job));
   YAML::Node targets = node["target-configs"];
   std::string tp = std::string(path) + ".target-configs";
-  if (!targets) return ctx.Error(node, tp, "missing: list the targets to scrape");
+  if (!targets && !job->file_sd.empty()) return Status::OK();
+  if (!targets) return ctx.Error(node, tp, "missing: list the targets to scrape (or file-sd-configs)");
   if (!targets.IsSequence() || targets.size() == 0) {
     return ctx.Error(targets, tp, "must be a non-empty list");
   }
@@ -305,18 +372,12 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   return config;
 }
 
-}  // namespace
-
-std::string DefaultProfilePath(std::string_view type) {
-  if (type == "profile") return "/debug/pprof/profile?seconds=10";
-  if (type == "trace") return "/debug/pprof/trace?seconds=10";
-  if (type == "fgprof") return "/debug/fgprof?seconds=10";
-  return "/debug/pprof/" + std::string(type);
-}
-
-Result<Config> ParseConfig(std::string_view text, std::string_view source) {
+// What `parse` returns, with yaml-cpp's exceptions made InvalidArgument
+// naming `source`, and the line and column where there is one.
+template <typename T, typename Parse>
+Result<T> Guarded(std::string_view source, const Parse& parse) {
   try {
-    return ParseConfigOrThrow(text, source);
+    return parse();
   } catch (const YAML::Exception& e) {
     std::string m(source);
     if (e.mark.line >= 0) {
@@ -326,6 +387,88 @@ Result<Config> ParseConfig(std::string_view text, std::string_view source) {
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string(source) + ": " + e.what());
   }
+}
+
+// The target groups of a file_sd file.
+Result<std::vector<TargetGroup>> ParseTargetGroupsOrThrow(std::string_view text,
+                                                          std::string_view source) {
+  Ctx ctx(source);
+  YAML::Node root = YAML::Load(std::string(text));
+  std::vector<TargetGroup> out;
+  if (root.IsNull()) return out;
+  if (!root.IsSequence()) {
+    return ctx.Error(root, "", "must be a list of {targets: [host:port, ...], labels: {...}}");
+  }
+  for (size_t i = 0; i < root.size(); ++i) {
+    const YAML::Node& node = root[i];
+    std::string path = "[" + std::to_string(i) + "]";
+    if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping of targets and labels");
+    CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path, {"targets", "labels"}));
+    TargetGroup& group = out.emplace_back();
+    YAML::Node targets = node["targets"];
+    if (!targets || !targets.IsSequence()) {
+      return ctx.Error(targets ? targets : node, path + ".targets", "must be a list of host:port");
+    }
+    for (size_t t = 0; t < targets.size(); ++t) {
+      std::string host;
+      std::string tp = path + ".targets[" + std::to_string(t) + "]";
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, targets[t], tp, &host));
+      if (!ValidHost(host)) return ctx.Error(targets[t], tp, "bad target \"" + host + "\" (want host:port)");
+      group.targets.push_back(std::move(host));
+    }
+    if (YAML::Node labels = node["labels"]; labels && !labels.IsNull()) {
+      std::string lp = path + ".labels";
+      if (!labels.IsMap()) return ctx.Error(labels, lp, "must be a mapping of name: value");
+      for (auto it = labels.begin(); it != labels.end(); ++it) {
+        std::string k, v;
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->first, lp, &k));
+        if (!ValidLabelName(k)) return ctx.Error(it->first, lp, "bad label name \"" + k + "\"");
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->second, lp + "." + k, &v));
+        group.labels[k] = v;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ValidLabelName(std::string_view k) {
+  if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
+  for (char c : k) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+bool ValidHost(std::string_view h) {
+  std::string_view rest = h;
+  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
+  else if (rest.rfind("https://", 0) == 0) rest.remove_prefix(8);
+  if (rest.empty()) return false;
+  for (char c : rest) {
+    if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == 0x7f) {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<std::vector<TargetGroup>> ParseTargetGroups(std::string_view text, std::string_view source) {
+  return Guarded<std::vector<TargetGroup>>(source, [&] { return ParseTargetGroupsOrThrow(text, source); });
+}
+
+std::string DefaultProfilePath(std::string_view type) {
+  if (type == "profile") return "/debug/pprof/profile?seconds=10";
+  if (type == "trace") return "/debug/pprof/trace?seconds=10";
+  if (type == "fgprof") return "/debug/fgprof?seconds=10";
+  return "/debug/pprof/" + std::string(type);
+}
+
+Result<Config> ParseConfig(std::string_view text, std::string_view source) {
+  return Guarded<Config>(source, [&] { return ParseConfigOrThrow(text, source); });
 }
 
 Result<Config> LoadConfig(const fs::path& path) {

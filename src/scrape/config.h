@@ -17,6 +17,7 @@
 #include "archive/layout.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "scrape/relabel.h"
 
 namespace cprof::scrape {
 
@@ -24,6 +25,18 @@ struct TargetConfig {
   std::string application;         // defaults to the job's name
   std::vector<std::string> hosts;  // "host:port", or a URL base "https://host:port"
   archive::Labels labels;          // user labels; keys never start with '_'
+};
+
+// file-sd-configs: files (globs) of target groups in Prometheus's file_sd
+// format, JSON or YAML: [{"targets": ["host:port", ...], "labels": {...}}].
+struct FileSdConfig {
+  std::vector<std::string> files;
+};
+
+// One group of a file_sd file: targets that share labels.
+struct TargetGroup {
+  std::vector<std::string> targets;
+  archive::Labels labels;
 };
 
 struct JobConfig {
@@ -43,6 +56,13 @@ struct JobConfig {
   //   from DefaultProfilePath, overridden per type.
   std::map<std::string, std::string> paths;
   std::vector<TargetConfig> targets;
+  std::vector<FileSdConfig> file_sd;
+  // relabel-configs: Prometheus's relabel_configs (scrape/relabel.h), in
+  //   order, over every target's labels (scrape/discovery.h).
+  std::vector<RelabelRule> relabel;
+  // app-label ("app"): the label whose value is a discovered target's
+  //   application (without it: the job's name).
+  std::string app_label = "app";
   // rollups.hourly, rollups.daily (absent: none): write hourly and daily
   //   merged profiles of the job's targets (query/rollup.h), each kept this
   //   long after its hour or day starts; 0 keeps them forever.
@@ -65,6 +85,15 @@ std::string DefaultProfilePath(std::string_view profile_type);
 // Parses YAML text; `source` names it in errors. InvalidArgument on any bad
 // key or value.
 Result<Config> ParseConfig(std::string_view text, std::string_view source);
+
+// Parses a file_sd file's text (JSON or YAML); `source` names it in errors,
+// with the line and column. InvalidArgument on any bad key or value.
+Result<std::vector<TargetGroup>> ParseTargetGroups(std::string_view text, std::string_view source);
+
+// host:port, or a URL base (http:// or https://) without path.
+bool ValidHost(std::string_view host);
+// Letters, digits and _, not starting with a digit.
+bool ValidLabelName(std::string_view name);
 
 // Reads and parses a file. NotFound if it does not exist.
 Result<Config> LoadConfig(const fs::path& path);

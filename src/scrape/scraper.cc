@@ -79,12 +79,13 @@ Scraper::Scraper(fs::path archive_root, const FetcherOptions& options)
 std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
   std::vector<Work> out;
   for (const JobConfig& job : config.jobs) {
-    for (const TargetConfig& target : job.targets) {
-      for (const std::string& host : target.hosts) {
+    for (const DiscoveredTarget& target : discovery_.TargetsOf(job)) {
+      const std::string& host = target.host;
+      {
         for (const std::string& type : job.profiles) {
           Work w;
           w.job = job.job;
-          w.app = target.application;
+          w.app = target.app;
           w.host = host;
           w.profile_type = type;
           w.labels = target.labels;
@@ -307,6 +308,10 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
         schedule_from_archive(work);
         LogInfo("scrape: config reloaded: " + std::to_string(work.size()) +
                 " profile scrapes");
+      } else if (discovery_.Changed(config)) {
+        work = Expand(config);
+        schedule_from_archive(work);  // new targets; the others keep their times
+        LogInfo("scrape: file-sd changed: " + std::to_string(work.size()) + " profile scrapes");
       }
     }
     if (now - last_prune >= 60'000) {

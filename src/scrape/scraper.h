@@ -22,6 +22,7 @@
 #include "archive/writer.h"
 #include "query/compact.h"
 #include "scrape/config.h"
+#include "scrape/discovery.h"
 #include "scrape/fetcher.h"
 
 namespace cprof::scrape {
@@ -65,7 +66,8 @@ class Scraper {
 
   // Scrapes each target on its job's interval until `stop` is set, then
   // abandons transfers in flight (nothing half-written is left). About once
-  // a second calls `reload`, which returns a new config when it changed.
+  // a second calls `reload`, which returns a new config when it changed, and
+  // reads the file_sd files that changed.
   // Prunes and compacts once a minute.
   void RunForever(Config config, const std::atomic<bool>& stop,
                   const std::function<std::optional<Config>()>& reload);
@@ -85,7 +87,8 @@ class Scraper {
     int64_t started_ms = 0;
   };
 
-  static std::vector<Work> Expand(const Config& config);
+  // Every profile scrape of `config`'s jobs' targets (discovery_'s).
+  std::vector<Work> Expand(const Config& config);
   // When each work item was last archived (0 if never).
   std::map<std::string, int64_t> LastScraped(const std::vector<Work>& work,
                                              int64_t now_ms) const;
@@ -108,6 +111,7 @@ class Scraper {
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_tag_ = 1;
   std::string hostname_;
+  Discovery discovery_;
 };
 
 }  // namespace cprof::scrape

@@ -1,0 +1,64 @@
+// A job's targets: its static target-configs, and the target groups its
+// file-sd-configs list (Prometheus's file_sd format), each target relabeled
+// by the job's relabel-configs (scrape/relabel.h).
+//
+// A discovered target starts with its group's labels, __address__ (the
+// host:port listed) and __meta_filepath (the file). A static target, when
+// the job has relabel rules, starts with its labels, __address__ and the
+// app label (its application). After relabeling: the host is __address__,
+// the app the app label's value (app-label, default "app"; else the job's
+// name), and the labels are the rest, less those starting with "__".
+// Without relabel rules a static target is as configured (so its archive
+// directory, which its labels name, stays what it was).
+//
+// Thread-compatible: one Discovery per scraper thread.
+#ifndef CPROF_SCRAPE_DISCOVERY_H_
+#define CPROF_SCRAPE_DISCOVERY_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "scrape/config.h"
+
+namespace cprof::scrape {
+
+struct DiscoveredTarget {
+  std::string app;
+  std::string host;
+  archive::Labels labels;
+};
+
+class Discovery {
+ public:
+  // The targets of `job` now, each once. Files are read when they changed
+  // since the last read; a file that cannot be read or parsed is logged
+  // (with its name, and the line and column of the fault) and its last good
+  // contents are used (none, the first time). A target that relabeling
+  // leaves without a valid host or with an invalid label name is logged and
+  // left out.
+  std::vector<DiscoveredTarget> TargetsOf(const JobConfig& job);
+
+  // Whether a file the jobs of `config` read (per their globs) is new,
+  // gone or changed since it was last read.
+  bool Changed(const Config& config) const;
+
+ private:
+  struct File {
+    int64_t mtime_ns = -1;
+    int64_t size = -1;
+    std::vector<TargetGroup> groups;  // the last good contents
+  };
+  // The groups of `path`, read again if it changed.
+  const std::vector<TargetGroup>& GroupsOf(const std::string& path);
+
+  std::map<std::string, File> files_;
+};
+
+// The files `globs` name, sorted.
+std::vector<std::string> ExpandGlobs(const std::vector<std::string>& globs);
+
+}  // namespace cprof::scrape
+
+#endif  // CPROF_SCRAPE_DISCOVERY_H_
