@@ -198,7 +198,7 @@ Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::strin
   return Status::OK();
 }
 
-// file-sd-configs, relabel-configs and app-label.
+// file-sd-configs, http-sd-configs, relabel-configs and app-label.
 Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view path,
                       JobConfig* job) {
   if (YAML::Node sd = node["file-sd-configs"]) {
@@ -213,6 +213,27 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
       if (!files) return ctx.Error(sd[i], ip + ".files", "missing: the files (globs) to read");
       CPROF_RETURN_IF_ERROR(GetStrings(ctx, files, ip + ".files", &c.files));
       if (c.files.empty()) return ctx.Error(files, ip + ".files", "must not be empty");
+    }
+  }
+  if (YAML::Node sd = node["http-sd-configs"]) {
+    std::string sp = std::string(path) + ".http-sd-configs";
+    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {url: ...}");
+    for (size_t i = 0; i < sd.size(); ++i) {
+      std::string ip = sp + "[" + std::to_string(i) + "]";
+      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping with url: http(s)://...");
+      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip, {"url", "refresh-interval", "bearer-token-file", "ca-file"}));
+      HttpSdConfig& c = job->http_sd.emplace_back();
+      YAML::Node url = sd[i]["url"];
+      if (!url) return ctx.Error(sd[i], ip + ".url", "missing: the URL serving the target groups");
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, url, ip + ".url", &c.url));
+      if (!c.url.starts_with("http://") && !c.url.starts_with("https://")) {
+        return ctx.Error(url, ip + ".url", "must be an http:// or https:// URL");
+      }
+      CPROF_RETURN_IF_ERROR(GetDuration(ctx, sd[i], "refresh-interval", ip, false, &c.refresh_interval));
+      if (YAML::Node t = sd[i]["bearer-token-file"]) {
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
+      }
+      if (YAML::Node t = sd[i]["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
     }
   }
   if (YAML::Node rules = node["relabel-configs"]) {
@@ -238,7 +259,7 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
       ctx, node, path,
       {"job", "interval", "expiration", "timeout", "max-response-size",
        "enabled-profiles", "path-profiles", "target-configs", "rollups", "file-sd-configs",
-       "relabel-configs", "app-label"}));
+       "relabel-configs", "app-label", "http-sd-configs"}));
   YAML::Node name = node["job"];
   if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
@@ -318,8 +339,10 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   CPROF_RETURN_IF_ERROR(ParseDiscovery(ctx, node, path, job));
   YAML::Node targets = node["target-configs"];
   std::string tp = std::string(path) + ".target-configs";
-  if (!targets && !job->file_sd.empty()) return Status::OK();
-  if (!targets) return ctx.Error(node, tp, "missing: list the targets to scrape (or file-sd-configs)");
+  if (!targets && (!job->file_sd.empty() || !job->http_sd.empty())) return Status::OK();
+  if (!targets) {
+    return ctx.Error(node, tp, "missing: list the targets to scrape (or file-sd-configs, http-sd-configs)");
+  }
   if (!targets.IsSequence() || targets.size() == 0) {
     return ctx.Error(targets, tp, "must be a non-empty list");
   }

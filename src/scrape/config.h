@@ -33,6 +33,15 @@ struct FileSdConfig {
   std::vector<std::string> files;
 };
 
+// http-sd-configs: Prometheus's HTTP SD: GET url every refresh_interval,
+// the body a list of target groups as in file_sd.
+struct HttpSdConfig {
+  std::string url;
+  Nanos refresh_interval = std::chrono::seconds(60);
+  std::string bearer_token_file;  // sent as "Authorization: Bearer <its text>"
+  std::string ca_file;            // for https (default: the system's)
+};
+
 // One group of a file_sd file: targets that share labels.
 struct TargetGroup {
   std::vector<std::string> targets;
@@ -57,6 +66,7 @@ struct JobConfig {
   std::map<std::string, std::string> paths;
   std::vector<TargetConfig> targets;
   std::vector<FileSdConfig> file_sd;
+  std::vector<HttpSdConfig> http_sd;
   // relabel-configs: Prometheus's relabel_configs (scrape/relabel.h), in
   //   order, over every target's labels (scrape/discovery.h).
   std::vector<RelabelRule> relabel;

@@ -7,7 +7,9 @@
 #include <set>
 
 #include "base/fs.h"
+#include "base/hash.h"
 #include "base/log.h"
+#include "scrape/fetcher.h"
 
 namespace cprof::scrape {
 namespace {
@@ -59,8 +61,68 @@ const std::vector<TargetGroup>& Discovery::GroupsOf(const std::string& path) {
   return file.groups;
 }
 
+fs::path Discovery::CacheOf(const std::string& url) const {
+  return state_dir_ / ("http-sd-" + Sha256Hex(url).substr(0, 16) + ".json");
+}
+
+namespace {
+
+// GET `sd.url`, within 30 s and 16 MiB, and its target groups.
+Result<std::vector<TargetGroup>> FetchGroups(const HttpSdConfig& sd, std::string* body) {
+  FetchRequest request{sd.url, std::chrono::seconds(30), kMaxSdFileBytes, 0, {}};
+  if (!sd.bearer_token_file.empty()) {
+    auto token = ReadFile(sd.bearer_token_file, 64 << 10);
+    if (!token.ok()) return token.status().WithContext("bearer-token-file");
+    std::string t = *token;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    request.headers.push_back("Authorization: Bearer " + t);
+  }
+  Fetcher fetcher({.max_in_flight = 1, .ca_file = sd.ca_file});
+  fetcher.Add(std::move(request));
+  std::vector<FetchResult> results;
+  while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
+  if (!results[0].status.ok()) return results[0].status;
+  *body = std::move(results[0].body);
+  return ParseTargetGroups(*body, sd.url);
+}
+
+}  // namespace
+
+const std::vector<TargetGroup>& Discovery::GroupsOf(const HttpSdConfig& sd) {
+  Http& h = http_[sd.url];
+  if (!h.cache_read && !state_dir_.empty()) {
+    h.cache_read = true;
+    if (auto cached = ReadFile(CacheOf(sd.url), kMaxSdFileBytes); cached.ok()) {
+      if (auto groups = ParseTargetGroups(*cached, CacheOf(sd.url).string()); groups.ok()) {
+        h.groups = std::move(*groups);
+      }
+    }
+  }
+  const int64_t now = NowMs();
+  if (now < h.next_fetch_ms) return h.groups;
+  h.next_fetch_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(sd.refresh_interval).count();
+  std::string body;
+  auto groups = FetchGroups(sd, &body);
+  if (!groups.ok()) {
+    LogError("scrape: http-sd: " + sd.url + ": " + groups.status().message() +
+             " (keeping its last good " + std::to_string(h.groups.size()) + " target groups)");
+    return h.groups;
+  }
+  h.groups = std::move(*groups);
+  if (!state_dir_.empty() && MakeDirs(state_dir_).ok()) {
+    const fs::path cache = CacheOf(sd.url);
+    (void)ReplaceFile(state_dir_, cache.filename().string(), body);  // derived: lost, refetched
+  }
+  return h.groups;
+}
+
 bool Discovery::Changed(const Config& config) const {
+  const int64_t now = NowMs();
   for (const JobConfig& job : config.jobs) {
+    for (const HttpSdConfig& sd : job.http_sd) {
+      auto it = http_.find(sd.url);
+      if (it == http_.end() || now >= it->second.next_fetch_ms) return true;
+    }
     for (const FileSdConfig& sd : job.file_sd) {
       for (const std::string& path : ExpandGlobs(sd.files)) {
         auto it = files_.find(path);
@@ -113,6 +175,16 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
       labels["__address__"] = host;
       labels.emplace(job.app_label, target.application);
       add(std::move(labels), target.application, "target " + host);
+    }
+  }
+  for (const HttpSdConfig& sd : job.http_sd) {
+    for (const TargetGroup& group : GroupsOf(sd)) {
+      for (const std::string& host : group.targets) {
+        LabelSet labels(group.labels.begin(), group.labels.end());
+        labels["__address__"] = host;
+        labels["__meta_url"] = sd.url;
+        add(std::move(labels), job.job, sd.url + ": " + host);
+      }
     }
   }
   for (const FileSdConfig& sd : job.file_sd) {

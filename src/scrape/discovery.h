@@ -1,9 +1,13 @@
 // A job's targets: its static target-configs, and the target groups its
-// file-sd-configs list (Prometheus's file_sd format), each target relabeled
-// by the job's relabel-configs (scrape/relabel.h).
+// file-sd-configs list (Prometheus's file_sd format) and its
+// http-sd-configs serve (Prometheus's HTTP SD), each target relabeled by the
+// job's relabel-configs (scrape/relabel.h).
 //
 // A discovered target starts with its group's labels, __address__ (the
-// host:port listed) and __meta_filepath (the file). A static target, when
+// host:port listed) and __meta_filepath (the file) or __meta_url (the URL).
+// An HTTP SD list is fetched every refresh-interval; the last good one is
+// kept in the state directory, so that a `scrape --once` pass during a
+// discovery outage scrapes what the last pass did. A static target, when
 // the job has relabel rules, starts with its labels, __address__ and the
 // app label (its application). After relabeling: the host is __address__,
 // the app the app label's value (app-label, default "app"; else the job's
@@ -32,6 +36,9 @@ struct DiscoveredTarget {
 
 class Discovery {
  public:
+  // `state_dir` ("": none): where the last good HTTP SD lists are kept.
+  explicit Discovery(fs::path state_dir = {}) : state_dir_(std::move(state_dir)) {}
+
   // The targets of `job` now, each once. Files are read when they changed
   // since the last read; a file that cannot be read or parsed is logged
   // (with its name, and the line and column of the fault) and its last good
@@ -41,7 +48,7 @@ class Discovery {
   std::vector<DiscoveredTarget> TargetsOf(const JobConfig& job);
 
   // Whether a file the jobs of `config` read (per their globs) is new,
-  // gone or changed since it was last read.
+  // gone or changed since it was last read, or an HTTP SD list is due.
   bool Changed(const Config& config) const;
 
  private:
@@ -50,10 +57,20 @@ class Discovery {
     int64_t size = -1;
     std::vector<TargetGroup> groups;  // the last good contents
   };
+  struct Http {
+    int64_t next_fetch_ms = 0;
+    bool cache_read = false;
+    std::vector<TargetGroup> groups;  // the last good list
+  };
   // The groups of `path`, read again if it changed.
   const std::vector<TargetGroup>& GroupsOf(const std::string& path);
+  // The groups `sd` serves, fetched again if due.
+  const std::vector<TargetGroup>& GroupsOf(const HttpSdConfig& sd);
+  fs::path CacheOf(const std::string& url) const;
 
+  const fs::path state_dir_;
   std::map<std::string, File> files_;
+  std::map<std::string, Http> http_;
 };
 
 // The files `globs` name, sorted.

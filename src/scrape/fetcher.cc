@@ -11,6 +11,7 @@ namespace cprof::scrape {
 struct Fetcher::Transfer {
   FetchRequest request;
   CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
   std::string body;
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
@@ -18,6 +19,7 @@ struct Fetcher::Transfer {
 
   ~Transfer() {
     if (easy != nullptr) curl_easy_cleanup(easy);
+    curl_slist_free_all(headers);
   }
 };
 
@@ -96,6 +98,8 @@ void Fetcher::StartQueued() {
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+    for (const std::string& h : r.headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    if (t->headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
     if (!options_.ca_file.empty()) {
       curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
     } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {

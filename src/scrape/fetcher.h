@@ -24,6 +24,7 @@ struct FetchRequest {
   Nanos timeout = std::chrono::seconds(30);  // whole request, connect included
   int64_t max_bytes = int64_t{64} << 20;     // a larger body fails
   uint64_t tag = 0;                          // the caller's, returned as is
+  std::vector<std::string> headers;          // "Name: value" lines to send
 };
 
 struct FetchResult {

@@ -71,7 +71,10 @@ std::string FormatPass(const PassStats& s) {
 }
 
 Scraper::Scraper(fs::path archive_root, const FetcherOptions& options)
-    : root_(archive_root), writer_(archive_root), fetcher_(options) {
+    : root_(archive_root),
+      writer_(archive_root),
+      fetcher_(options),
+      discovery_(archive_root / std::string(kStateDir)) {
   char name[256] = {0};
   if (::gethostname(name, sizeof name - 1) == 0) hostname_ = name;
 }

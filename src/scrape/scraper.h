@@ -49,6 +49,10 @@ bool KeepsRollups(const Config& config);
 // "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
 
+// The scraper's state in the archive (the last good HTTP SD lists):
+// derived, like the index files, and skipped by readers.
+inline constexpr std::string_view kStateDir = ".state";
+
 // Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
 // this many, or this long, between file system syncs.
 inline constexpr size_t kCommitBatch = 256;
