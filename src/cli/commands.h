@@ -93,6 +93,15 @@ class IndexCommand : public Command {
   bool rebuild_ = false;
 };
 
+class TargetsCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  std::string output_ = "table";
+};
+
 class CompactCommand : public Command {
  public:
   void Register(CLI::App* app) override;

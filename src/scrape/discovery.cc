@@ -135,13 +135,25 @@ bool Discovery::Changed(const Config& config) const {
   return false;
 }
 
+const std::vector<LabelSet>& Discovery::DroppedOf(const std::string& job) const {
+  static const std::vector<LabelSet> kNone;
+  auto it = dropped_.find(job);
+  return it == dropped_.end() ? kNone : it->second;
+}
+
 std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
   std::vector<DiscoveredTarget> out;
+  std::vector<LabelSet>& dropped = dropped_[job.job];
+  dropped.clear();
   std::set<std::pair<std::string, archive::Labels>> seen;  // (host, labels): once each
   auto add = [&](LabelSet labels, const std::string& fallback_app, const std::string& where) {
-    std::optional<LabelSet> kept = Relabel(std::move(labels), job.relabel);
-    if (!kept) return;  // dropped by a rule
+    std::optional<LabelSet> kept = Relabel(labels, job.relabel);
+    if (!kept) {  // by a rule
+      dropped.push_back(std::move(labels));
+      return;
+    }
     DiscoveredTarget t;
+    t.discovered = std::move(labels);
     t.host = (*kept)["__address__"];
     if (!ValidHost(t.host)) {
       LogError("scrape: job " + job.job + ": " + where + ": no valid __address__ after relabeling (\"" +
@@ -167,7 +179,9 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
       if (job.relabel.empty()) {
         // As configured: the archive directory its labels name stays.
         if (seen.emplace(host, target.labels).second) {
-          out.push_back({target.application, host, target.labels});
+          LabelSet discovered(target.labels.begin(), target.labels.end());
+          discovered["__address__"] = host;
+          out.push_back({target.application, host, target.labels, std::move(discovered)});
         }
         continue;
       }

@@ -32,6 +32,7 @@ struct DiscoveredTarget {
   std::string app;
   std::string host;
   archive::Labels labels;
+  LabelSet discovered;  // before relabeling
 };
 
 class Discovery {
@@ -46,6 +47,10 @@ class Discovery {
   // leaves without a valid host or with an invalid label name is logged and
   // left out.
   std::vector<DiscoveredTarget> TargetsOf(const JobConfig& job);
+
+  // The targets of `job` that relabeling dropped, as discovered, at the
+  // last TargetsOf(job).
+  const std::vector<LabelSet>& DroppedOf(const std::string& job) const;
 
   // Whether a file the jobs of `config` read (per their globs) is new,
   // gone or changed since it was last read, or an HTTP SD list is due.
@@ -71,6 +76,7 @@ class Discovery {
   const fs::path state_dir_;
   std::map<std::string, File> files_;
   std::map<std::string, Http> http_;
+  std::map<std::string, std::vector<LabelSet>> dropped_;  // by job
 };
 
 // The files `globs` name, sorted.

@@ -31,6 +31,9 @@ Nanos Slack(Nanos interval) {
   return std::min<Nanos>(interval / 10, std::chrono::seconds(30));
 }
 
+// A running scrape writes its targets' state this often.
+constexpr int64_t kStateEveryMs = 5000;
+
 int64_t ToMs(Nanos d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
@@ -92,6 +95,7 @@ std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
           w.host = host;
           w.profile_type = type;
           w.labels = target.labels;
+          w.discovered = target.discovered;
           const std::string& path = job.paths.at(type);
           w.url = TargetUrl(host, path);
           w.interval = job.interval;
@@ -128,6 +132,7 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
 void Scraper::Dispatch(const Work& work, int64_t now_ms) {
   uint64_t tag = next_tag_++;
   in_flight_[tag] = InFlight{work, now_ms};
+  attempts_[work.Key()].last_attempt_ms = now_ms;
   LogVerbose("scrape: GET " + work.url);
   fetcher_.Add(FetchRequest{work.url, work.timeout, work.max_bytes, tag});
 }
@@ -140,6 +145,7 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   const Work& w = f.work;
   auto fail = [&](const Status& s) {
     ++stats->failed;
+    attempts_[w.Key()].last_error = s.message();
     LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" +
              w.profile_type + " url=" + w.url + ": " + s.message());
   };
@@ -182,6 +188,9 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   auto written = writer_.Stage(r.body, std::move(s));
   if (!written.ok()) return fail(written.status().WithContext("archive write"));
   if (first_staged_ms_ == 0) first_staged_ms_ = NowMs();
+  ProfileState& attempt = attempts_[w.Key()];
+  attempt.last_error.clear();
+  attempt.last_success_ms = f.started_ms;
   ++stats->archived;
   stats->bytes += static_cast<int64_t>(r.body.size());
   LogVerbose("scrape: archived " + written->id + " (" + Bytes(written->size) + ")");
@@ -244,13 +253,44 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
   return stats;
 }
 
+void Scraper::SaveState(const Config& config, const std::vector<Work>& work,
+                        const std::function<int64_t(const Work&)>& next_due) {
+  TargetsState state;
+  state.updated_ms = NowMs();
+  state.scraper = hostname_;
+  std::map<std::tuple<std::string, std::string, archive::Labels>, size_t> index;
+  for (const Work& w : work) {
+    auto [it, added] = index.try_emplace({w.job, w.host, w.labels}, state.active.size());
+    if (added) state.active.push_back({w.job, w.app, w.host, w.labels, w.discovered, {}});
+    ProfileState p = attempts_[w.Key()];
+    p.type = w.profile_type;
+    p.url = w.url;
+    p.next_due_ms = next_due(w);
+    state.active[it->second].profiles.push_back(std::move(p));
+  }
+  for (const JobConfig& job : config.jobs) {
+    for (const LabelSet& labels : discovery_.DroppedOf(job.job)) state.dropped.push_back({job.job, labels});
+  }
+  SortFailingFirst(&state.active);
+  if (Status s = WriteTargetsState(root_, state); !s.ok()) {
+    LogError("scrape: the targets' state: " + s.message());
+  }
+}
+
 PassStats Scraper::RunOnce(const Config& config, bool force) {
   auto start = std::chrono::steady_clock::now();
   PassStats stats;
   std::vector<Work> work = Expand(config);
   int64_t now = NowMs();
-  std::map<std::string, int64_t> last;
-  if (!force) last = LastScraped(work, now);
+  // The last pass's attempts and errors, for the targets this one leaves.
+  if (auto previous = ReadTargetsState(root_); previous.ok()) {
+    for (const ActiveTarget& t : previous->active) {
+      for (const ProfileState& p : t.profiles) {
+        attempts_.try_emplace(t.job + '\x1f' + t.host + '\x1f' + p.type, p);
+      }
+    }
+  }
+  std::map<std::string, int64_t> last = LastScraped(work, now);
   for (const Work& w : work) {
     if (!force && now < DueAtMs(w.interval, last[w.Key()])) {
       ++stats.not_due;
@@ -265,6 +305,13 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
     Commit(&stats, /*now=*/false);
   }
   Commit(&stats, /*now=*/true);
+  for (const Work& w : work) {
+    int64_t& success = attempts_[w.Key()].last_success_ms;
+    success = std::max(success, last[w.Key()]);
+  }
+  SaveState(config, work, [&](const Work& w) {
+    return DueAtMs(w.interval, attempts_[w.Key()].last_success_ms);
+  });
   stats = Maintain(NowMs(), config, stats);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
@@ -278,13 +325,18 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     std::map<std::string, int64_t> last = LastScraped(items, NowMs());
     for (const Work& w : items) {
       if (!next_due.count(w.Key())) next_due[w.Key()] = DueAtMs(w.interval, last[w.Key()]);
+      int64_t& success = attempts_[w.Key()].last_success_ms;
+      success = std::max(success, last[w.Key()]);
     }
+  };
+  auto save_state = [&] {
+    SaveState(config, work, [&](const Work& w) { return next_due[w.Key()]; });
   };
   schedule_from_archive(work);
   LogInfo("scrape: running " + std::to_string(work.size()) +
           " profile scrapes from " + config.source + " into " + root_.string());
   PassStats stats;
-  int64_t last_prune = 0, last_reload = NowMs(), last_report = NowMs();
+  int64_t last_prune = 0, last_reload = NowMs(), last_report = NowMs(), last_save = 0;
   while (!stop.load()) {
     int64_t now = NowMs();
     std::set<std::string> busy;
@@ -321,6 +373,10 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
       last_prune = now;
       stats = Maintain(now, config, stats);
     }
+    if (now - last_save >= kStateEveryMs) {
+      last_save = now;
+      save_state();
+    }
     if (now - last_report >= 60'000 && (stats.archived || stats.failed)) {
       stats.seconds = (now - last_report) / 1000.0;
       LogInfo("scrape: " + FormatPass(stats));
@@ -333,6 +389,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     in_flight_.erase(r.tag);
   }
   Commit(&stats, /*now=*/true);
+  save_state();
   LogInfo("scrape: stopped");
 }
 

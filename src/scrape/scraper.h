@@ -23,6 +23,7 @@
 #include "query/compact.h"
 #include "scrape/config.h"
 #include "scrape/discovery.h"
+#include "scrape/target_state.h"
 #include "scrape/fetcher.h"
 
 namespace cprof::scrape {
@@ -48,10 +49,6 @@ bool KeepsRollups(const Config& config);
 
 // "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
-
-// The scraper's state in the archive (the last good HTTP SD lists):
-// derived, like the index files, and skipped by readers.
-inline constexpr std::string_view kStateDir = ".state";
 
 // Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
 // this many, or this long, between file system syncs.
@@ -82,6 +79,7 @@ class Scraper {
   struct Work {
     std::string job, app, host, profile_type, url, target_key;
     archive::Labels labels;
+    LabelSet discovered;  // the target's labels before relabeling
     Nanos interval, timeout, expiration;
     int64_t max_bytes = 0;
     std::string Key() const { return job + '\x1f' + host + '\x1f' + profile_type; }
@@ -116,6 +114,12 @@ class Scraper {
   uint64_t next_tag_ = 1;
   std::string hostname_;
   Discovery discovery_;
+  // By Work::Key(): the last attempt, success and error (target_state.h).
+  std::map<std::string, ProfileState> attempts_;
+  // The state of every target of `work` and the config's dropped ones,
+  // written to the archive; `next_due(w)` is when `w` is due next.
+  void SaveState(const Config& config, const std::vector<Work>& work,
+                 const std::function<int64_t(const Work&)>& next_due);
 };
 
 }  // namespace cprof::scrape

@@ -5,6 +5,7 @@
 #include "base/json.h"
 #include "pprof/interval.h"
 #include "query/output.h"
+#include "scrape/target_state.h"
 #include "server/api.h"
 
 namespace cprof::server {
@@ -60,15 +61,13 @@ Response Api::GroupLabels() {
 }
 
 Response Api::Targets() {
-  auto snapshot = Indexed();
-  if (!snapshot.ok()) return Response::Error(snapshot.status());
-  JsonWriter w;
-  w.StartArray();
-  if (auto it = (*snapshot)->label_values.find("_host"); it != (*snapshot)->label_values.end()) {
-    for (const std::string& h : it->second) w.String(h);
-  }
-  w.EndArray();
-  return Response::Json(w.Take());
+  // The scraper's last word on every target it knows (scrape/target_state.h);
+  // none before a scrape pass has run on this archive.
+  auto state = scrape::ReadTargetsState(index_->root());
+  if (!state.ok() && !state.status().IsNotFound()) return Response::Error(state.status());
+  scrape::TargetsState s = state.ok() ? std::move(*state) : scrape::TargetsState{};
+  scrape::SortFailingFirst(&s.active);
+  return Response::Json(scrape::SerializeTargetsState(s));
 }
 
 Response Api::Version() {

@@ -100,7 +100,10 @@ closed_port() {
 }
 
 # count_entries DIR: sidecars in an archive.
-count_entries() { find "$1" -name '*.json' | wc -l; }
+# sidecars DIR: the sidecar files of the archive DIR (not the scraper's
+# .state/ files); count_entries DIR: how many.
+sidecars() { find "$1" -path "$1/.state" -prune -o -name '*.json' -print; }
+count_entries() { sidecars "$1" | wc -l; }
 
 # expect_exit CODE CMD...: runs CMD, output to $WORK/out and $WORK/err.
 expect_exit() {

@@ -48,7 +48,7 @@ oldest_kept_is_newer "$WORK/before.json" "$WORK/after.json" || fail "the entries
 [ -z "$(find "$WORK/arch/${OLDER//-//}" 2>/dev/null)" ] || fail "the older day's directory is left"
 # Whole entries only: a profile for every sidecar, a sidecar for every
 # profile, nothing temporary; query reads it without a complaint.
-SIDECARS=$(find "$WORK/arch" -name '*.json' | wc -l)
+SIDECARS=$(count_entries "$WORK/arch")
 PROFILES=$(find "$WORK/arch" -name '*.pb.gz' | wc -l)
 [ "$SIDECARS" = "$((KEPT + 1))" ] && [ "$PROFILES" = "$((KEPT + 1))" ] ||
   fail "$SIDECARS sidecars and $PROFILES profiles for $KEPT entries and today's scrape"
@@ -66,10 +66,10 @@ oldest_kept_is_newer "$WORK/steady-before.json" "$WORK/steady-after.json" || fai
 [ "$("$CPROFILER" query --archive "$WORK/arch" --from -1h -o ids | wc -l)" = 2 ] || fail "today's scrapes were removed"
 # Well under a cap, a pass removes nothing.
 sed -i "s/^max-size: .*/max-size: $((CAP * 2))/" "$WORK/c.yml"
-COUNT=$(find "$WORK/arch" -name '*.json' | wc -l)
+COUNT=$(count_entries "$WORK/arch")
 expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
 if grep -q "over max-size" "$WORK/err"; then fail "a pass under the cap removed entries: $(cat "$WORK/err")"; fi
-[ "$(find "$WORK/arch" -name '*.json' | wc -l)" = "$((COUNT + 1))" ] || fail "a pass under the cap removed entries"
+[ "$(count_entries "$WORK/arch")" = "$((COUNT + 1))" ] || fail "a pass under the cap removed entries"
 pass "at the cap new entries push out the oldest; under it nothing goes"
 
 # Foreign files larger than the cap: removing every entry would not meet
@@ -80,7 +80,7 @@ printf 'archive: %s\nmax-size: 1MiB\nscrape-configs:\n  - job: one\n    enabled-
   "$WORK/small" "$FAKE" >"$WORK/small.yml"
 expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/small.yml"
 expect_grep "no entry removed for max-size" "$WORK/err"
-[ "$(find "$WORK/small" -name '*.json' | wc -l)" = 51 ] || fail "entries removed to no avail"
+[ "$(count_entries "$WORK/small")" = 51 ] || fail "entries removed to no avail"
 pass "a cap that removing every entry would not meet removes none, and says why"
 
 # Bad sizes: exit 2, naming the file, line and key.

@@ -97,7 +97,8 @@ bad "no config file|does not exist" scrape --once -c "$WORK/nothing.yml"
 bad "--force goes with --once" scrape --force -c "$WORK/bad.yml"
 
 # An unreadable sidecar is named and skipped; the rest still answers.
-VICTIM=$(find "$A" -name '*.json' -print -quit)
+mapfile -t SIDECARS < <(sidecars "$A")
+VICTIM=${SIDECARS[0]}
 head -c 40 "$VICTIM" >"$VICTIM.cut" && mv "$VICTIM.cut" "$VICTIM"
 expect_exit 1 "$CPROFILER" query "${DAY[@]}" -o ids
 expect_grep "skipping $VICTIM: sidecar: bad JSON" "$WORK/err"

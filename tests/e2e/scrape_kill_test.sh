@@ -42,7 +42,7 @@ pass "12 SIGKILLs, $N entries, all readable"
 
 # Leftovers of killed writers are at most temporary files and orphan
 # profiles, which prune removes once stale; never a half-written sidecar.
-for f in $(find "$WORK/arch" -name '*.json'); do
+for f in $(sidecars "$WORK/arch"); do
   grep -q '"sha256"' "$f" || fail "half-written sidecar $f"
 done
 # And pprof reads them.

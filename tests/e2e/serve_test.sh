@@ -48,7 +48,7 @@ jq -e '.heap == ["heap_alloc_objects","heap_alloc_space","heap_inuse_objects","h
 expect_status 200 /api/group_labels
 jq -e --arg h "$ADDR" '._host == [{"Key":"_host","Value":$h}] and ._job == [{"Key":"_job","Value":"shopjob"}] and ._app == [{"Key":"_app","Value":"shop"}] and .env == [{"Key":"env","Value":"dev"}]' "$WORK/body" >/dev/null || fail "group_labels: $(cat "$WORK/body")"
 expect_status 200 /api/targets
-jq -e --arg h "$ADDR" '. == [$h]' "$WORK/body" >/dev/null || fail "targets"
+jq -e --arg h "$ADDR" '[.ActiveTargets[].Host] == [$h] and .ActiveTargets[0].Health == "up"' "$WORK/body" >/dev/null || fail "targets: $(cat "$WORK/body")"
 expect_status 200 /api/version
 jq -e '.version | type == "string"' "$WORK/body" >/dev/null || fail "version"
 pass "sample_types, group_sample_types, group_labels, targets, healthz, version"

@@ -1,0 +1,161 @@
+#include "scrape/target_state.h"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <tuple>
+
+#include "base/json.h"
+
+namespace cprof::scrape {
+namespace {
+
+constexpr std::string_view kStateFile = "targets.json";
+constexpr size_t kMaxStateBytes = 256 << 20;
+
+template <typename Map>
+void WriteLabels(JsonWriter& w, const Map& labels) {
+  w.StartObject();
+  for (const auto& [k, v] : labels) {
+    w.Key(k);
+    w.String(v);
+  }
+  w.EndObject();
+}
+
+using rapidjson::Value;
+
+std::string StringOf(const Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsString()
+             ? std::string(it->value.GetString(), it->value.GetStringLength())
+             : std::string();
+}
+
+int64_t IntOf(const Value& o, const char* key) {
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
+}
+
+template <typename Map>
+Map LabelsOf(const Value& o, const char* key) {
+  Map out;
+  auto it = o.FindMember(key);
+  if (it == o.MemberEnd() || !it->value.IsObject()) return out;
+  for (const auto& m : it->value.GetObject()) {
+    if (m.value.IsString()) out.emplace(m.name.GetString(), m.value.GetString());
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view HealthOf(const ActiveTarget& t) {
+  bool attempted = false;
+  for (const ProfileState& p : t.profiles) {
+    if (!p.last_error.empty()) return "down";
+    attempted = attempted || p.last_attempt_ms > 0 || p.last_success_ms > 0;
+  }
+  return attempted ? "up" : "unknown";
+}
+
+void SortFailingFirst(std::vector<ActiveTarget>* targets) {
+  std::stable_sort(targets->begin(), targets->end(), [](const ActiveTarget& a, const ActiveTarget& b) {
+    const bool a_down = HealthOf(a) == "down", b_down = HealthOf(b) == "down";
+    return std::tie(b_down, a.job, a.app, a.host) < std::tie(a_down, b.job, b.app, b.host);
+  });
+}
+
+std::string SerializeTargetsState(const TargetsState& s) {
+  JsonWriter w(/*pretty=*/true);
+  w.StartObject();
+  w.Key("UpdatedAt"); w.Int64(s.updated_ms);
+  w.Key("Scraper"); w.String(s.scraper);
+  w.Key("ActiveTargets");
+  w.StartArray();
+  for (const ActiveTarget& t : s.active) {
+    w.StartObject();
+    w.Key("Job"); w.String(t.job);
+    w.Key("App"); w.String(t.app);
+    w.Key("Host"); w.String(t.host);
+    w.Key("Health"); w.String(HealthOf(t));
+    w.Key("Labels"); WriteLabels(w, t.labels);
+    w.Key("DiscoveredLabels"); WriteLabels(w, t.discovered);
+    w.Key("Profiles");
+    w.StartArray();
+    for (const ProfileState& p : t.profiles) {
+      w.StartObject();
+      w.Key("Type"); w.String(p.type);
+      w.Key("Url"); w.String(p.url);
+      w.Key("LastAttempt"); w.Int64(p.last_attempt_ms);
+      w.Key("LastSuccess"); w.Int64(p.last_success_ms);
+      w.Key("NextDue"); w.Int64(p.next_due_ms);
+      w.Key("LastError"); w.String(p.last_error);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("DroppedTargets");
+  w.StartArray();
+  for (const DroppedTarget& t : s.dropped) {
+    w.StartObject();
+    w.Key("Job"); w.String(t.job);
+    w.Key("DiscoveredLabels"); WriteLabels(w, t.discovered);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take() + "\n";
+}
+
+Result<TargetsState> ParseTargetsState(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    return Status::Corruption("targets state: not a JSON object");
+  }
+  TargetsState s;
+  s.updated_ms = IntOf(doc, "UpdatedAt");
+  s.scraper = StringOf(doc, "Scraper");
+  if (auto a = doc.FindMember("ActiveTargets"); a != doc.MemberEnd() && a->value.IsArray()) {
+    for (const auto& t : a->value.GetArray()) {
+      if (!t.IsObject()) continue;
+      ActiveTarget& out = s.active.emplace_back();
+      out.job = StringOf(t, "Job");
+      out.app = StringOf(t, "App");
+      out.host = StringOf(t, "Host");
+      out.labels = LabelsOf<archive::Labels>(t, "Labels");
+      out.discovered = LabelsOf<LabelSet>(t, "DiscoveredLabels");
+      if (auto p = t.FindMember("Profiles"); p != t.MemberEnd() && p->value.IsArray()) {
+        for (const auto& ps : p->value.GetArray()) {
+          if (!ps.IsObject()) continue;
+          out.profiles.push_back({StringOf(ps, "Type"), StringOf(ps, "Url"), IntOf(ps, "LastAttempt"),
+                                  IntOf(ps, "LastSuccess"), IntOf(ps, "NextDue"),
+                                  StringOf(ps, "LastError")});
+        }
+      }
+    }
+  }
+  if (auto d = doc.FindMember("DroppedTargets"); d != doc.MemberEnd() && d->value.IsArray()) {
+    for (const auto& t : d->value.GetArray()) {
+      if (t.IsObject()) s.dropped.push_back({StringOf(t, "Job"), LabelsOf<LabelSet>(t, "DiscoveredLabels")});
+    }
+  }
+  return s;
+}
+
+Result<TargetsState> ReadTargetsState(const fs::path& root) {
+  auto text = ReadFile(root / std::string(kStateDir) / std::string(kStateFile), kMaxStateBytes);
+  if (!text.ok()) return text.status();
+  return ParseTargetsState(*text);
+}
+
+Status WriteTargetsState(const fs::path& root, const TargetsState& state) {
+  const fs::path dir = root / std::string(kStateDir);
+  CPROF_RETURN_IF_ERROR(MakeDirs(dir));
+  return ReplaceFile(dir, kStateFile, SerializeTargetsState(state));
+}
+
+}  // namespace cprof::scrape

@@ -1,0 +1,74 @@
+// What the scraper knows of its targets, for `cprofiler targets`, serve's
+// /api/targets and the people asking "which targets are failing, and why":
+// every target discovery found, with its labels before and after
+// relabeling, active or dropped, and per profile type the last attempt, the
+// last success, the last error and the next due time.
+//
+// Kept in <archive>/.state/targets.json, written after every scrape pass
+// (and every few seconds by a running scrape). Derived: deleting it loses
+// only the last errors until the next pass.
+//
+// Thread-safe: pure functions and whole-file reads and writes.
+#ifndef CPROF_SCRAPE_TARGET_STATE_H_
+#define CPROF_SCRAPE_TARGET_STATE_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "archive/layout.h"
+#include "base/fs.h"
+#include "scrape/relabel.h"
+
+namespace cprof::scrape {
+
+// The scraper's state in the archive (this file, the last good HTTP SD
+// lists): derived, like the index files, and skipped by every reader.
+inline constexpr std::string_view kStateDir = ".state";
+
+struct ProfileState {
+  std::string type;  // "heap"
+  std::string url;
+  int64_t last_attempt_ms = 0;  // 0: never
+  int64_t last_success_ms = 0;  // the newest archived profile's time; 0: none
+  int64_t next_due_ms = 0;
+  std::string last_error;       // of the last attempt; "" when it succeeded
+};
+
+struct ActiveTarget {
+  std::string job, app, host;
+  archive::Labels labels;  // after relabeling
+  LabelSet discovered;     // before
+  std::vector<ProfileState> profiles;
+};
+
+struct DroppedTarget {
+  std::string job;
+  LabelSet discovered;
+};
+
+struct TargetsState {
+  int64_t updated_ms = 0;
+  std::string scraper;  // the host that scraped
+  std::vector<ActiveTarget> active;
+  std::vector<DroppedTarget> dropped;
+};
+
+// "down" when a profile type's last attempt failed, "up" when every one
+// that was attempted succeeded, "unknown" before any attempt.
+std::string_view HealthOf(const ActiveTarget& target);
+
+// Active targets failing first, then by job, app and host.
+void SortFailingFirst(std::vector<ActiveTarget>* targets);
+
+std::string SerializeTargetsState(const TargetsState& state);
+Result<TargetsState> ParseTargetsState(std::string_view json);
+
+// The state file of the archive at `root`: NotFound when no pass wrote one.
+Result<TargetsState> ReadTargetsState(const fs::path& root);
+Status WriteTargetsState(const fs::path& root, const TargetsState& state);
+
+}  // namespace cprof::scrape
+
+#endif  // CPROF_SCRAPE_TARGET_STATE_H_
