@@ -85,6 +85,8 @@ Response Api::Handle(const Request& req) {
     r = Asset("index.html");
   } else if (path.starts_with("/ui/")) {
     r = Asset(path.substr(4));
+  } else if (path == "/targets" || path == "/targets/") {
+    r = Asset("targets.html");
   } else if (path == "/analysis" || path == "/analysis/") {
     r = Asset("analysis.html");
   } else if (path.starts_with("/api/pprof/ui/")) {

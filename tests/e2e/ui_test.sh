@@ -75,3 +75,20 @@ for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1
 CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM FROM="${DAY}T00:00:00Z" TO="${DAY}T23:59:59Z" \
   node "$UI_DIR/fleet_ui_test.mjs" || fail "the fleet browser test failed (screenshots in $SHOTS)"
 pass "fleet browser test passed; screenshots in $SHOTS"
+
+# The targets page: a target that refuses connections, first, with its error.
+stop_serve
+CLOSED=127.0.0.1:$(closed_port)
+cat >"$WORK/t.yml" <<YML
+archive: $WORK/tarch
+scrape-configs:
+  - job: demo
+    interval: 1h
+    enabled-profiles: [goroutine]
+    target-configs: [{application: wl, hosts: [$ADDR, $CLOSED]}]
+YML
+expect_exit 1 "$CPROFILER" scrape --once -c "$WORK/t.yml"
+start_serve "$WORK/targets-serve.log" "$CPROFILER" serve -c "$WORK/t.yml"
+CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM DOWN_HOST=$CLOSED UP_HOST=$ADDR \
+  node "$UI_DIR/targets_ui_test.mjs" || fail "the targets page test failed (screenshots in $SHOTS)"
+pass "targets page: the failing target first, with its error"
