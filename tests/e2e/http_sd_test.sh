@@ -1,6 +1,6 @@
 # http_sd: target groups served over HTTP (Prometheus's HTTP SD format) by a
-# local server; a malformed response and then the server's outage are
-# reported, and the passes go on scraping the last good list, which the
+# local server; a malformed response, one too large and then the server's
+# outage are reported, and the passes go on scraping the last good list, which the
 # archive's state directory keeps between `--once` passes.
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed for the SD server"
@@ -52,6 +52,14 @@ expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
 expect_grep "http-sd: $URL: .*keeping its last good 1 target groups" "$WORK/err"
 [ "$(count_entries "$WORK/arch")" = $((N + 2)) ] || fail "the last good targets were not scraped"
 pass "a malformed response is reported; the pass scrapes the last good list"
+
+# A huge response (over 16 MiB): refused, bounded, the last good list kept.
+head -c $((17 << 20)) /dev/zero | tr '\0' ' ' >"$WORK/www/sd.json"
+N=$(count_entries "$WORK/arch")
+expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
+expect_grep "http-sd: $URL: .*larger than .*keeping its last good 1 target groups" "$WORK/err"
+[ "$(count_entries "$WORK/arch")" = $((N + 2)) ] || fail "a huge SD response stopped the scraping"
+pass "a response over 16 MiB is refused; the pass scrapes the last good list"
 
 # The server goes away: the same.
 kill "$SD"
