@@ -86,26 +86,22 @@ std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
   std::vector<Work> out;
   for (const JobConfig& job : config.jobs) {
     for (const DiscoveredTarget& target : discovery_.TargetsOf(job)) {
-      const std::string& host = target.host;
-      {
-        for (const std::string& type : job.profiles) {
-          Work w;
-          w.job = job.job;
-          w.app = target.app;
-          w.host = host;
-          w.profile_type = type;
-          w.labels = target.labels;
-          w.discovered = target.discovered;
-          const std::string& path = job.paths.at(type);
-          w.url = TargetUrl(host, path);
-          w.interval = job.interval;
-          w.timeout = RequestTimeout(job, path);
-          w.expiration = job.expiration;
-          w.max_bytes = job.max_response_bytes;
-          w.target_key = archive::TargetKey(w.job, w.app, w.host, w.labels,
-                                            w.expiration.count());
-          out.push_back(std::move(w));
-        }
+      for (const std::string& type : job.profiles) {
+        Work w;
+        w.job = job.job;
+        w.app = target.app;
+        w.host = target.host;
+        w.profile_type = type;
+        w.labels = target.labels;
+        w.discovered = target.discovered;
+        const std::string& path = job.paths.at(type);
+        w.url = TargetUrl(w.host, path);
+        w.interval = job.interval;
+        w.timeout = RequestTimeout(job, path);
+        w.expiration = job.expiration;
+        w.max_bytes = job.max_response_bytes;
+        w.target_key = archive::TargetKey(w.job, w.app, w.host, w.labels, w.expiration.count());
+        out.push_back(std::move(w));
       }
     }
   }
@@ -286,7 +282,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
   if (auto previous = ReadTargetsState(root_); previous.ok()) {
     for (const ActiveTarget& t : previous->active) {
       for (const ProfileState& p : t.profiles) {
-        attempts_.try_emplace(t.job + '\x1f' + t.host + '\x1f' + p.type, p);
+        attempts_.try_emplace(Work::KeyOf(t.job, t.host, p.type), p);
       }
     }
   }
@@ -366,7 +362,8 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
       } else if (discovery_.Changed(config)) {
         work = Expand(config);
         schedule_from_archive(work);  // new targets; the others keep their times
-        LogInfo("scrape: file-sd changed: " + std::to_string(work.size()) + " profile scrapes");
+        LogInfo("scrape: discovered targets changed: " + std::to_string(work.size()) +
+                " profile scrapes");
       }
     }
     if (now - last_prune >= 60'000) {

@@ -82,7 +82,10 @@ class Scraper {
     LabelSet discovered;  // the target's labels before relabeling
     Nanos interval, timeout, expiration;
     int64_t max_bytes = 0;
-    std::string Key() const { return job + '\x1f' + host + '\x1f' + profile_type; }
+    static std::string KeyOf(std::string_view job, std::string_view host, std::string_view type) {
+      return std::string(job) + '\x1f' + std::string(host) + '\x1f' + std::string(type);
+    }
+    std::string Key() const { return KeyOf(job, host, profile_type); }
   };
   struct InFlight {
     Work work;
