@@ -130,7 +130,7 @@ void Scraper::Dispatch(const Work& work, int64_t now_ms) {
   in_flight_[tag] = InFlight{work, now_ms};
   attempts_[work.Key()].last_attempt_ms = now_ms;
   LogVerbose("scrape: GET " + work.url);
-  fetcher_.Add(FetchRequest{work.url, work.timeout, work.max_bytes, tag});
+  fetcher_.Add(FetchRequest{work.url, work.timeout, work.max_bytes, tag, {}});
 }
 
 void Scraper::Complete(FetchResult r, PassStats* stats) {
