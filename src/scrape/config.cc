@@ -198,7 +198,8 @@ Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::strin
   return Status::OK();
 }
 
-// file-sd-configs, http-sd-configs, relabel-configs and app-label.
+// file-sd-configs, http-sd-configs, kubernetes-sd-configs, relabel-configs
+// and app-label.
 Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view path,
                       JobConfig* job) {
   if (YAML::Node sd = node["file-sd-configs"]) {
@@ -236,6 +237,38 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
       if (YAML::Node t = sd[i]["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
     }
   }
+  if (YAML::Node sd = node["kubernetes-sd-configs"]) {
+    std::string sp = std::string(path) + ".kubernetes-sd-configs";
+    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {role: pod, ...}");
+    for (size_t i = 0; i < sd.size(); ++i) {
+      std::string ip = sp + "[" + std::to_string(i) + "]";
+      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping");
+      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip,
+                                      {"role", "api-server", "bearer-token-file", "ca-file",
+                                       "namespaces", "label-selector"}));
+      KubernetesSdConfig& c = job->kubernetes_sd.emplace_back();
+      if (YAML::Node r = sd[i]["role"]) {
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, ip + ".role", &c.role));
+        if (c.role != "pod") return ctx.Error(r, ip + ".role", "only role pod is supported");
+      }
+      if (YAML::Node a = sd[i]["api-server"]) {
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, ip + ".api-server", &c.api_server));
+        if (!c.api_server.starts_with("http://") && !c.api_server.starts_with("https://")) {
+          return ctx.Error(a, ip + ".api-server", "must be an http:// or https:// URL");
+        }
+      }
+      if (YAML::Node t = sd[i]["bearer-token-file"]) {
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
+      }
+      if (YAML::Node t = sd[i]["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
+      if (YAML::Node n = sd[i]["namespaces"]) {
+        CPROF_RETURN_IF_ERROR(GetStrings(ctx, n, ip + ".namespaces", &c.namespaces));
+      }
+      if (YAML::Node l = sd[i]["label-selector"]) {
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, l, ip + ".label-selector", &c.label_selector));
+      }
+    }
+  }
   if (YAML::Node rules = node["relabel-configs"]) {
     std::string rp = std::string(path) + ".relabel-configs";
     if (!rules.IsSequence()) return ctx.Error(rules, rp, "must be a list of rules");
@@ -259,7 +292,7 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
       ctx, node, path,
       {"job", "interval", "expiration", "timeout", "max-response-size",
        "enabled-profiles", "path-profiles", "target-configs", "rollups", "file-sd-configs",
-       "relabel-configs", "app-label", "http-sd-configs"}));
+       "relabel-configs", "app-label", "http-sd-configs", "kubernetes-sd-configs"}));
   YAML::Node name = node["job"];
   if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
@@ -339,9 +372,13 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   CPROF_RETURN_IF_ERROR(ParseDiscovery(ctx, node, path, job));
   YAML::Node targets = node["target-configs"];
   std::string tp = std::string(path) + ".target-configs";
-  if (!targets && (!job->file_sd.empty() || !job->http_sd.empty())) return Status::OK();
+  if (!targets && (!job->file_sd.empty() || !job->http_sd.empty() || !job->kubernetes_sd.empty())) {
+    return Status::OK();
+  }
   if (!targets) {
-    return ctx.Error(node, tp, "missing: list the targets to scrape (or file-sd-configs, http-sd-configs)");
+    return ctx.Error(node, tp,
+                     "missing: list the targets to scrape (or file-sd-configs, http-sd-configs, "
+                     "kubernetes-sd-configs)");
   }
   if (!targets.IsSequence() || targets.size() == 0) {
     return ctx.Error(targets, tp, "must be a non-empty list");

@@ -42,6 +42,16 @@ struct HttpSdConfig {
   std::string ca_file;            // for https (default: the system's)
 };
 
+// kubernetes-sd-configs: pods (scrape/kubernetes_sd.h).
+struct KubernetesSdConfig {
+  std::string role = "pod";
+  std::string api_server;         // "": in a pod, the cluster's (service account)
+  std::string bearer_token_file;  // default in a pod: the service account's
+  std::string ca_file;            // default in a pod: the service account's
+  std::vector<std::string> namespaces;  // empty: all
+  std::string label_selector;     // Kubernetes' syntax: "app=shop,tier!=db"
+};
+
 // One group of a file_sd file: targets that share labels.
 struct TargetGroup {
   std::vector<std::string> targets;
@@ -67,6 +77,7 @@ struct JobConfig {
   std::vector<TargetConfig> targets;
   std::vector<FileSdConfig> file_sd;
   std::vector<HttpSdConfig> http_sd;
+  std::vector<KubernetesSdConfig> kubernetes_sd;
   // relabel-configs: Prometheus's relabel_configs (scrape/relabel.h), in
   //   order, over every target's labels (scrape/discovery.h).
   std::vector<RelabelRule> relabel;

@@ -116,9 +116,30 @@ const std::vector<TargetGroup>& Discovery::GroupsOf(const HttpSdConfig& sd) {
   return h.groups;
 }
 
+namespace {
+
+std::string PodsKey(const KubernetesSdConfig& sd) {
+  std::string key = sd.api_server + '\x1f' + sd.label_selector + '\x1f' + sd.bearer_token_file +
+                    '\x1f' + sd.ca_file;
+  for (const std::string& ns : sd.namespaces) key += '\x1f' + ns;
+  return key;
+}
+
+}  // namespace
+
+Discovery::Pods& Discovery::PodsOf(const KubernetesSdConfig& sd) {
+  Pods& p = pods_[PodsKey(sd)];
+  if (p.pods == nullptr) p.pods = std::make_unique<KubernetesPods>(sd);
+  return p;
+}
+
 bool Discovery::Changed(const Config& config) const {
   const int64_t now = NowMs();
   for (const JobConfig& job : config.jobs) {
+    for (const KubernetesSdConfig& sd : job.kubernetes_sd) {
+      auto it = pods_.find(PodsKey(sd));
+      if (it == pods_.end() || it->second.pods->generation() != it->second.seen) return true;
+    }
     for (const HttpSdConfig& sd : job.http_sd) {
       auto it = http_.find(sd.url);
       if (it == http_.end() || now >= it->second.next_fetch_ms) return true;
@@ -189,6 +210,18 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
       labels["__address__"] = host;
       labels.emplace(job.app_label, target.application);
       add(std::move(labels), target.application, "target " + host);
+    }
+  }
+  for (const KubernetesSdConfig& sd : job.kubernetes_sd) {
+    Pods& pods = PodsOf(sd);
+    pods.seen = pods.pods->generation();  // (before reading: a change after it shows next time)
+    for (const TargetGroup& group : pods.pods->Groups(watch_)) {
+      for (const std::string& host : group.targets) {
+        LabelSet labels(group.labels.begin(), group.labels.end());
+        labels["__address__"] = host;
+        const std::string where = "pod " + labels["__meta_kubernetes_pod_name"];
+        add(std::move(labels), job.job, where);
+      }
     }
   }
   for (const HttpSdConfig& sd : job.http_sd) {

@@ -21,10 +21,12 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "scrape/config.h"
+#include "scrape/kubernetes_sd.h"
 
 namespace cprof::scrape {
 
@@ -52,8 +54,13 @@ class Discovery {
   // last TargetsOf(job).
   const std::vector<LabelSet>& DroppedOf(const std::string& job) const;
 
+  // Whether Kubernetes pods are watched (a running scrape) or only listed
+  // (false, the default: a --once pass).
+  void set_watch(bool watch) { watch_ = watch; }
+
   // Whether a file the jobs of `config` read (per their globs) is new,
-  // gone or changed since it was last read, or an HTTP SD list is due.
+  // gone or changed since it was last read, an HTTP SD list is due, or a
+  // watch changed the pods.
   bool Changed(const Config& config) const;
 
  private:
@@ -77,6 +84,14 @@ class Discovery {
   std::map<std::string, File> files_;
   std::map<std::string, Http> http_;
   std::map<std::string, std::vector<LabelSet>> dropped_;  // by job
+  // By the config they watch (kubernetes_sd.h); the generation last read.
+  struct Pods {
+    std::unique_ptr<KubernetesPods> pods;
+    uint64_t seen = 0;
+  };
+  Pods& PodsOf(const KubernetesSdConfig& sd);
+  std::map<std::string, Pods> pods_;
+  bool watch_ = false;
 };
 
 // The files `globs` name, sorted.

@@ -189,4 +189,73 @@ void Fetcher::AbortAll() {
   queued_.clear();
 }
 
+namespace {
+
+struct Stream {
+  const std::function<bool(std::string_view)>* on_data;
+  const std::atomic<bool>* stop;
+  bool refused = false;
+};
+
+size_t WriteToStream(char* data, size_t size, size_t n, void* user) {
+  auto* s = static_cast<Stream*>(user);
+  if (s->stop->load() || !(*s->on_data)(std::string_view(data, size * n))) {
+    s->refused = true;
+    return 0;  // ends the transfer
+  }
+  return size * n;
+}
+
+int StreamProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<Stream*>(user)->stop->load() ? 1 : 0;
+}
+
+}  // namespace
+
+Status StreamGet(const FetchRequest& request, const std::string& ca_file,
+                 std::chrono::milliseconds idle,
+                 const std::function<bool(std::string_view)>& on_data,
+                 const std::atomic<bool>& stop) {
+  GlobalInit();
+  CURL* e = curl_easy_init();
+  if (e == nullptr) return Status::Unavailable("curl_easy_init failed");
+  curl_slist* headers = nullptr;
+  for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
+  Stream stream{&on_data, &stop};
+  char error[CURL_ERROR_SIZE] = {0};
+  const long connect_ms = static_cast<long>(std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout).count()));
+  curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+  // Idle: less than a byte a second for `idle` ends it.
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, idle.count() / 1000)));
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "cprofiler/" CPROFILER_VERSION_STRING);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToStream);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, &stream);
+  curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, StreamProgress);
+  curl_easy_setopt(e, CURLOPT_XFERINFODATA, &stream);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  if (headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
+  if (!ca_file.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
+  } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+  }
+  CURLcode code = curl_easy_perform(e);
+  long http = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+  curl_easy_cleanup(e);
+  curl_slist_free_all(headers);
+  if (stop.load()) return Status::Unavailable("stopped");
+  if (stream.refused) return Status::Unavailable("ended by its reader");
+  if (code != CURLE_OK) return Status::Unavailable(error[0] ? error : curl_easy_strerror(code));
+  if (http != 200) return Status::Unavailable("HTTP " + std::to_string(http));
+  return Status::OK();
+}
+
 }  // namespace cprof::scrape

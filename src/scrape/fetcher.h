@@ -7,8 +7,11 @@
 #ifndef CPROF_SCRAPE_FETCHER_H_
 #define CPROF_SCRAPE_FETCHER_H_
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <deque>
 #include <memory>
 #include <string>
@@ -35,6 +38,16 @@ struct FetchResult {
   std::string body;
   double seconds = 0;  // time from start to end of the transfer
 };
+
+// GET `request.url` (its headers and timeout to connect; CA from `ca_file`,
+// "" as Fetcher's) and hand the body to `on_data` as it arrives, as a watch
+// needs: until the server ends it (OK after a 200), or, Unavailable saying
+// why, `on_data` returns false, `stop` is set, nothing comes for `idle`,
+// or the transfer fails. Blocks; thread-safe.
+Status StreamGet(const FetchRequest& request, const std::string& ca_file,
+                 std::chrono::milliseconds idle,
+                 const std::function<bool(std::string_view)>& on_data,
+                 const std::atomic<bool>& stop);
 
 struct FetcherOptions {
   // max_in_flight (256): transfers running at once; more wait in a queue

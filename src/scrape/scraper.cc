@@ -315,6 +315,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
 
 void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
                          const std::function<std::optional<Config>()>& reload) {
+  discovery_.set_watch(true);
   std::vector<Work> work = Expand(config);
   std::map<std::string, int64_t> next_due;
   auto schedule_from_archive = [&](const std::vector<Work>& items) {

@@ -4,6 +4,7 @@
 
 #include "scrape/config.h"
 #include "scrape/discovery.h"
+#include "scrape/kubernetes_sd.h"
 #include "scrape/relabel.h"
 #include "test_util.h"
 
@@ -126,4 +127,37 @@ TEST_CASE("Discovery: file_sd targets relabeled, a broken file keeping its last 
   targets = discovery.TargetsOf(job);
   REQUIRE(targets.size() == 1);
   CHECK(targets[0].host == "10.0.0.9:6060");
+}
+
+TEST_CASE("A pod's targets: one a container port, one a portless container, none without an IP",
+          "[relabel]") {
+  const std::string pod = R"({"metadata": {"name": "shop-1", "namespace": "prod", "uid": "u1",
+      "labels": {"app.kubernetes.io/name": "shop"}, "annotations": {"cprofiler.io/port": "6060"},
+      "ownerReferences": [{"kind": "ReplicaSet", "name": "shop-7d", "controller": true}]},
+    "spec": {"nodeName": "n1", "containers": [
+      {"name": "shop", "ports": [{"name": "http", "containerPort": 8080}, {"name": "pprof", "containerPort": 6060, "protocol": "TCP"}]},
+      {"name": "sidecar"}]},
+    "status": {"phase": "Running", "podIP": "10.1.2.3", "hostIP": "10.0.0.7",
+      "conditions": [{"type": "Ready", "status": "False"}]}})";
+  auto groups = PodTargets(pod);
+  REQUIRE(groups.ok());
+  REQUIRE(groups->size() == 3);
+  CHECK(groups->at(0).targets == std::vector<std::string>{"10.1.2.3:8080"});
+  CHECK(groups->at(1).targets == std::vector<std::string>{"10.1.2.3:6060"});
+  CHECK(groups->at(2).targets == std::vector<std::string>{"10.1.2.3"});
+  const archive::Labels& l = groups->at(1).labels;
+  CHECK(l.at("__meta_kubernetes_namespace") == "prod");
+  CHECK(l.at("__meta_kubernetes_pod_label_app_kubernetes_io_name") == "shop");
+  CHECK(l.at("__meta_kubernetes_pod_labelpresent_app_kubernetes_io_name") == "true");
+  CHECK(l.at("__meta_kubernetes_pod_annotation_cprofiler_io_port") == "6060");
+  CHECK(l.at("__meta_kubernetes_pod_container_port_name") == "pprof");
+  CHECK(l.at("__meta_kubernetes_pod_container_port_protocol") == "TCP");
+  CHECK(l.at("__meta_kubernetes_pod_controller_kind") == "ReplicaSet");
+  CHECK(l.at("__meta_kubernetes_pod_ready") == "false");
+  CHECK(l.at("__meta_kubernetes_pod_node_name") == "n1");
+  CHECK(!groups->at(2).labels.count("__meta_kubernetes_pod_container_port_number"));
+  auto pending = PodTargets(R"({"metadata": {"uid": "u2"}, "spec": {"containers": [{"name": "x"}]}, "status": {"phase": "Pending"}})");
+  REQUIRE(pending.ok());
+  CHECK(pending->empty());
+  CHECK(!PodTargets("[1, 2]").ok());
 }

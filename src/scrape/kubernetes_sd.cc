@@ -1,0 +1,302 @@
+#include "scrape/kubernetes_sd.h"
+
+#include <rapidjson/document.h>
+
+#include <cstdlib>
+
+#include "base/fs.h"
+#include "base/log.h"
+#include "scrape/fetcher.h"
+
+namespace cprof::scrape {
+namespace {
+
+constexpr std::string_view kServiceAccount = "/var/run/secrets/kubernetes.io/serviceaccount/";
+constexpr int64_t kMaxListBytes = int64_t{64} << 20;
+constexpr size_t kMaxEventBytes = 16 << 20;
+
+using rapidjson::Value;
+
+std::string Str(const Value& o, const char* key) {
+  if (!o.IsObject()) return "";
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
+}
+
+const Value* Obj(const Value& o, const char* key) {
+  if (!o.IsObject()) return nullptr;
+  auto it = o.FindMember(key);
+  return it != o.MemberEnd() ? &it->value : nullptr;
+}
+
+// Prometheus's label name sanitizing: every character other than letters,
+// digits and _ becomes _.
+std::string Sanitized(std::string_view name) {
+  std::string out(name);
+  for (char& c : out) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
+  }
+  return out;
+}
+
+// Percent-encodes a query value.
+std::string Escaped(std::string_view s) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
+  std::vector<TargetGroup> out;
+  const Value* meta = Obj(pod, "metadata");
+  const Value* spec = Obj(pod, "spec");
+  const Value* status = Obj(pod, "status");
+  if (meta == nullptr || spec == nullptr || status == nullptr) return out;
+  const std::string ip = Str(*status, "podIP");
+  if (ip.empty()) return out;  // not scheduled or not started
+  archive::Labels labels = {
+      {"__meta_kubernetes_namespace", Str(*meta, "namespace")},
+      {"__meta_kubernetes_pod_name", Str(*meta, "name")},
+      {"__meta_kubernetes_pod_uid", Str(*meta, "uid")},
+      {"__meta_kubernetes_pod_ip", ip},
+      {"__meta_kubernetes_pod_host_ip", Str(*status, "hostIP")},
+      {"__meta_kubernetes_pod_node_name", Str(*spec, "nodeName")},
+      {"__meta_kubernetes_pod_phase", Str(*status, "phase")},
+      {"__meta_kubernetes_pod_ready", "unknown"},
+  };
+  for (const auto& [field, prefix] : {std::pair{"labels", "label"}, std::pair{"annotations", "annotation"}}) {
+    const Value* m = Obj(*meta, field);
+    if (m == nullptr || !m->IsObject()) continue;
+    for (const auto& kv : m->GetObject()) {
+      if (!kv.value.IsString()) continue;
+      const std::string name = Sanitized(kv.name.GetString());
+      labels["__meta_kubernetes_pod_" + std::string(prefix) + "_" + name] = kv.value.GetString();
+      labels["__meta_kubernetes_pod_" + std::string(prefix) + "present_" + name] = "true";
+    }
+  }
+  if (const Value* owners = Obj(*meta, "ownerReferences"); owners != nullptr && owners->IsArray()) {
+    for (const Value& o : owners->GetArray()) {
+      const Value* controller = Obj(o, "controller");
+      if (controller == nullptr || !controller->IsBool() || !controller->GetBool()) continue;
+      labels["__meta_kubernetes_pod_controller_kind"] = Str(o, "kind");
+      labels["__meta_kubernetes_pod_controller_name"] = Str(o, "name");
+    }
+  }
+  if (const Value* conditions = Obj(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
+    for (const Value& c : conditions->GetArray()) {
+      if (Str(c, "type") == "Ready") {
+        std::string ready = Str(c, "status");
+        for (char& ch : ready) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        labels["__meta_kubernetes_pod_ready"] = ready;
+      }
+    }
+  }
+  const Value* containers = Obj(*spec, "containers");
+  if (containers == nullptr || !containers->IsArray()) return out;
+  for (const Value& c : containers->GetArray()) {
+    archive::Labels with_container = labels;
+    with_container["__meta_kubernetes_pod_container_name"] = Str(c, "name");
+    const Value* ports = Obj(c, "ports");
+    if (ports == nullptr || !ports->IsArray() || ports->Empty()) {
+      out.push_back({{ip}, std::move(with_container)});
+      continue;
+    }
+    for (const Value& p : ports->GetArray()) {
+      const Value* number = Obj(p, "containerPort");
+      if (number == nullptr || !number->IsInt()) continue;
+      archive::Labels with_port = with_container;
+      with_port["__meta_kubernetes_pod_container_port_name"] = Str(p, "name");
+      with_port["__meta_kubernetes_pod_container_port_number"] = std::to_string(number->GetInt());
+      std::string protocol = Str(p, "protocol");
+      with_port["__meta_kubernetes_pod_container_port_protocol"] = protocol.empty() ? "TCP" : protocol;
+      out.push_back({{ip + ":" + std::to_string(number->GetInt())}, std::move(with_port)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<TargetGroup>> PodTargets(std::string_view pod_json) {
+  rapidjson::Document doc;
+  doc.Parse(pod_json.data(), pod_json.size());
+  if (doc.HasParseError() || !doc.IsObject()) return Status::Corruption("a pod that is not a JSON object");
+  return TargetsOfPod(doc);
+}
+
+struct KubernetesPods::Source {
+  std::string path;  // /api/v1/pods or /api/v1/namespaces/NS/pods
+  std::string resource_version;
+  std::map<std::string, std::vector<TargetGroup>> pods;  // by uid; guarded by mu_
+};
+
+KubernetesPods::KubernetesPods(KubernetesSdConfig config) : config_(std::move(config)) {
+  if (config_.namespaces.empty()) {
+    sources_.push_back(std::make_unique<Source>(Source{"/api/v1/pods", "", {}}));
+  }
+  for (const std::string& ns : config_.namespaces) {
+    sources_.push_back(std::make_unique<Source>(Source{"/api/v1/namespaces/" + Escaped(ns) + "/pods", "", {}}));
+  }
+}
+
+KubernetesPods::~KubernetesPods() {
+  stop_ = true;
+  for (std::thread& t : watchers_) t.join();
+}
+
+namespace {
+
+// The API server's base URL, token header and CA file: the config's, or
+// in a pod, the service account's.
+struct Endpoint {
+  std::string base, ca_file;
+  std::vector<std::string> headers;
+};
+
+Result<Endpoint> EndpointOf(const KubernetesSdConfig& c) {
+  Endpoint e;
+  e.base = c.api_server;
+  std::string token_file = c.bearer_token_file;
+  e.ca_file = c.ca_file;
+  if (e.base.empty()) {
+    const char* host = std::getenv("KUBERNETES_SERVICE_HOST");
+    const char* port = std::getenv("KUBERNETES_SERVICE_PORT");
+    if (host == nullptr || port == nullptr) {
+      return Status::InvalidArgument(
+          "no api-server, and not in a pod (KUBERNETES_SERVICE_HOST is not set)");
+    }
+    e.base = "https://" + std::string(host) + ":" + port;
+    if (token_file.empty()) token_file = std::string(kServiceAccount) + "token";
+    if (e.ca_file.empty()) e.ca_file = std::string(kServiceAccount) + "ca.crt";
+  }
+  while (!e.base.empty() && e.base.back() == '/') e.base.pop_back();
+  if (!token_file.empty()) {
+    auto token = ReadFile(token_file, 64 << 10);
+    if (!token.ok()) return token.status().WithContext("bearer-token-file");
+    std::string t = *token;
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+    e.headers.push_back("Authorization: Bearer " + t);
+  }
+  e.headers.push_back("Accept: application/json");
+  return e;
+}
+
+}  // namespace
+
+Status KubernetesPods::List(Source& source) {
+  CPROF_ASSIGN_OR_RETURN(Endpoint e, EndpointOf(config_));
+  std::string url = e.base + source.path;
+  if (!config_.label_selector.empty()) url += "?labelSelector=" + Escaped(config_.label_selector);
+  Fetcher fetcher({.max_in_flight = 1, .ca_file = e.ca_file});
+  fetcher.Add(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers});
+  std::vector<FetchResult> results;
+  while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
+  if (!results[0].status.ok()) return results[0].status.WithContext(url);
+  rapidjson::Document doc;
+  doc.Parse(results[0].body.data(), results[0].body.size());
+  const Value* items = doc.IsObject() ? Obj(doc, "items") : nullptr;
+  if (doc.HasParseError() || items == nullptr || !items->IsArray()) {
+    return Status::Corruption(url + ": not a PodList");
+  }
+  std::map<std::string, std::vector<TargetGroup>> pods;
+  for (const Value& pod : items->GetArray()) {
+    const Value* meta = Obj(pod, "metadata");
+    if (meta != nullptr) pods[Str(*meta, "uid")] = TargetsOfPod(pod);
+  }
+  const Value* meta = Obj(doc, "metadata");
+  std::lock_guard<std::mutex> lock(mu_);
+  source.resource_version = meta != nullptr ? Str(*meta, "resourceVersion") : "";
+  source.pods = std::move(pods);
+  ++generation_;
+  return Status::OK();
+}
+
+Status KubernetesPods::Watch(Source& source) {
+  CPROF_ASSIGN_OR_RETURN(Endpoint e, EndpointOf(config_));
+  std::string url = e.base + source.path + "?watch=1&allowWatchBookmarks=true";
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!source.resource_version.empty()) url += "&resourceVersion=" + Escaped(source.resource_version);
+  }
+  if (!config_.label_selector.empty()) url += "&labelSelector=" + Escaped(config_.label_selector);
+  std::string pending;  // an event's first part
+  Status event_error;
+  auto on_data = [&](std::string_view data) {
+    pending.append(data.data(), data.size());
+    for (size_t nl; (nl = pending.find('\n')) != std::string::npos; pending.erase(0, nl + 1)) {
+      rapidjson::Document event;
+      event.Parse(pending.data(), nl);
+      if (event.HasParseError() || !event.IsObject()) continue;
+      const std::string type = Str(event, "type");
+      const Value* object = Obj(event, "object");
+      if (object == nullptr) continue;
+      if (type == "ERROR") {
+        event_error = Status::Unavailable("watch error: " + Str(*object, "message"));
+        return false;
+      }
+      const Value* meta = Obj(*object, "metadata");
+      if (meta == nullptr) continue;
+      std::lock_guard<std::mutex> lock(mu_);
+      if (std::string rv = Str(*meta, "resourceVersion"); !rv.empty()) source.resource_version = rv;
+      if (type == "ADDED" || type == "MODIFIED") {
+        source.pods[Str(*meta, "uid")] = TargetsOfPod(*object);
+      } else if (type == "DELETED") {
+        source.pods.erase(Str(*meta, "uid"));
+      } else {
+        continue;  // BOOKMARK: a resource version only
+      }
+      ++generation_;
+    }
+    return pending.size() <= kMaxEventBytes;
+  };
+  Status s = StreamGet(FetchRequest{url, std::chrono::seconds(30), 0, 0, e.headers}, e.ca_file,
+                       std::chrono::minutes(5), on_data, stop_);
+  return event_error.ok() ? s : event_error;
+}
+
+void KubernetesPods::Run(Source& source) {
+  while (!stop_.load()) {
+    Status s = Watch(source);
+    if (stop_.load()) return;
+    // Ended or broken: list again (the resource version may be gone), then
+    // watch anew.
+    LogInfo("scrape: kubernetes-sd: watch of " + source.path + " ended (" +
+            (s.ok() ? std::string("by the server") : s.message()) + "): listing again");
+    for (int wait = 0; wait < 10 && !stop_.load(); ++wait) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (Status listed = List(source); !listed.ok()) {
+      LogError("scrape: kubernetes-sd: " + listed.message() + " (keeping the pods known)");
+    }
+  }
+}
+
+std::vector<TargetGroup> KubernetesPods::Groups(bool watch) {
+  if (!listed_) {
+    listed_ = true;
+    for (auto& source : sources_) {
+      if (Status s = List(*source); !s.ok()) LogError("scrape: kubernetes-sd: " + s.message());
+    }
+  }
+  if (watch && watchers_.empty()) {
+    for (auto& source : sources_) watchers_.emplace_back([this, s = source.get()] { Run(*s); });
+  }
+  std::vector<TargetGroup> out;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& source : sources_) {
+    for (const auto& [uid, groups] : source->pods) out.insert(out.end(), groups.begin(), groups.end());
+  }
+  return out;
+}
+
+}  // namespace cprof::scrape
