@@ -67,9 +67,11 @@ fs::path Discovery::CacheOf(const std::string& url) const {
 
 namespace {
 
-// GET `sd.url`, within 30 s and 16 MiB, and its target groups.
+// GET `sd.url`, within its refresh interval (30 s at most) and 16 MiB, and
+// its target groups.
 Result<std::vector<TargetGroup>> FetchGroups(const HttpSdConfig& sd, std::string* body) {
-  FetchRequest request{sd.url, std::chrono::seconds(30), kMaxSdFileBytes, 0, {}};
+  const Nanos timeout = std::min<Nanos>(sd.refresh_interval, std::chrono::seconds(30));
+  FetchRequest request{sd.url, timeout, kMaxSdFileBytes, 0, {}};
   if (!sd.bearer_token_file.empty()) {
     auto token = ReadFile(sd.bearer_token_file, 64 << 10);
     if (!token.ok()) return token.status().WithContext("bearer-token-file");

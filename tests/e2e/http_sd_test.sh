@@ -6,15 +6,18 @@ source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || fail "python3 is needed for the SD server"
 mapfile -t HOSTS < <(start_fake 2)
 mkdir -p "$WORK/www"
-printf '[{"targets": ["%s", "%s"], "labels": {"app": "shop", "env": "prod"}}]\n' "${HOSTS[0]}" "${HOSTS[1]}" >"$WORK/www/sd.json"
+printf '[{"targets": ["%s", "%s"], "labels": {"app": "shop", "env": "prod"}}]\n' "${HOSTS[0]}" "${HOSTS[1]}" >"$WORK/good.json"
+cp "$WORK/good.json" "$WORK/www/sd.json"
 # Serves www/ to requests bearing the token only (401 otherwise).
 cat >"$WORK/sd_server.py" <<'PY'
-import http.server, os, sys
+import http.server, os, sys, time
 class Handler(http.server.SimpleHTTPRequestHandler):
     def do_GET(self):
         if self.headers.get("Authorization") != "Bearer secret-token":
             self.send_error(401, "no token")
             return
+        if os.path.exists("slow"):  # a server that hangs
+            time.sleep(10)
         super().do_GET()
 os.chdir(sys.argv[1])
 server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
@@ -60,6 +63,20 @@ expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
 expect_grep "http-sd: $URL: .*larger than .*keeping its last good 1 target groups" "$WORK/err"
 [ "$(count_entries "$WORK/arch")" = $((N + 2)) ] || fail "a huge SD response stopped the scraping"
 pass "a response over 16 MiB is refused; the pass scrapes the last good list"
+
+# A server that hangs: given up on after the refresh interval (1 s here, 30 s
+# at most), the last good list kept.
+cp "$WORK/good.json" "$WORK/www/sd.json"
+touch "$WORK/www/slow"
+N=$(count_entries "$WORK/arch")
+START=$(date +%s)
+expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/c.yml"
+ELAPSED=$(($(date +%s) - START))
+expect_grep "http-sd: $URL: timed out after .*keeping its last good 1 target groups" "$WORK/err"
+[ "$ELAPSED" -le 6 ] || fail "a hanging SD server held the pass for ${ELAPSED}s"
+[ "$(count_entries "$WORK/arch")" = $((N + 2)) ] || fail "a hanging SD server stopped the scraping"
+rm "$WORK/www/slow"
+pass "a hanging SD server is given up on after the refresh interval (${ELAPSED}s); the last good list scraped"
 
 # The server goes away: the same.
 kill "$SD"
