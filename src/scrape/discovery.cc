@@ -214,38 +214,28 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
       add(std::move(labels), target.application, "target " + host);
     }
   }
+  // Each target of `groups`, with its group's labels, __address__ and
+  // `meta` (a label naming where it was found: "" for none) set to `source`.
+  auto add_groups = [&](const std::vector<TargetGroup>& groups, const char* meta,
+                        const std::string& source) {
+    for (const TargetGroup& group : groups) {
+      for (const std::string& host : group.targets) {
+        LabelSet labels(group.labels.begin(), group.labels.end());
+        labels["__address__"] = host;
+        if (*meta != '\0') labels[meta] = source;
+        add(std::move(labels), job.job, source + ": " + host);
+      }
+    }
+  };
   for (const KubernetesSdConfig& sd : job.kubernetes_sd) {
     Pods& pods = PodsOf(sd);
     pods.seen = pods.pods->generation();  // (before reading: a change after it shows next time)
-    for (const TargetGroup& group : pods.pods->Groups(watch_)) {
-      for (const std::string& host : group.targets) {
-        LabelSet labels(group.labels.begin(), group.labels.end());
-        labels["__address__"] = host;
-        const std::string where = "pod " + labels["__meta_kubernetes_pod_name"];
-        add(std::move(labels), job.job, where);
-      }
-    }
+    add_groups(pods.pods->Groups(watch_), "", "kubernetes-sd");
   }
-  for (const HttpSdConfig& sd : job.http_sd) {
-    for (const TargetGroup& group : GroupsOf(sd)) {
-      for (const std::string& host : group.targets) {
-        LabelSet labels(group.labels.begin(), group.labels.end());
-        labels["__address__"] = host;
-        labels["__meta_url"] = sd.url;
-        add(std::move(labels), job.job, sd.url + ": " + host);
-      }
-    }
-  }
+  for (const HttpSdConfig& sd : job.http_sd) add_groups(GroupsOf(sd), "__meta_url", sd.url);
   for (const FileSdConfig& sd : job.file_sd) {
     for (const std::string& path : ExpandGlobs(sd.files)) {
-      for (const TargetGroup& group : GroupsOf(path)) {
-        for (const std::string& host : group.targets) {
-          LabelSet labels(group.labels.begin(), group.labels.end());
-          labels["__address__"] = host;
-          labels["__meta_filepath"] = path;
-          add(std::move(labels), job.job, path + ": " + host);
-        }
-      }
+      add_groups(GroupsOf(path), "__meta_filepath", path);
     }
   }
   return out;
