@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <functional>
 #include <set>
 
 #include "base/size.h"
@@ -198,77 +199,88 @@ Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::strin
   return Status::OK();
 }
 
+// Calls `parse(item, item's path)` for each mapping of the list `key` of
+// `node` (if there is one): InvalidArgument naming the place for anything
+// else, or an empty list. `shape` tells what an item looks like.
+Status ForEachMapping(const Ctx& ctx, const YAML::Node& node, std::string_view path, const char* key,
+                      std::string_view shape,
+                      const std::function<Status(const YAML::Node&, const std::string&)>& parse) {
+  YAML::Node list = node[key];
+  if (!list) return Status::OK();
+  const std::string lp = std::string(path) + "." + key;
+  if (!list.IsSequence() || list.size() == 0) {
+    return ctx.Error(list, lp, "must be a non-empty list of " + std::string(shape));
+  }
+  for (size_t i = 0; i < list.size(); ++i) {
+    const std::string ip = lp + "[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) return ctx.Error(list[i], ip, "must be a mapping: " + std::string(shape));
+    CPROF_RETURN_IF_ERROR(parse(list[i], ip));
+  }
+  return Status::OK();
+}
+
 // file-sd-configs, http-sd-configs, kubernetes-sd-configs, relabel-configs
 // and app-label.
 Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view path,
                       JobConfig* job) {
-  if (YAML::Node sd = node["file-sd-configs"]) {
-    std::string sp = std::string(path) + ".file-sd-configs";
-    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {files: [...]}");
-    for (size_t i = 0; i < sd.size(); ++i) {
-      std::string ip = sp + "[" + std::to_string(i) + "]";
-      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping with files: [GLOB, ...]");
-      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip, {"files"}));
-      FileSdConfig& c = job->file_sd.emplace_back();
-      YAML::Node files = sd[i]["files"];
-      if (!files) return ctx.Error(sd[i], ip + ".files", "missing: the files (globs) to read");
-      CPROF_RETURN_IF_ERROR(GetStrings(ctx, files, ip + ".files", &c.files));
-      if (c.files.empty()) return ctx.Error(files, ip + ".files", "must not be empty");
-    }
-  }
-  if (YAML::Node sd = node["http-sd-configs"]) {
-    std::string sp = std::string(path) + ".http-sd-configs";
-    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {url: ...}");
-    for (size_t i = 0; i < sd.size(); ++i) {
-      std::string ip = sp + "[" + std::to_string(i) + "]";
-      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping with url: http(s)://...");
-      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip, {"url", "refresh-interval", "bearer-token-file", "ca-file"}));
-      HttpSdConfig& c = job->http_sd.emplace_back();
-      YAML::Node url = sd[i]["url"];
-      if (!url) return ctx.Error(sd[i], ip + ".url", "missing: the URL serving the target groups");
-      CPROF_RETURN_IF_ERROR(GetScalar(ctx, url, ip + ".url", &c.url));
-      if (!c.url.starts_with("http://") && !c.url.starts_with("https://")) {
-        return ctx.Error(url, ip + ".url", "must be an http:// or https:// URL");
-      }
-      CPROF_RETURN_IF_ERROR(GetDuration(ctx, sd[i], "refresh-interval", ip, false, &c.refresh_interval));
-      if (YAML::Node t = sd[i]["bearer-token-file"]) {
-        CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
-      }
-      if (YAML::Node t = sd[i]["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
-    }
-  }
-  if (YAML::Node sd = node["kubernetes-sd-configs"]) {
-    std::string sp = std::string(path) + ".kubernetes-sd-configs";
-    if (!sd.IsSequence() || sd.size() == 0) return ctx.Error(sd, sp, "must be a non-empty list of {role: pod, ...}");
-    for (size_t i = 0; i < sd.size(); ++i) {
-      std::string ip = sp + "[" + std::to_string(i) + "]";
-      if (!sd[i].IsMap()) return ctx.Error(sd[i], ip, "must be a mapping");
-      CPROF_RETURN_IF_ERROR(CheckKeys(ctx, sd[i], ip,
-                                      {"role", "api-server", "bearer-token-file", "ca-file",
-                                       "namespaces", "label-selector"}));
-      KubernetesSdConfig& c = job->kubernetes_sd.emplace_back();
-      if (YAML::Node r = sd[i]["role"]) {
-        CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, ip + ".role", &c.role));
-        if (c.role != "pod") return ctx.Error(r, ip + ".role", "only role pod is supported");
-      }
-      if (YAML::Node a = sd[i]["api-server"]) {
-        CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, ip + ".api-server", &c.api_server));
-        if (!c.api_server.starts_with("http://") && !c.api_server.starts_with("https://")) {
-          return ctx.Error(a, ip + ".api-server", "must be an http:// or https:// URL");
+  CPROF_RETURN_IF_ERROR(ForEachMapping(
+      ctx, node, path, "file-sd-configs", "{files: [GLOB, ...]}",
+      [&](const YAML::Node& item, const std::string& ip) -> Status {
+        CPROF_RETURN_IF_ERROR(CheckKeys(ctx, item, ip, {"files"}));
+        FileSdConfig& c = job->file_sd.emplace_back();
+        YAML::Node files = item["files"];
+        if (!files) return ctx.Error(item, ip + ".files", "missing: the files (globs) to read");
+        CPROF_RETURN_IF_ERROR(GetStrings(ctx, files, ip + ".files", &c.files));
+        if (c.files.empty()) return ctx.Error(files, ip + ".files", "must not be empty");
+        return Status::OK();
+      }));
+  CPROF_RETURN_IF_ERROR(ForEachMapping(
+      ctx, node, path, "http-sd-configs", "{url: http(s)://...}",
+      [&](const YAML::Node& item, const std::string& ip) -> Status {
+        CPROF_RETURN_IF_ERROR(CheckKeys(ctx, item, ip, {"url", "refresh-interval", "bearer-token-file", "ca-file"}));
+        HttpSdConfig& c = job->http_sd.emplace_back();
+        YAML::Node url = item["url"];
+        if (!url) return ctx.Error(item, ip + ".url", "missing: the URL serving the target groups");
+        CPROF_RETURN_IF_ERROR(GetScalar(ctx, url, ip + ".url", &c.url));
+        if (!c.url.starts_with("http://") && !c.url.starts_with("https://")) {
+          return ctx.Error(url, ip + ".url", "must be an http:// or https:// URL");
         }
-      }
-      if (YAML::Node t = sd[i]["bearer-token-file"]) {
-        CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
-      }
-      if (YAML::Node t = sd[i]["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
-      if (YAML::Node n = sd[i]["namespaces"]) {
-        CPROF_RETURN_IF_ERROR(GetStrings(ctx, n, ip + ".namespaces", &c.namespaces));
-      }
-      if (YAML::Node l = sd[i]["label-selector"]) {
-        CPROF_RETURN_IF_ERROR(GetScalar(ctx, l, ip + ".label-selector", &c.label_selector));
-      }
-    }
-  }
+        CPROF_RETURN_IF_ERROR(GetDuration(ctx, item, "refresh-interval", ip, false, &c.refresh_interval));
+        if (YAML::Node t = item["bearer-token-file"]) {
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
+        }
+        if (YAML::Node t = item["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
+        return Status::OK();
+      }));
+  CPROF_RETURN_IF_ERROR(ForEachMapping(
+      ctx, node, path, "kubernetes-sd-configs", "{role: pod, ...}",
+      [&](const YAML::Node& item, const std::string& ip) -> Status {
+        CPROF_RETURN_IF_ERROR(CheckKeys(ctx, item, ip,
+                                        {"role", "api-server", "bearer-token-file", "ca-file",
+                                         "namespaces", "label-selector"}));
+        KubernetesSdConfig& c = job->kubernetes_sd.emplace_back();
+        if (YAML::Node r = item["role"]) {
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, ip + ".role", &c.role));
+          if (c.role != "pod") return ctx.Error(r, ip + ".role", "only role pod is supported");
+        }
+        if (YAML::Node a = item["api-server"]) {
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, ip + ".api-server", &c.api_server));
+          if (!c.api_server.starts_with("http://") && !c.api_server.starts_with("https://")) {
+            return ctx.Error(a, ip + ".api-server", "must be an http:// or https:// URL");
+          }
+        }
+        if (YAML::Node t = item["bearer-token-file"]) {
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
+        }
+        if (YAML::Node t = item["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
+        if (YAML::Node n = item["namespaces"]) {
+          CPROF_RETURN_IF_ERROR(GetStrings(ctx, n, ip + ".namespaces", &c.namespaces));
+        }
+        if (YAML::Node l = item["label-selector"]) {
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, l, ip + ".label-selector", &c.label_selector));
+        }
+        return Status::OK();
+      }));
   if (YAML::Node rules = node["relabel-configs"]) {
     std::string rp = std::string(path) + ".relabel-configs";
     if (!rules.IsSequence()) return ctx.Error(rules, rp, "must be a list of rules");
