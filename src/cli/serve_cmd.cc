@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/size.h"
+#include "cli/build_info.h"
 #include "cli/commands.h"
 #include "server/http_server.h"
 
@@ -91,6 +92,8 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.heavy_concurrency =
       std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   api_options.version = CPROFILER_VERSION;
+  api_options.revision = kBuildRevision;
+  api_options.build_date = kBuildDate;
   server::Api api(&index, api_options);
   auto http = server::HttpServer::Start(&api, http_);
   if (!http.ok()) {

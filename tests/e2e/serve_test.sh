@@ -50,7 +50,10 @@ jq -e --arg h "$ADDR" '._host == [{"Key":"_host","Value":$h}] and ._job == [{"Ke
 expect_status 200 /api/targets
 jq -e --arg h "$ADDR" '[.ActiveTargets[].Host] == [$h] and .ActiveTargets[0].Health == "up"' "$WORK/body" >/dev/null || fail "targets: $(cat "$WORK/body")"
 expect_status 200 /api/version
-jq -e '.version | type == "string"' "$WORK/body" >/dev/null || fail "version"
+# (the build's own revision and date, as --version prints them)
+REV=$("$CPROFILER" --version | sed -n 's/.*(revision \([^,]*\), built \([0-9-]*\),.*/\1 \2/p')
+jq -e --arg rev "${REV% *}" --arg date "${REV#* }" '(.version | type == "string") and .revision == $rev and
+  .build_date == $date' "$WORK/body" >/dev/null || fail "version: $(cat "$WORK/body") vs $REV"
 pass "sample_types, group_sample_types, group_labels, targets, healthz, version"
 
 DAY=$(date -u +%Y-%m-%d)
