@@ -95,8 +95,10 @@ Status GetInt(const Value& o, const char* key, int64_t* out,
 Result<Sidecar> ParseSidecar(std::string_view json) {
   rapidjson::Document doc;
   // Iterative: a hostile, deeply nested file cannot exhaust the stack.
-  doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag>(json.data(),
-                                                                             json.size());
+  // UTF-8 checked: what SerializeSidecar writes is valid UTF-8, so a sidecar
+  // that is not was not written by cprofiler (and would not read back the same).
+  doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag |
+            rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
     return Status::Corruption(
         std::string("sidecar: bad JSON at offset ") +

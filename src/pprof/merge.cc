@@ -258,10 +258,12 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
       Put(&key, fid);
       Put(&key, static_cast<uint64_t>(line.line()));
     }
+    // (a copy: clang before 16 cannot capture a structured binding)
+    const uint64_t location_mapping = mapping_id;
     m.location[pos] = FindOrAdd(st.locations, key, [&] {
       auto* l = out.add_location();
       l->set_id(static_cast<uint64_t>(out.location_size()));
-      l->set_mapping_id(mapping_id);
+      l->set_mapping_id(location_mapping);
       l->set_address(address);
       l->set_is_folded(sl.is_folded());
       for (size_t i = 0; i < lines.size(); ++i) {

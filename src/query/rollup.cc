@@ -142,7 +142,7 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
   std::vector<std::pair<std::string_view, std::vector<Piece>>> pieces;  // by series
   for (const auto& [key, s] : series) {
     const std::vector<Tile>* ts = Find(tiles, key);
-    auto& [type, cut] = pieces.emplace_back(key.second, std::vector<Piece>());
+    std::vector<Piece>& cut = pieces.emplace_back(key.second, std::vector<Piece>()).second;
     size_t next_tile = 0;
     auto tiles_before = [&](int64_t t) {
       while (ts != nullptr && next_tile < ts->size() && (*ts)[next_tile].end_ms <= t) {

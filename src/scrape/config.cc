@@ -40,7 +40,7 @@ Status CheckKeys(const Ctx& ctx, const YAML::Node& map, std::string_view path,
                  std::initializer_list<std::string_view> allowed) {
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // (a copy: it-> is a temporary)
     if (!key.IsScalar()) return ctx.Error(key, path, "keys must be strings");
     std::string k = key.Scalar();
     bool known = false;
@@ -472,7 +472,7 @@ Result<std::vector<TargetGroup>> ParseTargetGroupsOrThrow(std::string_view text,
     return ctx.Error(root, "", "must be a list of {targets: [host:port, ...], labels: {...}}");
   }
   for (size_t i = 0; i < root.size(); ++i) {
-    const YAML::Node& node = root[i];
+    const YAML::Node node = root[i];  // (a copy: root[i] is a temporary)
     std::string path = "[" + std::to_string(i) + "]";
     if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping of targets and labels");
     CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path, {"targets", "labels"}));

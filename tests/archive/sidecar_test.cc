@@ -96,3 +96,20 @@ TEST_CASE("A deeply nested sidecar is an error, not a stack overflow", "[sidecar
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == Status::Code::kCorruption);
 }
+
+// Found by fuzz_text: a sidecar with invalid UTF-8 did not read back the
+// same after SerializeSidecar (which writes valid UTF-8 only); cprofiler
+// never writes one, so it is damage.
+TEST_CASE("A sidecar that is not valid UTF-8 is corrupt", "[sidecar]") {
+  Sidecar s = Example();
+  s.sample_types[0].unit = "count";
+  std::string json = SerializeSidecar(s);
+  size_t at = json.find("\"count\"");
+  REQUIRE(at != std::string::npos);
+  json[at + 1] = static_cast<char>(0x99);  // a lone continuation byte
+  auto parsed = ParseSidecar(json);
+  REQUIRE(!parsed.ok());
+  CHECK(parsed.status().code() == Status::Code::kCorruption);
+  s.sample_types[0].unit = "\xc2\xb5s";  // valid UTF-8 reads back
+  CHECK(*ParseSidecar(SerializeSidecar(s)) == s);
+}
