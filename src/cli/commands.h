@@ -119,7 +119,19 @@ class ServeCommand : public Command {
  private:
   server::HttpServerOptions http_;
   std::string index_memory_;
+  std::string auth_file_;
   std::string web_dir_;
+};
+
+class AuthCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  CLI::App* add_token_ = nullptr;
+  std::string role_ = "read";
+  std::string file_;
 };
 
 }  // namespace cprof::cli

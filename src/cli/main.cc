@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<IndexCommand>());
   commands.push_back(std::make_unique<CompactCommand>());
   commands.push_back(std::make_unique<TargetsCommand>());
+  commands.push_back(std::make_unique<AuthCommand>());
   for (auto& c : commands) c->Register(&app);
   try {
     app.parse(static_cast<int>(argp.size()), argp.data());

@@ -58,6 +58,10 @@ void ServeCommand::Register(CLI::App* app) {
                    "profile): it holds the newest days that fit, and requests over older days "
                    "read those from the archive. 0: no limit")
       ->default_val("1GiB");
+  cmd_->add_option("--auth-file", auth_file_,
+                   "Who may read: tokens, one 'ROLE token SHA256-HEX' a line (cprofiler auth "
+                   "add-token makes them); every route but /api/healthz then needs one, as "
+                   "Authorization: Bearer TOKEN or the password of basic auth");
   cmd_->add_option("--web-dir", web_dir_,
                    "Serve the UI from this directory instead of the built-in copy "
                    "(for working on web/)");
@@ -91,6 +95,17 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.web_dir = web_dir_;
   api_options.heavy_concurrency =
       std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  std::unique_ptr<server::Authenticator> auth;
+  if (!auth_file_.empty()) {
+    auto opened = server::Authenticator::Open(auth_file_);
+    if (!opened.ok()) return Fail("serve", opened.status().WithContext("--auth-file"), kExitUsage);
+    auth = std::move(*opened);
+    api_options.auth = auth.get();
+  } else if (!http_.listen.starts_with("127.") && !http_.listen.starts_with("localhost:") &&
+             !http_.listen.starts_with("[::1]")) {
+    LogError("serve: warning: no --auth-file, and " + http_.listen +
+             " is not a loopback address: anyone who reaches it reads every profile");
+  }
   api_options.version = CPROFILER_VERSION;
   api_options.revision = kBuildRevision;
   api_options.build_date = kBuildDate;

@@ -72,6 +72,23 @@ Api::Api(ArchiveIndex* index, ApiOptions options)
 Response Api::Handle(const Request& req) {
   Response r;
   std::string_view path = req.path;
+  if (options_.auth != nullptr && path != "/api/healthz" && req.method != "OPTIONS") {
+    switch (options_.auth->Check(req.authorization, req.client, NowMs())) {
+      case Authenticator::Verdict::kAllowed:
+        break;
+      case Authenticator::Verdict::kDenied:
+        r = Response::Text(401, "authentication required: a token of the auth file, as "
+                                "Authorization: Bearer TOKEN or as the password of basic auth");
+        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"cprofiler\", charset=\"UTF-8\"");
+        AddCorsHeaders(req, &r);
+        return r;
+      case Authenticator::Verdict::kThrottled:
+        r = Response::Text(429, "too many failed attempts from this address: retry in a minute");
+        r.headers.emplace_back("Retry-After", "60");
+        AddCorsHeaders(req, &r);
+        return r;
+    }
+  }
   if (req.method == "OPTIONS") {
     r = Response::Text(204, "");
     r.body.clear();

@@ -25,6 +25,7 @@
 #include "pprof/codec.h"
 #include "query/select.h"
 #include "server/archive_index.h"
+#include "server/auth.h"
 #include "server/http_types.h"
 
 namespace cprof::server {
@@ -48,6 +49,9 @@ struct ApiOptions {
   std::string version = "unknown";
   std::string revision = "unknown";
   std::string build_date = "unknown";
+  // auth (null: none): who may read (server/auth.h); every route but
+  //   /api/healthz is checked. Not owned.
+  Authenticator* auth = nullptr;
 };
 
 // A slot of a counting semaphore, held for the object's lifetime (leveldb's

@@ -121,6 +121,8 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
     const char* raw_path = ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
     auto path = PercentDecode(raw_path != nullptr ? raw_path : "", /*plus_is_space=*/false);
     if (const char* origin = mg_get_header(conn, "Origin")) req.origin = origin;
+    if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
+    req.client = ri->remote_addr;
     auto params = QueryParams::Parse(ri->query_string != nullptr ? ri->query_string : "");
     if (!path.ok()) {
       resp = Response::Error(path.status());

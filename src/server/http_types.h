@@ -46,6 +46,8 @@ struct Request {
   std::string path;  // decoded, without the query string
   QueryParams params;
   std::string origin;  // the Origin header, "" if none
+  std::string authorization;  // the Authorization header, "" if none
+  std::string client;         // the client's address
 };
 
 struct Response {

@@ -688,3 +688,27 @@ TEST_CASE("series aggregates profile_meta's values by group and bucket", "[api]"
   CHECK(get("/api/series/heap_inuse_space", "start_time=x").status == 400);
   CHECK(get("/api/series/", range).status == 400);
 }
+
+TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by address", "[api]") {
+  auto [token, line] = NewTokenLine("read");
+  auto creds = ParseAuthFile("# readers\n\n" + line + "  # ci\n", "auth");
+  REQUIRE(creds.ok());
+  REQUIRE(creds->size() == 1);
+  CHECK(creds->at(0).role == "read");
+  CHECK(line.find(token) == std::string::npos);  // only the hash
+  CHECK_THAT(ParseAuthFile("read token abc\n", "auth").status().message(),
+             Catch::Contains("auth:1:") && Catch::Contains("SHA-256"));
+  CHECK_THAT(ParseAuthFile("\nwrite token " + std::string(64, 'a') + "\n", "auth").status().message(),
+             Catch::Contains("auth:2:") && Catch::Contains("role"));
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "auth") << line << "\n";
+  auto auth = Authenticator::Open(dir.path() / "auth");
+  REQUIRE(auth.ok());
+  using V = Authenticator::Verdict;
+  CHECK((*auth)->Check("Bearer " + token, "10.0.0.1", 0) == V::kAllowed);
+  CHECK((*auth)->Check("", "10.0.0.1", 0) == V::kDenied);
+  for (int i = 0; i < kMaxFailures; ++i) CHECK((*auth)->Check("Bearer nope", "10.0.0.2", 1000) == V::kDenied);
+  CHECK((*auth)->Check("Bearer " + token, "10.0.0.2", 2000) == V::kThrottled);
+  CHECK((*auth)->Check("Bearer " + token, "10.0.0.1", 2000) == V::kAllowed);  // another address
+  CHECK((*auth)->Check("Bearer " + token, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
+}

@@ -1,0 +1,47 @@
+# serve --auth-file: with no token or a wrong one, every route but
+# /api/healthz (the UI's files included) answers 401; a read token works as
+# a bearer token and as the password of basic auth, and go tool pprof
+# fetches a profile with it; a token added while serve runs works at once;
+# after 5 failed attempts an address is refused (429) for a minute.
+source "$(dirname "$0")/lib.sh"
+: "${MAKE_ARCHIVE:?set by ctest}"
+DAY=$(date -u -d yesterday +%Y-%m-%d)
+"$MAKE_ARCHIVE" "$WORK/arch" 10 1 "$DAY" "$TEST_DATA_DIR/heap.pb.gz" 1 heap
+TOKEN=$("$CPROFILER" auth add-token --role read -f "$WORK/auth")
+[ "${#TOKEN}" = 64 ] || fail "add-token printed \"$TOKEN\""
+[ "$(stat -c %a "$WORK/auth")" = 600 ] || fail "the auth file is not 0600"
+grep -q "^read token $(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)\$" "$WORK/auth" || fail "the auth file: $(cat "$WORK/auth")"
+grep -q "$TOKEN" "$WORK/auth" && fail "the auth file holds the token itself"
+start_serve "$WORK/serve.log" "$CPROFILER" serve --archive "$WORK/arch" --auth-file "$WORK/auth"
+for ((i = 0; i < 100; i++)); do curl -fs -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+ID=$("$CPROFILER" query --archive "$WORK/arch" --from "$DAY" --to now -o ids | head -1)
+ROUTES=(/ /ui/app.css /targets /api/sample_types /api/group_labels "/api/download/$ID" /api/targets
+        "/api/profile_meta/heap_inuse_space?start_time=${DAY}T00:00:00Z&end_time=${DAY}T23:59:59Z")
+code() { curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' "$@"; }
+for r in "${ROUTES[@]}"; do
+  [ "$(code "$SERVE_URL$r")" = 401 ] || fail "$r without a token: not 401"
+done
+grep -qi '^WWW-Authenticate: Basic realm="cprofiler"' "$WORK/headers" || fail "401 without WWW-Authenticate"
+[ "$(code "$SERVE_URL/api/healthz")" = 200 ] || fail "healthz needs a token"
+pass "without a token: 401 on ${#ROUTES[@]} routes (UI included), with a Basic challenge; healthz 200"
+
+for r in "${ROUTES[@]}"; do
+  [ "$(code -H "Authorization: Bearer $TOKEN" "$SERVE_URL$r")" = 200 ] || fail "$r with the bearer token: not 200"
+  [ "$(code -u "anyone:$TOKEN" "$SERVE_URL$r")" = 200 ] || fail "$r with the token as basic password: not 200"
+done
+go tool pprof -top "http://x:$TOKEN@${SERVE_URL#http://}/api/download/$ID" >"$WORK/top" 2>&1 || { cat "$WORK/top"; fail "go tool pprof with the token"; }
+grep -q '^Type: ' "$WORK/top" || fail "go tool pprof read no profile: $(head -3 "$WORK/top")"
+pass "with the read token (bearer, or basic auth's password): 200; go tool pprof fetches a profile"
+
+SECOND=$("$CPROFILER" auth add-token -f "$WORK/auth")
+[ "$(code -H "Authorization: Bearer $SECOND" "$SERVE_URL/api/sample_types")" = 200 ] || fail "a token added while serving"
+pass "a token added while serve runs works at once"
+
+START=$(date +%s%N)
+CODES=""
+for i in $(seq 8); do CODES+="$(code -H "Authorization: Bearer wrong$i" "$SERVE_URL/api/sample_types") "; done
+[ "$CODES" = "401 401 401 401 401 429 429 429 " ] || fail "wrong tokens answered: $CODES"
+[ "$(code -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 429 ] || fail "a throttled address got in"
+grep -qi '^Retry-After: 60' "$WORK/headers" || fail "429 without Retry-After"
+[ "$(code "$SERVE_URL/api/healthz")" = 200 ] || fail "healthz throttled"
+pass "brute force: 5 wrong tokens, then 429 for a minute (at most 7,200 guesses a day per address)"
