@@ -18,7 +18,10 @@ namespace cprof::server {
 namespace {
 
 // The original profiler's CORS headers (its HandleCors).
-void AddCorsHeaders(const Request& req, Response* r) {
+// With `credentials` false (serve asks for tokens), a page of another
+// origin may read an answer only by presenting a token itself: a browser's
+// remembered basic-auth credentials are not let through for it.
+void AddCorsHeaders(const Request& req, bool credentials, Response* r) {
   if (req.origin.empty()) return;
   r->headers.emplace_back("Access-Control-Allow-Origin", req.origin);
   r->headers.emplace_back("Access-Control-Allow-Headers",
@@ -28,7 +31,7 @@ void AddCorsHeaders(const Request& req, Response* r) {
   r->headers.emplace_back("Access-Control-Expose-Headers",
                           "Content-Length, Access-Control-Allow-Origin, "
                           "Access-Control-Allow-Headers, Content-Type");
-  r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
+  if (credentials) r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
   r->headers.emplace_back("Vary", "Origin");
 }
 
@@ -80,12 +83,12 @@ Response Api::Handle(const Request& req) {
         r = Response::Text(401, "authentication required: a token of the auth file, as "
                                 "Authorization: Bearer TOKEN or as the password of basic auth");
         r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"cprofiler\", charset=\"UTF-8\"");
-        AddCorsHeaders(req, &r);
+        AddCorsHeaders(req, options_.auth == nullptr, &r);
         return r;
       case Authenticator::Verdict::kThrottled:
         r = Response::Text(429, "too many failed attempts from this address: retry in a minute");
         r.headers.emplace_back("Retry-After", "60");
-        AddCorsHeaders(req, &r);
+        AddCorsHeaders(req, options_.auth == nullptr, &r);
         return r;
     }
   }
@@ -160,7 +163,7 @@ Response Api::Handle(const Request& req) {
       r.headers.emplace_back("X-Cprofiler-Index-Holds-From", FormatRfc3339Ms(held->loaded_from_ms));
     }
   }
-  AddCorsHeaders(req, &r);
+  AddCorsHeaders(req, options_.auth == nullptr, &r);
   return r;
 }
 

@@ -33,6 +33,14 @@ go tool pprof -top "http://x:$TOKEN@${SERVE_URL#http://}/api/download/$ID" >"$WO
 grep -q '^Type: ' "$WORK/top" || fail "go tool pprof read no profile: $(head -3 "$WORK/top")"
 pass "with the read token (bearer, or basic auth's password): 200; go tool pprof fetches a profile"
 
+# Another origin's page reads only with a token of its own: no
+# Access-Control-Allow-Credentials for a browser's remembered basic auth.
+[ "$(code -H "Origin: https://elsewhere.example" -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 200 ] ||
+  fail "a cross-origin request with the token"
+grep -qi '^Access-Control-Allow-Origin: https://elsewhere.example' "$WORK/headers" || fail "no CORS for a token bearer"
+grep -qi '^Access-Control-Allow-Credentials' "$WORK/headers" && fail "credentials allowed cross-origin with auth on"
+pass "CORS with auth: another origin reads with a token of its own, never with the browser's credentials"
+
 SECOND=$("$CPROFILER" auth add-token -f "$WORK/auth")
 [ "$(code -H "Authorization: Bearer $SECOND" "$SERVE_URL/api/sample_types")" = 200 ] || fail "a token added while serving"
 pass "a token added while serve runs works at once"
