@@ -73,18 +73,12 @@ Result<std::vector<TargetGroup>> FetchGroups(const HttpSdConfig& sd, std::string
   const Nanos timeout = std::min<Nanos>(sd.refresh_interval, std::chrono::seconds(30));
   FetchRequest request{sd.url, timeout, kMaxSdFileBytes, 0, {}};
   if (!sd.bearer_token_file.empty()) {
-    auto token = ReadFile(sd.bearer_token_file, 64 << 10);
-    if (!token.ok()) return token.status().WithContext("bearer-token-file");
-    std::string t = *token;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    request.headers.push_back("Authorization: Bearer " + t);
+    CPROF_ASSIGN_OR_RETURN(std::string header, BearerHeader(sd.bearer_token_file));
+    request.headers.push_back(std::move(header));
   }
-  Fetcher fetcher({.max_in_flight = 1, .ca_file = sd.ca_file});
-  fetcher.Add(std::move(request));
-  std::vector<FetchResult> results;
-  while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
-  if (!results[0].status.ok()) return results[0].status;
-  *body = std::move(results[0].body);
+  FetchResult result = FetchOne(std::move(request), sd.ca_file);
+  if (!result.status.ok()) return result.status;
+  *body = std::move(result.body);
   return ParseTargetGroups(*body, sd.url);
 }
 

@@ -30,6 +30,29 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// What every request of ours sets on its handle `e`: URL, headers (their
+// list in *headers, for the caller to free), CA file ("" for
+// $SSL_CERT_FILE, else the system's), error buffer, no signals, redirects
+// or protocols but HTTP(S), our user agent. Returns its timeout in ms.
+long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_file, char* error,
+                       curl_slist** headers) {
+  curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // no redirects, on or off host
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "cprofiler/" CPROFILER_VERSION_STRING);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
+  for (const std::string& h : r.headers) *headers = curl_slist_append(*headers, h.c_str());
+  if (*headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
+  if (!ca_file.empty()) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
+  } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
+    curl_easy_setopt(e, CURLOPT_CAINFO, ca);
+  }
+  return static_cast<long>(std::max<int64_t>(
+      1, std::chrono::duration_cast<std::chrono::milliseconds>(r.timeout).count()));
+}
+
 std::string Snippet(const std::string& body) {
   std::string s = body.substr(0, 160);
   for (char& c : s) {
@@ -84,27 +107,13 @@ void Fetcher::StartQueued() {
     CURL* e = curl_easy_init();
     t->easy = e;
     const auto& r = t->request;
-    long timeout_ms = static_cast<long>(std::max<int64_t>(
-        1, std::chrono::duration_cast<std::chrono::milliseconds>(r.timeout).count()));
-    curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    const long timeout_ms = SetRequestOptions(e, r, options_.ca_file, t->error, &t->headers);
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10'000L));
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // no redirects, on or off host
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_bytes));
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "cprofiler/" CPROFILER_VERSION_STRING);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToTransfer);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->error);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-    for (const std::string& h : r.headers) t->headers = curl_slist_append(t->headers, h.c_str());
-    if (t->headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
-    if (!options_.ca_file.empty()) {
-      curl_easy_setopt(e, CURLOPT_CAINFO, options_.ca_file.c_str());
-    } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
-      curl_easy_setopt(e, CURLOPT_CAINFO, ca);
-    }
     t->started = std::chrono::steady_clock::now();
     curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
     running_.push_back(std::move(t));
@@ -220,32 +229,18 @@ Status StreamGet(const FetchRequest& request, const std::string& ca_file,
   CURL* e = curl_easy_init();
   if (e == nullptr) return Status::Unavailable("curl_easy_init failed");
   curl_slist* headers = nullptr;
-  for (const std::string& h : request.headers) headers = curl_slist_append(headers, h.c_str());
   Stream stream{&on_data, &stop};
   char error[CURL_ERROR_SIZE] = {0};
-  const long connect_ms = static_cast<long>(std::max<int64_t>(
-      1, std::chrono::duration_cast<std::chrono::milliseconds>(request.timeout).count()));
-  curl_easy_setopt(e, CURLOPT_URL, request.url.c_str());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  const long connect_ms = SetRequestOptions(e, request, ca_file, error, &headers);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   // Idle: less than a byte a second for `idle` ends it.
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, idle.count() / 1000)));
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "cprofiler/" CPROFILER_VERSION_STRING);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToStream);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &stream);
   curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
   curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, StreamProgress);
   curl_easy_setopt(e, CURLOPT_XFERINFODATA, &stream);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
-  if (headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
-  if (!ca_file.empty()) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
-  } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
-    curl_easy_setopt(e, CURLOPT_CAINFO, ca);
-  }
   CURLcode code = curl_easy_perform(e);
   long http = 0;
   curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
@@ -256,6 +251,22 @@ Status StreamGet(const FetchRequest& request, const std::string& ca_file,
   if (code != CURLE_OK) return Status::Unavailable(error[0] ? error : curl_easy_strerror(code));
   if (http != 200) return Status::Unavailable("HTTP " + std::to_string(http));
   return Status::OK();
+}
+
+FetchResult FetchOne(FetchRequest request, const std::string& ca_file) {
+  Fetcher fetcher({.max_in_flight = 1, .ca_file = ca_file});
+  fetcher.Add(std::move(request));
+  std::vector<FetchResult> results;
+  while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
+  return std::move(results[0]);
+}
+
+Result<std::string> BearerHeader(const fs::path& token_file) {
+  auto token = ReadFile(token_file, 64 << 10);
+  if (!token.ok()) return token.status().WithContext("bearer-token-file");
+  std::string t = std::move(*token);
+  while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+  return "Authorization: Bearer " + t;
 }
 
 }  // namespace cprof::scrape

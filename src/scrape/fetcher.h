@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fs.h"
 #include "base/status.h"
 #include "base/time.h"
 
@@ -48,6 +49,13 @@ Status StreamGet(const FetchRequest& request, const std::string& ca_file,
                  std::chrono::milliseconds idle,
                  const std::function<bool(std::string_view)>& on_data,
                  const std::atomic<bool>& stop);
+
+// One request, start to end (a Fetcher of its own; blocks).
+FetchResult FetchOne(FetchRequest request, const std::string& ca_file);
+
+// The header "Authorization: Bearer <the text of token_file>", without the
+// trailing newline; IOError naming bearer-token-file if it cannot be read.
+Result<std::string> BearerHeader(const fs::path& token_file);
 
 struct FetcherOptions {
   // max_in_flight (256): transfers running at once; more wait in a queue

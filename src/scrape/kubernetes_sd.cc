@@ -181,11 +181,8 @@ Result<Endpoint> EndpointOf(const KubernetesSdConfig& c) {
   }
   while (!e.base.empty() && e.base.back() == '/') e.base.pop_back();
   if (!token_file.empty()) {
-    auto token = ReadFile(token_file, 64 << 10);
-    if (!token.ok()) return token.status().WithContext("bearer-token-file");
-    std::string t = *token;
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-    e.headers.push_back("Authorization: Bearer " + t);
+    CPROF_ASSIGN_OR_RETURN(std::string header, BearerHeader(token_file));
+    e.headers.push_back(std::move(header));
   }
   e.headers.push_back("Accept: application/json");
   return e;
@@ -197,13 +194,11 @@ Status KubernetesPods::List(Source& source) {
   CPROF_ASSIGN_OR_RETURN(Endpoint e, EndpointOf(config_));
   std::string url = e.base + source.path;
   if (!config_.label_selector.empty()) url += "?labelSelector=" + Escaped(config_.label_selector);
-  Fetcher fetcher({.max_in_flight = 1, .ca_file = e.ca_file});
-  fetcher.Add(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers});
-  std::vector<FetchResult> results;
-  while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
-  if (!results[0].status.ok()) return results[0].status.WithContext(url);
+  FetchResult result = FetchOne(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers},
+                                e.ca_file);
+  if (!result.status.ok()) return result.status.WithContext(url);
   rapidjson::Document doc;
-  doc.Parse(results[0].body.data(), results[0].body.size());
+  doc.Parse(result.body.data(), result.body.size());
   const Value* items = doc.IsObject() ? Obj(doc, "items") : nullptr;
   if (doc.HasParseError() || items == nullptr || !items->IsArray()) {
     return Status::Corruption(url + ": not a PodList");
