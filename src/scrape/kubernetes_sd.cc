@@ -6,6 +6,7 @@
 
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/url.h"
 #include "scrape/fetcher.h"
 
 namespace cprof::scrape {
@@ -35,23 +36,6 @@ std::string Sanitized(std::string_view name) {
   std::string out(name);
   for (char& c : out) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
-  }
-  return out;
-}
-
-// Percent-encodes a query value.
-std::string Escaped(std::string_view s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
   }
   return out;
 }
@@ -145,7 +129,7 @@ KubernetesPods::KubernetesPods(KubernetesSdConfig config) : config_(std::move(co
     sources_.push_back(std::make_unique<Source>(Source{"/api/v1/pods", "", {}}));
   }
   for (const std::string& ns : config_.namespaces) {
-    sources_.push_back(std::make_unique<Source>(Source{"/api/v1/namespaces/" + Escaped(ns) + "/pods", "", {}}));
+    sources_.push_back(std::make_unique<Source>(Source{"/api/v1/namespaces/" + PercentEncode(ns) + "/pods", "", {}}));
   }
 }
 
@@ -193,7 +177,7 @@ Result<Endpoint> EndpointOf(const KubernetesSdConfig& c) {
 Status KubernetesPods::List(Source& source) {
   CPROF_ASSIGN_OR_RETURN(Endpoint e, EndpointOf(config_));
   std::string url = e.base + source.path;
-  if (!config_.label_selector.empty()) url += "?labelSelector=" + Escaped(config_.label_selector);
+  if (!config_.label_selector.empty()) url += "?labelSelector=" + PercentEncode(config_.label_selector);
   FetchResult result = FetchOne(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers},
                                 e.ca_file);
   if (!result.status.ok()) return result.status.WithContext(url);
@@ -221,9 +205,9 @@ Status KubernetesPods::Watch(Source& source) {
   std::string url = e.base + source.path + "?watch=1&allowWatchBookmarks=true";
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!source.resource_version.empty()) url += "&resourceVersion=" + Escaped(source.resource_version);
+    if (!source.resource_version.empty()) url += "&resourceVersion=" + PercentEncode(source.resource_version);
   }
-  if (!config_.label_selector.empty()) url += "&labelSelector=" + Escaped(config_.label_selector);
+  if (!config_.label_selector.empty()) url += "&labelSelector=" + PercentEncode(config_.label_selector);
   std::string pending;  // an event's first part
   Status event_error;
   auto on_data = [&](std::string_view data) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/url.h"
 
 namespace cprof::server {
 
@@ -36,10 +37,8 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> pairs_;
 };
 
-// %XX and '+' decoding (the path uses it without '+'). InvalidArgument for a
-// bad escape or a NUL byte.
-Result<std::string> PercentDecode(std::string_view text, bool plus_is_space);
-std::string PercentEncode(std::string_view text);
+using cprof::PercentDecode;  // base/url.h
+using cprof::PercentEncode;
 
 struct Request {
   std::string method = "GET";
