@@ -1,9 +1,7 @@
 #include "archive/index_file.h"
 
 #include <libdeflate.h>
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <functional>
 
@@ -146,16 +144,6 @@ std::optional<Target> ReadIndexTarget(const fs::path& dir, std::string_view tkey
   IndexFile out;
   ParseIndex(*data, tkey, /*target_only=*/true, &out);
   return out.target;
-}
-
-Result<FileStamp> StampOf(const fs::path& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    std::string why = "stat " + path.string() + ": " + ErrnoText(errno);
-    return errno == ENOENT ? Status::NotFound(why) : Status::IOError(why);
-  }
-  return FileStamp{static_cast<int64_t>(st.st_size),
-                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
 bool Matches(const IndexEntry& e, const FileStamp& stamp) {

@@ -63,16 +63,8 @@ struct IndexFile {
 // it, damage noted.
 Result<IndexFile> ReadIndexFile(const fs::path& dir, std::string_view tkey);
 
-// What a record holds of its sidecar file, to tell that it still holds.
-struct FileStamp {
-  int64_t size = 0;
-  int64_t mtime_ns = 0;
-  bool operator==(const FileStamp&) const = default;
-};
-
-// NotFound when there is no such file.
-Result<FileStamp> StampOf(const fs::path& path);
-
+// (A record holds its sidecar file's FileStamp, base/fs.h, to tell that it
+// still holds.)
 bool Matches(const IndexEntry& entry, const FileStamp& stamp);
 
 // Only the target of `dir`'s index file (its first record), read without

@@ -251,4 +251,14 @@ bool Exists(const fs::path& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+Result<FileStamp> StampOf(const fs::path& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) {
+    std::string why = "stat " + path.string() + ": " + ErrnoText(errno);
+    return errno == ENOENT ? Status::NotFound(why) : Status::IOError(why);
+  }
+  return FileStamp{static_cast<int64_t>(st.st_size),
+                   static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+}
+
 }  // namespace cprof

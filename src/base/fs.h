@@ -76,6 +76,17 @@ bool Exists(const fs::path& path);
 
 std::string ErrnoText(int err);
 
+// A file's size and modification time (to the ns): when either changed, so
+// did the file (as git's index tells).
+struct FileStamp {
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool operator==(const FileStamp&) const = default;
+};
+
+// NotFound when there is no such file; IOError when it cannot be stat-ed.
+Result<FileStamp> StampOf(const fs::path& path);
+
 }  // namespace cprof
 
 #endif  // CPROF_BASE_FS_H_

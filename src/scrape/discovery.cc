@@ -1,7 +1,6 @@
 #include "scrape/discovery.h"
 
 #include <glob.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <set>
@@ -17,16 +16,10 @@ namespace {
 // A file_sd file larger than this is refused (its last good contents stay).
 constexpr size_t kMaxSdFileBytes = 16 << 20;
 
-struct Stamp {
-  int64_t mtime_ns = -1;
-  int64_t size = -1;
-};
-
-Stamp StampOfFile(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return {};
-  return {static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec,
-          static_cast<int64_t>(st.st_size)};
+// The file's stamp; nullopt if it cannot be stat-ed (gone).
+std::optional<FileStamp> StampIfAny(const std::string& path) {
+  auto stamp = StampOf(path);
+  return stamp.ok() ? std::optional<FileStamp>(*stamp) : std::nullopt;
 }
 
 }  // namespace
@@ -45,10 +38,9 @@ std::vector<std::string> ExpandGlobs(const std::vector<std::string>& globs) {
 
 const std::vector<TargetGroup>& Discovery::GroupsOf(const std::string& path) {
   File& file = files_[path];
-  const Stamp stamp = StampOfFile(path);
-  if (stamp.mtime_ns == file.mtime_ns && stamp.size == file.size) return file.groups;
-  file.mtime_ns = stamp.mtime_ns;
-  file.size = stamp.size;
+  const std::optional<FileStamp> stamp = StampIfAny(path);
+  if (stamp == file.stamp) return file.groups;
+  file.stamp = stamp;
   auto text = ReadFile(path, kMaxSdFileBytes);
   Result<std::vector<TargetGroup>> groups =
       text.ok() ? ParseTargetGroups(*text, path) : Result<std::vector<TargetGroup>>(text.status());
@@ -143,9 +135,7 @@ bool Discovery::Changed(const Config& config) const {
     for (const FileSdConfig& sd : job.file_sd) {
       for (const std::string& path : ExpandGlobs(sd.files)) {
         auto it = files_.find(path);
-        if (it == files_.end()) return true;
-        Stamp stamp = StampOfFile(path);
-        if (stamp.mtime_ns != it->second.mtime_ns || stamp.size != it->second.size) return true;
+        if (it == files_.end() || StampIfAny(path) != it->second.stamp) return true;
       }
     }
   }

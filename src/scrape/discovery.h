@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,7 @@ class Discovery {
 
  private:
   struct File {
-    int64_t mtime_ns = -1;
-    int64_t size = -1;
+    std::optional<FileStamp> stamp;   // when it was last read; nullopt: gone
     std::vector<TargetGroup> groups;  // the last good contents
   };
   struct Http {

@@ -1,7 +1,6 @@
 #include "server/auth.h"
 
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <memory>
 
@@ -112,15 +111,13 @@ Result<std::unique_ptr<Authenticator>> Authenticator::Open(fs::path file) {
 }
 
 Status Authenticator::Reload() {
-  struct stat st;
-  if (::stat(file_.c_str(), &st) != 0) return Status::NotFound("no auth file " + file_.string());
-  const int64_t mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
-  if (mtime == mtime_ns_ && st.st_size == size_) return Status::OK();
+  auto stamp = StampOf(file_);
+  if (!stamp.ok()) return Status::NotFound("no auth file " + file_.string());
+  if (stamp_ == *stamp) return Status::OK();
   auto text = ReadFile(file_, kMaxAuthFileBytes);
   if (!text.ok()) return text.status();
   CPROF_ASSIGN_OR_RETURN(credentials_, ParseAuthFile(*text, file_.string()));
-  mtime_ns_ = mtime;
-  size_ = st.st_size;
+  stamp_ = *stamp;
   return Status::OK();
 }
 

@@ -60,7 +60,7 @@ class Authenticator {
   const fs::path file_;
   std::mutex mu_;
   std::vector<Credential> credentials_;
-  int64_t mtime_ns_ = -1, size_ = -1;
+  std::optional<FileStamp> stamp_;  // of the file last read
   struct Failures {
     int64_t window_start_ms = 0;
     int count = 0;
