@@ -24,7 +24,7 @@
 import { getJSON, labelParam, rfc3339, sampleIndexOf, withQuery } from './api.js';
 import { BubbleChart, row } from './bubbles.js';
 import { el, showNotice } from './dom.js';
-import { formatTime, formatValue } from './format.js';
+import { formatDuration, formatTime, formatValue } from './format.js';
 
 const PRESETS = new Map([
   ['15m', 15 * 60e3], ['1h', 3600e3], ['6h', 6 * 3600e3], ['24h', 24 * 3600e3], ['7d', 7 * 24 * 3600e3],
@@ -506,7 +506,7 @@ async function loadSeries(card, header, body, sampleType, unit, start, end, toke
   card.dataset.state = 'ready';
   card.dataset.view = 'series';
   card.dataset.series = String(series.length);
-  header.lastChild.textContent += ` · ${series.length} ${state.group} group${series.length === 1 ? '' : 's'}, ${state.agg} per ${formatStep(step)}`;
+  header.lastChild.textContent += ` · ${series.length} ${state.group} group${series.length === 1 ? '' : 's'}, ${state.agg} per ${formatDuration(step * 1e9)}`;
   header.append(el('span', { className: 'spacer' }), legend(top, series.length - top.length, series.map((s) => s.Group)));
   const canvas = el('canvas', { 'aria-label': `${sampleType}: ${state.agg} by ${state.group} over time` });
   body.append(el('div', { className: 'chart-canvas-wrap' }, canvas));
@@ -528,12 +528,6 @@ async function loadSeries(card, header, body, sampleType, unit, start, end, toke
   });
   chart.setData(points, start, end);
   page.charts.set(sampleType, chart);
-}
-
-function formatStep(seconds) {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
-  if (seconds % 60 === 0) return `${seconds / 60}m`;
-  return `${seconds}s`;
 }
 
 // A series point: its group's profiles of its bucket, merged.
