@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "base/fs.h"
+#include "base/json_read.h"
 #include "base/log.h"
 #include "base/url.h"
 #include "scrape/fetcher.h"
@@ -18,18 +19,6 @@ constexpr size_t kMaxEventBytes = 16 << 20;
 
 using rapidjson::Value;
 
-std::string Str(const Value& o, const char* key) {
-  if (!o.IsObject()) return "";
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsString() ? it->value.GetString() : "";
-}
-
-const Value* Obj(const Value& o, const char* key) {
-  if (!o.IsObject()) return nullptr;
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() ? &it->value : nullptr;
-}
-
 // Prometheus's label name sanitizing: every character other than letters,
 // digits and _ becomes _.
 std::string Sanitized(std::string_view name) {
@@ -42,24 +31,24 @@ std::string Sanitized(std::string_view name) {
 
 std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
   std::vector<TargetGroup> out;
-  const Value* meta = Obj(pod, "metadata");
-  const Value* spec = Obj(pod, "spec");
-  const Value* status = Obj(pod, "status");
+  const Value* meta = JsonMember(pod, "metadata");
+  const Value* spec = JsonMember(pod, "spec");
+  const Value* status = JsonMember(pod, "status");
   if (meta == nullptr || spec == nullptr || status == nullptr) return out;
-  const std::string ip = Str(*status, "podIP");
+  const std::string ip = JsonString(*status, "podIP");
   if (ip.empty()) return out;  // not scheduled or not started
   archive::Labels labels = {
-      {"__meta_kubernetes_namespace", Str(*meta, "namespace")},
-      {"__meta_kubernetes_pod_name", Str(*meta, "name")},
-      {"__meta_kubernetes_pod_uid", Str(*meta, "uid")},
+      {"__meta_kubernetes_namespace", JsonString(*meta, "namespace")},
+      {"__meta_kubernetes_pod_name", JsonString(*meta, "name")},
+      {"__meta_kubernetes_pod_uid", JsonString(*meta, "uid")},
       {"__meta_kubernetes_pod_ip", ip},
-      {"__meta_kubernetes_pod_host_ip", Str(*status, "hostIP")},
-      {"__meta_kubernetes_pod_node_name", Str(*spec, "nodeName")},
-      {"__meta_kubernetes_pod_phase", Str(*status, "phase")},
+      {"__meta_kubernetes_pod_host_ip", JsonString(*status, "hostIP")},
+      {"__meta_kubernetes_pod_node_name", JsonString(*spec, "nodeName")},
+      {"__meta_kubernetes_pod_phase", JsonString(*status, "phase")},
       {"__meta_kubernetes_pod_ready", "unknown"},
   };
   for (const auto& [field, prefix] : {std::pair{"labels", "label"}, std::pair{"annotations", "annotation"}}) {
-    const Value* m = Obj(*meta, field);
+    const Value* m = JsonMember(*meta, field);
     if (m == nullptr || !m->IsObject()) continue;
     for (const auto& kv : m->GetObject()) {
       if (!kv.value.IsString()) continue;
@@ -68,40 +57,40 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
       labels["__meta_kubernetes_pod_" + std::string(prefix) + "present_" + name] = "true";
     }
   }
-  if (const Value* owners = Obj(*meta, "ownerReferences"); owners != nullptr && owners->IsArray()) {
+  if (const Value* owners = JsonMember(*meta, "ownerReferences"); owners != nullptr && owners->IsArray()) {
     for (const Value& o : owners->GetArray()) {
-      const Value* controller = Obj(o, "controller");
+      const Value* controller = JsonMember(o, "controller");
       if (controller == nullptr || !controller->IsBool() || !controller->GetBool()) continue;
-      labels["__meta_kubernetes_pod_controller_kind"] = Str(o, "kind");
-      labels["__meta_kubernetes_pod_controller_name"] = Str(o, "name");
+      labels["__meta_kubernetes_pod_controller_kind"] = JsonString(o, "kind");
+      labels["__meta_kubernetes_pod_controller_name"] = JsonString(o, "name");
     }
   }
-  if (const Value* conditions = Obj(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
+  if (const Value* conditions = JsonMember(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
     for (const Value& c : conditions->GetArray()) {
-      if (Str(c, "type") == "Ready") {
-        std::string ready = Str(c, "status");
+      if (JsonString(c, "type") == "Ready") {
+        std::string ready = JsonString(c, "status");
         for (char& ch : ready) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         labels["__meta_kubernetes_pod_ready"] = ready;
       }
     }
   }
-  const Value* containers = Obj(*spec, "containers");
+  const Value* containers = JsonMember(*spec, "containers");
   if (containers == nullptr || !containers->IsArray()) return out;
   for (const Value& c : containers->GetArray()) {
     archive::Labels with_container = labels;
-    with_container["__meta_kubernetes_pod_container_name"] = Str(c, "name");
-    const Value* ports = Obj(c, "ports");
+    with_container["__meta_kubernetes_pod_container_name"] = JsonString(c, "name");
+    const Value* ports = JsonMember(c, "ports");
     if (ports == nullptr || !ports->IsArray() || ports->Empty()) {
       out.push_back({{ip}, std::move(with_container)});
       continue;
     }
     for (const Value& p : ports->GetArray()) {
-      const Value* number = Obj(p, "containerPort");
+      const Value* number = JsonMember(p, "containerPort");
       if (number == nullptr || !number->IsInt()) continue;
       archive::Labels with_port = with_container;
-      with_port["__meta_kubernetes_pod_container_port_name"] = Str(p, "name");
+      with_port["__meta_kubernetes_pod_container_port_name"] = JsonString(p, "name");
       with_port["__meta_kubernetes_pod_container_port_number"] = std::to_string(number->GetInt());
-      std::string protocol = Str(p, "protocol");
+      std::string protocol = JsonString(p, "protocol");
       with_port["__meta_kubernetes_pod_container_port_protocol"] = protocol.empty() ? "TCP" : protocol;
       out.push_back({{ip + ":" + std::to_string(number->GetInt())}, std::move(with_port)});
     }
@@ -183,18 +172,18 @@ Status KubernetesPods::List(Source& source) {
   if (!result.status.ok()) return result.status.WithContext(url);
   rapidjson::Document doc;
   doc.Parse(result.body.data(), result.body.size());
-  const Value* items = doc.IsObject() ? Obj(doc, "items") : nullptr;
+  const Value* items = doc.IsObject() ? JsonMember(doc, "items") : nullptr;
   if (doc.HasParseError() || items == nullptr || !items->IsArray()) {
     return Status::Corruption(url + ": not a PodList");
   }
   std::map<std::string, std::vector<TargetGroup>> pods;
   for (const Value& pod : items->GetArray()) {
-    const Value* meta = Obj(pod, "metadata");
-    if (meta != nullptr) pods[Str(*meta, "uid")] = TargetsOfPod(pod);
+    const Value* meta = JsonMember(pod, "metadata");
+    if (meta != nullptr) pods[JsonString(*meta, "uid")] = TargetsOfPod(pod);
   }
-  const Value* meta = Obj(doc, "metadata");
+  const Value* meta = JsonMember(doc, "metadata");
   std::lock_guard<std::mutex> lock(mu_);
-  source.resource_version = meta != nullptr ? Str(*meta, "resourceVersion") : "";
+  source.resource_version = meta != nullptr ? JsonString(*meta, "resourceVersion") : "";
   source.pods = std::move(pods);
   ++generation_;
   return Status::OK();
@@ -216,21 +205,21 @@ Status KubernetesPods::Watch(Source& source) {
       rapidjson::Document event;
       event.Parse(pending.data(), nl);
       if (event.HasParseError() || !event.IsObject()) continue;
-      const std::string type = Str(event, "type");
-      const Value* object = Obj(event, "object");
+      const std::string type = JsonString(event, "type");
+      const Value* object = JsonMember(event, "object");
       if (object == nullptr) continue;
       if (type == "ERROR") {
-        event_error = Status::Unavailable("watch error: " + Str(*object, "message"));
+        event_error = Status::Unavailable("watch error: " + JsonString(*object, "message"));
         return false;
       }
-      const Value* meta = Obj(*object, "metadata");
+      const Value* meta = JsonMember(*object, "metadata");
       if (meta == nullptr) continue;
       std::lock_guard<std::mutex> lock(mu_);
-      if (std::string rv = Str(*meta, "resourceVersion"); !rv.empty()) source.resource_version = rv;
+      if (std::string rv = JsonString(*meta, "resourceVersion"); !rv.empty()) source.resource_version = rv;
       if (type == "ADDED" || type == "MODIFIED") {
-        source.pods[Str(*meta, "uid")] = TargetsOfPod(*object);
+        source.pods[JsonString(*meta, "uid")] = TargetsOfPod(*object);
       } else if (type == "DELETED") {
-        source.pods.erase(Str(*meta, "uid"));
+        source.pods.erase(JsonString(*meta, "uid"));
       } else {
         continue;  // BOOKMARK: a resource version only
       }

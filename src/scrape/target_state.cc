@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "base/json.h"
+#include "base/json_read.h"
 
 namespace cprof::scrape {
 namespace {
@@ -25,24 +26,12 @@ void WriteLabels(JsonWriter& w, const Map& labels) {
 
 using rapidjson::Value;
 
-std::string StringOf(const Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsString()
-             ? std::string(it->value.GetString(), it->value.GetStringLength())
-             : std::string();
-}
-
-int64_t IntOf(const Value& o, const char* key) {
-  auto it = o.FindMember(key);
-  return it != o.MemberEnd() && it->value.IsInt64() ? it->value.GetInt64() : 0;
-}
-
 template <typename Map>
 Map LabelsOf(const Value& o, const char* key) {
   Map out;
-  auto it = o.FindMember(key);
-  if (it == o.MemberEnd() || !it->value.IsObject()) return out;
-  for (const auto& m : it->value.GetObject()) {
+  const Value* labels = JsonMember(o, key);
+  if (labels == nullptr || !labels->IsObject()) return out;
+  for (const auto& m : labels->GetObject()) {
     if (m.value.IsString()) out.emplace(m.name.GetString(), m.value.GetString());
   }
   return out;
@@ -117,30 +106,30 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
     return Status::Corruption("targets state: not a JSON object");
   }
   TargetsState s;
-  s.updated_ms = IntOf(doc, "UpdatedAt");
-  s.scraper = StringOf(doc, "Scraper");
-  if (auto a = doc.FindMember("ActiveTargets"); a != doc.MemberEnd() && a->value.IsArray()) {
-    for (const auto& t : a->value.GetArray()) {
+  s.updated_ms = JsonInt(doc, "UpdatedAt");
+  s.scraper = JsonString(doc, "Scraper");
+  if (const Value* a = JsonMember(doc, "ActiveTargets"); a != nullptr && a->IsArray()) {
+    for (const auto& t : a->GetArray()) {
       if (!t.IsObject()) continue;
       ActiveTarget& out = s.active.emplace_back();
-      out.job = StringOf(t, "Job");
-      out.app = StringOf(t, "App");
-      out.host = StringOf(t, "Host");
+      out.job = JsonString(t, "Job");
+      out.app = JsonString(t, "App");
+      out.host = JsonString(t, "Host");
       out.labels = LabelsOf<archive::Labels>(t, "Labels");
       out.discovered = LabelsOf<LabelSet>(t, "DiscoveredLabels");
-      if (auto p = t.FindMember("Profiles"); p != t.MemberEnd() && p->value.IsArray()) {
-        for (const auto& ps : p->value.GetArray()) {
+      if (const Value* p = JsonMember(t, "Profiles"); p != nullptr && p->IsArray()) {
+        for (const auto& ps : p->GetArray()) {
           if (!ps.IsObject()) continue;
-          out.profiles.push_back({StringOf(ps, "Type"), StringOf(ps, "Url"), IntOf(ps, "LastAttempt"),
-                                  IntOf(ps, "LastSuccess"), IntOf(ps, "NextDue"),
-                                  StringOf(ps, "LastError")});
+          out.profiles.push_back({JsonString(ps, "Type"), JsonString(ps, "Url"), JsonInt(ps, "LastAttempt"),
+                                  JsonInt(ps, "LastSuccess"), JsonInt(ps, "NextDue"),
+                                  JsonString(ps, "LastError")});
         }
       }
     }
   }
-  if (auto d = doc.FindMember("DroppedTargets"); d != doc.MemberEnd() && d->value.IsArray()) {
-    for (const auto& t : d->value.GetArray()) {
-      if (t.IsObject()) s.dropped.push_back({StringOf(t, "Job"), LabelsOf<LabelSet>(t, "DiscoveredLabels")});
+  if (const Value* d = JsonMember(doc, "DroppedTargets"); d != nullptr && d->IsArray()) {
+    for (const auto& t : d->GetArray()) {
+      if (t.IsObject()) s.dropped.push_back({JsonString(t, "Job"), LabelsOf<LabelSet>(t, "DiscoveredLabels")});
     }
   }
   return s;
