@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <thread>
 
 namespace cprof::testing {
 
@@ -21,6 +22,18 @@ class TempDir {
 
  private:
   std::filesystem::path path_;
+};
+
+// While one of these lives, every operator new throws std::bad_alloc,
+// except on the thread that made it and on `also_spared`
+// (tests/failing_new.cc replaces the test binary's global operator new):
+// fault injection for code that runs work on threads of its own.
+class FailAllocationsOnOtherThreads {
+ public:
+  explicit FailAllocationsOnOtherThreads(std::thread::id also_spared = {});
+  ~FailAllocationsOnOtherThreads();
+  FailAllocationsOnOtherThreads(const FailAllocationsOnOtherThreads&) = delete;
+  FailAllocationsOnOtherThreads& operator=(const FailAllocationsOnOtherThreads&) = delete;
 };
 
 }  // namespace cprof::testing
