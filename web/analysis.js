@@ -14,7 +14,7 @@
 import { ApiError, FILTER_KEYS, getJSON, sourceParams, withQuery } from './api.js';
 import { diffFlameTree, flatByName } from './diff.js';
 import { el, copyText, showNotice } from './dom.js';
-import { formatDuration, formatTime, formatValue } from './format.js';
+import { formatDuration, formatTime, formatValue, percentage } from './format.js';
 import { FlameGraph } from './flamegraph.js';
 import { TopTable } from './toptable.js';
 
@@ -159,12 +159,8 @@ function show(view, analysis, base, meta) {
   const filters = top.active_filters?.length ? ` · filters: ${top.active_filters.join(', ')}` : '';
   const dropped = top.dropped_nodes ? ` · ${top.dropped_nodes} nodes dropped` : '';
   $('top-meta').textContent =
-    `Showing nodes accounting for ${top.flat_sum_formatted}, ${percentOf(top.flat_sum, analysis.total)} of ${analysis.total_formatted} total${dropped}${filters}`;
+    `Showing nodes accounting for ${top.flat_sum_formatted}, ${percentage(top.flat_sum, analysis.total).trim()} of ${analysis.total_formatted} total${dropped}${filters}`;
   document.body.dataset.state = 'ready';
-}
-
-function percentOf(part, whole) {
-  return whole ? `${((100 * part) / whole).toFixed(2)}%` : '0%';
 }
 
 // The summary, the controls, the download link and the pprof command.

@@ -10,7 +10,7 @@
 // depth in x order, so drawing and hit testing never walk the tree again.
 
 import { el } from './dom.js';
-import { formatDelta, formatPercent, formatValue } from './format.js';
+import { formatDelta, formatValue, percentage } from './format.js';
 import { placeTooltip } from './bubbles.js';
 
 const ROW_HEIGHT = 18;
@@ -216,16 +216,16 @@ export class FlameGraph {
     const { name, value, self, base } = this.nodes;
     const total = value[0] || 1;
     const rows = [
-      ['total', `${formatValue(value[i], unit)} (${formatPercent(value[i] / total)})`],
-      ['self', `${formatValue(self[i], unit)} (${formatPercent(self[i] / total)})`],
+      ['total', `${formatValue(value[i], unit)} (${percentage(value[i], total).trim()})`],
+      ['self', `${formatValue(self[i], unit)} (${percentage(self[i], total).trim()})`],
     ];
     if (this.zoomIndex !== 0) {
-      rows.push(['of zoomed frame', formatPercent(value[i] / (value[this.zoomIndex] || 1))]);
+      rows.push(['of zoomed frame', percentage(value[i], value[this.zoomIndex] || 1).trim()]);
     }
     let change = null;
     if (this.diff) {
       const baseTotal = this.diff.baseTotal || 1;
-      rows.push(['base total', `${formatValue(base[i], unit)} (${formatPercent(base[i] / baseTotal)})`]);
+      rows.push(['base total', `${formatValue(base[i], unit)} (${percentage(base[i], baseTotal).trim()})`]);
       rows.push(['delta', formatDelta(value[i] - base[i], unit)]);
       change = value[i] / total - base[i] / baseTotal;
     }

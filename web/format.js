@@ -1,67 +1,130 @@
 // Formatting of sample values (by pprof unit), times and axis ticks.
+//
+// Values are printed by pprof's rules (internal/measurement: Scale,
+// ScaledLabel, Percentage), as the C++ side prints them (src/pprof/units.h):
+// both are checked against tests/data/format_cases.json.
 
-const BYTE_SUFFIXES = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-const COUNT_SUFFIXES = ['', 'k', 'M', 'G', 'T'];
-// Time scales in nanoseconds, smallest first.
-const TIME_SCALES = [
-  { divisor: 1, suffix: 'ns' },
-  { divisor: 1e3, suffix: 'µs' },
-  { divisor: 1e6, suffix: 'ms' },
-  { divisor: 1e9, suffix: 's' },
-  { divisor: 60e9, suffix: 'min' },
-  { divisor: 3600e9, suffix: 'h' },
+// pprof's unit types: each unit's name, the aliases it is known by, and its
+// size in the type's smallest unit; `fallback` is the unit a value is shown
+// in when asked for one the type does not know.
+const UNIT_TYPES = [
+  {
+    units: [
+      { name: 'B', aliases: ['b', 'byte'], factor: 1 },
+      { name: 'kB', aliases: ['kb', 'kbyte', 'kilobyte'], factor: 2 ** 10 },
+      { name: 'MB', aliases: ['mb', 'mbyte', 'megabyte'], factor: 2 ** 20 },
+      { name: 'GB', aliases: ['gb', 'gbyte', 'gigabyte'], factor: 2 ** 30 },
+      { name: 'TB', aliases: ['tb', 'tbyte', 'terabyte'], factor: 2 ** 40 },
+      { name: 'PB', aliases: ['pb', 'pbyte', 'petabyte'], factor: 2 ** 50 },
+    ],
+    fallback: { name: 'B', factor: 1 },
+  },
+  {
+    units: [
+      { name: 'ns', aliases: ['ns', 'nanosecond'], factor: 1 },
+      { name: 'us', aliases: ['\u03bcs', 'us', 'microsecond'], factor: 1e3 },
+      { name: 'ms', aliases: ['ms', 'millisecond'], factor: 1e6 },
+      { name: 's', aliases: ['s', 'sec', 'second'], factor: 1e9 },
+      { name: 'hrs', aliases: ['hour', 'hr'], factor: 3600e9 },
+    ],
+    fallback: { name: 's', factor: 1e9 },
+  },
+  {
+    units: [
+      { name: 'n*GCU', aliases: ['nanogcu'], factor: 1e-9 },
+      { name: 'u*GCU', aliases: ['microgcu'], factor: 1e-6 },
+      { name: 'm*GCU', aliases: ['milligcu'], factor: 1e-3 },
+      { name: 'GCU', aliases: ['gcu'], factor: 1 },
+      { name: 'k*GCU', aliases: ['kilogcu'], factor: 1e3 },
+      { name: 'M*GCU', aliases: ['megagcu'], factor: 1e6 },
+      { name: 'G*GCU', aliases: ['gigagcu'], factor: 1e9 },
+      { name: 'T*GCU', aliases: ['teragcu'], factor: 1e12 },
+      { name: 'P*GCU', aliases: ['petagcu'], factor: 1e15 },
+    ],
+    fallback: { name: 'GCU', factor: 1 },
+  },
 ];
-const NANOS_PER_UNIT = { nanoseconds: 1, microseconds: 1e3, milliseconds: 1e6, seconds: 1e9 };
 
-// Three significant digits at most, no trailing zeros: 1.5, 12.3, 456.
-function compact(number) {
-  const abs = Math.abs(number);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
-  return String(Number(number.toFixed(digits)));
+// pprof's sniffUnit: the unit of `type` that `name` means (lower-cased, a
+// plural "s" dropped from names longer than 2), or undefined.
+function sniffUnit(type, name) {
+  let u = name.toLowerCase();
+  if (u.length > 2 && u.endsWith('s')) u = u.slice(0, -1);
+  return type.units.find((unit) => unit.aliases.includes(u));
 }
 
-// The scale ({divisor, suffix}) that shows `magnitude` (in `unit`) as a
-// number between 1 and 1000 (or 1024, or 60 for minutes).
+// The unit pprof's "auto" picks for `magnitude` in `unit`: {divisor, suffix},
+// where divisor is in `unit`s (the largest unit that keeps the value >= 1).
+// Values in a unit of no known type are not scaled (suffix '').
 export function scaleFor(magnitude, unit) {
   const abs = Math.abs(magnitude);
-  if (unit === 'bytes') {
-    let i = 0;
-    while (i < BYTE_SUFFIXES.length - 1 && abs >= 1024 ** (i + 1)) i++;
-    return { divisor: 1024 ** i, suffix: BYTE_SUFFIXES[i] };
+  for (const type of UNIT_TYPES) {
+    const from = sniffUnit(type, unit);
+    if (!from) continue;
+    const v = abs * from.factor;
+    let best = null;
+    for (const u of type.units) {
+      if ((!best || u.factor >= best.factor) && v / u.factor >= 1) best = u;
+    }
+    best = best ?? type.fallback;
+    return { divisor: best.factor / from.factor, suffix: best.name };
   }
-  if (unit in NANOS_PER_UNIT) {
-    const nanos = abs * NANOS_PER_UNIT[unit];
-    let i = 0;
-    while (i < TIME_SCALES.length - 1 && nanos >= TIME_SCALES[i + 1].divisor) i++;
-    const scale = TIME_SCALES[i];
-    return { divisor: scale.divisor / NANOS_PER_UNIT[unit], suffix: scale.suffix };
-  }
-  let i = 0;
-  while (i < COUNT_SUFFIXES.length - 1 && abs >= 1000 ** (i + 1)) i++;
-  return { divisor: 1000 ** i, suffix: COUNT_SUFFIXES[i] };
+  return { divisor: 1, suffix: '' };
 }
 
-// A value in a pprof unit ("bytes", "nanoseconds", "count", ...) for people:
-// 1.5MB, 230ms, 12.3k.
+// C's and Go's "%.2f": as toFixed(2), but an exact tie (x * 100 ending in .5
+// exactly, i.e. x a multiple of 1/8 but not of 1/4) rounds to even, where
+// toFixed rounds away from zero.
+function fixed2(x) {
+  const abs = Math.abs(x);
+  if (!Number.isInteger(abs * 8) || Number.isInteger(abs * 4)) return x.toFixed(2);
+  let n = Math.floor(abs * 100);
+  if (n % 2 === 1) n += 1;
+  const s = `${Math.floor(n / 100)}.${String(n % 100).padStart(2, '0')}`;
+  return x < 0 ? `-${s}` : s;
+}
+
+// pprof's ScaledLabel's number: "%.2f" without a ".00" (and never "-0").
+function scaledNumber(x) {
+  const s = fixed2(x).replace(/\.00$/, '');
+  return s === '-0' ? '0' : s;
+}
+
+// A value in a pprof unit ("bytes", "nanoseconds", "count", ...) as pprof
+// prints it with unit "auto": 1.50MB, 230ms, 12345, 2hrs.
 export function formatValue(value, unit) {
   if (!Number.isFinite(value)) return '–';
   const scale = scaleFor(value, unit);
-  if (scale.divisor === 1 && !(unit in NANOS_PER_UNIT) && unit !== 'bytes') {
-    return Math.round(value).toLocaleString('en-US');
-  }
-  return compact(value / scale.divisor) + scale.suffix;
+  const number = scaledNumber(value / scale.divisor);
+  return number === '0' ? '0' : number + scale.suffix;
 }
 
-// A signed difference: +1.5MB, -230ms.
+// A signed difference: +1.50MB, -230ms.
 export function formatDelta(value, unit) {
   if (value === 0) return '0';
   return (value > 0 ? '+' : '-') + formatValue(Math.abs(value), unit);
 }
 
-export function formatPercent(fraction) {
-  if (!Number.isFinite(fraction)) return '–';
-  const pct = fraction * 100;
-  return (Math.abs(pct) >= 10 ? pct.toFixed(1) : pct.toFixed(2)) + '%';
+// C's and Go's "%.2g" for 0 <= x < 1: two significant digits, trailing zeros
+// dropped, exponent form below 1e-4 ("1e-05").
+function general2(x) {
+  if (x === 0) return '0';
+  const [mantissa, exponent] = x.toExponential(1).split('e');
+  const e = Number(exponent);
+  if (e < -4) {
+    const m = mantissa.replace(/\.?0+$/, '');
+    return `${m}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  return x.toFixed(Math.max(0, 1 - e)).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+}
+
+// pprof's Percentage: `value` as a share of `total`, "  100%", "49.94%",
+// "  0.1%", "1e-05%" (padded to 5 characters before the "%").
+export function percentage(value, total) {
+  const ratio = total ? Math.abs(value / total) * 100 : 0;
+  if (ratio >= 99.95 && ratio <= 100.05) return '  100%';
+  const number = ratio >= 1 ? ratio.toFixed(2) : general2(ratio);
+  return `${number.padStart(5)}%`;
 }
 
 // About `count` round tick values from 0 up to the first one >= max.
@@ -85,7 +148,7 @@ export function valueAxis(max, unit) {
     top: ticks[ticks.length - 1] * scale.divisor,
     ticks: ticks.map((t) => ({
       value: t * scale.divisor,
-      label: t === 0 ? '0' : compact(t) + scale.suffix,
+      label: t === 0 ? '0' : scaledNumber(t) + scale.suffix,
     })),
   };
 }

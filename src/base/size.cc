@@ -1,6 +1,23 @@
 #include "base/size.h"
 
+#include <string>
+
 namespace cprof {
+namespace {
+
+// `bytes` as ParseSize reads it back: 4GiB, 1TiB... for a power-of-two
+// multiple of a unit; else bytes ("1000B").
+std::string FormatBinarySize(int64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int i = 0;
+  while (i < 5 && bytes % 1024 == 0 && bytes >= 1024) {
+    bytes /= 1024;
+    ++i;
+  }
+  return std::to_string(bytes) + kUnits[i];
+}
+
+}  // namespace
 
 Result<int64_t> ParseSize(std::string_view text, int64_t max) {
   size_t digits = 0;
@@ -23,14 +40,5 @@ Result<int64_t> ParseSize(std::string_view text, int64_t max) {
   return n << shift;
 }
 
-std::string FormatBinarySize(int64_t bytes) {
-  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int i = 0;
-  while (i < 5 && bytes % 1024 == 0 && bytes >= 1024) {
-    bytes /= 1024;
-    ++i;
-  }
-  return std::to_string(bytes) + kUnits[i];
-}
 
 }  // namespace cprof

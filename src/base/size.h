@@ -4,7 +4,6 @@
 #define CPROF_BASE_SIZE_H_
 
 #include <cstdint>
-#include <string>
 #include <string_view>
 
 #include "base/status.h"
@@ -12,11 +11,10 @@
 namespace cprof {
 
 // Digits and a binary unit (B, KiB or K, MiB or M, GiB or G, TiB or T),
-// from 1 byte to `max`. InvalidArgument, with the reason, otherwise.
+// from 1 byte to `max`. InvalidArgument, with the reason, otherwise: the
+// limits in the config's own notation ("1TiB"), which is not how values are
+// shown (pprof/units.h: "1TB").
 Result<int64_t> ParseSize(std::string_view text, int64_t max);
-
-// 4GiB, 1TiB... for a power-of-two multiple of a unit; else bytes ("1000B").
-std::string FormatBinarySize(int64_t bytes);
 
 }  // namespace cprof
 

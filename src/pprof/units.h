@@ -1,5 +1,8 @@
 // pprof's value formatting (internal/measurement): units scaled as
-// `go tool pprof` prints them, so cprofiler's tables read the same. Thread-safe.
+// `go tool pprof` prints them. The one formatter of sample values, sizes and
+// durations for every output (top and merge tables, `query`'s table, scrape
+// logs, the API); web/format.js mirrors it, and both are checked against
+// tests/data/format_cases.json. Thread-safe: pure functions.
 #ifndef CPROF_PPROF_UNITS_H_
 #define CPROF_PPROF_UNITS_H_
 

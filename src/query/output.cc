@@ -1,9 +1,9 @@
 #include "query/output.h"
 
 #include <algorithm>
-#include <cstdio>
 
 #include "pprof/interval.h"
+#include "pprof/units.h"
 #include "query/interval.h"
 #include "query/select.h"
 
@@ -83,28 +83,6 @@ void WriteProfileMeta(JsonWriter& w, const archive::Target& target,
   w.EndObject();
 }
 
-std::string FormatValue(int64_t value, std::string_view unit) {
-  char buf[48];
-  double v = static_cast<double>(value);
-  double a = v < 0 ? -v : v;
-  if (unit == "bytes") {
-    static constexpr const char* kUnits[] = {"B", "kB", "MB", "GB", "TB"};
-    int i = 0;
-    while (a >= 1024 && i < 4) { v /= 1024; a /= 1024; ++i; }
-    if (i == 0) std::snprintf(buf, sizeof buf, "%lldB", static_cast<long long>(value));
-    else std::snprintf(buf, sizeof buf, "%.2f%s", v, kUnits[i]);
-    return buf;
-  }
-  if (unit == "nanoseconds") {
-    if (a >= 1e9) std::snprintf(buf, sizeof buf, "%.2fs", v / 1e9);
-    else if (a >= 1e6) std::snprintf(buf, sizeof buf, "%.2fms", v / 1e6);
-    else if (a >= 1e3) std::snprintf(buf, sizeof buf, "%.2fus", v / 1e3);
-    else std::snprintf(buf, sizeof buf, "%lldns", static_cast<long long>(value));
-    return buf;
-  }
-  return std::to_string(value);
-}
-
 std::string FormatTable(const std::vector<MetaRow>& rows) {
   // An INTERVAL column when a row is of a cumulative type (its DeltaValue).
   const bool intervals =
@@ -123,12 +101,12 @@ std::string FormatTable(const std::vector<MetaRow>& rows) {
     std::string time = FormatRfc3339Ms(s.timestamp_ms);
     time = time.substr(0, 19) + "Z";  // seconds are enough to read
     cells.push_back({time, r.sample_type.name,
-                     FormatValue(r.sample_type.total, r.sample_type.unit), s.job,
+                     pprof::ScaledLabel(r.sample_type.total, r.sample_type.unit, "auto"), s.job,
                      s.app, s.host, labels, s.id});
     if (intervals) {
       cells.back().insert(cells.back().begin() + 3,
                           !r.cumulative  ? "-"
-                          : r.delta_value ? FormatValue(*r.delta_value, r.sample_type.unit)
+                          : r.delta_value ? pprof::ScaledLabel(*r.delta_value, r.sample_type.unit, "auto")
                                           : "baseline");
     }
   }

@@ -55,11 +55,9 @@ struct ProfileMetaFields {
 void WriteProfileMeta(JsonWriter& w, const archive::Target& target,
                       const ProfileMetaFields& fields);
 
-// A value in its unit as people read it: "4.21s", "12.50MB", "1234".
-std::string FormatValue(int64_t value, std::string_view unit);
-
 // Aligned columns: TIME TYPE VALUE JOB APP HOST LABELS ID, and INTERVAL
-// after VALUE when a row is cumulative (AddIntervalValues).
+// after VALUE when a row is cumulative (AddIntervalValues); values as pprof
+// prints them (pprof::ScaledLabel to "auto": "4.21s", "12.50MB", "1234").
 std::string FormatTable(const std::vector<MetaRow>& rows);
 
 }  // namespace cprof::query

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 
 #include <google/protobuf/arena.h>
@@ -11,21 +10,13 @@
 #include "base/log.h"
 #include "pprof/codec.h"
 #include "pprof/summary.h"
+#include "pprof/units.h"
 
 namespace cprof::scrape {
 namespace {
 
-std::string Bytes(int64_t n) {
-  char buf[32];
-  if (n < 1024) {
-    std::snprintf(buf, sizeof buf, "%lld B", static_cast<long long>(n));
-  } else if (n < (1 << 20)) {
-    std::snprintf(buf, sizeof buf, "%.1f KiB", n / 1024.0);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.1f MiB", n / 1048576.0);
-  }
-  return buf;
-}
+// A size in a log line, as pprof shows it ("1.50MB").
+std::string Bytes(int64_t n) { return pprof::ScaledLabel(n, "bytes", "auto"); }
 
 Nanos Slack(Nanos interval) {
   return std::min<Nanos>(interval / 10, std::chrono::seconds(30));
@@ -52,12 +43,12 @@ bool LooksLikeTrace(std::string_view body) {
 }  // namespace
 
 std::string FormatPass(const PassStats& s) {
-  char secs[32];
-  std::snprintf(secs, sizeof secs, "%.1fs", s.seconds);
+  const std::string took =
+      pprof::ScaledLabel(static_cast<int64_t>(s.seconds * 1e9), "nanoseconds", "auto");
   std::string line = "pass: " + std::to_string(s.archived) + " archived (" +
                      Bytes(s.bytes) + "), " + std::to_string(s.failed) +
                      " failed, " + std::to_string(s.not_due) + " not due, in " +
-                     secs + "; pruned " + std::to_string(s.prune.entries_removed) +
+                     took + "; pruned " + std::to_string(s.prune.entries_removed) +
                      " expired (" + Bytes(s.prune.bytes_freed) + ")";
   if (s.prune.stale_files_removed > 0) {
     line += ", " + std::to_string(s.prune.stale_files_removed) + " stale files";

@@ -11,27 +11,6 @@ using namespace cprof;
 using namespace cprof::pprof;
 using cprof::testing::ProfileBuilder;
 
-TEST_CASE("Units and percentages print as pprof prints them", "[units]") {
-  struct Case { int64_t v; const char* from; const char* to; const char* want; };
-  const Case cases[] = {
-      {2020000000, "nanoseconds", "ms", "2020ms"}, {4210000000, "nanoseconds", "s", "4.21s"},
-      {34918400, "bytes", "MB", "33.30MB"},        {512, "bytes", "minimum", "512B"},
-      {1536, "bytes", "auto", "1.50kB"},           {1406, "count", "count", "1406"},
-      {0, "bytes", "MB", "0"},                     {-1536, "bytes", "kB", "-1.50kB"},
-      {500310, "nanoseconds", "minimum", "500.31us"}, {7200000000000, "nanoseconds", "auto", "2hrs"},
-  };
-  for (const Case& c : cases) {
-    INFO(c.v << " " << c.from << " -> " << c.to);
-    CHECK(ScaledLabel(c.v, c.from, c.to) == c.want);
-  }
-  CHECK(Percentage(1, 1) == "  100%");
-  CHECK(Percentage(1, 3) == "33.33%");
-  CHECK(Percentage(1, 1000) == "  0.1%");
-  CHECK(Percentage(1, 100000) == "0.001%");
-  CHECK(Percentage(1, 10000000) == "1e-05%");
-  CHECK(Percentage(5, 0) == "    0%");
-}
-
 TEST_CASE("Top: recursion counted once in cum, inlined frames labelled", "[report]") {
   Profile p = ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}})
                   .Sample({"a", "b", "a", "main"}, {100'000'000})  // a recursive

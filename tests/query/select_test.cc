@@ -96,10 +96,3 @@ TEST_CASE("ProfileMeta JSON has the seed's shape", "[select]") {
   CHECK(MetaRows(*entries, "").size() == 2);
 }
 
-TEST_CASE("Values read as pprof prints them", "[select]") {
-  CHECK(FormatValue(4210000000, "nanoseconds") == "4.21s");
-  CHECK(FormatValue(1500000, "nanoseconds") == "1.50ms");
-  CHECK(FormatValue(512, "bytes") == "512B");
-  CHECK(FormatValue(3 << 20, "bytes") == "3.00MB");
-  CHECK(FormatValue(42, "count") == "42");
-}
