@@ -46,10 +46,6 @@ bool ParseStem(std::string_view stem, int64_t* ms_of_day, std::string* type,
   return true;
 }
 
-std::string_view SuffixFor(std::string_view profile_type) {
-  return profile_type == "trace" ? kTraceSuffix : kProfileSuffix;
-}
-
 void AppendField(std::string* out, std::string_view field) {
   *out += std::to_string(field.size());
   *out += ':';
@@ -57,13 +53,6 @@ void AppendField(std::string* out, std::string_view field) {
 }
 
 }  // namespace
-
-bool IsProfileType(std::string_view type) {
-  for (std::string_view t : kProfileTypes) {
-    if (t == type) return true;
-  }
-  return false;
-}
 
 const RollupTier* FindRollupTier(std::string_view name) {
   for (const RollupTier& t : kRollupTiers) {
@@ -189,7 +178,7 @@ fs::path EntryDir(const EntryKey& key) {
 }
 
 std::string ProfileFileName(const EntryKey& key) {
-  return FileStem(key) + std::string(SuffixFor(key.profile_type));
+  return FileStem(key) + std::string(SuffixOf(key.profile_type));
 }
 
 std::string SidecarFileName(const EntryKey& key) {
@@ -217,6 +206,7 @@ Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
 bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day,
                         bool* is_sidecar) {
   std::string_view stem;
+  // kProfileTypes' suffixes are kProfileSuffix and kTraceSuffix.
   for (std::string_view suffix : {kSidecarSuffix, kProfileSuffix, kTraceSuffix}) {
     if (name.size() > suffix.size() &&
         name.substr(name.size() - suffix.size()) == suffix) {

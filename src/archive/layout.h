@@ -28,6 +28,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/profile_types.h"
 #include "base/status.h"
 #include "base/time.h"
 
@@ -41,8 +42,6 @@ inline constexpr int kOldestFormatVersion = 1;  // still read
 inline constexpr std::string_view kMarkerFile = "CPROFILER-ARCHIVE";
 inline constexpr std::string_view kLockFile = ".lock";
 inline constexpr std::string_view kSidecarSuffix = ".json";
-inline constexpr std::string_view kProfileSuffix = ".pb.gz";
-inline constexpr std::string_view kTraceSuffix = ".trace";
 inline constexpr std::string_view kIndexFile = "INDEX";
 inline constexpr std::string_view kTargetsFile = "TARGETS";
 
@@ -56,12 +55,8 @@ inline constexpr size_t kMaxSidecarBytes = 1 << 20;
 // Temporary and orphaned files older than this are removed by prune.
 inline constexpr int64_t kStaleFileMs = 3'600'000;
 
-// The profile types cprofiler knows, in display order.
-inline constexpr std::array<std::string_view, 9> kProfileTypes = {
-    "profile", "heap",  "allocs",       "goroutine", "mutex",
-    "block",   "threadcreate", "trace", "fgprof"};
-
-bool IsProfileType(std::string_view type);
+// The profile types, and each one's file suffix (kProfileSuffix,
+// kTraceSuffix), are base/profile_types.h's table: kProfileTypes.
 
 // A rollup tier (query/rollup.h): one target's profiles of one type merged
 // over each span of span_ms, kept in a sub-archive of the same layout at

@@ -23,9 +23,9 @@ std::string_view StemOf(const std::string& sidecar_name) {
 
 bool MayKeep(const TargetDirOptions& options, const Target& target) {
   if (!options.keep) return true;
-  return std::any_of(kProfileTypes.begin(), kProfileTypes.end(), [&](std::string_view type) {
-    return (options.profile_type.empty() || options.profile_type == type) &&
-           options.keep(ProbeOf(target, type));
+  return std::any_of(kProfileTypes.begin(), kProfileTypes.end(), [&](const ProfileType& type) {
+    return (options.profile_type.empty() || options.profile_type == type.name) &&
+           options.keep(ProbeOf(target, type.name));
   });
 }
 

@@ -9,6 +9,7 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
+#include "base/profile_types.h"
 #include "base/log.h"
 #include "cli/commands.h"
 #include "pprof/interval.h"
@@ -33,7 +34,7 @@ Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
     }
     auto entry = archive::Lookup(archive, a);
     if (!entry.ok()) return entry.status();
-    if (entry->sidecar.profile_type == "trace") {
+    if (!HasSamples(entry->sidecar.profile_type)) {
       return Status::InvalidArgument(a + " is a trace: open it with go tool trace");
     }
     paths.push_back(entry->ProfilePath());
@@ -48,7 +49,7 @@ Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path&
         "name profile files or IDs, or select archived profiles with -t SAMPLE_TYPE "
         "(and --from, --to, -l)");
   }
-  if (flags.sample_type == "trace") {
+  if (!HasSamples(pprof::ProfileTypeOf(flags.sample_type))) {
     return Status::InvalidArgument("traces cannot be merged or analyzed: use go tool trace");
   }
   SelectedWindow out;

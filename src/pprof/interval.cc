@@ -1,26 +1,11 @@
 #include "pprof/interval.h"
 
-#include <array>
-
+#include "base/profile_types.h"
 #include "pprof/merge.h"
 #include "pprof/summary.h"
 
 namespace cprof::pprof {
 namespace {
-
-struct CumulativeRow {
-  std::string_view profile_type;
-  // pprof's sample types that are cumulative; "*" for every one.
-  std::array<std::string_view, 2> sample_types;
-};
-
-constexpr std::array<CumulativeRow, 5> kCumulative = {{
-    {"heap", {"alloc_objects", "alloc_space"}},
-    {"allocs", {"alloc_objects", "alloc_space"}},
-    {"mutex", {"*", ""}},
-    {"block", {"*", ""}},
-    {"threadcreate", {"*", ""}},
-}};
 
 // A copy of `profile` on its own arena.
 OwnedProfile CopyProfile(const Profile& profile) {
@@ -32,12 +17,14 @@ OwnedProfile CopyProfile(const Profile& profile) {
 }  // namespace
 
 bool IsCumulative(std::string_view profile_type, std::string_view sample_type) {
-  for (const CumulativeRow& row : kCumulative) {
-    if (row.profile_type != profile_type) continue;
-    for (std::string_view t : row.sample_types) {
-      if (t == "*" || (!t.empty() && t == sample_type)) return true;
-    }
-    return false;
+  const ProfileType* type = FindProfileType(profile_type);
+  switch (type == nullptr ? Cumulative::kNone : type->cumulative) {
+    case Cumulative::kNone:
+      return false;
+    case Cumulative::kAllocs:
+      return sample_type == "alloc_objects" || sample_type == "alloc_space";
+    case Cumulative::kAll:
+      return true;
   }
   return false;
 }

@@ -23,9 +23,10 @@
 
 namespace cprof::pprof {
 
-// The one table of which sample types count since process start, by
-// profile type (cprofiler's names) and pprof's sample type. Profiles and
-// traces are windows already; inuse_* and goroutine are instantaneous.
+// Whether a sample type counts since process start, by profile type
+// (cprofiler's names) and pprof's sample type, as base/profile_types.h's
+// cumulative column says. Profiles and traces are windows already; inuse_*
+// and goroutine are instantaneous.
 //   heap, allocs   alloc_objects, alloc_space
 //   mutex, block   every sample type (contentions, delay)
 //   threadcreate   every sample type (threadcreate)

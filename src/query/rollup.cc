@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "archive/layout.h"
+#include "base/profile_types.h"
 #include "pprof/interval.h"
 #include "query/interval.h"
 
@@ -234,14 +235,12 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
 
 }  // namespace
 
-bool HasRollups(const archive::RollupTier& tier, std::string_view type) {
-  // As pprof/interval.h's table has them.
-  static constexpr std::string_view kWithCumulative[] = {"heap", "allocs", "mutex", "block",
-                                                         "threadcreate"};
-  static constexpr std::string_view kWithOther[] = {"profile", "heap", "allocs", "goroutine",
-                                                    "fgprof"};
-  auto in = [&](const auto& list) { return std::find(std::begin(list), std::end(list), type) != std::end(list); };
-  return tier.intervals ? in(kWithCumulative) : in(kWithOther);
+bool HasRollups(const archive::RollupTier& tier, std::string_view profile_type) {
+  const ProfileType* type = FindProfileType(profile_type);
+  if (type == nullptr || !type->has_samples) return false;
+  // Intervals of the cumulative sample types; merges of the others.
+  return tier.intervals ? type->cumulative != Cumulative::kNone
+                        : type->cumulative != Cumulative::kAll;
 }
 
 Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root,

@@ -1,13 +1,14 @@
 #include "query/select.h"
 
 #include "archive/layout.h"
+#include "base/profile_types.h"
 #include "pprof/summary.h"
 
 namespace cprof::query {
 
 std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& s) {
-  if (s.profile_type == "trace") {
-    return {archive::SampleTypeInfo{"trace", "trace", "bytes", s.size}};
+  if (!HasSamples(s.profile_type)) {
+    return {archive::SampleTypeInfo{s.profile_type, s.profile_type, "bytes", s.size}};
   }
   return s.sample_types;
 }
@@ -22,7 +23,7 @@ std::optional<archive::SampleTypeInfo> FindSampleType(
 
 Status ValidateSelection(const Selection& sel) {
   if (!sel.sample_type.empty() &&
-      !archive::IsProfileType(pprof::ProfileTypeOf(sel.sample_type))) {
+      !IsProfileType(pprof::ProfileTypeOf(sel.sample_type))) {
     return Status::InvalidArgument(
         "unknown sample type \"" + sel.sample_type.substr(0, 100) +
         "\" (e.g. profile_cpu, heap_inuse_space, goroutine, trace)");

@@ -5,10 +5,18 @@
 #include <functional>
 #include <set>
 
+#include "base/profile_types.h"
 #include "base/size.h"
 
 namespace cprof::scrape {
 namespace {
+
+// enabled-profiles' "all": every type whose in_all column says so.
+void EnableAll(std::set<std::string>* enabled) {
+  for (const ProfileType& t : kProfileTypes) {
+    if (t.in_all) enabled->insert(std::string(t.name));
+  }
+}
 
 // Positions errors: "<source>:<line>:<col>: <path>: <message>".
 class Ctx {
@@ -342,26 +350,22 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
       std::string p;
       CPROF_RETURN_IF_ERROR(GetScalar(ctx, profiles[i], pp, &p));
       if (p == "all") {
-        for (std::string_view t : archive::kProfileTypes) {
-          if (t != "trace" && t != "fgprof") enabled.insert(std::string(t));
-        }
-      } else if (archive::IsProfileType(p)) {
+        EnableAll(&enabled);
+      } else if (IsProfileType(p)) {
         enabled.insert(p);
       } else {
-        return ctx.Error(profiles[i], pp,
-                         "unknown profile \"" + p +
-                             "\" (known: all profile heap allocs goroutine mutex block threadcreate trace fgprof)");
+        std::string known = "all";
+        for (const ProfileType& t : kProfileTypes) known += " " + std::string(t.name);
+        return ctx.Error(profiles[i], pp, "unknown profile \"" + p + "\" (known: " + known + ")");
       }
     }
   } else {
-    for (std::string_view t : archive::kProfileTypes) {
-      if (t != "trace" && t != "fgprof") enabled.insert(std::string(t));
-    }
+    EnableAll(&enabled);
   }
-  for (std::string_view t : archive::kProfileTypes) {
-    if (enabled.count(std::string(t))) {
-      job->profiles.emplace_back(t);
-      job->paths[std::string(t)] = DefaultProfilePath(t);
+  for (const ProfileType& t : kProfileTypes) {
+    if (enabled.count(std::string(t.name))) {
+      job->profiles.emplace_back(t.name);
+      job->paths[std::string(t.name)] = t.default_path;
     }
   }
   if (YAML::Node paths = node["path-profiles"]) {
@@ -370,7 +374,7 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
     for (auto it = paths.begin(); it != paths.end(); ++it) {
       std::string type, p;
       CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->first, pp, &type));
-      if (!archive::IsProfileType(type)) {
+      if (!IsProfileType(type)) {
         return ctx.Error(it->first, pp, "unknown profile \"" + type + "\"");
       }
       CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->second, pp + "." + type, &p));
@@ -530,13 +534,6 @@ bool ValidHost(std::string_view h) {
 
 Result<std::vector<TargetGroup>> ParseTargetGroups(std::string_view text, std::string_view source) {
   return Guarded<std::vector<TargetGroup>>(source, [&] { return ParseTargetGroupsOrThrow(text, source); });
-}
-
-std::string DefaultProfilePath(std::string_view type) {
-  if (type == "profile") return "/debug/pprof/profile?seconds=10";
-  if (type == "trace") return "/debug/pprof/trace?seconds=10";
-  if (type == "fgprof") return "/debug/fgprof?seconds=10";
-  return "/debug/pprof/" + std::string(type);
 }
 
 Result<Config> ParseConfig(std::string_view text, std::string_view source) {

@@ -72,7 +72,7 @@ struct JobConfig {
   // enabled-profiles ([all]): profile types to scrape, in kProfileTypes order.
   std::vector<std::string> profiles;
   // path-profiles: the URL path (with query) per profile type; defaults
-  //   from DefaultProfilePath, overridden per type.
+  //   from kProfileTypes' default_path, overridden per type.
   std::map<std::string, std::string> paths;
   std::vector<TargetConfig> targets;
   std::vector<FileSdConfig> file_sd;
@@ -98,10 +98,6 @@ struct Config {
   int64_t max_size = 0;
   std::vector<JobConfig> jobs;
 };
-
-// Go's net/http/pprof path of a profile type, e.g. "/debug/pprof/heap";
-// CPU profile and trace ask for 10 s.
-std::string DefaultProfilePath(std::string_view profile_type);
 
 // Parses YAML text; `source` names it in errors. InvalidArgument on any bad
 // key or value.

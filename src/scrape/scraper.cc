@@ -8,6 +8,7 @@
 #include <google/protobuf/arena.h>
 
 #include "base/log.h"
+#include "base/profile_types.h"
 #include "pprof/codec.h"
 #include "pprof/summary.h"
 #include "pprof/units.h"
@@ -148,7 +149,7 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   s.timestamp_ms = f.started_ms;
   s.expiration_ns = w.expiration.count();
   s.scraped_by = hostname_;
-  if (w.profile_type == "trace") {
+  if (!HasSamples(w.profile_type)) {
     if (!LooksLikeTrace(r.body)) {
       return fail(Status::Corruption("not a Go execution trace"));
     }

@@ -8,6 +8,7 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
+#include "base/profile_types.h"
 #include "base/fs.h"
 #include "base/time.h"
 #include "pprof/interval.h"
@@ -383,7 +384,7 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
 
 Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
   for (const Input& in : inputs) {
-    if (in.profile_type == "trace") {
+    if (!HasSamples(in.profile_type)) {
       return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
                                      "or merge (open it with go tool trace)");
     }
@@ -420,9 +421,9 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
       return bytes.status();
     }
     r.body = std::move(*bytes);
-    std::string suffix = inputs[0].profile_type == "trace" ? ".trace" : ".pb.gz";
-    r.headers.emplace_back("Content-Disposition",
-                           "attachment; filename=\"" + inputs[0].id + suffix + "\"");
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + inputs[0].id +
+                                                      std::string(SuffixOf(inputs[0].profile_type)) +
+                                                      "\"");
     return r;
   }
   CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadProfile(inputs));

@@ -46,8 +46,8 @@ bool HitLess(const MetaHit& a, const MetaHit& b) {
 }
 
 uint8_t ProfileTypeIndex(std::string_view type) {
-  for (size_t i = 0; i < archive::kProfileTypes.size(); ++i) {
-    if (archive::kProfileTypes[i] == type) return static_cast<uint8_t>(i);
+  for (size_t i = 0; i < kProfileTypes.size(); ++i) {
+    if (kProfileTypes[i].name == type) return static_cast<uint8_t>(i);
   }
   return 0;  // (sidecars name only known types)
 }

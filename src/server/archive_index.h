@@ -33,6 +33,7 @@
 
 #include "archive/scan.h"
 #include "archive/sidecar.h"
+#include "base/profile_types.h"
 #include "base/time.h"
 #include "query/interval.h"
 #include "query/select.h"
@@ -63,14 +64,14 @@ struct IndexedEntry {
   // TargetDir::totals[totals_at...]: one a sample type, then the duration
   // if it is not 0.
   uint32_t totals_at = 0;
-  uint8_t profile_type = 0;  // index into archive::kProfileTypes
+  uint8_t profile_type = 0;  // index into kProfileTypes
   // Fetched from a path that serves intervals (pprof::ServesIntervals).
   bool served_as_intervals = false;
   bool has_duration = false;
   // The ID's last part, 10 hex digits, as 5 bytes.
   std::array<uint8_t, archive::kContentHashLength / 2> hash{};
 
-  std::string_view ProfileType() const { return archive::kProfileTypes[profile_type]; }
+  std::string_view ProfileType() const { return kProfileTypes[profile_type].name; }
 };
 
 // One <tkey> directory: one target's entries of one day.

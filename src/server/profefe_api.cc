@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "archive/layout.h"
+#include "base/profile_types.h"
 #include "base/json.h"
 #include "base/time.h"
 #include "server/api.h"
@@ -61,7 +62,7 @@ Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
   sel.matchers.push_back(std::move(app));
   if (const std::string* type = params.Get("type"); type != nullptr && !type->empty()) {
     std::string_view ptype = ProfileTypeFromProfefe(*type);
-    if (!archive::IsProfileType(ptype)) {
+    if (!IsProfileType(ptype)) {
       return Status::InvalidArgument("bad request: bad profile type \"" + type->substr(0, 40) +
                                      "\" (cpu, heap, allocs, block, mutex, goroutine, "
                                      "threadcreate, trace)");

@@ -1,0 +1,75 @@
+// The one table of the Go profile types cprofiler knows: each type's file
+// suffix in the archive, the path it is scraped from, whether `all` enables
+// it, whether it has samples, and which of its sample types count since
+// process start. "A trace is special" is the has_samples column here, not a
+// test of the type's name elsewhere.
+//
+// It lives in base because both the archive (names, suffixes:
+// man/cprofiler-archive.5) and pprof (cumulative sample types:
+// pprof/interval.h) read it, and neither depends on the other.
+//
+// Thread-safe: constants and pure functions.
+#ifndef CPROF_BASE_PROFILE_TYPES_H_
+#define CPROF_BASE_PROFILE_TYPES_H_
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace cprof {
+
+// Which sample types of a profile count since the process started (the
+// rest are instantaneous, or the profile is a window already).
+enum class Cumulative {
+  kNone,    // profile, goroutine, fgprof, trace
+  kAllocs,  // alloc_objects and alloc_space (heap, allocs); inuse_* are not
+  kAll,     // every sample type (mutex, block, threadcreate)
+};
+
+struct ProfileType {
+  std::string_view name;          // in IDs, file names and the config: "heap"
+  std::string_view suffix;        // of its archived file: ".pb.gz", ".trace"
+  std::string_view default_path;  // scraped from, unless the config says otherwise
+  bool in_all;                    // enabled-profiles' "all" enables it
+  // A pprof profile. false: a Go execution trace, kept as bytes, with no
+  // samples to merge or analyze (queries see one sample type named after
+  // the profile type, whose value is the file's size).
+  bool has_samples;
+  Cumulative cumulative;
+};
+
+inline constexpr std::string_view kProfileSuffix = ".pb.gz";
+inline constexpr std::string_view kTraceSuffix = ".trace";
+
+// Every profile type, in display order (an index into it is stable: the
+// serve index stores one).
+inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
+    // name          suffix          default_path                     all    samples cumulative
+    {"profile",      kProfileSuffix, "/debug/pprof/profile?seconds=10", true,  true,  Cumulative::kNone},
+    {"heap",         kProfileSuffix, "/debug/pprof/heap",               true,  true,  Cumulative::kAllocs},
+    {"allocs",       kProfileSuffix, "/debug/pprof/allocs",             true,  true,  Cumulative::kAllocs},
+    {"goroutine",    kProfileSuffix, "/debug/pprof/goroutine",          true,  true,  Cumulative::kNone},
+    {"mutex",        kProfileSuffix, "/debug/pprof/mutex",              true,  true,  Cumulative::kAll},
+    {"block",        kProfileSuffix, "/debug/pprof/block",              true,  true,  Cumulative::kAll},
+    {"threadcreate", kProfileSuffix, "/debug/pprof/threadcreate",       true,  true,  Cumulative::kAll},
+    {"trace",        kTraceSuffix,   "/debug/pprof/trace?seconds=10",   false, false, Cumulative::kNone},
+    {"fgprof",       kProfileSuffix, "/debug/fgprof?seconds=10",        false, true,  Cumulative::kNone},
+}};
+
+// The row of the type called `name`; nullptr if there is none.
+const ProfileType* FindProfileType(std::string_view name);
+
+inline bool IsProfileType(std::string_view name) { return FindProfileType(name) != nullptr; }
+
+// The suffix of an archived file of the type called `name` (kProfileSuffix
+// for a name that is no profile type).
+std::string_view SuffixOf(std::string_view name);
+
+// Whether the type called `name` has samples: false for a trace; true for
+// a name that is no profile type (its file is read as a pprof profile, as
+// SuffixOf names it).
+bool HasSamples(std::string_view name);
+
+}  // namespace cprof
+
+#endif  // CPROF_BASE_PROFILE_TYPES_H_

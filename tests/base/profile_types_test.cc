@@ -1,0 +1,51 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <string>
+
+#include "base/profile_types.h"
+#include "pprof/interval.h"
+
+using namespace cprof;
+
+TEST_CASE("Profile types: one row each, a trace the one without samples", "[profile_types]") {
+  std::set<std::string_view> names;
+  for (const ProfileType& t : kProfileTypes) {
+    INFO(t.name);
+    CHECK(names.insert(t.name).second);
+    CHECK(FindProfileType(t.name) == &t);
+    CHECK(t.default_path.starts_with("/debug/"));
+    // Only files with samples are pprof profiles; only they have cumulative types.
+    CHECK((t.suffix == kProfileSuffix) == t.has_samples);
+    if (!t.has_samples) CHECK(t.cumulative == Cumulative::kNone);
+  }
+  CHECK_FALSE(HasSamples("trace"));
+  CHECK(SuffixOf("trace") == ".trace");
+  CHECK_FALSE(FindProfileType("trace")->in_all);
+  CHECK_FALSE(FindProfileType("fgprof")->in_all);
+  CHECK(FindProfileType("heap")->in_all);
+  // Not a profile type: no row, and read as a pprof profile.
+  for (std::string_view bad : {"", "Heap", "heap_alloc_space", "traces"}) {
+    INFO(bad);
+    CHECK(FindProfileType(bad) == nullptr);
+    CHECK_FALSE(IsProfileType(bad));
+    CHECK(HasSamples(bad));
+    CHECK(SuffixOf(bad) == kProfileSuffix);
+  }
+}
+
+TEST_CASE("Profile types: the cumulative column, by sample type", "[profile_types]") {
+  struct Case { const char* type; const char* sample_type; bool want; };
+  const Case cases[] = {
+      {"heap", "alloc_space", true},     {"heap", "alloc_objects", true},
+      {"heap", "inuse_space", false},    {"allocs", "alloc_space", true},
+      {"mutex", "delay", true},          {"block", "contentions", true},
+      {"threadcreate", "threadcreate", true}, {"profile", "cpu", false},
+      {"goroutine", "goroutine", false}, {"trace", "trace", false},
+      {"fgprof", "samples", false},      {"nope", "alloc_space", false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.type << " " << c.sample_type);
+    CHECK(pprof::IsCumulative(c.type, c.sample_type) == c.want);
+  }
+}
