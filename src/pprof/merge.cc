@@ -70,18 +70,86 @@ struct Merger::State {
   }
 
   // Per input profile: its string indices and ids in the output, by the
-  // input's positions (0 = not mapped yet).
+  // input's positions (0 = not mapped yet), and its positions by id.
   struct Maps {
+    explicit Maps(const Profile& src)
+        : str(src.string_table_size()),
+          function(src.function_size()),
+          location(src.location_size()),
+          mapping(src.mapping_size()),
+          mapping_done(src.mapping_size()),
+          mapping_index(IndexById(src.mapping())),
+          function_index(IndexById(src.function())),
+          location_index(IndexById(src.location())) {}
     std::vector<int64_t> str;
     std::vector<uint64_t> function, location;
     std::vector<std::pair<uint64_t, int64_t>> mapping;  // id, address offset
     std::vector<bool> mapping_done;
+    IdIndex mapping_index, function_index, location_index;
   };
 
-  std::pair<uint64_t, int64_t> MapMapping(const Profile& src, Maps& m, const IdIndex& index,
-                                          uint64_t id) {
+  // The maps of `src`, its strings interned (all of them, in order, first).
+  Maps MapStrings(const Profile& src) {
+    Maps m(src);
+    for (int i = 0; i < src.string_table_size(); ++i) m.str[i] = Intern(src.string_table(i));
+    return m;
+  }
+
+  // pprof's Profile.Compatible: the same period type and sample types as
+  // the result's, by their strings. InvalidArgument naming both otherwise.
+  Status Compatible(const Profile& src, std::string_view name) const {
+    auto same = [&](const perftools::profiles::ValueType& a,
+                    const perftools::profiles::ValueType& b) {
+      return out.string_table(a.type()) == src.string_table(b.type()) &&
+             out.string_table(a.unit()) == src.string_table(b.unit());
+    };
+    bool ok = same(out.period_type(), src.period_type()) &&
+              out.sample_type_size() == src.sample_type_size();
+    for (int i = 0; ok && i < out.sample_type_size(); ++i) {
+      ok = same(out.sample_type(i), src.sample_type(i));
+    }
+    if (ok) return Status::OK();
+    return Status::InvalidArgument("cannot merge " + std::string(name) + " " +
+                                   DescribeTypes(src) + " with " + first_name + " " +
+                                   DescribeTypes(out) +
+                                   ": profiles must have the same sample types and period type");
+  }
+
+  // pprof's combineHeaders, one input at a time: the first input's types
+  // and frames, the earliest time (a running minimum that an input without
+  // a time restarts, as does `restart_time`: a partial merge that saw one),
+  // the durations summed, the largest period, each distinct comment once,
+  // the first default sample type.
+  void CombineHeaders(const Profile& src, const Maps& m, bool restart_time) {
+    if (count == 0) {
+      for (const auto& t : src.sample_type()) {
+        auto* vt = out.add_sample_type();
+        vt->set_type(m.str[t.type()]);
+        vt->set_unit(m.str[t.unit()]);
+      }
+      out.mutable_period_type()->set_type(m.str[src.period_type().type()]);
+      out.mutable_period_type()->set_unit(m.str[src.period_type().unit()]);
+      out.set_drop_frames(m.str[src.drop_frames()]);
+      out.set_keep_frames(m.str[src.keep_frames()]);
+    }
+    if (restart_time || out.time_nanos() == 0 || src.time_nanos() < out.time_nanos()) {
+      out.set_time_nanos(src.time_nanos());
+    }
+    out.set_duration_nanos(out.duration_nanos() + src.duration_nanos());
+    if (out.period() == 0 || out.period() < src.period()) out.set_period(src.period());
+    for (int64_t c : src.comment()) {
+      if (comments.insert(src.string_table(c)).second) out.add_comment(m.str[c]);
+    }
+    if (out.default_sample_type() == 0 && src.default_sample_type() != 0) {
+      out.set_default_sample_type(m.str[src.default_sample_type()]);
+    }
+  }
+
+  // pprof's mapMapping: the output mapping of input mapping `id` (0: none)
+  // and what to add to an input address to make it an output one.
+  std::pair<uint64_t, int64_t> MapMapping(const Profile& src, Maps& m, uint64_t id) {
     if (id == 0) return {0, 0};
-    int32_t pos = index.Find(id);
+    int32_t pos = m.mapping_index.Find(id);
     if (pos < 0) return {0, 0};  // validated profiles never get here
     if (m.mapping_done[pos]) return m.mapping[pos];
     const perftools::profiles::Mapping* sm = &src.mapping(pos);
@@ -114,8 +182,9 @@ struct Merger::State {
     return result;
   }
 
-  uint64_t MapFunction(const Profile& src, Maps& m, const IdIndex& index, uint64_t id) {
-    int32_t pos = index.Find(id);
+  // pprof's mapFunction: the output function of input function `id`.
+  uint64_t MapFunction(const Profile& src, Maps& m, uint64_t id) {
+    int32_t pos = m.function_index.Find(id);
     if (m.function[pos] != 0) return m.function[pos];
     const auto& sf = src.function(pos);
     std::string& key = function_key;
@@ -134,6 +203,126 @@ struct Merger::State {
       return f->id();
     });
     return m.function[pos];
+  }
+
+  // pprof's mapLocation: the output location of input location `id`, keyed
+  // by its mapping, its address relative to that, its lines and is_folded.
+  uint64_t MapLocation(const Profile& src, Maps& m, uint64_t id) {
+    int32_t pos = m.location_index.Find(id);
+    if (m.location[pos] != 0) return m.location[pos];
+    const auto& sl = src.location(pos);
+    auto [mapping_id, offset] = MapMapping(src, m, sl.mapping_id());
+    uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
+    std::string& key = location_key;
+    key.clear();
+    uint64_t key_address = address;
+    if (mapping_id != 0) key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
+    Put(&key, key_address);
+    Put(&key, mapping_id);
+    key += sl.is_folded() ? '\1' : '\0';
+    std::vector<std::pair<uint64_t, int64_t>> lines;
+    lines.reserve(sl.line_size());
+    for (const auto& line : sl.line()) {
+      uint64_t fid = MapFunction(src, m, line.function_id());
+      lines.emplace_back(fid, line.line());
+      Put(&key, fid);
+      Put(&key, static_cast<uint64_t>(line.line()));
+    }
+    // (a copy: clang before 16 cannot capture a structured binding)
+    const uint64_t location_mapping = mapping_id;
+    m.location[pos] = FindOrAdd(locations, key, [&] {
+      auto* l = out.add_location();
+      l->set_id(static_cast<uint64_t>(out.location_size()));
+      l->set_mapping_id(location_mapping);
+      l->set_address(address);
+      l->set_is_folded(sl.is_folded());
+      for (size_t i = 0; i < lines.size(); ++i) {
+        auto* line = l->add_line();
+        line->set_function_id(lines[i].first);
+        line->set_line(lines[i].second);
+        if (sl.line(static_cast<int>(i)).column() != 0) {
+          line->set_column(sl.line(static_cast<int>(i)).column());
+        }
+      }
+      return l->id();
+    });
+    return m.location[pos];
+  }
+
+  // A sample's label, in output strings.
+  struct LabelRef {
+    bool numeric;
+    int64_t key, str, num, unit;
+  };
+  // Reused by MapSample.
+  std::vector<uint64_t> sample_locations;
+  std::vector<LabelRef> sample_labels;
+  std::vector<int64_t> scaled;  // the sample's values times `factors`, when given
+
+  // pprof's mapSample: adds `s` (its values times `factors`, when given) to
+  // the output sample with the same locations and labels, or as a new one.
+  // An input's sample whose values are all zero is dropped; a partial's
+  // (`partial`) was made by non-zero ones and keeps their place.
+  void MapSample(const Profile& src, Maps& m, const perftools::profiles::Sample& s,
+                 bool partial, std::span<const int64_t> factors) {
+    const int64_t* values = s.value().data();
+    if (!factors.empty()) {
+      scaled.resize(factors.size());
+      for (size_t i = 0; i < factors.size(); ++i) scaled[i] = s.value(static_cast<int>(i)) * factors[i];
+      values = scaled.data();
+    }
+    bool zero = true;
+    for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
+    if (zero && !partial) return;
+    std::string& key = sample_key;
+    key.clear();
+    sample_locations.clear();
+    for (uint64_t id : s.location_id()) {
+      sample_locations.push_back(MapLocation(src, m, id));
+      Put(&key, sample_locations.back());
+    }
+    key += '|';
+    sample_labels.clear();
+    for (const auto& l : s.label()) {
+      if (l.str() != 0) {
+        sample_labels.push_back({false, m.str[l.key()], m.str[l.str()], 0, 0});
+      } else if (l.num() != 0 || l.num_unit() != 0) {
+        sample_labels.push_back({true, m.str[l.key()], 0, l.num(), m.str[l.num_unit()]});
+      }  // pprof drops labels with neither a string nor a number
+    }
+    // pprof groups label values by key (keeping their order) and sorts keys.
+    std::stable_sort(sample_labels.begin(), sample_labels.end(),
+                     [](const LabelRef& a, const LabelRef& b) {
+                       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
+                     });
+    for (const LabelRef& l : sample_labels) {
+      key += l.numeric ? 'n' : 's';
+      Put(&key, static_cast<uint64_t>(l.key));
+      Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
+      Put(&key, static_cast<uint64_t>(l.unit));
+    }
+    auto found = samples.find(std::string_view(key));
+    if (found != samples.end()) {
+      auto* merged = out.mutable_sample(found->second);
+      for (int i = 0; i < s.value_size(); ++i) {
+        merged->set_value(i, merged->value(i) + values[i]);
+      }
+      return;
+    }
+    samples.emplace(key, out.sample_size());
+    auto* ns = out.add_sample();
+    for (uint64_t id : sample_locations) ns->add_location_id(id);
+    for (int i = 0; i < s.value_size(); ++i) ns->add_value(values[i]);
+    for (const LabelRef& l : sample_labels) {
+      auto* nl = ns->add_label();
+      nl->set_key(l.key);
+      if (l.numeric) {
+        nl->set_num(l.num);
+        nl->set_num_unit(l.unit);
+      } else {
+        nl->set_str(l.str);
+      }
+    }
   }
 };
 
@@ -169,184 +358,21 @@ Status Merger::AddPartial(const Partial& partial, std::string_view name) {
 Status Merger::AddProfile(const Profile& src, std::string_view name, bool partial,
                           bool time_reset, std::span<const int64_t> factors) {
   State& st = *state_;
-  Profile& out = st.out;
   if (st.count == 0) {
     st.first_name = std::string(name);
     st.Intern("");
   } else {
-    // Compatible: same period type and sample types, by their strings.
-    auto same = [&](const perftools::profiles::ValueType& a,
-                    const perftools::profiles::ValueType& b) {
-      return out.string_table(a.type()) == src.string_table(b.type()) &&
-             out.string_table(a.unit()) == src.string_table(b.unit());
-    };
-    bool ok = same(out.period_type(), src.period_type()) &&
-              out.sample_type_size() == src.sample_type_size();
-    for (int i = 0; ok && i < out.sample_type_size(); ++i) {
-      ok = same(out.sample_type(i), src.sample_type(i));
-    }
-    if (!ok) {
-      return Status::InvalidArgument(
-          "cannot merge " + std::string(name) + " " + DescribeTypes(src) + " with " +
-          st.first_name + " " + DescribeTypes(out) +
-          ": profiles must have the same sample types and period type");
-    }
+    CPROF_RETURN_IF_ERROR(st.Compatible(src, name));
   }
-
   if (!factors.empty() && static_cast<int>(factors.size()) != src.sample_type_size()) {
     return Status::InvalidArgument(std::string(name) + ": one scale factor per sample type needed");
   }
-  State::Maps m;
-  m.str.resize(src.string_table_size());
-  for (int i = 0; i < src.string_table_size(); ++i) m.str[i] = st.Intern(src.string_table(i));
-
-  // Header (combineHeaders).
-  if (st.count == 0) {
-    for (const auto& t : src.sample_type()) {
-      auto* vt = out.add_sample_type();
-      vt->set_type(m.str[t.type()]);
-      vt->set_unit(m.str[t.unit()]);
-    }
-    out.mutable_period_type()->set_type(m.str[src.period_type().type()]);
-    out.mutable_period_type()->set_unit(m.str[src.period_type().unit()]);
-    out.set_drop_frames(m.str[src.drop_frames()]);
-    out.set_keep_frames(m.str[src.keep_frames()]);
+  State::Maps m = st.MapStrings(src);
+  st.CombineHeaders(src, m, partial && time_reset);
+  if (st.out.mapping_size() == 0 && src.mapping_size() > 0) {
+    st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
   }
-  // pprof keeps a running minimum that a profile without a time (0)
-  // restarts; a partial merge that saw one restarts it here too.
-  if ((partial && time_reset) || out.time_nanos() == 0 ||
-      src.time_nanos() < out.time_nanos()) {
-    out.set_time_nanos(src.time_nanos());
-  }
-  out.set_duration_nanos(out.duration_nanos() + src.duration_nanos());
-  if (out.period() == 0 || out.period() < src.period()) out.set_period(src.period());
-  for (int64_t c : src.comment()) {
-    if (st.comments.insert(src.string_table(c)).second) out.add_comment(m.str[c]);
-  }
-  if (out.default_sample_type() == 0 && src.default_sample_type() != 0) {
-    out.set_default_sample_type(m.str[src.default_sample_type()]);
-  }
-  const IdIndex mapping_index = IndexById(src.mapping());
-  const IdIndex function_index = IndexById(src.function());
-  const IdIndex location_index = IndexById(src.location());
-  m.mapping.resize(src.mapping_size());
-  m.mapping_done.resize(src.mapping_size());
-  m.function.resize(src.function_size());
-  m.location.resize(src.location_size());
-  if (out.mapping_size() == 0 && src.mapping_size() > 0) {
-    st.MapMapping(src, m, mapping_index, src.mapping(0).id());  // the main binary stays first
-  }
-
-  auto map_location = [&](uint64_t id) -> uint64_t {
-    int32_t pos = location_index.Find(id);
-    if (m.location[pos] != 0) return m.location[pos];
-    const auto& sl = src.location(pos);
-    auto [mapping_id, offset] = st.MapMapping(src, m, mapping_index, sl.mapping_id());
-    uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
-    std::string& key = st.location_key;
-    key.clear();
-    uint64_t key_address = address;
-    if (mapping_id != 0) key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
-    Put(&key, key_address);
-    Put(&key, mapping_id);
-    key += sl.is_folded() ? '\1' : '\0';
-    std::vector<std::pair<uint64_t, int64_t>> lines;
-    lines.reserve(sl.line_size());
-    for (const auto& line : sl.line()) {
-      uint64_t fid = st.MapFunction(src, m, function_index, line.function_id());
-      lines.emplace_back(fid, line.line());
-      Put(&key, fid);
-      Put(&key, static_cast<uint64_t>(line.line()));
-    }
-    // (a copy: clang before 16 cannot capture a structured binding)
-    const uint64_t location_mapping = mapping_id;
-    m.location[pos] = FindOrAdd(st.locations, key, [&] {
-      auto* l = out.add_location();
-      l->set_id(static_cast<uint64_t>(out.location_size()));
-      l->set_mapping_id(location_mapping);
-      l->set_address(address);
-      l->set_is_folded(sl.is_folded());
-      for (size_t i = 0; i < lines.size(); ++i) {
-        auto* line = l->add_line();
-        line->set_function_id(lines[i].first);
-        line->set_line(lines[i].second);
-        if (sl.line(static_cast<int>(i)).column() != 0) {
-          line->set_column(sl.line(static_cast<int>(i)).column());
-        }
-      }
-      return l->id();
-    });
-    return m.location[pos];
-  };
-
-  std::string& key = st.sample_key;
-  std::vector<uint64_t> loc_ids;
-  struct LabelRef {
-    bool numeric;
-    int64_t key, str, num, unit;
-  };
-  std::vector<LabelRef> labels;
-  std::vector<int64_t> scaled;  // s's values times `factors`, when given
-  for (const auto& s : src.sample()) {
-    const int64_t* values = s.value().data();
-    if (!factors.empty()) {
-      scaled.resize(factors.size());
-      for (size_t i = 0; i < factors.size(); ++i) scaled[i] = s.value(static_cast<int>(i)) * factors[i];
-      values = scaled.data();
-    }
-    bool zero = true;
-    for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
-    // An input's zero sample is dropped; a partial's was made by non-zero
-    // ones and keeps their place.
-    if (zero && !partial) continue;
-    key.clear();
-    loc_ids.clear();
-    for (uint64_t id : s.location_id()) {
-      loc_ids.push_back(map_location(id));
-      Put(&key, loc_ids.back());
-    }
-    key += '|';
-    labels.clear();
-    for (const auto& l : s.label()) {
-      if (l.str() != 0) {
-        labels.push_back({false, m.str[l.key()], m.str[l.str()], 0, 0});
-      } else if (l.num() != 0 || l.num_unit() != 0) {
-        labels.push_back({true, m.str[l.key()], 0, l.num(), m.str[l.num_unit()]});
-      }  // pprof drops labels with neither a string nor a number
-    }
-    // pprof groups label values by key (keeping their order) and sorts keys.
-    std::stable_sort(labels.begin(), labels.end(), [](const LabelRef& a, const LabelRef& b) {
-      return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
-    });
-    for (const LabelRef& l : labels) {
-      key += l.numeric ? 'n' : 's';
-      Put(&key, static_cast<uint64_t>(l.key));
-      Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
-      Put(&key, static_cast<uint64_t>(l.unit));
-    }
-    auto found = st.samples.find(std::string_view(key));
-    if (found != st.samples.end()) {
-      auto* merged = out.mutable_sample(found->second);
-      for (int i = 0; i < s.value_size(); ++i) {
-        merged->set_value(i, merged->value(i) + values[i]);
-      }
-      continue;
-    }
-    st.samples.emplace(key, out.sample_size());
-    auto* ns = out.add_sample();
-    for (uint64_t id : loc_ids) ns->add_location_id(id);
-    for (int i = 0; i < s.value_size(); ++i) ns->add_value(values[i]);
-    for (const LabelRef& l : labels) {
-      auto* nl = ns->add_label();
-      nl->set_key(l.key);
-      if (l.numeric) {
-        nl->set_num(l.num);
-        nl->set_num_unit(l.unit);
-      } else {
-        nl->set_str(l.str);
-      }
-    }
-  }
+  for (const auto& s : src.sample()) st.MapSample(src, m, s, partial, factors);
   st.time_reset = st.time_reset || time_reset;
   ++st.count;
   return Status::OK();
