@@ -5,6 +5,11 @@
 // Filters are pprof's: focus/ignore/hide/show are RE2 expressions (not
 // anchored) matched against function names, file names and mapping files;
 // percentages stay relative to the unfiltered total, as pprof's are.
+//
+// Where each part lives: the filters in filter.cc; the samples as the
+// reports read them (a View, and SampleIndex) in view.cc; the top table in
+// top.cc and its text in top_text.cc; the flame tree and folded stacks in
+// flame.cc; the entry points that share one view in report.cc.
 #ifndef CPROF_PPROF_REPORT_H_
 #define CPROF_PPROF_REPORT_H_
 

@@ -1,0 +1,80 @@
+#include <ctime>
+
+#include "pprof/report.h"
+#include "pprof/units.h"
+#include "pprof/view.h"
+
+namespace cprof::pprof {
+
+std::string FormatTopText(const Profile& p, const TopTable& t) {
+  std::string out;
+  auto line = [&](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
+  if (p.mapping_size() > 0) {
+    const std::string& file = p.string_table(p.mapping(0).filename());
+    if (!file.empty()) line("File: " + Basename(file));
+    const std::string& build_id = p.string_table(p.mapping(0).build_id());
+    if (!build_id.empty()) line("Build ID: " + build_id);
+  }
+  for (int64_t c : p.comment()) {
+    if (p.string_table(c).rfind('#', 0) != 0) line(p.string_table(c));
+  }
+  if (!t.sample_type.empty()) line("Type: " + t.sample_type);
+  if (p.time_nanos() != 0) {
+    time_t secs = static_cast<time_t>(p.time_nanos() / 1'000'000'000);
+    struct tm tm;
+    localtime_r(&secs, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%b %-d, %Y at %-I:%M%P (%Z)", &tm);
+    line(std::string("Time: ") + buf);
+  }
+  if (p.duration_nanos() != 0) {
+    std::string ratio;
+    Scaled total_ns = Scale(t.total, t.sample_unit, "nanoseconds");
+    if (total_ns.unit == "ns" && total_ns.value != 0) {
+      ratio = "(" + Percentage(static_cast<int64_t>(total_ns.value), p.duration_nanos()) + ")";
+    }
+    line("Duration: " + ScaledLabel(p.duration_nanos(), "nanoseconds", "auto") +
+         ", Total samples = " + t.FormatValue(t.total) + " " + ratio);
+  }
+  if (!t.active_filters.empty()) {
+    line("Active filters:");
+    for (std::string f : t.active_filters) {
+      if (f.size() > 80) f = f.substr(0, 80) + "\xE2\x80\xA6";
+      line("   " + f);
+    }
+  }
+  std::string pct = Percentage(t.flat_sum, t.total);
+  pct.erase(0, pct.find_first_not_of(' '));
+  line("Showing nodes accounting for " + t.FormatValue(t.flat_sum) + ", " + pct + " of " +
+       t.FormatValue(t.total) + " total");
+  if (t.total != 0) {
+    if (t.dropped_nodes > 0) {
+      line("Dropped " + std::to_string(t.dropped_nodes) +
+           (t.dropped_nodes > 1 ? " nodes" : " node") + " (cum <= " +
+           t.FormatValue(std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) + ")");
+    }
+    int shown = static_cast<int>(t.rows.size());
+    if (shown > 0 && shown < t.node_count_before_limit) {
+      line("Showing top " + std::to_string(shown) + " nodes out of " +
+           std::to_string(t.node_count_before_limit));
+    }
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%10s %5s%% %5s%% %10s %5s%%", "flat", "flat", "sum", "cum", "cum");
+  line(buf);
+  int64_t flat_sum = 0;
+  for (const TopRow& r : t.rows) {
+    flat_sum += r.flat;
+    std::string inl = r.inline_label.empty() ? "" : " " + r.inline_label;
+    std::snprintf(buf, sizeof buf, "%10s %s %s %10s %s  ", t.FormatValue(r.flat).c_str(),
+                  Percentage(r.flat, t.total).c_str(), Percentage(flat_sum, t.total).c_str(),
+                  t.FormatValue(r.cum).c_str(), Percentage(r.cum, t.total).c_str());
+    line(buf + r.name + inl);
+  }
+  return out;
+}
+
+}  // namespace cprof::pprof

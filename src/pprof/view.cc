@@ -1,0 +1,238 @@
+#include "pprof/view.h"
+
+#include <algorithm>
+#include <span>
+#include <unordered_map>
+
+#include "pprof/filter.h"
+#include "pprof/id_index.h"
+
+namespace cprof::pprof {
+namespace {
+
+// The distinct location stacks of a profile's samples, each with a value
+// for its caller: an open-addressing table over a compact copy of the
+// stacks (as location positions), so that probing stays in the cache.
+class StackTable {
+ public:
+  // The value of `stack`, and whether it is new (then the caller sets it).
+  // The reference stays valid until the next Find.
+  std::pair<uint32_t&, bool> Find(std::span<const int32_t> stack) {
+    uint64_t h = stack.size();
+    for (int32_t pos : stack) {
+      h = (h ^ static_cast<uint32_t>(pos)) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    h = MixHash()(h);
+    // Grown at half full: the table stays as small as the distinct stacks
+    // (often far fewer than the samples).
+    if (2 * (stacks_ + 1) > slots_.size()) Grow();
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = h & mask;; i = (i + 1) & mask) {
+      Slot& slot = slots_[i];
+      if (slot.start == kEmpty) {
+        slot.hash = h;
+        slot.start = static_cast<uint32_t>(store_.size());
+        store_.push_back(static_cast<int32_t>(stack.size()));
+        store_.insert(store_.end(), stack.begin(), stack.end());
+        ++stacks_;
+        return {slot.value, true};
+      }
+      if (slot.hash == h && Stored(slot).size() == stack.size() &&
+          std::equal(stack.begin(), stack.end(), Stored(slot).begin())) {
+        return {slot.value, false};
+      }
+    }
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t start = kEmpty;  // in store_: the length, then the positions
+    uint32_t value = 0;
+  };
+
+  std::span<const int32_t> Stored(const Slot& slot) const {
+    return {store_.data() + slot.start + 1, static_cast<size_t>(store_[slot.start])};
+  }
+
+  void Grow() {
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(64, 2 * old.size()), Slot{});
+    const size_t mask = slots_.size() - 1;
+    for (const Slot& slot : old) {
+      if (slot.start == kEmpty) continue;
+      size_t i = slot.hash & mask;
+      while (slots_[i].start != kEmpty) i = (i + 1) & mask;
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::vector<int32_t> store_;
+  size_t stacks_ = 0;
+};
+
+}  // namespace
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Result<View> BuildView(const Profile& p, const ReportOptions& o) {
+  View v;
+  CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
+  v.sample_type = p.string_table(p.sample_type(index).type());
+  v.sample_unit = p.string_table(p.sample_type(index).unit());  // as written, as pprof keeps it
+  for (const auto& s : p.sample()) v.total += std::llabs(s.value(index));
+
+  NameFilters names;
+  CPROF_RETURN_IF_ERROR(CompileNameFilters(o, &names));
+  std::unique_ptr<TagFilter> tag_focus, tag_ignore;
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag focus", o.tag_focus, &tag_focus));
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag ignore", o.tag_ignore, &tag_ignore));
+
+  const IdIndex function_index = IndexById(p.function());
+  const IdIndex mapping_index = IndexById(p.mapping());
+  const IdIndex location_index = IndexById(p.location());
+
+  // Per location: its nodes (innermost line first), and pprof's focus state.
+  struct Loc {
+    std::vector<uint32_t> nodes;
+    int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
+    bool hidden = false;
+  };
+  std::vector<Loc> locs(static_cast<size_t>(p.location_size()));
+  std::unordered_map<std::string, uint32_t> node_ids;
+  auto node_for = [&](const std::string& key, const std::string& printable) {
+    auto [it, inserted] = node_ids.emplace(key, static_cast<uint32_t>(v.names.size()));
+    if (inserted) v.names.push_back(printable);
+    return it->second;
+  };
+  for (int li = 0; li < p.location_size(); ++li) {
+    const auto& l = p.location(li);
+    static const std::string kEmpty;
+    int32_t mi = mapping_index.Find(l.mapping_id());
+    const std::string& objfile = mi < 0 ? kEmpty : p.string_table(p.mapping(mi).filename());
+    std::vector<const perftools::profiles::Function*> lines;
+    for (const auto& line : l.line()) {
+      int32_t fi = function_index.Find(line.function_id());
+      lines.push_back(fi < 0 ? nullptr : &p.function(fi));
+    }
+    FilteredLocation filtered = FilterSamplesByName(p, names, objfile, std::move(lines));
+    Loc loc;
+    loc.focus = filtered.focus;
+    loc.hidden = filtered.hidden;
+    // pprof's node identity at function granularity: the function name; for
+    // frames without one, the binary (and start line).
+    auto unnamed = [&](int64_t start_line) {
+      std::string printable = objfile.empty() ? "<unknown>" : "[" + Basename(objfile) + "]";
+      return node_for(std::string("\0", 1) + objfile + '\0' + std::to_string(start_line),
+                      printable);
+    };
+    if (l.line_size() == 0) {
+      loc.nodes.push_back(unnamed(0));
+    } else {
+      for (const perftools::profiles::Function* fn : filtered.lines) {
+        const std::string& name = fn ? p.string_table(fn->name()) : kEmpty;
+        if (!name.empty()) {
+          loc.nodes.push_back(node_for(name, name));
+        } else {
+          loc.nodes.push_back(unnamed(fn ? fn->start_line() : 0));
+        }
+      }
+    }
+    locs[static_cast<size_t>(li)] = std::move(loc);
+  }
+
+  // Samples with the same locations (differing only by labels) become one
+  // stack of the view: reports are sums, so nothing changes but the work.
+  // Without labels, Go's profiles hold each stack once already.
+  const bool dedupe = std::any_of(p.sample().begin(), p.sample().end(),
+                                  [](const auto& s) { return s.label_size() > 0; });
+  const bool any_hidden = names.Hides();
+  constexpr uint32_t kDropped = UINT32_MAX;  // a stack the filters drop
+  StackTable stacks;
+  std::vector<int32_t> positions;
+  v.starts.push_back(0);
+  for (const auto& s : p.sample()) {
+    if (tag_focus && !tag_focus->Matches(p, s)) continue;
+    if (tag_ignore && tag_ignore->Matches(p, s)) continue;
+    positions.clear();
+    for (uint64_t id : s.location_id()) positions.push_back(location_index.Find(id));
+    uint32_t* view_stack = nullptr;
+    if (dedupe) {
+      auto [value, fresh] = stacks.Find(positions);
+      if (!fresh) {
+        if (value != kDropped) v.values[value] += s.value(index);
+        continue;
+      }
+      value = kDropped;
+      view_stack = &value;
+    }
+    bool focused = false, ignored = false, all_hidden = !positions.empty();
+    for (int32_t pos : positions) {
+      const Loc& loc = locs[static_cast<size_t>(pos)];
+      if (loc.focus == 0) {
+        ignored = true;
+        break;
+      }
+      if (loc.focus == 1) focused = true;
+      if (!loc.hidden) all_hidden = false;
+    }
+    if (ignored || !focused) continue;
+    if (any_hidden && all_hidden) continue;  // pprof drops such samples
+    if (view_stack != nullptr) *view_stack = static_cast<uint32_t>(v.values.size());
+    for (auto pos = positions.rbegin(); pos != positions.rend(); ++pos) {
+      const Loc& loc = locs[static_cast<size_t>(*pos)];
+      if (any_hidden && loc.hidden) continue;
+      const int n = static_cast<int>(loc.nodes.size());
+      for (int ni = n - 1; ni >= 0; --ni) {
+        v.frames.push_back({loc.nodes[static_cast<size_t>(ni)], ni != n - 1});
+      }
+    }
+    v.values.push_back(s.value(index));
+    v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
+    // Every (location, line) of every distinct stack is one frame: refuse
+    // profiles whose stacks expand beyond what memory allows.
+    constexpr size_t kMaxFrames = size_t{40} << 20;
+    if (v.frames.size() > kMaxFrames) {
+      return Status::ResourceExhausted("profile stacks expand to more than " +
+                                       std::to_string(kMaxFrames) + " frames");
+    }
+  }
+  return v;
+}
+
+Result<int> SampleIndex(const Profile& p, std::string_view sample_index) {
+  const int n = p.sample_type_size();
+  if (sample_index.empty()) {
+    const std::string& dst = p.string_table(p.default_sample_type());
+    if (!dst.empty()) {
+      for (int i = 0; i < n; ++i) {
+        if (p.string_table(p.sample_type(i).type()) == dst) return i;
+      }
+    }
+    return n - 1;
+  }
+  bool numeric = std::all_of(sample_index.begin(), sample_index.end(),
+                             [](char c) { return c >= '0' && c <= '9'; });
+  if (numeric && sample_index.size() < 6) {
+    int i = std::stoi(std::string(sample_index));
+    if (i < n) return i;
+  }
+  std::string_view name = sample_index;
+  if (name.rfind("sample_index=", 0) == 0) name.remove_prefix(13);
+  std::string known;
+  for (int i = 0; i < n; ++i) {
+    const std::string& t = p.string_table(p.sample_type(i).type());
+    if (t == name) return i;
+    known += (i ? ", " : "") + t;
+  }
+  return Status::InvalidArgument("sample index \"" + std::string(sample_index) +
+                                 "\" must be one of: " + known);
+}
+
+}  // namespace cprof::pprof
