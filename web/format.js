@@ -198,7 +198,7 @@ export function formatTime(ms) {
   return `${shortDate(d)}, ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
-// A duration in nanoseconds: "10s", "1.5min".
+// A duration in nanoseconds, as pprof labels it: "10s", "720s", "1.50hrs".
 export function formatDuration(ns) {
   return formatValue(ns, 'nanoseconds');
 }
