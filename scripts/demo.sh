@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: builds cprofiler (the static release binary), starts a small Go
 # service serving net/http/pprof on 127.0.0.1:6060, scrapes it every 10 s
-# into ./build/demo/archive, and serves the archive and the web UI on :8080,
-# until Ctrl-C.
+# into ./build/demo/archive, and serves the archive and the web UI on
+# 127.0.0.1:8080 (loopback: the demo has no auth file; DEMO_LISTEN=:8080
+# opens it to other hosts), until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -36,7 +37,7 @@ YML
 build/cprofiler scrape -c "$DEMO/cprofiler.yml" &
 SCRAPER=$!
 echo "demo: scraping the Go service on 127.0.0.1:6060 every 10s into $DEMO/archive"
-build/cprofiler serve -c "$DEMO/cprofiler.yml" --listen "${DEMO_LISTEN:-:8080}" &
+build/cprofiler serve -c "$DEMO/cprofiler.yml" --listen "${DEMO_LISTEN:-127.0.0.1:8080}" &
 SERVER=$!
 sleep 7
 build/cprofiler query -c "$DEMO/cprofiler.yml" --from -1m || true
