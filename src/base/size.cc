@@ -40,5 +40,4 @@ Result<int64_t> ParseSize(std::string_view text, int64_t max) {
   return n << shift;
 }
 
-
 }  // namespace cprof

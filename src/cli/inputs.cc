@@ -9,8 +9,8 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
-#include "base/profile_types.h"
 #include "base/log.h"
+#include "base/profile_types.h"
 #include "cli/commands.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"

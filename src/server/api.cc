@@ -8,8 +8,8 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
-#include "base/profile_types.h"
 #include "base/fs.h"
+#include "base/profile_types.h"
 #include "base/time.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"

@@ -4,8 +4,8 @@
 #include <charconv>
 
 #include "archive/layout.h"
-#include "base/profile_types.h"
 #include "base/json.h"
+#include "base/profile_types.h"
 #include "base/time.h"
 #include "server/api.h"
 
