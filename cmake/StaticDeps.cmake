@@ -4,15 +4,14 @@
 #
 #   target            static build                        shared build (CMakeLists.txt)
 #   CURL::libcurl     curl built from Debian's source      libcurl.so
-#   cprof_civetweb    civetweb.c from Debian's source      libcivetweb.so
 #   yaml-cpp          libyaml-cpp.a (Debian)               yaml-cpp's CMake config
 #   PkgConfig::RE2    libre2.a (Debian)                    re2.pc
 #   protobuf, OpenSSL: the Find modules, asked for the .a; libdeflate: its .a
 #
 # Debian's libcurl.a cannot be linked statically (it needs GSSAPI and SASL,
-# which ship no .a) and CivetWeb ships no .a at all, so both are built from
-# Debian's source packages, pinned below (cmake/DebianSource.cmake fetches and
-# checks them). Static glibc: getaddrinfo still reads /etc/hosts and asks DNS
+# which ship no .a), so curl is built from Debian's source package, pinned
+# below (cmake/DebianSource.cmake fetches and checks it; CivetWeb is built
+# from source in every build: cmake/CivetWeb.cmake). Static glibc: getaddrinfo still reads /etc/hosts and asks DNS
 # (checked in an empty chroot holding only the binary, /etc/hosts and
 # /etc/resolv.conf); NSS sources that live in other libraries (mdns, ldap,
 # systemd) are skipped. The linker's "Using 'getaddrinfo' in statically
@@ -22,7 +21,7 @@ include(DebianSource)
 include(ExternalProject)
 enable_language(C)
 
-# Bump: scripts/debian-source-pins.sh curl civetweb
+# Bump: scripts/debian-source-pins.sh curl
 cprof_debian_source(curl VERSION 7.88.1-10+deb12u15 POOL pool/main/c/curl FILES
   curl_7.88.1-10+deb12u15.dsc
     2744f12e3aef161c0361743fa1b318296b122e566e47f381e4a63320fbcc23f4
@@ -36,16 +35,6 @@ cprof_debian_source(curl VERSION 7.88.1-10+deb12u15 POOL pool/main/c/curl FILES
   curl_7.88.1-10+deb12u15.debian.tar.xz
     961b78bc48492c5693e4decb352ddd176f343260a8956f48b2887874048ef23b
     03b665ea82b1f319f6944c9473c8c9fd9980838b)
-cprof_debian_source(civetweb VERSION 1.15+dfsg-4 POOL pool/main/c/civetweb FILES
-  civetweb_1.15+dfsg-4.dsc
-    141ee6bf528e8f33e8a32b5607917609774e80cf842240cffd50e0399755baaf
-    b6e187d4f6a3571d83fd6977b8be305437a218a3
-  civetweb_1.15+dfsg.orig.tar.xz
-    ec372e9737bc820118bbb735f46a07d41f795814ca0f38bc6e67048e7a460f33
-    0af8f6c41d6189eea75ecd0b1808866a99ee5d21
-  civetweb_1.15+dfsg-4.debian.tar.xz
-    2fe67d05a15be93764398275372f41f6228b17497b23d04f149482ffde7b3fb8
-    35cb889ca0ce278bd8209ceb514ca9dc890ab723)
 
 set(CMAKE_FIND_LIBRARY_SUFFIXES .a)
 set(Protobuf_USE_STATIC_LIBS ON)
@@ -91,25 +80,6 @@ target_compile_definitions(cprof_curl INTERFACE CURL_STATICLIB)
 target_link_libraries(cprof_curl INTERFACE "${CURL_PREFIX}/lib/libcurl.a"
   OpenSSL::SSL OpenSSL::Crypto Threads::Threads)
 add_library(CURL::libcurl ALIAS cprof_curl)
-
-# --- CivetWeb: civetweb.c compiled in ------------------------------------------
-# NO_SSL: TLS belongs to a reverse proxy; with SSL on, CivetWeb dlopen()s
-#   libssl at run time, which a static binary cannot do.
-# NO_CGI: no CGI scripts.
-# NO_FILES: the server answers only from its request handlers (the UI is
-#   embedded), so serving a document_root, PUT/DELETE of files, directory
-#   listings and .htpasswd are compiled out; an unhandled URI is a 404, as it
-#   is with Debian's library when document_root is unset. mg_send_file()
-#   still works (that is NO_FILESYSTEMS, not set).
-# Not USE_IPV6 or USE_WEBSOCKET: Debian's library (the shared build) has no
-#   IPv6 either, so both builds accept the same listening_ports; no websockets
-#   are used. No USE_STACK_SIZE: worker threads get glibc's default stack
-#   (Debian's library sets 100 KiB).
-add_library(cprof_civetweb STATIC "${civetweb_SOURCE_DIR}/src/civetweb.c")
-target_compile_definitions(cprof_civetweb PRIVATE NO_SSL NO_CGI NO_FILES)
-target_compile_options(cprof_civetweb PRIVATE -w)  # third-party code, as shipped
-target_include_directories(cprof_civetweb SYSTEM PUBLIC "${civetweb_SOURCE_DIR}/include")
-target_link_libraries(cprof_civetweb PUBLIC Threads::Threads)
 
 # --- yaml-cpp and RE2: their CMake and pkg-config files name only the .so -------
 find_library(YAML_CPP_STATIC_LIBRARY libyaml-cpp.a REQUIRED)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the cprof_debian_source() pins (cmake/StaticDeps.cmake) of the
+# Prints the cprof_debian_source() pins (cmake/StaticDeps.cmake, cmake/CivetWeb.cmake) of the
 # source packages named, as Debian bookworm has them now. Every hash comes
 # from Debian's signed chain: InRelease (checked with gpgv against
 # debian-archive-keyring) -> Sources.xz (its SHA-256 in InRelease) -> the

@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Installs what building and testing cprofiler needs on Debian bookworm:
 # compilers, CMake, the libraries; for the tests Go, gzip, curl, jq, and
-# Node.js, npm and Chromium (the browser test of the web UI). The static
-# build (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
-# packages), and dpkg-source and xz to unpack the pinned Debian sources of
-# curl and CivetWeb; file checks the result.
+# Node.js, npm and Chromium (the browser test of the web UI). Every build
+# compiles CivetWeb from its pinned Debian source (dpkg-source and xz unpack
+# it, patch applies cmake/civetweb-accept-filter.patch); the static build
+# (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
+# packages) and curl's pinned source; file checks the result.
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
-  libdeflate-dev libyaml-cpp-dev libre2-dev rapidjson-dev libcivetweb-dev catch2
-  golang-go curl gzip jq chromium
-  dpkg-dev xz-utils file groff-base
+  libdeflate-dev libyaml-cpp-dev libre2-dev rapidjson-dev catch2
+  golang-go curl gzip jq openssl chromium
+  dpkg-dev xz-utils patch file groff-base
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.

@@ -118,6 +118,10 @@ class ServeCommand : public Command {
 
  private:
   server::HttpServerOptions http_;
+  std::string header_timeout_;
+  std::string idle_timeout_;
+  std::string tls_cert_;
+  std::string tls_key_;
   std::string index_memory_;
   std::string auth_file_;
   std::string web_dir_;

@@ -8,6 +8,7 @@
 
 #include "base/log.h"
 #include "base/size.h"
+#include "base/time.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
 #include "server/http_server.h"
@@ -15,22 +16,37 @@
 namespace cprof::cli {
 namespace {
 
-// Blocks SIGINT/SIGTERM in this thread (and the threads it starts, which
-// inherit the mask), so that Wait() can take them synchronously.
-sigset_t BlockStopSignals() {
+// Blocks SIGINT/SIGTERM (stop) and SIGHUP (reload) in this thread (and the
+// threads it starts, which inherit the mask), so that WaitForSignal() can
+// take them synchronously.
+sigset_t BlockServeSignals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   return set;
 }
 
-// Waits up to `ms` for a stop signal; true if one came.
-bool WaitForStop(const sigset_t& set, int ms) {
+// Waits up to `ms` for one of `set`; the signal, or 0 if none came.
+int WaitForSignal(const sigset_t& set, int ms) {
   struct timespec ts {ms / 1000, (ms % 1000) * 1'000'000L};
-  return sigtimedwait(&set, nullptr, &ts) > 0;
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+// A --*-timeout value ("5s", "500ms") in milliseconds.
+Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
+  auto d = ParseDuration(value);
+  if (!d.ok()) return d.status().WithContext(flag);
+  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*d).count();
+  if (ms < 100 || ms > 3'600'000) {
+    return Status::InvalidArgument(std::string(flag) + " " + std::string(value) +
+                                   ": want 100ms to 1h");
+  }
+  return static_cast<int>(ms);
 }
 
 }  // namespace
@@ -53,6 +69,28 @@ void ServeCommand::Register(CLI::App* app) {
                    "Worker threads (each serves one connection at a time)")
       ->default_val(64)
       ->check(CLI::Range(2, 1024));
+  cmd_->add_option("--header-timeout", header_timeout_,
+                   "A client has this long to send a request's headers, and may stall no "
+                   "longer while sending a body or reading a response")
+      ->default_val("5s");
+  cmd_->add_option("--idle-timeout", idle_timeout_,
+                   "A kept-alive connection with no new request in this long is closed")
+      ->default_val("5s");
+  cmd_->add_option("--max-client-connections", http_.max_client_connections,
+                   "Connections one client address may hold at once; more are refused as "
+                   "they arrive. 0: no limit (behind a reverse proxy, every client has the "
+                   "proxy's address: raise it, or 0)")
+      ->default_val(16)
+      ->check(CLI::Range(0, 100000));
+  cmd_->add_option("--tls-cert", tls_cert_,
+                   "Serve HTTPS (TLS 1.2 or newer) with this PEM certificate (the server's "
+                   "first, then any intermediates); read again on SIGHUP")
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--tls-key", tls_key_, "The PEM private key of --tls-cert (unencrypted)")
+      ->check(CLI::ExistingFile);
+  cmd_->add_option("--redirect-listen", http_.redirect_listen,
+                   "With --tls-cert: also listen here for plain HTTP, redirecting every "
+                   "request to HTTPS (e.g. :80)");
   cmd_->add_option("--index-memory", index_memory_,
                    "The most the in-memory index of the archive may take (about 70 bytes a "
                    "profile): it holds the newest days that fit, and requests over older days "
@@ -75,7 +113,28 @@ int ServeCommand::Run(const GlobalOptions& global) {
     LogInfo("serve: archive " + root.string() +
             " does not exist yet; serving it empty until a scrape creates it");
   }
-  sigset_t stop_signals = BlockStopSignals();
+  auto header_timeout = TimeoutMs("--header-timeout", header_timeout_);
+  if (!header_timeout.ok()) return Fail("serve", header_timeout.status(), kExitUsage);
+  http_.header_timeout_ms = *header_timeout;
+  auto idle_timeout = TimeoutMs("--idle-timeout", idle_timeout_);
+  if (!idle_timeout.ok()) return Fail("serve", idle_timeout.status(), kExitUsage);
+  http_.idle_timeout_ms = *idle_timeout;
+  std::unique_ptr<server::TlsCredentials> tls;
+  if (tls_cert_.empty() != tls_key_.empty()) {
+    return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
+                kExitUsage);
+  }
+  if (!http_.redirect_listen.empty() && tls_cert_.empty()) {
+    return Fail("serve", Status::InvalidArgument("--redirect-listen needs --tls-cert"),
+                kExitUsage);
+  }
+  if (!tls_cert_.empty()) {
+    auto loaded = server::TlsCredentials::Load(tls_cert_, tls_key_);
+    if (!loaded.ok()) return Fail("serve", loaded.status().WithContext("--tls-cert"), kExitUsage);
+    tls = std::move(*loaded);
+    http_.tls = tls.get();
+  }
+  sigset_t signals = BlockServeSignals();
   // Large response bodies get their own mappings, returned when freed,
   // instead of raising the heap of one of many per-thread arenas for good.
   mallopt(M_MMAP_THRESHOLD, 256 * 1024);
@@ -118,7 +177,8 @@ int ServeCommand::Run(const GlobalOptions& global) {
   }
   std::string ports;
   for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
-  LogInfo("serve: listening on " + http_.listen + " (port " + ports + ")");
+  LogInfo("serve: listening on " + http_.listen + " (port " + ports + ")" +
+          (tls ? "; HTTPS with " + tls->Describe() : ""));
   // Listening first: /api/healthz, the UI's files and profiles by ID answer
   // at once; requests that need the index wait for this first read (up to
   // ApiOptions::index_wait, then 503), never answered from part of it.
@@ -137,7 +197,16 @@ int ServeCommand::Run(const GlobalOptions& global) {
   }
   LogInfo(line + held);
   // The index follows the archive: new scrapes appear, pruned entries go.
-  while (!WaitForStop(stop_signals, 1000)) index.Refresh();
+  // SIGHUP: the TLS certificate and key are read again (the auth file is
+  // read again whenever it changes).
+  for (int sig; (sig = WaitForSignal(signals, 1000)) != SIGINT && sig != SIGTERM;) {
+    if (sig == SIGHUP && tls) {
+      Status s = tls->Reload();
+      LogInfo(s.ok() ? "serve: SIGHUP: TLS certificate read again: " + tls->Describe()
+                     : "serve: SIGHUP: " + s.message() + " (keeping the certificate in use)");
+    }
+    index.Refresh();
+  }
   LogInfo("serve: stopping");
   http->reset();
   return kExitOk;

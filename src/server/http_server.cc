@@ -1,12 +1,19 @@
 #include "server/http_server.h"
 
+#include <arpa/inet.h>
 #include <civetweb.h>
+#include <netinet/in.h>
 
 #include <chrono>
 #include <cstring>
 #include <mutex>
 
 #include "base/log.h"
+
+// cmake/civetweb-accept-filter.patch: asked about every accepted connection,
+// and told when one that was let in closes.
+extern "C" int (*cprof_accept_filter)(void* user_data, const struct sockaddr* peer);
+extern "C" void (*cprof_connection_closed)(void* user_data, const struct sockaddr* peer);
 
 namespace cprof::server {
 namespace {
@@ -15,11 +22,15 @@ const char* ReasonPhrase(int status) {
   switch (status) {
     case 200: return "OK";
     case 204: return "No Content";
+    case 303: return "See Other";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
+    case 401: return "Unauthorized";
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
+    case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return status >= 500 ? "Internal Server Error" : "Error";
   }
@@ -65,18 +76,57 @@ Result<std::string> CivetListeningPort(std::string_view listen) {
   return std::string(host) + ":" + std::string(port);
 }
 
+namespace {
+
+// The client's address as CivetWeb writes it into request_info.remote_addr.
+std::string PeerAddress(const struct sockaddr* peer) {
+  char text[INET_ADDRSTRLEN] = "";
+  if (peer->sa_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(peer)->sin_addr, text, sizeof text);
+  }
+  return text;
+}
+
+int FilterAccepted(void* user_data, const struct sockaddr* peer) {
+  return static_cast<HttpServer*>(user_data)->AdmitConnection(PeerAddress(peer)) ? 1 : 0;
+}
+
+void OnConnectionClosed(void* user_data, const struct sockaddr* peer) {
+  static_cast<HttpServer*>(user_data)->ReleaseConnection(PeerAddress(peer));
+}
+
+int OnInitTls(void* ssl_ctx, void* user_data) {
+  static_cast<HttpServer*>(user_data)->tls()->Install(ssl_ctx);
+  return 1;  // the certificate is set up
+}
+
+}  // namespace
+
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
                                                       const HttpServerOptions& options) {
   CPROF_ASSIGN_OR_RETURN(std::string ports, CivetListeningPort(options.listen));
+  if (options.tls != nullptr) {
+    ports += "s";
+    if (!options.redirect_listen.empty()) {
+      auto redirect = CivetListeningPort(options.redirect_listen);
+      if (!redirect.ok()) return redirect.status().WithContext("--redirect-listen");
+      ports += "," + *redirect;  // plain: HandleRequest redirects
+    }
+  }
   static std::once_flag init;
-  std::call_once(init, [] { mg_init_library(0); });
+  std::call_once(init, [] {
+    mg_init_library(MG_FEATURES_TLS);
+    cprof_accept_filter = FilterAccepted;
+    cprof_connection_closed = OnConnectionClosed;
+  });
   std::string threads = std::to_string(std::max(options.threads, 2));
-  std::string timeout = std::to_string(std::max(options.request_timeout_ms, 100));
+  std::string header_timeout = std::to_string(std::max(options.header_timeout_ms, 100));
+  std::string idle_timeout = std::to_string(std::max(options.idle_timeout_ms, 100));
   const char* civet_options[] = {
       "listening_ports", ports.c_str(),
       "num_threads", threads.c_str(),
-      "request_timeout_ms", timeout.c_str(),
-      "keep_alive_timeout_ms", timeout.c_str(),
+      "request_timeout_ms", header_timeout.c_str(),
+      "keep_alive_timeout_ms", idle_timeout.c_str(),
       "enable_keep_alive", "yes",
       "enable_directory_listing", "no",
       // The path arrives still %-encoded and is decoded here, so that a
@@ -88,14 +138,41 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
   struct mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof callbacks);
   callbacks.log_message = LogCivetMessage;
-  std::unique_ptr<HttpServer> server(new HttpServer(api));
+  if (options.tls != nullptr) callbacks.init_ssl = OnInitTls;
+  std::unique_ptr<HttpServer> server(new HttpServer(api, options));
   server->ctx_ = mg_start(&callbacks, server.get(), civet_options);
   if (server->ctx_ == nullptr) {
     return Status::Unavailable("cannot listen on " + options.listen +
+                               (options.redirect_listen.empty() || options.tls == nullptr
+                                    ? ""
+                                    : " and " + options.redirect_listen) +
                                " (address in use, or not this host's?)");
+  }
+  struct mg_server_port bound[4];
+  int n = mg_get_server_ports(server->ctx_, 4, bound);
+  for (int i = 0; i < n; ++i) {
+    if (bound[i].is_ssl) server->https_port_ = bound[i].port;
   }
   mg_set_request_handler(server->ctx_, "/", &HttpServer::HandleRequest, server.get());
   return server;
+}
+
+bool HttpServer::AdmitConnection(const std::string& client) {
+  std::lock_guard<std::mutex> lock(connections_mu_);
+  int& open = connections_[client];
+  if (options_.max_client_connections > 0 && open >= options_.max_client_connections) {
+    LogVerbose("http: " + client + " holds " + std::to_string(open) +
+               " connections already (--max-client-connections): one more refused");
+    return false;
+  }
+  ++open;
+  return true;
+}
+
+void HttpServer::ReleaseConnection(const std::string& client) {
+  std::lock_guard<std::mutex> lock(connections_mu_);
+  auto it = connections_.find(client);
+  if (it != connections_.end() && --it->second <= 0) connections_.erase(it);
 }
 
 HttpServer::~HttpServer() {
@@ -108,6 +185,26 @@ std::vector<int> HttpServer::Ports() const {
   std::vector<int> out;
   for (int i = 0; i < n; ++i) out.push_back(ports[i].port);
   return out;
+}
+
+Response HttpServer::RedirectToHttps(const mg_request_info& ri, const char* host_header) const {
+  // The host the client asked for (the certificate names it), without its
+  // port; failing a plain host name, --listen's host.
+  std::string_view host = host_header != nullptr ? host_header : "";
+  host = host.substr(0, host.find(':'));
+  if (host.empty() || host.size() > 253 ||
+      host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") !=
+          std::string_view::npos) {
+    host = std::string_view(options_.listen).substr(0, options_.listen.rfind(':'));
+    if (host.empty()) host = "localhost";
+  }
+  std::string location = "https://" + std::string(host);
+  if (https_port_ != 443) location += ":" + std::to_string(https_port_);
+  location += ri.request_uri != nullptr ? ri.request_uri : "/";
+  if (ri.query_string != nullptr) location += std::string("?") + ri.query_string;
+  Response resp = Response::Text(308, "served over HTTPS: " + location);
+  resp.headers.emplace_back("Location", location);
+  return resp;
 }
 
 int HttpServer::HandleRequest(mg_connection* conn, void* self) {
@@ -124,7 +221,9 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
     if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
     req.client = ri->remote_addr;
     auto params = QueryParams::Parse(ri->query_string != nullptr ? ri->query_string : "");
-    if (!path.ok()) {
+    if (server->options_.tls != nullptr && !ri->is_ssl) {
+      resp = server->RedirectToHttps(*ri, mg_get_header(conn, "Host"));
+    } else if (!path.ok()) {
       resp = Response::Error(path.status());
     } else if (!params.ok()) {
       resp = Response::Error(params.status());

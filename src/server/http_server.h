@@ -6,15 +6,19 @@
 #ifndef CPROF_SERVER_HTTP_SERVER_H_
 #define CPROF_SERVER_HTTP_SERVER_H_
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "server/api.h"
+#include "server/tls.h"
 
 struct mg_context;
 struct mg_connection;
+struct mg_request_info;
 
 namespace cprof::server {
 
@@ -25,9 +29,24 @@ struct HttpServerOptions {
   // threads (64): worker threads; one serves one connection at a time, so
   //   this bounds the concurrent (keep-alive) connections served.
   int threads = 64;
-  // request_timeout_ms (10000): a client that takes longer than this to
-  //   send a request or read a response is cut off.
-  int request_timeout_ms = 10000;
+  // header_timeout_ms (5000): a client has this long to send a request's
+  //   line and headers, and may stall no longer than this while it sends a
+  //   body or reads a response; then it is cut off.
+  int header_timeout_ms = 5000;
+  // idle_timeout_ms (5000): a kept-alive connection that sends no new
+  //   request in this long is closed.
+  int idle_timeout_ms = 5000;
+  // max_client_connections (16): the connections one client address may
+  //   hold at once; more are closed as they are accepted, before they take
+  //   a worker. 0: no limit (behind a reverse proxy every client has the
+  //   proxy's address).
+  int max_client_connections = 16;
+  // tls (none; not owned, must outlive the server): serve HTTPS on `listen`
+  //   with these credentials, TLS 1.2 or newer.
+  TlsCredentials* tls = nullptr;
+  // redirect_listen (""): with tls, also listen here for plain HTTP and
+  //   answer every request with a redirect to the HTTPS address.
+  std::string redirect_listen;
 };
 
 // CivetWeb's form of a --listen value: ":8080" -> "8080". InvalidArgument
@@ -48,12 +67,26 @@ class HttpServer {
   // The bound ports (the real one for port 0).
   std::vector<int> Ports() const;
 
+  // For CivetWeb's callbacks. AdmitConnection counts a connection of
+  // `client` as it is accepted, or returns false (refuse it) when the client
+  // holds max_client_connections already; ReleaseConnection uncounts it as
+  // it closes.
+  bool AdmitConnection(const std::string& client);
+  void ReleaseConnection(const std::string& client);
+  TlsCredentials* tls() const { return options_.tls; }
+
  private:
-  explicit HttpServer(Api* api) : api_(api) {}
+  HttpServer(Api* api, const HttpServerOptions& options) : api_(api), options_(options) {}
   static int HandleRequest(mg_connection* conn, void* self);
+  // 308 to the same path and query on the HTTPS port (for --redirect-listen).
+  Response RedirectToHttps(const mg_request_info& ri, const char* host_header) const;
 
   Api* const api_;
+  const HttpServerOptions options_;
   mg_context* ctx_ = nullptr;
+  int https_port_ = 0;  // with tls, the bound port
+  std::mutex connections_mu_;
+  std::map<std::string, int, std::less<>> connections_;  // open ones, by client address
 };
 
 }  // namespace cprof::server

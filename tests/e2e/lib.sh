@@ -65,7 +65,8 @@ start_fake() {
 # start_serve LOG CMD...: runs CMD (`cprofiler serve ...`) with
 # --listen 127.0.0.1:0, a port the kernel picks (tests running at once never
 # race for one), its stderr to LOG, stopped when the test ends; returns once
-# it listens, with $SERVE_PID and $SERVE_URL set.
+# it listens, with $SERVE_PID, $SERVE_URL and $SERVE_PORTS (every bound
+# port, comma-separated: --redirect-listen's second) set.
 start_serve() {
   local log=$1 port="" i
   shift
@@ -74,13 +75,14 @@ start_serve() {
   SERVE_PID=$!
   echo "$SERVE_PID" >>"$PIDS"
   for ((i = 0; i < 400; i++)); do
-    port=$(sed -n 's/.*listening on .* (port \([0-9]*\)).*/\1/p' "$log" | head -1)
+    port=$(sed -n 's/.*listening on .* (port \([0-9,]*\)).*/\1/p' "$log" | head -1)
     [ -n "$port" ] && break
     kill -0 "$SERVE_PID" 2>/dev/null || fail "serve exited: $(cat "$log")"
     sleep 0.05
   done
   [ -n "$port" ] || fail "serve did not listen within 20 s"
-  SERVE_URL="http://127.0.0.1:$port"
+  SERVE_PORTS=$port
+  SERVE_URL="http://127.0.0.1:${port%%,*}"
 }
 
 # stop_serve: stops the server start_serve started.
