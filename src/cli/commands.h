@@ -83,6 +83,27 @@ class TopCommand : public ProfileInputCommand {
   pprof::ReportOptions options_;
 };
 
+class DiffCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  SelectionFlags target_;
+  std::vector<std::string> target_inputs_;
+  std::vector<std::string> base_inputs_;
+  std::string base_from_, base_to_;
+  std::vector<std::string> base_matchers_;
+  bool cumulative_ = false;
+  bool raw_ = false;
+  std::string sample_index_;
+  std::string normalize_ = "auto";
+  std::string output_ = "table";
+  int node_count_ = 20;
+  std::vector<std::string> fail_if_;
+  std::string max_growth_;
+};
+
 class IndexCommand : public Command {
  public:
   void Register(CLI::App* app) override;

@@ -161,6 +161,37 @@ Status WriteOutput(std::string_view out, std::string_view data) {
   return WriteFileAtomic(dir, path.filename().string(), data, /*sync_dir=*/false);
 }
 
+Result<pprof::OwnedProfile> LoadNamed(const std::vector<std::string>& args,
+                                      const fs::path& archive) {
+  CPROF_ASSIGN_OR_RETURN(std::vector<fs::path> paths, ResolveNamed(args, archive));
+  auto merged = LoadMerged(paths);
+  if (!merged.ok()) {
+    if (Status named = CheckNamedFiles(args); !named.ok()) return named;
+  }
+  return merged;
+}
+
+Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
+                                         const std::vector<std::string>& named,
+                                         const SelectionFlags& flags, bool cumulative, bool raw,
+                                         std::string_view command, size_t* count) {
+  // One malloc arena a merge thread (query::MergeFiles runs a worker a core,
+  // at most 8, and its own): workers build partial merges, and sharing one
+  // arena made them queue for its lock (merging 1,000 heap profiles took
+  // 0.28 s instead of 0.21 s). Not glibc's default of 8 a core, which only
+  // adds resident memory.
+  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  mallopt(M_ARENA_MAX, threads + 1);
+  if (!named.empty()) {
+    if (count != nullptr) *count = named.size();
+    return LoadNamed(named, archive);
+  }
+  const bool intervals = !cumulative && pprof::IsCumulativeName(flags.sample_type);
+  CPROF_ASSIGN_OR_RETURN(SelectedWindow selected,
+                         SelectWindow(flags, archive, intervals, /*use_rollups=*/!raw));
+  return LoadWindow(archive, std::move(selected), intervals, command, count);
+}
+
 void ProfileInputCommand::AddInputFlags() {
   AddSelectionFlags(cmd_, &selection_);
   cmd_->add_option("inputs", inputs_,
@@ -187,37 +218,15 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
     *exit_code = Fail(command, s, code);
     return std::nullopt;
   };
-  // One malloc arena a merge thread (query::MergeFiles runs a worker a core,
-  // at most 8, and its own): workers build partial merges, and sharing one
-  // arena made them queue for its lock (merging 1,000 heap profiles took
-  // 0.28 s instead of 0.21 s). Not glibc's default of 8 a core, which only
-  // adds resident memory.
-  const int threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-  mallopt(M_ARENA_MAX, threads + 1);
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
-  auto load_named = [&](const std::vector<std::string>& args) -> Result<pprof::OwnedProfile> {
-    CPROF_ASSIGN_OR_RETURN(std::vector<fs::path> paths, ResolveNamed(args, resolved->archive));
-    auto merged = LoadMerged(paths);
-    if (!merged.ok()) {
-      if (Status named = CheckNamedFiles(args); !named.ok()) return named;
-    }
-    return merged;
-  };
-  Result<pprof::OwnedProfile> merged = Status::InvalidArgument("no inputs");
-  if (!inputs_.empty()) {
-    if (count != nullptr) *count = inputs_.size();
-    merged = load_named(inputs_);
-  } else {
-    const bool intervals =
-        !cumulative_ && base_.empty() && pprof::IsCumulativeName(selection_.sample_type);
-    auto selected = SelectWindow(selection_, resolved->archive, intervals, !raw_);
-    if (!selected.ok()) return fail(selected.status(), ExitCodeFor(selected.status()));
-    merged = LoadWindow(resolved->archive, std::move(*selected), intervals, command, count);
-  }
+  // Subtracting a base (pprof's -base) takes the snapshots as they are.
+  Result<pprof::OwnedProfile> merged =
+      LoadProfiles(resolved->archive, inputs_, selection_, cumulative_ || !base_.empty(), raw_,
+                   command, count);
   if (!merged.ok()) return fail(merged.status(), ExitCodeFor(merged.status()));
   if (base_.empty()) return std::move(*merged);
-  auto base = load_named(base_);
+  auto base = LoadNamed(base_, resolved->archive);
   if (!base.ok()) return fail(base.status().WithContext("--base"), ExitCodeFor(base.status()));
   auto difference = pprof::Difference(**merged, **base);
   if (!difference.ok()) return fail(difference.status(), ExitCodeFor(difference.status()));

@@ -49,6 +49,20 @@ Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths);
 Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, SelectedWindow selected,
                                        bool intervals, std::string_view command, size_t* count);
 
+// The profiles `args` name (files or archive IDs; see ResolveNamed),
+// merged.
+Result<pprof::OwnedProfile> LoadNamed(const std::vector<std::string>& args,
+                                      const fs::path& archive);
+
+// What `merge`, `top` and each side of `diff` read: the profiles `named`
+// when there are any, else the window `flags` select: for a cumulative type
+// the sum of its intervals unless `cumulative`, read from rollups unless
+// `raw` (see LoadWindow; `command` and `count` as there).
+Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
+                                         const std::vector<std::string>& named,
+                                         const SelectionFlags& flags, bool cumulative, bool raw,
+                                         std::string_view command, size_t* count);
+
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind
 // on failure.

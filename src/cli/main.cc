@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<QueryCommand>());
   commands.push_back(std::make_unique<MergeCommand>());
   commands.push_back(std::make_unique<TopCommand>());
+  commands.push_back(std::make_unique<DiffCommand>());
   commands.push_back(std::make_unique<ServeCommand>());
   commands.push_back(std::make_unique<IndexCommand>());
   commands.push_back(std::make_unique<CompactCommand>());

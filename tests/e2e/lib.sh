@@ -45,10 +45,11 @@ wait_file() {
   fail "timed out waiting for $1"
 }
 
-# start_workload: the Go workload app; prints its host:port.
+# start_workload [FLAG...]: the Go workload app, with FLAGs; prints its
+# host:port.
 start_workload() {
   local f="$WORK/workload.$RANDOM.addr"
-  spawn "$GO_TEST_BIN/workload" -addr-file "$f"
+  spawn "$GO_TEST_BIN/workload" -addr-file "$f" "$@"
   wait_file "$f"
   cat "$f"
 }

@@ -10,7 +10,12 @@
 //	threadcreate main.workloadThreads
 //	trace        (any of the above)
 //
-// Usage: workload -addr 127.0.0.1:0 -addr-file FILE
+// With -request-work N it runs main.workloadRequest instead: two goroutines
+// serve a "request" every 10 ms each, costing N units of CPU under a shared
+// lock (so mutex profiles see it too). Two builds of a service, one with a
+// slowdown, are two N.
+//
+// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N]
 // It writes the address it listens on to FILE once it serves.
 package main
 
@@ -60,6 +65,15 @@ func workloadGoroutine(ch chan struct{}) {
 }
 
 //go:noinline
+func workloadRequest(units int) {
+	buf := make([]byte, 4096)
+	for i := 0; i < units*100; i++ {
+		sum := sha256.Sum256(buf)
+		buf[0] = sum[0]
+	}
+}
+
+//go:noinline
 func workloadMutex(mu *sync.Mutex, counter *int) {
 	for {
 		mu.Lock()
@@ -95,12 +109,27 @@ func workloadThreads(n int) {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	addrFile := flag.String("addr-file", "", "write the listen address here")
+	requestWork := flag.Int("request-work", 0, "CPU units of main.workloadRequest every 10 ms (0: none)")
 	flag.Parse()
 
 	runtime.SetMutexProfileFraction(1)
 	runtime.SetBlockProfileRate(1)
 	runtime.MemProfileRate = 4096
 
+	if *requestWork > 0 {
+		var mu sync.Mutex
+		for i := 0; i < 2; i++ {
+			go func() {
+				for {
+					mu.Lock()
+					workloadRequest(*requestWork)
+					mu.Unlock()
+					time.Sleep(10 * time.Millisecond)
+				}
+			}()
+		}
+		serve(*addr, *addrFile)
+	}
 	workloadThreads(16)
 	go workloadCPU()
 	go workloadHeap()
@@ -121,16 +150,22 @@ func main() {
 		}
 	}()
 
-	ln, err := net.Listen("tcp", *addr)
+	serve(*addr, *addrFile)
+}
+
+// serve answers net/http/pprof on addr, writing the address it listens on
+// to addrFile (when not "").
+func serve(addr, addrFile string) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		log.Fatal(err)
 	}
-	if *addrFile != "" {
-		tmp := *addrFile + ".tmp"
+	if addrFile != "" {
+		tmp := addrFile + ".tmp"
 		if err := os.WriteFile(tmp, []byte(ln.Addr().String()), 0o644); err != nil {
 			log.Fatal(err)
 		}
-		if err := os.Rename(tmp, *addrFile); err != nil {
+		if err := os.Rename(tmp, addrFile); err != nil {
 			log.Fatal(err)
 		}
 	}
