@@ -7,26 +7,18 @@
 // (a cumulative type's interval values, or its snapshots since process
 // start). The query string is the whole state: the page is a shareable link.
 //
-// A click on a top table row highlights that function's frames in the flame
-// graph (the search box then holds ^name$ and shows the function's share of
-// the total); the server-side focus filter stays in the Focus input.
+// The flame graph and the table are profile_view.js's; the server-side focus
+// filter stays in the Focus input.
 
 import { ApiError, FILTER_KEYS, getJSON, sourceParams, withQuery } from './api.js';
-import { diffFlameTree, flatByName } from './diff.js';
 import { el, copyText, showNotice } from './dom.js';
-import { formatDuration, formatTime, formatValue, percentage } from './format.js';
-import { FlameGraph } from './flamegraph.js';
-import { TopTable } from './toptable.js';
+import { formatDuration, formatTime, formatValue } from './format.js';
+import { ProfileView } from './profile_view.js';
 
 const $ = (id) => document.getElementById(id);
 const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
 
-const flame = new FlameGraph($('flame'), {
-  unit: '',
-  tooltip: $('tooltip'),
-  onZoom: (zoomed) => { $('reset-zoom').disabled = !zoomed; },
-});
-const topTable = new TopTable($('top'), { onSelect: highlightFunction });
+const profileView = new ProfileView();
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 
@@ -140,26 +132,10 @@ function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
-  const unit = analysis.unit;
-  flame.options.unit = unit;
-  $('flame-card').hidden = false;
-  $('top-card').hidden = false;
-  $('diff-legend').hidden = !base;
-  const tree = base ? diffFlameTree(analysis.flame, base.flame) : analysis.flame;
-  $('flame-sub').textContent = base
-    ? `width: new profile · colour: change of share vs base (${formatValue(base.flame.v, unit)} → ${formatValue(analysis.flame.v, unit)})`
-    : `${formatValue(analysis.flame.v, unit)} in ${analysis.flame_nodes.toLocaleString('en-US')} frames`;
-  flame.setTree(tree, base ? { baseTotal: base.flame.v } : null);
+  profileView.show(analysis, base);
   if (analysis.flame.v === 0) {
     showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
   }
-  runSearch();
-  const top = analysis.top;
-  topTable.setRows(top.rows, base ? flatByName(base.top.rows) : null, unit);
-  const filters = top.active_filters?.length ? ` · filters: ${top.active_filters.join(', ')}` : '';
-  const dropped = top.dropped_nodes ? ` · ${top.dropped_nodes} nodes dropped` : '';
-  $('top-meta').textContent =
-    `Showing nodes accounting for ${top.flat_sum_formatted}, ${percentage(top.flat_sum, analysis.total).trim()} of ${analysis.total_formatted} total${dropped}${filters}`;
   document.body.dataset.state = 'ready';
 }
 
@@ -266,38 +242,8 @@ function fact(term, value) {
   return [el('dt', {}, term), el('dd', {}, value)];
 }
 
-// ---- flame graph search and the table's selection ---------------------------------
-
-function searchPattern(text) {
-  if (!text) return null;
-  try {
-    return new RegExp(text);
-  } catch {
-    return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  }
-}
-
-function runSearch() {
-  const text = $('search').value;
-  const { frames, share } = flame.search(searchPattern(text));
-  $('match-info').textContent = text
-    ? `${frames} frame${frames === 1 ? '' : 's'} · ${(share * 100).toFixed(2)}% of total`
-    : '';
-}
-
-function highlightFunction(name) {
-  $('search').value = name ? `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$` : '';
-  runSearch();
-  if (name) $('flame-card').scrollIntoView({ block: 'nearest', behavior: 'smooth' });
-}
-
 // ---- wiring ----------------------------------------------------------------------
 
-$('search').addEventListener('input', () => {
-  topTable.setSelected(null);
-  runSearch();
-});
-$('reset-zoom').addEventListener('click', () => flame.resetZoom());
 $('controls').addEventListener('submit', (event) => {
   event.preventDefault();
   const filters = {};
@@ -318,16 +264,15 @@ $('copy-command').addEventListener('click', async () => {
   }
 });
 window.addEventListener('popstate', load);
-matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => flame.render());
 
 // For the end-to-end test: render a flame tree and return the milliseconds
 // it took (layout and drawing); the names of the frames drawn; the analysis.
 window.cprofRenderFlame = (tree) => {
   const started = performance.now();
-  flame.setTree(tree);
+  profileView.flame.setTree(tree);
   return performance.now() - started;
 };
-window.cprofFlameNames = () => [...flame.drawnNames];
+window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
 
 load();

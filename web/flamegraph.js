@@ -14,7 +14,7 @@ import { formatDelta, formatValue, percentage } from './format.js';
 import { placeTooltip } from './bubbles.js';
 
 const ROW_HEIGHT = 18;
-const MAX_ROWS = 1000; // a canvas must stay under the browsers' size limits
+const MAX_DEPTH = 1000; // a canvas must stay under the browsers' size limits
 const MIN_FRAME_PX = 0.5; // narrower frames are not drawn
 const MIN_LABEL_PX = 28;
 const FONT = '11px ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans Mono", monospace';
@@ -110,7 +110,7 @@ export class FlameGraph {
     const dpr = window.devicePixelRatio || 1;
     const width = canvas.parentElement.clientWidth - 16;
     if (width <= 0) return 0;
-    const rows = Math.min(nodes.rows.length, MAX_ROWS);
+    const rows = Math.min(nodes.rows.length, MAX_DEPTH);
     const height = rows * ROW_HEIGHT;
     canvas.style.height = `${height}px`;
     canvas.width = Math.round(width * dpr);

@@ -5,7 +5,7 @@
 import { el } from './dom.js';
 import { formatDelta } from './format.js';
 
-const MAX_ROWS = 2000;
+const MAX_TABLE_ROWS = 2000;
 
 // Columns: label, cell text, sort key (numbers sort descending first).
 const COLUMNS = [
@@ -79,7 +79,7 @@ export class TopTable {
     }
     const body = el('tbody');
     const rows = this.sortedRows();
-    for (const row of rows.slice(0, MAX_ROWS)) {
+    for (const row of rows.slice(0, MAX_TABLE_ROWS)) {
       const tr = el('tr', {
         dataset: { name: row.name },
         title: 'Highlight this function in the flame graph',
@@ -93,9 +93,9 @@ export class TopTable {
       for (const column of this.columns) tr.append(this.cell(column, row));
       body.append(tr);
     }
-    if (rows.length > MAX_ROWS) {
+    if (rows.length > MAX_TABLE_ROWS) {
       body.append(el('tr', {}, el('td', { colSpan: this.columns.length },
-        `${rows.length - MAX_ROWS} more rows not shown: narrow the view with focus or ignore.`)));
+        `${rows.length - MAX_TABLE_ROWS} more rows not shown: narrow the view with focus or ignore.`)));
     }
     if (rows.length === 0) {
       body.append(el('tr', {}, el('td', { colSpan: this.columns.length }, 'No samples match these filters.')));

@@ -81,6 +81,7 @@ class TopCommand : public ProfileInputCommand {
 
  private:
   pprof::ReportOptions options_;
+  std::string format_ = "text";
 };
 
 class DiffCommand : public Command {

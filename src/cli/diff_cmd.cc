@@ -60,9 +60,11 @@ void DiffCommand::Register(CLI::App* app) {
   cmd_->add_option("--normalize", normalize_, "auto, rate, total or none (see below)")
       ->default_val("auto")
       ->check(CLI::IsMember({"auto", "rate", "total", "none"}));
-  cmd_->add_option("-o,--output", output_, "table, markdown (for a pull request) or json")
+  cmd_->add_option("-o,--output,--format", output_,
+                   "table, markdown (for a pull request), json, or html (a self-contained report: "
+                   "the diff flame graph, search, zoom, top table; opens with no network)")
       ->default_val("table")
-      ->check(CLI::IsMember({"table", "markdown", "json"}));
+      ->check(CLI::IsMember({"table", "markdown", "json", "html"}));
   cmd_->add_option("--nodecount", node_count_,
                    "Rows of table and markdown (the largest changes); 0: all. json has all")
       ->default_val(20)
@@ -131,7 +133,22 @@ int DiffCommand::Run(const GlobalOptions& global) {
   auto breaches = pprof::CheckRules(*table, rules, max_growth);
   if (!breaches.ok()) return Fail("diff", breaches.status(), kExitUsage);
   std::string out;
-  if (output_ == "json") {
+  if (output_ == "html") {
+    pprof::ReportOptions options;
+    options.sample_index = sample_index;
+    auto page = HtmlReport(
+        "cprofiler diff",
+        {{"base", DescribeInputs(base_inputs_, base_flags)},
+         {"target", DescribeInputs(target_inputs_, target_)},
+         {"total", table->FormatValue(table->base_total) + " -> " +
+                       table->FormatValue(table->target_total) + " (" +
+                       pprof::FormatChange(table->base_total, table->target_total) + ", " +
+                       std::string(pprof::NameOf(normalization)) + ")"},
+         {"verdict", breaches->empty() ? "pass" : std::to_string(breaches->size()) + " crossed"}},
+        **target, &**base, options);
+    if (!page.ok()) return Fail("diff", page.status(), ExitCodeFor(page.status()));
+    out = std::move(*page);
+  } else if (output_ == "json") {
     out = pprof::FormatDiffJson(*table, *breaches);
   } else if (output_ == "markdown") {
     out = pprof::FormatDiffMarkdown(*table, static_cast<size_t>(node_count_), *breaches);

@@ -9,14 +9,17 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/profile_types.h"
 #include "cli/commands.h"
+#include "pprof/analysis_json.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 #include "query/interval.h"
 #include "query/merge_files.h"
 #include "query/rollup.h"
+#include "server/report_page.h"
 
 namespace cprof::cli {
 
@@ -190,6 +193,47 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
   CPROF_ASSIGN_OR_RETURN(SelectedWindow selected,
                          SelectWindow(flags, archive, intervals, /*use_rollups=*/!raw));
   return LoadWindow(archive, std::move(selected), intervals, command, count);
+}
+
+std::string DescribeInputs(const std::vector<std::string>& named, const SelectionFlags& flags) {
+  std::string out;
+  auto add = [&](std::string_view part) {
+    if (!out.empty()) out += ' ';
+    out += part;
+  };
+  if (!named.empty()) {
+    for (const std::string& n : named) add(n);
+    return out;
+  }
+  if (!flags.sample_type.empty()) add("-t " + flags.sample_type);
+  add("--from " + flags.from);
+  add("--to " + flags.to);
+  for (const std::string& m : flags.matchers) add("-l " + m);
+  if (flags.any_of) add("--any");
+  return out;
+}
+
+Result<std::string> HtmlReport(std::string_view title,
+                               const std::vector<std::pair<std::string, std::string>>& facts,
+                               const pprof::Profile& target, const pprof::Profile* base,
+                               const pprof::ReportOptions& options) {
+  auto analysis_json = [&](const pprof::Profile& p) -> Result<std::string> {
+    CPROF_ASSIGN_OR_RETURN(pprof::Analysis a,
+                           pprof::Analyze(p, options, pprof::kDefaultFlameNodes));
+    JsonWriter w;
+    w.StartObject();
+    pprof::WriteAnalysisFields(w, p, a);
+    w.EndObject();
+    return w.Take();
+  };
+  CPROF_ASSIGN_OR_RETURN(std::string target_json, analysis_json(target));
+  std::string base_json = "null";
+  if (base != nullptr) {
+    auto b = analysis_json(*base);
+    if (!b.ok()) return b.status().WithContext("the base");
+    base_json = std::move(*b);
+  }
+  return server::RenderReportPage(title, facts, target_json, base_json);
 }
 
 void ProfileInputCommand::AddInputFlags() {

@@ -10,6 +10,7 @@
 #include "archive/scan.h"
 #include "cli/common.h"
 #include "pprof/codec.h"
+#include "pprof/report.h"
 #include "query/select.h"
 
 namespace cprof::cli {
@@ -62,6 +63,18 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
                                          const std::vector<std::string>& named,
                                          const SelectionFlags& flags, bool cumulative, bool raw,
                                          std::string_view command, size_t* count);
+
+// What a report says it shows: the files or IDs `named`, else the selection
+// `flags` make ("-t profile_cpu --from -1h --to now -l _app=api").
+std::string DescribeInputs(const std::vector<std::string>& named, const SelectionFlags& flags);
+
+// The self-contained HTML report (server/report_page.h) of `target` under
+// `options` (sample index, filters), against `base` when not null (a diff):
+// flame graph, search, zoom and top table; `facts` go under `title`.
+Result<std::string> HtmlReport(std::string_view title,
+                               const std::vector<std::pair<std::string, std::string>>& facts,
+                               const pprof::Profile& target, const pprof::Profile* base,
+                               const pprof::ReportOptions& options);
 
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind

@@ -23,15 +23,18 @@ void MergeCommand::Register(CLI::App* app) {
       "  cprofiler merge -t mutex_delay -l _app=api --from -1h -o contention-last-hour.pb.gz\n"
       "  cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz\n"
       "  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg\n"
+      "  cprofiler merge -t profile_cpu -l _app=api --from -1h --format html -o cpu.html\n"
       "Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or "
       "profiles that cannot be merged. No output file is left on failure.");
   AddInputFlags();
   cmd_->add_option("-o,--output", output_, "Output file, - for stdout")->required();
-  cmd_->add_option("--format", format_, "pprof (gzipped profile.proto) or folded (a;b;c 123)")
-      ->check(CLI::IsMember({"pprof", "folded"}))
+  cmd_->add_option("--format", format_,
+                   "pprof (gzipped profile.proto), folded (a;b;c 123), or html (a self-contained "
+                   "report: flame graph, search, zoom, top table; opens with no network)")
+      ->check(CLI::IsMember({"pprof", "folded", "html"}))
       ->default_str("pprof");
   cmd_->add_option("--sample-index", sample_index_,
-                   "The sample type to write with --format folded, and the profile's default "
+                   "The sample type to write with --format folded or html, and the profile's default "
                    "(default: the one -t names, else pprof's)");
 }
 
@@ -66,6 +69,14 @@ int MergeCommand::Run(const GlobalOptions& global) {
     auto folded = pprof::Folded(profile, options);
     if (!folded.ok()) return Fail("merge", folded.status(), ExitCodeFor(folded.status()));
     data = std::move(*folded);
+  } else if (format_ == "html") {
+    pprof::ReportOptions options;
+    options.sample_index = SampleIndex(sample_index_);
+    auto page = HtmlReport("cprofiler merge", {{"inputs", DescribeInputs(inputs_, selection_)},
+                                               {"profiles", std::to_string(count)}},
+                           profile, nullptr, options);
+    if (!page.ok()) return Fail("merge", page.status(), ExitCodeFor(page.status()));
+    data = std::move(*page);
   } else {
     SetDefaultSampleType(&profile, SampleIndex(sample_index_));
     data = pprof::EncodeProfile(profile);

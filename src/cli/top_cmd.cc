@@ -19,7 +19,8 @@ void TopCommand::Register(CLI::App* app) {
       "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space\n"
       "  cprofiler top -t mutex_delay -l _app=api --from -1h\n"
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
-      "  cprofiler top cpu.pb.gz --nodecount 20");
+      "  cprofiler top cpu.pb.gz --nodecount 20\n"
+      "  cprofiler top -t profile_cpu --from -1h --format html > cpu.html");
   AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
                    "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: the one "
@@ -32,6 +33,11 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->add_option("--show", options_.show, "Show only functions matching RE2 in stacks");
   cmd_->add_option("--tagfocus", options_.tag_focus, "Only samples with a label matching key=RE2");
   cmd_->add_option("--tagignore", options_.tag_ignore, "Drop samples with a label matching key=RE2");
+  cmd_->add_option("--format", format_,
+                   "text (go tool pprof -top's), or html (a self-contained report with the flame "
+                   "graph too; opens with no network)")
+      ->check(CLI::IsMember({"text", "html"}))
+      ->default_str("text");
 }
 
 int TopCommand::Run(const GlobalOptions& global) {
@@ -40,6 +46,13 @@ int TopCommand::Run(const GlobalOptions& global) {
   if (!profile) return exit_code;
   pprof::ReportOptions options = options_;
   options.sample_index = SampleIndex(options_.sample_index);
+  if (format_ == "html") {
+    auto page = HtmlReport("cprofiler top", {{"inputs", DescribeInputs(inputs_, selection_)}},
+                           **profile, nullptr, options);
+    if (!page.ok()) return Fail("top", page.status(), ExitCodeFor(page.status()));
+    std::fwrite(page->data(), 1, page->size(), stdout);
+    return kExitOk;
+  }
   auto table = pprof::Top(**profile, options);
   if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
   std::string text = pprof::FormatTopText(**profile, *table);

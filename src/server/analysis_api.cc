@@ -6,16 +6,17 @@
 #include "archive/scan.h"
 #include "base/json.h"
 #include "base/time.h"
+#include "pprof/analysis_json.h"
 #include "pprof/interval.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
 #include "pprof/units.h"
 #include "server/api.h"
+#include "server/report_page.h"
 
 namespace cprof::server {
 namespace {
 
-inline constexpr int kDefaultFlameNodes = 20000;
 inline constexpr int kMaxFlameNodes = 200000;
 inline constexpr size_t kMaxRegexBytes = 1024;
 
@@ -43,70 +44,6 @@ Status StringParam(const QueryParams& params, std::string_view key, std::string*
   return Status::OK();
 }
 
-// The flame tree as nested {"n","v","s","c"} objects, written without
-// recursion (stacks can be deep).
-void WriteFlame(JsonWriter& w, const pprof::FlameNode& root) {
-  struct Frame {
-    const pprof::FlameNode* node;
-    size_t next_child;
-  };
-  std::vector<Frame> stack;
-  auto open = [&](const pprof::FlameNode* n) {
-    w.StartObject();
-    w.Key("n"); w.String(n->name);
-    w.Key("v"); w.Int64(n->total);
-    w.Key("s"); w.Int64(n->self);
-    if (!n->children.empty()) {
-      w.Key("c");
-      w.StartArray();
-    }
-    stack.push_back({n, 0});
-  };
-  open(&root);
-  while (!stack.empty()) {
-    Frame& f = stack.back();
-    if (f.next_child < f.node->children.size()) {
-      open(&f.node->children[f.next_child++]);
-      continue;
-    }
-    if (!f.node->children.empty()) w.EndArray();
-    w.EndObject();
-    stack.pop_back();
-  }
-}
-
-void WriteTop(JsonWriter& w, const pprof::TopTable& t) {
-  w.StartObject();
-  w.Key("output_unit"); w.String(t.output_unit);
-  w.Key("active_filters");
-  w.StartArray();
-  for (const std::string& f : t.active_filters) w.String(f);
-  w.EndArray();
-  w.Key("dropped_nodes"); w.Int64(t.dropped_nodes);
-  w.Key("node_count"); w.Int64(t.node_count_before_limit);
-  w.Key("flat_sum"); w.Int64(t.flat_sum);
-  w.Key("flat_sum_formatted"); w.String(t.FormatValue(t.flat_sum));
-  w.Key("rows");
-  w.StartArray();
-  int64_t running = 0;
-  for (const pprof::TopRow& row : t.rows) {
-    running += row.flat;
-    w.StartObject();
-    w.Key("name"); w.String(row.name);
-    w.Key("inline"); w.String(row.inline_label);
-    w.Key("flat"); w.Int64(row.flat);
-    w.Key("flat_formatted"); w.String(t.FormatValue(row.flat));
-    w.Key("flat_pct"); w.String(pprof::Percentage(row.flat, t.total));
-    w.Key("sum_pct"); w.String(pprof::Percentage(running, t.total));
-    w.Key("cum"); w.Int64(row.cum);
-    w.Key("cum_formatted"); w.String(t.FormatValue(row.cum));
-    w.Key("cum_pct"); w.String(pprof::Percentage(row.cum, t.total));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-}
-
 }  // namespace
 
 Response Api::Meta(std::string_view id) {
@@ -122,7 +59,7 @@ Response Api::Meta(std::string_view id) {
   return Response::Json(archive::SerializeSidecar(s));
 }
 
-Response Api::Analysis(const QueryParams& params) {
+Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   // The parameters first: a bad one is a 400 at once, whatever the source.
   pprof::ReportOptions options;
   if (const std::string* st = params.Get("sample_type")) {
@@ -136,30 +73,26 @@ Response Api::Analysis(const QueryParams& params) {
                             {"tagfocus", &options.tag_focus},
                             {"tagignore", &options.tag_ignore}}) {
     Status s = StringParam(params, key, field);
-    if (!s.ok()) return Response::Error(s);
+    if (!s.ok()) return s;
   }
   auto node_count = IntParam(params, "nodecount", 0, 0, 1000000);
-  if (!node_count.ok()) return Response::Error(node_count.status());
+  if (!node_count.ok()) return node_count.status();
   options.node_count = *node_count;
-  auto max_nodes = IntParam(params, "maxnodes", kDefaultFlameNodes, 1, kMaxFlameNodes);
-  if (!max_nodes.ok()) return Response::Error(max_nodes.status());
+  auto max_nodes = IntParam(params, "maxnodes", pprof::kDefaultFlameNodes, 1, kMaxFlameNodes);
+  if (!max_nodes.ok()) return max_nodes.status();
   auto source = ResolveSource(params);
-  if (!source.ok()) return Response::Error(source.status());
+  if (!source.ok()) return source.status();
 
   query::WindowStats stats;
   auto profile = LoadSource(*source, &stats);
-  if (!profile.ok()) return Response::Error(profile.status());
+  if (!profile.ok()) return profile.status();
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
   {
     HeavySlot slot(heavy_);
     RunOnOwnStack([&] { analysis = pprof::Analyze(**profile, options, *max_nodes); });
   }
-  if (!analysis.ok()) return Response::Error(analysis.status());
+  if (!analysis.ok()) return analysis.status();
 
-  const pprof::Profile& p = **profile;
-  auto str = [&](int64_t i) -> std::string {
-    return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";
-  };
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
   w.StartObject();
@@ -191,28 +124,42 @@ Response Api::Analysis(const QueryParams& params) {
     w.Key("interval_start"); w.String(FormatRfc3339Ms(source->plan.start_ms));
     w.Key("interval_end"); w.String(FormatRfc3339Ms(source->plan.end_ms));
   }
-  w.Key("sample_types");
-  w.StartArray();
-  for (const auto& st : p.sample_type()) {
-    w.StartObject();
-    w.Key("type"); w.String(str(st.type()));
-    w.Key("unit"); w.String(str(st.unit()));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("sample_index"); w.String(top.sample_type);
-  w.Key("unit"); w.String(top.sample_unit);
-  w.Key("total"); w.Int64(top.total);
-  w.Key("total_formatted"); w.String(top.FormatValue(top.total));
-  w.Key("duration_ns"); w.Int64(p.duration_nanos());
-  w.Key("time"); w.String(FormatRfc3339Ms(p.time_nanos() / 1'000'000));
-  w.Key("top");
-  WriteTop(w, top);
-  w.Key("flame");
-  WriteFlame(w, analysis->flame);
-  w.Key("flame_nodes"); w.Int64(pprof::CountNodes(analysis->flame));
+  pprof::WriteAnalysisFields(w, **profile, *analysis);
   w.EndObject();
-  return Response::Json(w.Take());
+  return w.Take();
+}
+
+Response Api::Analysis(const QueryParams& params) {
+  auto json = AnalysisJson(params);
+  return json.ok() ? Response::Json(std::move(*json)) : Response::Error(json.status());
+}
+
+Response Api::Report(const QueryParams& params) {
+  auto analysis = AnalysisJson(params);
+  if (!analysis.ok()) return Response::Error(analysis.status());
+  std::string base = "null";
+  std::string title = "cprofiler report";
+  if (const std::string* base_id = params.Get("base")) {
+    // The base of a diff: one profile by ID, read as the target is (its
+    // interval or as archived), under the same sample index and filters.
+    std::string query = "id=" + PercentEncode(*base_id);
+    for (const char* key : {"interval", "si", "sample_type", "focus", "ignore", "hide", "show",
+                            "tagfocus", "tagignore", "maxnodes"}) {
+      if (const std::string* v = params.Get(key)) query += std::string("&") + key + "=" + PercentEncode(*v);
+    }
+    auto base_params = QueryParams::Parse(query);
+    if (!base_params.ok()) return Response::Error(base_params.status());
+    auto base_json = AnalysisJson(*base_params);
+    if (!base_json.ok()) return Response::Error(base_json.status().WithContext("base " + *base_id));
+    base = std::move(*base_json);
+    title = "cprofiler diff report";
+  }
+  auto page = RenderReportPage(title, {}, *analysis, base);
+  if (!page.ok()) return Response::Error(page.status());
+  Response r;
+  r.content_type = "text/html; charset=utf-8";
+  r.body = std::move(*page);
+  return r;
 }
 
 Response Api::Merge(const QueryParams& params) {

@@ -142,6 +142,8 @@ Response Api::Handle(const Request& req) {
     r = Meta(path.substr(10));
   } else if (path == "/api/analysis") {
     r = Analysis(req.params);
+  } else if (path == "/api/report.html") {
+    r = Report(req.params);
   } else if (path == "/api/merge") {
     r = Merge(req.params);
   } else if (path == "/api/0/profiles" || path == "/api/0/profiles/") {

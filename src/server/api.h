@@ -105,6 +105,11 @@ class Api {
   // analysis_api.cc
   Response Meta(std::string_view id);
   Response Analysis(const QueryParams& params);
+  // The JSON Analysis answers; also what Report embeds.
+  Result<std::string> AnalysisJson(const QueryParams& params);
+  // A self-contained HTML report of what Analysis shows (with `base`, an
+  // ID: the diff against it), for saving and opening anywhere.
+  Response Report(const QueryParams& params);
   Response Merge(const QueryParams& params);
 
   // profefe_api.cc

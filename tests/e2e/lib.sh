@@ -132,3 +132,15 @@ pprof_top() {
     go tool pprof -top "$1" 2>/dev/null
   fi
 }
+
+# install_playwright UI_DIR: playwright-core into UI_DIR/node_modules (npm ci
+# of tests/ui's lock file), unless it is there already.
+install_playwright() {
+  [ -d "$1/node_modules/playwright-core" ] && return 0
+  # Node.js trusts its own CA list only; let it trust the system's too (a
+  # proxy's CA installed there, say), as curl and apt do.
+  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
+    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
+  fi
+  (cd "$1" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci failed"; }
+}

@@ -52,14 +52,7 @@ done
 curl -fsS "$URL/api/healthz" >/dev/null || fail "cprofiler serve did not answer on $URL"
 pass "serving on $URL"
 
-if [ ! -d "$UI_DIR/node_modules/playwright-core" ]; then
-  # Node.js trusts its own CA list only; let it trust the system's too (a
-  # proxy's CA installed there, say), as curl and apt do.
-  if [ -z "${NODE_EXTRA_CA_CERTS:-}" ] && [ -f /etc/ssl/certs/ca-certificates.crt ]; then
-    export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
-  fi
-  (cd "$UI_DIR" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci failed"; }
-fi
+install_playwright "$UI_DIR"
 CPROFILER_URL=$URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM EXPECT_FUNC=main.workloadHeap EXPECT_TOP_FIRST=$TOP_FIRST \
   node "$UI_DIR/ui_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
 pass "browser test passed; screenshots in $SHOTS"

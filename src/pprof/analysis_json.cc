@@ -1,0 +1,104 @@
+#include "pprof/analysis_json.h"
+
+#include <vector>
+
+#include "base/time.h"
+#include "pprof/units.h"
+
+namespace cprof::pprof {
+namespace {
+
+// The flame tree as nested {"n","v","s","c"} objects, written without
+// recursion (stacks can be deep).
+void WriteFlame(JsonWriter& w, const FlameNode& root) {
+  struct Frame {
+    const FlameNode* node;
+    size_t next_child;
+  };
+  std::vector<Frame> stack;
+  auto open = [&](const FlameNode* n) {
+    w.StartObject();
+    w.Key("n"); w.String(n->name);
+    w.Key("v"); w.Int64(n->total);
+    w.Key("s"); w.Int64(n->self);
+    if (!n->children.empty()) {
+      w.Key("c");
+      w.StartArray();
+    }
+    stack.push_back({n, 0});
+  };
+  open(&root);
+  while (!stack.empty()) {
+    Frame& f = stack.back();
+    if (f.next_child < f.node->children.size()) {
+      open(&f.node->children[f.next_child++]);
+      continue;
+    }
+    if (!f.node->children.empty()) w.EndArray();
+    w.EndObject();
+    stack.pop_back();
+  }
+}
+
+void WriteTop(JsonWriter& w, const TopTable& t) {
+  w.StartObject();
+  w.Key("output_unit"); w.String(t.output_unit);
+  w.Key("active_filters");
+  w.StartArray();
+  for (const std::string& f : t.active_filters) w.String(f);
+  w.EndArray();
+  w.Key("dropped_nodes"); w.Int64(t.dropped_nodes);
+  w.Key("node_count"); w.Int64(t.node_count_before_limit);
+  w.Key("flat_sum"); w.Int64(t.flat_sum);
+  w.Key("flat_sum_formatted"); w.String(t.FormatValue(t.flat_sum));
+  w.Key("rows");
+  w.StartArray();
+  int64_t running = 0;
+  for (const TopRow& row : t.rows) {
+    running += row.flat;
+    w.StartObject();
+    w.Key("name"); w.String(row.name);
+    w.Key("inline"); w.String(row.inline_label);
+    w.Key("flat"); w.Int64(row.flat);
+    w.Key("flat_formatted"); w.String(t.FormatValue(row.flat));
+    w.Key("flat_pct"); w.String(Percentage(row.flat, t.total));
+    w.Key("sum_pct"); w.String(Percentage(running, t.total));
+    w.Key("cum"); w.Int64(row.cum);
+    w.Key("cum_formatted"); w.String(t.FormatValue(row.cum));
+    w.Key("cum_pct"); w.String(Percentage(row.cum, t.total));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analysis) {
+  auto str = [&](int64_t i) -> std::string {
+    return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";
+  };
+  const TopTable& top = analysis.top;
+  w.Key("sample_types");
+  w.StartArray();
+  for (const auto& st : p.sample_type()) {
+    w.StartObject();
+    w.Key("type"); w.String(str(st.type()));
+    w.Key("unit"); w.String(str(st.unit()));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("sample_index"); w.String(top.sample_type);
+  w.Key("unit"); w.String(top.sample_unit);
+  w.Key("total"); w.Int64(top.total);
+  w.Key("total_formatted"); w.String(top.FormatValue(top.total));
+  w.Key("duration_ns"); w.Int64(p.duration_nanos());
+  w.Key("time"); w.String(FormatRfc3339Ms(p.time_nanos() / 1'000'000));
+  w.Key("top");
+  WriteTop(w, top);
+  w.Key("flame");
+  WriteFlame(w, analysis.flame);
+  w.Key("flame_nodes"); w.Int64(CountNodes(analysis.flame));
+}
+
+}  // namespace cprof::pprof

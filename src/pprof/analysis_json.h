@@ -1,0 +1,26 @@
+// The JSON of an analysis (a top table and a flame tree, pprof.h's
+// Analyze), as /api/analysis and the HTML reports carry it to the web UI's
+// code. Thread-safe: pure functions.
+#ifndef CPROF_PPROF_ANALYSIS_JSON_H_
+#define CPROF_PPROF_ANALYSIS_JSON_H_
+
+#include "base/json.h"
+#include "pprof/codec.h"
+#include "pprof/report.h"
+
+namespace cprof::pprof {
+
+// The flame nodes an analysis holds unless asked for another number.
+inline constexpr int kDefaultFlameNodes = 20000;
+
+// Writes, into an object `w` has open, what the web UI reads of an analysis
+// of `profile`: sample_types [{type, unit}], sample_index, unit, total,
+// total_formatted, duration_ns, time, top {output_unit, active_filters,
+// dropped_nodes, node_count, flat_sum, flat_sum_formatted, rows [{name,
+// inline, flat, flat_formatted, flat_pct, sum_pct, cum, cum_formatted,
+// cum_pct}]}, flame (nested {n, v, s, c}) and flame_nodes.
+void WriteAnalysisFields(JsonWriter& w, const Profile& profile, const Analysis& analysis);
+
+}  // namespace cprof::pprof
+
+#endif  // CPROF_PPROF_ANALYSIS_JSON_H_

@@ -1,0 +1,153 @@
+#include "server/report_page.h"
+
+#include <re2/re2.h>
+
+#include <map>
+#include <set>
+
+#include "base/json.h"
+#include "server/assets.h"
+
+namespace cprof::server {
+namespace {
+
+const std::string_view* FindAsset(std::string_view name) {
+  for (const EmbeddedAsset& a : EmbeddedAssets()) {
+    if (a.name == name) return &a.data;
+  }
+  return nullptr;
+}
+
+struct Bundler {
+  std::set<std::string, std::less<>> visited;
+  std::map<std::string, std::string, std::less<>> declared;  // top-level name -> module
+  std::string out;
+
+  Status Add(std::string_view module) {
+    if (!visited.insert(std::string(module)).second) return Status::OK();
+    const std::string_view* source = FindAsset(module);
+    if (source == nullptr) return Status::InvalidArgument("no embedded module " + std::string(module));
+    static const RE2 kImport(R"(^import\s.*\sfrom\s+'\./([A-Za-z0-9_]+\.js)';\s*$)");
+    static const RE2 kDeclaration(
+        R"(^(?:export\s+)?(?:async\s+)?(?:function\*?|class|const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*))");
+    std::string body;
+    std::string_view rest = *source;
+    while (!rest.empty()) {
+      size_t nl = rest.find('\n');
+      std::string_view line = rest.substr(0, nl);
+      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+      std::string imported, name;
+      if (line.starts_with("import ")) {
+        if (!RE2::FullMatch(line, kImport, &imported)) {
+          return Status::InvalidArgument(std::string(module) + ": an import the bundle cannot "
+                                         "take (one line, from './name.js'): " + std::string(line));
+        }
+        CPROF_RETURN_IF_ERROR(Add(imported));
+        continue;
+      }
+      if (RE2::PartialMatch(line, kDeclaration, &name)) {
+        auto [it, inserted] = declared.emplace(name, std::string(module));
+        if (!inserted) {
+          return Status::InvalidArgument(std::string(module) + " and " + it->second +
+                                         " both declare " + name + " at the top level");
+        }
+      }
+      if (line.starts_with("export ")) line.remove_prefix(7);
+      body.append(line);
+      body += '\n';
+    }
+    if (RE2::PartialMatch(body, R"((?i)</script)")) {
+      return Status::InvalidArgument(std::string(module) + " holds </script");
+    }
+    out += "// ---- " + std::string(module) + "\n" + body;
+    return Status::OK();
+  }
+};
+
+// `json` made safe inside a <script> element: every '<' (in JSON only ever
+// inside strings) as \u003c.
+std::string ScriptSafeJson(std::string_view json) {
+  std::string out;
+  out.reserve(json.size());
+  for (char c : json) {
+    if (c == '<') {
+      out += "\\u003c";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::string> BundleModules(std::string_view entry) {
+  Bundler b;
+  CPROF_RETURN_IF_ERROR(b.Add(entry));
+  return std::move(b.out);
+}
+
+Result<std::string> RenderReportPage(std::string_view title,
+                                     const std::vector<std::pair<std::string, std::string>>& facts,
+                                     std::string_view analysis_json, std::string_view base_json) {
+  const std::string_view* page = FindAsset("report.html");
+  const std::string_view* style = FindAsset("app.css");
+  if (page == nullptr || style == nullptr) {
+    return Status::InvalidArgument("report.html or app.css is not embedded");
+  }
+  CPROF_ASSIGN_OR_RETURN(std::string script, BundleModules("report.js"));
+  JsonWriter w;
+  w.StartObject();
+  w.Key("title");
+  w.String(title);
+  w.Key("facts");
+  w.StartArray();
+  for (const auto& [label, value] : facts) {
+    w.StartArray();
+    w.String(label);
+    w.String(value);
+    w.EndArray();
+  }
+  w.EndArray();
+  w.EndObject();
+  std::string head = w.Take();  // {"title":...,"facts":[...]}
+  head.pop_back();              // the data goes on inside it
+  std::string data = head + ",\"analysis\":" + std::string(analysis_json) +
+                     ",\"base\":" + std::string(base_json) + "}";
+  const std::pair<std::string_view, std::string> slots[] = {
+      {"{{TITLE}}", HtmlEscape(title)},
+      {"{{STYLE}}", std::string(*style)},
+      {"{{DATA}}", ScriptSafeJson(data)},
+      {"{{SCRIPT}}", std::move(script)},
+  };
+  // One pass, in the template's order: what fills a slot is never searched.
+  std::string out;
+  std::string_view rest = *page;
+  for (const auto& [slot, value] : slots) {
+    size_t at = rest.find(slot);
+    if (at == std::string_view::npos) {
+      return Status::InvalidArgument("report.html has no " + std::string(slot));
+    }
+    out.append(rest.substr(0, at));
+    out += value;
+    rest.remove_prefix(at + slot.size());
+  }
+  out.append(rest);
+  return out;
+}
+
+}  // namespace cprof::server
