@@ -110,6 +110,18 @@ Result<std::string> RenderReportPage(std::string_view title,
     return Status::InvalidArgument("report.html or app.css is not embedded");
   }
   CPROF_ASSIGN_OR_RETURN(std::string script, BundleModules("report.js"));
+  // The flame graph and top table cards, as the analysis page has them.
+  const std::string_view* analysis_page = FindAsset("analysis.html");
+  constexpr std::string_view kViewStart = "<!-- profile view";
+  constexpr std::string_view kViewEnd = "<!-- /profile view -->";
+  size_t view_start = analysis_page == nullptr ? std::string_view::npos
+                                               : analysis_page->find(kViewStart);
+  size_t view_end = view_start == std::string_view::npos ? std::string_view::npos
+                                                          : analysis_page->find(kViewEnd, view_start);
+  if (view_end == std::string_view::npos) {
+    return Status::InvalidArgument("analysis.html has no profile view block");
+  }
+  std::string_view view = analysis_page->substr(view_start, view_end + kViewEnd.size() - view_start);
   JsonWriter w;
   w.StartObject();
   w.Key("title");
@@ -131,6 +143,7 @@ Result<std::string> RenderReportPage(std::string_view title,
   const std::pair<std::string_view, std::string> slots[] = {
       {"{{TITLE}}", HtmlEscape(title)},
       {"{{STYLE}}", std::string(*style)},
+      {"{{PROFILE_VIEW}}", std::string(view)},
       {"{{DATA}}", ScriptSafeJson(data)},
       {"{{SCRIPT}}", std::move(script)},
   };
