@@ -6,7 +6,8 @@
 #   CURL::libcurl     curl built from Debian's source      libcurl.so
 #   yaml-cpp          libyaml-cpp.a (Debian)               yaml-cpp's CMake config
 #   PkgConfig::RE2    libre2.a (Debian)                    re2.pc
-#   protobuf, OpenSSL: the Find modules, asked for the .a; libdeflate: its .a
+#   protobuf, OpenSSL: the Find modules, asked for the .a; libdeflate and
+#   libxcrypt (libcrypt.a): find_library, which the suffix below makes find the .a
 #
 # Debian's libcurl.a cannot be linked statically (it needs GSSAPI and SASL,
 # which ship no .a), so curl is built from Debian's source package, pinned

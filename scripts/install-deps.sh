@@ -11,7 +11,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake pkg-config git ca-certificates
   libcli11-dev libcurl4-openssl-dev libssl-dev libprotobuf-dev protobuf-compiler
-  libdeflate-dev libyaml-cpp-dev libre2-dev rapidjson-dev catch2
+  libdeflate-dev libcrypt-dev libyaml-cpp-dev libre2-dev rapidjson-dev catch2
   golang-go curl gzip jq openssl chromium
   dpkg-dev xz-utils patch file groff-base
 )

@@ -77,7 +77,7 @@ Response Api::Handle(const Request& req) {
   Response r;
   std::string_view path = req.path;
   if (options_.auth != nullptr && path != "/api/healthz" && req.method != "OPTIONS") {
-    switch (options_.auth->Check(req.authorization, req.client, NowMs())) {
+    switch (options_.auth->Check({req.authorization, ""}, req.client, NowMs())) {
       case Authenticator::Verdict::kAllowed:
         break;
       case Authenticator::Verdict::kDenied:

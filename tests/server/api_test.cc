@@ -707,12 +707,12 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   auto auth = Authenticator::Open(dir.path() / "auth");
   REQUIRE(auth.ok());
   using V = Authenticator::Verdict;
-  CHECK((*auth)->Check("Bearer " + token, "10.0.0.1", 0) == V::kAllowed);
-  CHECK((*auth)->Check("", "10.0.0.1", 0) == V::kDenied);
-  for (int i = 0; i < kMaxFailures; ++i) CHECK((*auth)->Check("Bearer nope", "10.0.0.2", 1000) == V::kDenied);
-  CHECK((*auth)->Check("Bearer " + token, "10.0.0.2", 2000) == V::kThrottled);
-  CHECK((*auth)->Check("Bearer " + token, "10.0.0.1", 2000) == V::kAllowed);  // another address
-  CHECK((*auth)->Check("Bearer " + token, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.1", 0) == V::kAllowed);
+  CHECK((*auth)->Check({"", ""}, "10.0.0.1", 0) == V::kDenied);
+  for (int i = 0; i < kMaxFailures; ++i) CHECK((*auth)->Check({"Bearer nope", ""}, "10.0.0.2", 1000) == V::kDenied);
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 2000) == V::kThrottled);
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.1", 2000) == V::kAllowed);  // another address
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
 }
 
 TEST_CASE("A heavy request that throws gives its slot back", "[api]") {
