@@ -1,13 +1,81 @@
-// `cprofiler auth add-token`: a new token for serve's --auth-file.
+// `cprofiler auth add-token` and `auth add-user`: credentials for serve's
+// --auth-file.
 #include <fcntl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <iostream>
 
 #include "cli/commands.h"
 #include "server/auth.h"
 
 namespace cprof::cli {
+namespace {
+
+constexpr size_t kMaxAuthFileBytes = 1 << 20;
+
+// Appends `line` and a newline to `file` (created with mode 0600) in one
+// write to an O_APPEND descriptor: a concurrent writer's line cannot land
+// inside it.
+Status AppendLine(const std::string& file, std::string line) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) return Status::IOError("cannot open " + file);
+  line += "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ok = ::close(fd) == 0 && ok;
+  if (!ok) return Status::IOError("cannot write " + file);
+  return Status::OK();
+}
+
+// One line from the terminal, not echoed, after `prompt` on stderr.
+Result<std::string> ReadHiddenLine(const char* prompt) {
+  struct termios saved;
+  if (::tcgetattr(STDIN_FILENO, &saved) != 0) return Status::IOError("cannot read the terminal");
+  struct termios quiet = saved;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  quiet.c_lflag |= ECHONL;
+  std::fputs(prompt, stderr);
+  std::fflush(stderr);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  std::string line;
+  bool got = static_cast<bool>(std::getline(std::cin, line));
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  if (!got) return Status::InvalidArgument("no password given");
+  return line;
+}
+
+// The new user's password: asked twice on a terminal, else stdin's first
+// line (without its line ending).
+Result<std::string> ReadNewPassword() {
+  if (::isatty(STDIN_FILENO)) {
+    CPROF_ASSIGN_OR_RETURN(std::string first, ReadHiddenLine("Password: "));
+    CPROF_ASSIGN_OR_RETURN(std::string again, ReadHiddenLine("Password again: "));
+    if (first != again) return Status::InvalidArgument("the passwords differ");
+    return first;
+  }
+  std::string line;
+  if (!std::getline(std::cin, line)) return Status::InvalidArgument("no password on stdin");
+  if (line.ends_with('\r')) line.pop_back();
+  return line;
+}
+
+// InvalidArgument if `file` names `user` already (or does not parse); OK
+// when it does not exist yet.
+Status RequireNewUser(const std::string& file, std::string_view user) {
+  if (!Exists(file)) return Status::OK();
+  CPROF_ASSIGN_OR_RETURN(std::string text, ReadFile(file, kMaxAuthFileBytes));
+  CPROF_ASSIGN_OR_RETURN(auto credentials, server::ParseAuthFile(text, file));
+  for (const server::Credential& c : credentials) {
+    if (c.user == user) {
+      return Status::InvalidArgument("user \"" + std::string(user) + "\" is in " + file +
+                                     " already (remove its line to replace it)");
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 void AuthCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("auth", "Manage who may read the archive through serve");
@@ -24,17 +92,45 @@ void AuthCommand::Register(CLI::App* app) {
       "changes.");
   add_token_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
   add_token_->add_option("-f,--file", file_, "The auth file")->required();
+
+  add_user_ = cmd_->add_subcommand(
+      "add-user", "Append a user with a bcrypt hash of its password to an auth file");
+  add_user_->footer(
+      "The password is asked twice on a terminal (not echoed); otherwise it is the first "
+      "line of stdin:\n"
+      "  cprofiler auth add-user alice --role read -f /etc/cprofiler/auth\n"
+      "  printf '%s\\n' \"$PASSWORD\" | cprofiler auth add-user ci -f /etc/cprofiler/auth\n"
+      "The user signs in with the web UI's login form, or HTTP basic authentication. "
+      "The file is created (mode 0600) if needed; a running serve reads it again when it "
+      "changes.");
+  add_user_->add_option("name", user_, "The user's name (no whitespace, ':' or '#')")->required();
+  add_user_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
+  add_user_->add_option("-f,--file", file_, "The auth file")->required();
+  add_user_->add_option("--cost", cost_,
+                        "bcrypt's cost: 2^COST rounds a check (12: some 250 ms)")
+      ->check(CLI::Range(4, 31));
 }
 
 int AuthCommand::Run(const GlobalOptions&) {
+  if (add_user_->parsed()) return AddUser();
   auto [token, line] = server::NewTokenLine(role_);
-  int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) return Fail("auth", Status::IOError("cannot open " + file_), kExitPartial);
-  line += "\n";
-  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
-  ok = ::close(fd) == 0 && ok;
-  if (!ok) return Fail("auth", Status::IOError("cannot write " + file_), kExitPartial);
+  if (Status s = AppendLine(file_, line); !s.ok()) return Fail("auth", s, kExitPartial);
   std::printf("%s\n", token.c_str());
+  return kExitOk;
+}
+
+int AuthCommand::AddUser() {
+  if (Status s = server::CheckUserName(user_); !s.ok()) return Fail("auth add-user", s, kExitUsage);
+  if (Status s = RequireNewUser(file_, user_); !s.ok()) {
+    return Fail("auth add-user", s, ExitCodeFor(s));
+  }
+  auto password = ReadNewPassword();
+  if (!password.ok()) return Fail("auth add-user", password.status(), kExitUsage);
+  auto line = server::NewUserLine(role_, user_, *password, cost_);
+  if (!line.ok()) return Fail("auth add-user", line.status(), ExitCodeFor(line.status()));
+  if (Status s = AppendLine(file_, *line); !s.ok()) return Fail("auth add-user", s, kExitPartial);
+  std::fprintf(stderr, "auth add-user: %s added to %s (role %s)\n", user_.c_str(), file_.c_str(),
+               role_.c_str());
   return kExitOk;
 }
 

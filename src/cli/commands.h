@@ -5,6 +5,7 @@
 
 #include "cli/common.h"
 #include "pprof/report.h"
+#include "server/auth.h"
 #include "server/http_server.h"
 
 namespace cprof::cli {
@@ -155,9 +156,14 @@ class AuthCommand : public Command {
   int Run(const GlobalOptions& global) override;
 
  private:
+  int AddUser();
+
   CLI::App* add_token_ = nullptr;
+  CLI::App* add_user_ = nullptr;
   std::string role_ = "read";
   std::string file_;
+  std::string user_;
+  int cost_ = server::kDefaultBcryptCost;
 };
 
 }  // namespace cprof::cli

@@ -1,7 +1,8 @@
 # serve --auth-file: with no token or a wrong one, every route but
 # /api/healthz (the UI's files included) answers 401; a read token works as
 # a bearer token and as the password of basic auth, and go tool pprof
-# fetches a profile with it; a token added while serve runs works at once;
+# fetches a profile with it; a user made by `auth add-user` gets in by basic
+# auth; a token added while serve runs works at once;
 # after 5 failed attempts an address is refused (429) for a minute.
 source "$(dirname "$0")/lib.sh"
 : "${MAKE_ARCHIVE:?set by ctest}"
@@ -32,6 +33,25 @@ done
 go tool pprof -top "http://x:$TOKEN@${SERVE_URL#http://}/api/download/$ID" >"$WORK/top" 2>&1 || { cat "$WORK/top"; fail "go tool pprof with the token"; }
 grep -q '^Type: ' "$WORK/top" || fail "go tool pprof read no profile: $(head -3 "$WORK/top")"
 pass "with the read token (bearer, or basic auth's password): 200; go tool pprof fetches a profile"
+
+# Users: made by add-user (the password on stdin), added while serve runs.
+printf 'open sesame\n' | "$CPROFILER" auth add-user alice --role read -f "$WORK/auth" 2>"$WORK/err" ||
+  fail "add-user: $(cat "$WORK/err")"
+grep -q '^read user alice \$2b\$12\$[./A-Za-z0-9]\{53\}$' "$WORK/auth" || fail "no bcrypt line for alice: $(cat "$WORK/auth")"
+grep -q "open sesame" "$WORK/auth" && fail "the password itself is in the auth file"
+printf 'other\n' | "$CPROFILER" auth add-user alice -f "$WORK/auth" 2>"$WORK/err" && fail "add-user took alice twice"
+grep -q 'already' "$WORK/err" || fail "add-user alice again: $(cat "$WORK/err")"
+printf '\n' | "$CPROFILER" auth add-user bob -f "$WORK/auth" 2>/dev/null && fail "add-user took an empty password"
+printf 'pw\n' | "$CPROFILER" auth add-user 'b:ob' -f "$WORK/auth" 2>/dev/null && fail "add-user took a name with a colon"
+[ "$(grep -c user "$WORK/auth")" = 1 ] || fail "refused users were written: $(cat "$WORK/auth")"
+for r in / /api/sample_types "/api/download/$ID"; do
+  [ "$(code -u 'alice:open sesame' "$SERVE_URL$r")" = 200 ] || fail "$r as alice by basic auth: not 200"
+done
+# Wrong attempts from another loopback address: this one's are counted below.
+OTHER=(--interface 127.0.0.2)
+[ "$(code "${OTHER[@]}" -u 'alice:open sesamE' "$SERVE_URL/api/sample_types")" = 401 ] || fail "a wrong password: not 401"
+[ "$(code "${OTHER[@]}" -u 'mallory:open sesame' "$SERVE_URL/api/sample_types")" = 401 ] || fail "an unknown user: not 401"
+pass "add-user (password from stdin; refuses a second alice, an empty password, a colon); alice by basic auth: 200; wrong password or user: 401"
 
 # Another origin's page reads only with a token of its own: no
 # Access-Control-Allow-Credentials for a browser's remembered basic auth.
