@@ -14,6 +14,7 @@
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 #include "query/merge_files.h"
+#include "server/login.h"
 
 namespace cprof::server {
 namespace {
@@ -77,18 +78,21 @@ Response Api::Handle(const Request& req) {
   Response r;
   std::string_view path = req.path;
   if (options_.auth != nullptr && path != "/api/healthz" && req.method != "OPTIONS") {
-    switch (options_.auth->Check({req.authorization, ""}, req.client, NowMs())) {
+    if (path == "/login" || path == "/logout") {
+      r = LoginRoute(*options_.auth, req, options_.secure_cookies, NowMs());
+      AddCorsHeaders(req, options_.auth == nullptr, &r);
+      return r;
+    }
+    const std::string session = CookieValue(req.cookie, kSessionCookieName);
+    switch (options_.auth->Check({req.authorization, session}, req.client, NowMs())) {
       case Authenticator::Verdict::kAllowed:
         break;
       case Authenticator::Verdict::kDenied:
-        r = Response::Text(401, "authentication required: a token of the auth file, as "
-                                "Authorization: Bearer TOKEN or as the password of basic auth");
-        r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"cprofiler\", charset=\"UTF-8\"");
+        r = Unauthorized(req);
         AddCorsHeaders(req, options_.auth == nullptr, &r);
         return r;
       case Authenticator::Verdict::kThrottled:
-        r = Response::Text(429, "too many failed attempts from this address: retry in a minute");
-        r.headers.emplace_back("Retry-After", "60");
+        r = TooManyAttempts(req);
         AddCorsHeaders(req, options_.auth == nullptr, &r);
         return r;
     }

@@ -50,8 +50,12 @@ struct ApiOptions {
   std::string revision = "unknown";
   std::string build_date = "unknown";
   // auth (null: none): who may read (server/auth.h); every route but
-  //   /api/healthz is checked. Not owned.
+  //   /api/healthz is checked, and /login and /logout sign browsers in and
+  //   out (server/login.h). Not owned.
   Authenticator* auth = nullptr;
+  // secure_cookies (false): the session cookie gets Secure, for a server
+  //   reached over TLS only (a browser then never sends it in the clear).
+  bool secure_cookies = false;
 };
 
 // A slot of a counting semaphore, held for the object's lifetime (leveldb's

@@ -30,6 +30,7 @@ const char* ReasonPhrase(int status) {
     case 405: return "Method Not Allowed";
     case 413: return "Payload Too Large";
     case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
     case 429: return "Too Many Requests";
     case 503: return "Service Unavailable";
     default: return status >= 500 ? "Internal Server Error" : "Error";
@@ -49,6 +50,31 @@ bool ValidPort(std::string_view p) {
     v = v * 10 + (c - '0');
   }
   return v <= 65535;
+}
+
+std::string HeaderOf(mg_connection* conn, const char* name) {
+  const char* value = mg_get_header(conn, name);
+  return value != nullptr ? value : "";
+}
+
+// The request's body, up to kMaxBodyBytes; ResourceExhausted (413) past
+// that, without reading the rest (CivetWeb then closes the connection).
+Result<std::string> ReadBody(mg_connection* conn, const mg_request_info* ri) {
+  auto too_large = [] {
+    return Status::ResourceExhausted("a request body of more than " +
+                                     std::to_string(kMaxBodyBytes) + " bytes");
+  };
+  if (ri->content_length > static_cast<long long>(kMaxBodyBytes)) return too_large();
+  std::string body(kMaxBodyBytes + 1, '\0');
+  size_t got = 0;
+  while (got < body.size()) {
+    int n = mg_read(conn, body.data() + got, body.size() - got);
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  if (got > kMaxBodyBytes) return too_large();
+  body.resize(got);
+  return body;
 }
 
 }  // namespace
@@ -217,17 +243,26 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
     req.method = ri->request_method != nullptr ? ri->request_method : "";
     const char* raw_path = ri->local_uri_raw != nullptr ? ri->local_uri_raw : ri->local_uri;
     auto path = PercentDecode(raw_path != nullptr ? raw_path : "", /*plus_is_space=*/false);
-    if (const char* origin = mg_get_header(conn, "Origin")) req.origin = origin;
-    if (const char* a = mg_get_header(conn, "Authorization")) req.authorization = a;
+    req.origin = HeaderOf(conn, "Origin");
+    req.authorization = HeaderOf(conn, "Authorization");
+    req.accept = HeaderOf(conn, "Accept");
+    req.cookie = HeaderOf(conn, "Cookie");
+    req.content_type = HeaderOf(conn, "Content-Type");
     req.client = ri->remote_addr;
-    auto params = QueryParams::Parse(ri->query_string != nullptr ? ri->query_string : "");
+    req.query = ri->query_string != nullptr ? ri->query_string : "";
+    auto params = QueryParams::Parse(req.query);
+    Result<std::string> body = std::string();
+    if (req.method == "POST") body = ReadBody(conn, ri);
     if (server->options_.tls != nullptr && !ri->is_ssl) {
       resp = server->RedirectToHttps(*ri, mg_get_header(conn, "Host"));
     } else if (!path.ok()) {
       resp = Response::Error(path.status());
     } else if (!params.ok()) {
       resp = Response::Error(params.status());
+    } else if (!body.ok()) {
+      resp = Response::Text(413, body.status().message());
     } else {
+      req.body = std::move(*body);
       req.path = std::move(*path);
       req.params = std::move(*params);
       resp = server->api_->Handle(req);

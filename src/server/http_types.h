@@ -18,6 +18,8 @@ namespace cprof::server {
 inline constexpr size_t kMaxQueryBytes = 8192;
 inline constexpr size_t kMaxQueryParams = 128;
 inline constexpr size_t kMaxPathBytes = 2048;
+// A request body (only POST /login has one); beyond it: 413.
+inline constexpr size_t kMaxBodyBytes = 4096;
 
 // A query string's parameters, in order, decoded ('+' is a space, %XX a
 // byte). Keys may repeat.
@@ -43,10 +45,16 @@ using cprof::PercentEncode;
 struct Request {
   std::string method = "GET";
   std::string path;  // decoded, without the query string
+  std::string query;  // the query string as sent (still %-encoded), "" if none
   QueryParams params;
-  std::string origin;  // the Origin header, "" if none
-  std::string authorization;  // the Authorization header, "" if none
-  std::string client;         // the client's address
+  // Headers, "" where absent.
+  std::string origin;
+  std::string authorization;
+  std::string accept;
+  std::string cookie;
+  std::string content_type;
+  std::string body;    // POST's, at most kMaxBodyBytes; "" otherwise
+  std::string client;  // the client's address
 };
 
 struct Response {

@@ -1,8 +1,10 @@
 # serve --auth-file: with no token or a wrong one, every route but
 # /api/healthz (the UI's files included) answers 401; a read token works as
 # a bearer token and as the password of basic auth, and go tool pprof
-# fetches a profile with it; a user made by `auth add-user` gets in by basic
-# auth; a token added while serve runs works at once;
+# fetches a profile with it; a user made by `auth add-user` signs in by
+# basic auth or the login form (a browser gets the form, not a basic-auth
+# dialog), whose session cookie opens the UI and the API until logout; a
+# token added while serve runs works at once;
 # after 5 failed attempts an address is refused (429) for a minute.
 source "$(dirname "$0")/lib.sh"
 : "${MAKE_ARCHIVE:?set by ctest}"
@@ -52,6 +54,33 @@ OTHER=(--interface 127.0.0.2)
 [ "$(code "${OTHER[@]}" -u 'alice:open sesamE' "$SERVE_URL/api/sample_types")" = 401 ] || fail "a wrong password: not 401"
 [ "$(code "${OTHER[@]}" -u 'mallory:open sesame' "$SERVE_URL/api/sample_types")" = 401 ] || fail "an unknown user: not 401"
 pass "add-user (password from stdin; refuses a second alice, an empty password, a colon); alice by basic auth: 200; wrong password or user: 401"
+
+# A browser's navigation gets the login form and no basic-auth challenge.
+BROWSER=(-H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8')
+[ "$(code "${BROWSER[@]}" "$SERVE_URL/targets?x=1")" = 401 ] || fail "a browser without credentials: not 401"
+grep -qi '^WWW-Authenticate' "$WORK/headers" && fail "the browser's 401 has a basic-auth challenge"
+grep -q '<form method="post" action="/login">' "$WORK/body" || fail "no login form: $(head -c 300 "$WORK/body")"
+grep -q 'name="next" value="/targets?x=1"' "$WORK/body" || fail "the form does not return to /targets?x=1"
+[ "$(code "$SERVE_URL/api/targets")" = 401 ] && grep -qi '^WWW-Authenticate: Basic' "$WORK/headers" ||
+  fail "an API client's 401 lost its basic-auth challenge"
+[ "$(code "${BROWSER[@]}" "${OTHER[@]}" -d 'user=alice&password=nope&next=/targets' "$SERVE_URL/login")" = 401 ] ||
+  fail "POST /login with a wrong password: not 401"
+grep -qi '^Set-Cookie' "$WORK/headers" && fail "a failed login set a cookie"
+[ "$(code "${BROWSER[@]}" -d 'user=alice&password=open+sesame&next=/targets' "$SERVE_URL/login")" = 303 ] ||
+  fail "POST /login as alice: not 303"
+grep -qi '^Location: /targets' "$WORK/headers" || fail "the login did not go back to /targets"
+SET_COOKIE=$(grep -i '^Set-Cookie:' "$WORK/headers" | tr -d '\r')
+[[ "$SET_COOKIE" == *"cprofiler_session="*"HttpOnly"*"SameSite=Strict"* ]] || fail "the session cookie: $SET_COOKIE"
+COOKIE=$(sed 's/^[^:]*: *//; s/;.*//' <<<"$SET_COOKIE")
+for r in / /ui/app.css /targets /api/sample_types "/api/download/$ID"; do
+  [ "$(code -b "$COOKIE" "$SERVE_URL$r")" = 200 ] || fail "$r with the session cookie: not 200"
+done
+[ "$(code -d 'token=x&next=//evil.example/' "${OTHER[@]}" "$SERVE_URL/login")" = 401 ] || fail "a wrong token at /login"
+[ "$(code -d "token=$TOKEN&next=//evil.example/" "$SERVE_URL/login")" = 303 ] || fail "a token at /login: not 303"
+[ "$(grep -i '^Location:' "$WORK/headers" | tr -d '\r')" = "Location: /" ] || fail "an open redirect: $(grep -i '^Location' "$WORK/headers")"
+[ "$(code -X POST -b "$COOKIE" "$SERVE_URL/logout")" = 303 ] || fail "POST /logout: not 303"
+[ "$(code -b "$COOKIE" "$SERVE_URL/api/sample_types")" = 401 ] || fail "the session lives on after logout"
+pass "a browser gets the login form (no WWW-Authenticate); POST /login sets an HttpOnly SameSite=Strict cookie that opens the UI and the API; no open redirect; logout ends it"
 
 # Another origin's page reads only with a token of its own: no
 # Access-Control-Allow-Credentials for a browser's remembered basic auth.

@@ -715,6 +715,58 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
 }
 
+TEST_CASE("Auth through the API: the login form, sessions, healthz open", "[api]") {
+  ApiFixture f;
+  testing::TempDir web;
+  { std::ofstream(web.path() / "index.html") << "<!doctype html>overview"; }
+  f.options_.web_dir = web.path();
+  testing::TempDir dir;
+  auto line = NewUserLine("read", "alice", "wonderland", 4);
+  REQUIRE(line.ok());
+  std::ofstream(dir.path() / "auth") << *line << "\n";
+  auto auth = Authenticator::Open(dir.path() / "auth");
+  REQUIRE(auth.ok());
+  f.options_.auth = auth->get();
+  auto request = [](std::string method, std::string path) {
+    Request req;
+    req.method = std::move(method);
+    req.path = std::move(path);
+    req.client = "10.0.0.1";
+    return req;
+  };
+
+  Request browser = request("GET", "/");
+  browser.accept = "text/html,*/*;q=0.8";
+  Response form = f.api().Handle(browser);
+  CHECK(form.status == 401);
+  CHECK(Header(form, "WWW-Authenticate").empty());
+  CHECK(form.body.find("action=\"/login\"") != std::string::npos);
+  Response challenge = f.api().Handle(request("GET", "/api/targets"));
+  CHECK(challenge.status == 401);
+  CHECK(Header(challenge, "WWW-Authenticate").starts_with("Basic "));
+  CHECK(f.api().Handle(request("GET", "/api/healthz")).status == 200);
+
+  Request login = request("POST", "/login");
+  login.content_type = "application/x-www-form-urlencoded";
+  login.body = "user=alice&password=wonderland&next=%2F";
+  Response signed_in = f.api().Handle(login);
+  REQUIRE(signed_in.status == 303);
+  const std::string set_cookie = Header(signed_in, "Set-Cookie");
+  const std::string cookie = set_cookie.substr(0, set_cookie.find(';'));
+  for (const char* path : {"/", "/api/targets"}) {
+    INFO(path);
+    Request with_cookie = request("GET", path);
+    with_cookie.cookie = "theme=dark; " + cookie;
+    CHECK(f.api().Handle(with_cookie).status == 200);
+  }
+  Request logout = request("POST", "/logout");
+  logout.cookie = cookie;
+  CHECK(f.api().Handle(logout).status == 303);
+  Request after = request("GET", "/api/targets");
+  after.cookie = cookie;
+  CHECK(f.api().Handle(after).status == 401);
+}
+
 TEST_CASE("A heavy request that throws gives its slot back", "[api]") {
   // Each request runs on a thread of its own, awaited for a while: a leaked
   // slot hangs the next request. The fixture is leaked then, as the hung
