@@ -140,6 +140,9 @@ class ServeCommand : public Command {
   int Run(const GlobalOptions& global) override;
 
  private:
+  // The config's serve: block, under the flags: each flag given wins.
+  void ApplyServeConfig(const Resolved& resolved);
+
   server::HttpServerOptions http_;
   std::string header_timeout_;
   std::string idle_timeout_;
@@ -148,6 +151,7 @@ class ServeCommand : public Command {
   std::string index_memory_;
   std::string auth_file_;
   std::string web_dir_;
+  std::vector<std::string> cors_allowed_origins_;
 };
 
 class AuthCommand : public Command {

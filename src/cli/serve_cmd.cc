@@ -51,6 +51,19 @@ Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
 
 }  // namespace
 
+void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
+  if (!resolved.config || resolved.builtin_config) return;
+  const scrape::ServeConfig& serve = resolved.config->serve;
+  if (cmd_->get_option("--listen")->count() == 0 && !serve.listen.empty()) {
+    http_.listen = serve.listen;
+  }
+  if (auth_file_.empty() && !serve.auth_file.empty()) {
+    fs::path file = serve.auth_file;
+    auth_file_ = (file.is_absolute() ? file : resolved.config_path.parent_path() / file).string();
+  }
+  cors_allowed_origins_ = serve.cors_allowed_origins;
+}
+
 void ServeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (changes no entry)");
   cmd_->footer(
@@ -63,8 +76,10 @@ void ServeCommand::Register(CLI::App* app) {
       "Profiles scraped while serving appear within a second; the archive is never written.\n"
       "Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler\n"
       "         go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID'");
-  cmd_->add_option("--listen", http_.listen, "Address to listen on: :PORT (every interface), IPv4:PORT, localhost:PORT")
-      ->default_val(":8080");
+  cmd_->add_option("--listen", http_.listen,
+                   "Address to listen on: :PORT (every interface), IPv4:PORT, localhost:PORT "
+                   "(default: the config's serve.listen, else :8080)")
+      ->default_str(":8080");
   cmd_->add_option("--threads", http_.threads,
                    "Worker threads (each serves one connection at a time)")
       ->default_val(64)
@@ -97,9 +112,10 @@ void ServeCommand::Register(CLI::App* app) {
                    "read those from the archive. 0: no limit")
       ->default_val("1GiB");
   cmd_->add_option("--auth-file", auth_file_,
-                   "Who may read: tokens, one 'ROLE token SHA256-HEX' a line (cprofiler auth "
-                   "add-token makes them); every route but /api/healthz then needs one, as "
-                   "Authorization: Bearer TOKEN or the password of basic auth");
+                   "Who may read (default: the config's serve.auth-file): one credential a line, "
+                   "'ROLE token SHA256-HEX' or 'ROLE user NAME BCRYPT-HASH' (cprofiler auth "
+                   "add-token and add-user make them); every route but /api/healthz then needs "
+                   "one: a bearer token, basic auth, or the UI's login form");
   cmd_->add_option("--web-dir", web_dir_,
                    "Serve the UI from this directory instead of the built-in copy "
                    "(for working on web/)");
@@ -109,6 +125,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
   const fs::path root = resolved->archive;
+  ApplyServeConfig(*resolved);
   if (!IsDirectory(root)) {
     LogInfo("serve: archive " + root.string() +
             " does not exist yet; serving it empty until a scrape creates it");
@@ -154,6 +171,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.web_dir = web_dir_;
   api_options.heavy_concurrency =
       std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+  api_options.cors_allowed_origins = cors_allowed_origins_;
   std::unique_ptr<server::Authenticator> auth;
   if (!auth_file_.empty()) {
     auto opened = server::Authenticator::Open(auth_file_);

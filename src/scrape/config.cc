@@ -416,6 +416,37 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   return Status::OK();
 }
 
+Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
+  if (node.IsNull()) return Status::OK();
+  if (!node.IsMap()) return ctx.Error(node, "serve", "must be a mapping");
+  CPROF_RETURN_IF_ERROR(
+      CheckKeys(ctx, node, "serve", {"listen", "auth-file", "cors-allowed-origins"}));
+  if (YAML::Node listen = node["listen"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, listen, "serve.listen", &serve->listen));
+    if (serve->listen.empty()) return ctx.Error(listen, "serve.listen", "must not be empty");
+  }
+  if (YAML::Node file = node["auth-file"]) {
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, file, "serve.auth-file", &serve->auth_file));
+    if (serve->auth_file.empty()) return ctx.Error(file, "serve.auth-file", "must not be empty");
+  }
+  if (YAML::Node origins = node["cors-allowed-origins"]; origins && !origins.IsNull()) {
+    const std::string path = "serve.cors-allowed-origins";
+    CPROF_RETURN_IF_ERROR(GetStrings(ctx, origins, path, &serve->cors_allowed_origins));
+    for (size_t i = 0; i < serve->cors_allowed_origins.size(); ++i) {
+      const std::string& o = serve->cors_allowed_origins[i];
+      if (o != "*" && !ValidOrigin(o)) {
+        return ctx.Error(origins.IsSequence() ? origins[i] : origins,
+                         path + "[" + std::to_string(i) + "]",
+                         "bad origin \"" + o +
+                             "\" (want scheme://host[:port] as a browser sends it, e.g. "
+                             "https://grafana.example.com, lowercase, no path or trailing /; "
+                             "or * for any origin, never with credentials)");
+      }
+    }
+  }
+  return Status::OK();
+}
+
 Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source) {
   Ctx ctx(source);
   YAML::Node root = YAML::Load(std::string(text));
@@ -423,7 +454,9 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   config.source = std::string(source);
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, root, "", {"archive", "max-size", "scrape-configs"}));
+  CPROF_RETURN_IF_ERROR(
+      CheckKeys(ctx, root, "", {"archive", "max-size", "scrape-configs", "serve"}));
+  if (YAML::Node serve = root["serve"]) CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
   if (YAML::Node a = root["archive"]) {
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, "archive", &config.archive));
     if (config.archive.empty()) return ctx.Error(a, "archive", "must not be empty");
@@ -517,6 +550,16 @@ bool ValidLabelName(std::string_view k) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool ValidOrigin(std::string_view origin) {
+  std::string_view host;
+  if (origin.starts_with("https://")) host = origin.substr(8);
+  else if (origin.starts_with("http://")) host = origin.substr(7);
+  else return false;
+  if (host.empty() || host.size() > 255) return false;
+  return host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]") == std::string_view::npos &&
+         host.front() != ':' && host.back() != ':';
 }
 
 bool ValidHost(std::string_view h) {

@@ -1,6 +1,6 @@
-// The scrape configuration (conf/cprofiler.yml; reference: man 5
-// cprofiler.yml). The only code that touches yaml-cpp. Thread-safe: pure
-// functions returning values.
+// The configuration (conf/cprofiler.yml; reference: man 5 cprofiler.yml):
+// the scrape jobs, and serve's settings. The only code that touches
+// yaml-cpp. Thread-safe: pure functions returning values.
 //
 // Every error names the file, line, column and key:
 //   "conf/cprofiler.yml:7:15: scrape-configs[0].interval: bad duration "6x" ..."
@@ -90,6 +90,18 @@ struct JobConfig {
   std::optional<Nanos> rollups_hourly, rollups_daily;
 };
 
+// serve: `cprofiler serve`'s settings; its flags override each.
+struct ServeConfig {
+  // listen (unset: :8080): :PORT, IPv4:PORT or localhost:PORT.
+  std::string listen;
+  // auth-file (unset: none): serve's --auth-file; a relative path is
+  //   relative to the config's directory (resolved by the caller).
+  std::string auth_file;
+  // cors-allowed-origins ([]): origins ("https://host[:port]", no path) or
+  //   "*" whose pages may read the answers (server/cors.h).
+  std::vector<std::string> cors_allowed_origins;
+};
+
 struct Config {
   std::string source;   // the file it came from, or "<built-in default>"
   std::string archive;  // the `archive` key, "" if unset
@@ -97,6 +109,7 @@ struct Config {
   //   removing the oldest entries first (archive::PruneOptions).
   int64_t max_size = 0;
   std::vector<JobConfig> jobs;
+  ServeConfig serve;
 };
 
 // Parses YAML text; `source` names it in errors. InvalidArgument on any bad
@@ -109,6 +122,9 @@ Result<std::vector<TargetGroup>> ParseTargetGroups(std::string_view text, std::s
 
 // host:port, or a URL base (http:// or https://) without path.
 bool ValidHost(std::string_view host);
+// A web origin as browsers send it: http:// or https://, then a lowercase
+// host and an optional :port; no path, not even a trailing '/'.
+bool ValidOrigin(std::string_view origin);
 // Letters, digits and _, not starting with a digit.
 bool ValidLabelName(std::string_view name);
 

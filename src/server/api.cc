@@ -14,28 +14,11 @@
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 #include "query/merge_files.h"
+#include "server/cors.h"
 #include "server/login.h"
 
 namespace cprof::server {
 namespace {
-
-// The original profiler's CORS headers (its HandleCors).
-// With `credentials` false (serve asks for tokens), a page of another
-// origin may read an answer only by presenting a token itself: a browser's
-// remembered basic-auth credentials are not let through for it.
-void AddCorsHeaders(const Request& req, bool credentials, Response* r) {
-  if (req.origin.empty()) return;
-  r->headers.emplace_back("Access-Control-Allow-Origin", req.origin);
-  r->headers.emplace_back("Access-Control-Allow-Headers",
-                          "Content-Type,AccessToken,X-CSRF-Token, Authorization, "
-                          "Token,X-Token,X-User-Id");
-  r->headers.emplace_back("Access-Control-Allow-Methods", "POST, GET, OPTIONS,DELETE,PUT");
-  r->headers.emplace_back("Access-Control-Expose-Headers",
-                          "Content-Length, Access-Control-Allow-Origin, "
-                          "Access-Control-Allow-Headers, Content-Type");
-  if (credentials) r->headers.emplace_back("Access-Control-Allow-Credentials", "true");
-  r->headers.emplace_back("Vary", "Origin");
-}
 
 std::string Canonical(const fs::path& p) {
   char buf[PATH_MAX];
@@ -80,7 +63,7 @@ Response Api::Handle(const Request& req) {
   if (options_.auth != nullptr && path != "/api/healthz" && req.method != "OPTIONS") {
     if (path == "/login" || path == "/logout") {
       r = LoginRoute(*options_.auth, req, options_.secure_cookies, NowMs());
-      AddCorsHeaders(req, options_.auth == nullptr, &r);
+      AddCorsHeaders(options_.cors_allowed_origins, req, &r);
       return r;
     }
     const std::string session = CookieValue(req.cookie, kSessionCookieName);
@@ -89,11 +72,11 @@ Response Api::Handle(const Request& req) {
         break;
       case Authenticator::Verdict::kDenied:
         r = Unauthorized(req);
-        AddCorsHeaders(req, options_.auth == nullptr, &r);
+        AddCorsHeaders(options_.cors_allowed_origins, req, &r);
         return r;
       case Authenticator::Verdict::kThrottled:
         r = TooManyAttempts(req);
-        AddCorsHeaders(req, options_.auth == nullptr, &r);
+        AddCorsHeaders(options_.cors_allowed_origins, req, &r);
         return r;
     }
   }
@@ -170,7 +153,7 @@ Response Api::Handle(const Request& req) {
       r.headers.emplace_back("X-Cprofiler-Index-Holds-From", FormatRfc3339Ms(held->loaded_from_ms));
     }
   }
-  AddCorsHeaders(req, options_.auth == nullptr, &r);
+  AddCorsHeaders(options_.cors_allowed_origins, req, &r);
   return r;
 }
 

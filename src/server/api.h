@@ -56,6 +56,9 @@ struct ApiOptions {
   // secure_cookies (false): the session cookie gets Secure, for a server
   //   reached over TLS only (a browser then never sends it in the clear).
   bool secure_cookies = false;
+  // cors_allowed_origins (none): the other sites whose pages may read the
+  //   answers: exact origins, or "*" (server/cors.h).
+  std::vector<std::string> cors_allowed_origins;
 };
 
 // A slot of a counting semaphore, held for the object's lifetime (leveldb's

@@ -3,9 +3,10 @@
 # a bearer token and as the password of basic auth, and go tool pprof
 # fetches a profile with it; a user made by `auth add-user` signs in by
 # basic auth or the login form (a browser gets the form, not a basic-auth
-# dialog), whose session cookie opens the UI and the API until logout; a
-# token added while serve runs works at once;
-# after 5 failed attempts an address is refused (429) for a minute.
+# dialog), whose session cookie opens the UI and the API until logout;
+# only the config's allowed origins get CORS headers; the config's
+# auth-file works like the flag; a token added while serve runs works at
+# once; after 5 failed attempts an address is refused (429) for a minute.
 source "$(dirname "$0")/lib.sh"
 : "${MAKE_ARCHIVE:?set by ctest}"
 DAY=$(date -u -d yesterday +%Y-%m-%d)
@@ -15,7 +16,12 @@ TOKEN=$("$CPROFILER" auth add-token --role read -f "$WORK/auth")
 [ "$(stat -c %a "$WORK/auth")" = 600 ] || fail "the auth file is not 0600"
 grep -q "^read token $(printf %s "$TOKEN" | sha256sum | cut -d' ' -f1)\$" "$WORK/auth" || fail "the auth file: $(cat "$WORK/auth")"
 grep -q "$TOKEN" "$WORK/auth" && fail "the auth file holds the token itself"
-start_serve "$WORK/serve.log" "$CPROFILER" serve --archive "$WORK/arch" --auth-file "$WORK/auth"
+cat >"$WORK/cprofiler.yml" <<'YML'
+serve:
+  listen: 127.0.0.1:1     # start_serve's --listen wins
+  cors-allowed-origins: [https://listed.example]
+YML
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/cprofiler.yml" --archive "$WORK/arch" --auth-file "$WORK/auth"
 for ((i = 0; i < 100; i++)); do curl -fs -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 ID=$("$CPROFILER" query --archive "$WORK/arch" --from "$DAY" --to now -o ids | head -1)
 ROUTES=(/ /ui/app.css /targets /api/sample_types /api/group_labels "/api/download/$ID" /api/targets
@@ -82,13 +88,16 @@ done
 [ "$(code -b "$COOKIE" "$SERVE_URL/api/sample_types")" = 401 ] || fail "the session lives on after logout"
 pass "a browser gets the login form (no WWW-Authenticate); POST /login sets an HttpOnly SameSite=Strict cookie that opens the UI and the API; no open redirect; logout ends it"
 
-# Another origin's page reads only with a token of its own: no
-# Access-Control-Allow-Credentials for a browser's remembered basic auth.
+# CORS: only the config's listed origin; another origin's page gets nothing.
 [ "$(code -H "Origin: https://elsewhere.example" -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 200 ] ||
   fail "a cross-origin request with the token"
-grep -qi '^Access-Control-Allow-Origin: https://elsewhere.example' "$WORK/headers" || fail "no CORS for a token bearer"
-grep -qi '^Access-Control-Allow-Credentials' "$WORK/headers" && fail "credentials allowed cross-origin with auth on"
-pass "CORS with auth: another origin reads with a token of its own, never with the browser's credentials"
+grep -qi '^Access-Control-Allow' "$WORK/headers" && fail "CORS headers for an origin not listed: $(grep -i '^Access-Control' "$WORK/headers")"
+[ "$(code -H "Origin: https://listed.example" -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 200 ] ||
+  fail "a request from the listed origin"
+grep -qi '^Access-Control-Allow-Origin: https://listed.example' "$WORK/headers" || fail "no CORS for the listed origin"
+grep -qi '^Access-Control-Allow-Credentials: true' "$WORK/headers" || fail "no credentials for the listed https origin"
+grep -qi '^Vary: Origin' "$WORK/headers" || fail "no Vary: Origin"
+pass "CORS: a listed origin is echoed with credentials; another origin gets no CORS headers"
 
 SECOND=$("$CPROFILER" auth add-token -f "$WORK/auth")
 [ "$(code -H "Authorization: Bearer $SECOND" "$SERVE_URL/api/sample_types")" = 200 ] || fail "a token added while serving"
@@ -102,3 +111,16 @@ for i in $(seq 8); do CODES+="$(code -H "Authorization: Bearer wrong$i" "$SERVE_
 grep -qi '^Retry-After: 60' "$WORK/headers" || fail "429 without Retry-After"
 [ "$(code "$SERVE_URL/api/healthz")" = 200 ] || fail "healthz throttled"
 pass "brute force: 5 wrong tokens, then 429 for a minute (at most 7,200 guesses a day per address)"
+
+# The config's serve.auth-file (relative to the config) does what the flag does.
+stop_serve
+mkdir "$WORK/conf"
+cp "$WORK/auth" "$WORK/conf/users"
+printf 'serve:\n  auth-file: users\n' >"$WORK/conf/cprofiler.yml"
+start_serve "$WORK/serve2.log" "$CPROFILER" serve -c "$WORK/conf/cprofiler.yml" --archive "$WORK/arch"
+[ "$(code "$SERVE_URL/api/sample_types")" = 401 ] || fail "serve.auth-file: no credentials, not 401"
+[ "$(code -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 200 ] || fail "serve.auth-file: the token, not 200"
+printf 'serve:\n  auth-fil: users\n' >"$WORK/conf/bad.yml"
+"$CPROFILER" serve -c "$WORK/conf/bad.yml" --archive "$WORK/arch" 2>"$WORK/err" && fail "serve took an unknown serve: key"
+grep -q 'serve: unknown key "auth-fil"' "$WORK/err" || fail "the unknown key's error: $(cat "$WORK/err")"
+pass "the config's serve.auth-file (relative to the config) guards serve like --auth-file; an unknown serve: key is an error"

@@ -63,6 +63,25 @@ TEST_CASE("max-size: binary units, none by default", "[config]") {
   CHECK(ParseConfig("max-size: 1234567\n", "e.yml")->max_size == 1234567);
 }
 
+TEST_CASE("serve: listen, auth-file, cors-allowed-origins, all unset by default", "[config]") {
+  auto none = ParseConfig("archive: a\n", "e.yml");
+  REQUIRE(none.ok());
+  CHECK(none->serve.listen.empty());
+  CHECK(none->serve.auth_file.empty());
+  CHECK(none->serve.cors_allowed_origins.empty());
+  auto c = ParseConfig(
+      "serve:\n  listen: 127.0.0.1:9090\n  auth-file: auth\n"
+      "  cors-allowed-origins: [https://grafana.example.com, \"http://localhost:3000\", \"*\"]\n",
+      "e.yml");
+  REQUIRE(c.ok());
+  CHECK(c->serve.listen == "127.0.0.1:9090");
+  CHECK(c->serve.auth_file == "auth");
+  CHECK(c->serve.cors_allowed_origins ==
+        std::vector<std::string>{"https://grafana.example.com", "http://localhost:3000", "*"});
+  CHECK(ParseConfig("serve:\n", "e.yml").ok());
+  CHECK(ParseConfig("serve: {cors-allowed-origins: []}\n", "e.yml")->serve.cors_allowed_origins.empty());
+}
+
 TEST_CASE("Config rejects name the line and key", "[config]") {
   struct Case { const char* yaml; const char* want; };
   const Case cases[] = {
@@ -104,6 +123,18 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
+      {"serve:\n  listen: :80\n  auth: x\n", "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins)"},
+      {"serve: [a]\n", "e.yml:1:8: serve: must be a mapping"},
+      {"serve: {auth-file: \"\"}\n", "serve.auth-file: must not be empty"},
+      {"serve: {listen: [a]}\n", "serve.listen: must be a single value"},
+      {"serve: {cors-allowed-origins: [https://a.example/]}\n",
+       "e.yml:1:32: serve.cors-allowed-origins[0]: bad origin \"https://a.example/\""},
+      {"serve: {cors-allowed-origins: [https://a.example, a.example]}\n",
+       "serve.cors-allowed-origins[1]: bad origin \"a.example\""},
+      {"serve: {cors-allowed-origins: [https://A.example]}\n", "bad origin"},
+      {"serve: {cors-allowed-origins: [\"https://a.example/x\"]}\n", "bad origin"},
+      {"serve: {cors-allowed-origins: [\"ftp://a.example\"]}\n", "bad origin"},
+      {"serve: {cors-allowed-origins: [\"https://\"]}\n", "bad origin"},
   };
   for (const Case& c : cases) {
     INFO(c.yaml);

@@ -412,9 +412,12 @@ TEST_CASE("Pages, assets, CORS and methods", "[api]") {
   CHECK(f.Get("/ui/missing.js").status == 404);
   CHECK(f.Get("/no/such/route").status == 404);
 
+  // No allowed origins (the default): no CORS headers for another origin
+  // (server/cors_test.cc has the rules with a list).
   Response cors = f.Get("/api/targets", "http://example.test");
-  CHECK(Header(cors, "Access-Control-Allow-Origin") == "http://example.test");
-  CHECK(Header(cors, "Access-Control-Allow-Credentials") == "true");
+  CHECK(cors.status == 200);
+  CHECK(Header(cors, "Access-Control-Allow-Origin").empty());
+  CHECK(Header(cors, "Access-Control-Allow-Credentials").empty());
   CHECK(Header(f.Get("/api/targets"), "Access-Control-Allow-Origin").empty());
 
   Request options;
@@ -715,7 +718,7 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
 }
 
-TEST_CASE("Auth through the API: the login form, sessions, healthz open", "[api]") {
+TEST_CASE("Auth through the API: the login form, sessions, healthz open, CORS", "[api]") {
   ApiFixture f;
   testing::TempDir web;
   { std::ofstream(web.path() / "index.html") << "<!doctype html>overview"; }
@@ -727,6 +730,7 @@ TEST_CASE("Auth through the API: the login form, sessions, healthz open", "[api]
   auto auth = Authenticator::Open(dir.path() / "auth");
   REQUIRE(auth.ok());
   f.options_.auth = auth->get();
+  f.options_.cors_allowed_origins = {"https://grafana.example"};
   auto request = [](std::string method, std::string path) {
     Request req;
     req.method = std::move(method);
@@ -759,6 +763,15 @@ TEST_CASE("Auth through the API: the login form, sessions, healthz open", "[api]
     with_cookie.cookie = "theme=dark; " + cookie;
     CHECK(f.api().Handle(with_cookie).status == 200);
   }
+  Request cross = request("GET", "/api/targets");
+  cross.cookie = cookie;
+  cross.origin = "https://grafana.example";
+  Response listed = f.api().Handle(cross);
+  CHECK(Header(listed, "Access-Control-Allow-Origin") == "https://grafana.example");
+  CHECK(Header(listed, "Access-Control-Allow-Credentials") == "true");
+  cross.origin = "https://evil.example";
+  CHECK(Header(f.api().Handle(cross), "Access-Control-Allow-Origin").empty());
+
   Request logout = request("POST", "/logout");
   logout.cookie = cookie;
   CHECK(f.api().Handle(logout).status == 303);
