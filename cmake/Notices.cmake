@@ -24,7 +24,8 @@ if(CPROFILER_STATIC)
     list(APPEND _files "${path}")
   endforeach()
   list(APPEND _files ${Protobuf_LITE_LIBRARY} ${LIBDEFLATE_LIBRARY} ${OPENSSL_SSL_LIBRARY}
-       ${OPENSSL_CRYPTO_LIBRARY} ${YAML_CPP_STATIC_LIBRARY} ${RE2_STATIC_LIBRARY})
+       ${OPENSSL_CRYPTO_LIBRARY} ${YAML_CPP_STATIC_LIBRARY} ${RE2_STATIC_LIBRARY}
+       ${LIBXCRYPT_LIBRARY})
 endif()
 
 set(_text "Third-party notices for cprofiler ${PROJECT_VERSION}\n\n")

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <cerrno>
 #include <memory>
 
 #include "base/hash.h"

@@ -104,7 +104,8 @@ std::string RequestTarget(const Request& request) {
   std::string out;
   for (char c : request.path) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (alnum || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
       out += c;
     } else {
       out += '%';

@@ -84,9 +84,11 @@ done
 [ "$(code -d 'token=x&next=//evil.example/' "${OTHER[@]}" "$SERVE_URL/login")" = 401 ] || fail "a wrong token at /login"
 [ "$(code -d "token=$TOKEN&next=//evil.example/" "$SERVE_URL/login")" = 303 ] || fail "a token at /login: not 303"
 [ "$(grep -i '^Location:' "$WORK/headers" | tr -d '\r')" = "Location: /" ] || fail "an open redirect: $(grep -i '^Location' "$WORK/headers")"
+head -c 5000 /dev/zero | tr '\0' x >"$WORK/big"
+[ "$(code --data-binary "@$WORK/big" "$SERVE_URL/login")" = 413 ] || fail "a 5000-byte POST /login: not 413"
 [ "$(code -X POST -b "$COOKIE" "$SERVE_URL/logout")" = 303 ] || fail "POST /logout: not 303"
 [ "$(code -b "$COOKIE" "$SERVE_URL/api/sample_types")" = 401 ] || fail "the session lives on after logout"
-pass "a browser gets the login form (no WWW-Authenticate); POST /login sets an HttpOnly SameSite=Strict cookie that opens the UI and the API; no open redirect; logout ends it"
+pass "a browser gets the login form (no WWW-Authenticate); POST /login sets an HttpOnly SameSite=Strict cookie that opens the UI and the API; no open redirect; a body over 4 KiB is 413; logout ends it"
 
 # CORS: only the config's listed origin; another origin's page gets nothing.
 [ "$(code -H "Origin: https://elsewhere.example" -H "Authorization: Bearer $TOKEN" "$SERVE_URL/api/sample_types")" = 200 ] ||

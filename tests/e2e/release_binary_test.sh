@@ -14,7 +14,7 @@ expect_exit 0 "$CPROFILER" --licenses
 expect_grep '^==== cli11 ' "$WORK/out"
 expect_grep '^==== rapidjson ' "$WORK/out"
 if [ "$linkage" = static ]; then
-  for lib in glibc gcc-12 protobuf libdeflate openssl yaml-cpp re2 curl civetweb; do
+  for lib in glibc gcc-12 protobuf libdeflate libxcrypt openssl yaml-cpp re2 curl civetweb; do
     expect_grep "^==== $lib " "$WORK/out"
   done
 fi
