@@ -57,10 +57,16 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
   if (cmd_->get_option("--listen")->count() == 0 && !serve.listen.empty()) {
     http_.listen = serve.listen;
   }
-  if (auth_file_.empty() && !serve.auth_file.empty()) {
-    fs::path file = serve.auth_file;
-    auth_file_ = (file.is_absolute() ? file : resolved.config_path.parent_path() / file).string();
-  }
+  // A flag wins over its key; a relative path is the config directory's.
+  auto take_path = [&](std::string* flag, const std::string& key) {
+    if (!flag->empty() || key.empty()) return;
+    fs::path file = key;
+    *flag = (file.is_absolute() ? file : resolved.config_path.parent_path() / file).string();
+  };
+  take_path(&auth_file_, serve.auth_file);
+  take_path(&tls_cert_, serve.tls_cert);
+  take_path(&tls_key_, serve.tls_key);
+  if (http_.redirect_listen.empty()) http_.redirect_listen = serve.redirect_listen;
   cors_allowed_origins_ = serve.cors_allowed_origins;
 }
 
@@ -172,6 +178,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.heavy_concurrency =
       std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   api_options.cors_allowed_origins = cors_allowed_origins_;
+  api_options.secure_cookies = tls != nullptr;  // session cookies only over HTTPS
   std::unique_ptr<server::Authenticator> auth;
   if (!auth_file_.empty()) {
     auto opened = server::Authenticator::Open(auth_file_);

@@ -419,15 +419,19 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
 Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
   if (node.IsNull()) return Status::OK();
   if (!node.IsMap()) return ctx.Error(node, "serve", "must be a mapping");
-  CPROF_RETURN_IF_ERROR(
-      CheckKeys(ctx, node, "serve", {"listen", "auth-file", "cors-allowed-origins"}));
-  if (YAML::Node listen = node["listen"]) {
-    CPROF_RETURN_IF_ERROR(GetScalar(ctx, listen, "serve.listen", &serve->listen));
-    if (serve->listen.empty()) return ctx.Error(listen, "serve.listen", "must not be empty");
-  }
-  if (YAML::Node file = node["auth-file"]) {
-    CPROF_RETURN_IF_ERROR(GetScalar(ctx, file, "serve.auth-file", &serve->auth_file));
-    if (serve->auth_file.empty()) return ctx.Error(file, "serve.auth-file", "must not be empty");
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, "serve",
+                                  {"listen", "auth-file", "cors-allowed-origins", "tls-cert",
+                                   "tls-key", "redirect-listen"}));
+  for (auto [key, field] : {std::pair{"listen", &serve->listen},
+                            {"auth-file", &serve->auth_file},
+                            {"tls-cert", &serve->tls_cert},
+                            {"tls-key", &serve->tls_key},
+                            {"redirect-listen", &serve->redirect_listen}}) {
+    if (YAML::Node value = node[key]) {
+      const std::string path = std::string("serve.") + key;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, path, field));
+      if (field->empty()) return ctx.Error(value, path, "must not be empty");
+    }
   }
   if (YAML::Node origins = node["cors-allowed-origins"]; origins && !origins.IsNull()) {
     const std::string path = "serve.cors-allowed-origins";

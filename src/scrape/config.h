@@ -100,6 +100,12 @@ struct ServeConfig {
   // cors-allowed-origins ([]): origins ("https://host[:port]", no path) or
   //   "*" whose pages may read the answers (server/cors.h).
   std::vector<std::string> cors_allowed_origins;
+  // tls-cert, tls-key, redirect-listen (unset): serve's --tls-cert,
+  //   --tls-key (paths relative to the config's directory, as auth-file's)
+  //   and --redirect-listen.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string redirect_listen;
 };
 
 struct Config {

@@ -3,7 +3,9 @@
 # and on --redirect-listen a redirect to HTTPS; openssl s_client, allowed to
 # offer anything, finds TLS 1.2 and 1.3 and is refused TLS 1.0 and 1.1 by the
 # server (SSLv3 is not even in Debian's OpenSSL). SIGHUP reads a renewed
-# certificate; a broken one keeps the one in use. Bad TLS flags exit 2.
+# certificate; a broken one keeps the one in use. Bad TLS flags exit 2. The
+# config's serve: block does the same, and over TLS the login's session
+# cookie is Secure.
 source "$(dirname "$0")/lib.sh"
 : "${MAKE_ARCHIVE:?set by ctest}"
 DAY=$(date -u -d yesterday +%Y-%m-%d)
@@ -89,4 +91,25 @@ expect_grep 'live.key: no unencrypted PEM private key' "$WORK/serve.log"
 code=$(curl -s --cacert "$WORK/ca.pem" -o /dev/null -w '%{http_code}' "$HTTPS/api/healthz")
 [ "$code" = 200 ] || fail "after a broken SIGHUP: $code"
 pass "SIGHUP: a renewed certificate is served; a broken one is reported and the last good one kept"
+stop_serve
+
+# The config's serve: block, paths relative to it; a login over HTTPS gets a
+# Secure session cookie.
+mkdir -p "$WORK/etc"
+cp "$WORK/server.pem" "$WORK/etc/tls.pem"
+cp "$WORK/server.key" "$WORK/etc/tls.key"
+TOKEN=$("$CPROFILER" auth add-token --role read -f "$WORK/etc/auth")
+cat >"$WORK/etc/c.yml" <<YML
+archive: $WORK/arch
+serve: {tls-cert: tls.pem, tls-key: tls.key, auth-file: auth}
+scrape-configs: []
+YML
+start_serve "$WORK/serve2.log" "$CPROFILER" serve -c "$WORK/etc/c.yml"
+HTTPS="https://localhost:${SERVE_PORTS%%,*}"
+for ((i = 0; i < 100; i++)); do curl -fs --cacert "$WORK/ca.pem" "$HTTPS/api/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+code=$(curl -s --cacert "$WORK/ca.pem" -o /dev/null -D "$WORK/headers" -w '%{http_code}' \
+  -H 'Accept: text/html' -d "token=$TOKEN&next=/" "$HTTPS/login")
+[ "$code" = 303 ] || fail "POST /login over HTTPS: $code"
+expect_grep '^Set-Cookie: .*; Secure' "$WORK/headers"
+pass "the config's serve: block serves HTTPS (relative paths); the session cookie is Secure"
 stop_serve
