@@ -4,8 +4,10 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <memory>
+#include <thread>
 
 #include "base/hash.h"
 #include "base/log.h"
@@ -281,6 +283,10 @@ bool Authenticator::Throttled(std::string_view client, int64_t now_ms) {
   return f != nullptr && f->count >= kMaxFailures;
 }
 
+std::ptrdiff_t Authenticator::BcryptSlots() {
+  return std::clamp<std::ptrdiff_t>(std::thread::hardware_concurrency() / 2, 1, 64);
+}
+
 Authenticator::Verified Authenticator::Verify(std::unique_lock<std::mutex>& lock,
                                               std::string_view user, std::string_view password,
                                               std::string_view client, int64_t now_ms) {
@@ -301,7 +307,15 @@ Authenticator::Verified Authenticator::Verify(std::unique_lock<std::mutex>& lock
   // address all count before any check ends.
   const uint64_t generation = generation_;
   lock.unlock();
-  const bool ok = VerifyPassword(password, hash) && !identity.empty();
+  bool ok;
+  {
+    struct Slot {
+      std::counting_semaphore<64>& slots;
+      explicit Slot(std::counting_semaphore<64>& s) : slots(s) { slots.acquire(); }
+      ~Slot() { slots.release(); }
+    } slot(bcrypt_slots_);
+    ok = VerifyPassword(password, hash) && !identity.empty();
+  }
   lock.lock();
   if (!ok || generation != generation_) return {};  // wrong, or the file changed
   failures = FailuresOf(client, now_ms, /*create=*/false);

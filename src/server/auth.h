@@ -31,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <semaphore>
 #include <set>
 #include <string>
 #include <string_view>
@@ -152,6 +153,10 @@ class Authenticator {
   std::mutex mu_;
   std::vector<Credential> credentials_;
   uint64_t generation_ = 0;         // counts the credential sets read
+  // bcrypt checks running at once: half the cores, so that guesses from
+  // many addresses cannot take the CPU from serving.
+  std::counting_semaphore<64> bcrypt_slots_{BcryptSlots()};
+  static std::ptrdiff_t BcryptSlots();
   std::optional<FileStamp> stamp_;  // of the file last read
   std::map<std::string, Failures, std::less<>> failures_;  // by client address
   // SHA-256 of basic Authorization headers that passed a password check.
