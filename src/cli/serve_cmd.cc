@@ -7,10 +7,12 @@
 #include <thread>
 
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/size.h"
 #include "base/time.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
+#include "server/api.h"
 #include "server/http_server.h"
 
 namespace cprof::cli {
@@ -76,7 +78,8 @@ void ServeCommand::Register(CLI::App* app) {
       "Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): "
       "/api/sample_types, /api/group_sample_types, /api/group_labels, "
       "/api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, "
-      "/api/download/ID, /api/targets, /api/healthz, /api/version; analysis: "
+      "/api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); "
+      "analysis: "
       "/api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: "
       "/api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).\n"
       "Profiles scraped while serving appear within a second; the archive is never written.\n"
@@ -193,6 +196,9 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.version = CPROFILER_VERSION;
   api_options.revision = kBuildRevision;
   api_options.build_date = kBuildDate;
+  metrics::Registry metrics;
+  api_options.metrics = &metrics;
+  http_.metrics = &metrics;
   server::Api api(&index, api_options);
   auto http = server::HttpServer::Start(&api, http_);
   if (!http.ok()) {

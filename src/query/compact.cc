@@ -172,13 +172,19 @@ constexpr std::string_view kCompactedFile = "COMPACTED";
 
 }  // namespace
 
-bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms) {
+std::optional<int64_t> LastCompactedMs(const fs::path& root) {
   auto text = ReadFilePrefix(root / archive::kRollupsDir / kCompactedFile, 32);
-  if (!text.ok()) return true;
+  if (!text.ok()) return std::nullopt;
   int64_t last = 0;
   auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), last);
-  if (error != std::errc() || last > now_ms) return true;
-  return FloorTo(now_ms - grace_ms, kHourMs) != FloorTo(last - grace_ms, kHourMs);
+  if (error != std::errc()) return std::nullopt;
+  return last;
+}
+
+bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms) {
+  std::optional<int64_t> last = LastCompactedMs(root);
+  if (!last || *last > now_ms) return true;
+  return FloorTo(now_ms - grace_ms, kHourMs) != FloorTo(*last - grace_ms, kHourMs);
 }
 
 void MarkCompacted(const fs::path& root, int64_t now_ms) {

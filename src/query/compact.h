@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <string>
 
 #include "archive/scan.h"
@@ -60,6 +61,9 @@ struct CompactStats {
 // recorded (in <root>/rollups/COMPACTED, derived: without it, true): scrape
 // passes compact once an hour, not once a minute.
 bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms = CompactOptions{}.grace_ms);
+// When MarkCompacted last recorded a compaction; nullopt when none did (or
+// its file is unreadable).
+std::optional<int64_t> LastCompactedMs(const fs::path& root);
 // Records a compaction at `now_ms`. Failures are ignored (the next pass
 // compacts again).
 void MarkCompacted(const fs::path& root, int64_t now_ms);

@@ -57,13 +57,93 @@ Api::Api(ArchiveIndex* index, ApiOptions options)
       canonical_root_(Canonical(index->root())),
       heavy_(std::clamp(options_.heavy_concurrency, 1, 64)) {}
 
+Api::Routed Api::Route(const Request& req) {
+  const std::string_view path = req.path;
+  const QueryParams& params = req.params;
+  if (path == "/" || path == "/index.html") return {"/", [=, this] { return Asset("index.html"); }};
+  if (path.starts_with("/ui/")) return {"/ui/{file}", [=, this] { return Asset(path.substr(4)); }};
+  if (path == "/targets" || path == "/targets/") {
+    return {"/targets", [=, this] { return Asset("targets.html"); }};
+  }
+  if (path == "/analysis" || path == "/analysis/") {
+    return {"/analysis", [=, this] { return Asset("analysis.html"); }};
+  }
+  if (path.starts_with("/api/pprof/ui/")) {
+    // The page reads the ID from its URL and reports a bad one itself.
+    return {"/api/pprof/ui/{id}", [=, this] { return Asset("analysis.html"); }};
+  }
+  if (path == "/api/sample_types") {
+    return {"/api/sample_types", [=, this] { return SampleTypes(); }};
+  }
+  if (path == "/api/group_sample_types") {
+    return {"/api/group_sample_types", [=, this] { return GroupSampleTypes(); }};
+  }
+  if (path == "/api/group_labels") {
+    return {"/api/group_labels", [=, this] { return GroupLabels(); }};
+  }
+  if (path == "/api/targets") return {"/api/targets", [=, this] { return Targets(); }};
+  if (path == "/api/readyz") {
+    // Ready once the archive has been read: for readiness probes, where
+    // healthz answers from the start.
+    return {"/api/readyz", [=, this] {
+              return index_->LoadedSnapshot(std::chrono::milliseconds(0)) != nullptr
+                         ? Response::Text(200, "ready")
+                         : Response::Text(503, "reading the archive");
+            }};
+  }
+  if (path == "/api/healthz") {
+    return {"/api/healthz", [] {
+              Response r = Response::Text(200, "I'm fine");
+              r.body.pop_back();  // the original answers without a newline
+              return r;
+            }};
+  }
+  if (path == "/api/version") return {"/api/version", [=, this] { return Version(); }};
+  if (path == "/metrics") return {"/metrics", [=, this] { return Metrics(); }};
+  if (path.starts_with("/api/profile_meta/")) {
+    return {"/api/profile_meta/{sample_type}",
+            [=, this] { return ProfileMeta(path.substr(18), params); }};
+  }
+  if (path.starts_with("/api/series/")) {
+    return {"/api/series/{sample_type}", [=, this] { return Series(path.substr(12), params); }};
+  }
+  if (path.starts_with("/api/download/")) {
+    return {"/api/download/{id}", [=, this] { return Download(path.substr(14)); }};
+  }
+  if (path.starts_with("/api/meta/")) {
+    return {"/api/meta/{id}", [=, this] { return Meta(path.substr(10)); }};
+  }
+  if (path == "/api/analysis") return {"/api/analysis", [=, this] { return Analysis(params); }};
+  if (path == "/api/report.html") {
+    return {"/api/report.html", [=, this] { return Report(params); }};
+  }
+  if (path == "/api/merge") return {"/api/merge", [=, this] { return Merge(params); }};
+  if (path == "/api/0/profiles" || path == "/api/0/profiles/") {
+    return {"/api/0/profiles", [=, this] { return ProfefeProfiles(params); }};
+  }
+  if (path == "/api/0/profiles/merge") {
+    return {"/api/0/profiles/merge", [=, this] { return ProfefeMerge(params); }};
+  }
+  if (path.starts_with("/api/0/profiles/")) {
+    return {"/api/0/profiles/{ids}", [=, this] { return ProfefeGet(path.substr(16)); }};
+  }
+  if (path == "/api/0/services") {
+    return {"/api/0/services", [=, this] { return ProfefeServices(); }};
+  }
+  return {"other", [=] {
+            return Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
+          }};
+}
+
 Response Api::Handle(const Request& req) {
   Response r;
   std::string_view path = req.path;
-  if (options_.auth != nullptr && path != "/api/healthz" && req.method != "OPTIONS") {
+  Routed routed = Route(req);
+  if (options_.auth != nullptr && routed.pattern != "/api/healthz" && req.method != "OPTIONS") {
     if (path == "/login" || path == "/logout") {
       r = LoginRoute(*options_.auth, req, options_.secure_cookies, NowMs());
       AddCorsHeaders(options_.cors_allowed_origins, req, &r);
+      r.route = std::string(path);
       return r;
     }
     const std::string session = CookieValue(req.cookie, kSessionCookieName);
@@ -73,10 +153,12 @@ Response Api::Handle(const Request& req) {
       case Authenticator::Verdict::kDenied:
         r = Unauthorized(req);
         AddCorsHeaders(options_.cors_allowed_origins, req, &r);
+        r.route = routed.pattern;
         return r;
       case Authenticator::Verdict::kThrottled:
         r = TooManyAttempts(req);
         AddCorsHeaders(options_.cors_allowed_origins, req, &r);
+        r.route = routed.pattern;
         return r;
     }
   }
@@ -89,61 +171,10 @@ Response Api::Handle(const Request& req) {
     r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
   } else if (path.size() > kMaxPathBytes) {
     r = Response::Text(414, "path longer than " + std::to_string(kMaxPathBytes) + " bytes");
-  } else if (path == "/" || path == "/index.html") {
-    r = Asset("index.html");
-  } else if (path.starts_with("/ui/")) {
-    r = Asset(path.substr(4));
-  } else if (path == "/targets" || path == "/targets/") {
-    r = Asset("targets.html");
-  } else if (path == "/analysis" || path == "/analysis/") {
-    r = Asset("analysis.html");
-  } else if (path.starts_with("/api/pprof/ui/")) {
-    // The page reads the ID from its URL and reports a bad one itself.
-    r = Asset("analysis.html");
-  } else if (path == "/api/sample_types") {
-    r = SampleTypes();
-  } else if (path == "/api/group_sample_types") {
-    r = GroupSampleTypes();
-  } else if (path == "/api/group_labels") {
-    r = GroupLabels();
-  } else if (path == "/api/targets") {
-    r = Targets();
-  } else if (path == "/api/readyz") {
-    // Ready once the archive has been read: for readiness probes, where
-    // healthz answers from the start.
-    r = index_->LoadedSnapshot(std::chrono::milliseconds(0)) != nullptr
-            ? Response::Text(200, "ready")
-            : Response::Text(503, "reading the archive");
-  } else if (path == "/api/healthz") {
-    r = Response::Text(200, "I'm fine");
-    r.body.pop_back();  // the original answers without a newline
-  } else if (path == "/api/version") {
-    r = Version();
-  } else if (path.starts_with("/api/profile_meta/")) {
-    r = ProfileMeta(path.substr(18), req.params);
-  } else if (path.starts_with("/api/series/")) {
-    r = Series(path.substr(12), req.params);
-  } else if (path.starts_with("/api/download/")) {
-    r = Download(path.substr(14));
-  } else if (path.starts_with("/api/meta/")) {
-    r = Meta(path.substr(10));
-  } else if (path == "/api/analysis") {
-    r = Analysis(req.params);
-  } else if (path == "/api/report.html") {
-    r = Report(req.params);
-  } else if (path == "/api/merge") {
-    r = Merge(req.params);
-  } else if (path == "/api/0/profiles" || path == "/api/0/profiles/") {
-    r = ProfefeProfiles(req.params);
-  } else if (path == "/api/0/profiles/merge") {
-    r = ProfefeMerge(req.params);
-  } else if (path.starts_with("/api/0/profiles/")) {
-    r = ProfefeGet(path.substr(16));
-  } else if (path == "/api/0/services") {
-    r = ProfefeServices();
   } else {
-    r = Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
+    r = routed.run();
   }
+  r.route = routed.pattern;
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   if (path.starts_with("/api/")) {
     // Answers of no time range (labels, sample types, targets) cover the

@@ -17,11 +17,13 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <semaphore>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/metrics.h"
 #include "pprof/codec.h"
 #include "query/select.h"
 #include "server/archive_index.h"
@@ -50,7 +52,7 @@ struct ApiOptions {
   std::string revision = "unknown";
   std::string build_date = "unknown";
   // auth (null: none): who may read (server/auth.h); every route but
-  //   /api/healthz is checked, and /login and /logout sign browsers in and
+  //   /api/healthz is checked (/metrics too), and /login and /logout sign browsers in and
   //   out (server/login.h). Not owned.
   Authenticator* auth = nullptr;
   // secure_cookies (false): the session cookie gets Secure, for a server
@@ -59,6 +61,9 @@ struct ApiOptions {
   // cors_allowed_origins (none): the other sites whose pages may read the
   //   answers: exact origins, or "*" (server/cors.h).
   std::vector<std::string> cors_allowed_origins;
+  // metrics (null: /metrics is a 404): the registry /metrics renders, with
+  //   the archive's series (metrics_api.cc) set at each request. Not owned.
+  metrics::Registry* metrics = nullptr;
 };
 
 // A slot of a counting semaphore, held for the object's lifetime (leveldb's
@@ -76,7 +81,7 @@ class HeavySlot {
   std::counting_semaphore<64>& semaphore_;
 };
 
-class Api {
+class Api : public Handler {
  public:
   // `index` is not owned and must outlive the Api.
   Api(ArchiveIndex* index, ApiOptions options);
@@ -84,9 +89,21 @@ class Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
-  Response Handle(const Request& request);
+  Response Handle(const Request& request) override;
 
  private:
+  // A route: its pattern (the label of the request metrics; a literal) and
+  // its handler, which borrows the request.
+  struct Routed {
+    std::string_view pattern;
+    std::function<Response()> run;
+  };
+  // The route of `request`'s path ("other" when none matches: a 404).
+  Routed Route(const Request& request);
+
+  // metrics_api.cc: /metrics in the Prometheus text format.
+  Response Metrics();
+
   // One archived profile the request names.
   struct Input {
     std::string id;
@@ -201,6 +218,7 @@ class Api {
   fs::path canonical_root_;
   std::counting_semaphore<64> heavy_;
   std::atomic<int> waiting_ = 0;  // requests in Indexed()
+  std::mutex metrics_mu_;         // Metrics() recomputes the archive's series
 };
 
 // Runs `fn` on a new thread with the default (8 MiB) stack and waits for it:

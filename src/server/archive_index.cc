@@ -168,6 +168,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
   }
   for (const archive::Sidecar& sidecar : read.entries) {
     IndexedEntry e = ProbeOf(*archive::ParseId(sidecar.id));
+    e.size = static_cast<uint32_t>(std::clamp<int64_t>(sidecar.size, 0, UINT32_MAX));
     e.served_as_intervals = pprof::ServesIntervals(sidecar.url);
     e.totals_at = static_cast<uint32_t>(out->totals.size());
     SampleTypeList names;
@@ -181,6 +182,7 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     out->entries.push_back(e);
   }
   std::sort(out->entries.begin(), out->entries.end(), EntryLess);
+  for (const IndexedEntry& e : out->entries) out->bytes += e.size;
   out->entries.shrink_to_fit();
   out->totals.shrink_to_fit();
   for (const IndexedEntry& e : out->entries) {
@@ -250,8 +252,13 @@ size_t ArchiveIndex::LoadDay(const CivilDay& day, const fs::path& day_dir, const
   return bytes;
 }
 
+IndexTimes ArchiveIndex::Times() const {
+  return {first_load_seconds_.load(), last_refresh_seconds_.load()};
+}
+
 RefreshStats ArchiveIndex::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
+  const auto started = std::chrono::steady_clock::now();
   RefreshStats stats;
   std::vector<std::pair<CivilDay, fs::path>> days;
   archive::ForEachDay(root_, std::numeric_limits<int64_t>::min(),
@@ -283,8 +290,12 @@ RefreshStats ArchiveIndex::Refresh() {
   changed = changed || next.size() != dirs_.size() || held_from != held_from_ms_;
   dirs_ = std::move(next);
   held_from_ms_ = held_from;
-  refreshed_ = true;
   if (changed) Publish(dirs_, held_from, /*complete=*/true);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  last_refresh_seconds_ = seconds;
+  if (!refreshed_) first_load_seconds_ = seconds;
+  refreshed_ = true;
   return stats;
 }
 

@@ -18,6 +18,7 @@
 #define CPROF_SERVER_ARCHIVE_INDEX_H_
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -64,6 +65,9 @@ struct IndexedEntry {
   // TargetDir::totals[totals_at...]: one a sample type, then the duration
   // if it is not 0.
   uint32_t totals_at = 0;
+  // The profile file's bytes (sidecar "size"; at most 4 GiB, which no
+  // profile the scraper accepts reaches).
+  uint32_t size = 0;
   uint8_t profile_type = 0;  // index into kProfileTypes
   // Fetched from a path that serves intervals (pprof::ServesIntervals).
   bool served_as_intervals = false;
@@ -82,6 +86,7 @@ struct TargetDir {
   archive::Target target;
   std::vector<IndexedEntry> entries;  // by timestamp, then ID
   std::vector<int64_t> totals;        // the entries' totals and durations
+  int64_t bytes = 0;                  // the entries' profile files' sizes, summed
   // The distinct (profile type, sample type) pairs of `entries`.
   std::vector<std::pair<std::string_view, const SampleTypeName*>> kinds;
   int64_t mtime_ns = 0;
@@ -176,6 +181,12 @@ struct RefreshStats {
   size_t corrupt = 0;        // sidecars left out as unreadable
 };
 
+// How long the index took to read the archive, for serve's /metrics.
+struct IndexTimes {
+  double first_load_seconds = 0;    // the first Refresh(); 0 until it is over
+  double last_refresh_seconds = 0;  // the latest Refresh()
+};
+
 struct ArchiveIndexOptions {
   // publish_every (200 ms): while the first Refresh() reads the archive,
   //   how often it makes what it has read so far (whole days, newest
@@ -222,6 +233,7 @@ class ArchiveIndex {
       const std::shared_ptr<const ArchiveSnapshot>& held, int64_t from_ms);
 
   const fs::path& root() const { return root_; }
+  IndexTimes Times() const;
 
  private:
   std::shared_ptr<const TargetDir> LoadDir(const CivilDay& day, const fs::path& dir,
@@ -256,6 +268,9 @@ class ArchiveIndex {
   bool refreshed_ = false;  // a Refresh() has finished; guarded by refresh_mu_
   // Days from this one on are held (the budget); guarded by refresh_mu_.
   int64_t held_from_ms_ = std::numeric_limits<int64_t>::min();
+
+  std::atomic<double> first_load_seconds_ = 0;
+  std::atomic<double> last_refresh_seconds_ = 0;
 
   mutable std::mutex snapshot_mu_;
   std::shared_ptr<const ArchiveSnapshot> snapshot_;

@@ -128,7 +128,28 @@ int OnInitTls(void* ssl_ctx, void* user_data) {
 
 }  // namespace
 
-Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
+HttpServer::HttpServer(Handler* handler, const HttpServerOptions& options)
+    : handler_(handler), options_(options) {
+  if (options_.metrics != nullptr) {
+    requests_ = options_.metrics->Counter("cprofiler_http_requests_total",
+                                          "HTTP requests answered, by route and status code.",
+                                          {"route", "code"});
+    durations_ = options_.metrics->Histogram(
+        "cprofiler_http_request_duration_seconds",
+        "Time from a request's arrival to its response written, by route.", {"route"},
+        metrics::DurationBuckets());
+  }
+}
+
+void HttpServer::Record(const Response& response, std::chrono::steady_clock::time_point start) {
+  if (requests_ == nullptr) return;
+  std::string route(response.route);
+  requests_->Add({route, std::to_string(response.status)});
+  durations_->Observe(
+      {route}, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(Handler* handler,
                                                       const HttpServerOptions& options) {
   CPROF_ASSIGN_OR_RETURN(std::string ports, CivetListeningPort(options.listen));
   if (options.tls != nullptr) {
@@ -165,7 +186,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(Api* api,
   std::memset(&callbacks, 0, sizeof callbacks);
   callbacks.log_message = LogCivetMessage;
   if (options.tls != nullptr) callbacks.init_ssl = OnInitTls;
-  std::unique_ptr<HttpServer> server(new HttpServer(api, options));
+  std::unique_ptr<HttpServer> server(new HttpServer(handler, options));
   server->ctx_ = mg_start(&callbacks, server.get(), civet_options);
   if (server->ctx_ == nullptr) {
     return Status::Unavailable("cannot listen on " + options.listen +
@@ -255,6 +276,7 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
     if (req.method == "POST") body = ReadBody(conn, ri);
     if (server->options_.tls != nullptr && !ri->is_ssl) {
       resp = server->RedirectToHttps(*ri, mg_get_header(conn, "Host"));
+      resp.route = "https-redirect";
     } else if (!path.ok()) {
       resp = Response::Error(path.status());
     } else if (!params.ok()) {
@@ -265,7 +287,7 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
       req.body = std::move(*body);
       req.path = std::move(*path);
       req.params = std::move(*params);
-      resp = server->api_->Handle(req);
+      resp = server->handler_->Handle(req);
     }
   } catch (const std::exception& e) {
     resp = Response::Text(500, std::string("internal error: ") + e.what());
@@ -286,6 +308,7 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
   if (together) head += resp.body;
   mg_write(conn, head.data(), head.size());
   if (with_body && !together) mg_write(conn, resp.body.data(), resp.body.size());
+  server->Record(resp, start);
   if (IsVerbose()) {
     auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
                                                         start).count();

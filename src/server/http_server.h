@@ -6,14 +6,16 @@
 #ifndef CPROF_SERVER_HTTP_SERVER_H_
 #define CPROF_SERVER_HTTP_SERVER_H_
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "base/metrics.h"
 #include "base/status.h"
-#include "server/api.h"
+#include "server/http_types.h"
 #include "server/tls.h"
 
 struct mg_context;
@@ -47,6 +49,11 @@ struct HttpServerOptions {
   // redirect_listen (""): with tls, also listen here for plain HTTP and
   //   answer every request with a redirect to the HTTPS address.
   std::string redirect_listen;
+  // metrics (none; not owned, must outlive the server): counts every
+  //   request in cprofiler_http_requests_total{route,code} and times it in
+  //   cprofiler_http_request_duration_seconds{route}, from its arrival to
+  //   the response's last byte handed to the socket.
+  metrics::Registry* metrics = nullptr;
 };
 
 // CivetWeb's form of a --listen value: ":8080" -> "8080". InvalidArgument
@@ -55,9 +62,10 @@ Result<std::string> CivetListeningPort(std::string_view listen);
 
 class HttpServer {
  public:
-  // Starts serving `api` (not owned; must outlive the server). Unavailable
-  // when the address cannot be bound.
-  static Result<std::unique_ptr<HttpServer>> Start(Api* api, const HttpServerOptions& options);
+  // Starts serving `handler` (not owned; must outlive the server).
+  // Unavailable when the address cannot be bound.
+  static Result<std::unique_ptr<HttpServer>> Start(Handler* handler,
+                                                   const HttpServerOptions& options);
   // Stops accepting, finishes the requests in flight, and returns.
   ~HttpServer();
   // Not copyable or movable.
@@ -76,13 +84,18 @@ class HttpServer {
   TlsCredentials* tls() const { return options_.tls; }
 
  private:
-  HttpServer(Api* api, const HttpServerOptions& options) : api_(api), options_(options) {}
+  HttpServer(Handler* handler, const HttpServerOptions& options);
   static int HandleRequest(mg_connection* conn, void* self);
   // 308 to the same path and query on the HTTPS port (for --redirect-listen).
   Response RedirectToHttps(const mg_request_info& ri, const char* host_header) const;
 
-  Api* const api_;
+  // Counts and times one answered request (options_.metrics).
+  void Record(const Response& response, std::chrono::steady_clock::time_point start);
+
+  Handler* const handler_;
   const HttpServerOptions options_;
+  metrics::Family* requests_ = nullptr;   // with options_.metrics
+  metrics::Family* durations_ = nullptr;
   mg_context* ctx_ = nullptr;
   int https_port_ = 0;  // with tls, the bound port
   std::mutex connections_mu_;

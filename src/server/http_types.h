@@ -59,6 +59,9 @@ struct Request {
 
 struct Response {
   int status = 200;
+  // The route pattern that answered ("/api/download/{id}", never the raw
+  // path): a bounded set, the label of the request metrics.
+  std::string_view route = "other";
   std::string content_type = "application/json";
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
@@ -68,6 +71,16 @@ struct Response {
   static Response Text(int status, std::string message);
   // 400/404/500 from a Status: InvalidArgument 400, NotFound 404, else 500.
   static Response Error(const Status& status);
+};
+
+// What an HttpServer serves: the Api of `serve`, or a handler of /metrics
+// alone (`scrape --metrics-listen`).
+//
+// Thread-safe: Handle() is called from many server threads at once.
+class Handler {
+ public:
+  virtual ~Handler() = default;
+  virtual Response Handle(const Request& request) = 0;
 };
 
 }  // namespace cprof::server

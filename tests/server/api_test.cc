@@ -13,6 +13,7 @@
 #include "pprof/codec.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
+#include "query/compact.h"
 #include "server/api.h"
 #include "test_util.h"
 
@@ -820,4 +821,66 @@ TEST_CASE("A heavy request that throws gives its slot back", "[api]") {
     CHECK(status == 200);
   }
   delete f;
+}
+
+TEST_CASE("Every response names its route pattern, never the raw path", "[api][metrics]") {
+  ApiFixture f;
+  struct Case { std::string target; const char* route; };
+  const Case cases[] = {
+      {"/", "/"},
+      {"/ui/app.js", "/ui/{file}"},
+      {"/api/version", "/api/version"},
+      {"/api/download/" + f.heap1_, "/api/download/{id}"},
+      {"/api/download/nonsense", "/api/download/{id}"},
+      {"/api/meta/" + f.cpu_, "/api/meta/{id}"},
+      {"/api/profile_meta/heap_inuse_space?" + std::string(kRange), "/api/profile_meta/{sample_type}"},
+      {"/api/0/profiles/" + f.heap1_ + "+" + f.heap2_, "/api/0/profiles/{ids}"},
+      {"/api/pprof/ui/" + f.cpu_, "/api/pprof/ui/{id}"},
+      {"/metrics", "/metrics"},
+      {"/no/such/path", "other"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.target);
+    CHECK(f.Get(c.target).route == std::string_view(c.route));
+  }
+}
+
+TEST_CASE("/metrics: the archive's series per job, the index, the build", "[api][metrics]") {
+  ApiFixture f;
+  metrics::Registry registry;
+  f.options_.metrics = &registry;
+  f.options_.version = "1.2.3";
+  f.options_.revision = "abc";
+  query::MarkCompacted(f.dir_.path(), kT0);
+  Response r = f.Get("/metrics");
+  REQUIRE(r.status == 200);
+  CHECK(r.content_type == metrics::kContentType);
+  auto line = [&](const std::string& series) {
+    size_t at = r.body.find("\n" + series + " ");
+    if (at == std::string::npos) return std::string();
+    at += series.size() + 2;
+    return r.body.substr(at, r.body.find('\n', at) - at);
+  };
+  CHECK(line("cprofiler_archive_entries{job=\"j\"}") == "5");
+  int64_t bytes = 0;
+  for (const auto& dir : f.index_.Snapshot()->dirs) {
+    for (const IndexedEntry& e : dir->entries) {
+      const archive::EntryKey key = dir->KeyOf(e);
+      auto size = StampOf(f.dir_.path() / archive::EntryDir(key) / archive::ProfileFileName(key));
+      if (size.ok()) bytes += size->size;
+    }
+  }
+  CHECK(bytes > 0);
+  CHECK(line("cprofiler_archive_bytes{job=\"j\"}") == std::to_string(bytes));
+  CHECK(line("cprofiler_archive_oldest_entry_timestamp_seconds{job=\"j\"}") ==
+        metrics::FormatValue(kT0 / 1000.0));
+  CHECK(line("cprofiler_archive_newest_entry_timestamp_seconds{job=\"j\"}") ==
+        metrics::FormatValue((kT0 + 60'000) / 1000.0));
+  CHECK(line("cprofiler_rollups_lag_seconds") == "60");
+  CHECK(line("cprofiler_index_ready") == "1");
+  CHECK_FALSE(line("cprofiler_index_load_seconds").empty());
+  CHECK(line("cprofiler_build_info{version=\"1.2.3\",revision=\"abc\"}") == "1");
+
+  ApiFixture without;
+  CHECK(without.Get("/metrics").status == 404);
 }
