@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing cprofiler needs on Debian bookworm:
-# compilers, CMake, the libraries; for the tests Go, gzip, curl, jq, and
-# Node.js, npm and Chromium (the browser test of the web UI). Every build
+# compilers, CMake, the libraries; for the tests Go, gzip, curl, jq,
+# prometheus (its promtool checks the metrics: tests/e2e/metrics_test.sh),
+# and Node.js, npm and Chromium (the browser test of the web UI). Every build
 # compiles CivetWeb from its pinned Debian source (dpkg-source and xz unpack
 # it, patch applies cmake/civetweb-accept-filter.patch); the static build
 # (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
@@ -14,6 +15,7 @@ PACKAGES=(
   libdeflate-dev libcrypt-dev libyaml-cpp-dev libre2-dev rapidjson-dev catch2
   golang-go curl gzip jq openssl chromium
   dpkg-dev xz-utils patch file groff-base
+  prometheus
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.
@@ -32,3 +34,8 @@ SUDO=""
 echo "install-deps: installing ${#missing[@]} packages with apt (several minutes on a fresh machine): ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Only promtool is wanted: the Prometheus server the package starts under
+# systemd is stopped and disabled again.
+if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null; then
+  $SUDO systemctl disable --now prometheus >/dev/null 2>&1 || true
+fi

@@ -31,6 +31,8 @@ class ScrapeCommand : public Command {
   bool force_ = false;
   int max_in_flight_ = 256;
   std::string ca_file_;
+  std::string metrics_listen_;  // the loop's /metrics
+  std::string metrics_file_;    // --once's textfile
 };
 
 class QueryCommand : public Command {

@@ -6,12 +6,19 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 #include "archive/lock.h"
 #include "archive/writer.h"
+#include "base/fs.h"
 #include "base/log.h"
+#include "cli/build_info.h"
 #include "cli/commands.h"
+#include "scrape/scrape_metrics.h"
 #include "scrape/scraper.h"
+#include "server/http_server.h"
+#include "server/metrics_handler.h"
 
 namespace cprof::cli {
 namespace {
@@ -46,6 +53,14 @@ std::string FileStamp(const fs::path& p) {
          "/" + std::to_string(st.st_size) + "/" + std::to_string(st.st_ino);
 }
 
+// `text` as the file `path`, atomically (a temporary file in its directory,
+// renamed over it): node_exporter never reads half of it.
+Status WriteMetricsFile(const fs::path& path, std::string_view text) {
+  fs::path dir = path.parent_path();
+  if (dir.empty()) dir = ".";
+  return WriteFileAtomic(dir, path.filename().string(), text, /*sync_dir=*/false);
+}
+
 }  // namespace
 
 void ScrapeCommand::Register(CLI::App* app) {
@@ -68,11 +83,27 @@ void ScrapeCommand::Register(CLI::App* app) {
                    "CA certificates (PEM) for https targets (default: $SSL_CERT_FILE, "
                    "else the system's)")
       ->check(CLI::ExistingFile);
+  cmd_->add_option("--metrics-listen", metrics_listen_,
+                   "Without --once: serve Prometheus metrics at http://ADDR/metrics "
+                   "(ADDR as serve's --listen; no authentication)");
+  cmd_->add_option("--metrics-file", metrics_file_,
+                   "With --once: write the same metrics to this file (atomically), "
+                   "for node_exporter's textfile collector (name it *.prom)");
 }
 
 int ScrapeCommand::Run(const GlobalOptions& global) {
   if (force_ && !once_) {
     return Fail("scrape", Status::InvalidArgument("--force goes with --once"), kExitUsage);
+  }
+  if (!metrics_listen_.empty() && once_) {
+    return Fail("scrape", Status::InvalidArgument("--metrics-listen goes without --once "
+                                                  "(--once writes --metrics-file)"),
+                kExitUsage);
+  }
+  if (!metrics_file_.empty() && !once_) {
+    return Fail("scrape", Status::InvalidArgument("--metrics-file goes with --once "
+                                                  "(the loop serves --metrics-listen)"),
+                kExitUsage);
   }
   auto resolved = Resolve(global, /*config_required=*/true);
   if (!resolved.ok()) return Fail("scrape", resolved.status(), kExitUsage);
@@ -114,10 +145,44 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   fetch.max_in_flight = max_in_flight_;
   fetch.ca_file = ca_file_;
   scrape::Scraper scraper(root, fetch);
+  // The metrics, rendered from the targets' state each time it is written.
+  std::mutex metrics_mu;
+  std::string metrics_text;
+  std::vector<scrape::ProfileMetricConfig> rules = config.profile_metrics;
+  scraper.set_state_listener([&](const scrape::TargetsState& state) {
+    std::string text =
+        scrape::RenderScrapeMetrics(state, rules, CPROFILER_VERSION, kBuildRevision);
+    std::lock_guard<std::mutex> lock(metrics_mu);
+    metrics_text = std::move(text);
+  });
   if (once_) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
+    if (!metrics_file_.empty()) {
+      if (Status s = WriteMetricsFile(metrics_file_, metrics_text); !s.ok()) {
+        return Fail("scrape", s.WithContext("--metrics-file"), kExitPartial);
+      }
+    }
     return stats.failed > 0 ? kExitPartial : kExitOk;
+  }
+  server::MetricsHandler metrics_handler([&] {
+    std::lock_guard<std::mutex> lock(metrics_mu);
+    return metrics_text;
+  });
+  std::unique_ptr<server::HttpServer> metrics_server;
+  if (!metrics_listen_.empty()) {
+    server::HttpServerOptions http;
+    http.listen = metrics_listen_;
+    http.threads = 2;
+    auto started = server::HttpServer::Start(&metrics_handler, http);
+    if (!started.ok()) {
+      return Fail("scrape", started.status().WithContext("--metrics-listen"),
+                  started.status().code() == Status::Code::kInvalidArgument ? kExitUsage
+                                                                             : kExitPartial);
+    }
+    metrics_server = std::move(*started);
+    LogInfo("scrape: metrics at http://" + metrics_listen_ + "/metrics (port " +
+            std::to_string(metrics_server->Ports().at(0)) + ")");
   }
   fs::path config_path = resolved->config_path;
   std::string stamp = FileStamp(config_path);
@@ -135,6 +200,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
       LogError("scrape: config not reloaded: it has no scrape-configs");
       return std::nullopt;
     }
+    rules = fresh->profile_metrics;  // (the listener runs on this thread too)
     return std::move(*fresh);
   });
   return kExitOk;

@@ -108,6 +108,23 @@ struct ServeConfig {
   std::string redirect_listen;
 };
 
+// profile-metrics: a Prometheus series derived from every profile scraped
+// (scrape/scrape_metrics.h), per target: opt-in, one series a rule and
+// target.
+struct ProfileMetricConfig {
+  // name: [a-z_][a-z0-9_]*; the series is cprofiler_profile_<name>, with
+  //   _seconds, _bytes or _ratio after it (by the sample type's unit, or
+  //   the share).
+  std::string name;
+  // sample-type: cprofiler's name of a sample type ("mutex_delay",
+  //   "profile_cpu", "heap_inuse_space"); its profile type is the one read.
+  std::string sample_type;
+  // function ("": none): an RE2 found anywhere in a function's name
+  //   (pprof's -focus); the series is then the share (0..1) of the total in
+  //   samples with such a function on their stack, each sample counted once.
+  std::string function;
+};
+
 struct Config {
   std::string source;   // the file it came from, or "<built-in default>"
   std::string archive;  // the `archive` key, "" if unset
@@ -116,6 +133,7 @@ struct Config {
   int64_t max_size = 0;
   std::vector<JobConfig> jobs;
   ServeConfig serve;
+  std::vector<ProfileMetricConfig> profile_metrics;
 };
 
 // Parses YAML text; `source` names it in errors. InvalidArgument on any bad

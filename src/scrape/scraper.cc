@@ -12,6 +12,7 @@
 #include "pprof/codec.h"
 #include "pprof/summary.h"
 #include "pprof/units.h"
+#include "scrape/scrape_metrics.h"
 
 namespace cprof::scrape {
 namespace {
@@ -131,9 +132,16 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   InFlight f = std::move(it->second);
   in_flight_.erase(it);
   const Work& w = f.work;
+  {
+    ProfileState& attempt = attempts_[w.Key()];
+    ++attempt.scrapes;
+    attempt.last_duration_ms = static_cast<int64_t>(r.seconds * 1000);
+  }
   auto fail = [&](const Status& s) {
     ++stats->failed;
-    attempts_[w.Key()].last_error = s.message();
+    ProfileState& attempt = attempts_[w.Key()];
+    attempt.last_error = s.message();
+    ++attempt.errors;
     LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" +
              w.profile_type + " url=" + w.url + ": " + s.message());
   };
@@ -149,6 +157,7 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   s.timestamp_ms = f.started_ms;
   s.expiration_ns = w.expiration.count();
   s.scraped_by = hostname_;
+  std::map<std::string, double> derived;
   if (!HasSamples(w.profile_type)) {
     if (!LooksLikeTrace(r.body)) {
       return fail(Status::Corruption("not a Go execution trace"));
@@ -172,6 +181,7 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
       s.sample_types.push_back(archive::SampleTypeInfo{
           std::move(t.name), std::move(t.type), std::move(t.unit), t.total});
     }
+    derived = ProfileMetricValues(*profile, w.profile_type, profile_metrics_);
   }
   auto written = writer_.Stage(r.body, std::move(s));
   if (!written.ok()) return fail(written.status().WithContext("archive write"));
@@ -179,6 +189,8 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   ProfileState& attempt = attempts_[w.Key()];
   attempt.last_error.clear();
   attempt.last_success_ms = f.started_ms;
+  attempt.bytes += static_cast<int64_t>(r.body.size());
+  attempt.metrics = std::move(derived);
   ++stats->archived;
   stats->bytes += static_cast<int64_t>(r.body.size());
   LogVerbose("scrape: archived " + written->id + " (" + Bytes(written->size) + ")");
@@ -263,21 +275,27 @@ void Scraper::SaveState(const Config& config, const std::vector<Work>& work,
   if (Status s = WriteTargetsState(root_, state); !s.ok()) {
     LogError("scrape: the targets' state: " + s.message());
   }
+  if (state_listener_) state_listener_(state);
+}
+
+void Scraper::LoadPreviousState() {
+  auto previous = ReadTargetsState(root_);
+  if (!previous.ok()) return;
+  for (const ActiveTarget& t : previous->active) {
+    for (const ProfileState& p : t.profiles) {
+      attempts_.try_emplace(Work::KeyOf(t.job, t.host, p.type), p);
+    }
+  }
 }
 
 PassStats Scraper::RunOnce(const Config& config, bool force) {
   auto start = std::chrono::steady_clock::now();
   PassStats stats;
+  profile_metrics_ = config.profile_metrics;
   std::vector<Work> work = Expand(config);
   int64_t now = NowMs();
   // The last pass's attempts and errors, for the targets this one leaves.
-  if (auto previous = ReadTargetsState(root_); previous.ok()) {
-    for (const ActiveTarget& t : previous->active) {
-      for (const ProfileState& p : t.profiles) {
-        attempts_.try_emplace(Work::KeyOf(t.job, t.host, p.type), p);
-      }
-    }
-  }
+  LoadPreviousState();
   std::map<std::string, int64_t> last = LastScraped(work, now);
   for (const Work& w : work) {
     if (!force && now < DueAtMs(w.interval, last[w.Key()])) {
@@ -308,6 +326,8 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
 void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
                          const std::function<std::optional<Config>()>& reload) {
   discovery_.set_watch(true);
+  profile_metrics_ = config.profile_metrics;
+  LoadPreviousState();
   std::vector<Work> work = Expand(config);
   std::map<std::string, int64_t> next_due;
   auto schedule_from_archive = [&](const std::vector<Work>& items) {
@@ -346,6 +366,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
       last_reload = now;
       if (std::optional<Config> fresh = reload()) {
         config = std::move(*fresh);
+        profile_metrics_ = config.profile_metrics;
         work = Expand(config);
         // Intervals may have changed: every due time anew from the archive.
         next_due.clear();

@@ -73,6 +73,13 @@ class Scraper {
   void RunForever(Config config, const std::atomic<bool>& stop,
                   const std::function<std::optional<Config>()>& reload);
 
+  // Called on the scraping thread with the targets' state each time it is
+  // written: at the end of RunOnce, every few seconds in RunForever (for
+  // the metrics, scrape_metrics.h).
+  void set_state_listener(std::function<void(const TargetsState&)> listener) {
+    state_listener_ = std::move(listener);
+  }
+
  private:
   // One profile type of one host, with everything needed to scrape and
   // archive it (copied, so a config reload never dangles).
@@ -119,6 +126,11 @@ class Scraper {
   Discovery discovery_;
   // By Work::Key(): the last attempt, success and error (target_state.h).
   std::map<std::string, ProfileState> attempts_;
+  // The attempts of the last state written, for the targets of this run
+  // that have none yet: their errors, counters and last success go on.
+  void LoadPreviousState();
+  std::vector<ProfileMetricConfig> profile_metrics_;  // the config's
+  std::function<void(const TargetsState&)> state_listener_;
   // The state of every target of `work` and the config's dropped ones,
   // written to the archive; `next_due(w)` is when `w` is due next.
   void SaveState(const Config& config, const std::vector<Work>& work,

@@ -80,6 +80,17 @@ std::string SerializeTargetsState(const TargetsState& s) {
       w.Key("LastSuccess"); w.Int64(p.last_success_ms);
       w.Key("NextDue"); w.Int64(p.next_due_ms);
       w.Key("LastError"); w.String(p.last_error);
+      w.Key("Scrapes"); w.Int64(p.scrapes);
+      w.Key("Errors"); w.Int64(p.errors);
+      w.Key("Bytes"); w.Int64(p.bytes);
+      w.Key("LastDuration"); w.Int64(p.last_duration_ms);
+      w.Key("Metrics");
+      w.StartObject();
+      for (const auto& [name, value] : p.metrics) {
+        w.Key(name);
+        w.Double(value);
+      }
+      w.EndObject();
       w.EndObject();
     }
     w.EndArray();
@@ -120,9 +131,22 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
       if (const Value* p = JsonMember(t, "Profiles"); p != nullptr && p->IsArray()) {
         for (const auto& ps : p->GetArray()) {
           if (!ps.IsObject()) continue;
-          out.profiles.push_back({JsonString(ps, "Type"), JsonString(ps, "Url"), JsonInt(ps, "LastAttempt"),
-                                  JsonInt(ps, "LastSuccess"), JsonInt(ps, "NextDue"),
-                                  JsonString(ps, "LastError")});
+          ProfileState& state = out.profiles.emplace_back();
+          state.type = JsonString(ps, "Type");
+          state.url = JsonString(ps, "Url");
+          state.last_attempt_ms = JsonInt(ps, "LastAttempt");
+          state.last_success_ms = JsonInt(ps, "LastSuccess");
+          state.next_due_ms = JsonInt(ps, "NextDue");
+          state.last_error = JsonString(ps, "LastError");
+          state.scrapes = JsonInt(ps, "Scrapes");
+          state.errors = JsonInt(ps, "Errors");
+          state.bytes = JsonInt(ps, "Bytes");
+          state.last_duration_ms = JsonInt(ps, "LastDuration");
+          if (const Value* m = JsonMember(ps, "Metrics"); m != nullptr && m->IsObject()) {
+            for (const auto& v : m->GetObject()) {
+              if (v.value.IsNumber()) state.metrics[v.name.GetString()] = v.value.GetDouble();
+            }
+          }
         }
       }
     }

@@ -13,6 +13,7 @@
 #define CPROF_SCRAPE_TARGET_STATE_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,13 @@ struct ProfileState {
   int64_t last_success_ms = 0;  // the newest archived profile's time; 0: none
   int64_t next_due_ms = 0;
   std::string last_error;       // of the last attempt; "" when it succeeded
+  // Since the state file was first written (carried from pass to pass, so
+  // that cron runs count on): attempts, failed ones, bytes archived.
+  int64_t scrapes = 0, errors = 0, bytes = 0;
+  int64_t last_duration_ms = 0;  // the last attempt's request
+  // The profile-metrics values of the last profile archived, by series
+  // name (scrape_metrics.h).
+  std::map<std::string, double> metrics;
 };
 
 struct ActiveTarget {

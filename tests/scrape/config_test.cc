@@ -82,6 +82,28 @@ TEST_CASE("serve: listen, auth-file, cors-allowed-origins, all unset by default"
   CHECK(ParseConfig("serve: {cors-allowed-origins: []}\n", "e.yml")->serve.cors_allowed_origins.empty());
 }
 
+TEST_CASE("profile-metrics: rules in order, none by default", "[config]") {
+  auto none = ParseConfig("scrape-configs: []\n", "t.yml");
+  REQUIRE(none.ok());
+  CHECK(none->profile_metrics.empty());
+  auto c = ParseConfig(R"(
+profile-metrics:
+  - name: mutex_delay
+    sample-type: mutex_delay
+  - name: handler_cpu_share
+    sample-type: profile_cpu
+    function: 'main\.handler'
+)", "t.yml");
+  REQUIRE(c.ok());
+  REQUIRE(c->profile_metrics.size() == 2);
+  CHECK(c->profile_metrics[0].name == "mutex_delay");
+  CHECK(c->profile_metrics[0].sample_type == "mutex_delay");
+  CHECK(c->profile_metrics[0].function.empty());
+  CHECK(c->profile_metrics[1].name == "handler_cpu_share");
+  CHECK(c->profile_metrics[1].sample_type == "profile_cpu");
+  CHECK(c->profile_metrics[1].function == "main\\.handler");
+}
+
 TEST_CASE("Config rejects name the line and key", "[config]") {
   struct Case { const char* yaml; const char* want; };
   const Case cases[] = {
@@ -123,7 +145,7 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
-      {"serve:\n  listen: :80\n  auth: x\n", "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins)"},
+      {"serve:\n  listen: :80\n  auth: x\n", "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins, tls-cert, tls-key, redirect-listen)"},
       {"serve: [a]\n", "e.yml:1:8: serve: must be a mapping"},
       {"serve: {auth-file: \"\"}\n", "serve.auth-file: must not be empty"},
       {"serve: {listen: [a]}\n", "serve.listen: must be a single value"},
@@ -135,6 +157,23 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"serve: {cors-allowed-origins: [\"https://a.example/x\"]}\n", "bad origin"},
       {"serve: {cors-allowed-origins: [\"ftp://a.example\"]}\n", "bad origin"},
       {"serve: {cors-allowed-origins: [\"https://\"]}\n", "bad origin"},
+      {"profile-metrics: {name: a}\n", "e.yml:1:18: profile-metrics: must be a list of rules"},
+      {"profile-metrics:\n  - sample-type: goroutine\n", "e.yml:2:5: profile-metrics[0].name: missing"},
+      {"profile-metrics:\n  - name: a\n", "e.yml:2:5: profile-metrics[0].sample-type: missing"},
+      {"profile-metrics:\n  - name: Mutex-Delay\n    sample-type: mutex_delay\n",
+       "e.yml:2:11: profile-metrics[0].name: \"Mutex-Delay\" is no metric name part"},
+      {"profile-metrics:\n  - name: 9a\n    sample-type: mutex_delay\n", "is no metric name part"},
+      {"profile-metrics:\n  - name: a\n    sample-type: trace\n",
+       "e.yml:3:18: profile-metrics[0].sample-type: \"trace\" names no sample type"},
+      {"profile-metrics:\n  - name: a\n    sample-type: cmdline\n", "\"cmdline\" names no sample type"},
+      {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    function: 'main.(('\n",
+       "e.yml:4:15: profile-metrics[0].function: bad regular expression: missing )"},
+      {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    function: ''\n",
+       "profile-metrics[0].function: bad regular expression: empty"},
+      {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    regexp: x\n",
+       "e.yml:4:5: profile-metrics[0]: unknown key \"regexp\""},
+      {"profile-metrics:\n  - {name: a, sample-type: goroutine}\n  - {name: a, sample-type: profile_cpu}\n",
+       "e.yml:3:12: profile-metrics[1].name: duplicate name \"a\""},
   };
   for (const Case& c : cases) {
     INFO(c.yaml);
