@@ -39,6 +39,9 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> pairs_;
 };
 
+// `text` with & < > " ' escaped, for HTML text and attribute values.
+std::string HtmlEscape(std::string_view text);
+
 using cprof::PercentDecode;  // base/url.h
 using cprof::PercentEncode;
 

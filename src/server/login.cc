@@ -9,21 +9,6 @@ constexpr const char* kLoginPagePolicy =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'";
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string SessionCookie(std::string_view value, int64_t max_age_s, bool secure) {
   std::string c = std::string(kSessionCookieName) + "=" + std::string(value) +
                   "; Path=/; HttpOnly; SameSite=Strict";

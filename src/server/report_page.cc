@@ -7,6 +7,7 @@
 
 #include "base/json.h"
 #include "server/assets.h"
+#include "server/http_types.h"
 
 namespace cprof::server {
 namespace {
@@ -74,20 +75,6 @@ std::string ScriptSafeJson(std::string_view json) {
       out += "\\u003c";
     } else {
       out += c;
-    }
-  }
-  return out;
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
     }
   }
   return out;
