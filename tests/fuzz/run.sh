@@ -1,37 +1,54 @@
 #!/usr/bin/env bash
-# libFuzzer over cprofiler's parsers, with ASan and UBSan, on demand (not
-# part of the test suite): builds the harnesses with clang into BUILD_DIR
-# and runs each for SECONDS, printing executions per second, coverage and
-# any finding.
+# libFuzzer over cprofiler's parsers, with ASan and UBSan: builds the
+# harnesses with clang into BUILD_DIR and runs each (or the HARNESSes named)
+# for SECONDS, printing executions per second, coverage and any finding.
+# On demand, and briefly in the test suite ("fuzz: short").
 #
-#   bash tests/fuzz/run.sh [SECONDS (60)] [BUILD_DIR (build-fuzz)]
+#   bash tests/fuzz/run.sh [SECONDS (60)] [BUILD_DIR (build-fuzz)] [HARNESS...]
 #
-#   fuzz_profile  the pprof decoder and validator; summary, merge, top table
-#   fuzz_text     sidecars, config and file_sd YAML/JSON, query strings,
-#                 matchers, times, durations, sizes, IDs, pod and state JSON
-#   fuzz_index    INDEX and TARGETS files
+#   profile  the pprof decoder and validator; summary, merge, top table
+#   sidecar  the sidecar reader; serialize -> read gives the same sidecar
+#   config   the config loader (YAML) and file_sd files (YAML, JSON)
+#   targets  a Kubernetes pod's JSON; the targets' state file, read -> write
+#   query    query strings, the seed API's selection, label matchers
+#   time     times (RFC 3339 round trip), durations, sizes, profile IDs
+#   index    INDEX and TARGETS files
 #
-# Seeds: tests/data (profiles) and tests/fuzz/corpus/<harness>/, where every
-# input that ever crashed a harness is kept, as a regression. A finding is
-# written to BUILD_DIR/findings/ and fails the run (exit 1).
+# Seeds: tests/data (profiles), conf/cprofiler.yml (config) and
+# tests/fuzz/corpus/<harness>/, where every input that ever crashed a harness
+# is kept, as a regression. A finding is written to BUILD_DIR/findings/ and
+# fails the run (exit 1); a failed build exits 2. Without clang++ or its
+# libFuzzer runtime it exits 77 (the suite's "skipped"), or 2 when CI=true.
+# JOBS (nproc) sets the build's parallelism.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_EACH=${1:-60}
 BUILD=${2:-$ROOT/build-fuzz}
-command -v clang++ >/dev/null || { echo "run.sh: clang++ is needed (apt-get install clang)" >&2; exit 2; }
+shift $(($# < 2 ? $# : 2))
+HARNESSES=(profile sidecar config targets query time index)
+[ $# -eq 0 ] || HARNESSES=("$@")
+missing() {
+  echo "run.sh: $1 is needed (apt-get install clang libclang-rt-14-dev, or scripts/install-deps.sh)" >&2
+  [ "${CI:-}" = true ] && exit 2
+  exit 77
+}
+command -v clang++ >/dev/null || missing clang++
+compgen -G "$(clang++ -print-runtime-dir)/libclang_rt.fuzzer-*.a" >/dev/null || missing "libFuzzer (libclang_rt.fuzzer)"
+mkdir -p "$BUILD"
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCPROFILER_TESTS=OFF -DCPROFILER_FUZZ=ON >"$BUILD.cmake.log" 2>&1 ||
-  { cat "$BUILD.cmake.log"; exit 2; }
-cmake --build "$BUILD" -j "$(nproc)" --target fuzz_profile fuzz_text fuzz_index >"$BUILD.build.log" 2>&1 ||
-  { tail -30 "$BUILD.build.log"; exit 2; }
+  -DCPROFILER_TESTS=OFF -DCPROFILER_FUZZ=ON >"$BUILD/fuzz-cmake.log" 2>&1 ||
+  { cat "$BUILD/fuzz-cmake.log"; exit 2; }
+cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target "${HARNESSES[@]/#/fuzz_}" >"$BUILD/fuzz-build.log" 2>&1 ||
+  { tail -30 "$BUILD/fuzz-build.log"; exit 2; }
 WORK=$(mktemp -d /tmp/cprof-fuzz.XXXXXX)
 trap 'rm -rf "$WORK" /dev/shm/cprof-fuzz-index-*' EXIT
 mkdir -p "$BUILD/findings"
 failed=0
-for harness in profile text index; do
+for harness in "${HARNESSES[@]}"; do
   corpus=$WORK/$harness
   mkdir -p "$corpus" "$ROOT/tests/fuzz/corpus/$harness"
   [ "$harness" = profile ] && cp "$ROOT"/tests/data/*.pb.gz "$corpus/"
+  [ "$harness" = config ] && cp "$ROOT"/conf/cprofiler.yml "$corpus/"
   set +e
   "$BUILD/tests/fuzz/fuzz_$harness" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
     -rss_limit_mb=2048 -artifact_prefix="$BUILD/findings/$harness-" \
