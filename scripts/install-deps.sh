@@ -2,9 +2,11 @@
 # Installs what building and testing cprofiler needs on Debian bookworm:
 # compilers, CMake, the libraries; for the tests Go, gzip, curl, jq,
 # prometheus (its promtool checks the metrics: tests/e2e/metrics_test.sh),
-# and Node.js, npm and Chromium (the browser test of the web UI). Every build
-# compiles CivetWeb from its pinned Debian source (dpkg-source and xz unpack
-# it, patch applies cmake/civetweb-accept-filter.patch); the static build
+# clang and its libFuzzer runtime (libclang-rt-14-dev, for the test "fuzz:
+# short"), clang-format (the test "style: clang-format"), and Node.js, npm
+# and Chromium (the browser test of the web UI). Every build compiles
+# CivetWeb from its pinned Debian source (dpkg-source and xz unpack it,
+# patch applies cmake/civetweb-accept-filter.patch); the static build
 # (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
 # packages) and curl's pinned source; file checks the result.
 # Skips apt entirely when everything is already installed.
@@ -16,6 +18,7 @@ PACKAGES=(
   golang-go curl gzip jq openssl chromium
   dpkg-dev xz-utils patch file groff-base
   prometheus
+  clang libclang-rt-14-dev clang-format
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.

@@ -17,9 +17,9 @@
 # Seeds: tests/data (profiles), conf/cprofiler.yml (config) and
 # tests/fuzz/corpus/<harness>/, where every input that ever crashed a harness
 # is kept, as a regression. A finding is written to BUILD_DIR/findings/ and
-# fails the run (exit 1); a failed build exits 2. Without clang++ or its
-# libFuzzer runtime it exits 77 (the suite's "skipped"), or 2 when CI=true.
-# JOBS (nproc) sets the build's parallelism.
+# fails the run (exit 1), as does an input slower than 60 s; a failed build
+# exits 2. Without clang++ or its libFuzzer runtime it exits 77 (the suite's
+# "skipped"), or 2 when CI=true. JOBS (nproc) sets the build's parallelism.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_EACH=${1:-60}
@@ -41,7 +41,7 @@ CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebI
 cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target "${HARNESSES[@]/#/fuzz_}" >"$BUILD/fuzz-build.log" 2>&1 ||
   { tail -30 "$BUILD/fuzz-build.log"; exit 2; }
 WORK=$(mktemp -d /tmp/cprof-fuzz.XXXXXX)
-trap 'rm -rf "$WORK" /dev/shm/cprof-fuzz-index-*' EXIT
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$BUILD/findings"
 failed=0
 for harness in "${HARNESSES[@]}"; do
@@ -51,15 +51,19 @@ for harness in "${HARNESSES[@]}"; do
   [ "$harness" = config ] && cp "$ROOT"/conf/cprofiler.yml "$corpus/"
   set +e
   "$BUILD/tests/fuzz/fuzz_$harness" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
-    -rss_limit_mb=2048 -artifact_prefix="$BUILD/findings/$harness-" \
-    "$corpus" "$ROOT/tests/fuzz/corpus/$harness" >"$WORK/$harness.log" 2>&1
+    -rss_limit_mb=2048 -timeout=60 -artifact_prefix="$BUILD/findings/$harness-" \
+    "$corpus" "$ROOT/tests/fuzz/corpus/$harness" >"$WORK/$harness.log" 2>&1 &
+  pid=$!
+  wait "$pid"
   rc=$?
+  rm -rf "/dev/shm/cprof-fuzz-index-$pid"  # fuzz_index's directory, by its pid
   set -e
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$WORK/$harness.log")
   per_second=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$WORK/$harness.log")
+  slowest=$(sed -n 's/^stat::slowest_unit_time_sec: *//p' "$WORK/$harness.log")
   cov=$(grep -o 'cov: [0-9]* ft: [0-9]*' "$WORK/$harness.log" | tail -1)
   if [ "$rc" = 0 ]; then
-    echo "fuzz_$harness: ${execs:-?} runs in ${SECONDS_EACH}s (${per_second:-?}/s), $cov, no finding"
+    echo "fuzz_$harness: ${execs:-?} runs in ${SECONDS_EACH}s (${per_second:-?}/s), $cov, slowest input ${slowest:-?}s, no finding"
   else
     failed=1
     echo "fuzz_$harness: FINDING (exit $rc); input in $BUILD/findings/, copy it to tests/fuzz/corpus/$harness/ once fixed"
