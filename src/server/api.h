@@ -234,6 +234,13 @@ Response ProfileAttachment(std::string body, std::string_view name);
 Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
                                             const QueryParams& params);
 
+// profefe's selection parameters: service, type, from, to (profefe's
+// "2006-01-02T15:04:05" or RFC 3339; `to` defaults to now) and
+// labels=k=v,k=v. Every entry once (no sample type); the type, when given,
+// is a _type matcher and is stored in `profile_type` (pprof's name).
+Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
+                                               std::string* profile_type);
+
 }  // namespace cprof::server
 
 #endif  // CPROF_SERVER_API_H_

@@ -48,8 +48,8 @@ Result<int64_t> ParseProfefeTime(std::string_view key, const std::string& text) 
   return *ms;
 }
 
-// service, type, from, to, labels=k=v,k=v. Every entry once (no sample
-// type); the type, when given, is a _type matcher.
+}  // namespace
+
 Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
                                                std::string* profile_type) {
   query::Selection sel;
@@ -101,8 +101,6 @@ Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
   CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
   return sel;
 }
-
-}  // namespace
 
 Response Api::ProfefeProfiles(const QueryParams& params) {
   std::string profile_type;
