@@ -112,9 +112,14 @@ std::string SerializeTargetsState(const TargetsState& s) {
 
 Result<TargetsState> ParseTargetsState(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
+  // UTF-8 checked: SerializeTargetsState writes valid UTF-8 only (replacing
+  // what is not), so a file that is not was not written by cprofiler, and
+  // would not write back the same (label names in another order, or two
+  // that differ only in invalid bytes as one name twice).
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
+                                                                                     json.size());
   if (doc.HasParseError() || !doc.IsObject()) {
-    return Status::Corruption("targets state: not a JSON object");
+    return Status::Corruption("targets state: not a JSON object of valid UTF-8");
   }
   TargetsState s;
   s.updated_ms = JsonInt(doc, "UpdatedAt");

@@ -1,0 +1,52 @@
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "scrape/target_state.h"
+
+using namespace cprof;
+using namespace cprof::scrape;
+
+namespace {
+
+TargetsState Example() {
+  TargetsState s;
+  s.updated_ms = 1'795'383'359'999;
+  s.scraper = "host-1";
+  ActiveTarget& t = s.active.emplace_back();
+  t.job = "go";
+  t.app = "shop";
+  t.host = "10.0.1.5:6060";
+  t.labels = {{"env", "prod"}, {"zone", "\xc2\xb5"}};
+  t.discovered = {{"__address__", "10.0.1.5:6060"}};
+  t.profiles.push_back({"heap", "http://10.0.1.5:6060/debug/pprof/heap", 1'795'383'359'999,
+                        1'795'383'300'000, 1'795'383'419'999, "connection refused"});
+  s.dropped.push_back({"go", {{"__address__", "10.0.1.6:6060"}}});
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("A targets state reads back as it was written", "[target_state]") {
+  const std::string json = SerializeTargetsState(Example());
+  auto parsed = ParseTargetsState(json);
+  REQUIRE(parsed.ok());
+  CHECK(SerializeTargetsState(*parsed) == json);
+  REQUIRE(parsed->active.size() == 1);
+  CHECK(parsed->active[0].labels == Example().active[0].labels);
+  CHECK(parsed->active[0].profiles[0].last_error == "connection refused");
+  CHECK(parsed->dropped.size() == 1);
+}
+
+// Found by fuzz_targets: label names with invalid UTF-8 wrote back in another
+// order (SerializeTargetsState replaces invalid bytes with U+FFFD, which
+// sorts differently); cprofiler never writes such a file, so it is damage.
+TEST_CASE("A targets state that is not valid UTF-8 is corrupt", "[target_state]") {
+  std::string json = SerializeTargetsState(Example());
+  size_t at = json.find("\"env\"");
+  REQUIRE(at != std::string::npos);
+  json[at + 1] = static_cast<char>(0xd2);  // a lead byte without its continuation
+  auto parsed = ParseTargetsState(json);
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == Status::Code::kCorruption);
+}
