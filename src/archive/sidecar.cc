@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 
 #include "base/json.h"
+#include "base/json_read.h"
 
 namespace cprof::archive {
 
@@ -106,6 +107,7 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
         rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return Status::Corruption("sidecar: not a JSON object");
+  if (HasLoneLowSurrogate(json)) return Status::Corruption("sidecar: a \\u escape that is not UTF-8");
   Sidecar s;
   int64_t version = 0;
   CPROF_RETURN_IF_ERROR(GetInt(doc, "format_version", &version));

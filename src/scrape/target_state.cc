@@ -118,7 +118,7 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
   // that differ only in invalid bytes as one name twice).
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
                                                                                      json.size());
-  if (doc.HasParseError() || !doc.IsObject()) {
+  if (doc.HasParseError() || !doc.IsObject() || HasLoneLowSurrogate(json)) {
     return Status::Corruption("targets state: not a JSON object of valid UTF-8");
   }
   TargetsState s;

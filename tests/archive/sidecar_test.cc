@@ -113,3 +113,27 @@ TEST_CASE("A sidecar that is not valid UTF-8 is corrupt", "[sidecar]") {
   s.sample_types[0].unit = "\xc2\xb5s";  // valid UTF-8 reads back
   CHECK(*ParseSidecar(SerializeSidecar(s)) == s);
 }
+
+// Found by fuzz_sidecar: a \u escape of a lone low surrogate, which RapidJSON
+// decodes into bytes that are not UTF-8 (and SerializeSidecar would write
+// as U+FFFD), so the sidecar did not read back the same.
+TEST_CASE("A sidecar with a lone surrogate escape is corrupt", "[sidecar]") {
+  Sidecar s = Example();
+  s.sample_types[0].unit = "count";
+  const std::string json = SerializeSidecar(s);
+  const size_t at = json.find("\"count\"");
+  REQUIRE(at != std::string::npos);
+  for (const char* escape : {"\\udc11", "x\\udfff", "\\\\\\ude00"}) {
+    std::string bad = json;
+    bad.replace(at + 1, 5, escape);
+    auto parsed = ParseSidecar(bad);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.status().code() == Status::Code::kCorruption);
+  }
+  std::string pair = json;  // a surrogate pair is one character, U+1F600
+  pair.replace(at + 1, 5, "\\ud83d\\ude00 \\\\udc11");
+  auto parsed = ParseSidecar(pair);
+  REQUIRE(parsed.ok());
+  CHECK(parsed->sample_types[0].unit == "\xf0\x9f\x98\x80 \\udc11");
+  CHECK(*ParseSidecar(SerializeSidecar(*parsed)) == *parsed);
+}

@@ -50,3 +50,15 @@ TEST_CASE("A targets state that is not valid UTF-8 is corrupt", "[target_state]"
   REQUIRE_FALSE(parsed.ok());
   CHECK(parsed.status().code() == Status::Code::kCorruption);
 }
+
+// Found by fuzz_targets: a \u escape of a lone low surrogate decodes into
+// bytes that are not UTF-8 (base/json_read.h: HasLoneLowSurrogate).
+TEST_CASE("A targets state with a lone surrogate escape is corrupt", "[target_state]") {
+  std::string json = SerializeTargetsState(Example());
+  const size_t at = json.find("\"prod\"");
+  REQUIRE(at != std::string::npos);
+  json.replace(at + 1, 4, "\\uDEfE");
+  auto parsed = ParseTargetsState(json);
+  REQUIRE_FALSE(parsed.ok());
+  CHECK(parsed.status().code() == Status::Code::kCorruption);
+}
