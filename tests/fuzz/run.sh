@@ -19,7 +19,9 @@
 # is kept, as a regression. A finding is written to BUILD_DIR/findings/ and
 # fails the run (exit 1), as does an input slower than 60 s; a failed build
 # exits 2. Without clang++ or its libFuzzer runtime it exits 77 (the suite's
-# "skipped"), or 2 when CI=true. JOBS (nproc) sets the build's parallelism.
+# "skipped"), or 2 when CI=true. JOBS (nproc) sets the build's parallelism;
+# SOURCE_CACHE, a directory of the pinned Debian sources already fetched
+# (CPROFILER_SOURCE_CACHE), spares the build fetching CivetWeb's again.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_EACH=${1:-60}
@@ -36,7 +38,8 @@ command -v clang++ >/dev/null || missing clang++
 compgen -G "$(clang++ -print-runtime-dir)/libclang_rt.fuzzer-*.a" >/dev/null || missing "libFuzzer (libclang_rt.fuzzer)"
 mkdir -p "$BUILD"
 CC=clang CXX=clang++ cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCPROFILER_TESTS=OFF -DCPROFILER_FUZZ=ON >"$BUILD/fuzz-cmake.log" 2>&1 ||
+  -DCPROFILER_TESTS=OFF -DCPROFILER_FUZZ=ON ${SOURCE_CACHE:+-DCPROFILER_SOURCE_CACHE="$SOURCE_CACHE"} \
+  >"$BUILD/fuzz-cmake.log" 2>&1 ||
   { cat "$BUILD/fuzz-cmake.log"; exit 2; }
 cmake --build "$BUILD" -j "${JOBS:-$(nproc)}" --target "${HARNESSES[@]/#/fuzz_}" >"$BUILD/fuzz-build.log" 2>&1 ||
   { tail -30 "$BUILD/fuzz-build.log"; exit 2; }
