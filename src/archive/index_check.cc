@@ -25,8 +25,7 @@ class CountingReporter : public Reporter {
 };
 
 void CheckTargetDir(const fs::path& dir, const CivilDay& day, const std::string& tkey,
-                    const IndexCheckOptions& options, Reporter* reporter,
-                    IndexCheckStats* stats) {
+                    const IndexCheckOptions& options, Reporter* reporter, IndexCheckStats* stats) {
   ++stats->dirs;
   auto index = ReadIndexFile(dir, tkey);
   if (!index.ok() && !index.status().IsNotFound()) {
@@ -43,7 +42,8 @@ void CheckTargetDir(const fs::path& dir, const CivilDay& day, const std::string&
   // first, and the read that finds no INDEX writes a fresh one.
   TargetDirOptions truth_options;
   if (options.rebuild) {
-    (void)RemoveFile(dir / std::string(kIndexFile));  // if that fails, it is read as readers read it
+    (void)RemoveFile(dir /
+                     std::string(kIndexFile));  // if that fails, it is read as readers read it
   } else {
     truth_options.use_index = false;
     truth_options.update_index = false;

@@ -12,16 +12,16 @@
 namespace cprof::archive {
 
 struct IndexCheckStats {
-  size_t dirs = 0;          // <tkey> directories
-  size_t entries = 0;       // readable entries
-  size_t indexed = 0;       // of which a record holds for the sidecar as it is
-  size_t missing = 0;       // entries without a record: read from sidecars
-  size_t outdated = 0;      // records of a sidecar changed since: not used
-  size_t stale = 0;         // records of removed entries: not used
-  size_t wrong = 0;         // records readers use that disagree with the sidecar
+  size_t dirs = 0;           // <tkey> directories
+  size_t entries = 0;        // readable entries
+  size_t indexed = 0;        // of which a record holds for the sidecar as it is
+  size_t missing = 0;        // entries without a record: read from sidecars
+  size_t outdated = 0;       // records of a sidecar changed since: not used
+  size_t stale = 0;          // records of removed entries: not used
+  size_t wrong = 0;          // records readers use that disagree with the sidecar
   size_t damaged_files = 0;  // index files unreadable past some byte
-  size_t unreadable = 0;    // sidecars (reported to the Reporter)
-  size_t rewritten = 0;     // index files written (rebuild)
+  size_t unreadable = 0;     // sidecars (reported to the Reporter)
+  size_t rewritten = 0;      // index files written (rebuild)
 
   // Whether readers give answers the sidecars do not: wrong records. (All
   // else only costs readers time.)

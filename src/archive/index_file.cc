@@ -14,9 +14,7 @@ namespace {
 // a day of one target scraped every 10 s is ~10 MB.
 constexpr size_t kMaxIndexBytes = size_t{256} << 20;
 
-uint32_t Crc32(std::string_view data) {
-  return libdeflate_crc32(0, data.data(), data.size());
-}
+uint32_t Crc32(std::string_view data) { return libdeflate_crc32(0, data.data(), data.size()); }
 
 void PutUint32(std::string* out, uint32_t v) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -24,7 +22,8 @@ void PutUint32(std::string* out, uint32_t v) {
 
 uint32_t GetUint32(const char* p) {
   uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    v |= static_cast<uint32_t>(static_cast<unsigned char>(p[i])) << (8 * i);
   return v;
 }
 
@@ -57,10 +56,9 @@ void AppendEntries(const std::vector<const IndexEntry*>& entries, std::string* o
 // Calls `fn` with each record of `data` after `header`, in order, while it
 // returns true; the reason reading stopped before the end ("" if it did
 // not, or if `fn` stopped it without saying why in *damage).
-std::string ForEachRecord(
-    const std::string& data, std::string_view header,
-    const std::function<bool(cprofiler::archive::IndexRecord&, size_t at, std::string* damage)>&
-        fn) {
+std::string ForEachRecord(const std::string& data, std::string_view header,
+                          const std::function<bool(cprofiler::archive::IndexRecord&, size_t at,
+                                                   std::string* damage)>& fn) {
   if (data.compare(0, header.size(), header) != 0) {
     return "no \"" + std::string(header.substr(0, header.size() - 1)) + "\" header";
   }
@@ -129,8 +127,7 @@ std::string TargetRecords(const std::vector<const Target*>& targets) {
 }  // namespace
 
 Result<IndexFile> ReadIndexFile(const fs::path& dir, std::string_view tkey) {
-  CPROF_ASSIGN_OR_RETURN(std::string data,
-                         ReadFile(dir / std::string(kIndexFile), kMaxIndexBytes));
+  CPROF_ASSIGN_OR_RETURN(std::string data, ReadFile(dir / std::string(kIndexFile), kMaxIndexBytes));
   IndexFile out;
   ParseIndex(data, tkey, /*target_only=*/false, &out);
   return out;

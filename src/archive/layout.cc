@@ -22,16 +22,14 @@ bool ParseDigits(std::string_view s, int64_t* out) {
 bool ParseTimeOfDay(std::string_view s, int64_t* ms) {
   int64_t v;
   if (s.size() != 9 || !ParseDigits(s, &v)) return false;
-  int64_t h = v / 10'000'000, m = v / 100'000 % 100, sec = v / 1000 % 100,
-          milli = v % 1000;
+  int64_t h = v / 10'000'000, m = v / 100'000 % 100, sec = v / 1000 % 100, milli = v % 1000;
   if (h > 23 || m > 59 || sec > 59) return false;
   *ms = ((h * 60 + m) * 60 + sec) * 1000 + milli;
   return true;
 }
 
 // Splits "HHMMSSmmm-type-hash" (no suffix).
-bool ParseStem(std::string_view stem, int64_t* ms_of_day, std::string* type,
-               std::string* hash) {
+bool ParseStem(std::string_view stem, int64_t* ms_of_day, std::string* type, std::string* hash) {
   size_t a = stem.find('-');
   size_t b = stem.rfind('-');
   if (a == std::string_view::npos || a == b) return false;
@@ -65,9 +63,7 @@ fs::path TierRoot(const fs::path& root, std::string_view tier) {
   return tier.empty() ? root : root / kRollupsDir / tier;
 }
 
-bool IsDerivedFile(std::string_view name) {
-  return name == kIndexFile || name == kTargetsFile;
-}
+bool IsDerivedFile(std::string_view name) { return name == kIndexFile || name == kTargetsFile; }
 
 bool IsHex(std::string_view s, size_t length) {
   if (s.size() != length) return false;
@@ -77,9 +73,8 @@ bool IsHex(std::string_view s, size_t length) {
   return true;
 }
 
-std::string TargetKey(std::string_view job, std::string_view app,
-                      std::string_view host, const Labels& labels,
-                      int64_t expiration_ns) {
+std::string TargetKey(std::string_view job, std::string_view app, std::string_view host,
+                      const Labels& labels, int64_t expiration_ns) {
   // Length-prefixed fields: no two different tuples encode alike.
   std::string text;
   AppendField(&text, job);
@@ -96,10 +91,8 @@ std::string TargetKey(std::string_view job, std::string_view app,
 std::string FileStem(const EntryKey& key) {
   int64_t in_day = MsOfDay(key.timestamp_ms);
   char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d%02d%02d%03d",
-                static_cast<int>(in_day / 3'600'000),
-                static_cast<int>(in_day / 60'000 % 60),
-                static_cast<int>(in_day / 1000 % 60),
+  std::snprintf(buf, sizeof buf, "%02d%02d%02d%03d", static_cast<int>(in_day / 3'600'000),
+                static_cast<int>(in_day / 60'000 % 60), static_cast<int>(in_day / 1000 % 60),
                 static_cast<int>(in_day % 1000));
   std::string stem = buf;
   stem += '-';
@@ -140,17 +133,15 @@ Result<EntryKey> ParseId(std::string_view id) {
     }
   }
   // YYYYMMDD-<16 hex>-<stem>
-  if (id.size() < 8 + 1 + kTargetKeyLength + 1 || id.size() > 80 ||
-      id[8] != '-' || id[9 + kTargetKeyLength] != '-') {
+  if (id.size() < 8 + 1 + kTargetKeyLength + 1 || id.size() > 80 || id[8] != '-' ||
+      id[9 + kTargetKeyLength] != '-') {
     return bad();
   }
   int64_t ymd;
   if (!ParseDigits(id.substr(0, 8), &ymd)) return bad();
-  CivilDay day{static_cast<int>(ymd / 10000),
-               static_cast<unsigned>(ymd / 100 % 100),
+  CivilDay day{static_cast<int>(ymd / 10000), static_cast<unsigned>(ymd / 100 % 100),
                static_cast<unsigned>(ymd % 100)};
-  std::chrono::year_month_day check{std::chrono::year(day.year),
-                                    std::chrono::month(day.month),
+  std::chrono::year_month_day check{std::chrono::year(day.year), std::chrono::month(day.month),
                                     std::chrono::day(day.day)};
   if (!check.ok() || day.year < 1970) return bad();
   EntryKey key;
@@ -158,8 +149,8 @@ Result<EntryKey> ParseId(std::string_view id) {
   key.target_key = std::string(id.substr(9, kTargetKeyLength));
   if (!IsHex(key.target_key, kTargetKeyLength)) return bad();
   int64_t ms_of_day;
-  if (!ParseStem(id.substr(10 + kTargetKeyLength), &ms_of_day,
-                 &key.profile_type, &key.content_hash)) {
+  if (!ParseStem(id.substr(10 + kTargetKeyLength), &ms_of_day, &key.profile_type,
+                 &key.content_hash)) {
     return bad();
   }
   key.timestamp_ms = DayStartMs(day) + ms_of_day;
@@ -193,8 +184,8 @@ Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
   }
   EntryKey key;
   int64_t ms_of_day;
-  if (!ParseStem(name.substr(0, name.size() - kSidecarSuffix.size()),
-                 &ms_of_day, &key.profile_type, &key.content_hash)) {
+  if (!ParseStem(name.substr(0, name.size() - kSidecarSuffix.size()), &ms_of_day, &key.profile_type,
+                 &key.content_hash)) {
     return Status::InvalidArgument("not a sidecar name");
   }
   key.tier = std::string(tier);
@@ -203,13 +194,11 @@ Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
   return key;
 }
 
-bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day,
-                        bool* is_sidecar) {
+bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day, bool* is_sidecar) {
   std::string_view stem;
   // kProfileTypes' suffixes are kProfileSuffix and kTraceSuffix.
   for (std::string_view suffix : {kSidecarSuffix, kProfileSuffix, kTraceSuffix}) {
-    if (name.size() > suffix.size() &&
-        name.substr(name.size() - suffix.size()) == suffix) {
+    if (name.size() > suffix.size() && name.substr(name.size() - suffix.size()) == suffix) {
       stem = name.substr(0, name.size() - suffix.size());
       *is_sidecar = suffix == kSidecarSuffix;
       break;

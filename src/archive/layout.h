@@ -95,9 +95,8 @@ struct EntryKey {
 };
 
 // The directory key of one target's entries.
-std::string TargetKey(std::string_view job, std::string_view app,
-                      std::string_view host, const Labels& labels,
-                      int64_t expiration_ns);
+std::string TargetKey(std::string_view job, std::string_view app, std::string_view host,
+                      const Labels& labels, int64_t expiration_ns);
 
 std::string FormatId(const EntryKey& key);
 
@@ -125,8 +124,7 @@ Result<EntryKey> ParseSidecarName(std::string_view name, const CivilDay& day,
 
 // Parses any entry file name (profile or sidecar) into its stem's time of
 // day (ms) and content; false if the name is not an entry file.
-bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day,
-                        bool* is_sidecar);
+bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day, bool* is_sidecar);
 
 bool IsHex(std::string_view s, size_t length);
 

@@ -28,8 +28,8 @@ Result<ArchiveLock> ArchiveLock::TryAcquire(const std::filesystem::path& root) {
       while (!holder.empty() && (holder.back() == '\n' || holder.back() == ' ')) {
         holder.pop_back();
       }
-      return Status::Unavailable("another cprofiler (pid " + holder +
-                                 ") is scraping into " + root.string());
+      return Status::Unavailable("another cprofiler (pid " + holder + ") is scraping into " +
+                                 root.string());
     }
     return Status::IOError("lock " + path.string() + ": " + ErrnoText(err));
   }

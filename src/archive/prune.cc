@@ -21,13 +21,14 @@ int64_t FileSize(const fs::path& p) {
 bool IsStale(const fs::path& p, int64_t now_ms) {
   struct stat st;
   if (::stat(p.c_str(), &st) != 0) return false;
-  int64_t ctime_ms = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000 + st.st_ctim.tv_nsec / 1'000'000;
+  int64_t ctime_ms =
+      static_cast<int64_t>(st.st_ctim.tv_sec) * 1000 + st.st_ctim.tv_nsec / 1'000'000;
   return now_ms - ctime_ms > kStaleFileMs;
 }
 
 // Prunes one <tkey> directory (of `tier`'s sub-archive).
-void PruneTargetDir(const fs::path& dir, const CivilDay& day, std::string_view tier,
-                    int64_t now_ms, Reporter* reporter, PruneStats* stats) {
+void PruneTargetDir(const fs::path& dir, const CivilDay& day, std::string_view tier, int64_t now_ms,
+                    Reporter* reporter, PruneStats* stats) {
   auto names = ListDir(dir);
   if (!names.ok()) return;
   std::vector<std::pair<EntryKey, std::string>> sidecars;
@@ -67,8 +68,7 @@ void PruneTargetDir(const fs::path& dir, const CivilDay& day, std::string_view t
     if (!expired) {
       // A sidecar whose profile never became durable (power loss on a
       // filesystem without ordered metadata): removed once stale.
-      if (!present.count(profile) && IsStale(dir / name, now_ms) &&
-          RemoveFile(dir / name).ok()) {
+      if (!present.count(profile) && IsStale(dir / name, now_ms) && RemoveFile(dir / name).ok()) {
         ++stats->stale_files_removed;
       }
       continue;

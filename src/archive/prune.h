@@ -19,8 +19,8 @@ struct PruneOptions {
 };
 
 struct PruneStats {
-  int64_t entries_removed = 0;  // expired
-  int64_t bytes_freed = 0;      // by the expired entries' profiles
+  int64_t entries_removed = 0;      // expired
+  int64_t bytes_freed = 0;          // by the expired entries' profiles
   int64_t stale_files_removed = 0;  // temporary files and orphan profiles
   int64_t dirs_removed = 0;
   // With a size cap: the archive's size before the cap was applied and

@@ -56,8 +56,10 @@ Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key) {
     return Status::Corruption("sidecar id " + s.id + " does not match its file name");
   }
   if (TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns) != key.target_key) {
-    return Status::Corruption("sidecar's job, app, host, labels or expiration do not belong "
-                              "in target directory " + key.target_key);
+    return Status::Corruption(
+        "sidecar's job, app, host, labels or expiration do not belong "
+        "in target directory " +
+        key.target_key);
   }
   return s;
 }
@@ -76,8 +78,7 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
       fs::path mdir = ydir / mm;
       for (int day : NumberedDirs(mdir, 2, 1, 31)) {
         CivilDay d{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
-        std::chrono::year_month_day ymd{std::chrono::year(year),
-                                        std::chrono::month(d.month),
+        std::chrono::year_month_day ymd{std::chrono::year(year), std::chrono::month(d.month),
                                         std::chrono::day(d.day)};
         if (!ymd.ok()) continue;
         int64_t start = DayStartMs(d);
@@ -90,8 +91,7 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
   }
 }
 
-std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
-                        Reporter* reporter) {
+std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Reporter* reporter) {
   TargetDirOptions dir_options;
   dir_options.tier = options.tier;
   dir_options.from_ms = options.from_ms;
@@ -139,8 +139,8 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
   SerializedReporter serialized(reporter);
   Reporter* shared = reporter == nullptr ? nullptr : &serialized;
   ParallelFor(dirs.size(), threads, [&](size_t t, size_t i) {
-    TargetDay day = ReadTargetDir(dirs[i].path, dirs[i].day, dirs[i].tkey, dir_options, shared,
-                                  nullptr);
+    TargetDay day =
+        ReadTargetDir(dirs[i].path, dirs[i].day, dirs[i].tkey, dir_options, shared, nullptr);
     if (!dirs[i].target_known) learned[i] = std::move(day.target);
     for (Sidecar& s : day.entries) found[t].push_back(Entry{std::move(s), dirs[i].path});
   });
@@ -173,8 +173,7 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
   return out;
 }
 
-std::map<std::string, int64_t> LatestByType(const fs::path& root,
-                                            std::string_view target_key,
+std::map<std::string, int64_t> LatestByType(const fs::path& root, std::string_view target_key,
                                             int64_t since_ms) {
   std::map<std::string, int64_t> latest;
   ForEachDay(root, since_ms, std::numeric_limits<int64_t>::max(),
@@ -193,8 +192,7 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 
 std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
-                              std::string_view before_id, int64_t since_ms,
-                              Reporter* reporter) {
+                              std::string_view before_id, int64_t since_ms, Reporter* reporter) {
   std::vector<std::pair<CivilDay, fs::path>> days;
   ForEachDay(root, since_ms, before_ms, [&](const CivilDay& day, const fs::path& day_dir) {
     days.emplace_back(day, day_dir / std::string(target_key));

@@ -76,8 +76,7 @@ struct ScanOptions {
 // outside [from_ms, to_ms] are not opened. Unreadable sidecars and sidecars
 // whose profile file is missing go to `reporter` (may be null) and are left
 // out.
-std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options,
-                        Reporter* reporter);
+std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Reporter* reporter);
 
 // The entry with this ID, found without a scan. InvalidArgument for an ID
 // that does not parse, NotFound when no such entry exists, Corruption for an
@@ -92,8 +91,7 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
 // The time of the newest entry of each profile type in the <tkey> directory
 // `target_key`, looking at days from `since_ms` on. Types with no entry are
 // absent. Reads directory listings only.
-std::map<std::string, int64_t> LatestByType(const fs::path& root,
-                                            std::string_view target_key,
+std::map<std::string, int64_t> LatestByType(const fs::path& root, std::string_view target_key,
                                             int64_t since_ms);
 
 // The entry of `profile_type` before the entry (before_ms, before_id) in
@@ -104,8 +102,7 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root,
 // nullopt when there is none.
 std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view profile_type, int64_t before_ms,
-                              std::string_view before_id, int64_t since_ms,
-                              Reporter* reporter);
+                              std::string_view before_id, int64_t since_ms, Reporter* reporter);
 
 // Reads and parses one sidecar file.
 Result<Sidecar> ReadSidecar(const fs::path& path);

@@ -11,13 +11,20 @@ namespace cprof::archive {
 std::string SerializeSidecar(const Sidecar& s) {
   JsonWriter w(/*pretty=*/true);
   w.StartObject();
-  w.Key("format_version"); w.Int64(s.format_version);
-  w.Key("id"); w.String(s.id);
-  w.Key("profile_type"); w.String(s.profile_type);
-  w.Key("file"); w.String(s.file);
-  w.Key("job"); w.String(s.job);
-  w.Key("app"); w.String(s.app);
-  w.Key("host"); w.String(s.host);
+  w.Key("format_version");
+  w.Int64(s.format_version);
+  w.Key("id");
+  w.String(s.id);
+  w.Key("profile_type");
+  w.String(s.profile_type);
+  w.Key("file");
+  w.String(s.file);
+  w.Key("job");
+  w.String(s.job);
+  w.Key("app");
+  w.String(s.app);
+  w.Key("host");
+  w.String(s.host);
   w.Key("labels");
   w.StartObject();
   for (const auto& [k, v] : s.labels) {
@@ -25,33 +32,50 @@ std::string SerializeSidecar(const Sidecar& s) {
     w.String(v);
   }
   w.EndObject();
-  w.Key("url"); w.String(s.url);
-  w.Key("timestamp_ms"); w.Int64(s.timestamp_ms);
-  w.Key("time"); w.String(FormatRfc3339Ms(s.timestamp_ms));
-  w.Key("duration_ns"); w.Int64(s.duration_ns);
-  w.Key("expiration_ns"); w.Int64(s.expiration_ns);
-  w.Key("expires_ms"); w.Int64(s.expires_ms);
-  w.Key("size"); w.Int64(s.size);
-  w.Key("sha256"); w.String(s.sha256);
+  w.Key("url");
+  w.String(s.url);
+  w.Key("timestamp_ms");
+  w.Int64(s.timestamp_ms);
+  w.Key("time");
+  w.String(FormatRfc3339Ms(s.timestamp_ms));
+  w.Key("duration_ns");
+  w.Int64(s.duration_ns);
+  w.Key("expiration_ns");
+  w.Int64(s.expiration_ns);
+  w.Key("expires_ms");
+  w.Int64(s.expires_ms);
+  w.Key("size");
+  w.Int64(s.size);
+  w.Key("sha256");
+  w.String(s.sha256);
   w.Key("sample_types");
   w.StartArray();
   for (const auto& t : s.sample_types) {
     w.StartObject();
-    w.Key("name"); w.String(t.name);
-    w.Key("type"); w.String(t.type);
-    w.Key("unit"); w.String(t.unit);
-    w.Key("total"); w.Int64(t.total);
+    w.Key("name");
+    w.String(t.name);
+    w.Key("type");
+    w.String(t.type);
+    w.Key("unit");
+    w.String(t.unit);
+    w.Key("total");
+    w.Int64(t.total);
     w.EndObject();
   }
   w.EndArray();
-  w.Key("default_sample_type"); w.String(s.default_sample_type);
-  w.Key("scraped_by"); w.String(s.scraped_by);
+  w.Key("default_sample_type");
+  w.String(s.default_sample_type);
+  w.Key("scraped_by");
+  w.String(s.scraped_by);
   if (s.rollup) {
     w.Key("rollup");
     w.StartObject();
-    w.Key("end_ms"); w.Int64(s.rollup->end_ms);
-    w.Key("end"); w.String(FormatRfc3339Ms(s.rollup->end_ms));
-    w.Key("entries"); w.Int64(s.rollup->entries);
+    w.Key("end_ms");
+    w.Int64(s.rollup->end_ms);
+    w.Key("end");
+    w.String(FormatRfc3339Ms(s.rollup->end_ms));
+    w.Key("entries");
+    w.Int64(s.rollup->entries);
     w.EndObject();
   }
   w.EndObject();
@@ -65,12 +89,10 @@ namespace {
 using rapidjson::Value;
 
 Status Missing(const char* key, const char* want) {
-  return Status::Corruption(std::string("sidecar: \"") + key +
-                            "\" missing or not " + want);
+  return Status::Corruption(std::string("sidecar: \"") + key + "\" missing or not " + want);
 }
 
-Status GetString(const Value& o, const char* key, std::string* out,
-                 bool required = true) {
+Status GetString(const Value& o, const char* key, std::string* out, bool required = true) {
   auto it = o.FindMember(key);
   if (it == o.MemberEnd()) {
     return required ? Missing(key, "a string") : Status::OK();
@@ -80,8 +102,7 @@ Status GetString(const Value& o, const char* key, std::string* out,
   return Status::OK();
 }
 
-Status GetInt(const Value& o, const char* key, int64_t* out,
-              bool required = true) {
+Status GetInt(const Value& o, const char* key, int64_t* out, bool required = true) {
   auto it = o.FindMember(key);
   if (it == o.MemberEnd()) {
     return required ? Missing(key, "an integer") : Status::OK();
@@ -101,20 +122,19 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
   doc.Parse<rapidjson::kParseStopWhenDoneFlag | rapidjson::kParseIterativeFlag |
             rapidjson::kParseValidateEncodingFlag>(json.data(), json.size());
   if (doc.HasParseError()) {
-    return Status::Corruption(
-        std::string("sidecar: bad JSON at offset ") +
-        std::to_string(doc.GetErrorOffset()) + ": " +
-        rapidjson::GetParseError_En(doc.GetParseError()));
+    return Status::Corruption(std::string("sidecar: bad JSON at offset ") +
+                              std::to_string(doc.GetErrorOffset()) + ": " +
+                              rapidjson::GetParseError_En(doc.GetParseError()));
   }
   if (!doc.IsObject()) return Status::Corruption("sidecar: not a JSON object");
-  if (HasLoneLowSurrogate(json)) return Status::Corruption("sidecar: a \\u escape that is not UTF-8");
+  if (HasLoneLowSurrogate(json))
+    return Status::Corruption("sidecar: a \\u escape that is not UTF-8");
   Sidecar s;
   int64_t version = 0;
   CPROF_RETURN_IF_ERROR(GetInt(doc, "format_version", &version));
   if (version < kOldestFormatVersion || version > kFormatVersion) {
-    return Status::Corruption("sidecar: format_version " +
-                              std::to_string(version) + " not supported (" +
-                              std::to_string(kOldestFormatVersion) + ".." +
+    return Status::Corruption("sidecar: format_version " + std::to_string(version) +
+                              " not supported (" + std::to_string(kOldestFormatVersion) + ".." +
                               std::to_string(kFormatVersion) + ")");
   }
   s.format_version = static_cast<int>(version);
@@ -131,8 +151,7 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
   CPROF_RETURN_IF_ERROR(GetInt(doc, "expires_ms", &s.expires_ms));
   CPROF_RETURN_IF_ERROR(GetInt(doc, "size", &s.size));
   CPROF_RETURN_IF_ERROR(GetString(doc, "sha256", &s.sha256));
-  CPROF_RETURN_IF_ERROR(GetString(doc, "default_sample_type",
-                                  &s.default_sample_type, false));
+  CPROF_RETURN_IF_ERROR(GetString(doc, "default_sample_type", &s.default_sample_type, false));
   CPROF_RETURN_IF_ERROR(GetString(doc, "scraped_by", &s.scraped_by, false));
 
   auto labels = doc.FindMember("labels");
@@ -174,8 +193,7 @@ Result<Sidecar> ParseSidecar(std::string_view json) {
     return Status::Corruption("sidecar: id does not match profile_type/timestamp_ms");
   }
   if (s.file != ProfileFileName(*key)) {
-    return Status::Corruption("sidecar: file \"" + s.file +
-                              "\" does not match its id");
+    return Status::Corruption("sidecar: file \"" + s.file + "\" does not match its id");
   }
   return s;
 }

@@ -37,15 +37,15 @@ struct Sidecar {
   std::string file;          // the profile's file name, same directory
   std::string job;
   std::string app;
-  std::string host;          // "127.0.0.1:6060", as configured
-  Labels labels;             // user labels only; built-ins are the fields
-  std::string url;           // what was fetched
-  int64_t timestamp_ms = 0;  // UTC, when the scrape started
-  int64_t duration_ns = 0;   // the profile's duration (0 if it has none)
-  int64_t expiration_ns = 0;  // the job's expiration when scraped; 0 = never
-  int64_t expires_ms = 0;     // timestamp_ms + expiration; 0 = never
-  int64_t size = 0;           // bytes of the profile file
-  std::string sha256;         // of the profile file
+  std::string host;                          // "127.0.0.1:6060", as configured
+  Labels labels;                             // user labels only; built-ins are the fields
+  std::string url;                           // what was fetched
+  int64_t timestamp_ms = 0;                  // UTC, when the scrape started
+  int64_t duration_ns = 0;                   // the profile's duration (0 if it has none)
+  int64_t expiration_ns = 0;                 // the job's expiration when scraped; 0 = never
+  int64_t expires_ms = 0;                    // timestamp_ms + expiration; 0 = never
+  int64_t size = 0;                          // bytes of the profile file
+  std::string sha256;                        // of the profile file
   std::vector<SampleTypeInfo> sample_types;  // empty for trace
   std::string default_sample_type;           // pprof's name, may be ""
   std::string scraped_by;                    // hostname of the scraper

@@ -140,8 +140,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     // taken while an entry is renamed in may miss the profile: a stat
     // tells.)
     std::string profile = ProfileFileName(c.key);
-    if (!std::binary_search(names->begin(), names->end(), profile) &&
-        !Exists(dir / profile)) {
+    if (!std::binary_search(names->begin(), names->end(), profile) && !Exists(dir / profile)) {
       if (Exists(path)) report(path, Status::Corruption("profile file " + profile + " is missing"));
       continue;
     }
@@ -170,8 +169,7 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     if (record != nullptr && !outdated.count(StemOf(*name))) kept.push_back(record);
   }
   const size_t stale = index ? index->entries.size() - kept.size() : 0;
-  const bool replace =
-      !index || !index->damage.empty() || !index->target || stale > kept.size();
+  const bool replace = !index || !index->damage.empty() || !index->target || stale > kept.size();
   std::vector<const IndexEntry*> added;
   for (const IndexEntry& e : fresh) added.push_back(&e);
   Status written;

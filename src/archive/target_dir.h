@@ -69,8 +69,7 @@ bool MayKeep(const TargetDirOptions& options, const Target& target);
 // missing go to `reporter` (may be null) and are left out; an entry removed
 // while it is read is left out silently. `stats` may be null.
 TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::string& tkey,
-                        const TargetDirOptions& options, Reporter* reporter,
-                        TargetDirStats* stats);
+                        const TargetDirOptions& options, Reporter* reporter, TargetDirStats* stats);
 
 }  // namespace cprof::archive
 

@@ -20,17 +20,16 @@ Status InitArchive(const fs::path& root) {
     if (at != std::string::npos) {
       int version = std::atoi(text->c_str() + at + 15);
       if (version > kFormatVersion) {
-        return Status::InvalidArgument(
-            root.string() + " holds a format_version " +
-            std::to_string(version) + " archive; this cprofiler writes " +
-            std::to_string(kFormatVersion) + ": upgrade cprofiler");
+        return Status::InvalidArgument(root.string() + " holds a format_version " +
+                                       std::to_string(version) +
+                                       " archive; this cprofiler writes " +
+                                       std::to_string(kFormatVersion) + ": upgrade cprofiler");
       }
     }
     return Status::OK();
   }
   if (!text.status().IsNotFound()) return text.status();
-  std::string content = "cprofiler archive\nformat_version " +
-                        std::to_string(kFormatVersion) +
+  std::string content = "cprofiler archive\nformat_version " + std::to_string(kFormatVersion) +
                         "\nsee man 5 cprofiler-archive\n";
   return WriteFileAtomic(root, kMarkerFile, content, /*sync_dir=*/true);
 }
@@ -105,9 +104,8 @@ Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
   // durable: journaling filesystems (ext4, xfs) commit metadata in order.
   // Elsewhere a power loss may leave a sidecar without its profile; readers
   // skip and report it and prune removes it (man 5 cprofiler-archive).
-  CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
-    return WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false);
-  }));
+  CPROF_RETURN_IF_ERROR(InDir(
+      p.dir, [&] { return WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false); }));
   CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
                                         /*sync_dir=*/true));
   if (auto stamp = StampOf(p.dir / p.sidecar_name); stamp.ok()) {
@@ -126,15 +124,20 @@ Result<Sidecar> ArchiveWriter::Stage(std::string_view bytes, Sidecar sidecar) {
       if (q.id == p.sidecar.id) return p.sidecar;  // staged already
     }
   }
-  Pending e{p.sidecar.id, p.dir, "", p.sidecar.file, "", p.sidecar_name,
-            TargetOf(p.sidecar), IndexEntryOf(p.sidecar, {})};
+  Pending e{p.sidecar.id,
+            p.dir,
+            "",
+            p.sidecar.file,
+            "",
+            p.sidecar_name,
+            TargetOf(p.sidecar),
+            IndexEntryOf(p.sidecar, {})};
   CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
     auto temp = WriteTempFile(p.dir, e.profile_name, bytes, false);
     if (temp.ok()) e.profile_temp = std::move(*temp);
     return temp.status();
   }));
-  auto sidecar_temp =
-      WriteTempFile(p.dir, e.sidecar_name, SerializeSidecar(p.sidecar), false);
+  auto sidecar_temp = WriteTempFile(p.dir, e.sidecar_name, SerializeSidecar(p.sidecar), false);
   if (!sidecar_temp.ok()) {
     ::unlink((p.dir / e.profile_temp).c_str());
     return sidecar_temp.status();

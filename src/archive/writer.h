@@ -9,9 +9,9 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
-#include <string_view>
 
 #include "archive/index_file.h"
 #include "archive/sidecar.h"

@@ -107,8 +107,8 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return ErrnoStatus("stat", path, errno);
   if (static_cast<uint64_t>(st.st_size) > max_bytes) {
-    return Status::ResourceExhausted(path.string() + ": larger than " +
-                                     std::to_string(max_bytes) + " bytes");
+    return Status::ResourceExhausted(path.string() + ": larger than " + std::to_string(max_bytes) +
+                                     " bytes");
   }
   // Read the size fstat saw (files here are written once, never grown);
   // files that report no size (procfs) are read until EOF, within the cap.
@@ -148,8 +148,7 @@ Status MakeDirs(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) {
-    return Status::IOError("create directory " + dir.string() + ": " +
-                           ec.message());
+    return Status::IOError("create directory " + dir.string() + ": " + ec.message());
   }
   return Status::OK();
 }
@@ -161,8 +160,8 @@ Status SyncDir(const fs::path& dir) {
   return Status::OK();
 }
 
-Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
-                                  std::string_view data, bool sync) {
+Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name, std::string_view data,
+                                  bool sync) {
   std::string temp_name(kTempPrefix);
   temp_name += name;
   temp_name += ".";
@@ -202,8 +201,8 @@ Status WriteAndRename(const fs::path& dir, std::string_view name, std::string_vi
 
 }  // namespace
 
-Status WriteFileAtomic(const fs::path& dir, std::string_view name,
-                       std::string_view data, bool sync_dir) {
+Status WriteFileAtomic(const fs::path& dir, std::string_view name, std::string_view data,
+                       bool sync_dir) {
   return WriteAndRename(dir, name, data, /*sync_file=*/true, sync_dir);
 }
 
@@ -234,8 +233,7 @@ Status RemoveFile(const fs::path& path) {
 }
 
 Status RemoveDirIfEmpty(const fs::path& dir) {
-  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY &&
-      errno != EEXIST) {
+  if (::rmdir(dir.c_str()) != 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST) {
     return ErrnoStatus("remove directory", dir, errno);
   }
   return Status::OK();

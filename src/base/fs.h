@@ -34,8 +34,8 @@ Status MakeDirs(const fs::path& dir);
 // into a temporary file in `dir` (named with kTempPrefix), fsync, rename over
 // `name`, then fsync `dir` when `sync_dir` is set. On failure the temporary
 // file is removed and `name` is untouched.
-Status WriteFileAtomic(const fs::path& dir, std::string_view name,
-                       std::string_view data, bool sync_dir);
+Status WriteFileAtomic(const fs::path& dir, std::string_view name, std::string_view data,
+                       bool sync_dir);
 
 // WriteFileAtomic without a sync: readers see the old file or the new, but a
 // crash may lose both. For derived files, which are rebuilt when lost.
@@ -49,8 +49,8 @@ Status AppendFile(const fs::path& path, std::string_view data);
 // The first half of WriteFileAtomic: `data` in a new temporary file in `dir`
 // (fsynced when `sync`), whose name it returns. The caller renames or
 // removes it.
-Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name,
-                                  std::string_view data, bool sync);
+Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name, std::string_view data,
+                                  bool sync);
 
 // Flushes every file system buffer of the file system holding `path`
 // (syncfs(2)): one sync for many files written without fsync.

@@ -37,8 +37,7 @@ std::string ValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                 : (c >> 3) == 30 ? 4 : 0;
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     bool ok = len > 0 && i + len <= s.size();
     for (size_t k = 1; ok && k < len; ++k) {
       ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
@@ -68,10 +67,18 @@ JsonWriter::~JsonWriter() = default;
 JsonWriter::JsonWriter(JsonWriter&&) noexcept = default;
 JsonWriter& JsonWriter::operator=(JsonWriter&&) noexcept = default;
 
-void JsonWriter::StartObject() { impl_->Do([](auto& w) { w.StartObject(); }); }
-void JsonWriter::EndObject() { impl_->Do([](auto& w) { w.EndObject(); }); }
-void JsonWriter::StartArray() { impl_->Do([](auto& w) { w.StartArray(); }); }
-void JsonWriter::EndArray() { impl_->Do([](auto& w) { w.EndArray(); }); }
+void JsonWriter::StartObject() {
+  impl_->Do([](auto& w) { w.StartObject(); });
+}
+void JsonWriter::EndObject() {
+  impl_->Do([](auto& w) { w.EndObject(); });
+}
+void JsonWriter::StartArray() {
+  impl_->Do([](auto& w) { w.StartArray(); });
+}
+void JsonWriter::EndArray() {
+  impl_->Do([](auto& w) { w.EndArray(); });
+}
 
 void JsonWriter::Key(std::string_view key) {
   if (IsAscii(key)) {
@@ -91,11 +98,21 @@ void JsonWriter::String(std::string_view value) {
   }
 }
 
-void JsonWriter::Int64(int64_t v) { impl_->Do([&](auto& w) { w.Int64(v); }); }
-void JsonWriter::Uint64(uint64_t v) { impl_->Do([&](auto& w) { w.Uint64(v); }); }
-void JsonWriter::Double(double v) { impl_->Do([&](auto& w) { w.Double(v); }); }
-void JsonWriter::Bool(bool v) { impl_->Do([&](auto& w) { w.Bool(v); }); }
-void JsonWriter::Null() { impl_->Do([](auto& w) { w.Null(); }); }
+void JsonWriter::Int64(int64_t v) {
+  impl_->Do([&](auto& w) { w.Int64(v); });
+}
+void JsonWriter::Uint64(uint64_t v) {
+  impl_->Do([&](auto& w) { w.Uint64(v); });
+}
+void JsonWriter::Double(double v) {
+  impl_->Do([&](auto& w) { w.Double(v); });
+}
+void JsonWriter::Bool(bool v) {
+  impl_->Do([&](auto& w) { w.Bool(v); });
+}
+void JsonWriter::Null() {
+  impl_->Do([](auto& w) { w.Null(); });
+}
 
 std::string JsonWriter::Take() {
   std::string out(impl_->buffer.GetString(), impl_->buffer.GetSize());

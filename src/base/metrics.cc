@@ -26,18 +26,24 @@ bool ValidName(std::string_view name, bool colon) {
 std::string EscapeHelp(std::string_view help) {
   std::string out;
   for (char c : help) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
 
 std::string_view KindName(Kind kind) {
   switch (kind) {
-    case Kind::kCounter: return "counter";
-    case Kind::kGauge: return "gauge";
-    case Kind::kHistogram: return "histogram";
+    case Kind::kCounter:
+      return "counter";
+    case Kind::kGauge:
+      return "gauge";
+    case Kind::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }
@@ -82,10 +88,14 @@ std::string EscapeLabelValue(std::string_view v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
   }
   return out;
 }
@@ -94,8 +104,8 @@ std::vector<double> DurationBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
 }
 
-Family::Family(Kind kind, std::string name, std::string help,
-               std::vector<std::string> label_names, std::vector<double> buckets)
+Family::Family(Kind kind, std::string name, std::string help, std::vector<std::string> label_names,
+               std::vector<double> buckets)
     : kind_(kind),
       name_(std::move(name)),
       help_(std::move(help)),
@@ -154,8 +164,8 @@ void Family::Render(std::string* out) const {
     *out += name_ + "_bucket" + LabelText(label_names_, labels, "le=\"+Inf\"") + " " +
             std::to_string(s.count) + "\n";
     *out += name_ + "_sum" + LabelText(label_names_, labels) + " " + FormatValue(s.sum) + "\n";
-    *out += name_ + "_count" + LabelText(label_names_, labels) + " " + std::to_string(s.count) +
-            "\n";
+    *out +=
+        name_ + "_count" + LabelText(label_names_, labels) + " " + std::to_string(s.count) + "\n";
   }
 }
 
@@ -178,8 +188,7 @@ Family* Registry::Counter(std::string name, std::string help,
   return Declare(Kind::kCounter, std::move(name), std::move(help), std::move(label_names), {});
 }
 
-Family* Registry::Gauge(std::string name, std::string help,
-                        std::vector<std::string> label_names) {
+Family* Registry::Gauge(std::string name, std::string help, std::vector<std::string> label_names) {
   return Declare(Kind::kGauge, std::move(name), std::move(help), std::move(label_names), {});
 }
 

@@ -43,6 +43,7 @@ inline constexpr std::string_view kTraceSuffix = ".trace";
 
 // Every profile type, in display order (an index into it is stable: the
 // serve index stores one).
+// clang-format off
 inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
     // name          suffix          default_path                     all    samples cumulative
     {"profile",      kProfileSuffix, "/debug/pprof/profile?seconds=10", true,  true,  Cumulative::kNone},
@@ -55,6 +56,7 @@ inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
     {"trace",        kTraceSuffix,   "/debug/pprof/trace?seconds=10",   false, false, Cumulative::kNone},
     {"fgprof",       kProfileSuffix, "/debug/fgprof?seconds=10",        false, true,  Cumulative::kNone},
 }};
+// clang-format on
 
 // The row of the type called `name`; nullptr if there is none.
 const ProfileType* FindProfileType(std::string_view name);

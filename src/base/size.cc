@@ -24,11 +24,16 @@ Result<int64_t> ParseSize(std::string_view text, int64_t max) {
   while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
   std::string_view unit = text.substr(digits);
   int shift = -1;
-  if (unit.empty() || unit == "B") shift = 0;
-  else if (unit == "KiB" || unit == "K" || unit == "k") shift = 10;
-  else if (unit == "MiB" || unit == "M") shift = 20;
-  else if (unit == "GiB" || unit == "G") shift = 30;
-  else if (unit == "TiB" || unit == "T") shift = 40;
+  if (unit.empty() || unit == "B")
+    shift = 0;
+  else if (unit == "KiB" || unit == "K" || unit == "k")
+    shift = 10;
+  else if (unit == "MiB" || unit == "M")
+    shift = 20;
+  else if (unit == "GiB" || unit == "G")
+    shift = 30;
+  else if (unit == "TiB" || unit == "T")
+    shift = 40;
   if (digits == 0 || digits > 15 || shift < 0) {
     return Status::InvalidArgument("bad size \"" + std::string(text.substr(0, 40)) +
                                    "\" (want e.g. 64MiB, 512KiB, 50GiB, 1048576)");

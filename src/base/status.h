@@ -20,32 +20,23 @@ class [[nodiscard]] Status {
     kOk = 0,
     kInvalidArgument,  // bad input from the user: flags, config, request
     kNotFound,
-    kCorruption,       // bytes on disk or on the wire that do not parse
+    kCorruption,  // bytes on disk or on the wire that do not parse
     kIOError,
-    kUnavailable,      // a peer that did not answer, or a lock held elsewhere
+    kUnavailable,        // a peer that did not answer, or a lock held elsewhere
     kResourceExhausted,  // a size or count cap was hit
   };
 
   Status() = default;
-  Status(Code code, std::string message)
-      : code_(code), message_(std::move(message)) {}
+  Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status OK() { return Status(); }
   static Status InvalidArgument(std::string m) {
     return Status(Code::kInvalidArgument, std::move(m));
   }
-  static Status NotFound(std::string m) {
-    return Status(Code::kNotFound, std::move(m));
-  }
-  static Status Corruption(std::string m) {
-    return Status(Code::kCorruption, std::move(m));
-  }
-  static Status IOError(std::string m) {
-    return Status(Code::kIOError, std::move(m));
-  }
-  static Status Unavailable(std::string m) {
-    return Status(Code::kUnavailable, std::move(m));
-  }
+  static Status NotFound(std::string m) { return Status(Code::kNotFound, std::move(m)); }
+  static Status Corruption(std::string m) { return Status(Code::kCorruption, std::move(m)); }
+  static Status IOError(std::string m) { return Status(Code::kIOError, std::move(m)); }
+  static Status Unavailable(std::string m) { return Status(Code::kUnavailable, std::move(m)); }
   static Status ResourceExhausted(std::string m) {
     return Status(Code::kResourceExhausted, std::move(m));
   }
@@ -71,7 +62,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Status status) : status_(std::move(status)) {}  // NOLINT
 
   bool ok() const { return status_.ok(); }
@@ -95,9 +86,9 @@ class [[nodiscard]] Result {
 #define CPROF_CONCAT_INNER_(a, b) a##b
 #define CPROF_CONCAT_(a, b) CPROF_CONCAT_INNER_(a, b)
 
-#define CPROF_RETURN_IF_ERROR(expr)            \
-  do {                                         \
-    ::cprof::Status cprof_status_ = (expr);    \
+#define CPROF_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::cprof::Status cprof_status_ = (expr);        \
     if (!cprof_status_.ok()) return cprof_status_; \
   } while (0)
 

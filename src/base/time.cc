@@ -39,8 +39,7 @@ bool Expect(std::string_view s, size_t* pos, char a, char b = 0) {
 
 Result<Nanos> ParseDuration(std::string_view text) {
   auto bad = [&](const char* why) {
-    return Status::InvalidArgument("bad duration \"" + std::string(text) +
-                                   "\": " + why +
+    return Status::InvalidArgument("bad duration \"" + std::string(text) + "\": " + why +
                                    " (want e.g. 500ms, 10s, 5m, 1h30m, 7d)");
   };
   if (text.empty()) return bad("empty");
@@ -60,20 +59,30 @@ Result<Nanos> ParseDuration(std::string_view text) {
     if (frac_end == start || (int_end == start && frac_end == start + 1)) {
       return bad("expected a number");
     }
-    long double number = std::strtold(std::string(text.substr(start, frac_end - start)).c_str(), nullptr);
+    long double number =
+        std::strtold(std::string(text.substr(start, frac_end - start)).c_str(), nullptr);
     size_t unit_start = pos;
     while (pos < text.size() && !IsDigit(text[pos]) && text[pos] != '.') ++pos;
     std::string_view unit = text.substr(unit_start, pos - unit_start);
     long double scale;
-    if (unit == "ns") scale = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") scale = 1e3;
-    else if (unit == "ms") scale = 1e6;
-    else if (unit == "s") scale = 1e9;
-    else if (unit == "m") scale = 60e9;
-    else if (unit == "h") scale = 3600e9;
-    else if (unit == "d") scale = 86400e9;
-    else if (unit.empty()) return bad("missing unit");
-    else return bad("unknown unit");
+    if (unit == "ns")
+      scale = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs")
+      scale = 1e3;
+    else if (unit == "ms")
+      scale = 1e6;
+    else if (unit == "s")
+      scale = 1e9;
+    else if (unit == "m")
+      scale = 60e9;
+    else if (unit == "h")
+      scale = 3600e9;
+    else if (unit == "d")
+      scale = 86400e9;
+    else if (unit.empty())
+      return bad("missing unit");
+    else
+      return bad("unknown unit");
     total += number * scale;
     if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) {
       return bad("too large");
@@ -132,12 +141,10 @@ Result<int64_t> ParseRfc3339Ms(std::string_view s) {
   };
   size_t pos = 0;
   int y, mo, d, h, mi, sec;
-  if (!ReadFixed(s, &pos, 4, &y) || !Expect(s, &pos, '-') ||
-      !ReadFixed(s, &pos, 2, &mo) || !Expect(s, &pos, '-') ||
-      !ReadFixed(s, &pos, 2, &d) || !Expect(s, &pos, 'T', 't') ||
-      !ReadFixed(s, &pos, 2, &h) || !Expect(s, &pos, ':') ||
-      !ReadFixed(s, &pos, 2, &mi) || !Expect(s, &pos, ':') ||
-      !ReadFixed(s, &pos, 2, &sec)) {
+  if (!ReadFixed(s, &pos, 4, &y) || !Expect(s, &pos, '-') || !ReadFixed(s, &pos, 2, &mo) ||
+      !Expect(s, &pos, '-') || !ReadFixed(s, &pos, 2, &d) || !Expect(s, &pos, 'T', 't') ||
+      !ReadFixed(s, &pos, 2, &h) || !Expect(s, &pos, ':') || !ReadFixed(s, &pos, 2, &mi) ||
+      !Expect(s, &pos, ':') || !ReadFixed(s, &pos, 2, &sec)) {
     // Accept a space in place of 'T' too.
     if (s.size() > 10 && s[10] == ' ') {
       std::string t(s);
@@ -166,8 +173,8 @@ Result<int64_t> ParseRfc3339Ms(std::string_view s) {
     int sign = s[pos] == '-' ? -1 : 1;
     ++pos;
     int oh, om;
-    if (!ReadFixed(s, &pos, 2, &oh) || !Expect(s, &pos, ':') ||
-        !ReadFixed(s, &pos, 2, &om) || oh > 23 || om > 59) {
+    if (!ReadFixed(s, &pos, 2, &oh) || !Expect(s, &pos, ':') || !ReadFixed(s, &pos, 2, &om) ||
+        oh > 23 || om > 59) {
       return bad();
     }
     offset_min = sign * (oh * 60 + om);
@@ -178,23 +185,19 @@ Result<int64_t> ParseRfc3339Ms(std::string_view s) {
   if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60) {
     return bad();
   }
-  year_month_day ymd{std::chrono::year(y), std::chrono::month(mo),
-                     std::chrono::day(d)};
+  year_month_day ymd{std::chrono::year(y), std::chrono::month(mo), std::chrono::day(d)};
   if (!ymd.ok()) return bad();
   int64_t day_ms = sys_days(ymd).time_since_epoch().count() * kMsPerDay;
-  return day_ms + ((h * 60 + mi) * 60LL + sec) * 1000 + frac_ms -
-         offset_min * 60'000;
+  return day_ms + ((h * 60 + mi) * 60LL + sec) * 1000 + frac_ms - offset_min * 60'000;
 }
 
 std::string FormatRfc3339Ms(int64_t ms) {
   CivilDay day = DayOf(ms);
   int64_t in_day = MsOfDay(ms);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                day.year, day.month, day.day,
-                static_cast<int>(in_day / 3'600'000),
-                static_cast<int>(in_day / 60'000 % 60),
-                static_cast<int>(in_day / 1000 % 60),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", day.year, day.month,
+                day.day, static_cast<int>(in_day / 3'600'000),
+                static_cast<int>(in_day / 60'000 % 60), static_cast<int>(in_day / 1000 % 60),
                 static_cast<int>(in_day % 1000));
   return buf;
 }
@@ -204,8 +207,7 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms) {
   if (!text.empty() && text[0] == '-') {
     auto d = ParseDuration(text.substr(1));
     if (!d.ok()) {
-      return Status::InvalidArgument("bad relative time \"" +
-                                     std::string(text) +
+      return Status::InvalidArgument("bad relative time \"" + std::string(text) +
                                      "\" (want e.g. -90m, -2h, -7d)");
     }
     return now_ms - d->count() / 1'000'000;
@@ -219,8 +221,7 @@ Result<int64_t> ParseTimeArg(std::string_view text, int64_t now_ms) {
 CivilDay DayOf(int64_t ms) {
   int64_t days_since = ms >= 0 ? ms / kMsPerDay : -((-ms + kMsPerDay - 1) / kMsPerDay);
   year_month_day ymd{sys_days(days(days_since))};
-  return CivilDay{static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()),
+  return CivilDay{static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                   static_cast<unsigned>(ymd.day())};
 }
 

@@ -106,8 +106,7 @@ void AuthCommand::Register(CLI::App* app) {
   add_user_->add_option("name", user_, "The user's name (no whitespace, ':' or '#')")->required();
   add_user_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
   add_user_->add_option("-f,--file", file_, "The auth file")->required();
-  add_user_->add_option("--cost", cost_,
-                        "bcrypt's cost: 2^COST rounds a check (12: some 250 ms)")
+  add_user_->add_option("--cost", cost_, "bcrypt's cost: 2^COST rounds a check (12: some 250 ms)")
       ->check(CLI::Range(4, 31));
 }
 

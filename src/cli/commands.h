@@ -53,7 +53,7 @@ class ProfileInputCommand : public Command {
   // The inputs, merged when several. On failure, prints the error (as
   // `command`) and returns nullopt with *exit_code set.
   std::optional<pprof::OwnedProfile> LoadInputs(const GlobalOptions& global, const char* command,
-                                           int* exit_code, size_t* count = nullptr);
+                                                int* exit_code, size_t* count = nullptr);
 
   // The sample index to report: `flag` (--sample-index) when given, else
   // the one -t names ("heap_alloc_space" -> "alloc_space").

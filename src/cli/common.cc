@@ -41,8 +41,7 @@ Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
     auto config = scrape::LoadConfig(r.config_path);
     if (!config.ok()) {
       if (config.status().IsNotFound()) {
-        return Status::InvalidArgument("config file " + r.config_path.string() +
-                                       " does not exist");
+        return Status::InvalidArgument("config file " + r.config_path.string() + " does not exist");
       }
       return Status::InvalidArgument(config.status().message());
     }

@@ -13,8 +13,8 @@
 namespace cprof::cli {
 
 void CompactCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand(
-      "compact", "Write the hourly and daily rollups that are due, for long windows");
+  cmd_ = app->add_subcommand("compact",
+                             "Write the hourly and daily rollups that are due, for long windows");
   cmd_->footer(
       "A rollup merges one target's profiles of one type over an hour or a day; merge and "
       "top over a long window read the rollups that tile it and raw profiles at its edges, "
@@ -31,7 +31,8 @@ void CompactCommand::Register(CLI::App* app) {
       "Exit status: 0 ok (also when a running scrape holds the archive: it compacts it "
       "itself), 1 some spans could not be merged or written (named on stderr), 2 bad flags "
       "or config, or no job keeps rollups.");
-  cmd_->add_option("--from", from_, "Only spans from this time on (RFC3339, -7d, ...); default: all");
+  cmd_->add_option("--from", from_,
+                   "Only spans from this time on (RFC3339, -7d, ...); default: all");
 }
 
 int CompactCommand::Run(const GlobalOptions& global) {
@@ -39,10 +40,11 @@ int CompactCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("compact", resolved.status(), kExitUsage);
   const scrape::Config& config = *resolved->config;
   if (!scrape::KeepsRollups(config)) {
-    return Fail("compact",
-                Status::InvalidArgument(config.source + ": no job keeps rollups (add e.g. "
-                                        "rollups: {hourly: 720h, daily: 8760h} to a job)"),
-                kExitUsage);
+    return Fail(
+        "compact",
+        Status::InvalidArgument(config.source + ": no job keeps rollups (add e.g. "
+                                                "rollups: {hourly: 720h, daily: 8760h} to a job)"),
+        kExitUsage);
   }
   const fs::path& root = resolved->archive;
   if (Status s = RequireArchive(root); !s.ok()) return Fail("compact", s, kExitUsage);
@@ -66,7 +68,8 @@ int CompactCommand::Run(const GlobalOptions& global) {
   }
   archive::LoggingReporter reporter;
   auto start = std::chrono::steady_clock::now();
-  query::CompactStats s = query::Compact(root, scrape::RollupRetentionOf(config), options, &reporter);
+  query::CompactStats s =
+      query::Compact(root, scrape::RollupRetentionOf(config), options, &reporter);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "written      %zu  rollups\n"

@@ -16,7 +16,8 @@ constexpr int kExitThresholdCrossed = 3;
 
 void DiffCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand(
-      "diff", "Compare a base with a target, function by function; exit 3 when a threshold is crossed");
+      "diff",
+      "Compare a base with a target, function by function; exit 3 when a threshold is crossed");
   cmd_->footer(
       "Each side is a selection, or profile files or IDs (merged when several): the target "
       "from the query flags or the arguments, the base from --base-from/--base-to/--base-label "
@@ -34,7 +35,8 @@ void DiffCommand::Register(CLI::App* app) {
       "5% of the base's total. Exit 0: none crossed; 3: one was (each named on stderr); 2: bad "
       "input, or a rule's function matches nothing.\n"
       "Examples:\n"
-      "  cprofiler diff -t profile_cpu --from -1h --base-label version=1.4 -l version=1.5 --max-growth 5%\n"
+      "  cprofiler diff -t profile_cpu --from -1h --base-label version=1.4 -l version=1.5 "
+      "--max-growth 5%\n"
       "  cprofiler diff -t mutex_delay --from -1h --base-from -169h --base-to -168h -o markdown\n"
       "  cprofiler diff --base old.pb.gz new.pb.gz --normalize none --fail-if 'total > +10%'");
   AddSelectionFlags(cmd_, &target_);
@@ -86,13 +88,14 @@ int DiffCommand::Run(const GlobalOptions& global) {
   }
   std::optional<double> max_growth;
   if (!max_growth_.empty()) {
-    std::string number = max_growth_.ends_with("%") ? max_growth_.substr(0, max_growth_.size() - 1)
-                                                    : max_growth_;
+    std::string number =
+        max_growth_.ends_with("%") ? max_growth_.substr(0, max_growth_.size() - 1) : max_growth_;
     char* end = nullptr;
     double v = std::strtod(number.c_str(), &end);
     if (number.empty() || end != number.c_str() + number.size() || !(v >= 0)) {
-      return Fail("diff", Status::InvalidArgument("--max-growth \"" + max_growth_ +
-                                                  "\": want a percentage such as 5%"),
+      return Fail("diff",
+                  Status::InvalidArgument("--max-growth \"" + max_growth_ +
+                                          "\": want a percentage such as 5%"),
                   kExitUsage);
     }
     max_growth = v;
@@ -118,7 +121,8 @@ int DiffCommand::Run(const GlobalOptions& global) {
   if (!base_matchers_.empty()) base_flags.matchers = base_matchers_;
   auto base = LoadProfiles(resolved->archive, base_inputs_, base_flags, cumulative_, raw_,
                            "diff: base", nullptr);
-  if (!base.ok()) return Fail("diff", base.status().WithContext("the base"), ExitCodeFor(base.status()));
+  if (!base.ok())
+    return Fail("diff", base.status().WithContext("the base"), ExitCodeFor(base.status()));
   auto target = LoadProfiles(resolved->archive, target_inputs_, target_, cumulative_, raw_,
                              "diff: target", nullptr);
   if (!target.ok()) {

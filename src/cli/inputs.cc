@@ -256,8 +256,8 @@ void ProfileInputCommand::AddInputFlags() {
 }
 
 std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalOptions& global,
-                                                              const char* command,
-                                                              int* exit_code, size_t* count) {
+                                                                   const char* command,
+                                                                   int* exit_code, size_t* count) {
   auto fail = [&](const Status& s, int code) {
     *exit_code = Fail(command, s, code);
     return std::nullopt;
@@ -265,9 +265,8 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
   // Subtracting a base (pprof's -base) takes the snapshots as they are.
-  Result<pprof::OwnedProfile> merged =
-      LoadProfiles(resolved->archive, inputs_, selection_, cumulative_ || !base_.empty(), raw_,
-                   command, count);
+  Result<pprof::OwnedProfile> merged = LoadProfiles(
+      resolved->archive, inputs_, selection_, cumulative_ || !base_.empty(), raw_, command, count);
   if (!merged.ok()) return fail(merged.status(), ExitCodeFor(merged.status()));
   if (base_.empty()) return std::move(*merged);
   auto base = LoadNamed(base_, resolved->archive);

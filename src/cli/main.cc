@@ -27,9 +27,9 @@ int main(int argc, char** argv) {
   app.add_flag_callback(
       "--licenses",
       [] {
-        std::string_view notices = ThirdPartyNotices();
-        std::fwrite(notices.data(), 1, notices.size(), stdout);
-        throw CLI::Success();
+    std::string_view notices = ThirdPartyNotices();
+    std::fwrite(notices.data(), 1, notices.size(), stdout);
+    throw CLI::Success();
       },
       "Print the third-party license notices and exit");
   app.require_subcommand(1);

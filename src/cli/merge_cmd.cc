@@ -33,9 +33,10 @@ void MergeCommand::Register(CLI::App* app) {
                    "report: flame graph, search, zoom, top table; opens with no network)")
       ->check(CLI::IsMember({"pprof", "folded", "html"}))
       ->default_str("pprof");
-  cmd_->add_option("--sample-index", sample_index_,
-                   "The sample type to write with --format folded or html, and the profile's default "
-                   "(default: the one -t names, else pprof's)");
+  cmd_->add_option(
+      "--sample-index", sample_index_,
+      "The sample type to write with --format folded or html, and the profile's default "
+      "(default: the one -t names, else pprof's)");
 }
 
 namespace {
@@ -72,9 +73,10 @@ int MergeCommand::Run(const GlobalOptions& global) {
   } else if (format_ == "html") {
     pprof::ReportOptions options;
     options.sample_index = SampleIndex(sample_index_);
-    auto page = HtmlReport("cprofiler merge", {{"inputs", DescribeInputs(inputs_, selection_)},
-                                               {"profiles", std::to_string(count)}},
-                           profile, nullptr, options);
+    auto page = HtmlReport(
+        "cprofiler merge",
+        {{"inputs", DescribeInputs(inputs_, selection_)}, {"profiles", std::to_string(count)}},
+        profile, nullptr, options);
     if (!page.ok()) return Fail("merge", page.status(), ExitCodeFor(page.status()));
     data = std::move(*page);
   } else {
@@ -86,8 +88,8 @@ int MergeCommand::Run(const GlobalOptions& global) {
   }
   if (output_ != "-") {
     LogInfo("merge: " + std::to_string(count) + " profiles -> " + output_ + " (" +
-            std::to_string(profile.sample_size()) + " samples, " +
-            std::to_string(data.size()) + " bytes)");
+            std::to_string(profile.sample_size()) + " samples, " + std::to_string(data.size()) +
+            " bytes)");
   }
   return kExitOk;
 }

@@ -13,7 +13,8 @@ void QueryCommand::Register(CLI::App* app) {
   cmd_->footer(
       "Examples:\n"
       "  cprofiler query -t heap_inuse_space -l _app=api --from -2h\n"
-      "  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof -top\n"
+      "  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof "
+      "-top\n"
       "Exit status: 0 ok (also when nothing matches), 1 some entries were "
       "unreadable (named on stderr; the rest is listed), 2 bad flags.");
   AddSelectionFlags(cmd_, &selection_);

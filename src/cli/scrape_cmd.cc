@@ -49,8 +49,8 @@ void RaiseFileLimit() {
 std::string FileStamp(const fs::path& p) {
   struct stat st;
   if (::stat(p.c_str(), &st) != 0) return "";
-  return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) +
-         "/" + std::to_string(st.st_size) + "/" + std::to_string(st.st_ino);
+  return std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec) + "/" +
+         std::to_string(st.st_size) + "/" + std::to_string(st.st_ino);
 }
 
 // `text` as the file `path`, atomically (a temporary file in its directory,
@@ -75,8 +75,7 @@ void ScrapeCommand::Register(CLI::App* app) {
       "2 bad flags or config.");
   cmd_->add_flag("--once", once_, "One pass, then exit");
   cmd_->add_flag("--force", force_, "With --once: scrape everything now, due or not");
-  cmd_->add_option("--max-concurrency", max_in_flight_,
-                   "Requests in flight at once")
+  cmd_->add_option("--max-concurrency", max_in_flight_, "Requests in flight at once")
       ->default_val(256)
       ->check(CLI::Range(1, 4096));
   cmd_->add_option("--cacert", ca_file_,
@@ -96,27 +95,32 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     return Fail("scrape", Status::InvalidArgument("--force goes with --once"), kExitUsage);
   }
   if (!metrics_listen_.empty() && once_) {
-    return Fail("scrape", Status::InvalidArgument("--metrics-listen goes without --once "
-                                                  "(--once writes --metrics-file)"),
+    return Fail("scrape",
+                Status::InvalidArgument("--metrics-listen goes without --once "
+                                        "(--once writes --metrics-file)"),
                 kExitUsage);
   }
   if (!metrics_file_.empty() && !once_) {
-    return Fail("scrape", Status::InvalidArgument("--metrics-file goes with --once "
-                                                  "(the loop serves --metrics-listen)"),
+    return Fail("scrape",
+                Status::InvalidArgument("--metrics-file goes with --once "
+                                        "(the loop serves --metrics-listen)"),
                 kExitUsage);
   }
   auto resolved = Resolve(global, /*config_required=*/true);
   if (!resolved.ok()) return Fail("scrape", resolved.status(), kExitUsage);
   const scrape::Config& config = *resolved->config;
   if (config.jobs.empty()) {
-    return Fail("scrape", Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
+    return Fail("scrape",
+                Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
                 kExitUsage);
   }
   const fs::path& root = resolved->archive;
   if (resolved->builtin_config) {
-    LogInfo("scrape: no config file found (-c, $CPROFILER_CONFIG, ../conf/cprofiler.yml, "
-            "/etc/cprofiler/cprofiler.yml): using the built-in default, which scrapes "
-            "127.0.0.1:6060 into " + root.string());
+    LogInfo(
+        "scrape: no config file found (-c, $CPROFILER_CONFIG, ../conf/cprofiler.yml, "
+        "/etc/cprofiler/cprofiler.yml): using the built-in default, which scrapes "
+        "127.0.0.1:6060 into " +
+        root.string());
   }
   if (Status s = archive::InitArchive(root); !s.ok()) {
     return Fail("scrape", s, ExitCodeFor(s));
@@ -150,8 +154,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   std::string metrics_text;
   std::vector<scrape::ProfileMetricConfig> rules = config.profile_metrics;
   scraper.set_state_listener([&](const scrape::TargetsState& state) {
-    std::string text =
-        scrape::RenderScrapeMetrics(state, rules, CPROFILER_VERSION, kBuildRevision);
+    std::string text = scrape::RenderScrapeMetrics(state, rules, CPROFILER_VERSION, kBuildRevision);
     std::lock_guard<std::mutex> lock(metrics_mu);
     metrics_text = std::move(text);
   });
@@ -176,9 +179,9 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     http.threads = 2;
     auto started = server::HttpServer::Start(&metrics_handler, http);
     if (!started.ok()) {
-      return Fail("scrape", started.status().WithContext("--metrics-listen"),
-                  started.status().code() == Status::Code::kInvalidArgument ? kExitUsage
-                                                                             : kExitPartial);
+      return Fail(
+          "scrape", started.status().WithContext("--metrics-listen"),
+          started.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial);
     }
     metrics_server = std::move(*started);
     LogInfo("scrape: metrics at http://" + metrics_listen_ + "/metrics (port " +

@@ -34,7 +34,9 @@ sigset_t BlockServeSignals() {
 
 // Waits up to `ms` for one of `set`; the signal, or 0 if none came.
 int WaitForSignal(const sigset_t& set, int ms) {
-  struct timespec ts {ms / 1000, (ms % 1000) * 1'000'000L};
+  struct timespec ts {
+    ms / 1000, (ms % 1000) * 1'000'000L
+  };
   int sig = sigtimedwait(&set, nullptr, &ts);
   return sig > 0 ? sig : 0;
 }
@@ -151,8 +153,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
                 kExitUsage);
   }
   if (!http_.redirect_listen.empty() && tls_cert_.empty()) {
-    return Fail("serve", Status::InvalidArgument("--redirect-listen needs --tls-cert"),
-                kExitUsage);
+    return Fail("serve", Status::InvalidArgument("--redirect-listen needs --tls-cert"), kExitUsage);
   }
   if (!tls_cert_.empty()) {
     auto loaded = server::TlsCredentials::Load(tls_cert_, tls_key_);
@@ -171,7 +172,8 @@ int ServeCommand::Run(const GlobalOptions& global) {
   server::ArchiveIndexOptions index_options;
   if (index_memory_ != "0") {
     auto budget = ParseSize(index_memory_, int64_t{1} << 40);
-    if (!budget.ok()) return Fail("serve", budget.status().WithContext("--index-memory"), kExitUsage);
+    if (!budget.ok())
+      return Fail("serve", budget.status().WithContext("--index-memory"), kExitUsage);
     index_options.max_bytes = static_cast<size_t>(*budget);
   }
   archive::LoggingReporter reporter;
@@ -203,8 +205,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   auto http = server::HttpServer::Start(&api, http_);
   if (!http.ok()) {
     return Fail("serve", http.status(),
-                http.status().code() == Status::Code::kInvalidArgument ? kExitUsage
-                                                                       : kExitPartial);
+                http.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial);
   }
   std::string ports;
   for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
@@ -222,9 +223,10 @@ int ServeCommand::Run(const GlobalOptions& global) {
   std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
                 index.Snapshot()->entry_count, root.c_str(), secs);
   std::string held;
-  if (int64_t from = index.Snapshot()->loaded_from_ms; from != std::numeric_limits<int64_t>::min()) {
-    held = "; holds the days from " + FormatRfc3339Ms(from) +
-           " (--index-memory " + index_memory_ + "): older ones are read per request";
+  if (int64_t from = index.Snapshot()->loaded_from_ms;
+      from != std::numeric_limits<int64_t>::min()) {
+    held = "; holds the days from " + FormatRfc3339Ms(from) + " (--index-memory " + index_memory_ +
+           "): older ones are read per request";
   }
   LogInfo(line + held);
   // The index follows the archive: new scrapes appear, pruned entries go.

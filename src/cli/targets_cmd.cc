@@ -67,7 +67,8 @@ int TargetsCommand::Run(const GlobalOptions& global) {
   if (!state->dropped.empty()) {
     std::printf("(%zu dropped by relabeling: -o json lists them)\n", state->dropped.size());
   }
-  std::printf("(as of %s, scraped by %s)\n", When(state->updated_ms).c_str(), state->scraper.c_str());
+  std::printf("(as of %s, scraped by %s)\n", When(state->updated_ms).c_str(),
+              state->scraper.c_str());
   return down ? kExitPartial : kExitOk;
 }
 

@@ -16,7 +16,8 @@ void TopCommand::Register(CLI::App* app) {
       "shows the intervals that end in the window, summed; --cumulative the snapshots "
       "since process start (see cprofiler merge --help).\n"
       "Examples:\n"
-      "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space\n"
+      "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index "
+      "alloc_space\n"
       "  cprofiler top -t mutex_delay -l _app=api --from -1h\n"
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
       "  cprofiler top cpu.pb.gz --nodecount 20\n"
@@ -32,7 +33,8 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->add_option("--hide", options_.hide, "Hide functions matching RE2 from stacks");
   cmd_->add_option("--show", options_.show, "Show only functions matching RE2 in stacks");
   cmd_->add_option("--tagfocus", options_.tag_focus, "Only samples with a label matching key=RE2");
-  cmd_->add_option("--tagignore", options_.tag_ignore, "Drop samples with a label matching key=RE2");
+  cmd_->add_option("--tagignore", options_.tag_ignore,
+                   "Drop samples with a label matching key=RE2");
   cmd_->add_option("--format", format_,
                    "text (go tool pprof -top's), or html (a self-contained report with the flame "
                    "graph too; opens with no network)")

@@ -18,9 +18,12 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
   std::vector<Frame> stack;
   auto open = [&](const FlameNode* n) {
     w.StartObject();
-    w.Key("n"); w.String(n->name);
-    w.Key("v"); w.Int64(n->total);
-    w.Key("s"); w.Int64(n->self);
+    w.Key("n");
+    w.String(n->name);
+    w.Key("v");
+    w.Int64(n->total);
+    w.Key("s");
+    w.Int64(n->self);
     if (!n->children.empty()) {
       w.Key("c");
       w.StartArray();
@@ -42,30 +45,44 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
 
 void WriteTop(JsonWriter& w, const TopTable& t) {
   w.StartObject();
-  w.Key("output_unit"); w.String(t.output_unit);
+  w.Key("output_unit");
+  w.String(t.output_unit);
   w.Key("active_filters");
   w.StartArray();
   for (const std::string& f : t.active_filters) w.String(f);
   w.EndArray();
-  w.Key("dropped_nodes"); w.Int64(t.dropped_nodes);
-  w.Key("node_count"); w.Int64(t.node_count_before_limit);
-  w.Key("flat_sum"); w.Int64(t.flat_sum);
-  w.Key("flat_sum_formatted"); w.String(t.FormatValue(t.flat_sum));
+  w.Key("dropped_nodes");
+  w.Int64(t.dropped_nodes);
+  w.Key("node_count");
+  w.Int64(t.node_count_before_limit);
+  w.Key("flat_sum");
+  w.Int64(t.flat_sum);
+  w.Key("flat_sum_formatted");
+  w.String(t.FormatValue(t.flat_sum));
   w.Key("rows");
   w.StartArray();
   int64_t running = 0;
   for (const TopRow& row : t.rows) {
     running += row.flat;
     w.StartObject();
-    w.Key("name"); w.String(row.name);
-    w.Key("inline"); w.String(row.inline_label);
-    w.Key("flat"); w.Int64(row.flat);
-    w.Key("flat_formatted"); w.String(t.FormatValue(row.flat));
-    w.Key("flat_pct"); w.String(Percentage(row.flat, t.total));
-    w.Key("sum_pct"); w.String(Percentage(running, t.total));
-    w.Key("cum"); w.Int64(row.cum);
-    w.Key("cum_formatted"); w.String(t.FormatValue(row.cum));
-    w.Key("cum_pct"); w.String(Percentage(row.cum, t.total));
+    w.Key("name");
+    w.String(row.name);
+    w.Key("inline");
+    w.String(row.inline_label);
+    w.Key("flat");
+    w.Int64(row.flat);
+    w.Key("flat_formatted");
+    w.String(t.FormatValue(row.flat));
+    w.Key("flat_pct");
+    w.String(Percentage(row.flat, t.total));
+    w.Key("sum_pct");
+    w.String(Percentage(running, t.total));
+    w.Key("cum");
+    w.Int64(row.cum);
+    w.Key("cum_formatted");
+    w.String(t.FormatValue(row.cum));
+    w.Key("cum_pct");
+    w.String(Percentage(row.cum, t.total));
     w.EndObject();
   }
   w.EndArray();
@@ -83,22 +100,31 @@ void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analys
   w.StartArray();
   for (const auto& st : p.sample_type()) {
     w.StartObject();
-    w.Key("type"); w.String(str(st.type()));
-    w.Key("unit"); w.String(str(st.unit()));
+    w.Key("type");
+    w.String(str(st.type()));
+    w.Key("unit");
+    w.String(str(st.unit()));
     w.EndObject();
   }
   w.EndArray();
-  w.Key("sample_index"); w.String(top.sample_type);
-  w.Key("unit"); w.String(top.sample_unit);
-  w.Key("total"); w.Int64(top.total);
-  w.Key("total_formatted"); w.String(top.FormatValue(top.total));
-  w.Key("duration_ns"); w.Int64(p.duration_nanos());
-  w.Key("time"); w.String(FormatRfc3339Ms(p.time_nanos() / 1'000'000));
+  w.Key("sample_index");
+  w.String(top.sample_type);
+  w.Key("unit");
+  w.String(top.sample_unit);
+  w.Key("total");
+  w.Int64(top.total);
+  w.Key("total_formatted");
+  w.String(top.FormatValue(top.total));
+  w.Key("duration_ns");
+  w.Int64(p.duration_nanos());
+  w.Key("time");
+  w.String(FormatRfc3339Ms(p.time_nanos() / 1'000'000));
   w.Key("top");
   WriteTop(w, top);
   w.Key("flame");
   WriteFlame(w, analysis.flame);
-  w.Key("flame_nodes"); w.Int64(CountNodes(analysis.flame));
+  w.Key("flame_nodes");
+  w.Int64(CountNodes(analysis.flame));
 }
 
 }  // namespace cprof::pprof

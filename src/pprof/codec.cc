@@ -76,8 +76,8 @@ std::string Gzip(std::string_view data) {
   if (deflater == nullptr) throw std::bad_alloc();
   std::string out;
   out.resize(libdeflate_gzip_compress_bound(deflater.get(), data.size()));
-  out.resize(libdeflate_gzip_compress(deflater.get(), data.data(), data.size(), out.data(),
-                                      out.size()));
+  out.resize(
+      libdeflate_gzip_compress(deflater.get(), data.data(), data.size(), out.data(), out.size()));
   return out;
 }
 
@@ -118,8 +118,12 @@ Result<FieldScan> ScanFields(std::string_view raw) {
       case 0:
         if (!varint(&v)) return Status::Corruption("not a pprof profile (bad varint)");
         break;
-      case 1: pos += 8; break;
-      case 5: pos += 4; break;
+      case 1:
+        pos += 8;
+        break;
+      case 5:
+        pos += 4;
+        break;
       case 2:
         if (!varint(&v) || v > raw.size() - std::min(pos, raw.size())) {
           return Status::Corruption("not a pprof profile (bad length)");
@@ -151,8 +155,7 @@ bool MergeFields(std::string_view raw, Profile* profile) {
 // (most of its bytes) are parsed in pieces on several threads, into
 // messages on the profile's arena, and moved into place in order; the
 // result is what one parse of `raw` gives.
-bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads,
-                  Profile* profile) {
+bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads, Profile* profile) {
   constexpr size_t kBytesPerThread = size_t{4} << 20;
   const std::vector<uint32_t>& starts = scan.sample_starts;
   size_t pieces = std::min<size_t>(raw.size() / kBytesPerThread, starts.size() / 1024);
@@ -201,8 +204,7 @@ bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads,
 
 }  // namespace
 
-Status DecodeProfileInto(std::string_view data, Profile* profile,
-                         const DecodeOptions& options) {
+Status DecodeProfileInto(std::string_view data, Profile* profile, const DecodeOptions& options) {
   std::string inflated;
   std::string_view raw = data;
   if (IsGzip(data)) {
@@ -245,9 +247,8 @@ Status ValidateProfile(const Profile& p) {
   }
   auto str_ok = [&](int64_t index) { return index >= 0 && index < nstrings; };
   auto bad_string = [](std::string_view where, int64_t index) {
-    return Status::Corruption("profile: " + std::string(where) +
-                              " refers to string " + std::to_string(index) +
-                              ", out of range");
+    return Status::Corruption("profile: " + std::string(where) + " refers to string " +
+                              std::to_string(index) + ", out of range");
   };
   if (p.sample_type_size() == 0) {
     return Status::Corruption("profile: no sample types");
@@ -260,8 +261,8 @@ Status ValidateProfile(const Profile& p) {
   if (!str_ok(p.period_type().type()) || !str_ok(p.period_type().unit())) {
     return bad_string("period_type", p.period_type().type());
   }
-  if (!str_ok(p.drop_frames()) || !str_ok(p.keep_frames()) ||
-      !str_ok(p.default_sample_type()) || !str_ok(p.doc_url())) {
+  if (!str_ok(p.drop_frames()) || !str_ok(p.keep_frames()) || !str_ok(p.default_sample_type()) ||
+      !str_ok(p.doc_url())) {
     return Status::Corruption("profile: header string index out of range");
   }
   for (int64_t c : p.comment()) {
@@ -293,13 +294,11 @@ Status ValidateProfile(const Profile& p) {
   for (const auto& l : p.location()) {
     if (l.mapping_id() != 0 && mapping_ids.Find(l.mapping_id()) < 0) {
       return Status::Corruption("profile: location " + std::to_string(l.id()) +
-                                " refers to missing mapping " +
-                                std::to_string(l.mapping_id()));
+                                " refers to missing mapping " + std::to_string(l.mapping_id()));
     }
     for (const auto& line : l.line()) {
       if (function_ids.Find(line.function_id()) < 0) {
-        return Status::Corruption("profile: location " +
-                                  std::to_string(l.id()) +
+        return Status::Corruption("profile: location " + std::to_string(l.id()) +
                                   " refers to missing function " +
                                   std::to_string(line.function_id()));
       }
@@ -308,10 +307,8 @@ Status ValidateProfile(const Profile& p) {
   const int ntypes = p.sample_type_size();
   for (const auto& s : p.sample()) {
     if (s.value_size() != ntypes) {
-      return Status::Corruption("profile: a sample has " +
-                                std::to_string(s.value_size()) +
-                                " values for " + std::to_string(ntypes) +
-                                " sample types");
+      return Status::Corruption("profile: a sample has " + std::to_string(s.value_size()) +
+                                " values for " + std::to_string(ntypes) + " sample types");
     }
     for (uint64_t id : s.location_id()) {
       if (location_ids.Find(id) < 0) {
@@ -320,8 +317,7 @@ Status ValidateProfile(const Profile& p) {
       }
     }
     for (const auto& label : s.label()) {
-      if (!str_ok(label.key()) || !str_ok(label.str()) ||
-          !str_ok(label.num_unit())) {
+      if (!str_ok(label.key()) || !str_ok(label.str()) || !str_ok(label.num_unit())) {
         return bad_string("sample label", label.key());
       }
     }

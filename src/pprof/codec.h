@@ -67,8 +67,7 @@ std::string Gzip(std::string_view data);
 
 // Parses gzipped or plain profile.proto and validates it. Corruption, with a
 // reason, for anything that is not a well-formed profile.
-Result<Profile> DecodeProfile(std::string_view data,
-                              const DecodeOptions& options = {});
+Result<Profile> DecodeProfile(std::string_view data, const DecodeOptions& options = {});
 
 // The same into `*profile`, which the caller may allocate on a
 // google::protobuf::Arena (much less malloc work for many small profiles).

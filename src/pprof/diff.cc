@@ -51,12 +51,6 @@ std::string DescribeNormalization(const DiffTable& t) {
   return "";
 }
 
-std::string FormatRuleBound(const DiffRule& r) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%+g%%", r.percent);
-  return buf;
-}
-
 bool Crosses(const DiffRule& rule, int64_t base, int64_t target) {
   double change = ChangePercent(base, target);
   return rule.greater ? change > rule.percent : change < rule.percent;
@@ -92,9 +86,12 @@ Result<Normalization> ParseNormalization(std::string_view text) {
 
 std::string_view NameOf(Normalization n) {
   switch (n) {
-    case Normalization::kNone: return "none";
-    case Normalization::kTotal: return "total";
-    case Normalization::kRate: return "rate";
+    case Normalization::kNone:
+      return "none";
+    case Normalization::kTotal:
+      return "total";
+    case Normalization::kRate:
+      return "rate";
   }
   return "";
 }
@@ -173,7 +170,9 @@ Result<DiffTable> Diff(const Profile& base, const Profile& target, std::string_v
   auto change = [](const DiffRow& r) {
     return std::max(std::llabs(r.flat_delta()), std::llabs(r.cum_delta()));
   };
-  auto size = [](const DiffRow& r) { return std::max(std::llabs(r.base_cum), std::llabs(r.target_cum)); };
+  auto size = [](const DiffRow& r) {
+    return std::max(std::llabs(r.base_cum), std::llabs(r.target_cum));
+  };
   std::stable_sort(t.rows.begin(), t.rows.end(), [&](const DiffRow& a, const DiffRow& b) {
     if (change(a) != change(b)) return change(a) > change(b);
     return size(a) > size(b);
@@ -200,8 +199,8 @@ std::string FormatChange(int64_t base, int64_t target) {
 
 Result<DiffRule> ParseDiffRule(std::string_view text) {
   auto bad = [&](std::string_view why) {
-    return Status::InvalidArgument("--fail-if \"" + std::string(text.substr(0, 200)) + "\": " +
-                                   std::string(why) +
+    return Status::InvalidArgument("--fail-if \"" + std::string(text.substr(0, 200)) +
+                                   "\": " + std::string(why) +
                                    " (want total|flat(FUNC)|cum(FUNC) >|< [+-]N%, e.g. "
                                    "'cum(main.handler) > +10%' or 'total > +5%')");
   };
@@ -270,8 +269,10 @@ Result<std::vector<RuleBreach>> CheckRules(const DiffTable& table,
       }
     }
     if (matched.empty()) {
-      return Status::InvalidArgument("--fail-if \"" + rule.text + "\": no function of either "
-                                     "profile is named " + rule.function +
+      return Status::InvalidArgument("--fail-if \"" + rule.text +
+                                     "\": no function of either "
+                                     "profile is named " +
+                                     rule.function +
                                      (re.ok() ? " or matches it" : " (nor is it an RE2)"));
     }
     const bool flat = rule.subject == DiffRule::Subject::kFlat;
@@ -336,19 +337,21 @@ std::string FormatDiffMarkdown(const DiffTable& t, size_t limit,
                                const std::vector<RuleBreach>& breaches) {
   std::string out = "### cprofiler diff: " + MarkdownCode(t.sample_type) + "\n\n";
   out += "- normalization: " + DescribeNormalization(t) + "\n";
-  out += "- total: " + t.FormatValue(t.base_total) + " → " + t.FormatValue(t.target_total) +
-         " (" + FormatChange(t.base_total, t.target_total) + ")\n";
+  out += "- total: " + t.FormatValue(t.base_total) + " → " + t.FormatValue(t.target_total) + " (" +
+         FormatChange(t.base_total, t.target_total) + ")\n";
   if (breaches.empty()) {
     out += "- result: **pass**, no threshold crossed\n";
   } else {
     out += "- result: **fail**\n";
     for (const RuleBreach& b : breaches) {
-      out += "  - " + MarkdownCode(b.rule) + (b.function.empty() ? "" : " " + MarkdownCode(b.function)) +
-             ": " + b.detail + "\n";
+      out += "  - " + MarkdownCode(b.rule) +
+             (b.function.empty() ? "" : " " + MarkdownCode(b.function)) + ": " + b.detail + "\n";
     }
   }
   const size_t shown = Shown(t, limit);
-  out += "\n| function | flat base | flat target | flat Δ | cum base | cum target | cum Δ | cum change |\n";
+  out +=
+      "\n| function | flat base | flat target | flat Δ | cum base | cum target | cum Δ | cum "
+      "change |\n";
   out += "|---|---:|---:|---:|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < shown; ++i) {
     const DiffRow& r = t.rows[i];

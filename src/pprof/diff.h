@@ -52,7 +52,7 @@ struct DiffTable {
   Normalization normalization = Normalization::kNone;
   double target_scale = 1;  // what the target's values were multiplied by
   int64_t base_duration_ns = 0, target_duration_ns = 0;  // as the profiles say
-  int64_t base_total = 0, target_total = 0;  // sum of |value|; the target's normalized
+  int64_t base_total = 0, target_total = 0;              // sum of |value|; the target's normalized
   std::vector<DiffRow> rows;  // every function of either side, the largest change first
 
   // A value as the table prints it ("1.20s").

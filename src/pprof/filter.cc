@@ -2,23 +2,20 @@
 
 namespace cprof::pprof {
 
-
 Status CompileRegexOption(const char* what, const std::string& text, Regex* out) {
   if (text.empty()) return Status::OK();
   RE2::Options o;
   o.set_log_errors(false);
   auto re = std::make_unique<RE2>(text, o);
   if (!re->ok()) {
-    return Status::InvalidArgument(std::string("bad ") + what + " regular expression \"" +
-                                   text + "\": " + re->error());
+    return Status::InvalidArgument(std::string("bad ") + what + " regular expression \"" + text +
+                                   "\": " + re->error());
   }
   *out = std::move(re);
   return Status::OK();
 }
 
-bool Matches(const Regex& re, const std::string& s) {
-  return re && RE2::PartialMatch(s, *re);
-}
+bool Matches(const Regex& re, const std::string& s) { return re && RE2::PartialMatch(s, *re); }
 
 Status CompileTagFilter(const char* what, const std::string& text,
                         std::unique_ptr<TagFilter>* out) {
@@ -62,8 +59,8 @@ FilteredLocation FilterSamplesByName(const Profile& p, const NameFilters& f,
                                      std::vector<const perftools::profiles::Function*> lines) {
   using Line = const perftools::profiles::Function*;
   auto line_matches = [&](const Regex& re, Line fn) {
-    return fn != nullptr && (Matches(re, p.string_table(fn->name())) ||
-                             Matches(re, p.string_table(fn->filename())));
+    return fn != nullptr &&
+           (Matches(re, p.string_table(fn->name())) || Matches(re, p.string_table(fn->filename())));
   };
   auto loc_matches = [&](const Regex& re) {
     for (Line fn : lines) {

@@ -60,8 +60,7 @@ struct TagFilter {
 
 // pprof's compileTagFilter: `text` compiled into `out`, which stays null for
 // "". InvalidArgument for a bad expression or a numeric range.
-Status CompileTagFilter(const char* what, const std::string& text,
-                        std::unique_ptr<TagFilter>* out);
+Status CompileTagFilter(const char* what, const std::string& text, std::unique_ptr<TagFilter>* out);
 
 // -focus, -ignore, -hide and -show, compiled; each null when not given.
 struct NameFilters {
@@ -72,7 +71,7 @@ Status CompileNameFilters(const ReportOptions& options, NameFilters* out);
 
 // What FilterSamplesByName makes of one location.
 struct FilteredLocation {
-  int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
+  int8_t focus = -1;    // -1 neither, 0 ignored, 1 focused
   bool hidden = false;  // -hide or -show left none of its lines
   // Its lines' functions (null for a line without one) that -hide and -show
   // keep, innermost first.

@@ -15,8 +15,7 @@ namespace {
 // node below the innermost open one; close(total, self) leaves the
 // innermost, its subtree complete; the root is closed last.
 template <typename Open, typename Close>
-void WalkTree(const View& v, const std::vector<uint32_t>& sorted, Open&& open,
-              Close&& close) {
+void WalkTree(const View& v, const std::vector<uint32_t>& sorted, Open&& open, Close&& close) {
   struct Level {
     int64_t total = 0, self = 0;
   };
@@ -58,8 +57,7 @@ struct FlameEntry {
 };
 
 void Collect(const std::vector<FlameEntry>& entries, const std::vector<uint32_t>& first,
-             const std::vector<uint32_t>& children, uint32_t i, const View& v,
-             FlameNode* out) {
+             const std::vector<uint32_t>& children, uint32_t i, const View& v, FlameNode* out) {
   out->self = entries[i].self;
   out->total = entries[i].total;
   for (uint32_t k = first[i]; k < first[i + 1]; ++k) {
@@ -76,11 +74,10 @@ void Collect(const std::vector<FlameEntry>& entries, const std::vector<uint32_t>
     node.self = entries[i].folded;
     out->children.push_back(std::move(node));
   }
-  std::sort(out->children.begin(), out->children.end(),
-            [](const FlameNode& a, const FlameNode& b) {
-              if (a.total != b.total) return a.total > b.total;
-              return a.name < b.name;
-            });
+  std::sort(out->children.begin(), out->children.end(), [](const FlameNode& a, const FlameNode& b) {
+    if (a.total != b.total) return a.total > b.total;
+    return a.name < b.name;
+  });
 }
 
 }  // namespace
@@ -104,7 +101,9 @@ FlameNode FlameOfView(const View& v, int max_nodes) {
   if (max_nodes > 0) {
     std::priority_queue<int64_t, std::vector<int64_t>, std::greater<int64_t>> largest;
     size_t count = 0;
-    WalkTree(v, sorted, [](uint32_t) {}, [&](int64_t total, int64_t) {
+    WalkTree(
+        v, sorted, [](uint32_t) {},
+        [&](int64_t total, int64_t) {
       ++count;
       int64_t size = std::llabs(total);
       if (largest.size() < static_cast<size_t>(max_nodes)) {
@@ -113,7 +112,7 @@ FlameNode FlameOfView(const View& v, int max_nodes) {
         largest.pop();
         largest.push(size);
       }
-    });
+        });
     // Strictly above the cut keeps at most max_nodes.
     if (count > static_cast<size_t>(max_nodes)) threshold = largest.top() + 1;
   }
@@ -126,19 +125,19 @@ FlameNode FlameOfView(const View& v, int max_nodes) {
   WalkTree(
       v, sorted,
       [&](uint32_t node) {
-        open.push_back(static_cast<uint32_t>(entries.size()));
-        entries.push_back({node, open[open.size() - 2]});
+    open.push_back(static_cast<uint32_t>(entries.size()));
+    entries.push_back({node, open[open.size() - 2]});
       },
       [&](int64_t total, int64_t self) {
-        uint32_t e = open.back();
-        open.pop_back();
-        entries[e].total = total;
-        entries[e].self = self;
-        if (e != 0 && std::llabs(total) < threshold) {
-          entries[entries[e].parent].folded += total;
-          entries.resize(e);
-        }
-      });
+    uint32_t e = open.back();
+    open.pop_back();
+    entries[e].total = total;
+    entries[e].self = self;
+    if (e != 0 && std::llabs(total) < threshold) {
+      entries[entries[e].parent].folded += total;
+      entries.resize(e);
+    }
+  });
 
   // Children of each entry: children[first[i] .. first[i + 1]).
   std::vector<uint32_t> first(entries.size() + 1, 0), children(entries.size(), 0);

@@ -41,8 +41,7 @@ std::string DescribeTypes(const Profile& p) {
   std::string s = "[";
   for (int i = 0; i < p.sample_type_size(); ++i) {
     if (i) s += ' ';
-    s += p.string_table(p.sample_type(i).type()) + "/" +
-         p.string_table(p.sample_type(i).unit());
+    s += p.string_table(p.sample_type(i).type()) + "/" + p.string_table(p.sample_type(i).unit());
   }
   return s + "]";
 }
@@ -98,8 +97,8 @@ struct Merger::State {
   // pprof's Profile.Compatible: the same period type and sample types as
   // the result's, by their strings. InvalidArgument naming both otherwise.
   Status Compatible(const Profile& src, std::string_view name) const {
-    auto same = [&](const perftools::profiles::ValueType& a,
-                    const perftools::profiles::ValueType& b) {
+    auto same =
+        [&](const perftools::profiles::ValueType& a, const perftools::profiles::ValueType& b) {
       return out.string_table(a.type()) == src.string_table(b.type()) &&
              out.string_table(a.unit()) == src.string_table(b.unit());
     };
@@ -109,9 +108,8 @@ struct Merger::State {
       ok = same(out.sample_type(i), src.sample_type(i));
     }
     if (ok) return Status::OK();
-    return Status::InvalidArgument("cannot merge " + std::string(name) + " " +
-                                   DescribeTypes(src) + " with " + first_name + " " +
-                                   DescribeTypes(out) +
+    return Status::InvalidArgument("cannot merge " + std::string(name) + " " + DescribeTypes(src) +
+                                   " with " + first_name + " " + DescribeTypes(out) +
                                    ": profiles must have the same sample types and period type");
   }
 
@@ -166,8 +164,8 @@ struct Merger::State {
     std::pair<uint64_t, int64_t> result;
     if (found != mappings.end()) {
       const auto& om = out.mapping(static_cast<int>(found->second - 1));
-      result = {found->second, static_cast<int64_t>(om.memory_start()) -
-                                   static_cast<int64_t>(sm->memory_start())};
+      result = {found->second,
+                static_cast<int64_t>(om.memory_start()) - static_cast<int64_t>(sm->memory_start())};
     } else {
       auto* om = out.add_mapping();
       *om = *sm;
@@ -216,7 +214,8 @@ struct Merger::State {
     std::string& key = location_key;
     key.clear();
     uint64_t key_address = address;
-    if (mapping_id != 0) key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
+    if (mapping_id != 0)
+      key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
     Put(&key, key_address);
     Put(&key, mapping_id);
     key += sl.is_folded() ? '\1' : '\0';
@@ -263,12 +262,13 @@ struct Merger::State {
   // the output sample with the same locations and labels, or as a new one.
   // An input's sample whose values are all zero is dropped; a partial's
   // (`partial`) was made by non-zero ones and keeps their place.
-  void MapSample(const Profile& src, Maps& m, const perftools::profiles::Sample& s,
-                 bool partial, std::span<const int64_t> factors) {
+  void MapSample(const Profile& src, Maps& m, const perftools::profiles::Sample& s, bool partial,
+                 std::span<const int64_t> factors) {
     const int64_t* values = s.value().data();
     if (!factors.empty()) {
       scaled.resize(factors.size());
-      for (size_t i = 0; i < factors.size(); ++i) scaled[i] = s.value(static_cast<int>(i)) * factors[i];
+      for (size_t i = 0; i < factors.size(); ++i)
+        scaled[i] = s.value(static_cast<int>(i)) * factors[i];
       values = scaled.data();
     }
     bool zero = true;
@@ -293,8 +293,8 @@ struct Merger::State {
     // pprof groups label values by key (keeping their order) and sorts keys.
     std::stable_sort(sample_labels.begin(), sample_labels.end(),
                      [](const LabelRef& a, const LabelRef& b) {
-                       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
-                     });
+      return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
+    });
     for (const LabelRef& l : sample_labels) {
       key += l.numeric ? 'n' : 's';
       Put(&key, static_cast<uint64_t>(l.key));
@@ -328,11 +328,11 @@ struct Merger::State {
 
 void DropEmptyStacks(Profile* profile) {
   auto* samples = profile->mutable_sample();
-  samples->erase(std::remove_if(samples->begin(), samples->end(),
-                                [](const perftools::profiles::Sample& s) {
-                                  return s.location_id_size() == 0;
-                                }),
-                 samples->end());
+  samples->erase(
+      std::remove_if(
+          samples->begin(), samples->end(),
+          [](const perftools::profiles::Sample& s) { return s.location_id_size() == 0; }),
+      samples->end());
 }
 
 Merger::Merger() : state_(std::make_unique<State>()) {}
@@ -355,8 +355,8 @@ Status Merger::AddPartial(const Partial& partial, std::string_view name) {
   return AddProfile(*partial.profile, name, /*partial=*/true, partial.time_reset);
 }
 
-Status Merger::AddProfile(const Profile& src, std::string_view name, bool partial,
-                          bool time_reset, std::span<const int64_t> factors) {
+Status Merger::AddProfile(const Profile& src, std::string_view name, bool partial, bool time_reset,
+                          std::span<const int64_t> factors) {
   State& st = *state_;
   if (st.count == 0) {
     st.first_name = std::string(name);
@@ -391,13 +391,14 @@ Result<OwnedProfile> Merger::Finish() {
   OwnedProfile out = std::move(partial.profile);
   // Samples that summed to zero are dropped, as pprof's re-merge does.
   auto* samples = out->mutable_sample();
-  samples->erase(std::remove_if(samples->begin(), samples->end(),
-                                [](const perftools::profiles::Sample& s) {
-                                  for (int64_t v : s.value()) {
-                                    if (v != 0) return false;
-                                  }
-                                  return true;
-                                }),
+  samples->erase(std::remove_if(
+                     samples->begin(), samples->end(),
+                     [](const perftools::profiles::Sample& s) {
+    for (int64_t v : s.value()) {
+      if (v != 0) return false;
+    }
+    return true;
+                     }),
                  samples->end());
   return out;
 }

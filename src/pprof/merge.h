@@ -47,8 +47,7 @@ class Merger {
   // merge, so -1 subtracts (`go tool pprof -base`) and 0 leaves a sample
   // type out. A sample whose scaled values are all zero is dropped, as
   // ScaleN drops it.
-  Status AddScaled(const Profile& profile, std::string_view name,
-                   std::span<const int64_t> factors);
+  Status AddScaled(const Profile& profile, std::string_view name, std::span<const int64_t> factors);
 
   int count() const;
 

@@ -70,8 +70,8 @@ std::string FormatTopText(const Profile& profile, const TopTable& table);
 
 struct FlameNode {
   std::string name;
-  int64_t self = 0;   // value of samples ending here
-  int64_t total = 0;  // value of samples through here
+  int64_t self = 0;                 // value of samples ending here
+  int64_t total = 0;                // value of samples through here
   std::vector<FlameNode> children;  // largest total first
 };
 
@@ -79,8 +79,7 @@ struct FlameNode {
 // samples) to the leaves, one node per distinct path. When there would be
 // more than `max_nodes` nodes, the smallest are folded into one child named
 // "…" per parent, so totals still add up.
-Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& options,
-                            int max_nodes);
+Result<FlameNode> FlameTree(const Profile& profile, const ReportOptions& options, int max_nodes);
 int CountNodes(const FlameNode& node);
 
 // Both at once, sharing the work of reading the samples (what a UI shows).
@@ -88,8 +87,7 @@ struct Analysis {
   TopTable top;
   FlameNode flame;
 };
-Result<Analysis> Analyze(const Profile& profile, const ReportOptions& options,
-                         int max_nodes);
+Result<Analysis> Analyze(const Profile& profile, const ReportOptions& options, int max_nodes);
 
 // Folded stacks for flamegraph.pl: "root_fn;...;leaf_fn value" a line,
 // identical stacks summed, zero values left out, lines sorted.

@@ -2,8 +2,8 @@
 
 namespace cprof::pprof {
 
-std::string SampleTypeName(std::string_view profile_type,
-                           std::string_view sample_type, int type_count) {
+std::string SampleTypeName(std::string_view profile_type, std::string_view sample_type,
+                           int type_count) {
   std::string name(profile_type);
   if (type_count > 1) {
     name += '_';

@@ -13,9 +13,9 @@
 namespace cprof::pprof {
 
 struct SampleTypeTotal {
-  std::string name;  // cprofiler's name: "heap_inuse_space", "goroutine"
-  std::string type;  // pprof's: "inuse_space"
-  std::string unit;  // pprof's: "bytes", "nanoseconds", "count"
+  std::string name;   // cprofiler's name: "heap_inuse_space", "goroutine"
+  std::string type;   // pprof's: "inuse_space"
+  std::string unit;   // pprof's: "bytes", "nanoseconds", "count"
   int64_t total = 0;  // sum of this value over all samples
 };
 
@@ -28,8 +28,8 @@ struct ProfileSummary {
 
 // The SPEC's naming: "<profile type>_<sample type>" when a profile has
 // several sample types, "<profile type>" when it has one.
-std::string SampleTypeName(std::string_view profile_type,
-                           std::string_view sample_type, int type_count);
+std::string SampleTypeName(std::string_view profile_type, std::string_view sample_type,
+                           int type_count);
 
 // The profile type a sample type name belongs to: the text before the first
 // '_' ("heap_inuse_space" -> "heap", "goroutine" -> "goroutine").

@@ -90,18 +90,22 @@ TopTable TopOfView(const View& v, const ReportOptions& o) {
       graph_total += n.flat;
     }
   }
-  const int64_t node_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
-  const int64_t edge_cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
+  const int64_t node_cutoff =
+      std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
+  const int64_t edge_cutoff =
+      std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
 
   TopTable t;
   t.sample_type = v.sample_type;
   t.sample_unit = v.sample_unit;
   t.total = v.total;
   t.node_fraction = o.node_fraction;
-  for (const auto& [name, value] :
-       {std::pair<const char*, const std::string*>{"focus", &o.focus}, {"ignore", &o.ignore},
-        {"hide", &o.hide}, {"show", &o.show}, {"tagfocus", &o.tag_focus},
-        {"tagignore", &o.tag_ignore}}) {
+  for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"focus", &o.focus},
+                                    {"ignore", &o.ignore},
+                                    {"hide", &o.hide},
+                                    {"show", &o.show},
+                                    {"tagfocus", &o.tag_focus},
+                                    {"tagignore", &o.tag_ignore}}) {
     if (!value->empty()) t.active_filters.push_back(std::string(name) + "=" + *value);
   }
 

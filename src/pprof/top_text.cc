@@ -54,7 +54,9 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
     if (t.dropped_nodes > 0) {
       line("Dropped " + std::to_string(t.dropped_nodes) +
            (t.dropped_nodes > 1 ? " nodes" : " node") + " (cum <= " +
-           t.FormatValue(std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) + ")");
+           t.FormatValue(
+               std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) +
+           ")");
     }
     int shown = static_cast<int>(t.rows.size());
     if (shown > 0 && shown < t.node_count_before_limit) {
@@ -63,7 +65,8 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
     }
   }
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%10s %5s%% %5s%% %10s %5s%%", "flat", "flat", "sum", "cum", "cum");
+  std::snprintf(buf, sizeof buf, "%10s %5s%% %5s%% %10s %5s%%", "flat", "flat", "sum", "cum",
+                "cum");
   line(buf);
   int64_t flat_sum = 0;
   for (const TopRow& r : t.rows) {

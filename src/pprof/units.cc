@@ -61,8 +61,8 @@ const Unit* Sniff(const UnitType& type, std::string_view unit) {
   return nullptr;
 }
 
-bool Convert(const UnitType& type, int64_t value, std::string_view from,
-             std::string_view to, Scaled* out) {
+bool Convert(const UnitType& type, int64_t value, std::string_view from, std::string_view to,
+             Scaled* out) {
   const Unit* from_unit = Sniff(type, from);
   if (from_unit == nullptr) return false;
   double v = static_cast<double>(value) * from_unit->factor;
@@ -103,15 +103,14 @@ Scaled Scale(int64_t value, std::string_view from_unit, std::string_view to_unit
     Scaled s;
     if (Convert(type, value, from_unit, to_unit, &s)) return s;
   }
-  if (to_unit == "count" || to_unit == "sample" || to_unit == "unit" ||
-      to_unit == "minimum" || to_unit == "auto") {
+  if (to_unit == "count" || to_unit == "sample" || to_unit == "unit" || to_unit == "minimum" ||
+      to_unit == "auto") {
     return {static_cast<double>(value), ""};
   }
   return {static_cast<double>(value), std::string(to_unit)};
 }
 
-std::string ScaledLabel(int64_t value, std::string_view from_unit,
-                        std::string_view to_unit) {
+std::string ScaledLabel(int64_t value, std::string_view from_unit, std::string_view to_unit) {
   Scaled s = Scale(value, from_unit, to_unit);
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.2f", s.value);

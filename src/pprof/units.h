@@ -23,8 +23,7 @@ Scaled Scale(int64_t value, std::string_view from_unit, std::string_view to_unit
 
 // "%.2f" of the scaled value without a ".00", then the unit: "4.21s",
 // "33.30MB", "1406", "0".
-std::string ScaledLabel(int64_t value, std::string_view from_unit,
-                        std::string_view to_unit);
+std::string ScaledLabel(int64_t value, std::string_view from_unit, std::string_view to_unit);
 
 // pprof's percentage column: "  100%", "49.94%", "0.012%".
 std::string Percentage(int64_t value, int64_t total);

@@ -21,10 +21,10 @@ struct View {
     uint32_t node;
     bool inlined;  // inlined into its caller (not its location's last line)
   };
-  std::vector<Frame> frames;       // every sample's frames, root first
-  std::vector<uint32_t> starts;    // sample i: frames[starts[i], starts[i+1])
-  std::vector<int64_t> values;     // sample i's value
-  int64_t total = 0;               // sum of |value| over all samples, unfiltered
+  std::vector<Frame> frames;     // every sample's frames, root first
+  std::vector<uint32_t> starts;  // sample i: frames[starts[i], starts[i+1])
+  std::vector<int64_t> values;   // sample i's value
+  int64_t total = 0;             // sum of |value| over all samples, unfiltered
   std::string sample_type, sample_unit;
 };
 

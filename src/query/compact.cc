@@ -45,7 +45,8 @@ struct Compaction {
     fs::path dir = archive::TierRoot(root, tier.name) / archive::DayDir(day) / tkey;
     archive::TargetDirOptions read_options;
     read_options.tier = std::string(tier.name);
-    archive::TargetDay read = archive::ReadTargetDir(dir, day, tkey, read_options, reporter, nullptr);
+    archive::TargetDay read =
+        archive::ReadTargetDir(dir, day, tkey, read_options, reporter, nullptr);
     std::vector<archive::Entry> out;
     for (archive::Sidecar& s : read.entries) out.push_back({std::move(s), dir});
     return out;
@@ -109,7 +110,8 @@ struct Compaction {
     for (const archive::Entry* old : stale) {
       if (old->sidecar.id == id) (void)archive::RemoveEntry(root, key);
     }
-    archive::ArchiveWriter writer(root, {.durable = options.durable, .tier = std::string(tier.name)});
+    archive::ArchiveWriter writer(root,
+                                  {.durable = options.durable, .tier = std::string(tier.name)});
     auto written = writer.Write(bytes, std::move(s));
     if (!written.ok()) {
       Fail(dir, written.status().WithContext(tier.name));

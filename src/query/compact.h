@@ -60,7 +60,8 @@ struct CompactStats {
 // Whether a span has come due since the last compaction that MarkCompacted
 // recorded (in <root>/rollups/COMPACTED, derived: without it, true): scrape
 // passes compact once an hour, not once a minute.
-bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms = CompactOptions{}.grace_ms);
+bool CompactionDue(const fs::path& root, int64_t now_ms,
+                   int64_t grace_ms = CompactOptions{}.grace_ms);
 // When MarkCompacted last recorded a compaction; nullopt when none did (or
 // its file is unreadable).
 std::optional<int64_t> LastCompactedMs(const fs::path& root);

@@ -41,8 +41,8 @@ std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::En
       }
       fresh.served_as_intervals = pprof::ServesIntervals(s.url);
       if (NeedsIntervals(fresh)) {
-        auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms,
-                                        s.id, s.timestamp_ms - kMaxIntervalMs, reporter);
+        auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms, s.id,
+                                        s.timestamp_ms - kMaxIntervalMs, reporter);
         if (before) fresh.before = PointOf(*before);
       }
     }
@@ -58,13 +58,14 @@ Link LinkOf(const SeriesPoint* previous, const SeriesPoint& point,
     return Link::kBaseline;
   }
   return pprof::TotalsReset(previous->totals, point.totals, cumulative) ? Link::kReset
-                                                                         : Link::kDelta;
+                                                                        : Link::kDelta;
 }
 
 std::optional<int64_t> DeltaValue(const Series& series, size_t i, size_t index) {
   const SeriesPoint& point = series.points[i];
-  const SeriesPoint* previous = i > 0 ? &series.points[i - 1]
-                                      : series.before ? &*series.before : nullptr;
+  const SeriesPoint* previous = i > 0           ? &series.points[i - 1]
+                                : series.before ? &*series.before
+                                                : nullptr;
   if (index >= point.totals.size()) return std::nullopt;
   if (series.served_as_intervals) return point.totals[index];
   switch (LinkOf(previous, point, series.cumulative)) {

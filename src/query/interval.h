@@ -106,8 +106,8 @@ struct IntervalTerm {
 
 struct WindowPlan {
   std::vector<IntervalTerm> terms;  // pointers into the planned series
-  size_t baselines = 0;  // snapshots in the window that have no interval
-  size_t resets = 0;     // snapshots in the window that follow a restart
+  size_t baselines = 0;             // snapshots in the window that have no interval
+  size_t resets = 0;                // snapshots in the window that follow a restart
   // The time the terms span (ms): from the earliest base (or end, after a
   // restart) to the latest end; 0 when there is no term.
   int64_t start_ms = 0, end_ms = 0;
@@ -139,8 +139,8 @@ using PathOf = std::function<Result<fs::path>(const SeriesPoint& point)>;
 Result<pprof::OwnedProfile> LoadTerm(const IntervalTerm& term, const PathOf& path_of,
                                      uint64_t* bytes_read, size_t* decoded, bool* stack_reset);
 
-// The plan's terms computed (LoadTerm) and merged as pprof merges. NotFound when the plan has no term
-// (every snapshot a baseline).
+// The plan's terms computed (LoadTerm) and merged as pprof merges. NotFound when the plan has no
+// term (every snapshot a baseline).
 Result<pprof::OwnedProfile> MergeWindow(const WindowPlan& plan, const PathOf& path_of,
                                         WindowStats* stats, const Progress& progress = nullptr);
 

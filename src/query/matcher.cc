@@ -12,8 +12,8 @@ bool ValidLabelKey(std::string_view key) {
     return false;
   }
   for (char c : key) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -35,8 +35,7 @@ Result<Matcher> Matcher::Make(std::string_view key, Op op, std::string_view valu
     options.set_max_mem(8 << 20);
     auto re = std::make_shared<RE2>("^(?:" + m.value_ + ")$", options);
     if (!re->ok()) {
-      return Status::InvalidArgument("bad regular expression \"" + m.value_ +
-                                     "\": " + re->error());
+      return Status::InvalidArgument("bad regular expression \"" + m.value_ + "\": " + re->error());
     }
     m.re_ = std::move(re);
   }
@@ -54,11 +53,19 @@ Result<Matcher> Matcher::Parse(std::string_view text) {
   std::string_view rest = text.substr(pos);
   Op op;
   size_t len;
-  if (rest.rfind("=~", 0) == 0) { op = Op::kRegex; len = 2; }
-  else if (rest.rfind("!~", 0) == 0) { op = Op::kNotRegex; len = 2; }
-  else if (rest.rfind("!=", 0) == 0) { op = Op::kNotEqual; len = 2; }
-  else if (rest[0] == '=') { op = Op::kEqual; len = 1; }
-  else {
+  if (rest.rfind("=~", 0) == 0) {
+    op = Op::kRegex;
+    len = 2;
+  } else if (rest.rfind("!~", 0) == 0) {
+    op = Op::kNotRegex;
+    len = 2;
+  } else if (rest.rfind("!=", 0) == 0) {
+    op = Op::kNotEqual;
+    len = 2;
+  } else if (rest[0] == '=') {
+    op = Op::kEqual;
+    len = 1;
+  } else {
     return Status::InvalidArgument("bad matcher \"" + std::string(text.substr(0, 100)) +
                                    "\" (want key=value, key!=value, key=~regex or key!~regex)");
   }
@@ -67,10 +74,14 @@ Result<Matcher> Matcher::Parse(std::string_view text) {
 
 bool Matcher::MatchesValue(std::string_view v) const {
   switch (op_) {
-    case Op::kEqual: return v == value_;
-    case Op::kNotEqual: return v != value_;
-    case Op::kRegex: return RE2::FullMatch(v, *re_);
-    case Op::kNotRegex: return !RE2::FullMatch(v, *re_);
+    case Op::kEqual:
+      return v == value_;
+    case Op::kNotEqual:
+      return v != value_;
+    case Op::kRegex:
+      return RE2::FullMatch(v, *re_);
+    case Op::kNotRegex:
+      return !RE2::FullMatch(v, *re_);
   }
   return false;
 }
@@ -85,8 +96,7 @@ std::string Matcher::ToString() const {
   return key_ + kOps[static_cast<int>(op_)] + value_;
 }
 
-bool MatchAll(const std::vector<Matcher>& matchers, bool any_of,
-              const archive::Sidecar& sidecar) {
+bool MatchAll(const std::vector<Matcher>& matchers, bool any_of, const archive::Sidecar& sidecar) {
   if (matchers.empty()) return true;
   for (const Matcher& m : matchers) {
     bool ok = m.Matches(sidecar);

@@ -48,8 +48,7 @@ class Matcher {
 
 // All must match (any_of = false), or one is enough (any_of = true). An empty
 // list matches everything.
-bool MatchAll(const std::vector<Matcher>& matchers, bool any_of,
-              const archive::Sidecar& sidecar);
+bool MatchAll(const std::vector<Matcher>& matchers, bool any_of, const archive::Sidecar& sidecar);
 
 // True for _job _app _host _type and for well-formed user label names.
 bool ValidLabelKey(std::string_view key);

@@ -34,7 +34,7 @@ namespace {
 // worker, ahead of the merge.
 struct Chunk {
   size_t first = 0, count = 0;
-  std::optional<pprof::OwnedProfile> profile;  // count == 1
+  std::optional<pprof::OwnedProfile> profile;     // count == 1
   std::optional<pprof::Merger::Partial> partial;  // count > 1
   Status status;
   bool ready = false;
@@ -52,7 +52,8 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
                                        const Progress& progress) {
   if (paths.empty()) return Status::InvalidArgument("no profiles to merge");
   auto load = [&](size_t i, uint64_t* bytes_read) { return ReadProfile(paths[i], bytes_read); };
-  return MergeLoaded(paths.size(), load, [&](size_t i) { return paths[i].string(); }, progress);
+  return MergeLoaded(
+      paths.size(), load, [&](size_t i) { return paths[i].string(); }, progress);
 }
 
 Result<pprof::OwnedProfile> MergeLoaded(size_t n, const Loader& load,
@@ -73,7 +74,7 @@ Result<pprof::OwnedProfile> MergeLoaded(size_t n, const Loader& load,
   std::deque<Chunk> chunks;  // claimed and not merged yet, in order
   std::mutex mu;
   std::condition_variable chunk_ready, room;
-  size_t claimed = 0;          // inputs
+  size_t claimed = 0;  // inputs
   size_t claimed_chunks = 0, merged_chunks = 0;
   uint64_t bytes_read = 0, files_read = 0;
   bool stop = false;
@@ -110,14 +111,13 @@ Result<pprof::OwnedProfile> MergeLoaded(size_t n, const Loader& load,
       size_t c;
       {
         std::unique_lock<std::mutex> lock(mu);
-        room.wait(lock, [&] {
-          return stop || claimed >= n || claimed_chunks < merged_chunks + window;
-        });
+        room.wait(lock,
+                  [&] { return stop || claimed >= n || claimed_chunks < merged_chunks + window; });
         if (stop || claimed >= n) return;
         size_t take = 1;
         if (files_read > 0) {
-          take = std::clamp<size_t>(kChunkBytes / std::max<uint64_t>(1, bytes_read / files_read),
-                                    1, kMaxChunk);
+          take = std::clamp<size_t>(kChunkBytes / std::max<uint64_t>(1, bytes_read / files_read), 1,
+                                    kMaxChunk);
         }
         c = claimed_chunks++;
         chunk = &chunks.emplace_back();  // deque: other chunks stay put

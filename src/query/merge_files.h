@@ -26,8 +26,7 @@ Result<pprof::OwnedProfile> MergeFiles(const std::vector<fs::path>& paths,
 
 // Loads input `i` (of the inputs MergeLoaded merges) onto an arena, adding
 // the bytes it read to *bytes_read. Called from several threads at once.
-using Loader =
-    std::function<Result<pprof::OwnedProfile>(size_t i, uint64_t* bytes_read)>;
+using Loader = std::function<Result<pprof::OwnedProfile>(size_t i, uint64_t* bytes_read)>;
 
 // Inputs 0..n-1, as `load` makes them, merged as MergeFiles merges files
 // (the same runs, the same order, the same result). `name_of(i)` names an

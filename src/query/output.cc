@@ -46,37 +46,56 @@ void AddIntervalValues(const fs::path& root, const std::vector<archive::Entry>& 
 
 void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
   const archive::Sidecar& s = row.entry->sidecar;
-  ProfileMetaFields fields{s.id, s.profile_type, row.sample_type.name, row.sample_type.unit,
-                           row.sample_type.total, s.timestamp_ms, s.duration_ns,
-                           row.cumulative, row.delta_value};
+  ProfileMetaFields fields{s.id,
+                           s.profile_type,
+                           row.sample_type.name,
+                           row.sample_type.unit,
+                           row.sample_type.total,
+                           s.timestamp_ms,
+                           s.duration_ns,
+                           row.cumulative,
+                           row.delta_value};
   WriteProfileMeta(w, archive::TargetOf(s), fields);
 }
 
-void WriteProfileMeta(JsonWriter& w, const archive::Target& target,
-                      const ProfileMetaFields& f) {
+void WriteProfileMeta(JsonWriter& w, const archive::Target& target, const ProfileMetaFields& f) {
   w.StartObject();
-  w.Key("ProfileID"); w.String(f.id);
-  w.Key("ProfileType"); w.String(f.profile_type);
-  w.Key("SampleType"); w.String(f.sample_type);
-  w.Key("JobName"); w.String(target.job);
-  w.Key("Host"); w.String(target.host);
-  w.Key("App"); w.String(target.app);
-  w.Key("SampleTypeUnit"); w.String(f.unit);
-  w.Key("Value"); w.Int64(f.value);
-  w.Key("Timestamp"); w.Int64(f.timestamp_ms);
-  w.Key("Duration"); w.Int64(f.duration_ns);
+  w.Key("ProfileID");
+  w.String(f.id);
+  w.Key("ProfileType");
+  w.String(f.profile_type);
+  w.Key("SampleType");
+  w.String(f.sample_type);
+  w.Key("JobName");
+  w.String(target.job);
+  w.Key("Host");
+  w.String(target.host);
+  w.Key("App");
+  w.String(target.app);
+  w.Key("SampleTypeUnit");
+  w.String(f.unit);
+  w.Key("Value");
+  w.Int64(f.value);
+  w.Key("Timestamp");
+  w.Int64(f.timestamp_ms);
+  w.Key("Duration");
+  w.Int64(f.duration_ns);
   if (f.cumulative) {
-    w.Key("Cumulative"); w.Bool(true);
+    w.Key("Cumulative");
+    w.Bool(true);
     if (f.delta_value) {
-      w.Key("DeltaValue"); w.Int64(*f.delta_value);
+      w.Key("DeltaValue");
+      w.Int64(*f.delta_value);
     }
   }
   w.Key("Labels");
   w.StartArray();
   for (const auto& [k, v] : target.labels) {
     w.StartObject();
-    w.Key("Key"); w.String(k);
-    w.Key("Value"); w.String(v);
+    w.Key("Key");
+    w.String(k);
+    w.Key("Value");
+    w.String(v);
     w.EndObject();
   }
   w.EndArray();
@@ -105,9 +124,10 @@ std::string FormatTable(const std::vector<MetaRow>& rows) {
                      s.app, s.host, labels, s.id});
     if (intervals) {
       cells.back().insert(cells.back().begin() + 3,
-                          !r.cumulative  ? "-"
-                          : r.delta_value ? pprof::ScaledLabel(*r.delta_value, r.sample_type.unit, "auto")
-                                          : "baseline");
+                          !r.cumulative ? "-"
+                          : r.delta_value
+                              ? pprof::ScaledLabel(*r.delta_value, r.sample_type.unit, "auto")
+                              : "baseline");
     }
   }
   std::vector<size_t> width(cells[0].size(), 0);

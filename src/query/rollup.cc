@@ -26,7 +26,9 @@ struct Tile {
   int64_t start_ms, end_ms;  // its span: [start, end)
 };
 
-int64_t SpanOf(const archive::Entry& e) { return e.sidecar.rollup->end_ms - e.sidecar.timestamp_ms; }
+int64_t SpanOf(const archive::Entry& e) {
+  return e.sidecar.rollup->end_ms - e.sidecar.timestamp_ms;
+}
 
 // Per series, the window's tiles in time order: coarsest first, whole spans
 // inside the window, none overlapping another, none stale; of two rollups
@@ -59,7 +61,8 @@ std::map<SeriesKey, std::vector<Tile>> ChooseTiles(const TiledWindow& w,
     if (next != tiles.end() && next->first < end) continue;
     if (next != tiles.begin() && std::prev(next)->second.end_ms > start) continue;
     const std::vector<int64_t>& t = times[key];
-    auto n = std::lower_bound(t.begin(), t.end(), end) - std::lower_bound(t.begin(), t.end(), start);
+    auto n =
+        std::lower_bound(t.begin(), t.end(), end) - std::lower_bound(t.begin(), t.end(), start);
     if (n > e->sidecar.rollup->entries) continue;  // stale: a snapshot came after it
     tiles.emplace(start, Tile{e, start, end});
   }
@@ -225,7 +228,8 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
     return std::move(without->profile);
   };
   auto name_of = [&](size_t i) {
-    return inputs[i].term ? plan.terms[*inputs[i].term].end->id : inputs[i].tile->rollup->sidecar.id;
+    return inputs[i].term ? plan.terms[*inputs[i].term].end->id
+                          : inputs[i].tile->rollup->sidecar.id;
   };
   auto merged = MergeLoaded(inputs.size(), load, name_of, progress);
   stats->decoded = decoded;
@@ -243,9 +247,8 @@ bool HasRollups(const archive::RollupTier& tier, std::string_view profile_type) 
                         : type->cumulative != Cumulative::kAll;
 }
 
-Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root,
-                                                  const Selection& selection, bool intervals,
-                                                  archive::Reporter* reporter) {
+Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root, const Selection& selection,
+                                                  bool intervals, archive::Reporter* reporter) {
   std::vector<archive::Entry> out;
   for (const archive::RollupTier& tier : archive::kRollupTiers) {
     if (tier.intervals != intervals) continue;
@@ -270,7 +273,8 @@ Result<pprof::OwnedProfile> MergeTiled(const fs::path& root, const TiledWindow& 
     const auto tiles = ChooseTiles(window, passed_over);
     for (const auto& [key, ts] : tiles) {
       stats->tiles += ts.size();
-      for (const Tile& t : ts) stats->covered += static_cast<size_t>(t.rollup->sidecar.rollup->entries);
+      for (const Tile& t : ts)
+        stats->covered += static_cast<size_t>(t.rollup->sidecar.rollup->entries);
     }
     auto merged = window.intervals ? MergeIntervals(root, window, tiles, reporter, stats, progress)
                                    : MergeMerged(window, tiles, stats, progress);

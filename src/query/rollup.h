@@ -50,13 +50,12 @@ bool HasRollups(const archive::RollupTier& tier, std::string_view profile_type);
 // The rollups of the tiers of one kind whose spans start in the selection's
 // window and that match its sample type and labels. Unreadable ones go to
 // `reporter`.
-Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root,
-                                                  const Selection& selection, bool intervals,
-                                                  archive::Reporter* reporter);
+Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root, const Selection& selection,
+                                                  bool intervals, archive::Reporter* reporter);
 
 struct TiledWindow {
-  int64_t from_ms = 0, to_ms = 0;  // both included
-  bool intervals = false;          // the kind: see above
+  int64_t from_ms = 0, to_ms = 0;       // both included
+  bool intervals = false;               // the kind: see above
   std::vector<archive::Entry> raw;      // the window's raw snapshots, in time order
   std::vector<archive::Entry> rollups;  // rollups of the kind's tiers, any order
   // max_tile_ms: tiles spanning more are not used (compact builds a day
@@ -66,12 +65,12 @@ struct TiledWindow {
 
 struct TiledStats {
   size_t series = 0;
-  size_t tiles = 0;        // rollups read
-  size_t raw = 0;          // raw snapshots read or planned on
-  size_t covered = 0;      // raw snapshots the window stands for: its tiles' and raw ones
-  size_t decoded = 0;      // profiles read
-  size_t baselines = 0;    // as in WindowPlan
-  size_t resets = 0;       // as in WindowPlan, plus WindowStats' stack resets
+  size_t tiles = 0;      // rollups read
+  size_t raw = 0;        // raw snapshots read or planned on
+  size_t covered = 0;    // raw snapshots the window stands for: its tiles' and raw ones
+  size_t decoded = 0;    // profiles read
+  size_t baselines = 0;  // as in WindowPlan
+  size_t resets = 0;     // as in WindowPlan, plus WindowStats' stack resets
 };
 
 // The window's profile, merged as its kind merges (see above). For the

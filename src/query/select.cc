@@ -13,8 +13,8 @@ std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& s) {
   return s.sample_types;
 }
 
-std::optional<archive::SampleTypeInfo> FindSampleType(
-    const archive::Sidecar& s, std::string_view name) {
+std::optional<archive::SampleTypeInfo> FindSampleType(const archive::Sidecar& s,
+                                                      std::string_view name) {
   for (auto& t : SampleTypesOf(s)) {
     if (t.name == name) return t;
   }
@@ -22,11 +22,9 @@ std::optional<archive::SampleTypeInfo> FindSampleType(
 }
 
 Status ValidateSelection(const Selection& sel) {
-  if (!sel.sample_type.empty() &&
-      !IsProfileType(pprof::ProfileTypeOf(sel.sample_type))) {
-    return Status::InvalidArgument(
-        "unknown sample type \"" + sel.sample_type.substr(0, 100) +
-        "\" (e.g. profile_cpu, heap_inuse_space, goroutine, trace)");
+  if (!sel.sample_type.empty() && !IsProfileType(pprof::ProfileTypeOf(sel.sample_type))) {
+    return Status::InvalidArgument("unknown sample type \"" + sel.sample_type.substr(0, 100) +
+                                   "\" (e.g. profile_cpu, heap_inuse_space, goroutine, trace)");
   }
   if (sel.from_ms > sel.to_ms) {
     return Status::InvalidArgument("the time range ends before it starts");
@@ -34,10 +32,8 @@ Status ValidateSelection(const Selection& sel) {
   return Status::OK();
 }
 
-Result<std::vector<archive::Entry>> Select(const fs::path& root,
-                                           const Selection& sel,
-                                           archive::Reporter* reporter,
-                                           std::string_view tier) {
+Result<std::vector<archive::Entry>> Select(const fs::path& root, const Selection& sel,
+                                           archive::Reporter* reporter, std::string_view tier) {
   CPROF_RETURN_IF_ERROR(ValidateSelection(sel));
   archive::ScanOptions options;
   options.tier = std::string(tier);

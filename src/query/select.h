@@ -32,15 +32,13 @@ Status ValidateSelection(const Selection& selection);
 // The selected entries, oldest first, of `tier` ("": the raw entries; a
 // rollup tier's, by the time their spans start). Unreadable entries go to
 // `reporter`.
-Result<std::vector<archive::Entry>> Select(const fs::path& root,
-                                           const Selection& selection,
-                                           archive::Reporter* reporter,
-                                           std::string_view tier = "");
+Result<std::vector<archive::Entry>> Select(const fs::path& root, const Selection& selection,
+                                           archive::Reporter* reporter, std::string_view tier = "");
 
 // The sample type of `sidecar` called `name` (a trace has one, "trace",
 // with its size in bytes). nullptr if it has none of that name.
-std::optional<archive::SampleTypeInfo> FindSampleType(
-    const archive::Sidecar& sidecar, std::string_view name);
+std::optional<archive::SampleTypeInfo> FindSampleType(const archive::Sidecar& sidecar,
+                                                      std::string_view name);
 
 // Every sample type of `sidecar` (for a trace: "trace").
 std::vector<archive::SampleTypeInfo> SampleTypesOf(const archive::Sidecar& sidecar);

@@ -8,8 +8,8 @@
 #include <set>
 
 #include "base/profile_types.h"
-#include "pprof/summary.h"
 #include "base/size.h"
+#include "pprof/summary.h"
 
 namespace cprof::scrape {
 namespace {
@@ -26,13 +26,11 @@ class Ctx {
  public:
   explicit Ctx(std::string_view source) : source_(source) {}
 
-  Status Error(const YAML::Node& node, std::string_view path,
-               std::string_view message) const {
+  Status Error(const YAML::Node& node, std::string_view path, std::string_view message) const {
     std::string m = source_;
     YAML::Mark mark = node.Mark();
     if (mark.line >= 0) {
-      m += ":" + std::to_string(mark.line + 1) + ":" +
-           std::to_string(mark.column + 1);
+      m += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);
     }
     m += ": ";
     if (!path.empty()) {
@@ -71,15 +69,14 @@ Status CheckKeys(const Ctx& ctx, const YAML::Node& map, std::string_view path,
   return Status::OK();
 }
 
-Status GetScalar(const Ctx& ctx, const YAML::Node& node, std::string_view path,
-                 std::string* out) {
+Status GetScalar(const Ctx& ctx, const YAML::Node& node, std::string_view path, std::string* out) {
   if (!node.IsScalar()) return ctx.Error(node, path, "must be a single value");
   *out = node.Scalar();
   return Status::OK();
 }
 
-Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key,
-                   std::string_view path, bool allow_zero, Nanos* out) {
+Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key, std::string_view path,
+                   bool allow_zero, Nanos* out) {
   YAML::Node node = map[key];
   if (!node) return Status::OK();
   std::string full = std::string(path) + "." + key;
@@ -95,8 +92,8 @@ Status GetDuration(const Ctx& ctx, const YAML::Node& map, const char* key,
 }
 
 // A size (ParseSize), from 1 byte to `max`.
-Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key,
-               std::string_view path, int64_t max, int64_t* out) {
+Status GetSize(const Ctx& ctx, const YAML::Node& map, const char* key, std::string_view path,
+               int64_t max, int64_t* out) {
   YAML::Node node = map[key];
   if (!node) return Status::OK();
   std::string full = path.empty() ? std::string(key) : std::string(path) + "." + key;
@@ -114,8 +111,8 @@ Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path
   CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path, {"application", "hosts", "labels"}));
   target->application = job;
   if (YAML::Node app = node["application"]) {
-    CPROF_RETURN_IF_ERROR(GetScalar(ctx, app, std::string(path) + ".application",
-                                    &target->application));
+    CPROF_RETURN_IF_ERROR(
+        GetScalar(ctx, app, std::string(path) + ".application", &target->application));
     if (target->application.empty()) {
       return ctx.Error(app, std::string(path) + ".application", "must not be empty");
     }
@@ -131,7 +128,8 @@ Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path
     std::string hp = hosts_path + "[" + std::to_string(i) + "]";
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, hosts[i], hp, &h));
     if (!ValidHost(h)) {
-      return ctx.Error(hosts[i], hp, "bad host \"" + h + "\" (want host:port, e.g. 127.0.0.1:6060)");
+      return ctx.Error(hosts[i], hp,
+                       "bad host \"" + h + "\" (want host:port, e.g. 127.0.0.1:6060)");
     }
     target->hosts.push_back(h);
   }
@@ -145,7 +143,8 @@ Status ParseTarget(const Ctx& ctx, const YAML::Node& node, std::string_view path
       if (!ValidLabelName(k) || k[0] == '_') {
         return ctx.Error(it->first, lp,
                          "bad label name \"" + k +
-                             "\" (letters, digits and _, not starting with _ or a digit: names starting with _ are cprofiler's)");
+                             "\" (letters, digits and _, not starting with _ or a digit: names "
+                             "starting with _ are cprofiler's)");
       }
       CPROF_RETURN_IF_ERROR(GetScalar(ctx, it->second, lp + "." + k, &v));
       if (!target->labels.emplace(k, v).second) {
@@ -175,9 +174,9 @@ Status GetStrings(const Ctx& ctx, const YAML::Node& node, const std::string& pat
 Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::string& path,
                         RelabelRule* rule) {
   if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, path,
-                                  {"action", "source-labels", "separator", "regex", "target-label",
-                                   "replacement", "modulus"}));
+  CPROF_RETURN_IF_ERROR(CheckKeys(
+      ctx, node, path,
+      {"action", "source-labels", "separator", "regex", "target-label", "replacement", "modulus"}));
   std::string text;
   if (YAML::Node a = node["action"]) {
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, a, path + ".action", &text));
@@ -188,9 +187,12 @@ Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::strin
   if (YAML::Node s = node["source-labels"]) {
     CPROF_RETURN_IF_ERROR(GetStrings(ctx, s, path + ".source-labels", &rule->source_labels));
   }
-  if (YAML::Node s = node["separator"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, s, path + ".separator", &rule->separator));
-  if (YAML::Node t = node["target-label"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, path + ".target-label", &rule->target_label));
-  if (YAML::Node r = node["replacement"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, path + ".replacement", &rule->replacement));
+  if (YAML::Node s = node["separator"])
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, s, path + ".separator", &rule->separator));
+  if (YAML::Node t = node["target-label"])
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, path + ".target-label", &rule->target_label));
+  if (YAML::Node r = node["replacement"])
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, r, path + ".replacement", &rule->replacement));
   if (YAML::Node m = node["modulus"]) {
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, m, path + ".modulus", &text));
     char* end = nullptr;
@@ -213,8 +215,8 @@ Status ParseRelabelRule(const Ctx& ctx, const YAML::Node& node, const std::strin
 // Calls `parse(item, item's path)` for each mapping of the list `key` of
 // `node` (if there is one): InvalidArgument naming the place for anything
 // else, or an empty list. `shape` tells what an item looks like.
-Status ForEachMapping(const Ctx& ctx, const YAML::Node& node, std::string_view path, const char* key,
-                      std::string_view shape,
+Status ForEachMapping(const Ctx& ctx, const YAML::Node& node, std::string_view path,
+                      const char* key, std::string_view shape,
                       const std::function<Status(const YAML::Node&, const std::string&)>& parse) {
   YAML::Node list = node[key];
   if (!list) return Status::OK();
@@ -248,7 +250,8 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
   CPROF_RETURN_IF_ERROR(ForEachMapping(
       ctx, node, path, "http-sd-configs", "{url: http(s)://...}",
       [&](const YAML::Node& item, const std::string& ip) -> Status {
-        CPROF_RETURN_IF_ERROR(CheckKeys(ctx, item, ip, {"url", "refresh-interval", "bearer-token-file", "ca-file"}));
+        CPROF_RETURN_IF_ERROR(
+            CheckKeys(ctx, item, ip, {"url", "refresh-interval", "bearer-token-file", "ca-file"}));
         HttpSdConfig& c = job->http_sd.emplace_back();
         YAML::Node url = item["url"];
         if (!url) return ctx.Error(item, ip + ".url", "missing: the URL serving the target groups");
@@ -256,11 +259,13 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
         if (!c.url.starts_with("http://") && !c.url.starts_with("https://")) {
           return ctx.Error(url, ip + ".url", "must be an http:// or https:// URL");
         }
-        CPROF_RETURN_IF_ERROR(GetDuration(ctx, item, "refresh-interval", ip, false, &c.refresh_interval));
+        CPROF_RETURN_IF_ERROR(
+            GetDuration(ctx, item, "refresh-interval", ip, false, &c.refresh_interval));
         if (YAML::Node t = item["bearer-token-file"]) {
           CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
         }
-        if (YAML::Node t = item["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
+        if (YAML::Node t = item["ca-file"])
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
         return Status::OK();
       }));
   CPROF_RETURN_IF_ERROR(ForEachMapping(
@@ -283,7 +288,8 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
         if (YAML::Node t = item["bearer-token-file"]) {
           CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".bearer-token-file", &c.bearer_token_file));
         }
-        if (YAML::Node t = item["ca-file"]) CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
+        if (YAML::Node t = item["ca-file"])
+          CPROF_RETURN_IF_ERROR(GetScalar(ctx, t, ip + ".ca-file", &c.ca_file));
         if (YAML::Node n = item["namespaces"]) {
           CPROF_RETURN_IF_ERROR(GetStrings(ctx, n, ip + ".namespaces", &c.namespaces));
         }
@@ -308,14 +314,13 @@ Status ParseDiscovery(const Ctx& ctx, const YAML::Node& node, std::string_view p
   return Status::OK();
 }
 
-Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
-                JobConfig* job) {
+Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path, JobConfig* job) {
   if (!node.IsMap()) return ctx.Error(node, path, "must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
       ctx, node, path,
-      {"job", "interval", "expiration", "timeout", "max-response-size",
-       "enabled-profiles", "path-profiles", "target-configs", "rollups", "file-sd-configs",
-       "relabel-configs", "app-label", "http-sd-configs", "kubernetes-sd-configs"}));
+      {"job", "interval", "expiration", "timeout", "max-response-size", "enabled-profiles",
+       "path-profiles", "target-configs", "rollups", "file-sd-configs", "relabel-configs",
+       "app-label", "http-sd-configs", "kubernetes-sd-configs"}));
   YAML::Node name = node["job"];
   if (!name) return ctx.Error(node, path, "missing key \"job\" (the job's name)");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, name, std::string(path) + ".job", &job->job));
@@ -326,18 +331,19 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
   }
   CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "expiration", path, true, &job->expiration));
   CPROF_RETURN_IF_ERROR(GetDuration(ctx, node, "timeout", path, false, &job->timeout));
-  CPROF_RETURN_IF_ERROR(GetSize(ctx, node, "max-response-size", path, int64_t{4} << 30,
-                                &job->max_response_bytes));
+  CPROF_RETURN_IF_ERROR(
+      GetSize(ctx, node, "max-response-size", path, int64_t{4} << 30, &job->max_response_bytes));
 
   if (YAML::Node rollups = node["rollups"]) {
     std::string rp = std::string(path) + ".rollups";
     if (!rollups.IsMap() || rollups.size() == 0) {
-      return ctx.Error(rollups, rp,
-                       "must be a mapping of how long to keep them, e.g. {hourly: 720h, daily: 8760h}");
+      return ctx.Error(
+          rollups, rp,
+          "must be a mapping of how long to keep them, e.g. {hourly: 720h, daily: 8760h}");
     }
     CPROF_RETURN_IF_ERROR(CheckKeys(ctx, rollups, rp, {"hourly", "daily"}));
-    for (auto [key, out] : {std::pair{"hourly", &job->rollups_hourly},
-                            std::pair{"daily", &job->rollups_daily}}) {
+    for (auto [key, out] :
+         {std::pair{"hourly", &job->rollups_hourly}, std::pair{"daily", &job->rollups_daily}}) {
       if (!rollups[key]) continue;
       CPROF_RETURN_IF_ERROR(GetDuration(ctx, rollups, key, rp, true, &out->emplace()));
     }
@@ -409,9 +415,9 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
     CPROF_RETURN_IF_ERROR(ParseTarget(ctx, targets[i], ip, job->job, &target));
     for (size_t h = 0; h < target.hosts.size(); ++h) {
       if (!hosts_seen.insert(target.hosts[h]).second) {
-        return ctx.Error(targets[i]["hosts"][h], ip + ".hosts",
-                         "host \"" + target.hosts[h] + "\" listed twice in job \"" +
-                             job->job + "\"");
+        return ctx.Error(
+            targets[i]["hosts"][h], ip + ".hosts",
+            "host \"" + target.hosts[h] + "\" listed twice in job \"" + job->job + "\"");
       }
     }
     job->targets.push_back(std::move(target));
@@ -422,9 +428,9 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path,
 Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
   if (node.IsNull()) return Status::OK();
   if (!node.IsMap()) return ctx.Error(node, "serve", "must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, "serve",
-                                  {"listen", "auth-file", "cors-allowed-origins", "tls-cert",
-                                   "tls-key", "redirect-listen"}));
+  CPROF_RETURN_IF_ERROR(CheckKeys(
+      ctx, node, "serve",
+      {"listen", "auth-file", "cors-allowed-origins", "tls-cert", "tls-key", "redirect-listen"}));
   for (auto [key, field] : {std::pair{"listen", &serve->listen},
                             {"auth-file", &serve->auth_file},
                             {"tls-cert", &serve->tls_cert},
@@ -472,24 +478,27 @@ Status ParseProfileMetric(const Ctx& ctx, const YAML::Node& node, std::string_vi
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, node["name"], name_path, &rule->name));
   if (!ValidMetricPart(rule->name)) {
     return ctx.Error(node["name"], name_path,
-                     "\"" + rule->name + "\" is no metric name part (lower case letters, "
-                     "digits and _, not starting with a digit)");
+                     "\"" + rule->name +
+                         "\" is no metric name part (lower case letters, "
+                         "digits and _, not starting with a digit)");
   }
   if (!node["sample-type"]) return ctx.Error(node, type_path, "missing");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, node["sample-type"], type_path, &rule->sample_type));
   const ProfileType* type = FindProfileType(pprof::ProfileTypeOf(rule->sample_type));
   if (type == nullptr || !type->has_samples) {
     return ctx.Error(node["sample-type"], type_path,
-                     "\"" + rule->sample_type + "\" names no sample type (e.g. profile_cpu, "
-                     "heap_inuse_space, mutex_delay)");
+                     "\"" + rule->sample_type +
+                         "\" names no sample type (e.g. profile_cpu, "
+                         "heap_inuse_space, mutex_delay)");
   }
   if (YAML::Node f = node["function"]) {
     const std::string function_path = std::string(path) + ".function";
     CPROF_RETURN_IF_ERROR(GetScalar(ctx, f, function_path, &rule->function));
     re2::RE2 re(rule->function, re2::RE2::Quiet);
     if (rule->function.empty() || !re.ok()) {
-      return ctx.Error(f, function_path, "bad regular expression: " +
-                                             (rule->function.empty() ? "empty" : re.error()));
+      return ctx.Error(
+          f, function_path,
+          "bad regular expression: " + (rule->function.empty() ? "empty" : re.error()));
     }
   }
   return Status::OK();
@@ -502,9 +511,10 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   config.source = std::string(source);
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
-  CPROF_RETURN_IF_ERROR(
-      CheckKeys(ctx, root, "", {"archive", "max-size", "scrape-configs", "serve", "profile-metrics"}));
-  if (YAML::Node serve = root["serve"]) CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
+  CPROF_RETURN_IF_ERROR(CheckKeys(
+      ctx, root, "", {"archive", "max-size", "scrape-configs", "serve", "profile-metrics"}));
+  if (YAML::Node serve = root["serve"])
+    CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
   if (YAML::Node rules = root["profile-metrics"]; rules && !rules.IsNull()) {
     if (!rules.IsSequence()) return ctx.Error(rules, "profile-metrics", "must be a list of rules");
     std::set<std::string> names;
@@ -583,7 +593,8 @@ Result<std::vector<TargetGroup>> ParseTargetGroupsOrThrow(std::string_view text,
       std::string host;
       std::string tp = path + ".targets[" + std::to_string(t) + "]";
       CPROF_RETURN_IF_ERROR(GetScalar(ctx, targets[t], tp, &host));
-      if (!ValidHost(host)) return ctx.Error(targets[t], tp, "bad target \"" + host + "\" (want host:port)");
+      if (!ValidHost(host))
+        return ctx.Error(targets[t], tp, "bad target \"" + host + "\" (want host:port)");
       group.targets.push_back(std::move(host));
     }
     if (YAML::Node labels = node["labels"]; labels && !labels.IsNull()) {
@@ -606,8 +617,8 @@ Result<std::vector<TargetGroup>> ParseTargetGroupsOrThrow(std::string_view text,
 bool ValidLabelName(std::string_view k) {
   if (k.empty() || (k[0] >= '0' && k[0] <= '9')) return false;
   for (char c : k) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              (c >= '0' && c <= '9') || c == '_';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;
@@ -615,18 +626,24 @@ bool ValidLabelName(std::string_view k) {
 
 bool ValidOrigin(std::string_view origin) {
   std::string_view host;
-  if (origin.starts_with("https://")) host = origin.substr(8);
-  else if (origin.starts_with("http://")) host = origin.substr(7);
-  else return false;
+  if (origin.starts_with("https://"))
+    host = origin.substr(8);
+  else if (origin.starts_with("http://"))
+    host = origin.substr(7);
+  else
+    return false;
   if (host.empty() || host.size() > 255) return false;
-  return host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]") == std::string_view::npos &&
+  return host.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:[]") ==
+             std::string_view::npos &&
          host.front() != ':' && host.back() != ':';
 }
 
 bool ValidHost(std::string_view h) {
   std::string_view rest = h;
-  if (rest.rfind("http://", 0) == 0) rest.remove_prefix(7);
-  else if (rest.rfind("https://", 0) == 0) rest.remove_prefix(8);
+  if (rest.rfind("http://", 0) == 0)
+    rest.remove_prefix(7);
+  else if (rest.rfind("https://", 0) == 0)
+    rest.remove_prefix(8);
   if (rest.empty()) return false;
   for (char c : rest) {
     if (c <= ' ' || c == '/' || c == '?' || c == '#' || c == '@' || c == 0x7f) {
@@ -637,7 +654,8 @@ bool ValidHost(std::string_view h) {
 }
 
 Result<std::vector<TargetGroup>> ParseTargetGroups(std::string_view text, std::string_view source) {
-  return Guarded<std::vector<TargetGroup>>(source, [&] { return ParseTargetGroupsOrThrow(text, source); });
+  return Guarded<std::vector<TargetGroup>>(source,
+                                           [&] { return ParseTargetGroupsOrThrow(text, source); });
 }
 
 Result<Config> ParseConfig(std::string_view text, std::string_view source) {

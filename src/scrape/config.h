@@ -45,11 +45,11 @@ struct HttpSdConfig {
 // kubernetes-sd-configs: pods (scrape/kubernetes_sd.h).
 struct KubernetesSdConfig {
   std::string role = "pod";
-  std::string api_server;         // "": in a pod, the cluster's (service account)
-  std::string bearer_token_file;  // default in a pod: the service account's
-  std::string ca_file;            // default in a pod: the service account's
+  std::string api_server;               // "": in a pod, the cluster's (service account)
+  std::string bearer_token_file;        // default in a pod: the service account's
+  std::string ca_file;                  // default in a pod: the service account's
   std::vector<std::string> namespaces;  // empty: all
-  std::string label_selector;     // Kubernetes' syntax: "app=shop,tier!=db"
+  std::string label_selector;           // Kubernetes' syntax: "app=shop,tier!=db"
 };
 
 // One group of a file_sd file: targets that share labels.

@@ -88,7 +88,8 @@ const std::vector<TargetGroup>& Discovery::GroupsOf(const HttpSdConfig& sd) {
   }
   const int64_t now = NowMs();
   if (now < h.next_fetch_ms) return h.groups;
-  h.next_fetch_ms = now + std::chrono::duration_cast<std::chrono::milliseconds>(sd.refresh_interval).count();
+  h.next_fetch_ms =
+      now + std::chrono::duration_cast<std::chrono::milliseconds>(sd.refresh_interval).count();
   std::string body;
   auto groups = FetchGroups(sd, &body);
   if (!groups.ok()) {
@@ -163,8 +164,8 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
     t.discovered = std::move(labels);
     t.host = (*kept)["__address__"];
     if (!ValidHost(t.host)) {
-      LogError("scrape: job " + job.job + ": " + where + ": no valid __address__ after relabeling (\"" +
-               t.host + "\"): left out");
+      LogError("scrape: job " + job.job + ": " + where +
+               ": no valid __address__ after relabeling (\"" + t.host + "\"): left out");
       return;
     }
     auto app = kept->find(job.app_label);
@@ -200,8 +201,8 @@ std::vector<DiscoveredTarget> Discovery::TargetsOf(const JobConfig& job) {
   }
   // Each target of `groups`, with its group's labels, __address__ and
   // `meta` (a label naming where it was found: "" for none) set to `source`.
-  auto add_groups = [&](const std::vector<TargetGroup>& groups, const char* meta,
-                        const std::string& source) {
+  auto add_groups =
+      [&](const std::vector<TargetGroup>& groups, const char* meta, const std::string& source) {
     for (const TargetGroup& group : groups) {
       for (const std::string& host : group.targets) {
         LabelSet labels(group.labels.begin(), group.labels.end());

@@ -56,8 +56,10 @@ long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_fil
 std::string Snippet(const std::string& body) {
   std::string s = body.substr(0, 160);
   for (char& c : s) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-    else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    if (c == '\n' || c == '\r' || c == '\t')
+      c = ' ';
+    else if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f)
+      c = '?';
   }
   while (!s.empty() && s.back() == ' ') s.pop_back();
   return s;
@@ -95,13 +97,10 @@ void Fetcher::Add(FetchRequest request) {
   StartQueued();
 }
 
-size_t Fetcher::pending() const {
-  return queued_.size() + running_.size() + aborted_.size();
-}
+size_t Fetcher::pending() const { return queued_.size() + running_.size() + aborted_.size(); }
 
 void Fetcher::StartQueued() {
-  while (!queued_.empty() &&
-         static_cast<int>(running_.size()) < options_.max_in_flight) {
+  while (!queued_.empty() && static_cast<int>(running_.size()) < options_.max_in_flight) {
     std::unique_ptr<Transfer> t = std::move(queued_.front());
     queued_.pop_front();
     CURL* e = curl_easy_init();
@@ -140,8 +139,8 @@ std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
     if (msg->msg != CURLMSG_DONE) continue;
     CURL* e = msg->easy_handle;
     CURLcode code = msg->data.result;
-    auto it = std::find_if(running_.begin(), running_.end(),
-                           [e](const auto& t) { return t->easy == e; });
+    auto it =
+        std::find_if(running_.begin(), running_.end(), [e](const auto& t) { return t->easy == e; });
     if (it == running_.end()) continue;
     std::unique_ptr<Transfer> t = std::move(*it);
     running_.erase(it);
@@ -150,18 +149,18 @@ std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
     FetchResult r;
     r.tag = t->request.tag;
     r.url = t->request.url;
-    r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
+    r.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
     long http = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
     r.http_status = static_cast<int>(http);
     if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
-      r.status = Status::ResourceExhausted(
-          "response larger than " + std::to_string(t->request.max_bytes) +
-          " bytes (max-response-size)");
+      r.status =
+          Status::ResourceExhausted("response larger than " + std::to_string(t->request.max_bytes) +
+                                    " bytes (max-response-size)");
     } else if (code == CURLE_OPERATION_TIMEDOUT) {
-      r.status = Status::Unavailable(
-          "timed out after " + FormatDuration(t->request.timeout) + " with " +
-          std::to_string(t->body.size()) + " bytes received");
+      r.status = Status::Unavailable("timed out after " + FormatDuration(t->request.timeout) +
+                                     " with " + std::to_string(t->body.size()) + " bytes received");
     } else if (code != CURLE_OK) {
       std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
       r.status = Status::Unavailable(detail);
@@ -235,7 +234,8 @@ Status StreamGet(const FetchRequest& request, const std::string& ca_file,
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
   // Idle: less than a byte a second for `idle` ends it.
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(std::max<int64_t>(1, idle.count() / 1000)));
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(std::max<int64_t>(1, idle.count() / 1000)));
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToStream);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &stream);
   curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);

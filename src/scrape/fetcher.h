@@ -10,11 +10,11 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <functional>
-#include <string_view>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/fs.h"
@@ -34,7 +34,7 @@ struct FetchRequest {
 struct FetchResult {
   uint64_t tag = 0;
   std::string url;
-  Status status;    // OK only for a whole 200 response within the caps
+  Status status;  // OK only for a whole 200 response within the caps
   int http_status = 0;
   std::string body;
   double seconds = 0;  // time from start to end of the transfer

@@ -24,7 +24,8 @@ using rapidjson::Value;
 std::string Sanitized(std::string_view name) {
   std::string out(name);
   for (char& c : out) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+      c = '_';
   }
   return out;
 }
@@ -47,7 +48,8 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
       {"__meta_kubernetes_pod_phase", JsonString(*status, "phase")},
       {"__meta_kubernetes_pod_ready", "unknown"},
   };
-  for (const auto& [field, prefix] : {std::pair{"labels", "label"}, std::pair{"annotations", "annotation"}}) {
+  for (const auto& [field, prefix] :
+       {std::pair{"labels", "label"}, std::pair{"annotations", "annotation"}}) {
     const Value* m = JsonMember(*meta, field);
     if (m == nullptr || !m->IsObject()) continue;
     for (const auto& kv : m->GetObject()) {
@@ -57,7 +59,8 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
       labels["__meta_kubernetes_pod_" + std::string(prefix) + "present_" + name] = "true";
     }
   }
-  if (const Value* owners = JsonMember(*meta, "ownerReferences"); owners != nullptr && owners->IsArray()) {
+  if (const Value* owners = JsonMember(*meta, "ownerReferences");
+      owners != nullptr && owners->IsArray()) {
     for (const Value& o : owners->GetArray()) {
       const Value* controller = JsonMember(o, "controller");
       if (controller == nullptr || !controller->IsBool() || !controller->GetBool()) continue;
@@ -65,7 +68,8 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
       labels["__meta_kubernetes_pod_controller_name"] = JsonString(o, "name");
     }
   }
-  if (const Value* conditions = JsonMember(*status, "conditions"); conditions != nullptr && conditions->IsArray()) {
+  if (const Value* conditions = JsonMember(*status, "conditions");
+      conditions != nullptr && conditions->IsArray()) {
     for (const Value& c : conditions->GetArray()) {
       if (JsonString(c, "type") == "Ready") {
         std::string ready = JsonString(c, "status");
@@ -91,7 +95,8 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
       with_port["__meta_kubernetes_pod_container_port_name"] = JsonString(p, "name");
       with_port["__meta_kubernetes_pod_container_port_number"] = std::to_string(number->GetInt());
       std::string protocol = JsonString(p, "protocol");
-      with_port["__meta_kubernetes_pod_container_port_protocol"] = protocol.empty() ? "TCP" : protocol;
+      with_port["__meta_kubernetes_pod_container_port_protocol"] =
+          protocol.empty() ? "TCP" : protocol;
       out.push_back({{ip + ":" + std::to_string(number->GetInt())}, std::move(with_port)});
     }
   }
@@ -103,7 +108,8 @@ std::vector<TargetGroup> TargetsOfPod(const Value& pod) {
 Result<std::vector<TargetGroup>> PodTargets(std::string_view pod_json) {
   rapidjson::Document doc;
   doc.Parse(pod_json.data(), pod_json.size());
-  if (doc.HasParseError() || !doc.IsObject()) return Status::Corruption("a pod that is not a JSON object");
+  if (doc.HasParseError() || !doc.IsObject())
+    return Status::Corruption("a pod that is not a JSON object");
   return TargetsOfPod(doc);
 }
 
@@ -118,7 +124,8 @@ KubernetesPods::KubernetesPods(KubernetesSdConfig config) : config_(std::move(co
     sources_.push_back(std::make_unique<Source>(Source{"/api/v1/pods", "", {}}));
   }
   for (const std::string& ns : config_.namespaces) {
-    sources_.push_back(std::make_unique<Source>(Source{"/api/v1/namespaces/" + PercentEncode(ns) + "/pods", "", {}}));
+    sources_.push_back(std::make_unique<Source>(
+        Source{"/api/v1/namespaces/" + PercentEncode(ns) + "/pods", "", {}}));
   }
 }
 
@@ -166,9 +173,10 @@ Result<Endpoint> EndpointOf(const KubernetesSdConfig& c) {
 Status KubernetesPods::List(Source& source) {
   CPROF_ASSIGN_OR_RETURN(Endpoint e, EndpointOf(config_));
   std::string url = e.base + source.path;
-  if (!config_.label_selector.empty()) url += "?labelSelector=" + PercentEncode(config_.label_selector);
-  FetchResult result = FetchOne(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers},
-                                e.ca_file);
+  if (!config_.label_selector.empty())
+    url += "?labelSelector=" + PercentEncode(config_.label_selector);
+  FetchResult result =
+      FetchOne(FetchRequest{url, std::chrono::seconds(30), kMaxListBytes, 0, e.headers}, e.ca_file);
   if (!result.status.ok()) return result.status.WithContext(url);
   rapidjson::Document doc;
   doc.Parse(result.body.data(), result.body.size());
@@ -194,9 +202,11 @@ Status KubernetesPods::Watch(Source& source) {
   std::string url = e.base + source.path + "?watch=1&allowWatchBookmarks=true";
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (!source.resource_version.empty()) url += "&resourceVersion=" + PercentEncode(source.resource_version);
+    if (!source.resource_version.empty())
+      url += "&resourceVersion=" + PercentEncode(source.resource_version);
   }
-  if (!config_.label_selector.empty()) url += "&labelSelector=" + PercentEncode(config_.label_selector);
+  if (!config_.label_selector.empty())
+    url += "&labelSelector=" + PercentEncode(config_.label_selector);
   std::string pending;  // an event's first part
   Status event_error;
   auto on_data = [&](std::string_view data) {
@@ -215,7 +225,8 @@ Status KubernetesPods::Watch(Source& source) {
       const Value* meta = JsonMember(*object, "metadata");
       if (meta == nullptr) continue;
       std::lock_guard<std::mutex> lock(mu_);
-      if (std::string rv = JsonString(*meta, "resourceVersion"); !rv.empty()) source.resource_version = rv;
+      if (std::string rv = JsonString(*meta, "resourceVersion"); !rv.empty())
+        source.resource_version = rv;
       if (type == "ADDED" || type == "MODIFIED") {
         source.pods[JsonString(*meta, "uid")] = TargetsOfPod(*object);
       } else if (type == "DELETED") {
@@ -262,7 +273,8 @@ std::vector<TargetGroup> KubernetesPods::Groups(bool watch) {
   std::vector<TargetGroup> out;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& source : sources_) {
-    for (const auto& [uid, groups] : source->pods) out.insert(out.end(), groups.begin(), groups.end());
+    for (const auto& [uid, groups] : source->pods)
+      out.insert(out.end(), groups.begin(), groups.end());
   }
   return out;
 }

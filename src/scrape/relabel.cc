@@ -87,7 +87,8 @@ Result<std::shared_ptr<const re2::RE2>> CompileRelabelRegex(std::string_view reg
   re2::RE2::Options options;
   options.set_log_errors(false);
   auto re = std::make_shared<const re2::RE2>("^(?:" + std::string(regex) + ")$", options);
-  if (!re->ok()) return Status::InvalidArgument("bad regex \"" + std::string(regex) + "\": " + re->error());
+  if (!re->ok())
+    return Status::InvalidArgument("bad regex \"" + std::string(regex) + "\": " + re->error());
   return re;
 }
 

@@ -137,20 +137,19 @@ std::string RenderScrapeMetrics(const TargetsState& state,
       "cprofiler_target_up",
       "1 when every profile type of the target succeeded at its last attempt, 0 when one failed.",
       target_labels);
-  metrics::Family* success = r.Gauge("cprofiler_scrape_success",
-                                     "1 when the last scrape succeeded and was archived, else 0.",
-                                     labels);
+  metrics::Family* success =
+      r.Gauge("cprofiler_scrape_success",
+              "1 when the last scrape succeeded and was archived, else 0.", labels);
   metrics::Family* duration = r.Gauge("cprofiler_scrape_duration_seconds",
                                       "How long the last scrape's request took.", labels);
   metrics::Family* scrapes = r.Counter("cprofiler_scrapes_total", "Scrapes attempted.", labels);
   metrics::Family* errors = r.Counter(
       "cprofiler_scrape_errors_total",
       "Scrapes failed (request, status, size, an invalid profile or the archive write).", labels);
-  metrics::Family* bytes = r.Counter("cprofiler_scrape_bytes_total",
-                                     "Bytes of the profiles archived.", labels);
-  metrics::Family* last_success = r.Gauge(
-      "cprofiler_target_last_success_timestamp_seconds",
-      "When the newest archived profile was scraped.", labels);
+  metrics::Family* bytes =
+      r.Counter("cprofiler_scrape_bytes_total", "Bytes of the profiles archived.", labels);
+  metrics::Family* last_success = r.Gauge("cprofiler_target_last_success_timestamp_seconds",
+                                          "When the newest archived profile was scraped.", labels);
   std::map<std::string, metrics::Family*> derived;
   for (const ActiveTarget& t : state.active) {
     if (std::optional<double> v = UpOf(t)) up->Set({t.job, t.host, t.app}, *v);

@@ -20,16 +20,12 @@ namespace {
 // A size in a log line, as pprof shows it ("1.50MB").
 std::string Bytes(int64_t n) { return pprof::ScaledLabel(n, "bytes", "auto"); }
 
-Nanos Slack(Nanos interval) {
-  return std::min<Nanos>(interval / 10, std::chrono::seconds(30));
-}
+Nanos Slack(Nanos interval) { return std::min<Nanos>(interval / 10, std::chrono::seconds(30)); }
 
 // A running scrape writes its targets' state this often.
 constexpr int64_t kStateEveryMs = 5000;
 
-int64_t ToMs(Nanos d) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
-}
+int64_t ToMs(Nanos d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 // When a scrape last archived at `last_ms` (0: never) is due again.
 int64_t DueAtMs(Nanos interval, int64_t last_ms) {
@@ -47,11 +43,11 @@ bool LooksLikeTrace(std::string_view body) {
 std::string FormatPass(const PassStats& s) {
   const std::string took =
       pprof::ScaledLabel(static_cast<int64_t>(s.seconds * 1e9), "nanoseconds", "auto");
-  std::string line = "pass: " + std::to_string(s.archived) + " archived (" +
-                     Bytes(s.bytes) + "), " + std::to_string(s.failed) +
-                     " failed, " + std::to_string(s.not_due) + " not due, in " +
-                     took + "; pruned " + std::to_string(s.prune.entries_removed) +
-                     " expired (" + Bytes(s.prune.bytes_freed) + ")";
+  std::string line = "pass: " + std::to_string(s.archived) + " archived (" + Bytes(s.bytes) +
+                     "), " + std::to_string(s.failed) + " failed, " + std::to_string(s.not_due) +
+                     " not due, in " + took + "; pruned " +
+                     std::to_string(s.prune.entries_removed) + " expired (" +
+                     Bytes(s.prune.bytes_freed) + ")";
   if (s.prune.stale_files_removed > 0) {
     line += ", " + std::to_string(s.prune.stale_files_removed) + " stale files";
   }
@@ -109,8 +105,7 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
     auto it = by_target.find(w.target_key);
     if (it == by_target.end()) {
       int64_t since = now_ms - ToMs(w.interval) - kMsPerDay;
-      it = by_target.emplace(w.target_key,
-                             archive::LatestByType(root_, w.target_key, since)).first;
+      it = by_target.emplace(w.target_key, archive::LatestByType(root_, w.target_key, since)).first;
     }
     auto t = it->second.find(w.profile_type);
     out[w.Key()] = t == it->second.end() ? 0 : t->second;
@@ -142,8 +137,8 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
     ProfileState& attempt = attempts_[w.Key()];
     attempt.last_error = s.message();
     ++attempt.errors;
-    LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" +
-             w.profile_type + " url=" + w.url + ": " + s.message());
+    LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" + w.profile_type +
+             " url=" + w.url + ": " + s.message());
   };
   if (!r.status.ok()) return fail(r.status);
 
@@ -166,8 +161,8 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   } else {
     // Inflated, a real profile is rarely 10x its gzip; a bomb is 1000x.
     pprof::DecodeOptions decode;
-    decode.max_decompressed = std::min<size_t>(64 * r.body.size() + (size_t{1} << 20),
-                                               size_t{512} << 20);
+    decode.max_decompressed =
+        std::min<size_t>(64 * r.body.size() + (size_t{1} << 20), size_t{512} << 20);
     // On an arena: one allocation a block, not one a message.
     google::protobuf::Arena arena;
     auto* profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(&arena);
@@ -178,8 +173,8 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
     s.duration_ns = summary.duration_nanos;
     s.default_sample_type = summary.default_sample_type;
     for (auto& t : summary.sample_types) {
-      s.sample_types.push_back(archive::SampleTypeInfo{
-          std::move(t.name), std::move(t.type), std::move(t.unit), t.total});
+      s.sample_types.push_back(archive::SampleTypeInfo{std::move(t.name), std::move(t.type),
+                                                       std::move(t.unit), t.total});
     }
     derived = ProfileMetricValues(*profile, w.profile_type, profile_metrics_);
   }
@@ -226,9 +221,8 @@ query::RetentionOf RollupRetentionOf(const Config& config) {
 }
 
 bool KeepsRollups(const Config& config) {
-  return std::any_of(config.jobs.begin(), config.jobs.end(), [](const JobConfig& job) {
-    return job.rollups_hourly || job.rollups_daily;
-  });
+  return std::any_of(config.jobs.begin(), config.jobs.end(),
+                     [](const JobConfig& job) { return job.rollups_hourly || job.rollups_daily; });
 }
 
 PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stats) {
@@ -239,7 +233,8 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
     LogError("scrape: max-size: " + stats.prune.size_error);
   } else if (max_size > 0 && stats.prune.size_after > max_size) {
     LogError("scrape: the archive is " + Bytes(stats.prune.size_after) + ", over max-size " +
-             Bytes(max_size) + ", with no more entries to remove (temporary, unreadable or "
+             Bytes(max_size) +
+             ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
   }
   if (KeepsRollups(config) && query::CompactionDue(root_, now_ms)) {
@@ -269,7 +264,8 @@ void Scraper::SaveState(const Config& config, const std::vector<Work>& work,
     state.active[it->second].profiles.push_back(std::move(p));
   }
   for (const JobConfig& job : config.jobs) {
-    for (const LabelSet& labels : discovery_.DroppedOf(job.job)) state.dropped.push_back({job.job, labels});
+    for (const LabelSet& labels : discovery_.DroppedOf(job.job))
+      state.dropped.push_back({job.job, labels});
   }
   SortFailingFirst(&state.active);
   if (Status s = WriteTargetsState(root_, state); !s.ok()) {
@@ -315,9 +311,8 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
     int64_t& success = attempts_[w.Key()].last_success_ms;
     success = std::max(success, last[w.Key()]);
   }
-  SaveState(config, work, [&](const Work& w) {
-    return DueAtMs(w.interval, attempts_[w.Key()].last_success_ms);
-  });
+  SaveState(config, work,
+            [&](const Work& w) { return DueAtMs(w.interval, attempts_[w.Key()].last_success_ms); });
   stats = Maintain(NowMs(), config, stats);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
@@ -342,8 +337,8 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     SaveState(config, work, [&](const Work& w) { return next_due[w.Key()]; });
   };
   schedule_from_archive(work);
-  LogInfo("scrape: running " + std::to_string(work.size()) +
-          " profile scrapes from " + config.source + " into " + root_.string());
+  LogInfo("scrape: running " + std::to_string(work.size()) + " profile scrapes from " +
+          config.source + " into " + root_.string());
   PassStats stats;
   int64_t last_prune = 0, last_reload = NowMs(), last_report = NowMs(), last_save = 0;
   while (!stop.load()) {
@@ -371,8 +366,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
         // Intervals may have changed: every due time anew from the archive.
         next_due.clear();
         schedule_from_archive(work);
-        LogInfo("scrape: config reloaded: " + std::to_string(work.size()) +
-                " profile scrapes");
+        LogInfo("scrape: config reloaded: " + std::to_string(work.size()) + " profile scrapes");
       } else if (discovery_.Changed(config)) {
         work = Expand(config);
         schedule_from_archive(work);  // new targets; the others keep their times

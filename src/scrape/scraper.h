@@ -23,8 +23,8 @@
 #include "query/compact.h"
 #include "scrape/config.h"
 #include "scrape/discovery.h"
-#include "scrape/target_state.h"
 #include "scrape/fetcher.h"
+#include "scrape/target_state.h"
 
 namespace cprof::scrape {
 
@@ -102,8 +102,7 @@ class Scraper {
   // Every profile scrape of `config`'s jobs' targets (discovery_'s).
   std::vector<Work> Expand(const Config& config);
   // When each work item was last archived (0 if never).
-  std::map<std::string, int64_t> LastScraped(const std::vector<Work>& work,
-                                             int64_t now_ms) const;
+  std::map<std::string, int64_t> LastScraped(const std::vector<Work>& work, int64_t now_ms) const;
   void Dispatch(const Work& work, int64_t now_ms);
   void Complete(FetchResult result, PassStats* stats);
   // Prunes expired entries, and with the config's max-size the oldest

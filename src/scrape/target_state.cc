@@ -49,7 +49,8 @@ std::string_view HealthOf(const ActiveTarget& t) {
 }
 
 void SortFailingFirst(std::vector<ActiveTarget>* targets) {
-  std::stable_sort(targets->begin(), targets->end(), [](const ActiveTarget& a, const ActiveTarget& b) {
+  std::stable_sort(targets->begin(), targets->end(),
+                   [](const ActiveTarget& a, const ActiveTarget& b) {
     const bool a_down = HealthOf(a) == "down", b_down = HealthOf(b) == "down";
     return std::tie(b_down, a.job, a.app, a.host) < std::tie(a_down, b.job, b.app, b.host);
   });
@@ -58,32 +59,50 @@ void SortFailingFirst(std::vector<ActiveTarget>* targets) {
 std::string SerializeTargetsState(const TargetsState& s) {
   JsonWriter w(/*pretty=*/true);
   w.StartObject();
-  w.Key("UpdatedAt"); w.Int64(s.updated_ms);
-  w.Key("Scraper"); w.String(s.scraper);
+  w.Key("UpdatedAt");
+  w.Int64(s.updated_ms);
+  w.Key("Scraper");
+  w.String(s.scraper);
   w.Key("ActiveTargets");
   w.StartArray();
   for (const ActiveTarget& t : s.active) {
     w.StartObject();
-    w.Key("Job"); w.String(t.job);
-    w.Key("App"); w.String(t.app);
-    w.Key("Host"); w.String(t.host);
-    w.Key("Health"); w.String(HealthOf(t));
-    w.Key("Labels"); WriteLabels(w, t.labels);
-    w.Key("DiscoveredLabels"); WriteLabels(w, t.discovered);
+    w.Key("Job");
+    w.String(t.job);
+    w.Key("App");
+    w.String(t.app);
+    w.Key("Host");
+    w.String(t.host);
+    w.Key("Health");
+    w.String(HealthOf(t));
+    w.Key("Labels");
+    WriteLabels(w, t.labels);
+    w.Key("DiscoveredLabels");
+    WriteLabels(w, t.discovered);
     w.Key("Profiles");
     w.StartArray();
     for (const ProfileState& p : t.profiles) {
       w.StartObject();
-      w.Key("Type"); w.String(p.type);
-      w.Key("Url"); w.String(p.url);
-      w.Key("LastAttempt"); w.Int64(p.last_attempt_ms);
-      w.Key("LastSuccess"); w.Int64(p.last_success_ms);
-      w.Key("NextDue"); w.Int64(p.next_due_ms);
-      w.Key("LastError"); w.String(p.last_error);
-      w.Key("Scrapes"); w.Int64(p.scrapes);
-      w.Key("Errors"); w.Int64(p.errors);
-      w.Key("Bytes"); w.Int64(p.bytes);
-      w.Key("LastDuration"); w.Int64(p.last_duration_ms);
+      w.Key("Type");
+      w.String(p.type);
+      w.Key("Url");
+      w.String(p.url);
+      w.Key("LastAttempt");
+      w.Int64(p.last_attempt_ms);
+      w.Key("LastSuccess");
+      w.Int64(p.last_success_ms);
+      w.Key("NextDue");
+      w.Int64(p.next_due_ms);
+      w.Key("LastError");
+      w.String(p.last_error);
+      w.Key("Scrapes");
+      w.Int64(p.scrapes);
+      w.Key("Errors");
+      w.Int64(p.errors);
+      w.Key("Bytes");
+      w.Int64(p.bytes);
+      w.Key("LastDuration");
+      w.Int64(p.last_duration_ms);
       w.Key("Metrics");
       w.StartObject();
       for (const auto& [name, value] : p.metrics) {
@@ -101,8 +120,10 @@ std::string SerializeTargetsState(const TargetsState& s) {
   w.StartArray();
   for (const DroppedTarget& t : s.dropped) {
     w.StartObject();
-    w.Key("Job"); w.String(t.job);
-    w.Key("DiscoveredLabels"); WriteLabels(w, t.discovered);
+    w.Key("Job");
+    w.String(t.job);
+    w.Key("DiscoveredLabels");
+    WriteLabels(w, t.discovered);
     w.EndObject();
   }
   w.EndArray();
@@ -117,7 +138,7 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
   // would not write back the same (label names in another order, or two
   // that differ only in invalid bytes as one name twice).
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(json.data(),
-                                                                                     json.size());
+                                                                                    json.size());
   if (doc.HasParseError() || !doc.IsObject() || HasLoneLowSurrogate(json)) {
     return Status::Corruption("targets state: not a JSON object of valid UTF-8");
   }
@@ -158,7 +179,8 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
   }
   if (const Value* d = JsonMember(doc, "DroppedTargets"); d != nullptr && d->IsArray()) {
     for (const auto& t : d->GetArray()) {
-      if (t.IsObject()) s.dropped.push_back({JsonString(t, "Job"), LabelsOf<LabelSet>(t, "DiscoveredLabels")});
+      if (t.IsObject())
+        s.dropped.push_back({JsonString(t, "Job"), LabelsOf<LabelSet>(t, "DiscoveredLabels")});
     }
   }
   return s;

@@ -34,7 +34,7 @@ struct ProfileState {
   int64_t last_attempt_ms = 0;  // 0: never
   int64_t last_success_ms = 0;  // the newest archived profile's time; 0: none
   int64_t next_due_ms = 0;
-  std::string last_error;       // of the last attempt; "" when it succeeded
+  std::string last_error;  // of the last attempt; "" when it succeeded
   // Since the state file was first written (carried from pass to pass, so
   // that cron runs count on): attempts, failed ones, bytes archived.
   int64_t scrapes = 0, errors = 0, bytes = 0;

@@ -20,8 +20,8 @@ namespace {
 inline constexpr int kMaxFlameNodes = 200000;
 inline constexpr size_t kMaxRegexBytes = 1024;
 
-Result<int> IntParam(const QueryParams& params, std::string_view key, int fallback,
-                     int lo, int hi) {
+Result<int> IntParam(const QueryParams& params, std::string_view key, int fallback, int lo,
+                     int hi) {
   const std::string* v = params.Get(key);
   if (v == nullptr || v->empty()) return fallback;
   int n = 0;
@@ -96,7 +96,8 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
   w.StartObject();
-  w.Key("profile_type"); w.String(source->profile_type);
+  w.Key("profile_type");
+  w.String(source->profile_type);
   // The profiles read: the inputs, or the snapshots the intervals span.
   w.Key("ids");
   w.StartArray();
@@ -108,21 +109,29 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
     w.String(term.end->id);
   }
   w.EndArray();
-  w.Key("count"); w.Int64(static_cast<int64_t>(source->count));
+  w.Key("count");
+  w.Int64(static_cast<int64_t>(source->count));
   // Whether interval values apply to what is shown: a selection of a
   // cumulative sample type, or ids shown under a cumulative sample index.
   w.Key("cumulative");
   w.Bool(source->sample_type.empty() ? pprof::IsCumulative(source->profile_type, top.sample_type)
                                      : pprof::IsCumulativeName(source->sample_type));
-  w.Key("interval"); w.Bool(source->interval);
+  w.Key("interval");
+  w.Bool(source->interval);
   if (source->interval) {
-    w.Key("intervals"); w.Int64(static_cast<int64_t>(source->plan.terms.size()));
-    w.Key("baselines"); w.Int64(static_cast<int64_t>(source->plan.baselines));
-    w.Key("resets"); w.Int64(static_cast<int64_t>(source->plan.resets + stats.stack_resets));
-    w.Key("profiles_read"); w.Int64(static_cast<int64_t>(stats.decoded));
+    w.Key("intervals");
+    w.Int64(static_cast<int64_t>(source->plan.terms.size()));
+    w.Key("baselines");
+    w.Int64(static_cast<int64_t>(source->plan.baselines));
+    w.Key("resets");
+    w.Int64(static_cast<int64_t>(source->plan.resets + stats.stack_resets));
+    w.Key("profiles_read");
+    w.Int64(static_cast<int64_t>(stats.decoded));
     // From the earliest snapshot an interval starts at to the latest end.
-    w.Key("interval_start"); w.String(FormatRfc3339Ms(source->plan.start_ms));
-    w.Key("interval_end"); w.String(FormatRfc3339Ms(source->plan.end_ms));
+    w.Key("interval_start");
+    w.String(FormatRfc3339Ms(source->plan.start_ms));
+    w.Key("interval_end");
+    w.String(FormatRfc3339Ms(source->plan.end_ms));
   }
   pprof::WriteAnalysisFields(w, **profile, *analysis);
   w.EndObject();
@@ -145,7 +154,8 @@ Response Api::Report(const QueryParams& params) {
     std::string query = "id=" + PercentEncode(*base_id);
     for (const char* key : {"interval", "si", "sample_type", "focus", "ignore", "hide", "show",
                             "tagfocus", "tagignore", "maxnodes"}) {
-      if (const std::string* v = params.Get(key)) query += std::string("&") + key + "=" + PercentEncode(*v);
+      if (const std::string* v = params.Get(key))
+        query += std::string("&") + key + "=" + PercentEncode(*v);
     }
     auto base_params = QueryParams::Parse(query);
     if (!base_params.ok()) return Response::Error(base_params.status());

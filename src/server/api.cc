@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdlib>
 #include <exception>
 #include <thread>
-#include <cstdlib>
 
 #include "archive/layout.h"
 #include "archive/scan.h"
@@ -166,8 +166,8 @@ Response Api::Handle(const Request& req) {
     r = Response::Text(204, "");
     r.body.clear();
   } else if (req.method != "GET" && req.method != "HEAD") {
-    r = Response::Text(405, "method " + req.method.substr(0, 16) +
-                                " not allowed: the API is read-only (GET)");
+    r = Response::Text(
+        405, "method " + req.method.substr(0, 16) + " not allowed: the API is read-only (GET)");
     r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
   } else if (path.size() > kMaxPathBytes) {
     r = Response::Text(414, "path longer than " + std::to_string(kMaxPathBytes) + " bytes");
@@ -199,8 +199,9 @@ Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed(int64_t from_ms) {
     waiting_.fetch_sub(1);
   }
   if (snapshot == nullptr) {
-    return Status::Unavailable("the archive is still being read (serve started moments ago, "
-                               "and a large archive takes a while): retry shortly");
+    return Status::Unavailable(
+        "the archive is still being read (serve started moments ago, "
+        "and a large archive takes a while): retry shortly");
   }
   // Days the index does not hold (its memory budget) are read for the
   // request; a request of no time range answers from the days held, and
@@ -214,8 +215,7 @@ Result<std::shared_ptr<const ArchiveSnapshot>> Api::Indexed(int64_t from_ms) {
   return index_->Extend(snapshot, from_ms);
 }
 
-Result<Api::IndexedHits> Api::IndexedSelection(const query::Selection& selection,
-                                               bool intervals) {
+Result<Api::IndexedHits> Api::IndexedSelection(const query::Selection& selection, bool intervals) {
   IndexedHits out;
   CPROF_ASSIGN_OR_RETURN(out.snapshot, Indexed(selection.from_ms));
   CPROF_ASSIGN_OR_RETURN(out.hits, Select(*out.snapshot, selection));
@@ -256,10 +256,10 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& sna
                                                       const query::Selection& selection) {
   CPROF_ASSIGN_OR_RETURN(std::vector<MetaHit> hits, Select(snapshot, selection));
   if (hits.size() > options_.max_merge_inputs) {
-    return Status::InvalidArgument(
-        "the selection has " + std::to_string(hits.size()) + " profiles; at most " +
-        std::to_string(options_.max_merge_inputs) +
-        " are merged per request: narrow the time range or the labels");
+    return Status::InvalidArgument("the selection has " + std::to_string(hits.size()) +
+                                   " profiles; at most " +
+                                   std::to_string(options_.max_merge_inputs) +
+                                   " are merged per request: narrow the time range or the labels");
   }
   // The index has read these sidecars already: only the paths are checked.
   std::vector<Input> inputs;
@@ -297,8 +297,8 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
   }
   if (!ids.empty()) {
     if (ids.size() > options_.max_merge_inputs) {
-      return Status::InvalidArgument("more than " +
-                                     std::to_string(options_.max_merge_inputs) + " ids");
+      return Status::InvalidArgument("more than " + std::to_string(options_.max_merge_inputs) +
+                                     " ids");
     }
     for (std::string_view id : ids) {
       CPROF_ASSIGN_OR_RETURN(Input input, ResolveId(id));
@@ -317,7 +317,8 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
   source.profile_type = std::string(pprof::ProfileTypeOf(*st));
   if (interval.value_or(false) && !pprof::IsCumulativeName(*st)) {
-    return Status::InvalidArgument(*st + " is not a cumulative sample type: it has no "
+    return Status::InvalidArgument(*st +
+                                   " is not a cumulative sample type: it has no "
                                    "intervals (ask without interval=1)");
   }
   source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
@@ -396,7 +397,8 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
   for (const query::IntervalTerm& term : source.plan.terms) {
     for (const query::SeriesPoint* point : {term.base, term.end}) {
       if (point == nullptr) continue;
-      if (auto path = query::ProfilePathOf(index_->root(), *point); path.ok()) read.push_back(*path);
+      if (auto path = query::ProfilePathOf(index_->root(), *point); path.ok())
+        read.push_back(*path);
     }
   }
   return PrunedOr(out.status(), read);
@@ -405,7 +407,8 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
 Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
   for (const Input& in : inputs) {
     if (!HasSamples(in.profile_type)) {
-      return Status::InvalidArgument(in.id + " is a trace: it has no samples to analyze "
+      return Status::InvalidArgument(in.id +
+                                     " is a trace: it has no samples to analyze "
                                      "or merge (open it with go tool trace)");
     }
   }
@@ -428,8 +431,7 @@ Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
   return PrunedOr(out.status(), read);
 }
 
-Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
-                                      std::string_view name) {
+Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs, std::string_view name) {
   Response r;
   r.content_type = "application/octet-stream";
   if (inputs.size() == 1) {
@@ -441,9 +443,9 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs,
       return bytes.status();
     }
     r.body = std::move(*bytes);
-    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + inputs[0].id +
-                                                      std::string(SuffixOf(inputs[0].profile_type)) +
-                                                      "\"");
+    r.headers.emplace_back("Content-Disposition",
+                           "attachment; filename=\"" + inputs[0].id +
+                               std::string(SuffixOf(inputs[0].profile_type)) + "\"");
     return r;
   }
   CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadProfile(inputs));
@@ -466,8 +468,9 @@ Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
   const std::string* start = params.Get("start_time");
   const std::string* end = params.Get("end_time");
   if (start == nullptr || end == nullptr || start->empty() || end->empty()) {
-    return Status::InvalidArgument("start_time and end_time are required (RFC 3339, "
-                                   "e.g. 2026-11-22T10:00:00.000Z)");
+    return Status::InvalidArgument(
+        "start_time and end_time are required (RFC 3339, "
+        "e.g. 2026-11-22T10:00:00.000Z)");
   }
   auto from = ParseRfc3339Ms(*start);
   if (!from.ok()) return from.status().WithContext("start_time");
@@ -479,8 +482,8 @@ Result<query::Selection> ParseSeedSelection(std::string_view sample_type,
     if (*cond == "OR" || *cond == "or") {
       sel.any_of = true;
     } else if (*cond != "AND" && *cond != "and" && !cond->empty()) {
-      return Status::InvalidArgument("condition must be AND or OR, not \"" +
-                                     cond->substr(0, 20) + "\"");
+      return Status::InvalidArgument("condition must be AND or OR, not \"" + cond->substr(0, 20) +
+                                     "\"");
     }
   }
   for (const auto& [key, value] : params.pairs()) {

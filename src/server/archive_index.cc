@@ -63,8 +63,7 @@ IndexedEntry ProbeOf(const archive::EntryKey& key) {
 }
 
 bool SameEntry(const IndexedEntry& a, const IndexedEntry& b) {
-  return a.timestamp_ms == b.timestamp_ms && a.profile_type == b.profile_type &&
-         a.hash == b.hash;
+  return a.timestamp_ms == b.timestamp_ms && a.profile_type == b.profile_type && a.hash == b.hash;
 }
 
 }  // namespace
@@ -89,8 +88,7 @@ size_t TargetDir::MemoryBytes() const {
   return bytes;
 }
 
-ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter,
-                           ArchiveIndexOptions options)
+ArchiveIndex::ArchiveIndex(fs::path root, archive::Reporter* reporter, ArchiveIndexOptions options)
     : root_(std::move(root)),
       reporter_(reporter),
       options_(options),
@@ -101,8 +99,8 @@ std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::Snapshot() const {
   return snapshot_;
 }
 
-std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(
-    std::chrono::milliseconds wait, int64_t from_ms) const {
+std::shared_ptr<const ArchiveSnapshot> ArchiveIndex::LoadedSnapshot(std::chrono::milliseconds wait,
+                                                                    int64_t from_ms) const {
   std::unique_lock<std::mutex> lock(snapshot_mu_);
   auto covers = [&] {
     return published_ && (snapshot_->loaded_from_ms <= from_ms || snapshot_->complete);
@@ -116,8 +114,9 @@ const SampleTypeName* ArchiveIndex::Intern(const archive::SampleTypeInfo& info) 
   std::string key = info.name + '\0' + info.type + '\0' + info.unit;
   auto it = names_.find(key);
   if (it == names_.end()) {
-    it = names_.emplace(std::move(key), std::make_unique<SampleTypeName>(
-                                            SampleTypeName{info.name, info.type, info.unit}))
+    it = names_
+             .emplace(std::move(key), std::make_unique<SampleTypeName>(
+                                          SampleTypeName{info.name, info.type, info.unit}))
              .first;
   }
   return it->second.get();
@@ -128,9 +127,10 @@ const SampleTypeList* ArchiveIndex::Intern(SampleTypeList list) {
   return &*lists_.insert(std::move(list)).first;
 }
 
-std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
-    const CivilDay& day, const fs::path& dir, const std::string& tkey,
-    const TargetDir* previous, int64_t mtime_ns, RefreshStats* stats) {
+std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(const CivilDay& day, const fs::path& dir,
+                                                       const std::string& tkey,
+                                                       const TargetDir* previous, int64_t mtime_ns,
+                                                       RefreshStats* stats) {
   if (!IsDirectory(dir)) return nullptr;
   ++stats->dirs_read;
   auto out = std::make_shared<TargetDir>();
@@ -144,8 +144,8 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     // Entries indexed already are taken from the last read, not re-read.
     options.reuse = [&](const archive::EntryKey& key) {
       IndexedEntry probe = ProbeOf(key);
-      auto it = std::lower_bound(previous->entries.begin(), previous->entries.end(), probe,
-                                 EntryLess);
+      auto it =
+          std::lower_bound(previous->entries.begin(), previous->entries.end(), probe, EntryLess);
       if (it == previous->entries.end() || !SameEntry(*it, probe)) return false;
       IndexedEntry& e = out->entries.emplace_back(*it);
       e.totals_at = static_cast<uint32_t>(out->totals.size());
@@ -157,7 +157,8 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(
     };
   }
   archive::TargetDirStats read_stats;
-  archive::TargetDay read = archive::ReadTargetDir(dir, day, tkey, options, &reporter_, &read_stats);
+  archive::TargetDay read =
+      archive::ReadTargetDir(dir, day, tkey, options, &reporter_, &read_stats);
   stats->from_index += read_stats.from_index;
   stats->sidecars_read += read_stats.sidecars_read;
   stats->corrupt += read_stats.corrupt;
@@ -216,8 +217,7 @@ size_t ArchiveIndex::LoadDay(const CivilDay& day, const fs::path& day_dir, const
     struct stat st;
     // lstat: a symlink is not part of the archive, whatever it points at.
     if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    int64_t mtime_ns =
-        static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
     std::string key = DirKey(day, tkey);
     auto old = dirs.find(key);
     const TargetDir* previous = old == dirs.end() ? nullptr : old->second.get();
@@ -261,9 +261,9 @@ RefreshStats ArchiveIndex::Refresh() {
   const auto started = std::chrono::steady_clock::now();
   RefreshStats stats;
   std::vector<std::pair<CivilDay, fs::path>> days;
-  archive::ForEachDay(root_, std::numeric_limits<int64_t>::min(),
-                      std::numeric_limits<int64_t>::max(),
-                      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
+  archive::ForEachDay(
+      root_, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
   bool changed = !refreshed_;
   DirMap next;
   size_t bytes = 0;
@@ -305,8 +305,9 @@ Result<std::shared_ptr<const ArchiveSnapshot>> ArchiveIndex::Extend(
   DirMap dirs;
   for (const auto& dir : held->dirs) dirs.emplace(DirKey(dir->day, dir->tkey), dir);
   std::vector<std::pair<CivilDay, fs::path>> days;
-  archive::ForEachDay(root_, from_ms, held->loaded_from_ms - 1,
-                      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
+  archive::ForEachDay(
+      root_, from_ms, held->loaded_from_ms - 1,
+      [&](const CivilDay& day, const fs::path& dir) { days.emplace_back(day, dir); });
   size_t bytes = 0;
   RefreshStats stats;
   bool changed = false;
@@ -314,8 +315,8 @@ Result<std::shared_ptr<const ArchiveSnapshot>> ArchiveIndex::Extend(
     bytes += LoadDay(day->first, day->second, {}, &dirs, &stats, &changed);
     if (options_.max_bytes > 0 && bytes > options_.max_bytes) {
       return Status::ResourceExhausted(
-          "the time range reaches back to " + FormatRfc3339Ms(from_ms) +
-          ", and the days before " + FormatRfc3339Ms(held->loaded_from_ms) +
+          "the time range reaches back to " + FormatRfc3339Ms(from_ms) + ", and the days before " +
+          FormatRfc3339Ms(held->loaded_from_ms) +
           " (which serve does not hold in memory) take more than its index's budget "
           "(serve --index-memory): narrow the range, or raise the budget");
     }
@@ -356,8 +357,7 @@ void ArchiveIndex::Publish(const DirMap& dirs, int64_t loaded_from_ms, bool comp
   published_cv_.notify_all();
 }
 
-Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
-                                    const query::Selection& sel) {
+Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot, const query::Selection& sel) {
   CPROF_RETURN_IF_ERROR(query::ValidateSelection(sel));
   std::string_view want_type;
   if (!sel.sample_type.empty()) want_type = pprof::ProfileTypeOf(sel.sample_type);
@@ -373,15 +373,14 @@ Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
       if (sel.matchers.empty()) return true;
       auto [it, inserted] = type_ok.try_emplace(ptype, false);
       if (inserted) {
-        it->second = query::MatchAll(sel.matchers, sel.any_of,
-                                     archive::ProbeOf(dir->target, ptype));
+        it->second =
+            query::MatchAll(sel.matchers, sel.any_of, archive::ProbeOf(dir->target, ptype));
       }
       return it->second;
     };
     if (!want_type.empty() && !passes(want_type)) continue;
-    auto it = std::lower_bound(
-        dir->entries.begin(), dir->entries.end(), sel.from_ms,
-        [](const IndexedEntry& e, int64_t t) { return e.timestamp_ms < t; });
+    auto it = std::lower_bound(dir->entries.begin(), dir->entries.end(), sel.from_ms,
+                               [](const IndexedEntry& e, int64_t t) { return e.timestamp_ms < t; });
     for (; it != dir->entries.end() && it->timestamp_ms <= sel.to_ms; ++it) {
       const SampleTypeList& names = *it->sample_types;
       if (names.empty()) continue;

@@ -222,8 +222,7 @@ class ArchiveIndex {
   // and answers from this: never from a partly read time range. The
   // smallest int64 (the default) waits for the whole first read.
   std::shared_ptr<const ArchiveSnapshot> LoadedSnapshot(
-      std::chrono::milliseconds wait,
-      int64_t from_ms = std::numeric_limits<int64_t>::min()) const;
+      std::chrono::milliseconds wait, int64_t from_ms = std::numeric_limits<int64_t>::min()) const;
 
   // `held` with the days from `from_ms` on that it does not hold (over the
   // budget) read from the archive, for one request: its own snapshot,
@@ -237,8 +236,7 @@ class ArchiveIndex {
 
  private:
   std::shared_ptr<const TargetDir> LoadDir(const CivilDay& day, const fs::path& dir,
-                                           const std::string& tkey,
-                                           const TargetDir* previous,
+                                           const std::string& tkey, const TargetDir* previous,
                                            int64_t mtime_ns, RefreshStats* stats);
   const SampleTypeName* Intern(const archive::SampleTypeInfo& info);
   const SampleTypeList* Intern(SampleTypeList list);

@@ -104,7 +104,8 @@ class CryptData {
 }  // namespace
 
 std::string Credential::Identity() const {
-  return user.empty() ? role + " token " + token_sha256 : role + " user " + user + " " + bcrypt_hash;
+  return user.empty() ? role + " token " + token_sha256
+                      : role + " user " + user + " " + bcrypt_hash;
 }
 
 Result<std::vector<Credential>> ParseAuthFile(std::string_view text, std::string_view source) {
@@ -125,13 +126,15 @@ Result<std::vector<Credential>> ParseAuthFile(std::string_view text, std::string
     }
     if (words.empty()) continue;
     auto bad = [&](const std::string& why) {
-      return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line_no) + ": " + why);
+      return Status::InvalidArgument(std::string(source) + ":" + std::to_string(line_no) + ": " +
+                                     why);
     };
     const bool token = words.size() == 3 && words[1] == "token";
     const bool user = words.size() == 4 && words[1] == "user";
     if (!token && !user) {
-      return bad("want ROLE token SHA256-HEX or ROLE user NAME BCRYPT-HASH (cprofiler auth "
-                 "add-token and add-user write such lines)");
+      return bad(
+          "want ROLE token SHA256-HEX or ROLE user NAME BCRYPT-HASH (cprofiler auth "
+          "add-token and add-user write such lines)");
     }
     if (words[0] != "read" && words[0] != "admin") return bad("role must be read or admin");
     Credential c;
@@ -170,11 +173,13 @@ std::pair<std::string, std::string> NewTokenLine(std::string_view role) {
 }
 
 Status CheckUserName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return Status::InvalidArgument("a user name has 1 to 64 bytes");
+  if (name.empty() || name.size() > 64)
+    return Status::InvalidArgument("a user name has 1 to 64 bytes");
   for (char c : name) {
     auto u = static_cast<unsigned char>(c);
     if (u <= ' ' || u == 0x7f || c == ':' || c == '#') {
-      return Status::InvalidArgument("a user name has no whitespace, control characters, ':' or '#'");
+      return Status::InvalidArgument(
+          "a user name has no whitespace, control characters, ':' or '#'");
     }
   }
   return Status::OK();

@@ -142,7 +142,7 @@ class Authenticator {
     std::string identity;  // the matching credential's
   };
   Verified Verify(std::unique_lock<std::mutex>& lock, std::string_view user,
-               std::string_view password, std::string_view client, int64_t now_ms);
+                  std::string_view password, std::string_view client, int64_t now_ms);
   // The identity of the token credential `token` matches; "" for none.
   // mu_ held.
   std::string MatchingToken(std::string_view token) const;
@@ -152,12 +152,12 @@ class Authenticator {
   const fs::path file_;
   std::mutex mu_;
   std::vector<Credential> credentials_;
-  uint64_t generation_ = 0;         // counts the credential sets read
+  uint64_t generation_ = 0;  // counts the credential sets read
   // bcrypt checks running at once: half the cores, so that guesses from
   // many addresses cannot take the CPU from serving.
   std::counting_semaphore<64> bcrypt_slots_{BcryptSlots()};
   static std::ptrdiff_t BcryptSlots();
-  std::optional<FileStamp> stamp_;  // of the file last read
+  std::optional<FileStamp> stamp_;                         // of the file last read
   std::map<std::string, Failures, std::less<>> failures_;  // by client address
   // SHA-256 of basic Authorization headers that passed a password check.
   std::set<std::string, std::less<>> remembered_logins_;

@@ -22,10 +22,10 @@ void AddCorsHeaders(const std::vector<std::string>& allowed_origins, const Reque
   headers.emplace_back("Vary", "Origin");
   const std::string& origin = request.origin;
   if (origin.empty()) return;
-  const bool listed = std::find(allowed_origins.begin(), allowed_origins.end(), origin) !=
-                      allowed_origins.end();
-  const bool any = std::find(allowed_origins.begin(), allowed_origins.end(), "*") !=
-                   allowed_origins.end();
+  const bool listed =
+      std::find(allowed_origins.begin(), allowed_origins.end(), origin) != allowed_origins.end();
+  const bool any =
+      std::find(allowed_origins.begin(), allowed_origins.end(), "*") != allowed_origins.end();
   if (!listed && !any) return;
   headers.emplace_back("Access-Control-Allow-Origin", listed ? origin : "*");
   // The original profiler's lists (its HandleCors), which its clients know.

@@ -20,20 +20,34 @@ namespace {
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 303: return "See Other";
-    case 308: return "Permanent Redirect";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 415: return "Unsupported Media Type";
-    case 429: return "Too Many Requests";
-    case 503: return "Service Unavailable";
-    default: return status >= 500 ? "Internal Server Error" : "Error";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 303:
+      return "See Other";
+    case 308:
+      return "Permanent Redirect";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 413:
+      return "Payload Too Large";
+    case 414:
+      return "URI Too Long";
+    case 415:
+      return "Unsupported Media Type";
+    case 429:
+      return "Too Many Requests";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return status >= 500 ? "Internal Server Error" : "Error";
   }
 }
 
@@ -92,11 +106,14 @@ Result<std::string> CivetListeningPort(std::string_view listen) {
   if (!ValidPort(port)) return bad("the port is not a number in 0..65535");
   if (host.empty()) return std::string(port);
   if (host == "localhost") host = "127.0.0.1";
-  if (host.front() == '[') return bad("IPv6 addresses are not supported (CivetWeb without USE_IPV6)");
+  if (host.front() == '[')
+    return bad("IPv6 addresses are not supported (CivetWeb without USE_IPV6)");
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return bad("the host must be an IP address or localhost");
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return bad("the host must be an IP address or localhost");
   }
   if (dots != 3) return bad("not an IPv4 address");
   return std::string(host) + ":" + std::string(port);
@@ -170,18 +187,14 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(Handler* handler,
   std::string header_timeout = std::to_string(std::max(options.header_timeout_ms, 100));
   std::string idle_timeout = std::to_string(std::max(options.idle_timeout_ms, 100));
   const char* civet_options[] = {
-      "listening_ports", ports.c_str(),
-      "num_threads", threads.c_str(),
-      "request_timeout_ms", header_timeout.c_str(),
-      "keep_alive_timeout_ms", idle_timeout.c_str(),
-      "enable_keep_alive", "yes",
-      "enable_directory_listing", "no",
+      "listening_ports", ports.c_str(), "num_threads", threads.c_str(), "request_timeout_ms",
+      header_timeout.c_str(), "keep_alive_timeout_ms", idle_timeout.c_str(), "enable_keep_alive",
+      "yes", "enable_directory_listing", "no",
       // The path arrives still %-encoded and is decoded here, so that a
       // %00 is refused instead of silently cutting the path short.
       "decode_url", "no",
       // Headers and body leave in one write already; no Nagle delay either.
-      "tcp_nodelay", "1",
-      nullptr};
+      "tcp_nodelay", "1", nullptr};
   struct mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof callbacks);
   callbacks.log_message = LogCivetMessage;
@@ -292,8 +305,8 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
   } catch (const std::exception& e) {
     resp = Response::Text(500, std::string("internal error: ") + e.what());
   }
-  std::string head = "HTTP/1.1 " + std::to_string(resp.status) + " " +
-                     ReasonPhrase(resp.status) + "\r\n";
+  std::string head =
+      "HTTP/1.1 " + std::to_string(resp.status) + " " + ReasonPhrase(resp.status) + "\r\n";
   if (resp.status != 204) {
     head += "Content-Type: " + resp.content_type + "\r\n";
     head += "Content-Length: " + std::to_string(resp.body.size()) + "\r\n";
@@ -310,8 +323,8 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
   if (with_body && !together) mg_write(conn, resp.body.data(), resp.body.size());
   server->Record(resp, start);
   if (IsVerbose()) {
-    auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
-                                                        start).count();
+    auto ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     char line[96];
     std::snprintf(line, sizeof line, " %d %zu %.1fms", resp.status, resp.body.size(), ms);
     LogVerbose(std::string(ri->remote_addr) + " " + ri->request_method + " " +

@@ -94,7 +94,7 @@ class HttpServer {
 
   Handler* const handler_;
   const HttpServerOptions options_;
-  metrics::Family* requests_ = nullptr;   // with options_.metrics
+  metrics::Family* requests_ = nullptr;  // with options_.metrics
   metrics::Family* durations_ = nullptr;
   mg_context* ctx_ = nullptr;
   int https_port_ = 0;  // with tls, the bound port

@@ -4,8 +4,8 @@ namespace cprof::server {
 
 Result<QueryParams> QueryParams::Parse(std::string_view raw) {
   if (raw.size() > kMaxQueryBytes) {
-    return Status::InvalidArgument("query string longer than " +
-                                   std::to_string(kMaxQueryBytes) + " bytes");
+    return Status::InvalidArgument("query string longer than " + std::to_string(kMaxQueryBytes) +
+                                   " bytes");
   }
   QueryParams q;
   while (!raw.empty()) {
@@ -63,11 +63,20 @@ Response Response::Text(int status, std::string message) {
 Response Response::Error(const Status& status) {
   int code = 500;
   switch (status.code()) {
-    case Status::Code::kInvalidArgument: code = 400; break;
-    case Status::Code::kNotFound: code = 404; break;
-    case Status::Code::kResourceExhausted: code = 413; break;
-    case Status::Code::kUnavailable: code = 503; break;
-    default: break;
+    case Status::Code::kInvalidArgument:
+      code = 400;
+      break;
+    case Status::Code::kNotFound:
+      code = 404;
+      break;
+    case Status::Code::kResourceExhausted:
+      code = 413;
+      break;
+    case Status::Code::kUnavailable:
+      code = 503;
+      break;
+    default:
+      break;
   }
   Response r = Text(code, status.message());
   if (code == 503) r.headers.emplace_back("Retry-After", "5");
@@ -78,12 +87,23 @@ std::string HtmlEscape(std::string_view text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

@@ -47,7 +47,7 @@ using cprof::PercentEncode;
 
 struct Request {
   std::string method = "GET";
-  std::string path;  // decoded, without the query string
+  std::string path;   // decoded, without the query string
   std::string query;  // the query string as sent (still %-encoded), "" if none
   QueryParams params;
   // Headers, "" where absent.

@@ -26,8 +26,9 @@ Response SeeOther(std::string location) {
 
 Response SignIn(Authenticator& auth, const Request& req, bool secure_cookies, int64_t now_ms) {
   if (!req.content_type.starts_with("application/x-www-form-urlencoded")) {
-    return Response::Text(415, "POST /login takes a form (application/x-www-form-urlencoded): "
-                               "user and password, or token");
+    return Response::Text(415,
+                          "POST /login takes a form (application/x-www-form-urlencoded): "
+                          "user and password, or token");
   }
   auto form = QueryParams::Parse(req.body);
   if (!form.ok()) return Response::Error(form.status());
@@ -118,7 +119,9 @@ Response LoginPage(int status, std::string_view next, std::string_view message) 
   if (!message.empty()) html += "<p class=\"error\">" + HtmlEscape(message) + "</p>\n";
   html +=
       "<form method=\"post\" action=\"/login\">\n"
-      "<input type=\"hidden\" name=\"next\" value=\"" + HtmlEscape(SafeRedirectTarget(next)) + "\">\n"
+      "<input type=\"hidden\" name=\"next\" value=\"" +
+      HtmlEscape(SafeRedirectTarget(next)) +
+      "\">\n"
       "<label for=\"user\">User</label>\n"
       "<input id=\"user\" name=\"user\" autocomplete=\"username\" autofocus>\n"
       "<label for=\"password\">Password</label>\n"
@@ -140,19 +143,22 @@ Response Unauthorized(const Request& request) {
   if (WantsHtml(request) && request.authorization.empty()) {
     return LoginPage(401, RequestTarget(request), "");
   }
-  Response r = Response::Text(401, "authentication required: a token of the auth file (as "
-                                   "Authorization: Bearer TOKEN or the password of basic auth), "
-                                   "or a user's name and password by basic auth");
+  Response r = Response::Text(401,
+                              "authentication required: a token of the auth file (as "
+                              "Authorization: Bearer TOKEN or the password of basic auth), "
+                              "or a user's name and password by basic auth");
   r.headers.emplace_back("WWW-Authenticate", "Basic realm=\"cprofiler\", charset=\"UTF-8\"");
   return r;
 }
 
 Response TooManyAttempts(const Request& request) {
   Response r = WantsHtml(request)
-                   ? LoginPage(429, "/", "Too many failed attempts from this address: retry in a "
-                                         "minute.")
-                   : Response::Text(429, "too many failed attempts from this address: retry in "
-                                         "a minute");
+                   ? LoginPage(429, "/",
+                               "Too many failed attempts from this address: retry in a "
+                               "minute.")
+                   : Response::Text(429,
+                                    "too many failed attempts from this address: retry in "
+                                    "a minute");
   r.headers.emplace_back("Retry-After", "60");
   return r;
 }
@@ -162,7 +168,8 @@ Response LoginRoute(Authenticator& auth, const Request& req, bool secure_cookies
     const std::string* next = req.params.Get("next");
     return LoginPage(200, next != nullptr ? *next : "/", "");
   }
-  if (req.path == "/login" && req.method == "POST") return SignIn(auth, req, secure_cookies, now_ms);
+  if (req.path == "/login" && req.method == "POST")
+    return SignIn(auth, req, secure_cookies, now_ms);
   if (req.path == "/logout" && req.method == "POST") {
     auth.SignOut(CookieValue(req.cookie, kSessionCookieName));
     Response r = SeeOther("/");

@@ -37,9 +37,9 @@ Response Api::Metrics() {
   if (options_.metrics == nullptr) return Response::Text(404, "no such route: /metrics");
   metrics::Registry& r = *options_.metrics;
   // Per job, of the days the index holds (all, without --index-memory).
-  metrics::Family* entries = r.Gauge("cprofiler_archive_entries",
-                                     "Profiles in the archive (days the index holds), by job.",
-                                     {"job"});
+  metrics::Family* entries =
+      r.Gauge("cprofiler_archive_entries",
+              "Profiles in the archive (days the index holds), by job.", {"job"});
   metrics::Family* bytes = r.Gauge("cprofiler_archive_bytes",
                                    "Bytes of the profiles in the archive (days the index holds), "
                                    "by job.",
@@ -48,24 +48,24 @@ Response Api::Metrics() {
                                     "Time of the oldest profile the index holds, by job.", {"job"});
   metrics::Family* newest = r.Gauge("cprofiler_archive_newest_entry_timestamp_seconds",
                                     "Time of the newest profile in the archive, by job.", {"job"});
-  metrics::Family* ready = r.Gauge("cprofiler_index_ready",
-                                   "1 once serve's first read of the archive is over, else 0.");
-  metrics::Family* load = r.Gauge(
-      "cprofiler_index_load_seconds",
-      "How long serve's first read of the archive took (0 until it is over).");
-  metrics::Family* refresh = r.Gauge(
-      "cprofiler_index_refresh_seconds",
-      "How long the index's latest refresh (about every second) took.");
-  metrics::Family* compacted = r.Gauge(
-      "cprofiler_rollups_last_compaction_timestamp_seconds",
-      "When a scrape pass or cprofiler compact last wrote rollups (absent: never).");
+  metrics::Family* ready =
+      r.Gauge("cprofiler_index_ready", "1 once serve's first read of the archive is over, else 0.");
+  metrics::Family* load =
+      r.Gauge("cprofiler_index_load_seconds",
+              "How long serve's first read of the archive took (0 until it is over).");
+  metrics::Family* refresh =
+      r.Gauge("cprofiler_index_refresh_seconds",
+              "How long the index's latest refresh (about every second) took.");
+  metrics::Family* compacted =
+      r.Gauge("cprofiler_rollups_last_compaction_timestamp_seconds",
+              "When a scrape pass or cprofiler compact last wrote rollups (absent: never).");
   metrics::Family* lag = r.Gauge(
       "cprofiler_rollups_lag_seconds",
       "The newest profile's time less the last compaction's (0 when the compaction is newer; "
       "absent: never compacted).");
-  metrics::Family* build = r.Gauge("cprofiler_build_info",
-                                   "Always 1: the version and revision of this binary.",
-                                   {"version", "revision"});
+  metrics::Family* build =
+      r.Gauge("cprofiler_build_info", "Always 1: the version and revision of this binary.",
+              {"version", "revision"});
 
   auto snapshot = index_->Snapshot();
   std::lock_guard<std::mutex> lock(metrics_mu_);  // one recomputation at a time

@@ -17,8 +17,10 @@ Response ProfefeError(const Status& status) {
   Response r = Response::Error(status);
   JsonWriter w;
   w.StartObject();
-  w.Key("code"); w.Int64(r.status);
-  w.Key("error"); w.String(status.message());
+  w.Key("code");
+  w.Int64(r.status);
+  w.Key("error");
+  w.String(status.message());
   w.EndObject();
   r.content_type = "application/json";
   r.body = w.Take();
@@ -89,8 +91,8 @@ Result<query::Selection> ParseProfefeSelection(const QueryParams& params,
       rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
       size_t eq = pair.find('=');
       if (eq == std::string_view::npos || eq == 0) {
-        return Status::InvalidArgument("bad request: bad labels \"" +
-                                       labels->substr(0, 80) + "\": want key=value,key=value");
+        return Status::InvalidArgument("bad request: bad labels \"" + labels->substr(0, 80) +
+                                       "\": want key=value,key=value");
       }
       CPROF_ASSIGN_OR_RETURN(query::Matcher m,
                              query::Matcher::Make(pair.substr(0, eq), query::Matcher::Op::kEqual,
@@ -110,15 +112,16 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   if (const std::string* l = params.Get("limit"); l != nullptr && !l->empty()) {
     auto [end, ec] = std::from_chars(l->data(), l->data() + l->size(), limit);
     if (ec != std::errc() || end != l->data() + l->size() || limit < 0) {
-      return ProfefeError(Status::InvalidArgument("bad request: bad limit \"" +
-                                                  l->substr(0, 20) + "\""));
+      return ProfefeError(
+          Status::InvalidArgument("bad request: bad limit \"" + l->substr(0, 20) + "\""));
     }
   }
   auto indexed = IndexedSelection(*sel, /*intervals=*/false);
   if (!indexed.ok()) return ProfefeError(indexed.status());
   JsonWriter w;
   w.StartObject();
-  w.Key("code"); w.Int64(200);
+  w.Key("code");
+  w.Int64(200);
   w.Key("body");
   w.StartArray();
   int64_t n = 0;
@@ -126,22 +129,28 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     if (limit > 0 && n++ == limit) break;
     const archive::Target& t = hit.dir->target;
     w.StartObject();
-    w.Key("id"); w.String(hit.dir->IdOf(*hit.entry));
-    w.Key("type"); w.String(ProfefeTypeName(hit.entry->ProfileType()));
-    w.Key("service"); w.String(t.app);
+    w.Key("id");
+    w.String(hit.dir->IdOf(*hit.entry));
+    w.Key("type");
+    w.String(ProfefeTypeName(hit.entry->ProfileType()));
+    w.Key("service");
+    w.String(t.app);
     w.Key("labels");
     w.StartArray();
     for (const auto& [k, v] : t.labels) {
       w.StartObject();
-      w.Key("key"); w.String(k);
-      w.Key("value"); w.String(v);
+      w.Key("key");
+      w.String(k);
+      w.Key("value");
+      w.String(v);
       w.EndObject();
     }
     w.EndArray();
     // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
     std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
     if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
-    w.Key("created_at"); w.String(created);
+    w.Key("created_at");
+    w.String(created);
     w.EndObject();
   }
   w.EndArray();
@@ -190,7 +199,8 @@ Response Api::ProfefeServices() {
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
   JsonWriter w;
   w.StartObject();
-  w.Key("code"); w.Int64(200);
+  w.Key("code");
+  w.Int64(200);
   w.Key("body");
   w.StartArray();
   if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {

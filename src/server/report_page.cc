@@ -27,7 +27,8 @@ struct Bundler {
   Status Add(std::string_view module) {
     if (!visited.insert(std::string(module)).second) return Status::OK();
     const std::string_view* source = FindAsset(module);
-    if (source == nullptr) return Status::InvalidArgument("no embedded module " + std::string(module));
+    if (source == nullptr)
+      return Status::InvalidArgument("no embedded module " + std::string(module));
     static const RE2 kImport(R"(^import\s.*\sfrom\s+'\./([A-Za-z0-9_]+\.js)';\s*$)");
     static const RE2 kDeclaration(
         R"(^(?:export\s+)?(?:async\s+)?(?:function\*?|class|const|let|var)\s+([A-Za-z_$][A-Za-z0-9_$]*))");
@@ -40,8 +41,10 @@ struct Bundler {
       std::string imported, name;
       if (line.starts_with("import ")) {
         if (!RE2::FullMatch(line, kImport, &imported)) {
-          return Status::InvalidArgument(std::string(module) + ": an import the bundle cannot "
-                                         "take (one line, from './name.js'): " + std::string(line));
+          return Status::InvalidArgument(std::string(module) +
+                                         ": an import the bundle cannot "
+                                         "take (one line, from './name.js'): " +
+                                         std::string(line));
         }
         CPROF_RETURN_IF_ERROR(Add(imported));
         continue;
@@ -101,14 +104,16 @@ Result<std::string> RenderReportPage(std::string_view title,
   const std::string_view* analysis_page = FindAsset("analysis.html");
   constexpr std::string_view kViewStart = "<!-- profile view";
   constexpr std::string_view kViewEnd = "<!-- /profile view -->";
-  size_t view_start = analysis_page == nullptr ? std::string_view::npos
-                                               : analysis_page->find(kViewStart);
-  size_t view_end = view_start == std::string_view::npos ? std::string_view::npos
-                                                          : analysis_page->find(kViewEnd, view_start);
+  size_t view_start =
+      analysis_page == nullptr ? std::string_view::npos : analysis_page->find(kViewStart);
+  size_t view_end = view_start == std::string_view::npos
+                        ? std::string_view::npos
+                        : analysis_page->find(kViewEnd, view_start);
   if (view_end == std::string_view::npos) {
     return Status::InvalidArgument("analysis.html has no profile view block");
   }
-  std::string_view view = analysis_page->substr(view_start, view_end + kViewEnd.size() - view_start);
+  std::string_view view =
+      analysis_page->substr(view_start, view_end + kViewEnd.size() - view_start);
   JsonWriter w;
   w.StartObject();
   w.Key("title");
@@ -128,10 +133,8 @@ Result<std::string> RenderReportPage(std::string_view title,
   std::string data = head + ",\"analysis\":" + std::string(analysis_json) +
                      ",\"base\":" + std::string(base_json) + "}";
   const std::pair<std::string_view, std::string> slots[] = {
-      {"{{TITLE}}", HtmlEscape(title)},
-      {"{{STYLE}}", std::string(*style)},
-      {"{{PROFILE_VIEW}}", std::string(view)},
-      {"{{DATA}}", ScriptSafeJson(data)},
+      {"{{TITLE}}", HtmlEscape(title)},        {"{{STYLE}}", std::string(*style)},
+      {"{{PROFILE_VIEW}}", std::string(view)}, {"{{DATA}}", ScriptSafeJson(data)},
       {"{{SCRIPT}}", std::move(script)},
   };
   // One pass, in the template's order: what fills a slot is never searched.

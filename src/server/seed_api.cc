@@ -17,7 +17,8 @@ Response Api::SampleTypes() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
   std::set<std::string> all;
-  for (const auto& [ptype, names] : (*snapshot)->sample_types) all.insert(names.begin(), names.end());
+  for (const auto& [ptype, names] : (*snapshot)->sample_types)
+    all.insert(names.begin(), names.end());
   JsonWriter w;
   w.StartArray();
   for (const std::string& n : all) w.String(n);
@@ -50,8 +51,10 @@ Response Api::GroupLabels() {
     w.StartArray();
     for (const std::string& v : values) {
       w.StartObject();
-      w.Key("Key"); w.String(key);
-      w.Key("Value"); w.String(v);
+      w.Key("Key");
+      w.String(key);
+      w.Key("Value");
+      w.String(v);
       w.EndObject();
     }
     w.EndArray();
@@ -73,9 +76,12 @@ Response Api::Targets() {
 Response Api::Version() {
   JsonWriter w;
   w.StartObject();
-  w.Key("version"); w.String(options_.version);
-  w.Key("revision"); w.String(options_.revision);
-  w.Key("build_date"); w.String(options_.build_date);
+  w.Key("version");
+  w.String(options_.version);
+  w.Key("revision");
+  w.String(options_.revision);
+  w.Key("build_date");
+  w.String(options_.build_date);
   w.EndObject();
   return Response::Json(w.Take());
 }
@@ -115,20 +121,16 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
       }
       open_host = &t.host;
       w.StartObject();
-      w.Key("TargetName"); w.String(t.host);
+      w.Key("TargetName");
+      w.String(t.host);
       w.Key("ProfileMetas");
       w.StartArray();
     }
     const std::string id = hit.dir->IdOf(*hit.entry);
-    query::ProfileMetaFields fields{id,
-                                    hit.entry->ProfileType(),
-                                    hit.sample_type->name,
-                                    hit.sample_type->unit,
-                                    hit.value,
-                                    hit.entry->timestamp_ms,
-                                    hit.dir->DurationOf(*hit.entry),
-                                    HasIntervalValue(hit),
-                                    deltas[i]};
+    query::ProfileMetaFields fields{
+        id,        hit.entry->ProfileType(), hit.sample_type->name,           hit.sample_type->unit,
+        hit.value, hit.entry->timestamp_ms,  hit.dir->DurationOf(*hit.entry), HasIntervalValue(hit),
+        deltas[i]};
     query::WriteProfileMeta(w, t, fields);
   }
   if (open_host != nullptr) {

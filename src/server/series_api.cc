@@ -28,8 +28,8 @@ Result<Aggregate> ParseAggregate(const std::string* text) {
   if (*text == "avg") return Aggregate::kAvg;
   if (*text == "max") return Aggregate::kMax;
   if (*text == "p95") return Aggregate::kP95;
-  return Status::InvalidArgument("agg must be sum, avg, max or p95, not \"" +
-                                 text->substr(0, 20) + "\"");
+  return Status::InvalidArgument("agg must be sum, avg, max or p95, not \"" + text->substr(0, 20) +
+                                 "\"");
 }
 
 // The step (ms) for the range [from, to]: `text` (a Go duration), or about
@@ -87,7 +87,8 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   auto selection = ParseSeedSelection(sample_type, params);
   if (!selection.ok()) return Response::Error(selection.status());
   const std::string* group_param = params.Get("group_by");
-  const std::string group_by = group_param == nullptr || group_param->empty() ? "_app" : *group_param;
+  const std::string group_by =
+      group_param == nullptr || group_param->empty() ? "_app" : *group_param;
   if (group_by.size() > 200) return Response::Text(400, "group_by is longer than 200 bytes");
   auto agg = ParseAggregate(params.Get("agg"));
   if (!agg.ok()) return Response::Error(agg.status());
@@ -127,8 +128,10 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   w.StartArray();
   for (auto& [name, g] : order) {
     w.StartObject();
-    w.Key("Group"); w.String(*name);
-    w.Key("Total"); w.Double(g->total);
+    w.Key("Group");
+    w.String(*name);
+    w.Key("Total");
+    w.Double(g->total);
     w.Key("Points");
     w.StartArray();
     for (auto& [bucket, values] : g->buckets) {

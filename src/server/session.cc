@@ -44,7 +44,8 @@ void SessionStore::End(std::string_view id) {
 }
 
 void SessionStore::RetainOnly(const std::set<std::string, std::less<>>& identities) {
-  std::erase_if(sessions_, [&](const auto& kv) { return !identities.contains(kv.second.identity); });
+  std::erase_if(sessions_,
+                [&](const auto& kv) { return !identities.contains(kv.second.identity); });
 }
 
 void SessionStore::EndLeastRecentlyUsed() {

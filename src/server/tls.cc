@@ -31,7 +31,7 @@ int NoPassphrase(char*, int, int, void*) { return 0; }
 
 struct TlsCredentials::Pair {
   X509* leaf = nullptr;
-  STACK_OF(X509)* chain = nullptr;  // intermediates, possibly empty
+  STACK_OF(X509) * chain = nullptr;  // intermediates, possibly empty
   EVP_PKEY* key = nullptr;
   ~Pair() {
     X509_free(leaf);

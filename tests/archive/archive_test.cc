@@ -30,9 +30,7 @@ Sidecar Meta(std::string app, std::string type, int64_t ts, int64_t expiration_n
 
 class CountingReporter : public Reporter {
  public:
-  void Corrupt(const fs::path& path, const Status& status) override {
-    paths.push_back(path);
-  }
+  void Corrupt(const fs::path& path, const Status& status) override { paths.push_back(path); }
   std::vector<fs::path> paths;
 };
 
@@ -99,7 +97,9 @@ TEST_CASE("Scans skip and report what they cannot read", "[archive]") {
   auto c = writer.Write("c", Meta("api", "heap", kT0 + 2000));
   REQUIRE((a.ok() && b.ok() && c.ok()));
   // a: a corrupt sidecar; b: its profile removed by hand; c: fine.
-  { std::ofstream(Lookup(dir.path(), a->id)->dir / (a->file.substr(0, 25) + ".json")) << "{\"trunc"; }
+  {
+    std::ofstream(Lookup(dir.path(), a->id)->dir / (a->file.substr(0, 25) + ".json")) << "{\"trunc";
+  }
   REQUIRE(RemoveFile(Lookup(dir.path(), b->id)->ProfilePath()).ok());
   // Temporary files and strangers are ignored.
   { std::ofstream(Lookup(dir.path(), c->id)->dir / ".tmp-x.json.1-2-3") << "{"; }
@@ -120,9 +120,9 @@ TEST_CASE("Prune removes expired entries, stale files and empty directories", "[
   ArchiveWriter writer(dir.path());
   const int64_t hour_ns = 3'600'000'000'000;
   const int64_t now = NowMs();
-  auto old = writer.Write("old", Meta("api", "heap", kT0, hour_ns));             // expired
+  auto old = writer.Write("old", Meta("api", "heap", kT0, hour_ns));                    // expired
   auto fresh = writer.Write("new", Meta("api", "heap", now - 60'000, 1000 * hour_ns));  // kept
-  auto forever = writer.Write("keep", Meta("db", "heap", kT0, 0));               // 0 = never
+  auto forever = writer.Write("keep", Meta("db", "heap", kT0, 0));                      // 0 = never
   REQUIRE((old.ok() && fresh.ok() && forever.ok()));
   fs::path fresh_dir = Lookup(dir.path(), fresh->id)->dir;
   // A temporary file and an orphan profile: kept while young (by ctime).
@@ -169,8 +169,8 @@ TEST_CASE("LatestByType reads names only", "[archive]") {
   REQUIRE(writer.Write("1", Meta("api", "heap", kT0)).ok());
   REQUIRE(writer.Write("2", Meta("api", "heap", kT0 + 5000)).ok());
   REQUIRE(writer.Write("3", Meta("api", "mutex", kT0 + 200'000)).ok());
-  auto latest = LatestByType(dir.path(), TargetKey("job", "api", "127.0.0.1:6060", {{"env", "dev"}}, 0),
-                             kT0 - kMsPerDay);
+  auto latest = LatestByType(
+      dir.path(), TargetKey("job", "api", "127.0.0.1:6060", {{"env", "dev"}}, 0), kT0 - kMsPerDay);
   CHECK(latest.at("heap") == kT0 + 5000);
   CHECK(latest.at("mutex") == kT0 + 200'000);
   CHECK(latest.count("goroutine") == 0);
@@ -192,7 +192,9 @@ TEST_CASE("A newer archive format is refused", "[archive]") {
   testing::TempDir dir;
   REQUIRE(InitArchive(dir.path()).ok());
   REQUIRE(InitArchive(dir.path()).ok());
-  { std::ofstream(dir.path() / std::string(kMarkerFile)) << "cprofiler archive\nformat_version 9\n"; }
+  {
+    std::ofstream(dir.path() / std::string(kMarkerFile)) << "cprofiler archive\nformat_version 9\n";
+  }
   auto s = InitArchive(dir.path());
   REQUIRE_FALSE(s.ok());
   CHECK(s.message().find("upgrade") != std::string::npos);

@@ -118,8 +118,8 @@ TEST_CASE("Index records give back their sidecars exactly", "[index]") {
   Sidecar odd = written[0];
   odd.sha256 = "ABC";
   auto key = ParseId(odd.id);
-  auto back = SidecarOf(IndexEntryOf(odd, {}), TargetOf(odd), DayOf(key->timestamp_ms),
-                        key->target_key);
+  auto back =
+      SidecarOf(IndexEntryOf(odd, {}), TargetOf(odd), DayOf(key->timestamp_ms), key->target_key);
   REQUIRE(back.ok());
   CHECK(*back == odd);
 }
@@ -179,8 +179,8 @@ TEST_CASE("A damaged index changes no answer", "[index]") {
   }
   // Records repeated and appended after a torn one.
   damaged.emplace_back("repeated", good + good.substr(kIndexHeader.size()));
-  damaged.emplace_back("torn, then appended", good.substr(0, good.size() - 5) +
-                                                  good.substr(kIndexHeader.size()));
+  damaged.emplace_back("torn, then appended",
+                       good.substr(0, good.size() - 5) + good.substr(kIndexHeader.size()));
   for (const auto& [what, bytes] : damaged) {
     INFO(what);
     put(bytes);

@@ -33,7 +33,10 @@ TEST_CASE("ParseId rejects everything else, traversal included", "[layout]") {
   const std::string good = "20261122-0123456789abcdef-101500123-heap-0123456789";
   REQUIRE(ParseId(good).ok());
   for (std::string bad : {
-           std::string(""), std::string("31"), std::string(".."), std::string("../../etc/passwd"),
+           std::string(""),
+           std::string("31"),
+           std::string(".."),
+           std::string("../../etc/passwd"),
            std::string("20261122-0123456789abcdef-101500123-heap-0123456789/.."),
            std::string("20261122-0123456789abcdef-101500123-heap-../../x"),
            std::string("20261122-..%2f..%2f34567-101500123-heap-0123456789"),

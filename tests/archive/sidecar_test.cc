@@ -24,8 +24,8 @@ Sidecar Example() {
   s.sample_types = {{"heap_inuse_space", "inuse_space", "bytes", 4096}};
   s.default_sample_type = "inuse_space";
   s.scraped_by = "box";
-  EntryKey key{s.timestamp_ms, TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns),
-               "heap", "aaaaaaaaaa"};
+  EntryKey key{s.timestamp_ms, TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns), "heap",
+               "aaaaaaaaaa"};
   s.id = FormatId(key);
   s.file = ProfileFileName(key);
   return s;
@@ -62,7 +62,10 @@ TEST_CASE("Sidecar rejects", "[sidecar]") {
     return j;
   };
   const std::string rejects[] = {
-      "[]", "null", "{}", "\xff\xfe",
+      "[]",
+      "null",
+      "{}",
+      "\xff\xfe",
       replace("\"format_version\": 1", "\"format_version\": 99"),
       replace("\"format_version\": 1", "\"format_version\": \"1\""),
       replace("\"job\": \"job\"", "\"job\": 5"),

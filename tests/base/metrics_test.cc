@@ -9,11 +9,21 @@
 using namespace cprof::metrics;
 
 TEST_CASE("FormatValue writes the text format's numbers", "[metrics]") {
-  struct Case { double v; const char* want; };
+  struct Case {
+    double v;
+    const char* want;
+  };
   const Case cases[] = {
-      {0, "0"},           {1, "1"},        {-2, "-2"},
-      {0.25, "0.25"},     {1e21, "1e+21"}, {1710000000.5, "1710000000.5"},
-      {1.7e9, "1700000000"}, {1e6, "1000000"}, {-0.0, "0"}, {1e-7, "1e-07"},
+      {0, "0"},
+      {1, "1"},
+      {-2, "-2"},
+      {0.25, "0.25"},
+      {1e21, "1e+21"},
+      {1710000000.5, "1710000000.5"},
+      {1.7e9, "1700000000"},
+      {1e6, "1000000"},
+      {-0.0, "0"},
+      {1e-7, "1e-07"},
       {std::numeric_limits<double>::infinity(), "+Inf"},
       {-std::numeric_limits<double>::infinity(), "-Inf"},
       {std::nan(""), "NaN"},
@@ -47,7 +57,8 @@ TEST_CASE("Metric and label names: valid and rejected", "[metrics]") {
 
 TEST_CASE("Counters and gauges render HELP, TYPE and sorted series", "[metrics]") {
   Registry r;
-  Family* requests = r.Counter("x_requests_total", "Requests.\nBy code \\ route.", {"route", "code"});
+  Family* requests =
+      r.Counter("x_requests_total", "Requests.\nBy code \\ route.", {"route", "code"});
   Family* up = r.Gauge("x_up", "Up.");
   requests->Add({"/b", "200"});
   requests->Add({"/a", "404"}, 2);

@@ -35,14 +35,24 @@ TEST_CASE("Profile types: one row each, a trace the one without samples", "[prof
 }
 
 TEST_CASE("Profile types: the cumulative column, by sample type", "[profile_types]") {
-  struct Case { const char* type; const char* sample_type; bool want; };
+  struct Case {
+    const char* type;
+    const char* sample_type;
+    bool want;
+  };
   const Case cases[] = {
-      {"heap", "alloc_space", true},     {"heap", "alloc_objects", true},
-      {"heap", "inuse_space", false},    {"allocs", "alloc_space", true},
-      {"mutex", "delay", true},          {"block", "contentions", true},
-      {"threadcreate", "threadcreate", true}, {"profile", "cpu", false},
-      {"goroutine", "goroutine", false}, {"trace", "trace", false},
-      {"fgprof", "samples", false},      {"nope", "alloc_space", false},
+      {"heap", "alloc_space", true},
+      {"heap", "alloc_objects", true},
+      {"heap", "inuse_space", false},
+      {"allocs", "alloc_space", true},
+      {"mutex", "delay", true},
+      {"block", "contentions", true},
+      {"threadcreate", "threadcreate", true},
+      {"profile", "cpu", false},
+      {"goroutine", "goroutine", false},
+      {"trace", "trace", false},
+      {"fgprof", "samples", false},
+      {"nope", "alloc_space", false},
   };
   for (const Case& c : cases) {
     INFO(c.type << " " << c.sample_type);

@@ -6,12 +6,14 @@ using namespace cprof;
 using namespace std::chrono_literals;
 
 TEST_CASE("ParseDuration accepts Go syntax and days", "[time]") {
-  struct Case { const char* text; Nanos want; };
+  struct Case {
+    const char* text;
+    Nanos want;
+  };
   const Case cases[] = {
-      {"0", 0ns},          {"500ms", 500ms},   {"10s", 10s},
-      {"5m", 5min},        {"168h", 168h},     {"1h30m", 90min},
-      {"1.5h", 90min},     {"250us", 250us},   {"7d", 168h},
-      {"100ns", 100ns},    {"1m0.5s", 60500ms}, {".5s", 500ms},
+      {"0", 0ns},     {"500ms", 500ms}, {"10s", 10s},        {"5m", 5min},
+      {"168h", 168h}, {"1h30m", 90min}, {"1.5h", 90min},     {"250us", 250us},
+      {"7d", 168h},   {"100ns", 100ns}, {"1m0.5s", 60500ms}, {".5s", 500ms},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -22,8 +24,8 @@ TEST_CASE("ParseDuration accepts Go syntax and days", "[time]") {
 }
 
 TEST_CASE("ParseDuration rejects", "[time]") {
-  for (const char* text : {"", "10", "6x", "s", "-5s", "1.s5", "h1", "1..5s",
-                           "99999999999999h", " 5s", "5 s", "."}) {
+  for (const char* text :
+       {"", "10", "6x", "s", "-5s", "1.s5", "h1", "1..5s", "99999999999999h", " 5s", "5 s", "."}) {
     INFO(text);
     auto d = ParseDuration(text);
     REQUIRE_FALSE(d.ok());
@@ -50,12 +52,11 @@ TEST_CASE("RFC 3339 parse and format", "[time]") {
   CHECK(*ParseRfc3339Ms("2022-06-29T00:00:00+08:00") == 1656432000000);
   CHECK(*ParseRfc3339Ms("2022-06-28 16:00:00Z") == 1656432000000);
   CHECK(FormatRfc3339Ms(1656432000123) == "2022-06-28T16:00:00.123Z");
-  CHECK(FormatRfc3339Ms(*ParseRfc3339Ms("2024-02-29T23:59:59.999Z")) ==
-        "2024-02-29T23:59:59.999Z");
-  for (const char* bad : {"", "2022-06-28", "2022-06-28T16:00:00", "2022-13-01T00:00:00Z",
-                          "2023-02-29T00:00:00Z", "2022-06-28T24:00:00Z",
-                          "2022-06-28T16:00:00.Z", "2022-06-28T16:00:00Zjunk",
-                          "22-06-28T16:00:00Z", "2022-06-28T16:00:00+0800"}) {
+  CHECK(FormatRfc3339Ms(*ParseRfc3339Ms("2024-02-29T23:59:59.999Z")) == "2024-02-29T23:59:59.999Z");
+  for (const char* bad :
+       {"", "2022-06-28", "2022-06-28T16:00:00", "2022-13-01T00:00:00Z", "2023-02-29T00:00:00Z",
+        "2022-06-28T24:00:00Z", "2022-06-28T16:00:00.Z", "2022-06-28T16:00:00Zjunk",
+        "22-06-28T16:00:00Z", "2022-06-28T16:00:00+0800"}) {
     INFO(bad);
     CHECK_FALSE(ParseRfc3339Ms(bad).ok());
   }

@@ -65,7 +65,8 @@ void Widen(pprof::Profile* p, int copies) {
     for (int i = 0; i < locations; ++i) {
       auto l = p->location(i);
       l.set_id(l.id() + c * max_location);
-      for (auto& line : *l.mutable_line()) line.set_function_id(line.function_id() + c * max_function);
+      for (auto& line : *l.mutable_line())
+        line.set_function_id(line.function_id() + c * max_function);
       *p->add_location() = l;
     }
     for (int i = 0; i < samples; ++i) {
@@ -99,7 +100,7 @@ size_t ServeWindow(const fs::path& root, const server::ArchiveSnapshot& snapshot
                    const query::Selection& sel) {
   auto hits = server::Select(snapshot, sel);
   if (!hits.ok()) Die(hits.status());
-server::RefSeries series = server::SeriesOf(snapshot, server::RefsOf(*hits));
+  server::RefSeries series = server::SeriesOf(snapshot, server::RefsOf(*hits));
   query::WindowPlan plan = query::PlanWindow(series.series);
   query::WindowStats stats;
   auto merged = query::MergeWindow(
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
     sc.host = "10.0.0.1:6060";
     sc.url = "http://10.0.0.1:6060/debug/pprof/heap";
     sc.timestamp_ms = day + k * 60'000;
-    for (const auto& t : summary.sample_types) sc.sample_types.push_back({t.name, t.type, t.unit, t.total});
+    for (const auto& t : summary.sample_types)
+      sc.sample_types.push_back({t.name, t.type, t.unit, t.total});
     auto staged = writer.Stage(encoded, std::move(sc));
     if (!staged.ok()) Die(staged.status());
     if (writer.staged() >= 256 || k + 1 == snapshots) {
@@ -162,8 +164,11 @@ int main(int argc, char** argv) {
               snapshots, base->sample_size(), encoded.size(),
               std::chrono::duration<double>(Clock::now() - t0).count());
 
-  query::Selection one{"heap_alloc_space", day + (snapshots - 1) * 60'000,
-                       day + (snapshots - 1) * 60'000, {}, false};
+  query::Selection one{"heap_alloc_space",
+                       day + (snapshots - 1) * 60'000,
+                       day + (snapshots - 1) * 60'000,
+                       {},
+                       false};
   query::Selection all{"heap_alloc_space", day, day + kMsPerDay - 1, {}, false};
   server::ArchiveIndex index(root, nullptr);
   index.Refresh();
@@ -172,13 +177,15 @@ int main(int argc, char** argv) {
   size_t read_one = 0, read_all = 0;
   double cli_one = BestMs([&] { read_one = CliWindow(root, one); });
   double cli_all = BestMs([&] { read_all = CliWindow(root, all); });
-  std::printf("  CLI (sidecars read from disk): one interval %.2f ms (%zu profiles read); "
-              "the day, %d snapshots, %.2f ms (%zu read): %.2fx\n",
-              cli_one, read_one, snapshots, cli_all, read_all, cli_all / cli_one);
+  std::printf(
+      "  CLI (sidecars read from disk): one interval %.2f ms (%zu profiles read); "
+      "the day, %d snapshots, %.2f ms (%zu read): %.2fx\n",
+      cli_one, read_one, snapshots, cli_all, read_all, cli_all / cli_one);
   double serve_one = BestMs([&] { read_one = ServeWindow(root, *snapshot, one); });
   double serve_all = BestMs([&] { read_all = ServeWindow(root, *snapshot, all); });
-  std::printf("  serve (in-memory index): one interval %.2f ms (%zu profiles read); "
-              "the day %.2f ms (%zu read): %.2fx (target <= 2x)\n",
-              serve_one, read_one, serve_all, read_all, serve_all / serve_one);
+  std::printf(
+      "  serve (in-memory index): one interval %.2f ms (%zu profiles read); "
+      "the day %.2f ms (%zu read): %.2fx (target <= 2x)\n",
+      serve_one, read_one, serve_all, read_all, serve_all / serve_one);
   return 0;
 }

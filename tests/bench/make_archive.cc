@@ -28,7 +28,9 @@ using namespace cprof;
 
 int main(int argc, char** argv) {
   if (argc < 5) {
-    std::fprintf(stderr, "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE|-] [NAMES]\n");
+    std::fprintf(stderr,
+                 "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] "
+                 "[PROFILE_TYPE|-] [NAMES]\n");
     return 2;
   }
   fs::path root = argv[1];
@@ -66,7 +68,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "make_archive: %s\n", s.message().c_str());
     return 1;
   }
-  static const char* kTypes[] = {"profile", "heap", "allocs", "goroutine", "mutex", "block", "threadcreate"};
+  static const char* kTypes[] = {"profile", "heap",  "allocs",      "goroutine",
+                                 "mutex",   "block", "threadcreate"};
   // A benchmark's archive needs no durability: no syncs (about half the
   // time of writing it).
   archive::ArchiveWriter writer(root, {.durable = false});
@@ -82,7 +85,8 @@ int main(int argc, char** argv) {
              std::to_string(i / types % apps % 250) + ":6060";
     s.labels = {{"env", i % 2 ? "prod" : "dev"}};
     s.url = "http://" + s.host + "/debug/pprof/" + s.profile_type;
-    s.timestamp_ms = *day + static_cast<int64_t>(static_cast<double>(i) * (days * kMsPerDay - 1) / entries);
+    s.timestamp_ms =
+        *day + static_cast<int64_t>(static_cast<double>(i) * (days * kMsPerDay - 1) / entries);
     s.expiration_ns = 0;
     if (!fixed_type.empty()) {
       s.sample_types = fixed_sample_types;

@@ -109,12 +109,14 @@ int main(int argc, char** argv) {
     }
     size = p.ByteSizeLong();
   }
-  if (Status st = WriteFileAtomic(fs::path(argv[1]).parent_path().empty() ? "." : fs::path(argv[1]).parent_path(),
-                                  fs::path(argv[1]).filename().string(), pprof::EncodeProfile(p), false);
+  if (Status st = WriteFileAtomic(
+          fs::path(argv[1]).parent_path().empty() ? "." : fs::path(argv[1]).parent_path(),
+          fs::path(argv[1]).filename().string(), pprof::EncodeProfile(p), false);
       !st.ok()) {
     std::fprintf(stderr, "make_profile: %s\n", st.message().c_str());
     return 1;
   }
-  std::printf("make_profile: %d samples, %.1f MB uncompressed\n", p.sample_size(), size / 1048576.0);
+  std::printf("make_profile: %d samples, %.1f MB uncompressed\n", p.sample_size(),
+              size / 1048576.0);
   return 0;
 }

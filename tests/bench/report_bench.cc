@@ -35,8 +35,8 @@ int main(int argc, char** argv) {
   }
   auto t1 = Clock::now();
   // The decode's parts, timed apart: gunzip, then parse + validate.
-  auto raw = pprof::IsGzip(*bytes) ? pprof::Gunzip(*bytes, size_t{1} << 31)
-                                   : Result<std::string>(*bytes);
+  auto raw =
+      pprof::IsGzip(*bytes) ? pprof::Gunzip(*bytes, size_t{1} << 31) : Result<std::string>(*bytes);
   auto g1 = Clock::now();
   google::protobuf::Arena arena2;
   auto* parsed = google::protobuf::Arena::CreateMessage<pprof::Profile>(&arena2);
@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
   std::printf("  flame tree uncapped (%d nodes):     %7.0f ms\n", pprof::CountNodes(*uncapped),
               ms(t3, t4));
   std::printf("  folded stacks (%zu bytes):          %7.0f ms\n", folded->size(), ms(t4, t5));
-  std::printf("  top + flame tree together (Analyze): %7.0f ms (%zu rows, %d nodes)\n",
-              ms(t5, t6), both->top.rows.size(), pprof::CountNodes(both->flame));
+  std::printf("  top + flame tree together (Analyze): %7.0f ms (%zu rows, %d nodes)\n", ms(t5, t6),
+              both->top.rows.size(), pprof::CountNodes(both->flame));
   std::printf("  read + decode + Analyze:             %7.0f ms (target < 1000 ms)\n",
               ms(t0, t1) + ms(t5, t6));
   return 0;

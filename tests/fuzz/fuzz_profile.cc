@@ -15,7 +15,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pprof::DecodeOptions options;
   options.max_decompressed = 16 << 20;
   options.parse_threads = 1;
-  auto profile = pprof::DecodeProfile(std::string_view(reinterpret_cast<const char*>(data), size), options);
+  auto profile =
+      pprof::DecodeProfile(std::string_view(reinterpret_cast<const char*>(data), size), options);
   if (!profile.ok()) return 0;
   (void)pprof::Summarize(*profile, "heap");
   pprof::Merger merger;

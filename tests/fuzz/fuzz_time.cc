@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   static const int64_t kYear0 = DayStartMs(CivilDay{0, 1, 1});
   static const int64_t kYear10000 = DayStartMs(CivilDay{10000, 1, 1});
-  if (auto ms = ParseTimeArg(text, 1'795'000'000'000); ms.ok() && *ms >= kYear0 && *ms < kYear10000) {
+  if (auto ms = ParseTimeArg(text, 1'795'000'000'000);
+      ms.ok() && *ms >= kYear0 && *ms < kYear10000) {
     auto again = ParseRfc3339Ms(FormatRfc3339Ms(*ms));
     if (!again.ok() || *again != *ms) __builtin_trap();
   }

@@ -1,5 +1,5 @@
-#include <catch2/catch.hpp>
 #include <google/protobuf/arena.h>
+#include <catch2/catch.hpp>
 
 #include <chrono>
 
@@ -17,12 +17,27 @@ Profile TinyProfile() {
   for (const char* s : {"", "samples", "count", "cpu", "nanoseconds", "main.f", "f.go"}) {
     p.add_string_table(s);
   }
-  auto* t = p.add_sample_type(); t->set_type(1); t->set_unit(2);
-  t = p.add_sample_type(); t->set_type(3); t->set_unit(4);
-  auto* f = p.add_function(); f->set_id(1); f->set_name(5); f->set_filename(6);
-  auto* l = p.add_location(); l->set_id(1); l->add_line()->set_function_id(1);
-  auto* s = p.add_sample(); s->add_location_id(1); s->add_value(3); s->add_value(30);
-  s = p.add_sample(); s->add_location_id(1); s->add_value(4); s->add_value(40);
+  auto* t = p.add_sample_type();
+  t->set_type(1);
+  t->set_unit(2);
+  t = p.add_sample_type();
+  t->set_type(3);
+  t->set_unit(4);
+  auto* f = p.add_function();
+  f->set_id(1);
+  f->set_name(5);
+  f->set_filename(6);
+  auto* l = p.add_location();
+  l->set_id(1);
+  l->add_line()->set_function_id(1);
+  auto* s = p.add_sample();
+  s->add_location_id(1);
+  s->add_value(3);
+  s->add_value(30);
+  s = p.add_sample();
+  s->add_location_id(1);
+  s->add_value(4);
+  s->add_value(40);
   p.set_duration_nanos(10'000'000'000);
   return p;
 }
@@ -65,21 +80,32 @@ TEST_CASE("Encode then decode is the same profile", "[pprof]") {
 }
 
 TEST_CASE("Validation rejects broken references", "[pprof]") {
-  struct Case { const char* what; void (*mutate)(Profile*); };
-  const Case cases[] = {
-      {"string_table[0] not empty", [](Profile* p) { p->set_string_table(0, "x"); }},
-      {"no string table", [](Profile* p) { p->clear_string_table(); }},
-      {"no sample types", [](Profile* p) { p->clear_sample_type(); p->clear_sample(); }},
-      {"sample type string out of range", [](Profile* p) { p->mutable_sample_type(0)->set_type(99); }},
-      {"negative string index", [](Profile* p) { p->mutable_function(0)->set_name(-1); }},
-      {"missing location", [](Profile* p) { p->mutable_sample(0)->set_location_id(0, 42); }},
-      {"missing function", [](Profile* p) { p->mutable_location(0)->mutable_line(0)->set_function_id(9); }},
-      {"missing mapping", [](Profile* p) { p->mutable_location(0)->set_mapping_id(3); }},
-      {"value count", [](Profile* p) { p->mutable_sample(0)->add_value(1); }},
-      {"duplicate function id", [](Profile* p) { *p->add_function() = p->function(0); }},
-      {"zero location id", [](Profile* p) { p->mutable_location(0)->set_id(0); }},
-      {"label key out of range", [](Profile* p) { p->mutable_sample(0)->add_label()->set_key(77); }},
-      {"comment out of range", [](Profile* p) { p->add_comment(1000); }},
+  struct Case {
+    const char* what;
+    void (*mutate)(Profile*);
+  };
+  const Case cases[] =
+      {
+          {"string_table[0] not empty", [](Profile* p) { p->set_string_table(0, "x"); }},
+          {"no string table", [](Profile* p) { p->clear_string_table(); }},
+          {"no sample types",
+           [](Profile* p) {
+    p->clear_sample_type();
+    p->clear_sample();
+           }},
+          {"sample type string out of range",
+           [](Profile* p) { p->mutable_sample_type(0)->set_type(99); }},
+          {"negative string index", [](Profile* p) { p->mutable_function(0)->set_name(-1); }},
+          {"missing location", [](Profile* p) { p->mutable_sample(0)->set_location_id(0, 42); }},
+          {"missing function",
+           [](Profile* p) { p->mutable_location(0)->mutable_line(0)->set_function_id(9); }},
+          {"missing mapping", [](Profile* p) { p->mutable_location(0)->set_mapping_id(3); }},
+          {"value count", [](Profile* p) { p->mutable_sample(0)->add_value(1); }},
+          {"duplicate function id", [](Profile* p) { *p->add_function() = p->function(0); }},
+          {"zero location id", [](Profile* p) { p->mutable_location(0)->set_id(0); }},
+          {"label key out of range",
+           [](Profile* p) { p->mutable_sample(0)->add_label()->set_key(77); }},
+          {"comment out of range", [](Profile* p) { p->add_comment(1000); }},
   };
   for (const Case& c : cases) {
     INFO(c.what);
@@ -179,7 +205,7 @@ TEST_CASE("Parsing a large profile in pieces equals one parse", "[pprof]") {
     return p.SerializeAsString();
   };
 
-  const std::string raw = h + a + b + t;  // the order Go writes fields in
+  const std::string raw = h + a + b + t;     // the order Go writes fields in
   REQUIRE(raw.size() > (size_t{12} << 20));  // three 4 MiB pieces at least
   const std::string want = sequential(raw);
   auto decoded = DecodeProfile(raw, threads);

@@ -65,8 +65,8 @@ TEST_CASE("Rate normalization compares values per second of profile") {
   REQUIRE(t.ok());
   CHECK(t->target_scale == 0.5);
   CHECK(t->target_total == 270);
-  CHECK(Row(*t, "main.idle").cum_delta() == 0);      // the same per second
-  CHECK(Row(*t, "main.parse").cum_delta() == 60);    // 60 -> 120 per 10 s
+  CHECK(Row(*t, "main.idle").cum_delta() == 0);    // the same per second
+  CHECK(Row(*t, "main.parse").cum_delta() == 60);  // 60 -> 120 per 10 s
   CHECK(Row(*t, "main.render").target_cum == 10);
 }
 
@@ -75,7 +75,8 @@ TEST_CASE("Total normalization compares shares, as pprof's -normalize scales the
   REQUIRE(t.ok());
   CHECK(t->target_total == 200);
   CHECK(Row(*t, "main.idle").target_cum == std::llround(200 * 200.0 / 540));
-  Profile snapshot = ProfileBuilder(Types{{"cpu", "nanoseconds"}}).Sample({"main.idle"}, {5}).Build();
+  Profile snapshot =
+      ProfileBuilder(Types{{"cpu", "nanoseconds"}}).Sample({"main.idle"}, {5}).Build();
   CHECK(DefaultNormalization(Base(), snapshot) == Normalization::kTotal);
   auto rate = Diff(Base(), snapshot, "", Normalization::kRate);
   REQUIRE_FALSE(rate.ok());

@@ -72,12 +72,15 @@ TEST_CASE("The cumulative table: which sample types count since process start", 
 }
 
 TEST_CASE("An interval is end - base for every sample type of a mutex profile", "[interval]") {
-  Profile base = ProfileBuilder(kMutex).Sample({"a", "main"}, {2, 200}).Sample({"b", "main"}, {1, 50})
-                     .Header(1'000'000'000, 0, 1).Build();
+  Profile base = ProfileBuilder(kMutex)
+                     .Sample({"a", "main"}, {2, 200})
+                     .Sample({"b", "main"}, {1, 50})
+                     .Header(1'000'000'000, 0, 1)
+                     .Build();
   Profile end = ProfileBuilder(kMutex, 100)
-                    .Sample({"b", "main"}, {1, 50})      // unchanged: dropped
+                    .Sample({"b", "main"}, {1, 50})  // unchanged: dropped
                     .Sample({"a", "main"}, {5, 900})
-                    .Sample({"c", "main"}, {1, 10})      // new
+                    .Sample({"c", "main"}, {1, 10})  // new
                     .Header(61'000'000'000, 0, 1)
                     .Build();
   auto r = Interval(&base, end, "mutex");
@@ -99,7 +102,9 @@ TEST_CASE("An interval is end - base for every sample type of a mutex profile", 
 }
 
 TEST_CASE("A heap interval subtracts alloc_* and keeps the end's inuse_*", "[interval]") {
-  Profile base = ProfileBuilder(kHeap).Sample({"a"}, {10, 1000, 4, 400}).Sample({"gone"}, {1, 1, 0, 0})
+  Profile base = ProfileBuilder(kHeap)
+                     .Sample({"a"}, {10, 1000, 4, 400})
+                     .Sample({"gone"}, {1, 1, 0, 0})
                      .Build();
   Profile end = ProfileBuilder(kHeap)
                     .Sample({"a"}, {15, 1500, 2, 200})
@@ -118,8 +123,11 @@ TEST_CASE("A heap interval subtracts alloc_* and keeps the end's inuse_*", "[int
 TEST_CASE("A stack that went down is a restart: the interval is the end itself", "[interval]") {
   Profile base = ProfileBuilder(kMutex).Sample({"a"}, {5, 500}).Sample({"b"}, {1, 1}).Build();
   // The totals went up (a new process busier than the old), one stack down.
-  Profile end = ProfileBuilder(kMutex).Sample({"a"}, {1, 100}).Sample({"c"}, {9, 9000})
-                    .Header(5, 7, 1).Build();
+  Profile end = ProfileBuilder(kMutex)
+                    .Sample({"a"}, {1, 100})
+                    .Sample({"c"}, {9, 9000})
+                    .Header(5, 7, 1)
+                    .Build();
   auto r = Interval(&base, end, "mutex");
   REQUIRE(r.ok());
   CHECK(r->reset);
@@ -152,8 +160,8 @@ TEST_CASE("TotalsReset: any cumulative total that went down", "[interval]") {
 
 TEST_CASE("A window's interval leaves instantaneous values to its last term", "[interval]") {
   Profile base = ProfileBuilder(kHeap).Sample({"a"}, {10, 1000, 4, 400}).Build();
-  Profile end = ProfileBuilder(kHeap).Sample({"a"}, {15, 1500, 2, 200}).Sample({"b"}, {0, 0, 1, 8})
-                    .Build();
+  Profile end =
+      ProfileBuilder(kHeap).Sample({"a"}, {15, 1500, 2, 200}).Sample({"b"}, {0, 0, 1, 8}).Build();
   auto r = Interval(&base, end, "heap", /*keep_instantaneous=*/false);
   REQUIRE(r.ok());
   auto values = ByLeaf(*r->profile);

@@ -13,7 +13,7 @@ using cprof::testing::ProfileBuilder;
 namespace {
 
 const std::vector<std::pair<std::string, std::string>> kCpu = {{"samples", "count"},
-                                                                {"cpu", "nanoseconds"}};
+                                                               {"cpu", "nanoseconds"}};
 
 int64_t Total(const Profile& p, int index) {
   int64_t t = 0;
@@ -81,8 +81,12 @@ TEST_CASE("Merge keeps stacks with different labels apart", "[merge]") {
 
 TEST_CASE("Merge refuses different sample types, naming both", "[merge]") {
   Profile cpu = ProfileBuilder(kCpu).Sample({"f"}, {1, 1}).Build();
-  Profile heap = ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"inuse_space", "bytes"}}).Sample({"f"}, {5}).Build();
-  Profile ms = ProfileBuilder({{"samples", "count"}, {"cpu", "milliseconds"}}).Sample({"f"}, {1, 1}).Build();
+  Profile heap =
+      ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"inuse_space", "bytes"}})
+          .Sample({"f"}, {5})
+          .Build();
+  Profile ms =
+      ProfileBuilder({{"samples", "count"}, {"cpu", "milliseconds"}}).Sample({"f"}, {1, 1}).Build();
   Merger m;
   REQUIRE(m.Add(cpu, "cpu.pb.gz").ok());
   auto s = m.Add(heap, "heap.pb.gz");

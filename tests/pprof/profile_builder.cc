@@ -78,8 +78,7 @@ ProfileBuilder& ProfileBuilder::Sample(const std::vector<std::string>& stack,
   return *this;
 }
 
-ProfileBuilder& ProfileBuilder::Header(int64_t time_nanos, int64_t duration_nanos,
-                                       int64_t period) {
+ProfileBuilder& ProfileBuilder::Header(int64_t time_nanos, int64_t duration_nanos, int64_t period) {
   p_.set_time_nanos(time_nanos);
   p_.set_duration_nanos(duration_nanos);
   p_.set_period(period);

@@ -12,11 +12,12 @@ using namespace cprof::pprof;
 using cprof::testing::ProfileBuilder;
 
 TEST_CASE("Top: recursion counted once in cum, inlined frames labelled", "[report]") {
-  Profile p = ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}})
-                  .Sample({"a", "b", "a", "main"}, {100'000'000})  // a recursive
-                  .Sample({"main+helper", "main"}, {50'000'000})     // helper inlined into main
-                  .Sample({"c", "main"}, {850'000'000})
-                  .Build();
+  Profile p =
+      ProfileBuilder(std::vector<std::pair<std::string, std::string>>{{"cpu", "nanoseconds"}})
+          .Sample({"a", "b", "a", "main"}, {100'000'000})  // a recursive
+          .Sample({"main+helper", "main"}, {50'000'000})   // helper inlined into main
+          .Sample({"c", "main"}, {850'000'000})
+          .Build();
   auto t = Top(p, {});
   REQUIRE(t.ok());
   CHECK(t->total == 1'000'000'000);
@@ -106,28 +107,28 @@ TEST_CASE("The flame tree equals a plain trie of the samples, capped or not", "[
   // flame tree's order (largest total first, then by name), indented.
   std::function<void(const std::string&, const Ref&, int64_t, int, std::string*)> expect =
       [&](const std::string& name, const Ref& r, int64_t cut, int depth, std::string* out) {
-        *out += std::string(2 * depth, ' ') + name + " " + std::to_string(r.total) + " " +
-                std::to_string(r.self) + "\n";
-        std::vector<std::pair<std::string, const Ref*>> kept;
-        int64_t folded = 0;
-        for (const auto& [child, c] : r.children) {
-          if (std::llabs(c.total) < cut) {
-            folded += c.total;
-          } else {
-            kept.push_back({child, &c});
-          }
-        }
-        Ref other;
-        other.total = other.self = folded;
-        if (folded != 0) kept.push_back({"\xE2\x80\xA6", &other});
-        std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
-          if (a.second->total != b.second->total) return a.second->total > b.second->total;
-          return a.first < b.first;
-        });
-        for (const auto& [child, c] : kept) expect(child, *c, cut, depth + 1, out);
-      };
-  std::function<void(const FlameNode&, int, std::string*)> print = [&](const FlameNode& n,
-                                                                      int depth, std::string* out) {
+    *out += std::string(2 * depth, ' ') + name + " " + std::to_string(r.total) + " " +
+            std::to_string(r.self) + "\n";
+    std::vector<std::pair<std::string, const Ref*>> kept;
+    int64_t folded = 0;
+    for (const auto& [child, c] : r.children) {
+      if (std::llabs(c.total) < cut) {
+        folded += c.total;
+      } else {
+        kept.push_back({child, &c});
+      }
+    }
+    Ref other;
+    other.total = other.self = folded;
+    if (folded != 0) kept.push_back({"\xE2\x80\xA6", &other});
+    std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) {
+      if (a.second->total != b.second->total) return a.second->total > b.second->total;
+      return a.first < b.first;
+    });
+    for (const auto& [child, c] : kept) expect(child, *c, cut, depth + 1, out);
+  };
+  std::function<void(const FlameNode&, int, std::string*)> print =
+      [&](const FlameNode& n, int depth, std::string* out) {
     *out += std::string(2 * depth, ' ') + n.name + " " + std::to_string(n.total) + " " +
             std::to_string(n.self) + "\n";
     for (const FlameNode& c : n.children) print(c, depth + 1, out);
@@ -189,7 +190,9 @@ TEST_CASE("The flame tree equals a plain trie of the samples, capped or not", "[
 }
 
 TEST_CASE("Bad sample indexes and filters are clean errors", "[report]") {
-  Profile p = ProfileBuilder({{"alloc_space", "bytes"}, {"inuse_space", "bytes"}}).Sample({"f"}, {1, 2}).Build();
+  Profile p = ProfileBuilder({{"alloc_space", "bytes"}, {"inuse_space", "bytes"}})
+                  .Sample({"f"}, {1, 2})
+                  .Build();
   CHECK(*SampleIndex(p, "") == 1);
   CHECK(*SampleIndex(p, "alloc_space") == 0);
   CHECK(*SampleIndex(p, "1") == 1);

@@ -31,12 +31,21 @@ TEST_CASE("Values and percentages print as format_cases.json says", "[units]") {
 }
 
 TEST_CASE("Values print in the unit asked for, as pprof's tables do", "[units]") {
-  struct Case { int64_t v; const char* from; const char* to; const char* want; };
+  struct Case {
+    int64_t v;
+    const char* from;
+    const char* to;
+    const char* want;
+  };
   const Case cases[] = {
-      {2020000000, "nanoseconds", "ms", "2020ms"}, {4210000000, "nanoseconds", "s", "4.21s"},
-      {34918400, "bytes", "MB", "33.30MB"},        {512, "bytes", "minimum", "512B"},
-      {1406, "count", "count", "1406"},            {0, "bytes", "MB", "0"},
-      {-1536, "bytes", "kB", "-1.50kB"},           {500310, "nanoseconds", "minimum", "500.31us"},
+      {2020000000, "nanoseconds", "ms", "2020ms"},
+      {4210000000, "nanoseconds", "s", "4.21s"},
+      {34918400, "bytes", "MB", "33.30MB"},
+      {512, "bytes", "minimum", "512B"},
+      {1406, "count", "count", "1406"},
+      {0, "bytes", "MB", "0"},
+      {-1536, "bytes", "kB", "-1.50kB"},
+      {500310, "nanoseconds", "minimum", "500.31us"},
   };
   for (const Case& c : cases) {
     INFO(c.v << " " << c.from << " -> " << c.to);

@@ -57,9 +57,9 @@ TEST_CASE("A target's first snapshot is a baseline with no interval", "[interval
 }
 
 TEST_CASE("A restart splits the window: before - base, plus the last after", "[interval]") {
-  std::vector<Series> series = {Mutex(Point("p", 0, 10), {Point("a", 1, 20), Point("b", 2, 30),
-                                                         Point("r", 3, 4), Point("s", 4, 9),
-                                                         Point("t", 5, 12)})};
+  std::vector<Series> series = {
+      Mutex(Point("p", 0, 10), {Point("a", 1, 20), Point("b", 2, 30), Point("r", 3, 4),
+                                Point("s", 4, 9), Point("t", 5, 12)})};
   WindowPlan plan = PlanWindow(series);
   CHECK(Terms(plan) == std::vector<std::string>{"p>b", "->t"});
   CHECK(plan.resets == 1);
@@ -78,15 +78,15 @@ TEST_CASE("A restart splits the window: before - base, plus the last after", "[i
   // A restart as the window's last snapshot, and two in a row.
   std::vector<Series> last = {Mutex(Point("p", 0, 10), {Point("a", 1, 20), Point("r", 2, 3)})};
   CHECK(Terms(PlanWindow(last)) == std::vector<std::string>{"p>a", "->r"});
-  std::vector<Series> twice = {Mutex(std::nullopt, {Point("a", 1, 20), Point("r", 2, 3),
-                                                    Point("q", 3, 1)})};
+  std::vector<Series> twice = {
+      Mutex(std::nullopt, {Point("a", 1, 20), Point("r", 2, 3), Point("q", 3, 1)})};
   CHECK(Terms(PlanWindow(twice)) == std::vector<std::string>{"->r", "->q"});
 }
 
 TEST_CASE("A gap longer than kMaxIntervalMs starts over with a baseline", "[interval]") {
   const int64_t gap = kMaxIntervalMs / kMin + 1;
-  std::vector<Series> series = {Mutex(Point("p", 0, 10), {Point("a", 1, 20), Point("g", 1 + gap, 30),
-                                                         Point("h", 2 + gap, 35)})};
+  std::vector<Series> series = {Mutex(
+      Point("p", 0, 10), {Point("a", 1, 20), Point("g", 1 + gap, 30), Point("h", 2 + gap, 35)})};
   WindowPlan plan = PlanWindow(series);
   CHECK(Terms(plan) == std::vector<std::string>{"p>a", "g>h"});
   CHECK(plan.baselines == 1);

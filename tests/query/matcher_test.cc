@@ -20,16 +20,27 @@ archive::Sidecar Example() {
 }  // namespace
 
 TEST_CASE("Matchers: = != =~ !~ on built-in and user labels", "[matcher]") {
-  struct Case { const char* text; bool want; };
+  struct Case {
+    const char* text;
+    bool want;
+  };
   const Case cases[] = {
-      {"_job=pokersrv", true},     {"_job=poker", false},
-      {"_app!=poker", false},      {"_app!=x", true},
-      {"_host=~192\\.168\\..*", true}, {"_host=~192", false},  // anchored
-      {"_type=heap", true},        {"_type!~heap|mutex", false},
-      {"env=dev", true},           {"env=~d.v", true},
-      {"env!=dev", false},         {"zone=", true},  // missing = ""
-      {"zone!=x", true},           {"zone=~.+", false},
-      {"env=dev=x", false},        {"env!~prod", true},
+      {"_job=pokersrv", true},
+      {"_job=poker", false},
+      {"_app!=poker", false},
+      {"_app!=x", true},
+      {"_host=~192\\.168\\..*", true},
+      {"_host=~192", false},  // anchored
+      {"_type=heap", true},
+      {"_type!~heap|mutex", false},
+      {"env=dev", true},
+      {"env=~d.v", true},
+      {"env!=dev", false},
+      {"zone=", true},  // missing = ""
+      {"zone!=x", true},
+      {"zone=~.+", false},
+      {"env=dev=x", false},
+      {"env!~prod", true},
   };
   archive::Sidecar s = Example();
   for (const Case& c : cases) {
@@ -42,8 +53,8 @@ TEST_CASE("Matchers: = != =~ !~ on built-in and user labels", "[matcher]") {
 }
 
 TEST_CASE("Matcher rejects", "[matcher]") {
-  for (const char* bad : {"", "env", "=dev", "!=dev", "_foo=x", "1env=x", "en-v=x",
-                          "env=~(", "env!~[a-", "env~x"}) {
+  for (const char* bad :
+       {"", "env", "=dev", "!=dev", "_foo=x", "1env=x", "en-v=x", "env=~(", "env!~[a-", "env~x"}) {
     INFO(bad);
     auto m = Matcher::Parse(bad);
     REQUIRE_FALSE(m.ok());

@@ -34,7 +34,8 @@ pprof::Profile Snapshot(const std::string& type, int64_t i, int64_t restart_at) 
     return ProfileBuilder({{"samples", "count"}, {"cpu", "nanoseconds"}})
         .Header(time_ns, 10'000'000'000, 10'000'000)
         .Sample({"work", "main"}, {i % 4 + 1, (i % 4 + 1) * 10'000'000})
-        .Sample({"f" + std::to_string(i % 3), "main"}, {2, 20'000'000}, {{"route", i % 2 ? "/a" : "/b"}})
+        .Sample({"f" + std::to_string(i % 3), "main"}, {2, 20'000'000},
+                {{"route", i % 2 ? "/a" : "/b"}})
         .Build();
   }
   if (type == "mutex") {
@@ -43,8 +44,10 @@ pprof::Profile Snapshot(const std::string& type, int64_t i, int64_t restart_at) 
     if (n > 5) b.Sample({"lock2", "serve"}, {n - 5, (n - 5) * 70});
     return b.Build();
   }
-  ProfileBuilder b({{"alloc_objects", "count"}, {"alloc_space", "bytes"},
-                    {"inuse_objects", "count"}, {"inuse_space", "bytes"}});
+  ProfileBuilder b({{"alloc_objects", "count"},
+                    {"alloc_space", "bytes"},
+                    {"inuse_objects", "count"},
+                    {"inuse_space", "bytes"}});
   b.Header(time_ns, 0, 524288).Sample({"alloc", "main"}, {n * 2, n * 2048, i % 5, i % 5 * 1024});
   b.Sample({"buffer", "main"}, {n, n * 64, i % 7 == 3 ? 0 : 1, i % 7 == 3 ? 0 : 64});
   return b.Build();
@@ -87,7 +90,8 @@ std::map<std::string, std::vector<int64_t>> Canonical(const pprof::Profile& p) {
     if (std::all_of(s.value().begin(), s.value().end(), [](int64_t v) { return v == 0; })) continue;
     std::string key;
     for (uint64_t id : s.location_id()) key += locations[id] + ";";
-    for (const auto& l : s.label()) key += " " + p.string_table(l.key()) + "=" + p.string_table(l.str());
+    for (const auto& l : s.label())
+      key += " " + p.string_table(l.key()) + "=" + p.string_table(l.str());
     std::vector<int64_t>& values = out[key];
     values.resize(s.value_size());
     for (int i = 0; i < s.value_size(); ++i) values[i] += s.value(i);
@@ -122,8 +126,12 @@ CompactStats CompactAll(const fs::path& root, int64_t now_ms) {
   options.now_ms = now_ms;
   options.durable = false;
   archive::LoggingReporter reporter;
-  return Compact(root, [](const archive::Target&) { return RollupRetention{0, 0}; }, options,
-                 &reporter);
+  return Compact(
+      root,
+      [](const archive::Target&) {
+    return RollupRetention{0, 0};
+      },
+      options, &reporter);
 }
 
 }  // namespace
@@ -184,7 +192,7 @@ TEST_CASE("A day's rollup is read where it fits, hours where it does not", "[rol
 TEST_CASE("A snapshot that lands after its hour's rollup makes the rollup stale", "[rollup]") {
   TempDir dir;
   REQUIRE(archive::InitArchive(dir.path()).ok());
-  WriteSeries(dir.path(), "a", 12, 1'000'000);  // two hours
+  WriteSeries(dir.path(), "a", 12, 1'000'000);                           // two hours
   CHECK(CompactAll(dir.path(), kDay0 + 3 * kDay).written == 2 * 4 + 4);  // hours, the day
   // A late snapshot at 00:05.
   archive::ArchiveWriter writer(dir.path(), {.durable = false});
@@ -224,8 +232,11 @@ TEST_CASE("Compaction keeps rollups only as long as the job says, and writes non
   options.durable = false;
   // Hourly rollups for a day, no daily ones.
   CompactStats s = Compact(
-      dir.path(), [](const archive::Target&) { return RollupRetention{kDay, -1}; }, options,
-      nullptr);
+      dir.path(),
+      [](const archive::Target&) {
+    return RollupRetention{kDay, -1};
+      },
+      options, nullptr);
   CHECK(s.written == 23 * 4);  // day one's hours and day two's first have expired
   CompactStats none = Compact(
       dir.path(), [](const archive::Target&) { return RollupRetention{}; }, options, nullptr);
@@ -246,7 +257,8 @@ TEST_CASE("A rollup that cannot be read is passed over for its raw snapshots", "
   REQUIRE(archive::InitArchive(dir.path()).ok());
   WriteSeries(dir.path(), "a", 24, 1'000'000);  // four hours
   CompactAll(dir.path(), kDay0 + 3 * kDay);
-  auto hours = archive::Scan(dir.path(), {.tier = "1h.intervals", .profile_type = "mutex"}, nullptr);
+  auto hours =
+      archive::Scan(dir.path(), {.tier = "1h.intervals", .profile_type = "mutex"}, nullptr);
   REQUIRE(hours.size() == 4);
   const int64_t from = kDay0 + 30 * kMin, to = kDay0 + 4 * kHour - 1;
   Merged raw = MergeOf(dir.path(), "mutex_delay", from, to, true, false);
@@ -276,8 +288,12 @@ TEST_CASE("Prune removes rollups by their own expiry, raw entries by theirs", "[
   CompactOptions options;
   options.now_ms = kDay0 + 3 * kHour;
   options.durable = false;
-  Compact(dir.path(), [](const archive::Target&) { return RollupRetention{kDay, 0}; }, options,
-          nullptr);
+  Compact(
+      dir.path(),
+      [](const archive::Target&) {
+    return RollupRetention{kDay, 0};
+      },
+      options, nullptr);
   REQUIRE(archive::Scan(dir.path(), {.tier = "1h.merged"}, nullptr).size() == 2 * 2);
   archive::PruneStats pruned = archive::Prune(dir.path(), kDay0 + 2 * kDay, nullptr);
   CHECK(pruned.entries_removed == 2 * 4);  // the hours of both kinds
@@ -289,7 +305,7 @@ TEST_CASE("Prune removes rollups by their own expiry, raw entries by theirs", "[
 TEST_CASE("Scrape passes compact once an hour has come due", "[rollup]") {
   TempDir dir;
   const int64_t t = kDay0 + 10 * kHour + 7 * kMin;  // 10:07: 09:00-10:00 due since 10:05
-  CHECK(CompactionDue(dir.path(), t));               // never compacted
+  CHECK(CompactionDue(dir.path(), t));              // never compacted
   MarkCompacted(dir.path(), t);
   CHECK(!CompactionDue(dir.path(), t + 50 * kMin));  // 10:57
   CHECK(CompactionDue(dir.path(), t + 58 * kMin));   // 11:05: 10:00-11:00 is due

@@ -95,4 +95,3 @@ TEST_CASE("ProfileMeta JSON has the seed's shape", "[select]") {
                     ",\"Duration\":0,\"Labels\":[{\"Key\":\"env\",\"Value\":\"dev\"}]}");
   CHECK(MetaRows(*entries, "").size() == 2);
 }
-

@@ -36,8 +36,8 @@ scrape-configs:
   CHECK(j.interval == 60s);
   CHECK(j.expiration == 168h);
   CHECK(j.timeout == 30s);
-  CHECK(j.profiles == std::vector<std::string>{"profile", "heap", "allocs", "goroutine",
-                                               "mutex", "block", "threadcreate", "trace"});
+  CHECK(j.profiles == std::vector<std::string>{"profile", "heap", "allocs", "goroutine", "mutex",
+                                               "block", "threadcreate", "trace"});
   CHECK(j.paths.at("heap") == "/debug/pprof/heap");
   CHECK(j.targets.at(0).labels.at("env") == "dev");
   CHECK(RequestTimeout(j, j.paths.at("profile")) == 40s);
@@ -46,7 +46,8 @@ scrape-configs:
   CHECK(m.targets.at(0).application == "minimal");
   CHECK(m.profiles.size() == 7);  // all: every one but trace and fgprof
   CHECK(m.max_response_bytes == 64 << 20);
-  CHECK(TargetUrl(m.targets[0].hosts[0], "/debug/pprof/heap") == "http://10.0.0.1:6060/debug/pprof/heap");
+  CHECK(TargetUrl(m.targets[0].hosts[0], "/debug/pprof/heap") ==
+        "http://10.0.0.1:6060/debug/pprof/heap");
   CHECK(TargetUrl(m.targets[0].hosts[1], "/x") == "https://api.internal:443/x");
 }
 
@@ -79,7 +80,8 @@ TEST_CASE("serve: listen, auth-file, cors-allowed-origins, all unset by default"
   CHECK(c->serve.cors_allowed_origins ==
         std::vector<std::string>{"https://grafana.example.com", "http://localhost:3000", "*"});
   CHECK(ParseConfig("serve:\n", "e.yml").ok());
-  CHECK(ParseConfig("serve: {cors-allowed-origins: []}\n", "e.yml")->serve.cors_allowed_origins.empty());
+  CHECK(ParseConfig("serve: {cors-allowed-origins: []}\n", "e.yml")
+            ->serve.cors_allowed_origins.empty());
 }
 
 TEST_CASE("profile-metrics: rules in order, none by default", "[config]") {
@@ -93,7 +95,8 @@ profile-metrics:
   - name: handler_cpu_share
     sample-type: profile_cpu
     function: 'main\.handler'
-)", "t.yml");
+)",
+                       "t.yml");
   REQUIRE(c.ok());
   REQUIRE(c->profile_metrics.size() == 2);
   CHECK(c->profile_metrics[0].name == "mutex_delay");
@@ -105,10 +108,14 @@ profile-metrics:
 }
 
 TEST_CASE("Config rejects name the line and key", "[config]") {
-  struct Case { const char* yaml; const char* want; };
+  struct Case {
+    const char* yaml;
+    const char* want;
+  };
   const Case cases[] = {
       {"scrape-config: []\n", "e.yml:1:1: unknown key \"scrape-config\""},
-      {"scrape-configs:\n  - job: a\n    intervl: 5s\n", "e.yml:3:5: scrape-configs[0]: unknown key \"intervl\""},
+      {"scrape-configs:\n  - job: a\n    intervl: 5s\n",
+       "e.yml:3:5: scrape-configs[0]: unknown key \"intervl\""},
       {"scrape-configs:\n  - job: a\n    interval: 6x\n    target-configs: [{hosts: [h:1]}]\n",
        "e.yml:3:15: scrape-configs[0].interval: bad duration \"6x\""},
       {"scrape-configs:\n  - job: a\n    interval: 0\n    target-configs: [{hosts: [h:1]}]\n",
@@ -119,12 +126,15 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
        "e.yml:4:16: scrape-configs[0].target-configs[0].hosts: must be a non-empty list"},
       {"scrape-configs:\n  - job: a\n    target-configs:\n      - application: x\n",
        "e.yml:4:9: scrape-configs[0].target-configs[0].hosts: missing"},
-      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1]}]\n  - job: a\n    target-configs: [{hosts: [h:2]}]\n",
+      {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1]}]\n  - job: a\n    "
+       "target-configs: [{hosts: [h:2]}]\n",
        "e.yml:4:10: scrape-configs[1].job: duplicate job \"a\""},
       {"scrape-configs:\n  - interval: 5s\n", "e.yml:2:5: scrape-configs[0]: missing key \"job\""},
-      {"scrape-configs:\n  - job: a\n    enabled-profiles: [heap, cmdline]\n    target-configs: [{hosts: [h:1]}]\n",
+      {"scrape-configs:\n  - job: a\n    enabled-profiles: [heap, cmdline]\n    target-configs: "
+       "[{hosts: [h:1]}]\n",
        "e.yml:3:30: scrape-configs[0].enabled-profiles: unknown profile \"cmdline\""},
-      {"scrape-configs:\n  - job: a\n    path-profiles: {heap: debug/heap}\n    target-configs: [{hosts: [h:1]}]\n",
+      {"scrape-configs:\n  - job: a\n    path-profiles: {heap: debug/heap}\n    target-configs: "
+       "[{hosts: [h:1]}]\n",
        "e.yml:3:27: scrape-configs[0].path-profiles.heap: bad path"},
       {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [h:1], labels: {_job: x}}]\n",
        "e.yml:3:46: scrape-configs[0].target-configs[0].labels: bad label name \"_job\""},
@@ -132,10 +142,13 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
        "scrape-configs[0].target-configs[0].hosts: host \"h:1\" listed twice"},
       {"scrape-configs:\n  - job: a\n    target-configs: [{hosts: [\"h 1\"]}]\n",
        "e.yml:3:31: scrape-configs[0].target-configs[0].hosts[0]: bad host"},
-      {"scrape-configs:\n  - job: a\n    job: b\n", "e.yml:3:5: scrape-configs[0]: duplicate key \"job\""},
-      {"scrape-configs:\n  - job: a\n    max-response-size: 12XB\n    target-configs: [{hosts: [h:1]}]\n",
+      {"scrape-configs:\n  - job: a\n    job: b\n",
+       "e.yml:3:5: scrape-configs[0]: duplicate key \"job\""},
+      {"scrape-configs:\n  - job: a\n    max-response-size: 12XB\n    target-configs: [{hosts: "
+       "[h:1]}]\n",
        "e.yml:3:24: scrape-configs[0].max-response-size: bad size"},
-      {"scrape-configs:\n  - job: a\n    max-response-size: 17179869185G\n    target-configs: [{hosts: [h:1]}]\n",
+      {"scrape-configs:\n  - job: a\n    max-response-size: 17179869185G\n    target-configs: "
+       "[{hosts: [h:1]}]\n",
        "max-response-size: must be between 1 byte and 4GiB"},
       {"max-size: 50GB\n", "e.yml:1:11: max-size: bad size \"50GB\""},
       {"max-size: 0\n", "e.yml:1:11: max-size: must be between 1 byte and 1PiB"},
@@ -145,7 +158,9 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"scrape-configs: {job: a}\n", "e.yml:1:17: scrape-configs: must be a list of jobs"},
       {"scrape-configs:\n  - job: [a\n", "e.yml:"},
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
-      {"serve:\n  listen: :80\n  auth: x\n", "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins, tls-cert, tls-key, redirect-listen)"},
+      {"serve:\n  listen: :80\n  auth: x\n",
+       "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins, "
+       "tls-cert, tls-key, redirect-listen)"},
       {"serve: [a]\n", "e.yml:1:8: serve: must be a mapping"},
       {"serve: {auth-file: \"\"}\n", "serve.auth-file: must not be empty"},
       {"serve: {listen: [a]}\n", "serve.listen: must be a single value"},
@@ -158,21 +173,24 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"serve: {cors-allowed-origins: [\"ftp://a.example\"]}\n", "bad origin"},
       {"serve: {cors-allowed-origins: [\"https://\"]}\n", "bad origin"},
       {"profile-metrics: {name: a}\n", "e.yml:1:18: profile-metrics: must be a list of rules"},
-      {"profile-metrics:\n  - sample-type: goroutine\n", "e.yml:2:5: profile-metrics[0].name: missing"},
+      {"profile-metrics:\n  - sample-type: goroutine\n",
+       "e.yml:2:5: profile-metrics[0].name: missing"},
       {"profile-metrics:\n  - name: a\n", "e.yml:2:5: profile-metrics[0].sample-type: missing"},
       {"profile-metrics:\n  - name: Mutex-Delay\n    sample-type: mutex_delay\n",
        "e.yml:2:11: profile-metrics[0].name: \"Mutex-Delay\" is no metric name part"},
       {"profile-metrics:\n  - name: 9a\n    sample-type: mutex_delay\n", "is no metric name part"},
       {"profile-metrics:\n  - name: a\n    sample-type: trace\n",
        "e.yml:3:18: profile-metrics[0].sample-type: \"trace\" names no sample type"},
-      {"profile-metrics:\n  - name: a\n    sample-type: cmdline\n", "\"cmdline\" names no sample type"},
+      {"profile-metrics:\n  - name: a\n    sample-type: cmdline\n",
+       "\"cmdline\" names no sample type"},
       {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    function: 'main.(('\n",
        "e.yml:4:15: profile-metrics[0].function: bad regular expression: missing )"},
       {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    function: ''\n",
        "profile-metrics[0].function: bad regular expression: empty"},
       {"profile-metrics:\n  - name: a\n    sample-type: profile_cpu\n    regexp: x\n",
        "e.yml:4:5: profile-metrics[0]: unknown key \"regexp\""},
-      {"profile-metrics:\n  - {name: a, sample-type: goroutine}\n  - {name: a, sample-type: profile_cpu}\n",
+      {"profile-metrics:\n  - {name: a, sample-type: goroutine}\n  - {name: a, sample-type: "
+       "profile_cpu}\n",
        "e.yml:3:12: profile-metrics[1].name: duplicate name \"a\""},
   };
   for (const Case& c : cases) {

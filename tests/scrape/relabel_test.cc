@@ -25,22 +25,25 @@ std::vector<RelabelRule> Rules(const std::string& rules) {
 }  // namespace
 
 TEST_CASE("Relabeling: replace, keep, drop, labelmap, labeldrop, labelkeep", "[relabel]") {
-  const LabelSet in = {{"__address__", "10.0.0.1:6060"}, {"__meta_kind", "api"},
-                       {"team", "pay"}, {"env", "prod"}};
-  auto out = Relabel(in, Rules("[{source-labels: [__meta_kind, env], separator: '-', "
-                               "regex: '(.*)-(prod|dev)', target-label: tier, replacement: '${1}_$2'}]"));
+  const LabelSet in = {
+      {"__address__", "10.0.0.1:6060"}, {"__meta_kind", "api"}, {"team", "pay"}, {"env", "prod"}};
+  auto out =
+      Relabel(in, Rules("[{source-labels: [__meta_kind, env], separator: '-', "
+                        "regex: '(.*)-(prod|dev)', target-label: tier, replacement: '${1}_$2'}]"));
   REQUIRE(out);
   CHECK(out->at("tier") == "api_prod");
   // No match: nothing changes. An empty result removes the label.
   CHECK(*Relabel(in, Rules("[{source-labels: [env], regex: dev, target-label: x}]")) == in);
   CHECK(!Relabel(in, Rules("[{source-labels: [env], regex: '(.*)', target-label: team, "
-                           "replacement: ''}]"))->count("team"));
+                           "replacement: ''}]"))
+             ->count("team"));
   CHECK(Relabel(in, Rules("[{action: keep, source-labels: [env], regex: prod}]")));
   CHECK(!Relabel(in, Rules("[{action: keep, source-labels: [env], regex: dev}]")));
   CHECK(!Relabel(in, Rules("[{action: drop, source-labels: [team], regex: 'p.*'}]")));
   // (anchored: "ro" does not match "prod")
   CHECK(Relabel(in, Rules("[{action: drop, source-labels: [env], regex: ro}]")));
-  auto mapped = Relabel(in, Rules("[{action: labelmap, regex: '__meta_(.*)', replacement: 'm_$1'}]"));
+  auto mapped =
+      Relabel(in, Rules("[{action: labelmap, regex: '__meta_(.*)', replacement: 'm_$1'}]"));
   CHECK(mapped->at("m_kind") == "api");
   CHECK(mapped->count("__meta_kind"));
   auto dropped = Relabel(in, Rules("[{action: labeldrop, regex: 'team|env'}]"));
@@ -48,11 +51,13 @@ TEST_CASE("Relabeling: replace, keep, drop, labelmap, labeldrop, labelkeep", "[r
   auto kept = Relabel(in, Rules("[{action: labelkeep, regex: '__address__|env'}]"));
   CHECK(*kept == LabelSet{{"__address__", "10.0.0.1:6060"}, {"env", "prod"}});
   // $$ is a dollar; an unknown group is empty.
-  CHECK(Relabel(in, Rules("[{source-labels: [env], target-label: x, replacement: '$$$9a'}]"))->at("x") == "$a");
+  CHECK(Relabel(in, Rules("[{source-labels: [env], target-label: x, replacement: '$$$9a'}]"))
+            ->at("x") == "$a");
 }
 
 TEST_CASE("hashmod splits targets into stable shards", "[relabel]") {
-  auto rules = Rules("[{action: hashmod, source-labels: [__address__], modulus: 3, target-label: __shard}]");
+  auto rules =
+      Rules("[{action: hashmod, source-labels: [__address__], modulus: 3, target-label: __shard}]");
   std::map<std::string, int> per_shard;
   for (int i = 0; i < 300; ++i) {
     LabelSet in = {{"__address__", "10.0.0." + std::to_string(i) + ":6060"}};
@@ -62,10 +67,12 @@ TEST_CASE("hashmod splits targets into stable shards", "[relabel]") {
   }
   REQUIRE(per_shard.size() == 3);
   for (const auto& [shard, n] : per_shard) CHECK(n > 60);  // roughly even
-  auto one = Rules("[{action: hashmod, source-labels: [__address__], modulus: 2, target-label: __shard},"
-                   " {action: keep, source-labels: [__shard], regex: '1'}]");
+  auto one = Rules(
+      "[{action: hashmod, source-labels: [__address__], modulus: 2, target-label: __shard},"
+      " {action: keep, source-labels: [__shard], regex: '1'}]");
   int kept = 0;
-  for (int i = 0; i < 100; ++i) kept += Relabel({{"__address__", "h" + std::to_string(i) + ":1"}}, one) ? 1 : 0;
+  for (int i = 0; i < 100; ++i)
+    kept += Relabel({{"__address__", "h" + std::to_string(i) + ":1"}}, one) ? 1 : 0;
   CHECK(kept > 30);
   CHECK(kept < 70);
 }
@@ -78,19 +85,23 @@ TEST_CASE("Bad relabel rules and file_sd files are errors naming the place", "[r
     REQUIRE(!config.ok());
     return config.status().message();
   };
-  CHECK_THAT(bad("[{action: rename}]"), Catch::Contains("t.yml:3:") && Catch::Contains("unknown action"));
+  CHECK_THAT(bad("[{action: rename}]"),
+             Catch::Contains("t.yml:3:") && Catch::Contains("unknown action"));
   CHECK_THAT(bad("[{regex: '(', target-label: x}]"), Catch::Contains("relabel-configs[0].regex"));
-  CHECK_THAT(bad("[{action: hashmod, source-labels: [a], target-label: x}]"), Catch::Contains("modulus"));
+  CHECK_THAT(bad("[{action: hashmod, source-labels: [a], target-label: x}]"),
+             Catch::Contains("modulus"));
   CHECK_THAT(bad("[{source-labels: [a]}]"), Catch::Contains("target-label"));
   CHECK_THAT(bad("[{action: keep, regex: x, target: y}]"), Catch::Contains("unknown key"));
 
-  CHECK_THAT(ParseTargetGroups("[{targets: [a:1], labels: {'bad-name': x}}]", "sd.yml").status().message(),
-             Catch::Contains("sd.yml:1:") && Catch::Contains("bad label name"));
+  CHECK_THAT(
+      ParseTargetGroups("[{targets: [a:1], labels: {'bad-name': x}}]", "sd.yml").status().message(),
+      Catch::Contains("sd.yml:1:") && Catch::Contains("bad label name"));
   CHECK_THAT(ParseTargetGroups("{\"targets\": []}", "sd.json").status().message(),
              Catch::Contains("must be a list"));
   CHECK_THAT(ParseTargetGroups("[{\"targets\": [\"a:1\"]", "sd.json").status().message(),
              Catch::Contains("sd.json:"));
-  auto good = ParseTargetGroups(R"([{"targets": ["a:1", "b:2"], "labels": {"app": "shop"}}])", "sd.json");
+  auto good =
+      ParseTargetGroups(R"([{"targets": ["a:1", "b:2"], "labels": {"app": "shop"}}])", "sd.json");
   REQUIRE(good.ok());
   CHECK(good->at(0).targets == std::vector<std::string>{"a:1", "b:2"});
 }
@@ -99,16 +110,16 @@ TEST_CASE("Discovery: file_sd targets relabeled, a broken file keeping its last 
           "[relabel]") {
   testing::TempDir dir;
   const std::string file = (dir.path() / "fleet.json").string();
-  auto write = [&](const std::string& text) {
-    std::ofstream(file, std::ios::trunc) << text;
-  };
-  auto config = ParseConfig("scrape-configs:\n  - job: j\n    file-sd-configs: [{files: ['" +
-                                (dir.path() / "*.json").string() +
-                                "']}]\n    relabel-configs: [{action: drop, source-labels: [env], regex: dev}]\n",
-                            "t.yml");
+  auto write = [&](const std::string& text) { std::ofstream(file, std::ios::trunc) << text; };
+  auto config = ParseConfig(
+      "scrape-configs:\n  - job: j\n    file-sd-configs: [{files: ['" +
+          (dir.path() / "*.json").string() +
+          "']}]\n    relabel-configs: [{action: drop, source-labels: [env], regex: dev}]\n",
+      "t.yml");
   REQUIRE(config.ok());
   const JobConfig& job = config->jobs[0];
-  write(R"([{"targets": ["10.0.0.1:6060", "10.0.0.2:6060"], "labels": {"app": "shop", "env": "prod"}},
+  write(
+      R"([{"targets": ["10.0.0.1:6060", "10.0.0.2:6060"], "labels": {"app": "shop", "env": "prod"}},
             {"targets": ["10.0.0.3:6060"], "labels": {"env": "dev"}}])");
   Discovery discovery;
   CHECK(discovery.Changed(*config));
@@ -123,7 +134,7 @@ TEST_CASE("Discovery: file_sd targets relabeled, a broken file keeping its last 
   targets = discovery.TargetsOf(job);
   REQUIRE(targets.size() == 1);
   CHECK(targets[0].app == "j");  // no app label: the job's name
-  write("[{\"targets\": [");    // broken: the last good list stays
+  write("[{\"targets\": [");     // broken: the last good list stays
   targets = discovery.TargetsOf(job);
   REQUIRE(targets.size() == 1);
   CHECK(targets[0].host == "10.0.0.9:6060");
@@ -156,7 +167,8 @@ TEST_CASE("A pod's targets: one a container port, one a portless container, none
   CHECK(l.at("__meta_kubernetes_pod_ready") == "false");
   CHECK(l.at("__meta_kubernetes_pod_node_name") == "n1");
   CHECK(!groups->at(2).labels.count("__meta_kubernetes_pod_container_port_number"));
-  auto pending = PodTargets(R"({"metadata": {"uid": "u2"}, "spec": {"containers": [{"name": "x"}]}, "status": {"phase": "Pending"}})");
+  auto pending = PodTargets(
+      R"({"metadata": {"uid": "u2"}, "spec": {"containers": [{"name": "x"}]}, "status": {"phase": "Pending"}})");
   REQUIRE(pending.ok());
   CHECK(pending->empty());
   CHECK(!PodTargets("[1, 2]").ok());

@@ -23,10 +23,13 @@ std::string ValueOf(const std::string& text, const std::string& series) {
 }  // namespace
 
 TEST_CASE("ProfileMetricName: the unit's suffix, or _ratio for a share", "[scrape_metrics]") {
-  CHECK(ProfileMetricName(Rule("mutex", "mutex_delay"), "nanoseconds") == "cprofiler_profile_mutex_seconds");
-  CHECK(ProfileMetricName(Rule("heap", "heap_inuse_space"), "bytes") == "cprofiler_profile_heap_bytes");
+  CHECK(ProfileMetricName(Rule("mutex", "mutex_delay"), "nanoseconds") ==
+        "cprofiler_profile_mutex_seconds");
+  CHECK(ProfileMetricName(Rule("heap", "heap_inuse_space"), "bytes") ==
+        "cprofiler_profile_heap_bytes");
   CHECK(ProfileMetricName(Rule("g", "goroutine"), "count") == "cprofiler_profile_g");
-  CHECK(ProfileMetricName(Rule("h", "profile_cpu", "main"), "nanoseconds") == "cprofiler_profile_h_ratio");
+  CHECK(ProfileMetricName(Rule("h", "profile_cpu", "main"), "nanoseconds") ==
+        "cprofiler_profile_h_ratio");
 }
 
 TEST_CASE("ProfileMetricValues: totals and shares, each sample counted once", "[scrape_metrics]") {
@@ -42,8 +45,8 @@ TEST_CASE("ProfileMetricValues: totals and shares, each sample counted once", "[
       Rule("samples", "profile_samples"),
       Rule("handler", "profile_cpu", "main\\.handler"),
       Rule("nothing", "profile_cpu", "^nope$"),
-      Rule("heap", "heap_inuse_space"),       // another profile type
-      Rule("missing", "profile_wall"),        // a sample type it lacks
+      Rule("heap", "heap_inuse_space"),  // another profile type
+      Rule("missing", "profile_wall"),   // a sample type it lacks
   };
   auto values = ProfileMetricValues(p, "profile", rules);
   CHECK(values.size() == 4);
@@ -80,8 +83,7 @@ TEST_CASE("RenderScrapeMetrics: up, errors, counters and derived series per targ
   fresh.profiles.push_back(in_flight);
   state.active = {good, bad, fresh};
 
-  std::string text =
-      RenderScrapeMetrics(state, {Rule("heap", "heap_inuse_space")}, "1.0", "abc");
+  std::string text = RenderScrapeMetrics(state, {Rule("heap", "heap_inuse_space")}, "1.0", "abc");
   const std::string g = "job=\"shop\",instance=\"h:1\",app=\"web\"";
   const std::string b = "job=\"shop\",instance=\"h:2\",app=\"web\"";
   CHECK(ValueOf(text, "cprofiler_target_up{" + g + "}") == "1");
@@ -93,12 +95,14 @@ TEST_CASE("RenderScrapeMetrics: up, errors, counters and derived series per targ
   CHECK(ValueOf(text, "cprofiler_scrape_errors_total{" + b + ",profile_type=\"heap\"}") == "2");
   CHECK(ValueOf(text, "cprofiler_scrapes_total{" + g + ",profile_type=\"heap\"}") == "3");
   CHECK(ValueOf(text, "cprofiler_scrape_bytes_total{" + g + ",profile_type=\"heap\"}") == "4096");
-  CHECK(ValueOf(text, "cprofiler_scrape_duration_seconds{" + g + ",profile_type=\"heap\"}") == "0.25");
+  CHECK(ValueOf(text, "cprofiler_scrape_duration_seconds{" + g + ",profile_type=\"heap\"}") ==
+        "0.25");
   CHECK(ValueOf(text, "cprofiler_target_last_success_timestamp_seconds{" + g +
                           ",profile_type=\"heap\"}") == "1700000000");
   CHECK(ValueOf(text, "cprofiler_target_last_success_timestamp_seconds{" + b +
                           ",profile_type=\"heap\"}") == "");
-  CHECK(ValueOf(text, "cprofiler_profile_heap_bytes{" + g + ",profile_type=\"heap\"}") == "1000000");
+  CHECK(ValueOf(text, "cprofiler_profile_heap_bytes{" + g + ",profile_type=\"heap\"}") ==
+        "1000000");
   CHECK(text.find("cprofiler_profile_gone") == std::string::npos);  // its rule is gone
   CHECK(text.find("# TYPE cprofiler_profile_heap_bytes gauge\n") != std::string::npos);
   CHECK(ValueOf(text, "cprofiler_scrape_state_updated_timestamp_seconds") == "1700000000.5");

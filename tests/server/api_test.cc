@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include <thread>
 #include <rapidjson/document.h>
+#include <thread>
 
 #include <fstream>
 #include <future>
@@ -63,8 +63,7 @@ class ApiFixture {
   std::string heap1_, heap2_, cpu_, db_heap_, trace_;
 
  private:
-  static archive::Sidecar Base(std::string type, std::string app, std::string host,
-                               int64_t ts) {
+  static archive::Sidecar Base(std::string type, std::string app, std::string host, int64_t ts) {
     archive::Sidecar s;
     s.profile_type = std::move(type);
     s.job = "j";
@@ -150,8 +149,8 @@ TEST_CASE("profile_meta groups by target with the seed's fields and numbers", "[
   CHECK(std::string(metas[0]["ProfileID"].GetString()) == f.heap1_);
   CHECK(std::string(metas[1]["ProfileID"].GetString()) == f.heap2_);
   const auto& m = metas[0];
-  for (const char* key : {"ProfileID", "ProfileType", "SampleType", "JobName", "Host", "App",
-                          "SampleTypeUnit"}) {
+  for (const char* key :
+       {"ProfileID", "ProfileType", "SampleType", "JobName", "Host", "App", "SampleTypeUnit"}) {
     INFO(key);
     CHECK(m[key].IsString());
   }
@@ -193,8 +192,10 @@ TEST_CASE("profile_meta rejects bad parameters with 400 and one line", "[api]") 
            "/api/profile_meta/heap_inuse_space?end_time=2026-11-22T00:00:00Z",
            "/api/profile_meta/heap_inuse_space?start_time=yesterday&end_time=2026-11-22T00:00:00Z",
            "/api/profile_meta/heap_inuse_space?start_time=2026-11-22&end_time=2026-11-23",
-           "/api/profile_meta/heap_inuse_space?start_time=2026-11-23T00:00:00Z&end_time=2026-11-22T00:00:00Z",
-           "/api/profile_meta/nonsense_type?start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z",
+           "/api/profile_meta/"
+           "heap_inuse_space?start_time=2026-11-23T00:00:00Z&end_time=2026-11-22T00:00:00Z",
+           "/api/profile_meta/"
+           "nonsense_type?start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z",
            "/api/profile_meta/?start_time=2026-11-22T00:00:00Z&end_time=2026-11-23T00:00:00Z",
            std::string("/api/profile_meta/heap_inuse_space?condition=XOR&") + kRange,
            std::string("/api/profile_meta/heap_inuse_space?lbs[bad key]=1&") + kRange,
@@ -208,14 +209,12 @@ TEST_CASE("profile_meta rejects bad parameters with 400 and one line", "[api]") 
   }
 }
 
-TEST_CASE("download sends the bytes as archived, bad and unknown IDs are 400 and 404",
-          "[api]") {
+TEST_CASE("download sends the bytes as archived, bad and unknown IDs are 400 and 404", "[api]") {
   ApiFixture f;
   Response r = f.Get("/api/download/" + f.heap1_);
   REQUIRE(r.status == 200);
   CHECK(r.body == testing::ReadTestData("heap.pb.gz"));
-  CHECK(Header(r, "Content-Disposition") ==
-        "attachment; filename=\"" + f.heap1_ + ".pb.gz\"");
+  CHECK(Header(r, "Content-Disposition") == "attachment; filename=\"" + f.heap1_ + ".pb.gz\"");
   CHECK(f.Get("/api/download/" + f.trace_).body == "trace bytes");
 
   std::string unknown = f.heap1_;
@@ -261,8 +260,9 @@ TEST_CASE("Nothing outside the archive is ever served", "[api][security]") {
   fs::path profile = f.dir_.path() / archive::EntryDir(*key) / archive::ProfileFileName(*key);
   fs::remove(profile);
   fs::create_symlink(outside.path() / "secret", profile);
-  for (std::string path : std::vector<std::string>{"/api/download/" + f.heap1_, "/api/analysis?id=" + f.heap1_,
-                           "/api/merge?id=" + f.heap1_, "/api/0/profiles/" + f.heap1_}) {
+  for (std::string path :
+       std::vector<std::string>{"/api/download/" + f.heap1_, "/api/analysis?id=" + f.heap1_,
+                                "/api/merge?id=" + f.heap1_, "/api/0/profiles/" + f.heap1_}) {
     INFO(path);
     Response r = f.Get(path);
     CHECK(r.status == 404);
@@ -297,8 +297,8 @@ TEST_CASE("analysis gives pprof's top table and a flame tree", "[api]") {
 
   // Filters are applied server-side.
   std::string first = top->rows[0].name;
-  Response ignored = f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&ignore=" +
-                           PercentEncode("^" + first + "$"));
+  Response ignored = f.Get("/api/analysis?id=" + f.heap1_ +
+                           "&si=alloc_space&ignore=" + PercentEncode("^" + first + "$"));
   REQUIRE(ignored.status == 200);
   auto di = Json(ignored);
   CHECK(std::string(di["top"]["rows"][0]["name"].GetString()) != first);
@@ -309,19 +309,19 @@ TEST_CASE("analysis gives pprof's top table and a flame tree", "[api]") {
   CHECK(capped["flame_nodes"].GetInt64() <= 3);
 
   // A selection: the two shop heap profiles, merged; si from the sample type.
-  auto sel = Json(f.Get("/api/analysis?sample_type=heap_inuse_objects&lbs[_app]=shop&" +
-                        std::string(kRange)));
+  auto sel = Json(
+      f.Get("/api/analysis?sample_type=heap_inuse_objects&lbs[_app]=shop&" + std::string(kRange)));
   CHECK(sel["count"].GetInt64() == 2);
   CHECK(std::string(sel["sample_index"].GetString()) == "inuse_objects");
 
-  for (std::string bad : std::vector<std::string>{"/api/analysis", "/api/analysis?id=" + f.heap1_ + "&si=nonsense",
-                          "/api/analysis?id=" + f.heap1_ + "&focus=(",
-                          "/api/analysis?id=" + f.heap1_ + "&maxnodes=0",
-                          "/api/analysis?id=" + f.heap1_ + "&maxnodes=x",
-                          "/api/analysis?id=" + f.heap1_ + "&sample_type=heap_inuse_space",
-                          "/api/analysis?id=" + f.trace_,
-                          "/api/analysis?id=" + f.heap1_ + "&id=" + f.cpu_,
-                          "/api/analysis?sample_type=heap_inuse_space"}) {
+  for (std::string bad : std::vector<std::string>{
+           "/api/analysis", "/api/analysis?id=" + f.heap1_ + "&si=nonsense",
+           "/api/analysis?id=" + f.heap1_ + "&focus=(",
+           "/api/analysis?id=" + f.heap1_ + "&maxnodes=0",
+           "/api/analysis?id=" + f.heap1_ + "&maxnodes=x",
+           "/api/analysis?id=" + f.heap1_ + "&sample_type=heap_inuse_space",
+           "/api/analysis?id=" + f.trace_, "/api/analysis?id=" + f.heap1_ + "&id=" + f.cpu_,
+           "/api/analysis?sample_type=heap_inuse_space"}) {
     INFO(bad);
     CHECK(f.Get(bad).status == 400);
   }
@@ -351,8 +351,9 @@ TEST_CASE("merge and meta", "[api]") {
 
 TEST_CASE("profefe routes", "[api][profefe]") {
   ApiFixture f;
-  auto list = Json(f.Get("/api/0/profiles?service=shop&type=heap&from=2026-11-22T00:00:00"
-                         "&to=2026-11-23T00:00:00"));
+  auto list =
+      Json(f.Get("/api/0/profiles?service=shop&type=heap&from=2026-11-22T00:00:00"
+                 "&to=2026-11-23T00:00:00"));
   CHECK(list["code"].GetInt() == 200);
   REQUIRE(list["body"].Size() == 2);
   CHECK(std::string(list["body"][0]["id"].GetString()) == f.heap1_);
@@ -360,14 +361,17 @@ TEST_CASE("profefe routes", "[api][profefe]") {
   CHECK(std::string(list["body"][0]["service"].GetString()) == "shop");
   CHECK(std::string(list["body"][0]["labels"][0]["key"].GetString()) == "env");
   CHECK(std::string(list["body"][0]["created_at"].GetString()) == "2026-11-22T10:00:00Z");
-  auto cpu = Json(f.Get("/api/0/profiles?service=shop&type=cpu&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00"));
+  auto cpu = Json(f.Get(
+      "/api/0/profiles?service=shop&type=cpu&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00"));
   REQUIRE(cpu["body"].Size() == 1);
   CHECK(std::string(cpu["body"][0]["type"].GetString()) == "cpu");
-  auto all = Json(f.Get("/api/0/profiles?service=shop&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&limit=2"));
+  auto all = Json(f.Get(
+      "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&limit=2"));
   CHECK(all["body"].Size() == 2);
 
-  Response merged = f.Get("/api/0/profiles/merge?service=shop&type=heap"
-                          "&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&labels=env=dev");
+  Response merged = f.Get(
+      "/api/0/profiles/merge?service=shop&type=heap"
+      "&from=2026-11-22T00:00:00&to=2026-11-23T00:00:00&labels=env=dev");
   REQUIRE(merged.status == 200);
   CHECK(pprof::DecodeProfile(merged.body).ok());
   CHECK(f.Get("/api/0/profiles/" + f.heap1_).body == testing::ReadTestData("heap.pb.gz"));
@@ -376,13 +380,13 @@ TEST_CASE("profefe routes", "[api][profefe]") {
   CHECK(pprof::DecodeProfile(plus.body).ok());
   CHECK(Json(f.Get("/api/0/services")).GetObject()["body"].Size() == 2);
 
-  for (std::string bad : std::vector<std::string>{"/api/0/profiles?type=heap&from=2026-11-22T00:00:00",
-                          "/api/0/profiles?service=shop&type=nope&from=2026-11-22T00:00:00",
-                          "/api/0/profiles?service=shop&from=yesterday",
-                          "/api/0/profiles?service=shop",
-                          "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&limit=-1",
-                          "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&labels=x",
-                          "/api/0/profiles/merge?service=shop&from=2026-11-22T00:00:00"}) {
+  for (std::string bad : std::vector<std::string>{
+           "/api/0/profiles?type=heap&from=2026-11-22T00:00:00",
+           "/api/0/profiles?service=shop&type=nope&from=2026-11-22T00:00:00",
+           "/api/0/profiles?service=shop&from=yesterday", "/api/0/profiles?service=shop",
+           "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&limit=-1",
+           "/api/0/profiles?service=shop&from=2026-11-22T00:00:00&labels=x",
+           "/api/0/profiles/merge?service=shop&from=2026-11-22T00:00:00"}) {
     INFO(bad);
     Response r = f.Get(bad);
     CHECK(r.status == 400);
@@ -481,8 +485,7 @@ TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 
   CHECK(get("/").status == 200);
   // (/api/targets is the scraper's state file: it needs no index)
   CHECK(get("/api/targets").status == 200);
-  for (const char* path : {"/api/sample_types", "/api/group_labels",
-                           "/api/0/services"}) {
+  for (const char* path : {"/api/sample_types", "/api/group_labels", "/api/0/services"}) {
     INFO(path);
     Response r = get(path);
     CHECK(r.status == 503);
@@ -497,7 +500,8 @@ TEST_CASE("Before the archive is read: healthz answers, index routes wait, then 
   s.host = "h:1";
   s.timestamp_ms = kT0;
   s.sample_types = {{"goroutine", "goroutine", "count", 1}};
-  auto written = archive::ArchiveWriter(dir.path()).Write(testing::ReadTestData("goroutine.pb.gz"), s);
+  auto written =
+      archive::ArchiveWriter(dir.path()).Write(testing::ReadTestData("goroutine.pb.gz"), s);
   REQUIRE(written.ok());
   CHECK(get("/api/download/" + written->id).status == 200);
   CHECK(get("/api/meta/" + written->id).status == 200);
@@ -549,8 +553,8 @@ TEST_CASE("Cumulative profile_meta reads the days before the range only when nee
     REQUIRE(w.Write("mutex " + host + std::to_string(ts), s).ok());
   };
   for (int i = 0; i < 144; ++i) add("busy:1", day + i * 600'000, 10 + i);  // every 10 min
-  add("rare:1", day - 3'600'000, 5);                                      // the day before
-  add("rare:1", day + 23 * 3'600'000 + 1'800'000, 9);                     // 23:30
+  add("rare:1", day - 3'600'000, 5);                                       // the day before
+  add("rare:1", day + 23 * 3'600'000 + 1'800'000, 9);                      // 23:30
   ArchiveIndex whole(dir.path(), nullptr);
   whole.Refresh();
   size_t newest_day_bytes = 0;
@@ -636,7 +640,8 @@ TEST_CASE("series aggregates profile_meta's values by group and bucket", "[api]"
       for (const auto& target : doc.GetArray()) {
         for (const auto& m : target["ProfileMetas"].GetArray()) {
           if (type == "mutex_delay" && !m.HasMember("DeltaValue")) continue;  // a baseline
-          int64_t value = type == "mutex_delay" ? m["DeltaValue"].GetInt64() : m["Value"].GetInt64();
+          int64_t value =
+              type == "mutex_delay" ? m["DeltaValue"].GetInt64() : m["Value"].GetInt64();
           std::string group;
           if (group_by == "_app") group = m["App"].GetString();
           if (group_by == "_host") group = m["Host"].GetString();
@@ -649,8 +654,8 @@ TEST_CASE("series aggregates profile_meta's values by group and bucket", "[api]"
       }
       for (const std::string agg : {"sum", "avg", "max", "p95"}) {
         INFO(agg);
-        Response r = get("/api/series/" + type,
-                         range + "&step=15m&group_by=" + group_by + "&agg=" + agg);
+        Response r =
+            get("/api/series/" + type, range + "&step=15m&group_by=" + group_by + "&agg=" + agg);
         REQUIRE(r.status == 200);
         rapidjson::Document series;
         series.Parse(r.body.c_str());
@@ -670,11 +675,14 @@ TEST_CASE("series aggregates profile_meta's values by group and bucket", "[api]"
             std::sort(sorted.begin(), sorted.end());
             double sum = 0;
             for (int64_t v : values) sum += static_cast<double>(v);
-            double expected = agg == "sum"   ? sum
-                              : agg == "avg" ? sum / static_cast<double>(values.size())
-                              : agg == "max" ? static_cast<double>(sorted.back())
-                                             : static_cast<double>(sorted[static_cast<size_t>(
-                                                   std::ceil(0.95 * static_cast<double>(sorted.size()))) - 1]);
+            double expected =
+                agg == "sum"   ? sum
+                : agg == "avg" ? sum / static_cast<double>(values.size())
+                : agg == "max"
+                    ? static_cast<double>(sorted.back())
+                    : static_cast<double>(sorted[static_cast<size_t>(std::ceil(
+                                                     0.95 * static_cast<double>(sorted.size()))) -
+                                                 1]);
             CHECK(point[1].GetDouble() == Approx(expected));
           }
         }
@@ -704,8 +712,9 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   CHECK(line.find(token) == std::string::npos);  // only the hash
   CHECK_THAT(ParseAuthFile("read token abc\n", "auth").status().message(),
              Catch::Contains("auth:1:") && Catch::Contains("SHA-256"));
-  CHECK_THAT(ParseAuthFile("\nwrite token " + std::string(64, 'a') + "\n", "auth").status().message(),
-             Catch::Contains("auth:2:") && Catch::Contains("role"));
+  CHECK_THAT(
+      ParseAuthFile("\nwrite token " + std::string(64, 'a') + "\n", "auth").status().message(),
+      Catch::Contains("auth:2:") && Catch::Contains("role"));
   testing::TempDir dir;
   std::ofstream(dir.path() / "auth") << line << "\n";
   auto auth = Authenticator::Open(dir.path() / "auth");
@@ -713,10 +722,13 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   using V = Authenticator::Verdict;
   CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.1", 0) == V::kAllowed);
   CHECK((*auth)->Check({"", ""}, "10.0.0.1", 0) == V::kDenied);
-  for (int i = 0; i < kMaxFailures; ++i) CHECK((*auth)->Check({"Bearer nope", ""}, "10.0.0.2", 1000) == V::kDenied);
+  for (int i = 0; i < kMaxFailures; ++i)
+    CHECK((*auth)->Check({"Bearer nope", ""}, "10.0.0.2", 1000) == V::kDenied);
   CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 2000) == V::kThrottled);
-  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.1", 2000) == V::kAllowed);  // another address
-  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 1000 + kFailureWindowMs) == V::kAllowed);
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.1", 2000) ==
+        V::kAllowed);  // another address
+  CHECK((*auth)->Check({"Bearer " + token, ""}, "10.0.0.2", 1000 + kFailureWindowMs) ==
+        V::kAllowed);
 }
 
 TEST_CASE("Auth through the API: the login form, sessions, healthz open, CORS", "[api]") {
@@ -825,7 +837,10 @@ TEST_CASE("A heavy request that throws gives its slot back", "[api]") {
 
 TEST_CASE("Every response names its route pattern, never the raw path", "[api][metrics]") {
   ApiFixture f;
-  struct Case { std::string target; const char* route; };
+  struct Case {
+    std::string target;
+    const char* route;
+  };
   const Case cases[] = {
       {"/", "/"},
       {"/ui/app.js", "/ui/{file}"},
@@ -833,7 +848,8 @@ TEST_CASE("Every response names its route pattern, never the raw path", "[api][m
       {"/api/download/" + f.heap1_, "/api/download/{id}"},
       {"/api/download/nonsense", "/api/download/{id}"},
       {"/api/meta/" + f.cpu_, "/api/meta/{id}"},
-      {"/api/profile_meta/heap_inuse_space?" + std::string(kRange), "/api/profile_meta/{sample_type}"},
+      {"/api/profile_meta/heap_inuse_space?" + std::string(kRange),
+       "/api/profile_meta/{sample_type}"},
       {"/api/0/profiles/" + f.heap1_ + "+" + f.heap2_, "/api/0/profiles/{ids}"},
       {"/api/pprof/ui/" + f.cpu_, "/api/pprof/ui/{id}"},
       {"/metrics", "/metrics"},

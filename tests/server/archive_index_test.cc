@@ -241,7 +241,8 @@ TEST_CASE("The index and the archive agree on series and predecessors", "[index]
   const int64_t step = 15 * 60'000;
   const int64_t totals[] = {10, 20, 35, 35, 50, 3, 9, 12};
   for (int i = 0; i < 8; ++i) {
-    REQUIRE(w.Write("m" + std::to_string(i), mutex("api", kT0 - 3 * step + i * step, totals[i])).ok());
+    REQUIRE(
+        w.Write("m" + std::to_string(i), mutex("api", kT0 - 3 * step + i * step, totals[i])).ok());
     REQUIRE(w.Write("o" + std::to_string(i), mutex("db", kT0 - 3 * step + i * step + 1, i)).ok());
   }
   REQUIRE(w.Write("late", mutex("api", kT0 + 3 * kMsPerDay, 99)).ok());
@@ -252,8 +253,11 @@ TEST_CASE("The index and the archive agree on series and predecessors", "[index]
   // Windows starting at each snapshot of "api", through the late one.
   for (int first = 0; first < 8; ++first) {
     INFO("window from snapshot " << first);
-    query::Selection sel{"mutex_delay", kT0 - 3 * step + first * step, kT0 + 4 * kMsPerDay,
-                         {*query::Matcher::Parse("_app=api")}, false};
+    query::Selection sel{"mutex_delay",
+                         kT0 - 3 * step + first * step,
+                         kT0 + 4 * kMsPerDay,
+                         {*query::Matcher::Parse("_app=api")},
+                         false};
     auto entries = query::Select(dir.path(), sel, nullptr);
     REQUIRE(entries.ok());
     std::vector<std::pair<size_t, size_t>> positions;
@@ -289,13 +293,15 @@ TEST_CASE("The index and the archive agree on series and predecessors", "[index]
     }
   }
   // The first snapshot's DeltaValue is absent; the restart's is its own total.
-  query::Selection all{"mutex_contentions", 0, kT0 + kMsPerDay, {*query::Matcher::Parse("_app=api")}, false};
+  query::Selection all{
+      "mutex_contentions", 0, kT0 + kMsPerDay, {*query::Matcher::Parse("_app=api")}, false};
   auto entries = query::Select(dir.path(), all, nullptr);
   REQUIRE(entries.ok());
   auto series = query::SeriesOf(dir.path(), *entries, nullptr);
   REQUIRE(series.size() == 1);
   std::vector<std::optional<int64_t>> deltas;
-  for (size_t i = 0; i < series[0].points.size(); ++i) deltas.push_back(query::DeltaValue(series[0], i, 0));
+  for (size_t i = 0; i < series[0].points.size(); ++i)
+    deltas.push_back(query::DeltaValue(series[0], i, 0));
   CHECK(deltas == std::vector<std::optional<int64_t>>{std::nullopt, 10, 15, 0, 15, 3, 6, 3});
 }
 
@@ -387,8 +393,7 @@ TEST_CASE("query and serve agree on a damaged archive", "[index]") {
 
 // The first read of an archive goes newest day first and publishes as it
 // goes: whatever a waiting reader gets for a time range holds all of it.
-TEST_CASE("A snapshot for a time range holds all of it while the archive loads",
-          "[index]") {
+TEST_CASE("A snapshot for a time range holds all of it while the archive loads", "[index]") {
   testing::TempDir dir;
   const int kDays = 40;
   WriteHeapDays(dir.path(), kDays, 30);

@@ -26,8 +26,8 @@ std::string Basic(std::string_view user_password) {
     for (int s = 18; s >= 0; s -= 6) out += kDigits[(v >> s) & 63];
   }
   if (size_t rest = user_password.size() - i; rest > 0) {
-    uint32_t v = uint8_t(user_password[i]) << 16 |
-                 (rest > 1 ? uint8_t(user_password[i + 1]) << 8 : 0);
+    uint32_t v =
+        uint8_t(user_password[i]) << 16 | (rest > 1 ? uint8_t(user_password[i + 1]) << 8 : 0);
     out += kDigits[(v >> 18) & 63];
     out += kDigits[(v >> 12) & 63];
     out += rest > 1 ? kDigits[(v >> 6) & 63] : '=';
@@ -119,11 +119,14 @@ TEST_CASE("Authenticator: users by basic auth, remembered until the file changes
   CHECK((*auth)->Check({Basic("alice:wonderland"), ""}, "10.0.0.1", 0) == V::kAllowed);
   auto remembered = Clock::now() - t0;
   CHECK(remembered * 10 < checked);
-  CHECK((*auth)->Check({Basic("alice:" + token), ""}, "10.0.0.1", 0) == V::kAllowed);  // a token as password
+  CHECK((*auth)->Check({Basic("alice:" + token), ""}, "10.0.0.1", 0) ==
+        V::kAllowed);  // a token as password
   CHECK((*auth)->Check({Basic("alice:Wonderland"), ""}, "10.0.0.1", 0) == V::kDenied);
-  CHECK((*auth)->Check({Basic("bob:wonderland"), ""}, "10.0.0.1", 0) == V::kDenied);  // no such user
+  CHECK((*auth)->Check({Basic("bob:wonderland"), ""}, "10.0.0.1", 0) ==
+        V::kDenied);  // no such user
   CHECK((*auth)->Check({Basic("alice:"), ""}, "10.0.0.1", 0) == V::kDenied);
-  CHECK((*auth)->Check({"Bearer wonderland", ""}, "10.0.0.1", 0) == V::kDenied);  // a password is no token
+  CHECK((*auth)->Check({"Bearer wonderland", ""}, "10.0.0.1", 0) ==
+        V::kDenied);  // a password is no token
 
   // A user removed from the file loses access at once, remembered or not.
   std::ofstream(file) << token_line << "\n# alice left\n";
@@ -139,7 +142,8 @@ TEST_CASE("Authenticator: failed password checks count towards the address's lim
   REQUIRE(auth.ok());
   using V = Authenticator::Verdict;
   for (int i = 0; i < kMaxFailures; ++i) {
-    CHECK((*auth)->Check({Basic("alice:guess" + std::to_string(i)), ""}, "10.0.0.2", 1000) == V::kDenied);
+    CHECK((*auth)->Check({Basic("alice:guess" + std::to_string(i)), ""}, "10.0.0.2", 1000) ==
+          V::kDenied);
   }
   CHECK((*auth)->Check({Basic("alice:correct horse"), ""}, "10.0.0.2", 2000) == V::kThrottled);
   CHECK((*auth)->Check({Basic("alice:correct horse"), ""}, "10.0.0.1", 2000) == V::kAllowed);

@@ -114,13 +114,15 @@ TEST_CASE("Login: POST /login starts a session, POST /logout ends it", "[login]"
   CHECK(session.size() == 64);
   CHECK(a.Check({"", session}, "10.0.0.7", 1) == V::kAllowed);
 
-  Response secure = LoginRoute(a, Post("/login", "user=alice&password=correct+horse&next=//evil.example"),
-                               /*secure_cookies=*/true, 0);
+  Response secure =
+      LoginRoute(a, Post("/login", "user=alice&password=correct+horse&next=//evil.example"),
+                 /*secure_cookies=*/true, 0);
   REQUIRE(secure.status == 303);
   CHECK(Header(secure, "Location") == "/");  // no open redirect
   CHECK_THAT(Header(secure, "Set-Cookie"), Catch::EndsWith("; Secure"));
 
-  Response wrong = LoginRoute(a, Post("/login", "user=alice&password=nope&next=%2Ftargets"), false, 0);
+  Response wrong =
+      LoginRoute(a, Post("/login", "user=alice&password=nope&next=%2Ftargets"), false, 0);
   CHECK(wrong.status == 401);
   CHECK(Header(wrong, "Set-Cookie").empty());
   CHECK_THAT(wrong.body, Catch::Contains("Wrong") && Catch::Contains("value=\"/targets\""));

@@ -26,8 +26,7 @@ TEST_CASE("The report's script is the web UI's modules in one, each once, import
   CHECK(BundleModules("nosuch.js").status().code() == Status::Code::kInvalidArgument);
 }
 
-TEST_CASE("The report page inlines everything and keeps data from ending its script",
-          "[report]") {
+TEST_CASE("The report page inlines everything and keeps data from ending its script", "[report]") {
   const std::string hostile = R"({"n":"</script><script>alert(1)</script>"})";
   auto page = RenderReportPage("a <b> & \"c\"", {{"inputs", "x</script>"}}, hostile, "null");
   REQUIRE(page.ok());
@@ -40,7 +39,8 @@ TEST_CASE("The report page inlines everything and keeps data from ending its scr
   CHECK(page->find("https://") == std::string::npos);
   // Exactly the page's own two scripts, the data and the bundle.
   size_t scripts = 0;
-  for (size_t at = page->find("<script"); at != std::string::npos; at = page->find("<script", at + 1)) {
+  for (size_t at = page->find("<script"); at != std::string::npos;
+       at = page->find("<script", at + 1)) {
     ++scripts;
   }
   CHECK(scripts == 2);
