@@ -186,15 +186,22 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(Handler* handler,
   std::string threads = std::to_string(std::max(options.threads, 2));
   std::string header_timeout = std::to_string(std::max(options.header_timeout_ms, 100));
   std::string idle_timeout = std::to_string(std::max(options.idle_timeout_ms, 100));
+  // Name, value pairs.
+  // clang-format off
   const char* civet_options[] = {
-      "listening_ports", ports.c_str(), "num_threads", threads.c_str(), "request_timeout_ms",
-      header_timeout.c_str(), "keep_alive_timeout_ms", idle_timeout.c_str(), "enable_keep_alive",
-      "yes", "enable_directory_listing", "no",
+      "listening_ports", ports.c_str(),
+      "num_threads", threads.c_str(),
+      "request_timeout_ms", header_timeout.c_str(),
+      "keep_alive_timeout_ms", idle_timeout.c_str(),
+      "enable_keep_alive", "yes",
+      "enable_directory_listing", "no",
       // The path arrives still %-encoded and is decoded here, so that a
       // %00 is refused instead of silently cutting the path short.
       "decode_url", "no",
       // Headers and body leave in one write already; no Nagle delay either.
-      "tcp_nodelay", "1", nullptr};
+      "tcp_nodelay", "1",
+      nullptr};
+  // clang-format on
   struct mg_callbacks callbacks;
   std::memset(&callbacks, 0, sizeof callbacks);
   callbacks.log_message = LogCivetMessage;
