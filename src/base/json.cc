@@ -1,5 +1,7 @@
 #include "base/json.h"
 
+#include <cstdint>
+
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -30,19 +32,33 @@ struct JsonWriter::Impl {
 
 namespace {
 
-// Replaces invalid UTF-8 sequences with U+FFFD so output is always valid JSON.
+// The length of the well-formed UTF-8 sequence at the start of `s`, or 0:
+// RFC 3629, so no overlong forms, no surrogates (U+D800..U+DFFF) and
+// nothing beyond U+10FFFF.
+size_t Utf8SequenceLength(std::string_view s) {
+  const unsigned char c = static_cast<unsigned char>(s[0]);
+  const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+  if (len == 0 || len > s.size()) return 0;
+  if (len == 1) return 1;
+  uint32_t cp = c & (0x7f >> len);
+  for (size_t k = 1; k < len; ++k) {
+    const unsigned char b = static_cast<unsigned char>(s[k]);
+    if ((b >> 6) != 2) return 0;
+    cp = cp << 6 | (b & 0x3f);
+  }
+  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+// Replaces what is not well-formed UTF-8 with U+FFFD, a byte at a time, so
+// that output is always valid JSON that reads back as written.
 std::string ValidUtf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   size_t i = 0;
   while (i < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    bool ok = len > 0 && i + len <= s.size();
-    for (size_t k = 1; ok && k < len; ++k) {
-      ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 2;
-    }
-    if (ok) {
+    if (size_t len = Utf8SequenceLength(s.substr(i)); len > 0) {
       out.append(s.substr(i, len));
       i += len;
     } else {

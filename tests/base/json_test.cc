@@ -1,0 +1,34 @@
+#include "base/json.h"
+
+#include <catch2/catch.hpp>
+
+using namespace cprof;
+
+namespace {
+
+std::string Written(std::string_view value) {
+  JsonWriter w;
+  w.String(value);
+  return w.Take();
+}
+
+}  // namespace
+
+TEST_CASE("JsonWriter writes well-formed UTF-8 as it is, and U+FFFD for the rest", "[json]") {
+  const std::string fffd = "\xEF\xBF\xBD";
+  CHECK(Written("plain") == "\"plain\"");
+  CHECK(Written("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x94\xA5") ==
+        "\"\xC3\xA9\xE2\x82\xAC\xF0\x9F\x94\xA5\"");
+  CHECK(Written("\xF4\x8F\xBF\xBF") == "\"\xF4\x8F\xBF\xBF\"");  // U+10FFFF, the last
+  // A stray continuation byte, a truncated sequence.
+  CHECK(Written("a\x80z") == "\"a" + fffd + "z\"");
+  CHECK(Written("\xE2\x82") == "\"" + fffd + fffd + "\"");
+  // Overlong forms of '/' and of U+0800's neighbours.
+  CHECK(Written("\xC0\xAF") == "\"" + fffd + fffd + "\"");
+  CHECK(Written("\xE0\x9F\xBF") == "\"" + fffd + fffd + fffd + "\"");
+  CHECK(Written("\xF0\x8F\xBF\xBF") == "\"" + fffd + fffd + fffd + fffd + "\"");
+  // Surrogates (U+D800, U+DC11) and beyond U+10FFFF.
+  CHECK(Written("\xED\xA0\x80") == "\"" + fffd + fffd + fffd + "\"");
+  CHECK(Written("\xED\xB0\x91") == "\"" + fffd + fffd + fffd + "\"");
+  CHECK(Written("\xF4\x90\x80\x80") == "\"" + fffd + fffd + fffd + fffd + "\"");
+}
