@@ -1,14 +1,27 @@
-# cprofiler diff as a CI gate, on two builds of a real Go service: version
-# 1.4 spends 1 unit of CPU per request in main.workloadRequest, version 1.5
-# (the deliberate slowdown) 4. Both are scraped under their `version` label.
+# cprofiler diff as a CI gate, on two builds of a real Go service
+# (tests/go/workload, built here twice): version 1.4 spends 1 unit of CPU per
+# request in main.workloadRequest, version 1.5 (the deliberate slowdown) 4.
+# Both are scraped under their `version` label.
 # - diff names main.workloadRequest and exits 3 (a --fail-if rule, and
 #   --max-growth); the same version against itself exits 0;
 # - without normalization the changes are go tool pprof -top -diff_base's
 #   flat and cum, exactly (CPU, and mutex delay intervals; windows and files);
 # - markdown is a table, json parses with jq; bad input exits 2.
+GO_DIR=$(cd "$(dirname "$0")/../go" && pwd)
 source "$(dirname "$0")/lib.sh"
-OLD=$(start_workload -request-work 1)
-NEW=$(start_workload -request-work 4)
+for v in 1.4:1 1.5:4; do
+  (cd "$GO_DIR" && go build -ldflags "-X main.requestWork=${v#*:}" -o "$WORK/svc-${v%:*}" ./workload) ||
+    fail "go build of version ${v%:*}"
+done
+# start_build VERSION: that build of the service; prints its host:port.
+start_build() {
+  local f="$WORK/svc-$1.addr"
+  spawn "$WORK/svc-$1" -addr-file "$f"
+  wait_file "$f"
+  cat "$f"
+}
+OLD=$(start_build 1.4)
+NEW=$(start_build 1.5)
 cat >"$WORK/c.yml" <<YML
 archive: arch
 scrape-configs:

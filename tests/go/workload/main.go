@@ -13,7 +13,7 @@
 // With -request-work N it runs main.workloadRequest instead: two goroutines
 // serve a "request" every 10 ms each, costing N units of CPU under a shared
 // lock (so mutex profiles see it too). Two builds of a service, one with a
-// slowdown, are two N.
+// slowdown, are two N built in: go build -ldflags "-X main.requestWork=N".
 //
 // Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N]
 // It writes the address it listens on to FILE once it serves.
@@ -28,11 +28,16 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
 
 var retained [][]byte
+
+// requestWork is -request-work's default: "0", or what a build sets it to
+// (-ldflags "-X main.requestWork=N").
+var requestWork = "0"
 
 //go:noinline
 func workloadCPU() {
@@ -109,20 +114,24 @@ func workloadThreads(n int) {
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	addrFile := flag.String("addr-file", "", "write the listen address here")
-	requestWork := flag.Int("request-work", 0, "CPU units of main.workloadRequest every 10 ms (0: none)")
+	builtIn, err := strconv.Atoi(requestWork)
+	if err != nil {
+		log.Fatalf("main.requestWork %q is not a number", requestWork)
+	}
+	requestUnits := flag.Int("request-work", builtIn, "CPU units of main.workloadRequest every 10 ms (0: none)")
 	flag.Parse()
 
 	runtime.SetMutexProfileFraction(1)
 	runtime.SetBlockProfileRate(1)
 	runtime.MemProfileRate = 4096
 
-	if *requestWork > 0 {
+	if *requestUnits > 0 {
 		var mu sync.Mutex
 		for i := 0; i < 2; i++ {
 			go func() {
 				for {
 					mu.Lock()
-					workloadRequest(*requestWork)
+					workloadRequest(*requestUnits)
 					mu.Unlock()
 					time.Sleep(10 * time.Millisecond)
 				}
