@@ -180,6 +180,10 @@ function showHead(view, analysis, base, meta) {
   // merge (or interval) the server computed.
   const asArchived = view.singleId && !analysis.interval;
   $('download').href = asArchived ? `/api/download/${encodeURIComponent(view.singleId)}` : withQuery('/api/merge', view.source);
+  // The same view as one self-contained file (/api/report.html).
+  const report = analysisParams(view.source, analysis.sample_index, view.filters);
+  if (view.base) report.set('base', view.base);
+  $('report').href = withQuery('/api/report.html', report);
   $('command').value = pprofCommand(view, analysis.sample_index);
 }
 

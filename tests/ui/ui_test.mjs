@@ -214,6 +214,18 @@ async function twoPicksOpenDiff(page) {
   const names = await flameNames(page);
   check(names.includes(EXPECT_FUNC), `the diff flame graph does not show ${EXPECT_FUNC}`);
   pass('shift-clicking two heap bubbles opens their diff (newer against older)');
+  // Its HTML report link: the same diff, as one self-contained page.
+  const report = new URL(await page.locator('#report').getAttribute('href'), page.url());
+  check(report.pathname === '/api/report.html' && report.searchParams.get('id') === newer.id &&
+    report.searchParams.get('base') === older.id && report.searchParams.get('si') === 'inuse_space',
+    `the HTML report link is ${report}`);
+  const html = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+  }, report.href);
+  check(html.status === 200 && html.type.startsWith('text/html') && html.body.includes('"base":{'),
+    `the HTML report link answers ${html.status} ${html.type}`);
+  pass('the diff view links its HTML report (the same diff, 200 text/html)');
   await screenshot(page, 'diff-light.png');
 }
 
