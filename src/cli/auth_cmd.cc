@@ -1,11 +1,13 @@
 // `cprofiler auth add-token` and `auth add-user`: credentials for serve's
 // --auth-file.
 #include <fcntl.h>
+#include <signal.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 
 #include "cli/commands.h"
 #include "server/auth.h"
@@ -28,19 +30,42 @@ Status AppendLine(const std::string& file, std::string line) {
   return Status::OK();
 }
 
-// One line from the terminal, not echoed, after `prompt` on stderr.
+// The terminal's settings while a hidden line is read, for the handler below.
+struct termios g_saved_terminal;
+
+// Ctrl-C (or another stop signal) at the prompt: echo back on, then the
+// signal's default action, as if no handler had been there.
+extern "C" void RestoreTerminalAndStop(int sig) {
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);  // async-signal-safe
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+// One line from the terminal, not echoed, after `prompt` on stderr. The
+// terminal echoes again afterwards, also when a signal stops the program.
 Result<std::string> ReadHiddenLine(const char* prompt) {
-  struct termios saved;
-  if (::tcgetattr(STDIN_FILENO, &saved) != 0) return Status::IOError("cannot read the terminal");
-  struct termios quiet = saved;
+  if (::tcgetattr(STDIN_FILENO, &g_saved_terminal) != 0) {
+    return Status::IOError("cannot read the terminal");
+  }
+  struct termios quiet = g_saved_terminal;
   quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
   quiet.c_lflag |= ECHONL;
+  constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+  struct sigaction restore {
+  }, previous[std::size(kStopSignals)];
+  restore.sa_handler = RestoreTerminalAndStop;
+  for (size_t i = 0; i < std::size(kStopSignals); ++i) {
+    ::sigaction(kStopSignals[i], &restore, &previous[i]);
+  }
   std::fputs(prompt, stderr);
   std::fflush(stderr);
   ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   std::string line;
   bool got = static_cast<bool>(std::getline(std::cin, line));
-  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &g_saved_terminal);
+  for (size_t i = 0; i < std::size(kStopSignals); ++i) {
+    ::sigaction(kStopSignals[i], &previous[i], nullptr);
+  }
   if (!got) return Status::InvalidArgument("no password given");
   return line;
 }
