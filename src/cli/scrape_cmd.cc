@@ -145,7 +145,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     return Fail("scrape", lock.status(), kExitPartial);
   }
   RaiseFileLimit();
-  scrape::FetcherOptions fetch;
+  FetcherOptions fetch;
   fetch.max_in_flight = max_in_flight_;
   fetch.ca_file = ca_file_;
   scrape::Scraper scraper(root, fetch);

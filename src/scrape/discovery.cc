@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <set>
 
+#include "base/fetcher.h"
 #include "base/fs.h"
 #include "base/hash.h"
 #include "base/log.h"
-#include "scrape/fetcher.h"
 
 namespace cprof::scrape {
 namespace {

@@ -4,11 +4,11 @@
 
 #include <cstdlib>
 
+#include "base/fetcher.h"
 #include "base/fs.h"
 #include "base/json_read.h"
 #include "base/log.h"
 #include "base/url.h"
-#include "scrape/fetcher.h"
 
 namespace cprof::scrape {
 namespace {

@@ -20,10 +20,10 @@
 
 #include "archive/prune.h"
 #include "archive/writer.h"
+#include "base/fetcher.h"
 #include "query/compact.h"
 #include "scrape/config.h"
 #include "scrape/discovery.h"
-#include "scrape/fetcher.h"
 #include "scrape/target_state.h"
 
 namespace cprof::scrape {

@@ -4,8 +4,8 @@
 // Not thread-safe: one thread adds requests and polls. Every request ends,
 // exactly once, as a FetchResult from Poll: success, HTTP error, timeout,
 // size cap or abort. Memory per request is bounded by its max_bytes.
-#ifndef CPROF_SCRAPE_FETCHER_H_
-#define CPROF_SCRAPE_FETCHER_H_
+#ifndef CPROF_BASE_FETCHER_H_
+#define CPROF_BASE_FETCHER_H_
 
 #include <atomic>
 #include <chrono>
@@ -21,7 +21,7 @@
 #include "base/status.h"
 #include "base/time.h"
 
-namespace cprof::scrape {
+namespace cprof {
 
 struct FetchRequest {
   std::string url;
@@ -29,14 +29,25 @@ struct FetchRequest {
   int64_t max_bytes = int64_t{64} << 20;     // a larger body fails
   uint64_t tag = 0;                          // the caller's, returned as is
   std::vector<std::string> headers;          // "Name: value" lines to send
+  // method ("GET"): or "PUT" (sends `body`), "DELETE", "HEAD" (no body read).
+  std::string method = "GET";
+  std::string body;
+  // aws_sigv4 (""): sign with AWS Signature Version 4 (libcurl's), the
+  //   provider, region and service as "aws:amz:us-east-1:s3", with
+  //   `credentials` "ACCESS_KEY:SECRET_KEY".
+  std::string aws_sigv4;
+  std::string credentials;
+  // any_2xx (false): every 2xx status is a success (S3's 204 for a DELETE),
+  //   not only 200.
+  bool any_2xx = false;
 };
 
 struct FetchResult {
   uint64_t tag = 0;
   std::string url;
-  Status status;  // OK only for a whole 200 response within the caps
+  Status status;  // OK only for a whole 200 (or 2xx: any_2xx) response within the caps
   int http_status = 0;
-  std::string body;
+  std::string body;    // also an HTTP error's, which may say why
   double seconds = 0;  // time from start to end of the transfer
 };
 
@@ -100,6 +111,6 @@ class Fetcher {
   std::vector<FetchResult> aborted_;
 };
 
-}  // namespace cprof::scrape
+}  // namespace cprof
 
-#endif  // CPROF_SCRAPE_FETCHER_H_
+#endif  // CPROF_BASE_FETCHER_H_

@@ -1,4 +1,4 @@
-#include "scrape/fetcher.h"
+#include "base/fetcher.h"
 
 #include <curl/curl.h>
 
@@ -6,7 +6,7 @@
 #include <mutex>
 #include <thread>
 
-namespace cprof::scrape {
+namespace cprof {
 
 struct Fetcher::Transfer {
   FetchRequest request;
@@ -30,10 +30,11 @@ void GlobalInit() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-// What every request of ours sets on its handle `e`: URL, headers (their
-// list in *headers, for the caller to free), CA file ("" for
-// $SSL_CERT_FILE, else the system's), error buffer, no signals, redirects
-// or protocols but HTTP(S), our user agent. Returns its timeout in ms.
+// What every request of ours sets on its handle `e`: URL, method and body,
+// AWS signature, headers (their list in *headers, for the caller to free), CA
+// file ("" for $SSL_CERT_FILE, else the system's), error buffer, no signals,
+// redirects or protocols but HTTP(S), our user agent. Returns its timeout in
+// ms.
 long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_file, char* error,
                        curl_slist** headers) {
   curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
@@ -44,6 +45,19 @@ long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_fil
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, error);
   for (const std::string& h : r.headers) *headers = curl_slist_append(*headers, h.c_str());
   if (*headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
+  if (r.method == "HEAD") {
+    curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+  } else if (r.method == "PUT") {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+    curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
+  } else if (r.method != "GET") {
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
+  }
+  if (!r.aws_sigv4.empty()) {
+    curl_easy_setopt(e, CURLOPT_AWS_SIGV4, r.aws_sigv4.c_str());
+    curl_easy_setopt(e, CURLOPT_USERPWD, r.credentials.c_str());
+  }
   if (!ca_file.empty()) {
     curl_easy_setopt(e, CURLOPT_CAINFO, ca_file.c_str());
   } else if (const char* ca = std::getenv("SSL_CERT_FILE")) {
@@ -164,12 +178,13 @@ std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
     } else if (code != CURLE_OK) {
       std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
       r.status = Status::Unavailable(detail);
-    } else if (http != 200) {
+    } else if (http != 200 && !(t->request.any_2xx && http >= 200 && http < 300)) {
       std::string m = "HTTP " + std::to_string(http);
       if (http >= 300 && http < 400) m += " (redirects are not followed)";
       std::string snippet = Snippet(t->body);
       if (!snippet.empty()) m += ": " + snippet;
       r.status = Status::Unavailable(m);
+      r.body = std::move(t->body);  // an S3 error document says why
     } else {
       r.body = std::move(t->body);
     }
@@ -269,4 +284,4 @@ Result<std::string> BearerHeader(const fs::path& token_file) {
   return "Authorization: Bearer " + t;
 }
 
-}  // namespace cprof::scrape
+}  // namespace cprof

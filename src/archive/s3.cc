@@ -1,0 +1,353 @@
+#include "archive/s3.h"
+
+#include <cstdlib>
+
+#include "base/fetcher.h"
+#include "base/fs.h"
+#include "base/url.h"
+
+namespace cprof::archive {
+namespace {
+
+constexpr size_t kMaxCredentialsFileBytes = 1 << 20;
+constexpr int64_t kMaxListPageBytes = 16 << 20;
+
+// The text of every <tag>...</tag> inside `xml`, in order.
+std::vector<std::string_view> Elements(std::string_view xml, std::string_view tag) {
+  const std::string open = "<" + std::string(tag) + ">";
+  const std::string close = "</" + std::string(tag) + ">";
+  std::vector<std::string_view> out;
+  for (size_t at = xml.find(open); at != std::string_view::npos; at = xml.find(open, at)) {
+    size_t start = at + open.size();
+    size_t end = xml.find(close, start);
+    if (end == std::string_view::npos) break;
+    out.push_back(xml.substr(start, end - start));
+    at = end + close.size();
+  }
+  return out;
+}
+
+// XML's five entities and numeric character references, decoded.
+Result<std::string> XmlText(std::string_view text) {
+  std::string out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '&') {
+      out += text[i];
+      continue;
+    }
+    size_t semi = text.find(';', i);
+    if (semi == std::string_view::npos) return Status::InvalidArgument("bad XML entity");
+    std::string_view entity = text.substr(i + 1, semi - i - 1);
+    if (entity == "amp")
+      out += '&';
+    else if (entity == "lt")
+      out += '<';
+    else if (entity == "gt")
+      out += '>';
+    else if (entity == "quot")
+      out += '"';
+    else if (entity == "apos")
+      out += '\'';
+    else if (entity.starts_with('#')) {
+      bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
+      std::string digits(entity.substr(hex ? 2 : 1));
+      char* end = nullptr;
+      unsigned long cp = std::strtoul(digits.c_str(), &end, hex ? 16 : 10);
+      if (digits.empty() || *end != '\0' || cp == 0 || cp > 0x10ffff ||
+          (cp >= 0xd800 && cp <= 0xdfff)) {
+        return Status::InvalidArgument("bad XML character reference");
+      }
+      if (cp < 0x80) {
+        out += static_cast<char>(cp);
+      } else if (cp < 0x800) {
+        out += static_cast<char>(0xc0 | cp >> 6);
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+      } else if (cp < 0x10000) {
+        out += static_cast<char>(0xe0 | cp >> 12);
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+      } else {
+        out += static_cast<char>(0xf0 | cp >> 18);
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
+        out += static_cast<char>(0x80 | (cp & 0x3f));
+      }
+    } else {
+      return Status::InvalidArgument("unknown XML entity &" + std::string(entity.substr(0, 16)) +
+                                     ";");
+    }
+    i = semi;
+  }
+  return out;
+}
+
+std::string Trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return std::string(s);
+}
+
+// A key as a URL path: each byte but letters, digits, -_.~ and '/' as %XX.
+std::string KeyPath(std::string_view key) {
+  std::string out;
+  size_t start = 0;
+  while (true) {
+    size_t slash = key.find('/', start);
+    out += PercentEncode(key.substr(start, slash - start));
+    if (slash == std::string_view::npos) break;
+    out += '/';
+    start = slash + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<S3Location> ParseS3Url(std::string_view url) {
+  auto bad = [&](std::string_view why) {
+    return Status::InvalidArgument("\"" + std::string(url.substr(0, 200)) +
+                                   "\": " + std::string(why) + " (want s3://BUCKET/PREFIX)");
+  };
+  if (!url.starts_with("s3://")) return bad("not an s3:// URL");
+  std::string_view rest = url.substr(5);
+  size_t slash = rest.find('/');
+  S3Location loc;
+  loc.bucket = std::string(rest.substr(0, slash));
+  if (loc.bucket.size() < 3 || loc.bucket.size() > 63 ||
+      loc.bucket.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-") != std::string::npos) {
+    return bad("a bucket name is 3 to 63 lowercase letters, digits, '.' and '-'");
+  }
+  if (slash != std::string_view::npos) {
+    std::string_view prefix = rest.substr(slash + 1);
+    while (prefix.ends_with('/')) prefix.remove_suffix(1);
+    if (prefix.starts_with('/') || prefix.find("//") != std::string_view::npos) {
+      return bad("an empty path segment");
+    }
+    loc.prefix = std::string(prefix);
+  }
+  return loc;
+}
+
+Result<S3Credentials> ParseCredentialsFile(std::string_view text, std::string_view profile,
+                                           std::string_view source) {
+  S3Credentials c;
+  c.source = std::string(source) + " [" + std::string(profile) + "]";
+  bool in_profile = false, found = false;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string line = Trimmed(text.substr(0, nl));
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    if (line.empty() || line[0] == '#' || line[0] == ';') continue;
+    if (line.front() == '[' && line.back() == ']') {
+      in_profile = Trimmed(std::string_view(line).substr(1, line.size() - 2)) == profile;
+      found |= in_profile;
+      continue;
+    }
+    if (!in_profile) continue;
+    size_t eq = line.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = Trimmed(std::string_view(line).substr(0, eq));
+    std::string value = Trimmed(std::string_view(line).substr(eq + 1));
+    if (key == "aws_access_key_id")
+      c.access_key = value;
+    else if (key == "aws_secret_access_key")
+      c.secret_key = value;
+    else if (key == "aws_session_token")
+      c.session_token = value;
+  }
+  if (!found)
+    return Status::NotFound(std::string(source) + " has no [" + std::string(profile) + "]");
+  if (c.access_key.empty() || c.secret_key.empty()) {
+    return Status::NotFound(c.source + " lacks aws_access_key_id or aws_secret_access_key");
+  }
+  return c;
+}
+
+Result<S3Credentials> LoadS3Credentials(const std::function<const char*(const char*)>& getenv) {
+  auto env = [&](const char* name) -> std::string {
+    const char* v = getenv(name);
+    return v != nullptr ? v : "";
+  };
+  if (!env("AWS_ACCESS_KEY_ID").empty() && !env("AWS_SECRET_ACCESS_KEY").empty()) {
+    return S3Credentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+                         env("AWS_SESSION_TOKEN"), "$AWS_ACCESS_KEY_ID"};
+  }
+  std::string file = env("AWS_SHARED_CREDENTIALS_FILE");
+  if (file.empty() && !env("HOME").empty()) file = env("HOME") + "/.aws/credentials";
+  const std::string profile = env("AWS_PROFILE").empty() ? "default" : env("AWS_PROFILE");
+  auto text = ReadFile(file, kMaxCredentialsFileBytes);
+  if (!text.ok()) {
+    return Status::NotFound(
+        "no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+        "or put them in " +
+        (file.empty() ? "~/.aws/credentials" : file) + " [" + profile + "]");
+  }
+  return ParseCredentialsFile(*text, profile, file);
+}
+
+Result<S3ListPage> ParseListObjectsV2(std::string_view xml) {
+  if (xml.find("<ListBucketResult") == std::string_view::npos) {
+    return Status::InvalidArgument("not a ListObjectsV2 answer");
+  }
+  S3ListPage page;
+  for (std::string_view contents : Elements(xml, "Contents")) {
+    for (std::string_view key : Elements(contents, "Key")) {
+      CPROF_ASSIGN_OR_RETURN(std::string k, XmlText(key));
+      page.keys.push_back(std::move(k));
+    }
+  }
+  for (std::string_view common : Elements(xml, "CommonPrefixes")) {
+    for (std::string_view prefix : Elements(common, "Prefix")) {
+      CPROF_ASSIGN_OR_RETURN(std::string p, XmlText(prefix));
+      page.prefixes.push_back(std::move(p));
+    }
+  }
+  auto truncated = Elements(xml, "IsTruncated");
+  page.truncated = !truncated.empty() && truncated.front() == "true";
+  if (auto token = Elements(xml, "NextContinuationToken"); !token.empty()) {
+    CPROF_ASSIGN_OR_RETURN(page.next_token, XmlText(token.front()));
+  }
+  if (page.truncated && page.next_token.empty()) {
+    return Status::InvalidArgument("a truncated listing without NextContinuationToken");
+  }
+  return page;
+}
+
+std::string ParseS3Error(std::string_view xml) {
+  auto code = Elements(xml, "Code");
+  if (code.empty()) return "";
+  std::string out = std::string(code.front());
+  if (auto message = Elements(xml, "Message"); !message.empty()) {
+    auto text = XmlText(message.front());
+    out += ": " + (text.ok() ? *text : std::string(message.front()));
+  }
+  return out;
+}
+
+S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
+    : location_(std::move(location)),
+      options_(std::move(options)),
+      credentials_(std::move(credentials)) {
+  if (options_.endpoint.empty()) {
+    options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
+  }
+  while (options_.endpoint.ends_with('/')) options_.endpoint.pop_back();
+}
+
+std::string S3Client::FullKey(std::string_view key) const {
+  return location_.prefix.empty() ? std::string(key) : location_.prefix + "/" + std::string(key);
+}
+
+std::string S3Client::Describe(std::string_view key) const {
+  return "s3://" + location_.bucket + "/" + FullKey(key);
+}
+
+std::string S3Client::Url(std::string_view full_key, std::string_view query) const {
+  std::string url;
+  if (options_.path_style) {
+    url = options_.endpoint + "/" + location_.bucket + "/" + KeyPath(full_key);
+  } else {
+    size_t scheme = options_.endpoint.find("://");
+    size_t host = scheme == std::string::npos ? 0 : scheme + 3;
+    url = options_.endpoint.substr(0, host) + location_.bucket + "." +
+          options_.endpoint.substr(host) + "/" + KeyPath(full_key);
+  }
+  if (!query.empty()) url += "?" + std::string(query);
+  return url;
+}
+
+Status S3Client::Failure(std::string_view what, int http_status, const Status& transfer,
+                         std::string_view body) const {
+  std::string m = std::string(what) + ": ";
+  if (http_status == 0) {
+    m += transfer.message() + " (endpoint " + options_.endpoint + ")";
+    return Status::Unavailable(m);
+  }
+  m += "HTTP " + std::to_string(http_status);
+  if (std::string error = ParseS3Error(body); !error.empty()) m += " (" + error + ")";
+  if (http_status == 403) {
+    m += "; access key " + credentials_.access_key + " from " + credentials_.source;
+  }
+  if (http_status == 404) return Status::NotFound(m);
+  if (http_status == 403 || http_status == 400) return Status::InvalidArgument(m);
+  return Status::Unavailable(m);
+}
+
+namespace {
+
+FetchResult Send(FetchRequest request, const S3Options& options, const S3Credentials& c) {
+  request.timeout = options.timeout;
+  request.aws_sigv4 = "aws:amz:" + options.region + ":s3";
+  request.credentials = c.access_key + ":" + c.secret_key;
+  request.any_2xx = true;
+  if (!c.session_token.empty())
+    request.headers.push_back("x-amz-security-token: " + c.session_token);
+  return FetchOne(std::move(request), options.ca_file);
+}
+
+}  // namespace
+
+Status S3Client::Put(std::string_view key, std::string_view data) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "");
+  request.method = "PUT";
+  request.body = std::string(data);
+  request.headers.push_back("Content-Type: application/octet-stream");
+  request.max_bytes = 1 << 20;  // the answer's
+  FetchResult r = Send(std::move(request), options_, credentials_);
+  if (!r.status.ok()) return Failure("put " + Describe(key), r.http_status, r.status, r.body);
+  return Status::OK();
+}
+
+Result<std::string> S3Client::Get(std::string_view key, int64_t max_bytes) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "");
+  request.max_bytes = max_bytes;
+  FetchResult r = Send(std::move(request), options_, credentials_);
+  if (!r.status.ok()) return Failure("get " + Describe(key), r.http_status, r.status, r.body);
+  return std::move(r.body);
+}
+
+Status S3Client::Delete(std::string_view key) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "");
+  request.method = "DELETE";
+  request.max_bytes = 1 << 20;
+  FetchResult r = Send(std::move(request), options_, credentials_);
+  if (!r.status.ok() && r.http_status != 404) {
+    return Failure("delete " + Describe(key), r.http_status, r.status, r.body);
+  }
+  return Status::OK();
+}
+
+Status S3Client::List(std::string_view prefix, std::string_view delimiter,
+                      std::vector<std::string>* keys, std::vector<std::string>* prefixes) {
+  const std::string full = FullKey(prefix);
+  const size_t strip = location_.prefix.empty() ? 0 : location_.prefix.size() + 1;
+  std::string token;
+  do {
+    std::string query = "list-type=2&prefix=" + PercentEncode(full);
+    if (!delimiter.empty()) query += "&delimiter=" + PercentEncode(delimiter);
+    if (!token.empty()) query += "&continuation-token=" + PercentEncode(token);
+    FetchRequest request;
+    request.url = Url("", query);
+    request.max_bytes = kMaxListPageBytes;
+    FetchResult r = Send(std::move(request), options_, credentials_);
+    if (!r.status.ok()) return Failure("list " + Describe(prefix), r.http_status, r.status, r.body);
+    auto page = ParseListObjectsV2(r.body);
+    if (!page.ok()) return page.status().WithContext("list " + Describe(prefix));
+    for (std::string& k : page->keys) keys->push_back(k.substr(std::min(strip, k.size())));
+    if (prefixes != nullptr) {
+      for (std::string& p : page->prefixes)
+        prefixes->push_back(p.substr(std::min(strip, p.size())));
+    }
+    token = page->truncated ? page->next_token : "";
+  } while (!token.empty());
+  return Status::OK();
+}
+
+}  // namespace cprof::archive

@@ -1,0 +1,86 @@
+#include "archive/s3.h"
+
+#include <catch2/catch.hpp>
+
+#include <map>
+
+using namespace cprof;
+using namespace cprof::archive;
+
+TEST_CASE("s3:// URLs: a bucket and a prefix, or a clear error", "[s3]") {
+  auto a = ParseS3Url("s3://profiles/fleet/eu/");
+  REQUIRE(a.ok());
+  CHECK(a->bucket == "profiles");
+  CHECK(a->prefix == "fleet/eu");
+  auto b = ParseS3Url("s3://my.bucket-1");
+  REQUIRE(b.ok());
+  CHECK(b->prefix.empty());
+  for (const char* bad :
+       {"profiles/x", "s3://", "s3://AB/x", "s3://a/x", "s3://bucket//x", "https://bucket/x"}) {
+    INFO(bad);
+    auto r = ParseS3Url(bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("want s3://BUCKET/PREFIX"));
+  }
+}
+
+TEST_CASE("Credentials: the environment first, else the shared file's profile", "[s3]") {
+  const std::string file =
+      "# comment\n[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key=s1\n\n"
+      "[ci]\r\naws_access_key_id=AKIACI\r\naws_secret_access_key = s2\r\n"
+      "aws_session_token = tok\r\n[empty]\naws_access_key_id=x\n";
+  auto d = ParseCredentialsFile(file, "default", "creds");
+  REQUIRE(d.ok());
+  CHECK(d->access_key == "AKIADEFAULT");
+  CHECK(d->secret_key == "s1");
+  CHECK(d->session_token.empty());
+  CHECK(d->source == "creds [default]");
+  auto ci = ParseCredentialsFile(file, "ci", "creds");
+  REQUIRE(ci.ok());
+  CHECK(ci->secret_key == "s2");
+  CHECK(ci->session_token == "tok");
+  CHECK(ParseCredentialsFile(file, "nosuch", "creds").status().IsNotFound());
+  CHECK_THAT(ParseCredentialsFile(file, "empty", "creds").status().message(),
+             Catch::Contains("lacks aws_access_key_id or aws_secret_access_key"));
+
+  std::map<std::string, std::string> env = {{"AWS_ACCESS_KEY_ID", "AKIAENV"},
+                                            {"AWS_SECRET_ACCESS_KEY", "s3"}};
+  auto getenv = [&](const char* name) -> const char* {
+    auto it = env.find(name);
+    return it == env.end() ? nullptr : it->second.c_str();
+  };
+  auto e = LoadS3Credentials(getenv);
+  REQUIRE(e.ok());
+  CHECK(e->access_key == "AKIAENV");
+  CHECK(e->source == "$AWS_ACCESS_KEY_ID");
+  env = {{"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials"}, {"AWS_PROFILE", "ci"}};
+  auto none = LoadS3Credentials(getenv);
+  REQUIRE(none.status().IsNotFound());
+  CHECK_THAT(none.status().message(), Catch::Contains("/nonexistent/credentials [ci]"));
+}
+
+TEST_CASE("ListObjectsV2 answers: keys, common prefixes, the continuation", "[s3]") {
+  auto page = ParseListObjectsV2(R"(<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>arch/</Prefix>
+<Contents><Key>arch/a&amp;b&lt;c&#233;&#x1F525;.json</Key><Size>1</Size></Contents>
+<Contents><Key>arch/d.pb.gz</Key></Contents>
+<CommonPrefixes><Prefix>arch/2026-12-03/</Prefix></CommonPrefixes>
+<IsTruncated>true</IsTruncated><NextContinuationToken>1/x+y=</NextContinuationToken>
+</ListBucketResult>)");
+  REQUIRE(page.ok());
+  CHECK(page->keys ==
+        std::vector<std::string>{"arch/a&b<c\xC3\xA9\xF0\x9F\x94\xA5.json", "arch/d.pb.gz"});
+  CHECK(page->prefixes == std::vector<std::string>{"arch/2026-12-03/"});
+  CHECK(page->truncated);
+  CHECK(page->next_token == "1/x+y=");
+  CHECK_FALSE(ParseListObjectsV2("<Error><Code>NoSuchBucket</Code></Error>").ok());
+  CHECK_FALSE(
+      ParseListObjectsV2("<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>")
+          .ok());
+  CHECK_FALSE(ParseListObjectsV2(
+                  "<ListBucketResult><Contents><Key>a&bogus;</Key></Contents></ListBucketResult>")
+                  .ok());
+  CHECK(ParseS3Error("<Error><Code>AccessDenied</Code><Message>Access &amp; Denied</Message>"
+                     "</Error>") == "AccessDenied: Access & Denied");
+  CHECK(ParseS3Error("not xml").empty());
+}
