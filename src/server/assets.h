@@ -15,6 +15,9 @@ struct EmbeddedAsset {
 
 std::span<const EmbeddedAsset> EmbeddedAssets();
 
+// The embedded file named `name` ("analysis.html"), or nullptr.
+const std::string_view* FindEmbeddedAsset(std::string_view name);
+
 // The Content-Type for a file name, by its extension.
 std::string_view ContentTypeFor(std::string_view name);
 

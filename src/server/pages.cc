@@ -20,6 +20,13 @@ bool ValidAssetName(std::string_view name) {
 
 }  // namespace
 
+const std::string_view* FindEmbeddedAsset(std::string_view name) {
+  for (const EmbeddedAsset& a : EmbeddedAssets()) {
+    if (a.name == name) return &a.data;
+  }
+  return nullptr;
+}
+
 std::string_view ContentTypeFor(std::string_view name) {
   auto ends = [&](std::string_view suffix) {
     return name.size() >= suffix.size() && name.substr(name.size() - suffix.size()) == suffix;
@@ -45,12 +52,9 @@ Response Api::Asset(std::string_view name) {
     if (!bytes.ok()) return Response::Text(404, "no such file: " + std::string(name));
     r.body = std::move(*bytes);
   } else {
-    const EmbeddedAsset* found = nullptr;
-    for (const EmbeddedAsset& a : EmbeddedAssets()) {
-      if (a.name == name) found = &a;
-    }
+    const std::string_view* found = FindEmbeddedAsset(name);
     if (found == nullptr) return Response::Text(404, "no such file: " + std::string(name));
-    r.body = std::string(found->data);
+    r.body = std::string(*found);
   }
   r.headers.emplace_back("Cache-Control", "no-cache");
   if (name.ends_with(".html")) {

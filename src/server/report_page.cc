@@ -12,13 +12,6 @@
 namespace cprof::server {
 namespace {
 
-const std::string_view* FindAsset(std::string_view name) {
-  for (const EmbeddedAsset& a : EmbeddedAssets()) {
-    if (a.name == name) return &a.data;
-  }
-  return nullptr;
-}
-
 struct Bundler {
   std::set<std::string, std::less<>> visited;
   std::map<std::string, std::string, std::less<>> declared;  // top-level name -> module
@@ -26,7 +19,7 @@ struct Bundler {
 
   Status Add(std::string_view module) {
     if (!visited.insert(std::string(module)).second) return Status::OK();
-    const std::string_view* source = FindAsset(module);
+    const std::string_view* source = FindEmbeddedAsset(module);
     if (source == nullptr)
       return Status::InvalidArgument("no embedded module " + std::string(module));
     static const RE2 kImport(R"(^import\s.*\sfrom\s+'\./([A-Za-z0-9_]+\.js)';\s*$)");
@@ -94,14 +87,14 @@ Result<std::string> BundleModules(std::string_view entry) {
 Result<std::string> RenderReportPage(std::string_view title,
                                      const std::vector<std::pair<std::string, std::string>>& facts,
                                      std::string_view analysis_json, std::string_view base_json) {
-  const std::string_view* page = FindAsset("report.html");
-  const std::string_view* style = FindAsset("app.css");
+  const std::string_view* page = FindEmbeddedAsset("report.html");
+  const std::string_view* style = FindEmbeddedAsset("app.css");
   if (page == nullptr || style == nullptr) {
     return Status::InvalidArgument("report.html or app.css is not embedded");
   }
   CPROF_ASSIGN_OR_RETURN(std::string script, BundleModules("report.js"));
   // The flame graph and top table cards, as the analysis page has them.
-  const std::string_view* analysis_page = FindAsset("analysis.html");
+  const std::string_view* analysis_page = FindEmbeddedAsset("analysis.html");
   constexpr std::string_view kViewStart = "<!-- profile view";
   constexpr std::string_view kViewEnd = "<!-- /profile view -->";
   size_t view_start =
