@@ -88,17 +88,13 @@ int DiffCommand::Run(const GlobalOptions& global) {
   }
   std::optional<double> max_growth;
   if (!max_growth_.empty()) {
-    std::string number =
-        max_growth_.ends_with("%") ? max_growth_.substr(0, max_growth_.size() - 1) : max_growth_;
-    char* end = nullptr;
-    double v = std::strtod(number.c_str(), &end);
-    if (number.empty() || end != number.c_str() + number.size() || !(v >= 0)) {
+    max_growth = pprof::ParsePercent(max_growth_);
+    if (!max_growth || !(*max_growth >= 0)) {
       return Fail("diff",
                   Status::InvalidArgument("--max-growth \"" + max_growth_ +
                                           "\": want a percentage such as 5%"),
                   kExitUsage);
     }
-    max_growth = v;
   }
   const bool base_window = !base_from_.empty() || !base_to_.empty() || !base_matchers_.empty();
   if (base_inputs_.empty() && !base_window) {

@@ -235,13 +235,19 @@ Result<DiffRule> ParseDiffRule(std::string_view text) {
   rest.remove_prefix(1);
   skip_spaces();
   if (!rest.ends_with("%")) return bad("the bound is not a percentage");
-  std::string number(rest.substr(0, rest.size() - 1));
-  char* end = nullptr;
-  rule.percent = std::strtod(number.c_str(), &end);
-  if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(rule.percent)) {
-    return bad("the bound is not a number");
-  }
+  std::optional<double> percent = ParsePercent(rest);
+  if (!percent || !std::isfinite(*percent)) return bad("the bound is not a number");
+  rule.percent = *percent;
   return rule;
+}
+
+std::optional<double> ParsePercent(std::string_view text) {
+  if (text.ends_with('%')) text.remove_suffix(1);
+  std::string number(text);
+  char* end = nullptr;
+  double v = std::strtod(number.c_str(), &end);
+  if (number.empty() || end != number.c_str() + number.size()) return std::nullopt;
+  return v;
 }
 
 Result<std::vector<RuleBreach>> CheckRules(const DiffTable& table,

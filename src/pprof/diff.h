@@ -90,6 +90,10 @@ struct DiffRule {
 // InvalidArgument, with the grammar, for what is not a rule.
 Result<DiffRule> ParseDiffRule(std::string_view text);
 
+// The number of "5%", "+12.5%" or "5" (a rule's bound, --max-growth), or
+// nullopt when the text is not one number (with an optional '%').
+std::optional<double> ParsePercent(std::string_view text);
+
 struct RuleBreach {
   std::string rule;      // as written, or "--max-growth 5%"
   std::string function;  // "" for the total
