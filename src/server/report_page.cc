@@ -92,7 +92,9 @@ Result<std::string> RenderReportPage(std::string_view title,
   if (page == nullptr || style == nullptr) {
     return Status::InvalidArgument("report.html or app.css is not embedded");
   }
-  CPROF_ASSIGN_OR_RETURN(std::string script, BundleModules("report.js"));
+  // The embedded files never change: bundled once, not per report.
+  static const Result<std::string> bundle = BundleModules("report.js");
+  if (!bundle.ok()) return bundle.status();
   // The flame graph and top table cards, as the analysis page has them.
   const std::string_view* analysis_page = FindEmbeddedAsset("analysis.html");
   constexpr std::string_view kViewStart = "<!-- profile view";
@@ -126,9 +128,11 @@ Result<std::string> RenderReportPage(std::string_view title,
   std::string data = head + ",\"analysis\":" + std::string(analysis_json) +
                      ",\"base\":" + std::string(base_json) + "}";
   const std::pair<std::string_view, std::string> slots[] = {
-      {"{{TITLE}}", HtmlEscape(title)},        {"{{STYLE}}", std::string(*style)},
-      {"{{PROFILE_VIEW}}", std::string(view)}, {"{{DATA}}", ScriptSafeJson(data)},
-      {"{{SCRIPT}}", std::move(script)},
+      {"{{TITLE}}", HtmlEscape(title)},
+      {"{{STYLE}}", std::string(*style)},
+      {"{{PROFILE_VIEW}}", std::string(view)},
+      {"{{DATA}}", ScriptSafeJson(data)},
+      {"{{SCRIPT}}", *bundle},
   };
   // One pass, in the template's order: what fills a slot is never searched.
   std::string out;
