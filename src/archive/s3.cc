@@ -4,6 +4,7 @@
 
 #include "base/fetcher.h"
 #include "base/fs.h"
+#include "base/time.h"
 #include "base/url.h"
 
 namespace cprof::archive {
@@ -195,10 +196,23 @@ Result<S3ListPage> ParseListObjectsV2(std::string_view xml) {
   }
   S3ListPage page;
   for (std::string_view contents : Elements(xml, "Contents")) {
-    for (std::string_view key : Elements(contents, "Key")) {
-      CPROF_ASSIGN_OR_RETURN(std::string k, XmlText(key));
-      page.keys.push_back(std::move(k));
+    auto key = Elements(contents, "Key");
+    if (key.size() != 1) return Status::InvalidArgument("a listed object without one <Key>");
+    S3Object object;
+    CPROF_ASSIGN_OR_RETURN(object.key, XmlText(key.front()));
+    if (auto size = Elements(contents, "Size"); !size.empty()) {
+      char* end = nullptr;
+      std::string digits(size.front());
+      object.size = std::strtoll(digits.c_str(), &end, 10);
+      if (digits.empty() || *end != '\0' || object.size < 0) {
+        return Status::InvalidArgument("a listed object's <Size> is not a number");
+      }
     }
+    if (auto modified = Elements(contents, "LastModified"); !modified.empty()) {
+      auto ms = ParseRfc3339Ms(modified.front());
+      if (ms.ok()) object.last_modified_ms = *ms;
+    }
+    page.objects.push_back(std::move(object));
   }
   for (std::string_view common : Elements(xml, "CommonPrefixes")) {
     for (std::string_view prefix : Elements(common, "Prefix")) {
@@ -325,7 +339,7 @@ Status S3Client::Delete(std::string_view key) {
 }
 
 Status S3Client::List(std::string_view prefix, std::string_view delimiter,
-                      std::vector<std::string>* keys, std::vector<std::string>* prefixes) {
+                      std::vector<S3Object>* objects, std::vector<std::string>* prefixes) {
   const std::string full = FullKey(prefix);
   const size_t strip = location_.prefix.empty() ? 0 : location_.prefix.size() + 1;
   std::string token;
@@ -340,7 +354,10 @@ Status S3Client::List(std::string_view prefix, std::string_view delimiter,
     if (!r.status.ok()) return Failure("list " + Describe(prefix), r.http_status, r.status, r.body);
     auto page = ParseListObjectsV2(r.body);
     if (!page.ok()) return page.status().WithContext("list " + Describe(prefix));
-    for (std::string& k : page->keys) keys->push_back(k.substr(std::min(strip, k.size())));
+    for (S3Object& o : page->objects) {
+      o.key.erase(0, std::min(strip, o.key.size()));
+      objects->push_back(std::move(o));
+    }
     if (prefixes != nullptr) {
       for (std::string& p : page->prefixes)
         prefixes->push_back(p.substr(std::min(strip, p.size())));

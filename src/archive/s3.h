@@ -15,6 +15,7 @@
 #define CPROF_ARCHIVE_S3_H_
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -52,9 +53,16 @@ Result<S3Credentials> ParseCredentialsFile(std::string_view text, std::string_vi
 // NotFound saying where it looked.
 Result<S3Credentials> LoadS3Credentials(const std::function<const char*(const char*)>& getenv);
 
+// An object of a listing.
+struct S3Object {
+  std::string key;
+  int64_t size = 0;
+  int64_t last_modified_ms = 0;  // 0 if the listing did not say
+};
+
 // One page of ListObjectsV2.
 struct S3ListPage {
-  std::vector<std::string> keys;      // of objects, in the listing's order
+  std::vector<S3Object> objects;      // in the listing's order
   std::vector<std::string> prefixes;  // common prefixes (with a delimiter)
   bool truncated = false;
   std::string next_token;  // NextContinuationToken when truncated
@@ -86,10 +94,11 @@ class S3Client {
   Result<std::string> Get(std::string_view key, int64_t max_bytes = int64_t{1} << 30);
   // OK also when there was no such object (S3 answers 204 either way).
   Status Delete(std::string_view key);
-  // Every key under `prefix` (relative, as for Get), or with a delimiter
-  // ("/") the keys and sub-prefixes of that level only, all pages.
-  Status List(std::string_view prefix, std::string_view delimiter, std::vector<std::string>* keys,
-              std::vector<std::string>* prefixes);
+  // Every object under `prefix` (keys relative, as for Get), or with a
+  // delimiter ("/") the objects and sub-prefixes of that level only, all
+  // pages.
+  Status List(std::string_view prefix, std::string_view delimiter,
+              std::vector<S3Object>* objects, std::vector<std::string>* prefixes);
 
   // "s3://BUCKET/PREFIX/key", for messages.
   std::string Describe(std::string_view key) const;

@@ -63,13 +63,17 @@ TEST_CASE("ListObjectsV2 answers: keys, common prefixes, the continuation", "[s3
   auto page = ParseListObjectsV2(R"(<?xml version="1.0" encoding="UTF-8"?>
 <ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix>arch/</Prefix>
 <Contents><Key>arch/a&amp;b&lt;c&#233;&#x1F525;.json</Key><Size>1</Size></Contents>
-<Contents><Key>arch/d.pb.gz</Key></Contents>
+<Contents><Key>arch/d.pb.gz</Key><LastModified>2026-12-03T10:00:01.500Z</LastModified><Size>4096</Size></Contents>
 <CommonPrefixes><Prefix>arch/2026-12-03/</Prefix></CommonPrefixes>
 <IsTruncated>true</IsTruncated><NextContinuationToken>1/x+y=</NextContinuationToken>
 </ListBucketResult>)");
   REQUIRE(page.ok());
-  CHECK(page->keys ==
-        std::vector<std::string>{"arch/a&b<c\xC3\xA9\xF0\x9F\x94\xA5.json", "arch/d.pb.gz"});
+  REQUIRE(page->objects.size() == 2);
+  CHECK(page->objects[0].key == "arch/a&b<c\xC3\xA9\xF0\x9F\x94\xA5.json");
+  CHECK(page->objects[0].size == 1);
+  CHECK(page->objects[1].key == "arch/d.pb.gz");
+  CHECK(page->objects[1].size == 4096);
+  CHECK(page->objects[1].last_modified_ms == 1'796'292'001'500);
   CHECK(page->prefixes == std::vector<std::string>{"arch/2026-12-03/"});
   CHECK(page->truncated);
   CHECK(page->next_token == "1/x+y=");
@@ -79,6 +83,9 @@ TEST_CASE("ListObjectsV2 answers: keys, common prefixes, the continuation", "[s3
           .ok());
   CHECK_FALSE(ParseListObjectsV2(
                   "<ListBucketResult><Contents><Key>a&bogus;</Key></Contents></ListBucketResult>")
+                  .ok());
+  CHECK_FALSE(ParseListObjectsV2("<ListBucketResult><Contents><Key>a</Key><Size>-1</Size>"
+                                 "</Contents></ListBucketResult>")
                   .ok());
   CHECK(ParseS3Error("<Error><Code>AccessDenied</Code><Message>Access &amp; Denied</Message>"
                      "</Error>") == "AccessDenied: Access & Denied");

@@ -50,9 +50,10 @@ int main(int argc, char** argv) {
   } else if (op == "delete" && argc == 5) {
     s = client.Delete(argv[4]);
   } else if (op == "list" && (argc == 5 || argc == 6)) {
-    std::vector<std::string> keys, prefixes;
-    s = client.List(argv[4], argc == 6 ? argv[5] : "", &keys, &prefixes);
-    for (const std::string& k : keys) std::printf("%s\n", k.c_str());
+    std::vector<archive::S3Object> objects;
+    std::vector<std::string> prefixes;
+    s = client.List(argv[4], argc == 6 ? argv[5] : "", &objects, &prefixes);
+    for (const archive::S3Object& o : objects) std::printf("%s\n", o.key.c_str());
     for (const std::string& p : prefixes) std::printf("%s (prefix)\n", p.c_str());
   } else {
     std::fprintf(stderr, "s3_tool: bad arguments for %s\n", op.c_str());
