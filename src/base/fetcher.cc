@@ -3,6 +3,7 @@
 #include <curl/curl.h>
 
 #include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <thread>
 
@@ -13,6 +14,7 @@ struct Fetcher::Transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   std::string body;
+  std::vector<std::pair<std::string, std::string>> response_headers;  // with keep_headers
   bool too_large = false;
   char error[CURL_ERROR_SIZE] = {0};
   std::chrono::steady_clock::time_point started;
@@ -47,8 +49,8 @@ long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_fil
   if (*headers != nullptr) curl_easy_setopt(e, CURLOPT_HTTPHEADER, *headers);
   if (r.method == "HEAD") {
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
-  } else if (r.method == "PUT") {
-    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
+  } else if (r.method == "PUT" || r.method == "POST") {
+    if (r.method == "PUT") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   } else if (r.method != "GET") {
@@ -91,7 +93,46 @@ size_t WriteToTransfer(char* data, size_t size, size_t count, void* user) {
   return n;
 }
 
+// libcurl's header callback: one header line at a time, of every response
+// (a 100 Continue's too: its status line starts the list again).
+size_t HeaderToTransfer(char* data, size_t size, size_t count, void* user) {
+  auto* t = static_cast<Fetcher::Transfer*>(user);
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  if (line.starts_with("HTTP/")) {
+    t->response_headers.clear();
+    return n;
+  }
+  size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return n;  // the blank line that ends them
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() &&
+           (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) {
+      s.remove_suffix(1);
+    }
+    return s;
+  };
+  t->response_headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
+  return n;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 }  // namespace
+
+std::string_view FetchResult::Header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (EqualsIgnoreCase(n, name)) return v;
+  }
+  return {};
+}
 
 Fetcher::Fetcher(const FetcherOptions& options) : options_(options) {
   GlobalInit();
@@ -126,6 +167,10 @@ void Fetcher::StartQueued() {
     curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_bytes));
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToTransfer);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+    if (r.keep_headers) {
+      curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, HeaderToTransfer);
+      curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+    }
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     t->started = std::chrono::steady_clock::now();
     curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
@@ -168,6 +213,7 @@ std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
     long http = 0;
     curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
     r.http_status = static_cast<int>(http);
+    r.headers = std::move(t->response_headers);
     if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
       r.status =
           Status::ResourceExhausted("response larger than " + std::to_string(t->request.max_bytes) +

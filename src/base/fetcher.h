@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/fs.h"
@@ -29,7 +30,8 @@ struct FetchRequest {
   int64_t max_bytes = int64_t{64} << 20;     // a larger body fails
   uint64_t tag = 0;                          // the caller's, returned as is
   std::vector<std::string> headers;          // "Name: value" lines to send
-  // method ("GET"): or "PUT" (sends `body`), "DELETE", "HEAD" (no body read).
+  // method ("GET"): or "PUT" or "POST" (send `body`, also when empty),
+  //   "DELETE", "HEAD" (no body read).
   std::string method = "GET";
   std::string body;
   // aws_sigv4 (""): sign with AWS Signature Version 4 (libcurl's), the
@@ -40,6 +42,10 @@ struct FetchRequest {
   // any_2xx (false): every 2xx status is a success (S3's 204 for a DELETE),
   //   not only 200.
   bool any_2xx = false;
+  // keep_headers (false): return the final response's headers in
+  //   FetchResult::headers (an S3 UploadPart's ETag). libcurl caps them
+  //   (100 kB a header, 300 kB in all).
+  bool keep_headers = false;
 };
 
 struct FetchResult {
@@ -49,6 +55,12 @@ struct FetchResult {
   int http_status = 0;
   std::string body;    // also an HTTP error's, which may say why
   double seconds = 0;  // time from start to end of the transfer
+  // With keep_headers: the last response's headers (after a 100 Continue,
+  // only the final one's), names as sent, values trimmed, in order.
+  std::vector<std::pair<std::string, std::string>> headers;
+
+  // The value of the first header named `name` (case-insensitive), "" if none.
+  std::string_view Header(std::string_view name) const;
 };
 
 // GET `request.url` (its headers and timeout to connect; CA from `ca_file`,
