@@ -1,6 +1,8 @@
 #include "archive/s3.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <thread>
 
 #include "base/fetcher.h"
 #include "base/fs.h"
@@ -12,6 +14,9 @@ namespace {
 
 constexpr size_t kMaxCredentialsFileBytes = 1 << 20;
 constexpr int64_t kMaxListPageBytes = 16 << 20;
+constexpr int64_t kMaxAnswerBytes = 1 << 20;  // of a put, delete or multipart step
+constexpr int64_t kMaxParts = 10'000;         // S3's limit
+constexpr std::chrono::milliseconds kMaxRetryDelay{20'000};
 
 // The text of every <tag>...</tag> inside `xml`, in order.
 std::vector<std::string_view> Elements(std::string_view xml, std::string_view tag) {
@@ -104,6 +109,27 @@ std::string KeyPath(std::string_view key) {
     start = slash + 1;
   }
   return out;
+}
+
+// `text` with XML's &, < and > as entities.
+std::string XmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&')
+      out += "&amp;";
+    else if (c == '<')
+      out += "&lt;";
+    else if (c == '>')
+      out += "&gt;";
+    else
+      out += c;
+  }
+  return out;
+}
+
+// Whether `body` is an S3 error document (<Error><Code>...).
+bool IsErrorDocument(std::string_view body) {
+  return body.find("<Error>") != std::string_view::npos && !Elements(body, "Code").empty();
 }
 
 }  // namespace
@@ -242,10 +268,58 @@ std::string ParseS3Error(std::string_view xml) {
   return out;
 }
 
+Result<std::string> ParseUploadId(std::string_view xml) {
+  auto id = Elements(xml, "UploadId");
+  if (xml.find("<InitiateMultipartUploadResult") == std::string_view::npos || id.size() != 1 ||
+      id.front().empty()) {
+    return Status::InvalidArgument("not a CreateMultipartUpload answer with one <UploadId>");
+  }
+  return XmlText(id.front());
+}
+
+std::string CompleteMultipartXml(const std::vector<S3Part>& parts) {
+  std::string xml = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+  for (const S3Part& part : parts) {
+    xml += "<Part><PartNumber>" + std::to_string(part.number) + "</PartNumber><ETag>" +
+           XmlEscape(part.etag) + "</ETag></Part>";
+  }
+  return xml + "</CompleteMultipartUpload>";
+}
+
+bool S3Retryable(int http_status, const Status& transfer, std::string_view body) {
+  if (http_status == 0) return true;
+  if (http_status == 429 || http_status == 500 || http_status == 502 || http_status == 503 ||
+      http_status == 504) {
+    return true;
+  }
+  if (IsErrorDocument(body)) {
+    std::string_view code = Elements(body, "Code").front();
+    return code == "SlowDown" || code == "InternalError" || code == "ServiceUnavailable";
+  }
+  // A 2xx cut short: reset or timed out while the body came (not too large).
+  return http_status >= 200 && http_status < 300 && transfer.code() == Status::Code::kUnavailable;
+}
+
+std::chrono::milliseconds S3RetryDelay(std::chrono::milliseconds base, int failed_attempts,
+                                       double random01) {
+  std::chrono::milliseconds delay = std::max(base, std::chrono::milliseconds(0));
+  for (int i = 1; i < failed_attempts && delay < kMaxRetryDelay; ++i) delay *= 2;
+  delay = std::min(delay, kMaxRetryDelay);
+  random01 = std::clamp(random01, 0.0, 1.0);
+  return delay / 2 + std::chrono::milliseconds(static_cast<int64_t>(
+                         static_cast<double>((delay - delay / 2).count()) * random01));
+}
+
+struct S3Client::Answer {
+  FetchResult result;
+  int attempts = 0;
+};
+
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
-      credentials_(std::move(credentials)) {
+      credentials_(std::move(credentials)),
+      random_(std::random_device{}()) {
   if (options_.endpoint.empty()) {
     options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
   }
@@ -274,46 +348,157 @@ std::string S3Client::Url(std::string_view full_key, std::string_view query) con
   return url;
 }
 
-Status S3Client::Failure(std::string_view what, int http_status, const Status& transfer,
-                         std::string_view body) const {
+Status S3Client::Failure(std::string_view what, const Answer& answer) const {
+  const int http_status = answer.result.http_status;
   std::string m = std::string(what) + ": ";
+  const std::string attempts =
+      answer.attempts > 1 ? "; " + std::to_string(answer.attempts) + " attempts" : "";
   if (http_status == 0) {
-    m += transfer.message() + " (endpoint " + options_.endpoint + ")";
+    m += answer.result.status.message() + " (endpoint " + options_.endpoint + ")" + attempts;
     return Status::Unavailable(m);
   }
   m += "HTTP " + std::to_string(http_status);
-  if (std::string error = ParseS3Error(body); !error.empty()) m += " (" + error + ")";
+  if (std::string error = ParseS3Error(answer.result.body); !error.empty()) {
+    m += " (" + error + ")";
+  } else if (http_status >= 200 && http_status < 300) {
+    m += " cut short: " + answer.result.status.message();
+  }
   if (http_status == 403) {
     m += "; access key " + credentials_.access_key + " from " + credentials_.source;
+  }
+  m += attempts;
+  if (answer.result.status.code() == Status::Code::kResourceExhausted) {
+    return Status::ResourceExhausted(m);
   }
   if (http_status == 404) return Status::NotFound(m);
   if (http_status == 403 || http_status == 400) return Status::InvalidArgument(m);
   return Status::Unavailable(m);
 }
 
-namespace {
-
-FetchResult Send(FetchRequest request, const S3Options& options, const S3Credentials& c) {
-  request.timeout = options.timeout;
-  request.aws_sigv4 = "aws:amz:" + options.region + ":s3";
-  request.credentials = c.access_key + ":" + c.secret_key;
+S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails) {
+  request.timeout = options_.timeout;
+  request.aws_sigv4 = "aws:amz:" + options_.region + ":s3";
+  request.credentials = credentials_.access_key + ":" + credentials_.secret_key;
   request.any_2xx = true;
-  if (!c.session_token.empty())
-    request.headers.push_back("x-amz-security-token: " + c.session_token);
-  return FetchOne(std::move(request), options.ca_file);
+  if (!credentials_.session_token.empty()) {
+    request.headers.push_back("x-amz-security-token: " + credentials_.session_token);
+  }
+  const int max_attempts = std::max(1, options_.max_attempts);
+  Answer answer;
+  while (true) {
+    ++answer.attempts;
+    answer.result = FetchOne(request, options_.ca_file);
+    FetchResult& r = answer.result;
+    if (r.status.ok() && error_document_fails && IsErrorDocument(r.body)) {
+      r.status = Status::Unavailable("an error document");
+    }
+    if (r.status.ok() || answer.attempts >= max_attempts ||
+        !S3Retryable(r.http_status, r.status, r.body)) {
+      return answer;
+    }
+    const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    std::this_thread::sleep_for(S3RetryDelay(options_.retry_backoff, answer.attempts, random01));
+  }
 }
 
-}  // namespace
-
 Status S3Client::Put(std::string_view key, std::string_view data) {
+  if (static_cast<int64_t>(data.size()) > options_.multipart_threshold) {
+    return PutMultipart(key, data);
+  }
   FetchRequest request;
   request.url = Url(FullKey(key), "");
   request.method = "PUT";
   request.body = std::string(data);
   request.headers.push_back("Content-Type: application/octet-stream");
-  request.max_bytes = 1 << 20;  // the answer's
-  FetchResult r = Send(std::move(request), options_, credentials_);
-  if (!r.status.ok()) return Failure("put " + Describe(key), r.http_status, r.status, r.body);
+  request.max_bytes = kMaxAnswerBytes;
+  Answer a = Send(std::move(request));
+  if (!a.result.status.ok()) return Failure("put " + Describe(key), a);
+  return Status::OK();
+}
+
+Status S3Client::PutMultipart(std::string_view key, std::string_view data) {
+  const int64_t size = static_cast<int64_t>(data.size());
+  const int64_t part_size =
+      std::max({options_.multipart_part_size, int64_t{1}, (size + kMaxParts - 1) / kMaxParts});
+  CPROF_ASSIGN_OR_RETURN(std::string upload_id, CreateMultipartUpload(key));
+  std::vector<S3Part> parts;
+  Status s;
+  for (int64_t at = 0; at < size && s.ok(); at += part_size) {
+    const int number = static_cast<int>(parts.size()) + 1;
+    auto etag = UploadPart(key, upload_id, number, data.substr(at, part_size));
+    if (etag.ok())
+      parts.push_back({number, std::move(*etag)});
+    else
+      s = etag.status();
+  }
+  if (s.ok()) s = CompleteMultipartUpload(key, upload_id, parts);
+  if (s.ok()) return s;
+  if (Status abort = AbortMultipartUpload(key, upload_id); !abort.ok()) {
+    return Status(s.code(), s.message() + "; and it is left incomplete: " + abort.message());
+  }
+  return s;
+}
+
+Result<std::string> S3Client::CreateMultipartUpload(std::string_view key) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "uploads=");
+  request.method = "POST";
+  request.headers.push_back("Content-Type: application/octet-stream");  // the object's
+  request.max_bytes = kMaxAnswerBytes;
+  Answer a = Send(std::move(request));
+  const std::string what = "put " + Describe(key) + ": create a multipart upload";
+  if (!a.result.status.ok()) return Failure(what, a);
+  auto id = ParseUploadId(a.result.body);
+  if (!id.ok()) return id.status().WithContext(what);
+  return id;
+}
+
+Result<std::string> S3Client::UploadPart(std::string_view key, const std::string& upload_id,
+                                         int number, std::string_view data) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "partNumber=" + std::to_string(number) +
+                                      "&uploadId=" + PercentEncode(upload_id));
+  request.method = "PUT";
+  request.body = std::string(data);
+  request.headers.push_back("Content-Type: application/octet-stream");
+  request.max_bytes = kMaxAnswerBytes;
+  request.keep_headers = true;
+  Answer a = Send(std::move(request));
+  const std::string what = "put " + Describe(key) + ": part " + std::to_string(number) + " (" +
+                           std::to_string(data.size()) + " bytes) of upload " + upload_id;
+  if (!a.result.status.ok()) return Failure(what, a);
+  std::string_view etag = a.result.Header("ETag");
+  if (etag.empty()) return Status::Unavailable(what + ": no ETag in the answer");
+  return std::string(etag);
+}
+
+Status S3Client::CompleteMultipartUpload(std::string_view key, const std::string& upload_id,
+                                         const std::vector<S3Part>& parts) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "uploadId=" + PercentEncode(upload_id));
+  request.method = "POST";
+  request.body = CompleteMultipartXml(parts);
+  request.headers.push_back("Content-Type: application/xml");
+  request.max_bytes = kMaxAnswerBytes;
+  // S3 answers 200 at once and may send an <Error> in the body later.
+  Answer a = Send(std::move(request), /*error_document_fails=*/true);
+  if (!a.result.status.ok()) {
+    return Failure("put " + Describe(key) + ": complete upload " + upload_id + " of " +
+                       std::to_string(parts.size()) + " parts",
+                   a);
+  }
+  return Status::OK();
+}
+
+Status S3Client::AbortMultipartUpload(std::string_view key, const std::string& upload_id) {
+  FetchRequest request;
+  request.url = Url(FullKey(key), "uploadId=" + PercentEncode(upload_id));
+  request.method = "DELETE";
+  request.max_bytes = kMaxAnswerBytes;
+  Answer a = Send(std::move(request));
+  if (!a.result.status.ok() && a.result.http_status != 404) {  // 404: gone already
+    return Failure("abort upload " + upload_id, a);
+  }
   return Status::OK();
 }
 
@@ -321,19 +506,19 @@ Result<std::string> S3Client::Get(std::string_view key, int64_t max_bytes) {
   FetchRequest request;
   request.url = Url(FullKey(key), "");
   request.max_bytes = max_bytes;
-  FetchResult r = Send(std::move(request), options_, credentials_);
-  if (!r.status.ok()) return Failure("get " + Describe(key), r.http_status, r.status, r.body);
-  return std::move(r.body);
+  Answer a = Send(std::move(request));
+  if (!a.result.status.ok()) return Failure("get " + Describe(key), a);
+  return std::move(a.result.body);
 }
 
 Status S3Client::Delete(std::string_view key) {
   FetchRequest request;
   request.url = Url(FullKey(key), "");
   request.method = "DELETE";
-  request.max_bytes = 1 << 20;
-  FetchResult r = Send(std::move(request), options_, credentials_);
-  if (!r.status.ok() && r.http_status != 404) {
-    return Failure("delete " + Describe(key), r.http_status, r.status, r.body);
+  request.max_bytes = kMaxAnswerBytes;
+  Answer a = Send(std::move(request));
+  if (!a.result.status.ok() && a.result.http_status != 404) {
+    return Failure("delete " + Describe(key), a);
   }
   return Status::OK();
 }
@@ -350,9 +535,9 @@ Status S3Client::List(std::string_view prefix, std::string_view delimiter,
     FetchRequest request;
     request.url = Url("", query);
     request.max_bytes = kMaxListPageBytes;
-    FetchResult r = Send(std::move(request), options_, credentials_);
-    if (!r.status.ok()) return Failure("list " + Describe(prefix), r.http_status, r.status, r.body);
-    auto page = ParseListObjectsV2(r.body);
+    Answer a = Send(std::move(request));
+    if (!a.result.status.ok()) return Failure("list " + Describe(prefix), a);
+    auto page = ParseListObjectsV2(a.result.body);
     if (!page.ok()) return page.status().WithContext("list " + Describe(prefix));
     for (S3Object& o : page->objects) {
       o.key.erase(0, std::min(strip, o.key.size()));

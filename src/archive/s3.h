@@ -18,11 +18,16 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/status.h"
+
+namespace cprof {
+struct FetchRequest;
+}
 
 namespace cprof::archive {
 
@@ -73,6 +78,35 @@ Result<S3ListPage> ParseListObjectsV2(std::string_view xml);
 // "AccessDenied: Access Denied" from an S3 error document, "" if none.
 std::string ParseS3Error(std::string_view xml);
 
+// The UploadId of a CreateMultipartUpload answer
+// (<InitiateMultipartUploadResult>); InvalidArgument when it has none.
+Result<std::string> ParseUploadId(std::string_view xml);
+
+// A part of a multipart upload: its number (1 to 10,000) and the ETag its
+// UploadPart answered with (quotes included, as S3 sends it).
+struct S3Part {
+  int number = 0;
+  std::string etag;
+};
+// The body of a CompleteMultipartUpload: every part in the order given
+// (S3 wants ascending numbers), ETags XML-escaped.
+std::string CompleteMultipartXml(const std::vector<S3Part>& parts);
+
+// Whether a failed request is worth sending again, the same: no answer
+// (`http_status` 0: connection refused or reset, timed out; or a 2xx cut
+// short: `transfer` Unavailable), HTTP 429, 500, 502, 503 or 504, or an error
+// document whose code is SlowDown, InternalError or ServiceUnavailable (S3
+// may answer a CompleteMultipartUpload 200 with one). Never another 4xx, nor
+// a response over its size cap: the same request would get the same answer.
+bool S3Retryable(int http_status, const Status& transfer, std::string_view body);
+
+// The pause before attempt `failed_attempts + 1`: `base` doubled for each
+// failure after the first, capped at 20 s, then jittered into its upper half
+// by `random01` in [0, 1) (so clients that failed together do not retry
+// together).
+std::chrono::milliseconds S3RetryDelay(std::chrono::milliseconds base, int failed_attempts,
+                                       double random01);
+
 struct S3Options {
   // endpoint (""): "http(s)://host[:port]"; "" for AWS: https://s3.REGION.amazonaws.com.
   std::string endpoint;
@@ -81,14 +115,38 @@ struct S3Options {
   //   self-hosted stores) instead of https://BUCKET.endpoint/KEY.
   bool path_style = false;
   std::string ca_file;  // CA certificates (PEM) for https; "" for the system's
+  // timeout (60 s): each request, one attempt, connect included.
   std::chrono::seconds timeout{60};
+  // max_attempts (4): times each request (a Put, Get, Delete, a page of a
+  //   List, each step of a multipart upload) is sent while it fails in a way
+  //   worth retrying (S3Retryable); 1 fails fast, as a check that a bucket
+  //   is reachable wants. Values below 1 count as 1.
+  // retry_backoff (200 ms): the pause after the first failure, doubled after
+  //   each further one, jittered (S3RetryDelay): with the defaults a request
+  //   gives up after 0.7 s to 1.4 s of pauses.
+  int max_attempts = 4;
+  std::chrono::milliseconds retry_backoff{200};
+  // multipart_threshold (16 MiB): Put sends larger data as a multipart
+  //   upload, in parts of
+  // multipart_part_size (8 MiB): each part retried on its own. S3 refuses
+  //   parts under 5 MiB but the last; more than 10,000 parts would be needed
+  //   above 80 GB, where parts grow to fit.
+  int64_t multipart_threshold = int64_t{16} << 20;
+  int64_t multipart_part_size = int64_t{8} << 20;
 };
 
+// The objects of a bucket under a prefix. Every request is retried as
+// S3Options says (max_attempts, retry_backoff: blocking in between); an
+// error's message ends "; N attempts" when its request was sent more than
+// once.
 class S3Client {
  public:
   S3Client(S3Location location, S3Options options, S3Credentials credentials);
 
   // `key` is relative to the location's prefix ("2026-12-03/ab/x.pb.gz").
+  // Data over multipart_threshold goes as a multipart upload, aborted when
+  // any step fails for good, so none is left incomplete unless the abort
+  // fails too (the message then says so, with the upload's id).
   Status Put(std::string_view key, std::string_view data);
   // NotFound for no such object.
   Result<std::string> Get(std::string_view key, int64_t max_bytes = int64_t{1} << 30);
@@ -97,24 +155,40 @@ class S3Client {
   // Every object under `prefix` (keys relative, as for Get), or with a
   // delimiter ("/") the objects and sub-prefixes of that level only, all
   // pages.
-  Status List(std::string_view prefix, std::string_view delimiter,
-              std::vector<S3Object>* objects, std::vector<std::string>* prefixes);
+  Status List(std::string_view prefix, std::string_view delimiter, std::vector<S3Object>* objects,
+              std::vector<std::string>* prefixes);
 
   // "s3://BUCKET/PREFIX/key", for messages.
   std::string Describe(std::string_view key) const;
 
  private:
-  // The URL of `key` (relative), with `query` ("" for none).
+  struct Answer;  // a FetchResult and how many attempts it took; in s3.cc
+
+  // `request` signed and sent, again after a pause while it fails in a way
+  // worth retrying, up to max_attempts times. With `error_document_fails`, a
+  // 2xx whose body is an S3 <Error> counts as a failure.
+  Answer Send(FetchRequest request, bool error_document_fails = false);
+  Status PutMultipart(std::string_view key, std::string_view data);
+  // The steps of a multipart upload of `key` (relative), for PutMultipart;
+  // each fails with a message naming the step and the upload.
+  Result<std::string> CreateMultipartUpload(std::string_view key);
+  Result<std::string> UploadPart(std::string_view key, const std::string& upload_id, int number,
+                                 std::string_view data);
+  Status CompleteMultipartUpload(std::string_view key, const std::string& upload_id,
+                                 const std::vector<S3Part>& parts);
+  Status AbortMultipartUpload(std::string_view key, const std::string& upload_id);
+
+  // The URL of `full_key` (the prefix's included), with `query` ("" for none).
   std::string Url(std::string_view full_key, std::string_view query) const;
   std::string FullKey(std::string_view key) const;
-  // A failed answer as a Status naming the object, the status and, for a
-  // 403, the access key.
-  Status Failure(std::string_view what, int http_status, const Status& transfer,
-                 std::string_view body) const;
+  // A failed answer as a Status naming the object, the status, for a 403 the
+  // access key, and the attempts made when more than one.
+  Status Failure(std::string_view what, const Answer& answer) const;
 
   S3Location location_;
   S3Options options_;
   S3Credentials credentials_;
+  std::minstd_rand random_;  // the jitter of retries
 };
 
 }  // namespace cprof::archive

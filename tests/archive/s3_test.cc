@@ -91,3 +91,89 @@ TEST_CASE("ListObjectsV2 answers: keys, common prefixes, the continuation", "[s3
                      "</Error>") == "AccessDenied: Access & Denied");
   CHECK(ParseS3Error("not xml").empty());
 }
+
+TEST_CASE("s3 multipart: the UploadId of a Create, the Complete's list of parts", "[s3]") {
+  auto id = ParseUploadId(R"(<?xml version="1.0" encoding="UTF-8"?>
+<InitiateMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Bucket>b</Bucket>
+<Key>arch/x</Key><UploadId>VXBsb2&amp;Fk.IElE-</UploadId></InitiateMultipartUploadResult>)");
+  REQUIRE(id.ok());
+  CHECK(*id == "VXBsb2&Fk.IElE-");
+  for (const char* bad :
+       {"<InitiateMultipartUploadResult></InitiateMultipartUploadResult>",
+        "<InitiateMultipartUploadResult><UploadId></UploadId></InitiateMultipartUploadResult>",
+        "<InitiateMultipartUploadResult><UploadId>a</UploadId><UploadId>b</UploadId>"
+        "</InitiateMultipartUploadResult>",
+        "<Error><Code>AccessDenied</Code><UploadId>a</UploadId></Error>",
+        "<InitiateMultipartUploadResult><UploadId>a&bogus;</UploadId>"
+        "</InitiateMultipartUploadResult>"}) {
+    INFO(bad);
+    CHECK_FALSE(ParseUploadId(bad).ok());
+  }
+
+  CHECK(CompleteMultipartXml({{1, "\"3858f62230ac3c915f300c664312c11f-9\""}, {2, "\"a<&>\""}}) ==
+        "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Part><PartNumber>1</PartNumber><ETag>\"3858f62230ac3c915f300c664312c11f-9\"</ETag></Part>"
+        "<Part><PartNumber>2</PartNumber><ETag>\"a&lt;&amp;&gt;\"</ETag></Part>"
+        "</CompleteMultipartUpload>");
+  CHECK(CompleteMultipartXml({}) ==
+        "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "</CompleteMultipartUpload>");
+}
+
+TEST_CASE("s3 retries: no answer, 5xx, 429 and SlowDown are retried, other 4xx never", "[s3]") {
+  const Status unavailable = Status::Unavailable("x");
+  const std::string slow_down = "<Error><Code>SlowDown</Code><Message>Reduce</Message></Error>";
+  const std::string internal = "<Error><Code>InternalError</Code></Error>";
+  struct Case {
+    int http;
+    Status transfer;
+    std::string body;
+    bool retry;
+  };
+  // clang-format off
+  const Case cases[] = {
+      {0,   Status::Unavailable("Connection refused"), "", true},
+      {0,   Status::Unavailable("timed out after 10s"), "", true},
+      {500, unavailable, internal, true},
+      {502, unavailable, "<html>bad gateway</html>", true},
+      {503, unavailable, slow_down, true},
+      {504, unavailable, "", true},
+      {429, unavailable, "", true},
+      {400, unavailable, slow_down, true},  // SlowDown whatever its status
+      {200, unavailable, internal, true},   // a Complete's 200 <Error>
+      {200, unavailable, "<Error><Code>ServiceUnavailable</Code></Error>", true},
+      {200, Status::Unavailable("timed out after 60s with 10 bytes received"), "", true},
+      {200, unavailable, "<Error><Code>AccessDenied</Code></Error>", false},
+      {200, Status::ResourceExhausted("response larger than 5 bytes"), "", false},
+      {200, Status::OK(), "<CompleteMultipartUploadResult/>", false},
+      {400, unavailable, "<Error><Code>EntityTooSmall</Code></Error>", false},
+      {400, unavailable, "<Error><Code>RequestTimeout</Code></Error>", false},
+      {403, unavailable, "<Error><Code>AccessDenied</Code></Error>", false},
+      {404, unavailable, "<Error><Code>NoSuchKey</Code></Error>", false},
+      {409, unavailable, "", false},
+      {416, unavailable, "", false},
+      {501, unavailable, "<Error><Code>NotImplemented</Code></Error>", false},
+      {301, unavailable, "", false},
+  };
+  // clang-format on
+  for (const Case& c : cases) {
+    INFO(c.http << " " << c.transfer.ToString() << " " << c.body);
+    CHECK(S3Retryable(c.http, c.transfer, c.body) == c.retry);
+  }
+}
+
+TEST_CASE("s3 retry delays: doubled, capped at 20 s, jittered into the upper half", "[s3]") {
+  using std::chrono::milliseconds;
+  const milliseconds base(200);
+  CHECK(S3RetryDelay(base, 1, 0.0) == milliseconds(100));
+  CHECK(S3RetryDelay(base, 1, 0.999999) == milliseconds(199));
+  CHECK(S3RetryDelay(base, 2, 0.0) == milliseconds(200));
+  CHECK(S3RetryDelay(base, 3, 0.5) == milliseconds(600));
+  CHECK(S3RetryDelay(base, 3, 1.0) == milliseconds(800));
+  CHECK(S3RetryDelay(base, 8, 1.0) == milliseconds(20'000));  // 25.6 s, capped
+  CHECK(S3RetryDelay(base, 1'000, 0.0) == milliseconds(10'000));
+  CHECK(S3RetryDelay(base, 1'000, 1.0) == milliseconds(20'000));
+  CHECK(S3RetryDelay(milliseconds(0), 3, 1.0) == milliseconds(0));
+  CHECK(S3RetryDelay(milliseconds(-5), 3, 1.0) == milliseconds(0));
+  CHECK(S3RetryDelay(base, 2, 7.0) == milliseconds(400));  // random01 clamped
+}

@@ -3,14 +3,19 @@
 // bucket. Credentials as the client loads them (AWS_* variables, or the
 // shared credentials file).
 //
-//   s3_tool ENDPOINT s3://BUCKET/PREFIX put KEY FILE | get KEY | delete KEY
-//                                       | list PREFIX [DELIMITER]
+//   s3_tool [OPTION...] ENDPOINT s3://BUCKET/PREFIX put KEY FILE | get KEY
+//                                       | delete KEY | list PREFIX [DELIMITER]
 //
-// Path-style requests; region us-east-1. Prints what it got; exit 0, or 1
-// with the client's message on stderr.
+// OPTIONs set S3Options' fields of the same names (else their defaults):
+//   --max-attempts N  --retry-backoff-ms N  --multipart-threshold BYTES
+//   --multipart-part-size BYTES
+//
+// Path-style requests; region us-east-1; 10 s a request. Prints what it got;
+// exit 0, or 1 with the client's message on stderr.
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "archive/s3.h"
@@ -19,8 +24,33 @@
 using namespace cprof;
 
 int main(int argc, char** argv) {
+  archive::S3Options options;
+  while (argc > 2 && std::string_view(argv[1]).starts_with("--")) {
+    const std::string_view flag = argv[1];
+    char* end = nullptr;
+    const long long n = std::strtoll(argv[2], &end, 10);
+    if (*end != '\0' || n < 0) {
+      std::fprintf(stderr, "s3_tool: %s wants a number\n", argv[1]);
+      return 2;
+    }
+    if (flag == "--max-attempts") {
+      options.max_attempts = static_cast<int>(n);
+    } else if (flag == "--retry-backoff-ms") {
+      options.retry_backoff = std::chrono::milliseconds(n);
+    } else if (flag == "--multipart-threshold") {
+      options.multipart_threshold = n;
+    } else if (flag == "--multipart-part-size") {
+      options.multipart_part_size = n;
+    } else {
+      std::fprintf(stderr, "s3_tool: unknown option %s\n", argv[1]);
+      return 2;
+    }
+    argc -= 2;
+    argv += 2;
+  }
   if (argc < 5) {
-    std::fprintf(stderr, "usage: s3_tool ENDPOINT s3://BUCKET/PREFIX put|get|delete|list ...\n");
+    std::fprintf(
+        stderr, "usage: s3_tool [OPTION...] ENDPOINT s3://BUCKET/PREFIX put|get|delete|list ...\n");
     return 2;
   }
   auto location = archive::ParseS3Url(argv[2]);
@@ -33,7 +63,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", credentials.status().message().c_str());
     return 1;
   }
-  archive::S3Options options;
   options.endpoint = argv[1];
   options.path_style = true;
   options.timeout = std::chrono::seconds(10);
