@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "archive/index_file.h"
+#include "archive/remote.h"
 #include "archive/target_dir.h"
 #include "base/log.h"
 #include "base/parallel.h"
@@ -217,12 +218,19 @@ std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
 Result<Entry> Lookup(const fs::path& root, std::string_view id) {
   CPROF_ASSIGN_OR_RETURN(EntryKey key, ParseId(id));
   fs::path dir = root / EntryDir(key);
+  if (Status fetched = EnsureLocal(dir / SidecarFileName(key)); !fetched.ok()) {
+    if (fetched.IsNotFound()) return Status::NotFound("no profile with ID " + std::string(id));
+    return fetched;
+  }
   auto s = ReadEntrySidecar(dir / SidecarFileName(key), key);
   if (!s.ok()) {
     if (s.status().IsNotFound()) {
       return Status::NotFound("no profile with ID " + std::string(id));
     }
     return s.status().WithContext((dir / SidecarFileName(key)).string());
+  }
+  if (Status fetched = EnsureLocal(dir / s->file); !fetched.ok() && !fetched.IsNotFound()) {
+    return fetched;
   }
   if (!Exists(dir / s->file)) {
     return Status::NotFound("profile " + std::string(id) + " has been removed");

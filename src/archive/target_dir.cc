@@ -5,6 +5,7 @@
 #include <set>
 
 #include "archive/index_file.h"
+#include "archive/remote.h"
 
 namespace cprof::archive {
 namespace {
@@ -46,6 +47,9 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
   // Sorted: by time, then ID; and to find each entry's profile in the
   // listing (a stat per entry cost a fifth of a scan).
   std::sort(names->begin(), names->end());
+  // A bucket's cache holds the profiles read lately only: the rest are
+  // fetched when read (archive/remote.h).
+  const bool profiles_remote = IsRemote(dir);
 
   std::optional<IndexFile> index;
   auto record_of = [&](const std::string& name) -> const IndexEntry* {
@@ -140,7 +144,8 @@ TargetDay ReadTargetDir(const fs::path& dir, const CivilDay& day, const std::str
     // taken while an entry is renamed in may miss the profile: a stat
     // tells.)
     std::string profile = ProfileFileName(c.key);
-    if (!std::binary_search(names->begin(), names->end(), profile) && !Exists(dir / profile)) {
+    if (!profiles_remote && !std::binary_search(names->begin(), names->end(), profile) &&
+        !Exists(dir / profile)) {
       if (Exists(path)) report(path, Status::Corruption("profile file " + profile + " is missing"));
       continue;
     }

@@ -151,6 +151,8 @@ class ServeCommand : public Command {
   std::string tls_cert_;
   std::string tls_key_;
   std::string index_memory_;
+  std::string bucket_refresh_;
+  int64_t bucket_refresh_ms_ = 10'000;
   std::string auth_file_;
   std::string web_dir_;
   std::vector<std::string> cors_allowed_origins_;

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "base/time.h"
 #include "cli/default_config.h"
 
 namespace cprof::cli {
@@ -15,9 +16,63 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
   app->add_option("--archive", o->archive,
                   "Archive directory (default: the config's `archive`, else "
                   "$CPROFILER_ARCHIVE, else ./cprofiler-archive)")
+      ->option_text("DIR|s3://BUCKET/PREFIX");
+  app->add_option("--cache-dir", o->cache_dir,
+                  "For an archive in a bucket: the local cache and upload spool (default: the "
+                  "config's s3.cache-dir, else ~/.cache/cprofiler/BUCKET/PREFIX)")
       ->option_text("DIR");
   app->add_flag("-v,--verbose", o->verbose, "Log every request and write");
 }
+
+namespace {
+
+bool IsBucketUrl(std::string_view archive) { return archive.starts_with("s3://"); }
+
+std::string Getenv(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : "";
+}
+
+// The bucket of `r.archive`, configured by the config's s3 block (paths in
+// it relative to the config's directory) or, without one, the AWS
+// environment (AWS_ENDPOINT_URL, AWS_REGION).
+Result<std::shared_ptr<archive::BucketArchive>> OpenBucketArchive(const GlobalOptions& o,
+                                                                  const Resolved& r) {
+  const std::string url = r.archive.string();
+  CPROF_ASSIGN_OR_RETURN(archive::S3Location location, archive::ParseS3Url(url));
+  scrape::S3Config config;
+  if (r.config && !r.builtin_config) config = r.config->s3;
+  auto relative_to_config = [&](const std::string& p) {
+    return p.empty() || fs::path(p).is_absolute() ? fs::path(p) : r.config_path.parent_path() / p;
+  };
+  archive::S3Options s3;
+  s3.endpoint = !config.endpoint.empty()                 ? config.endpoint
+                : !Getenv("AWS_ENDPOINT_URL_S3").empty() ? Getenv("AWS_ENDPOINT_URL_S3")
+                                                         : Getenv("AWS_ENDPOINT_URL");
+  s3.region = !config.region.empty()                  ? config.region
+              : !Getenv("AWS_REGION").empty()         ? Getenv("AWS_REGION")
+              : !Getenv("AWS_DEFAULT_REGION").empty() ? Getenv("AWS_DEFAULT_REGION")
+                                                      : "us-east-1";
+  s3.path_style = config.path_style;
+  s3.ca_file = relative_to_config(config.ca_file).string();
+  archive::BucketOptions options;
+  if (!o.cache_dir.empty()) {
+    options.cache_dir = o.cache_dir;
+  } else if (!config.cache_dir.empty()) {
+    options.cache_dir = relative_to_config(config.cache_dir);
+  } else {
+    fs::path base = !Getenv("XDG_CACHE_HOME").empty() ? fs::path(Getenv("XDG_CACHE_HOME"))
+                    : !Getenv("HOME").empty()         ? fs::path(Getenv("HOME")) / ".cache"
+                                                      : fs::path("/var/cache");
+    options.cache_dir = base / "cprofiler" / location.bucket / location.prefix;
+  }
+  if (config.cache_max_size > 0) options.cache_max_bytes = config.cache_max_size;
+  CPROF_ASSIGN_OR_RETURN(std::unique_ptr<archive::BucketArchive> bucket,
+                         archive::OpenBucket(url, s3, options));
+  return std::shared_ptr<archive::BucketArchive>(std::move(bucket));
+}
+
+}  // namespace
 
 Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
   Resolved r;
@@ -56,13 +111,30 @@ Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
     r.archive = o.archive;
   } else if (r.config && !r.config->archive.empty() && !r.builtin_config) {
     fs::path a = r.config->archive;
-    r.archive = a.is_absolute() ? a : r.config_path.parent_path() / a;
+    r.archive = a.is_absolute() || IsBucketUrl(a.string()) ? a : r.config_path.parent_path() / a;
   } else if (const char* env = std::getenv("CPROFILER_ARCHIVE"); env && *env) {
     r.archive = env;
   } else {
     r.archive = "cprofiler-archive";
   }
+  if (IsBucketUrl(r.archive.string())) {
+    CPROF_ASSIGN_OR_RETURN(r.bucket, OpenBucketArchive(o, r));
+    r.archive = r.bucket->cache();
+  }
   return r;
+}
+
+Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms) {
+  if (resolved.bucket == nullptr) return Status::OK();
+  const int64_t started = NowMs();
+  auto stats = resolved.bucket->Sync(from_ms - 2 * kMsPerDay, to_ms);
+  if (!stats.ok()) return stats.status();
+  LogVerbose("synced " + resolved.bucket->Describe() + ": " + std::to_string(stats->days) +
+             " days, " + std::to_string(stats->sidecars_listed) + " entries, " +
+             std::to_string(stats->sidecars_fetched) + " sidecars fetched, " +
+             std::to_string(stats->files_dropped) + " cached files dropped, in " +
+             std::to_string(NowMs() - started) + " ms");
+  return Status::OK();
 }
 
 void AddSelectionFlags(CLI::App* app, SelectionFlags* f) {

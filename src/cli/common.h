@@ -6,11 +6,13 @@
 
 #include <CLI/CLI.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "archive/bucket.h"
 #include "base/fs.h"
 #include "query/select.h"
 #include "scrape/config.h"
@@ -24,6 +26,7 @@ inline constexpr int kExitUsage = 2;    // bad flags, bad config, bad input
 struct GlobalOptions {
   std::string config_path;  // -c/--config/--config-path
   std::string archive;      // --archive
+  std::string cache_dir;    // --cache-dir
   bool verbose = false;
 };
 
@@ -35,7 +38,11 @@ struct Resolved {
   // No config file was found, and the built-in default (conf/cprofiler.yml:
   // 127.0.0.1:6060) is used; its archive key is not (see Resolve).
   bool builtin_config = false;
+  // The archive's directory: for an archive in a bucket, its local cache.
   fs::path archive;
+  // The bucket of an `s3://BUCKET/PREFIX` archive (archive/bucket.h), else
+  // null. Readers sync it first (SyncForReading); scrape writes to its spool.
+  std::shared_ptr<archive::BucketArchive> bucket;
 };
 
 // Finds the config (-c, else $CPROFILER_CONFIG, else ../conf/cprofiler.yml,
@@ -47,6 +54,11 @@ struct Resolved {
 // archive from --archive, $CPROFILER_ARCHIVE or ./cprofiler-archive (its
 // /var/lib path is for an installed service).
 Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
+
+// For an archive in a bucket: brings the cache up to date for reading
+// [from_ms, to_ms] (and the two days before, where the intervals of
+// cumulative types begin). Nothing for a directory.
+Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms);
 
 // OK if `archive` is a directory; else InvalidArgument saying how to name
 // one.

@@ -46,6 +46,13 @@ int CompactCommand::Run(const GlobalOptions& global) {
                                                 "rollups: {hourly: 720h, daily: 8760h} to a job)"),
         kExitUsage);
   }
+  if (resolved->bucket != nullptr) {
+    return Fail("compact",
+                Status::InvalidArgument("rollups are not written to an archive in a bucket yet (" +
+                                        resolved->bucket->Describe() +
+                                        "): queries there read the raw profiles"),
+                kExitUsage);
+  }
   const fs::path& root = resolved->archive;
   if (Status s = RequireArchive(root); !s.ok()) return Fail("compact", s, kExitUsage);
   const int64_t now = NowMs();

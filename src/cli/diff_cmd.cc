@@ -115,6 +115,12 @@ int DiffCommand::Run(const GlobalOptions& global) {
   if (!base_from_.empty()) base_flags.from = base_from_;
   if (!base_to_.empty()) base_flags.to = base_to_;
   if (!base_matchers_.empty()) base_flags.matchers = base_matchers_;
+  for (const auto& [named, flags] :
+       {std::pair{&base_inputs_, &base_flags}, {&target_inputs_, &target_}}) {
+    if (Status s = SyncWindow(*resolved, *named, *flags); !s.ok()) {
+      return Fail("diff", s, ExitCodeFor(s));
+    }
+  }
   auto base = LoadProfiles(resolved->archive, base_inputs_, base_flags, cumulative_, raw_,
                            "diff: base", nullptr);
   if (!base.ok())

@@ -195,6 +195,17 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
   return LoadWindow(archive, std::move(selected), intervals, command, count);
 }
 
+Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& named,
+                  const SelectionFlags& flags) {
+  // (named IDs are fetched as they are looked up)
+  if (resolved.bucket == nullptr || !named.empty()) return Status::OK();
+  const int64_t now = NowMs();
+  auto from = ParseTimeArg(flags.from, now);
+  auto to = ParseTimeArg(flags.to, now);
+  if (!from.ok() || !to.ok()) return Status::OK();  // (told later, by the selection)
+  return SyncForReading(resolved, *from, *to);
+}
+
 std::string DescribeInputs(const std::vector<std::string>& named, const SelectionFlags& flags) {
   std::string out;
   auto add = [&](std::string_view part) {
@@ -264,6 +275,9 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   };
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
+  if (Status s = SyncWindow(*resolved, inputs_, selection_); !s.ok()) {
+    return fail(s, ExitCodeFor(s));
+  }
   // Subtracting a base (pprof's -base) takes the snapshots as they are.
   Result<pprof::OwnedProfile> merged = LoadProfiles(
       resolved->archive, inputs_, selection_, cumulative_ || !base_.empty(), raw_, command, count);

@@ -64,6 +64,11 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
                                          const SelectionFlags& flags, bool cumulative, bool raw,
                                          std::string_view command, size_t* count);
 
+// For an archive in a bucket: SyncForReading over the window `flags`
+// select, unless profiles are `named`.
+Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& named,
+                  const SelectionFlags& flags);
+
 // What a report says it shows: the files or IDs `named`, else the selection
 // `flags` make ("-t profile_cpu --from -1h --to now -l _app=api").
 std::string DescribeInputs(const std::vector<std::string>& named, const SelectionFlags& flags);

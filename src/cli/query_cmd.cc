@@ -1,6 +1,7 @@
 // `cprofiler query`: list archived profiles.
 #include <cstdio>
 
+#include "archive/remote.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -30,12 +31,22 @@ int QueryCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("query", resolved.status(), kExitUsage);
   auto selection = ToSelection(selection_, NowMs());
   if (!selection.ok()) return Fail("query", selection.status(), kExitUsage);
+  if (Status s = SyncForReading(*resolved, selection->from_ms, selection->to_ms); !s.ok()) {
+    return Fail("query", s, ExitCodeFor(s));
+  }
   if (Status s = RequireArchive(resolved->archive); !s.ok()) return Fail("query", s, kExitUsage);
   archive::LoggingReporter reporter;
   auto entries = query::Select(resolved->archive, *selection, &reporter);
   if (!entries.ok()) return Fail("query", entries.status(), ExitCodeFor(entries.status()));
   std::string out;
   if (output_ == "ids" || output_ == "paths") {
+    if (output_ == "paths") {
+      std::vector<fs::path> paths;
+      for (const archive::Entry& e : *entries) paths.push_back(e.ProfilePath());
+      if (Status s = archive::EnsureLocalAll(paths); !s.ok()) {
+        return Fail("query", s, ExitCodeFor(s));
+      }
+    }
     for (const archive::Entry& e : *entries) {
       out += output_ == "ids" ? e.sidecar.id : e.ProfilePath().string();
       out += '\n';

@@ -8,13 +8,17 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <thread>
 
 #include "archive/lock.h"
 #include "archive/writer.h"
 #include "base/fs.h"
 #include "base/log.h"
+#include "base/time.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
+#include "pprof/units.h"
 #include "scrape/scrape_metrics.h"
 #include "scrape/scraper.h"
 #include "server/http_server.h"
@@ -60,6 +64,81 @@ Status WriteMetricsFile(const fs::path& path, std::string_view text) {
   if (dir.empty()) dir = ".";
   return WriteFileAtomic(dir, path.filename().string(), text, /*sync_dir=*/false);
 }
+
+// Uploads the spool of an archive in a bucket, and prunes the bucket: once
+// at the end of a --once pass, or every few seconds (prune once a minute)
+// beside the scrape loop. An unreachable bucket is told once per outage;
+// the spool keeps everything until it is back.
+class BucketSide {
+ public:
+  BucketSide(archive::BucketArchive* bucket, int64_t max_size)
+      : bucket_(bucket), max_size_(max_size) {}
+
+  // Uploads what waits; false, having logged why, if some is left.
+  bool Upload() {
+    archive::UploadStats stats;
+    const int64_t started = NowMs();
+    Status s = bucket_->UploadSpool(&stats);
+    if (stats.entries > 0) {
+      LogInfo("scrape: uploaded " + std::to_string(stats.entries) + " entries (" +
+              pprof::ScaledLabel(stats.bytes, "bytes", "auto") + ") to " + bucket_->Describe() +
+              " in " + FormatSeconds(NowMs() - started));
+    }
+    if (s.ok()) {
+      if (failing_) LogInfo("scrape: " + bucket_->Describe() + " is reachable again");
+      failing_ = false;
+      return true;
+    }
+    if (!failing_) {
+      LogError("scrape: " + s.message() + "; " + std::to_string(stats.pending) +
+               " entries wait in the spool " + bucket_->spool().string() +
+               " and are uploaded when the bucket answers");
+    }
+    failing_ = true;
+    return false;
+  }
+
+  bool Prune(int64_t now_ms) {
+    auto stats = bucket_->Prune(now_ms, {.max_bytes = max_size_});
+    if (!stats.ok()) {
+      LogError("scrape: pruning " + bucket_->Describe() + ": " + stats.status().message());
+      return false;
+    }
+    if (stats->entries_removed + stats->entries_over_size + stats->stale_files_removed > 0) {
+      LogInfo("scrape: pruned " + bucket_->Describe() + ": " +
+              std::to_string(stats->entries_removed) + " expired entries, " +
+              std::to_string(stats->entries_over_size) + " over max-size, " +
+              std::to_string(stats->stale_files_removed) + " profiles without a sidecar");
+    }
+    return true;
+  }
+
+  // Uploads every second and prunes every minute until `stop`; then uploads
+  // once more.
+  void Loop(const std::atomic<bool>& stop) {
+    int64_t next_prune = NowMs() + 10'000;
+    while (!stop.load()) {
+      for (int i = 0; i < 10 && !stop.load(); ++i) ::usleep(100'000);
+      bool ok = Upload();
+      if (ok && NowMs() >= next_prune) {
+        Prune(NowMs());
+        next_prune = NowMs() + 60'000;
+      }
+    }
+    Upload();
+  }
+
+ private:
+  static std::string FormatSeconds(int64_t ms) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ms) / 1000);
+    return buf;
+  }
+
+  archive::BucketArchive* const bucket_;
+  const int64_t max_size_;
+  bool failing_ = false;
+};
 
 }  // namespace
 
@@ -114,7 +193,17 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
                 Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
                 kExitUsage);
   }
-  const fs::path& root = resolved->archive;
+  // An archive in a bucket is written to its spool, then uploaded.
+  archive::BucketArchive* bucket = resolved->bucket.get();
+  const fs::path root = bucket != nullptr ? bucket->spool() : resolved->archive;
+  if (bucket != nullptr) {
+    if (Status s = bucket->Check(); !s.ok()) {
+      // (a pass still scrapes into the spool when the bucket is only
+      // unreachable: nothing is lost)
+      if (s.code() != Status::Code::kUnavailable) return Fail("scrape", s, ExitCodeFor(s));
+      LogError("scrape: " + s.message() + "; scraping into the spool " + root.string());
+    }
+  }
   if (resolved->builtin_config) {
     LogInfo(
         "scrape: no config file found (-c, $CPROFILER_CONFIG, ../conf/cprofiler.yml, "
@@ -149,6 +238,11 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   fetch.max_in_flight = max_in_flight_;
   fetch.ca_file = ca_file_;
   scrape::Scraper scraper(root, fetch);
+  std::optional<BucketSide> bucket_side;
+  if (bucket != nullptr) {
+    scraper.set_bucket_cache(bucket->cache());
+    bucket_side.emplace(bucket, config.max_size);
+  }
   // The metrics, rendered from the targets' state each time it is written.
   std::mutex metrics_mu;
   std::string metrics_text;
@@ -161,12 +255,14 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   if (once_) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
+    bool bucket_ok = true;
+    if (bucket_side) bucket_ok = bucket_side->Upload() && bucket_side->Prune(NowMs());
     if (!metrics_file_.empty()) {
       if (Status s = WriteMetricsFile(metrics_file_, metrics_text); !s.ok()) {
         return Fail("scrape", s.WithContext("--metrics-file"), kExitPartial);
       }
     }
-    return stats.failed > 0 ? kExitPartial : kExitOk;
+    return stats.failed > 0 || !bucket_ok ? kExitPartial : kExitOk;
   }
   server::MetricsHandler metrics_handler([&] {
     std::lock_guard<std::mutex> lock(metrics_mu);
@@ -187,6 +283,8 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     LogInfo("scrape: metrics at http://" + metrics_listen_ + "/metrics (port " +
             std::to_string(metrics_server->Ports().at(0)) + ")");
   }
+  std::thread uploader;
+  if (bucket_side) uploader = std::thread([&] { bucket_side->Loop(g_stop); });
   fs::path config_path = resolved->config_path;
   std::string stamp = FileStamp(config_path);
   scraper.RunForever(config, g_stop, [&]() -> std::optional<scrape::Config> {
@@ -206,6 +304,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     rules = fresh->profile_metrics;  // (the listener runs on this thread too)
     return std::move(*fresh);
   });
+  if (uploader.joinable()) uploader.join();
   return kExitOk;
 }
 

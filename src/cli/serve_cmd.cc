@@ -3,9 +3,13 @@
 #include <malloc.h>
 #include <signal.h>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <thread>
 
+#include "archive/writer.h"
 #include "base/log.h"
 #include "base/metrics.h"
 #include "base/size.h"
@@ -51,6 +55,25 @@ Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
                                    ": want 100ms to 1h");
   }
   return static_cast<int>(ms);
+}
+
+// How often serve lists the whole bucket of an archive in one, to see what
+// was pruned; in between, only today and yesterday (where scrapes land).
+constexpr int64_t kFullSyncMs = 600'000;
+
+void SyncBucket(archive::BucketArchive& bucket, bool all) {
+  const int64_t now = NowMs();
+  auto stats = bucket.Sync(all ? 0 : now - kMsPerDay, now + kMsPerDay);
+  if (!stats.ok()) {
+    LogError("serve: " + stats.status().message() + " (serving the cache meanwhile)");
+    return;
+  }
+  if (all || stats->sidecars_fetched > 0 || stats->files_dropped > 0) {
+    LogInfo("serve: synced " + bucket.Describe() + ": " + std::to_string(stats->sidecars_listed) +
+            " entries in " + std::to_string(stats->days) + " days, " +
+            std::to_string(stats->sidecars_fetched) + " new, " +
+            std::to_string(stats->files_dropped) + " cached files gone");
+  }
 }
 
 }  // namespace
@@ -99,6 +122,9 @@ void ServeCommand::Register(CLI::App* app) {
                    "A client has this long to send a request's headers, and may stall no "
                    "longer while sending a body or reading a response")
       ->default_val("5s");
+  cmd_->add_option("--bucket-refresh", bucket_refresh_,
+                   "For an archive in a bucket: how often new entries are looked for")
+      ->default_val("10s");
   cmd_->add_option("--idle-timeout", idle_timeout_,
                    "A kept-alive connection with no new request in this long is closed")
       ->default_val("5s");
@@ -137,7 +163,10 @@ int ServeCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
   const fs::path root = resolved->archive;
   ApplyServeConfig(*resolved);
-  if (!IsDirectory(root)) {
+  if (resolved->bucket != nullptr) {
+    // (the cache exists before the API resolves paths inside it)
+    if (Status s = archive::InitArchive(root); !s.ok()) return Fail("serve", s, kExitPartial);
+  } else if (!IsDirectory(root)) {
     LogInfo("serve: archive " + root.string() +
             " does not exist yet; serving it empty until a scrape creates it");
   }
@@ -147,6 +176,9 @@ int ServeCommand::Run(const GlobalOptions& global) {
   auto idle_timeout = TimeoutMs("--idle-timeout", idle_timeout_);
   if (!idle_timeout.ok()) return Fail("serve", idle_timeout.status(), kExitUsage);
   http_.idle_timeout_ms = *idle_timeout;
+  auto bucket_refresh = TimeoutMs("--bucket-refresh", bucket_refresh_);
+  if (!bucket_refresh.ok()) return Fail("serve", bucket_refresh.status(), kExitUsage);
+  bucket_refresh_ms_ = *bucket_refresh;
   std::unique_ptr<server::TlsCredentials> tls;
   if (tls_cert_.empty() != tls_key_.empty()) {
     return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
@@ -215,6 +247,23 @@ int ServeCommand::Run(const GlobalOptions& global) {
   // at once; requests that need the index wait for this first read (up to
   // ApiOptions::index_wait, then 503), never answered from part of it.
   auto start = std::chrono::steady_clock::now();
+  // An archive in a bucket: the cache follows it, on a thread of its own.
+  std::atomic<bool> stop_sync{false};
+  std::thread syncer;
+  if (resolved->bucket != nullptr) {
+    SyncBucket(*resolved->bucket, /*all=*/true);
+    syncer = std::thread([&] {
+      int64_t next_full = NowMs() + kFullSyncMs;
+      while (!stop_sync.load()) {
+        for (int64_t i = 0; i < bucket_refresh_ms_ / 100 && !stop_sync.load(); ++i)
+          ::usleep(100'000);
+        if (stop_sync.load()) break;
+        const bool all = NowMs() >= next_full;
+        SyncBucket(*resolved->bucket, all);
+        if (all) next_full = NowMs() + kFullSyncMs;
+      }
+    });
+  }
   index.Refresh();
   // Reading left freed buffers in every loading thread's arena.
   malloc_trim(0);
@@ -241,6 +290,8 @@ int ServeCommand::Run(const GlobalOptions& global) {
     index.Refresh();
   }
   LogInfo("serve: stopping");
+  stop_sync = true;
+  if (syncer.joinable()) syncer.join();
   http->reset();
   return kExitOk;
 }

@@ -460,6 +460,50 @@ Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
   return Status::OK();
 }
 
+Status ParseS3(const Ctx& ctx, const YAML::Node& node, S3Config* s3) {
+  if (node.IsNull()) return Status::OK();
+  if (!node.IsMap()) return ctx.Error(node, "s3", "must be a mapping");
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : "";
+    if (key.find("key") != std::string::npos || key.find("secret") != std::string::npos ||
+        key.find("token") != std::string::npos || key.find("password") != std::string::npos) {
+      return ctx.Error(it->first, "s3." + key,
+                       "credentials never go in the config: set AWS_ACCESS_KEY_ID and "
+                       "AWS_SECRET_ACCESS_KEY, or use ~/.aws/credentials "
+                       "(AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE)");
+    }
+  }
+  CPROF_RETURN_IF_ERROR(
+      CheckKeys(ctx, node, "s3",
+                {"endpoint", "region", "path-style", "ca-file", "cache-dir", "cache-max-size"}));
+  for (auto [key, field] : {std::pair{"endpoint", &s3->endpoint},
+                            {"region", &s3->region},
+                            {"ca-file", &s3->ca_file},
+                            {"cache-dir", &s3->cache_dir}}) {
+    if (YAML::Node value = node[key]) {
+      const std::string path = std::string("s3.") + key;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, path, field));
+      if (field->empty()) return ctx.Error(value, path, "must not be empty");
+    }
+  }
+  if (!s3->endpoint.empty() && !s3->endpoint.starts_with("http://") &&
+      !s3->endpoint.starts_with("https://")) {
+    return ctx.Error(node["endpoint"], "s3.endpoint",
+                     "\"" + s3->endpoint + "\" is no URL (want http(s)://host[:port])");
+  }
+  if (YAML::Node value = node["path-style"]) {
+    std::string text;
+    CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, "s3.path-style", &text));
+    if (text != "true" && text != "false") {
+      return ctx.Error(value, "s3.path-style", "must be true or false");
+    }
+    s3->path_style = text == "true";
+  }
+  CPROF_RETURN_IF_ERROR(
+      GetSize(ctx, node, "cache-max-size", "s3", int64_t{1} << 50, &s3->cache_max_size));
+  return Status::OK();
+}
+
 // [a-z_][a-z0-9_]*: a metric name's part that reads as one word.
 bool ValidMetricPart(std::string_view name) {
   if (name.empty() || (name[0] >= '0' && name[0] <= '9')) return false;
@@ -512,9 +556,10 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
-      ctx, root, "", {"archive", "max-size", "scrape-configs", "serve", "profile-metrics"}));
+      ctx, root, "", {"archive", "max-size", "s3", "scrape-configs", "serve", "profile-metrics"}));
   if (YAML::Node serve = root["serve"])
     CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
+  if (YAML::Node s3 = root["s3"]) CPROF_RETURN_IF_ERROR(ParseS3(ctx, s3, &config.s3));
   if (YAML::Node rules = root["profile-metrics"]; rules && !rules.IsNull()) {
     if (!rules.IsSequence()) return ctx.Error(rules, "profile-metrics", "must be a list of rules");
     std::set<std::string> names;

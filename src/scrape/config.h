@@ -125,6 +125,22 @@ struct ProfileMetricConfig {
   std::string function;
 };
 
+// s3: how to reach the bucket of an `archive: s3://BUCKET/PREFIX`
+// (archive/bucket.h). Credentials are never here: the AWS environment
+// variables or the shared credentials file (archive/s3.h).
+struct S3Config {
+  // endpoint (unset: AWS, https://s3.REGION.amazonaws.com):
+  //   http(s)://host[:port] of MinIO, Ceph RGW, Garage, GCS's interop.
+  std::string endpoint;
+  std::string region;       // (unset: $AWS_REGION, else us-east-1)
+  bool path_style = false;  // path-style (false): endpoint/BUCKET/KEY URLs
+  std::string ca_file;      // ca-file (unset: the system's CAs); relative to the config
+  // cache-dir (unset: $XDG_CACHE_HOME/cprofiler, else ~/.cache/cprofiler,
+  //   then /BUCKET/PREFIX): the local cache and spool; relative to the config.
+  std::string cache_dir;
+  int64_t cache_max_size = 0;  // cache-max-size (unset: 1GiB): profiles cached
+};
+
 struct Config {
   std::string source;   // the file it came from, or "<built-in default>"
   std::string archive;  // the `archive` key, "" if unset
@@ -133,6 +149,7 @@ struct Config {
   int64_t max_size = 0;
   std::vector<JobConfig> jobs;
   ServeConfig serve;
+  S3Config s3;
   std::vector<ProfileMetricConfig> profile_metrics;
 };
 

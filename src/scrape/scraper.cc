@@ -106,6 +106,12 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
     if (it == by_target.end()) {
       int64_t since = now_ms - ToMs(w.interval) - kMsPerDay;
       it = by_target.emplace(w.target_key, archive::LatestByType(root_, w.target_key, since)).first;
+      if (!bucket_cache_.empty()) {
+        for (const auto& [type, ms] : archive::LatestByType(bucket_cache_, w.target_key, since)) {
+          int64_t& latest = it->second[type];
+          latest = std::max(latest, ms);
+        }
+      }
     }
     auto t = it->second.find(w.profile_type);
     out[w.Key()] = t == it->second.end() ? 0 : t->second;
@@ -237,7 +243,7 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
              ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
   }
-  if (KeepsRollups(config) && query::CompactionDue(root_, now_ms)) {
+  if (bucket_cache_.empty() && KeepsRollups(config) && query::CompactionDue(root_, now_ms)) {
     query::CompactOptions options;
     options.now_ms = now_ms;
     options.from_ms = now_ms - kCompactLookbackMs;

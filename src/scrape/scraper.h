@@ -80,6 +80,12 @@ class Scraper {
     state_listener_ = std::move(listener);
   }
 
+  // For an archive in a bucket (archive/bucket.h), whose spool this
+  // scraper's archive is: entries uploaded from it move to `cache`, where
+  // due times also look; and rollups are left to `cprofiler compact` (the
+  // spool holds only what waits for upload).
+  void set_bucket_cache(fs::path cache) { bucket_cache_ = std::move(cache); }
+
  private:
   // One profile type of one host, with everything needed to scrape and
   // archive it (copied, so a config reload never dangles).
@@ -112,6 +118,7 @@ class Scraper {
   PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats);
 
   fs::path root_;
+  fs::path bucket_cache_;  // "" unless the archive is a bucket's spool
   // Makes staged entries durable and visible: when `now`, or once
   // kCommitBatch are staged or the oldest has waited kCommitDelayMs.
   void Commit(PassStats* stats, bool now);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "archive/layout.h"
+#include "archive/remote.h"
 #include "archive/scan.h"
 #include "base/fs.h"
 #include "base/profile_types.h"
@@ -237,6 +238,10 @@ Result<Api::IndexedHits> Api::IndexedSelection(const query::Selection& selection
 }
 
 Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {
+  // (an archive cached from a bucket fetches it here)
+  if (Status fetched = archive::EnsureLocal(path); !fetched.ok() && !fetched.IsNotFound()) {
+    return fetched;
+  }
   // The ID fixes the path's shape; a symlink could still point elsewhere.
   std::string real = Canonical(path);
   std::string root = canonical_root_.string();
@@ -261,7 +266,14 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& sna
                                    std::to_string(options_.max_merge_inputs) +
                                    " are merged per request: narrow the time range or the labels");
   }
-  // The index has read these sidecars already: only the paths are checked.
+  // The index has read these sidecars already: only the paths are checked
+  // (fetched first, all at once, for an archive cached from a bucket).
+  std::vector<fs::path> paths;
+  for (const MetaHit& hit : hits) {
+    archive::EntryKey key = hit.dir->KeyOf(*hit.entry);
+    paths.push_back(index_->root() / archive::EntryDir(key) / archive::ProfileFileName(key));
+  }
+  if (Status s = archive::EnsureLocalAll(paths); !s.ok() && !s.IsNotFound()) return s;
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
     archive::EntryKey key = hit.dir->KeyOf(*hit.entry);

@@ -144,3 +144,23 @@ install_playwright() {
   fi
   (cd "$1" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci failed"; }
 }
+
+# start_moto [ENV=VALUE...]: a moto_server (Python's moto: a real S3 API)
+# on a free loopback port, with ENV set for it (e.g.
+# INITIAL_NO_AUTH_ACTION_COUNT=0 checks credentials); prints its endpoint
+# URL; its pid is in $WORK/moto.pid.
+start_moto() {
+  local port i
+  command -v moto_server >/dev/null || fail "moto_server (Python's moto) is not installed"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  spawn env "$@" moto_server -H 127.0.0.1 -p "$port"
+  echo "$SPAWNED_PID" >"$WORK/moto.pid"
+  # (any answer: with credentials checked, "/" is refused)
+  for ((i = 0; i < 200; i++)); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" != 000 ] && break
+    sleep 0.1
+  done
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/")" != 000 ] ||
+    fail "moto_server did not start on $port"
+  echo "http://127.0.0.1:$port"
+}

@@ -12,13 +12,8 @@
 # anonymous requests (403), though it does not verify signatures.
 source "$(dirname "$0")/lib.sh"
 : "${S3_TOOL:?set by ctest}"
-command -v moto_server >/dev/null || fail "moto_server (Python's moto) is not installed"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-spawn moto_server -H 127.0.0.1 -p "$PORT"
-MOTO_PID=$SPAWNED_PID
-END="http://127.0.0.1:$PORT"
-for ((i = 0; i < 100; i++)); do curl -fs "$END/" >/dev/null 2>&1 && break; sleep 0.1; done
-curl -fs "$END/" >/dev/null || fail "moto_server did not start on $PORT"
+END=$(start_moto)
+MOTO_PID=$(cat "$WORK/moto.pid")
 curl -fs -X PUT "$END/profiles" >/dev/null || fail "creating the bucket"
 export AWS_ACCESS_KEY_ID=AKIATESTKEY AWS_SECRET_ACCESS_KEY=secret
 S3() { "$S3_TOOL" "$END" "$@"; }

@@ -1,0 +1,468 @@
+#include "archive/bucket.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "archive/layout.h"
+#include "archive/scan.h"
+#include "archive/writer.h"
+#include "base/log.h"
+#include "base/parallel.h"
+
+namespace cprof::archive {
+
+// One object of a day directory: <tier root>/YYYY/MM/DD/<tkey>/<name>.
+struct BucketArchive::Listed {
+  std::string tier;  // "" for raw entries
+  CivilDay day;
+  std::string target_key;
+  std::string name;
+  int64_t size = 0;
+  int64_t last_modified_ms = 0;
+  bool is_sidecar = false;
+  int64_t ms_of_day = 0;
+  // Relative to the archive's root (the key under the prefix).
+  fs::path Relative() const { return TierRoot("", tier) / DayDir(day) / target_key / name; }
+};
+
+namespace {
+
+constexpr int64_t kMaxSidecarObjectBytes = kMaxSidecarBytes;
+constexpr int64_t kMaxProfileObjectBytes = int64_t{1} << 31;
+
+// The number a listed prefix ends with ("2026/12/" -> 12), between the
+// last two '/'s; -1 if it is not all digits of `width`.
+int PrefixNumber(std::string_view prefix, size_t width) {
+  if (!prefix.ends_with('/')) return -1;
+  prefix.remove_suffix(1);
+  size_t slash = prefix.rfind('/');
+  std::string_view digits = slash == std::string_view::npos ? prefix : prefix.substr(slash + 1);
+  if (digits.size() != width) return -1;
+  int n = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
+std::string Key(const fs::path& relative) { return relative.generic_string(); }
+
+// The profile file beside a sidecar: the sidecar's `file` when it can be
+// read, else the stem with each profile suffix that exists.
+fs::path ProfileBeside(const fs::path& sidecar) {
+  if (auto s = ReadSidecar(sidecar); s.ok() && !s->file.empty())
+    return sidecar.parent_path() / s->file;
+  std::string stem = sidecar.filename().string();
+  stem.resize(stem.size() - kSidecarSuffix.size());
+  for (const ProfileType& t : kProfileTypes) {
+    fs::path p = sidecar.parent_path() / (stem + std::string(t.suffix));
+    if (Exists(p)) return p;
+  }
+  return {};
+}
+
+// Renames `from` to `to`, making `to`'s directory.
+Status MoveFile(const fs::path& from, const fs::path& to) {
+  CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return Status::IOError("rename " + from.string() + " to " + to.string() + ": " +
+                           ErrnoText(errno));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+BucketArchive::BucketArchive(S3Client client, BucketOptions options)
+    : client_(std::move(client)),
+      options_(std::move(options)),
+      cache_(options_.cache_dir / "archive"),
+      spool_(options_.cache_dir / "spool") {
+  RegisterRemote(cache_, this);
+}
+
+BucketArchive::~BucketArchive() { RegisterRemote(cache_, nullptr); }
+
+std::string BucketArchive::Describe() const {
+  std::string url = client_.Describe("");
+  if (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
+Status BucketArchive::Check() {
+  std::vector<S3Object> objects;
+  std::vector<std::string> prefixes;
+  Status s = client_.List(std::string(kMarkerFile), "/", &objects, &prefixes);
+  if (!s.ok()) return s;
+  return Status::OK();
+}
+
+Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out,
+                               int64_t* days) {
+  const CivilDay first = DayOf(std::max<int64_t>(from_ms, 0));
+  const CivilDay last = DayOf(std::max<int64_t>(to_ms, 0));
+  // Whether a month (day 0) or a day lies in [first, last].
+  auto in_range = [&](int y, int m, int d) {
+    auto key = std::make_tuple(y, m, d);
+    return key >= std::make_tuple(first.year, static_cast<int>(first.month),
+                                  d == 0 ? 0 : static_cast<int>(first.day)) &&
+           key <= std::make_tuple(last.year, static_cast<int>(last.month),
+                                  d == 0 ? 0 : static_cast<int>(last.day));
+  };
+  std::vector<std::string> tiers = {""};
+  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
+  for (const std::string& tier : tiers) {
+    const std::string base = tier.empty() ? "" : Key(TierRoot("", tier)) + "/";
+    std::vector<S3Object> ignored;
+    std::vector<std::string> years;
+    CPROF_RETURN_IF_ERROR(client_.List(base, "/", &ignored, &years));
+    for (const std::string& y : years) {
+      int year = PrefixNumber(y, 4);
+      if (year < first.year || year > last.year) continue;
+      std::vector<std::string> months;
+      CPROF_RETURN_IF_ERROR(client_.List(y, "/", &ignored, &months));
+      for (const std::string& m : months) {
+        int month = PrefixNumber(m, 2);
+        if (month < 1 || !in_range(year, month, 0)) continue;
+        std::vector<std::string> day_prefixes;
+        CPROF_RETURN_IF_ERROR(client_.List(m, "/", &ignored, &day_prefixes));
+        for (const std::string& d : day_prefixes) {
+          int day = PrefixNumber(d, 2);
+          if (day < 1 || !in_range(year, month, day)) continue;
+          ++*days;
+          std::vector<S3Object> objects;
+          CPROF_RETURN_IF_ERROR(client_.List(d, "", &objects, nullptr));
+          for (S3Object& o : objects) {
+            std::string_view rest = std::string_view(o.key).substr(d.size());
+            size_t slash = rest.find('/');
+            if (slash == std::string_view::npos) continue;  // (TARGETS, strangers)
+            Listed l;
+            l.tier = tier;
+            l.day = CivilDay{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
+            l.target_key = std::string(rest.substr(0, slash));
+            l.name = std::string(rest.substr(slash + 1));
+            if (!IsHex(l.target_key, kTargetKeyLength) ||
+                !ParseEntryFileName(l.name, &l.ms_of_day, &l.is_sidecar)) {
+              continue;  // derived files, temporary files, strangers
+            }
+            l.size = o.size;
+            l.last_modified_ms = o.last_modified_ms;
+            out->push_back(std::move(l));
+          }
+        }
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms) {
+  SyncStats stats;
+  std::vector<Listed> listed;
+  CPROF_RETURN_IF_ERROR(ListDays(from_ms, to_ms, &listed, &stats.days));
+  CPROF_RETURN_IF_ERROR(SyncListed(listed, from_ms, to_ms, &stats));
+  return stats;
+}
+
+Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
+                                 SyncStats* stats_out) {
+  SyncStats& stats = *stats_out;
+  CPROF_RETURN_IF_ERROR(InitArchive(cache_));
+  std::set<std::string> in_bucket;  // relative paths
+  std::vector<const Listed*> missing;
+  for (const Listed& l : listed) {
+    const fs::path relative = l.Relative();
+    in_bucket.insert(Key(relative));
+    if (!l.is_sidecar) continue;
+    ++stats.sidecars_listed;
+    auto stamp = StampOf(cache_ / relative);
+    if (!stamp.ok() || stamp->size != l.size) missing.push_back(&l);
+  }
+  std::vector<Status> errors(missing.size());
+  ParallelFor(missing.size(), options_.transfers, [&](size_t, size_t i) {
+    const fs::path relative = missing[i]->Relative();
+    auto body = client_.Get(Key(relative), kMaxSidecarObjectBytes);
+    if (!body.ok()) {
+      // (pruned since it was listed: left out, as a scan leaves it)
+      if (!body.status().IsNotFound()) errors[i] = body.status();
+      return;
+    }
+    const fs::path local = cache_ / relative;
+    Status s = MakeDirs(local.parent_path());
+    if (s.ok()) s = WriteFileAtomic(local.parent_path(), local.filename().string(), *body, false);
+    errors[i] = s;
+  });
+  for (const Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  stats.sidecars_fetched = static_cast<int64_t>(missing.size());
+  // What the cache has of those days that the bucket no longer does.
+  std::vector<std::string> tiers = {""};
+  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
+  for (const std::string& tier : tiers) {
+    const fs::path tier_root = TierRoot(cache_, tier);
+    ForEachDay(tier_root, from_ms, to_ms, [&](const CivilDay& day, const fs::path& dir) {
+      auto targets = ListDir(dir);
+      if (!targets.ok()) return;
+      for (const std::string& tkey : *targets) {
+        if (!IsHex(tkey, kTargetKeyLength)) continue;
+        auto names = ListDir(dir / tkey);
+        if (!names.ok()) continue;
+        // Sidecars first: the cache never shows an entry without its profile.
+        std::stable_partition(names->begin(), names->end(),
+                              [](const std::string& n) { return n.ends_with(kSidecarSuffix); });
+        for (const std::string& name : *names) {
+          int64_t ms;
+          bool is_sidecar;
+          if (!ParseEntryFileName(name, &ms, &is_sidecar)) continue;
+          const fs::path relative = TierRoot("", tier) / DayDir(day) / tkey / name;
+          if (in_bucket.count(Key(relative))) continue;
+          if (RemoveFile(dir / tkey / name).ok()) ++stats.files_dropped;
+        }
+      }
+    });
+  }
+  return Status::OK();
+}
+
+Status BucketArchive::UploadSpool(UploadStats* stats) {
+  if (!IsDirectory(spool_)) return Status::OK();
+  // Whole entries: their sidecars, oldest first.
+  std::vector<fs::path> sidecars;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(spool_, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    const std::string name = it->path().filename().string();
+    int64_t ms;
+    bool is_sidecar;
+    if (ParseEntryFileName(name, &ms, &is_sidecar) && is_sidecar) sidecars.push_back(it->path());
+  }
+  if (ec) return Status::IOError("listing the spool " + spool_.string() + ": " + ec.message());
+  std::sort(sidecars.begin(), sidecars.end());
+  stats->pending = static_cast<int64_t>(sidecars.size());
+  if (sidecars.empty()) return Status::OK();
+  CPROF_RETURN_IF_ERROR(InitArchive(cache_));
+  // The marker, once: the bucket reads as an archive (aws s3 sync to disk).
+  auto marker = ReadFile(spool_ / std::string(kMarkerFile), 4096);
+  if (marker.ok()) CPROF_RETURN_IF_ERROR(client_.Put(std::string(kMarkerFile), *marker));
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status first;
+  ParallelFor(sidecars.size(), options_.transfers, [&](size_t, size_t i) {
+    if (failed.load()) return;
+    const fs::path& sidecar = sidecars[i];
+    const fs::path relative_sidecar = sidecar.lexically_relative(spool_);
+    fs::path profile = ProfileBeside(sidecar);
+    const fs::path relative_profile =
+        profile.empty() ? fs::path() : profile.lexically_relative(spool_);
+    // (a crash after the profile moved to the cache leaves it there)
+    if (!profile.empty() && !Exists(profile)) profile = cache_ / relative_profile;
+    auto fail = [&](const Status& s) {
+      failed = true;
+      std::lock_guard<std::mutex> lock(mu);
+      if (first.ok()) first = s;
+    };
+    if (profile.empty()) {
+      fail(Status::Corruption(sidecar.string() + ": no profile beside it"));
+      return;
+    }
+    auto profile_bytes = ReadFile(profile, kMaxProfileObjectBytes);
+    auto sidecar_bytes = ReadFile(sidecar, kMaxSidecarObjectBytes);
+    if (!profile_bytes.ok() || !sidecar_bytes.ok()) {
+      fail(!profile_bytes.ok() ? profile_bytes.status() : sidecar_bytes.status());
+      return;
+    }
+    Status s = client_.Put(Key(relative_profile), *profile_bytes);
+    if (s.ok()) s = client_.Put(Key(relative_sidecar), *sidecar_bytes);
+    if (s.ok() && profile != cache_ / relative_profile)
+      s = MoveFile(profile, cache_ / relative_profile);
+    if (s.ok()) s = MoveFile(sidecar, cache_ / relative_sidecar);
+    if (!s.ok()) {
+      fail(s);
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++stats->entries;
+    --stats->pending;
+    stats->bytes += static_cast<int64_t>(profile_bytes->size() + sidecar_bytes->size());
+    if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(profile_bytes->size());
+  });
+  if (stats->entries > 0) Evict();
+  return first;
+}
+
+Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& options) {
+  PruneStats stats;
+  std::vector<Listed> listed;
+  SyncStats synced;
+  CPROF_RETURN_IF_ERROR(ListDays(0, now_ms + kMsPerDay, &listed, &synced.days));
+  // The sidecars say when each entry expires: the cache has them all once
+  // synced.
+  CPROF_RETURN_IF_ERROR(SyncListed(listed, 0, now_ms + kMsPerDay, &synced));
+  struct Object {
+    const Listed* sidecar = nullptr;
+    const Listed* profile = nullptr;
+  };
+  std::map<std::string, Object> entries;  // by relative path without suffix
+  int64_t total = 0;
+  for (const Listed& l : listed) {
+    total += l.size;
+    std::string stem = Key(l.Relative());
+    if (l.is_sidecar) {
+      stem.resize(stem.size() - kSidecarSuffix.size());
+      entries[stem].sidecar = &l;
+    } else {
+      stem.resize(stem.find('.', stem.rfind('/')));
+      entries[stem].profile = &l;
+    }
+  }
+  std::vector<const Object*> doomed;
+  std::vector<std::pair<std::tuple<size_t, int64_t>, const Object*>> by_age;
+  for (const auto& [stem, o] : entries) {
+    if (o.sidecar == nullptr) {
+      if (o.profile != nullptr && o.profile->last_modified_ms > 0 &&
+          o.profile->last_modified_ms < now_ms - kStaleFileMs) {
+        doomed.push_back(&o);
+        ++stats.stale_files_removed;
+        total -= o.profile->size;
+      }
+      continue;
+    }
+    auto sidecar = ReadSidecar(cache_ / o.sidecar->Relative());
+    if (sidecar.ok() && sidecar->expires_ms > 0 && sidecar->expires_ms < now_ms) {
+      doomed.push_back(&o);
+      ++stats.entries_removed;
+      stats.bytes_freed += o.profile != nullptr ? o.profile->size : 0;
+      total -= o.sidecar->size + (o.profile != nullptr ? o.profile->size : 0);
+      continue;
+    }
+    size_t rank = 0;  // raw first, then rollups finest first
+    for (size_t t = 0; t < kRollupTiers.size(); ++t) {
+      if (kRollupTiers[t].name == o.sidecar->tier) rank = t + 1;
+    }
+    by_age.push_back({{rank, DayStartMs(o.sidecar->day) + o.sidecar->ms_of_day}, &o});
+  }
+  if (options.max_bytes > 0) {
+    stats.size_before = total;
+    std::sort(by_age.begin(), by_age.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [age, o] : by_age) {
+      if (total <= options.max_bytes) break;
+      doomed.push_back(o);
+      ++stats.entries_over_size;
+      total -= o->sidecar->size + (o->profile != nullptr ? o->profile->size : 0);
+    }
+    stats.size_after = total;
+  }
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status first;
+  ParallelFor(doomed.size(), options_.transfers, [&](size_t, size_t i) {
+    if (failed.load()) return;
+    const Object& o = *doomed[i];
+    Status s;
+    if (o.sidecar != nullptr) {
+      s = client_.Delete(Key(o.sidecar->Relative()));
+      if (s.ok()) RemoveFile(cache_ / o.sidecar->Relative());
+    }
+    if (s.ok() && o.profile != nullptr) {
+      s = client_.Delete(Key(o.profile->Relative()));
+      if (s.ok()) RemoveFile(cache_ / o.profile->Relative());
+    }
+    if (!s.ok()) {
+      failed = true;
+      std::lock_guard<std::mutex> lock(mu);
+      if (first.ok()) first = s;
+    }
+  });
+  if (!first.ok()) return first;
+  return stats;
+}
+
+Status BucketArchive::Fetch(const fs::path& relative, const fs::path& local) {
+  const bool sidecar = relative.filename().string().ends_with(kSidecarSuffix);
+  auto body = client_.Get(Key(relative), sidecar ? kMaxSidecarObjectBytes : kMaxProfileObjectBytes);
+  if (!body.ok()) return body.status();
+  CPROF_RETURN_IF_ERROR(MakeDirs(local.parent_path()));
+  CPROF_RETURN_IF_ERROR(
+      WriteFileAtomic(local.parent_path(), local.filename().string(), *body, false));
+  if (!sidecar) {
+    bool over = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(body->size());
+      over = cached_bytes_ < 0 || cached_bytes_ > options_.cache_max_bytes;
+    }
+    if (over) Evict();
+  }
+  return Status::OK();
+}
+
+Status BucketArchive::FetchAll(const std::vector<std::pair<fs::path, fs::path>>& files) {
+  std::vector<Status> errors(files.size());
+  ParallelFor(files.size(), options_.transfers,
+              [&](size_t, size_t i) { errors[i] = Fetch(files[i].first, files[i].second); });
+  for (const Status& s : errors) {
+    if (!s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+void BucketArchive::Touched(const fs::path& local) {
+  if (local.filename().string().ends_with(kSidecarSuffix)) return;
+  ::utimensat(AT_FDCWD, local.c_str(), nullptr, 0);  // mtime: when last read
+}
+
+void BucketArchive::Evict() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (cached_bytes_ >= 0 && cached_bytes_ <= options_.cache_max_bytes) return;
+  struct Cached {
+    int64_t mtime_ns, size;
+    fs::path path;
+  };
+  std::vector<Cached> profiles;
+  int64_t total = 0;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(cache_, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    int64_t ms;
+    bool is_sidecar;
+    const std::string name = it->path().filename().string();
+    if (!ParseEntryFileName(name, &ms, &is_sidecar) || is_sidecar) continue;
+    auto stamp = StampOf(it->path());
+    if (!stamp.ok()) continue;
+    profiles.push_back({stamp->mtime_ns, stamp->size, it->path()});
+    total += stamp->size;
+  }
+  // Down to 90% of the cap, so that every fetch does not walk the cache.
+  const int64_t goal = options_.cache_max_bytes / 10 * 9;
+  if (total > options_.cache_max_bytes) {
+    std::sort(profiles.begin(), profiles.end(),
+              [](const Cached& a, const Cached& b) { return a.mtime_ns < b.mtime_ns; });
+    for (const Cached& c : profiles) {
+      if (total <= goal) break;
+      if (RemoveFile(c.path).ok()) total -= c.size;
+    }
+  }
+  cached_bytes_ = total;
+}
+
+Result<std::unique_ptr<BucketArchive>> OpenBucket(std::string_view url, const S3Options& s3,
+                                                  const BucketOptions& options) {
+  CPROF_ASSIGN_OR_RETURN(S3Location location, ParseS3Url(url));
+  auto credentials = LoadS3Credentials([](const char* name) { return std::getenv(name); });
+  if (!credentials.ok()) return Status::InvalidArgument(credentials.status().message());
+  return std::make_unique<BucketArchive>(S3Client(std::move(location), s3, std::move(*credentials)),
+                                         options);
+}
+
+}  // namespace cprof::archive

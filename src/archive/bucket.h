@@ -1,0 +1,122 @@
+// An archive in an S3-compatible bucket: the same layout as on disk (the
+// archive's relative paths are the keys under the bucket's prefix), read
+// through a local cache and written through a local spool.
+//
+//   <cache>/archive/   the cache: an archive directory holding every sidecar
+//                      of the days synced and the profiles read lately (LRU,
+//                      capped); readers use it as any archive, fetching
+//                      missing files through archive/remote.h
+//   <cache>/spool/     scrape's archive: entries wait here until uploaded,
+//                      profile first, then sidecar, then move to the cache
+//
+// A sidecar in the bucket means a whole entry, as on disk: writes put the
+// profile before the sidecar; prune deletes the sidecar before the profile.
+// Derived files (INDEX, TARGETS) never go to the bucket: each cache derives
+// its own. The cache and the spool can be deleted at any time (the spool
+// only once it is uploaded).
+//
+// Thread-safe: the cache's bookkeeping is under a lock; S3Client holds no
+// state between requests.
+#ifndef CPROF_ARCHIVE_BUCKET_H_
+#define CPROF_ARCHIVE_BUCKET_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "archive/prune.h"
+#include "archive/remote.h"
+#include "archive/s3.h"
+#include "base/fs.h"
+#include "base/status.h"
+
+namespace cprof::archive {
+
+struct BucketOptions {
+  fs::path cache_dir;
+  // cache_max_bytes: the profiles kept in the cache; the least recently
+  //   read go first when it is over.
+  int64_t cache_max_bytes = int64_t{1} << 30;
+  // transfers (16): GETs, PUTs or DELETEs in flight at once.
+  int transfers = 16;
+};
+
+struct SyncStats {
+  int64_t days = 0;              // day directories listed
+  int64_t sidecars_listed = 0;   // entries the bucket has in them
+  int64_t sidecars_fetched = 0;  // not cached before
+  int64_t files_dropped = 0;     // cached files the bucket no longer has
+};
+
+struct UploadStats {
+  int64_t entries = 0;  // uploaded and moved to the cache
+  int64_t bytes = 0;    // of profiles and sidecars
+  int64_t pending = 0;  // left in the spool (after a failure)
+};
+
+class BucketArchive : public RemoteFiles {
+ public:
+  BucketArchive(S3Client client, BucketOptions options);
+  ~BucketArchive() override;
+
+  // "s3://BUCKET/PREFIX".
+  std::string Describe() const;
+  const fs::path& cache() const { return cache_; }
+  const fs::path& spool() const { return spool_; }
+
+  // One listing: OK when the bucket answers; else one line saying why
+  // (no such bucket, credentials refused, endpoint unreachable).
+  Status Check();
+
+  // Lists the days overlapping [from_ms, to_ms] of every tier, fetches the
+  // sidecars the cache lacks, and drops cached entries the bucket no longer
+  // has (sidecar first). Makes the cache an archive (its marker).
+  Result<SyncStats> Sync(int64_t from_ms, int64_t to_ms);
+
+  // Uploads every whole entry of the spool, profile then sidecar, and moves
+  // it into the cache. Stops at the first failure (already retried): what
+  // is left waits in the spool for the next call; the Status says why.
+  Status UploadSpool(UploadStats* stats);
+
+  // Prune's rules (archive/prune.h) on the bucket: expired entries and,
+  // with options.max_bytes, the oldest until the bucket's objects are
+  // under it (raw entries first, then rollups, finest tier first), sidecar
+  // first, then profile; and profiles left without a sidecar for
+  // kStaleFileMs. The cache follows.
+  Result<PruneStats> Prune(int64_t now_ms, const PruneOptions& options);
+
+  // RemoteFiles: for readers of the cache.
+  Status Fetch(const fs::path& relative, const fs::path& local) override;
+  Status FetchAll(const std::vector<std::pair<fs::path, fs::path>>& files) override;
+  void Touched(const fs::path& local) override;
+
+ private:
+  struct Listed;
+  // Every object of the days overlapping [from_ms, to_ms], every tier.
+  Status ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out, int64_t* days);
+  // Sync's work on a listing of [from_ms, to_ms].
+  Status SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
+                    SyncStats* stats);
+  // Drops the least recently read profiles while the cache is over its cap.
+  void Evict();
+
+  S3Client client_;
+  const BucketOptions options_;
+  const fs::path cache_, spool_;
+  std::mutex mu_;
+  int64_t cached_bytes_ = -1;  // of profiles in the cache; -1: not counted yet
+};
+
+// The bucket of `url` ("s3://BUCKET/PREFIX"), its client configured by
+// `s3` and credentials from the environment (LoadS3Credentials), cached in
+// options.cache_dir. InvalidArgument naming what is wrong.
+Result<std::unique_ptr<BucketArchive>> OpenBucket(std::string_view url, const S3Options& s3,
+                                                  const BucketOptions& options);
+
+}  // namespace cprof::archive
+
+#endif  // CPROF_ARCHIVE_BUCKET_H_
