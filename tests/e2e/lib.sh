@@ -26,6 +26,16 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 pass() { echo "ok: $*"; }
 
+# A command that ends the test through set -e (a pipeline that pipefail
+# fails, say) says so, with its file, line, exit status and text: else the
+# test stops without a word. -E: in functions too. (A $(...) runs without
+# set -e: the assignment that takes its status is the one named.)
+on_err() {
+  case $- in *e*) echo "FAIL: $1 line $2: exit $3: $4" >&2 ;; esac
+}
+set -E
+trap 'on_err "${BASH_SOURCE[0]##*/}" "$LINENO" "$?" "$BASH_COMMAND"' ERR
+
 # spawn CMD...: runs CMD in the background, stopped when the test ends; its
 # pid is in $SPAWNED_PID, its output in $WORK/spawn.<pid>.log (never on the
 # caller's stdout: that may be a $(...) that would wait for it).
