@@ -55,10 +55,18 @@ int PrefixNumber(std::string_view prefix, size_t width) {
 
 std::string Key(const fs::path& relative) { return relative.generic_string(); }
 
-// The profile file beside a sidecar: the sidecar's `file` when it can be
-// read, else the stem with each profile suffix that exists.
-fs::path ProfileBeside(const fs::path& sidecar) {
-  if (auto s = ReadSidecar(sidecar); s.ok() && !s->file.empty())
+// "" (raw entries), then every rollup tier's name.
+std::vector<std::string> AllTiers() {
+  std::vector<std::string> tiers = {""};
+  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
+  return tiers;
+}
+
+// The profile file beside the sidecar at `sidecar` (whose content is
+// `json`): the sidecar's `file` when it parses, else the stem with each
+// profile suffix that exists.
+fs::path ProfileBeside(const fs::path& sidecar, std::string_view json) {
+  if (auto s = ParseSidecar(json); s.ok() && !s->file.empty())
     return sidecar.parent_path() / s->file;
   std::string stem = sidecar.filename().string();
   stem.resize(stem.size() - kSidecarSuffix.size());
@@ -117,9 +125,7 @@ Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Liste
            key <= std::make_tuple(last.year, static_cast<int>(last.month),
                                   d == 0 ? 0 : static_cast<int>(last.day));
   };
-  std::vector<std::string> tiers = {""};
-  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
-  for (const std::string& tier : tiers) {
+  for (const std::string& tier : AllTiers()) {
     const std::string base = tier.empty() ? "" : Key(TierRoot("", tier)) + "/";
     std::vector<S3Object> ignored;
     std::vector<std::string> years;
@@ -205,9 +211,7 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
   }
   stats.sidecars_fetched = static_cast<int64_t>(missing.size());
   // What the cache has of those days that the bucket no longer does.
-  std::vector<std::string> tiers = {""};
-  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
-  for (const std::string& tier : tiers) {
+  for (const std::string& tier : AllTiers()) {
     const fs::path tier_root = TierRoot(cache_, tier);
     ForEachDay(tier_root, from_ms, to_ms, [&](const CivilDay& day, const fs::path& dir) {
       auto targets = ListDir(dir);
@@ -261,24 +265,28 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
     if (failed.load()) return;
     const fs::path& sidecar = sidecars[i];
     const fs::path relative_sidecar = sidecar.lexically_relative(spool_);
-    fs::path profile = ProfileBeside(sidecar);
-    const fs::path relative_profile =
-        profile.empty() ? fs::path() : profile.lexically_relative(spool_);
-    // (a crash after the profile moved to the cache leaves it there)
-    if (!profile.empty() && !Exists(profile)) profile = cache_ / relative_profile;
     auto fail = [&](const Status& s) {
       failed = true;
       std::lock_guard<std::mutex> lock(mu);
       if (first.ok()) first = s;
     };
+    auto sidecar_bytes = ReadFile(sidecar, kMaxSidecarObjectBytes);
+    if (!sidecar_bytes.ok()) {
+      fail(sidecar_bytes.status());
+      return;
+    }
+    fs::path profile = ProfileBeside(sidecar, *sidecar_bytes);
+    const fs::path relative_profile =
+        profile.empty() ? fs::path() : profile.lexically_relative(spool_);
+    // (a crash after the profile moved to the cache leaves it there)
+    if (!profile.empty() && !Exists(profile)) profile = cache_ / relative_profile;
     if (profile.empty()) {
       fail(Status::Corruption(sidecar.string() + ": no profile beside it"));
       return;
     }
     auto profile_bytes = ReadFile(profile, kMaxProfileObjectBytes);
-    auto sidecar_bytes = ReadFile(sidecar, kMaxSidecarObjectBytes);
-    if (!profile_bytes.ok() || !sidecar_bytes.ok()) {
-      fail(!profile_bytes.ok() ? profile_bytes.status() : sidecar_bytes.status());
+    if (!profile_bytes.ok()) {
+      fail(profile_bytes.status());
       return;
     }
     Status s = client_.Put(Key(relative_profile), *profile_bytes);
@@ -290,10 +298,13 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
       fail(s);
       return;
     }
-    std::lock_guard<std::mutex> lock(mu);
-    ++stats->entries;
-    --stats->pending;
-    stats->bytes += static_cast<int64_t>(profile_bytes->size() + sidecar_bytes->size());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      ++stats->entries;
+      --stats->pending;
+      stats->bytes += static_cast<int64_t>(profile_bytes->size() + sidecar_bytes->size());
+    }
+    std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
     if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(profile_bytes->size());
   });
   if (stats->entries > 0) Evict();

@@ -425,23 +425,32 @@ Status ParseJob(const Ctx& ctx, const YAML::Node& node, std::string_view path, J
   return Status::OK();
 }
 
+// Each of `fields`' keys that `node` has, as a non-empty scalar into its
+// field ("section.key" in errors).
+Status GetNonEmptyScalars(const Ctx& ctx, const YAML::Node& node, std::string_view section,
+                          std::initializer_list<std::pair<const char*, std::string*>> fields) {
+  for (auto [key, field] : fields) {
+    if (YAML::Node value = node[key]) {
+      const std::string path = std::string(section) + "." + key;
+      CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, path, field));
+      if (field->empty()) return ctx.Error(value, path, "must not be empty");
+    }
+  }
+  return Status::OK();
+}
+
 Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
   if (node.IsNull()) return Status::OK();
   if (!node.IsMap()) return ctx.Error(node, "serve", "must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
       ctx, node, "serve",
       {"listen", "auth-file", "cors-allowed-origins", "tls-cert", "tls-key", "redirect-listen"}));
-  for (auto [key, field] : {std::pair{"listen", &serve->listen},
-                            {"auth-file", &serve->auth_file},
-                            {"tls-cert", &serve->tls_cert},
-                            {"tls-key", &serve->tls_key},
-                            {"redirect-listen", &serve->redirect_listen}}) {
-    if (YAML::Node value = node[key]) {
-      const std::string path = std::string("serve.") + key;
-      CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, path, field));
-      if (field->empty()) return ctx.Error(value, path, "must not be empty");
-    }
-  }
+  CPROF_RETURN_IF_ERROR(GetNonEmptyScalars(ctx, node, "serve",
+                                           {{"listen", &serve->listen},
+                                            {"auth-file", &serve->auth_file},
+                                            {"tls-cert", &serve->tls_cert},
+                                            {"tls-key", &serve->tls_key},
+                                            {"redirect-listen", &serve->redirect_listen}}));
   if (YAML::Node origins = node["cors-allowed-origins"]; origins && !origins.IsNull()) {
     const std::string path = "serve.cors-allowed-origins";
     CPROF_RETURN_IF_ERROR(GetStrings(ctx, origins, path, &serve->cors_allowed_origins));
@@ -476,16 +485,11 @@ Status ParseS3(const Ctx& ctx, const YAML::Node& node, S3Config* s3) {
   CPROF_RETURN_IF_ERROR(
       CheckKeys(ctx, node, "s3",
                 {"endpoint", "region", "path-style", "ca-file", "cache-dir", "cache-max-size"}));
-  for (auto [key, field] : {std::pair{"endpoint", &s3->endpoint},
-                            {"region", &s3->region},
-                            {"ca-file", &s3->ca_file},
-                            {"cache-dir", &s3->cache_dir}}) {
-    if (YAML::Node value = node[key]) {
-      const std::string path = std::string("s3.") + key;
-      CPROF_RETURN_IF_ERROR(GetScalar(ctx, value, path, field));
-      if (field->empty()) return ctx.Error(value, path, "must not be empty");
-    }
-  }
+  CPROF_RETURN_IF_ERROR(GetNonEmptyScalars(ctx, node, "s3",
+                                           {{"endpoint", &s3->endpoint},
+                                            {"region", &s3->region},
+                                            {"ca-file", &s3->ca_file},
+                                            {"cache-dir", &s3->cache_dir}}));
   if (!s3->endpoint.empty() && !s3->endpoint.starts_with("http://") &&
       !s3->endpoint.starts_with("https://")) {
     return ctx.Error(node["endpoint"], "s3.endpoint",
