@@ -383,11 +383,11 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
     Status s;
     if (o.sidecar != nullptr) {
       s = client_.Delete(Key(o.sidecar->Relative()));
-      if (s.ok()) RemoveFile(cache_ / o.sidecar->Relative());
+      if (s.ok()) (void)RemoveFile(cache_ / o.sidecar->Relative());
     }
     if (s.ok() && o.profile != nullptr) {
       s = client_.Delete(Key(o.profile->Relative()));
-      if (s.ok()) RemoveFile(cache_ / o.profile->Relative());
+      if (s.ok()) (void)RemoveFile(cache_ / o.profile->Relative());
     }
     if (!s.ok()) {
       failed = true;
@@ -397,6 +397,15 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
   });
   if (!first.ok()) return first;
   return stats;
+}
+
+Status BucketArchive::RemoveEntry(const EntryKey& key) {
+  const fs::path dir = EntryDir(key);
+  for (const std::string& name : {SidecarFileName(key), ProfileFileName(key)}) {
+    CPROF_RETURN_IF_ERROR(client_.Delete(Key(dir / name)));  // (404 is OK)
+    (void)RemoveFile(cache_ / dir / name);
+  }
+  return Status::OK();
 }
 
 Status BucketArchive::Fetch(const fs::path& relative, const fs::path& local) {

@@ -89,6 +89,10 @@ class BucketArchive : public RemoteFiles {
   // kStaleFileMs. The cache follows.
   Result<PruneStats> Prune(int64_t now_ms, const PruneOptions& options);
 
+  // Deletes one entry from the bucket, sidecar first, then profile, and
+  // from the cache (compaction's stale rollups). Gone already is OK.
+  Status RemoveEntry(const EntryKey& key);
+
   // RemoteFiles: for readers of the cache.
   Status Fetch(const fs::path& relative, const fs::path& local) override;
   Status FetchAll(const std::vector<std::pair<fs::path, fs::path>>& files) override;

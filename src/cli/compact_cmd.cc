@@ -2,9 +2,11 @@
 // (query/compact.h), for the jobs whose config keeps them.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
+#include "archive/bucket.h"
 #include "archive/lock.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -25,6 +27,9 @@ void CompactCommand::Register(CLI::App* app) {
       "every one that is due (after an upgrade, or a config change), and replaces the ones "
       "that profiles scraped late made stale. Rollups are derived: deleting "
       "<archive>/rollups changes no answer, only its speed.\n"
+      "On an archive in a bucket (s3://BUCKET/PREFIX), compact syncs the window's sidecars "
+      "into the cache, merges there, uploads the new rollups and deletes from the bucket the "
+      "stale ones they replace; a scrape on a bucket compacts the targets it scrapes.\n"
       "Examples:\n"
       "  cprofiler compact -c /etc/cprofiler/cprofiler.yml\n"
       "  cprofiler compact --from -7d\n"
@@ -46,15 +51,6 @@ int CompactCommand::Run(const GlobalOptions& global) {
                                                 "rollups: {hourly: 720h, daily: 8760h} to a job)"),
         kExitUsage);
   }
-  if (resolved->bucket != nullptr) {
-    return Fail("compact",
-                Status::InvalidArgument("rollups are not written to an archive in a bucket yet (" +
-                                        resolved->bucket->Describe() +
-                                        "): queries there read the raw profiles"),
-                kExitUsage);
-  }
-  const fs::path& root = resolved->archive;
-  if (Status s = RequireArchive(root); !s.ok()) return Fail("compact", s, kExitUsage);
   const int64_t now = NowMs();
   query::CompactOptions options;
   options.now_ms = now;
@@ -65,7 +61,21 @@ int CompactCommand::Run(const GlobalOptions& global) {
   }
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) == 0) options.written_by = host;
-  auto lock = archive::ArchiveLock::TryAcquire(root);
+  // A bucket's rollups: merged from its cache, written to its spool, then
+  // uploaded; the stale ones deleted from the bucket.
+  archive::BucketArchive* bucket = resolved->bucket.get();
+  const fs::path& root = resolved->archive;
+  if (bucket != nullptr) {
+    Status s = SyncForReading(*resolved, std::max<int64_t>(options.from_ms, 2 * kMsPerDay), now);
+    if (s.ok()) s = archive::InitArchive(bucket->spool());
+    if (!s.ok()) return Fail("compact", s, ExitCodeFor(s));
+    options.write_root = bucket->spool();
+    options.remove = [bucket](const archive::EntryKey& key) { return bucket->RemoveEntry(key); };
+  }
+  if (Status s = RequireArchive(root); !s.ok()) return Fail("compact", s, kExitUsage);
+  // (on a bucket, the spool's lock: a scrape on the same cache compacts
+  // the targets it scrapes itself)
+  auto lock = archive::ArchiveLock::TryAcquire(bucket != nullptr ? bucket->spool() : root);
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
       LogInfo("compact: " + lock.status().message() + "; it compacts the archive itself");
@@ -77,6 +87,17 @@ int CompactCommand::Run(const GlobalOptions& global) {
   auto start = std::chrono::steady_clock::now();
   query::CompactStats s =
       query::Compact(root, scrape::RollupRetentionOf(config), options, &reporter);
+  bool uploaded = true;
+  if (bucket != nullptr) {
+    archive::UploadStats up;
+    Status status = bucket->UploadSpool(&up);
+    if (!status.ok()) {
+      uploaded = false;
+      LogError("compact: " + status.message() + "; " + std::to_string(up.pending) +
+               " entries wait in the spool " + bucket->spool().string() +
+               " and are uploaded by the next compact or scrape pass on this cache");
+    }
+  }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(
       "written      %zu  rollups\n"
@@ -88,7 +109,7 @@ int CompactCommand::Run(const GlobalOptions& global) {
   char took[32];
   std::snprintf(took, sizeof took, "%.1fs", seconds);
   LogInfo("compact: done in " + std::string(took));
-  return s.failed > 0 ? kExitPartial : kExitOk;
+  return s.failed > 0 || !uploaded ? kExitPartial : kExitOk;
 }
 
 }  // namespace cprof::cli

@@ -65,10 +65,14 @@ Status WriteMetricsFile(const fs::path& path, std::string_view text) {
   return WriteFileAtomic(dir, path.filename().string(), text, /*sync_dir=*/false);
 }
 
+// A bucket's prune lists every object in it (S3 bills per thousand
+// listings): the daemon prunes it every 10 minutes, not every minute.
+constexpr int64_t kBucketPruneEveryMs = 10 * 60'000;
+
 // Uploads the spool of an archive in a bucket, and prunes the bucket: once
-// at the end of a --once pass, or every few seconds (prune once a minute)
-// beside the scrape loop. An unreachable bucket is told once per outage;
-// the spool keeps everything until it is back.
+// at the end of a --once pass, or beside the scrape loop (uploads every
+// second, prunes every kBucketPruneEveryMs). An unreachable bucket is told
+// once per outage; the spool keeps everything until it is back.
 class BucketSide {
  public:
   BucketSide(archive::BucketArchive* bucket, int64_t max_size)
@@ -113,8 +117,8 @@ class BucketSide {
     return true;
   }
 
-  // Uploads every second and prunes every minute until `stop`; then uploads
-  // once more.
+  // Uploads every second and prunes every kBucketPruneEveryMs until
+  // `stop`; then uploads once more.
   void Loop(const std::atomic<bool>& stop) {
     int64_t next_prune = NowMs() + 10'000;
     while (!stop.load()) {
@@ -122,7 +126,7 @@ class BucketSide {
       bool ok = Upload();
       if (ok && NowMs() >= next_prune) {
         Prune(NowMs());
-        next_prune = NowMs() + 60'000;
+        next_prune = NowMs() + kBucketPruneEveryMs;
       }
     }
     Upload();
@@ -240,7 +244,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   scrape::Scraper scraper(root, fetch);
   std::optional<BucketSide> bucket_side;
   if (bucket != nullptr) {
-    scraper.set_bucket_cache(bucket->cache());
+    scraper.set_bucket(bucket);
     bucket_side.emplace(bucket, config.max_size);
   }
   // The metrics, rendered from the targets' state each time it is written.

@@ -107,10 +107,11 @@ struct Compaction {
                           Sha256Hex(bytes).substr(0, archive::kContentHashLength),
                           std::string(tier.name)};
     const std::string id = archive::FormatId(key);
+    const bool in_place = options.write_root.empty() || options.write_root == root;
     for (const archive::Entry* old : stale) {
-      if (old->sidecar.id == id) (void)archive::RemoveEntry(root, key);
+      if (old->sidecar.id == id && in_place) (void)Remove(key);
     }
-    archive::ArchiveWriter writer(root,
+    archive::ArchiveWriter writer(in_place ? root : options.write_root,
                                   {.durable = options.durable, .tier = std::string(tier.name)});
     auto written = writer.Write(bytes, std::move(s));
     if (!written.ok()) {
@@ -120,10 +121,12 @@ struct Compaction {
     ++stats->written;
     for (const archive::Entry* old : stale) {
       auto old_key = archive::ParseId(old->sidecar.id);
-      if (old->sidecar.id != id && old_key.ok() && archive::RemoveEntry(root, *old_key).ok()) {
-        ++stats->replaced;
-      }
+      if (old->sidecar.id != id && old_key.ok() && Remove(*old_key).ok()) ++stats->replaced;
     }
+  }
+
+  Status Remove(const archive::EntryKey& key) const {
+    return options.remove ? options.remove(key) : archive::RemoveEntry(root, key);
   }
 
   // Every rollup one <tkey> directory of `day` is due.
@@ -203,7 +206,8 @@ CompactStats Compact(const fs::path& root, const RetentionOf& retention,
     auto tkeys = ListDir(day_dir);
     if (!tkeys.ok()) return;
     for (const std::string& tkey : *tkeys) {
-      if (archive::IsHex(tkey, archive::kTargetKeyLength)) {
+      if (archive::IsHex(tkey, archive::kTargetKeyLength) &&
+          (!options.include_target || options.include_target(tkey))) {
         compaction.TargetDay(day, day_dir / tkey, tkey);
       }
     }

@@ -22,8 +22,11 @@
 #include <limits>
 #include <optional>
 #include <string>
+#include <string_view>
 
+#include "archive/layout.h"
 #include "archive/scan.h"
+#include "base/status.h"
 
 namespace cprof::query {
 
@@ -48,6 +51,17 @@ struct CompactOptions {
   // durable (true): as ArchiveWriterOptions::durable.
   bool durable = true;
   std::string written_by;  // the sidecars' scraped_by: this host's name
+  // write_root (default: the archive's root): where rollups are written. An
+  //   archive in a bucket reads its cache and writes to its spool, which
+  //   uploads them (archive/bucket.h); a rollup rewritten with its very ID
+  //   then replaces the old one there, in place.
+  fs::path write_root;
+  // remove (default: archive::RemoveEntry in the root): removes a stale
+  //   rollup that a new one replaces.
+  std::function<Status(const archive::EntryKey&)> remove;
+  // include_target (default: all): the target keys to compact (a scraper
+  //   on a bucket compacts those it scrapes).
+  std::function<bool(std::string_view target_key)> include_target;
 };
 
 struct CompactStats {

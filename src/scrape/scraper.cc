@@ -94,6 +94,8 @@ std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
       }
     }
   }
+  target_keys_.clear();
+  for (const Work& w : out) target_keys_.insert(w.target_key);
   return out;
 }
 
@@ -106,8 +108,9 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
     if (it == by_target.end()) {
       int64_t since = now_ms - ToMs(w.interval) - kMsPerDay;
       it = by_target.emplace(w.target_key, archive::LatestByType(root_, w.target_key, since)).first;
-      if (!bucket_cache_.empty()) {
-        for (const auto& [type, ms] : archive::LatestByType(bucket_cache_, w.target_key, since)) {
+      if (bucket_ != nullptr) {
+        for (const auto& [type, ms] :
+             archive::LatestByType(bucket_->cache(), w.target_key, since)) {
           int64_t& latest = it->second[type];
           latest = std::max(latest, ms);
         }
@@ -124,7 +127,12 @@ void Scraper::Dispatch(const Work& work, int64_t now_ms) {
   in_flight_[tag] = InFlight{work, now_ms};
   attempts_[work.Key()].last_attempt_ms = now_ms;
   LogVerbose("scrape: GET " + work.url);
-  fetcher_.Add(FetchRequest{work.url, work.timeout, work.max_bytes, tag, {}});
+  FetchRequest request;
+  request.url = work.url;
+  request.timeout = work.timeout;
+  request.max_bytes = work.max_bytes;
+  request.tag = tag;
+  fetcher_.Add(std::move(request));
 }
 
 void Scraper::Complete(FetchResult r, PassStats* stats) {
@@ -243,13 +251,30 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
              ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
   }
-  if (bucket_cache_.empty() && KeepsRollups(config) && query::CompactionDue(root_, now_ms)) {
+  const fs::path& compact_root = bucket_ != nullptr ? bucket_->cache() : root_;
+  if (KeepsRollups(config) && query::CompactionDue(compact_root, now_ms)) {
+    // On a bucket: the cache first learns what the bucket has of the span
+    // (other hosts' rollups, entries from before the cache was made).
+    if (bucket_ != nullptr) {
+      auto synced = bucket_->Sync(now_ms - kCompactLookbackMs - kMsPerDay, now_ms);
+      if (!synced.ok()) {
+        LogError("scrape: rollups not written this hour: " + synced.status().message());
+        return stats;
+      }
+    }
     query::CompactOptions options;
     options.now_ms = now_ms;
     options.from_ms = now_ms - kCompactLookbackMs;
     options.written_by = hostname_;
-    stats.compact = query::Compact(root_, RollupRetentionOf(config), options, &reporter);
-    query::MarkCompacted(root_, now_ms);
+    if (bucket_ != nullptr) {
+      options.write_root = root_;
+      options.remove = [this](const archive::EntryKey& key) { return bucket_->RemoveEntry(key); };
+      options.include_target = [this](std::string_view tkey) {
+        return target_keys_.count(std::string(tkey)) > 0;
+      };
+    }
+    stats.compact = query::Compact(compact_root, RollupRetentionOf(config), options, &reporter);
+    query::MarkCompacted(compact_root, now_ms);
   }
   return stats;
 }

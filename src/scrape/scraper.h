@@ -15,9 +15,11 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "archive/bucket.h"
 #include "archive/prune.h"
 #include "archive/writer.h"
 #include "base/fetcher.h"
@@ -81,10 +83,11 @@ class Scraper {
   }
 
   // For an archive in a bucket (archive/bucket.h), whose spool this
-  // scraper's archive is: entries uploaded from it move to `cache`, where
-  // due times also look; and rollups are left to `cprofiler compact` (the
-  // spool holds only what waits for upload).
-  void set_bucket_cache(fs::path cache) { bucket_cache_ = std::move(cache); }
+  // scraper's archive is: entries uploaded from it move to the bucket's
+  // cache, where due times also look; and compaction reads the cache and
+  // writes the rollups of the targets this scraper scrapes into the spool
+  // (to be uploaded), deleting the stale ones from the bucket.
+  void set_bucket(archive::BucketArchive* bucket) { bucket_ = bucket; }
 
  private:
   // One profile type of one host, with everything needed to scrape and
@@ -118,7 +121,8 @@ class Scraper {
   PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats);
 
   fs::path root_;
-  fs::path bucket_cache_;  // "" unless the archive is a bucket's spool
+  archive::BucketArchive* bucket_ = nullptr;  // unless the archive is a bucket's spool
+  std::set<std::string> target_keys_;         // of the last Expand()
   // Makes staged entries durable and visible: when `now`, or once
   // kCommitBatch are staged or the oldest has waited kCommitDelayMs.
   void Commit(PassStats* stats, bool now);

@@ -1,0 +1,108 @@
+# Rollups on an archive in a bucket (moto_server on loopback): an on-disk
+# archive moves into the bucket through a scraper's spool; a scrape pass
+# compacts the targets it scrapes (and only those) from the bucket and
+# uploads the rollups; `cprofiler compact` on another host's cache sees
+# them, writes the rest, and replaces a rollup that a late entry made stale
+# (the stale one deleted from the bucket); merge on a fresh cache reads the
+# rollups and gives what go tool pprof gives for the raw profiles.
+source "$(dirname "$0")/lib.sh"
+: "${S3_TOOL:?set by ctest}" "${MAKE_ARCHIVE:?set by ctest}"
+export AWS_ACCESS_KEY_ID=AKIATESTKEY AWS_SECRET_ACCESS_KEY=secret
+END=$(start_moto)
+curl -fs -X PUT "$END/profiles" >/dev/null || fail "creating the bucket"
+FAKE=$(start_fake)
+# Yesterday's rollups are due 5 minutes after midnight (UTC).
+SINCE_MIDNIGHT=$(($(date -u +%s) % 86400))
+if [ "$SINCE_MIDNIGHT" -lt 330 ]; then
+  echo "waiting $((330 - SINCE_MIDNIGHT)) s for yesterday's rollups to come due"
+  sleep $((330 - SINCE_MIDNIGHT))
+fi
+# Yesterday: two apps' CPU profiles, one every 5 minutes each, on the fake
+# target's host (app-0 {env=dev}, app-1 {env=prod}).
+DAY=$(date -u -d yesterday +%Y-%m-%d)
+"$MAKE_ARCHIVE" "$WORK/arch" 576 2 "$DAY" "$TEST_DATA_DIR/cpu.pb.gz" 1 profile 2 "$FAKE"
+
+config() {  # FILE CACHE ROLLUPS
+  cat >"$1" <<YML
+archive: s3://profiles/arch
+s3: {endpoint: "$END", path-style: true, cache-dir: $2}
+scrape-configs:
+  - job: bench
+    expiration: 0
+    enabled-profiles: [heap]
+    path-profiles: {heap: /good/heap}
+    $3
+    target-configs: [{application: app-0, hosts: ["$FAKE"], labels: {env: dev}}]
+YML
+}
+rollups_in_bucket() { "$S3_TOOL" "$END" s3://profiles list arch/rollups/ | grep -c '\.json$' || true; }
+
+# An archive on disk moves into the bucket: its entries copied into a
+# scraper's spool go up with its next pass.
+config "$WORK/u.yml" "$WORK/cache-u" ""
+mkdir -p "$WORK/cache-u/spool"
+cp -r "$WORK/arch/." "$WORK/cache-u/spool/"
+expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/u.yml"
+expect_grep "uploaded 577 entries" "$WORK/err"
+[ "$("$S3_TOOL" "$END" s3://profiles list arch/ | grep -c '\.json$')" = 577 ] || fail "the bucket lacks entries"
+[ "$(rollups_in_bucket)" = 0 ] || fail "a job without rollups wrote some"
+pass "an on-disk archive's 576 entries, copied into the spool, went up with a pass (and its own 1)"
+
+# A scraper that keeps rollups, on a fresh cache, compacts app-0 (which it
+# scrapes) from the bucket: yesterday's 24 hours and the day; not app-1.
+config "$WORK/s.yml" "$WORK/cache-s" "rollups: {hourly: 0, daily: 0}"
+expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/s.yml"
+expect_grep "25 rollups written" "$WORK/err"
+[ "$(count_entries "$WORK/cache-s/spool")" = 0 ] || fail "rollups were left in the spool"
+[ "$(rollups_in_bucket)" = 25 ] || fail "the bucket has $(rollups_in_bucket) rollups, want app-0's 25"
+"$S3_TOOL" "$END" s3://profiles list arch/rollups/1d.merged/ >"$WORK/daily"
+grep -Eq "^arch/rollups/1d.merged/${DAY//-//}/[0-9a-f]{16}/000000000-profile-[0-9a-f]{10}\.pb\.gz$" "$WORK/daily" ||
+  fail "no daily rollup at the archive's path: $(cat "$WORK/daily")"
+pass "a scrape pass on a fresh cache compacts its own target from the bucket: 25 rollups uploaded"
+
+# compact on another host's cache: app-0's are up to date, app-1's written.
+config "$WORK/c.yml" "$WORK/cache-c" "rollups: {hourly: 0, daily: 0}"
+expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"
+expect_grep "^written +25 " "$WORK/out"
+expect_grep "^up to date +25 " "$WORK/out"
+[ "$(rollups_in_bucket)" = 50 ] || fail "the bucket has $(rollups_in_bucket) rollups, want 50"
+expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"
+expect_grep "^written +0 " "$WORK/out"
+pass "compact on another cache: the scraper's 25 up to date, app-1's 25 written; then none"
+
+# A late entry in app-0's 10:00 hour makes that hour's and the day's
+# rollups stale: compact replaces them, and the stale ones leave the bucket.
+"$MAKE_ARCHIVE" "$WORK/late" 1 2 "${DAY}T10:17:00Z" "$TEST_DATA_DIR/cpu.pb.gz" 1 profile 2 "$FAKE"
+LATE=$(sidecars "$WORK/late")
+[ "$(grep -c . <<<"$LATE")" = 1 ] || fail "want one late entry"
+grep -q '"app": "app-0"' "$LATE" || fail "the late entry is not app-0's"
+REL=${LATE#"$WORK/late/"}
+"$S3_TOOL" "$END" s3://profiles put "arch/${REL%.json}.pb.gz" "${LATE%.json}.pb.gz" >/dev/null
+"$S3_TOOL" "$END" s3://profiles put "arch/$REL" "$LATE" >/dev/null
+"$S3_TOOL" "$END" s3://profiles list arch/rollups/ | sort >"$WORK/before"
+expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"
+expect_grep "^written +2 " "$WORK/out"
+expect_grep "^replaced +2 " "$WORK/out"
+"$S3_TOOL" "$END" s3://profiles list arch/rollups/ | sort >"$WORK/after"
+[ "$(grep -c '\.json$' "$WORK/after")" = 50 ] || fail "the bucket has $(grep -c '\.json$' "$WORK/after") rollups, want 50"
+[ "$(comm -23 "$WORK/before" "$WORK/after" | wc -l)" = 4 ] ||
+  fail "want the 2 stale rollups (4 objects) gone: $(comm -23 "$WORK/before" "$WORK/after")"
+pass "a late entry: compact replaced the 2 stale rollups, and deleted them from the bucket"
+
+# merge and top on a fresh cache read the rollups: go tool pprof -top as
+# for the raw profiles, line for line.
+FROM="${DAY}T00:31:00Z"
+TO="${DAY}T22:05:00Z"
+SEL=(-c "$WORK/c.yml" --cache-dir "$WORK/cache-r" -t profile_cpu -l _app=app-0 --from "$FROM" --to "$TO")
+top_of() { go tool pprof -top "$1" 2>/dev/null | grep -v '^Time:'; }
+expect_exit 0 "$CPROFILER" merge "${SEL[@]}" -o "$WORK/tiled.pb.gz"
+expect_grep "rollups" "$WORK/err"
+expect_exit 0 "$CPROFILER" merge "${SEL[@]}" --raw -o "$WORK/raw.pb.gz"
+top_of "$WORK/tiled.pb.gz" >"$WORK/tiled.top"
+top_of "$WORK/raw.pb.gz" >"$WORK/raw.top"
+diff "$WORK/raw.top" "$WORK/tiled.top" || fail "merge from the bucket's rollups differs from merge --raw"
+expect_grep "^Duration: " "$WORK/tiled.top"
+"$CPROFILER" top "${SEL[@]}" 2>/dev/null >"$WORK/ours.top"
+"$CPROFILER" top "${SEL[@]}" --raw 2>/dev/null >"$WORK/ours_raw.top"
+diff "$WORK/ours_raw.top" "$WORK/ours.top" || fail "top from the bucket's rollups differs from top --raw"
+pass "merge and top on a fresh cache read the bucket's rollups: the same as the raw profiles"
