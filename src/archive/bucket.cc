@@ -55,6 +55,13 @@ int PrefixNumber(std::string_view prefix, size_t width) {
 
 std::string Key(const fs::path& relative) { return relative.generic_string(); }
 
+// An entry file's key without its suffix (".json", ".pb.gz", ...): a
+// sidecar's and its profile's are the same.
+std::string StemOf(std::string key) {
+  key.resize(key.find('.', key.rfind('/') + 1));
+  return key;
+}
+
 // "" (raw entries), then every rollup tier's name.
 std::vector<std::string> AllTiers() {
   std::vector<std::string> tiers = {""};
@@ -182,12 +189,25 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
                                  SyncStats* stats_out) {
   SyncStats& stats = *stats_out;
   CPROF_RETURN_IF_ERROR(InitArchive(cache_));
+  // A sidecar counts only beside its profile, as a scan of a directory
+  // takes it (a profile pruned, or copied in after its sidecar).
+  std::set<std::string> profiles;  // stems
+  for (const Listed& l : listed) {
+    if (!l.is_sidecar) profiles.insert(StemOf(Key(l.Relative())));
+  }
   std::set<std::string> in_bucket;  // relative paths
   std::vector<const Listed*> missing;
   for (const Listed& l : listed) {
     const fs::path relative = l.Relative();
+    if (!l.is_sidecar) {
+      in_bucket.insert(Key(relative));
+      continue;
+    }
+    if (!profiles.count(StemOf(Key(relative)))) {
+      ++stats.without_profile;
+      continue;
+    }
     in_bucket.insert(Key(relative));
-    if (!l.is_sidecar) continue;
     ++stats.sidecars_listed;
     auto stamp = StampOf(cache_ / relative);
     if (!stamp.ok() || stamp->size != l.size) missing.push_back(&l);
@@ -327,24 +347,20 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
   int64_t total = 0;
   for (const Listed& l : listed) {
     total += l.size;
-    std::string stem = Key(l.Relative());
-    if (l.is_sidecar) {
-      stem.resize(stem.size() - kSidecarSuffix.size());
-      entries[stem].sidecar = &l;
-    } else {
-      stem.resize(stem.find('.', stem.rfind('/')));
-      entries[stem].profile = &l;
-    }
+    Object& o = entries[StemOf(Key(l.Relative()))];
+    (l.is_sidecar ? o.sidecar : o.profile) = &l;
   }
   std::vector<const Object*> doomed;
   std::vector<std::pair<std::tuple<size_t, int64_t>, const Object*>> by_age;
   for (const auto& [stem, o] : entries) {
-    if (o.sidecar == nullptr) {
-      if (o.profile != nullptr && o.profile->last_modified_ms > 0 &&
-          o.profile->last_modified_ms < now_ms - kStaleFileMs) {
+    // Half an entry, an hour old: a writer died between its two objects
+    // (a profile), or its profile went first (a sidecar).
+    if (o.sidecar == nullptr || o.profile == nullptr) {
+      const Listed* half = o.sidecar != nullptr ? o.sidecar : o.profile;
+      if (half->last_modified_ms > 0 && half->last_modified_ms < now_ms - kStaleFileMs) {
         doomed.push_back(&o);
         ++stats.stale_files_removed;
-        total -= o.profile->size;
+        total -= half->size;
       }
       continue;
     }

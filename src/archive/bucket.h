@@ -50,6 +50,7 @@ struct SyncStats {
   int64_t sidecars_listed = 0;   // entries the bucket has in them
   int64_t sidecars_fetched = 0;  // not cached before
   int64_t files_dropped = 0;     // cached files the bucket no longer has
+  int64_t without_profile = 0;   // sidecars whose profile is not in the bucket: left out
 };
 
 struct UploadStats {
@@ -74,7 +75,9 @@ class BucketArchive : public RemoteFiles {
 
   // Lists the days overlapping [from_ms, to_ms] of every tier, fetches the
   // sidecars the cache lacks, and drops cached entries the bucket no longer
-  // has (sidecar first). Makes the cache an archive (its marker).
+  // has (sidecar first). A sidecar whose profile the bucket lacks is left
+  // out, as a scan leaves it out on disk. Makes the cache an archive (its
+  // marker).
   Result<SyncStats> Sync(int64_t from_ms, int64_t to_ms);
 
   // Uploads every whole entry of the spool, profile then sidecar, and moves
@@ -85,8 +88,8 @@ class BucketArchive : public RemoteFiles {
   // Prune's rules (archive/prune.h) on the bucket: expired entries and,
   // with options.max_bytes, the oldest until the bucket's objects are
   // under it (raw entries first, then rollups, finest tier first), sidecar
-  // first, then profile; and profiles left without a sidecar for
-  // kStaleFileMs. The cache follows.
+  // first, then profile; and profiles left without a sidecar, or sidecars
+  // without a profile, for kStaleFileMs. The cache follows.
   Result<PruneStats> Prune(int64_t now_ms, const PruneOptions& options);
 
   // Deletes one entry from the bucket, sidecar first, then profile, and

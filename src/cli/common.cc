@@ -129,6 +129,12 @@ Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms) 
   const int64_t started = NowMs();
   auto stats = resolved.bucket->Sync(from_ms - 2 * kMsPerDay, to_ms);
   if (!stats.ok()) return stats.status();
+  if (stats->without_profile > 0) {
+    LogError("skipping " + std::to_string(stats->without_profile) + " entries of " +
+             resolved.bucket->Describe() +
+             " whose sidecar is there without its profile (pruned meanwhile, or copied in "
+             "sidecar first; prune removes them after an hour)");
+  }
   LogVerbose("synced " + resolved.bucket->Describe() + ": " + std::to_string(stats->days) +
              " days, " + std::to_string(stats->sidecars_listed) + " entries, " +
              std::to_string(stats->sidecars_fetched) + " sidecars fetched, " +

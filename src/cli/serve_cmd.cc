@@ -72,7 +72,10 @@ void SyncBucket(archive::BucketArchive& bucket, bool all) {
     LogInfo("serve: synced " + bucket.Describe() + ": " + std::to_string(stats->sidecars_listed) +
             " entries in " + std::to_string(stats->days) + " days, " +
             std::to_string(stats->sidecars_fetched) + " new, " +
-            std::to_string(stats->files_dropped) + " cached files gone");
+            std::to_string(stats->files_dropped) + " cached files gone" +
+            (stats->without_profile > 0 ? ", " + std::to_string(stats->without_profile) +
+                                              " sidecars without their profile left out"
+                                        : ""));
   }
 }
 

@@ -106,3 +106,17 @@ expect_grep "^Duration: " "$WORK/tiled.top"
 "$CPROFILER" top "${SEL[@]}" --raw 2>/dev/null >"$WORK/ours_raw.top"
 diff "$WORK/ours_raw.top" "$WORK/ours.top" || fail "top from the bucket's rollups differs from top --raw"
 pass "merge and top on a fresh cache read the bucket's rollups: the same as the raw profiles"
+
+# A sidecar whose profile left the bucket (pruned meanwhile, or copied in
+# sidecar first) is skipped and said, as a scan on disk skips it: top and
+# merge still answer.
+Q=(-c "$WORK/c.yml" --from "$DAY" --to now -o ids)
+"$CPROFILER" query "${Q[@]}" --cache-dir "$WORK/cache-q1" >"$WORK/ids-before" 2>/dev/null
+"$S3_TOOL" "$END" s3://profiles list "arch/${DAY//-//}/" >"$WORK/day-keys"
+GONE=$(grep -m1 '\.pb\.gz$' "$WORK/day-keys")
+"$S3_TOOL" "$END" s3://profiles delete "$GONE" >/dev/null
+expect_exit 0 "$CPROFILER" query "${Q[@]}" --cache-dir "$WORK/cache-q2"
+expect_grep "skipping 1 entries of s3://profiles/arch whose sidecar is there without its profile" "$WORK/err"
+[ "$(wc -l <"$WORK/out")" = $(($(wc -l <"$WORK/ids-before") - 1)) ] || fail "query still lists the entry without its profile"
+expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" --cache-dir "$WORK/cache-q3" -t profile_cpu --from "$DAY" --to now --raw -o "$WORK/m.pb.gz"
+pass "a sidecar without its profile in the bucket is skipped and said; query and merge answer"
