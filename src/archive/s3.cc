@@ -1,5 +1,7 @@
 #include "archive/s3.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <thread>
@@ -315,6 +317,16 @@ struct S3Client::Answer {
   int attempts = 0;
 };
 
+bool EndpointIsIpAddress(std::string_view endpoint) {
+  if (size_t scheme = endpoint.find("://"); scheme != std::string_view::npos) {
+    endpoint.remove_prefix(scheme + 3);
+  }
+  if (endpoint.starts_with('[')) return true;  // [IPv6]
+  std::string host(endpoint.substr(0, endpoint.find_first_of(":/")));
+  in_addr v4;
+  return ::inet_pton(AF_INET, host.c_str(), &v4) == 1;
+}
+
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
@@ -324,6 +336,8 @@ S3Client::S3Client(S3Location location, S3Options options, S3Credentials credent
     options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
   }
   while (options_.endpoint.ends_with('/')) options_.endpoint.pop_back();
+  // BUCKET.<an IP address> names no host: such an endpoint is path-style.
+  if (EndpointIsIpAddress(options_.endpoint)) options_.path_style = true;
 }
 
 std::string S3Client::FullKey(std::string_view key) const {

@@ -107,12 +107,16 @@ bool S3Retryable(int http_status, const Status& transfer, std::string_view body)
 std::chrono::milliseconds S3RetryDelay(std::chrono::milliseconds base, int failed_attempts,
                                        double random01);
 
+// Whether "http(s)://host[:port]"'s host is an IPv4 or [IPv6] address.
+bool EndpointIsIpAddress(std::string_view endpoint);
+
 struct S3Options {
   // endpoint (""): "http(s)://host[:port]"; "" for AWS: https://s3.REGION.amazonaws.com.
   std::string endpoint;
   std::string region = "us-east-1";
   // path_style (false): https://endpoint/BUCKET/KEY (MinIO, moto, most
-  //   self-hosted stores) instead of https://BUCKET.endpoint/KEY.
+  //   self-hosted stores) instead of https://BUCKET.endpoint/KEY; always
+  //   for an endpoint whose host is an IP address (EndpointIsIpAddress).
   bool path_style = false;
   std::string ca_file;  // CA certificates (PEM) for https; "" for the system's
   // timeout (60 s): each request, one attempt, connect included.

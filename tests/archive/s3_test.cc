@@ -177,3 +177,14 @@ TEST_CASE("s3 retry delays: doubled, capped at 20 s, jittered into the upper hal
   CHECK(S3RetryDelay(milliseconds(-5), 3, 1.0) == milliseconds(0));
   CHECK(S3RetryDelay(base, 2, 7.0) == milliseconds(400));  // random01 clamped
 }
+
+TEST_CASE("s3 endpoints: an IP address host is always path-style", "[s3]") {
+  CHECK(EndpointIsIpAddress("http://127.0.0.1:9000"));
+  CHECK(EndpointIsIpAddress("https://10.1.2.3"));
+  CHECK(EndpointIsIpAddress("http://[::1]:9000"));
+  CHECK(EndpointIsIpAddress("192.168.0.9:80/"));
+  CHECK_FALSE(EndpointIsIpAddress("https://s3.eu-west-1.amazonaws.com"));
+  CHECK_FALSE(EndpointIsIpAddress("http://minio:9000"));
+  CHECK_FALSE(EndpointIsIpAddress("http://localhost:9000"));
+  CHECK_FALSE(EndpointIsIpAddress("http://127.0.0.1.nip.io"));
+}
