@@ -20,6 +20,10 @@
 #    one target against a single two-snapshot difference (target: at most
 #    twice), with the real heap fixture and one of a production service's
 #    size.
+# 8. s3: tests/bench/s3_bench.sh, also on demand on its own (issue 14:
+#    1,001-profile scrape passes into a bucket on a loopback moto_server
+#    beside the same on local disk; readers on a fresh cache); skipped
+#    without moto_server.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -125,3 +129,10 @@ rm -rf "$WORK/interval-small"
 echo " -- the same, 50 times wider (9,900 samples, ~200 KB: a production service's heap profile):"
 "$BUILD/tests/interval_bench" "$WORK/interval-large" 1440 50
 rm -rf "$WORK/interval-large"
+
+echo "== s3"
+if command -v moto_server >/dev/null; then
+  bash "$ROOT/tests/bench/s3_bench.sh" "$BUILD"
+else
+  echo "  (skipped: needs moto_server, Python's moto: pip install 'moto[server]')"
+fi
