@@ -28,6 +28,7 @@ struct BucketArchive::Listed {
   int64_t last_modified_ms = 0;
   bool is_sidecar = false;
   int64_t ms_of_day = 0;
+  std::string profile_type;
   // Relative to the archive's root (the key under the prefix).
   fs::path Relative() const { return TierRoot("", tier) / DayDir(day) / target_key / name; }
 };
@@ -60,6 +61,20 @@ std::string Key(const fs::path& relative) { return relative.generic_string(); }
 std::string StemOf(std::string key) {
   key.resize(key.find('.', key.rfind('/') + 1));
   return key;
+}
+
+// The profile type in an entry file's name ("HHMMSSmmm-type-hash.ext"),
+// which ParseEntryFileName has accepted.
+std::string_view TypeInName(std::string_view name) {
+  const size_t first = name.find('-'), last = name.rfind('-');
+  return first < last ? name.substr(first + 1, last - first - 1) : std::string_view();
+}
+
+// Whether an entry of `day` at `ms_of_day` of `type` is in a sync's scope.
+bool InScope(const CivilDay& day, int64_t ms_of_day, std::string_view type, int64_t from_ms,
+             int64_t to_ms, std::string_view profile_type) {
+  const int64_t t = DayStartMs(day) + ms_of_day;
+  return t >= from_ms && t <= to_ms && (profile_type.empty() || type == profile_type);
 }
 
 // "" (raw entries), then every rollup tier's name.
@@ -166,6 +181,7 @@ Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Liste
                 !ParseEntryFileName(l.name, &l.ms_of_day, &l.is_sidecar)) {
               continue;  // derived files, temporary files, strangers
             }
+            l.profile_type = std::string(TypeInName(l.name));
             l.size = o.size;
             l.last_modified_ms = o.last_modified_ms;
             out->push_back(std::move(l));
@@ -177,16 +193,17 @@ Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Liste
   return Status::OK();
 }
 
-Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms) {
+Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
+                                      std::string_view profile_type) {
   SyncStats stats;
   std::vector<Listed> listed;
   CPROF_RETURN_IF_ERROR(ListDays(from_ms, to_ms, &listed, &stats.days));
-  CPROF_RETURN_IF_ERROR(SyncListed(listed, from_ms, to_ms, &stats));
+  CPROF_RETURN_IF_ERROR(SyncListed(listed, from_ms, to_ms, profile_type, &stats));
   return stats;
 }
 
 Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
-                                 SyncStats* stats_out) {
+                                 std::string_view profile_type, SyncStats* stats_out) {
   SyncStats& stats = *stats_out;
   CPROF_RETURN_IF_ERROR(InitArchive(cache_));
   // A sidecar counts only beside its profile, as a scan of a directory
@@ -198,6 +215,7 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
   std::set<std::string> in_bucket;  // relative paths
   std::vector<const Listed*> missing;
   for (const Listed& l : listed) {
+    if (!InScope(l.day, l.ms_of_day, l.profile_type, from_ms, to_ms, profile_type)) continue;
     const fs::path relative = l.Relative();
     if (!l.is_sidecar) {
       in_bucket.insert(Key(relative));
@@ -246,7 +264,10 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
         for (const std::string& name : *names) {
           int64_t ms;
           bool is_sidecar;
-          if (!ParseEntryFileName(name, &ms, &is_sidecar)) continue;
+          if (!ParseEntryFileName(name, &ms, &is_sidecar) ||
+              !InScope(day, ms, TypeInName(name), from_ms, to_ms, profile_type)) {
+            continue;
+          }
           const fs::path relative = TierRoot("", tier) / DayDir(day) / tkey / name;
           if (in_bucket.count(Key(relative))) continue;
           if (RemoveFile(dir / tkey / name).ok()) ++stats.files_dropped;
@@ -338,7 +359,7 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
   CPROF_RETURN_IF_ERROR(ListDays(0, now_ms + kMsPerDay, &listed, &synced.days));
   // The sidecars say when each entry expires: the cache has them all once
   // synced.
-  CPROF_RETURN_IF_ERROR(SyncListed(listed, 0, now_ms + kMsPerDay, &synced));
+  CPROF_RETURN_IF_ERROR(SyncListed(listed, 0, now_ms + kMsPerDay, "", &synced));
   struct Object {
     const Listed* sidecar = nullptr;
     const Listed* profile = nullptr;

@@ -73,12 +73,13 @@ class BucketArchive : public RemoteFiles {
   // (no such bucket, credentials refused, endpoint unreachable).
   Status Check();
 
-  // Lists the days overlapping [from_ms, to_ms] of every tier, fetches the
-  // sidecars the cache lacks, and drops cached entries the bucket no longer
-  // has (sidecar first). A sidecar whose profile the bucket lacks is left
-  // out, as a scan leaves it out on disk. Makes the cache an archive (its
-  // marker).
-  Result<SyncStats> Sync(int64_t from_ms, int64_t to_ms);
+  // Lists the days overlapping [from_ms, to_ms] of every tier and, for the
+  // entries in [from_ms, to_ms] (of `profile_type`; "": every type),
+  // fetches the sidecars the cache lacks and drops the cached ones the
+  // bucket no longer has (sidecar first); cached entries outside stay as
+  // they are. A sidecar whose profile the bucket lacks is left out, as a
+  // scan leaves it out on disk. Makes the cache an archive (its marker).
+  Result<SyncStats> Sync(int64_t from_ms, int64_t to_ms, std::string_view profile_type = "");
 
   // Uploads every whole entry of the spool, profile then sidecar, and moves
   // it into the cache. Stops at the first failure (already retried): what
@@ -107,7 +108,7 @@ class BucketArchive : public RemoteFiles {
   Status ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out, int64_t* days);
   // Sync's work on a listing of [from_ms, to_ms].
   Status SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
-                    SyncStats* stats);
+                    std::string_view profile_type, SyncStats* stats);
   // Drops the least recently read profiles while the cache is over its cap.
   void Evict();
 

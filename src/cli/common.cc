@@ -3,8 +3,10 @@
 #include <cstdlib>
 
 #include "base/log.h"
+#include "base/profile_types.h"
 #include "base/time.h"
 #include "cli/default_config.h"
+#include "pprof/summary.h"
 
 namespace cprof::cli {
 
@@ -124,10 +126,14 @@ Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
   return r;
 }
 
-Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms) {
+Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
+                      std::string_view sample_type) {
   if (resolved.bucket == nullptr) return Status::OK();
   const int64_t started = NowMs();
-  auto stats = resolved.bucket->Sync(from_ms - 2 * kMsPerDay, to_ms);
+  const std::string_view type = sample_type.empty() ? "" : pprof::ProfileTypeOf(sample_type);
+  const ProfileType* known = FindProfileType(type);
+  const bool baselines = known == nullptr || known->cumulative != Cumulative::kNone;
+  auto stats = resolved.bucket->Sync(baselines ? from_ms - 2 * kMsPerDay : from_ms, to_ms, type);
   if (!stats.ok()) return stats.status();
   if (stats->without_profile > 0) {
     LogError("skipping " + std::to_string(stats->without_profile) + " entries of " +

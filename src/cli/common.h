@@ -57,8 +57,10 @@ Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
 
 // For an archive in a bucket: brings the cache up to date for reading
 // [from_ms, to_ms] (and the two days before, where the intervals of
-// cumulative types begin). Nothing for a directory.
-Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms);
+// cumulative types begin), for `sample_type`'s profile type ("": every
+// type). Nothing for a directory.
+Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
+                      std::string_view sample_type = "");
 
 // OK if `archive` is a directory; else InvalidArgument saying how to name
 // one.

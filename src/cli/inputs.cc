@@ -203,7 +203,7 @@ Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& name
   auto from = ParseTimeArg(flags.from, now);
   auto to = ParseTimeArg(flags.to, now);
   if (!from.ok() || !to.ok()) return Status::OK();  // (told later, by the selection)
-  return SyncForReading(resolved, *from, *to);
+  return SyncForReading(resolved, *from, *to, flags.sample_type);
 }
 
 std::string DescribeInputs(const std::vector<std::string>& named, const SelectionFlags& flags) {

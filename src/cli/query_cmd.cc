@@ -31,7 +31,9 @@ int QueryCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("query", resolved.status(), kExitUsage);
   auto selection = ToSelection(selection_, NowMs());
   if (!selection.ok()) return Fail("query", selection.status(), kExitUsage);
-  if (Status s = SyncForReading(*resolved, selection->from_ms, selection->to_ms); !s.ok()) {
+  if (Status s =
+          SyncForReading(*resolved, selection->from_ms, selection->to_ms, selection->sample_type);
+      !s.ok()) {
     return Fail("query", s, ExitCodeFor(s));
   }
   if (Status s = RequireArchive(resolved->archive); !s.ok()) return Fail("query", s, kExitUsage);

@@ -63,7 +63,8 @@ constexpr int64_t kFullSyncMs = 600'000;
 
 void SyncBucket(archive::BucketArchive& bucket, bool all) {
   const int64_t now = NowMs();
-  auto stats = bucket.Sync(all ? 0 : now - kMsPerDay, now + kMsPerDay);
+  // (a refresh: today and yesterday)
+  auto stats = bucket.Sync(all ? 0 : now - now % kMsPerDay - kMsPerDay, now + kMsPerDay);
   if (!stats.ok()) {
     LogError("serve: " + stats.status().message() + " (serving the cache meanwhile)");
     return;

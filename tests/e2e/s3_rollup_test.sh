@@ -120,3 +120,13 @@ expect_grep "skipping 1 entries of s3://profiles/arch whose sidecar is there wit
 [ "$(wc -l <"$WORK/out")" = $(($(wc -l <"$WORK/ids-before") - 1)) ] || fail "query still lists the entry without its profile"
 expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" --cache-dir "$WORK/cache-q3" -t profile_cpu --from "$DAY" --to now --raw -o "$WORK/m.pb.gz"
 pass "a sidecar without its profile in the bucket is skipped and said; query and merge answer"
+
+# A reader syncs only its window's entries of its type (CPU profiles have
+# no intervals: no days before): the hour's 24 and its 2 hourly rollups,
+# not the day's 1,000-odd.
+expect_exit 0 "$CPROFILER" query -c "$WORK/c.yml" --cache-dir "$WORK/cache-n" -t profile_cpu \
+  --from "${DAY}T10:00:00Z" --to "${DAY}T10:59:59Z" -o ids
+[ "$(wc -l <"$WORK/out")" = 24 ] || fail "query of 10:00-11:00 listed $(wc -l <"$WORK/out") entries, want 24"
+[ "$(count_entries "$WORK/cache-n/archive")" = 26 ] ||
+  fail "a one-hour query cached $(count_entries "$WORK/cache-n/archive") sidecars, want 26"
+pass "a one-hour query of one type syncs that hour's 24 entries and 2 rollups only"
