@@ -436,6 +436,39 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
   return stats;
 }
 
+Status BucketArchive::PutFile(const fs::path& local, std::string_view key) {
+  CPROF_ASSIGN_OR_RETURN(std::string bytes, ReadFile(local, kMaxSidecarObjectBytes));
+  return client_.Put(key, bytes);
+}
+
+Status BucketArchive::MirrorPrefix(std::string_view prefix, const fs::path& dir) {
+  std::vector<S3Object> objects;
+  CPROF_RETURN_IF_ERROR(client_.List(prefix, "/", &objects, nullptr));
+  CPROF_RETURN_IF_ERROR(MakeDirs(dir));
+  std::set<std::string> names;
+  for (const S3Object& o : objects) {
+    const std::string name = o.key.substr(prefix.size());
+    if (name.empty() || name.find('/') != std::string::npos || name.starts_with('.')) continue;
+    names.insert(name);
+    // (a fetched file's mtime is the object's LastModified)
+    auto stamp = StampOf(dir / name);
+    if (stamp.ok() && stamp->size == o.size && stamp->mtime_ns / 1'000'000 == o.last_modified_ms)
+      continue;
+    CPROF_ASSIGN_OR_RETURN(std::string body, client_.Get(o.key, kMaxSidecarObjectBytes));
+    CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, name, body, false));
+    const struct timespec times[2] = {
+        {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000},
+        {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000}};
+    ::utimensat(AT_FDCWD, (dir / name).c_str(), times, 0);
+  }
+  auto local = ListDir(dir);
+  if (!local.ok()) return local.status();
+  for (const std::string& name : *local) {
+    if (!names.count(name) && !name.starts_with('.')) (void)RemoveFile(dir / name);
+  }
+  return Status::OK();
+}
+
 Status BucketArchive::RemoveEntry(const EntryKey& key) {
   const fs::path dir = EntryDir(key);
   for (const std::string& name : {SidecarFileName(key), ProfileFileName(key)}) {

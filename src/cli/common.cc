@@ -7,6 +7,7 @@
 #include "base/time.h"
 #include "cli/default_config.h"
 #include "pprof/summary.h"
+#include "scrape/target_state.h"
 
 namespace cprof::cli {
 
@@ -147,6 +148,11 @@ Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
              std::to_string(stats->files_dropped) + " cached files dropped, in " +
              std::to_string(NowMs() - started) + " ms");
   return Status::OK();
+}
+
+Status SyncScraperStates(archive::BucketArchive& bucket) {
+  return bucket.MirrorPrefix(std::string(scrape::kStateDir) + "/",
+                             bucket.cache() / std::string(scrape::kStateDir));
 }
 
 void AddSelectionFlags(CLI::App* app, SelectionFlags* f) {

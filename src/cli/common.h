@@ -62,6 +62,10 @@ Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
 Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
                       std::string_view sample_type = "");
 
+// Fetches into the cache the targets' state each scraper into `bucket`
+// uploads (scrape/target_state.h: read as one by ReadTargetsState).
+Status SyncScraperStates(archive::BucketArchive& bucket);
+
 // OK if `archive` is a directory; else InvalidArgument saying how to name
 // one.
 Status RequireArchive(const fs::path& archive);

@@ -76,13 +76,21 @@ constexpr int64_t kBucketPruneEveryMs = 10 * 60'000;
 class BucketSide {
  public:
   BucketSide(archive::BucketArchive* bucket, int64_t max_size)
-      : bucket_(bucket), max_size_(max_size) {}
+      : bucket_(bucket), max_size_(max_size) {
+    char host[256] = {0};
+    (void)::gethostname(host, sizeof host - 1);
+    state_key_ = std::string(scrape::kStateDir) + "/" +
+                 scrape::SharedStateFile(host, fs::absolute(bucket->spool()).string());
+  }
 
-  // Uploads what waits; false, having logged why, if some is left.
-  bool Upload() {
+  // Uploads what waits, then the targets' state when it changed (at most
+  // every kStateUploadMs, unless `final`); false, having logged why, if
+  // some is left.
+  bool Upload(bool final = false) {
     archive::UploadStats stats;
     const int64_t started = NowMs();
     Status s = bucket_->UploadSpool(&stats);
+    if (s.ok()) s = UploadState(final);
     if (stats.entries > 0) {
       LogInfo("scrape: uploaded " + std::to_string(stats.entries) + " entries (" +
               pprof::ScaledLabel(stats.bytes, "bytes", "auto") + ") to " + bucket_->Describe() +
@@ -100,6 +108,19 @@ class BucketSide {
     }
     failing_ = true;
     return false;
+  }
+
+  // The scraper's targets state, for `cprofiler targets` and serve's
+  // targets page on any host (scrape/target_state.h).
+  Status UploadState(bool final) {
+    const fs::path state = bucket_->spool() / std::string(scrape::kStateDir) / "targets.json";
+    const std::string stamp = FileStamp(state);
+    if (stamp.empty() || stamp == state_stamp_) return Status::OK();
+    if (!final && NowMs() - state_uploaded_ms_ < kStateUploadMs) return Status::OK();
+    CPROF_RETURN_IF_ERROR(bucket_->PutFile(state, state_key_));
+    state_stamp_ = stamp;
+    state_uploaded_ms_ = NowMs();
+    return Status::OK();
   }
 
   bool Prune(int64_t now_ms) {
@@ -129,10 +150,12 @@ class BucketSide {
         next_prune = NowMs() + kBucketPruneEveryMs;
       }
     }
-    Upload();
+    Upload(/*final=*/true);
   }
 
  private:
+  static constexpr int64_t kStateUploadMs = 10'000;
+
   static std::string FormatSeconds(int64_t ms) {
     char buf[32];
     std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ms) / 1000);
@@ -142,6 +165,8 @@ class BucketSide {
   archive::BucketArchive* const bucket_;
   const int64_t max_size_;
   bool failing_ = false;
+  std::string state_key_, state_stamp_;
+  int64_t state_uploaded_ms_ = 0;
 };
 
 }  // namespace
@@ -260,7 +285,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
     bool bucket_ok = true;
-    if (bucket_side) bucket_ok = bucket_side->Upload() && bucket_side->Prune(NowMs());
+    if (bucket_side) bucket_ok = bucket_side->Upload(/*final=*/true) && bucket_side->Prune(NowMs());
     if (!metrics_file_.empty()) {
       if (Status s = WriteMetricsFile(metrics_file_, metrics_text); !s.ok()) {
         return Fail("scrape", s.WithContext("--metrics-file"), kExitPartial);

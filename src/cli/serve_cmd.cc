@@ -65,8 +65,11 @@ void SyncBucket(archive::BucketArchive& bucket, bool all) {
   const int64_t now = NowMs();
   // (a refresh: today and yesterday)
   auto stats = bucket.Sync(all ? 0 : now - now % kMsPerDay - kMsPerDay, now + kMsPerDay);
-  if (!stats.ok()) {
-    LogError("serve: " + stats.status().message() + " (serving the cache meanwhile)");
+  // (and the scrapers' target states, for the targets page)
+  Status states = SyncScraperStates(bucket);
+  if (!stats.ok() || !states.ok()) {
+    LogError("serve: " + (stats.ok() ? states : stats.status()).message() +
+             " (serving the cache meanwhile)");
     return;
   }
   if (all || stats->sidecars_fetched > 0 || stats->files_dropped > 0) {

@@ -3,8 +3,13 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <cctype>
+#include <iterator>
+#include <optional>
+#include <set>
 #include <tuple>
 
+#include "base/hash.h"
 #include "base/json.h"
 #include "base/json_read.h"
 
@@ -187,9 +192,40 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
 }
 
 Result<TargetsState> ReadTargetsState(const fs::path& root) {
-  auto text = ReadFile(root / std::string(kStateDir) / std::string(kStateFile), kMaxStateBytes);
-  if (!text.ok()) return text.status();
-  return ParseTargetsState(*text);
+  const fs::path dir = root / std::string(kStateDir);
+  std::vector<std::string> files = {std::string(kStateFile)};
+  if (auto names = ListDir(dir); names.ok()) {
+    for (const std::string& name : *names) {
+      if (name.starts_with("targets.") && name.ends_with(".json") && name != kStateFile)
+        files.push_back(name);
+    }
+  }
+  std::optional<TargetsState> all;
+  std::set<std::string> scrapers;
+  for (const std::string& name : files) {
+    auto text = ReadFile(dir / name, kMaxStateBytes);
+    if (!text.ok() && text.status().IsNotFound()) continue;
+    if (!text.ok()) return text.status();
+    auto state = ParseTargetsState(*text);
+    if (!state.ok()) return state.status().WithContext((dir / name).string());
+    if (!all) all.emplace();
+    all->updated_ms = std::max(all->updated_ms, state->updated_ms);
+    if (!state->scraper.empty() && scrapers.insert(state->scraper).second) {
+      all->scraper += (all->scraper.empty() ? "" : ", ") + state->scraper;
+    }
+    std::move(state->active.begin(), state->active.end(), std::back_inserter(all->active));
+    std::move(state->dropped.begin(), state->dropped.end(), std::back_inserter(all->dropped));
+  }
+  if (!all)
+    return Status::NotFound("no scrape pass has written " +
+                            (dir / std::string(kStateFile)).string());
+  return std::move(*all);
+}
+
+std::string SharedStateFile(std::string_view host, std::string_view instance) {
+  std::string name = "targets.";
+  for (char c : host) name += std::isalnum(static_cast<unsigned char>(c)) || c == '-' ? c : '_';
+  return name + "-" + Sha256Hex(instance).substr(0, 8) + ".json";
 }
 
 Status WriteTargetsState(const fs::path& root, const TargetsState& state) {

@@ -6,7 +6,9 @@
 //
 // Kept in <archive>/.state/targets.json, written after every scrape pass
 // (and every few seconds by a running scrape). Derived: deleting it loses
-// only the last errors until the next pass.
+// only the last errors until the next pass. Scrapers into a bucket each
+// upload theirs as .state/targets.<scraper>.json (SharedStateFile), which
+// readers of the bucket's cache find beside it and read as one.
 //
 // Thread-safe: pure functions and whole-file reads and writes.
 #ifndef CPROF_SCRAPE_TARGET_STATE_H_
@@ -73,8 +75,16 @@ void SortFailingFirst(std::vector<ActiveTarget>* targets);
 std::string SerializeTargetsState(const TargetsState& state);
 Result<TargetsState> ParseTargetsState(std::string_view json);
 
-// The state file of the archive at `root`: NotFound when no pass wrote one.
+// The state of the archive at `root`: its targets.json and every other
+// scraper's targets.<scraper>.json, as one (their targets together, the
+// newest update, the scrapers' names joined by ", "); NotFound when no pass
+// wrote one.
 Result<TargetsState> ReadTargetsState(const fs::path& root);
+
+// "targets.<host>-<8 hex of instance>.json": one scraper's state in a
+// bucket's .state/, `instance` telling apart scrapers on one host (their
+// spool's path).
+std::string SharedStateFile(std::string_view host, std::string_view instance);
 Status WriteTargetsState(const fs::path& root, const TargetsState& state);
 
 }  // namespace cprof::scrape

@@ -117,6 +117,9 @@ closed_port() {
 # .state/ files); count_entries DIR: how many.
 sidecars() { find "$1" -path "$1/.state" -prune -o -name '*.json' -print; }
 count_entries() { sidecars "$1" | wc -l; }
+# sidecar_keys [FILE]: the sidecars in a bucket's key listing (not the
+# scrapers' .state/ files).
+sidecar_keys() { grep -v '/\.state/' "${1:-/dev/stdin}" | grep -c '\.json$' || true; }
 
 # expect_exit CODE CMD...: runs CMD, output to $WORK/out and $WORK/err.
 expect_exit() {

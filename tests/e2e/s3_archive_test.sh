@@ -39,11 +39,20 @@ for pass in 1 2; do
 done
 [ "$(count_entries "$WORK/cache-a/spool")" = 0 ] || fail "entries were left in scraper a's spool"
 "$S3_TOOL" "$END" s3://profiles list fleet/ >"$WORK/keys"
-[ "$(grep -c '\.json$' "$WORK/keys")" = 18 ] || fail "the bucket has $(grep -c '\.json$' "$WORK/keys") sidecars, want 18: $(cat "$WORK/keys")"
+[ "$(sidecar_keys "$WORK/keys")" = 18 ] || fail "the bucket has $(sidecar_keys "$WORK/keys") sidecars, want 18: $(cat "$WORK/keys")"
 grep -Eq '^fleet/[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9a-f]{16}/[0-9]{9}-heap-[0-9a-f]{10}\.pb\.gz$' "$WORK/keys" ||
   fail "the keys are not the archive's layout under the prefix"
 ! grep -Eq '/(INDEX|TARGETS)$|\.lock' "$WORK/keys" || fail "derived files went to the bucket"
 pass "two scrapers, two sets of targets, one bucket: 18 entries at the archive's own paths, spools empty"
+
+# Each scraper's targets state goes to the bucket: `targets` on any host
+# shows both scrapers' targets.
+expect_exit 0 "$CPROFILER" targets -c "$WORK/a.yml" --cache-dir "$WORK/cache-t" -o json
+[ "$(jq '.ActiveTargets | length' "$WORK/out")" = 3 ] || fail "targets on a fresh cache: $(cat "$WORK/out")"
+[ "$(jq '[.ActiveTargets[].Profiles[]] | length' "$WORK/out")" = 9 ] || fail "targets: want 9 profiles"
+"$S3_TOOL" "$END" s3://profiles list fleet/.state/ >"$WORK/states"
+[ "$(grep -c '^fleet/\.state/targets\..*\.json$' "$WORK/states")" = 2 ] || fail "want 2 scrapers' states: $(cat "$WORK/states")"
+pass "targets on a fresh cache: both scrapers' 3 targets (their states in the bucket's .state/)"
 
 # The same entries on local disk: the scrapers' caches copied into one
 # archive, as archives are copied between hosts.
@@ -91,6 +100,7 @@ expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/b.yml"
 START=$(date +%s%N)
 for ((i = 0; i < 100; i++)); do [ "$(meta_ids heap_inuse_space | wc -l)" = 7 ] && break; sleep 0.1; done
 [ "$(meta_ids heap_inuse_space | wc -l)" = 7 ] || fail "serve did not see the new pass within 10 s"
+[ "$(curl -fs "$SERVE_URL/api/targets" | jq '.ActiveTargets | length')" = 3 ] || fail "serve's /api/targets lacks targets"
 pass "serve on a fresh cache: the same heap IDs, a download byte for byte, another scraper's pass seen in $((($(date +%s%N) - START) / 1000000)) ms (--bucket-refresh 1s)"
 stop_serve
 
@@ -118,7 +128,7 @@ for round in $(seq 1 10); do
   "$S3_TOOL" "$END" s3://profiles list kill/ >"$WORK/kkeys"
   while read -r key; do
     grep -qxF "${key%.json}.pb.gz" "$WORK/kkeys" || fail "round $round: sidecar $key is in the bucket without its profile"
-  done < <(grep '\.json$' "$WORK/kkeys")
+  done < <(grep -v '/\.state/' "$WORK/kkeys" | grep '\.json$')
 done
 grep -q "uploaded" "$WORK/k.log" || fail "no upload happened while the scrapers ran: $(tail "$WORK/k.log")"
 expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/k.yml"
@@ -127,7 +137,7 @@ KQ=(-c "$WORK/k.yml" --cache-dir "$WORK/cache-k2")
 expect_exit 0 "$CPROFILER" query "${KQ[@]}" "${W[@]}" -o ids
 LISTED=$(wc -l <"$WORK/out")
 "$S3_TOOL" "$END" s3://profiles list kill/ >"$WORK/kkeys"
-[ "$LISTED" = "$(grep -c '\.json$' "$WORK/kkeys")" ] || fail "query lists $LISTED entries, the bucket has $(grep -c '\.json$' "$WORK/kkeys") sidecars"
+[ "$LISTED" = "$(sidecar_keys "$WORK/kkeys")" ] || fail "query lists $LISTED entries, the bucket has $(sidecar_keys "$WORK/kkeys") sidecars"
 expect_exit 0 "$CPROFILER" merge "${KQ[@]}" "${W[@]}" -t heap_inuse_space -o "$WORK/kmerged.pb.gz"
 go tool pprof -raw "$WORK/kmerged.pb.gz" >/dev/null 2>&1 || fail "pprof cannot read the merge of the bucket's $LISTED entries"
 pass "SIGKILL during uploads x10: no sidecar without its profile; then all $LISTED entries uploaded, listed and merged"
@@ -140,9 +150,9 @@ sleep 3
 expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/p.yml"
 expect_grep "pruned s3://profiles/prune: 3 expired entries" "$WORK/err"
 "$S3_TOOL" "$END" s3://profiles list prune/ >"$WORK/after"
-[ -z "$(comm -12 <(grep -v CPROFILER "$WORK/before" | sort) <(sort "$WORK/after"))" ] ||
+[ -z "$(comm -12 <(grep -Ev "CPROFILER|/\.state/" "$WORK/before" | sort) <(sort "$WORK/after"))" ] ||
   fail "expired objects are still in the bucket: $(comm -12 <(sort "$WORK/before") <(sort "$WORK/after"))"
-[ "$(grep -c '\.json$' "$WORK/after")" = 3 ] || fail "the fresh pass's 3 entries are not all in the bucket"
+[ "$(sidecar_keys "$WORK/after")" = 3 ] || fail "the fresh pass's 3 entries are not all in the bucket"
 pass "prune: the expired pass's 6 objects are gone from the bucket, the fresh pass's are there"
 
 # Bad credentials, a missing bucket, a dead endpoint: one line, exit 1 or 2.
@@ -185,5 +195,5 @@ expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/a.yml"
 expect_grep "uploaded 6 entries" "$WORK/err"
 [ "$(count_entries "$WORK/cache-a/spool")" = 0 ] || fail "the spool was not emptied"
 "$S3_TOOL" "$END2" s3://profiles list fleet/ >"$WORK/keys2"
-[ "$(grep -c '\.json$' "$WORK/keys2")" = 6 ] || fail "the restarted server has $(grep -c '\.json$' "$WORK/keys2") sidecars, want the 6 spooled"
+[ "$(sidecar_keys "$WORK/keys2")" = 6 ] || fail "the restarted server has $(sidecar_keys "$WORK/keys2") sidecars, want the 6 spooled"
 pass "S3 server stopped: the pass spooled its 6 entries and exited 1; after a restart the next pass uploaded all 6"

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "scrape/target_state.h"
+#include "test_util.h"
 
 using namespace cprof;
 using namespace cprof::scrape;
@@ -61,4 +62,39 @@ TEST_CASE("A targets state with a lone surrogate escape is corrupt", "[target_st
   auto parsed = ParseTargetsState(json);
   REQUIRE_FALSE(parsed.ok());
   CHECK(parsed.status().code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("The states of several scrapers into one bucket read as one", "[target_state]") {
+  testing::TempDir dir;
+  auto missing = ReadTargetsState(dir.path());
+  CHECK(missing.status().IsNotFound());
+  REQUIRE(WriteTargetsState(dir.path(), Example()).ok());
+  TargetsState other = Example();
+  other.scraper = "host-2";
+  other.updated_ms += 5000;
+  other.active[0].host = "10.0.2.7:6060";
+  other.dropped.clear();
+  const fs::path state_dir = dir.path() / std::string(kStateDir);
+  const std::string name = SharedStateFile("host-2", "/var/cache/cprofiler/spool");
+  CHECK(name.starts_with("targets.host-2-"));
+  CHECK(name.ends_with(".json"));
+  CHECK(name != SharedStateFile("host-2", "/srv/other/spool"));
+  CHECK(SharedStateFile("a/b c", "x").starts_with("targets.a_b_c-"));
+  REQUIRE(WriteFileAtomic(state_dir, name, SerializeTargetsState(other), false).ok());
+  // (the same scraper's state twice names it once)
+  REQUIRE(WriteFileAtomic(state_dir, "targets.host-1-00000000.json",
+                          SerializeTargetsState(Example()), false)
+              .ok());
+
+  auto all = ReadTargetsState(dir.path());
+  REQUIRE(all.ok());
+  CHECK(all->active.size() == 3);
+  CHECK(all->dropped.size() == 2);
+  CHECK(all->updated_ms == other.updated_ms);
+  CHECK(all->scraper == "host-1, host-2");
+
+  REQUIRE(WriteFileAtomic(state_dir, name, "{not json", false).ok());
+  auto corrupt = ReadTargetsState(dir.path());
+  REQUIRE_FALSE(corrupt.ok());
+  CHECK(corrupt.status().message().find(name) != std::string::npos);
 }
