@@ -117,6 +117,28 @@ closed_port() {
 # .state/ files); count_entries DIR: how many.
 sidecars() { find "$1" -path "$1/.state" -prune -o -name '*.json' -print; }
 count_entries() { sidecars "$1" | wc -l; }
+# pprof_top PROFILE: go tool pprof -top, without its Time: line.
+pprof_top() { go tool pprof -top "$1" 2>/dev/null | grep -v '^Time:'; }
+
+# expect_rollups_exact WHAT SELECTION...: merge and top of the selection
+# read rollups (WHAT: where from) and give what the raw profiles give
+# (--raw): go tool pprof -top line for line, and cprofiler's top. Leaves
+# $WORK/tiled.top and $WORK/raw.top.
+expect_rollups_exact() {
+  local what=$1
+  shift
+  expect_exit 0 "$CPROFILER" merge "$@" -o "$WORK/tiled.pb.gz"
+  expect_grep "rollups" "$WORK/err"
+  expect_exit 0 "$CPROFILER" merge "$@" --raw -o "$WORK/raw.pb.gz"
+  pprof_top "$WORK/tiled.pb.gz" >"$WORK/tiled.top"
+  pprof_top "$WORK/raw.pb.gz" >"$WORK/raw.top"
+  diff "$WORK/raw.top" "$WORK/tiled.top" || fail "merge from $what differs from merge --raw (go tool pprof -top)"
+  expect_grep "^Duration: " "$WORK/tiled.top"
+  "$CPROFILER" top "$@" 2>/dev/null >"$WORK/ours.top"
+  "$CPROFILER" top "$@" --raw 2>/dev/null >"$WORK/ours_raw.top"
+  diff "$WORK/ours_raw.top" "$WORK/ours.top" || fail "top from $what differs from top --raw"
+}
+
 # sidecar_keys [FILE]: the sidecars in a bucket's key listing (not the
 # scrapers' .state/ files).
 sidecar_keys() { grep -v '/\.state/' "${1:-/dev/stdin}" | grep -c '\.json$' || true; }

@@ -94,17 +94,7 @@ pass "a late entry: compact replaced the 2 stale rollups, and deleted them from 
 FROM="${DAY}T00:31:00Z"
 TO="${DAY}T22:05:00Z"
 SEL=(-c "$WORK/c.yml" --cache-dir "$WORK/cache-r" -t profile_cpu -l _app=app-0 --from "$FROM" --to "$TO")
-top_of() { go tool pprof -top "$1" 2>/dev/null | grep -v '^Time:'; }
-expect_exit 0 "$CPROFILER" merge "${SEL[@]}" -o "$WORK/tiled.pb.gz"
-expect_grep "rollups" "$WORK/err"
-expect_exit 0 "$CPROFILER" merge "${SEL[@]}" --raw -o "$WORK/raw.pb.gz"
-top_of "$WORK/tiled.pb.gz" >"$WORK/tiled.top"
-top_of "$WORK/raw.pb.gz" >"$WORK/raw.top"
-diff "$WORK/raw.top" "$WORK/tiled.top" || fail "merge from the bucket's rollups differs from merge --raw"
-expect_grep "^Duration: " "$WORK/tiled.top"
-"$CPROFILER" top "${SEL[@]}" 2>/dev/null >"$WORK/ours.top"
-"$CPROFILER" top "${SEL[@]}" --raw 2>/dev/null >"$WORK/ours_raw.top"
-diff "$WORK/ours_raw.top" "$WORK/ours.top" || fail "top from the bucket's rollups differs from top --raw"
+expect_rollups_exact "the bucket's rollups" "${SEL[@]}"
 pass "merge and top on a fresh cache read the bucket's rollups: the same as the raw profiles"
 
 # A sidecar whose profile left the bucket (pruned meanwhile, or copied in
