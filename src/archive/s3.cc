@@ -3,11 +3,14 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <random>
 #include <thread>
 
 #include "base/fetcher.h"
 #include "base/fs.h"
+#include "base/parallel.h"
 #include "base/time.h"
 #include "base/url.h"
 
@@ -330,8 +333,7 @@ bool EndpointIsIpAddress(std::string_view endpoint) {
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
-      credentials_(std::move(credentials)),
-      random_(std::random_device{}()) {
+      credentials_(std::move(credentials)) {
   if (options_.endpoint.empty()) {
     options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
   }
@@ -410,7 +412,9 @@ S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails)
         !S3Retryable(r.http_status, r.status, r.body)) {
       return answer;
     }
-    const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    // (one generator a thread: requests of one client run on many)
+    thread_local std::minstd_rand random(std::random_device{}());
+    const double random01 = std::uniform_real_distribution<double>(0.0, 1.0)(random);
     std::this_thread::sleep_for(S3RetryDelay(options_.retry_backoff, answer.attempts, random01));
   }
 }
@@ -516,13 +520,83 @@ Status S3Client::AbortMultipartUpload(std::string_view key, const std::string& u
   return Status::OK();
 }
 
+namespace {
+
+// The object's size in a 206's "Content-Range: bytes 0-99/1234"; -1 if
+// there is none.
+int64_t RangeTotal(std::string_view content_range) {
+  const size_t slash = content_range.rfind('/');
+  if (!content_range.starts_with("bytes ") || slash == std::string_view::npos) return -1;
+  std::string_view digits = content_range.substr(slash + 1);
+  int64_t total = 0;
+  auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), total);
+  return error == std::errc() && end == digits.data() + digits.size() ? total : -1;
+}
+
+std::string RangeHeader(int64_t from, int64_t to) {
+  return "Range: bytes=" + std::to_string(from) + "-" + std::to_string(to);
+}
+
+}  // namespace
+
 Result<std::string> S3Client::Get(std::string_view key, int64_t max_bytes) {
+  const int64_t part = std::max<int64_t>(options_.get_part_size, 1);
   FetchRequest request;
   request.url = Url(FullKey(key), "");
-  request.max_bytes = max_bytes;
-  Answer a = Send(std::move(request));
+  request.max_bytes = max_bytes;  // (a server may answer a range with the whole object)
+  request.headers.push_back(RangeHeader(0, part - 1));
+  request.keep_headers = true;
+  Answer a = Send(request);
+  if (a.result.http_status == 416) {  // (an empty object has no first byte)
+    request.headers.clear();
+    a = Send(std::move(request));
+  }
   if (!a.result.status.ok()) return Failure("get " + Describe(key), a);
-  return std::move(a.result.body);
+  std::string body = std::move(a.result.body);
+  if (a.result.http_status != 206) return body;  // the whole object
+  const int64_t total = RangeTotal(a.result.Header("Content-Range"));
+  if (total < static_cast<int64_t>(body.size())) {
+    return Status::Corruption("get " + Describe(key) + ": a 206 with Content-Range \"" +
+                              std::string(a.result.Header("Content-Range")) + "\"");
+  }
+  if (total > max_bytes) {
+    return Status::ResourceExhausted("get " + Describe(key) + ": " + std::to_string(total) +
+                                     " bytes, over " + std::to_string(max_bytes));
+  }
+  if (total == static_cast<int64_t>(body.size())) return body;
+  // The rest, in parallel; each range of the same object (If-Match).
+  const int64_t first = static_cast<int64_t>(body.size());
+  const std::string etag(a.result.Header("ETag"));
+  body.resize(total);
+  const size_t ranges = static_cast<size_t>((total - first + part - 1) / part);
+  std::vector<Status> errors(ranges);
+  ParallelFor(ranges, std::max(1, options_.get_parallelism), [&](size_t, size_t i) {
+    const int64_t from = first + static_cast<int64_t>(i) * part;
+    const int64_t to = std::min(total, from + part) - 1;
+    FetchRequest range;
+    range.url = request.url;
+    range.max_bytes = to - from + 1;
+    range.headers.push_back(RangeHeader(from, to));
+    if (!etag.empty()) range.headers.push_back("If-Match: " + etag);
+    Answer r = Send(std::move(range));
+    const std::string what = "get " + Describe(key) + " bytes " + std::to_string(from) + "-" +
+                             std::to_string(to) + " of " + std::to_string(total);
+    if (!r.result.status.ok()) {
+      errors[i] = r.result.http_status == 412
+                      ? Status::Unavailable(what + ": the object changed while it was read")
+                      : Failure(what, r);
+    } else if (r.result.http_status != 206 ||
+               static_cast<int64_t>(r.result.body.size()) != to - from + 1) {
+      errors[i] = Status::Corruption(what + ": HTTP " + std::to_string(r.result.http_status) +
+                                     " with " + std::to_string(r.result.body.size()) + " bytes");
+    } else {
+      std::copy(r.result.body.begin(), r.result.body.end(), body.begin() + from);
+    }
+  });
+  for (Status& s : errors) {
+    if (!s.ok()) return std::move(s);
+  }
+  return body;
 }
 
 Status S3Client::Delete(std::string_view key) {

@@ -137,6 +137,12 @@ struct S3Options {
   //   above 80 GB, where parts grow to fit.
   int64_t multipart_threshold = int64_t{16} << 20;
   int64_t multipart_part_size = int64_t{8} << 20;
+  // get_part_size (8 MiB): Get asks for an object in ranges of this size:
+  //   the first alone (its answer says the object's size), then the rest,
+  //   get_parallelism (4) at once, each retried on its own and refused if
+  //   the object changed meanwhile (If-Match its ETag).
+  int64_t get_part_size = int64_t{8} << 20;
+  int get_parallelism = 4;
 };
 
 // The objects of a bucket under a prefix. Every request is retried as
@@ -152,7 +158,8 @@ class S3Client {
   // any step fails for good, so none is left incomplete unless the abort
   // fails too (the message then says so, with the upload's id).
   Status Put(std::string_view key, std::string_view data);
-  // NotFound for no such object.
+  // NotFound for no such object; ResourceExhausted over `max_bytes`. In
+  // ranges of get_part_size, read in parallel.
   Result<std::string> Get(std::string_view key, int64_t max_bytes = int64_t{1} << 30);
   // OK also when there was no such object (S3 answers 204 either way).
   Status Delete(std::string_view key);
@@ -192,7 +199,6 @@ class S3Client {
   S3Location location_;
   S3Options options_;
   S3Credentials credentials_;
-  std::minstd_rand random_;  // the jitter of retries
 };
 
 }  // namespace cprof::archive

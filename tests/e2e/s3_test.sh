@@ -54,6 +54,19 @@ head -c $((12 << 20)) /dev/urandom >"$WORK/big"
   "$END" s3://profiles/arch put big.bin "$WORK/big" || fail "multipart put"
 S3 s3://profiles/arch get big.bin >"$WORK/big.got" || fail "get the multipart object"
 cmp -s "$WORK/big.got" "$WORK/big" || fail "multipart: not the bytes put"
+# Gets are ranged: 12 MiB in 8 MiB ranges is 2 GETs, in 5 MiB ranges 3 (the
+# 2 after the first in parallel), each a 206; an empty object reads too.
+[ "$(grep -c '"GET /profiles/arch/big.bin HTTP/1.1" 206' "$WORK/spawn.log")" = 2 ] ||
+  fail "get: not 2 ranged GETs: $(grep big.bin "$WORK/spawn.log")"
+"$S3_TOOL" --get-part-size $((5 << 20)) "$END" s3://profiles/arch get big.bin >"$WORK/big.got5" ||
+  fail "get in 5 MiB ranges"
+cmp -s "$WORK/big.got5" "$WORK/big" || fail "get in 5 MiB ranges: not the bytes put"
+[ "$(grep -c '"GET /profiles/arch/big.bin HTTP/1.1" 206' "$WORK/spawn.log")" = 5 ] ||
+  fail "get: not 3 more ranged GETs: $(grep big.bin "$WORK/spawn.log")"
+: >"$WORK/empty"
+S3 s3://profiles/arch put empty.bin "$WORK/empty" || fail "put an empty object"
+S3 s3://profiles/arch get empty.bin >"$WORK/empty.got" || fail "get an empty object"
+[ ! -s "$WORK/empty.got" ] || fail "an empty object read as $(wc -c <"$WORK/empty.got") bytes"
 [ "$(grep -c 'PUT /profiles/arch/big.bin?partNumber=[0-9]*&uploadId=' "$WORK/spawn.log")" = 3 ] ||
   fail "multipart: not 3 UploadParts: $(grep big.bin "$WORK/spawn.log")"
 grep -q 'POST /profiles/arch/big.bin?uploadId=' "$WORK/spawn.log" || fail "multipart: no Complete"

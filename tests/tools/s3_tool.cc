@@ -8,7 +8,7 @@
 //
 // OPTIONs set S3Options' fields of the same names (else their defaults):
 //   --max-attempts N  --retry-backoff-ms N  --multipart-threshold BYTES
-//   --multipart-part-size BYTES
+//   --multipart-part-size BYTES  --get-part-size BYTES
 //
 // Path-style requests; region us-east-1; 10 s a request. Prints what it got;
 // exit 0, or 1 with the client's message on stderr.
@@ -41,6 +41,8 @@ int main(int argc, char** argv) {
       options.multipart_threshold = n;
     } else if (flag == "--multipart-part-size") {
       options.multipart_part_size = n;
+    } else if (flag == "--get-part-size") {
+      options.get_part_size = n;
     } else {
       std::fprintf(stderr, "s3_tool: unknown option %s\n", argv[1]);
       return 2;
