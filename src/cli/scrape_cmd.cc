@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <charconv>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -66,13 +67,16 @@ Status WriteMetricsFile(const fs::path& path, std::string_view text) {
 }
 
 // A bucket's prune lists every object in it (S3 bills per thousand
-// listings): the daemon prunes it every 10 minutes, not every minute.
+// listings): passes prune it every 10 minutes, not every minute, as
+// <spool>/.state/PRUNED records (derived: deleting it prunes at the next
+// pass).
 constexpr int64_t kBucketPruneEveryMs = 10 * 60'000;
+constexpr std::string_view kPrunedFile = "PRUNED";
 
-// Uploads the spool of an archive in a bucket, and prunes the bucket: once
-// at the end of a --once pass, or beside the scrape loop (uploads every
-// second, prunes every kBucketPruneEveryMs). An unreachable bucket is told
-// once per outage; the spool keeps everything until it is back.
+// Uploads the spool of an archive in a bucket, and prunes the bucket: at
+// the end of a --once pass, or beside the scrape loop (uploads every
+// second); prunes at most every kBucketPruneEveryMs. An unreachable bucket
+// is told once per outage; the spool keeps everything until it is back.
 class BucketSide {
  public:
   BucketSide(archive::BucketArchive* bucket, int64_t max_size)
@@ -123,23 +127,32 @@ class BucketSide {
     return Status::OK();
   }
 
+  // Prunes the bucket when kBucketPruneEveryMs have passed since the last
+  // time; false, having logged why, if it failed.
   bool Prune(int64_t now_ms) {
+    const fs::path dir = bucket_->spool() / std::string(scrape::kStateDir);
+    int64_t last = 0;
+    if (auto text = ReadFilePrefix(dir / std::string(kPrunedFile), 32); text.ok()) {
+      std::from_chars(text->data(), text->data() + text->size(), last);
+    }
+    if (last <= now_ms && now_ms - last < kBucketPruneEveryMs) return true;
     auto stats = bucket_->Prune(now_ms, {.max_bytes = max_size_});
     if (!stats.ok()) {
       LogError("scrape: pruning " + bucket_->Describe() + ": " + stats.status().message());
       return false;
     }
+    if (MakeDirs(dir).ok()) (void)ReplaceFile(dir, kPrunedFile, std::to_string(now_ms));
     if (stats->entries_removed + stats->entries_over_size + stats->stale_files_removed > 0) {
       LogInfo("scrape: pruned " + bucket_->Describe() + ": " +
               std::to_string(stats->entries_removed) + " expired entries, " +
               std::to_string(stats->entries_over_size) + " over max-size, " +
-              std::to_string(stats->stale_files_removed) + " profiles without a sidecar");
+              std::to_string(stats->stale_files_removed) + " half-written entries");
     }
     return true;
   }
 
-  // Uploads every second and prunes every kBucketPruneEveryMs until
-  // `stop`; then uploads once more.
+  // Uploads every second, and prunes when due, until `stop`; then uploads
+  // once more.
   void Loop(const std::atomic<bool>& stop) {
     int64_t next_prune = NowMs() + 10'000;
     while (!stop.load()) {
@@ -147,7 +160,7 @@ class BucketSide {
       bool ok = Upload();
       if (ok && NowMs() >= next_prune) {
         Prune(NowMs());
-        next_prune = NowMs() + kBucketPruneEveryMs;
+        next_prune = NowMs() + 60'000;
       }
     }
     Upload(/*final=*/true);

@@ -142,18 +142,25 @@ expect_exit 0 "$CPROFILER" merge "${KQ[@]}" "${W[@]}" -t heap_inuse_space -o "$W
 go tool pprof -raw "$WORK/kmerged.pb.gz" >/dev/null 2>&1 || fail "pprof cannot read the merge of the bucket's $LISTED entries"
 pass "SIGKILL during uploads x10: no sidecar without its profile; then all $LISTED entries uploaded, listed and merged"
 
-# Prune: entries that expired leave the bucket, sidecar and profile.
+# Prune: entries that expired leave the bucket, sidecar and profile; a
+# pass prunes the bucket at most every 10 minutes (its spool's
+# .state/PRUNED says when it last did; deleted, the next pass prunes).
 config "$WORK/p.yml" s3://profiles/prune "$WORK/cache-p" 2s "$W1"
 expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/p.yml"
+[ -s "$WORK/cache-p/spool/.state/PRUNED" ] || fail "the pass did not record its prune"
 "$S3_TOOL" "$END" s3://profiles list prune/ >"$WORK/before"
 sleep 3
 expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/p.yml"
-expect_grep "pruned s3://profiles/prune: 3 expired entries" "$WORK/err"
+grep -q "pruned s3://" "$WORK/err" && fail "a pass pruned the bucket again within 10 minutes"
+sleep 3
+rm "$WORK/cache-p/spool/.state/PRUNED"
+expect_exit 0 "$CPROFILER" scrape --once --force -c "$WORK/p.yml"
+expect_grep "pruned s3://profiles/prune: 6 expired entries" "$WORK/err"
 "$S3_TOOL" "$END" s3://profiles list prune/ >"$WORK/after"
 [ -z "$(comm -12 <(grep -Ev "CPROFILER|/\.state/" "$WORK/before" | sort) <(sort "$WORK/after"))" ] ||
   fail "expired objects are still in the bucket: $(comm -12 <(sort "$WORK/before") <(sort "$WORK/after"))"
 [ "$(sidecar_keys "$WORK/after")" = 3 ] || fail "the fresh pass's 3 entries are not all in the bucket"
-pass "prune: the expired pass's 6 objects are gone from the bucket, the fresh pass's are there"
+pass "prune: not again within 10 minutes; then the 2 expired passes' 12 objects are gone, the fresh pass's there"
 
 # Bad credentials, a missing bucket, a dead endpoint: one line, exit 1 or 2.
 AUTH_END=$(start_moto INITIAL_NO_AUTH_ACTION_COUNT=0)
