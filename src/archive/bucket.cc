@@ -437,7 +437,7 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
 }
 
 Status BucketArchive::PutFile(const fs::path& local, std::string_view key) {
-  CPROF_ASSIGN_OR_RETURN(std::string bytes, ReadFile(local, kMaxSidecarObjectBytes));
+  CPROF_ASSIGN_OR_RETURN(std::string bytes, ReadFile(local, kMaxDerivedFileBytes));
   return client_.Put(key, bytes);
 }
 
@@ -447,6 +447,7 @@ Status BucketArchive::MirrorPrefix(std::string_view prefix, const fs::path& dir)
   CPROF_RETURN_IF_ERROR(MakeDirs(dir));
   std::set<std::string> names;
   for (const S3Object& o : objects) {
+    if (!o.key.starts_with(prefix)) continue;
     const std::string name = o.key.substr(prefix.size());
     if (name.empty() || name.find('/') != std::string::npos || name.starts_with('.')) continue;
     names.insert(name);
@@ -454,8 +455,10 @@ Status BucketArchive::MirrorPrefix(std::string_view prefix, const fs::path& dir)
     auto stamp = StampOf(dir / name);
     if (stamp.ok() && stamp->size == o.size && stamp->mtime_ns / 1'000'000 == o.last_modified_ms)
       continue;
-    CPROF_ASSIGN_OR_RETURN(std::string body, client_.Get(o.key, kMaxSidecarObjectBytes));
-    CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, name, body, false));
+    auto body = client_.Get(o.key, kMaxDerivedFileBytes);
+    if (!body.ok() && body.status().IsNotFound()) continue;  // (gone since the listing)
+    if (!body.ok()) return body.status();
+    CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, name, *body, false));
     const struct timespec times[2] = {
         {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000},
         {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000}};

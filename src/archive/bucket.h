@@ -93,10 +93,12 @@ class BucketArchive : public RemoteFiles {
   // without a profile, for kStaleFileMs. The cache follows.
   Result<PruneStats> Prune(int64_t now_ms, const PruneOptions& options);
 
-  // Derived files beside the archive (the scrapers' target states): PutFile
-  // uploads `local` as `key`; MirrorPrefix makes `dir` hold exactly the
-  // objects directly under `prefix` ("name/"), fetching the new and changed
-  // ones (by size and time) and removing the others.
+  // Derived files beside the archive (the scrapers' target states), of at
+  // most kMaxDerivedFileBytes: PutFile uploads `local` as `key`;
+  // MirrorPrefix makes `dir` hold exactly the objects directly under
+  // `prefix` ("name/"), fetching the new and changed ones (by size and
+  // time) and removing the others.
+  static constexpr int64_t kMaxDerivedFileBytes = int64_t{256} << 20;
   Status PutFile(const fs::path& local, std::string_view key);
   Status MirrorPrefix(std::string_view prefix, const fs::path& dir);
 

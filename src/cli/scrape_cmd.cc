@@ -94,7 +94,7 @@ class BucketSide {
     archive::UploadStats stats;
     const int64_t started = NowMs();
     Status s = bucket_->UploadSpool(&stats);
-    if (s.ok()) s = UploadState(final);
+    if (s.ok()) UploadState(final);
     if (stats.entries > 0) {
       LogInfo("scrape: uploaded " + std::to_string(stats.entries) + " entries (" +
               pprof::ScaledLabel(stats.bytes, "bytes", "auto") + ") to " + bucket_->Describe() +
@@ -115,16 +115,23 @@ class BucketSide {
   }
 
   // The scraper's targets state, for `cprofiler targets` and serve's
-  // targets page on any host (scrape/target_state.h).
-  Status UploadState(bool final) {
+  // targets page on any host (scrape/target_state.h). A failure is told
+  // once, and tried again with the next change.
+  void UploadState(bool final) {
     const fs::path state = bucket_->spool() / std::string(scrape::kStateDir) / "targets.json";
     const std::string stamp = FileStamp(state);
-    if (stamp.empty() || stamp == state_stamp_) return Status::OK();
-    if (!final && NowMs() - state_uploaded_ms_ < kStateUploadMs) return Status::OK();
-    CPROF_RETURN_IF_ERROR(bucket_->PutFile(state, state_key_));
-    state_stamp_ = stamp;
+    if (stamp.empty() || stamp == state_stamp_) return;
+    if (!final && NowMs() - state_uploaded_ms_ < kStateUploadMs) return;
     state_uploaded_ms_ = NowMs();
-    return Status::OK();
+    Status s = bucket_->PutFile(state, state_key_);
+    if (!s.ok() && !state_failing_) {
+      LogError(
+          "scrape: the targets' state is not in the bucket (cprofiler targets and serve's "
+          "targets page elsewhere miss this scraper's): " +
+          s.message());
+    }
+    state_failing_ = !s.ok();
+    if (s.ok()) state_stamp_ = stamp;
   }
 
   // Prunes the bucket when kBucketPruneEveryMs have passed since the last
@@ -180,6 +187,7 @@ class BucketSide {
   bool failing_ = false;
   std::string state_key_, state_stamp_;
   int64_t state_uploaded_ms_ = 0;
+  bool state_failing_ = false;
 };
 
 }  // namespace

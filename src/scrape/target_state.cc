@@ -12,12 +12,15 @@
 #include "base/hash.h"
 #include "base/json.h"
 #include "base/json_read.h"
+#include "base/log.h"
+#include "base/time.h"
 
 namespace cprof::scrape {
 namespace {
 
 constexpr std::string_view kStateFile = "targets.json";
 constexpr size_t kMaxStateBytes = 256 << 20;
+constexpr int64_t kGoneScraperMs = 86'400'000;
 
 template <typename Map>
 void WriteLabels(JsonWriter& w, const Map& labels) {
@@ -203,11 +206,19 @@ Result<TargetsState> ReadTargetsState(const fs::path& root) {
   std::optional<TargetsState> all;
   std::set<std::string> scrapers;
   for (const std::string& name : files) {
+    const bool own = name == kStateFile;
     auto text = ReadFile(dir / name, kMaxStateBytes);
     if (!text.ok() && text.status().IsNotFound()) continue;
-    if (!text.ok()) return text.status();
-    auto state = ParseTargetsState(*text);
-    if (!state.ok()) return state.status().WithContext((dir / name).string());
+    Result<TargetsState> state =
+        text.ok() ? ParseTargetsState(*text) : Result<TargetsState>(text.status());
+    if (!state.ok()) {
+      if (own) return state.status().WithContext((dir / name).string());
+      // (another scraper's, from a bucket: the rest still show)
+      LogError("skipping " + (dir / name).string() + ": " + state.status().message());
+      continue;
+    }
+    // A scraper silent for a day is gone (a pod replaced, a host renamed).
+    if (!own && state->updated_ms < NowMs() - kGoneScraperMs) continue;
     if (!all) all.emplace();
     all->updated_ms = std::max(all->updated_ms, state->updated_ms);
     if (!state->scraper.empty() && scrapers.insert(state->scraper).second) {

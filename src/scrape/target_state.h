@@ -76,9 +76,10 @@ std::string SerializeTargetsState(const TargetsState& state);
 Result<TargetsState> ParseTargetsState(std::string_view json);
 
 // The state of the archive at `root`: its targets.json and every other
-// scraper's targets.<scraper>.json, as one (their targets together, the
-// newest update, the scrapers' names joined by ", "); NotFound when no pass
-// wrote one.
+// scraper's targets.<scraper>.json updated in the last day, as one (their
+// targets together, the newest update, the scrapers' names joined by ", ");
+// another scraper's that cannot be read is skipped, and said on stderr.
+// NotFound when no pass wrote one.
 Result<TargetsState> ReadTargetsState(const fs::path& root);
 
 // "targets.<host>-<8 hex of instance>.json": one scraper's state in a

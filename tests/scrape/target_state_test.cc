@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "base/time.h"
 #include "scrape/target_state.h"
 #include "test_util.h"
 
@@ -68,10 +69,10 @@ TEST_CASE("The states of several scrapers into one bucket read as one", "[target
   testing::TempDir dir;
   auto missing = ReadTargetsState(dir.path());
   CHECK(missing.status().IsNotFound());
-  REQUIRE(WriteTargetsState(dir.path(), Example()).ok());
+  REQUIRE(WriteTargetsState(dir.path(), Example()).ok());  // this host's, however old
   TargetsState other = Example();
   other.scraper = "host-2";
-  other.updated_ms += 5000;
+  other.updated_ms = NowMs() - 60'000;
   other.active[0].host = "10.0.2.7:6060";
   other.dropped.clear();
   const fs::path state_dir = dir.path() / std::string(kStateDir);
@@ -81,20 +82,26 @@ TEST_CASE("The states of several scrapers into one bucket read as one", "[target
   CHECK(name != SharedStateFile("host-2", "/srv/other/spool"));
   CHECK(SharedStateFile("a/b c", "x").starts_with("targets.a_b_c-"));
   REQUIRE(WriteFileAtomic(state_dir, name, SerializeTargetsState(other), false).ok());
-  // (the same scraper's state twice names it once)
-  REQUIRE(WriteFileAtomic(state_dir, "targets.host-1-00000000.json",
-                          SerializeTargetsState(Example()), false)
-              .ok());
+  // A scraper silent for over a day is gone; another's damaged state is
+  // skipped (said on stderr), not the end of the page.
+  TargetsState gone = Example();
+  gone.scraper = "host-3";
+  gone.updated_ms = NowMs() - 25 * 3'600'000LL;
+  REQUIRE(
+      WriteFileAtomic(state_dir, "targets.host-3-00000000.json", SerializeTargetsState(gone), false)
+          .ok());
+  REQUIRE(WriteFileAtomic(state_dir, "targets.host-4-00000000.json", "{not json", false).ok());
 
   auto all = ReadTargetsState(dir.path());
   REQUIRE(all.ok());
-  CHECK(all->active.size() == 3);
-  CHECK(all->dropped.size() == 2);
+  CHECK(all->active.size() == 2);
+  CHECK(all->dropped.size() == 1);
   CHECK(all->updated_ms == other.updated_ms);
   CHECK(all->scraper == "host-1, host-2");
 
-  REQUIRE(WriteFileAtomic(state_dir, name, "{not json", false).ok());
+  // This host's own, damaged, is an error.
+  REQUIRE(WriteFileAtomic(state_dir, "targets.json", "{not json", false).ok());
   auto corrupt = ReadTargetsState(dir.path());
   REQUIRE_FALSE(corrupt.ok());
-  CHECK(corrupt.status().message().find(name) != std::string::npos);
+  CHECK(corrupt.status().message().find("targets.json") != std::string::npos);
 }
