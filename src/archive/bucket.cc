@@ -99,6 +99,13 @@ fs::path ProfileBeside(const fs::path& sidecar, std::string_view json) {
   return {};
 }
 
+// Sets a file's modification time (to the ms); best effort.
+void SetMtimeMs(const fs::path& path, int64_t ms) {
+  const struct timespec times[2] = {{ms / 1000, (ms % 1000) * 1'000'000},
+                                    {ms / 1000, (ms % 1000) * 1'000'000}};
+  ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
 // Renames `from` to `to`, making `to`'s directory.
 Status MoveFile(const fs::path& from, const fs::path& to) {
   CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
@@ -193,8 +200,35 @@ Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Liste
   return Status::OK();
 }
 
+// While alive, a sync is running: uploads note what they move in.
+class BucketArchive::SyncRunning {
+ public:
+  explicit SyncRunning(BucketArchive* bucket) : bucket_(bucket) {
+    std::lock_guard<std::mutex> lock(bucket_->mu_);
+    ++bucket_->syncs_running_;
+  }
+  ~SyncRunning() {
+    std::lock_guard<std::mutex> lock(bucket_->mu_);
+    if (--bucket_->syncs_running_ == 0) bucket_->moved_in_.clear();
+  }
+
+ private:
+  BucketArchive* const bucket_;
+};
+
+void BucketArchive::NoteMovedIn(const fs::path& relative) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (syncs_running_ > 0) moved_in_.insert(Key(relative));
+}
+
+bool BucketArchive::MovedIn(const fs::path& relative) {
+  std::lock_guard<std::mutex> lock(mu_);
+  return moved_in_.count(Key(relative)) > 0;
+}
+
 Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
                                       std::string_view profile_type) {
+  SyncRunning running(this);
   SyncStats stats;
   std::vector<Listed> listed;
   CPROF_RETURN_IF_ERROR(ListDays(from_ms, to_ms, &listed, &stats.days));
@@ -227,8 +261,11 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
     }
     in_bucket.insert(Key(relative));
     ++stats.sidecars_listed;
+    // (a fetched sidecar's mtime is its object's LastModified; an uploaded
+    // one's, the upload's end: a later one was written again, in place)
     auto stamp = StampOf(cache_ / relative);
-    if (!stamp.ok() || stamp->size != l.size) missing.push_back(&l);
+    if (!stamp.ok() || stamp->size != l.size || stamp->mtime_ns / 1'000'000 < l.last_modified_ms)
+      missing.push_back(&l);
   }
   std::vector<Status> errors(missing.size());
   ParallelFor(missing.size(), options_.transfers, [&](size_t, size_t i) {
@@ -242,6 +279,7 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
     const fs::path local = cache_ / relative;
     Status s = MakeDirs(local.parent_path());
     if (s.ok()) s = WriteFileAtomic(local.parent_path(), local.filename().string(), *body, false);
+    if (s.ok()) SetMtimeMs(local, missing[i]->last_modified_ms);
     errors[i] = s;
   });
   for (const Status& s : errors) {
@@ -269,7 +307,7 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
             continue;
           }
           const fs::path relative = TierRoot("", tier) / DayDir(day) / tkey / name;
-          if (in_bucket.count(Key(relative))) continue;
+          if (in_bucket.count(Key(relative)) || MovedIn(relative)) continue;
           if (RemoveFile(dir / tkey / name).ok()) ++stats.files_dropped;
         }
       }
@@ -332,9 +370,14 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
     }
     Status s = client_.Put(Key(relative_profile), *profile_bytes);
     if (s.ok()) s = client_.Put(Key(relative_sidecar), *sidecar_bytes);
+    if (s.ok()) {
+      NoteMovedIn(relative_profile);
+      NoteMovedIn(relative_sidecar);
+    }
     if (s.ok() && profile != cache_ / relative_profile)
       s = MoveFile(profile, cache_ / relative_profile);
     if (s.ok()) s = MoveFile(sidecar, cache_ / relative_sidecar);
+    if (s.ok()) SetMtimeMs(cache_ / relative_sidecar, NowMs());
     if (!s.ok()) {
       fail(s);
       return;
@@ -353,6 +396,7 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
 }
 
 Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& options) {
+  SyncRunning running(this);
   PruneStats stats;
   std::vector<Listed> listed;
   SyncStats synced;
@@ -459,10 +503,7 @@ Status BucketArchive::MirrorPrefix(std::string_view prefix, const fs::path& dir)
     if (!body.ok() && body.status().IsNotFound()) continue;  // (gone since the listing)
     if (!body.ok()) return body.status();
     CPROF_RETURN_IF_ERROR(WriteFileAtomic(dir, name, *body, false));
-    const struct timespec times[2] = {
-        {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000},
-        {o.last_modified_ms / 1000, (o.last_modified_ms % 1000) * 1'000'000}};
-    ::utimensat(AT_FDCWD, (dir / name).c_str(), times, 0);
+    SetMtimeMs(dir / name, o.last_modified_ms);
   }
   auto local = ListDir(dir);
   if (!local.ok()) return local.status();

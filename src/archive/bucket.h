@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -121,11 +122,19 @@ class BucketArchive : public RemoteFiles {
   // Drops the least recently read profiles while the cache is over its cap.
   void Evict();
 
+  // A sync drops the cached files its listing lacks: not those an upload
+  // moves in meanwhile (MovedIn, while syncs_running_ > 0).
+  class SyncRunning;
+  void NoteMovedIn(const fs::path& relative);
+  bool MovedIn(const fs::path& relative);
+
   S3Client client_;
   const BucketOptions options_;
   const fs::path cache_, spool_;
   std::mutex mu_;
   int64_t cached_bytes_ = -1;  // of profiles in the cache; -1: not counted yet
+  int syncs_running_ = 0;
+  std::set<std::string> moved_in_;  // relative paths, while syncs run
 };
 
 // The bucket of `url` ("s3://BUCKET/PREFIX"), its client configured by

@@ -112,7 +112,7 @@ expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" --cache-dir "$WORK/cache-q3" -
 pass "a sidecar without its profile in the bucket is skipped and said; query and merge answer"
 
 # A reader syncs only its window's entries of its type (CPU profiles have
-# no intervals: no days before): the hour's 24 and its 2 hourly rollups,
+# no intervals: no days before): the hour's 23 and the late one, and its 2 hourly rollups,
 # not the day's 1,000-odd.
 expect_exit 0 "$CPROFILER" query -c "$WORK/c.yml" --cache-dir "$WORK/cache-n" -t profile_cpu \
   --from "${DAY}T10:00:00Z" --to "${DAY}T10:59:59Z" -o ids
@@ -120,3 +120,17 @@ expect_exit 0 "$CPROFILER" query -c "$WORK/c.yml" --cache-dir "$WORK/cache-n" -t
 [ "$(count_entries "$WORK/cache-n/archive")" = 26 ] ||
   fail "a one-hour query cached $(count_entries "$WORK/cache-n/archive") sidecars, want 26"
 pass "a one-hour query of one type syncs that hour's 24 entries and 2 rollups only"
+
+# A sidecar written again in place, its length the same (a rollup rewritten
+# with its own ID does that), is fetched again: by its LastModified.
+sed 's/"total": 106$/"total": 107/' "$LATE" >"$WORK/late-again.json"
+cmp -s "$LATE" "$WORK/late-again.json" && fail "the late sidecar has no total of 106"
+[ "$(wc -c <"$LATE")" = "$(wc -c <"$WORK/late-again.json")" ] || fail "want the same length"
+cmp -s "$LATE" "$WORK/cache-n/archive/$REL" || fail "the one-hour query did not cache the late sidecar"
+sleep 1  # (LastModified has whole seconds)
+"$S3_TOOL" "$END" s3://profiles put "arch/$REL" "$WORK/late-again.json" >/dev/null
+expect_exit 0 "$CPROFILER" query -c "$WORK/c.yml" --cache-dir "$WORK/cache-n" -t profile_cpu \
+  --from "${DAY}T10:00:00Z" --to "${DAY}T10:59:59Z" -o ids
+cmp -s "$WORK/late-again.json" "$WORK/cache-n/archive/$REL" ||
+  fail "the cache kept the sidecar as it was before it was written again"
+pass "a sidecar written again in place, of the same length, is fetched again"
