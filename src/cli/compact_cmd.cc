@@ -78,7 +78,10 @@ int CompactCommand::Run(const GlobalOptions& global) {
   auto lock = archive::ArchiveLock::TryAcquire(bucket != nullptr ? bucket->spool() : root);
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
-      LogInfo("compact: " + lock.status().message() + "; it compacts the archive itself");
+      LogInfo("compact: " + lock.status().message() +
+              (bucket != nullptr ? "; it compacts the targets it scrapes: for the others, give "
+                                   "compact a --cache-dir of its own"
+                                 : "; it compacts the archive itself"));
       return kExitOk;
     }
     return Fail("compact", lock.status(), kExitPartial);

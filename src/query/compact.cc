@@ -206,6 +206,7 @@ CompactStats Compact(const fs::path& root, const RetentionOf& retention,
     auto tkeys = ListDir(day_dir);
     if (!tkeys.ok()) return;
     for (const std::string& tkey : *tkeys) {
+      if (options.stopped && options.stopped()) return;
       if (archive::IsHex(tkey, archive::kTargetKeyLength) &&
           (!options.include_target || options.include_target(tkey))) {
         compaction.TargetDay(day, day_dir / tkey, tkey);

@@ -62,6 +62,9 @@ struct CompactOptions {
   // include_target (default: all): the target keys to compact (a scraper
   //   on a bucket compacts those it scrapes).
   std::function<bool(std::string_view target_key)> include_target;
+  // stopped (default: never): when it says so, the compaction ends after
+  //   the target it is at (a scraper shutting down).
+  std::function<bool()> stopped;
 };
 
 struct CompactStats {

@@ -71,6 +71,11 @@ Scraper::Scraper(fs::path archive_root, const FetcherOptions& options)
   if (::gethostname(name, sizeof name - 1) == 0) hostname_ = name;
 }
 
+Scraper::~Scraper() {
+  stopping_ = true;
+  if (compactor_.joinable()) compactor_.join();
+}
+
 std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
   std::vector<Work> out;
   for (const JobConfig& job : config.jobs) {
@@ -94,8 +99,7 @@ std::vector<Scraper::Work> Scraper::Expand(const Config& config) {
       }
     }
   }
-  target_keys_.clear();
-  for (const Work& w : out) target_keys_.insert(w.target_key);
+  for (const Work& w : out) compact_keys_.insert(w.target_key);
   return out;
 }
 
@@ -239,7 +243,8 @@ bool KeepsRollups(const Config& config) {
                      [](const JobConfig& job) { return job.rollups_hourly || job.rollups_daily; });
 }
 
-PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stats) {
+PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stats,
+                            bool background) {
   const int64_t max_size = config.max_size;
   archive::LoggingReporter reporter;
   stats.prune = archive::Prune(root_, now_ms, &reporter, {.max_bytes = max_size});
@@ -251,32 +256,62 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
              ", with no more entries to remove (temporary, unreadable or "
              "foreign files in it?)");
   }
-  const fs::path& compact_root = bucket_ != nullptr ? bucket_->cache() : root_;
-  if (KeepsRollups(config) && query::CompactionDue(compact_root, now_ms)) {
-    // On a bucket: the cache first learns what the bucket has of the span
-    // (other hosts' rollups, entries from before the cache was made).
-    if (bucket_ != nullptr) {
-      auto synced = bucket_->Sync(now_ms - kCompactLookbackMs - kMsPerDay, now_ms);
-      if (!synced.ok()) {
-        LogError("scrape: rollups not written this hour: " + synced.status().message());
-        return stats;
-      }
+  if (!KeepsRollups(config)) return stats;
+  if (bucket_ == nullptr) {
+    if (query::CompactionDue(root_, now_ms)) {
+      query::CompactOptions options;
+      options.now_ms = now_ms;
+      options.from_ms = now_ms - kCompactLookbackMs;
+      options.written_by = hostname_;
+      stats.compact = query::Compact(root_, RollupRetentionOf(config), options, &reporter);
+      query::MarkCompacted(root_, now_ms);
     }
-    query::CompactOptions options;
-    options.now_ms = now_ms;
-    options.from_ms = now_ms - kCompactLookbackMs;
-    options.written_by = hostname_;
-    if (bucket_ != nullptr) {
-      options.write_root = root_;
-      options.remove = [this](const archive::EntryKey& key) { return bucket_->RemoveEntry(key); };
-      options.include_target = [this](std::string_view tkey) {
-        return target_keys_.count(std::string(tkey)) > 0;
-      };
-    }
-    stats.compact = query::Compact(compact_root, RollupRetentionOf(config), options, &reporter);
-    query::MarkCompacted(compact_root, now_ms);
+    return stats;
   }
+  if (compacting_.load() || !query::CompactionDue(bucket_->cache(), now_ms)) return stats;
+  // (an attempt: one that fails waits for the next hour, as the next
+  // compaction covers the last two days)
+  query::MarkCompacted(bucket_->cache(), now_ms);
+  if (compactor_.joinable()) compactor_.join();
+  if (!background) {
+    stats.compact = CompactBucket(RollupRetentionOf(config), compact_keys_, now_ms);
+    return stats;
+  }
+  compacting_ = true;
+  compactor_ =
+      std::thread([this, retention = RollupRetentionOf(config), keys = compact_keys_, now_ms] {
+        query::CompactStats s = CompactBucket(retention, keys, now_ms);
+        if (s.written > 0 || s.failed > 0) {
+          LogInfo("scrape: " + std::to_string(s.written) + " rollups written to " +
+                  bucket_->Describe() + ", " + std::to_string(s.replaced) + " replaced" +
+                  (s.failed > 0 ? ", " + std::to_string(s.failed) + " failed" : ""));
+        }
+        compacting_ = false;
+      });
   return stats;
+}
+
+query::CompactStats Scraper::CompactBucket(const query::RetentionOf& retention,
+                                           const std::set<std::string>& keys, int64_t now_ms) {
+  // The cache first learns what the bucket has of the span (other hosts'
+  // rollups, entries from before the cache was made).
+  auto synced = bucket_->Sync(now_ms - kCompactLookbackMs - kMsPerDay, now_ms);
+  if (!synced.ok()) {
+    LogError("scrape: rollups not written this hour: " + synced.status().message());
+    return {};
+  }
+  query::CompactOptions options;
+  options.now_ms = now_ms;
+  options.from_ms = now_ms - kCompactLookbackMs;
+  options.written_by = hostname_;
+  options.write_root = root_;
+  options.remove = [this](const archive::EntryKey& key) { return bucket_->RemoveEntry(key); };
+  options.include_target = [&keys](std::string_view tkey) {
+    return keys.count(std::string(tkey)) > 0;
+  };
+  options.stopped = [this] { return stopping_.load(); };
+  archive::LoggingReporter reporter;
+  return query::Compact(bucket_->cache(), retention, options, &reporter);
 }
 
 void Scraper::SaveState(const Config& config, const std::vector<Work>& work,
@@ -344,7 +379,7 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
   }
   SaveState(config, work,
             [&](const Work& w) { return DueAtMs(w.interval, attempts_[w.Key()].last_success_ms); });
-  stats = Maintain(NowMs(), config, stats);
+  stats = Maintain(NowMs(), config, stats, /*background=*/false);
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return stats;
 }
@@ -407,7 +442,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     }
     if (now - last_prune >= 60'000) {
       last_prune = now;
-      stats = Maintain(now, config, stats);
+      stats = Maintain(now, config, stats, /*background=*/true);
     }
     if (now - last_save >= kStateEveryMs) {
       last_save = now;

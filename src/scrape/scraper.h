@@ -17,6 +17,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "archive/bucket.h"
@@ -60,6 +61,7 @@ inline constexpr int64_t kCommitDelayMs = 100;
 class Scraper {
  public:
   Scraper(fs::path archive_root, const FetcherOptions& options = {});
+  ~Scraper();  // waits for a compaction in the background
 
   // Scrapes what is due (everything when `force`), all at once, archives
   // what is valid, then prunes and compacts. Every failure is logged on one line naming
@@ -85,8 +87,9 @@ class Scraper {
   // For an archive in a bucket (archive/bucket.h), whose spool this
   // scraper's archive is: entries uploaded from it move to the bucket's
   // cache, where due times also look; and compaction reads the cache and
-  // writes the rollups of the targets this scraper scrapes into the spool
-  // (to be uploaded), deleting the stale ones from the bucket.
+  // writes the rollups of the targets this scraper scrapes (or did, since
+  // it started) into the spool (to be uploaded), deleting the stale ones
+  // from the bucket.
   void set_bucket(archive::BucketArchive* bucket) { bucket_ = bucket; }
 
  private:
@@ -118,11 +121,23 @@ class Scraper {
   // until the archive is under it; then, once an hour has come due since
   // the last time, writes the rollups that are due (query/compact.h) over
   // the last kCompactLookbackMs.
-  PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats);
+  // On a bucket, the compaction runs on a thread of its own when
+  // `background` (the loop: its network time must not hold up scraping).
+  PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats, bool background);
+  // On a bucket: the rollups of the targets `keys` over the last
+  // kCompactLookbackMs, merged from the cache (synced first), written to
+  // the spool (uploaded from there), the stale ones deleted from the bucket.
+  query::CompactStats CompactBucket(const query::RetentionOf& retention,
+                                    const std::set<std::string>& keys, int64_t now_ms);
 
   fs::path root_;
   archive::BucketArchive* bucket_ = nullptr;  // unless the archive is a bucket's spool
-  std::set<std::string> target_keys_;         // of the last Expand()
+  // Every target Expand() gave since the start: a target gone from the
+  // config still gets its last spans' rollups.
+  std::set<std::string> compact_keys_;
+  std::thread compactor_;  // CompactBucket in the background
+  std::atomic<bool> compacting_{false};
+  std::atomic<bool> stopping_{false};  // the compaction ends early
   // Makes staged entries durable and visible: when `now`, or once
   // kCommitBatch are staged or the oldest has waited kCommitDelayMs.
   void Commit(PassStats* stats, bool now);

@@ -22,7 +22,7 @@ fi
 DAY=$(date -u -d yesterday +%Y-%m-%d)
 "$MAKE_ARCHIVE" "$WORK/arch" 576 2 "$DAY" "$TEST_DATA_DIR/cpu.pb.gz" 1 profile 2 "$FAKE"
 
-config() {  # FILE CACHE ROLLUPS
+config() {  # FILE CACHE ROLLUPS [APP ENV]
   cat >"$1" <<YML
 archive: s3://profiles/arch
 s3: {endpoint: "$END", path-style: true, cache-dir: $2}
@@ -32,7 +32,7 @@ scrape-configs:
     enabled-profiles: [heap]
     path-profiles: {heap: /good/heap}
     $3
-    target-configs: [{application: app-0, hosts: ["$FAKE"], labels: {env: dev}}]
+    target-configs: [{application: ${4:-app-0}, hosts: ["$FAKE"], labels: {env: ${5:-dev}}}]
 YML
 }
 rollups_in_bucket() { "$S3_TOOL" "$END" s3://profiles list arch/rollups/ | grep -c '\.json$' || true; }
@@ -60,15 +60,24 @@ grep -Eq "^arch/rollups/1d.merged/${DAY//-//}/[0-9a-f]{16}/000000000-profile-[0-
   fail "no daily rollup at the archive's path: $(cat "$WORK/daily")"
 pass "a scrape pass on a fresh cache compacts its own target from the bucket: 25 rollups uploaded"
 
-# compact on another host's cache: app-0's are up to date, app-1's written.
+# A running scrape (of app-1) compacts in the background, off its scraping
+# thread, and uploads the rollups.
+config "$WORK/d.yml" "$WORK/cache-d" "rollups: {hourly: 0, daily: 0}" app-1 prod
+spawn "$CPROFILER" scrape -c "$WORK/d.yml"
+DAEMON=$SPAWNED_PID
+for ((i = 0; i < 300; i++)); do [ "$(rollups_in_bucket)" = 50 ] && break; sleep 0.1; done
+[ "$(rollups_in_bucket)" = 50 ] || fail "a running scrape did not upload app-1's 25 rollups: $(tail -5 "$WORK/spawn.log")"
+expect_grep "scrape: 25 rollups written to s3://profiles/arch, 0 replaced" "$WORK/spawn.log"
+kill -TERM "$DAEMON"
+wait "$DAEMON" 2>/dev/null || true
+pass "a running scrape compacts its target in the background: 25 more rollups uploaded"
+
+# compact on another host's cache: the scrapers' 50 are up to date.
 config "$WORK/c.yml" "$WORK/cache-c" "rollups: {hourly: 0, daily: 0}"
 expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"
-expect_grep "^written +25 " "$WORK/out"
-expect_grep "^up to date +25 " "$WORK/out"
-[ "$(rollups_in_bucket)" = 50 ] || fail "the bucket has $(rollups_in_bucket) rollups, want 50"
-expect_exit 0 "$CPROFILER" compact -c "$WORK/c.yml"
 expect_grep "^written +0 " "$WORK/out"
-pass "compact on another cache: the scraper's 25 up to date, app-1's 25 written; then none"
+expect_grep "^up to date +50 " "$WORK/out"
+pass "compact on another cache: the scrapers' 50 rollups up to date, none written"
 
 # A late entry in app-0's 10:00 hour makes that hour's and the day's
 # rollups stale: compact replaces them, and the stale ones leave the bucket.
