@@ -183,5 +183,6 @@ if cmp -s "$WORK/top-s3" "$WORK/out"; then
   echo "    (the same top table as from the bucket)"
 else
   echo "    (the top table differs from the bucket's:)"
-  diff "$WORK/top-s3" "$WORK/out" | head -10 | sed 's/^/    /'
+  diff "$WORK/top-s3" "$WORK/out" >"$WORK/top.diff" || true
+  sed -n '1,10s/^/    /p' "$WORK/top.diff"
 fi
