@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <charconv>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -246,10 +247,15 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   // An archive in a bucket is written to its spool, then uploaded.
   archive::BucketArchive* bucket = resolved->bucket.get();
   const fs::path root = bucket != nullptr ? bucket->spool() : resolved->archive;
-  if (bucket != nullptr) {
+  // The bucket is checked beside a --once pass (an endpoint that does not
+  // answer takes its retries' time, which must not hold up scraping), and
+  // before the loop starts; a pass scrapes into the spool whatever it
+  // says: nothing is lost.
+  std::future<Status> bucket_check;
+  if (bucket != nullptr && once_) {
+    bucket_check = std::async(std::launch::async, [bucket] { return bucket->Check(); });
+  } else if (bucket != nullptr) {
     if (Status s = bucket->Check(); !s.ok()) {
-      // (a pass still scrapes into the spool when the bucket is only
-      // unreachable: nothing is lost)
       if (s.code() != Status::Code::kUnavailable) return Fail("scrape", s, ExitCodeFor(s));
       LogError("scrape: " + s.message() + "; scraping into the spool " + root.string());
     }
@@ -306,7 +312,20 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
     bool bucket_ok = true;
-    if (bucket_side) bucket_ok = bucket_side->Upload(/*final=*/true) && bucket_side->Prune(NowMs());
+    if (bucket_side) {
+      Status checked = bucket_check.get();
+      if (!checked.ok() && checked.code() != Status::Code::kUnavailable) {
+        LogError("scrape: the pass's entries wait in the spool " + root.string());
+        return Fail("scrape", checked, ExitCodeFor(checked));
+      }
+      if (!checked.ok()) {
+        LogError("scrape: " + checked.message() + "; the entries wait in the spool " +
+                 root.string() + " and are uploaded when the bucket answers");
+        bucket_ok = false;
+      } else {
+        bucket_ok = bucket_side->Upload(/*final=*/true) && bucket_side->Prune(NowMs());
+      }
+    }
     if (!metrics_file_.empty()) {
       if (Status s = WriteMetricsFile(metrics_file_, metrics_text); !s.ok()) {
         return Fail("scrape", s.WithContext("--metrics-file"), kExitPartial);

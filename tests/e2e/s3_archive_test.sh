@@ -171,6 +171,13 @@ YML
 expect_exit 2 timeout 30 "$CPROFILER" query -c "$WORK/auth.yml"
 [ "$(wc -l <"$WORK/err")" = 1 ] || fail "bad credentials: not one line: $(cat "$WORK/err")"
 expect_grep "HTTP 403.*access key AKIATESTKEY from \\\$AWS_ACCESS_KEY_ID" "$WORK/err"
+# A --once pass checks the bucket beside scraping: refused, it exits 2 and
+# its entries wait in the spool.
+{ cat "$WORK/auth.yml"; sed -n '/^scrape-configs:/,$p' "$WORK/a.yml"; } >"$WORK/auth-scrape.yml"
+expect_exit 2 timeout 60 "$CPROFILER" scrape --once -c "$WORK/auth-scrape.yml"
+expect_grep "HTTP 403" "$WORK/err"
+expect_grep "the pass's entries wait in the spool" "$WORK/err"
+[ "$(count_entries "$WORK/cache-auth/spool")" = 6 ] || fail "bad credentials: the pass did not spool its 6 entries"
 expect_exit 1 timeout 30 "$CPROFILER" query -c "$WORK/a.yml" --archive s3://no-such-bucket/p --cache-dir "$WORK/cache-nb"
 [ "$(wc -l <"$WORK/err")" = 1 ] || fail "missing bucket: not one line: $(cat "$WORK/err")"
 expect_grep "s3://no-such-bucket/p.*HTTP 404.*NoSuchBucket" "$WORK/err"
