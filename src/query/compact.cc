@@ -39,10 +39,12 @@ struct Compaction {
   archive::Reporter* reporter;
   CompactStats* stats;
 
-  // The rollups of `tier` in the <tkey> directory of `day`.
+  // The rollups of `tier` in the <tkey> directory of `day`, in the archive
+  // at `from` (default: the root).
   std::vector<archive::Entry> ReadTier(const archive::RollupTier& tier, const CivilDay& day,
-                                       const std::string& tkey) const {
-    fs::path dir = archive::TierRoot(root, tier.name) / archive::DayDir(day) / tkey;
+                                       const std::string& tkey, const fs::path& from = {}) const {
+    fs::path dir =
+        archive::TierRoot(from.empty() ? root : from, tier.name) / archive::DayDir(day) / tkey;
     archive::TargetDirOptions read_options;
     read_options.tier = std::string(tier.name);
     archive::TargetDay read =
@@ -149,7 +151,14 @@ struct Compaction {
       if (spans.empty()) continue;
       const std::vector<archive::Entry> existing = ReadTier(tier, day, tkey);
       std::vector<archive::Entry> finer;
-      if (tier.span_ms != kHourMs) finer = ReadTier(HourlyOf(tier), day, tkey);
+      if (tier.span_ms != kHourMs) {
+        finer = ReadTier(HourlyOf(tier), day, tkey);
+        // (and those just written elsewhere: a day is built from its hours)
+        if (!options.write_root.empty() && options.write_root != root) {
+          for (archive::Entry& e : ReadTier(HourlyOf(tier), day, tkey, options.write_root))
+            finer.push_back(std::move(e));
+        }
+      }
       for (auto& [span, raw] : spans) {
         const auto& [type, start] = span;
         const int64_t end = start + tier.span_ms;

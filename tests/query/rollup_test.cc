@@ -313,3 +313,33 @@ TEST_CASE("Scrape passes compact once an hour has come due", "[rollup]") {
   std::ofstream(dir.path() / "rollups/COMPACTED") << "garbage";
   CHECK(CompactionDue(dir.path(), t));
 }
+
+TEST_CASE("Written elsewhere (a bucket's spool), a day is built from the hours written there",
+          "[rollup]") {
+  TempDir dir, spool;
+  REQUIRE(archive::InitArchive(dir.path()).ok());
+  REQUIRE(archive::InitArchive(spool.path()).ok());
+  WriteSeries(dir.path(), "a", kDay / (10 * kMin), 1'000'000);
+  CompactOptions options;
+  options.now_ms = kDay0 + kDay + kHour;
+  options.durable = false;
+  options.write_root = spool.path();
+  auto compact = [&](RollupRetention keep) {
+    return Compact(
+        dir.path(), [keep](const archive::Target&) { return keep; }, options, nullptr);
+  };
+  CompactStats hours = compact({0, -1});
+  CHECK(hours.written == 24 * 4);
+  CHECK(archive::Scan(dir.path(), {.tier = "1h.merged"}, nullptr).empty());
+  CHECK(archive::Scan(spool.path(), {.tier = "1h.merged"}, nullptr).size() == 24 * 2);
+  // The raw profiles unreadable: only the spool's hours can make the day.
+  for (const archive::Entry& e : archive::Scan(dir.path(), {}, nullptr)) {
+    REQUIRE(WriteFileAtomic(e.dir, e.sidecar.file, "not a profile", false).ok());
+  }
+  CompactStats days = compact({-1, 0});
+  CHECK(days.failed == 0);
+  CHECK(days.written == 4);  // profile, heap merged; mutex, heap intervals
+  auto daily = archive::Scan(spool.path(), {.tier = "1d.merged"}, nullptr);
+  REQUIRE(daily.size() == 2);
+  CHECK(daily[0].sidecar.rollup->entries == 144);
+}
