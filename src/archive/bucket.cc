@@ -36,6 +36,9 @@ struct BucketArchive::Listed {
 namespace {
 
 constexpr int64_t kMaxSidecarObjectBytes = kMaxSidecarBytes;
+// Targets a sync lists and fetches at once (each with its share of the
+// transfers).
+constexpr size_t kTargetsAtOnce = 4;
 constexpr int64_t kMaxProfileObjectBytes = int64_t{1} << 31;
 
 // The number a listed prefix ends with ("2026/12/" -> 12), between the
@@ -142,8 +145,11 @@ Status BucketArchive::Check() {
   return Status::OK();
 }
 
-Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out,
-                               int64_t* days) {
+Status BucketArchive::ForEachDayPrefix(
+    int64_t from_ms, int64_t to_ms,
+    const std::function<Status(const std::string& tier, const CivilDay& day,
+                               const std::string& prefix)>& fn,
+    int64_t* days) {
   const CivilDay first = DayOf(std::max<int64_t>(from_ms, 0));
   const CivilDay last = DayOf(std::max<int64_t>(to_ms, 0));
   // Whether a month (day 0) or a day lies in [first, last].
@@ -173,31 +179,50 @@ Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Liste
           int day = PrefixNumber(d, 2);
           if (day < 1 || !in_range(year, month, day)) continue;
           ++*days;
-          std::vector<S3Object> objects;
-          CPROF_RETURN_IF_ERROR(client_.List(d, "", &objects, nullptr));
-          for (S3Object& o : objects) {
-            std::string_view rest = std::string_view(o.key).substr(d.size());
-            size_t slash = rest.find('/');
-            if (slash == std::string_view::npos) continue;  // (TARGETS, strangers)
-            Listed l;
-            l.tier = tier;
-            l.day = CivilDay{year, static_cast<unsigned>(month), static_cast<unsigned>(day)};
-            l.target_key = std::string(rest.substr(0, slash));
-            l.name = std::string(rest.substr(slash + 1));
-            if (!IsHex(l.target_key, kTargetKeyLength) ||
-                !ParseEntryFileName(l.name, &l.ms_of_day, &l.is_sidecar)) {
-              continue;  // derived files, temporary files, strangers
-            }
-            l.profile_type = std::string(TypeInName(l.name));
-            l.size = o.size;
-            l.last_modified_ms = o.last_modified_ms;
-            out->push_back(std::move(l));
-          }
+          CPROF_RETURN_IF_ERROR(fn(
+              tier, CivilDay{year, static_cast<unsigned>(month), static_cast<unsigned>(day)}, d));
         }
       }
     }
   }
   return Status::OK();
+}
+
+void BucketArchive::AppendListed(const std::string& tier, const CivilDay& day,
+                                 const std::string& prefix, std::vector<S3Object>& objects,
+                                 std::vector<Listed>* out) {
+  for (S3Object& o : objects) {
+    if (!o.key.starts_with(prefix)) continue;
+    std::string_view rest = std::string_view(o.key).substr(prefix.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos) continue;  // (TARGETS, strangers)
+    Listed l;
+    l.tier = tier;
+    l.day = day;
+    l.target_key = std::string(rest.substr(0, slash));
+    l.name = std::string(rest.substr(slash + 1));
+    if (!IsHex(l.target_key, kTargetKeyLength) ||
+        !ParseEntryFileName(l.name, &l.ms_of_day, &l.is_sidecar)) {
+      continue;  // derived files, temporary files, strangers
+    }
+    l.profile_type = std::string(TypeInName(l.name));
+    l.size = o.size;
+    l.last_modified_ms = o.last_modified_ms;
+    out->push_back(std::move(l));
+  }
+}
+
+Status BucketArchive::ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out,
+                               int64_t* days) {
+  return ForEachDayPrefix(
+      from_ms, to_ms,
+      [&](const std::string& tier, const CivilDay& day, const std::string& prefix) {
+    std::vector<S3Object> objects;
+    CPROF_RETURN_IF_ERROR(client_.List(prefix, "", &objects, nullptr));
+    AppendListed(tier, day, prefix, objects, out);
+    return Status::OK();
+      },
+      days);
 }
 
 // While alive, a sync is running: uploads note what they move in.
@@ -229,24 +254,112 @@ bool BucketArchive::MovedIn(const fs::path& relative) {
 Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
                                       std::string_view profile_type) {
   SyncRunning running(this);
+  CPROF_RETURN_IF_ERROR(InitArchive(cache_));
   SyncStats stats;
-  std::vector<Listed> listed;
-  CPROF_RETURN_IF_ERROR(ListDays(from_ms, to_ms, &listed, &stats.days));
-  CPROF_RETURN_IF_ERROR(SyncListed(listed, from_ms, to_ms, profile_type, &stats));
+  std::mutex mu;                      // stats, from the targets' threads
+  std::set<std::string> days_listed;  // "<tier root>/YYYY/MM/DD"
+  // One target's day at a time (a listing's memory stays that of one),
+  // several at once.
+  CPROF_RETURN_IF_ERROR(ForEachDayPrefix(
+      from_ms, to_ms,
+      [&](const std::string& tier, const CivilDay& day, const std::string& prefix) -> Status {
+        const int64_t lo = std::max(from_ms, DayStartMs(day));
+        const int64_t hi = std::min(to_ms, DayStartMs(day) + kMsPerDay - 1);
+        std::vector<S3Object> loose;
+        std::vector<std::string> target_prefixes;
+        CPROF_RETURN_IF_ERROR(client_.List(prefix, "/", &loose, &target_prefixes));
+        std::vector<std::string> tkeys;
+        for (const std::string& p : target_prefixes) {
+          if (!p.starts_with(prefix) || !p.ends_with('/')) continue;
+          std::string tkey = p.substr(prefix.size(), p.size() - prefix.size() - 1);
+          if (IsHex(tkey, kTargetKeyLength)) tkeys.push_back(std::move(tkey));
+        }
+        const size_t outer = std::min<size_t>(kTargetsAtOnce, std::max<size_t>(tkeys.size(), 1));
+        const size_t inner = std::max<size_t>(1, options_.transfers / outer);
+        std::vector<Status> errors(tkeys.size());
+        ParallelFor(tkeys.size(), outer, [&](size_t, size_t i) {
+          std::vector<S3Object> objects;
+          const std::string target_prefix = prefix + tkeys[i] + "/";
+          Status s = client_.List(target_prefix, "", &objects, nullptr);
+          std::vector<Listed> listed;
+          AppendListed(tier, day, prefix, objects, &listed);
+          std::set<std::string> in_bucket;
+          SyncStats one;
+          if (s.ok()) s = FetchListed(listed, lo, hi, profile_type, inner, &in_bucket, &one);
+          if (s.ok()) DropUnlisted(tier, day, tkeys[i], in_bucket, lo, hi, profile_type, &one);
+          errors[i] = s;
+          std::lock_guard<std::mutex> lock(mu);
+          stats.sidecars_listed += one.sidecars_listed;
+          stats.sidecars_fetched += one.sidecars_fetched;
+          stats.files_dropped += one.files_dropped;
+          stats.without_profile += one.without_profile;
+        });
+        for (const Status& s : errors) {
+          if (!s.ok()) return s;
+        }
+        // The cached targets of the day the bucket no longer has.
+        const std::set<std::string> in_bucket(tkeys.begin(), tkeys.end());
+        DropUnlistedTargets(tier, day, in_bucket, lo, hi, profile_type, &stats);
+        days_listed.insert(Key(TierRoot("", tier) / DayDir(day)));
+        return Status::OK();
+      },
+      &stats.days));
+  // The cached days the bucket no longer has.
+  for (const std::string& tier : AllTiers()) {
+    ForEachDay(TierRoot(cache_, tier), from_ms, to_ms, [&](const CivilDay& day, const fs::path&) {
+      if (days_listed.count(Key(TierRoot("", tier) / DayDir(day)))) return;
+      const int64_t lo = std::max(from_ms, DayStartMs(day));
+      const int64_t hi = std::min(to_ms, DayStartMs(day) + kMsPerDay - 1);
+      DropUnlistedTargets(tier, day, {}, lo, hi, profile_type, &stats);
+    });
+  }
   return stats;
 }
 
+void BucketArchive::DropUnlistedTargets(const std::string& tier, const CivilDay& day,
+                                        const std::set<std::string>& listed_targets,
+                                        int64_t from_ms, int64_t to_ms,
+                                        std::string_view profile_type, SyncStats* stats) {
+  auto tkeys = ListDir(TierRoot(cache_, tier) / DayDir(day));
+  if (!tkeys.ok()) return;
+  for (const std::string& tkey : *tkeys) {
+    if (IsHex(tkey, kTargetKeyLength) && !listed_targets.count(tkey))
+      DropUnlisted(tier, day, tkey, {}, from_ms, to_ms, profile_type, stats);
+  }
+}
+
 Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
-                                 std::string_view profile_type, SyncStats* stats_out) {
-  SyncStats& stats = *stats_out;
+                                 std::string_view profile_type, SyncStats* stats) {
   CPROF_RETURN_IF_ERROR(InitArchive(cache_));
+  std::set<std::string> in_bucket;
+  CPROF_RETURN_IF_ERROR(FetchListed(listed, from_ms, to_ms, profile_type,
+                                    static_cast<size_t>(options_.transfers), &in_bucket, stats));
+  // What the cache has of those days that the bucket no longer does.
+  for (const std::string& tier : AllTiers()) {
+    ForEachDay(TierRoot(cache_, tier), from_ms, to_ms,
+               [&](const CivilDay& day, const fs::path& dir) {
+      auto targets = ListDir(dir);
+      if (!targets.ok()) return;
+      for (const std::string& tkey : *targets) {
+        if (IsHex(tkey, kTargetKeyLength))
+          DropUnlisted(tier, day, tkey, in_bucket, from_ms, to_ms, profile_type, stats);
+      }
+    });
+  }
+  return Status::OK();
+}
+
+Status BucketArchive::FetchListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
+                                  std::string_view profile_type, size_t workers,
+                                  std::set<std::string>* in_bucket_out, SyncStats* stats_out) {
+  SyncStats& stats = *stats_out;
+  std::set<std::string>& in_bucket = *in_bucket_out;
   // A sidecar counts only beside its profile, as a scan of a directory
   // takes it (a profile pruned, or copied in after its sidecar).
   std::set<std::string> profiles;  // stems
   for (const Listed& l : listed) {
     if (!l.is_sidecar) profiles.insert(StemOf(Key(l.Relative())));
   }
-  std::set<std::string> in_bucket;  // relative paths
   std::vector<const Listed*> missing;
   for (const Listed& l : listed) {
     if (!InScope(l.day, l.ms_of_day, l.profile_type, from_ms, to_ms, profile_type)) continue;
@@ -268,7 +381,7 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
       missing.push_back(&l);
   }
   std::vector<Status> errors(missing.size());
-  ParallelFor(missing.size(), options_.transfers, [&](size_t, size_t i) {
+  ParallelFor(missing.size(), workers, [&](size_t, size_t i) {
     const fs::path relative = missing[i]->Relative();
     auto body = client_.Get(Key(relative), kMaxSidecarObjectBytes);
     if (!body.ok()) {
@@ -285,35 +398,31 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
   for (const Status& s : errors) {
     if (!s.ok()) return s;
   }
-  stats.sidecars_fetched = static_cast<int64_t>(missing.size());
-  // What the cache has of those days that the bucket no longer does.
-  for (const std::string& tier : AllTiers()) {
-    const fs::path tier_root = TierRoot(cache_, tier);
-    ForEachDay(tier_root, from_ms, to_ms, [&](const CivilDay& day, const fs::path& dir) {
-      auto targets = ListDir(dir);
-      if (!targets.ok()) return;
-      for (const std::string& tkey : *targets) {
-        if (!IsHex(tkey, kTargetKeyLength)) continue;
-        auto names = ListDir(dir / tkey);
-        if (!names.ok()) continue;
-        // Sidecars first: the cache never shows an entry without its profile.
-        std::stable_partition(names->begin(), names->end(),
-                              [](const std::string& n) { return n.ends_with(kSidecarSuffix); });
-        for (const std::string& name : *names) {
-          int64_t ms;
-          bool is_sidecar;
-          if (!ParseEntryFileName(name, &ms, &is_sidecar) ||
-              !InScope(day, ms, TypeInName(name), from_ms, to_ms, profile_type)) {
-            continue;
-          }
-          const fs::path relative = TierRoot("", tier) / DayDir(day) / tkey / name;
-          if (in_bucket.count(Key(relative)) || MovedIn(relative)) continue;
-          if (RemoveFile(dir / tkey / name).ok()) ++stats.files_dropped;
-        }
-      }
-    });
-  }
+  stats.sidecars_fetched += static_cast<int64_t>(missing.size());
   return Status::OK();
+}
+
+void BucketArchive::DropUnlisted(const std::string& tier, const CivilDay& day,
+                                 const std::string& tkey, const std::set<std::string>& in_bucket,
+                                 int64_t from_ms, int64_t to_ms, std::string_view profile_type,
+                                 SyncStats* stats) {
+  const fs::path dir = TierRoot(cache_, tier) / DayDir(day) / tkey;
+  auto names = ListDir(dir);
+  if (!names.ok()) return;
+  // Sidecars first: the cache never shows an entry without its profile.
+  std::stable_partition(names->begin(), names->end(),
+                        [](const std::string& n) { return n.ends_with(kSidecarSuffix); });
+  for (const std::string& name : *names) {
+    int64_t ms;
+    bool is_sidecar;
+    if (!ParseEntryFileName(name, &ms, &is_sidecar) ||
+        !InScope(day, ms, TypeInName(name), from_ms, to_ms, profile_type)) {
+      continue;
+    }
+    const fs::path relative = TierRoot("", tier) / DayDir(day) / tkey / name;
+    if (in_bucket.count(Key(relative)) || MovedIn(relative)) continue;
+    if (RemoveFile(dir / name).ok()) ++stats->files_dropped;
+  }
 }
 
 Status BucketArchive::UploadSpool(UploadStats* stats) {

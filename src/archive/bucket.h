@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -114,11 +115,35 @@ class BucketArchive : public RemoteFiles {
 
  private:
   struct Listed;
+  // Calls `fn` with each day directory of the bucket overlapping
+  // [from_ms, to_ms], every tier: its key prefix ("<tier root>/YYYY/MM/DD/").
+  Status ForEachDayPrefix(int64_t from_ms, int64_t to_ms,
+                          const std::function<Status(const std::string& tier, const CivilDay& day,
+                                                     const std::string& prefix)>& fn,
+                          int64_t* days);
+  // The entries' objects among `objects` listed under a day's `prefix`.
+  static void AppendListed(const std::string& tier, const CivilDay& day, const std::string& prefix,
+                           std::vector<S3Object>& objects, std::vector<Listed>* out);
   // Every object of the days overlapping [from_ms, to_ms], every tier.
   Status ListDays(int64_t from_ms, int64_t to_ms, std::vector<Listed>* out, int64_t* days);
-  // Sync's work on a listing of [from_ms, to_ms].
+  // Sync's work on a whole listing of [from_ms, to_ms] (prune's).
   Status SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
                     std::string_view profile_type, SyncStats* stats);
+  // Fetches the sidecars of `listed` in scope that the cache lacks (or has
+  // an older copy of), `workers` at once; adds every object in scope to
+  // *in_bucket (relative paths).
+  Status FetchListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,
+                     std::string_view profile_type, size_t workers,
+                     std::set<std::string>* in_bucket, SyncStats* stats);
+  // Drops the cached files in scope of one target's day that `in_bucket`
+  // lacks (sidecars first); of every cached target of a day but
+  // `listed_targets`.
+  void DropUnlisted(const std::string& tier, const CivilDay& day, const std::string& tkey,
+                    const std::set<std::string>& in_bucket, int64_t from_ms, int64_t to_ms,
+                    std::string_view profile_type, SyncStats* stats);
+  void DropUnlistedTargets(const std::string& tier, const CivilDay& day,
+                           const std::set<std::string>& listed_targets, int64_t from_ms,
+                           int64_t to_ms, std::string_view profile_type, SyncStats* stats);
   // Drops the least recently read profiles while the cache is over its cap.
   void Evict();
 

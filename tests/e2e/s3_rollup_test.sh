@@ -96,7 +96,12 @@ expect_grep "^replaced +2 " "$WORK/out"
 [ "$(sidecar_keys "$WORK/after")" = 50 ] || fail "the bucket has $(sidecar_keys "$WORK/after") rollups, want 50"
 [ "$(comm -23 "$WORK/before" "$WORK/after" | wc -l)" = 4 ] ||
   fail "want the 2 stale rollups (4 objects) gone: $(comm -23 "$WORK/before" "$WORK/after")"
-pass "a late entry: compact replaced the 2 stale rollups, and deleted them from the bucket"
+# The scraper's cache had them: its next sync of those days drops them.
+comm -23 "$WORK/before" "$WORK/after" | sed 's|^arch/||' >"$WORK/stale"
+while read -r rel; do [ -f "$WORK/cache-s/archive/$rel" ] || fail "the scraper's cache lacked $rel"; done <"$WORK/stale"
+expect_exit 0 "$CPROFILER" query -c "$WORK/s.yml" --from "$DAY" --to now -o ids
+while read -r rel; do [ ! -e "$WORK/cache-s/archive/$rel" ] || fail "a sync kept $rel, gone from the bucket"; done <"$WORK/stale"
+pass "a late entry: compact replaced the 2 stale rollups, and deleted them from the bucket; another cache's sync drops them"
 
 # merge and top on a fresh cache read the rollups: go tool pprof -top as
 # for the raw profiles, line for line.
