@@ -36,9 +36,8 @@ struct BucketArchive::Listed {
 namespace {
 
 constexpr int64_t kMaxSidecarObjectBytes = kMaxSidecarBytes;
-// Targets a sync lists and fetches at once (each with its share of the
-// transfers).
-constexpr size_t kTargetsAtOnce = 4;
+// Listed objects a sync takes before it syncs the whole targets among them.
+constexpr size_t kSyncBatch = 20'000;
 constexpr int64_t kMaxProfileObjectBytes = int64_t{1} << 31;
 
 // The number a listed prefix ends with ("2026/12/" -> 12), between the
@@ -256,50 +255,49 @@ Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
   SyncRunning running(this);
   CPROF_RETURN_IF_ERROR(InitArchive(cache_));
   SyncStats stats;
-  std::mutex mu;                      // stats, from the targets' threads
   std::set<std::string> days_listed;  // "<tier root>/YYYY/MM/DD"
-  // One target's day at a time (a listing's memory stays that of one),
-  // several at once.
+  // A day's listing comes in key order, so each target's objects in a run:
+  // they are synced a batch of whole targets at a time (a sync's memory is
+  // a batch's, not its scope's), with as many requests as one listing.
   CPROF_RETURN_IF_ERROR(ForEachDayPrefix(
       from_ms, to_ms,
       [&](const std::string& tier, const CivilDay& day, const std::string& prefix) -> Status {
         const int64_t lo = std::max(from_ms, DayStartMs(day));
         const int64_t hi = std::min(to_ms, DayStartMs(day) + kMsPerDay - 1);
-        std::vector<S3Object> loose;
-        std::vector<std::string> target_prefixes;
-        CPROF_RETURN_IF_ERROR(client_.List(prefix, "/", &loose, &target_prefixes));
-        std::vector<std::string> tkeys;
-        for (const std::string& p : target_prefixes) {
-          if (!p.starts_with(prefix) || !p.ends_with('/')) continue;
-          std::string tkey = p.substr(prefix.size(), p.size() - prefix.size() - 1);
-          if (IsHex(tkey, kTargetKeyLength)) tkeys.push_back(std::move(tkey));
-        }
-        const size_t outer = std::min<size_t>(kTargetsAtOnce, std::max<size_t>(tkeys.size(), 1));
-        const size_t inner = std::max<size_t>(1, options_.transfers / outer);
-        std::vector<Status> errors(tkeys.size());
-        ParallelFor(tkeys.size(), outer, [&](size_t, size_t i) {
-          std::vector<S3Object> objects;
-          const std::string target_prefix = prefix + tkeys[i] + "/";
-          Status s = client_.List(target_prefix, "", &objects, nullptr);
-          std::vector<Listed> listed;
-          AppendListed(tier, day, prefix, objects, &listed);
+        std::set<std::string> targets;  // listed
+        std::vector<Listed> batch;
+        // Syncs the batch's whole targets: all, or all but the last.
+        auto sync_batch = [&](bool all) -> Status {
+          std::vector<Listed> rest;
+          if (!all && !batch.empty()) {
+            const std::string last = batch.back().target_key;
+            auto first_of_last = std::find_if(
+                batch.begin(), batch.end(), [&](const Listed& l) { return l.target_key == last; });
+            rest.assign(std::make_move_iterator(first_of_last),
+                        std::make_move_iterator(batch.end()));
+            batch.erase(first_of_last, batch.end());
+          }
           std::set<std::string> in_bucket;
-          SyncStats one;
-          if (s.ok()) s = FetchListed(listed, lo, hi, profile_type, inner, &in_bucket, &one);
-          if (s.ok()) DropUnlisted(tier, day, tkeys[i], in_bucket, lo, hi, profile_type, &one);
-          errors[i] = s;
-          std::lock_guard<std::mutex> lock(mu);
-          stats.sidecars_listed += one.sidecars_listed;
-          stats.sidecars_fetched += one.sidecars_fetched;
-          stats.files_dropped += one.files_dropped;
-          stats.without_profile += one.without_profile;
-        });
-        for (const Status& s : errors) {
-          if (!s.ok()) return s;
-        }
+          CPROF_RETURN_IF_ERROR(FetchListed(batch, lo, hi, profile_type,
+                                            static_cast<size_t>(options_.transfers), &in_bucket,
+                                            &stats));
+          std::set<std::string> synced;
+          for (const Listed& l : batch) synced.insert(l.target_key);
+          for (const std::string& tkey : synced) {
+            DropUnlisted(tier, day, tkey, in_bucket, lo, hi, profile_type, &stats);
+            targets.insert(tkey);
+          }
+          batch = std::move(rest);
+          return Status::OK();
+        };
+        CPROF_RETURN_IF_ERROR(client_.ListPages(
+            prefix, "", [&](std::vector<S3Object>& objects, std::vector<std::string>&) {
+              AppendListed(tier, day, prefix, objects, &batch);
+              return batch.size() >= kSyncBatch ? sync_batch(false) : Status::OK();
+            }));
+        CPROF_RETURN_IF_ERROR(sync_batch(true));
         // The cached targets of the day the bucket no longer has.
-        const std::set<std::string> in_bucket(tkeys.begin(), tkeys.end());
-        DropUnlistedTargets(tier, day, in_bucket, lo, hi, profile_type, &stats);
+        DropUnlistedTargets(tier, day, targets, lo, hi, profile_type, &stats);
         days_listed.insert(Key(TierRoot("", tier) / DayDir(day)));
         return Status::OK();
       },

@@ -613,6 +613,19 @@ Status S3Client::Delete(std::string_view key) {
 
 Status S3Client::List(std::string_view prefix, std::string_view delimiter,
                       std::vector<S3Object>* objects, std::vector<std::string>* prefixes) {
+  return ListPages(
+      prefix, delimiter,
+      [&](std::vector<S3Object>& page_objects, std::vector<std::string>& page_prefixes) {
+    for (S3Object& o : page_objects) objects->push_back(std::move(o));
+    if (prefixes != nullptr) {
+      for (std::string& p : page_prefixes) prefixes->push_back(std::move(p));
+    }
+    return Status::OK();
+      });
+}
+
+Status S3Client::ListPages(std::string_view prefix, std::string_view delimiter,
+                           const ListPageFn& fn) {
   const std::string full = FullKey(prefix);
   const size_t strip = location_.prefix.empty() ? 0 : location_.prefix.size() + 1;
   std::string token;
@@ -627,14 +640,9 @@ Status S3Client::List(std::string_view prefix, std::string_view delimiter,
     if (!a.result.status.ok()) return Failure("list " + Describe(prefix), a);
     auto page = ParseListObjectsV2(a.result.body);
     if (!page.ok()) return page.status().WithContext("list " + Describe(prefix));
-    for (S3Object& o : page->objects) {
-      o.key.erase(0, std::min(strip, o.key.size()));
-      objects->push_back(std::move(o));
-    }
-    if (prefixes != nullptr) {
-      for (std::string& p : page->prefixes)
-        prefixes->push_back(p.substr(std::min(strip, p.size())));
-    }
+    for (S3Object& o : page->objects) o.key.erase(0, std::min(strip, o.key.size()));
+    for (std::string& p : page->prefixes) p.erase(0, std::min(strip, p.size()));
+    CPROF_RETURN_IF_ERROR(fn(page->objects, page->prefixes));
     token = page->truncated ? page->next_token : "";
   } while (!token.empty());
   return Status::OK();

@@ -168,6 +168,11 @@ class S3Client {
   // pages.
   Status List(std::string_view prefix, std::string_view delimiter, std::vector<S3Object>* objects,
               std::vector<std::string>* prefixes);
+  // The same, a page (up to 1,000 keys, in key order) at a time: `fn` may
+  // take its vectors' contents; an error from it ends the listing.
+  using ListPageFn =
+      std::function<Status(std::vector<S3Object>& objects, std::vector<std::string>& prefixes)>;
+  Status ListPages(std::string_view prefix, std::string_view delimiter, const ListPageFn& fn);
 
   // "s3://BUCKET/PREFIX/key", for messages.
   std::string Describe(std::string_view key) const;
