@@ -284,8 +284,10 @@ Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
           std::set<std::string> synced;
           for (const Listed& l : batch) synced.insert(l.target_key);
           for (const std::string& tkey : synced) {
+            // (a target met again, out of key order, was listed in part:
+            // nothing of it is dropped)
+            if (!targets.insert(tkey).second) continue;
             DropUnlisted(tier, day, tkey, in_bucket, lo, hi, profile_type, &stats);
-            targets.insert(tkey);
           }
           batch = std::move(rest);
           return Status::OK();
@@ -293,7 +295,10 @@ Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
         CPROF_RETURN_IF_ERROR(client_.ListPages(
             prefix, "", [&](std::vector<S3Object>& objects, std::vector<std::string>&) {
               AppendListed(tier, day, prefix, objects, &batch);
-              return batch.size() >= kSyncBatch ? sync_batch(false) : Status::OK();
+              // (one target alone, however large, waits for its end)
+              const bool due =
+                  batch.size() >= kSyncBatch && batch.front().target_key != batch.back().target_key;
+              return due ? sync_batch(false) : Status::OK();
             }));
         CPROF_RETURN_IF_ERROR(sync_batch(true));
         // The cached targets of the day the bucket no longer has.

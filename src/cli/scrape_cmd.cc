@@ -285,6 +285,12 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
       LogInfo("scrape: " + lock.status().message() + "; nothing to do");
+      // (a bucket refused is still said)
+      if (bucket_check.valid()) {
+        Status checked = bucket_check.get();
+        if (!checked.ok() && checked.code() != Status::Code::kUnavailable)
+          return Fail("scrape", checked, ExitCodeFor(checked));
+      }
       return kExitOk;
     }
     return Fail("scrape", lock.status(), kExitPartial);
@@ -312,13 +318,13 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
     bool bucket_ok = true;
+    Status refused;  // the bucket's answer, when it is no (credentials, no such bucket)
     if (bucket_side) {
       Status checked = bucket_check.get();
       if (!checked.ok() && checked.code() != Status::Code::kUnavailable) {
         LogError("scrape: the pass's entries wait in the spool " + root.string());
-        return Fail("scrape", checked, ExitCodeFor(checked));
-      }
-      if (!checked.ok()) {
+        refused = checked;
+      } else if (!checked.ok()) {
         LogError("scrape: " + checked.message() + "; the entries wait in the spool " +
                  root.string() + " and are uploaded when the bucket answers");
         bucket_ok = false;
@@ -331,6 +337,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
         return Fail("scrape", s.WithContext("--metrics-file"), kExitPartial);
       }
     }
+    if (!refused.ok()) return Fail("scrape", refused, ExitCodeFor(refused));
     return stats.failed > 0 || !bucket_ok ? kExitPartial : kExitOk;
   }
   server::MetricsHandler metrics_handler([&] {

@@ -152,12 +152,12 @@ struct Compaction {
       const std::vector<archive::Entry> existing = ReadTier(tier, day, tkey);
       std::vector<archive::Entry> finer;
       if (tier.span_ms != kHourMs) {
-        finer = ReadTier(HourlyOf(tier), day, tkey);
-        // (and those just written elsewhere: a day is built from its hours)
+        // A day is built from its hours: those just written elsewhere too,
+        // read first (one moved from there meanwhile is then found here).
         if (!options.write_root.empty() && options.write_root != root) {
-          for (archive::Entry& e : ReadTier(HourlyOf(tier), day, tkey, options.write_root))
-            finer.push_back(std::move(e));
+          finer = ReadTier(HourlyOf(tier), day, tkey, options.write_root);
         }
+        for (archive::Entry& e : ReadTier(HourlyOf(tier), day, tkey)) finer.push_back(std::move(e));
       }
       for (auto& [span, raw] : spans) {
         const auto& [type, start] = span;
