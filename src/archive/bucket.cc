@@ -79,13 +79,6 @@ bool InScope(const CivilDay& day, int64_t ms_of_day, std::string_view type, int6
   return t >= from_ms && t <= to_ms && (profile_type.empty() || type == profile_type);
 }
 
-// "" (raw entries), then every rollup tier's name.
-std::vector<std::string> AllTiers() {
-  std::vector<std::string> tiers = {""};
-  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
-  return tiers;
-}
-
 // The profile file beside the sidecar at `sidecar` (whose content is
 // `json`): the sidecar's `file` when it parses, else the stem with each
 // profile suffix that exists.
@@ -139,9 +132,7 @@ std::string BucketArchive::Describe() const {
 Status BucketArchive::Check() {
   std::vector<S3Object> objects;
   std::vector<std::string> prefixes;
-  Status s = client_.List(std::string(kMarkerFile), "/", &objects, &prefixes);
-  if (!s.ok()) return s;
-  return Status::OK();
+  return client_.List(std::string(kMarkerFile), "/", &objects, &prefixes);
 }
 
 Status BucketArchive::ForEachDayPrefix(
@@ -159,7 +150,7 @@ Status BucketArchive::ForEachDayPrefix(
            key <= std::make_tuple(last.year, static_cast<int>(last.month),
                                   d == 0 ? 0 : static_cast<int>(last.day));
   };
-  for (const std::string& tier : AllTiers()) {
+  for (const std::string& tier : TierNames()) {
     const std::string base = tier.empty() ? "" : Key(TierRoot("", tier)) + "/";
     std::vector<S3Object> ignored;
     std::vector<std::string> years;
@@ -256,14 +247,20 @@ Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
   CPROF_RETURN_IF_ERROR(InitArchive(cache_));
   SyncStats stats;
   std::set<std::string> days_listed;  // "<tier root>/YYYY/MM/DD"
+  // The part of [from_ms, to_ms] in `day`.
+  auto day_scope = [&](const CivilDay& day) {
+    return std::pair{std::max(from_ms, DayStartMs(day)),
+                     std::min(to_ms, DayStartMs(day) + kMsPerDay - 1)};
+  };
   // A day's listing comes in key order, so each target's objects in a run:
   // they are synced a batch of whole targets at a time (a sync's memory is
   // a batch's, not its scope's), with as many requests as one listing.
   CPROF_RETURN_IF_ERROR(ForEachDayPrefix(
       from_ms, to_ms,
       [&](const std::string& tier, const CivilDay& day, const std::string& prefix) -> Status {
-        const int64_t lo = std::max(from_ms, DayStartMs(day));
-        const int64_t hi = std::min(to_ms, DayStartMs(day) + kMsPerDay - 1);
+        // (not a structured binding: clang 14 lets no lambda capture one)
+        const std::pair<int64_t, int64_t> scope = day_scope(day);
+        const int64_t lo = scope.first, hi = scope.second;
         std::set<std::string> targets;  // listed
         std::vector<Listed> batch;
         // Syncs the batch's whole targets: all, or all but the last.
@@ -302,32 +299,32 @@ Result<SyncStats> BucketArchive::Sync(int64_t from_ms, int64_t to_ms,
             }));
         CPROF_RETURN_IF_ERROR(sync_batch(true));
         // The cached targets of the day the bucket no longer has.
-        DropUnlistedTargets(tier, day, targets, lo, hi, profile_type, &stats);
+        DropUnlistedTargets(tier, day, targets, {}, lo, hi, profile_type, &stats);
         days_listed.insert(Key(TierRoot("", tier) / DayDir(day)));
         return Status::OK();
       },
       &stats.days));
   // The cached days the bucket no longer has.
-  for (const std::string& tier : AllTiers()) {
+  for (const std::string& tier : TierNames()) {
     ForEachDay(TierRoot(cache_, tier), from_ms, to_ms, [&](const CivilDay& day, const fs::path&) {
       if (days_listed.count(Key(TierRoot("", tier) / DayDir(day)))) return;
-      const int64_t lo = std::max(from_ms, DayStartMs(day));
-      const int64_t hi = std::min(to_ms, DayStartMs(day) + kMsPerDay - 1);
-      DropUnlistedTargets(tier, day, {}, lo, hi, profile_type, &stats);
+      const auto [lo, hi] = day_scope(day);
+      DropUnlistedTargets(tier, day, {}, {}, lo, hi, profile_type, &stats);
     });
   }
   return stats;
 }
 
 void BucketArchive::DropUnlistedTargets(const std::string& tier, const CivilDay& day,
-                                        const std::set<std::string>& listed_targets,
-                                        int64_t from_ms, int64_t to_ms,
-                                        std::string_view profile_type, SyncStats* stats) {
+                                        const std::set<std::string>& skip_targets,
+                                        const std::set<std::string>& in_bucket, int64_t from_ms,
+                                        int64_t to_ms, std::string_view profile_type,
+                                        SyncStats* stats) {
   auto tkeys = ListDir(TierRoot(cache_, tier) / DayDir(day));
   if (!tkeys.ok()) return;
   for (const std::string& tkey : *tkeys) {
-    if (IsHex(tkey, kTargetKeyLength) && !listed_targets.count(tkey))
-      DropUnlisted(tier, day, tkey, {}, from_ms, to_ms, profile_type, stats);
+    if (IsHex(tkey, kTargetKeyLength) && !skip_targets.count(tkey))
+      DropUnlisted(tier, day, tkey, in_bucket, from_ms, to_ms, profile_type, stats);
   }
 }
 
@@ -338,15 +335,9 @@ Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from
   CPROF_RETURN_IF_ERROR(FetchListed(listed, from_ms, to_ms, profile_type,
                                     static_cast<size_t>(options_.transfers), &in_bucket, stats));
   // What the cache has of those days that the bucket no longer does.
-  for (const std::string& tier : AllTiers()) {
-    ForEachDay(TierRoot(cache_, tier), from_ms, to_ms,
-               [&](const CivilDay& day, const fs::path& dir) {
-      auto targets = ListDir(dir);
-      if (!targets.ok()) return;
-      for (const std::string& tkey : *targets) {
-        if (IsHex(tkey, kTargetKeyLength))
-          DropUnlisted(tier, day, tkey, in_bucket, from_ms, to_ms, profile_type, stats);
-      }
+  for (const std::string& tier : TierNames()) {
+    ForEachDay(TierRoot(cache_, tier), from_ms, to_ms, [&](const CivilDay& day, const fs::path&) {
+      DropUnlistedTargets(tier, day, {}, in_bucket, from_ms, to_ms, profile_type, stats);
     });
   }
   return Status::OK();
@@ -449,59 +440,36 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
   // The marker, once: the bucket reads as an archive (aws s3 sync to disk).
   auto marker = ReadFile(spool_ / std::string(kMarkerFile), 4096);
   if (marker.ok()) CPROF_RETURN_IF_ERROR(client_.Put(std::string(kMarkerFile), *marker));
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  Status first;
-  ParallelFor(sidecars.size(), options_.transfers, [&](size_t, size_t i) {
-    if (failed.load()) return;
+  std::mutex mu;  // *stats
+  Status first = ParallelForUntilError(sidecars.size(), options_.transfers, [&](size_t i) {
     const fs::path& sidecar = sidecars[i];
     const fs::path relative_sidecar = sidecar.lexically_relative(spool_);
-    auto fail = [&](const Status& s) {
-      failed = true;
-      std::lock_guard<std::mutex> lock(mu);
-      if (first.ok()) first = s;
-    };
-    auto sidecar_bytes = ReadFile(sidecar, kMaxSidecarObjectBytes);
-    if (!sidecar_bytes.ok()) {
-      fail(sidecar_bytes.status());
-      return;
-    }
-    fs::path profile = ProfileBeside(sidecar, *sidecar_bytes);
+    CPROF_ASSIGN_OR_RETURN(std::string sidecar_bytes, ReadFile(sidecar, kMaxSidecarObjectBytes));
+    fs::path profile = ProfileBeside(sidecar, sidecar_bytes);
     const fs::path relative_profile =
         profile.empty() ? fs::path() : profile.lexically_relative(spool_);
     // (a crash after the profile moved to the cache leaves it there)
     if (!profile.empty() && !Exists(profile)) profile = cache_ / relative_profile;
-    if (profile.empty()) {
-      fail(Status::Corruption(sidecar.string() + ": no profile beside it"));
-      return;
+    if (profile.empty()) return Status::Corruption(sidecar.string() + ": no profile beside it");
+    CPROF_ASSIGN_OR_RETURN(std::string profile_bytes, ReadFile(profile, kMaxProfileObjectBytes));
+    CPROF_RETURN_IF_ERROR(client_.Put(Key(relative_profile), profile_bytes));
+    CPROF_RETURN_IF_ERROR(client_.Put(Key(relative_sidecar), sidecar_bytes));
+    NoteMovedIn(relative_profile);
+    NoteMovedIn(relative_sidecar);
+    if (profile != cache_ / relative_profile) {
+      CPROF_RETURN_IF_ERROR(MoveFile(profile, cache_ / relative_profile));
     }
-    auto profile_bytes = ReadFile(profile, kMaxProfileObjectBytes);
-    if (!profile_bytes.ok()) {
-      fail(profile_bytes.status());
-      return;
-    }
-    Status s = client_.Put(Key(relative_profile), *profile_bytes);
-    if (s.ok()) s = client_.Put(Key(relative_sidecar), *sidecar_bytes);
-    if (s.ok()) {
-      NoteMovedIn(relative_profile);
-      NoteMovedIn(relative_sidecar);
-    }
-    if (s.ok() && profile != cache_ / relative_profile)
-      s = MoveFile(profile, cache_ / relative_profile);
-    if (s.ok()) s = MoveFile(sidecar, cache_ / relative_sidecar);
-    if (s.ok()) SetMtimeMs(cache_ / relative_sidecar, NowMs());
-    if (!s.ok()) {
-      fail(s);
-      return;
-    }
+    CPROF_RETURN_IF_ERROR(MoveFile(sidecar, cache_ / relative_sidecar));
+    SetMtimeMs(cache_ / relative_sidecar, NowMs());
     {
       std::lock_guard<std::mutex> lock(mu);
       ++stats->entries;
       --stats->pending;
-      stats->bytes += static_cast<int64_t>(profile_bytes->size() + sidecar_bytes->size());
+      stats->bytes += static_cast<int64_t>(profile_bytes.size() + sidecar_bytes.size());
     }
     std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
-    if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(profile_bytes->size());
+    if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(profile_bytes.size());
+    return Status::OK();
   });
   if (stats->entries > 0) Evict();
   return first;
@@ -567,28 +535,15 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& opti
     }
     stats.size_after = total;
   }
-  std::atomic<bool> failed{false};
-  std::mutex mu;
-  Status first;
-  ParallelFor(doomed.size(), options_.transfers, [&](size_t, size_t i) {
-    if (failed.load()) return;
-    const Object& o = *doomed[i];
-    Status s;
-    if (o.sidecar != nullptr) {
-      s = client_.Delete(Key(o.sidecar->Relative()));
-      if (s.ok()) (void)RemoveFile(cache_ / o.sidecar->Relative());
+  // Sidecar first, then profile: no sidecar is ever without its profile.
+  CPROF_RETURN_IF_ERROR(ParallelForUntilError(doomed.size(), options_.transfers, [&](size_t i) {
+    for (const Listed* half : {doomed[i]->sidecar, doomed[i]->profile}) {
+      if (half == nullptr) continue;
+      CPROF_RETURN_IF_ERROR(client_.Delete(Key(half->Relative())));
+      (void)RemoveFile(cache_ / half->Relative());
     }
-    if (s.ok() && o.profile != nullptr) {
-      s = client_.Delete(Key(o.profile->Relative()));
-      if (s.ok()) (void)RemoveFile(cache_ / o.profile->Relative());
-    }
-    if (!s.ok()) {
-      failed = true;
-      std::lock_guard<std::mutex> lock(mu);
-      if (first.ok()) first = s;
-    }
-  });
-  if (!first.ok()) return first;
+    return Status::OK();
+  }));
   return stats;
 }
 

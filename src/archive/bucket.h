@@ -137,13 +137,14 @@ class BucketArchive : public RemoteFiles {
                      std::set<std::string>* in_bucket, SyncStats* stats);
   // Drops the cached files in scope of one target's day that `in_bucket`
   // lacks (sidecars first); of every cached target of a day but
-  // `listed_targets`.
+  // `skip_targets`.
   void DropUnlisted(const std::string& tier, const CivilDay& day, const std::string& tkey,
                     const std::set<std::string>& in_bucket, int64_t from_ms, int64_t to_ms,
                     std::string_view profile_type, SyncStats* stats);
   void DropUnlistedTargets(const std::string& tier, const CivilDay& day,
-                           const std::set<std::string>& listed_targets, int64_t from_ms,
-                           int64_t to_ms, std::string_view profile_type, SyncStats* stats);
+                           const std::set<std::string>& skip_targets,
+                           const std::set<std::string>& in_bucket, int64_t from_ms, int64_t to_ms,
+                           std::string_view profile_type, SyncStats* stats);
   // Drops the least recently read profiles while the cache is over its cap.
   void Evict();
 

@@ -63,6 +63,12 @@ fs::path TierRoot(const fs::path& root, std::string_view tier) {
   return tier.empty() ? root : root / kRollupsDir / tier;
 }
 
+std::vector<std::string> TierNames() {
+  std::vector<std::string> tiers = {""};
+  for (const RollupTier& t : kRollupTiers) tiers.emplace_back(t.name);
+  return tiers;
+}
+
 bool IsDerivedFile(std::string_view name) { return name == kIndexFile || name == kTargetsFile; }
 
 bool IsHex(std::string_view s, size_t length) {

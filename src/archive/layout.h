@@ -27,6 +27,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/profile_types.h"
 #include "base/status.h"
@@ -82,6 +83,10 @@ const RollupTier* FindRollupTier(std::string_view name);
 
 // Where the entries of `tier` live: `root` itself for raw entries ("").
 fs::path TierRoot(const fs::path& root, std::string_view tier);
+
+// Every tier's name: "" (raw entries), then each kRollupTiers one, finest
+// first (the order a size cap takes them in).
+std::vector<std::string> TierNames();
 
 using Labels = std::map<std::string, std::string>;
 

@@ -214,9 +214,9 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
                  const PruneOptions& options) {
   PruneStats stats;
   std::set<fs::path> parents;
-  std::vector<std::string_view> tiers = {""};  // raw entries first: a size cap takes them first
-  for (const RollupTier& t : kRollupTiers) tiers.push_back(t.name);
-  for (std::string_view tier : tiers) {
+  const std::vector<std::string> tiers =
+      TierNames();  // raw entries first: a size cap takes them first
+  for (const std::string& tier : tiers) {
     ForEachDay(TierRoot(root, tier), 0, std::numeric_limits<int64_t>::max(),
                [&](const CivilDay& day, const fs::path& day_dir) {
       auto targets = ListDir(day_dir);
@@ -247,7 +247,7 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
       measured = true;
       int64_t size = usage->total;
       stats.size_before = size;
-      for (std::string_view tier : tiers) {
+      for (const std::string& tier : tiers) {
         if (size > options.max_bytes) CapSize(root, tier, options.max_bytes, &size, &stats);
       }
       stats.size_after = size;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <random>
 
@@ -99,6 +100,15 @@ Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes) {
   CPROF_ASSIGN_OR_RETURN(size_t n, ReadUpTo(fd.get(), path, data.data(), max_bytes));
   data.resize(n);
   return data;
+}
+
+std::optional<int64_t> ReadNumberFile(const fs::path& path) {
+  auto text = ReadFilePrefix(path, 32);
+  if (!text.ok()) return std::nullopt;
+  int64_t n = 0;
+  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (error != std::errc()) return std::nullopt;
+  return n;
 }
 
 Result<std::string> ReadFile(const fs::path& path, size_t max_bytes) {

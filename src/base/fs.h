@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,10 @@ Result<std::string> ReadFile(const fs::path& path, size_t max_bytes);
 // The first `max_bytes` of the file (all of it when shorter); NotFound or
 // IOError.
 Result<std::string> ReadFilePrefix(const fs::path& path, size_t max_bytes);
+
+// The integer a small file holds (a time stamp, say); nullopt when the file
+// is missing or holds none.
+std::optional<int64_t> ReadNumberFile(const fs::path& path);
 
 // The names in `dir` (no "." or ".."), in no particular order.
 // NotFound if `dir` does not exist.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -18,6 +19,22 @@ void ParallelFor(size_t count, size_t workers,
   for (size_t w = 1; w < workers; ++w) pool.emplace_back(work, w);
   work(0);
   for (std::thread& t : pool) t.join();
+}
+
+Status ParallelForUntilError(size_t count, size_t workers,
+                             const std::function<Status(size_t i)>& fn) {
+  std::atomic<bool> failed{false};
+  std::mutex mu;
+  Status first;
+  ParallelFor(count, workers, [&](size_t, size_t i) {
+    if (failed.load()) return;
+    Status s = fn(i);
+    if (s.ok()) return;
+    failed = true;
+    std::lock_guard<std::mutex> lock(mu);
+    if (first.ok()) first = std::move(s);
+  });
+  return first;
 }
 
 }  // namespace cprof

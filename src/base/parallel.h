@@ -6,6 +6,8 @@
 #include <cstddef>
 #include <functional>
 
+#include "base/status.h"
+
 namespace cprof {
 
 // Calls fn(worker, i) once for every i in [0, count), on `workers` threads
@@ -14,6 +16,11 @@ namespace cprof {
 // names the thread, for per-thread results without locks.
 void ParallelFor(size_t count, size_t workers,
                  const std::function<void(size_t worker, size_t i)>& fn);
+
+// ParallelFor of fn(i) that starts no more i once one has failed; returns
+// the first failure (in time), OK if none did.
+Status ParallelForUntilError(size_t count, size_t workers,
+                             const std::function<Status(size_t i)>& fn);
 
 }  // namespace cprof
 

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <charconv>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -99,7 +98,7 @@ class BucketSide {
     if (stats.entries > 0) {
       LogInfo("scrape: uploaded " + std::to_string(stats.entries) + " entries (" +
               pprof::ScaledLabel(stats.bytes, "bytes", "auto") + ") to " + bucket_->Describe() +
-              " in " + FormatSeconds(NowMs() - started));
+              " in " + pprof::ScaledLabel((NowMs() - started) * 1'000'000, "nanoseconds", "auto"));
     }
     if (s.ok()) {
       if (failing_) LogInfo("scrape: " + bucket_->Describe() + " is reachable again");
@@ -139,10 +138,7 @@ class BucketSide {
   // time; false, having logged why, if it failed.
   bool Prune(int64_t now_ms) {
     const fs::path dir = bucket_->spool() / std::string(scrape::kStateDir);
-    int64_t last = 0;
-    if (auto text = ReadFilePrefix(dir / std::string(kPrunedFile), 32); text.ok()) {
-      std::from_chars(text->data(), text->data() + text->size(), last);
-    }
+    const int64_t last = ReadNumberFile(dir / std::string(kPrunedFile)).value_or(0);
     if (last <= now_ms && now_ms - last < kBucketPruneEveryMs) return true;
     auto stats = bucket_->Prune(now_ms, {.max_bytes = max_size_});
     if (!stats.ok()) {
@@ -176,12 +172,6 @@ class BucketSide {
 
  private:
   static constexpr int64_t kStateUploadMs = 10'000;
-
-  static std::string FormatSeconds(int64_t ms) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.2fs", static_cast<double>(ms) / 1000);
-    return buf;
-  }
 
   archive::BucketArchive* const bucket_;
   const int64_t max_size_;

@@ -1,7 +1,6 @@
 #include "query/compact.h"
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <vector>
 
@@ -187,12 +186,7 @@ constexpr std::string_view kCompactedFile = "COMPACTED";
 }  // namespace
 
 std::optional<int64_t> LastCompactedMs(const fs::path& root) {
-  auto text = ReadFilePrefix(root / archive::kRollupsDir / kCompactedFile, 32);
-  if (!text.ok()) return std::nullopt;
-  int64_t last = 0;
-  auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), last);
-  if (error != std::errc()) return std::nullopt;
-  return last;
+  return ReadNumberFile(root / archive::kRollupsDir / kCompactedFile);
 }
 
 bool CompactionDue(const fs::path& root, int64_t now_ms, int64_t grace_ms) {

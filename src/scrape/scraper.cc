@@ -259,11 +259,8 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
   if (!KeepsRollups(config)) return stats;
   if (bucket_ == nullptr) {
     if (query::CompactionDue(root_, now_ms)) {
-      query::CompactOptions options;
-      options.now_ms = now_ms;
-      options.from_ms = now_ms - kCompactLookbackMs;
-      options.written_by = hostname_;
-      stats.compact = query::Compact(root_, RollupRetentionOf(config), options, &reporter);
+      stats.compact =
+          query::Compact(root_, RollupRetentionOf(config), CompactOptionsAt(now_ms), &reporter);
       query::MarkCompacted(root_, now_ms);
     }
     return stats;
@@ -291,6 +288,14 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
   return stats;
 }
 
+query::CompactOptions Scraper::CompactOptionsAt(int64_t now_ms) const {
+  query::CompactOptions options;
+  options.now_ms = now_ms;
+  options.from_ms = now_ms - kCompactLookbackMs;
+  options.written_by = hostname_;
+  return options;
+}
+
 query::CompactStats Scraper::CompactBucket(const query::RetentionOf& retention,
                                            const std::set<std::string>& keys, int64_t now_ms) {
   // The cache first learns what the bucket has of the span (other hosts'
@@ -300,10 +305,7 @@ query::CompactStats Scraper::CompactBucket(const query::RetentionOf& retention,
     LogError("scrape: rollups not written this hour: " + synced.status().message());
     return {};
   }
-  query::CompactOptions options;
-  options.now_ms = now_ms;
-  options.from_ms = now_ms - kCompactLookbackMs;
-  options.written_by = hostname_;
+  query::CompactOptions options = CompactOptionsAt(now_ms);
   options.write_root = root_;
   options.remove = [this](const archive::EntryKey& key) { return bucket_->RemoveEntry(key); };
   options.include_target = [&keys](std::string_view tkey) {

@@ -127,6 +127,8 @@ class Scraper {
   // On a bucket: the rollups of the targets `keys` over the last
   // kCompactLookbackMs, merged from the cache (synced first), written to
   // the spool (uploaded from there), the stale ones deleted from the bucket.
+  // A pass's compaction: the spans of the last kCompactLookbackMs.
+  query::CompactOptions CompactOptionsAt(int64_t now_ms) const;
   query::CompactStats CompactBucket(const query::RetentionOf& retention,
                                     const std::set<std::string>& keys, int64_t now_ms);
 
