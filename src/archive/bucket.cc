@@ -320,12 +320,11 @@ void BucketArchive::DropUnlistedTargets(const std::string& tier, const CivilDay&
                                         const std::set<std::string>& in_bucket, int64_t from_ms,
                                         int64_t to_ms, std::string_view profile_type,
                                         SyncStats* stats) {
-  auto tkeys = ListDir(TierRoot(cache_, tier) / DayDir(day));
-  if (!tkeys.ok()) return;
-  for (const std::string& tkey : *tkeys) {
-    if (IsHex(tkey, kTargetKeyLength) && !skip_targets.count(tkey))
+  ForEachTargetDir(TierRoot(cache_, tier) / DayDir(day),
+                   [&](const std::string& tkey, const fs::path&) {
+    if (!skip_targets.count(tkey))
       DropUnlisted(tier, day, tkey, in_bucket, from_ms, to_ms, profile_type, stats);
-  }
+  });
 }
 
 Status BucketArchive::SyncListed(const std::vector<Listed>& listed, int64_t from_ms, int64_t to_ms,

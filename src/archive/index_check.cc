@@ -102,14 +102,13 @@ IndexCheckStats CheckIndexes(const fs::path& root, const IndexCheckOptions& opti
   IndexCheckStats stats;
   ForEachDay(root, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
              [&](const CivilDay& day, const fs::path& day_dir) {
-    auto tkeys = ListDir(day_dir);
-    if (!tkeys.ok()) return;
-    std::sort(tkeys->begin(), tkeys->end());
-    for (const std::string& tkey : *tkeys) {
-      if (!IsHex(tkey, kTargetKeyLength) || !IsDirectory(day_dir / tkey)) continue;
-      CheckTargetDir(day_dir / tkey, day, tkey, options, reporter, &stats);
+    ForEachTargetDir(
+        day_dir,
+        [&](const std::string& tkey, const fs::path& dir) {
+      CheckTargetDir(dir, day, tkey, options, reporter, &stats);
       if (options.progress) options.progress(stats);
-    }
+        },
+        reporter);
   });
   return stats;
 }

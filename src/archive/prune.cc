@@ -141,20 +141,19 @@ void CapSize(const fs::path& root, std::string_view tier, int64_t max_bytes, int
   ForEachDay(TierRoot(root, tier), 0, std::numeric_limits<int64_t>::max(),
              [&](const CivilDay& day, const fs::path& day_dir) {
     if (*size <= max_bytes) return;
-    auto targets = ListDir(day_dir);
-    if (!targets.ok()) return;
     std::vector<SizedEntry> entries;
-    for (const std::string& tkey : *targets) {
-      if (!IsHex(tkey, kTargetKeyLength)) continue;
-      auto names = ListDir(day_dir / tkey);
-      if (!names.ok()) continue;
+    std::vector<fs::path> dirs;
+    ForEachTargetDir(day_dir, [&](const std::string& tkey, const fs::path& dir) {
+      dirs.push_back(dir);
+      auto names = ListDir(dir);
+      if (!names.ok()) return;
       for (const std::string& name : *names) {
         auto key = ParseSidecarName(name, day, tkey, tier);
         if (!key.ok()) continue;
-        entries.push_back({key->timestamp_ms, FormatId(*key), day_dir / tkey / name,
-                           day_dir / tkey / ProfileFileName(*key)});
+        entries.push_back(
+            {key->timestamp_ms, FormatId(*key), dir / name, dir / ProfileFileName(*key)});
       }
-    }
+    });
     std::sort(entries.begin(), entries.end(), [](const SizedEntry& a, const SizedEntry& b) {
       return std::tie(a.timestamp_ms, a.id) < std::tie(b.timestamp_ms, b.id);
     });
@@ -168,9 +167,7 @@ void CapSize(const fs::path& root, std::string_view tier, int64_t max_bytes, int
       *size -= freed;
       ++stats->entries_over_size;
     }
-    for (const std::string& tkey : *targets) {
-      if (IsHex(tkey, kTargetKeyLength)) *size -= RemoveIfEmpty(day_dir / tkey, stats);
-    }
+    for (const fs::path& dir : dirs) *size -= RemoveIfEmpty(dir, stats);
     *size -= RemoveIfEmpty(day_dir, stats);
   });
 }
@@ -219,13 +216,10 @@ PruneStats Prune(const fs::path& root, int64_t now_ms, Reporter* reporter,
   for (const std::string& tier : tiers) {
     ForEachDay(TierRoot(root, tier), 0, std::numeric_limits<int64_t>::max(),
                [&](const CivilDay& day, const fs::path& day_dir) {
-      auto targets = ListDir(day_dir);
-      if (!targets.ok()) return;
-      for (const std::string& tkey : *targets) {
-        if (!IsHex(tkey, kTargetKeyLength)) continue;
-        PruneTargetDir(day_dir / tkey, day, tier, now_ms, reporter, &stats);
-        RemoveIfEmpty(day_dir / tkey, &stats);
-      }
+      ForEachTargetDir(day_dir, [&](const std::string&, const fs::path& dir) {
+        PruneTargetDir(dir, day, tier, now_ms, reporter, &stats);
+        RemoveIfEmpty(dir, &stats);
+      });
       RemoveIfEmpty(day_dir, &stats);
       parents.insert(day_dir.parent_path());
     });

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -10,7 +9,6 @@
 #include "archive/index_file.h"
 #include "archive/remote.h"
 #include "archive/target_dir.h"
-#include "base/log.h"
 #include "base/parallel.h"
 
 namespace cprof::archive {
@@ -19,10 +17,11 @@ namespace {
 // Numeric directory names of exactly `width` digits within [lo, hi].
 std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi) {
   std::vector<int> out;
-  auto names = ListDir(dir);
-  if (!names.ok()) return out;
-  for (const std::string& n : *names) {
-    if (n.size() != width) continue;
+  auto entries = ListDirEntries(dir);
+  if (!entries.ok()) return out;
+  for (const DirEntry& entry : *entries) {
+    const std::string& n = entry.name;
+    if (entry.kind != FileKind::kDirectory || n.size() != width) continue;
     if (!std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       continue;
     }
@@ -34,17 +33,6 @@ std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi)
 }
 
 }  // namespace
-
-void SerializedReporter::Corrupt(const fs::path& path, const Status& status) {
-  if (to_ == nullptr) return;
-  std::lock_guard<std::mutex> lock(mu_);
-  to_->Corrupt(path, status);
-}
-
-void LoggingReporter::Corrupt(const fs::path& path, const Status& status) {
-  ++count_;
-  LogError("skipping " + path.string() + ": " + status.message());
-}
 
 Result<Sidecar> ReadSidecar(const fs::path& path) {
   CPROF_ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxSidecarBytes));
@@ -92,6 +80,36 @@ void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
   }
 }
 
+void ForEachTargetDir(const fs::path& day_dir,
+                      const std::function<void(const std::string& tkey, const fs::path& dir)>& fn,
+                      Reporter* links) {
+  auto entries = ListDirEntries(day_dir);
+  if (!entries.ok()) return;
+  std::sort(entries->begin(), entries->end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  for (const DirEntry& entry : *entries) {
+    if (!IsHex(entry.name, kTargetKeyLength)) continue;
+    if (entry.kind == FileKind::kSymlink) {
+      if (links != nullptr) {
+        links->Corrupt(day_dir / entry.name,
+                       Status::InvalidArgument("a symbolic link, not part of the archive "
+                                               "(cprofiler-archive(5))"));
+      }
+      continue;
+    }
+    if (entry.kind == FileKind::kDirectory) fn(entry.name, day_dir / entry.name);
+  }
+}
+
+bool IsArchiveDir(const fs::path& root, const fs::path& relative) {
+  fs::path at = root;
+  for (const fs::path& part : relative) {
+    at /= part;
+    if (!IsRealDirectory(at)) return false;
+  }
+  return true;
+}
+
 std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Reporter* reporter) {
   TargetDirOptions dir_options;
   dir_options.tier = options.tier;
@@ -114,20 +132,17 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Report
   std::vector<Day> days;
   ForEachDay(TierRoot(root, options.tier), options.from_ms, options.to_ms,
              [&](const CivilDay& day, const fs::path& day_dir) {
-    auto tkeys = ListDir(day_dir);
-    if (!tkeys.ok()) return;
     // With labels to match, the day's TARGETS rules most directories out
     // unopened (one app of 1,000 over 10 days: 10 files read, not 10,000).
     Day& this_day = days.emplace_back();
     this_day.dir = day_dir;
     if (options.keep) this_day.read = ReadDayTargets(day_dir);
     const auto& targets = this_day.read.targets;
-    for (const std::string& tkey : *tkeys) {
-      if (!IsHex(tkey, kTargetKeyLength)) continue;
+    ForEachTargetDir(day_dir, [&](const std::string& tkey, const fs::path& dir) {
       auto known = targets.find(tkey);
-      if (known != targets.end() && !MayKeep(dir_options, known->second)) continue;
-      dirs.push_back({day, day_dir / tkey, tkey, days.size() - 1, known != targets.end()});
-    }
+      if (known != targets.end() && !MayKeep(dir_options, known->second)) return;
+      dirs.push_back({day, dir, tkey, days.size() - 1, known != targets.end()});
+    });
   });
   // Directories on a few threads: reading an INDEX, stat-ing its entries'
   // sidecars, and the sidecars an INDEX lacks (all 100,000 entries of
@@ -179,7 +194,9 @@ std::map<std::string, int64_t> LatestByType(const fs::path& root, std::string_vi
   std::map<std::string, int64_t> latest;
   ForEachDay(root, since_ms, std::numeric_limits<int64_t>::max(),
              [&](const CivilDay& day, const fs::path& day_dir) {
-    auto names = ListDir(day_dir / std::string(target_key));
+    const fs::path dir = day_dir / std::string(target_key);
+    if (!IsRealDirectory(dir)) return;
+    auto names = ListDir(dir);
     if (!names.ok()) return;
     for (const std::string& name : *names) {
       auto key = ParseSidecarName(name, day, target_key);
@@ -196,7 +213,8 @@ std::optional<Entry> Previous(const fs::path& root, std::string_view target_key,
                               std::string_view before_id, int64_t since_ms, Reporter* reporter) {
   std::vector<std::pair<CivilDay, fs::path>> days;
   ForEachDay(root, since_ms, before_ms, [&](const CivilDay& day, const fs::path& day_dir) {
-    days.emplace_back(day, day_dir / std::string(target_key));
+    fs::path dir = day_dir / std::string(target_key);
+    if (IsRealDirectory(dir)) days.emplace_back(day, std::move(dir));
   });
   TargetDirOptions options;
   options.from_ms = since_ms;
@@ -221,6 +239,9 @@ Result<Entry> Lookup(const fs::path& root, std::string_view id) {
   if (Status fetched = EnsureLocal(dir / SidecarFileName(key)); !fetched.ok()) {
     if (fetched.IsNotFound()) return Status::NotFound("no profile with ID " + std::string(id));
     return fetched;
+  }
+  if (!IsArchiveDir(root, EntryDir(key))) {
+    return Status::NotFound("no profile with ID " + std::string(id));
   }
   auto s = ReadEntrySidecar(dir / SidecarFileName(key), key);
   if (!s.ok()) {

@@ -9,46 +9,16 @@
 #include <functional>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "archive/reporter.h"
 #include "archive/sidecar.h"
 #include "base/fs.h"
 
 namespace cprof::archive {
-
-// Told about what a scan could not read; the scan goes on without it
-// (leveldb's log::Reader::Reporter).
-class Reporter {
- public:
-  virtual ~Reporter() = default;
-  virtual void Corrupt(const fs::path& path, const Status& status) = 0;
-};
-
-// Passes reports on to another Reporter (may be null) one at a time, for
-// readers on several threads.
-class SerializedReporter : public Reporter {
- public:
-  explicit SerializedReporter(Reporter* to) : to_(to) {}
-  void Corrupt(const fs::path& path, const Status& status) override;
-
- private:
-  Reporter* const to_;
-  std::mutex mu_;
-};
-
-// Logs "skipping <path>: <reason>" on stderr and counts.
-class LoggingReporter : public Reporter {
- public:
-  void Corrupt(const fs::path& path, const Status& status) override;
-  int count() const { return count_; }
-
- private:
-  int count_ = 0;
-};
 
 struct Entry {
   Sidecar sidecar;
@@ -83,10 +53,29 @@ std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Report
 // unreadable sidecar.
 Result<Entry> Lookup(const fs::path& root, std::string_view id);
 
+// Symbolic links below an archive's root are not part of it
+// (cprofiler-archive(5)): a YYYY, MM, DD or <tkey> directory that is a link
+// is passed over by every reader, by prune and by compaction alike, and
+// refused by the writer. `cp -r` copies a link as a link, not what it
+// points at, and serve never serves what lies outside the archive. The
+// root itself may be a link.
+
 // Calls `fn(day, absolute day directory)` for every YYYY/MM/DD directory
 // whose day overlaps [from_ms, to_ms], oldest first.
 void ForEachDay(const fs::path& root, int64_t from_ms, int64_t to_ms,
                 const std::function<void(const CivilDay&, const fs::path&)>& fn);
+
+// Calls `fn(tkey, absolute directory)` for every <tkey> directory of the
+// day directory `day_dir`, in name order: the one listing of a day's
+// targets. Links are passed over, each told to `links` (may be null) as
+// not part of the archive.
+void ForEachTargetDir(const fs::path& day_dir,
+                      const std::function<void(const std::string& tkey, const fs::path& dir)>& fn,
+                      Reporter* links = nullptr);
+
+// Whether `relative`, a directory below `root` (EntryDir's, or a tier's),
+// is part of the archive: it exists, and none of its parts is a link.
+bool IsArchiveDir(const fs::path& root, const fs::path& relative);
 
 // The time of the newest entry of each profile type in the <tkey> directory
 // `target_key`, looking at days from `since_ms` on. Types with no entry are

@@ -44,6 +44,26 @@ void AddToIndexes(const fs::path& dir, const Target& target,
   if (created.ok() && *created) (void)AppendDayTargets(dir.parent_path(), {&target});
 }
 
+// InvalidArgument when a directory on the way to `relative` (below `root`)
+// is a symbolic link: readers pass such a directory over (scan.h), so what
+// went into it would be lost to them. Parts not there yet are fine.
+Status RefuseLinks(const fs::path& root, const fs::path& relative) {
+  fs::path at = root;
+  for (const fs::path& part : relative) {
+    at /= part;
+    std::error_code ec;
+    const fs::file_status st = fs::symlink_status(at, ec);
+    if (ec || st.type() == fs::file_type::not_found) return Status::OK();
+    if (st.type() == fs::file_type::symlink) {
+      return Status::InvalidArgument(
+          at.string() +
+          " is a symbolic link: links below an archive's root are not part of it "
+          "(cprofiler-archive(5)); move what it points at into the archive, or remove it");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 struct ArchiveWriter::Prepared {
@@ -75,6 +95,7 @@ Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, S
   s.id = FormatId(key);
   s.file = ProfileFileName(key);
 
+  CPROF_RETURN_IF_ERROR(RefuseLinks(root_, EntryDir(key)));
   Prepared p;
   p.dir = root_ / EntryDir(key);
   p.sidecar_name = SidecarFileName(key);

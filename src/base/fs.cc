@@ -154,6 +154,54 @@ Result<std::vector<std::string>> ListDir(const fs::path& dir) {
   return names;
 }
 
+namespace {
+
+FileKind KindOfMode(mode_t mode) {
+  if (S_ISDIR(mode)) return FileKind::kDirectory;
+  if (S_ISREG(mode)) return FileKind::kFile;
+  if (S_ISLNK(mode)) return FileKind::kSymlink;
+  return FileKind::kOther;
+}
+
+}  // namespace
+
+Result<std::vector<DirEntry>> ListDirEntries(const fs::path& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return ErrnoStatus("open directory", dir, errno);
+  std::vector<DirEntry> entries;
+  while (struct dirent* e = ::readdir(d)) {
+    const char* n = e->d_name;
+    if (n[0] == '.' && (n[1] == 0 || (n[1] == '.' && n[2] == 0))) continue;
+    DirEntry& entry = entries.emplace_back();
+    entry.name = n;
+    switch (e->d_type) {
+      case DT_DIR:
+        entry.kind = FileKind::kDirectory;
+        break;
+      case DT_REG:
+        entry.kind = FileKind::kFile;
+        break;
+      case DT_LNK:
+        entry.kind = FileKind::kSymlink;
+        break;
+      case DT_UNKNOWN: {
+        struct stat st;
+        if (::fstatat(::dirfd(d), n, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          entries.pop_back();  // removed meanwhile
+          break;
+        }
+        entry.kind = KindOfMode(st.st_mode);
+        break;
+      }
+      default:
+        entry.kind = FileKind::kOther;
+        break;
+    }
+  }
+  ::closedir(d);
+  return entries;
+}
+
 Status MakeDirs(const fs::path& dir) {
   std::error_code ec;
   fs::create_directories(dir, ec);
@@ -252,6 +300,11 @@ Status RemoveDirIfEmpty(const fs::path& dir) {
 bool IsDirectory(const fs::path& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool IsRealDirectory(const fs::path& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
 bool Exists(const fs::path& path) {

@@ -32,6 +32,19 @@ std::optional<int64_t> ReadNumberFile(const fs::path& path);
 // NotFound if `dir` does not exist.
 Result<std::vector<std::string>> ListDir(const fs::path& dir);
 
+// What a name in a directory is, not following symbolic links.
+enum class FileKind { kDirectory, kFile, kSymlink, kOther };
+
+struct DirEntry {
+  std::string name;
+  FileKind kind = FileKind::kOther;
+};
+
+// ListDir with each name's kind (readdir's d_type; an lstat where the file
+// system does not tell). A name removed meanwhile is left out. NotFound if
+// `dir` does not exist.
+Result<std::vector<DirEntry>> ListDirEntries(const fs::path& dir);
+
 // Creates `dir` and its parents as needed (mode 0755). OK if it exists.
 Status MakeDirs(const fs::path& dir);
 
@@ -75,6 +88,9 @@ Status RemoveDirIfEmpty(const fs::path& dir);
 
 // True if `path` names a directory (following symlinks).
 bool IsDirectory(const fs::path& path);
+
+// True if `path` names a directory that is not a symbolic link.
+bool IsRealDirectory(const fs::path& path);
 
 // True if `path` names something (symlinks followed).
 bool Exists(const fs::path& path);

@@ -206,15 +206,12 @@ CompactStats Compact(const fs::path& root, const RetentionOf& retention,
   const Compaction compaction{root, retention, options, reporter, &stats};
   archive::ForEachDay(root, options.from_ms, options.now_ms,
                       [&](const CivilDay& day, const fs::path& day_dir) {
-    auto tkeys = ListDir(day_dir);
-    if (!tkeys.ok()) return;
-    for (const std::string& tkey : *tkeys) {
+    archive::ForEachTargetDir(day_dir, [&](const std::string& tkey, const fs::path& dir) {
       if (options.stopped && options.stopped()) return;
-      if (archive::IsHex(tkey, archive::kTargetKeyLength) &&
-          (!options.include_target || options.include_target(tkey))) {
-        compaction.TargetDay(day, day_dir / tkey, tkey);
+      if (!options.include_target || options.include_target(tkey)) {
+        compaction.TargetDay(day, dir, tkey);
       }
-    }
+    });
   });
   return stats;
 }

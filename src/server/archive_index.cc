@@ -1,7 +1,5 @@
 #include "server/archive_index.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <chrono>
 #include <limits>
@@ -198,42 +196,41 @@ std::shared_ptr<const TargetDir> ArchiveIndex::LoadDir(const CivilDay& day, cons
 }
 
 size_t ArchiveIndex::LoadDay(const CivilDay& day, const fs::path& day_dir, const DirMap& dirs,
-                             DirMap* out, RefreshStats* stats, bool* changed) {
-  auto tkeys = ListDir(day_dir);
-  if (!tkeys.ok()) return 0;
+                             DirMap* out, RefreshStats* stats, bool* changed,
+                             archive::Reporter* links) {
   struct Load {
     std::string key;  // in a DirMap
     fs::path dir;
-    const std::string* tkey;
+    std::string tkey;
     const TargetDir* previous;
     int64_t mtime_ns;
     std::shared_ptr<const TargetDir> loaded;
   };
   std::vector<Load> loads;
   size_t bytes = 0;
-  for (const std::string& tkey : *tkeys) {
-    if (!archive::IsHex(tkey, archive::kTargetKeyLength)) continue;
-    fs::path dir = day_dir / tkey;
-    struct stat st;
-    // lstat: a symlink is not part of the archive, whatever it points at.
-    if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) continue;
-    int64_t mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+  archive::ForEachTargetDir(
+      day_dir,
+      [&](const std::string& tkey, const fs::path& dir) {
+    auto stamp = StampOf(dir);
+    if (!stamp.ok()) return;
+    const int64_t mtime_ns = stamp->mtime_ns;
     std::string key = DirKey(day, tkey);
     auto old = dirs.find(key);
     const TargetDir* previous = old == dirs.end() ? nullptr : old->second.get();
     if (previous != nullptr && previous->mtime_ns == mtime_ns && previous->settled) {
       bytes += previous->MemoryBytes();
       out->emplace(std::move(key), old->second);
-      continue;
+      return;
     }
-    loads.push_back({std::move(key), std::move(dir), &tkey, previous, mtime_ns, nullptr});
-  }
+    loads.push_back({std::move(key), dir, tkey, previous, mtime_ns, nullptr});
+      },
+      links);
   // On several threads: reading a cold archive waits on the disk, which
   // serves several reads at once.
   std::vector<RefreshStats> thread_stats(kLoadThreads);
   ParallelFor(loads.size(), kLoadThreads, [&](size_t t, size_t i) {
     Load& l = loads[i];
-    l.loaded = LoadDir(day, l.dir, *l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
+    l.loaded = LoadDir(day, l.dir, l.tkey, l.previous, l.mtime_ns, &thread_stats[t]);
   });
   for (const RefreshStats& t : thread_stats) {
     stats->dirs_read += t.dirs_read;
@@ -274,7 +271,9 @@ RefreshStats ArchiveIndex::Refresh() {
   auto published_at = std::chrono::steady_clock::now();
   for (auto day = days.rbegin(); day != days.rend(); ++day) {
     DirMap day_dirs;
-    const size_t day_bytes = LoadDay(day->first, day->second, dirs_, &day_dirs, &stats, &changed);
+    // Links are told about on the first read only: every refresh lists them.
+    const size_t day_bytes = LoadDay(day->first, day->second, dirs_, &day_dirs, &stats, &changed,
+                                     refreshed_ ? nullptr : &reporter_);
     if (options_.max_bytes > 0 && !next.empty() && bytes + day_bytes > options_.max_bytes) {
       held_from = DayStartMs(day->first) + kMsPerDay;
       break;
@@ -312,7 +311,7 @@ Result<std::shared_ptr<const ArchiveSnapshot>> ArchiveIndex::Extend(
   RefreshStats stats;
   bool changed = false;
   for (auto day = days.rbegin(); day != days.rend(); ++day) {
-    bytes += LoadDay(day->first, day->second, {}, &dirs, &stats, &changed);
+    bytes += LoadDay(day->first, day->second, {}, &dirs, &stats, &changed, /*links=*/nullptr);
     if (options_.max_bytes > 0 && bytes > options_.max_bytes) {
       return Status::ResourceExhausted(
           "the time range reaches back to " + FormatRfc3339Ms(from_ms) + ", and the days before " +

@@ -249,9 +249,10 @@ class ArchiveIndex {
   // The <tkey> directories of `day` (a directory of the archive), loaded
   // on a few threads; those in `dirs` and unchanged are reused. Adds to
   // *out; returns their MemoryBytes.
-  // *changed is set when a directory changed.
+  // *changed is set when a directory changed. Links among them go to
+  // `links` (may be null).
   size_t LoadDay(const CivilDay& day, const fs::path& day_dir, const DirMap& dirs, DirMap* out,
-                 RefreshStats* stats, bool* changed);
+                 RefreshStats* stats, bool* changed, archive::Reporter* links);
 
   const fs::path root_;
   archive::SerializedReporter reporter_;  // directories load on several threads

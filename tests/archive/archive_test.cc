@@ -268,3 +268,47 @@ TEST_CASE("A writer that dies before Commit leaves only temporary files", "[arch
   }
   CHECK(temps == 0);
 }
+
+TEST_CASE("A target directory that is a symbolic link is not part of the archive", "[archive]") {
+  testing::TempDir dir, outside;
+  ArchiveWriter writer(dir.path());
+  auto kept = writer.Write("kept", Meta("api", "heap", kT0));
+  auto linked = writer.Write("linked", Meta("db", "heap", kT0, 1));  // expires at once
+  REQUIRE(kept.ok());
+  REQUIRE(linked.ok());
+  auto key = ParseId(linked->id);
+  REQUIRE(key.ok());
+  const fs::path entry_dir = dir.path() / EntryDir(*key);
+  fs::rename(entry_dir, outside.path() / "moved");
+  fs::create_directory_symlink(outside.path() / "moved", entry_dir);
+
+  CountingReporter links;
+  std::vector<std::string> seen;
+  ForEachTargetDir(
+      entry_dir.parent_path(),
+      [&](const std::string& tkey, const fs::path&) { seen.push_back(tkey); }, &links);
+  CHECK(seen == std::vector<std::string>{ParseId(kept->id)->target_key});
+  REQUIRE(links.paths.size() == 1);
+  CHECK(links.paths[0] == entry_dir);
+  CHECK_FALSE(IsArchiveDir(dir.path(), EntryDir(*key)));
+  CHECK(IsArchiveDir(dir.path(), EntryDir(*ParseId(kept->id))));
+
+  CountingReporter reporter;
+  auto all = Scan(dir.path(), {}, &reporter);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].sidecar.id == kept->id);
+  CHECK(reporter.paths.empty());  // passed over, not damage
+  CHECK(Lookup(dir.path(), linked->id).status().IsNotFound());
+  CHECK(Lookup(dir.path(), kept->id).ok());
+  CHECK(LatestByType(dir.path(), key->target_key, 0).empty());
+
+  // Prune does not delete through it, though its entry has expired.
+  Prune(dir.path(), kT0 + 3'600'000, nullptr);
+  CHECK(fs::exists(outside.path() / "moved" / SidecarFileName(*key)));
+
+  // The writer refuses to write through it, naming it.
+  auto again = writer.Write("linked, again", Meta("db", "heap", kT0 + 1, 1));
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.status().message().find(entry_dir.string() + " is a symbolic link") !=
+        std::string::npos);
+}
