@@ -24,32 +24,71 @@ bool NeedsIntervals(const Series& series) {
              series.cumulative.end();
 }
 
+std::vector<Series> SeriesOf(const SeriesEntries& entries,
+                             std::vector<std::pair<size_t, size_t>>* positions) {
+  std::vector<Series> series;
+  // (tkey, type) -> series
+  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    auto [it, added] = index.try_emplace(entries.SeriesKeyOf(i), series.size());
+    if (added) {
+      Series& fresh = series.emplace_back(entries.SeriesStartedBy(i));
+      if (NeedsIntervals(fresh)) fresh.before = entries.Previous(i);
+    }
+    Series& in = series[it->second];
+    if (positions != nullptr) positions->emplace_back(it->second, in.points.size());
+    in.points.push_back(entries.PointOf(i));
+  }
+  return series;
+}
+
+namespace {
+
+// Archived entries, their predecessors read from the archive.
+class ArchivedEntries : public SeriesEntries {
+ public:
+  ArchivedEntries(const fs::path& root, const std::vector<archive::Entry>& entries,
+                  archive::Reporter* reporter)
+      : root_(root), entries_(entries), reporter_(reporter) {
+    tkeys_.reserve(entries.size());
+    for (const archive::Entry& e : entries) tkeys_.push_back(e.dir.filename().string());
+  }
+  size_t size() const override { return entries_.size(); }
+  std::pair<std::string_view, std::string_view> SeriesKeyOf(size_t i) const override {
+    return {tkeys_[i], entries_[i].sidecar.profile_type};
+  }
+  Series SeriesStartedBy(size_t i) const override {
+    const archive::Sidecar& s = entries_[i].sidecar;
+    Series fresh;
+    fresh.profile_type = s.profile_type;
+    for (const archive::SampleTypeInfo& t : s.sample_types) {
+      fresh.cumulative.push_back(pprof::IsCumulative(s.profile_type, t.type));
+    }
+    fresh.served_as_intervals = pprof::ServesIntervals(s.url);
+    return fresh;
+  }
+  SeriesPoint PointOf(size_t i) const override { return query::PointOf(entries_[i]); }
+  std::optional<SeriesPoint> Previous(size_t i) const override {
+    const archive::Sidecar& s = entries_[i].sidecar;
+    auto before = archive::Previous(root_, tkeys_[i], s.profile_type, s.timestamp_ms, s.id,
+                                    s.timestamp_ms - kMaxIntervalMs, reporter_);
+    if (!before) return std::nullopt;
+    return query::PointOf(*before);
+  }
+
+ private:
+  const fs::path& root_;
+  const std::vector<archive::Entry>& entries_;
+  archive::Reporter* const reporter_;
+  std::vector<std::string> tkeys_;
+};
+
+}  // namespace
+
 std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::Entry>& entries,
                              archive::Reporter* reporter,
                              std::vector<std::pair<size_t, size_t>>* positions) {
-  std::vector<Series> series;
-  std::map<std::pair<std::string, std::string>, size_t> index;  // (tkey, type) -> series
-  for (const archive::Entry& e : entries) {
-    const archive::Sidecar& s = e.sidecar;
-    auto [it, added] =
-        index.try_emplace({e.dir.filename().string(), s.profile_type}, series.size());
-    if (added) {
-      Series& fresh = series.emplace_back();
-      fresh.profile_type = s.profile_type;
-      for (const archive::SampleTypeInfo& t : s.sample_types) {
-        fresh.cumulative.push_back(pprof::IsCumulative(s.profile_type, t.type));
-      }
-      fresh.served_as_intervals = pprof::ServesIntervals(s.url);
-      if (NeedsIntervals(fresh)) {
-        auto before = archive::Previous(root, it->first.first, s.profile_type, s.timestamp_ms, s.id,
-                                        s.timestamp_ms - kMaxIntervalMs, reporter);
-        if (before) fresh.before = PointOf(*before);
-      }
-    }
-    if (positions != nullptr) positions->emplace_back(it->second, series[it->second].points.size());
-    series[it->second].points.push_back(PointOf(e));
-  }
-  return series;
+  return SeriesOf(ArchivedEntries(root, entries, reporter), positions);
 }
 
 Link LinkOf(const SeriesPoint* previous, const SeriesPoint& point,

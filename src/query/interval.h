@@ -71,11 +71,35 @@ bool NeedsIntervals(const Series& series);
 // A snapshot of an archived entry.
 SeriesPoint PointOf(const archive::Entry& entry);
 
-// The series of `entries` (a selection's, in time order), in order of
-// their first snapshot, each with the snapshot before the window looked up
-// in the archive at `root` (within kMaxIntervalMs of its first). Unreadable
-// sidecars go to `reporter` (may be null). `positions`, when given, gets
-// where each entry went: (series, point).
+// A selection's entries, in time order, as series planning reads them,
+// however a reader holds them: the CLI's scan of the archive (SeriesOf
+// below) or serve's in-memory index (server/archive_index.h). Both answer
+// tests/query/series_contract_test.cc's cases alike.
+class SeriesEntries {
+ public:
+  virtual ~SeriesEntries() = default;
+  virtual size_t size() const = 0;
+  // Entry i's series: its <tkey> directory's name and its profile type.
+  virtual std::pair<std::string_view, std::string_view> SeriesKeyOf(size_t i) const = 0;
+  // The series entry i is the first of: its profile type, cumulative and
+  // served_as_intervals; no points, no `before`.
+  virtual Series SeriesStartedBy(size_t i) const = 0;
+  virtual SeriesPoint PointOf(size_t i) const = 0;
+  // The snapshot before entry i in its series (same <tkey> directory and
+  // profile type, with sample types), no more than kMaxIntervalMs older;
+  // nullopt if none.
+  virtual std::optional<SeriesPoint> Previous(size_t i) const = 0;
+};
+
+// The series of `entries`, in order of their first snapshot, each with
+// the snapshot before its first when it NeedsIntervals. `positions`, when
+// given, gets where each entry went: (series, point).
+std::vector<Series> SeriesOf(const SeriesEntries& entries,
+                             std::vector<std::pair<size_t, size_t>>* positions = nullptr);
+
+// SeriesOf over archived `entries` (a selection's, in time order), each
+// series' snapshot before the window looked up in the archive at `root`.
+// Unreadable sidecars go to `reporter` (may be null).
 std::vector<Series> SeriesOf(const fs::path& root, const std::vector<archive::Entry>& entries,
                              archive::Reporter* reporter,
                              std::vector<std::pair<size_t, size_t>>* positions = nullptr);

@@ -475,28 +475,44 @@ std::vector<std::optional<int64_t>> IntervalValues(const ArchiveSnapshot& snapsh
   return out;
 }
 
+namespace {
+
+// Indexed entries, their predecessors found in the snapshot.
+class IndexedEntries : public query::SeriesEntries {
+ public:
+  IndexedEntries(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs)
+      : snapshot_(snapshot), refs_(refs) {}
+  size_t size() const override { return refs_.size(); }
+  std::pair<std::string_view, std::string_view> SeriesKeyOf(size_t i) const override {
+    return {refs_[i].dir->tkey, refs_[i].entry->ProfileType()};
+  }
+  query::Series SeriesStartedBy(size_t i) const override {
+    const IndexedEntry& e = *refs_[i].entry;
+    query::Series fresh;
+    fresh.profile_type = std::string(e.ProfileType());
+    for (const SampleTypeName* name : *e.sample_types) {
+      fresh.cumulative.push_back(pprof::IsCumulative(fresh.profile_type, name->type));
+    }
+    fresh.served_as_intervals = e.served_as_intervals;
+    return fresh;
+  }
+  query::SeriesPoint PointOf(size_t i) const override { return server::PointOf(refs_[i]); }
+  std::optional<query::SeriesPoint> Previous(size_t i) const override {
+    auto before = PreviousEntry(snapshot_, refs_[i]);
+    if (!before) return std::nullopt;
+    return server::PointOf(*before);
+  }
+
+ private:
+  const ArchiveSnapshot& snapshot_;
+  const std::vector<EntryRef>& refs_;
+};
+
+}  // namespace
+
 RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs) {
   RefSeries out;
-  // (tkey, profile type) -> series
-  std::map<std::pair<std::string_view, std::string_view>, size_t> index;
-  for (const EntryRef& ref : refs) {
-    auto [it, added] =
-        index.try_emplace({ref.dir->tkey, ref.entry->ProfileType()}, out.series.size());
-    if (added) {
-      query::Series& fresh = out.series.emplace_back();
-      fresh.profile_type = std::string(ref.entry->ProfileType());
-      for (const SampleTypeName* name : *ref.entry->sample_types) {
-        fresh.cumulative.push_back(pprof::IsCumulative(fresh.profile_type, name->type));
-      }
-      fresh.served_as_intervals = ref.entry->served_as_intervals;
-      if (query::NeedsIntervals(fresh)) {
-        if (auto before = PreviousEntry(snapshot, ref)) fresh.before = PointOf(*before);
-      }
-    }
-    query::Series& series = out.series[it->second];
-    out.position.emplace_back(it->second, series.points.size());
-    series.points.push_back(PointOf(ref));
-  }
+  out.series = query::SeriesOf(IndexedEntries(snapshot, refs), &out.position);
   return out;
 }
 

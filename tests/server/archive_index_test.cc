@@ -9,7 +9,6 @@
 
 #include "archive/layout.h"
 #include "archive/writer.h"
-#include "query/interval.h"
 #include "query/select.h"
 #include "server/archive_index.h"
 #include "test_util.h"
@@ -225,124 +224,9 @@ TEST_CASE("A sidecar whose target fields do not hash to its directory is left ou
 }
 
 // Interval values need each series' snapshot before a window: the index
-// (serve) and the archive (query, merge, top) must find the same one, across
-// days, and so give the same DeltaValues and plans.
-TEST_CASE("The index and the archive agree on series and predecessors", "[index][interval]") {
-  testing::TempDir dir;
-  archive::ArchiveWriter w(dir.path());
-  // Mutex snapshots every 15 minutes around midnight, a restart at i == 5,
-  // another target's in between, and one snapshot after a 3-day gap.
-  auto mutex = [](const std::string& app, int64_t ts, int64_t total) {
-    archive::Sidecar s = Meta(app, "dev", "mutex", ts);
-    s.sample_types = {{"mutex_contentions", "contentions", "count", total},
-                      {"mutex_delay", "delay", "nanoseconds", total * 100}};
-    return s;
-  };
-  const int64_t step = 15 * 60'000;
-  const int64_t totals[] = {10, 20, 35, 35, 50, 3, 9, 12};
-  for (int i = 0; i < 8; ++i) {
-    REQUIRE(
-        w.Write("m" + std::to_string(i), mutex("api", kT0 - 3 * step + i * step, totals[i])).ok());
-    REQUIRE(w.Write("o" + std::to_string(i), mutex("db", kT0 - 3 * step + i * step + 1, i)).ok());
-  }
-  REQUIRE(w.Write("late", mutex("api", kT0 + 3 * kMsPerDay, 99)).ok());
-  ArchiveIndex index(dir.path(), nullptr);
-  index.Refresh();
-  auto snap = index.Snapshot();
-
-  // Windows starting at each snapshot of "api", through the late one.
-  for (int first = 0; first < 8; ++first) {
-    INFO("window from snapshot " << first);
-    query::Selection sel{"mutex_delay",
-                         kT0 - 3 * step + first * step,
-                         kT0 + 4 * kMsPerDay,
-                         {*query::Matcher::Parse("_app=api")},
-                         false};
-    auto entries = query::Select(dir.path(), sel, nullptr);
-    REQUIRE(entries.ok());
-    std::vector<std::pair<size_t, size_t>> positions;
-    std::vector<query::Series> from_archive =
-        query::SeriesOf(dir.path(), *entries, nullptr, &positions);
-    auto hits = Select(*snap, sel);
-    REQUIRE(hits.ok());
-    RefSeries from_index = SeriesOf(*snap, RefsOf(*hits));
-    REQUIRE(from_archive.size() == 1);
-    REQUIRE(from_index.series.size() == 1);
-    const query::Series& a = from_archive[0];
-    const query::Series& b = from_index.series[0];
-    CHECK(a.before.has_value() == (first > 0));
-    CHECK(b.before.has_value() == a.before.has_value());
-    if (a.before && b.before) CHECK(a.before->id == b.before->id);
-    REQUIRE(a.points.size() == b.points.size());
-    for (size_t i = 0; i < a.points.size(); ++i) {
-      CHECK(a.points[i].id == b.points[i].id);
-      CHECK(query::DeltaValue(a, i, 1) == query::DeltaValue(b, i, 1));
-    }
-    // The late snapshot is a baseline: more than 48 hours after the one before.
-    CHECK_FALSE(query::DeltaValue(a, a.points.size() - 1, 0).has_value());
-    auto plan_a = query::PlanWindow(from_archive);
-    auto plan_b = query::PlanWindow(from_index.series);
-    CHECK(plan_a.resets == (first <= 5 ? 1u : 0u));
-    CHECK(plan_a.resets == plan_b.resets);
-    CHECK(plan_a.baselines == plan_b.baselines);
-    REQUIRE(plan_a.terms.size() == plan_b.terms.size());
-    for (size_t i = 0; i < plan_a.terms.size(); ++i) {
-      CHECK((plan_a.terms[i].base ? plan_a.terms[i].base->id : "") ==
-            (plan_b.terms[i].base ? plan_b.terms[i].base->id : ""));
-      CHECK(plan_a.terms[i].end->id == plan_b.terms[i].end->id);
-    }
-  }
-  // The first snapshot's DeltaValue is absent; the restart's is its own total.
-  query::Selection all{
-      "mutex_contentions", 0, kT0 + kMsPerDay, {*query::Matcher::Parse("_app=api")}, false};
-  auto entries = query::Select(dir.path(), all, nullptr);
-  REQUIRE(entries.ok());
-  auto series = query::SeriesOf(dir.path(), *entries, nullptr);
-  REQUIRE(series.size() == 1);
-  std::vector<std::optional<int64_t>> deltas;
-  for (size_t i = 0; i < series[0].points.size(); ++i)
-    deltas.push_back(query::DeltaValue(series[0], i, 0));
-  CHECK(deltas == std::vector<std::optional<int64_t>>{std::nullopt, 10, 15, 0, 15, 3, 6, 3});
-}
-
-TEST_CASE("Snapshots scraped in the same millisecond: predecessors by id, as Scan orders them",
-          "[index][interval]") {
-  testing::TempDir dir;
-  archive::ArchiveWriter w(dir.path());
-  auto mutex = [](int64_t ts, int64_t total) {
-    archive::Sidecar s = Meta("api", "dev", "mutex", ts);
-    s.sample_types = {{"mutex_contentions", "contentions", "count", total},
-                      {"mutex_delay", "delay", "nanoseconds", total}};
-    return s;
-  };
-  REQUIRE(w.Write("first", mutex(kT0 - 60'000, 1)).ok());
-  REQUIRE(w.Write("tie-a", mutex(kT0, 2)).ok());
-  REQUIRE(w.Write("tie-b", mutex(kT0, 3)).ok());
-  ArchiveIndex index(dir.path(), nullptr);
-  index.Refresh();
-  auto snap = index.Snapshot();
-  query::Selection all{"mutex_delay", 0, kT0 + kMsPerDay, {}, false};
-  auto entries = query::Select(dir.path(), all, nullptr);
-  REQUIRE(entries.ok());
-  REQUIRE(entries->size() == 3);
-  // Each entry's predecessor, found from the archive and from the index.
-  for (size_t i = 1; i < entries->size(); ++i) {
-    const archive::Sidecar& s = (*entries)[i].sidecar;
-    auto before = archive::Previous(dir.path(), (*entries)[i].dir.filename().string(), "mutex",
-                                    s.timestamp_ms, s.id, 0, nullptr);
-    REQUIRE(before.has_value());
-    CHECK(before->sidecar.id == (*entries)[i - 1].sidecar.id);
-    auto ref = FindEntry(*snap, s.id);
-    REQUIRE(ref.has_value());
-    auto previous = PreviousEntry(*snap, *ref);
-    REQUIRE(previous.has_value());
-    CHECK(previous->dir->IdOf(*previous->entry) == before->sidecar.id);
-  }
-  CHECK_FALSE(archive::Previous(dir.path(), (*entries)[0].dir.filename().string(), "mutex",
-                                (*entries)[0].sidecar.timestamp_ms, (*entries)[0].sidecar.id, 0,
-                                nullptr)
-                  .has_value());
-}
+// (serve) and the archive (query, merge, top) find the same one, across
+// days, and so give the same DeltaValues and plans: the contract test
+// tests/query/series_contract_test.cc runs each of its cases on both.
 
 // One damaged archive, read by query (archive::Scan) and by serve (the
 // index): the same entries survive, and the same files are reported.
