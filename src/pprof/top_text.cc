@@ -6,7 +6,7 @@
 
 namespace cprof::pprof {
 
-std::string FormatTopText(const Profile& p, const TopTable& t) {
+std::string ReportLabels(const Profile& p, const TopTable& t) {
   std::string out;
   auto line = [&](const std::string& s) {
     out += s;
@@ -64,6 +64,15 @@ std::string FormatTopText(const Profile& p, const TopTable& t) {
            std::to_string(t.node_count_before_limit));
     }
   }
+  return out;
+}
+
+std::string FormatTopText(const Profile& p, const TopTable& t) {
+  std::string out = ReportLabels(p, t);
+  auto line = [&](const std::string& s) {
+    out += s;
+    out += '\n';
+  };
   char buf[512];
   std::snprintf(buf, sizeof buf, "%10s %5s%% %5s%% %10s %5s%%", "flat", "flat", "sum", "cum",
                 "cum");

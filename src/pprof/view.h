@@ -36,6 +36,10 @@ Result<View> BuildView(const Profile& profile, const ReportOptions& options);
 // The top table of a view (top.cc).
 TopTable TopOfView(const View& view, const ReportOptions& options);
 
+// The header lines of a text report over a top table, each ending in a
+// newline: pprof's reportLabels (top_text.cc).
+std::string ReportLabels(const Profile& profile, const TopTable& table);
+
 // The flame tree of a view, at most `max_nodes` nodes (flame.cc).
 FlameNode FlameOfView(const View& view, int max_nodes);
 
