@@ -7,9 +7,11 @@
 // percentages stay relative to the unfiltered total, as pprof's are.
 //
 // Where each part lives: the filters in filter.cc; the samples as the
-// reports read them (a View, and SampleIndex) in view.cc; the top table in
-// top.cc and its text in top_text.cc; the flame tree and folded stacks in
-// flame.cc; the entry points that share one view in report.cc.
+// reports read them (a View, and SampleIndex) in view.cc; pprof's graph of
+// a view in graph.cc; the top table in top.cc and its text in top_text.cc;
+// the tags report in tags.cc; the peek report in peek.cc; the flame tree and
+// folded stacks in flame.cc; the entry points that share one view in
+// report.cc.
 #ifndef CPROF_PPROF_REPORT_H_
 #define CPROF_PPROF_REPORT_H_
 
@@ -92,6 +94,57 @@ Result<Analysis> Analyze(const Profile& profile, const ReportOptions& options, i
 // Folded stacks for flamegraph.pl: "root_fn;...;leaf_fn value" a line,
 // identical stacks summed, zero values left out, lines sorted.
 Result<std::string> Folded(const Profile& profile, const ReportOptions& options);
+
+// pprof's tags report (`go tool pprof -tags`): per label key, the sum of
+// the kept samples' values for each of its values. A numeric label's value
+// is its number scaled in its unit ("16kB"), as pprof prints it.
+struct TagValue {
+  std::string name;   // "GET /api", "16kB"
+  int64_t value = 0;  // sum over the samples that carry it (may be 0)
+};
+struct TagKey {
+  std::string key;
+  int64_t total = 0;             // sum of its values' values
+  std::vector<TagValue> values;  // largest |value| first, then by name
+};
+struct TagsTable {
+  std::string sample_unit;   // as the profile writes it: "nanoseconds"
+  std::vector<TagKey> keys;  // by key
+};
+
+// The tags of the samples the options' filters keep (the node fractions and
+// node count play no part). InvalidArgument as Top.
+Result<TagsTable> Tags(const Profile& profile, const ReportOptions& options);
+
+// `go tool pprof -tags`'s text: for each key "key: Total 1.2s", then a line
+// per value, columns aligned right as pprof's tabwriter does; no header.
+std::string FormatTagsText(const TagsTable& table);
+
+// pprof's peek report (`go tool pprof -peek REGEX`): for every function
+// whose name matches, its callers and callees with the weight of each call
+// edge. As pprof, no node or edge is trimmed (fractions 0, no node count).
+struct PeekEdge {
+  std::string name;  // the caller's or the callee's
+  int64_t weight = 0;
+  bool inlined = false;  // every call along the edge was inlined
+};
+struct PeekEntry {
+  TopRow node;
+  // Largest |weight| first, then by caller name, then by callee name.
+  std::vector<PeekEdge> callers, callees;
+};
+struct PeekTable {
+  TopTable top;                    // the whole graph: its header, unit and rows
+  std::vector<PeekEntry> entries;  // the matching nodes, in the top table's order
+};
+
+// InvalidArgument for a bad sample index or expression (`regex` included);
+// NotFound ("no matches found for regexp: RE") when no function matches.
+Result<PeekTable> Peek(const Profile& profile, const ReportOptions& options,
+                       const std::string& regex);
+
+// `go tool pprof -peek`'s text, header lines included.
+std::string FormatPeekText(const Profile& profile, const PeekTable& table);
 
 // The sample type index `sample_index` names, by pprof's rules.
 Result<int> SampleIndex(const Profile& profile, std::string_view sample_index);

@@ -157,7 +157,9 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
   StackTable stacks;
   std::vector<int32_t> positions;
   v.starts.push_back(0);
-  for (const auto& s : p.sample()) {
+  v.kept_samples.assign(static_cast<size_t>(p.sample_size()), false);
+  for (int si = 0; si < p.sample_size(); ++si) {
+    const auto& s = p.sample(si);
     if (tag_focus && !tag_focus->Matches(p, s)) continue;
     if (tag_ignore && tag_ignore->Matches(p, s)) continue;
     positions.clear();
@@ -166,7 +168,10 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     if (dedupe) {
       auto [value, fresh] = stacks.Find(positions);
       if (!fresh) {
-        if (value != kDropped) v.values[value] += s.value(index);
+        if (value != kDropped) {
+          v.values[value] += s.value(index);
+          v.kept_samples[static_cast<size_t>(si)] = true;
+        }
         continue;
       }
       value = kDropped;
@@ -193,6 +198,7 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
         v.frames.push_back({loc.nodes[static_cast<size_t>(ni)], ni != n - 1});
       }
     }
+    v.kept_samples[static_cast<size_t>(si)] = true;
     v.values.push_back(s.value(index));
     v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
     // Every (location, line) of every distinct stack is one frame: refuse

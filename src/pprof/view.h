@@ -26,6 +26,9 @@ struct View {
   std::vector<int64_t> values;   // sample i's value
   int64_t total = 0;             // sum of |value| over all samples, unfiltered
   std::string sample_type, sample_unit;
+  // The profile's sample i passed the filters (whatever its value): the
+  // samples whose labels the tags report reads.
+  std::vector<bool> kept_samples;
 };
 
 // The view of `profile`'s samples of the options' sample index, as pprof's

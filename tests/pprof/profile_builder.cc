@@ -78,6 +78,15 @@ ProfileBuilder& ProfileBuilder::Sample(const std::vector<std::string>& stack,
   return *this;
 }
 
+ProfileBuilder& ProfileBuilder::NumLabel(const std::string& key, int64_t num,
+                                         const std::string& unit) {
+  auto* l = p_.mutable_sample(p_.sample_size() - 1)->add_label();
+  l->set_key(Str(key));
+  l->set_num(num);
+  if (!unit.empty()) l->set_num_unit(Str(unit));
+  return *this;
+}
+
 ProfileBuilder& ProfileBuilder::Header(int64_t time_nanos, int64_t duration_nanos, int64_t period) {
   p_.set_time_nanos(time_nanos);
   p_.set_duration_nanos(duration_nanos);

@@ -21,6 +21,8 @@ class ProfileBuilder {
   // "a+b" for a location with b inlined into a (innermost last).
   ProfileBuilder& Sample(const std::vector<std::string>& stack, std::vector<int64_t> values,
                          std::map<std::string, std::string> labels = {});
+  // A numeric label on the last sample: `key` = `num`, in `unit` ("" none).
+  ProfileBuilder& NumLabel(const std::string& key, int64_t num, const std::string& unit = "");
   ProfileBuilder& Header(int64_t time_nanos, int64_t duration_nanos, int64_t period);
   ProfileBuilder& Comment(const std::string& c);
 
