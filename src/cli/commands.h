@@ -85,6 +85,7 @@ class TopCommand : public ProfileInputCommand {
  private:
   pprof::ReportOptions options_;
   std::string format_ = "text";
+  std::string peek_;  // --peek RE
 };
 
 class DiffCommand : public Command {

@@ -21,7 +21,16 @@ void TopCommand::Register(CLI::App* app) {
       "  cprofiler top -t mutex_delay -l _app=api --from -1h\n"
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
       "  cprofiler top cpu.pb.gz --nodecount 20\n"
-      "  cprofiler top -t profile_cpu --from -1h --format html > cpu.html");
+      "  cprofiler top -t profile_cpu --from -1h --format html > cpu.html\n"
+      "  cprofiler top -t profile_cpu -l _app=api --from -1h --format tags  # go tool pprof -tags\n"
+      "  cprofiler top cpu.pb.gz --peek 'net/http\\.\\(\\*conn\\)\\.serve'  # go tool pprof -peek "
+      "RE\n"
+      "--format tags sums the samples' values per pprof label (endpoint=..., and numeric "
+      "labels such as bytes), as go tool pprof -tags; the filters apply, the node limits "
+      "do not.\n"
+      "--peek RE (alone, or with --format peek) prints the callers and callees of every "
+      "function matching RE, as go tool pprof -peek RE: nothing is trimmed, so --nodecount "
+      "is ignored; exit 1 when no function matches.");
   AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
                    "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: the one "
@@ -36,29 +45,50 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->add_option("--tagignore", options_.tag_ignore,
                    "Drop samples with a label matching key=RE2");
   cmd_->add_option("--format", format_,
-                   "text (go tool pprof -top's), or html (a self-contained report with the flame "
-                   "graph too; opens with no network)")
-      ->check(CLI::IsMember({"text", "html"}))
+                   "text (go tool pprof -top's), tags (-tags'), peek (-peek's, with --peek), or "
+                   "html (a self-contained report with the flame graph too; opens with no "
+                   "network)")
+      ->check(CLI::IsMember({"text", "tags", "peek", "html"}))
       ->default_str("text");
+  cmd_->add_option("--peek", peek_,
+                   "Callers and callees of the functions matching RE2, as go tool pprof -peek "
+                   "(implies --format peek)");
 }
 
 int TopCommand::Run(const GlobalOptions& global) {
+  // --peek RE is go tool pprof's -peek RE: it names the format too.
+  if (!peek_.empty() && cmd_->count("--format") > 0 && format_ != "peek") {
+    return Fail("top", Status::InvalidArgument("--peek prints --format peek, not " + format_),
+                kExitUsage);
+  }
+  const std::string format = peek_.empty() ? format_ : "peek";
+  if (format == "peek" && peek_.empty()) {
+    return Fail("top", Status::InvalidArgument("--format peek needs --peek RE"), kExitUsage);
+  }
   int exit_code = kExitOk;
   std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);
   if (!profile) return exit_code;
   pprof::ReportOptions options = options_;
   options.sample_index = SampleIndex(options_.sample_index);
-  if (format_ == "html") {
-    auto page = HtmlReport("cprofiler top", {{"inputs", DescribeInputs(inputs_, selection_)}},
-                           **profile, nullptr, options);
-    if (!page.ok()) return Fail("top", page.status(), ExitCodeFor(page.status()));
-    std::fwrite(page->data(), 1, page->size(), stdout);
-    return kExitOk;
-  }
-  auto table = pprof::Top(**profile, options);
-  if (!table.ok()) return Fail("top", table.status(), ExitCodeFor(table.status()));
-  std::string text = pprof::FormatTopText(**profile, *table);
-  std::fwrite(text.data(), 1, text.size(), stdout);
+  auto render = [&]() -> Result<std::string> {
+    if (format == "html") {
+      return HtmlReport("cprofiler top", {{"inputs", DescribeInputs(inputs_, selection_)}},
+                        **profile, nullptr, options);
+    }
+    if (format == "tags") {
+      CPROF_ASSIGN_OR_RETURN(pprof::TagsTable tags, pprof::Tags(**profile, options));
+      return pprof::FormatTagsText(tags);
+    }
+    if (format == "peek") {
+      CPROF_ASSIGN_OR_RETURN(pprof::PeekTable peek, pprof::Peek(**profile, options, peek_));
+      return pprof::FormatPeekText(**profile, peek);
+    }
+    CPROF_ASSIGN_OR_RETURN(pprof::TopTable table, pprof::Top(**profile, options));
+    return pprof::FormatTopText(**profile, table);
+  };
+  Result<std::string> text = render();
+  if (!text.ok()) return Fail("top", text.status(), ExitCodeFor(text.status()));
+  std::fwrite(text->data(), 1, text->size(), stdout);
   return kExitOk;
 }
 

@@ -10,24 +10,34 @@
 //	threadcreate main.workloadThreads
 //	trace        (any of the above)
 //
+// With -labels it also serves three endpoints (/api/users, /api/orders,
+// /api/health) whose handlers run main.workloadEndpoint under
+// pprof.Do(ctx, pprof.Labels("endpoint", path), ...), and calls each from
+// its own goroutine in a loop, at 3:2:1 costs, each with a long poll parked
+// under its label: CPU and goroutine profiles then carry the endpoint label
+// (for pprof's -tags and -tagfocus).
+//
 // With -request-work N it runs main.workloadRequest instead: two goroutines
 // serve a "request" every 10 ms each, costing N units of CPU under a shared
 // lock (so mutex profiles see it too). Two builds of a service, one with a
 // slowdown, are two N built in: go build -ldflags "-X main.requestWork=N".
 //
-// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N]
+// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N] [-labels]
 // It writes the address it listens on to FILE once it serves.
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"flag"
 	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -79,6 +89,45 @@ func workloadRequest(units int) {
 }
 
 //go:noinline
+func workloadEndpoint(units int) {
+	buf := make([]byte, 4096)
+	for i := 0; i < units*100; i++ {
+		sum := sha256.Sum256(buf)
+		buf[0] = sum[0]
+	}
+}
+
+// endpointHandler serves path with `units` of work under the pprof label
+// endpoint=path, as a service labels its handlers.
+func endpointHandler(path string, units int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		pprof.Do(r.Context(), pprof.Labels("endpoint", path), func(context.Context) {
+			workloadEndpoint(units)
+		})
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// serveEndpoints registers the labelled endpoints and keeps each busy with
+// a request every 5 ms, and one long poll parked under its label (so that
+// every goroutine profile shows the labels too).
+func serveEndpoints() {
+	for path, units := range map[string]int{"/api/users": 3, "/api/orders": 2, "/api/health": 1} {
+		h := endpointHandler(path, units)
+		http.Handle(path, h)
+		go pprof.Do(context.Background(), pprof.Labels("endpoint", path), func(context.Context) {
+			workloadGoroutine(make(chan struct{}))
+		})
+		go func(path string) {
+			for {
+				h(httptest.NewRecorder(), httptest.NewRequest("GET", path, nil))
+				time.Sleep(5 * time.Millisecond)
+			}
+		}(path)
+	}
+}
+
+//go:noinline
 func workloadMutex(mu *sync.Mutex, counter *int) {
 	for {
 		mu.Lock()
@@ -119,7 +168,11 @@ func main() {
 		log.Fatalf("main.requestWork %q is not a number", requestWork)
 	}
 	requestUnits := flag.Int("request-work", builtIn, "CPU units of main.workloadRequest every 10 ms (0: none)")
+	labels := flag.Bool("labels", false, "serve and load the labelled /api/ endpoints")
 	flag.Parse()
+	if *labels {
+		serveEndpoints()
+	}
 
 	runtime.SetMutexProfileFraction(1)
 	runtime.SetBlockProfileRate(1)
