@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "archive/bucket_store.h"
 #include "archive/layout.h"
 #include "archive/scan.h"
 #include "archive/writer.h"
@@ -474,75 +475,18 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
   return first;
 }
 
-Result<PruneStats> BucketArchive::Prune(int64_t now_ms, const PruneOptions& options) {
+Result<PruneStats> BucketArchive::Prune(int64_t now_ms, Reporter* reporter,
+                                        const PruneOptions& options) {
   SyncRunning running(this);
-  PruneStats stats;
-  std::vector<Listed> listed;
-  SyncStats synced;
-  CPROF_RETURN_IF_ERROR(ListDays(0, now_ms + kMsPerDay, &listed, &synced.days));
-  // The sidecars say when each entry expires: the cache has them all once
-  // synced.
-  CPROF_RETURN_IF_ERROR(SyncListed(listed, 0, now_ms + kMsPerDay, "", &synced));
-  struct Object {
-    const Listed* sidecar = nullptr;
-    const Listed* profile = nullptr;
+  BucketStore store(client_);
+  PruneOptions with_cache = options;
+  // The cache follows: what the bucket lost, it loses too.
+  with_cache.deleted = [&](const std::string& key) {
+    (void)RemoveFile(cache_ / fs::path(key));
+    if (options.deleted) options.deleted(key);
   };
-  std::map<std::string, Object> entries;  // by relative path without suffix
-  int64_t total = 0;
-  for (const Listed& l : listed) {
-    total += l.size;
-    Object& o = entries[StemOf(Key(l.Relative()))];
-    (l.is_sidecar ? o.sidecar : o.profile) = &l;
-  }
-  std::vector<const Object*> doomed;
-  std::vector<std::pair<std::tuple<size_t, int64_t>, const Object*>> by_age;
-  for (const auto& [stem, o] : entries) {
-    // Half an entry, an hour old: a writer died between its two objects
-    // (a profile), or its profile went first (a sidecar).
-    if (o.sidecar == nullptr || o.profile == nullptr) {
-      const Listed* half = o.sidecar != nullptr ? o.sidecar : o.profile;
-      if (half->last_modified_ms > 0 && half->last_modified_ms < now_ms - kStaleFileMs) {
-        doomed.push_back(&o);
-        ++stats.stale_files_removed;
-        total -= half->size;
-      }
-      continue;
-    }
-    auto sidecar = ReadSidecar(cache_ / o.sidecar->Relative());
-    if (sidecar.ok() && sidecar->expires_ms > 0 && sidecar->expires_ms < now_ms) {
-      doomed.push_back(&o);
-      ++stats.entries_removed;
-      stats.bytes_freed += o.profile != nullptr ? o.profile->size : 0;
-      total -= o.sidecar->size + (o.profile != nullptr ? o.profile->size : 0);
-      continue;
-    }
-    size_t rank = 0;  // raw first, then rollups finest first
-    for (size_t t = 0; t < kRollupTiers.size(); ++t) {
-      if (kRollupTiers[t].name == o.sidecar->tier) rank = t + 1;
-    }
-    by_age.push_back({{rank, DayStartMs(o.sidecar->day) + o.sidecar->ms_of_day}, &o});
-  }
-  if (options.max_bytes > 0) {
-    stats.size_before = total;
-    std::sort(by_age.begin(), by_age.end(),
-              [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [age, o] : by_age) {
-      if (total <= options.max_bytes) break;
-      doomed.push_back(o);
-      ++stats.entries_over_size;
-      total -= o->sidecar->size + (o->profile != nullptr ? o->profile->size : 0);
-    }
-    stats.size_after = total;
-  }
-  // Sidecar first, then profile: no sidecar is ever without its profile.
-  CPROF_RETURN_IF_ERROR(ParallelForUntilError(doomed.size(), options_.transfers, [&](size_t i) {
-    for (const Listed* half : {doomed[i]->sidecar, doomed[i]->profile}) {
-      if (half == nullptr) continue;
-      CPROF_RETURN_IF_ERROR(client_.Delete(Key(half->Relative())));
-      (void)RemoveFile(cache_ / half->Relative());
-    }
-    return Status::OK();
-  }));
+  PruneStats stats = archive::Prune(store, now_ms, reporter, with_cache);
+  if (!stats.error.ok()) return stats.error;
   return stats;
 }
 

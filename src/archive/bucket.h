@@ -88,12 +88,11 @@ class BucketArchive : public RemoteFiles {
   // is left waits in the spool for the next call; the Status says why.
   Status UploadSpool(UploadStats* stats);
 
-  // Prune's rules (archive/prune.h) on the bucket: expired entries and,
-  // with options.max_bytes, the oldest until the bucket's objects are
-  // under it (raw entries first, then rollups, finest tier first), sidecar
-  // first, then profile; and profiles left without a sidecar, or sidecars
-  // without a profile, for kStaleFileMs. The cache follows.
-  Result<PruneStats> Prune(int64_t now_ms, const PruneOptions& options);
+  // Prune (archive/prune.h) of the bucket: the same algorithm as on disk,
+  // over a BucketStore; the cache drops what the bucket lost. Unreadable
+  // sidecars go to `reporter` (may be null). The bucket's first failure
+  // when prune could not finish.
+  Result<PruneStats> Prune(int64_t now_ms, Reporter* reporter, const PruneOptions& options);
 
   // Derived files beside the archive (the scrapers' target states), of at
   // most kMaxDerivedFileBytes: PutFile uploads `local` as `key`;

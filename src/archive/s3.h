@@ -161,6 +161,9 @@ class S3Client {
   // NotFound for no such object; ResourceExhausted over `max_bytes`. In
   // ranges of get_part_size, read in parallel.
   Result<std::string> Get(std::string_view key, int64_t max_bytes = int64_t{1} << 30);
+  // Up to `length` bytes of the object from `offset` (fewer at its end; none
+  // past it); NotFound for no such object.
+  Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length);
   // OK also when there was no such object (S3 answers 204 either way).
   Status Delete(std::string_view key);
   // Every object under `prefix` (keys relative, as for Get), or with a

@@ -40,7 +40,12 @@ Result<Sidecar> ReadSidecar(const fs::path& path) {
 }
 
 Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key) {
-  CPROF_ASSIGN_OR_RETURN(Sidecar s, ReadSidecar(path));
+  CPROF_ASSIGN_OR_RETURN(std::string text, ReadFile(path, kMaxSidecarBytes));
+  return ParseEntrySidecar(text, key);
+}
+
+Result<Sidecar> ParseEntrySidecar(std::string_view text, const EntryKey& key) {
+  CPROF_ASSIGN_OR_RETURN(Sidecar s, ParseSidecar(text));
   if (s.id != FormatId(key)) {
     return Status::Corruption("sidecar id " + s.id + " does not match its file name");
   }

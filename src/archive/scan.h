@@ -103,6 +103,9 @@ Result<Sidecar> ReadSidecar(const fs::path& path);
 // sidecars through it, and so accepts and rejects the same ones.
 Result<Sidecar> ReadEntrySidecar(const fs::path& path, const EntryKey& key);
 
+// ReadEntrySidecar of a sidecar's bytes.
+Result<Sidecar> ParseEntrySidecar(std::string_view text, const EntryKey& key);
+
 }  // namespace cprof::archive
 
 #endif  // CPROF_ARCHIVE_SCAN_H_

@@ -140,7 +140,8 @@ class BucketSide {
     const fs::path dir = bucket_->spool() / std::string(scrape::kStateDir);
     const int64_t last = ReadNumberFile(dir / std::string(kPrunedFile)).value_or(0);
     if (last <= now_ms && now_ms - last < kBucketPruneEveryMs) return true;
-    auto stats = bucket_->Prune(now_ms, {.max_bytes = max_size_});
+    archive::LoggingReporter reporter;
+    auto stats = bucket_->Prune(now_ms, &reporter, {.max_bytes = max_size_});
     if (!stats.ok()) {
       LogError("scrape: pruning " + bucket_->Describe() + ": " + stats.status().message());
       return false;

@@ -248,6 +248,7 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
   const int64_t max_size = config.max_size;
   archive::LoggingReporter reporter;
   stats.prune = archive::Prune(root_, now_ms, &reporter, {.max_bytes = max_size});
+  if (!stats.prune.error.ok()) LogError("scrape: prune: " + stats.prune.error.message());
   if (!stats.prune.size_error.empty()) {
     LogError("scrape: max-size: " + stats.prune.size_error);
   } else if (max_size > 0 && stats.prune.size_after > max_size) {
