@@ -383,10 +383,11 @@ Status S3Client::Failure(std::string_view what, const Answer& answer) const {
     m += "; access key " + credentials_.access_key + " from " + credentials_.source;
   }
   m += attempts;
+  // (an error's body over a small cap is still the error)
+  if (http_status == 404) return Status::NotFound(m);
   if (answer.result.status.code() == Status::Code::kResourceExhausted) {
     return Status::ResourceExhausted(m);
   }
-  if (http_status == 404) return Status::NotFound(m);
   if (http_status == 403 || http_status == 400) return Status::InvalidArgument(m);
   return Status::Unavailable(m);
 }

@@ -1,0 +1,428 @@
+// The Store contract on a directory and on a real S3 API (moto_server on
+// loopback, started here), one prune on both, and what failures and
+// crashes at every point of a pass's writes and of a prune leave behind
+// (FaultStore).
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "archive/bucket_store.h"
+#include "archive/fault_store.h"
+#include "archive/prune.h"
+#include "archive/scan.h"
+#include "archive/store.h"
+#include "archive/writer.h"
+#include "base/fetcher.h"
+#include "test_util.h"
+
+extern char** environ;
+
+using namespace cprof;
+using namespace cprof::archive;
+
+namespace {
+
+constexpr int64_t kHourMs = 3'600'000;
+
+// moto_server on a free loopback port with one bucket, "store", stopped
+// when it goes.
+class MotoServer {
+ public:
+  MotoServer() {
+    int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    REQUIRE(::bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(::getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+    port_ = ntohs(addr.sin_port);
+    ::close(s);
+    const std::string port = std::to_string(port_);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+    const char* argv[] = {"moto_server", "-H", "127.0.0.1", "-p", port.c_str(), nullptr};
+    const int spawned =
+        ::posix_spawnp(&pid_, "moto_server", &actions, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    INFO("moto_server (Python's moto) must be installed: the S3 API the bucket tests run on");
+    REQUIRE(spawned == 0);
+    endpoint_ = "http://127.0.0.1:" + port;
+    // Up once it answers; then the bucket.
+    for (int i = 0; i < 200; ++i) {
+      FetchRequest request;
+      request.url = endpoint_ + "/store";
+      request.method = "PUT";
+      request.timeout = std::chrono::seconds(2);
+      request.any_2xx = true;
+      FetchResult r = FetchOne(request, "");
+      if (r.status.ok()) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL("moto_server did not start on " << endpoint_);
+  }
+  ~MotoServer() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  MotoServer(const MotoServer&) = delete;
+  MotoServer& operator=(const MotoServer&) = delete;
+
+  // A client of the bucket under `prefix`.
+  S3Client Client(const std::string& prefix) const {
+    S3Options options;
+    options.endpoint = endpoint_;
+    options.path_style = true;
+    options.max_attempts = 2;
+    options.timeout = std::chrono::seconds(10);
+    return S3Client(S3Location{"store", prefix}, options, S3Credentials{"AKIATESTKEY", "secret"});
+  }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = 0;
+  std::string endpoint_;
+};
+
+// The Store's keys, every one, in order.
+std::vector<std::string> Keys(Store& store) {
+  std::vector<std::string> keys;
+  Status s = store.List("", false, [&](std::span<const StoredObject> page) {
+    for (const StoredObject& o : page) keys.push_back(o.key);
+    return Status::OK();
+  });
+  REQUIRE(s.ok());
+  return keys;
+}
+
+// The keys of entries' files (profiles and sidecars) only.
+std::set<std::string> EntryKeys(Store& store) {
+  std::set<std::string> out;
+  for (const std::string& key : Keys(store)) {
+    int64_t ms;
+    bool is_sidecar;
+    if (ParseEntryFileName(key.substr(key.rfind('/') + 1), &ms, &is_sidecar)) out.insert(key);
+  }
+  return out;
+}
+
+class CountingReporter : public Reporter {
+ public:
+  void Corrupt(const fs::path& path, const Status&) override { paths.push_back(path); }
+  std::vector<fs::path> paths;
+};
+
+// One entry as the writer made it: its key and its two files' bytes.
+struct Written {
+  EntryKey key;
+  std::string profile, sidecar;
+};
+
+Sidecar Meta(std::string app, int64_t ts, int64_t expiration_ms) {
+  Sidecar s;
+  s.profile_type = "heap";
+  s.job = "job";
+  s.app = std::move(app);
+  s.host = "127.0.0.1:6060";
+  s.labels = {{"env", "dev"}};
+  s.timestamp_ms = ts;
+  s.expiration_ns = expiration_ms * 1'000'000;
+  s.sample_types = {{"heap_inuse_space", "inuse_space", "bytes", 1}};
+  return s;
+}
+
+// Entries of three targets, 2 to 4 hours old: "short" kept an hour (all
+// expired), "long" a day, "forever" never.
+std::vector<Written> SomeEntries() {
+  testing::TempDir dir;
+  ArchiveWriter writer(dir.path());
+  std::vector<Written> out;
+  const int64_t now = NowMs();
+  int n = 0;
+  for (const auto& [app, expiration] : std::vector<std::pair<std::string, int64_t>>{
+           {"short", kHourMs}, {"long", 24 * kHourMs}, {"forever", 0}}) {
+    for (int i = 0; i < 3; ++i) {
+      auto s = writer.Write("profile " + std::to_string(++n),
+                            Meta(app, now - 2 * kHourMs - i * 40 * 60'000, expiration));
+      REQUIRE(s.ok());
+      Written w;
+      w.key = *ParseId(s->id);
+      w.profile = *ReadFile(dir.path() / EntryDir(w.key) / ProfileFileName(w.key), 1 << 20);
+      w.sidecar = *ReadFile(dir.path() / EntryDir(w.key) / SidecarFileName(w.key), 1 << 20);
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+// What a prune acts on besides: a profile whose sidecar never came and an
+// unreadable sidecar, each in a target of its own; with `lost`, a sidecar
+// whose profile went (of the "long" target).
+void PutDamage(Store& store, const std::vector<Written>& entries, bool lost) {
+  auto alone = [&](const std::string& app) {
+    EntryKey key = entries[0].key;
+    key.target_key = TargetKey("job", app, "127.0.0.1:6060", {{"env", "dev"}}, kHourMs * 1'000'000);
+    key.timestamp_ms -= kHourMs;
+    return key;
+  };
+  REQUIRE(store.Put(ProfileKey(alone("orphan")), "a profile without its sidecar").ok());
+  REQUIRE(PutEntry(store, alone("unreadable"), "bytes", "{ not json").ok());
+  if (lost) REQUIRE(store.Delete(ProfileKey(entries[3].key)).ok());
+}
+
+// No sidecar without its profile, and no entry a reader finds unreadable
+// (every sidecar parses as its key's).
+void CheckWhole(Store& store) {
+  const std::set<std::string> keys = EntryKeys(store);
+  for (const std::string& key : keys) {
+    const std::string name = key.substr(key.rfind('/') + 1);
+    if (!name.ends_with(".json")) continue;
+    const std::string profile_name = name.substr(0, name.size() - 5);
+    bool has_profile = std::any_of(keys.begin(), keys.end(), [&](const std::string& k) {
+      return k.starts_with(key.substr(0, key.rfind('/') + 1) + profile_name) && k != key;
+    });
+    INFO(key);
+    CHECK(has_profile);
+  }
+}
+
+void PutAll(Store& store, const std::vector<Written>& entries) {
+  for (const Written& w : entries) REQUIRE(PutEntry(store, w.key, w.profile, w.sidecar).ok());
+}
+
+}  // namespace
+
+TEST_CASE("Store contract: a directory and a bucket", "[store]") {
+  testing::TempDir dir;
+  LocalStore local(dir.path());
+  MotoServer moto;
+  BucketStore bucket(moto.Client("contract"));
+  for (Store* store : std::vector<Store*>{&local, &bucket}) {
+    INFO(store->Describe());
+    REQUIRE(store->Put("2026/12/07/a/one.json", "{\"one\": 1}").ok());
+    REQUIRE(store->Put("2026/12/07/a/two.pb.gz", "0123456789").ok());
+    REQUIRE(store->Put("2026/12/08/b/three.pb.gz", "x").ok());
+    REQUIRE(store->Put("2026/12/07/a/two.pb.gz", "0123456789abcdef").ok());  // replaced
+    CHECK(*store->Get("2026/12/07/a/two.pb.gz", 100) == "0123456789abcdef");
+    CHECK(store->Get("2026/12/07/a/two.pb.gz", 4).status().code() ==
+          Status::Code::kResourceExhausted);
+    auto none = store->Get("2026/12/07/a/none", 100);
+    INFO(none.status().message());
+    CHECK(none.status().IsNotFound());
+    CHECK(*store->GetRange("2026/12/07/a/two.pb.gz", 10, 4) == "abcd");
+    CHECK(*store->GetRange("2026/12/07/a/two.pb.gz", 14, 10) == "ef");
+    auto stat = store->Stat("2026/12/07/a/two.pb.gz");
+    REQUIRE(stat.ok());
+    CHECK(stat->size == 16);
+    CHECK(stat->footprint >= 16);
+    CHECK(std::abs(stat->written_ms - NowMs()) < 60'000);
+    CHECK(store->Stat("2026/12/07/a/none").status().IsNotFound());
+    CHECK(Keys(*store) == std::vector<std::string>{"2026/12/07/a/one.json",
+                                                   "2026/12/07/a/two.pb.gz",
+                                                   "2026/12/08/b/three.pb.gz"});
+    std::vector<std::string> under;
+    REQUIRE(store
+                ->List(
+                    "2026/12/07/", true,
+                    [&](std::span<const StoredObject> page) {
+      for (const StoredObject& o : page) {
+        CHECK(o.size >= 0);
+        under.push_back(o.key);
+      }
+      return Status::OK();
+                    })
+                .ok());
+    CHECK(under == std::vector<std::string>{"2026/12/07/a/one.json", "2026/12/07/a/two.pb.gz"});
+    CHECK(*store->ListChildren("2026/12/") == std::vector<std::string>{"07", "08"});
+    CHECK(*store->ListChildren("") == std::vector<std::string>{"2026"});
+    REQUIRE(store->Delete("2026/12/08/b/three.pb.gz").ok());
+    REQUIRE(store->Delete("2026/12/08/b/three.pb.gz").ok());  // gone already: OK
+    REQUIRE(store->Delete("2026/12/08/b/").ok());
+    REQUIRE(store->Delete("2026/12/08/").ok());
+    CHECK(*store->ListChildren("2026/12/") == std::vector<std::string>{"07"});
+    auto usage = store->UsageOver(0);
+    REQUIRE(usage.ok());
+    REQUIRE(usage->has_value());
+    CHECK((*usage)->entries == 0);  // no entry file names among these
+    CHECK((*usage)->total >= 26);
+  }
+  // A page at a time: 2,500 keys in key order.
+  testing::TempDir many;
+  LocalStore local_many(many.path());
+  std::vector<std::string> want;
+  for (int i = 0; i < 2500; ++i) {
+    char key[32];
+    std::snprintf(key, sizeof key, "d/%05d", i);
+    want.push_back(key);
+    REQUIRE(local_many.Put(key, "").ok());
+  }
+  size_t pages = 0;
+  std::vector<std::string> got;
+  REQUIRE(local_many
+              .List(
+                  "", false,
+                  [&](std::span<const StoredObject> page) {
+    ++pages;
+    for (const StoredObject& o : page) got.push_back(o.key);
+    return Status::OK();
+                  })
+              .ok());
+  CHECK(got == want);
+  CHECK(pages == 3);
+}
+
+TEST_CASE("One prune: the same entries go from a directory and from a bucket", "[store][prune]") {
+  const std::vector<Written> entries = SomeEntries();
+  testing::TempDir dir;
+  LocalStore local(dir.path());
+  MotoServer moto;
+  BucketStore bucket(moto.Client("prune"));
+  std::map<std::string, std::set<std::string>> kept;
+  std::map<std::string, std::vector<int64_t>> counts;
+  std::map<std::string, size_t> reported;
+  for (Store* store : std::vector<Store*>{&local, &bucket}) {
+    INFO(store->Describe());
+    PutAll(*store, entries);
+    PutDamage(*store, entries, /*lost=*/true);
+    CountingReporter reporter;
+    // Two hours on: the damage is stale, the short target's entries expired.
+    PruneStats stats = Prune(*store, NowMs() + 2 * kHourMs, &reporter);
+    CHECK(stats.error.ok());
+    CHECK(stats.entries_removed == 3);
+    CHECK(stats.stale_files_removed == 2);
+    CHECK(reporter.paths.size() == 1);
+    kept[store == &local ? "local" : "bucket"] = EntryKeys(*store);
+    CheckWhole(*store);
+  }
+  CHECK(kept["local"] == kept["bucket"]);
+  // long's 2 whole entries, forever's 3, the unreadable entry
+  CHECK(kept["local"].size() == 2 * 2 + 3 * 2 + 2);
+  // The local store leaves no directory behind for the short target.
+  const fs::path short_dir = dir.path() / EntryDir(entries[0].key);
+  CHECK_FALSE(fs::exists(short_dir));
+}
+
+TEST_CASE("A crash at every point of a pass's writes leaves whole entries", "[store][fault]") {
+  const std::vector<Written> entries = SomeEntries();
+  const int cuts = static_cast<int>(2 * entries.size());
+  for (int cut = 0; cut <= cuts; ++cut) {
+    INFO("crash after " << cut << " of " << cuts << " writes");
+    testing::TempDir dir;
+    LocalStore local(dir.path());
+    testing::FaultStore faulty(&local);
+    faulty.CrashAfter(cut);
+    for (const Written& w : entries) {
+      if (!PutEntry(faulty, w.key, w.profile, w.sidecar).ok()) break;
+    }
+    CheckWhole(local);
+    CountingReporter reporter;
+    std::vector<Entry> scanned = Scan(dir.path(), {}, &reporter);
+    CHECK(reporter.paths.empty());
+    CHECK(scanned.size() == static_cast<size_t>(cut / 2));
+    for (const Entry& e : scanned) CHECK(ReadFile(e.ProfilePath(), 1 << 20).ok());
+  }
+}
+
+TEST_CASE("A crash at every point of a prune leaves whole entries; the next prune finishes",
+          "[store][fault][prune]") {
+  const std::vector<Written> entries = SomeEntries();
+  const int64_t later = NowMs() + 2 * kHourMs;
+  // The whole prune, to count its deletions and know its outcome.
+  testing::TempDir reference_dir;
+  LocalStore reference(reference_dir.path());
+  PutAll(reference, entries);
+  PutDamage(reference, entries, /*lost=*/false);
+  testing::FaultStore counting(&reference);
+  (void)Prune(counting, later, nullptr);
+  const int cuts = counting.mutations();
+  const std::set<std::string> done = EntryKeys(reference);
+  REQUIRE(cuts >= 3 * 2 + 1);  // 3 expired entries, the orphan profile, and directories
+  for (int cut = 0; cut <= cuts; ++cut) {
+    INFO("crash after " << cut << " of " << cuts << " deletions");
+    testing::TempDir dir;
+    LocalStore local(dir.path());
+    PutAll(local, entries);
+    PutDamage(local, entries, /*lost=*/false);
+    testing::FaultStore faulty(&local);
+    faulty.CrashAfter(cut);
+    (void)Prune(faulty, later, nullptr);
+    CheckWhole(local);
+    CountingReporter reporter;
+    (void)Scan(dir.path(), {}, &reporter);
+    CHECK(reporter.paths.size() == 1);  // the unreadable sidecar alone
+    PruneStats again = Prune(local, later, nullptr);
+    CHECK(again.error.ok());
+    std::vector<std::string> extra, missing;
+    const std::set<std::string> now_there = EntryKeys(local);
+    std::set_difference(now_there.begin(), now_there.end(), done.begin(), done.end(),
+                        std::back_inserter(extra));
+    std::set_difference(done.begin(), done.end(), now_there.begin(), now_there.end(),
+                        std::back_inserter(missing));
+    CHECK(extra == std::vector<std::string>{});
+    CHECK(missing == std::vector<std::string>{});
+  }
+}
+
+TEST_CASE("A failed deletion: prune says so and goes on", "[store][fault][prune]") {
+  const std::vector<Written> entries = SomeEntries();
+  const int64_t later = NowMs() + 2 * kHourMs;
+  testing::TempDir reference_dir;
+  LocalStore reference(reference_dir.path());
+  PutAll(reference, entries);
+  testing::FaultStore counting(&reference);
+  PruneStats whole = Prune(counting, later, nullptr);
+  REQUIRE(whole.entries_removed == 3);
+  for (int n = 1; n <= counting.mutations(); ++n) {
+    INFO("deletion " << n << " fails");
+    testing::TempDir dir;
+    LocalStore local(dir.path());
+    PutAll(local, entries);
+    testing::FaultStore faulty(&local);
+    faulty.FailCall(n);
+    PruneStats stats = Prune(faulty, later, nullptr);
+    CHECK_FALSE(stats.error.ok());
+    CHECK(stats.error.message().find("injected failure") != std::string::npos);
+    CheckWhole(local);
+    // At most the one entry whose deletion failed is left of the expired.
+    CHECK(stats.entries_removed >= whole.entries_removed - 1);
+  }
+}
+
+TEST_CASE("A listing that lags behind removes nothing written since", "[store][fault][prune]") {
+  const std::vector<Written> entries = SomeEntries();
+  testing::TempDir dir;
+  LocalStore local(dir.path());
+  testing::FaultStore faulty(&local);
+  // The listing is taken between a writer's two puts of an entry (its
+  // profile there, its sidecar not yet), and after another pruner removed
+  // an entry it still shows.
+  PutAll(local, std::vector<Written>(entries.begin() + 1, entries.end()));
+  REQUIRE(local.Put(ProfileKey(entries[0].key), entries[0].profile).ok());
+  faulty.FreezeListing();
+  REQUIRE(local.Put(SidecarKey(entries[0].key), entries[0].sidecar).ok());
+  REQUIRE(DeleteEntry(local, entries[5].key).ok());
+  PruneStats stats = Prune(faulty, NowMs(), nullptr);
+  CHECK(stats.error.ok());
+  CheckWhole(local);
+  // The profile the listing shows alone was written just now: not stale,
+  // not removed; its entry is whole.
+  CHECK(local.Get(ProfileKey(entries[0].key), 1 << 20).ok());
+  CHECK(local.Get(SidecarKey(entries[0].key), 1 << 20).ok());
+}
