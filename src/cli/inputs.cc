@@ -45,8 +45,8 @@ Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
   return paths;
 }
 
-Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
-                                    bool intervals, bool use_rollups) {
+Result<query::TiledWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
+                                        bool intervals, bool use_rollups) {
   if (flags.sample_type.empty()) {
     return Status::InvalidArgument(
         "name profile files or IDs, or select archived profiles with -t SAMPLE_TYPE "
@@ -55,20 +55,17 @@ Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path&
   if (!HasSamples(pprof::ProfileTypeOf(flags.sample_type))) {
     return Status::InvalidArgument("traces cannot be merged or analyzed: use go tool trace");
   }
-  SelectedWindow out;
-  CPROF_ASSIGN_OR_RETURN(out.selection, ToSelection(flags, NowMs()));
+  CPROF_ASSIGN_OR_RETURN(query::Selection selection, ToSelection(flags, NowMs()));
   CPROF_RETURN_IF_ERROR(RequireArchive(archive));
   archive::LoggingReporter reporter;
-  CPROF_ASSIGN_OR_RETURN(out.raw, query::Select(archive, out.selection, &reporter));
-  if (use_rollups) {
-    CPROF_ASSIGN_OR_RETURN(out.rollups,
-                           query::SelectRollups(archive, out.selection, intervals, &reporter));
-  }
-  if (out.raw.empty() && out.rollups.empty()) {
+  CPROF_ASSIGN_OR_RETURN(
+      query::TiledWindow window,
+      query::SelectTiledWindow(archive, selection, intervals, use_rollups, &reporter));
+  if (window.raw.empty() && window.rollups.empty()) {
     return Status::NotFound("no profiles match (-t " + flags.sample_type + ", --from " +
                             flags.from + ", --to " + flags.to + ")");
   }
-  return out;
+  return window;
 }
 
 Status CheckNamedFiles(const std::vector<std::string>& args) {
@@ -109,15 +106,10 @@ Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths) {
   return merged;
 }
 
-Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, SelectedWindow selected,
-                                       bool intervals, std::string_view command, size_t* count) {
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, const query::TiledWindow& window,
+                                       std::string_view command, size_t* count) {
   archive::LoggingReporter reporter;
-  query::TiledWindow window;
-  window.from_ms = selected.selection.from_ms;
-  window.to_ms = selected.selection.to_ms;
-  window.intervals = intervals;
-  window.raw = std::move(selected.raw);
-  window.rollups = std::move(selected.rollups);
+  const bool intervals = window.intervals;
   query::Progress progress =
       ProgressLine(window.raw.size() + window.rollups.size(), intervals ? "intervals" : "profiles");
   query::TiledStats stats;
@@ -190,9 +182,9 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
     return LoadNamed(named, archive);
   }
   const bool intervals = !cumulative && pprof::IsCumulativeName(flags.sample_type);
-  CPROF_ASSIGN_OR_RETURN(SelectedWindow selected,
+  CPROF_ASSIGN_OR_RETURN(query::TiledWindow window,
                          SelectWindow(flags, archive, intervals, /*use_rollups=*/!raw));
-  return LoadWindow(archive, std::move(selected), intervals, command, count);
+  return LoadWindow(archive, window, command, count);
 }
 
 Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& named,

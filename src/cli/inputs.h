@@ -11,6 +11,7 @@
 #include "cli/common.h"
 #include "pprof/codec.h"
 #include "pprof/report.h"
+#include "query/rollup.h"
 #include "query/select.h"
 
 namespace cprof::cli {
@@ -20,18 +21,12 @@ namespace cprof::cli {
 Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
                                            const fs::path& archive);
 
-// What query flags select, to be merged as one window.
-struct SelectedWindow {
-  query::Selection selection;
-  std::vector<archive::Entry> raw;      // the raw entries, oldest first
-  std::vector<archive::Entry> rollups;  // rollups of the window's kind (query/rollup.h)
-};
-
-// The archived entries `flags` select (its sample type is required), and
-// with `use_rollups` the rollups of the kind `intervals` names. InvalidArgument
-// for no -t, a trace or no archive; NotFound when nothing matches.
-Result<SelectedWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
-                                    bool intervals, bool use_rollups);
+// The window the archived entries `flags` select (its sample type is
+// required): query::SelectTiledWindow, with the rollups of the kind
+// `intervals` names when `use_rollups`. InvalidArgument for no -t, a trace
+// or no archive; NotFound when nothing matches.
+Result<query::TiledWindow> SelectWindow(const SelectionFlags& flags, const fs::path& archive,
+                                        bool intervals, bool use_rollups);
 
 // InvalidArgument naming the first of `args` that is neither a file that
 // exists nor shaped like an archive ID (ResolveNamed leaves files to be
@@ -47,8 +42,8 @@ Result<pprof::OwnedProfile> LoadMerged(const std::vector<fs::path>& paths);
 // that tile it where it has some (query/rollup.h). A line on stderr says
 // how it was made (for a merge, when rollups were read). *count gets the
 // raw profiles it stands for.
-Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, SelectedWindow selected,
-                                       bool intervals, std::string_view command, size_t* count);
+Result<pprof::OwnedProfile> LoadWindow(const fs::path& archive, const query::TiledWindow& window,
+                                       std::string_view command, size_t* count);
 
 // The profiles `args` name (files or archive IDs; see ResolveNamed),
 // merged.

@@ -86,6 +86,16 @@ const std::vector<Tile>* Find(const std::map<SeriesKey, std::vector<Tile>>& tile
   return it == tiles.end() ? nullptr : &it->second;
 }
 
+// InvalidArgument when `inputs` is over the window's cap.
+Status CheckInputs(const TiledWindow& w, size_t inputs) {
+  if (w.max_inputs == 0 || inputs <= w.max_inputs) return Status::OK();
+  return Status::InvalidArgument("the window takes " + std::to_string(inputs) +
+                                 " profiles to merge (rollups, raw snapshots or intervals); at "
+                                 "most " +
+                                 std::to_string(w.max_inputs) +
+                                 " are merged per request: narrow the time range or the labels");
+}
+
 Result<pprof::OwnedProfile> MergeMerged(const TiledWindow& w,
                                         const std::map<SeriesKey, std::vector<Tile>>& tiles,
                                         TiledStats* stats, const Progress& progress) {
@@ -107,6 +117,10 @@ Result<pprof::OwnedProfile> MergeMerged(const TiledWindow& w,
   stats->covered += stats->raw;
   stats->decoded = paths.size();
   if (paths.empty()) return Status::NotFound("no profile in the window");
+  CPROF_RETURN_IF_ERROR(CheckInputs(w, paths.size()));
+  if (w.check) {
+    for (const fs::path& path : paths) CPROF_RETURN_IF_ERROR(w.check(path));
+  }
   return MergeFiles(paths, progress);
 }
 
@@ -207,8 +221,13 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
         "no interval ends in the window: each snapshot in it is its target's baseline "
         "(the first, or the first after a gap)");
   }
+  CPROF_RETURN_IF_ERROR(CheckInputs(w, inputs.size()));
   std::atomic<size_t> decoded = 0, stack_resets = 0;
-  auto path_of = [&](const SeriesPoint& p) { return ProfilePathOf(root, p); };
+  auto path_of = [&](const SeriesPoint& p) -> Result<fs::path> {
+    CPROF_ASSIGN_OR_RETURN(fs::path path, ProfilePathOf(root, p));
+    if (w.check) CPROF_RETURN_IF_ERROR(w.check(path));
+    return path;
+  };
   auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
     const Input& in = inputs[i];
     if (in.term) {
@@ -220,6 +239,7 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
       return term;
     }
     ++decoded;
+    if (w.check) CPROF_RETURN_IF_ERROR(w.check(in.tile->rollup->ProfilePath()));
     CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile tile,
                            ReadProfile(in.tile->rollup->ProfilePath(), bytes_read));
     if (in.keep_instantaneous) return tile;
@@ -258,6 +278,20 @@ Result<std::vector<archive::Entry>> SelectRollups(const fs::path& root, const Se
                std::make_move_iterator(found.end()));
   }
   return out;
+}
+
+Result<TiledWindow> SelectTiledWindow(const fs::path& root, const Selection& selection,
+                                      bool intervals, bool use_rollups,
+                                      archive::Reporter* reporter) {
+  TiledWindow window;
+  window.from_ms = selection.from_ms;
+  window.to_ms = selection.to_ms;
+  window.intervals = intervals;
+  CPROF_ASSIGN_OR_RETURN(window.raw, Select(root, selection, reporter));
+  if (use_rollups) {
+    CPROF_ASSIGN_OR_RETURN(window.rollups, SelectRollups(root, selection, intervals, reporter));
+  }
+  return window;
 }
 
 Result<pprof::OwnedProfile> MergeTiled(const fs::path& root, const TiledWindow& window,

@@ -31,6 +31,7 @@
 #define CPROF_QUERY_ROLLUP_H_
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <string_view>
 #include <vector>
@@ -61,7 +62,22 @@ struct TiledWindow {
   // max_tile_ms: tiles spanning more are not used (compact builds a day
   //   from hours, never from another day).
   int64_t max_tile_ms = std::numeric_limits<int64_t>::max();
+  // max_inputs (0 = no cap): InvalidArgument, before anything is read,
+  //   when the merge would read more profiles (tiles, raw snapshots or
+  //   intervals) than this.
+  size_t max_inputs = 0;
+  // check (null): called with every file before it is read; its error
+  //   stops the merge (serve: the file lies inside the archive).
+  std::function<Status(const fs::path& path)> check;
 };
+
+// The window `selection` names, to be merged as its kind merges: its raw
+// entries and, with `use_rollups`, the rollups of its kind that start in
+// it. What merge, top, diff and serve's merges read alike. Unreadable
+// sidecars go to `reporter`.
+Result<TiledWindow> SelectTiledWindow(const fs::path& root, const Selection& selection,
+                                      bool intervals, bool use_rollups,
+                                      archive::Reporter* reporter);
 
 struct TiledStats {
   size_t series = 0;

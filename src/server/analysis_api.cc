@@ -84,7 +84,8 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   if (!source.ok()) return source.status();
 
   query::WindowStats stats;
-  auto profile = LoadSource(*source, &stats);
+  query::TiledStats tiled;
+  auto profile = LoadSource(*source, &stats, &tiled);
   if (!profile.ok()) return profile.status();
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
   {
@@ -118,7 +119,21 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
                                      : pprof::IsCumulativeName(source->sample_type));
   w.Key("interval");
   w.Bool(source->interval);
-  if (source->interval) {
+  if (source->tiled) {
+    // Read from rollups, with raw snapshots at the window's edges.
+    w.Key("rollups");
+    w.Int64(static_cast<int64_t>(tiled.tiles));
+    w.Key("profiles_read");
+    w.Int64(static_cast<int64_t>(tiled.decoded));
+    w.Key("snapshots");
+    w.Int64(static_cast<int64_t>(tiled.covered));
+    if (source->interval) {
+      w.Key("baselines");
+      w.Int64(static_cast<int64_t>(tiled.baselines));
+      w.Key("resets");
+      w.Int64(static_cast<int64_t>(tiled.resets));
+    }
+  } else if (source->interval) {
     w.Key("intervals");
     w.Int64(static_cast<int64_t>(source->plan.terms.size()));
     w.Key("baselines");
@@ -176,13 +191,14 @@ Response Api::Merge(const QueryParams& params) {
   auto source = ResolveSource(params);
   if (!source.ok()) return Response::Error(source.status());
   std::string name = source->sample_type.empty() ? "merged" : source->sample_type;
-  if (!source->interval) {
+  if (!source->interval && !source->tiled) {
     auto r = ProfileDownload(source->inputs, name);
     return r.ok() ? std::move(*r) : Response::Error(r.status());
   }
   auto profile = LoadSource(*source, nullptr);
   if (!profile.ok()) return Response::Error(profile.status());
-  return ProfileAttachment(pprof::EncodeProfile(**profile, /*gzip=*/true), name + "-interval");
+  return ProfileAttachment(pprof::EncodeProfile(**profile, /*gzip=*/true),
+                           source->interval ? name + "-interval" : name);
 }
 
 }  // namespace cprof::server

@@ -334,6 +334,13 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
                                    "intervals (ask without interval=1)");
   }
   source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
+  CPROF_ASSIGN_OR_RETURN(bool tiled, TileFromRollups(selection, &source));
+  if (tiled) {
+    if (source.count == 0 && source.tiled->rollups.empty()) {
+      return Status::NotFound("no " + *st + " profiles match the selection");
+    }
+    return source;
+  }
   if (!source.interval) {
     CPROF_ASSIGN_OR_RETURN(auto snapshot, Indexed(selection.from_ms));
     CPROF_ASSIGN_OR_RETURN(source.inputs, ResolveSelection(*snapshot, selection));
@@ -349,6 +356,27 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
   }
   if (source.count == 0) return Status::NotFound("no " + *st + " profiles match the selection");
   return source;
+}
+
+Result<bool> Api::TileFromRollups(const query::Selection& selection, Source* source) {
+  const fs::path& root = index_->root();
+  // Rollups are derived: without any (or unreadable), the index answers.
+  auto rollups = query::SelectRollups(root, selection, source->interval, nullptr);
+  if (!rollups.ok() || rollups->empty()) return false;
+  query::TiledWindow window;
+  window.from_ms = selection.from_ms;
+  window.to_ms = selection.to_ms;
+  window.intervals = source->interval;
+  CPROF_ASSIGN_OR_RETURN(window.raw, query::Select(root, selection, nullptr));
+  window.rollups = std::move(*rollups);
+  window.max_inputs = options_.max_merge_inputs;
+  // Each file is read from inside the archive only.
+  window.check = [this](const fs::path& path) {
+    return InsideArchive(path, path.filename().string()).status();
+  };
+  source->count = window.raw.size();
+  source->tiled = std::move(window);
+  return true;
 }
 
 Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,
@@ -393,7 +421,23 @@ Status Api::PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<Met
   return Status::OK();
 }
 
-Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowStats* stats) {
+Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowStats* stats,
+                                            query::TiledStats* tiled_stats) {
+  if (source.tiled) {
+    query::TiledStats tiled;
+    Result<pprof::OwnedProfile> out = Status::InvalidArgument("no window");
+    {
+      HeavySlot slot(heavy_);
+      RunOnOwnStack(
+          [&] { out = query::MergeTiled(index_->root(), *source.tiled, nullptr, &tiled); });
+    }
+    if (stats != nullptr) {
+      stats->decoded = tiled.decoded;
+      stats->stack_resets = 0;  // (counted in tiled.resets)
+    }
+    if (tiled_stats != nullptr) *tiled_stats = tiled;
+    return out;
+  }
   if (!source.interval) return LoadProfile(source.inputs);
   // Each profile read is checked to lie inside the archive, and read from
   // where it was checked to be.

@@ -18,6 +18,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <semaphore>
 #include <string>
 #include <string_view>
@@ -25,6 +26,7 @@
 
 #include "base/metrics.h"
 #include "pprof/codec.h"
+#include "query/rollup.h"
 #include "query/select.h"
 #include "server/archive_index.h"
 #include "server/auth.h"
@@ -192,6 +194,10 @@ class Api : public Handler {
     bool interval = false;
     std::vector<query::Series> series;  // when `interval`; `plan` points into it
     query::WindowPlan plan;
+    // A selection whose window rollups tile: merged from them, with raw
+    // snapshots at its edges, as the CLI merges it (query/rollup.h);
+    // `inputs`, `series` and `plan` are then empty.
+    std::optional<query::TiledWindow> tiled;
   };
   // The source of `params`: id=... (repeatable), or a selection
   // (sample_type, start_time, end_time, lbs[k], condition); interval=0|1
@@ -201,8 +207,13 @@ class Api : public Handler {
   // selection, the window's.
   Status PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,
                        Source* source);
-  // The source's profile: its inputs merged, or its plan's intervals.
-  Result<pprof::OwnedProfile> LoadSource(const Source& source, query::WindowStats* stats);
+  // For a selection: its window tiled by rollups into source->tiled, when
+  // there are rollups in it; false (and nothing set) when there are none.
+  Result<bool> TileFromRollups(const query::Selection& selection, Source* source);
+  // The source's profile: its inputs merged, its plan's intervals, or its
+  // tiled window merged (then *tiled_stats, when given, says how).
+  Result<pprof::OwnedProfile> LoadSource(const Source& source, query::WindowStats* stats,
+                                         query::TiledStats* tiled_stats = nullptr);
   // The inputs `selection` selects from `snapshot`, their paths checked;
   // InvalidArgument past max_merge_inputs.
   Result<std::vector<Input>> ResolveSelection(const ArchiveSnapshot& snapshot,

@@ -83,8 +83,20 @@ cmp -s "$WORK/dl.pb.gz" "$DAILY" || fail "/api/download/$RID is not the rollup's
 META=$(curl -fs "$SERVE_URL/api/profile_meta/profile_cpu?start_time=${DAY}T00:00:00Z&end_time=$(date -u +%Y-%m-%dT%H:%M:%SZ)" |
   jq '[.[].ProfileMetas[]] | length')
 [ "$META" = 4320 ] || fail "profile_meta lists $META profiles, want the 4320 raw ones"
-stop_serve
 pass "serve: a rollup downloads by its ID ($RID); profile_meta lists raw profiles only"
+
+# serve merges the window as the CLI does: from the rollups, raw at its
+# edges; the same profile as merge --raw (go tool pprof -top).
+API_SEL="sample_type=profile_cpu&start_time=$FROM&end_time=$TO&lbs%5B_app%5D=app-1"
+curl -fs -o "$WORK/served.pb.gz" "$SERVE_URL/api/merge?$API_SEL" || fail "GET /api/merge of the window failed"
+pprof_top "$WORK/served.pb.gz" >"$WORK/served.top"
+diff "$WORK/raw.top" "$WORK/served.top" || fail "serve's /api/merge differs from merge --raw (go tool pprof -top)"
+curl -fs "$SERVE_URL/api/analysis?$API_SEL" >"$WORK/analysis.json" || fail "GET /api/analysis of the window failed"
+jq -e '.rollups > 0 and .profiles_read < 200 and .count > 1000' "$WORK/analysis.json" >/dev/null ||
+  fail "serve's analysis did not read rollups: $(jq -c '{rollups, profiles_read, count}' "$WORK/analysis.json")"
+READ=$(jq '.profiles_read' "$WORK/analysis.json")
+stop_serve
+pass "serve's /api/merge of the window from rollups ($READ profiles read): go tool pprof -top as merge --raw"
 
 # Derived: a damaged rollup is passed over, deleted ones change nothing.
 printf 'not a profile' >"$DAILY"
