@@ -47,14 +47,7 @@ int PrefixNumber(std::string_view prefix, size_t width) {
   if (!prefix.ends_with('/')) return -1;
   prefix.remove_suffix(1);
   size_t slash = prefix.rfind('/');
-  std::string_view digits = slash == std::string_view::npos ? prefix : prefix.substr(slash + 1);
-  if (digits.size() != width) return -1;
-  int n = 0;
-  for (char c : digits) {
-    if (c < '0' || c > '9') return -1;
-    n = n * 10 + (c - '0');
-  }
-  return n;
+  return FixedDigits(slash == std::string_view::npos ? prefix : prefix.substr(slash + 1), width);
 }
 
 std::string Key(const fs::path& relative) { return relative.generic_string(); }

@@ -71,6 +71,16 @@ std::vector<std::string> TierNames() {
 
 bool IsDerivedFile(std::string_view name) { return name == kIndexFile || name == kTargetsFile; }
 
+int FixedDigits(std::string_view s, size_t width) {
+  if (s.size() != width) return -1;
+  int n = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return -1;
+    n = n * 10 + (c - '0');
+  }
+  return n;
+}
+
 bool IsHex(std::string_view s, size_t length) {
   if (s.size() != length) return false;
   for (char c : s) {

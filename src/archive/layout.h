@@ -133,6 +133,10 @@ bool ParseEntryFileName(std::string_view name, int64_t* ms_of_day, bool* is_side
 
 bool IsHex(std::string_view s, size_t length);
 
+// The number `s` is when it is exactly `width` decimal digits (a YYYY, MM
+// or DD directory's name); -1 otherwise.
+int FixedDigits(std::string_view s, size_t width);
+
 }  // namespace cprof::archive
 
 #endif  // CPROF_ARCHIVE_LAYOUT_H_

@@ -10,18 +10,6 @@
 namespace cprof::archive {
 namespace {
 
-// The number a directory name is, when it is all digits of `width`; -1
-// otherwise.
-int NumberOf(std::string_view name, size_t width) {
-  if (name.size() != width) return -1;
-  int n = 0;
-  for (char c : name) {
-    if (c < '0' || c > '9') return -1;
-    n = n * 10 + (c - '0');
-  }
-  return n;
-}
-
 // What one day directory of one tier holds, from one listing.
 struct DayListing {
   CivilDay day;
@@ -96,19 +84,19 @@ class Pruner {
     auto years = store_.ListChildren(base);
     if (!years.ok()) return Fail(years.status());
     for (const std::string& y : *years) {
-      const int year = NumberOf(y, 4);
+      const int year = FixedDigits(y, 4);
       if (year < 0) continue;
       auto months = store_.ListChildren(base + y + "/");
       if (!months.ok()) return Fail(months.status());
       for (const std::string& m : *months) {
-        const int month = NumberOf(m, 2);
+        const int month = FixedDigits(m, 2);
         if (month < 1 || month > 12) continue;
         const std::string month_prefix = base + y + "/" + m + "/";
         months_.insert(month_prefix);
         auto days = store_.ListChildren(month_prefix);
         if (!days.ok()) return Fail(days.status());
         for (const std::string& d : *days) {
-          const int dd = NumberOf(d, 2);
+          const int dd = FixedDigits(d, 2);
           CivilDay day{year, static_cast<unsigned>(month), static_cast<unsigned>(dd)};
           if (dd < 1 ||
               !std::chrono::year_month_day(std::chrono::year(year), std::chrono::month(day.month),

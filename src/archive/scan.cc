@@ -20,13 +20,9 @@ std::vector<int> NumberedDirs(const fs::path& dir, size_t width, int lo, int hi)
   auto entries = ListDirEntries(dir);
   if (!entries.ok()) return out;
   for (const DirEntry& entry : *entries) {
-    const std::string& n = entry.name;
-    if (entry.kind != FileKind::kDirectory || n.size() != width) continue;
-    if (!std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      continue;
-    }
-    int v = std::stoi(n);
-    if (v >= lo && v <= hi) out.push_back(v);
+    if (entry.kind != FileKind::kDirectory) continue;
+    const int v = FixedDigits(entry.name, width);
+    if (v >= 0 && v >= lo && v <= hi) out.push_back(v);
   }
   std::sort(out.begin(), out.end());
   return out;
