@@ -55,8 +55,10 @@ struct TopTable {
   int64_t total = 0;        // sum of |value| over all samples, before filters
   int64_t flat_sum = 0;     // of the rows
   int dropped_nodes = 0;
+  int dropped_edges = 0;  // the dot graph's; text reports leave it 0, as pprof's
   int node_count_before_limit = 0;
   double node_fraction = 0;
+  double edge_fraction = 0;
   std::vector<std::string> active_filters;  // "focus=RE", in pprof's order
   std::vector<TopRow> rows;
 

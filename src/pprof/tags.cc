@@ -12,36 +12,6 @@ namespace {
 
 using perftools::profiles::Label;
 
-// Whether every value of `s` is 0: pprof's profile.Merge (which every
-// profile it reads goes through) drops such samples, labels and all.
-bool IsZeroSample(const perftools::profiles::Sample& s) {
-  return std::all_of(s.value().begin(), s.value().end(), [](int64_t v) { return v == 0; });
-}
-
-// How pprof's parser reads a label: a string label when it has a string;
-// else a numeric one when it has a number or a unit; else none.
-bool IsStringLabel(const Label& l) { return l.str() != 0; }
-bool IsNumericLabel(const Label& l) { return l.str() == 0 && (l.num() != 0 || l.num_unit() != 0); }
-
-// pprof's Profile.NumLabelUnits: the unit of each numeric label key, the
-// first a sample gives it; else "bytes" for "alignment" and "request", else
-// the key itself.
-std::map<std::string, std::string> NumLabelUnits(const Profile& p) {
-  std::map<std::string, std::string> units;
-  for (const auto& s : p.sample()) {
-    if (IsZeroSample(s)) continue;
-    for (const Label& l : s.label()) {
-      if (!IsNumericLabel(l)) continue;
-      std::string& unit = units[p.string_table(l.key())];
-      if (unit.empty()) unit = p.string_table(l.num_unit());
-    }
-  }
-  for (auto& [key, unit] : units) {
-    if (unit.empty()) unit = key == "alignment" || key == "request" ? "bytes" : key;
-  }
-  return units;
-}
-
 // Go's text/tabwriter as printTags sets it up (minwidth 0, padding 1, ' ',
 // AlignRight): a line is cells, each but the last one ending a column; a
 // column's block is the run of adjacent lines that have a cell in it, as
@@ -109,6 +79,26 @@ std::string TagAmount(int64_t value, const std::string& sample_unit) {
 }
 
 }  // namespace
+
+bool IsZeroSample(const perftools::profiles::Sample& s) {
+  return std::all_of(s.value().begin(), s.value().end(), [](int64_t v) { return v == 0; });
+}
+
+std::map<std::string, std::string> NumLabelUnits(const Profile& p) {
+  std::map<std::string, std::string> units;
+  for (const auto& s : p.sample()) {
+    if (IsZeroSample(s)) continue;
+    for (const Label& l : s.label()) {
+      if (!IsNumericLabel(l)) continue;
+      std::string& unit = units[p.string_table(l.key())];
+      if (unit.empty()) unit = p.string_table(l.num_unit());
+    }
+  }
+  for (auto& [key, unit] : units) {
+    if (unit.empty()) unit = key == "alignment" || key == "request" ? "bytes" : key;
+  }
+  return units;
+}
 
 Result<TagsTable> Tags(const Profile& p, const ReportOptions& options) {
   CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, options.sample_index));

@@ -6,12 +6,9 @@
 
 namespace cprof::pprof {
 
-std::string ReportLabels(const Profile& p, const TopTable& t) {
-  std::string out;
-  auto line = [&](const std::string& s) {
-    out += s;
-    out += '\n';
-  };
+std::vector<std::string> ReportLabelLines(const Profile& p, const TopTable& t) {
+  std::vector<std::string> out;
+  auto line = [&](std::string s) { out.push_back(std::move(s)); };
   if (p.mapping_size() > 0) {
     const std::string& file = p.string_table(p.mapping(0).filename());
     if (!file.empty()) line("File: " + Basename(file));
@@ -58,11 +55,27 @@ std::string ReportLabels(const Profile& p, const TopTable& t) {
                std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) +
            ")");
     }
+    if (t.dropped_edges > 0) {
+      line("Dropped " + std::to_string(t.dropped_edges) +
+           (t.dropped_edges > 1 ? " edges" : " edge") + " (freq <= " +
+           t.FormatValue(
+               std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.edge_fraction))) +
+           ")");
+    }
     int shown = static_cast<int>(t.rows.size());
     if (shown > 0 && shown < t.node_count_before_limit) {
       line("Showing top " + std::to_string(shown) + " nodes out of " +
            std::to_string(t.node_count_before_limit));
     }
+  }
+  return out;
+}
+
+std::string ReportLabels(const Profile& p, const TopTable& t) {
+  std::string out;
+  for (const std::string& line : ReportLabelLines(p, t)) {
+    out += line;
+    out += '\n';
   }
   return out;
 }

@@ -81,7 +81,7 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-Result<View> BuildView(const Profile& p, const ReportOptions& o) {
+Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_mode) {
   View v;
   CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
   v.sample_type = p.string_table(p.sample_type(index).type());
@@ -108,7 +108,10 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
   std::unordered_map<std::string, uint32_t> node_ids;
   auto node_for = [&](const std::string& key, const std::string& printable) {
     auto [it, inserted] = node_ids.emplace(key, static_cast<uint32_t>(v.names.size()));
-    if (inserted) v.names.push_back(printable);
+    if (inserted) {
+      v.names.push_back(printable);
+      v.named.push_back(key.empty() || key[0] != '\0');
+    }
     return it->second;
   };
   for (int li = 0; li < p.location_size(); ++li) {
@@ -150,7 +153,8 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
   // Without labels, Go's profiles hold each stack once already.
-  const bool dedupe = std::any_of(p.sample().begin(), p.sample().end(),
+  const bool dedupe = stacks_mode == Stacks::kMerged &&
+                      std::any_of(p.sample().begin(), p.sample().end(),
                                   [](const auto& s) { return s.label_size() > 0; });
   const bool any_hidden = names.Hides();
   constexpr uint32_t kDropped = UINT32_MAX;  // a stack the filters drop
@@ -200,6 +204,7 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o) {
     }
     v.kept_samples[static_cast<size_t>(si)] = true;
     v.values.push_back(s.value(index));
+    v.sample_of.push_back(static_cast<uint32_t>(si));
     v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
     // Every (location, line) of every distinct stack is one frame: refuse
     // profiles whose stacks expand beyond what memory allows.
