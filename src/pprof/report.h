@@ -9,7 +9,9 @@
 // Where each part lives: the filters in filter.cc; the samples as the
 // reports read them (a View, and SampleIndex) in view.cc; pprof's graph of
 // a view in graph.cc; the top table in top.cc and its text in top_text.cc;
-// the tags report in tags.cc; the peek report in peek.cc; the flame tree and
+// the tags report in tags.cc; the peek report in peek.cc; the dot graph in
+// dot.cc (dot.h); the list report and its reading of source files in
+// source.cc; the flame tree and
 // folded stacks in flame.cc; the entry points that share one view in
 // report.cc.
 #ifndef CPROF_PPROF_REPORT_H_
@@ -147,6 +149,72 @@ Result<PeekTable> Peek(const Profile& profile, const ReportOptions& options,
 
 // `go tool pprof -peek`'s text, header lines included.
 std::string FormatPeekText(const Profile& profile, const PeekTable& table);
+
+// Where pprof's list report looks for source files: -source_path and
+// -trim_path.
+struct SourceOptions {
+  // source_path (""): directories separated by ':' searched, with each of
+  //   their parents, for a file whose name in the profile is relative (or
+  //   made relative by trim_path); "" for the working directory. The last
+  //   element of each directory also trims names that contain it
+  //   (".../my-project/foo.go" is "foo.go" under "/src/my-project").
+  std::string source_path;
+  // trim_path (""): prefixes separated by ':' removed from file names
+  //   (besides /proc/self/cwd/); when "", source_path's heuristic applies.
+  std::string trim_path;
+  // max_file_bytes (16 MiB): a larger source file is an error, not read.
+  size_t max_file_bytes = size_t{16} << 20;
+};
+
+// A source file's lines, found as pprof's openSourceFile finds it: a name
+// still absolute after trimming is opened as it is; a relative one is
+// looked for under each directory of `source_path` ("" none) and each of
+// their parents. NotFound (IOError for another failure to open) with
+// pprof's text ("open PATH: no such file or directory", "could not find
+// file PATH on path DIRS"); ResourceExhausted for a file larger than
+// `max_bytes`. Lines as Go's bufio.Scanner splits
+// them (a "\r" before the "\n" dropped).
+Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
+                                                 const std::string& source_path,
+                                                 const std::string& trim_path, size_t max_bytes);
+
+// pprof's list report (`go tool pprof -list REGEX`): for every function
+// whose name matches, per source file, its lines from the first sampled
+// line's function start (or 5 lines before it) to 5 lines after the last,
+// each with its flat and cum.
+struct ListLine {
+  int number = 0;
+  int64_t flat = 0, cum = 0;
+  std::string text;  // as in the file, without its line end
+};
+struct ListFile {
+  std::string file;           // as pprof names it (trimmed, cleaned)
+  int64_t flat = 0, cum = 0;  // summed over the function's sampled lines there
+  std::string error;          // why the source could not be read ("" when it was)
+  std::vector<ListLine> lines;
+};
+struct ListFunction {
+  std::string name;
+  std::vector<ListFile> files;  // by name; none: "No source information"
+};
+struct ListReport {
+  std::string sample_unit;
+  int64_t total = 0;
+  std::vector<ListFunction> functions;  // by name
+
+  // A value as the list prints it: each in its own best unit ("990ms").
+  std::string FormatValue(int64_t value) const;
+};
+
+// InvalidArgument for a bad sample index or expression (`regex` included);
+// NotFound ("no matches found for regexp: RE") when no function matches.
+// As pprof, no node is trimmed, and the options' node fractions and count
+// play no part. Source files are read from disk as `source` says.
+Result<ListReport> List(const Profile& profile, const ReportOptions& options,
+                        const std::string& regex, const SourceOptions& source);
+
+// `go tool pprof -list`'s text.
+std::string FormatListText(const ListReport& report);
 
 // The sample type index `sample_index` names, by pprof's rules.
 Result<int> SampleIndex(const Profile& profile, std::string_view sample_index);
