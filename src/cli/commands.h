@@ -86,6 +86,8 @@ class TopCommand : public ProfileInputCommand {
   pprof::ReportOptions options_;
   std::string format_ = "text";
   std::string peek_;  // --peek RE
+  std::string list_;  // --list RE
+  pprof::SourceOptions source_;
 };
 
 class DiffCommand : public Command {

@@ -3,6 +3,7 @@
 
 #include "cli/commands.h"
 #include "cli/inputs.h"
+#include "pprof/dot.h"
 #include "pprof/report.h"
 
 namespace cprof::cli {
@@ -25,17 +26,28 @@ void TopCommand::Register(CLI::App* app) {
       "  cprofiler top -t profile_cpu -l _app=api --from -1h --format tags  # go tool pprof -tags\n"
       "  cprofiler top cpu.pb.gz --peek 'net/http\\.\\(\\*conn\\)\\.serve'  # go tool pprof -peek "
       "RE\n"
+      "  cprofiler top cpu.pb.gz --format dot | dot -Tsvg > cpu.svg  # go tool pprof -dot\n"
+      "  cprofiler top cpu.pb.gz --list 'main\\.handle' --source-path ~/src/api  # go tool "
+      "pprof -list RE\n"
       "--format tags sums the samples' values per pprof label (endpoint=..., and numeric "
       "labels such as bytes), as go tool pprof -tags; the filters apply, the node limits "
       "do not.\n"
       "--peek RE (alone, or with --format peek) prints the callers and callees of every "
       "function matching RE, as go tool pprof -peek RE: nothing is trimmed, so --nodecount "
-      "is ignored; exit 1 when no function matches.");
+      "is ignored; exit 1 when no function matches.\n"
+      "--list RE (alone, or with --format list) prints the source of every function "
+      "matching RE with each line's flat and cum, as go tool pprof -list RE; sources are "
+      "looked for as -source_path and -trim_path look (--source-path, --trim-path), and a "
+      "file not found is said so under its function; exit 1 when no function matches.\n"
+      "--format dot prints go tool pprof -dot's call graph (80 nodes unless --nodecount "
+      "says otherwise), for Graphviz: cprofiler top cpu.pb.gz --format dot | dot -Tsvg "
+      "> cpu.svg");
   AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
                    "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: the one "
                    "-t names, else pprof's)");
-  cmd_->add_option("--nodecount", options_.node_count, "Show at most N rows (default: all)")
+  cmd_->add_option("--nodecount", options_.node_count,
+                   "Show at most N rows (default: all), N nodes of the dot graph (default: 80)")
       ->check(CLI::NonNegativeNumber);
   cmd_->add_option("--focus", options_.focus, "Only samples through functions matching RE2");
   cmd_->add_option("--ignore", options_.ignore, "Drop samples through functions matching RE2");
@@ -45,25 +57,46 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->add_option("--tagignore", options_.tag_ignore,
                    "Drop samples with a label matching key=RE2");
   cmd_->add_option("--format", format_,
-                   "text (go tool pprof -top's), tags (-tags'), peek (-peek's, with --peek), or "
+                   "text (go tool pprof -top's), tags (-tags'), peek (-peek's, with --peek), list "
+                   "(-list's, with --list), dot (-dot's call graph, for Graphviz), or "
                    "html (a self-contained report with the flame graph too; opens with no "
                    "network)")
-      ->check(CLI::IsMember({"text", "tags", "peek", "html"}))
+      ->check(CLI::IsMember({"text", "tags", "peek", "list", "dot", "html"}))
       ->default_str("text");
   cmd_->add_option("--peek", peek_,
                    "Callers and callees of the functions matching RE2, as go tool pprof -peek "
                    "(implies --format peek)");
+  cmd_->add_option("--list", list_,
+                   "Annotated source of the functions matching RE2, as go tool pprof -list "
+                   "(implies --format list)");
+  cmd_->add_option("--source-path", source_.source_path,
+                   "Directories (':'-separated) to look for source files in, with their "
+                   "parents, as go tool pprof -source_path (default: the working directory)");
+  cmd_->add_option("--trim-path", source_.trim_path,
+                   "Path prefixes (':'-separated) to remove from source file names, as go tool "
+                   "pprof -trim_path");
 }
 
 int TopCommand::Run(const GlobalOptions& global) {
-  // --peek RE is go tool pprof's -peek RE: it names the format too.
-  if (!peek_.empty() && cmd_->count("--format") > 0 && format_ != "peek") {
-    return Fail("top", Status::InvalidArgument("--peek prints --format peek, not " + format_),
+  // --peek RE and --list RE are go tool pprof's -peek RE and -list RE: each
+  // names the format too.
+  if (!peek_.empty() && !list_.empty()) {
+    return Fail("top", Status::InvalidArgument("--peek and --list are two reports: give one"),
                 kExitUsage);
   }
-  const std::string format = peek_.empty() ? format_ : "peek";
+  const std::string implied = !peek_.empty() ? "peek" : !list_.empty() ? "list" : "";
+  if (!implied.empty() && cmd_->count("--format") > 0 && format_ != implied) {
+    return Fail("top",
+                Status::InvalidArgument("--" + implied + " prints --format " + implied + ", not " +
+                                        format_),
+                kExitUsage);
+  }
+  const std::string format = implied.empty() ? format_ : implied;
   if (format == "peek" && peek_.empty()) {
     return Fail("top", Status::InvalidArgument("--format peek needs --peek RE"), kExitUsage);
+  }
+  if (format == "list" && list_.empty()) {
+    return Fail("top", Status::InvalidArgument("--format list needs --list RE"), kExitUsage);
   }
   int exit_code = kExitOk;
   std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);
@@ -74,6 +107,17 @@ int TopCommand::Run(const GlobalOptions& global) {
     if (format == "html") {
       return HtmlReport("cprofiler top", {{"inputs", DescribeInputs(inputs_, selection_)}},
                         **profile, nullptr, options);
+    }
+    if (format == "dot") {
+      // go tool pprof -dot's node count unless one is given.
+      if (cmd_->count("--nodecount") == 0) options.node_count = pprof::kDotNodeCount;
+      CPROF_ASSIGN_OR_RETURN(pprof::DotGraph dot, pprof::Dot(**profile, options));
+      return pprof::FormatDot(dot);
+    }
+    if (format == "list") {
+      CPROF_ASSIGN_OR_RETURN(pprof::ListReport list,
+                             pprof::List(**profile, options, list_, source_));
+      return pprof::FormatListText(list);
     }
     if (format == "tags") {
       CPROF_ASSIGN_OR_RETURN(pprof::TagsTable tags, pprof::Tags(**profile, options));
