@@ -57,11 +57,20 @@ uint64_t ProfileBuilder::Location(const std::string& spec) {
     }
     for (auto n = names.rbegin(); n != names.rend(); ++n) {
       auto* line = l->add_line();
-      line->set_function_id(Function(*n));
-      line->set_line(10);
+      const size_t at = n->find('@');
+      line->set_function_id(Function(n->substr(0, at)));
+      line->set_line(at == std::string::npos ? 10 : std::stoll(n->substr(at + 1)));
     }
   }
   return it->second;
+}
+
+ProfileBuilder& ProfileBuilder::Source(const std::string& name, const std::string& file,
+                                       int64_t start_line) {
+  auto* f = p_.mutable_function(static_cast<int>(Function(name) - 1 - offset_));
+  f->set_filename(Str(file));
+  f->set_start_line(start_line);
+  return *this;
 }
 
 ProfileBuilder& ProfileBuilder::Sample(const std::vector<std::string>& stack,

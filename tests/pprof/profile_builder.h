@@ -18,11 +18,15 @@ class ProfileBuilder {
                           uint64_t id_offset = 0);
 
   // A sample over `stack` (leaf first); each element a function name, or
-  // "a+b" for a location with b inlined into a (innermost last).
+  // "a+b" for a location with b inlined into a (innermost last); a name may
+  // end in "@LINE" for its line number (default 10).
   ProfileBuilder& Sample(const std::vector<std::string>& stack, std::vector<int64_t> values,
                          std::map<std::string, std::string> labels = {});
   // A numeric label on the last sample: `key` = `num`, in `unit` ("" none).
   ProfileBuilder& NumLabel(const std::string& key, int64_t num, const std::string& unit = "");
+  // The source file (default "/src/NAME.go") and start line (default 0) of
+  // function `name`.
+  ProfileBuilder& Source(const std::string& name, const std::string& file, int64_t start_line);
   ProfileBuilder& Header(int64_t time_nanos, int64_t duration_nanos, int64_t period);
   ProfileBuilder& Comment(const std::string& c);
 
