@@ -1,6 +1,9 @@
 // The configuration (conf/cprofiler.yml; reference: man 5 cprofiler.yml):
 // the scrape jobs, and serve's settings. The only code that touches
-// yaml-cpp. Thread-safe: pure functions returning values.
+// yaml-cpp, split by section: config.cc (the top level and the jobs),
+// discovery_config.cc, serve_config.cc, s3_config.cc and
+// profile_metrics_config.cc, sharing config_parse.h. Thread-safe: pure
+// functions returning values.
 //
 // Every error names the file, line, column and key:
 //   "conf/cprofiler.yml:7:15: scrape-configs[0].interval: bad duration "6x" ..."
