@@ -10,7 +10,7 @@
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input.
 
-import { ApiError, FILTER_KEYS, getJSON, sourceParams, withQuery } from './api.js';
+import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
 import { el, copyText, showNotice } from './dom.js';
 import { formatDuration, formatTime, formatValue } from './format.js';
 import { ProfileView } from './profile_view.js';
@@ -72,9 +72,14 @@ async function load() {
     let si = view.si;
     let meta = null;
     if (view.singleId) {
-      meta = await getJSON(`/api/meta/${encodeURIComponent(view.singleId)}`);
+      let types;
+      [meta, types] = await Promise.all([
+        getJSON(`/api/meta/${encodeURIComponent(view.singleId)}`),
+        profileTypes(),
+      ]);
       if (token !== loadToken) return;
-      if (meta.profile_type === 'trace') {
+      // A profile that cannot be analyzed (a trace) gets its own card.
+      if (!isMergeable(types, meta.profile_type)) {
         showTrace(meta);
         return;
       }

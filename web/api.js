@@ -30,6 +30,27 @@ export async function getJSON(path, params) {
   }
 }
 
+// The profile-type table (GET /api/profile_types: [{name, mergeable, ...}])
+// as a Map by name; read once a page (again after a failure).
+let profileTypesLoad = null;
+export function profileTypes() {
+  profileTypesLoad ??= getJSON('/api/profile_types')
+    .then((rows) => new Map(rows.map((row) => [row.name, row])))
+    .catch((err) => {
+      profileTypesLoad = null;
+      throw err;
+    });
+  return profileTypesLoad;
+}
+
+// Whether profiles of `profileType` can be merged, compared and analyzed:
+// the mergeable column of `types` (profileTypes()'s table). A trace cannot;
+// a type the table does not list is read as a pprof profile, as the server
+// reads it.
+export function isMergeable(types, profileType) {
+  return types.get(profileType)?.mergeable ?? true;
+}
+
 function describeStatus(status, reason) {
   const detail = reason ? `: ${reason}` : '';
   if (status === 400) return `The server rejected the request${detail}`;

@@ -6,7 +6,7 @@
 // bubbles, or a fleet's series; legends) and overview_actions.js (what a
 // click, a drag or a pick on a chart opens).
 
-import { getJSON } from './api.js';
+import { getJSON, profileTypes } from './api.js';
 import { showNotice } from './dom.js';
 import { renderCharts } from './overview_charts.js';
 import { renderControls, renderPresets, wireStaticControls } from './overview_filters.js';
@@ -18,11 +18,12 @@ async function start() {
   wireStaticControls();
   renderPresets();
   const notice = $('notice');
-  let groups, labels;
+  let groups, labels, types;
   try {
-    [groups, labels] = await Promise.all([
+    [groups, labels, types] = await Promise.all([
       getJSON('/api/group_sample_types'),
       getJSON('/api/group_labels'),
+      profileTypes(),
     ]);
   } catch (err) {
     showNotice(notice, 'error', 'Cannot load the archive', err.message);
@@ -31,6 +32,7 @@ async function start() {
   }
   page.groups = groups;
   page.labels = labels;
+  page.profileTypes = types;
   const known = Object.values(groups).flat();
   if (known.length === 0) {
     showNotice(notice, 'info', 'The archive is empty',

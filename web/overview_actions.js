@@ -3,7 +3,7 @@
 // bar), and a click on a series' point merges its group's bucket. Each ends
 // on the analysis page.
 
-import { rfc3339, sampleIndexOf, withQuery } from './api.js';
+import { isMergeable, rfc3339, sampleIndexOf, withQuery } from './api.js';
 import { showNotice } from './dom.js';
 import { formatTime } from './format.js';
 import { $, labelQuery, page, state } from './overview_state.js';
@@ -26,7 +26,7 @@ export function openRange(sampleType, from, to, inside) {
     showNotice($('notice'), 'info', 'No profiles in that range', 'Drag across some bubbles to merge them.');
     return;
   }
-  if (inside[0].meta?.ProfileType === 'trace') {
+  if (!isMergeable(page.profileTypes, inside[0].meta?.ProfileType)) {
     showNotice($('notice'), 'info', 'Traces cannot be merged', 'Click one trace to open it.');
     return;
   }
@@ -58,7 +58,7 @@ export function pickForDiff(sampleType, bubble) {
     setPick(null);
     return;
   }
-  if (bubble.meta.ProfileType === 'trace') {
+  if (!isMergeable(page.profileTypes, bubble.meta.ProfileType)) {
     showNotice($('notice'), 'info', 'Traces cannot be compared', 'Pick two profiles of another sample type.');
     setPick(null);
     return;

@@ -24,6 +24,7 @@ export const $ = (id) => document.getElementById(id);
 export const page = {
   groups: {}, // group -> [sample type]
   labels: {}, // key -> [{Key, Value}]
+  profileTypes: new Map(), // profile type -> its row of /api/profile_types
   groupColors: new Map(), // group value -> colour, kept while the page lives
   charts: new Map(), // sample type -> BubbleChart
   pick: null, // {sampleType, bubble}

@@ -14,9 +14,11 @@ std::string_view SuffixOf(std::string_view name) {
   return t != nullptr ? t->suffix : kProfileSuffix;
 }
 
-bool HasSamples(std::string_view name) {
+bool Mergeable(std::string_view name) {
   const ProfileType* t = FindProfileType(name);
-  return t == nullptr || t->has_samples;
+  return t == nullptr || t->mergeable;
 }
+
+bool HasSamples(std::string_view name) { return SuffixOf(name) == kProfileSuffix; }
 
 }  // namespace cprof

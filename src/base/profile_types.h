@@ -1,8 +1,9 @@
 // The one table of the Go profile types cprofiler knows: each type's file
 // suffix in the archive, the path it is scraped from, whether `all` enables
-// it, whether it has samples, and which of its sample types count since
-// process start. "A trace is special" is the has_samples column here, not a
-// test of the type's name elsewhere.
+// it, whether its profiles can be merged and analyzed, and which of its
+// sample types count since process start. "A trace is special" is the
+// mergeable column here (served to the web UI as GET /api/profile_types),
+// not a test of the type's name elsewhere.
 //
 // It lives in base because both the archive (names, suffixes:
 // man/cprofiler-archive.5) and pprof (cumulative sample types:
@@ -31,10 +32,12 @@ struct ProfileType {
   std::string_view suffix;        // of its archived file: ".pb.gz", ".trace"
   std::string_view default_path;  // scraped from, unless the config says otherwise
   bool in_all;                    // enabled-profiles' "all" enables it
-  // A pprof profile. false: a Go execution trace, kept as bytes, with no
-  // samples to merge or analyze (queries see one sample type named after
-  // the profile type, whose value is the file's size).
-  bool has_samples;
+  // Its profiles can be merged, diffed and analyzed (top, flame graph,
+  // profile-metrics): pprof profiles with samples. false: a Go execution
+  // trace, kept as bytes, with no samples (queries see one sample type
+  // named after the profile type, whose value is the file's size), opened
+  // one at a time with go tool trace.
+  bool mergeable;
   Cumulative cumulative;
 };
 
@@ -45,7 +48,7 @@ inline constexpr std::string_view kTraceSuffix = ".trace";
 // serve index stores one).
 // clang-format off
 inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
-    // name          suffix          default_path                     all    samples cumulative
+    // name          suffix          default_path                     all    merge  cumulative
     {"profile",      kProfileSuffix, "/debug/pprof/profile?seconds=10", true,  true,  Cumulative::kNone},
     {"heap",         kProfileSuffix, "/debug/pprof/heap",               true,  true,  Cumulative::kAllocs},
     {"allocs",       kProfileSuffix, "/debug/pprof/allocs",             true,  true,  Cumulative::kAllocs},
@@ -67,9 +70,14 @@ inline bool IsProfileType(std::string_view name) { return FindProfileType(name) 
 // for a name that is no profile type).
 std::string_view SuffixOf(std::string_view name);
 
-// Whether the type called `name` has samples: false for a trace; true for
-// a name that is no profile type (its file is read as a pprof profile, as
-// SuffixOf names it).
+// Whether profiles of the type called `name` can be merged and analyzed
+// (its mergeable column): false for a trace; true for a name that is no
+// profile type (its file is read as a pprof profile, as SuffixOf names it).
+bool Mergeable(std::string_view name);
+
+// Whether files of the type called `name` are pprof profiles, with sample
+// types (its suffix is kProfileSuffix): false for a trace's bytes; true for
+// a name that is no profile type.
 bool HasSamples(std::string_view name);
 
 }  // namespace cprof

@@ -37,7 +37,7 @@ Result<std::vector<fs::path>> ResolveNamed(const std::vector<std::string>& args,
     }
     auto entry = archive::Lookup(archive, a);
     if (!entry.ok()) return entry.status();
-    if (!HasSamples(entry->sidecar.profile_type)) {
+    if (!Mergeable(entry->sidecar.profile_type)) {
       return Status::InvalidArgument(a + " is a trace: open it with go tool trace");
     }
     paths.push_back(entry->ProfilePath());
@@ -52,7 +52,7 @@ Result<query::TiledWindow> SelectWindow(const SelectionFlags& flags, const fs::p
         "name profile files or IDs, or select archived profiles with -t SAMPLE_TYPE "
         "(and --from, --to, -l)");
   }
-  if (!HasSamples(pprof::ProfileTypeOf(flags.sample_type))) {
+  if (!Mergeable(pprof::ProfileTypeOf(flags.sample_type))) {
     return Status::InvalidArgument("traces cannot be merged or analyzed: use go tool trace");
   }
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ToSelection(flags, NowMs()));

@@ -261,7 +261,7 @@ Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWind
 
 bool HasRollups(const archive::RollupTier& tier, std::string_view profile_type) {
   const ProfileType* type = FindProfileType(profile_type);
-  if (type == nullptr || !type->has_samples) return false;
+  if (type == nullptr || !type->mergeable) return false;
   // Intervals of the cumulative sample types; merges of the others.
   return tier.intervals ? type->cumulative != Cumulative::kNone
                         : type->cumulative != Cumulative::kAll;

@@ -38,7 +38,7 @@ Status ParseProfileMetric(const Ctx& ctx, const YAML::Node& node, std::string_vi
   if (!node["sample-type"]) return ctx.Error(node, type_path, "missing");
   CPROF_RETURN_IF_ERROR(GetScalar(ctx, node["sample-type"], type_path, &rule->sample_type));
   const ProfileType* type = FindProfileType(pprof::ProfileTypeOf(rule->sample_type));
-  if (type == nullptr || !type->has_samples) {
+  if (type == nullptr || !type->mergeable) {
     return ctx.Error(node["sample-type"], type_path,
                      "\"" + rule->sample_type +
                          "\" names no sample type (e.g. profile_cpu, "

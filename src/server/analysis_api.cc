@@ -1,10 +1,11 @@
-// cprofiler's own routes for the web UI: one profile's metadata, the
-// analysis (top table and flame tree) of a profile or a merged selection,
+// cprofiler's own routes for the web UI: the profile-type table, one
+// profile's metadata, the analysis (top table and flame tree) of a profile or a merged selection,
 // and the merged profile itself.
 #include <charconv>
 
 #include "archive/scan.h"
 #include "base/json.h"
+#include "base/profile_types.h"
 #include "base/time.h"
 #include "pprof/analysis_json.h"
 #include "pprof/interval.h"
@@ -45,6 +46,39 @@ Status StringParam(const QueryParams& params, std::string_view key, std::string*
 }
 
 }  // namespace
+
+Response Api::ProfileTypes() {
+  JsonWriter w;
+  w.StartArray();
+  for (const ProfileType& t : kProfileTypes) {
+    w.StartObject();
+    w.Key("name");
+    w.String(t.name);
+    w.Key("suffix");
+    w.String(t.suffix);
+    w.Key("default_path");
+    w.String(t.default_path);
+    w.Key("in_all");
+    w.Bool(t.in_all);
+    w.Key("mergeable");
+    w.Bool(t.mergeable);
+    w.Key("cumulative");
+    switch (t.cumulative) {
+      case Cumulative::kNone:
+        w.String("none");
+        break;
+      case Cumulative::kAllocs:
+        w.String("allocs");
+        break;
+      case Cumulative::kAll:
+        w.String("all");
+        break;
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  return Response::Json(w.Take());
+}
 
 Response Api::Meta(std::string_view id) {
   auto entry = archive::Lookup(index_->root(), id);

@@ -111,6 +111,9 @@ Api::Routed Api::Route(const Request& req) {
   if (path.starts_with("/api/download/")) {
     return {"/api/download/{id}", [=, this] { return Download(path.substr(14)); }};
   }
+  if (path == "/api/profile_types") {
+    return {"/api/profile_types", [=, this] { return ProfileTypes(); }};
+  }
   if (path.starts_with("/api/meta/")) {
     return {"/api/meta/{id}", [=, this] { return Meta(path.substr(10)); }};
   }
@@ -462,7 +465,7 @@ Result<pprof::OwnedProfile> Api::LoadSource(const Source& source, query::WindowS
 
 Result<pprof::OwnedProfile> Api::LoadProfile(const std::vector<Input>& inputs) {
   for (const Input& in : inputs) {
-    if (!HasSamples(in.profile_type)) {
+    if (!Mergeable(in.profile_type)) {
       return Status::InvalidArgument(in.id +
                                      " is a trace: it has no samples to analyze "
                                      "or merge (open it with go tool trace)");

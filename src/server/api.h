@@ -129,6 +129,10 @@ class Api : public Handler {
   Response Series(std::string_view sample_type, const QueryParams& params);
 
   // analysis_api.cc
+  // The profile-type table (base/profile_types.h), for the web UI:
+  // [{"name", "suffix", "default_path", "in_all", "mergeable",
+  // "cumulative": "none"|"allocs"|"all"}], in the table's order.
+  Response ProfileTypes();
   Response Meta(std::string_view id);
   Response Analysis(const QueryParams& params);
   // The JSON Analysis answers; also what Report embeds.

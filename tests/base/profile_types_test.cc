@@ -16,10 +16,14 @@ TEST_CASE("Profile types: one row each, a trace the one without samples", "[prof
     CHECK(FindProfileType(t.name) == &t);
     CHECK(t.default_path.starts_with("/debug/"));
     // Only files with samples are pprof profiles; only they have cumulative types.
-    CHECK((t.suffix == kProfileSuffix) == t.has_samples);
-    if (!t.has_samples) CHECK(t.cumulative == Cumulative::kNone);
+    CHECK((t.suffix == kProfileSuffix) == t.mergeable);
+    if (!t.mergeable) CHECK(t.cumulative == Cumulative::kNone);
+    CHECK(Mergeable(t.name) == t.mergeable);
+    CHECK(HasSamples(t.name) == t.mergeable);
   }
   CHECK_FALSE(HasSamples("trace"));
+  CHECK_FALSE(Mergeable("trace"));
+  CHECK(Mergeable("heap"));
   CHECK(SuffixOf("trace") == ".trace");
   CHECK_FALSE(FindProfileType("trace")->in_all);
   CHECK_FALSE(FindProfileType("fgprof")->in_all);
@@ -30,6 +34,7 @@ TEST_CASE("Profile types: one row each, a trace the one without samples", "[prof
     CHECK(FindProfileType(bad) == nullptr);
     CHECK_FALSE(IsProfileType(bad));
     CHECK(HasSamples(bad));
+    CHECK(Mergeable(bad));
     CHECK(SuffixOf(bad) == kProfileSuffix);
   }
 }

@@ -5,11 +5,13 @@
 
 #include <fstream>
 #include <future>
+#include <map>
 #include <optional>
 
 #include "archive/layout.h"
 #include "archive/writer.h"
 #include "base/fs.h"
+#include "base/profile_types.h"
 #include "pprof/codec.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
@@ -347,6 +349,40 @@ TEST_CASE("merge and meta", "[api]") {
   auto trace = Json(f.Get("/api/meta/" + f.trace_));
   CHECK(std::string(trace["sample_types"][0]["name"].GetString()) == "trace");
   CHECK(trace["sample_types"][0]["total"].GetInt64() == 11);
+}
+
+TEST_CASE("profile_types serves the profile-type table: a trace the one not mergeable", "[api]") {
+  ApiFixture f;
+  Response r = f.Get("/api/profile_types");
+  CHECK(r.status == 200);
+  CHECK(r.content_type == "application/json");
+  auto types = Json(r);
+  REQUIRE(types.IsArray());
+  REQUIRE(types.Size() == kProfileTypes.size());
+  std::map<std::string, const rapidjson::Value*> by_name;
+  for (size_t i = 0; i < types.Size(); ++i) {
+    const rapidjson::Value& row = types[i];
+    const ProfileType& want = kProfileTypes[i];
+    INFO(want.name);
+    CHECK(row["name"].GetString() == want.name);  // the table's order
+    CHECK(row["suffix"].GetString() == want.suffix);
+    CHECK(row["default_path"].GetString() == want.default_path);
+    CHECK(row["in_all"].GetBool() == want.in_all);
+    CHECK(row["mergeable"].GetBool() == want.mergeable);
+    by_name[row["name"].GetString()] = &row;
+  }
+  CHECK_FALSE((*by_name.at("trace"))["mergeable"].GetBool());
+  for (const char* name :
+       {"profile", "heap", "allocs", "goroutine", "mutex", "block", "threadcreate", "fgprof"}) {
+    INFO(name);
+    CHECK((*by_name.at(name))["mergeable"].GetBool());
+  }
+  CHECK(std::string((*by_name.at("profile"))["cumulative"].GetString()) == "none");
+  CHECK(std::string((*by_name.at("heap"))["cumulative"].GetString()) == "allocs");
+  CHECK(std::string((*by_name.at("mutex"))["cumulative"].GetString()) == "all");
+  // What the column says is what the analysis routes do.
+  CHECK(f.Get("/api/analysis?id=" + f.trace_).status == 400);
+  CHECK(f.Get("/api/analysis?id=" + f.heap1_).status == 200);
 }
 
 TEST_CASE("profefe routes", "[api][profefe]") {
