@@ -103,4 +103,28 @@ Status EnsureLocalAll(const std::vector<fs::path>& paths) {
   return first;
 }
 
+Result<std::string> ReadEntryFile(const fs::path& path, size_t max_bytes) {
+  CPROF_RETURN_IF_ERROR(EnsureLocal(path));
+  return ReadFile(path, max_bytes);
+}
+
+Result<std::vector<fs::path>> LocalEntryFiles(const fs::path& root,
+                                              const std::vector<fs::path>& paths) {
+  if (Status fetched = EnsureLocalAll(paths); !fetched.ok() && !fetched.IsNotFound()) {
+    return fetched;
+  }
+  CPROF_ASSIGN_OR_RETURN(fs::path real_root, RealPath(root));
+  const std::string inside = real_root.string() + "/";
+  std::vector<fs::path> out;
+  out.reserve(paths.size());
+  for (const fs::path& path : paths) {
+    auto real = RealPath(path);
+    if (!real.ok() || !real->string().starts_with(inside)) {
+      return Status::NotFound(path.string() + ": not in the archive " + root.string());
+    }
+    out.push_back(std::move(*real));
+  }
+  return out;
+}
+
 }  // namespace cprof::archive

@@ -31,6 +31,21 @@ class RemoteFiles {
   virtual Status FetchAll(const std::vector<std::pair<fs::path, fs::path>>& relative_and_local);
 };
 
+// Readers of an archive's entry files go through these two: for an archive
+// that is a bucket's cache they fetch what is missing first; for a
+// directory they read it as it is.
+
+// The file's bytes (at most `max_bytes`): NotFound when it is neither here
+// nor in the bucket.
+Result<std::string> ReadEntryFile(const fs::path& path, size_t max_bytes);
+
+// Where each of `paths` really is (symbolic links resolved), fetched first
+// (all at once) when missing from a bucket's cache; NotFound naming the
+// first that is not there or that resolves outside `root` (itself
+// resolved), whose files alone a server may send.
+Result<std::vector<fs::path>> LocalEntryFiles(const fs::path& root,
+                                              const std::vector<fs::path>& paths);
+
 // Files under `root` come from `remote` (which must outlive every reader)
 // from now on; nullptr unregisters.
 void RegisterRemote(const fs::path& root, RemoteFiles* remote);
@@ -42,7 +57,8 @@ bool IsRemote(const fs::path& path);
 // For a `path` (as readers form it: root / relative) under a registered
 // root: OK when it is here, fetched if need be; NotFound when it is neither
 // here nor there. For any other path: OK without looking (the caller's
-// open tells), so plain archives pay nothing.
+// open tells), so plain archives pay nothing. For src/archive's own
+// readers; others read through ReadEntryFile and LocalEntryFiles.
 Status EnsureLocal(const fs::path& path);
 
 // EnsureLocal for many paths, fetched in parallel; the first failure is

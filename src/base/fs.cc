@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cstring>
 #include <random>
 
@@ -300,6 +301,12 @@ Status RemoveDirIfEmpty(const fs::path& dir) {
 bool IsDirectory(const fs::path& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+Result<fs::path> RealPath(const fs::path& path) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) return ErrnoStatus("resolve", path, errno);
+  return fs::path(buf);
 }
 
 bool IsRealDirectory(const fs::path& path) {

@@ -97,6 +97,10 @@ bool Exists(const fs::path& path);
 
 std::string ErrnoText(int err);
 
+// `path` with every symbolic link and "." and ".." resolved (realpath(3));
+// NotFound when it does not exist.
+Result<fs::path> RealPath(const fs::path& path);
+
 // A file's size and modification time (to the ns): when either changed, so
 // did the file (as git's index tells).
 struct FileStamp {

@@ -41,18 +41,16 @@ int QueryCommand::Run(const GlobalOptions& global) {
   auto entries = query::Select(resolved->archive, *selection, &reporter);
   if (!entries.ok()) return Fail("query", entries.status(), ExitCodeFor(entries.status()));
   std::string out;
-  if (output_ == "ids" || output_ == "paths") {
-    if (output_ == "paths") {
-      std::vector<fs::path> paths;
-      for (const archive::Entry& e : *entries) paths.push_back(e.ProfilePath());
-      if (Status s = archive::EnsureLocalAll(paths); !s.ok()) {
-        return Fail("query", s, ExitCodeFor(s));
-      }
+  if (output_ == "ids") {
+    for (const archive::Entry& e : *entries) out += e.sidecar.id + '\n';
+  } else if (output_ == "paths") {
+    // Files a tool reads by path (a bucket's are fetched into its cache).
+    std::vector<fs::path> paths;
+    for (const archive::Entry& e : *entries) paths.push_back(e.ProfilePath());
+    if (Status s = archive::LocalEntryFiles(resolved->archive, paths).status(); !s.ok()) {
+      return Fail("query", s, ExitCodeFor(s));
     }
-    for (const archive::Entry& e : *entries) {
-      out += output_ == "ids" ? e.sidecar.id : e.ProfilePath().string();
-      out += '\n';
-    }
+    for (const fs::path& p : paths) out += p.string() + '\n';
   } else {
     std::vector<query::MetaRow> rows = query::MetaRows(*entries, selection->sample_type);
     query::AddIntervalValues(resolved->archive, *entries, &reporter, &rows);

@@ -17,8 +17,7 @@
 namespace cprof::query {
 
 Status ReadProfileInto(const fs::path& path, pprof::Profile* profile, uint64_t* bytes_read) {
-  CPROF_RETURN_IF_ERROR(archive::EnsureLocal(path));
-  auto bytes = ReadFile(path, size_t{1} << 31);
+  auto bytes = archive::ReadEntryFile(path, size_t{1} << 31);
   if (!bytes.ok()) return bytes.status();
   if (bytes_read != nullptr) *bytes_read += bytes->size();
   return pprof::DecodeProfileInto(*bytes, profile).WithContext(path.string());

@@ -1,7 +1,6 @@
 #include "server/api.h"
 
 #include <algorithm>
-#include <climits>
 #include <cstdlib>
 #include <exception>
 #include <thread>
@@ -20,12 +19,6 @@
 
 namespace cprof::server {
 namespace {
-
-std::string Canonical(const fs::path& p) {
-  char buf[PATH_MAX];
-  if (::realpath(p.c_str(), buf) == nullptr) return "";
-  return buf;
-}
 
 // A failed read's `failure` as it is, or NotFound when one of the files it
 // read is gone: pruned between the lookup and the read, not broken.
@@ -55,7 +48,6 @@ void RunOnOwnStack(const std::function<void()>& fn) {
 Api::Api(ArchiveIndex* index, ApiOptions options)
     : index_(index),
       options_(std::move(options)),
-      canonical_root_(Canonical(index->root())),
       heavy_(std::clamp(options_.heavy_concurrency, 1, 64)) {}
 
 Api::Routed Api::Route(const Request& req) {
@@ -241,17 +233,14 @@ Result<Api::IndexedHits> Api::IndexedSelection(const query::Selection& selection
 }
 
 Result<fs::path> Api::InsideArchive(const fs::path& path, std::string_view id) const {
-  // (an archive cached from a bucket fetches it here)
-  if (Status fetched = archive::EnsureLocal(path); !fetched.ok() && !fetched.IsNotFound()) {
-    return fetched;
-  }
   // The ID fixes the path's shape; a symlink could still point elsewhere.
-  std::string real = Canonical(path);
-  std::string root = canonical_root_.string();
-  if (real.empty() || root.empty() || real.compare(0, root.size() + 1, root + "/") != 0) {
-    return Status::NotFound("no profile with ID " + std::string(id));
+  auto local = archive::LocalEntryFiles(index_->root(), {path});
+  if (!local.ok()) {
+    if (local.status().IsNotFound())
+      return Status::NotFound("no profile with ID " + std::string(id));
+    return local.status();
   }
-  return fs::path(real);
+  return std::move(local->front());
 }
 
 Result<Api::Input> Api::ResolveId(std::string_view id) {
@@ -272,20 +261,22 @@ Result<std::vector<Api::Input>> Api::ResolveSelection(const ArchiveSnapshot& sna
   // The index has read these sidecars already: only the paths are checked
   // (fetched first, all at once, for an archive cached from a bucket).
   std::vector<fs::path> paths;
-  for (const MetaHit& hit : hits) {
-    archive::EntryKey key = hit.dir->KeyOf(*hit.entry);
-    paths.push_back(index_->root() / archive::EntryDir(key) / archive::ProfileFileName(key));
-  }
-  if (Status s = archive::EnsureLocalAll(paths); !s.ok() && !s.IsNotFound()) return s;
   std::vector<Input> inputs;
   for (const MetaHit& hit : hits) {
     archive::EntryKey key = hit.dir->KeyOf(*hit.entry);
-    std::string id = archive::FormatId(key);
-    CPROF_ASSIGN_OR_RETURN(
-        fs::path real,
-        InsideArchive(index_->root() / archive::EntryDir(key) / archive::ProfileFileName(key), id));
-    inputs.push_back(Input{std::move(id), std::move(real), std::move(key.profile_type)});
+    paths.push_back(index_->root() / archive::EntryDir(key) / archive::ProfileFileName(key));
+    inputs.push_back(Input{archive::FormatId(key), fs::path(), std::move(key.profile_type)});
   }
+  auto local = archive::LocalEntryFiles(index_->root(), paths);
+  if (!local.ok()) {
+    if (!local.status().IsNotFound()) return local.status();
+    // Which one: its own answer.
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      CPROF_ASSIGN_OR_RETURN(inputs[i].path, InsideArchive(paths[i], inputs[i].id));
+    }
+    return inputs;
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) inputs[i].path = std::move((*local)[i]);
   return inputs;
 }
 

@@ -230,7 +230,6 @@ class Api : public Handler {
 
   ArchiveIndex* const index_;
   const ApiOptions options_;
-  fs::path canonical_root_;
   std::counting_semaphore<64> heavy_;
   std::atomic<int> waiting_ = 0;  // requests in Indexed()
   std::mutex metrics_mu_;         // Metrics() recomputes the archive's series

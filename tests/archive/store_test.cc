@@ -340,7 +340,7 @@ TEST_CASE("A crash at every point of a pass's writes leaves whole entries", "[st
   }
 }
 
-TEST_CASE("A crash at every point of a prune leaves whole entries; the next prune finishes",
+TEST_CASE("A crash at every point of a prune leaves whole entries, and the next prune finishes",
           "[store][fault][prune]") {
   const std::vector<Written> entries = SomeEntries();
   const int64_t later = NowMs() + 2 * kHourMs;

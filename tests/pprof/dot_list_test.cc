@@ -5,6 +5,8 @@
 // -source_path naming their directory, in a directory without them.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -98,8 +100,15 @@ std::filesystem::path SourceTree() {
                           : "\tline " + std::to_string(i)) +
                std::string("\n");
   }
-  std::ofstream(dir / "app/handler.go") << handler;
-  std::ofstream(dir / "app/crlf.go") << "package app\r\nfunc crlf() {\r\n\tx := 1\r\n\ty(x)\r\n}";
+  // A fixed path (the expected texts name it), written by test cases that
+  // ctest runs at once: each file renamed into place whole.
+  auto put = [&](const std::string& name, const std::string& text) {
+    const auto temp = dir / ("app/." + name + "." + std::to_string(::getpid()));
+    std::ofstream(temp) << text;
+    std::filesystem::rename(temp, dir / "app" / name);
+  };
+  put("handler.go", handler);
+  put("crlf.go", "package app\r\nfunc crlf() {\r\n\tx := 1\r\n\ty(x)\r\n}");
   return dir;
 }
 
