@@ -16,6 +16,8 @@
 #include "archive/writer.h"
 #include "base/log.h"
 #include "base/parallel.h"
+#include "base/profile_types.h"
+#include "base/time.h"
 
 namespace cprof::archive {
 
@@ -481,6 +483,54 @@ Result<PruneStats> BucketArchive::Prune(int64_t now_ms, Reporter* reporter,
   PruneStats stats = archive::Prune(store, now_ms, reporter, with_cache);
   if (!stats.error.ok()) return stats.error;
   return stats;
+}
+
+Status BucketArchive::SyncForReading(int64_t from_ms, int64_t to_ms,
+                                     std::string_view profile_type) {
+  const int64_t started = NowMs();
+  const ProfileType* known = FindProfileType(profile_type);
+  const bool baselines = known == nullptr || known->cumulative != Cumulative::kNone;
+  auto stats = Sync(baselines ? from_ms - 2 * kMsPerDay : from_ms, to_ms, profile_type);
+  if (!stats.ok()) return stats.status();
+  if (stats->without_profile > 0) {
+    LogError("skipping " + std::to_string(stats->without_profile) + " entries of " + Describe() +
+             " whose sidecar is there without its profile (pruned meanwhile, or copied in "
+             "sidecar first; prune removes them after an hour)");
+  }
+  LogVerbose("synced " + Describe() + ": " + std::to_string(stats->days) + " days, " +
+             std::to_string(stats->sidecars_listed) + " entries, " +
+             std::to_string(stats->sidecars_fetched) + " sidecars fetched, " +
+             std::to_string(stats->files_dropped) + " cached files dropped, in " +
+             std::to_string(NowMs() - started) + " ms");
+  return Status::OK();
+}
+
+Status BucketArchive::SyncForServing(bool all) {
+  const int64_t now = NowMs();
+  // (a refresh: today and yesterday)
+  auto stats = Sync(all ? 0 : now - now % kMsPerDay - kMsPerDay, now + kMsPerDay);
+  // (and the scrapers' target states, for the targets page)
+  Status states = SyncStates();
+  if (!stats.ok()) return stats.status();
+  if (!states.ok()) return states;
+  if (all || stats->sidecars_fetched > 0 || stats->files_dropped > 0) {
+    LogInfo("serve: synced " + Describe() + ": " + std::to_string(stats->sidecars_listed) +
+            " entries in " + std::to_string(stats->days) + " days, " +
+            std::to_string(stats->sidecars_fetched) + " new, " +
+            std::to_string(stats->files_dropped) + " cached files gone" +
+            (stats->without_profile > 0 ? ", " + std::to_string(stats->without_profile) +
+                                              " sidecars without their profile left out"
+                                        : ""));
+  }
+  return Status::OK();
+}
+
+Status BucketArchive::SyncStates() {
+  return MirrorPrefix(std::string(kStateDir) + "/", cache_ / std::string(kStateDir));
+}
+
+Status BucketArchive::PublishState(const fs::path& local, std::string_view name) {
+  return PutFile(local, std::string(kStateDir) + "/" + std::string(name));
 }
 
 Status BucketArchive::PutFile(const fs::path& local, std::string_view key) {

@@ -30,6 +30,7 @@
 #include <utility>
 #include <vector>
 
+#include "archive/archive.h"
 #include "archive/prune.h"
 #include "archive/remote.h"
 #include "archive/s3.h"
@@ -55,25 +56,28 @@ struct SyncStats {
   int64_t without_profile = 0;   // sidecars whose profile is not in the bucket: left out
 };
 
-struct UploadStats {
-  int64_t entries = 0;  // uploaded and moved to the cache
-  int64_t bytes = 0;    // of profiles and sidecars
-  int64_t pending = 0;  // left in the spool (after a failure)
-};
-
-class BucketArchive : public RemoteFiles {
+class BucketArchive : public RemoteFiles, public Archive {
  public:
   BucketArchive(S3Client client, BucketOptions options);
   ~BucketArchive() override;
 
-  // "s3://BUCKET/PREFIX".
-  std::string Describe() const;
+  // Archive: root() is the cache, write_root() the spool.
+  std::string Describe() const override;
+  const fs::path& root() const override { return cache_; }
+  const fs::path& write_root() const override { return spool_; }
+  bool slow() const override { return true; }
+  Status SyncForReading(int64_t from_ms, int64_t to_ms, std::string_view profile_type) override;
+  Status SyncForServing(bool all) override;
+  Status SyncStates() override;
+  Status Publish(UploadStats* stats) override { return UploadSpool(stats); }
+  Status PublishState(const fs::path& local, std::string_view name) override;
+
   const fs::path& cache() const { return cache_; }
   const fs::path& spool() const { return spool_; }
 
   // One listing: OK when the bucket answers; else one line saying why
   // (no such bucket, credentials refused, endpoint unreachable).
-  Status Check();
+  Status Check() override;
 
   // Lists the days overlapping [from_ms, to_ms] of every tier and, for the
   // entries in [from_ms, to_ms] (of `profile_type`; "": every type),
@@ -92,7 +96,8 @@ class BucketArchive : public RemoteFiles {
   // over a BucketStore; the cache drops what the bucket lost. Unreadable
   // sidecars go to `reporter` (may be null). The bucket's first failure
   // when prune could not finish.
-  Result<PruneStats> Prune(int64_t now_ms, Reporter* reporter, const PruneOptions& options);
+  Result<PruneStats> Prune(int64_t now_ms, Reporter* reporter,
+                           const PruneOptions& options) override;
 
   // Derived files beside the archive (the scrapers' target states), of at
   // most kMaxDerivedFileBytes: PutFile uploads `local` as `key`;
@@ -105,7 +110,7 @@ class BucketArchive : public RemoteFiles {
 
   // Deletes one entry from the bucket, sidecar first, then profile, and
   // from the cache (compaction's stale rollups). Gone already is OK.
-  Status RemoveEntry(const EntryKey& key);
+  Status RemoveEntry(const EntryKey& key) override;
 
   // RemoteFiles: for readers of the cache.
   Status Fetch(const fs::path& relative, const fs::path& local) override;

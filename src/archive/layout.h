@@ -45,6 +45,9 @@ inline constexpr std::string_view kLockFile = ".lock";
 inline constexpr std::string_view kSidecarSuffix = ".json";
 inline constexpr std::string_view kIndexFile = "INDEX";
 inline constexpr std::string_view kTargetsFile = "TARGETS";
+// The scrapers' targets states, under the root (and in a bucket: each
+// scraper's there; scrape/target_state.h).
+inline constexpr std::string_view kStateDir = ".state";
 
 // INDEX or TARGETS: derived from the sidecars, removable at any time.
 bool IsDerivedFile(std::string_view name);

@@ -29,26 +29,22 @@ void AddGlobalOptions(CLI::App* app, GlobalOptions* o) {
 
 namespace {
 
-bool IsBucketUrl(std::string_view archive) { return archive.starts_with("s3://"); }
-
 std::string Getenv(const char* name) {
   const char* v = std::getenv(name);
   return v != nullptr ? v : "";
 }
 
-// The bucket of `r.archive`, configured by the config's s3 block (paths in
-// it relative to the config's directory) or, without one, the AWS
-// environment (AWS_ENDPOINT_URL, AWS_REGION).
-Result<std::shared_ptr<archive::BucketArchive>> OpenBucketArchive(const GlobalOptions& o,
-                                                                  const Resolved& r) {
-  const std::string url = r.archive.string();
-  CPROF_ASSIGN_OR_RETURN(archive::S3Location location, archive::ParseS3Url(url));
+// How to open `r.archive` when it is in a bucket: the config's s3 block
+// (paths in it relative to the config's directory) or, without one, the
+// AWS environment (AWS_ENDPOINT_URL, AWS_REGION).
+archive::OpenOptions OpenOptionsOf(const GlobalOptions& o, const Resolved& r) {
   scrape::S3Config config;
   if (r.config && !r.builtin_config) config = r.config->s3;
   auto relative_to_config = [&](const std::string& p) {
     return p.empty() || fs::path(p).is_absolute() ? fs::path(p) : r.config_path.parent_path() / p;
   };
-  archive::S3Options s3;
+  archive::OpenOptions options;
+  archive::S3Options& s3 = options.s3;
   s3.endpoint = !config.endpoint.empty()                 ? config.endpoint
                 : !Getenv("AWS_ENDPOINT_URL_S3").empty() ? Getenv("AWS_ENDPOINT_URL_S3")
                                                          : Getenv("AWS_ENDPOINT_URL");
@@ -58,21 +54,10 @@ Result<std::shared_ptr<archive::BucketArchive>> OpenBucketArchive(const GlobalOp
                                                       : "us-east-1";
   s3.path_style = config.path_style;
   s3.ca_file = relative_to_config(config.ca_file).string();
-  archive::BucketOptions options;
-  if (!o.cache_dir.empty()) {
-    options.cache_dir = o.cache_dir;
-  } else if (!config.cache_dir.empty()) {
-    options.cache_dir = relative_to_config(config.cache_dir);
-  } else {
-    fs::path base = !Getenv("XDG_CACHE_HOME").empty() ? fs::path(Getenv("XDG_CACHE_HOME"))
-                    : !Getenv("HOME").empty()         ? fs::path(Getenv("HOME")) / ".cache"
-                                                      : fs::path("/var/cache");
-    options.cache_dir = base / "cprofiler" / location.bucket / location.prefix;
-  }
-  if (config.cache_max_size > 0) options.cache_max_bytes = config.cache_max_size;
-  CPROF_ASSIGN_OR_RETURN(std::unique_ptr<archive::BucketArchive> bucket,
-                         archive::OpenBucket(url, s3, options));
-  return std::shared_ptr<archive::BucketArchive>(std::move(bucket));
+  options.cache_dir =
+      !o.cache_dir.empty() ? fs::path(o.cache_dir) : relative_to_config(config.cache_dir);
+  options.cache_max_bytes = config.cache_max_size;
+  return options;
 }
 
 }  // namespace
@@ -114,45 +99,24 @@ Result<Resolved> Resolve(const GlobalOptions& o, bool config_required) {
     r.archive = o.archive;
   } else if (r.config && !r.config->archive.empty() && !r.builtin_config) {
     fs::path a = r.config->archive;
-    r.archive = a.is_absolute() || IsBucketUrl(a.string()) ? a : r.config_path.parent_path() / a;
+    r.archive =
+        a.is_absolute() || archive::IsArchiveUrl(a.string()) ? a : r.config_path.parent_path() / a;
   } else if (const char* env = std::getenv("CPROFILER_ARCHIVE"); env && *env) {
     r.archive = env;
   } else {
     r.archive = "cprofiler-archive";
   }
-  if (IsBucketUrl(r.archive.string())) {
-    CPROF_ASSIGN_OR_RETURN(r.bucket, OpenBucketArchive(o, r));
-    r.archive = r.bucket->cache();
-  }
+  CPROF_ASSIGN_OR_RETURN(std::unique_ptr<archive::Archive> opened,
+                         archive::OpenArchive(r.archive, OpenOptionsOf(o, r)));
+  r.opened = std::move(opened);
+  r.archive = r.opened->root();
   return r;
 }
 
 Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
                       std::string_view sample_type) {
-  if (resolved.bucket == nullptr) return Status::OK();
-  const int64_t started = NowMs();
-  const std::string_view type = sample_type.empty() ? "" : pprof::ProfileTypeOf(sample_type);
-  const ProfileType* known = FindProfileType(type);
-  const bool baselines = known == nullptr || known->cumulative != Cumulative::kNone;
-  auto stats = resolved.bucket->Sync(baselines ? from_ms - 2 * kMsPerDay : from_ms, to_ms, type);
-  if (!stats.ok()) return stats.status();
-  if (stats->without_profile > 0) {
-    LogError("skipping " + std::to_string(stats->without_profile) + " entries of " +
-             resolved.bucket->Describe() +
-             " whose sidecar is there without its profile (pruned meanwhile, or copied in "
-             "sidecar first; prune removes them after an hour)");
-  }
-  LogVerbose("synced " + resolved.bucket->Describe() + ": " + std::to_string(stats->days) +
-             " days, " + std::to_string(stats->sidecars_listed) + " entries, " +
-             std::to_string(stats->sidecars_fetched) + " sidecars fetched, " +
-             std::to_string(stats->files_dropped) + " cached files dropped, in " +
-             std::to_string(NowMs() - started) + " ms");
-  return Status::OK();
-}
-
-Status SyncScraperStates(archive::BucketArchive& bucket) {
-  return bucket.MirrorPrefix(std::string(scrape::kStateDir) + "/",
-                             bucket.cache() / std::string(scrape::kStateDir));
+  return resolved.opened->SyncForReading(
+      from_ms, to_ms, sample_type.empty() ? "" : pprof::ProfileTypeOf(sample_type));
 }
 
 void AddSelectionFlags(CLI::App* app, SelectionFlags* f) {

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "archive/bucket.h"
+#include "archive/archive.h"
 #include "base/fs.h"
 #include "query/select.h"
 #include "scrape/config.h"
@@ -38,11 +38,12 @@ struct Resolved {
   // No config file was found, and the built-in default (conf/cprofiler.yml:
   // 127.0.0.1:6060) is used; its archive key is not (see Resolve).
   bool builtin_config = false;
-  // The archive's directory: for an archive in a bucket, its local cache.
+  // The archive's directory for readers (opened->root()).
   fs::path archive;
-  // The bucket of an `s3://BUCKET/PREFIX` archive (archive/bucket.h), else
-  // null. Readers sync it first (SyncForReading); scrape writes to its spool.
-  std::shared_ptr<archive::BucketArchive> bucket;
+  // The archive opened (archive/archive.h): a directory, or a bucket
+  // through its cache and spool. Readers sync it first (SyncForReading);
+  // scrape and compact write to its write_root(). Never null.
+  std::shared_ptr<archive::Archive> opened;
 };
 
 // Finds the config (-c, else $CPROFILER_CONFIG, else ../conf/cprofiler.yml,
@@ -55,16 +56,10 @@ struct Resolved {
 // /var/lib path is for an installed service).
 Result<Resolved> Resolve(const GlobalOptions& options, bool config_required);
 
-// For an archive in a bucket: brings the cache up to date for reading
-// [from_ms, to_ms] (and the two days before, where the intervals of
-// cumulative types begin), for `sample_type`'s profile type ("": every
-// type). Nothing for a directory.
+// Archive::SyncForReading of [from_ms, to_ms] for `sample_type`'s profile
+// type ("": every type).
 Status SyncForReading(const Resolved& resolved, int64_t from_ms, int64_t to_ms,
                       std::string_view sample_type = "");
-
-// Fetches into the cache the targets' state each scraper into `bucket`
-// uploads (scrape/target_state.h: read as one by ReadTargetsState).
-Status SyncScraperStates(archive::BucketArchive& bucket);
 
 // OK if `archive` is a directory; else InvalidArgument saying how to name
 // one.

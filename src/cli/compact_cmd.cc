@@ -6,7 +6,7 @@
 #include <chrono>
 #include <cstdio>
 
-#include "archive/bucket.h"
+#include "archive/archive.h"
 #include "archive/lock.h"
 #include "base/log.h"
 #include "cli/commands.h"
@@ -61,27 +61,29 @@ int CompactCommand::Run(const GlobalOptions& global) {
   }
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) == 0) options.written_by = host;
-  // A bucket's rollups: merged from its cache, written to its spool, then
-  // uploaded; the stale ones deleted from the bucket.
-  archive::BucketArchive* bucket = resolved->bucket.get();
+  // Rollups are merged from what readers read (a bucket's cache, synced
+  // first), written where writers write (its spool), then published (for a
+  // bucket, uploaded); the stale ones are removed from the archive.
+  archive::Archive& opened = *resolved->opened;
   const fs::path& root = resolved->archive;
-  if (bucket != nullptr) {
-    Status s = SyncForReading(*resolved, std::max<int64_t>(options.from_ms, 2 * kMsPerDay), now);
-    if (s.ok()) s = archive::InitArchive(bucket->spool());
-    if (!s.ok()) return Fail("compact", s, ExitCodeFor(s));
-    options.write_root = bucket->spool();
-    options.remove = [bucket](const archive::EntryKey& key) { return bucket->RemoveEntry(key); };
+  Status synced = SyncForReading(*resolved, std::max<int64_t>(options.from_ms, 2 * kMsPerDay), now);
+  if (synced.ok() && opened.write_root() != root) {
+    synced = archive::InitArchive(opened.write_root());
   }
+  if (!synced.ok()) return Fail("compact", synced, ExitCodeFor(synced));
+  options.write_root = opened.write_root();
+  options.remove = [&opened](const archive::EntryKey& key) { return opened.RemoveEntry(key); };
   if (Status s = RequireArchive(root); !s.ok()) return Fail("compact", s, kExitUsage);
-  // (on a bucket, the spool's lock: a scrape on the same cache compacts
-  // the targets it scrapes itself)
-  auto lock = archive::ArchiveLock::TryAcquire(bucket != nullptr ? bucket->spool() : root);
+  // The writers' lock (a scrape on the same cache of a bucket compacts the
+  // targets it scrapes itself).
+  auto lock = archive::ArchiveLock::TryAcquire(opened.write_root());
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
       LogInfo("compact: " + lock.status().message() +
-              (bucket != nullptr ? "; it compacts the targets it scrapes: for the others, give "
-                                   "compact a --cache-dir of its own"
-                                 : "; it compacts the archive itself"));
+              (opened.write_root() != root
+                   ? "; it compacts the targets it scrapes: for the others, give "
+                     "compact a --cache-dir of its own"
+                   : "; it compacts the archive itself"));
       return kExitOk;
     }
     return Fail("compact", lock.status(), kExitPartial);
@@ -91,15 +93,12 @@ int CompactCommand::Run(const GlobalOptions& global) {
   query::CompactStats s =
       query::Compact(root, scrape::RollupRetentionOf(config), options, &reporter);
   bool uploaded = true;
-  if (bucket != nullptr) {
-    archive::UploadStats up;
-    Status status = bucket->UploadSpool(&up);
-    if (!status.ok()) {
-      uploaded = false;
-      LogError("compact: " + status.message() + "; " + std::to_string(up.pending) +
-               " entries wait in the spool " + bucket->spool().string() +
-               " and are uploaded by the next compact or scrape pass on this cache");
-    }
+  archive::UploadStats up;
+  if (Status status = opened.Publish(&up); !status.ok()) {
+    uploaded = false;
+    LogError("compact: " + status.message() + "; " + std::to_string(up.pending) +
+             " entries wait in the spool " + opened.write_root().string() +
+             " and are uploaded by the next compact or scrape pass on this cache");
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf(

@@ -190,7 +190,7 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
 Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& named,
                   const SelectionFlags& flags) {
   // (named IDs are fetched as they are looked up)
-  if (resolved.bucket == nullptr || !named.empty()) return Status::OK();
+  if (!named.empty()) return Status::OK();
   const int64_t now = NowMs();
   auto from = ParseTimeArg(flags.from, now);
   auto to = ParseTimeArg(flags.to, now);

@@ -59,8 +59,8 @@ Result<pprof::OwnedProfile> LoadProfiles(const fs::path& archive,
                                          const SelectionFlags& flags, bool cumulative, bool raw,
                                          std::string_view command, size_t* count);
 
-// For an archive in a bucket: SyncForReading over the window `flags`
-// select, unless profiles are `named`.
+// SyncForReading over the window `flags` select, unless profiles are
+// `named` (nothing for a directory).
 Status SyncWindow(const Resolved& resolved, const std::vector<std::string>& named,
                   const SelectionFlags& flags);
 

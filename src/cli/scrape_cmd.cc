@@ -20,6 +20,7 @@
 #include "cli/build_info.h"
 #include "cli/commands.h"
 #include "pprof/units.h"
+#include "scrape/publisher.h"
 #include "scrape/scrape_metrics.h"
 #include "scrape/scraper.h"
 #include "server/http_server.h"
@@ -65,122 +66,6 @@ Status WriteMetricsFile(const fs::path& path, std::string_view text) {
   if (dir.empty()) dir = ".";
   return WriteFileAtomic(dir, path.filename().string(), text, /*sync_dir=*/false);
 }
-
-// A bucket's prune lists every object in it (S3 bills per thousand
-// listings): passes prune it every 10 minutes, not every minute, as
-// <spool>/.state/PRUNED records (derived: deleting it prunes at the next
-// pass).
-constexpr int64_t kBucketPruneEveryMs = 10 * 60'000;
-constexpr std::string_view kPrunedFile = "PRUNED";
-
-// Uploads the spool of an archive in a bucket, and prunes the bucket: at
-// the end of a --once pass, or beside the scrape loop (uploads every
-// second); prunes at most every kBucketPruneEveryMs. An unreachable bucket
-// is told once per outage; the spool keeps everything until it is back.
-class BucketSide {
- public:
-  BucketSide(archive::BucketArchive* bucket, int64_t max_size)
-      : bucket_(bucket), max_size_(max_size) {
-    char host[256] = {0};
-    (void)::gethostname(host, sizeof host - 1);
-    state_key_ = std::string(scrape::kStateDir) + "/" +
-                 scrape::SharedStateFile(host, fs::absolute(bucket->spool()).string());
-  }
-
-  // Uploads what waits, then the targets' state when it changed (at most
-  // every kStateUploadMs, unless `final`); false, having logged why, if
-  // some is left.
-  bool Upload(bool final = false) {
-    archive::UploadStats stats;
-    const int64_t started = NowMs();
-    Status s = bucket_->UploadSpool(&stats);
-    if (s.ok()) UploadState(final);
-    if (stats.entries > 0) {
-      LogInfo("scrape: uploaded " + std::to_string(stats.entries) + " entries (" +
-              pprof::ScaledLabel(stats.bytes, "bytes", "auto") + ") to " + bucket_->Describe() +
-              " in " + pprof::ScaledLabel((NowMs() - started) * 1'000'000, "nanoseconds", "auto"));
-    }
-    if (s.ok()) {
-      if (failing_) LogInfo("scrape: " + bucket_->Describe() + " is reachable again");
-      failing_ = false;
-      return true;
-    }
-    if (!failing_) {
-      LogError("scrape: " + s.message() + "; " + std::to_string(stats.pending) +
-               " entries wait in the spool " + bucket_->spool().string() +
-               " and are uploaded when the bucket answers");
-    }
-    failing_ = true;
-    return false;
-  }
-
-  // The scraper's targets state, for `cprofiler targets` and serve's
-  // targets page on any host (scrape/target_state.h). A failure is told
-  // once, and tried again with the next change.
-  void UploadState(bool final) {
-    const fs::path state = bucket_->spool() / std::string(scrape::kStateDir) / "targets.json";
-    const std::string stamp = FileStamp(state);
-    if (stamp.empty() || stamp == state_stamp_) return;
-    if (!final && NowMs() - state_uploaded_ms_ < kStateUploadMs) return;
-    state_uploaded_ms_ = NowMs();
-    Status s = bucket_->PutFile(state, state_key_);
-    if (!s.ok() && !state_failing_) {
-      LogError(
-          "scrape: the targets' state is not in the bucket (cprofiler targets and serve's "
-          "targets page elsewhere miss this scraper's): " +
-          s.message());
-    }
-    state_failing_ = !s.ok();
-    if (s.ok()) state_stamp_ = stamp;
-  }
-
-  // Prunes the bucket when kBucketPruneEveryMs have passed since the last
-  // time; false, having logged why, if it failed.
-  bool Prune(int64_t now_ms) {
-    const fs::path dir = bucket_->spool() / std::string(scrape::kStateDir);
-    const int64_t last = ReadNumberFile(dir / std::string(kPrunedFile)).value_or(0);
-    if (last <= now_ms && now_ms - last < kBucketPruneEveryMs) return true;
-    archive::LoggingReporter reporter;
-    auto stats = bucket_->Prune(now_ms, &reporter, {.max_bytes = max_size_});
-    if (!stats.ok()) {
-      LogError("scrape: pruning " + bucket_->Describe() + ": " + stats.status().message());
-      return false;
-    }
-    if (MakeDirs(dir).ok()) (void)ReplaceFile(dir, kPrunedFile, std::to_string(now_ms));
-    if (stats->entries_removed + stats->entries_over_size + stats->stale_files_removed > 0) {
-      LogInfo("scrape: pruned " + bucket_->Describe() + ": " +
-              std::to_string(stats->entries_removed) + " expired entries, " +
-              std::to_string(stats->entries_over_size) + " over max-size, " +
-              std::to_string(stats->stale_files_removed) + " half-written entries");
-    }
-    return true;
-  }
-
-  // Uploads every second, and prunes when due, until `stop`; then uploads
-  // once more.
-  void Loop(const std::atomic<bool>& stop) {
-    int64_t next_prune = NowMs() + 10'000;
-    while (!stop.load()) {
-      for (int i = 0; i < 10 && !stop.load(); ++i) ::usleep(100'000);
-      bool ok = Upload();
-      if (ok && NowMs() >= next_prune) {
-        Prune(NowMs());
-        next_prune = NowMs() + 60'000;
-      }
-    }
-    Upload(/*final=*/true);
-  }
-
- private:
-  static constexpr int64_t kStateUploadMs = 10'000;
-
-  archive::BucketArchive* const bucket_;
-  const int64_t max_size_;
-  bool failing_ = false;
-  std::string state_key_, state_stamp_;
-  int64_t state_uploaded_ms_ = 0;
-  bool state_failing_ = false;
-};
 
 }  // namespace
 
@@ -235,21 +120,20 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
                 Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
                 kExitUsage);
   }
-  // An archive in a bucket is written to its spool, then uploaded.
-  archive::BucketArchive* bucket = resolved->bucket.get();
-  const fs::path root = bucket != nullptr ? bucket->spool() : resolved->archive;
-  // The bucket is checked beside a --once pass (an endpoint that does not
+  // Scrapes go to the archive's write_root() (a bucket's spool, published
+  // from there).
+  archive::Archive& opened = *resolved->opened;
+  const fs::path root = opened.write_root();
+  // The archive is checked beside a --once pass (an endpoint that does not
   // answer takes its retries' time, which must not hold up scraping), and
   // before the loop starts; a pass scrapes into the spool whatever it
   // says: nothing is lost.
-  std::future<Status> bucket_check;
-  if (bucket != nullptr && once_) {
-    bucket_check = std::async(std::launch::async, [bucket] { return bucket->Check(); });
-  } else if (bucket != nullptr) {
-    if (Status s = bucket->Check(); !s.ok()) {
-      if (s.code() != Status::Code::kUnavailable) return Fail("scrape", s, ExitCodeFor(s));
-      LogError("scrape: " + s.message() + "; scraping into the spool " + root.string());
-    }
+  std::future<Status> check;
+  if (once_) {
+    check = std::async(std::launch::async, [&opened] { return opened.Check(); });
+  } else if (Status s = opened.Check(); !s.ok()) {
+    if (s.code() != Status::Code::kUnavailable) return Fail("scrape", s, ExitCodeFor(s));
+    LogError("scrape: " + s.message() + "; scraping into the spool " + root.string());
   }
   if (resolved->builtin_config) {
     LogInfo(
@@ -276,9 +160,9 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   if (!lock.ok()) {
     if (lock.status().code() == Status::Code::kUnavailable) {
       LogInfo("scrape: " + lock.status().message() + "; nothing to do");
-      // (a bucket refused is still said)
-      if (bucket_check.valid()) {
-        Status checked = bucket_check.get();
+      // (an archive that refused is still said)
+      if (check.valid()) {
+        Status checked = check.get();
         if (!checked.ok() && checked.code() != Status::Code::kUnavailable)
           return Fail("scrape", checked, ExitCodeFor(checked));
       }
@@ -291,11 +175,8 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   fetch.max_in_flight = max_in_flight_;
   fetch.ca_file = ca_file_;
   scrape::Scraper scraper(root, fetch);
-  std::optional<BucketSide> bucket_side;
-  if (bucket != nullptr) {
-    scraper.set_bucket(bucket);
-    bucket_side.emplace(bucket, config.max_size);
-  }
+  scraper.set_archive(&opened);
+  scrape::Publisher publisher(&opened, config.max_size);
   // The metrics, rendered from the targets' state each time it is written.
   std::mutex metrics_mu;
   std::string metrics_text;
@@ -308,20 +189,18 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
   if (once_) {
     scrape::PassStats stats = scraper.RunOnce(config, force_);
     LogInfo("scrape: " + scrape::FormatPass(stats));
-    bool bucket_ok = true;
-    Status refused;  // the bucket's answer, when it is no (credentials, no such bucket)
-    if (bucket_side) {
-      Status checked = bucket_check.get();
-      if (!checked.ok() && checked.code() != Status::Code::kUnavailable) {
-        LogError("scrape: the pass's entries wait in the spool " + root.string());
-        refused = checked;
-      } else if (!checked.ok()) {
-        LogError("scrape: " + checked.message() + "; the entries wait in the spool " +
-                 root.string() + " and are uploaded when the bucket answers");
-        bucket_ok = false;
-      } else {
-        bucket_ok = bucket_side->Upload(/*final=*/true) && bucket_side->Prune(NowMs());
-      }
+    bool published = true;
+    Status refused;  // the archive's answer, when it is no (credentials, no such bucket)
+    Status checked = check.get();
+    if (!checked.ok() && checked.code() != Status::Code::kUnavailable) {
+      LogError("scrape: the pass's entries wait in the spool " + root.string());
+      refused = checked;
+    } else if (!checked.ok()) {
+      LogError("scrape: " + checked.message() + "; the entries wait in the spool " + root.string() +
+               " and are uploaded when the bucket answers");
+      published = false;
+    } else {
+      published = publisher.Upload(/*final=*/true) && publisher.Prune(NowMs());
     }
     if (!metrics_file_.empty()) {
       if (Status s = WriteMetricsFile(metrics_file_, metrics_text); !s.ok()) {
@@ -329,7 +208,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
       }
     }
     if (!refused.ok()) return Fail("scrape", refused, ExitCodeFor(refused));
-    return stats.failed > 0 || !bucket_ok ? kExitPartial : kExitOk;
+    return stats.failed > 0 || !published ? kExitPartial : kExitOk;
   }
   server::MetricsHandler metrics_handler([&] {
     std::lock_guard<std::mutex> lock(metrics_mu);
@@ -350,8 +229,7 @@ int ScrapeCommand::Run(const GlobalOptions& global) {
     LogInfo("scrape: metrics at http://" + metrics_listen_ + "/metrics (port " +
             std::to_string(metrics_server->Ports().at(0)) + ")");
   }
-  std::thread uploader;
-  if (bucket_side) uploader = std::thread([&] { bucket_side->Loop(g_stop); });
+  std::thread uploader([&] { publisher.Loop(g_stop); });
   fs::path config_path = resolved->config_path;
   std::string stamp = FileStamp(config_path);
   scraper.RunForever(config, g_stop, [&]() -> std::optional<scrape::Config> {

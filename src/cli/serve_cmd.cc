@@ -57,29 +57,13 @@ Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
   return static_cast<int>(ms);
 }
 
-// How often serve lists the whole bucket of an archive in one, to see what
+// How often serve syncs the whole of a slow archive (a bucket), to see what
 // was pruned; in between, only today and yesterday (where scrapes land).
 constexpr int64_t kFullSyncMs = 600'000;
 
-void SyncBucket(archive::BucketArchive& bucket, bool all) {
-  const int64_t now = NowMs();
-  // (a refresh: today and yesterday)
-  auto stats = bucket.Sync(all ? 0 : now - now % kMsPerDay - kMsPerDay, now + kMsPerDay);
-  // (and the scrapers' target states, for the targets page)
-  Status states = SyncScraperStates(bucket);
-  if (!stats.ok() || !states.ok()) {
-    LogError("serve: " + (stats.ok() ? states : stats.status()).message() +
-             " (serving the cache meanwhile)");
-    return;
-  }
-  if (all || stats->sidecars_fetched > 0 || stats->files_dropped > 0) {
-    LogInfo("serve: synced " + bucket.Describe() + ": " + std::to_string(stats->sidecars_listed) +
-            " entries in " + std::to_string(stats->days) + " days, " +
-            std::to_string(stats->sidecars_fetched) + " new, " +
-            std::to_string(stats->files_dropped) + " cached files gone" +
-            (stats->without_profile > 0 ? ", " + std::to_string(stats->without_profile) +
-                                              " sidecars without their profile left out"
-                                        : ""));
+void SyncForServing(archive::Archive& archive, bool all) {
+  if (Status s = archive.SyncForServing(all); !s.ok()) {
+    LogError("serve: " + s.message() + " (serving the cache meanwhile)");
   }
 }
 
@@ -170,7 +154,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
   const fs::path root = resolved->archive;
   ApplyServeConfig(*resolved);
-  if (resolved->bucket != nullptr) {
+  if (resolved->opened->slow()) {
     // (the cache exists before the API resolves paths inside it)
     if (Status s = archive::InitArchive(root); !s.ok()) return Fail("serve", s, kExitPartial);
   } else if (!IsDirectory(root)) {
@@ -254,11 +238,12 @@ int ServeCommand::Run(const GlobalOptions& global) {
   // at once; requests that need the index wait for this first read (up to
   // ApiOptions::index_wait, then 503), never answered from part of it.
   auto start = std::chrono::steady_clock::now();
-  // An archive in a bucket: the cache follows it, on a thread of its own.
+  // A slow archive (a bucket): the cache follows it, on a thread of its own.
   std::atomic<bool> stop_sync{false};
   std::thread syncer;
-  if (resolved->bucket != nullptr) {
-    SyncBucket(*resolved->bucket, /*all=*/true);
+  archive::Archive& opened = *resolved->opened;
+  if (opened.slow()) {
+    SyncForServing(opened, /*all=*/true);
     syncer = std::thread([&] {
       int64_t next_full = NowMs() + kFullSyncMs;
       while (!stop_sync.load()) {
@@ -266,7 +251,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
           ::usleep(100'000);
         if (stop_sync.load()) break;
         const bool all = NowMs() >= next_full;
-        SyncBucket(*resolved->bucket, all);
+        SyncForServing(opened, all);
         if (all) next_full = NowMs() + kFullSyncMs;
       }
     });

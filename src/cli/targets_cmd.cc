@@ -34,10 +34,8 @@ std::string When(int64_t ms) { return ms == 0 ? "never" : FormatRfc3339Ms(ms); }
 int TargetsCommand::Run(const GlobalOptions& global) {
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("targets", resolved.status(), kExitUsage);
-  if (resolved->bucket != nullptr) {
-    if (Status s = SyncScraperStates(*resolved->bucket); !s.ok()) {
-      return Fail("targets", s, ExitCodeFor(s));
-    }
+  if (Status s = resolved->opened->SyncStates(); !s.ok()) {
+    return Fail("targets", s, ExitCodeFor(s));
   }
   auto state = scrape::ReadTargetsState(resolved->archive);
   if (!state.ok()) {

@@ -112,9 +112,9 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
     if (it == by_target.end()) {
       int64_t since = now_ms - ToMs(w.interval) - kMsPerDay;
       it = by_target.emplace(w.target_key, archive::LatestByType(root_, w.target_key, since)).first;
-      if (bucket_ != nullptr) {
+      if (archive_ != nullptr && archive_->root() != root_) {
         for (const auto& [type, ms] :
-             archive::LatestByType(bucket_->cache(), w.target_key, since)) {
+             archive::LatestByType(archive_->root(), w.target_key, since)) {
           int64_t& latest = it->second[type];
           latest = std::max(latest, ms);
         }
@@ -258,7 +258,7 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
              "foreign files in it?)");
   }
   if (!KeepsRollups(config)) return stats;
-  if (bucket_ == nullptr) {
+  if (archive_ == nullptr || !archive_->slow()) {
     if (query::CompactionDue(root_, now_ms)) {
       stats.compact =
           query::Compact(root_, RollupRetentionOf(config), CompactOptionsAt(now_ms), &reporter);
@@ -266,22 +266,22 @@ PassStats Scraper::Maintain(int64_t now_ms, const Config& config, PassStats stat
     }
     return stats;
   }
-  if (compacting_.load() || !query::CompactionDue(bucket_->cache(), now_ms)) return stats;
+  if (compacting_.load() || !query::CompactionDue(archive_->root(), now_ms)) return stats;
   // (an attempt: one that fails waits for the next hour, as the next
   // compaction covers the last two days)
-  query::MarkCompacted(bucket_->cache(), now_ms);
+  query::MarkCompacted(archive_->root(), now_ms);
   if (compactor_.joinable()) compactor_.join();
   if (!background) {
-    stats.compact = CompactBucket(RollupRetentionOf(config), compact_keys_, now_ms);
+    stats.compact = CompactSlow(RollupRetentionOf(config), compact_keys_, now_ms);
     return stats;
   }
   compacting_ = true;
   compactor_ =
       std::thread([this, retention = RollupRetentionOf(config), keys = compact_keys_, now_ms] {
-        query::CompactStats s = CompactBucket(retention, keys, now_ms);
+        query::CompactStats s = CompactSlow(retention, keys, now_ms);
         if (s.written > 0 || s.failed > 0) {
           LogInfo("scrape: " + std::to_string(s.written) + " rollups written to " +
-                  bucket_->Describe() + ", " + std::to_string(s.replaced) + " replaced" +
+                  archive_->Describe() + ", " + std::to_string(s.replaced) + " replaced" +
                   (s.failed > 0 ? ", " + std::to_string(s.failed) + " failed" : ""));
         }
         compacting_ = false;
@@ -297,24 +297,25 @@ query::CompactOptions Scraper::CompactOptionsAt(int64_t now_ms) const {
   return options;
 }
 
-query::CompactStats Scraper::CompactBucket(const query::RetentionOf& retention,
-                                           const std::set<std::string>& keys, int64_t now_ms) {
-  // The cache first learns what the bucket has of the span (other hosts'
-  // rollups, entries from before the cache was made).
-  auto synced = bucket_->Sync(now_ms - kCompactLookbackMs - kMsPerDay, now_ms);
+query::CompactStats Scraper::CompactSlow(const query::RetentionOf& retention,
+                                         const std::set<std::string>& keys, int64_t now_ms) {
+  // The readers' side first learns what the archive has of the span (other
+  // hosts' rollups, entries from before the cache was made), and of the
+  // days before it, where its intervals start.
+  Status synced = archive_->SyncForReading(now_ms - kCompactLookbackMs, now_ms, "");
   if (!synced.ok()) {
-    LogError("scrape: rollups not written this hour: " + synced.status().message());
+    LogError("scrape: rollups not written this hour: " + synced.message());
     return {};
   }
   query::CompactOptions options = CompactOptionsAt(now_ms);
   options.write_root = root_;
-  options.remove = [this](const archive::EntryKey& key) { return bucket_->RemoveEntry(key); };
+  options.remove = [this](const archive::EntryKey& key) { return archive_->RemoveEntry(key); };
   options.include_target = [&keys](std::string_view tkey) {
     return keys.count(std::string(tkey)) > 0;
   };
   options.stopped = [this] { return stopping_.load(); };
   archive::LoggingReporter reporter;
-  return query::Compact(bucket_->cache(), retention, options, &reporter);
+  return query::Compact(archive_->root(), retention, options, &reporter);
 }
 
 void Scraper::SaveState(const Config& config, const std::vector<Work>& work,

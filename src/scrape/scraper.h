@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "archive/bucket.h"
+#include "archive/archive.h"
 #include "archive/prune.h"
 #include "archive/writer.h"
 #include "base/fetcher.h"
@@ -84,13 +84,14 @@ class Scraper {
     state_listener_ = std::move(listener);
   }
 
-  // For an archive in a bucket (archive/bucket.h), whose spool this
-  // scraper's archive is: entries uploaded from it move to the bucket's
-  // cache, where due times also look; and compaction reads the cache and
+  // The archive (archive/archive.h) whose write_root() this scraper's
+  // archive is, when its readers read elsewhere (a bucket's cache): due
+  // times also look there. A slow archive is pruned by its Publisher, not
+  // by passes, and its compaction reads its root() (synced first) and
   // writes the rollups of the targets this scraper scrapes (or did, since
-  // it started) into the spool (to be uploaded), deleting the stale ones
-  // from the bucket.
-  void set_bucket(archive::BucketArchive* bucket) { bucket_ = bucket; }
+  // it started) into write_root() (to be published), removing the stale
+  // ones from the archive, on a thread of its own in the loop.
+  void set_archive(archive::Archive* archive) { archive_ = archive; }
 
  private:
   // One profile type of one host, with everything needed to scrape and
@@ -121,23 +122,23 @@ class Scraper {
   // until the archive is under it; then, once an hour has come due since
   // the last time, writes the rollups that are due (query/compact.h) over
   // the last kCompactLookbackMs.
-  // On a bucket, the compaction runs on a thread of its own when
+  // On a slow archive, the compaction runs on a thread of its own when
   // `background` (the loop: its network time must not hold up scraping).
   PassStats Maintain(int64_t now_ms, const Config& config, PassStats stats, bool background);
-  // On a bucket: the rollups of the targets `keys` over the last
-  // kCompactLookbackMs, merged from the cache (synced first), written to
-  // the spool (uploaded from there), the stale ones deleted from the bucket.
   // A pass's compaction: the spans of the last kCompactLookbackMs.
   query::CompactOptions CompactOptionsAt(int64_t now_ms) const;
-  query::CompactStats CompactBucket(const query::RetentionOf& retention,
-                                    const std::set<std::string>& keys, int64_t now_ms);
+  // On a slow archive: the rollups of the targets `keys` over the last
+  // kCompactLookbackMs, merged from its root() (synced first), written to
+  // write_root() (published from there), the stale ones removed.
+  query::CompactStats CompactSlow(const query::RetentionOf& retention,
+                                  const std::set<std::string>& keys, int64_t now_ms);
 
   fs::path root_;
-  archive::BucketArchive* bucket_ = nullptr;  // unless the archive is a bucket's spool
+  archive::Archive* archive_ = nullptr;  // (set_archive)
   // Every target Expand() gave since the start: a target gone from the
   // config still gets its last spans' rollups.
   std::set<std::string> compact_keys_;
-  std::thread compactor_;  // CompactBucket in the background
+  std::thread compactor_;  // CompactSlow in the background
   std::atomic<bool> compacting_{false};
   std::atomic<bool> stopping_{false};  // the compaction ends early
   // Makes staged entries durable and visible: when `now`, or once

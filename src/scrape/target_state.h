@@ -28,7 +28,7 @@ namespace cprof::scrape {
 
 // The scraper's state in the archive (this file, the last good HTTP SD
 // lists): derived, like the index files, and skipped by every reader.
-inline constexpr std::string_view kStateDir = ".state";
+inline constexpr std::string_view kStateDir = archive::kStateDir;
 
 struct ProfileState {
   std::string type;  // "heap"
