@@ -1,9 +1,12 @@
 #include "pprof/analysis_json.h"
 
+#include <cstdio>
+#include <set>
 #include <vector>
 
 #include "base/time.h"
 #include "pprof/units.h"
+#include "pprof/view.h"
 
 namespace cprof::pprof {
 namespace {
@@ -89,7 +92,86 @@ void WriteTop(JsonWriter& w, const TopTable& t) {
   w.EndObject();
 }
 
+// A value as pprof's printTags prints it: "%.1f" in the smallest fitting
+// unit (tags.cc's FormatTagsText).
+std::string TagAmount(int64_t value, const std::string& sample_unit) {
+  Scaled s = Scale(value, sample_unit, "minimum");
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.1f", s.value);
+  return buf + s.unit;
+}
+
+// The keys of the numeric labels `p`'s samples carry.
+std::set<std::string> NumericKeys(const Profile& p) {
+  std::set<std::string> keys;
+  for (const auto& s : p.sample()) {
+    for (const auto& l : s.label()) {
+      if (IsNumericLabel(l)) keys.insert(p.string_table(l.key()));
+    }
+  }
+  return keys;
+}
+
 }  // namespace
+
+void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& t) {
+  const std::set<std::string> numeric = NumericKeys(profile);
+  w.Key("tags");
+  w.StartObject();
+  w.Key("sample_unit");
+  w.String(t.sample_unit);
+  w.Key("keys");
+  w.StartArray();
+  for (const TagKey& k : t.keys) {
+    w.StartObject();
+    w.Key("key");
+    w.String(k.key);
+    w.Key("numeric");
+    w.Bool(numeric.contains(k.key));
+    w.Key("total");
+    w.Int64(k.total);
+    w.Key("total_formatted");
+    w.String(TagAmount(k.total, t.sample_unit));
+    w.Key("values");
+    w.StartArray();
+    for (const TagValue& v : k.values) {
+      w.StartObject();
+      w.Key("name");
+      w.String(v.name);
+      w.Key("value");
+      w.Int64(v.value);
+      w.Key("formatted");
+      w.String(TagAmount(v.value, t.sample_unit));
+      w.Key("share");
+      w.String(k.total > 0 ? Percentage(v.value, k.total) : "");
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& s) {
+  w.Key("sandwich");
+  w.StartObject();
+  w.Key("function");
+  w.String(s.function);
+  w.Key("flat");
+  w.Int64(s.flat);
+  w.Key("flat_formatted");
+  w.String(top.FormatValue(s.flat));
+  w.Key("cum");
+  w.Int64(s.cum);
+  w.Key("cum_formatted");
+  w.String(top.FormatValue(s.cum));
+  w.Key("callers");
+  WriteFlame(w, s.callers);
+  w.Key("callees");
+  WriteFlame(w, s.callees);
+  w.EndObject();
+}
 
 void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analysis) {
   auto str = [&](int64_t i) -> std::string {

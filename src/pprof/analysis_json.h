@@ -1,12 +1,14 @@
 // The JSON of an analysis (a top table and a flame tree, pprof.h's
-// Analyze), as /api/analysis and the HTML reports carry it to the web UI's
-// code. Thread-safe: pure functions.
+// Analyze; with pprof's tags table and a function's sandwich when asked),
+// as /api/analysis and the HTML reports carry it to the web UI's code.
+// Thread-safe: pure functions.
 #ifndef CPROF_PPROF_ANALYSIS_JSON_H_
 #define CPROF_PPROF_ANALYSIS_JSON_H_
 
 #include "base/json.h"
 #include "pprof/codec.h"
 #include "pprof/report.h"
+#include "pprof/sandwich.h"
 
 namespace cprof::pprof {
 
@@ -20,6 +22,20 @@ inline constexpr int kDefaultFlameNodes = 20000;
 // inline, flat, flat_formatted, flat_pct, sum_pct, cum, cum_formatted,
 // cum_pct}]}, flame (nested {n, v, s, c}) and flame_nodes.
 void WriteAnalysisFields(JsonWriter& w, const Profile& profile, const Analysis& analysis);
+
+// Writes, into an object `w` has open, "tags": pprof -tags' table (report.h's
+// Tags) as {sample_unit, keys [{key, numeric, total, total_formatted,
+// values [{name, value, formatted, share}]}]}: keys by name, values as
+// pprof orders them; formatted and total_formatted as pprof prints them
+// ("300.0ms"), share its percentage of the key's total ("60.00%"; "" when
+// the total is not positive, where pprof prints none). numeric: the key is
+// a numeric label's in `profile` (tagfocus cannot select its values).
+void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& tags);
+
+// Writes, into an object `w` has open, "sandwich": {function, flat,
+// flat_formatted, cum, cum_formatted, callers, callees}, the trees nested
+// as WriteAnalysisFields' flame, values formatted as `top`'s.
+void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& sandwich);
 
 }  // namespace cprof::pprof
 

@@ -1,7 +1,9 @@
 // cprofiler's own routes for the web UI: the profile-type table, one
-// profile's metadata, the analysis (top table and flame tree) of a profile or a merged selection,
-// and the merged profile itself.
+// profile's metadata, the analysis (top table and flame tree; with
+// tags=1 pprof's tags table, with sandwich=FUNC that function's callers and
+// callees) of a profile or a merged selection, and the merged profile itself.
 #include <charconv>
+#include <optional>
 
 #include "archive/scan.h"
 #include "base/json.h"
@@ -10,6 +12,7 @@
 #include "pprof/analysis_json.h"
 #include "pprof/interval.h"
 #include "pprof/report.h"
+#include "pprof/sandwich.h"
 #include "pprof/summary.h"
 #include "pprof/units.h"
 #include "server/api.h"
@@ -114,6 +117,10 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   options.node_count = *node_count;
   auto max_nodes = IntParam(params, "maxnodes", pprof::kDefaultFlameNodes, 1, kMaxFlameNodes);
   if (!max_nodes.ok()) return max_nodes.status();
+  auto with_tags = IntParam(params, "tags", 0, 0, 1);
+  if (!with_tags.ok()) return with_tags.status();
+  std::string sandwich_of;
+  if (Status s = StringParam(params, "sandwich", &sandwich_of); !s.ok()) return s;
   auto source = ResolveSource(params);
   if (!source.ok()) return source.status();
 
@@ -122,11 +129,22 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   auto profile = LoadSource(*source, &stats, &tiled);
   if (!profile.ok()) return profile.status();
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
+  std::optional<Result<pprof::TagsTable>> tags;
+  std::optional<Result<pprof::Sandwich>> sandwich;
   {
     HeavySlot slot(heavy_);
-    RunOnOwnStack([&] { analysis = pprof::Analyze(**profile, options, *max_nodes); });
+    RunOnOwnStack([&] {
+      analysis = pprof::Analyze(**profile, options, *max_nodes);
+      if (!analysis.ok()) return;
+      if (*with_tags == 1) tags = pprof::Tags(**profile, options);
+      if (!sandwich_of.empty()) {
+        sandwich = pprof::SandwichOf(**profile, options, sandwich_of, *max_nodes);
+      }
+    });
   }
   if (!analysis.ok()) return analysis.status();
+  if (tags && !tags->ok()) return tags->status();
+  if (sandwich && !sandwich->ok()) return sandwich->status();
 
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
@@ -183,6 +201,8 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
     w.String(FormatRfc3339Ms(source->plan.end_ms));
   }
   pprof::WriteAnalysisFields(w, **profile, *analysis);
+  if (tags) pprof::WriteTagsField(w, **profile, **tags);
+  if (sandwich) pprof::WriteSandwichField(w, top, **sandwich);
   w.EndObject();
   return w.Take();
 }

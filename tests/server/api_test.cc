@@ -12,6 +12,7 @@
 #include "archive/writer.h"
 #include "base/fs.h"
 #include "base/profile_types.h"
+#include "pprof/analysis_json.h"
 #include "pprof/codec.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
@@ -328,6 +329,96 @@ TEST_CASE("analysis gives pprof's top table and a flame tree", "[api]") {
     CHECK(f.Get(bad).status == 400);
   }
   CHECK(f.Get("/api/analysis?sample_type=goroutine&" + std::string(kRange)).status == 404);
+}
+
+TEST_CASE("analysis gives pprof's tags and a function's sandwich when asked", "[api]") {
+  ApiFixture f;
+  auto plain = Json(f.Get("/api/analysis?id=" + f.heap1_));
+  CHECK(!plain.HasMember("tags"));
+  CHECK(!plain.HasMember("sandwich"));
+
+  auto profile = pprof::DecodeProfile(testing::ReadTestData("heap.pb.gz"));
+  REQUIRE(profile.ok());
+  pprof::ReportOptions options;
+  options.sample_index = "alloc_space";
+  auto top = pprof::Top(*profile, options);
+  REQUIRE(top.ok());
+  REQUIRE(top->rows.size() > 1);
+
+  // tags=1: pprof -tags' table, each value as it prints it.
+  auto d = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&tags=1"));
+  auto tags = pprof::Tags(*profile, options);
+  REQUIRE(tags.ok());
+  REQUIRE(!tags->keys.empty());
+  const std::string text = pprof::FormatTagsText(*tags);
+  const auto& keys = d["tags"]["keys"];
+  REQUIRE(keys.Size() == tags->keys.size());
+  CHECK(std::string(d["tags"]["sample_unit"].GetString()) == tags->sample_unit);
+  for (rapidjson::SizeType k = 0; k < keys.Size(); ++k) {
+    const pprof::TagKey& want = tags->keys[k];
+    INFO(want.key);
+    CHECK(std::string(keys[k]["key"].GetString()) == want.key);
+    CHECK(keys[k]["numeric"].GetBool());  // Go's heap labels are numbers: bytes
+    CHECK(keys[k]["total"].GetInt64() == want.total);
+    CHECK(text.find(want.key + ": Total " + keys[k]["total_formatted"].GetString() + "\n") !=
+          std::string::npos);
+    REQUIRE(keys[k]["values"].Size() == want.values.size());
+    for (rapidjson::SizeType i = 0; i < want.values.size(); ++i) {
+      const auto& v = keys[k]["values"][i];
+      CHECK(std::string(v["name"].GetString()) == want.values[i].name);
+      CHECK(v["value"].GetInt64() == want.values[i].value);
+      // The line pprof prints: "AMOUNT (SHARE): NAME".
+      CHECK(text.find(std::string(v["formatted"].GetString()) + " (" + v["share"].GetString() +
+                      "): " + want.values[i].name + "\n") != std::string::npos);
+    }
+  }
+  // The same filters as the rest of the analysis.
+  const std::string first = top->rows[0].name;
+  auto ignored = Json(f.Get("/api/analysis?id=" + f.heap1_ +
+                            "&si=alloc_space&tags=1&ignore=" + PercentEncode("^" + first + "$")));
+  pprof::ReportOptions ignoring = options;
+  ignoring.ignore = "^" + first + "$";
+  auto ignored_tags = pprof::Tags(*profile, ignoring);
+  REQUIRE(ignored_tags.ok());
+  CHECK(ignored["tags"]["keys"][0]["total"].GetInt64() == ignored_tags->keys[0].total);
+  CHECK(ignored_tags->keys[0].total < tags->keys[0].total);
+
+  // sandwich=FUNC: its callers and callees, rooted at it, its cum at the join.
+  const pprof::TopRow& row = top->rows[1];
+  auto s = Json(f.Get("/api/analysis?id=" + f.heap1_ +
+                      "&si=alloc_space&sandwich=" + PercentEncode(row.name)));
+  const auto& sw = s["sandwich"];
+  CHECK(std::string(sw["function"].GetString()) == row.name);
+  CHECK(sw["cum"].GetInt64() == row.cum);
+  CHECK(sw["flat"].GetInt64() == row.flat);
+  CHECK(std::string(sw["cum_formatted"].GetString()) == top->FormatValue(row.cum));
+  auto want = pprof::SandwichOf(*profile, options, row.name, pprof::kDefaultFlameNodes);
+  REQUIRE(want.ok());
+  for (auto [key, tree] :
+       {std::pair<const char*, const pprof::FlameNode*>{"callers", &want->callers},
+        {"callees", &want->callees}}) {
+    INFO(key);
+    CHECK(std::string(sw[key]["n"].GetString()) == row.name);
+    CHECK(sw[key]["v"].GetInt64() == row.cum);
+    CHECK(sw[key]["s"].GetInt64() == tree->self);
+    REQUIRE(sw[key].HasMember("c") == !tree->children.empty());
+    if (!tree->children.empty()) {
+      CHECK(sw[key]["c"].Size() == tree->children.size());
+      CHECK(std::string(sw[key]["c"][0]["n"].GetString()) == tree->children[0].name);
+      CHECK(sw[key]["c"][0]["v"].GetInt64() == tree->children[0].total);
+    }
+  }
+  CHECK(sw["callers"].HasMember("c"));  // a heap function has callers
+  // A function not in the view: an empty sandwich, not an error.
+  auto none = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&sandwich=no.such.function"));
+  CHECK(none["sandwich"]["cum"].GetInt64() == 0);
+  CHECK(!none["sandwich"]["callers"].HasMember("c"));
+
+  for (std::string bad :
+       std::vector<std::string>{"&tags=2", "&tags=yes", "&sandwich=" + std::string(2000, 'x')}) {
+    INFO(bad);
+    CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
+  }
 }
 
 TEST_CASE("merge and meta", "[api]") {
