@@ -3,26 +3,42 @@
 // for a trace.
 //
 // URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
-// both with focus/ignore/hide (RE2, applied by the server) and interval=0|1
-// (a cumulative type's interval values, or its snapshots since process
-// start). The query string is the whole state: the page is a shareable link.
+// both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
+// server), interval=0|1 (a cumulative type's interval values, or its
+// snapshots since process start) and sandwich=FUNC (that function's callers
+// and callees). The query string is the whole state: the page is a
+// shareable link.
 //
 // The flame graph and the table are profile_view.js's; the server-side focus
-// filter stays in the Focus input.
+// filter stays in the Focus input. The Labels card lists pprof's tags of the
+// samples shown (/api/analysis?tags=1): a click on a value focuses on it
+// (tagfocus=KEY=^VALUE$), Alt+click ignores it. The Sandwich card shows one
+// function's callers (an inverted flame graph) over its callees, picked by a
+// top table row's "Sandwich" action or a click on a flame graph frame.
 
 import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
 import { el, copyText, showNotice } from './dom.js';
-import { formatDuration, formatTime, formatValue } from './format.js';
+import { formatDuration, formatTime, formatValue, percentage } from './format.js';
+import { FlameGraph } from './flamegraph.js';
 import { ProfileView } from './profile_view.js';
 
 const $ = (id) => document.getElementById(id);
 const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
 
-const profileView = new ProfileView();
+// The label filters: kept in the URL and sent to the server as the others,
+// set from the Labels card rather than from inputs.
+const TAG_KEYS = ['tagfocus', 'tagignore'];
+const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS];
+// Values a label key lists before "N more".
+const MAX_LABEL_VALUES = 40;
+
+const profileView = new ProfileView({ onSandwich: (name) => go({ sandwich: name }) });
+const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
+const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 
-// What the URL asks for: {source, base, si, filters, singleId}.
+// What the URL asks for: {source, base, si, filters, sandwich, singleId}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -30,12 +46,13 @@ function readView() {
   if (match && params.has('interval')) source.set('interval', params.get('interval'));
   const ids = source.getAll('id');
   const filters = {};
-  for (const key of FILTER_KEYS) filters[key] = params.get(key) ?? '';
+  for (const key of ALL_FILTER_KEYS) filters[key] = params.get(key) ?? '';
   return {
     source,
     base: params.get('base'),
     si: params.get('si'),
     filters,
+    sandwich: params.get('sandwich') || null,
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
@@ -47,14 +64,21 @@ function viewUrl(view, changes) {
   if (PROFILE_PATH.test(location.pathname) && next.source.has('interval')) params.set('interval', next.source.get('interval'));
   if (next.base) params.set('base', next.base);
   if (next.si) params.set('si', next.si);
-  for (const key of FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
+  for (const key of ALL_FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
+  if (next.sandwich) params.set('sandwich', next.sandwich);
   return withQuery(location.pathname, params);
+}
+
+// Shows the view with `changes` applied, as a new history entry.
+function go(changes) {
+  history.pushState(null, '', viewUrl(readView(), changes));
+  load();
 }
 
 function analysisParams(source, si, filters) {
   const params = new URLSearchParams(source);
   if (si) params.set('si', si);
-  for (const key of FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  for (const key of ALL_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
   return params;
 }
 
@@ -86,7 +110,10 @@ async function load() {
       // A sample index this profile does not have falls back to its default.
       if (si && !meta.sample_types.some((t) => t.type === si)) si = meta.default_sample_type;
     }
-    const requests = [getJSON('/api/analysis', analysisParams(view.source, si, view.filters))];
+    const params = analysisParams(view.source, si, view.filters);
+    params.set('tags', '1');
+    if (view.sandwich) params.set('sandwich', view.sandwich);
+    const requests = [getJSON('/api/analysis', params)];
     if (view.base) {
       requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters)));
     }
@@ -126,6 +153,8 @@ function fail(err, view) {
   box.append(el('p', {}, el('a', { href: '/' }, 'Back to the overview')));
   $('flame-card').hidden = true;
   $('top-card').hidden = true;
+  $('labels-card').hidden = true;
+  $('sandwich-card').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
   $('head').hidden = status !== 400;
   $('head').classList.toggle('filters-only', !current);
@@ -138,6 +167,9 @@ function show(view, analysis, base, meta) {
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
   profileView.show(analysis, base);
+  $('sandwich-pick').hidden = true;
+  showLabels(view, analysis);
+  showSandwich(analysis);
   if (analysis.flame.v === 0) {
     showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
   }
@@ -209,7 +241,7 @@ function fillFilterInputs(view) {
 function pprofCommand(view, si) {
   const mergeUrl = (source) => `${location.origin}${withQuery('/api/merge', source)}`;
   const args = ['go tool pprof -http=:', `-sample_index=${si}`];
-  for (const key of FILTER_KEYS) if (view.filters[key]) args.push(`-${key}=${shellQuote(view.filters[key])}`);
+  for (const key of ALL_FILTER_KEYS) if (view.filters[key]) args.push(`-${key}=${shellQuote(view.filters[key])}`);
   if (view.base) args.push(`-diff_base=${shellQuote(mergeUrl(baseSource(view)))}`);
   args.push(shellQuote(mergeUrl(view.source)));
   return args.join(' ');
@@ -217,6 +249,80 @@ function pprofCommand(view, si) {
 
 function shellQuote(text) {
   return `'${text.replaceAll("'", "'\\''")}'`;
+}
+
+// ---- labels --------------------------------------------------------------------
+
+// The Labels card: each label key of the samples shown, its values as
+// pprof -tags prints them (amount, share of the key's total), largest first.
+function showLabels(view, analysis) {
+  const keys = analysis.tags?.keys ?? [];
+  $('labels-card').hidden = false;
+  $('tag-filters').replaceChildren(...TAG_KEYS.filter((key) => view.filters[key]).map((key) =>
+    el('button', {
+      type: 'button',
+      className: `tag-filter ${key === 'tagignore' ? 'ignore' : ''}`,
+      title: `Remove this filter (${key})`,
+      dataset: { filter: key },
+      onclick: () => go({ filters: { [key]: '' } }),
+    }, `${key}: ${view.filters[key]} ×`)));
+  if (keys.length === 0) {
+    $('labels').replaceChildren(el('p', { className: 'label-more' }, 'The samples shown carry no labels.'));
+    return;
+  }
+  $('labels').replaceChildren(...keys.map((key) => labelKey(view, key)));
+}
+
+function labelKey(view, key) {
+  const largest = Math.max(1, ...key.values.map((v) => Math.abs(v.value)));
+  const values = key.values.slice(0, MAX_LABEL_VALUES).map((v) => {
+    const focus = `${key.key}=^${re2Literal(v.name)}$`;
+    return el('button', {
+      type: 'button',
+      className: `label-value${view.filters.tagfocus === focus ? ' active' : ''}`,
+      disabled: key.numeric,
+      title: key.numeric ? 'A numeric label: tagfocus selects string labels only'
+        : `Click: only the samples with ${key.key}=${v.name} · Alt+click: all but them`,
+      dataset: { key: key.key, value: v.name },
+      onclick: (event) => {
+        const filter = event.altKey ? 'tagignore' : 'tagfocus';
+        go({ filters: { [filter]: view.filters[filter] === focus ? '' : focus } });
+      },
+    },
+    el('span', { className: 'bar', style: `width: ${(100 * Math.abs(v.value)) / largest}%` }),
+    el('span', { className: 'amount' }, v.formatted),
+    el('span', { className: 'share' }, v.share.trim()),
+    el('span', { className: 'name' }, v.name));
+  });
+  const more = key.values.length - values.length;
+  return el('div', { className: 'label-key', dataset: { key: key.key } },
+    el('h3', {}, `${key.key} `, el('span', { className: 'sub' }, `Total ${key.total_formatted} · ${key.values.length} value${key.values.length === 1 ? '' : 's'}`)),
+    ...values,
+    more > 0 ? el('div', { className: 'label-more' }, `${more} more`) : null);
+}
+
+// `text` as an RE2 expression matching it literally; a comma as \x2c, since
+// the server splits a tag filter's expressions at commas.
+function re2Literal(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replaceAll(',', '\\x2c');
+}
+
+// ---- sandwich --------------------------------------------------------------------
+
+// The Sandwich card: the function's callers above (inverted: the function
+// at the bottom), its callees below, both at its cum.
+function showSandwich(analysis) {
+  const sandwich = analysis.sandwich;
+  $('sandwich-card').hidden = !sandwich;
+  if (!sandwich) return;
+  $('sandwich-function').textContent = sandwich.function;
+  $('sandwich-sub').textContent = sandwich.cum === 0
+    ? 'not in the samples shown'
+    : `flat ${sandwich.flat_formatted} · cum ${sandwich.cum_formatted} (${percentage(sandwich.cum, analysis.total).trim()} of ${analysis.total_formatted})`;
+  for (const [graph, tree] of [[sandwichCallers, sandwich.callers], [sandwichCallees, sandwich.callees]]) {
+    graph.options.unit = analysis.unit;
+    graph.setTree(tree);
+  }
 }
 
 // ---- trace ---------------------------------------------------------------------
@@ -263,7 +369,12 @@ $('controls').addEventListener('submit', (event) => {
 $('si').addEventListener('change', () => $('controls').requestSubmit());
 $('clear-filters').addEventListener('click', () => {
   for (const key of FILTER_KEYS) $(key).value = '';
-  $('controls').requestSubmit();
+  go({ si: $('si').value || null, filters: Object.fromEntries(ALL_FILTER_KEYS.map((key) => [key, ''])) });
+});
+$('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
+matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
+  sandwichCallers.render();
+  sandwichCallees.render();
 });
 $('copy-command').addEventListener('click', async () => {
   const button = $('copy-command');
@@ -283,5 +394,9 @@ window.cprofRenderFlame = (tree) => {
 };
 window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
+window.cprofSandwichNames = () => ({
+  callers: [...sandwichCallers.drawnNames],
+  callees: [...sandwichCallees.drawnNames],
+});
 
 load();

@@ -1,4 +1,5 @@
-// A flame graph (icicle: the root on top) drawn on a canvas.
+// A flame graph (icicle: the root on top; inverted, the root at the bottom)
+// drawn on a canvas.
 //
 // Input: the API's flame tree, {n: name, v: total, s: self, c: [children]},
 // children sorted by v descending. In a differential graph each node also
@@ -21,7 +22,9 @@ const FONT = '11px ui-monospace, "SFMono-Regular", Menlo, Consolas, "DejaVu Sans
 
 export class FlameGraph {
   // canvas: the <canvas> (its width follows CSS, its height the tree depth).
-  // options: unit, tooltip (element), onZoom(zoomed: boolean).
+  // options: unit, tooltip (element), onZoom(zoomed: boolean), inverted (the
+  // root drawn at the bottom, its children above it: a callers graph),
+  // onPick(name or null): the frame a click picked (null: the root).
   constructor(canvas, options) {
     this.canvas = canvas;
     this.options = options;
@@ -95,6 +98,7 @@ export class FlameGraph {
 
   resetZoom() {
     this.zoomTo(0);
+    this.options.onPick?.(null);
   }
 
   zoomTo(index) {
@@ -110,7 +114,7 @@ export class FlameGraph {
     const dpr = window.devicePixelRatio || 1;
     const width = canvas.parentElement.clientWidth - 16;
     if (width <= 0) return 0;
-    const rows = Math.min(nodes.rows.length, MAX_DEPTH);
+    const rows = this.drawnRows();
     const height = rows * ROW_HEIGHT;
     canvas.style.height = `${height}px`;
     canvas.width = Math.round(width * dpr);
@@ -131,7 +135,7 @@ export class FlameGraph {
     this.drawnNames = new Set();
     let drawn = 0;
     for (let d = 0; d < rows; d++) {
-      const y = d * ROW_HEIGHT;
+      const y = this.rowTop(d, rows);
       for (const i of nodes.rows[d]) {
         const x0 = (nodes.x[i] - zx) * scale;
         const w = nodes.value[i] * scale;
@@ -163,6 +167,15 @@ export class FlameGraph {
     return drawn;
   }
 
+  drawnRows() {
+    return Math.min(this.nodes.rows.length, MAX_DEPTH);
+  }
+
+  // The y of depth d's row (CSS pixels), of `rows` drawn.
+  rowTop(d, rows) {
+    return (this.options.inverted ? rows - 1 - d : d) * ROW_HEIGHT;
+  }
+
   diffColor(i, dark) {
     const { value, base } = this.nodes;
     const change = value[i] / (value[0] || 1) - base[i] / (this.diff.baseTotal || 1);
@@ -177,8 +190,10 @@ export class FlameGraph {
   nodeAt(px, py) {
     const nodes = this.nodes;
     if (!nodes) return -1;
-    const d = Math.floor(py / ROW_HEIGHT);
-    if (d < 0 || d >= nodes.rows.length) return -1;
+    const row0 = Math.floor(py / ROW_HEIGHT);
+    const rows = this.drawnRows();
+    const d = this.options.inverted ? rows - 1 - row0 : row0;
+    if (row0 < 0 || d < 0 || d >= rows) return -1;
     const width = this.canvas.clientWidth;
     const zw = nodes.value[this.zoomIndex] || 1;
     const t = nodes.x[this.zoomIndex] + (px / width) * zw;
@@ -203,7 +218,10 @@ export class FlameGraph {
   onClick(event) {
     const rect = this.canvas.getBoundingClientRect();
     const i = this.nodeAt(event.clientX - rect.left, event.clientY - rect.top);
-    if (i >= 0) this.zoomTo(i === this.zoomIndex ? Math.max(this.nodes.parent[i], 0) : i);
+    if (i < 0) return;
+    const next = i === this.zoomIndex ? Math.max(this.nodes.parent[i], 0) : i;
+    this.zoomTo(next);
+    this.options.onPick?.(next === 0 ? null : this.nodes.name[next]);
   }
 
   setHovered(i, event) {

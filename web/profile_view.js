@@ -8,6 +8,10 @@
 // A click on a top table row highlights that function's frames in the flame
 // graph (the search box then holds ^name$ and shows the function's share of
 // the total).
+//
+// options.onSandwich(name), where the page shows sandwiches (analysis.js):
+// each top table row gets a "Sandwich" action, and a click on a flame graph
+// frame offers one (#sandwich-pick, in the flame graph's header).
 
 import { diffFlameTree, flatByName } from './diff.js';
 import { formatValue, percentage } from './format.js';
@@ -17,13 +21,20 @@ import { TopTable } from './toptable.js';
 const $ = (id) => document.getElementById(id);
 
 export class ProfileView {
-  constructor() {
+  constructor({ onSandwich = null } = {}) {
+    const pick = onSandwich && $('sandwich-pick');
     this.flame = new FlameGraph($('flame'), {
       unit: '',
       tooltip: $('tooltip'),
       onZoom: (zoomed) => { $('reset-zoom').disabled = !zoomed; },
+      onPick: pick && ((name) => {
+        pick.hidden = !name || name === '\u2026';
+        pick.dataset.name = name ?? '';
+        pick.textContent = `Sandwich: ${name}`;
+      }),
     });
-    this.topTable = new TopTable($('top'), { onSelect: (name) => this.highlightFunction(name) });
+    pick?.addEventListener('click', () => onSandwich(pick.dataset.name));
+    this.topTable = new TopTable($('top'), { onSelect: (name) => this.highlightFunction(name), onSandwich });
     $('search').addEventListener('input', () => {
       this.topTable.setSelected(null);
       this.runSearch();

@@ -1,6 +1,7 @@
 // The top table: pprof's -top rows (flat, flat%, sum%, cum, cum%, name) as
 // the API formats them, sortable by a click on a header; a click on a row
-// selects its function.
+// selects its function; where the page has one, a row's "Sandwich" action
+// opens that function's callers and callees.
 
 import { el } from './dom.js';
 import { formatDelta } from './format.js';
@@ -19,10 +20,12 @@ const DELTA_COLUMN = { label: 'Δ flat', key: (r) => r.delta ?? 0 };
 const NAME_COLUMN = { label: 'name', text: (r) => (r.inline ? `${r.name} ${r.inline}` : r.name), key: (r) => r.name };
 
 export class TopTable {
-  // table: the <table>; onSelect(name or null) when a row is (de)selected.
-  constructor(table, { onSelect }) {
+  // table: the <table>; onSelect(name or null) when a row is (de)selected;
+  // onSandwich(name), if given, gives each row a "Sandwich" action.
+  constructor(table, { onSelect, onSandwich = null }) {
     this.table = table;
     this.onSelect = onSelect;
+    this.onSandwich = onSandwich;
     this.rows = [];
     this.sort = null; // {column, descending}; null = pprof's order
     this.selected = null;
@@ -104,7 +107,18 @@ export class TopTable {
   }
 
   cell(column, row) {
-    if (column === NAME_COLUMN) return el('td', { className: 'name' }, column.text(row));
+    if (column === NAME_COLUMN) {
+      const sandwich = this.onSandwich && el('button', {
+        type: 'button',
+        className: 'row-action',
+        title: 'Show the callers and callees of this function',
+        onclick: (event) => {
+          event.stopPropagation();
+          this.onSandwich(row.name);
+        },
+      }, 'Sandwich');
+      return el('td', { className: 'name' }, column.text(row), sandwich);
+    }
     if (column === DELTA_COLUMN) {
       const cls = row.delta > 0 ? 'grow' : row.delta < 0 ? 'shrink' : '';
       return el('td', { className: cls }, formatDelta(row.delta, this.unit));
