@@ -199,3 +199,42 @@ start_moto() {
     fail "moto_server did not start on $port"
   echo "http://127.0.0.1:$port"
 }
+
+# compare_pprof WHAT PROFILE FLAG...: go tool pprof FLAG... PROFILE and
+# cprofiler top with the same flags (pprof's spelling: -tags, -dot,
+# -peek=RE, -list=RE, -focus=RE, -nodecount=N, -sample_index=NAME,
+# -source_path=DIRS, -trim_path=PREFIX, ...) give the same stdout and exit
+# status, both run in the working directory (where -list looks for relative
+# source files). Sets COMPARED_LINES for expect_compared.
+compare_pprof() {
+  local what=$1 file=$2 flag go_rc=0 ours_rc=0
+  shift 2
+  local ours=()
+  for flag in "$@"; do
+    case $flag in
+      -tags) ours+=(--format tags) ;;
+      -dot) ours+=(--format dot) ;;
+      -sample_index=*) ours+=("--sample-index=${flag#*=}") ;;
+      -source_path=*) ours+=("--source-path=${flag#*=}") ;;
+      -trim_path=*) ours+=("--trim-path=${flag#*=}") ;;
+      -*) ours+=("-$flag") ;;
+    esac
+  done
+  go tool pprof "$@" "$file" >"$WORK/go.out" 2>"$WORK/go.err" || go_rc=$?
+  "$CPROFILER" top "${ours[@]}" "$file" >"$WORK/ours.out" 2>"$WORK/ours.err" || ours_rc=$?
+  if ! diff "$WORK/go.out" "$WORK/ours.out" >"$WORK/diff"; then
+    head -40 "$WORK/diff"
+    fail "$what: cprofiler top ${ours[*]} differs from go tool pprof $*"
+  fi
+  [ "$go_rc" = "$ours_rc" ] ||
+    fail "$what: exit $ours_rc, go tool pprof's $go_rc ($(cat "$WORK/go.err" "$WORK/ours.err"))"
+  COMPARED_LINES=$(wc -l <"$WORK/ours.out")
+  COMPARED_WHAT=$what
+}
+
+# expect_lines MIN: the last compare_pprof compared at least MIN lines (a
+# test that compares two empty outputs proves nothing).
+expect_lines() {
+  [ "$COMPARED_LINES" -ge "$1" ] ||
+    { cat "$WORK/ours.out"; fail "$COMPARED_WHAT: only $COMPARED_LINES lines compared"; }
+}

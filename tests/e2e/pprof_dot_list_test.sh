@@ -9,41 +9,6 @@
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
 
-# compare WHAT PROFILE FLAG...: go tool pprof FLAG... PROFILE and cprofiler
-# top with the same flags (pprof's spelling: -dot, -list=RE, -nodecount=N,
-# -source_path=DIRS, ...) give the same stdout and exit status, both run in
-# the working directory (where -list looks for relative source files).
-compare() {
-  local what=$1 file=$2 flag go_rc=0 ours_rc=0
-  shift 2
-  local ours=()
-  for flag in "$@"; do
-    case $flag in
-      -dot) ours+=(--format dot) ;;
-      -sample_index=*) ours+=("--sample-index=${flag#*=}") ;;
-      -source_path=*) ours+=("--source-path=${flag#*=}") ;;
-      -trim_path=*) ours+=("--trim-path=${flag#*=}") ;;
-      -*) ours+=("-$flag") ;;
-    esac
-  done
-  go tool pprof "$@" "$file" >"$WORK/go.out" 2>"$WORK/go.err" || go_rc=$?
-  "$CPROFILER" top "${ours[@]}" "$file" >"$WORK/ours.out" 2>"$WORK/ours.err" || ours_rc=$?
-  if ! diff "$WORK/go.out" "$WORK/ours.out" >"$WORK/diff"; then
-    head -40 "$WORK/diff"
-    fail "$what: cprofiler top ${ours[*]} differs from go tool pprof $*"
-  fi
-  [ "$go_rc" = "$ours_rc" ] ||
-    fail "$what: exit $ours_rc, go tool pprof's $go_rc ($(cat "$WORK/go.err" "$WORK/ours.err"))"
-  COMPARED_LINES=$(wc -l <"$WORK/ours.out")
-  COMPARED_WHAT=$what
-}
-
-# expect_lines MIN: the last comparison compared at least MIN lines.
-expect_lines() {
-  [ "$COMPARED_LINES" -ge "$1" ] ||
-    { cat "$WORK/ours.out"; fail "$COMPARED_WHAT: only $COMPARED_LINES lines compared"; }
-}
-
 # expect_out RE: the last comparison's output has a line matching RE.
 expect_out() {
   grep -qE -- "$1" "$WORK/ours.out" || { cat "$WORK/ours.out"; fail "$COMPARED_WHAT: no $1"; }
@@ -57,40 +22,40 @@ cd "$WORK/cwd"
 # The dot graph of the fixtures: the default 80 nodes and smaller node
 # counts (whose rebuilt graphs have residual edges), filters, and a heap
 # profile's "bytes" boxes for every sample index.
-compare "dot of cpu.pb.gz" "$CPU" -dot
+compare_pprof "dot of cpu.pb.gz" "$CPU" -dot
 expect_lines 30
 expect_out '^N1 \[label="sha256\\nblock\\n'
 for n in 3 8 15; do
-  compare "dot of cpu.pb.gz, nodecount $n" "$CPU" -dot -nodecount=$n
+  compare_pprof "dot of cpu.pb.gz, nodecount $n" "$CPU" -dot -nodecount=$n
 done
-compare "dot with focus" "$CPU" -dot -focus=sha256
-compare "dot with hide" "$CPU" -dot -hide=runtime
-compare "dot without a node" "$CPU" -dot -focus=nosuchfunction
+compare_pprof "dot with focus" "$CPU" -dot -focus=sha256
+compare_pprof "dot with hide" "$CPU" -dot -hide=runtime
+compare_pprof "dot without a node" "$CPU" -dot -focus=nosuchfunction
 expect_out '^}$'
 for si in alloc_objects alloc_space inuse_objects inuse_space; do
-  compare "dot of heap.pb.gz, $si" "$HEAP" -dot -sample_index="$si"
+  compare_pprof "dot of heap.pb.gz, $si" "$HEAP" -dot -sample_index="$si"
   expect_lines 7
   expect_out '^NN1_0 \[label = "[0-9.]+[kMG]?B" '
   for n in 4 12; do
-    compare "dot of heap.pb.gz, $si, nodecount $n" "$HEAP" -dot -sample_index="$si" -nodecount=$n
+    compare_pprof "dot of heap.pb.gz, $si, nodecount $n" "$HEAP" -dot -sample_index="$si" -nodecount=$n
   done
-  compare "dot of heap.pb.gz, $si, ignoring" "$HEAP" -dot -sample_index="$si" -ignore=workloadHeap
+  compare_pprof "dot of heap.pb.gz, $si, ignoring" "$HEAP" -dot -sample_index="$si" -ignore=workloadHeap
 done
-compare "dot of heap.pb.gz, residual edges" "$HEAP" -dot -sample_index=alloc_space
+compare_pprof "dot of heap.pb.gz, residual edges" "$HEAP" -dot -sample_index=alloc_space
 expect_out 'style="dotted"'
 pass "cpu.pb.gz and heap.pb.gz (every sample index): dot identical to go tool pprof -dot"
 
 # The list of the fixtures: their sources are wherever the fixture was
 # built (found or not on this host, pprof and cprofiler alike).
 for re in '.' 'main\.' 'Sum256'; do
-  compare "list $re of cpu.pb.gz" "$CPU" -list="$re"
+  compare_pprof "list $re of cpu.pb.gz" "$CPU" -list="$re"
   expect_out '^ROUTINE ======================== '
 done
 for si in alloc_objects inuse_space; do
-  compare "list of heap.pb.gz, $si" "$HEAP" -list='main\.' -sample_index="$si"
+  compare_pprof "list of heap.pb.gz, $si" "$HEAP" -list='main\.' -sample_index="$si"
   expect_lines 3
 done
-compare "list without a match" "$CPU" -list=nosuchfunction
+compare_pprof "list without a match" "$CPU" -list=nosuchfunction
 pass "cpu.pb.gz and heap.pb.gz: list identical to go tool pprof -list"
 
 # The workload's own profiles: labelled CPU, goroutine, heap, mutex, block.
@@ -102,35 +67,35 @@ done
 curl -fsS -o "$WORK/w-cpu.pb.gz" "http://$ADDR/debug/pprof/profile?seconds=2" ||
   fail "no CPU profile from the workload"
 LCPU=$WORK/w-cpu.pb.gz
-compare "dot of the labelled CPU profile" "$LCPU" -dot
+compare_pprof "dot of the labelled CPU profile" "$LCPU" -dot
 expect_out '\[label = "endpoint:/api/(users|orders|health)" id="N[0-9]+_[0-9]+" fontsize=8 shape=box3d'
-compare "dot of the labelled CPU profile, samples" "$LCPU" -dot -sample_index=samples -nodecount=12
-compare "dot, tagfocus" "$LCPU" -dot -tagfocus=endpoint=users
-compare "dot of the goroutine profile" "$WORK/w-goroutine.pb.gz" -dot
+compare_pprof "dot of the labelled CPU profile, samples" "$LCPU" -dot -sample_index=samples -nodecount=12
+compare_pprof "dot, tagfocus" "$LCPU" -dot -tagfocus=endpoint=users
+compare_pprof "dot of the goroutine profile" "$WORK/w-goroutine.pb.gz" -dot
 expect_out 'endpoint:/api/'
 expect_out '\(inline\)'
 for si in alloc_objects alloc_space inuse_objects inuse_space; do
-  compare "dot of the workload's heap, $si" "$WORK/w-heap.pb.gz" -dot -sample_index=$si
+  compare_pprof "dot of the workload's heap, $si" "$WORK/w-heap.pb.gz" -dot -sample_index=$si
 done
-compare "dot of the mutex profile" "$WORK/w-mutex.pb.gz" -dot
+compare_pprof "dot of the mutex profile" "$WORK/w-mutex.pb.gz" -dot
 expect_out 'workloadMutex'
-compare "dot of the mutex profile, contentions" "$WORK/w-mutex.pb.gz" -dot -sample_index=contentions
-compare "dot of the block profile" "$WORK/w-block.pb.gz" -dot
+compare_pprof "dot of the mutex profile, contentions" "$WORK/w-mutex.pb.gz" -dot -sample_index=contentions
+compare_pprof "dot of the block profile" "$WORK/w-block.pb.gz" -dot
 expect_out 'workloadBlock'
 pass "the workload's CPU (labels drawn as pprof draws them), goroutine, heap, mutex and block profiles: dot identical"
 
 # -list of the workload with its sources: where the build had them (an
 # absolute name), and a copy found through --source-path (pprof's rule: a
 # name containing /<last element of the source dir>/ is cut after it).
-compare "list of the workload's handlers, sources in place" "$LCPU" -list='main\.workload'
+compare_pprof "list of the workload's handlers, sources in place" "$LCPU" -list='main\.workload'
 expect_out '^ROUTINE ======================== main\.workload[A-Za-z]+ in /.*/workload/main\.go$'
 expect_out '^ +[.0-9a-z]+ +[.0-9a-z]+ +[0-9]+:func workload'
-compare "list of the mutex profile, sources in place" "$WORK/w-mutex.pb.gz" -list='workloadMutex|Unlock'
+compare_pprof "list of the mutex profile, sources in place" "$WORK/w-mutex.pb.gz" -list='workloadMutex|Unlock'
 expect_out '[0-9.]+m?s +[0-9]+:[[:space:]]+mu\.Unlock\(\)$'
 mkdir -p "$WORK/copy/workload"
 sed 's/^\t\tmu\.Unlock()$/&  \/\/ the copy/' \
   "$TEST_DATA_DIR/../go/workload/main.go" >"$WORK/copy/workload/main.go"
-compare "list through the source path's last element" "$WORK/w-mutex.pb.gz" -list=workloadMutex \
+compare_pprof "list through the source path's last element" "$WORK/w-mutex.pb.gz" -list=workloadMutex \
   -source_path="$WORK/nowhere:$WORK/copy/workload"
 expect_out 'mu\.Unlock\(\)  // the copy$'
 # Without sources: a trimmed (relative) name not found under the source path.
@@ -138,10 +103,10 @@ SRC_PREFIX=$(go tool pprof -raw "$LCPU" 2>/dev/null | grep -o '/[^ ]*/workload/m
 [ -n "$SRC_PREFIX" ] || fail "no workload source file in the CPU profile"
 SRC_PREFIX=${SRC_PREFIX%/workload/main.go}
 mkdir -p "$WORK/empty"
-compare "list without sources" "$LCPU" -list='main\.workload' -trim_path="$SRC_PREFIX" \
+compare_pprof "list without sources" "$LCPU" -list='main\.workload' -trim_path="$SRC_PREFIX" \
   -source_path="$WORK/empty"
 expect_out '^ Error: could not find file workload/main\.go on path '
-compare "list with a trimmed name found under the source path" "$LCPU" -list='main\.workload' \
+compare_pprof "list with a trimmed name found under the source path" "$LCPU" -list='main\.workload' \
   -trim_path="$SRC_PREFIX" -source_path="$WORK/copy"
 expect_out 'func workloadCPU'
 pass "the workload's list: its sources where they were built, a copy through --source-path, none found"

@@ -9,66 +9,33 @@
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC
 
-# compare WHAT PROFILE FLAG...: go tool pprof FLAG... PROFILE and cprofiler
-# top with the same flags (pprof's spelling: -tags, -peek=RE, -focus=RE,
-# -sample_index=NAME, ...) give the same stdout and exit status.
-compare() {
-  local what=$1 file=$2 flag go_rc=0 ours_rc=0
-  shift 2
-  local ours=()
-  for flag in "$@"; do
-    case $flag in
-      -tags) ours+=(--format tags) ;;
-      -sample_index=*) ours+=("--sample-index=${flag#*=}") ;;
-      -*) ours+=("-$flag") ;;
-    esac
-  done
-  go tool pprof "$@" "$file" >"$WORK/go.out" 2>"$WORK/go.err" || go_rc=$?
-  "$CPROFILER" top "${ours[@]}" "$file" >"$WORK/ours.out" 2>"$WORK/ours.err" || ours_rc=$?
-  if ! diff "$WORK/go.out" "$WORK/ours.out" >"$WORK/diff"; then
-    head -40 "$WORK/diff"
-    fail "$what: cprofiler top ${ours[*]} differs from go tool pprof $*"
-  fi
-  [ "$go_rc" = "$ours_rc" ] ||
-    fail "$what: exit $ours_rc, go tool pprof's $go_rc ($(cat "$WORK/go.err" "$WORK/ours.err"))"
-  COMPARED_LINES=$(wc -l <"$WORK/ours.out")
-  COMPARED_WHAT=$what
-}
-
-# expect_lines MIN: the last comparison compared at least MIN lines (a test
-# that compares two empty outputs proves nothing).
-expect_lines() {
-  [ "$COMPARED_LINES" -ge "$1" ] ||
-    { cat "$WORK/ours.out"; fail "$COMPARED_WHAT: only $COMPARED_LINES lines compared"; }
-}
-
 CPU=$TEST_DATA_DIR/cpu.pb.gz
 HEAP=$TEST_DATA_DIR/heap.pb.gz
 
 # The fixtures: a CPU profile has no labels (both print nothing); a heap
 # profile has Go's numeric "bytes" label, for every sample index.
-compare "tags of cpu.pb.gz" "$CPU" -tags
+compare_pprof "tags of cpu.pb.gz" "$CPU" -tags
 [ "$COMPARED_LINES" = 0 ] || fail "tags of an unlabelled profile: $(cat "$WORK/ours.out")"
 for re in 'sha256' 'main\.workloadCPU' '^runtime\.' '.'; do
-  compare "peek $re of cpu.pb.gz" "$CPU" -peek="$re"
+  compare_pprof "peek $re of cpu.pb.gz" "$CPU" -peek="$re"
   expect_lines 9
 done
-compare "peek with focus" "$CPU" -peek=. -focus=sha256
-compare "peek with hide" "$CPU" -peek=sha256 -hide=Sum256
-compare "peek with nodecount (ignored, as pprof)" "$CPU" -peek=. -nodecount=3
+compare_pprof "peek with focus" "$CPU" -peek=. -focus=sha256
+compare_pprof "peek with hide" "$CPU" -peek=sha256 -hide=Sum256
+compare_pprof "peek with nodecount (ignored, as pprof)" "$CPU" -peek=. -nodecount=3
 expect_lines 20
 pass "cpu.pb.gz: tags and peek (4 expressions, focus, hide) identical to go tool pprof"
 
 for si in alloc_objects alloc_space inuse_objects inuse_space; do
-  compare "tags of heap.pb.gz, $si" "$HEAP" -tags -sample_index="$si"
+  compare_pprof "tags of heap.pb.gz, $si" "$HEAP" -tags -sample_index="$si"
   expect_lines 10
   grep -q '^ *bytes: Total ' "$WORK/ours.out" || fail "heap tags without bytes"
   for re in 'main\.workloadHeap' 'runtime\.malg' '.'; do
-    compare "peek $re of heap.pb.gz, $si" "$HEAP" -peek="$re" -sample_index="$si"
+    compare_pprof "peek $re of heap.pb.gz, $si" "$HEAP" -peek="$re" -sample_index="$si"
     expect_lines 9
   done
-  compare "tags of heap.pb.gz, $si, focused" "$HEAP" -tags -sample_index="$si" -focus=workloadHeap
-  compare "tags of heap.pb.gz, $si, ignoring" "$HEAP" -tags -sample_index="$si" -ignore=workloadHeap
+  compare_pprof "tags of heap.pb.gz, $si, focused" "$HEAP" -tags -sample_index="$si" -focus=workloadHeap
+  compare_pprof "tags of heap.pb.gz, $si, ignoring" "$HEAP" -tags -sample_index="$si" -ignore=workloadHeap
   expect_lines 3
 done
 pass "heap.pb.gz: tags and peek of every sample index identical to go tool pprof"
@@ -82,31 +49,31 @@ curl -fsS -o "$WORK/labelled-goroutine.pb.gz" "http://$ADDR/debug/pprof/goroutin
   fail "no goroutine profile from the workload"
 LCPU=$WORK/labelled-cpu.pb.gz
 for si in samples cpu; do
-  compare "tags of the labelled CPU profile, $si" "$LCPU" -tags -sample_index="$si"
+  compare_pprof "tags of the labelled CPU profile, $si" "$LCPU" -tags -sample_index="$si"
   expect_lines 4
   for ep in /api/users /api/orders /api/health; do
     grep -q " $ep\$" "$WORK/ours.out" || fail "tags: no $ep in $(cat "$WORK/ours.out")"
   done
 done
-compare "tags, tagfocus" "$LCPU" -tags -tagfocus=endpoint=users
+compare_pprof "tags, tagfocus" "$LCPU" -tags -tagfocus=endpoint=users
 expect_lines 2
-compare "tags, tagfocus over key:value" "$LCPU" -tags '-tagfocus=endpoint:/api/(users|orders)'
-compare "tags, tagignore" "$LCPU" -tags -tagignore=endpoint=health
-compare "tags, tagfocus with two expressions" "$LCPU" -tags -tagfocus=endpoint=users,orders
-compare "tags, focus" "$LCPU" -tags -focus=workloadEndpoint
-compare "tags, ignore" "$LCPU" -tags -ignore=workloadEndpoint
-compare "tags, show" "$LCPU" -tags -show=sha256
-compare "peek, tagfocus" "$LCPU" -peek=workloadEndpoint -tagfocus=endpoint=orders
+compare_pprof "tags, tagfocus over key:value" "$LCPU" -tags '-tagfocus=endpoint:/api/(users|orders)'
+compare_pprof "tags, tagignore" "$LCPU" -tags -tagignore=endpoint=health
+compare_pprof "tags, tagfocus with two expressions" "$LCPU" -tags -tagfocus=endpoint=users,orders
+compare_pprof "tags, focus" "$LCPU" -tags -focus=workloadEndpoint
+compare_pprof "tags, ignore" "$LCPU" -tags -ignore=workloadEndpoint
+compare_pprof "tags, show" "$LCPU" -tags -show=sha256
+compare_pprof "peek, tagfocus" "$LCPU" -peek=workloadEndpoint -tagfocus=endpoint=orders
 expect_lines 9
-compare "peek of the labelled CPU profile" "$LCPU" -peek='main\.|net/http'
+compare_pprof "peek of the labelled CPU profile" "$LCPU" -peek='main\.|net/http'
 expect_lines 9
-compare "tags of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -tags
+compare_pprof "tags of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -tags
 expect_lines 2
-compare "peek of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -peek='main\.'
+compare_pprof "peek of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -peek='main\.'
 pass "a labelled service's CPU and goroutine profiles: tags (with filters) and peek identical to go tool pprof"
 
 # Errors: as pprof's, and the usage mistakes pprof cannot make.
-compare "peek without a match" "$CPU" -peek=nosuchfunction
+compare_pprof "peek without a match" "$CPU" -peek=nosuchfunction
 expect_exit 1 "$CPROFILER" top --peek nosuchfunction "$CPU"
 expect_grep "^cprofiler: top: no matches found for regexp: nosuchfunction$" "$WORK/err"
 expect_exit 2 "$CPROFILER" top --peek '(' "$CPU"
