@@ -74,46 +74,85 @@ class StackTable {
   size_t stacks_ = 0;
 };
 
-}  // namespace
+// Every (location, line) of every distinct stack is one frame: profiles
+// whose stacks expand beyond what memory allows are refused.
+constexpr size_t kMaxFrames = size_t{40} << 20;
 
-std::string Basename(const std::string& path) {
-  size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
+// pprof's computeTotal: the sum of |value| of sample type `index` over every
+// sample, before any filter.
+int64_t ComputeTotal(const Profile& p, int index) {
+  int64_t total = 0;
+  for (const auto& s : p.sample()) total += std::llabs(s.value(index));
+  return total;
 }
 
-Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_mode) {
-  View v;
-  CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
-  v.sample_type = p.string_table(p.sample_type(index).type());
-  v.sample_unit = p.string_table(p.sample_type(index).unit());  // as written, as pprof keeps it
-  for (const auto& s : p.sample()) v.total += std::llabs(s.value(index));
-
+// The filters applyFocus compiles: -focus, -ignore, -hide and -show, and
+// -tagfocus and -tagignore (each null when not given).
+struct Filters {
   NameFilters names;
-  CPROF_RETURN_IF_ERROR(CompileNameFilters(o, &names));
   std::unique_ptr<TagFilter> tag_focus, tag_ignore;
-  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag focus", o.tag_focus, &tag_focus));
-  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag ignore", o.tag_ignore, &tag_ignore));
+};
 
-  const IdIndex function_index = IndexById(p.function());
-  const IdIndex mapping_index = IndexById(p.mapping());
-  const IdIndex location_index = IndexById(p.location());
+// pprof's applyFocus, its compiling half: the options' filters, or
+// InvalidArgument for the first bad expression.
+Result<Filters> CompileFilters(const ReportOptions& o) {
+  Filters f;
+  CPROF_RETURN_IF_ERROR(CompileNameFilters(o, &f.names));
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag focus", o.tag_focus, &f.tag_focus));
+  CPROF_RETURN_IF_ERROR(CompileTagFilter("tag ignore", o.tag_ignore, &f.tag_ignore));
+  return f;
+}
 
-  // Per location: its nodes (innermost line first), and pprof's focus state.
-  struct Loc {
-    std::vector<uint32_t> nodes;
-    int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
-    bool hidden = false;
-  };
-  std::vector<Loc> locs(static_cast<size_t>(p.location_size()));
-  std::unordered_map<std::string, uint32_t> node_ids;
-  auto node_for = [&](const std::string& key, const std::string& printable) {
-    auto [it, inserted] = node_ids.emplace(key, static_cast<uint32_t>(v.names.size()));
+// Per location: its nodes (innermost line first), and pprof's focus state.
+struct Loc {
+  std::vector<uint32_t> nodes;
+  int8_t focus = -1;  // -1 neither, 0 ignored, 1 focused
+  bool hidden = false;
+};
+
+// pprof's NodeMap at function granularity: the view's nodes by identity.
+class NodeMap {
+ public:
+  explicit NodeMap(View& v) : v_(v) {}
+
+  // pprof's findOrInsertLine (with nodeInfo): the node of a line of a
+  // location whose mapping's file is `objfile`: its function's name; for a
+  // frame without one (`fn` null, or unnamed), the binary (and start line).
+  uint32_t FindOrInsertLine(const Profile& p, const std::string& objfile,
+                            const perftools::profiles::Function* fn) {
+    static const std::string kEmpty;
+    const std::string& name = fn ? p.string_table(fn->name()) : kEmpty;
+    if (!name.empty()) return FindOrInsertNode(name, name);
+    const int64_t start_line = fn ? fn->start_line() : 0;
+    std::string printable = objfile.empty() ? "<unknown>" : "[" + Basename(objfile) + "]";
+    return FindOrInsertNode(std::string("\0", 1) + objfile + '\0' + std::to_string(start_line),
+                            printable);
+  }
+
+ private:
+  // pprof's FindOrInsertNode: the node of `key`, added as `printable` when
+  // new (a key that starts with a NUL is a frame without a name).
+  uint32_t FindOrInsertNode(const std::string& key, const std::string& printable) {
+    auto [it, inserted] = ids_.emplace(key, static_cast<uint32_t>(v_.names.size()));
     if (inserted) {
-      v.names.push_back(printable);
-      v.named.push_back(key.empty() || key[0] != '\0');
+      v_.names.push_back(printable);
+      v_.named.push_back(key.empty() || key[0] != '\0');
     }
     return it->second;
-  };
+  }
+
+  View& v_;
+  std::unordered_map<std::string, uint32_t> ids_;
+};
+
+// pprof's CreateNodes over the locations as FilterSamplesByName leaves them:
+// per location (by position), its focus state and its nodes, added to
+// `v.names` and `v.named`.
+std::vector<Loc> CreateNodes(const Profile& p, const NameFilters& names, View& v) {
+  const IdIndex function_index = IndexById(p.function());
+  const IdIndex mapping_index = IndexById(p.mapping());
+  std::vector<Loc> locs(static_cast<size_t>(p.location_size()));
+  NodeMap nodes(v);
   for (int li = 0; li < p.location_size(); ++li) {
     const auto& l = p.location(li);
     static const std::string kEmpty;
@@ -128,35 +167,78 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_m
     Loc loc;
     loc.focus = filtered.focus;
     loc.hidden = filtered.hidden;
-    // pprof's node identity at function granularity: the function name; for
-    // frames without one, the binary (and start line).
-    auto unnamed = [&](int64_t start_line) {
-      std::string printable = objfile.empty() ? "<unknown>" : "[" + Basename(objfile) + "]";
-      return node_for(std::string("\0", 1) + objfile + '\0' + std::to_string(start_line),
-                      printable);
-    };
     if (l.line_size() == 0) {
-      loc.nodes.push_back(unnamed(0));
+      loc.nodes.push_back(nodes.FindOrInsertLine(p, objfile, nullptr));
     } else {
       for (const perftools::profiles::Function* fn : filtered.lines) {
-        const std::string& name = fn ? p.string_table(fn->name()) : kEmpty;
-        if (!name.empty()) {
-          loc.nodes.push_back(node_for(name, name));
-        } else {
-          loc.nodes.push_back(unnamed(fn ? fn->start_line() : 0));
-        }
+        loc.nodes.push_back(nodes.FindOrInsertLine(p, objfile, fn));
       }
     }
     locs[static_cast<size_t>(li)] = std::move(loc);
   }
+  return locs;
+}
 
+// pprof's FilterSamplesByTag for one sample: whether -tagfocus (when given)
+// matches it and -tagignore (when given) does not.
+bool FilterSampleByTag(const Profile& p, const Filters& f, const perftools::profiles::Sample& s) {
+  if (f.tag_focus && !f.tag_focus->Matches(p, s)) return false;
+  if (f.tag_ignore && f.tag_ignore->Matches(p, s)) return false;
+  return true;
+}
+
+// pprof's FilterSamplesByName for one sample (at location `positions`):
+// whether it is focusedAndNotIgnored, and, when -hide or -show hides some
+// locations (`any_hidden`), keeps one.
+bool FilterSampleByName(std::span<const int32_t> positions, const std::vector<Loc>& locs,
+                        bool any_hidden) {
+  bool focused = false, ignored = false, all_hidden = !positions.empty();
+  for (int32_t pos : positions) {
+    const Loc& loc = locs[static_cast<size_t>(pos)];
+    if (loc.focus == 0) {
+      ignored = true;
+      break;
+    }
+    if (loc.focus == 1) focused = true;
+    if (!loc.hidden) all_hidden = false;
+  }
+  if (ignored || !focused) return false;
+  if (any_hidden && all_hidden) return false;  // pprof drops such samples
+  return true;
+}
+
+// pprof's newGraph walk of one sample (profile sample `si`, at location
+// `positions`), as a stack of the view: its nodes root first, each
+// location's lines outermost first, the hidden locations left out.
+void AddSample(View& v, int si, int64_t value, std::span<const int32_t> positions,
+               const std::vector<Loc>& locs, bool any_hidden) {
+  for (auto pos = positions.rbegin(); pos != positions.rend(); ++pos) {
+    const Loc& loc = locs[static_cast<size_t>(*pos)];
+    if (any_hidden && loc.hidden) continue;
+    const int n = static_cast<int>(loc.nodes.size());
+    for (int ni = n - 1; ni >= 0; --ni) {
+      v.frames.push_back({loc.nodes[static_cast<size_t>(ni)], ni != n - 1});
+    }
+  }
+  v.kept_samples[static_cast<size_t>(si)] = true;
+  v.values.push_back(value);
+  v.sample_of.push_back(static_cast<uint32_t>(si));
+  v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
+}
+
+// pprof's applyFocus over the samples (FilterSamplesByTag, then
+// FilterSamplesByName) with newGraph's walk of each sample kept, as the
+// view's stacks of sample type `index`. ResourceExhausted beyond kMaxFrames.
+Status AddSamples(const Profile& p, const Filters& filters, const std::vector<Loc>& locs, int index,
+                  Stacks stacks_mode, View& v) {
+  const IdIndex location_index = IndexById(p.location());
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
   // Without labels, Go's profiles hold each stack once already.
   const bool dedupe = stacks_mode == Stacks::kMerged &&
                       std::any_of(p.sample().begin(), p.sample().end(),
                                   [](const auto& s) { return s.label_size() > 0; });
-  const bool any_hidden = names.Hides();
+  const bool any_hidden = filters.names.Hides();
   constexpr uint32_t kDropped = UINT32_MAX;  // a stack the filters drop
   StackTable stacks;
   std::vector<int32_t> positions;
@@ -164,8 +246,7 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_m
   v.kept_samples.assign(static_cast<size_t>(p.sample_size()), false);
   for (int si = 0; si < p.sample_size(); ++si) {
     const auto& s = p.sample(si);
-    if (tag_focus && !tag_focus->Matches(p, s)) continue;
-    if (tag_ignore && tag_ignore->Matches(p, s)) continue;
+    if (!FilterSampleByTag(p, filters, s)) continue;
     positions.clear();
     for (uint64_t id : s.location_id()) positions.push_back(location_index.Find(id));
     uint32_t* view_stack = nullptr;
@@ -181,39 +262,33 @@ Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_m
       value = kDropped;
       view_stack = &value;
     }
-    bool focused = false, ignored = false, all_hidden = !positions.empty();
-    for (int32_t pos : positions) {
-      const Loc& loc = locs[static_cast<size_t>(pos)];
-      if (loc.focus == 0) {
-        ignored = true;
-        break;
-      }
-      if (loc.focus == 1) focused = true;
-      if (!loc.hidden) all_hidden = false;
-    }
-    if (ignored || !focused) continue;
-    if (any_hidden && all_hidden) continue;  // pprof drops such samples
+    if (!FilterSampleByName(positions, locs, any_hidden)) continue;
     if (view_stack != nullptr) *view_stack = static_cast<uint32_t>(v.values.size());
-    for (auto pos = positions.rbegin(); pos != positions.rend(); ++pos) {
-      const Loc& loc = locs[static_cast<size_t>(*pos)];
-      if (any_hidden && loc.hidden) continue;
-      const int n = static_cast<int>(loc.nodes.size());
-      for (int ni = n - 1; ni >= 0; --ni) {
-        v.frames.push_back({loc.nodes[static_cast<size_t>(ni)], ni != n - 1});
-      }
-    }
-    v.kept_samples[static_cast<size_t>(si)] = true;
-    v.values.push_back(s.value(index));
-    v.sample_of.push_back(static_cast<uint32_t>(si));
-    v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
-    // Every (location, line) of every distinct stack is one frame: refuse
-    // profiles whose stacks expand beyond what memory allows.
-    constexpr size_t kMaxFrames = size_t{40} << 20;
+    AddSample(v, si, s.value(index), positions, locs, any_hidden);
     if (v.frames.size() > kMaxFrames) {
       return Status::ResourceExhausted("profile stacks expand to more than " +
                                        std::to_string(kMaxFrames) + " frames");
     }
   }
+  return Status::OK();
+}
+
+}  // namespace
+
+std::string Basename(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_mode) {
+  View v;
+  CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
+  v.sample_type = p.string_table(p.sample_type(index).type());
+  v.sample_unit = p.string_table(p.sample_type(index).unit());  // as written, as pprof keeps it
+  v.total = ComputeTotal(p, index);
+  CPROF_ASSIGN_OR_RETURN(const Filters filters, CompileFilters(o));
+  const std::vector<Loc> locs = CreateNodes(p, filters.names, v);
+  CPROF_RETURN_IF_ERROR(AddSamples(p, filters, locs, index, stacks_mode, v));
   return v;
 }
 
