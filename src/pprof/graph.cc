@@ -302,6 +302,50 @@ std::string SelectOutputUnit(const View& v, const TrimmedGraph& t) {
   return unit.empty() ? v.sample_unit : unit;
 }
 
+// pprof's Nodes.Sum over the nodes a graph keeps (selectNodesForGraph):
+// their flat total, and how many they are.
+struct NodesSum {
+  int64_t flat = 0;
+  size_t nodes = 0;
+};
+NodesSum Sum(const Graph& g) {
+  NodesSum sum;
+  for (const GraphNode& n : g.nodes) {
+    if (InGraph(n)) {
+      ++sum.nodes;
+      sum.flat += n.flat;
+    }
+  }
+  return sum;
+}
+
+// pprof's NodeSet: which nodes a rebuilt graph keeps, and how many.
+struct NodeSet {
+  std::vector<bool> kept;
+  size_t count = 0;
+};
+
+// pprof's DiscardLowFrequencyNodes (makeNodeSet): the nodes the graph keeps
+// whose |cum| reaches `node_cutoff`.
+NodeSet DiscardLowFrequencyNodes(const Graph& g, int64_t node_cutoff) {
+  const size_t num_nodes = g.nodes.size();
+  NodeSet set{std::vector<bool>(num_nodes, false), 0};
+  for (size_t n = 0; n < num_nodes; ++n) {
+    if (InGraph(g.nodes[n]) && std::llabs(g.nodes[n].cum) >= node_cutoff) {
+      set.kept[n] = true;
+      ++set.count;
+    }
+  }
+  return set;
+}
+
+// pprof's SelectTopNodes as a node set: the first `top` nodes of `order`.
+std::vector<bool> TopNodeSet(size_t num_nodes, const std::vector<uint32_t>& order, size_t top) {
+  std::vector<bool> kept(num_nodes, false);
+  for (size_t i = 0; i < top; ++i) kept[order[i]] = true;
+  return kept;
+}
+
 // pprof's newTrimmedGraph, in its visual mode or not, with tags or not.
 TrimmedGraph Trim(const View& v, const ReportOptions& o, const std::vector<SampleTags>* tags,
                   bool visual) {
@@ -313,34 +357,20 @@ TrimmedGraph Trim(const View& v, const ReportOptions& o, const std::vector<Sampl
 
   // The full graph decides the cutoffs (its edges are not needed yet).
   Graph g = NewGraph(v, {}, /*with_edges=*/false, nullptr);
-  int64_t graph_total = 0;
-  size_t graph_nodes = 0;
-  for (const GraphNode& n : g.nodes) {
-    if (InGraph(n)) {
-      ++graph_nodes;
-      graph_total += n.flat;
-    }
-  }
+  const NodesSum sum = Sum(g);
   const int64_t node_cutoff =
-      std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.node_fraction));
+      std::llabs(static_cast<int64_t>(static_cast<double>(sum.flat) * o.node_fraction));
   const int64_t edge_cutoff =
-      std::llabs(static_cast<int64_t>(static_cast<double>(graph_total) * o.edge_fraction));
+      std::llabs(static_cast<int64_t>(static_cast<double>(sum.flat) * o.edge_fraction));
 
   // Like pprof, rebuild the graph only when the cutoff drops a node; a
   // rebuilt graph leaves out nodes with neither flat nor cum.
   bool rebuilt = false;
   if (node_cutoff > 0) {
-    std::vector<bool> kept(num_nodes, false);
-    size_t kept_count = 0;
-    for (size_t n = 0; n < num_nodes; ++n) {
-      if (InGraph(g.nodes[n]) && std::llabs(g.nodes[n].cum) >= node_cutoff) {
-        kept[n] = true;
-        ++kept_count;
-      }
-    }
-    if (kept_count != graph_nodes) {
-      t.dropped_nodes = static_cast<int>(graph_nodes - kept_count);
-      g = NewGraphOf(v, kept, tags);
+    const NodeSet kept = DiscardLowFrequencyNodes(g, node_cutoff);
+    if (kept.count != sum.nodes) {
+      t.dropped_nodes = static_cast<int>(sum.nodes - kept.count);
+      g = NewGraphOf(v, kept.kept, tags);
       rebuilt = true;
     }
   }
@@ -354,9 +384,7 @@ TrimmedGraph Trim(const View& v, const ReportOptions& o, const std::vector<Sampl
     const size_t top = SelectTopNodes(g, t.order, static_cast<size_t>(o.node_count), visual);
     if (top != t.order.size()) {
       // pprof rebuilds the graph from the top nodes: their edges change.
-      std::vector<bool> kept(num_nodes, false);
-      for (size_t i = 0; i < top; ++i) kept[t.order[i]] = true;
-      g = NewGraphOf(v, kept, tags);
+      g = NewGraphOf(v, TopNodeSet(num_nodes, t.order, top), tags);
       t.order = sort_nodes(g);
     }
   }
