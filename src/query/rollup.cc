@@ -139,119 +139,171 @@ struct Input {
   bool keep_instantaneous = true;
 };
 
-Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWindow& w,
-                                           const std::map<SeriesKey, std::vector<Tile>>& tiles,
-                                           archive::Reporter* reporter, TiledStats* stats,
-                                           const Progress& progress) {
-  std::vector<std::pair<size_t, size_t>> positions;
-  const std::vector<Series> full = SeriesOf(root, w.raw, reporter, &positions);
+using Tiles = std::map<SeriesKey, std::vector<Tile>>;
+
+// The window's series by key: each raw snapshot's (in `full`, where
+// `positions` places it) and, null, each that only tiles stand for.
+std::map<SeriesKey, const Series*> SeriesByKey(
+    const TiledWindow& w, const Tiles& tiles, const std::vector<Series>& full,
+    const std::vector<std::pair<size_t, size_t>>& positions) {
   std::map<SeriesKey, const Series*> series;
   for (size_t i = 0; i < w.raw.size(); ++i) {
     series.emplace(KeyOf(w.raw[i]), &full[positions[i].first]);
   }
   for (const auto& [key, ts] : tiles) series.emplace(key, nullptr);
-  stats->series = series.size();
+  return series;
+}
 
-  // Each series cut into pieces. Every stretch holds a snapshot: at most
-  // one a raw snapshot, so reserving that many keeps them in place for the
-  // plan's pointers.
+// Each series cut into pieces, in time order: its tiles, and the stretches
+// of raw snapshots between them (each a Series of its own, its interval
+// starting where the series' did).
+struct Pieces {
   std::vector<Series> stretches;
-  stretches.reserve(w.raw.size());
-  std::vector<std::pair<std::string_view, std::vector<Piece>>> pieces;  // by series
-  for (const auto& [key, s] : series) {
-    const std::vector<Tile>* ts = Find(tiles, key);
-    std::vector<Piece>& cut = pieces.emplace_back(key.second, std::vector<Piece>()).second;
-    size_t next_tile = 0;
-    auto tiles_before = [&](int64_t t) {
-      while (ts != nullptr && next_tile < ts->size() && (*ts)[next_tile].end_ms <= t) {
-        cut.push_back({&(*ts)[next_tile++], 0});
-      }
-    };
-    for (size_t i = 0; s != nullptr && i < s->points.size(); ++i) {
-      const SeriesPoint& point = s->points[i];
-      tiles_before(point.timestamp_ms);
-      if (ts != nullptr && next_tile < ts->size() &&
-          (*ts)[next_tile].start_ms <= point.timestamp_ms) {
-        continue;  // the tile stands for it
-      }
-      if (cut.empty() || cut.back().tile != nullptr) {
-        Series& stretch = stretches.emplace_back();
-        stretch.profile_type = s->profile_type;
-        stretch.cumulative = s->cumulative;
-        stretch.served_as_intervals = s->served_as_intervals;
-        // The interval of its first snapshot starts where the series' did.
-        if (i > 0) {
-          stretch.before = s->points[i - 1];
-        } else {
-          stretch.before = s->before;
-        }
-        cut.push_back({nullptr, stretches.size() - 1});
-      }
-      stretches[cut.back().stretch].points.push_back(point);
-      ++stats->raw;
-    }
-    tiles_before(std::numeric_limits<int64_t>::max());
-  }
-  stats->covered += stats->raw;
+  std::vector<std::pair<std::string_view, std::vector<Piece>>> by_series;  // profile type, cut
+};
 
+// Series `s` (null when only tiles stand for it) cut at `ts` (null when it
+// has none): appends its stretches to `stretches` and returns its pieces,
+// counting its raw snapshots in `stats`.
+std::vector<Piece> CutSeries(const Series* s, const std::vector<Tile>* ts,
+                             std::vector<Series>& stretches, TiledStats& stats) {
+  std::vector<Piece> cut;
+  size_t next_tile = 0;
+  auto tiles_before = [&](int64_t t) {
+    while (ts != nullptr && next_tile < ts->size() && (*ts)[next_tile].end_ms <= t) {
+      cut.push_back({&(*ts)[next_tile++], 0});
+    }
+  };
+  for (size_t i = 0; s != nullptr && i < s->points.size(); ++i) {
+    const SeriesPoint& point = s->points[i];
+    tiles_before(point.timestamp_ms);
+    if (ts != nullptr && next_tile < ts->size() &&
+        (*ts)[next_tile].start_ms <= point.timestamp_ms) {
+      continue;  // the tile stands for it
+    }
+    if (cut.empty() || cut.back().tile != nullptr) {
+      Series& stretch = stretches.emplace_back();
+      stretch.profile_type = s->profile_type;
+      stretch.cumulative = s->cumulative;
+      stretch.served_as_intervals = s->served_as_intervals;
+      // The interval of its first snapshot starts where the series' did.
+      if (i > 0) {
+        stretch.before = s->points[i - 1];
+      } else {
+        stretch.before = s->before;
+      }
+      cut.push_back({nullptr, stretches.size() - 1});
+    }
+    stretches[cut.back().stretch].points.push_back(point);
+    ++stats.raw;
+  }
+  tiles_before(std::numeric_limits<int64_t>::max());
+  return cut;
+}
+
+// Every series of the window cut into pieces (CutSeries).
+Pieces CutIntoPieces(const TiledWindow& w, const Tiles& tiles,
+                     const std::map<SeriesKey, const Series*>& series, TiledStats& stats) {
+  Pieces pieces;
+  // Every stretch holds a snapshot: at most one a raw snapshot, so
+  // reserving that many keeps them in place for the plan's pointers.
+  pieces.stretches.reserve(w.raw.size());
+  for (const auto& [key, s] : series) {
+    pieces.by_series.emplace_back(key.second,
+                                  CutSeries(s, Find(tiles, key), pieces.stretches, stats));
+  }
+  return pieces;
+}
+
+// The inputs of the interval merge, each with its series' profile type,
+// and the plan of the raw stretches' terms.
+struct TiledPlan {
   WindowPlan plan;
   std::vector<Input> inputs;
   std::vector<std::string_view> types;  // of each input
-  for (const auto& [type, cut] : pieces) {
+};
+
+// PlanWindow over the pieces: each tile an input, each stretch's terms
+// (AppendTerms) inputs; only a series' last piece keeps its instantaneous
+// sample types.
+TiledPlan PlanPieces(const Pieces& pieces) {
+  TiledPlan p;
+  for (const auto& [type, cut] : pieces.by_series) {
     for (size_t k = 0; k < cut.size(); ++k) {
       const bool ends_series = k + 1 == cut.size();
       if (cut[k].tile != nullptr) {
-        inputs.push_back({std::nullopt, cut[k].tile, ends_series});
-        types.push_back(type);
+        p.inputs.push_back({std::nullopt, cut[k].tile, ends_series});
+        p.types.push_back(type);
         continue;
       }
-      const size_t first = plan.terms.size();
-      AppendTerms(stretches[cut[k].stretch], &plan);
-      for (size_t t = first; t < plan.terms.size(); ++t) {
-        if (!ends_series) plan.terms[t].last = false;
-        inputs.push_back({t, nullptr, true});
-        types.push_back(type);
+      const size_t first = p.plan.terms.size();
+      AppendTerms(pieces.stretches[cut[k].stretch], &p.plan);
+      for (size_t t = first; t < p.plan.terms.size(); ++t) {
+        if (!ends_series) p.plan.terms[t].last = false;
+        p.inputs.push_back({t, nullptr, true});
+        p.types.push_back(type);
       }
     }
   }
-  stats->baselines = plan.baselines;
-  stats->resets = plan.resets;
-  if (inputs.empty()) {
+  return p;
+}
+
+// A tile's profile, read after the window's check, without its
+// instantaneous sample types unless it keeps them (pprof::Interval with
+// no base, of the series' profile `type`).
+Result<pprof::OwnedProfile> LoadTile(const TiledWindow& w, const Tile& tile, std::string_view type,
+                                     bool keep_instantaneous, uint64_t* bytes_read) {
+  if (w.check) CPROF_RETURN_IF_ERROR(w.check(tile.rollup->ProfilePath()));
+  CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile profile,
+                         ReadProfile(tile.rollup->ProfilePath(), bytes_read));
+  if (keep_instantaneous) return profile;
+  auto without = pprof::Interval(nullptr, *profile, type, /*keep_instantaneous=*/false);
+  if (!without.ok()) return without.status().WithContext(tile.rollup->sidecar.id);
+  return std::move(without->profile);
+}
+
+Result<pprof::OwnedProfile> MergeIntervals(const fs::path& root, const TiledWindow& w,
+                                           const Tiles& tiles, archive::Reporter* reporter,
+                                           TiledStats* stats, const Progress& progress) {
+  std::vector<std::pair<size_t, size_t>> positions;
+  const std::vector<Series> full = SeriesOf(root, w.raw, reporter, &positions);
+  const std::map<SeriesKey, const Series*> series = SeriesByKey(w, tiles, full, positions);
+  stats->series = series.size();
+  const Pieces pieces = CutIntoPieces(w, tiles, series, *stats);
+  stats->covered += stats->raw;
+  TiledPlan p = PlanPieces(pieces);
+  stats->baselines = p.plan.baselines;
+  stats->resets = p.plan.resets;
+  if (p.inputs.empty()) {
     return Status::NotFound(
         "no interval ends in the window: each snapshot in it is its target's baseline "
         "(the first, or the first after a gap)");
   }
-  CPROF_RETURN_IF_ERROR(CheckInputs(w, inputs.size()));
+  CPROF_RETURN_IF_ERROR(CheckInputs(w, p.inputs.size()));
   std::atomic<size_t> decoded = 0, stack_resets = 0;
-  auto path_of = [&](const SeriesPoint& p) -> Result<fs::path> {
-    CPROF_ASSIGN_OR_RETURN(fs::path path, ProfilePathOf(root, p));
+  auto path_of = [&](const SeriesPoint& point) -> Result<fs::path> {
+    CPROF_ASSIGN_OR_RETURN(fs::path path, ProfilePathOf(root, point));
     if (w.check) CPROF_RETURN_IF_ERROR(w.check(path));
     return path;
   };
   auto load = [&](size_t i, uint64_t* bytes_read) -> Result<pprof::OwnedProfile> {
-    const Input& in = inputs[i];
+    const Input& in = p.inputs[i];
     if (in.term) {
       size_t read = 0;
       bool reset = false;
-      auto term = LoadTerm(plan.terms[*in.term], path_of, bytes_read, &read, &reset);
+      auto term = LoadTerm(p.plan.terms[*in.term], path_of, bytes_read, &read, &reset);
       decoded += read;
       if (reset) ++stack_resets;
       return term;
     }
     ++decoded;
-    if (w.check) CPROF_RETURN_IF_ERROR(w.check(in.tile->rollup->ProfilePath()));
-    CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile tile,
-                           ReadProfile(in.tile->rollup->ProfilePath(), bytes_read));
-    if (in.keep_instantaneous) return tile;
-    auto without = pprof::Interval(nullptr, *tile, types[i], /*keep_instantaneous=*/false);
-    if (!without.ok()) return without.status().WithContext(in.tile->rollup->sidecar.id);
-    return std::move(without->profile);
+    return LoadTile(w, *in.tile, p.types[i], in.keep_instantaneous, bytes_read);
   };
   auto name_of = [&](size_t i) {
-    return inputs[i].term ? plan.terms[*inputs[i].term].end->id
-                          : inputs[i].tile->rollup->sidecar.id;
+    return p.inputs[i].term ? p.plan.terms[*p.inputs[i].term].end->id
+                            : p.inputs[i].tile->rollup->sidecar.id;
   };
-  auto merged = MergeLoaded(inputs.size(), load, name_of, progress);
+  auto merged = MergeLoaded(p.inputs.size(), load, name_of, progress);
   stats->decoded = decoded;
   stats->resets += stack_resets;
   return merged;
