@@ -14,6 +14,51 @@ OwnedProfile CopyProfile(const Profile& profile) {
   return copy;
 }
 
+// pprof's ScaleN ratios of an interval: for end, its cumulative values
+// (and its instantaneous ones only if kept); for base, its cumulative ones
+// negated.
+struct IntervalRatios {
+  std::vector<int64_t> plus, minus;
+};
+IntervalRatios RatiosOf(const std::vector<bool>& mask, bool keep_instantaneous) {
+  IntervalRatios r{std::vector<int64_t>(mask.size()), std::vector<int64_t>(mask.size())};
+  for (size_t i = 0; i < mask.size(); ++i) {
+    r.plus[i] = mask[i] || keep_instantaneous ? 1 : 0;
+    r.minus[i] = mask[i] ? -1 : 0;
+  }
+  return r;
+}
+
+// `end` alone, scaled by `plus` (a copy when it keeps everything).
+Result<OwnedProfile> EndOnly(const Profile& end, const std::vector<int64_t>& plus,
+                             bool keep_instantaneous) {
+  if (keep_instantaneous) return CopyProfile(end);
+  Merger merger;
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", plus));
+  return merger.Finish();
+}
+
+// pprof's combineProfiles of [end, base] with base scaled by -1 (-base),
+// here by the ratios: end first, as pprof merges them.
+Result<OwnedProfile> CombineProfiles(const Profile& end, const Profile& base,
+                                     const IntervalRatios& r) {
+  Merger merger;
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", r.plus));
+  CPROF_RETURN_IF_ERROR(merger.AddScaled(base, "the interval's base", r.minus));
+  return merger.Finish();
+}
+
+// Whether a stack's cumulative value (by `mask`) went down from base to
+// end: the process restarted though no total did.
+bool StacksReset(const Profile& diff, const std::vector<bool>& mask) {
+  for (const auto& s : diff.sample()) {
+    for (int i = 0; i < s.value_size(); ++i) {
+      if (mask[i] && s.value(i) < 0) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 bool IsCumulative(std::string_view profile_type, std::string_view sample_type) {
@@ -71,34 +116,15 @@ Result<OwnedProfile> Difference(const Profile& profile, const Profile& base) {
 Result<IntervalResult> Interval(const Profile* base, const Profile& end,
                                 std::string_view profile_type, bool keep_instantaneous) {
   std::vector<bool> mask = CumulativeMask(end, profile_type);
-  // end's values (its instantaneous ones only if kept), then base's
-  // cumulative ones subtracted; end first, as pprof merges [end, base].
-  std::vector<int64_t> plus(mask.size()), minus(mask.size());
-  for (size_t i = 0; i < mask.size(); ++i) {
-    plus[i] = mask[i] || keep_instantaneous ? 1 : 0;
-    minus[i] = mask[i] ? -1 : 0;
-  }
-  auto end_only = [&]() -> Result<OwnedProfile> {
-    if (keep_instantaneous) return CopyProfile(end);
-    Merger merger;
-    CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", plus));
-    return merger.Finish();
-  };
+  const IntervalRatios ratios = RatiosOf(mask, keep_instantaneous);
   if (base == nullptr) {
-    CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, end_only());
+    CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, EndOnly(end, ratios.plus, keep_instantaneous));
     return IntervalResult{std::move(whole), /*reset=*/false};
   }
-  Merger merger;
-  CPROF_RETURN_IF_ERROR(merger.AddScaled(end, "the interval's end", plus));
-  CPROF_RETURN_IF_ERROR(merger.AddScaled(*base, "the interval's base", minus));
-  CPROF_ASSIGN_OR_RETURN(OwnedProfile diff, merger.Finish());
-  for (const auto& s : diff->sample()) {
-    for (int i = 0; i < s.value_size(); ++i) {
-      if (mask[i] && s.value(i) < 0) {
-        CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, end_only());
-        return IntervalResult{std::move(whole), /*reset=*/true};
-      }
-    }
+  CPROF_ASSIGN_OR_RETURN(OwnedProfile diff, CombineProfiles(end, *base, ratios));
+  if (StacksReset(*diff, mask)) {
+    CPROF_ASSIGN_OR_RETURN(OwnedProfile whole, EndOnly(end, ratios.plus, keep_instantaneous));
+    return IntervalResult{std::move(whole), /*reset=*/true};
   }
   diff->set_time_nanos(base->time_nanos());
   int64_t length = end.time_nanos() - base->time_nanos();
