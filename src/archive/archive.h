@@ -16,16 +16,11 @@
 
 #include "archive/prune.h"
 #include "archive/s3.h"
+#include "archive/upload.h"
 #include "base/fs.h"
 #include "base/status.h"
 
 namespace cprof::archive {
-
-struct UploadStats {
-  int64_t entries = 0;  // uploaded and moved to the cache
-  int64_t bytes = 0;    // of profiles and sidecars
-  int64_t pending = 0;  // left in the spool (after a failure)
-};
 
 class Archive {
  public:
