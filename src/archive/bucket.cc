@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -102,7 +103,10 @@ BucketArchive::BucketArchive(S3Client client, BucketOptions options)
   RegisterRemote(cache_, this);
 }
 
-BucketArchive::~BucketArchive() { RegisterRemote(cache_, nullptr); }
+BucketArchive::~BucketArchive() {
+  StopFollowing();
+  RegisterRemote(cache_, nullptr);
+}
 
 std::string BucketArchive::Describe() const {
   std::string url = client_.Describe("");
@@ -484,6 +488,37 @@ Status BucketArchive::SyncForServing(bool all) {
                                         : ""));
   }
   return Status::OK();
+}
+
+// (the cache exists before serve resolves paths inside it)
+Status BucketArchive::PrepareToServe() { return InitArchive(cache_); }
+
+void BucketArchive::StartFollowing(int64_t refresh_ms) {
+  auto sync = [this](bool all) {
+    if (Status s = SyncForServing(all); !s.ok()) {
+      LogError("serve: " + s.message() + " (serving the cache meanwhile)");
+    }
+  };
+  sync(/*all=*/true);
+  stop_following_ = false;
+  follower_ = std::thread([this, refresh_ms, sync] {
+    // (the whole archive now and then, to see what was pruned; in
+    // between, today and yesterday, where scrapes land)
+    constexpr int64_t kFullSyncMs = 600'000;
+    int64_t next_full = NowMs() + kFullSyncMs;
+    while (!stop_following_.load()) {
+      for (int64_t i = 0; i < refresh_ms / 100 && !stop_following_.load(); ++i) ::usleep(100'000);
+      if (stop_following_.load()) break;
+      const bool all = NowMs() >= next_full;
+      sync(all);
+      if (all) next_full = NowMs() + kFullSyncMs;
+    }
+  });
+}
+
+void BucketArchive::StopFollowing() {
+  stop_following_ = true;
+  if (follower_.joinable()) follower_.join();
 }
 
 Status BucketArchive::SyncStates() {
