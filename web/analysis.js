@@ -6,8 +6,15 @@
 // both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
 // server), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start) and sandwich=FUNC (that function's callers
-// and callees). The query string is the whole state: the page is a
-// shareable link.
+// and callees); and the view's state: zoom=NAME (repeated: the zoomed
+// frame's path from the root), search=RE (the flame graph's search; a top
+// table row's is ^NAME$) and sort=COLUMN.asc|desc (the top table's). The
+// query string is the whole state: the page is a shareable link. Filters
+// push a history entry; zoom, search and sort replace the current one.
+//
+// Keys: "/" focuses the flame graph's search, Esc clears it, else the zoom,
+// else the selected frame, else closes the sandwich; the arrows move the
+// selected frame (profile_view.js), Enter zooms to it.
 //
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input. The Labels card lists pprof's tags of the
@@ -32,13 +39,20 @@ const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS];
 // Values a label key lists before "N more".
 const MAX_LABEL_VALUES = 40;
 
-const profileView = new ProfileView({ onSandwich: (name) => go({ sandwich: name }) });
+const profileView = new ProfileView({
+  onSandwich: (name) => go({ sandwich: name }),
+  // (the new state replaces the URL's: zoom, search and sort are no steps
+  // back and forth in the history)
+  onStateChange: (state) => history.replaceState(null, '', viewUrl(readView(), state)),
+  onEscape: () => { if (!$('sandwich-card').hidden) go({ sandwich: null }); },
+});
 const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 
-// What the URL asks for: {source, base, si, filters, sandwich, singleId}.
+// What the URL asks for: {source, base, si, filters, sandwich, singleId,
+// zoom, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -53,6 +67,9 @@ function readView() {
     si: params.get('si'),
     filters,
     sandwich: params.get('sandwich') || null,
+    zoom: params.getAll('zoom'),
+    search: params.get('search') ?? '',
+    sort: params.get('sort') ?? '',
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
@@ -66,6 +83,9 @@ function viewUrl(view, changes) {
   if (next.si) params.set('si', next.si);
   for (const key of ALL_FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
   if (next.sandwich) params.set('sandwich', next.sandwich);
+  for (const name of next.zoom ?? []) params.append('zoom', name);
+  if (next.search) params.set('search', next.search);
+  if (next.sort) params.set('sort', next.sort);
   return withQuery(location.pathname, params);
 }
 
@@ -166,7 +186,7 @@ function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
-  profileView.show(analysis, base);
+  profileView.show(analysis, base, { zoom: view.zoom, search: view.search, sort: view.sort });
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);
@@ -394,6 +414,16 @@ window.cprofRenderFlame = (tree) => {
 };
 window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
+// The flame graph's state: the zoomed and selected frames' paths, the
+// search, and the top table's sort.
+window.cprofFlameState = () => {
+  const { flame } = profileView;
+  return {
+    ...profileView.state(),
+    zoomed: flame.zoomed ? flame.pathOf(flame.zoomIndex) : [],
+    selected: flame.selected >= 0 ? flame.pathOf(flame.selected) : null,
+  };
+};
 window.cprofSandwichNames = () => ({
   callers: [...sandwichCallers.drawnNames],
   callees: [...sandwichCallees.drawnNames],
