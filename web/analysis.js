@@ -4,7 +4,8 @@
 //
 // URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
 // both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
-// server), interval=0|1 (a cumulative type's interval values, or its
+// server), tagroot=KEY (a root frame per value of label KEY, as pprof's
+// -tagroot), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start) and sandwich=FUNC (that function's callers
 // and callees); and the view's state: zoom=NAME (repeated: the zoomed
 // frame's path from the root), search=RE (the flame graph's search; a top
@@ -19,7 +20,8 @@
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input. The Labels card lists pprof's tags of the
 // samples shown (/api/analysis?tags=1): a click on a value focuses on it
-// (tagfocus=KEY=^VALUE$), Alt+click ignores it. The Sandwich card shows one
+// (tagfocus=KEY=^VALUE$), Alt+click ignores it; its "Group by" picks a key
+// for tagroot. The Sandwich card shows one
 // function's callers (an inverted flame graph) over its callees, picked by a
 // top table row's "Sandwich" action or a click on a flame graph frame.
 
@@ -35,7 +37,10 @@ const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
 // The label filters: kept in the URL and sent to the server as the others,
 // set from the Labels card rather than from inputs.
 const TAG_KEYS = ['tagfocus', 'tagignore'];
-const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS];
+// The label keys whose values become root frames (pprof's -tagroot): set
+// from the Labels card's "Group by", sent, kept and cleared as the filters.
+const GROUP_KEY = 'tagroot';
+const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS, GROUP_KEY];
 // Values a label key lists before "N more".
 const MAX_LABEL_VALUES = 40;
 
@@ -286,11 +291,24 @@ function showLabels(view, analysis) {
       dataset: { filter: key },
       onclick: () => go({ filters: { [key]: '' } }),
     }, `${key}: ${view.filters[key]} ×`)));
+  groupBySelect(view, keys);
   if (keys.length === 0) {
     $('labels').replaceChildren(el('p', { className: 'label-more' }, 'The samples shown carry no labels.'));
     return;
   }
   $('labels').replaceChildren(...keys.map((key) => labelKey(view, key)));
+}
+
+// "Group by": none, or a label key of the samples shown (and the URL's,
+// whatever it is).
+function groupBySelect(view, keys) {
+  const select = $('tagroot');
+  const current = view.filters[GROUP_KEY];
+  const names = keys.map((k) => k.key);
+  if (current && !names.includes(current)) names.push(current);
+  select.replaceChildren(el('option', { value: '' }, 'none'), ...names.map((name) => el('option', { value: name }, name)));
+  select.value = current;
+  select.disabled = names.length === 0;
 }
 
 function labelKey(view, key) {
@@ -392,6 +410,7 @@ $('clear-filters').addEventListener('click', () => {
   go({ si: $('si').value || null, filters: Object.fromEntries(ALL_FILTER_KEYS.map((key) => [key, ''])) });
 });
 $('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
+$('tagroot').addEventListener('change', () => go({ filters: { [GROUP_KEY]: $('tagroot').value } }));
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   sandwichCallers.render();
   sandwichCallees.render();
