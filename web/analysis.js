@@ -8,10 +8,11 @@
 // -tagroot), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start) and sandwich=FUNC (that function's callers
 // and callees); and the view's state: zoom=NAME (repeated: the zoomed
-// frame's path from the root), search=RE (the flame graph's search; a top
+// frame's path from the root), frame=NAME (repeated: the selected frame's,
+// when it is not the zoomed one), search=RE (the flame graph's search; a top
 // table row's is ^NAME$) and sort=COLUMN.asc|desc (the top table's). The
 // query string is the whole state: the page is a shareable link. Filters
-// push a history entry; zoom, search and sort replace the current one.
+// push a history entry; zoom, frame, search and sort replace the current one.
 //
 // Keys: "/" focuses the flame graph's search, Esc clears it, else the zoom,
 // else the selected frame, else closes the sandwich; the arrows move the
@@ -46,7 +47,7 @@ const MAX_LABEL_VALUES = 40;
 
 const profileView = new ProfileView({
   onSandwich: (name) => go({ sandwich: name }),
-  // (the new state replaces the URL's: zoom, search and sort are no steps
+  // (the new state replaces the URL's: zoom, frame, search and sort are no steps
   // back and forth in the history)
   onStateChange: (state) => history.replaceState(null, '', viewUrl(readView(), state)),
   onEscape: () => { if (!$('sandwich-card').hidden) go({ sandwich: null }); },
@@ -57,7 +58,7 @@ let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 
 // What the URL asks for: {source, base, si, filters, sandwich, singleId,
-// zoom, search, sort}.
+// zoom, frame, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -73,6 +74,7 @@ function readView() {
     filters,
     sandwich: params.get('sandwich') || null,
     zoom: params.getAll('zoom'),
+    frame: params.getAll('frame'),
     search: params.get('search') ?? '',
     sort: params.get('sort') ?? '',
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
@@ -89,6 +91,7 @@ function viewUrl(view, changes) {
   for (const key of ALL_FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
   if (next.sandwich) params.set('sandwich', next.sandwich);
   for (const name of next.zoom ?? []) params.append('zoom', name);
+  for (const name of next.frame ?? []) params.append('frame', name);
   if (next.search) params.set('search', next.search);
   if (next.sort) params.set('sort', next.sort);
   return withQuery(location.pathname, params);
@@ -191,7 +194,7 @@ function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
-  profileView.show(analysis, base, { zoom: view.zoom, search: view.search, sort: view.sort });
+  profileView.show(analysis, base, { zoom: view.zoom, frame: view.frame, search: view.search, sort: view.sort });
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);

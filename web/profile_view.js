@@ -14,7 +14,8 @@
 // frame offers one (#sandwich-pick, in the flame graph's header).
 //
 // What a user changes here is a view state ({zoom: the zoomed frame's path,
-// search, sort: the top table's}): options.onStateChange(state) hears each
+// frame: the selected frame's when it is another, search, sort: the top
+// table's}): options.onStateChange(state) hears each
 // change (a page keeps it in its URL) and show() takes one back.
 //
 // Keys (outside text fields): "/" focuses the search; Esc clears the
@@ -45,6 +46,7 @@ export class ProfileView {
         $('reset-zoom').disabled = !zoomed;
         this.changed();
       },
+      onSelect: () => this.changed(),
       onPick: pick && ((name) => {
         pick.hidden = !name || name === '\u2026';
         pick.dataset.name = name ?? '';
@@ -65,11 +67,13 @@ export class ProfileView {
     document.addEventListener('keydown', (event) => this.onKey(event));
   }
 
-  // The view state: {zoom: [names], search: text, sort: key}.
+  // The view state: {zoom: [names], frame: [names], search: text, sort: key}.
   state() {
     const { flame } = this;
+    const selected = flame.nodes && flame.selected >= 0 && flame.selected !== flame.zoomIndex;
     return {
       zoom: flame.nodes && flame.zoomed ? flame.pathOf(flame.zoomIndex) : [],
+      frame: selected ? flame.pathOf(flame.selected) : [],
       search: $('search').value,
       sort: this.topTable.sortKey(),
     };
@@ -90,6 +94,8 @@ export class ProfileView {
       if (restore?.sort) this.topTable.setSortKey(restore.sort);
       const zoom = restore?.zoom?.length ? this.flame.indexOfPath(restore.zoom) : -1;
       if (zoom > 0) this.flame.pick(zoom);
+      const frame = restore?.frame?.length ? this.flame.indexOfPath(restore.frame) : -1;
+      if (frame > 0) this.flame.select(frame);
       // A search a top table row made selects the row again.
       const row = /^\^(.*)\$$/.exec($('search').value)?.[1];
       const name = row && this.topTable.rows.find((r) => literal(r.name) === row)?.name;

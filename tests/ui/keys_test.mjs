@@ -98,9 +98,14 @@ async function main() {
     check(same((await flameState(page)).selected, walk.path), 'left did not come back');
     await page.keyboard.press('ArrowUp');
     check(same((await flameState(page)).selected, walk.path.slice(0, -1)), 'up did not select the parent');
+    // The selected frame is in the URL; a reload selects it again.
+    check(same(params(page).getAll('frame'), walk.path.slice(0, -1)), `the URL does not name the selected frame: ${page.url()}`);
+    await page.reload();
+    await ready(page);
+    check(same((await flameState(page)).selected, walk.path.slice(0, -1)), `after a reload the selection is ${JSON.stringify((await flameState(page)).selected)}`);
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowDown');
-    pass(`arrows: down the largest children to ${walk.path.at(-1)}, right to its sibling ${walk.sibling}, left back, up to the parent`);
+    pass(`arrows: down the largest children to ${walk.path.at(-1)}, right to its sibling ${walk.sibling}, left back, up to the parent; the selection is in the URL and comes back from it`);
 
     // Enter zooms to the selected frame; the URL names it; a reload keeps it.
     await page.keyboard.press('ArrowRight');
@@ -123,9 +128,10 @@ async function main() {
     // Esc resets the zoom.
     await page.keyboard.press('Escape');
     state = await flameState(page);
-    check(state.zoomed.length === 0 && !params(page).has('zoom'), `Esc left zoom ${JSON.stringify(state.zoomed)}, ${page.url()}`);
+    check(state.zoomed.length === 0 && !params(page).has('zoom') && !params(page).has('frame') && state.selected === null,
+      `Esc left zoom ${JSON.stringify(state.zoomed)}, selection ${JSON.stringify(state.selected)}, ${page.url()}`);
     check(!await page.isEnabled('#reset-zoom'), 'Reset zoom is enabled after Esc');
-    pass('Esc resets the zoom');
+    pass('Esc resets the zoom and the selection');
 
     // A top table row (its search) and a sort: in the URL, and back after a reload.
     const row = page.locator('#top tbody tr').nth(1);
