@@ -4,15 +4,25 @@
 //
 // URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
 // both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
-// server), interval=0|1 (a cumulative type's interval values, or its
+// server), tagroot=KEY (a root frame per value of label KEY, as pprof's
+// -tagroot), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start) and sandwich=FUNC (that function's callers
-// and callees). The query string is the whole state: the page is a
-// shareable link.
+// and callees); and the view's state: zoom=NAME (repeated: the zoomed
+// frame's path from the root), frame=NAME (repeated: the selected frame's,
+// when it is not the zoomed one), search=RE (the flame graph's search; a top
+// table row's is ^NAME$) and sort=COLUMN.asc|desc (the top table's). The
+// query string is the whole state: the page is a shareable link. Filters
+// push a history entry; zoom, frame, search and sort replace the current one.
+//
+// Keys: "/" focuses the flame graph's search, Esc clears it, else the zoom,
+// else the selected frame, else closes the sandwich; the arrows move the
+// selected frame (profile_view.js), Enter zooms to it.
 //
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input. The Labels card lists pprof's tags of the
 // samples shown (/api/analysis?tags=1): a click on a value focuses on it
-// (tagfocus=KEY=^VALUE$), Alt+click ignores it. The Sandwich card shows one
+// (tagfocus=KEY=^VALUE$), Alt+click ignores it; its "Group by" picks a key
+// for tagroot. The Sandwich card shows one
 // function's callers (an inverted flame graph) over its callees, picked by a
 // top table row's "Sandwich" action or a click on a flame graph frame.
 
@@ -28,17 +38,27 @@ const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
 // The label filters: kept in the URL and sent to the server as the others,
 // set from the Labels card rather than from inputs.
 const TAG_KEYS = ['tagfocus', 'tagignore'];
-const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS];
+// The label keys whose values become root frames (pprof's -tagroot): set
+// from the Labels card's "Group by", sent, kept and cleared as the filters.
+const GROUP_KEY = 'tagroot';
+const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS, GROUP_KEY];
 // Values a label key lists before "N more".
 const MAX_LABEL_VALUES = 40;
 
-const profileView = new ProfileView({ onSandwich: (name) => go({ sandwich: name }) });
+const profileView = new ProfileView({
+  onSandwich: (name) => go({ sandwich: name }),
+  // (the new state replaces the URL's: zoom, frame, search and sort are no steps
+  // back and forth in the history)
+  onStateChange: (state) => history.replaceState(null, '', viewUrl(readView(), state)),
+  onEscape: () => { if (!$('sandwich-card').hidden) go({ sandwich: null }); },
+});
 const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 
-// What the URL asks for: {source, base, si, filters, sandwich, singleId}.
+// What the URL asks for: {source, base, si, filters, sandwich, singleId,
+// zoom, frame, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -53,6 +73,10 @@ function readView() {
     si: params.get('si'),
     filters,
     sandwich: params.get('sandwich') || null,
+    zoom: params.getAll('zoom'),
+    frame: params.getAll('frame'),
+    search: params.get('search') ?? '',
+    sort: params.get('sort') ?? '',
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
@@ -66,6 +90,10 @@ function viewUrl(view, changes) {
   if (next.si) params.set('si', next.si);
   for (const key of ALL_FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
   if (next.sandwich) params.set('sandwich', next.sandwich);
+  for (const name of next.zoom ?? []) params.append('zoom', name);
+  for (const name of next.frame ?? []) params.append('frame', name);
+  if (next.search) params.set('search', next.search);
+  if (next.sort) params.set('sort', next.sort);
   return withQuery(location.pathname, params);
 }
 
@@ -166,7 +194,7 @@ function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
-  profileView.show(analysis, base);
+  profileView.show(analysis, base, { zoom: view.zoom, frame: view.frame, search: view.search, sort: view.sort });
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);
@@ -266,11 +294,24 @@ function showLabels(view, analysis) {
       dataset: { filter: key },
       onclick: () => go({ filters: { [key]: '' } }),
     }, `${key}: ${view.filters[key]} ×`)));
+  groupBySelect(view, keys);
   if (keys.length === 0) {
     $('labels').replaceChildren(el('p', { className: 'label-more' }, 'The samples shown carry no labels.'));
     return;
   }
   $('labels').replaceChildren(...keys.map((key) => labelKey(view, key)));
+}
+
+// "Group by": none, or a label key of the samples shown (and the URL's,
+// whatever it is).
+function groupBySelect(view, keys) {
+  const select = $('tagroot');
+  const current = view.filters[GROUP_KEY];
+  const names = keys.map((k) => k.key);
+  if (current && !names.includes(current)) names.push(current);
+  select.replaceChildren(el('option', { value: '' }, 'none'), ...names.map((name) => el('option', { value: name }, name)));
+  select.value = current;
+  select.disabled = names.length === 0;
 }
 
 function labelKey(view, key) {
@@ -372,6 +413,7 @@ $('clear-filters').addEventListener('click', () => {
   go({ si: $('si').value || null, filters: Object.fromEntries(ALL_FILTER_KEYS.map((key) => [key, ''])) });
 });
 $('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
+$('tagroot').addEventListener('change', () => go({ filters: { [GROUP_KEY]: $('tagroot').value } }));
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   sandwichCallers.render();
   sandwichCallees.render();
@@ -394,6 +436,16 @@ window.cprofRenderFlame = (tree) => {
 };
 window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
+// The flame graph's state: the zoomed and selected frames' paths, the
+// search, and the top table's sort.
+window.cprofFlameState = () => {
+  const { flame } = profileView;
+  return {
+    ...profileView.state(),
+    zoomed: flame.zoomed ? flame.pathOf(flame.zoomIndex) : [],
+    selected: flame.selected >= 0 ? flame.pathOf(flame.selected) : null,
+  };
+};
 window.cprofSandwichNames = () => ({
   callers: [...sandwichCallers.drawnNames],
   callees: [...sandwichCallees.drawnNames],

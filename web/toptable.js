@@ -1,7 +1,8 @@
 // The top table: pprof's -top rows (flat, flat%, sum%, cum, cum%, name) as
 // the API formats them, sortable by a click on a header; a click on a row
 // selects its function; where the page has one, a row's "Sandwich" action
-// opens that function's callers and callees.
+// opens that function's callers and callees. Its sort is a key for a URL
+// (sortKey: "cum.desc", "name.asc"; "" for pprof's order).
 
 import { el } from './dom.js';
 import { formatDelta } from './format.js';
@@ -21,11 +22,13 @@ const NAME_COLUMN = { label: 'name', text: (r) => (r.inline ? `${r.name} ${r.inl
 
 export class TopTable {
   // table: the <table>; onSelect(name or null) when a row is (de)selected;
-  // onSandwich(name), if given, gives each row a "Sandwich" action.
-  constructor(table, { onSelect, onSandwich = null }) {
+  // onSandwich(name), if given, gives each row a "Sandwich" action;
+  // onSort() when a click sorts the table.
+  constructor(table, { onSelect, onSandwich = null, onSort = null }) {
     this.table = table;
     this.onSelect = onSelect;
     this.onSandwich = onSandwich;
+    this.onSort = onSort;
     this.rows = [];
     this.sort = null; // {column, descending}; null = pprof's order
     this.selected = null;
@@ -55,6 +58,25 @@ export class TopTable {
       ? { column, descending: !this.sort.descending }
       : { column, descending: numeric };
     this.render();
+    this.onSort?.();
+  }
+
+  // The sort as "LABEL.desc" or "LABEL.asc" ("" for pprof's order).
+  sortKey() {
+    return this.sort ? `${this.sort.column.label}.${this.sort.descending ? 'desc' : 'asc'}` : '';
+  }
+
+  // Sorts by a sortKey(); an unknown one leaves pprof's order.
+  setSortKey(key) {
+    const match = /^(.+)\.(asc|desc)$/.exec(key ?? '');
+    const column = match && this.columns.find((c) => c.label === match[1]);
+    this.sort = column ? { column, descending: match[2] === 'desc' } : null;
+    this.render();
+  }
+
+  // Whether a row of the table is function `name`.
+  has(name) {
+    return this.rows.some((r) => r.name === name);
   }
 
   sortedRows() {

@@ -1,7 +1,9 @@
 // cprofiler's own routes for the web UI: the profile-type table, one
 // profile's metadata, the analysis (top table and flame tree; with
 // tags=1 pprof's tags table, with sandwich=FUNC that function's callers and
-// callees) of a profile or a merged selection, and the merged profile itself.
+// callees; tagroot=KEYS and tagleaf=KEYS group by label values as pprof's
+// -tagroot and -tagleaf) of a profile or a merged selection, and the merged
+// profile itself.
 #include <charconv>
 #include <optional>
 
@@ -11,6 +13,7 @@
 #include "base/time.h"
 #include "pprof/analysis_json.h"
 #include "pprof/interval.h"
+#include "pprof/label_nodes.h"
 #include "pprof/report.h"
 #include "pprof/sandwich.h"
 #include "pprof/summary.h"
@@ -121,6 +124,9 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   if (!with_tags.ok()) return with_tags.status();
   std::string sandwich_of;
   if (Status s = StringParam(params, "sandwich", &sandwich_of); !s.ok()) return s;
+  std::string tag_root, tag_leaf;
+  if (Status s = StringParam(params, "tagroot", &tag_root); !s.ok()) return s;
+  if (Status s = StringParam(params, "tagleaf", &tag_leaf); !s.ok()) return s;
   auto source = ResolveSource(params);
   if (!source.ok()) return source.status();
 
@@ -134,6 +140,9 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   {
     HeavySlot slot(heavy_);
     RunOnOwnStack([&] {
+      // As go tool pprof: the label frames first, so the filters see them.
+      pprof::AddLabelNodes(**profile, pprof::SplitLabelKeys(tag_root),
+                           pprof::SplitLabelKeys(tag_leaf));
       analysis = pprof::Analyze(**profile, options, *max_nodes);
       if (!analysis.ok()) return;
       if (*with_tags == 1) tags = pprof::Tags(**profile, options);
@@ -222,7 +231,7 @@ Response Api::Report(const QueryParams& params) {
     // interval or as archived), under the same sample index and filters.
     std::string query = "id=" + PercentEncode(*base_id);
     for (const char* key : {"interval", "si", "sample_type", "focus", "ignore", "hide", "show",
-                            "tagfocus", "tagignore", "maxnodes"}) {
+                            "tagfocus", "tagignore", "tagroot", "tagleaf", "maxnodes"}) {
       if (const std::string* v = params.Get(key))
         query += std::string("&") + key + "=" + PercentEncode(*v);
     }

@@ -3,6 +3,7 @@
 #include <rapidjson/document.h>
 #include <thread>
 
+#include <cctype>
 #include <fstream>
 #include <future>
 #include <map>
@@ -14,6 +15,7 @@
 #include "base/profile_types.h"
 #include "pprof/analysis_json.h"
 #include "pprof/codec.h"
+#include "pprof/label_nodes.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
 #include "query/compact.h"
@@ -417,6 +419,50 @@ TEST_CASE("analysis gives pprof's tags and a function's sandwich when asked", "[
   for (std::string bad :
        std::vector<std::string>{"&tags=2", "&tags=yes", "&sandwich=" + std::string(2000, 'x')}) {
     INFO(bad);
+    CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
+  }
+}
+
+TEST_CASE("analysis groups by label values with tagroot, as pprof -tagroot", "[api]") {
+  ApiFixture f;
+  auto profile = pprof::DecodeProfile(testing::ReadTestData("heap.pb.gz"));
+  REQUIRE(profile.ok());
+  pprof::ReportOptions options;
+  options.sample_index = "alloc_space";
+  // Go's heap samples carry a numeric "bytes" label: a root frame per size.
+  pprof::Profile grouped = *profile;
+  REQUIRE(pprof::AddLabelNodes(grouped, {"bytes"}, {}).root);
+  auto want = pprof::Analyze(grouped, options, pprof::kDefaultFlameNodes);
+  REQUIRE(want.ok());
+  REQUIRE(want->flame.children.size() > 1);
+
+  auto d = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&tagroot=bytes"));
+  const auto& roots = d["flame"]["c"];
+  REQUIRE(roots.Size() == want->flame.children.size());
+  for (rapidjson::SizeType i = 0; i < roots.Size(); ++i) {
+    INFO(i);
+    CHECK(std::string(roots[i]["n"].GetString()) == want->flame.children[i].name);
+    CHECK(roots[i]["v"].GetInt64() == want->flame.children[i].total);
+  }
+  CHECK(d["top"]["rows"].Size() == want->top.rows.size());
+  // The frames are the label values, as pprof scales them ("16kB" is 16384).
+  for (const pprof::FlameNode& root : want->flame.children) {
+    INFO(root.name);
+    CHECK((root.name == "<unknown>" || std::isdigit(static_cast<unsigned char>(root.name[0]))));
+  }
+  // The filters see the label frames, as pprof's (they are added first).
+  const std::string first = want->flame.children[0].name;
+  auto focused = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&tagroot=bytes" +
+                            "&focus=" + PercentEncode("^" + first + "$")));
+  CHECK(focused["flame"]["c"].Size() == 1);
+  CHECK(focused["flame"]["v"].GetInt64() == want->flame.children[0].total);
+  // No such key: every sample under one "<unknown>" root, not an error.
+  auto none = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&tagroot=no.such.key"));
+  REQUIRE(none["flame"]["c"].Size() == 1);
+  CHECK(std::string(none["flame"]["c"][0]["n"].GetString()) == "<unknown>");
+  for (std::string bad : std::vector<std::string>{"&tagroot=" + std::string(2000, 'x'),
+                                                  "&tagleaf=" + std::string(2000, 'x')}) {
+    INFO(bad.substr(0, 12));
     CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
   }
 }
