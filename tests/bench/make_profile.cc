@@ -11,7 +11,7 @@
 // stack (a worst case: millions of distinct paths). With heap, the profile
 // is a Go heap profile's shape instead: alloc_objects, alloc_space,
 // inuse_objects and inuse_space, each sample an allocation size (its
-// "bytes" numeric label) times a count.
+// "bytes" numeric label) times a count, and no request labels.
 #include <cstdio>
 #include <random>
 #include <string>
@@ -111,6 +111,8 @@ int main(int argc, char** argv) {
         // Skewed: the square of a uniform draw favours the first stacks.
         double u = static_cast<double>(rng() % 1000000) / 1e6;
         stack = pool[static_cast<size_t>(u * u * pool.size())];
+      }
+      if (!pool.empty() && !heap) {  // (Go's heap profiles carry no pprof labels)
         auto* l = s->add_label();
         l->set_key(key);
         l->set_str(label_values[rng() % label_values.size()]);
