@@ -153,7 +153,7 @@ function layoutPart(nodes, edges) {
     up[b].push([a, pull]);
   }
 
-  const order = orderRanks(total, ranks, rankOf, up, down, dag, chains);
+  const order = orderRanks(total, ranks, rankOf, up, down);
   const crossings = countAllCrossings(order, down);
   const x = placeX(order, width, up, down, n);
 
@@ -306,12 +306,13 @@ function assignRanks(n, edges, dag) {
     if (outs[v].length === 0) continue;
     rank[v] = Math.max(rank[v], Math.min(...outs[v].map(([h, len]) => rank[h] - len)));
   }
-  return rank;
+  const first = Math.min(...rank);
+  return rank.map((r) => r - first);
 }
 
 // The order of each rank: first as a depth-first walk from the roots meets
 // the nodes, then barycenter sweeps; the best order seen is kept.
-function orderRanks(total, ranks, rankOf, up, down, dag, chains) {
+function orderRanks(total, ranks, rankOf, up, down) {
   const seen = new Uint8Array(total);
   const visitIndex = new Array(total).fill(0);
   let counter = 0;
@@ -327,7 +328,7 @@ function orderRanks(total, ranks, rankOf, up, down, dag, chains) {
   };
   for (let v = 0; v < total; v++) if (up[v].length === 0) walk(v);
   for (let v = 0; v < total; v++) walk(v);
-  let order = Array.from({ length: ranks }, () => []);
+  const order = Array.from({ length: ranks }, () => []);
   for (let v = 0; v < total; v++) order[rankOf[v]].push(v);
   for (const list of order) list.sort((a, b) => visitIndex[a] - visitIndex[b]);
 
@@ -368,8 +369,7 @@ function orderRanks(total, ranks, rankOf, up, down, dag, chains) {
       stale++;
     }
   }
-  order = best;
-  return order;
+  return best;
 }
 
 // dot's transpose step: neighbours of a rank swapped while that removes
