@@ -762,7 +762,7 @@ export class CallGraph {
       row.append(make('span', '', k), make('span', '', v));
       children.push(row);
     }
-    if (notes?.length) children.push(make('div', 'labels', notes.join('\n')));
+    if (notes?.length) children.push(make('div', 'labels cg-notes', notes.join('\n')));
     if (hint) children.push(make('div', 'hint-line', hint));
     tooltip.replaceChildren(...children);
     this.moveTooltip(event);
