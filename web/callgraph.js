@@ -2,14 +2,17 @@
 // and edges `go tool pprof -dot` draws, with dot's font sizes and colours)
 // drawn as SVG with a layered layout of our own, as Graphviz's dot lays out
 // such graphs (Sugiyama's method), with no library and no network:
+//   0. each connected part laid out on its own, the parts side by side;
 //   1. cycles broken: a depth-first search from the roots reverses each
 //      edge back to a node on its stack (recursion; self calls are loops);
 //   2. ranks: the longest path from the roots, an edge spanning at least
 //      its minlen ranks; a root is then pulled down next to its callees;
 //   3. an edge spanning several ranks is cut by a virtual node on each rank
 //      it crosses;
-//   4. the order within each rank: barycenter sweeps down and up, keeping
-//      the order with the fewest crossings (counted with a Fenwick tree);
+//   4. the order within each rank: barycenter sweeps down and up, each
+//      followed by dot's transpose (neighbours swapped while that removes
+//      crossings), keeping the order with the fewest crossings (counted
+//      with a Fenwick tree);
 //   5. x: each rank in turn placed as near the weighted mean of its
 //      neighbours as its order and gaps allow (a weighted isotonic
 //      regression, pool adjacent violators), sweeps down and up;
