@@ -6,13 +6,16 @@
 // both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
 // server), tagroot=KEY (a root frame per value of label KEY, as pprof's
 // -tagroot), interval=0|1 (a cumulative type's interval values, or its
-// snapshots since process start) and sandwich=FUNC (that function's callers
-// and callees); and the view's state: zoom=NAME (repeated: the zoomed
-// frame's path from the root), frame=NAME (repeated: the selected frame's,
-// when it is not the zoomed one), search=RE (the flame graph's search; a top
-// table row's is ^NAME$) and sort=COLUMN.asc|desc (the top table's). The
-// query string is the whole state: the page is a shareable link. Filters
-// push a history entry; zoom, frame, search and sort replace the current one.
+// snapshots since process start), sandwich=FUNC (that function's callers
+// and callees), view=graph (the call graph in the flame graph's place) and
+// nodecount=N (the call graph's nodes, pprof's 80 by default; the top
+// table's rows too, as in pprof); and the view's state: zoom=NAME
+// (repeated: the zoomed frame's path from the root), frame=NAME (repeated:
+// the selected frame's, when it is not the zoomed one), search=RE (the
+// flame graph's search; a top table row's is ^NAME$) and
+// sort=COLUMN.asc|desc (the top table's). The query string is the whole
+// state: the page is a shareable link. Filters push a history entry; zoom,
+// frame, search and sort replace the current one.
 //
 // Keys: "/" focuses the flame graph's search, Esc clears it, else the zoom,
 // else the selected frame, else closes the sandwich; the arrows move the
@@ -24,12 +27,16 @@
 // (tagfocus=KEY=^VALUE$), Alt+click ignores it; its "Group by" picks a key
 // for tagroot. The Sandwich card shows one
 // function's callers (an inverted flame graph) over its callees, picked by a
-// top table row's "Sandwich" action or a click on a flame graph frame.
+// top table row's "Sandwich" action or a click on a flame graph frame. The
+// Call graph tab (callgraph.js) draws pprof's call graph
+// (/api/analysis?graph=1: go tool pprof -dot's nodes and edges); a click on
+// a node focuses on its function (focus=^NAME$).
 
 import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
 import { el, copyText, showNotice } from './dom.js';
 import { formatDuration, formatTime, formatValue, percentage } from './format.js';
 import { FlameGraph } from './flamegraph.js';
+import { CallGraph } from './callgraph.js';
 import { ProfileView } from './profile_view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -54,11 +61,16 @@ const profileView = new ProfileView({
 });
 const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
+const callGraph = new CallGraph($('graph'), {
+  tooltip: $('tooltip'),
+  onFocus: (name) => go({ filters: { focus: `^${re2Literal(name)}$` } }),
+});
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
+let graphTiming = null; // the call graph's last drawing ({layoutMs, drawMs, ...})
 
-// What the URL asks for: {source, base, si, filters, sandwich, singleId,
-// zoom, frame, search, sort}.
+// What the URL asks for: {source, base, si, filters, sandwich, view,
+// nodecount, singleId, zoom, frame, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -77,6 +89,8 @@ function readView() {
     frame: params.getAll('frame'),
     search: params.get('search') ?? '',
     sort: params.get('sort') ?? '',
+    view: params.get('view') === 'graph' ? 'graph' : 'flame',
+    nodecount: params.get('nodecount') || null,
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
@@ -94,6 +108,8 @@ function viewUrl(view, changes) {
   for (const name of next.frame ?? []) params.append('frame', name);
   if (next.search) params.set('search', next.search);
   if (next.sort) params.set('sort', next.sort);
+  if (next.view === 'graph') params.set('view', 'graph');
+  if (next.nodecount) params.set('nodecount', next.nodecount);
   return withQuery(location.pathname, params);
 }
 
@@ -103,11 +119,17 @@ function go(changes) {
   load();
 }
 
-function analysisParams(source, si, filters) {
+function analysisParams(source, si, filters, nodecount = null) {
   const params = new URLSearchParams(source);
   if (si) params.set('si', si);
   for (const key of ALL_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  if (nodecount) params.set('nodecount', nodecount);
   return params;
+}
+
+// The call graph is of one profile or merge, not of a diff.
+function showsGraph(view) {
+  return view.view === 'graph' && !view.base;
 }
 
 async function load() {
@@ -138,12 +160,13 @@ async function load() {
       // A sample index this profile does not have falls back to its default.
       if (si && !meta.sample_types.some((t) => t.type === si)) si = meta.default_sample_type;
     }
-    const params = analysisParams(view.source, si, view.filters);
+    const params = analysisParams(view.source, si, view.filters, view.nodecount);
     params.set('tags', '1');
     if (view.sandwich) params.set('sandwich', view.sandwich);
+    if (showsGraph(view)) params.set('graph', '1');
     const requests = [getJSON('/api/analysis', params)];
     if (view.base) {
-      requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters)));
+      requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters, view.nodecount)));
     }
     const [analysis, base] = await Promise.all(requests);
     if (token !== loadToken) return;
@@ -183,6 +206,8 @@ function fail(err, view) {
   $('top-card').hidden = true;
   $('labels-card').hidden = true;
   $('sandwich-card').hidden = true;
+  $('graph-card').hidden = true;
+  $('view-tabs').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
   $('head').hidden = status !== 400;
   $('head').classList.toggle('filters-only', !current);
@@ -198,6 +223,7 @@ function show(view, analysis, base, meta) {
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);
+  showGraph(view, analysis, base);
   if (analysis.flame.v === 0) {
     showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
   }
@@ -366,6 +392,32 @@ function showSandwich(analysis) {
   }
 }
 
+// ---- call graph -------------------------------------------------------------------
+
+// The tabs (flame graph or call graph; none for a diff) and the Call graph
+// card in the flame graph's place.
+function showGraph(view, analysis, base) {
+  $('view-tabs').hidden = !!base;
+  const graph = showsGraph(view) ? analysis.graph : null;
+  for (const tab of $('view-tabs').querySelectorAll('button')) {
+    tab.classList.toggle('active', tab.dataset.view === (graph ? 'graph' : 'flame'));
+    tab.setAttribute('aria-pressed', String(tab.classList.contains('active')));
+  }
+  $('graph-card').hidden = !graph;
+  if (!graph) {
+    graphTiming = null;
+    return;
+  }
+  $('flame-card').hidden = true;
+  // pprof's legend, but for the file and type the page says already and
+  // the link to dot's reading guide.
+  const legend = graph.legend.filter((line) => !/^(File|Type|Time|Duration): |^\nSee /.test(line));
+  $('graph-legend').replaceChildren(...legend.map((line) => el('div', {}, line)));
+  $('graph-sub').textContent = `${graph.nodes.length} nodes · ${graph.edges.length} edges · box size by flat, colour by cum · click a node to focus on it`;
+  graphTiming = graph.nodes.length ? callGraph.setGraph(graph) : null;
+  if (!graph.nodes.length) $('graph').replaceChildren(el('p', { className: 'label-more' }, 'No nodes to draw.'));
+}
+
 // ---- trace ---------------------------------------------------------------------
 
 function showTrace(meta) {
@@ -414,6 +466,14 @@ $('clear-filters').addEventListener('click', () => {
 });
 $('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
 $('tagroot').addEventListener('change', () => go({ filters: { [GROUP_KEY]: $('tagroot').value } }));
+for (const tab of $('view-tabs').querySelectorAll('button')) {
+  tab.addEventListener('click', () => {
+    if (!tab.classList.contains('active')) go({ view: tab.dataset.view });
+  });
+}
+$('graph-zoom-in').addEventListener('click', () => callGraph.zoom(1.25));
+$('graph-zoom-out').addEventListener('click', () => callGraph.zoom(0.8));
+$('graph-zoom-fit').addEventListener('click', () => callGraph.zoom(0));
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   sandwichCallers.render();
   sandwichCallees.render();
@@ -446,6 +506,12 @@ window.cprofFlameState = () => {
     selected: flame.selected >= 0 ? flame.pathOf(flame.selected) : null,
   };
 };
+// The call graph: the names of its nodes drawn, how long its last layout
+// and drawing took ({layoutMs, drawMs, nodes, edges}), and a graph (the
+// API's graph field) laid out and drawn again, returning its timing.
+window.cprofGraphNames = () => [...callGraph.drawnNames];
+window.cprofGraphTiming = () => graphTiming;
+window.cprofRenderGraph = (graph) => callGraph.setGraph(graph);
 window.cprofSandwichNames = () => ({
   callers: [...sandwichCallers.drawnNames],
   callees: [...sandwichCallees.drawnNames],

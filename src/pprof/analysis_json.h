@@ -7,6 +7,7 @@
 
 #include "base/json.h"
 #include "pprof/codec.h"
+#include "pprof/dot.h"
 #include "pprof/report.h"
 #include "pprof/sandwich.h"
 
@@ -36,6 +37,18 @@ void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& tags
 // flat_formatted, cum, cum_formatted, callers, callees}, the trees nested
 // as WriteAnalysisFields' flame, values formatted as `top`'s.
 void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& sandwich);
+
+// Writes, into an object `w` has open, "graph": the call graph `go tool
+// pprof -dot` draws (dot.h's Dot, the same nodes and edges in the same
+// order) as {title, legend [lines], node_count, total, total_formatted,
+// output_unit, nodes [{id, name, short_name, lines, values, flat,
+// flat_formatted, cum, cum_formatted, fontsize, color, fillcolor, tooltip,
+// tags [{id, parent, label, weight, formatted, dotted}]}], edges [{from, to,
+// weight, formatted, inline, residual, penwidth, color, layout_weight,
+// minlen, tooltip}]}: lines and values are the node's label as Graphviz
+// shows it (DotNodeStyle), fontsize, colors, penwidth and layout_weight
+// (Graphviz's weight) FormatDot's; node_count is the one asked (0: all).
+void WriteGraphField(JsonWriter& w, const DotGraph& graph, int node_count);
 
 }  // namespace cprof::pprof
 

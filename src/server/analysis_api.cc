@@ -2,8 +2,8 @@
 // profile's metadata, the analysis (top table and flame tree; with
 // tags=1 pprof's tags table, with sandwich=FUNC that function's callers and
 // callees; tagroot=KEYS and tagleaf=KEYS group by label values as pprof's
-// -tagroot and -tagleaf) of a profile or a merged selection, and the merged
-// profile itself.
+// -tagroot and -tagleaf; with graph=1 the call graph of go tool pprof -dot)
+// of a profile or a merged selection, and the merged profile itself.
 #include <charconv>
 #include <optional>
 
@@ -12,6 +12,7 @@
 #include "base/profile_types.h"
 #include "base/time.h"
 #include "pprof/analysis_json.h"
+#include "pprof/dot.h"
 #include "pprof/interval.h"
 #include "pprof/label_nodes.h"
 #include "pprof/report.h"
@@ -127,6 +128,14 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   std::string tag_root, tag_leaf;
   if (Status s = StringParam(params, "tagroot", &tag_root); !s.ok()) return s;
   if (Status s = StringParam(params, "tagleaf", &tag_leaf); !s.ok()) return s;
+  auto with_graph = IntParam(params, "graph", 0, 0, 1);
+  if (!with_graph.ok()) return with_graph.status();
+  // The graph's node count: pprof's default for -dot unless one is asked
+  // (go tool pprof's applyCommandOverrides); 0 is all, as for the top table.
+  pprof::ReportOptions graph_options = options;
+  if (const std::string* n = params.Get("nodecount"); n == nullptr || n->empty()) {
+    graph_options.node_count = pprof::kDotNodeCount;
+  }
   auto source = ResolveSource(params);
   if (!source.ok()) return source.status();
 
@@ -137,6 +146,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
   std::optional<Result<pprof::TagsTable>> tags;
   std::optional<Result<pprof::Sandwich>> sandwich;
+  std::optional<Result<pprof::DotGraph>> graph;
   {
     HeavySlot slot(heavy_);
     RunOnOwnStack([&] {
@@ -149,11 +159,13 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
       if (!sandwich_of.empty()) {
         sandwich = pprof::SandwichOf(**profile, options, sandwich_of, *max_nodes);
       }
+      if (*with_graph == 1) graph = pprof::Dot(**profile, graph_options);
     });
   }
   if (!analysis.ok()) return analysis.status();
   if (tags && !tags->ok()) return tags->status();
   if (sandwich && !sandwich->ok()) return sandwich->status();
+  if (graph && !graph->ok()) return graph->status();
 
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
@@ -212,6 +224,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   pprof::WriteAnalysisFields(w, **profile, *analysis);
   if (tags) pprof::WriteTagsField(w, **profile, **tags);
   if (sandwich) pprof::WriteSandwichField(w, top, **sandwich);
+  if (graph) pprof::WriteGraphField(w, **graph, graph_options.node_count);
   w.EndObject();
   return w.Take();
 }

@@ -64,11 +64,11 @@ start_workload() {
   cat "$f"
 }
 
-# start_fake [LISTENERS]: the misbehaving fake target serving the heap
-# fixture; prints its host:port addresses, one a line.
+# start_fake [LISTENERS [PROFILE]]: the misbehaving fake target serving the
+# heap fixture (or PROFILE); prints its host:port addresses, one a line.
 start_fake() {
   local f="$WORK/fake.$RANDOM.addr"
-  spawn "$GO_TEST_BIN/faketarget" -profile "$TEST_DATA_DIR/heap.pb.gz" -listeners "${1:-1}" -addr-file "$f"
+  spawn "$GO_TEST_BIN/faketarget" -profile "${2:-$TEST_DATA_DIR/heap.pb.gz}" -listeners "${1:-1}" -addr-file "$f"
   wait_file "$f"
   cat "$f"
 }
