@@ -29,9 +29,9 @@
 #include "query/rollup.h"
 #include "query/select.h"
 #include "server/archive_index.h"
-#include "server/index_query.h"
 #include "server/auth.h"
 #include "server/http_types.h"
+#include "server/index_query.h"
 
 namespace cprof::server {
 
