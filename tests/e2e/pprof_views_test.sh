@@ -71,7 +71,22 @@ expect_lines 9
 compare_pprof "tags of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -tags
 expect_lines 2
 compare_pprof "peek of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -peek='main\.'
-pass "a labelled service's CPU and goroutine profiles: tags (with filters) and peek identical to go tool pprof"
+# The same service's heap and mutex profiles (every sample index).
+for p in heap mutex; do
+  curl -fsS -o "$WORK/labelled-$p.pb.gz" "http://$ADDR/debug/pprof/$p" || fail "no $p profile"
+done
+for si in alloc_objects alloc_space inuse_objects inuse_space; do
+  compare_pprof "tags of the service's heap, $si" "$WORK/labelled-heap.pb.gz" -tags -sample_index=$si
+  expect_lines 2
+  compare_pprof "peek of the service's heap, $si" "$WORK/labelled-heap.pb.gz" -peek='main\.' -sample_index=$si
+  expect_lines 5
+done
+for si in contentions delay; do
+  compare_pprof "tags of the service's mutex profile, $si" "$WORK/labelled-mutex.pb.gz" -tags -sample_index=$si
+  compare_pprof "peek of the service's mutex profile, $si" "$WORK/labelled-mutex.pb.gz" -peek='workloadMutex|Unlock' -sample_index=$si
+  expect_lines 5
+done
+pass "a labelled service's CPU, goroutine, heap and mutex profiles: tags (with filters) and peek identical to go tool pprof"
 
 # -tagroot and -tagleaf: a frame per label value at the root (or the leaf),
 # added before the filters (so -focus can match one); numeric labels (the
