@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <unordered_map>
 
 #include "pprof/units.h"
 
@@ -33,6 +34,26 @@ Graph NewGraph(const View& v, const std::vector<bool>& kept, bool with_edges,
   Graph g;
   g.nodes.resize(v.names.size());
   if (tags != nullptr) g.tags.resize(v.names.size());
+  // A node's weight per tag class (node << 32 | class), flat and cum, and
+  // the first sample that brought it: AddTags runs once per node and
+  // class, in the order the samples would have, which keeps pprof's
+  // first-come numeric tag of a name.
+  struct ClassWeight {
+    int64_t flat = 0, cum = 0;
+    uint32_t first = 0;
+    bool has_flat = false;
+  };
+  std::unordered_map<uint64_t, ClassWeight> class_weights;
+  auto add_class = [&](uint32_t n, const SampleTags& t, size_t s, int64_t w, bool flat) {
+    auto [it, inserted] = class_weights.try_emplace(static_cast<uint64_t>(n) << 32 | t.tag_class);
+    if (inserted) it->second.first = static_cast<uint32_t>(s);
+    if (flat) {
+      it->second.flat += w;
+      it->second.has_flat = true;
+    } else {
+      it->second.cum += w;
+    }
+  };
   std::vector<uint32_t> seen(v.names.size(), UINT32_MAX);
   const size_t num_samples = v.values.size();
   for (size_t s = 0; s < num_samples; ++s) {
@@ -50,7 +71,7 @@ Graph NewGraph(const View& v, const std::vector<bool>& kept, bool with_edges,
       if (seen[n] != s) {
         seen[n] = static_cast<uint32_t>(s);
         g.nodes[n].cum += w;
-        if (sample_tags != nullptr) AddTags(g.tags[n], *sample_tags, w, /*flat=*/false);
+        if (sample_tags != nullptr) add_class(n, *sample_tags, s, w, /*flat=*/false);
       }
       if (with_edges && parent >= 0 && static_cast<uint32_t>(parent) != n) {
         auto [it, inserted] = g.edges.try_emplace(EdgeKey(static_cast<uint32_t>(parent), n));
@@ -71,7 +92,25 @@ Graph NewGraph(const View& v, const std::vector<bool>& kept, bool with_edges,
     }
     if (parent >= 0 && !residual) {
       g.nodes[parent].flat += w;
-      if (sample_tags != nullptr) AddTags(g.tags[parent], *sample_tags, w, /*flat=*/true);
+      if (sample_tags != nullptr) {
+        add_class(static_cast<uint32_t>(parent), *sample_tags, s, w, /*flat=*/true);
+      }
+    }
+  }
+  if (tags != nullptr) {
+    std::vector<std::pair<uint64_t, const ClassWeight*>> order;
+    order.reserve(class_weights.size());
+    for (const auto& [key, weight] : class_weights) order.emplace_back(key, &weight);
+    // By node, then by the first sample.
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      if (a.first >> 32 != b.first >> 32) return a.first >> 32 < b.first >> 32;
+      return a.second->first < b.second->first;
+    });
+    for (const auto& [key, weight] : order) {
+      NodeTags& node = g.tags[key >> 32];
+      const SampleTags& t = (*tags)[weight->first];
+      AddTags(node, t, weight->cum, /*flat=*/false);
+      if (weight->has_flat) AddTags(node, t, weight->flat, /*flat=*/true);
     }
   }
   return g;
@@ -402,6 +441,8 @@ std::vector<SampleTags> SampleTagsOf(const Profile& p, const View& v) {
   const std::map<std::string, std::string> units = NumLabelUnits(p);
   std::vector<SampleTags> tags(v.values.size());
   std::vector<std::string> labels;
+  std::unordered_map<std::string, uint32_t> classes;  // by labels and numeric tags
+  std::string class_key;
   for (size_t i = 0; i < v.values.size(); ++i) {
     const auto& s = p.sample(static_cast<int>(v.sample_of[i]));
     labels.clear();
@@ -422,6 +463,12 @@ std::vector<SampleTags> SampleTagsOf(const Profile& p, const View& v) {
       if (!tags[i].labels.empty()) tags[i].labels += "\\n";
       tags[i].labels += label;
     }
+    class_key = tags[i].labels;
+    for (const GraphTag& t : tags[i].numeric) {
+      class_key += '\0' + t.name + '\0' + t.unit + '\0' + std::to_string(t.value);
+    }
+    tags[i].tag_class =
+        classes.try_emplace(class_key, static_cast<uint32_t>(classes.size())).first->second;
   }
   return tags;
 }

@@ -55,6 +55,9 @@ struct NodeTags {
 struct SampleTags {
   std::string labels;
   std::vector<GraphTag> numeric;  // name, unit and value set; weights 0
+  // Samples of one class have the same labels and numeric tags: a graph
+  // adds up a node's weight per class, then each class's tags once.
+  uint32_t tag_class = 0;
 };
 
 // The tags of each sample of `view`, which must have been built with
