@@ -130,6 +130,23 @@ void JsonWriter::Null() {
   impl_->Do([](auto& w) { w.Null(); });
 }
 
+void JsonWriter::Field(std::string_view key, std::string_view value) {
+  Key(key);
+  String(value);
+}
+void JsonWriter::Field(std::string_view key, const char* value) {
+  Key(key);
+  String(value);
+}
+void JsonWriter::Field(std::string_view key, bool value) {
+  Key(key);
+  Bool(value);
+}
+void JsonWriter::Field(std::string_view key, double value) {
+  Key(key);
+  Double(value);
+}
+
 std::string JsonWriter::Take() {
   std::string out(impl_->buffer.GetString(), impl_->buffer.GetSize());
   bool pretty = impl_->pretty;

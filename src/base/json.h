@@ -3,7 +3,7 @@
 //
 //   JsonWriter w;
 //   w.StartObject();
-//   w.Key("Value"); w.Int64(42);
+//   w.Field("Value", 42);  // w.Key("Value"); w.Int64(42);
 //   w.EndObject();
 //   std::string text = w.Take();
 //
@@ -11,6 +11,7 @@
 #ifndef CPROF_BASE_JSON_H_
 #define CPROF_BASE_JSON_H_
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -40,6 +41,24 @@ class JsonWriter {
   void Double(double value);
   void Bool(bool value);
   void Null();
+
+  // Key(key) and then the value: one member of the object being written.
+  // A string (a literal, std::string, std::string_view) is written as
+  // String, a bool as Bool, a floating-point number as Double, a signed
+  // integer as Int64 and an unsigned one as Uint64.
+  void Field(std::string_view key, std::string_view value);
+  void Field(std::string_view key, const char* value);  // else a literal would be a bool
+  void Field(std::string_view key, bool value);
+  void Field(std::string_view key, double value);
+  template <std::integral T>
+  void Field(std::string_view key, T value) {
+    Key(key);
+    if constexpr (std::signed_integral<T>) {
+      Int64(value);
+    } else {
+      Uint64(value);
+    }
+  }
 
   // The document so far; the writer is empty afterwards.
   std::string Take();

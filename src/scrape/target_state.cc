@@ -26,8 +26,7 @@ template <typename Map>
 void WriteLabels(JsonWriter& w, const Map& labels) {
   w.StartObject();
   for (const auto& [k, v] : labels) {
-    w.Key(k);
-    w.String(v);
+    w.Field(k, v);
   }
   w.EndObject();
 }
@@ -67,22 +66,16 @@ void SortFailingFirst(std::vector<ActiveTarget>* targets) {
 std::string SerializeTargetsState(const TargetsState& s) {
   JsonWriter w(/*pretty=*/true);
   w.StartObject();
-  w.Key("UpdatedAt");
-  w.Int64(s.updated_ms);
-  w.Key("Scraper");
-  w.String(s.scraper);
+  w.Field("UpdatedAt", s.updated_ms);
+  w.Field("Scraper", s.scraper);
   w.Key("ActiveTargets");
   w.StartArray();
   for (const ActiveTarget& t : s.active) {
     w.StartObject();
-    w.Key("Job");
-    w.String(t.job);
-    w.Key("App");
-    w.String(t.app);
-    w.Key("Host");
-    w.String(t.host);
-    w.Key("Health");
-    w.String(HealthOf(t));
+    w.Field("Job", t.job);
+    w.Field("App", t.app);
+    w.Field("Host", t.host);
+    w.Field("Health", HealthOf(t));
     w.Key("Labels");
     WriteLabels(w, t.labels);
     w.Key("DiscoveredLabels");
@@ -91,31 +84,20 @@ std::string SerializeTargetsState(const TargetsState& s) {
     w.StartArray();
     for (const ProfileState& p : t.profiles) {
       w.StartObject();
-      w.Key("Type");
-      w.String(p.type);
-      w.Key("Url");
-      w.String(p.url);
-      w.Key("LastAttempt");
-      w.Int64(p.last_attempt_ms);
-      w.Key("LastSuccess");
-      w.Int64(p.last_success_ms);
-      w.Key("NextDue");
-      w.Int64(p.next_due_ms);
-      w.Key("LastError");
-      w.String(p.last_error);
-      w.Key("Scrapes");
-      w.Int64(p.scrapes);
-      w.Key("Errors");
-      w.Int64(p.errors);
-      w.Key("Bytes");
-      w.Int64(p.bytes);
-      w.Key("LastDuration");
-      w.Int64(p.last_duration_ms);
+      w.Field("Type", p.type);
+      w.Field("Url", p.url);
+      w.Field("LastAttempt", p.last_attempt_ms);
+      w.Field("LastSuccess", p.last_success_ms);
+      w.Field("NextDue", p.next_due_ms);
+      w.Field("LastError", p.last_error);
+      w.Field("Scrapes", p.scrapes);
+      w.Field("Errors", p.errors);
+      w.Field("Bytes", p.bytes);
+      w.Field("LastDuration", p.last_duration_ms);
       w.Key("Metrics");
       w.StartObject();
       for (const auto& [name, value] : p.metrics) {
-        w.Key(name);
-        w.Double(value);
+        w.Field(name, value);
       }
       w.EndObject();
       w.EndObject();
@@ -128,8 +110,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
   w.StartArray();
   for (const DroppedTarget& t : s.dropped) {
     w.StartObject();
-    w.Key("Job");
-    w.String(t.job);
+    w.Field("Job", t.job);
     w.Key("DiscoveredLabels");
     WriteLabels(w, t.discovered);
     w.EndObject();

@@ -17,10 +17,8 @@ Response ProfefeError(const Status& status) {
   Response r = Response::Error(status);
   JsonWriter w;
   w.StartObject();
-  w.Key("code");
-  w.Int64(r.status);
-  w.Key("error");
-  w.String(status.message());
+  w.Field("code", r.status);
+  w.Field("error", status.message());
   w.EndObject();
   r.content_type = "application/json";
   r.body = w.Take();
@@ -120,8 +118,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   if (!indexed.ok()) return ProfefeError(indexed.status());
   JsonWriter w;
   w.StartObject();
-  w.Key("code");
-  w.Int64(200);
+  w.Field("code", 200);
   w.Key("body");
   w.StartArray();
   int64_t n = 0;
@@ -129,28 +126,22 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     if (limit > 0 && n++ == limit) break;
     const archive::Target& t = hit.dir->target;
     w.StartObject();
-    w.Key("id");
-    w.String(hit.dir->IdOf(*hit.entry));
-    w.Key("type");
-    w.String(ProfefeTypeName(hit.entry->ProfileType()));
-    w.Key("service");
-    w.String(t.app);
+    w.Field("id", hit.dir->IdOf(*hit.entry));
+    w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
+    w.Field("service", t.app);
     w.Key("labels");
     w.StartArray();
     for (const auto& [k, v] : t.labels) {
       w.StartObject();
-      w.Key("key");
-      w.String(k);
-      w.Key("value");
-      w.String(v);
+      w.Field("key", k);
+      w.Field("value", v);
       w.EndObject();
     }
     w.EndArray();
     // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
     std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
     if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
-    w.Key("created_at");
-    w.String(created);
+    w.Field("created_at", created);
     w.EndObject();
   }
   w.EndArray();
@@ -199,8 +190,7 @@ Response Api::ProfefeServices() {
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
   JsonWriter w;
   w.StartObject();
-  w.Key("code");
-  w.Int64(200);
+  w.Field("code", 200);
   w.Key("body");
   w.StartArray();
   if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {

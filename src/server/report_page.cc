@@ -111,8 +111,7 @@ Result<std::string> RenderReportPage(std::string_view title,
       analysis_page->substr(view_start, view_end + kViewEnd.size() - view_start);
   JsonWriter w;
   w.StartObject();
-  w.Key("title");
-  w.String(title);
+  w.Field("title", title);
   w.Key("facts");
   w.StartArray();
   for (const auto& [label, value] : facts) {

@@ -51,10 +51,8 @@ Response Api::GroupLabels() {
     w.StartArray();
     for (const std::string& v : values) {
       w.StartObject();
-      w.Key("Key");
-      w.String(key);
-      w.Key("Value");
-      w.String(v);
+      w.Field("Key", key);
+      w.Field("Value", v);
       w.EndObject();
     }
     w.EndArray();
@@ -76,12 +74,9 @@ Response Api::Targets() {
 Response Api::Version() {
   JsonWriter w;
   w.StartObject();
-  w.Key("version");
-  w.String(options_.version);
-  w.Key("revision");
-  w.String(options_.revision);
-  w.Key("build_date");
-  w.String(options_.build_date);
+  w.Field("version", options_.version);
+  w.Field("revision", options_.revision);
+  w.Field("build_date", options_.build_date);
   w.EndObject();
   return Response::Json(w.Take());
 }
@@ -121,8 +116,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
       }
       open_host = &t.host;
       w.StartObject();
-      w.Key("TargetName");
-      w.String(t.host);
+      w.Field("TargetName", t.host);
       w.Key("ProfileMetas");
       w.StartArray();
     }

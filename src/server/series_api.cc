@@ -128,10 +128,8 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   w.StartArray();
   for (auto& [name, g] : order) {
     w.StartObject();
-    w.Key("Group");
-    w.String(*name);
-    w.Key("Total");
-    w.Double(g->total);
+    w.Field("Group", *name);
+    w.Field("Total", g->total);
     w.Key("Points");
     w.StartArray();
     for (auto& [bucket, values] : g->buckets) {

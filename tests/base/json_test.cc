@@ -32,3 +32,21 @@ TEST_CASE("JsonWriter writes well-formed UTF-8 as it is, and U+FFFD for the rest
   CHECK(Written("\xED\xB0\x91") == "\"" + fffd + fffd + fffd + "\"");
   CHECK(Written("\xF4\x90\x80\x80") == "\"" + fffd + fffd + fffd + fffd + "\"");
 }
+
+TEST_CASE("JsonWriter::Field writes a key and its value as the value's type says", "[json]") {
+  JsonWriter w;
+  w.StartObject();
+  const std::string s = "str";
+  w.Field("literal", "x");
+  w.Field("string", s);
+  w.Field("view", std::string_view("v"));
+  w.Field("bool", true);
+  w.Field("int", -3);
+  w.Field("int64", int64_t{-4'000'000'000});
+  w.Field("size", size_t{18'446'744'073'709'551'615u});
+  w.Field("double", 0.5);
+  w.EndObject();
+  CHECK(w.Take() ==
+        R"({"literal":"x","string":"str","view":"v","bool":true,"int":-3,"int64":-4000000000,)"
+        R"("size":18446744073709551615,"double":0.5})");
+}
