@@ -18,8 +18,7 @@ std::string SerializeSidecar(const Sidecar& s) {
   w.Field("job", s.job);
   w.Field("app", s.app);
   w.Field("host", s.host);
-  w.Key("labels");
-  w.StartObject();
+  w.StartObject("labels");
   for (const auto& [k, v] : s.labels) {
     w.Field(k, v);
   }
@@ -32,8 +31,7 @@ std::string SerializeSidecar(const Sidecar& s) {
   w.Field("expires_ms", s.expires_ms);
   w.Field("size", s.size);
   w.Field("sha256", s.sha256);
-  w.Key("sample_types");
-  w.StartArray();
+  w.StartArray("sample_types");
   for (const auto& t : s.sample_types) {
     w.StartObject();
     w.Field("name", t.name);
@@ -46,8 +44,7 @@ std::string SerializeSidecar(const Sidecar& s) {
   w.Field("default_sample_type", s.default_sample_type);
   w.Field("scraped_by", s.scraped_by);
   if (s.rollup) {
-    w.Key("rollup");
-    w.StartObject();
+    w.StartObject("rollup");
     w.Field("end_ms", s.rollup->end_ms);
     w.Field("end", FormatRfc3339Ms(s.rollup->end_ms));
     w.Field("entries", s.rollup->entries);

@@ -96,6 +96,15 @@ void JsonWriter::EndArray() {
   impl_->Do([](auto& w) { w.EndArray(); });
 }
 
+void JsonWriter::StartObject(std::string_view key) {
+  Key(key);
+  StartObject();
+}
+void JsonWriter::StartArray(std::string_view key) {
+  Key(key);
+  StartArray();
+}
+
 void JsonWriter::Key(std::string_view key) {
   if (IsAscii(key)) {
     impl_->Do([&](auto& w) { w.Key(key.data(), key.size()); });

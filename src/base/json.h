@@ -34,6 +34,10 @@ class JsonWriter {
   void EndObject();
   void StartArray();
   void EndArray();
+  // Key(key) and then StartObject() or StartArray(): a member whose value
+  // is an object or an array.
+  void StartObject(std::string_view key);
+  void StartArray(std::string_view key);
   void Key(std::string_view key);
   void String(std::string_view value);
   void Int64(int64_t value);

@@ -25,8 +25,7 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
     w.Field("v", n->total);
     w.Field("s", n->self);
     if (!n->children.empty()) {
-      w.Key("c");
-      w.StartArray();
+      w.StartArray("c");
     }
     stack.push_back({n, 0});
   };
@@ -46,16 +45,14 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
 void WriteTop(JsonWriter& w, const TopTable& t) {
   w.StartObject();
   w.Field("output_unit", t.output_unit);
-  w.Key("active_filters");
-  w.StartArray();
+  w.StartArray("active_filters");
   for (const std::string& f : t.active_filters) w.String(f);
   w.EndArray();
   w.Field("dropped_nodes", t.dropped_nodes);
   w.Field("node_count", t.node_count_before_limit);
   w.Field("flat_sum", t.flat_sum);
   w.Field("flat_sum_formatted", t.FormatValue(t.flat_sum));
-  w.Key("rows");
-  w.StartArray();
+  w.StartArray("rows");
   int64_t running = 0;
   for (const TopRow& row : t.rows) {
     running += row.flat;
@@ -99,19 +96,16 @@ std::set<std::string> NumericKeys(const Profile& p) {
 
 void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& t) {
   const std::set<std::string> numeric = NumericKeys(profile);
-  w.Key("tags");
-  w.StartObject();
+  w.StartObject("tags");
   w.Field("sample_unit", t.sample_unit);
-  w.Key("keys");
-  w.StartArray();
+  w.StartArray("keys");
   for (const TagKey& k : t.keys) {
     w.StartObject();
     w.Field("key", k.key);
     w.Field("numeric", numeric.contains(k.key));
     w.Field("total", k.total);
     w.Field("total_formatted", TagAmount(k.total, t.sample_unit));
-    w.Key("values");
-    w.StartArray();
+    w.StartArray("values");
     for (const TagValue& v : k.values) {
       w.StartObject();
       w.Field("name", v.name);
@@ -128,8 +122,7 @@ void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& t) {
 }
 
 void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& s) {
-  w.Key("sandwich");
-  w.StartObject();
+  w.StartObject("sandwich");
   w.Field("function", s.function);
   w.Field("flat", s.flat);
   w.Field("flat_formatted", top.FormatValue(s.flat));
@@ -147,8 +140,7 @@ void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analys
     return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";
   };
   const TopTable& top = analysis.top;
-  w.Key("sample_types");
-  w.StartArray();
+  w.StartArray("sample_types");
   for (const auto& st : p.sample_type()) {
     w.StartObject();
     w.Field("type", str(st.type()));

@@ -383,8 +383,7 @@ std::string FormatDiffJson(const DiffTable& t, const std::vector<RuleBreach>& br
     }
   };
   auto side = [&](const char* key, int64_t base, int64_t target) {
-    w.Key(key);
-    w.StartObject();
+    w.StartObject(key);
     w.Field("base", base);
     w.Field("target", target);
     w.Field("delta", target - base);
@@ -401,8 +400,7 @@ std::string FormatDiffJson(const DiffTable& t, const std::vector<RuleBreach>& br
   w.Field("target_duration_ns", t.target_duration_ns);
   side("total", t.base_total, t.target_total);
   w.Field("pass", breaches.empty());
-  w.Key("breaches");
-  w.StartArray();
+  w.StartArray("breaches");
   for (const RuleBreach& b : breaches) {
     w.StartObject();
     w.Field("rule", b.rule);
@@ -411,8 +409,7 @@ std::string FormatDiffJson(const DiffTable& t, const std::vector<RuleBreach>& br
     w.EndObject();
   }
   w.EndArray();
-  w.Key("functions");
-  w.StartArray();
+  w.StartArray("functions");
   for (const DiffRow& r : t.rows) {
     w.StartObject();
     w.Field("name", r.name);

@@ -76,8 +76,7 @@ void WriteProfileMeta(JsonWriter& w, const archive::Target& target, const Profil
       w.Field("DeltaValue", *f.delta_value);
     }
   }
-  w.Key("Labels");
-  w.StartArray();
+  w.StartArray("Labels");
   for (const auto& [k, v] : target.labels) {
     w.StartObject();
     w.Field("Key", k);

@@ -68,8 +68,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
   w.StartObject();
   w.Field("UpdatedAt", s.updated_ms);
   w.Field("Scraper", s.scraper);
-  w.Key("ActiveTargets");
-  w.StartArray();
+  w.StartArray("ActiveTargets");
   for (const ActiveTarget& t : s.active) {
     w.StartObject();
     w.Field("Job", t.job);
@@ -80,8 +79,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
     WriteLabels(w, t.labels);
     w.Key("DiscoveredLabels");
     WriteLabels(w, t.discovered);
-    w.Key("Profiles");
-    w.StartArray();
+    w.StartArray("Profiles");
     for (const ProfileState& p : t.profiles) {
       w.StartObject();
       w.Field("Type", p.type);
@@ -94,8 +92,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
       w.Field("Errors", p.errors);
       w.Field("Bytes", p.bytes);
       w.Field("LastDuration", p.last_duration_ms);
-      w.Key("Metrics");
-      w.StartObject();
+      w.StartObject("Metrics");
       for (const auto& [name, value] : p.metrics) {
         w.Field(name, value);
       }
@@ -106,8 +103,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
     w.EndObject();
   }
   w.EndArray();
-  w.Key("DroppedTargets");
-  w.StartArray();
+  w.StartArray("DroppedTargets");
   for (const DroppedTarget& t : s.dropped) {
     w.StartObject();
     w.Field("Job", t.job);

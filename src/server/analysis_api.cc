@@ -146,8 +146,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   w.StartObject();
   w.Field("profile_type", source->profile_type);
   // The profiles read: the inputs, or the snapshots the intervals span.
-  w.Key("ids");
-  w.StartArray();
+  w.StartArray("ids");
   if (!source->interval) {
     for (const Input& in : source->inputs) w.String(in.id);
   }

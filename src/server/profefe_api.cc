@@ -119,8 +119,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   JsonWriter w;
   w.StartObject();
   w.Field("code", 200);
-  w.Key("body");
-  w.StartArray();
+  w.StartArray("body");
   int64_t n = 0;
   for (const MetaHit& hit : indexed->hits) {
     if (limit > 0 && n++ == limit) break;
@@ -129,8 +128,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     w.Field("id", hit.dir->IdOf(*hit.entry));
     w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
     w.Field("service", t.app);
-    w.Key("labels");
-    w.StartArray();
+    w.StartArray("labels");
     for (const auto& [k, v] : t.labels) {
       w.StartObject();
       w.Field("key", k);
@@ -191,8 +189,7 @@ Response Api::ProfefeServices() {
   JsonWriter w;
   w.StartObject();
   w.Field("code", 200);
-  w.Key("body");
-  w.StartArray();
+  w.StartArray("body");
   if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
     for (const std::string& app : it->second) w.String(app);
   }

@@ -112,8 +112,7 @@ Result<std::string> RenderReportPage(std::string_view title,
   JsonWriter w;
   w.StartObject();
   w.Field("title", title);
-  w.Key("facts");
-  w.StartArray();
+  w.StartArray("facts");
   for (const auto& [label, value] : facts) {
     w.StartArray();
     w.String(label);

@@ -32,8 +32,7 @@ Response Api::GroupSampleTypes() {
   JsonWriter w;
   w.StartObject();
   for (const auto& [ptype, names] : (*snapshot)->sample_types) {
-    w.Key(ptype);
-    w.StartArray();
+    w.StartArray(ptype);
     for (const std::string& n : names) w.String(n);
     w.EndArray();
   }
@@ -47,8 +46,7 @@ Response Api::GroupLabels() {
   JsonWriter w;
   w.StartObject();
   for (const auto& [key, values] : (*snapshot)->label_values) {
-    w.Key(key);
-    w.StartArray();
+    w.StartArray(key);
     for (const std::string& v : values) {
       w.StartObject();
       w.Field("Key", key);
@@ -117,8 +115,7 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
       open_host = &t.host;
       w.StartObject();
       w.Field("TargetName", t.host);
-      w.Key("ProfileMetas");
-      w.StartArray();
+      w.StartArray("ProfileMetas");
     }
     const std::string id = hit.dir->IdOf(*hit.entry);
     query::ProfileMetaFields fields{

@@ -130,8 +130,7 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
     w.StartObject();
     w.Field("Group", *name);
     w.Field("Total", g->total);
-    w.Key("Points");
-    w.StartArray();
+    w.StartArray("Points");
     for (auto& [bucket, values] : g->buckets) {
       w.StartArray();
       w.Int64(bucket);

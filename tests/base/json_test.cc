@@ -50,3 +50,16 @@ TEST_CASE("JsonWriter::Field writes a key and its value as the value's type says
         R"({"literal":"x","string":"str","view":"v","bool":true,"int":-3,"int64":-4000000000,)"
         R"("size":18446744073709551615,"double":0.5})");
 }
+
+TEST_CASE("JsonWriter::StartObject and StartArray with a key open a member", "[json]") {
+  JsonWriter w;
+  w.StartObject();
+  w.StartObject("o");
+  w.Field("n", 1);
+  w.EndObject();
+  w.StartArray("a");
+  w.String("s");
+  w.EndArray();
+  w.EndObject();
+  CHECK(w.Take() == R"({"o":{"n":1},"a":["s"]})");
+}
