@@ -18,11 +18,7 @@ std::string SerializeSidecar(const Sidecar& s) {
   w.Field("job", s.job);
   w.Field("app", s.app);
   w.Field("host", s.host);
-  w.StartObject("labels");
-  for (const auto& [k, v] : s.labels) {
-    w.Field(k, v);
-  }
-  w.EndObject();
+  w.Field("labels", s.labels);
   w.Field("url", s.url);
   w.Field("timestamp_ms", s.timestamp_ms);
   w.Field("time", FormatRfc3339Ms(s.timestamp_ms));

@@ -49,7 +49,7 @@ class JsonWriter {
   // Key(key) and then the value: one member of the object being written.
   // A string (a literal, std::string, std::string_view) is written as
   // String, a bool as Bool, a floating-point number as Double, a signed
-  // integer as Int64 and an unsigned one as Uint64.
+  // integer as Int64, an unsigned one as Uint64, and a map as an object.
   void Field(std::string_view key, std::string_view value);
   void Field(std::string_view key, const char* value);  // else a literal would be a bool
   void Field(std::string_view key, bool value);
@@ -62,6 +62,29 @@ class JsonWriter {
     } else {
       Uint64(value);
     }
+  }
+  // A map (std::map<std::string, V>, ...) is an object of its entries, each
+  // a Field, in the map's order.
+  template <typename Map>
+  requires requires { typename Map::mapped_type; }
+  void Field(std::string_view key, const Map& map) {
+    StartObject(key);
+    for (const auto& [k, v] : map) Field(k, v);
+    EndObject();
+  }
+  // A member whose value is `map` as an array of objects, an entry each:
+  //   [{"<key_name>": k, "<value_name>": v}, ...]   (Go's []struct{Key, Value}).
+  template <typename Map>
+  void EntryArray(std::string_view key, const Map& map, std::string_view key_name,
+                  std::string_view value_name) {
+    StartArray(key);
+    for (const auto& [k, v] : map) {
+      StartObject();
+      Field(key_name, k);
+      Field(value_name, v);
+      EndObject();
+    }
+    EndArray();
   }
 
   // The document so far; the writer is empty afterwards.

@@ -76,14 +76,7 @@ void WriteProfileMeta(JsonWriter& w, const archive::Target& target, const Profil
       w.Field("DeltaValue", *f.delta_value);
     }
   }
-  w.StartArray("Labels");
-  for (const auto& [k, v] : target.labels) {
-    w.StartObject();
-    w.Field("Key", k);
-    w.Field("Value", v);
-    w.EndObject();
-  }
-  w.EndArray();
+  w.EntryArray("Labels", target.labels, "Key", "Value");
   w.EndObject();
 }
 

@@ -22,15 +22,6 @@ constexpr std::string_view kStateFile = "targets.json";
 constexpr size_t kMaxStateBytes = 256 << 20;
 constexpr int64_t kGoneScraperMs = 86'400'000;
 
-template <typename Map>
-void WriteLabels(JsonWriter& w, const Map& labels) {
-  w.StartObject();
-  for (const auto& [k, v] : labels) {
-    w.Field(k, v);
-  }
-  w.EndObject();
-}
-
 using rapidjson::Value;
 
 template <typename Map>
@@ -75,10 +66,8 @@ std::string SerializeTargetsState(const TargetsState& s) {
     w.Field("App", t.app);
     w.Field("Host", t.host);
     w.Field("Health", HealthOf(t));
-    w.Key("Labels");
-    WriteLabels(w, t.labels);
-    w.Key("DiscoveredLabels");
-    WriteLabels(w, t.discovered);
+    w.Field("Labels", t.labels);
+    w.Field("DiscoveredLabels", t.discovered);
     w.StartArray("Profiles");
     for (const ProfileState& p : t.profiles) {
       w.StartObject();
@@ -92,11 +81,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
       w.Field("Errors", p.errors);
       w.Field("Bytes", p.bytes);
       w.Field("LastDuration", p.last_duration_ms);
-      w.StartObject("Metrics");
-      for (const auto& [name, value] : p.metrics) {
-        w.Field(name, value);
-      }
-      w.EndObject();
+      w.Field("Metrics", p.metrics);
       w.EndObject();
     }
     w.EndArray();
@@ -107,8 +92,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
   for (const DroppedTarget& t : s.dropped) {
     w.StartObject();
     w.Field("Job", t.job);
-    w.Key("DiscoveredLabels");
-    WriteLabels(w, t.discovered);
+    w.Field("DiscoveredLabels", t.discovered);
     w.EndObject();
   }
   w.EndArray();

@@ -128,14 +128,7 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     w.Field("id", hit.dir->IdOf(*hit.entry));
     w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
     w.Field("service", t.app);
-    w.StartArray("labels");
-    for (const auto& [k, v] : t.labels) {
-      w.StartObject();
-      w.Field("key", k);
-      w.Field("value", v);
-      w.EndObject();
-    }
-    w.EndArray();
+    w.EntryArray("labels", t.labels, "key", "value");
     // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
     std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
     if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 using namespace cprof;
 
 namespace {
@@ -62,4 +64,18 @@ TEST_CASE("JsonWriter::StartObject and StartArray with a key open a member", "[j
   w.EndArray();
   w.EndObject();
   CHECK(w.Take() == R"({"o":{"n":1},"a":["s"]})");
+}
+
+TEST_CASE("JsonWriter writes a map as an object, or as an array of entries", "[json]") {
+  const std::map<std::string, std::string> labels = {{"b", "2"}, {"a", "1"}};
+  const std::map<std::string, double> metrics = {{"x", 1.5}};
+  JsonWriter w;
+  w.StartObject();
+  w.Field("labels", labels);
+  w.Field("metrics", metrics);
+  w.Field("none", std::map<std::string, std::string>{});
+  w.EntryArray("entries", labels, "Key", "Value");
+  w.EndObject();
+  CHECK(w.Take() == R"({"labels":{"a":"1","b":"2"},"metrics":{"x":1.5},"none":{},)"
+                    R"("entries":[{"Key":"a","Value":"1"},{"Key":"b","Value":"2"}]})");
 }
