@@ -25,6 +25,20 @@ Response ProfefeError(const Status& status) {
   return r;
 }
 
+// profefe's answer with a list: {"code":200,"body":[...]}, `write_items(w)`
+// writing the list's items.
+template <typename WriteItems>
+Response ProfefeList(WriteItems write_items) {
+  JsonWriter w;
+  w.StartObject();
+  w.Field("code", 200);
+  w.StartArray("body");
+  write_items(w);
+  w.EndArray();
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
 std::string_view ProfileTypeFromProfefe(std::string_view type) {
   if (type == "cpu") return "profile";
   return type;
@@ -116,28 +130,23 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   }
   auto indexed = IndexedSelection(*sel, /*intervals=*/false);
   if (!indexed.ok()) return ProfefeError(indexed.status());
-  JsonWriter w;
-  w.StartObject();
-  w.Field("code", 200);
-  w.StartArray("body");
-  int64_t n = 0;
-  for (const MetaHit& hit : indexed->hits) {
-    if (limit > 0 && n++ == limit) break;
-    const archive::Target& t = hit.dir->target;
-    w.StartObject();
-    w.Field("id", hit.dir->IdOf(*hit.entry));
-    w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
-    w.Field("service", t.app);
-    w.EntryArray("labels", t.labels, "key", "value");
-    // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
-    std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
-    if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
-    w.Field("created_at", created);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return Response::Json(w.Take());
+  return ProfefeList([&](JsonWriter& w) {
+    int64_t n = 0;
+    for (const MetaHit& hit : indexed->hits) {
+      if (limit > 0 && n++ == limit) break;
+      const archive::Target& t = hit.dir->target;
+      w.StartObject();
+      w.Field("id", hit.dir->IdOf(*hit.entry));
+      w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
+      w.Field("service", t.app);
+      w.EntryArray("labels", t.labels, "key", "value");
+      // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
+      std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
+      if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
+      w.Field("created_at", created);
+      w.EndObject();
+    }
+  });
 }
 
 Response Api::ProfefeMerge(const QueryParams& params) {
@@ -179,16 +188,11 @@ Response Api::ProfefeGet(std::string_view ids) {
 Response Api::ProfefeServices() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  w.Field("code", 200);
-  w.StartArray("body");
-  if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
-    for (const std::string& app : it->second) w.String(app);
-  }
-  w.EndArray();
-  w.EndObject();
-  return Response::Json(w.Take());
+  return ProfefeList([&](JsonWriter& w) {
+    if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
+      for (const std::string& app : it->second) w.String(app);
+    }
+  });
 }
 
 }  // namespace cprof::server
