@@ -13,6 +13,25 @@ namespace cprof::server {
 // More hits than this make /api/profile_meta a heavy request.
 inline constexpr size_t kLargeMetaAnswer = 2000;
 
+namespace {
+
+// {"<key>": [item, ...], ...}: an array for each key of `groups` (a map of
+// sets), `write(w, key, item)` writing each item.
+template <typename Groups, typename WriteItem>
+Response GroupsJson(const Groups& groups, WriteItem write) {
+  JsonWriter w;
+  w.StartObject();
+  for (const auto& [key, items] : groups) {
+    w.StartArray(key);
+    for (const auto& item : items) write(w, key, item);
+    w.EndArray();
+  }
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+}  // namespace
+
 Response Api::SampleTypes() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
@@ -29,34 +48,20 @@ Response Api::SampleTypes() {
 Response Api::GroupSampleTypes() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  for (const auto& [ptype, names] : (*snapshot)->sample_types) {
-    w.StartArray(ptype);
-    for (const std::string& n : names) w.String(n);
-    w.EndArray();
-  }
-  w.EndObject();
-  return Response::Json(w.Take());
+  return GroupsJson((*snapshot)->sample_types, [](JsonWriter& w, const std::string& profile_type,
+                                                  const std::string& name) { w.String(name); });
 }
 
 Response Api::GroupLabels() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  for (const auto& [key, values] : (*snapshot)->label_values) {
-    w.StartArray(key);
-    for (const std::string& v : values) {
-      w.StartObject();
-      w.Field("Key", key);
-      w.Field("Value", v);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  w.EndObject();
-  return Response::Json(w.Take());
+  return GroupsJson((*snapshot)->label_values,
+                    [](JsonWriter& w, const std::string& key, const std::string& value) {
+    w.StartObject();
+    w.Field("Key", key);
+    w.Field("Value", value);
+    w.EndObject();
+  });
 }
 
 Response Api::Targets() {
