@@ -76,6 +76,17 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// Calls `f` with `s` itself where it is ASCII (nothing to check), else
+// with ValidUtf8's copy of it.
+template <typename F>
+void WithValidUtf8(std::string_view s, F&& f) {
+  if (IsAscii(s)) {
+    f(s);
+  } else {
+    f(std::string_view(ValidUtf8(s)));
+  }
+}
+
 }  // namespace
 
 JsonWriter::JsonWriter(bool pretty) : impl_(std::make_unique<Impl>(pretty)) {}
@@ -106,21 +117,14 @@ void JsonWriter::StartArray(std::string_view key) {
 }
 
 void JsonWriter::Key(std::string_view key) {
-  if (IsAscii(key)) {
-    impl_->Do([&](auto& w) { w.Key(key.data(), key.size()); });
-  } else {
-    std::string clean = ValidUtf8(key);
-    impl_->Do([&](auto& w) { w.Key(clean.data(), clean.size()); });
-  }
+  WithValidUtf8(
+      key, [&](std::string_view k) { impl_->Do([&](auto& w) { w.Key(k.data(), k.size()); }); });
 }
 
 void JsonWriter::String(std::string_view value) {
-  if (IsAscii(value)) {
-    impl_->Do([&](auto& w) { w.String(value.data(), value.size()); });
-  } else {
-    std::string clean = ValidUtf8(value);
-    impl_->Do([&](auto& w) { w.String(clean.data(), clean.size()); });
-  }
+  WithValidUtf8(value, [&](std::string_view v) {
+    impl_->Do([&](auto& w) { w.String(v.data(), v.size()); });
+  });
 }
 
 void JsonWriter::Int64(int64_t v) {
