@@ -73,12 +73,9 @@ void ScrapeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand(
       "scrape", "Pull profiles from the config's targets into the archive; prune expired ones");
   cmd_->footer(
-      "With --once: scrape what is due (each job's interval since its last "
-      "profile) and exit; meant for cron: * * * * * cprofiler scrape --once\n"
-      "Without: run in the foreground, each job on its interval, reloading "
-      "the config when it changes, until SIGINT/SIGTERM.\n"
-      "Exit status: 0 all scraped, 1 some targets failed (the rest is kept), "
-      "2 bad flags or config.");
+      R"(With --once: scrape what is due (each job's interval since its last profile) and exit; meant for cron: * * * * * cprofiler scrape --once
+Without: run in the foreground, each job on its interval, reloading the config when it changes, until SIGINT/SIGTERM.
+Exit status: 0 all scraped, 1 some targets failed (the rest is kept), 2 bad flags or config.)");
   cmd_->add_flag("--once", once_, "One pass, then exit");
   cmd_->add_flag("--force", force_, "With --once: scrape everything now, due or not");
   cmd_->add_option("--max-concurrency", max_in_flight_, "Requests in flight at once")
