@@ -77,24 +77,20 @@ int DiffCommand::Run(const GlobalOptions& global) {
   if (!max_growth_.empty()) {
     max_growth = pprof::ParsePercent(max_growth_);
     if (!max_growth || !(*max_growth >= 0)) {
-      return Fail("diff",
-                  Status::InvalidArgument("--max-growth \"" + max_growth_ +
-                                          "\": want a percentage such as 5%"),
-                  kExitUsage);
+      return FailUsage("diff",
+                       "--max-growth \"" + max_growth_ + "\": want a percentage such as 5%");
     }
   }
   const bool base_window = !base_from_.empty() || !base_to_.empty() || !base_matchers_.empty();
   if (base_inputs_.empty() && !base_window) {
-    return Fail("diff",
-                Status::InvalidArgument("no base: name it with --base FILE|ID, or select it "
-                                        "with --base-from/--base-to/--base-label"),
-                kExitUsage);
+    return FailUsage("diff",
+                     "no base: name it with --base FILE|ID, or select it "
+                     "with --base-from/--base-to/--base-label");
   }
   if (!base_inputs_.empty() && base_window) {
-    return Fail("diff",
-                Status::InvalidArgument("--base names files or IDs; --base-from/--base-to/"
-                                        "--base-label select a window: one or the other"),
-                kExitUsage);
+    return FailUsage("diff",
+                     "--base names files or IDs; --base-from/--base-to/"
+                     "--base-label select a window: one or the other");
   }
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("diff", resolved.status(), kExitUsage);

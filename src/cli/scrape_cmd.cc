@@ -95,27 +95,23 @@ Exit status: 0 all scraped, 1 some targets failed (the rest is kept), 2 bad flag
 
 int ScrapeCommand::Run(const GlobalOptions& global) {
   if (force_ && !once_) {
-    return Fail("scrape", Status::InvalidArgument("--force goes with --once"), kExitUsage);
+    return FailUsage("scrape", "--force goes with --once");
   }
   if (!metrics_listen_.empty() && once_) {
-    return Fail("scrape",
-                Status::InvalidArgument("--metrics-listen goes without --once "
-                                        "(--once writes --metrics-file)"),
-                kExitUsage);
+    return FailUsage("scrape",
+                     "--metrics-listen goes without --once "
+                     "(--once writes --metrics-file)");
   }
   if (!metrics_file_.empty() && !once_) {
-    return Fail("scrape",
-                Status::InvalidArgument("--metrics-file goes with --once "
-                                        "(the loop serves --metrics-listen)"),
-                kExitUsage);
+    return FailUsage("scrape",
+                     "--metrics-file goes with --once "
+                     "(the loop serves --metrics-listen)");
   }
   auto resolved = Resolve(global, /*config_required=*/true);
   if (!resolved.ok()) return Fail("scrape", resolved.status(), kExitUsage);
   const scrape::Config& config = *resolved->config;
   if (config.jobs.empty()) {
-    return Fail("scrape",
-                Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
-                kExitUsage);
+    return FailUsage("scrape", config.source + ": no scrape-configs: nothing to scrape");
   }
   // Scrapes go to the archive's write_root() (a bucket's spool, published
   // from there).

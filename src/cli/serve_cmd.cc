@@ -166,11 +166,10 @@ int ServeCommand::Run(const GlobalOptions& global) {
   bucket_refresh_ms_ = *bucket_refresh;
   std::unique_ptr<server::TlsCredentials> tls;
   if (tls_cert_.empty() != tls_key_.empty()) {
-    return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
-                kExitUsage);
+    return FailUsage("serve", "--tls-cert and --tls-key go together");
   }
   if (!http_.redirect_listen.empty() && tls_cert_.empty()) {
-    return Fail("serve", Status::InvalidArgument("--redirect-listen needs --tls-cert"), kExitUsage);
+    return FailUsage("serve", "--redirect-listen needs --tls-cert");
   }
   if (!tls_cert_.empty()) {
     auto loaded = server::TlsCredentials::Load(tls_cert_, tls_key_);

@@ -66,22 +66,18 @@ int TopCommand::Run(const GlobalOptions& global) {
   // --peek RE and --list RE are go tool pprof's -peek RE and -list RE: each
   // names the format too.
   if (!peek_.empty() && !list_.empty()) {
-    return Fail("top", Status::InvalidArgument("--peek and --list are two reports: give one"),
-                kExitUsage);
+    return FailUsage("top", "--peek and --list are two reports: give one");
   }
   const std::string implied = !peek_.empty() ? "peek" : !list_.empty() ? "list" : "";
   if (!implied.empty() && cmd_->count("--format") > 0 && format_ != implied) {
-    return Fail("top",
-                Status::InvalidArgument("--" + implied + " prints --format " + implied + ", not " +
-                                        format_),
-                kExitUsage);
+    return FailUsage("top", "--" + implied + " prints --format " + implied + ", not " + format_);
   }
   const std::string format = implied.empty() ? format_ : implied;
   if (format == "peek" && peek_.empty()) {
-    return Fail("top", Status::InvalidArgument("--format peek needs --peek RE"), kExitUsage);
+    return FailUsage("top", "--format peek needs --peek RE");
   }
   if (format == "list" && list_.empty()) {
-    return Fail("top", Status::InvalidArgument("--format list needs --list RE"), kExitUsage);
+    return FailUsage("top", "--format list needs --list RE");
   }
   int exit_code = kExitOk;
   std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);
