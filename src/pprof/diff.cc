@@ -70,6 +70,14 @@ std::string MarkdownCode(std::string_view text) {
   return out + "`";
 }
 
+// Each normalization's name, as --normalize and the JSON's "normalization"
+// spell it.
+constexpr std::pair<Normalization, std::string_view> kNormalizationNames[] = {
+    {Normalization::kNone, "none"},
+    {Normalization::kTotal, "total"},
+    {Normalization::kRate, "rate"},
+};
+
 size_t Shown(const DiffTable& t, size_t limit) {
   return limit == 0 ? t.rows.size() : std::min(limit, t.rows.size());
 }
@@ -77,21 +85,16 @@ size_t Shown(const DiffTable& t, size_t limit) {
 }  // namespace
 
 Result<Normalization> ParseNormalization(std::string_view text) {
-  if (text == "none") return Normalization::kNone;
-  if (text == "total") return Normalization::kTotal;
-  if (text == "rate") return Normalization::kRate;
+  for (const auto& [n, name] : kNormalizationNames) {
+    if (text == name) return n;
+  }
   return Status::InvalidArgument("--normalize \"" + std::string(text.substr(0, 40)) +
                                  "\": want none, total or rate");
 }
 
 std::string_view NameOf(Normalization n) {
-  switch (n) {
-    case Normalization::kNone:
-      return "none";
-    case Normalization::kTotal:
-      return "total";
-    case Normalization::kRate:
-      return "rate";
+  for (const auto& [value, name] : kNormalizationNames) {
+    if (value == n) return name;
   }
   return "";
 }
