@@ -38,6 +38,12 @@ std::vector<std::string_view> Elements(std::string_view xml, std::string_view ta
   return out;
 }
 
+// XML's five predefined entities, by the character each stands for; the
+// first three are those a text must escape.
+constexpr std::pair<char, std::string_view> kXmlEntities[] = {
+    {'&', "amp"}, {'<', "lt"}, {'>', "gt"}, {'"', "quot"}, {'\'', "apos"}};
+constexpr size_t kXmlTextEntities = 3;
+
 // XML's five entities and numeric character references, decoded.
 Result<std::string> XmlText(std::string_view text) {
   std::string out;
@@ -49,17 +55,11 @@ Result<std::string> XmlText(std::string_view text) {
     size_t semi = text.find(';', i);
     if (semi == std::string_view::npos) return Status::InvalidArgument("bad XML entity");
     std::string_view entity = text.substr(i + 1, semi - i - 1);
-    if (entity == "amp")
-      out += '&';
-    else if (entity == "lt")
-      out += '<';
-    else if (entity == "gt")
-      out += '>';
-    else if (entity == "quot")
-      out += '"';
-    else if (entity == "apos")
-      out += '\'';
-    else if (entity.starts_with('#')) {
+    auto named = std::find_if(std::begin(kXmlEntities), std::end(kXmlEntities),
+                              [&](const auto& e) { return e.second == entity; });
+    if (named != std::end(kXmlEntities)) {
+      out += named->first;
+    } else if (entity.starts_with('#')) {
       bool hex = entity.size() > 1 && (entity[1] == 'x' || entity[1] == 'X');
       std::string digits(entity.substr(hex ? 2 : 1));
       char* end = nullptr;
@@ -118,16 +118,18 @@ std::string KeyPath(std::string_view key) {
 
 // `text` with XML's &, < and > as entities.
 std::string XmlEscape(std::string_view text) {
+  const auto* escaped = std::begin(kXmlEntities) + kXmlTextEntities;
   std::string out;
   for (char c : text) {
-    if (c == '&')
-      out += "&amp;";
-    else if (c == '<')
-      out += "&lt;";
-    else if (c == '>')
-      out += "&gt;";
-    else
+    auto e = std::find_if(std::begin(kXmlEntities), escaped,
+                          [c](const auto& entity) { return entity.first == c; });
+    if (e != escaped) {
+      out += '&';
+      out += e->second;
+      out += ';';
+    } else {
       out += c;
+    }
   }
   return out;
 }

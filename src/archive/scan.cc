@@ -113,11 +113,7 @@ bool IsArchiveDir(const fs::path& root, const fs::path& relative) {
 
 std::vector<Entry> Scan(const fs::path& root, const ScanOptions& options, Reporter* reporter) {
   TargetDirOptions dir_options;
-  dir_options.tier = options.tier;
-  dir_options.from_ms = options.from_ms;
-  dir_options.to_ms = options.to_ms;
-  dir_options.profile_type = options.profile_type;
-  dir_options.keep = options.keep;
+  static_cast<ScanOptions&>(dir_options) = options;  // how to read a directory: the defaults
   struct Dir {
     CivilDay day;
     fs::path path;

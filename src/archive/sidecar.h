@@ -67,7 +67,8 @@ struct Target {
 Target TargetOf(const Sidecar& sidecar);
 
 // A sidecar holding only `target`'s fields and `profile_type`: all that
-// label matchers look at, to decide on a target's entries of one type.
+// label matchers look at, to decide on a target's entries of one type; and
+// where a new entry's sidecar starts (the scraper's, compaction's).
 Sidecar ProbeOf(const Target& target, std::string_view profile_type);
 
 // The <tkey> directory name of `target`'s entries.

@@ -26,13 +26,9 @@
 
 namespace cprof::archive {
 
-struct TargetDirOptions {
-  // tier, from_ms, to_ms, profile_type, keep: as in ScanOptions.
-  std::string tier;
-  int64_t from_ms = std::numeric_limits<int64_t>::min();
-  int64_t to_ms = std::numeric_limits<int64_t>::max();
-  std::string profile_type;
-  std::function<bool(const Sidecar&)> keep;
+// What a scan selects (tier, from_ms, to_ms, profile_type, keep: see
+// ScanOptions), and how one directory is read.
+struct TargetDirOptions : ScanOptions {
   // reuse (null): called with each complete entry's key before its fields
   //   are read; true leaves the entry to the caller (who has it already:
   //   serve's index, refreshing a directory), and it is not read or

@@ -212,12 +212,20 @@ Status MakeDirs(const fs::path& dir) {
   return Status::OK();
 }
 
-Status SyncDir(const fs::path& dir) {
+namespace {
+
+// Opens the directory `dir` and calls `sync` (::fsync or ::syncfs, named
+// `what` in an error) on it.
+Status SyncOpenDir(const fs::path& dir, std::string_view what, int (*sync)(int)) {
   Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus("open directory", dir, errno);
-  if (::fsync(fd.get()) != 0) return ErrnoStatus("fsync", dir, errno);
+  if (sync(fd.get()) != 0) return ErrnoStatus(what, dir, errno);
   return Status::OK();
 }
+
+}  // namespace
+
+Status SyncDir(const fs::path& dir) { return SyncOpenDir(dir, "fsync", ::fsync); }
 
 Result<std::string> WriteTempFile(const fs::path& dir, std::string_view name, std::string_view data,
                                   bool sync) {
@@ -277,12 +285,7 @@ Status AppendFile(const fs::path& path, std::string_view data) {
   return Status::OK();
 }
 
-Status SyncFileSystem(const fs::path& path) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) return ErrnoStatus("open directory", path, errno);
-  if (::syncfs(fd.get()) != 0) return ErrnoStatus("syncfs", path, errno);
-  return Status::OK();
-}
+Status SyncFileSystem(const fs::path& path) { return SyncOpenDir(path, "syncfs", ::syncfs); }
 
 Status RemoveFile(const fs::path& path) {
   if (::unlink(path.c_str()) != 0 && errno != ENOENT) {

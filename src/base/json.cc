@@ -76,6 +76,17 @@ bool IsAscii(std::string_view s) {
   return true;
 }
 
+// Calls `f` with `s` itself where it is ASCII (nothing to check), else
+// with ValidUtf8's copy of it.
+template <typename F>
+void WithValidUtf8(std::string_view s, F&& f) {
+  if (IsAscii(s)) {
+    f(s);
+  } else {
+    f(std::string_view(ValidUtf8(s)));
+  }
+}
+
 }  // namespace
 
 JsonWriter::JsonWriter(bool pretty) : impl_(std::make_unique<Impl>(pretty)) {}
@@ -96,22 +107,24 @@ void JsonWriter::EndArray() {
   impl_->Do([](auto& w) { w.EndArray(); });
 }
 
+void JsonWriter::StartObject(std::string_view key) {
+  Key(key);
+  StartObject();
+}
+void JsonWriter::StartArray(std::string_view key) {
+  Key(key);
+  StartArray();
+}
+
 void JsonWriter::Key(std::string_view key) {
-  if (IsAscii(key)) {
-    impl_->Do([&](auto& w) { w.Key(key.data(), key.size()); });
-  } else {
-    std::string clean = ValidUtf8(key);
-    impl_->Do([&](auto& w) { w.Key(clean.data(), clean.size()); });
-  }
+  WithValidUtf8(
+      key, [&](std::string_view k) { impl_->Do([&](auto& w) { w.Key(k.data(), k.size()); }); });
 }
 
 void JsonWriter::String(std::string_view value) {
-  if (IsAscii(value)) {
-    impl_->Do([&](auto& w) { w.String(value.data(), value.size()); });
-  } else {
-    std::string clean = ValidUtf8(value);
-    impl_->Do([&](auto& w) { w.String(clean.data(), clean.size()); });
-  }
+  WithValidUtf8(value, [&](std::string_view v) {
+    impl_->Do([&](auto& w) { w.String(v.data(), v.size()); });
+  });
 }
 
 void JsonWriter::Int64(int64_t v) {
@@ -128,6 +141,23 @@ void JsonWriter::Bool(bool v) {
 }
 void JsonWriter::Null() {
   impl_->Do([](auto& w) { w.Null(); });
+}
+
+void JsonWriter::Field(std::string_view key, std::string_view value) {
+  Key(key);
+  String(value);
+}
+void JsonWriter::Field(std::string_view key, const char* value) {
+  Key(key);
+  String(value);
+}
+void JsonWriter::Field(std::string_view key, bool value) {
+  Key(key);
+  Bool(value);
+}
+void JsonWriter::Field(std::string_view key, double value) {
+  Key(key);
+  Double(value);
 }
 
 std::string JsonWriter::Take() {

@@ -3,7 +3,7 @@
 //
 //   JsonWriter w;
 //   w.StartObject();
-//   w.Key("Value"); w.Int64(42);
+//   w.Field("Value", 42);  // w.Key("Value"); w.Int64(42);
 //   w.EndObject();
 //   std::string text = w.Take();
 //
@@ -11,6 +11,7 @@
 #ifndef CPROF_BASE_JSON_H_
 #define CPROF_BASE_JSON_H_
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -33,6 +34,10 @@ class JsonWriter {
   void EndObject();
   void StartArray();
   void EndArray();
+  // Key(key) and then StartObject() or StartArray(): a member whose value
+  // is an object or an array.
+  void StartObject(std::string_view key);
+  void StartArray(std::string_view key);
   void Key(std::string_view key);
   void String(std::string_view value);
   void Int64(int64_t value);
@@ -40,6 +45,47 @@ class JsonWriter {
   void Double(double value);
   void Bool(bool value);
   void Null();
+
+  // Key(key) and then the value: one member of the object being written.
+  // A string (a literal, std::string, std::string_view) is written as
+  // String, a bool as Bool, a floating-point number as Double, a signed
+  // integer as Int64, an unsigned one as Uint64, and a map as an object.
+  void Field(std::string_view key, std::string_view value);
+  void Field(std::string_view key, const char* value);  // else a literal would be a bool
+  void Field(std::string_view key, bool value);
+  void Field(std::string_view key, double value);
+  template <std::integral T>
+  void Field(std::string_view key, T value) {
+    Key(key);
+    if constexpr (std::signed_integral<T>) {
+      Int64(value);
+    } else {
+      Uint64(value);
+    }
+  }
+  // A map (std::map<std::string, V>, ...) is an object of its entries, each
+  // a Field, in the map's order.
+  template <typename Map>
+  requires requires { typename Map::mapped_type; }
+  void Field(std::string_view key, const Map& map) {
+    StartObject(key);
+    for (const auto& [k, v] : map) Field(k, v);
+    EndObject();
+  }
+  // A member whose value is `map` as an array of objects, an entry each:
+  //   [{"<key_name>": k, "<value_name>": v}, ...]   (Go's []struct{Key, Value}).
+  template <typename Map>
+  void EntryArray(std::string_view key, const Map& map, std::string_view key_name,
+                  std::string_view value_name) {
+    StartArray(key);
+    for (const auto& [k, v] : map) {
+      StartObject();
+      Field(key_name, k);
+      Field(value_name, v);
+      EndObject();
+    }
+    EndArray();
+  }
 
   // The document so far; the writer is empty afterwards.
   std::string Take();

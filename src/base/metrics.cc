@@ -22,12 +22,16 @@ bool ValidName(std::string_view name, bool colon) {
   return true;
 }
 
-// HELP text: \ and newline escaped (quotes are left as they are).
-std::string EscapeHelp(std::string_view help) {
+// `text` with \ and newline escaped, and " when `quotes`: the exposition
+// format escapes quotes in label values, not in HELP text.
+std::string Escape(std::string_view text, bool quotes) {
   std::string out;
-  for (char c : help) {
+  out.reserve(text.size());
+  for (char c : text) {
     if (c == '\\')
       out += "\\\\";
+    else if (c == '"' && quotes)
+      out += "\\\"";
     else if (c == '\n')
       out += "\\n";
     else
@@ -84,21 +88,7 @@ std::string FormatValue(double v) {
   return ec == std::errc() ? std::string(buf, end) : "NaN";
 }
 
-std::string EscapeLabelValue(std::string_view v) {
-  std::string out;
-  out.reserve(v.size());
-  for (char c : v) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out += c;
-  }
-  return out;
-}
+std::string EscapeLabelValue(std::string_view v) { return Escape(v, /*quotes=*/true); }
 
 std::vector<double> DurationBuckets() {
   return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
@@ -146,7 +136,7 @@ void Family::Clear() {
 }
 
 void Family::Render(std::string* out) const {
-  *out += "# HELP " + name_ + " " + EscapeHelp(help_) + "\n";
+  *out += "# HELP " + name_ + " " + Escape(help_, /*quotes=*/false) + "\n";
   *out += "# TYPE " + name_ + " " + std::string(KindName(kind_)) + "\n";
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [labels, s] : series_) {

@@ -107,27 +107,22 @@ void AuthCommand::Register(CLI::App* app) {
   cmd_->require_subcommand(1);
   add_token_ = cmd_->add_subcommand(
       "add-token", "Append a new token to an auth file and print it (once: only its hash is kept)");
-  add_token_->footer(
-      "Example:\n"
-      "  cprofiler auth add-token --role read -f /etc/cprofiler/auth\n"
-      "  cprofiler serve --auth-file /etc/cprofiler/auth\n"
-      "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/sample_types\n"
-      "  go tool pprof -top \"http://x:$TOKEN@127.0.0.1:8080/api/download/ID\"\n"
-      "The file is created (mode 0600) if needed; a running serve reads it again when it "
-      "changes.");
+  add_token_->footer(R"(Example:
+  cprofiler auth add-token --role read -f /etc/cprofiler/auth
+  cprofiler serve --auth-file /etc/cprofiler/auth
+  curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/sample_types
+  go tool pprof -top "http://x:$TOKEN@127.0.0.1:8080/api/download/ID"
+The file is created (mode 0600) if needed; a running serve reads it again when it changes.)");
   add_token_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
   add_token_->add_option("-f,--file", file_, "The auth file")->required();
 
   add_user_ = cmd_->add_subcommand(
       "add-user", "Append a user with a bcrypt hash of its password to an auth file");
   add_user_->footer(
-      "The password is asked twice on a terminal (not echoed); otherwise it is the first "
-      "line of stdin:\n"
-      "  cprofiler auth add-user alice --role read -f /etc/cprofiler/auth\n"
-      "  printf '%s\\n' \"$PASSWORD\" | cprofiler auth add-user ci -f /etc/cprofiler/auth\n"
-      "The user signs in with the web UI's login form, or HTTP basic authentication. "
-      "The file is created (mode 0600) if needed; a running serve reads it again when it "
-      "changes.");
+      R"(The password is asked twice on a terminal (not echoed); otherwise it is the first line of stdin:
+  cprofiler auth add-user alice --role read -f /etc/cprofiler/auth
+  printf '%s\n' "$PASSWORD" | cprofiler auth add-user ci -f /etc/cprofiler/auth
+The user signs in with the web UI's login form, or HTTP basic authentication. The file is created (mode 0600) if needed; a running serve reads it again when it changes.)");
   add_user_->add_option("name", user_, "The user's name (no whitespace, ':' or '#')")->required();
   add_user_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
   add_user_->add_option("-f,--file", file_, "The auth file")->required();

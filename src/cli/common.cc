@@ -161,6 +161,10 @@ int Fail(std::string_view command, const Status& status, int code) {
   return code;
 }
 
+int FailUsage(std::string_view command, const std::string& message) {
+  return Fail(command, Status::InvalidArgument(message), kExitUsage);
+}
+
 int ExitCodeFor(const Status& status) {
   return status.code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial;
 }

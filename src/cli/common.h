@@ -80,6 +80,10 @@ Result<query::Selection> ToSelection(const SelectionFlags& flags, int64_t now_ms
 // Prints "cprofiler: <command>: <message>" and returns `code`.
 int Fail(std::string_view command, const Status& status, int code);
 
+// Fail for flags that are wrong together or alone: prints
+// "cprofiler: <command>: <message>" and returns kExitUsage.
+int FailUsage(std::string_view command, const std::string& message);
+
 // The exit code for a failed Status: kExitUsage for InvalidArgument,
 // kExitPartial otherwise.
 int ExitCodeFor(const Status& status);

@@ -19,26 +19,13 @@ void DiffCommand::Register(CLI::App* app) {
       "diff",
       "Compare a base with a target, function by function; exit 3 when a threshold is crossed");
   cmd_->footer(
-      "Each side is a selection, or profile files or IDs (merged when several): the target "
-      "from the query flags or the arguments, the base from --base-from/--base-to/--base-label "
-      "(the rest as the target's) or --base. Cumulative types compare the intervals that end "
-      "in each window (--cumulative: the snapshots as they are).\n"
-      "Normalization makes windows of different length or load comparable: rate scales the "
-      "target to the base's duration (values per second; the default when both sides have a "
-      "duration: CPU, and intervals of cumulative types), total scales it to the base's total "
-      "(shares; the default for snapshots such as heap in-use and goroutines), none compares "
-      "raw values (then the deltas are go tool pprof -top -diff_base BASE TARGET's flat and "
-      "cum). The output says which was used.\n"
-      "Thresholds: --fail-if 'total > +5%', 'cum(main.handler) > +10%', 'flat(RE2) < -20%' "
-      "(the change relative to the base's value; a function named exactly, else every one an "
-      "RE2 matches whole); --max-growth 5%: any function whose flat or cum grew by more than "
-      "5% of the base's total. Exit 0: none crossed; 3: one was (each named on stderr); 2: bad "
-      "input, or a rule's function matches nothing.\n"
-      "Examples:\n"
-      "  cprofiler diff -t profile_cpu --from -1h --base-label version=1.4 -l version=1.5 "
-      "--max-growth 5%\n"
-      "  cprofiler diff -t mutex_delay --from -1h --base-from -169h --base-to -168h -o markdown\n"
-      "  cprofiler diff --base old.pb.gz new.pb.gz --normalize none --fail-if 'total > +10%'");
+      R"(Each side is a selection, or profile files or IDs (merged when several): the target from the query flags or the arguments, the base from --base-from/--base-to/--base-label (the rest as the target's) or --base. Cumulative types compare the intervals that end in each window (--cumulative: the snapshots as they are).
+Normalization makes windows of different length or load comparable: rate scales the target to the base's duration (values per second; the default when both sides have a duration: CPU, and intervals of cumulative types), total scales it to the base's total (shares; the default for snapshots such as heap in-use and goroutines), none compares raw values (then the deltas are go tool pprof -top -diff_base BASE TARGET's flat and cum). The output says which was used.
+Thresholds: --fail-if 'total > +5%', 'cum(main.handler) > +10%', 'flat(RE2) < -20%' (the change relative to the base's value; a function named exactly, else every one an RE2 matches whole); --max-growth 5%: any function whose flat or cum grew by more than 5% of the base's total. Exit 0: none crossed; 3: one was (each named on stderr); 2: bad input, or a rule's function matches nothing.
+Examples:
+  cprofiler diff -t profile_cpu --from -1h --base-label version=1.4 -l version=1.5 --max-growth 5%
+  cprofiler diff -t mutex_delay --from -1h --base-from -169h --base-to -168h -o markdown
+  cprofiler diff --base old.pb.gz new.pb.gz --normalize none --fail-if 'total > +10%')");
   AddSelectionFlags(cmd_, &target_);
   cmd_->add_option("inputs", target_inputs_,
                    "The target: profile files or archive IDs, merged (instead of query flags)");
@@ -90,24 +77,20 @@ int DiffCommand::Run(const GlobalOptions& global) {
   if (!max_growth_.empty()) {
     max_growth = pprof::ParsePercent(max_growth_);
     if (!max_growth || !(*max_growth >= 0)) {
-      return Fail("diff",
-                  Status::InvalidArgument("--max-growth \"" + max_growth_ +
-                                          "\": want a percentage such as 5%"),
-                  kExitUsage);
+      return FailUsage("diff",
+                       "--max-growth \"" + max_growth_ + "\": want a percentage such as 5%");
     }
   }
   const bool base_window = !base_from_.empty() || !base_to_.empty() || !base_matchers_.empty();
   if (base_inputs_.empty() && !base_window) {
-    return Fail("diff",
-                Status::InvalidArgument("no base: name it with --base FILE|ID, or select it "
-                                        "with --base-from/--base-to/--base-label"),
-                kExitUsage);
+    return FailUsage("diff",
+                     "no base: name it with --base FILE|ID, or select it "
+                     "with --base-from/--base-to/--base-label");
   }
   if (!base_inputs_.empty() && base_window) {
-    return Fail("diff",
-                Status::InvalidArgument("--base names files or IDs; --base-from/--base-to/"
-                                        "--base-label select a window: one or the other"),
-                kExitUsage);
+    return FailUsage("diff",
+                     "--base names files or IDs; --base-from/--base-to/"
+                     "--base-label select a window: one or the other");
   }
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("diff", resolved.status(), kExitUsage);

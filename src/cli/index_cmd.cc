@@ -15,16 +15,11 @@ void IndexCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand(
       "index", "Check the archive's index files against its sidecars, or rebuild them");
   cmd_->footer(
-      "Every <tkey> directory of the archive holds an INDEX file: its sidecars in one file, "
-      "which query, merge, top and serve read instead of each sidecar. Scrape writes it; "
-      "readers add what it lacks and replace it when damaged. It is derived: deleting it "
-      "changes no answer (man 5 cprofiler-archive).\n"
-      "Examples:\n"
-      "  cprofiler index --check --archive /var/lib/cprofiler\n"
-      "  cprofiler index --rebuild --archive /var/lib/cprofiler\n"
-      "Exit status: 0 every record readers use agrees with its sidecar (missing, stale "
-      "and damaged records only cost time); 1 some do not (rebuild), or sidecars are "
-      "unreadable (named on stderr); 2 bad flags.");
+      R"(Every <tkey> directory of the archive holds an INDEX file: its sidecars in one file, which query, merge, top and serve read instead of each sidecar. Scrape writes it; readers add what it lacks and replace it when damaged. It is derived: deleting it changes no answer (man 5 cprofiler-archive).
+Examples:
+  cprofiler index --check --archive /var/lib/cprofiler
+  cprofiler index --rebuild --archive /var/lib/cprofiler
+Exit status: 0 every record readers use agrees with its sidecar (missing, stale and damaged records only cost time); 1 some do not (rebuild), or sidecars are unreadable (named on stderr); 2 bad flags.)");
   auto* mode = cmd_->add_option_group("mode");
   mode->add_flag("--check", check_,
                  "Read every sidecar and compare it with its record; change nothing");

@@ -10,22 +10,16 @@ namespace cprof::cli {
 void MergeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("merge", "Merge archived profiles, or files, into one pprof profile");
   cmd_->footer(
-      "Semantics are pprof's (go tool pprof -proto a b c): same sample types "
-      "required, identical stacks summed, durations added.\n"
-      "Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) count since "
-      "process start: a selection of one sums the intervals that end in the window "
-      "(per target, last snapshot minus the one before the window, as go tool pprof "
-      "-base computes it; a restart counts from zero). --cumulative merges the "
-      "snapshots as they are. See INTERVAL VALUES in man cprofiler.\n"
-      "Examples:\n"
-      "  cprofiler merge -t profile_cpu -l _app=api --from -24h -o fleet-cpu.pb.gz\n"
-      "  go tool pprof -top fleet-cpu.pb.gz\n"
-      "  cprofiler merge -t mutex_delay -l _app=api --from -1h -o contention-last-hour.pb.gz\n"
-      "  cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz\n"
-      "  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg\n"
-      "  cprofiler merge -t profile_cpu -l _app=api --from -1h --format html -o cpu.html\n"
-      "Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or "
-      "profiles that cannot be merged. No output file is left on failure.");
+      R"(Semantics are pprof's (go tool pprof -proto a b c): same sample types required, identical stacks summed, durations added.
+Cumulative types (allocs, heap alloc_*, mutex, block, threadcreate) count since process start: a selection of one sums the intervals that end in the window (per target, last snapshot minus the one before the window, as go tool pprof -base computes it; a restart counts from zero). --cumulative merges the snapshots as they are. See INTERVAL VALUES in man cprofiler.
+Examples:
+  cprofiler merge -t profile_cpu -l _app=api --from -24h -o fleet-cpu.pb.gz
+  go tool pprof -top fleet-cpu.pb.gz
+  cprofiler merge -t mutex_delay -l _app=api --from -1h -o contention-last-hour.pb.gz
+  cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz
+  cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg
+  cprofiler merge -t profile_cpu -l _app=api --from -1h --format html -o cpu.html
+Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or profiles that cannot be merged. No output file is left on failure.)");
   AddInputFlags();
   cmd_->add_option("-o,--output", output_, "Output file, - for stdout")->required();
   cmd_->add_option("--format", format_,

@@ -11,13 +11,10 @@ namespace cprof::cli {
 
 void QueryCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("query", "List archived profiles by sample type, time and labels");
-  cmd_->footer(
-      "Examples:\n"
-      "  cprofiler query -t heap_inuse_space -l _app=api --from -2h\n"
-      "  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof "
-      "-top\n"
-      "Exit status: 0 ok (also when nothing matches), 1 some entries were "
-      "unreadable (named on stderr; the rest is listed), 2 bad flags.");
+  cmd_->footer(R"(Examples:
+  cprofiler query -t heap_inuse_space -l _app=api --from -2h
+  cprofiler query -t profile_cpu -l 'env=~prod|staging' -o paths | xargs go tool pprof -top
+Exit status: 0 ok (also when nothing matches), 1 some entries were unreadable (named on stderr; the rest is listed), 2 bad flags.)");
   AddSelectionFlags(cmd_, &selection_);
   cmd_->add_option("-o,--output", output_,
                    "table (for people), json (the API's ProfileMeta objects), "

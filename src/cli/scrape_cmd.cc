@@ -73,12 +73,9 @@ void ScrapeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand(
       "scrape", "Pull profiles from the config's targets into the archive; prune expired ones");
   cmd_->footer(
-      "With --once: scrape what is due (each job's interval since its last "
-      "profile) and exit; meant for cron: * * * * * cprofiler scrape --once\n"
-      "Without: run in the foreground, each job on its interval, reloading "
-      "the config when it changes, until SIGINT/SIGTERM.\n"
-      "Exit status: 0 all scraped, 1 some targets failed (the rest is kept), "
-      "2 bad flags or config.");
+      R"(With --once: scrape what is due (each job's interval since its last profile) and exit; meant for cron: * * * * * cprofiler scrape --once
+Without: run in the foreground, each job on its interval, reloading the config when it changes, until SIGINT/SIGTERM.
+Exit status: 0 all scraped, 1 some targets failed (the rest is kept), 2 bad flags or config.)");
   cmd_->add_flag("--once", once_, "One pass, then exit");
   cmd_->add_flag("--force", force_, "With --once: scrape everything now, due or not");
   cmd_->add_option("--max-concurrency", max_in_flight_, "Requests in flight at once")
@@ -98,27 +95,23 @@ void ScrapeCommand::Register(CLI::App* app) {
 
 int ScrapeCommand::Run(const GlobalOptions& global) {
   if (force_ && !once_) {
-    return Fail("scrape", Status::InvalidArgument("--force goes with --once"), kExitUsage);
+    return FailUsage("scrape", "--force goes with --once");
   }
   if (!metrics_listen_.empty() && once_) {
-    return Fail("scrape",
-                Status::InvalidArgument("--metrics-listen goes without --once "
-                                        "(--once writes --metrics-file)"),
-                kExitUsage);
+    return FailUsage("scrape",
+                     "--metrics-listen goes without --once "
+                     "(--once writes --metrics-file)");
   }
   if (!metrics_file_.empty() && !once_) {
-    return Fail("scrape",
-                Status::InvalidArgument("--metrics-file goes with --once "
-                                        "(the loop serves --metrics-listen)"),
-                kExitUsage);
+    return FailUsage("scrape",
+                     "--metrics-file goes with --once "
+                     "(the loop serves --metrics-listen)");
   }
   auto resolved = Resolve(global, /*config_required=*/true);
   if (!resolved.ok()) return Fail("scrape", resolved.status(), kExitUsage);
   const scrape::Config& config = *resolved->config;
   if (config.jobs.empty()) {
-    return Fail("scrape",
-                Status::InvalidArgument(config.source + ": no scrape-configs: nothing to scrape"),
-                kExitUsage);
+    return FailUsage("scrape", config.source + ": no scrape-configs: nothing to scrape");
   }
   // Scrapes go to the archive's write_root() (a bucket's spool, published
   // from there).

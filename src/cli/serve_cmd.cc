@@ -80,16 +80,10 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
 void ServeCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (changes no entry)");
   cmd_->footer(
-      "Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): "
-      "/api/sample_types, /api/group_sample_types, /api/group_labels, "
-      "/api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, "
-      "/api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); "
-      "analysis: "
-      "/api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: "
-      "/api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).\n"
-      "Profiles scraped while serving appear within a second; the archive is never written.\n"
-      "Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler\n"
-      "         go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID'");
+      R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).
+Profiles scraped while serving appear within a second; the archive is never written.
+Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
+         go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID')");
   cmd_->add_option("--listen", http_.listen,
                    "Address to listen on: :PORT (every interface), IPv4:PORT, localhost:PORT "
                    "(default: the config's serve.listen, else :8080)")
@@ -155,11 +149,10 @@ int ServeCommand::Run(const GlobalOptions& global) {
   bucket_refresh_ms_ = *bucket_refresh;
   std::unique_ptr<server::TlsCredentials> tls;
   if (tls_cert_.empty() != tls_key_.empty()) {
-    return Fail("serve", Status::InvalidArgument("--tls-cert and --tls-key go together"),
-                kExitUsage);
+    return FailUsage("serve", "--tls-cert and --tls-key go together");
   }
   if (!http_.redirect_listen.empty() && tls_cert_.empty()) {
-    return Fail("serve", Status::InvalidArgument("--redirect-listen needs --tls-cert"), kExitUsage);
+    return FailUsage("serve", "--redirect-listen needs --tls-cert");
   }
   if (!tls_cert_.empty()) {
     auto loaded = server::TlsCredentials::Load(tls_cert_, tls_key_);

@@ -10,17 +10,11 @@ namespace cprof::cli {
 void TargetsCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("targets", "List the scrape targets: up or down, and why");
   cmd_->footer(
-      "What the last scrape passes knew of every target, failing targets first: its job, "
-      "app, host and labels after relabeling, health (down: a profile type's last attempt "
-      "failed), the last profile archived and the last error. -o json adds the labels "
-      "discovery found before relabeling, the targets relabeling dropped, and per profile "
-      "type the URL, last attempt, last success and next due time (the shape of serve's "
-      "/api/targets). Written by scrape after every pass into <archive>/.state/.\n"
-      "Examples:\n"
-      "  cprofiler targets -c /etc/cprofiler/cprofiler.yml\n"
-      "  cprofiler targets -o json | jq '.ActiveTargets[] | select(.Health == \"down\")'\n"
-      "Exit status: 0 every target is up, 1 some are down, 2 no scrape pass has run on the "
-      "archive (or bad flags).");
+      R"(What the last scrape passes knew of every target, failing targets first: its job, app, host and labels after relabeling, health (down: a profile type's last attempt failed), the last profile archived and the last error. -o json adds the labels discovery found before relabeling, the targets relabeling dropped, and per profile type the URL, last attempt, last success and next due time (the shape of serve's /api/targets). Written by scrape after every pass into <archive>/.state/.
+Examples:
+  cprofiler targets -c /etc/cprofiler/cprofiler.yml
+  cprofiler targets -o json | jq '.ActiveTargets[] | select(.Health == "down")'
+Exit status: 0 every target is up, 1 some are down, 2 no scrape pass has run on the archive (or bad flags).)");
   cmd_->add_option("-o,--output", output_, "table (default) or json")
       ->check(CLI::IsMember({"table", "json"}));
 }

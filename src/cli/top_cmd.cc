@@ -12,43 +12,24 @@ namespace cprof::cli {
 void TopCommand::Register(CLI::App* app) {
   cmd_ = app->add_subcommand("top", "Print a profile's top table, as go tool pprof -top does");
   cmd_->footer(
-      "Rows and numbers are go tool pprof -top's: flat, flat%, sum%, cum, cum% "
-      "per function, nodes below 0.5% of the total dropped.\n"
-      "A selection of a cumulative type (allocs, heap alloc_*, mutex, block, threadcreate) "
-      "shows the intervals that end in the window, summed; --cumulative the snapshots "
-      "since process start (see cprofiler merge --help).\n"
-      "Examples:\n"
-      "  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index "
-      "alloc_space\n"
-      "  cprofiler top -t mutex_delay -l _app=api --from -1h\n"
-      "  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'\n"
-      "  cprofiler top cpu.pb.gz --nodecount 20\n"
-      "  cprofiler top -t profile_cpu --from -1h --format html > cpu.html\n"
-      "  cprofiler top -t profile_cpu -l _app=api --from -1h --format tags  # go tool pprof -tags\n"
-      "  cprofiler top cpu.pb.gz --peek 'net/http\\.\\(\\*conn\\)\\.serve'  # go tool pprof -peek "
-      "RE\n"
-      "  cprofiler top cpu.pb.gz --format dot | dot -Tsvg > cpu.svg  # go tool pprof -dot\n"
-      "  cprofiler top cpu.pb.gz --list 'main\\.handle' --source-path ~/src/api  # go tool "
-      "pprof -list RE\n"
-      "  cprofiler top cpu.pb.gz --tagroot endpoint  # go tool pprof -tagroot=endpoint -top\n"
-      "--format tags sums the samples' values per pprof label (endpoint=..., and numeric "
-      "labels such as bytes), as go tool pprof -tags; the filters apply, the node limits "
-      "do not.\n"
-      "--peek RE (alone, or with --format peek) prints the callers and callees of every "
-      "function matching RE, as go tool pprof -peek RE: nothing is trimmed, so --nodecount "
-      "is ignored; exit 1 when no function matches.\n"
-      "--list RE (alone, or with --format list) prints the source of every function "
-      "matching RE with each line's flat and cum, as go tool pprof -list RE; sources are "
-      "looked for as -source_path and -trim_path look (--source-path, --trim-path), and a "
-      "file not found is said so under its function; exit 1 when no function matches.\n"
-      "--tagroot KEY[,KEY] adds a frame per label value above each stack's root (the first "
-      "key outermost), --tagleaf KEY[,KEY] below its leaf, as go tool pprof -tagroot and "
-      "-tagleaf: the reports then group by those values (a sample without the label: "
-      "<unknown>; numeric labels scaled, as 16kB); before the filters, so --focus can "
-      "match them.\n"
-      "--format dot prints go tool pprof -dot's call graph (80 nodes unless --nodecount "
-      "says otherwise), for Graphviz: cprofiler top cpu.pb.gz --format dot | dot -Tsvg "
-      "> cpu.svg");
+      R"(Rows and numbers are go tool pprof -top's: flat, flat%, sum%, cum, cum% per function, nodes below 0.5% of the total dropped.
+A selection of a cumulative type (allocs, heap alloc_*, mutex, block, threadcreate) shows the intervals that end in the window, summed; --cumulative the snapshots since process start (see cprofiler merge --help).
+Examples:
+  cprofiler top 20261122-0f3a9c2b41d87e65-101500123-heap-9b2e41c07d --sample-index alloc_space
+  cprofiler top -t mutex_delay -l _app=api --from -1h
+  cprofiler top -t profile_cpu -l _app=api --from -1h --focus 'net/http'
+  cprofiler top cpu.pb.gz --nodecount 20
+  cprofiler top -t profile_cpu --from -1h --format html > cpu.html
+  cprofiler top -t profile_cpu -l _app=api --from -1h --format tags  # go tool pprof -tags
+  cprofiler top cpu.pb.gz --peek 'net/http\.\(\*conn\)\.serve'  # go tool pprof -peek RE
+  cprofiler top cpu.pb.gz --format dot | dot -Tsvg > cpu.svg  # go tool pprof -dot
+  cprofiler top cpu.pb.gz --list 'main\.handle' --source-path ~/src/api  # go tool pprof -list RE
+  cprofiler top cpu.pb.gz --tagroot endpoint  # go tool pprof -tagroot=endpoint -top
+--format tags sums the samples' values per pprof label (endpoint=..., and numeric labels such as bytes), as go tool pprof -tags; the filters apply, the node limits do not.
+--peek RE (alone, or with --format peek) prints the callers and callees of every function matching RE, as go tool pprof -peek RE: nothing is trimmed, so --nodecount is ignored; exit 1 when no function matches.
+--list RE (alone, or with --format list) prints the source of every function matching RE with each line's flat and cum, as go tool pprof -list RE; sources are looked for as -source_path and -trim_path look (--source-path, --trim-path), and a file not found is said so under its function; exit 1 when no function matches.
+--tagroot KEY[,KEY] adds a frame per label value above each stack's root (the first key outermost), --tagleaf KEY[,KEY] below its leaf, as go tool pprof -tagroot and -tagleaf: the reports then group by those values (a sample without the label: <unknown>; numeric labels scaled, as 16kB); before the filters, so --focus can match them.
+--format dot prints go tool pprof -dot's call graph (80 nodes unless --nodecount says otherwise), for Graphviz: cprofiler top cpu.pb.gz --format dot | dot -Tsvg > cpu.svg)");
   AddInputFlags();
   cmd_->add_option("--sample-index", options_.sample_index,
                    "Sample type: inuse_space, alloc_objects, cpu, delay, ... (default: the one "
@@ -94,22 +75,18 @@ int TopCommand::Run(const GlobalOptions& global) {
   // --peek RE and --list RE are go tool pprof's -peek RE and -list RE: each
   // names the format too.
   if (!peek_.empty() && !list_.empty()) {
-    return Fail("top", Status::InvalidArgument("--peek and --list are two reports: give one"),
-                kExitUsage);
+    return FailUsage("top", "--peek and --list are two reports: give one");
   }
   const std::string implied = !peek_.empty() ? "peek" : !list_.empty() ? "list" : "";
   if (!implied.empty() && cmd_->count("--format") > 0 && format_ != implied) {
-    return Fail("top",
-                Status::InvalidArgument("--" + implied + " prints --format " + implied + ", not " +
-                                        format_),
-                kExitUsage);
+    return FailUsage("top", "--" + implied + " prints --format " + implied + ", not " + format_);
   }
   const std::string format = implied.empty() ? format_ : implied;
   if (format == "peek" && peek_.empty()) {
-    return Fail("top", Status::InvalidArgument("--format peek needs --peek RE"), kExitUsage);
+    return FailUsage("top", "--format peek needs --peek RE");
   }
   if (format == "list" && list_.empty()) {
-    return Fail("top", Status::InvalidArgument("--format list needs --list RE"), kExitUsage);
+    return FailUsage("top", "--format list needs --list RE");
   }
   int exit_code = kExitOk;
   std::optional<pprof::OwnedProfile> profile = LoadInputs(global, "top", &exit_code);

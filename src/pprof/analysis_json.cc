@@ -21,15 +21,11 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
   std::vector<Frame> stack;
   auto open = [&](const FlameNode* n) {
     w.StartObject();
-    w.Key("n");
-    w.String(n->name);
-    w.Key("v");
-    w.Int64(n->total);
-    w.Key("s");
-    w.Int64(n->self);
+    w.Field("n", n->name);
+    w.Field("v", n->total);
+    w.Field("s", n->self);
     if (!n->children.empty()) {
-      w.Key("c");
-      w.StartArray();
+      w.StartArray("c");
     }
     stack.push_back({n, 0});
   };
@@ -48,44 +44,28 @@ void WriteFlame(JsonWriter& w, const FlameNode& root) {
 
 void WriteTop(JsonWriter& w, const TopTable& t) {
   w.StartObject();
-  w.Key("output_unit");
-  w.String(t.output_unit);
-  w.Key("active_filters");
-  w.StartArray();
+  w.Field("output_unit", t.output_unit);
+  w.StartArray("active_filters");
   for (const std::string& f : t.active_filters) w.String(f);
   w.EndArray();
-  w.Key("dropped_nodes");
-  w.Int64(t.dropped_nodes);
-  w.Key("node_count");
-  w.Int64(t.node_count_before_limit);
-  w.Key("flat_sum");
-  w.Int64(t.flat_sum);
-  w.Key("flat_sum_formatted");
-  w.String(t.FormatValue(t.flat_sum));
-  w.Key("rows");
-  w.StartArray();
+  w.Field("dropped_nodes", t.dropped_nodes);
+  w.Field("node_count", t.node_count_before_limit);
+  w.Field("flat_sum", t.flat_sum);
+  w.Field("flat_sum_formatted", t.FormatValue(t.flat_sum));
+  w.StartArray("rows");
   int64_t running = 0;
   for (const TopRow& row : t.rows) {
     running += row.flat;
     w.StartObject();
-    w.Key("name");
-    w.String(row.name);
-    w.Key("inline");
-    w.String(row.inline_label);
-    w.Key("flat");
-    w.Int64(row.flat);
-    w.Key("flat_formatted");
-    w.String(t.FormatValue(row.flat));
-    w.Key("flat_pct");
-    w.String(Percentage(row.flat, t.total));
-    w.Key("sum_pct");
-    w.String(Percentage(running, t.total));
-    w.Key("cum");
-    w.Int64(row.cum);
-    w.Key("cum_formatted");
-    w.String(t.FormatValue(row.cum));
-    w.Key("cum_pct");
-    w.String(Percentage(row.cum, t.total));
+    w.Field("name", row.name);
+    w.Field("inline", row.inline_label);
+    w.Field("flat", row.flat);
+    w.Field("flat_formatted", t.FormatValue(row.flat));
+    w.Field("flat_pct", Percentage(row.flat, t.total));
+    w.Field("sum_pct", Percentage(running, t.total));
+    w.Field("cum", row.cum);
+    w.Field("cum_formatted", t.FormatValue(row.cum));
+    w.Field("cum_pct", Percentage(row.cum, t.total));
     w.EndObject();
   }
   w.EndArray();
@@ -116,34 +96,22 @@ std::set<std::string> NumericKeys(const Profile& p) {
 
 void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& t) {
   const std::set<std::string> numeric = NumericKeys(profile);
-  w.Key("tags");
-  w.StartObject();
-  w.Key("sample_unit");
-  w.String(t.sample_unit);
-  w.Key("keys");
-  w.StartArray();
+  w.StartObject("tags");
+  w.Field("sample_unit", t.sample_unit);
+  w.StartArray("keys");
   for (const TagKey& k : t.keys) {
     w.StartObject();
-    w.Key("key");
-    w.String(k.key);
-    w.Key("numeric");
-    w.Bool(numeric.contains(k.key));
-    w.Key("total");
-    w.Int64(k.total);
-    w.Key("total_formatted");
-    w.String(TagAmount(k.total, t.sample_unit));
-    w.Key("values");
-    w.StartArray();
+    w.Field("key", k.key);
+    w.Field("numeric", numeric.contains(k.key));
+    w.Field("total", k.total);
+    w.Field("total_formatted", TagAmount(k.total, t.sample_unit));
+    w.StartArray("values");
     for (const TagValue& v : k.values) {
       w.StartObject();
-      w.Key("name");
-      w.String(v.name);
-      w.Key("value");
-      w.Int64(v.value);
-      w.Key("formatted");
-      w.String(TagAmount(v.value, t.sample_unit));
-      w.Key("share");
-      w.String(k.total > 0 ? Percentage(v.value, k.total) : "");
+      w.Field("name", v.name);
+      w.Field("value", v.value);
+      w.Field("formatted", TagAmount(v.value, t.sample_unit));
+      w.Field("share", k.total > 0 ? Percentage(v.value, k.total) : "");
       w.EndObject();
     }
     w.EndArray();
@@ -154,18 +122,12 @@ void WriteTagsField(JsonWriter& w, const Profile& profile, const TagsTable& t) {
 }
 
 void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& s) {
-  w.Key("sandwich");
-  w.StartObject();
-  w.Key("function");
-  w.String(s.function);
-  w.Key("flat");
-  w.Int64(s.flat);
-  w.Key("flat_formatted");
-  w.String(top.FormatValue(s.flat));
-  w.Key("cum");
-  w.Int64(s.cum);
-  w.Key("cum_formatted");
-  w.String(top.FormatValue(s.cum));
+  w.StartObject("sandwich");
+  w.Field("function", s.function);
+  w.Field("flat", s.flat);
+  w.Field("flat_formatted", top.FormatValue(s.flat));
+  w.Field("cum", s.cum);
+  w.Field("cum_formatted", top.FormatValue(s.cum));
   w.Key("callers");
   WriteFlame(w, s.callers);
   w.Key("callees");
@@ -285,35 +247,25 @@ void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analys
     return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";
   };
   const TopTable& top = analysis.top;
-  w.Key("sample_types");
-  w.StartArray();
+  w.StartArray("sample_types");
   for (const auto& st : p.sample_type()) {
     w.StartObject();
-    w.Key("type");
-    w.String(str(st.type()));
-    w.Key("unit");
-    w.String(str(st.unit()));
+    w.Field("type", str(st.type()));
+    w.Field("unit", str(st.unit()));
     w.EndObject();
   }
   w.EndArray();
-  w.Key("sample_index");
-  w.String(top.sample_type);
-  w.Key("unit");
-  w.String(top.sample_unit);
-  w.Key("total");
-  w.Int64(top.total);
-  w.Key("total_formatted");
-  w.String(top.FormatValue(top.total));
-  w.Key("duration_ns");
-  w.Int64(p.duration_nanos());
-  w.Key("time");
-  w.String(FormatRfc3339Ms(p.time_nanos() / 1'000'000));
+  w.Field("sample_index", top.sample_type);
+  w.Field("unit", top.sample_unit);
+  w.Field("total", top.total);
+  w.Field("total_formatted", top.FormatValue(top.total));
+  w.Field("duration_ns", p.duration_nanos());
+  w.Field("time", FormatRfc3339Ms(p.time_nanos() / 1'000'000));
   w.Key("top");
   WriteTop(w, top);
   w.Key("flame");
   WriteFlame(w, analysis.flame);
-  w.Key("flame_nodes");
-  w.Int64(CountNodes(analysis.flame));
+  w.Field("flame_nodes", CountNodes(analysis.flame));
 }
 
 }  // namespace cprof::pprof

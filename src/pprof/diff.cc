@@ -70,6 +70,14 @@ std::string MarkdownCode(std::string_view text) {
   return out + "`";
 }
 
+// Each normalization's name, as --normalize and the JSON's "normalization"
+// spell it.
+constexpr std::pair<Normalization, std::string_view> kNormalizationNames[] = {
+    {Normalization::kNone, "none"},
+    {Normalization::kTotal, "total"},
+    {Normalization::kRate, "rate"},
+};
+
 size_t Shown(const DiffTable& t, size_t limit) {
   return limit == 0 ? t.rows.size() : std::min(limit, t.rows.size());
 }
@@ -77,21 +85,16 @@ size_t Shown(const DiffTable& t, size_t limit) {
 }  // namespace
 
 Result<Normalization> ParseNormalization(std::string_view text) {
-  if (text == "none") return Normalization::kNone;
-  if (text == "total") return Normalization::kTotal;
-  if (text == "rate") return Normalization::kRate;
+  for (const auto& [n, name] : kNormalizationNames) {
+    if (text == name) return n;
+  }
   return Status::InvalidArgument("--normalize \"" + std::string(text.substr(0, 40)) +
                                  "\": want none, total or rate");
 }
 
 std::string_view NameOf(Normalization n) {
-  switch (n) {
-    case Normalization::kNone:
-      return "none";
-    case Normalization::kTotal:
-      return "total";
-    case Normalization::kRate:
-      return "rate";
+  for (const auto& [value, name] : kNormalizationNames) {
+    if (value == n) return name;
   }
   return "";
 }
@@ -383,53 +386,36 @@ std::string FormatDiffJson(const DiffTable& t, const std::vector<RuleBreach>& br
     }
   };
   auto side = [&](const char* key, int64_t base, int64_t target) {
-    w.Key(key);
-    w.StartObject();
-    w.Key("base");
-    w.Int64(base);
-    w.Key("target");
-    w.Int64(target);
-    w.Key("delta");
-    w.Int64(target - base);
+    w.StartObject(key);
+    w.Field("base", base);
+    w.Field("target", target);
+    w.Field("delta", target - base);
     w.Key("change_percent");
     change(base, target);
     w.EndObject();
   };
   w.StartObject();
-  w.Key("sample_type");
-  w.String(t.sample_type);
-  w.Key("unit");
-  w.String(t.sample_unit);
-  w.Key("normalization");
-  w.String(NameOf(t.normalization));
-  w.Key("target_scale");
-  w.Double(t.target_scale);
-  w.Key("base_duration_ns");
-  w.Int64(t.base_duration_ns);
-  w.Key("target_duration_ns");
-  w.Int64(t.target_duration_ns);
+  w.Field("sample_type", t.sample_type);
+  w.Field("unit", t.sample_unit);
+  w.Field("normalization", NameOf(t.normalization));
+  w.Field("target_scale", t.target_scale);
+  w.Field("base_duration_ns", t.base_duration_ns);
+  w.Field("target_duration_ns", t.target_duration_ns);
   side("total", t.base_total, t.target_total);
-  w.Key("pass");
-  w.Bool(breaches.empty());
-  w.Key("breaches");
-  w.StartArray();
+  w.Field("pass", breaches.empty());
+  w.StartArray("breaches");
   for (const RuleBreach& b : breaches) {
     w.StartObject();
-    w.Key("rule");
-    w.String(b.rule);
-    w.Key("function");
-    w.String(b.function);
-    w.Key("detail");
-    w.String(b.detail);
+    w.Field("rule", b.rule);
+    w.Field("function", b.function);
+    w.Field("detail", b.detail);
     w.EndObject();
   }
   w.EndArray();
-  w.Key("functions");
-  w.StartArray();
+  w.StartArray("functions");
   for (const DiffRow& r : t.rows) {
     w.StartObject();
-    w.Key("name");
-    w.String(r.name);
+    w.Field("name", r.name);
     side("flat", r.base_flat, r.target_flat);
     side("cum", r.base_cum, r.target_cum);
     w.EndObject();

@@ -5,6 +5,18 @@
 #include "pprof/view.h"
 
 namespace cprof::pprof {
+namespace {
+
+// "Dropped 3 nodes (cum <= 10ms)": `count` nodes or edges under the cutoff,
+// `fraction` of the total, that `what` (cum, freq) was compared with.
+std::string DroppedLine(const TopTable& t, int64_t count, std::string_view noun,
+                        std::string_view what, double fraction) {
+  const int64_t cutoff = std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * fraction));
+  return "Dropped " + std::to_string(count) + " " + std::string(noun) + (count > 1 ? "s" : "") +
+         " (" + std::string(what) + " <= " + t.FormatValue(cutoff) + ")";
+}
+
+}  // namespace
 
 std::vector<std::string> ReportLabelLines(const Profile& p, const TopTable& t) {
   std::vector<std::string> out;
@@ -48,20 +60,8 @@ std::vector<std::string> ReportLabelLines(const Profile& p, const TopTable& t) {
   line("Showing nodes accounting for " + t.FormatValue(t.flat_sum) + ", " + pct + " of " +
        t.FormatValue(t.total) + " total");
   if (t.total != 0) {
-    if (t.dropped_nodes > 0) {
-      line("Dropped " + std::to_string(t.dropped_nodes) +
-           (t.dropped_nodes > 1 ? " nodes" : " node") + " (cum <= " +
-           t.FormatValue(
-               std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.node_fraction))) +
-           ")");
-    }
-    if (t.dropped_edges > 0) {
-      line("Dropped " + std::to_string(t.dropped_edges) +
-           (t.dropped_edges > 1 ? " edges" : " edge") + " (freq <= " +
-           t.FormatValue(
-               std::llabs(static_cast<int64_t>(static_cast<double>(t.total) * t.edge_fraction))) +
-           ")");
-    }
+    if (t.dropped_nodes > 0) line(DroppedLine(t, t.dropped_nodes, "node", "cum", t.node_fraction));
+    if (t.dropped_edges > 0) line(DroppedLine(t, t.dropped_edges, "edge", "freq", t.edge_fraction));
     int shown = static_cast<int>(t.rows.size());
     if (shown > 0 && shown < t.node_count_before_limit) {
       line("Showing top " + std::to_string(shown) + " nodes out of " +

@@ -60,45 +60,23 @@ void WriteProfileMeta(JsonWriter& w, const MetaRow& row) {
 
 void WriteProfileMeta(JsonWriter& w, const archive::Target& target, const ProfileMetaFields& f) {
   w.StartObject();
-  w.Key("ProfileID");
-  w.String(f.id);
-  w.Key("ProfileType");
-  w.String(f.profile_type);
-  w.Key("SampleType");
-  w.String(f.sample_type);
-  w.Key("JobName");
-  w.String(target.job);
-  w.Key("Host");
-  w.String(target.host);
-  w.Key("App");
-  w.String(target.app);
-  w.Key("SampleTypeUnit");
-  w.String(f.unit);
-  w.Key("Value");
-  w.Int64(f.value);
-  w.Key("Timestamp");
-  w.Int64(f.timestamp_ms);
-  w.Key("Duration");
-  w.Int64(f.duration_ns);
+  w.Field("ProfileID", f.id);
+  w.Field("ProfileType", f.profile_type);
+  w.Field("SampleType", f.sample_type);
+  w.Field("JobName", target.job);
+  w.Field("Host", target.host);
+  w.Field("App", target.app);
+  w.Field("SampleTypeUnit", f.unit);
+  w.Field("Value", f.value);
+  w.Field("Timestamp", f.timestamp_ms);
+  w.Field("Duration", f.duration_ns);
   if (f.cumulative) {
-    w.Key("Cumulative");
-    w.Bool(true);
+    w.Field("Cumulative", true);
     if (f.delta_value) {
-      w.Key("DeltaValue");
-      w.Int64(*f.delta_value);
+      w.Field("DeltaValue", *f.delta_value);
     }
   }
-  w.Key("Labels");
-  w.StartArray();
-  for (const auto& [k, v] : target.labels) {
-    w.StartObject();
-    w.Key("Key");
-    w.String(k);
-    w.Key("Value");
-    w.String(v);
-    w.EndObject();
-  }
-  w.EndArray();
+  w.EntryArray("Labels", target.labels, "Key", "Value");
   w.EndObject();
 }
 

@@ -160,15 +160,10 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   };
   if (!r.status.ok()) return fail(r.status);
 
-  archive::Sidecar s;
-  s.profile_type = w.profile_type;
-  s.job = w.job;
-  s.app = w.app;
-  s.host = w.host;
-  s.labels = w.labels;
+  archive::Sidecar s = archive::ProbeOf(
+      archive::Target{w.job, w.app, w.host, w.labels, w.expiration.count()}, w.profile_type);
   s.url = w.url;
   s.timestamp_ms = f.started_ms;
-  s.expiration_ns = w.expiration.count();
   s.scraped_by = hostname_;
   std::map<std::string, double> derived;
   if (!HasSamples(w.profile_type)) {

@@ -22,16 +22,6 @@ constexpr std::string_view kStateFile = "targets.json";
 constexpr size_t kMaxStateBytes = 256 << 20;
 constexpr int64_t kGoneScraperMs = 86'400'000;
 
-template <typename Map>
-void WriteLabels(JsonWriter& w, const Map& labels) {
-  w.StartObject();
-  for (const auto& [k, v] : labels) {
-    w.Key(k);
-    w.String(v);
-  }
-  w.EndObject();
-}
-
 using rapidjson::Value;
 
 template <typename Map>
@@ -67,71 +57,42 @@ void SortFailingFirst(std::vector<ActiveTarget>* targets) {
 std::string SerializeTargetsState(const TargetsState& s) {
   JsonWriter w(/*pretty=*/true);
   w.StartObject();
-  w.Key("UpdatedAt");
-  w.Int64(s.updated_ms);
-  w.Key("Scraper");
-  w.String(s.scraper);
-  w.Key("ActiveTargets");
-  w.StartArray();
+  w.Field("UpdatedAt", s.updated_ms);
+  w.Field("Scraper", s.scraper);
+  w.StartArray("ActiveTargets");
   for (const ActiveTarget& t : s.active) {
     w.StartObject();
-    w.Key("Job");
-    w.String(t.job);
-    w.Key("App");
-    w.String(t.app);
-    w.Key("Host");
-    w.String(t.host);
-    w.Key("Health");
-    w.String(HealthOf(t));
-    w.Key("Labels");
-    WriteLabels(w, t.labels);
-    w.Key("DiscoveredLabels");
-    WriteLabels(w, t.discovered);
-    w.Key("Profiles");
-    w.StartArray();
+    w.Field("Job", t.job);
+    w.Field("App", t.app);
+    w.Field("Host", t.host);
+    w.Field("Health", HealthOf(t));
+    w.Field("Labels", t.labels);
+    w.Field("DiscoveredLabels", t.discovered);
+    w.StartArray("Profiles");
     for (const ProfileState& p : t.profiles) {
       w.StartObject();
-      w.Key("Type");
-      w.String(p.type);
-      w.Key("Url");
-      w.String(p.url);
-      w.Key("LastAttempt");
-      w.Int64(p.last_attempt_ms);
-      w.Key("LastSuccess");
-      w.Int64(p.last_success_ms);
-      w.Key("NextDue");
-      w.Int64(p.next_due_ms);
-      w.Key("LastError");
-      w.String(p.last_error);
-      w.Key("Scrapes");
-      w.Int64(p.scrapes);
-      w.Key("Errors");
-      w.Int64(p.errors);
-      w.Key("Bytes");
-      w.Int64(p.bytes);
-      w.Key("LastDuration");
-      w.Int64(p.last_duration_ms);
-      w.Key("Metrics");
-      w.StartObject();
-      for (const auto& [name, value] : p.metrics) {
-        w.Key(name);
-        w.Double(value);
-      }
-      w.EndObject();
+      w.Field("Type", p.type);
+      w.Field("Url", p.url);
+      w.Field("LastAttempt", p.last_attempt_ms);
+      w.Field("LastSuccess", p.last_success_ms);
+      w.Field("NextDue", p.next_due_ms);
+      w.Field("LastError", p.last_error);
+      w.Field("Scrapes", p.scrapes);
+      w.Field("Errors", p.errors);
+      w.Field("Bytes", p.bytes);
+      w.Field("LastDuration", p.last_duration_ms);
+      w.Field("Metrics", p.metrics);
       w.EndObject();
     }
     w.EndArray();
     w.EndObject();
   }
   w.EndArray();
-  w.Key("DroppedTargets");
-  w.StartArray();
+  w.StartArray("DroppedTargets");
   for (const DroppedTarget& t : s.dropped) {
     w.StartObject();
-    w.Key("Job");
-    w.String(t.job);
-    w.Key("DiscoveredLabels");
-    WriteLabels(w, t.discovered);
+    w.Field("Job", t.job);
+    w.Field("DiscoveredLabels", t.discovered);
     w.EndObject();
   }
   w.EndArray();

@@ -59,16 +59,11 @@ Response Api::ProfileTypes() {
   w.StartArray();
   for (const ProfileType& t : kProfileTypes) {
     w.StartObject();
-    w.Key("name");
-    w.String(t.name);
-    w.Key("suffix");
-    w.String(t.suffix);
-    w.Key("default_path");
-    w.String(t.default_path);
-    w.Key("in_all");
-    w.Bool(t.in_all);
-    w.Key("mergeable");
-    w.Bool(t.mergeable);
+    w.Field("name", t.name);
+    w.Field("suffix", t.suffix);
+    w.Field("default_path", t.default_path);
+    w.Field("in_all", t.in_all);
+    w.Field("mergeable", t.mergeable);
     w.Key("cumulative");
     switch (t.cumulative) {
       case Cumulative::kNone:
@@ -170,11 +165,9 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
   w.StartObject();
-  w.Key("profile_type");
-  w.String(source->profile_type);
+  w.Field("profile_type", source->profile_type);
   // The profiles read: the inputs, or the snapshots the intervals span.
-  w.Key("ids");
-  w.StartArray();
+  w.StartArray("ids");
   if (!source->interval) {
     for (const Input& in : source->inputs) w.String(in.id);
   }
@@ -183,43 +176,30 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
     w.String(term.end->id);
   }
   w.EndArray();
-  w.Key("count");
-  w.Int64(static_cast<int64_t>(source->count));
+  w.Field("count", static_cast<int64_t>(source->count));
   // Whether interval values apply to what is shown: a selection of a
   // cumulative sample type, or ids shown under a cumulative sample index.
-  w.Key("cumulative");
-  w.Bool(source->sample_type.empty() ? pprof::IsCumulative(source->profile_type, top.sample_type)
-                                     : pprof::IsCumulativeName(source->sample_type));
-  w.Key("interval");
-  w.Bool(source->interval);
+  w.Field("cumulative", source->sample_type.empty()
+                            ? pprof::IsCumulative(source->profile_type, top.sample_type)
+                            : pprof::IsCumulativeName(source->sample_type));
+  w.Field("interval", source->interval);
   if (source->tiled) {
     // Read from rollups, with raw snapshots at the window's edges.
-    w.Key("rollups");
-    w.Int64(static_cast<int64_t>(tiled.tiles));
-    w.Key("profiles_read");
-    w.Int64(static_cast<int64_t>(tiled.decoded));
-    w.Key("snapshots");
-    w.Int64(static_cast<int64_t>(tiled.covered));
+    w.Field("rollups", static_cast<int64_t>(tiled.tiles));
+    w.Field("profiles_read", static_cast<int64_t>(tiled.decoded));
+    w.Field("snapshots", static_cast<int64_t>(tiled.covered));
     if (source->interval) {
-      w.Key("baselines");
-      w.Int64(static_cast<int64_t>(tiled.baselines));
-      w.Key("resets");
-      w.Int64(static_cast<int64_t>(tiled.resets));
+      w.Field("baselines", static_cast<int64_t>(tiled.baselines));
+      w.Field("resets", static_cast<int64_t>(tiled.resets));
     }
   } else if (source->interval) {
-    w.Key("intervals");
-    w.Int64(static_cast<int64_t>(source->plan.terms.size()));
-    w.Key("baselines");
-    w.Int64(static_cast<int64_t>(source->plan.baselines));
-    w.Key("resets");
-    w.Int64(static_cast<int64_t>(source->plan.resets + stats.stack_resets));
-    w.Key("profiles_read");
-    w.Int64(static_cast<int64_t>(stats.decoded));
+    w.Field("intervals", static_cast<int64_t>(source->plan.terms.size()));
+    w.Field("baselines", static_cast<int64_t>(source->plan.baselines));
+    w.Field("resets", static_cast<int64_t>(source->plan.resets + stats.stack_resets));
+    w.Field("profiles_read", static_cast<int64_t>(stats.decoded));
     // From the earliest snapshot an interval starts at to the latest end.
-    w.Key("interval_start");
-    w.String(FormatRfc3339Ms(source->plan.start_ms));
-    w.Key("interval_end");
-    w.String(FormatRfc3339Ms(source->plan.end_ms));
+    w.Field("interval_start", FormatRfc3339Ms(source->plan.start_ms));
+    w.Field("interval_end", FormatRfc3339Ms(source->plan.end_ms));
   }
   pprof::WriteAnalysisFields(w, **profile, *analysis);
   if (tags) pprof::WriteTagsField(w, **profile, **tags);

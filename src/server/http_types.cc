@@ -60,23 +60,22 @@ Response Response::Text(int status, std::string message) {
   return r;
 }
 
+namespace {
+
+// The HTTP status of each Status code that is not a server error (500).
+constexpr std::pair<Status::Code, int> kHttpStatus[] = {
+    {Status::Code::kInvalidArgument, 400},
+    {Status::Code::kNotFound, 404},
+    {Status::Code::kResourceExhausted, 413},
+    {Status::Code::kUnavailable, 503},
+};
+
+}  // namespace
+
 Response Response::Error(const Status& status) {
   int code = 500;
-  switch (status.code()) {
-    case Status::Code::kInvalidArgument:
-      code = 400;
-      break;
-    case Status::Code::kNotFound:
-      code = 404;
-      break;
-    case Status::Code::kResourceExhausted:
-      code = 413;
-      break;
-    case Status::Code::kUnavailable:
-      code = 503;
-      break;
-    default:
-      break;
+  for (const auto& [status_code, http] : kHttpStatus) {
+    if (status.code() == status_code) code = http;
   }
   Response r = Text(code, status.message());
   if (code == 503) r.headers.emplace_back("Retry-After", "5");

@@ -72,7 +72,8 @@ struct Response {
   static Response Json(std::string body);
   // A one-line plain-text reason.
   static Response Text(int status, std::string message);
-  // 400/404/500 from a Status: InvalidArgument 400, NotFound 404, else 500.
+  // A Status as a plain-text answer: InvalidArgument 400, NotFound 404,
+  // ResourceExhausted 413, Unavailable 503 (with Retry-After: 5), else 500.
   static Response Error(const Status& status);
 };
 

@@ -17,14 +17,26 @@ Response ProfefeError(const Status& status) {
   Response r = Response::Error(status);
   JsonWriter w;
   w.StartObject();
-  w.Key("code");
-  w.Int64(r.status);
-  w.Key("error");
-  w.String(status.message());
+  w.Field("code", r.status);
+  w.Field("error", status.message());
   w.EndObject();
   r.content_type = "application/json";
   r.body = w.Take();
   return r;
+}
+
+// profefe's answer with a list: {"code":200,"body":[...]}, `write_items(w)`
+// writing the list's items.
+template <typename WriteItems>
+Response ProfefeList(WriteItems write_items) {
+  JsonWriter w;
+  w.StartObject();
+  w.Field("code", 200);
+  w.StartArray("body");
+  write_items(w);
+  w.EndArray();
+  w.EndObject();
+  return Response::Json(w.Take());
 }
 
 std::string_view ProfileTypeFromProfefe(std::string_view type) {
@@ -118,44 +130,23 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
   }
   auto indexed = IndexedSelection(*sel, /*intervals=*/false);
   if (!indexed.ok()) return ProfefeError(indexed.status());
-  JsonWriter w;
-  w.StartObject();
-  w.Key("code");
-  w.Int64(200);
-  w.Key("body");
-  w.StartArray();
-  int64_t n = 0;
-  for (const MetaHit& hit : indexed->hits) {
-    if (limit > 0 && n++ == limit) break;
-    const archive::Target& t = hit.dir->target;
-    w.StartObject();
-    w.Key("id");
-    w.String(hit.dir->IdOf(*hit.entry));
-    w.Key("type");
-    w.String(ProfefeTypeName(hit.entry->ProfileType()));
-    w.Key("service");
-    w.String(t.app);
-    w.Key("labels");
-    w.StartArray();
-    for (const auto& [k, v] : t.labels) {
+  return ProfefeList([&](JsonWriter& w) {
+    int64_t n = 0;
+    for (const MetaHit& hit : indexed->hits) {
+      if (limit > 0 && n++ == limit) break;
+      const archive::Target& t = hit.dir->target;
       w.StartObject();
-      w.Key("key");
-      w.String(k);
-      w.Key("value");
-      w.String(v);
+      w.Field("id", hit.dir->IdOf(*hit.entry));
+      w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
+      w.Field("service", t.app);
+      w.EntryArray("labels", t.labels, "key", "value");
+      // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
+      std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
+      if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
+      w.Field("created_at", created);
       w.EndObject();
     }
-    w.EndArray();
-    // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
-    std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
-    if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
-    w.Key("created_at");
-    w.String(created);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return Response::Json(w.Take());
+  });
 }
 
 Response Api::ProfefeMerge(const QueryParams& params) {
@@ -197,18 +188,11 @@ Response Api::ProfefeGet(std::string_view ids) {
 Response Api::ProfefeServices() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return ProfefeError(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  w.Key("code");
-  w.Int64(200);
-  w.Key("body");
-  w.StartArray();
-  if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
-    for (const std::string& app : it->second) w.String(app);
-  }
-  w.EndArray();
-  w.EndObject();
-  return Response::Json(w.Take());
+  return ProfefeList([&](JsonWriter& w) {
+    if (auto it = (*snapshot)->label_values.find("_app"); it != (*snapshot)->label_values.end()) {
+      for (const std::string& app : it->second) w.String(app);
+    }
+  });
 }
 
 }  // namespace cprof::server

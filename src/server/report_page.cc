@@ -111,10 +111,8 @@ Result<std::string> RenderReportPage(std::string_view title,
       analysis_page->substr(view_start, view_end + kViewEnd.size() - view_start);
   JsonWriter w;
   w.StartObject();
-  w.Key("title");
-  w.String(title);
-  w.Key("facts");
-  w.StartArray();
+  w.Field("title", title);
+  w.StartArray("facts");
   for (const auto& [label, value] : facts) {
     w.StartArray();
     w.String(label);

@@ -13,6 +13,25 @@ namespace cprof::server {
 // More hits than this make /api/profile_meta a heavy request.
 inline constexpr size_t kLargeMetaAnswer = 2000;
 
+namespace {
+
+// {"<key>": [item, ...], ...}: an array for each key of `groups` (a map of
+// sets), `write(w, key, item)` writing each item.
+template <typename Groups, typename WriteItem>
+Response GroupsJson(const Groups& groups, WriteItem write) {
+  JsonWriter w;
+  w.StartObject();
+  for (const auto& [key, items] : groups) {
+    w.StartArray(key);
+    for (const auto& item : items) write(w, key, item);
+    w.EndArray();
+  }
+  w.EndObject();
+  return Response::Json(w.Take());
+}
+
+}  // namespace
+
 Response Api::SampleTypes() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
@@ -29,38 +48,20 @@ Response Api::SampleTypes() {
 Response Api::GroupSampleTypes() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  for (const auto& [ptype, names] : (*snapshot)->sample_types) {
-    w.Key(ptype);
-    w.StartArray();
-    for (const std::string& n : names) w.String(n);
-    w.EndArray();
-  }
-  w.EndObject();
-  return Response::Json(w.Take());
+  return GroupsJson((*snapshot)->sample_types, [](JsonWriter& w, const std::string& profile_type,
+                                                  const std::string& name) { w.String(name); });
 }
 
 Response Api::GroupLabels() {
   auto snapshot = Indexed();
   if (!snapshot.ok()) return Response::Error(snapshot.status());
-  JsonWriter w;
-  w.StartObject();
-  for (const auto& [key, values] : (*snapshot)->label_values) {
-    w.Key(key);
-    w.StartArray();
-    for (const std::string& v : values) {
-      w.StartObject();
-      w.Key("Key");
-      w.String(key);
-      w.Key("Value");
-      w.String(v);
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  w.EndObject();
-  return Response::Json(w.Take());
+  return GroupsJson((*snapshot)->label_values,
+                    [](JsonWriter& w, const std::string& key, const std::string& value) {
+    w.StartObject();
+    w.Field("Key", key);
+    w.Field("Value", value);
+    w.EndObject();
+  });
 }
 
 Response Api::Targets() {
@@ -76,12 +77,9 @@ Response Api::Targets() {
 Response Api::Version() {
   JsonWriter w;
   w.StartObject();
-  w.Key("version");
-  w.String(options_.version);
-  w.Key("revision");
-  w.String(options_.revision);
-  w.Key("build_date");
-  w.String(options_.build_date);
+  w.Field("version", options_.version);
+  w.Field("revision", options_.revision);
+  w.Field("build_date", options_.build_date);
   w.EndObject();
   return Response::Json(w.Take());
 }
@@ -121,10 +119,8 @@ Response Api::WriteProfileMetas(const ArchiveSnapshot& snapshot, std::vector<Met
       }
       open_host = &t.host;
       w.StartObject();
-      w.Key("TargetName");
-      w.String(t.host);
-      w.Key("ProfileMetas");
-      w.StartArray();
+      w.Field("TargetName", t.host);
+      w.StartArray("ProfileMetas");
     }
     const std::string id = hit.dir->IdOf(*hit.entry);
     query::ProfileMetaFields fields{

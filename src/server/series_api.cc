@@ -128,12 +128,9 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   w.StartArray();
   for (auto& [name, g] : order) {
     w.StartObject();
-    w.Key("Group");
-    w.String(*name);
-    w.Key("Total");
-    w.Double(g->total);
-    w.Key("Points");
-    w.StartArray();
+    w.Field("Group", *name);
+    w.Field("Total", g->total);
+    w.StartArray("Points");
     for (auto& [bucket, values] : g->buckets) {
       w.StartArray();
       w.Int64(bucket);
