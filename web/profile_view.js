@@ -12,6 +12,9 @@
 // options.onSandwich(name), where the page shows sandwiches (analysis.js):
 // each top table row gets a "Sandwich" action, and a click on a flame graph
 // frame offers one (#sandwich-pick, in the flame graph's header).
+// options.onPeek(name) and onSource(name) give each row "Peek" and
+// "Source" actions; onSource is also called with the function of a flame
+// graph frame a click picks (not the root, not a folded "…").
 
 import { diffFlameTree, flatByName } from './diff.js';
 import { formatValue, percentage } from './format.js';
@@ -21,20 +24,24 @@ import { TopTable } from './toptable.js';
 const $ = (id) => document.getElementById(id);
 
 export class ProfileView {
-  constructor({ onSandwich = null } = {}) {
+  constructor({ onSandwich = null, onPeek = null, onSource = null } = {}) {
     const pick = onSandwich && $('sandwich-pick');
     this.flame = new FlameGraph($('flame'), {
       unit: '',
       tooltip: $('tooltip'),
       onZoom: (zoomed) => { $('reset-zoom').disabled = !zoomed; },
-      onPick: pick && ((name) => {
-        pick.hidden = !name || name === '\u2026';
-        pick.dataset.name = name ?? '';
-        pick.textContent = `Sandwich: ${name}`;
+      onPick: (pick || onSource) && ((name) => {
+        const frame = name && name !== '\u2026';
+        if (pick) {
+          pick.hidden = !frame;
+          pick.dataset.name = name ?? '';
+          pick.textContent = `Sandwich: ${name}`;
+        }
+        if (frame) onSource?.(name);
       }),
     });
     pick?.addEventListener('click', () => onSandwich(pick.dataset.name));
-    this.topTable = new TopTable($('top'), { onSelect: (name) => this.highlightFunction(name), onSandwich });
+    this.topTable = new TopTable($('top'), { onSelect: (name) => this.highlightFunction(name), onSandwich, onPeek, onSource });
     $('search').addEventListener('input', () => {
       this.topTable.setSelected(null);
       this.runSearch();
