@@ -180,7 +180,10 @@ struct SourceOptions {
   //   that starts with a standard library package ("runtime/proc.go",
   //   "net/http/server.go": first element without a dot; $GOROOT/src finds
   //   it). pprof itself only finds those through source_path's last-element
-  //   heuristic (a directory named "mod" or "src").
+  //   heuristic (a directory named "mod" or "src"); pprof newer than Go
+  //   1.19's also searches $GOPATH/pkg/mod and GOROOT/src when $GOPATH is
+  //   set, which this never does of itself: a confined reader reads only
+  //   the directories it is given.
   bool go_modules = false;
 };
 
