@@ -238,7 +238,9 @@ int ServeCommand::Run(const GlobalOptions& global) {
     const std::string dir =
         source_path_.substr(at, colon == std::string::npos ? colon : colon - at);
     if (!dir.empty() && !IsDirectory(dir)) {
-      return Fail("serve", Status::InvalidArgument("--source-path " + dir + ": not a directory"),
+      return Fail("serve",
+                  Status::InvalidArgument("source path " + dir +
+                                          ": not a directory (--source-path, serve.source-path)"),
                   kExitUsage);
     }
     if (colon == std::string::npos) break;
