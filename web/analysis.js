@@ -4,33 +4,56 @@
 //
 // URLs: /api/pprof/ui/<id>/?si=NAME and /analysis?<source>[&base=ID]&si=NAME,
 // both with focus/ignore/hide and tagfocus/tagignore (RE2, applied by the
-// server), interval=0|1 (a cumulative type's interval values, or its
+// server), tagroot=KEY (a root frame per value of label KEY, as pprof's
+// -tagroot), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start), sandwich=FUNC (that function's callers
-// and callees), peek=RE (pprof's peek of the matching functions) and
-// source=FUNC (that function's source lines, beside the flame graph). The
-// query string is the whole state: the page is a shareable link.
+// and callees), peek=RE (pprof's peek of the matching functions),
+// source=FUNC (that function's source lines, beside the flame graph or the
+// call graph), view=graph (the call graph in the flame graph's place) and
+// nodecount=N (the call graph's nodes, pprof's 80 by default; the top
+// table's rows too, as in pprof); and the view's state: zoom=NAME
+// (repeated: the zoomed frame's path from the root), frame=NAME (repeated:
+// the selected frame's, when it is not the zoomed one), search=RE (the
+// flame graph's search; a top table row's is ^NAME$) and
+// sort=COLUMN.asc|desc (the top table's). The query string is the whole
+// state: the page is a shareable link. Filters, the view, sandwich, peek
+// and source push a history entry; zoom, frame, search and sort replace the
+// current one.
+//
+// Keys: "/" focuses the flame graph's search; Esc clears it, else the zoom,
+// else the selected frame, else closes the source panel, else the Peek
+// card, else the sandwich (from the flame graph outwards; in the call graph
+// view Esc closes those cards alone); the arrows move the selected frame
+// (profile_view.js), Enter zooms to it.
 //
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input. The Labels card lists pprof's tags of the
 // samples shown (/api/analysis?tags=1): a click on a value focuses on it
-// (tagfocus=KEY=^VALUE$), Alt+click ignores it. The Sandwich card shows one
+// (tagfocus=KEY=^VALUE$), Alt+click ignores it; its "Group by" picks a key
+// for tagroot. The Sandwich card shows one
 // function's callers (an inverted flame graph) over its callees, picked by a
 // top table row's "Sandwich" action or a click on a flame graph frame.
 // The Peek card lists pprof's peek (/api/analysis?peek=RE): each matching
 // function's callers above it and callees below, with the calls' values and
 // shares, opened by a row's "Peek" action or from the source panel; a name
 // in it peeks at that function. The source panel (/api/analysis?source=FUNC)
-// shows the lines of the function of a flame graph frame clicked (or of a
-// row's "Source" action) with their flat and cum, the hot ones shaded; where
-// the server has no source for the file (serve --source-path), the sampled
-// lines' numbers with their values. A click on a frame keeps the flame
-// graph's zoom: the URL changes (a new history entry) and only the panel is
-// fetched.
+// shows the lines of the function of a flame graph frame clicked (the click
+// also zooms to the frame and selects it; Enter on a selected frame is the
+// same click) or of a row's "Source" action, with their flat and cum, the
+// hot ones shaded; where the server has no source for the file (serve
+// --source-path), the sampled lines' numbers with their values. Opening it
+// keeps the flame graph's zoom: the URL changes (a new history entry) and
+// only the panel is fetched. The Call graph tab (callgraph.js) draws pprof's
+// call graph (/api/analysis?graph=1: go tool pprof -dot's nodes and edges)
+// in the flame graph's place, the source panel beside it as beside the
+// flame graph (opened from the top table there); a click on a node focuses
+// on its function (focus=^NAME$).
 
 import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
 import { el, copyText, showNotice } from './dom.js';
 import { formatDuration, formatTime, formatValue, percentage } from './format.js';
 import { FlameGraph } from './flamegraph.js';
+import { CallGraph } from './callgraph.js';
 import { ProfileView } from './profile_view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -39,7 +62,10 @@ const PROFILE_PATH = /^\/api\/pprof\/ui\/([^/]+)\/?$/;
 // The label filters: kept in the URL and sent to the server as the others,
 // set from the Labels card rather than from inputs.
 const TAG_KEYS = ['tagfocus', 'tagignore'];
-const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS];
+// The label keys whose values become root frames (pprof's -tagroot): set
+// from the Labels card's "Group by", sent, kept and cleared as the filters.
+const GROUP_KEY = 'tagroot';
+const ALL_FILTER_KEYS = [...FILTER_KEYS, ...TAG_KEYS, GROUP_KEY];
 // Values a label key lists before "N more".
 const MAX_LABEL_VALUES = 40;
 
@@ -47,13 +73,23 @@ const profileView = new ProfileView({
   onSandwich: (name) => go({ sandwich: name }),
   onPeek: (name) => go({ peek: exactName(name) }),
   onSource: (name) => openSource(name),
+  // (the new state replaces the URL's: zoom, frame, search and sort are no steps
+  // back and forth in the history)
+  onStateChange: (state) => history.replaceState(null, '', viewUrl(readView(), state)),
+  onEscape: () => closeCard(),
 });
 const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
+const callGraph = new CallGraph($('graph'), {
+  tooltip: $('tooltip'),
+  onFocus: (name) => go({ filters: { focus: `^${re2Literal(name)}$` } }),
+});
 let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
+let graphTiming = null; // the call graph's last drawing ({layoutMs, drawMs, ...})
 
-// What the URL asks for: {source, base, si, filters, sandwich, singleId}.
+// What the URL asks for: {source, base, si, filters, sandwich, peek,
+// sourceOf, view, nodecount, singleId, zoom, frame, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -70,6 +106,12 @@ function readView() {
     sandwich: params.get('sandwich') || null,
     peek: params.get('peek') || null,
     sourceOf: params.get('source') || null,
+    zoom: params.getAll('zoom'),
+    frame: params.getAll('frame'),
+    search: params.get('search') ?? '',
+    sort: params.get('sort') ?? '',
+    view: params.get('view') === 'graph' ? 'graph' : 'flame',
+    nodecount: params.get('nodecount') || null,
     singleId: ids.length === 1 && [...source.keys()].every((k) => k === 'id' || k === 'interval') ? ids[0] : null,
   };
 }
@@ -85,6 +127,12 @@ function viewUrl(view, changes) {
   if (next.sandwich) params.set('sandwich', next.sandwich);
   if (next.peek) params.set('peek', next.peek);
   if (next.sourceOf) params.set('source', next.sourceOf);
+  for (const name of next.zoom ?? []) params.append('zoom', name);
+  for (const name of next.frame ?? []) params.append('frame', name);
+  if (next.search) params.set('search', next.search);
+  if (next.sort) params.set('sort', next.sort);
+  if (next.view === 'graph') params.set('view', 'graph');
+  if (next.nodecount) params.set('nodecount', next.nodecount);
   return withQuery(location.pathname, params);
 }
 
@@ -94,11 +142,17 @@ function go(changes) {
   load();
 }
 
-function analysisParams(source, si, filters) {
+function analysisParams(source, si, filters, nodecount = null) {
   const params = new URLSearchParams(source);
   if (si) params.set('si', si);
   for (const key of ALL_FILTER_KEYS) if (filters[key]) params.set(key, filters[key]);
+  if (nodecount) params.set('nodecount', nodecount);
   return params;
+}
+
+// The call graph is of one profile or merge, not of a diff.
+function showsGraph(view) {
+  return view.view === 'graph' && !view.base;
 }
 
 async function load() {
@@ -129,14 +183,15 @@ async function load() {
       // A sample index this profile does not have falls back to its default.
       if (si && !meta.sample_types.some((t) => t.type === si)) si = meta.default_sample_type;
     }
-    const params = analysisParams(view.source, si, view.filters);
+    const params = analysisParams(view.source, si, view.filters, view.nodecount);
     params.set('tags', '1');
     if (view.sandwich) params.set('sandwich', view.sandwich);
     if (view.peek) params.set('peek', view.peek);
     if (view.sourceOf) params.set('source', view.sourceOf);
+    if (showsGraph(view)) params.set('graph', '1');
     const requests = [getJSON('/api/analysis', params)];
     if (view.base) {
-      requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters)));
+      requests.push(getJSON('/api/analysis', analysisParams(baseSource(view), si, view.filters, view.nodecount)));
     }
     const [analysis, base] = await Promise.all(requests);
     if (token !== loadToken) return;
@@ -178,6 +233,8 @@ function fail(err, view) {
   $('sandwich-card').hidden = true;
   $('peek-card').hidden = true;
   showSourcePanel(null);
+  $('graph-card').hidden = true;
+  $('view-tabs').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
   $('head').hidden = status !== 400;
   $('head').classList.toggle('filters-only', !current);
@@ -189,12 +246,13 @@ function show(view, analysis, base, meta) {
   current = analysis;
   $('notice').replaceChildren();
   showHead(view, analysis, base, meta);
-  profileView.show(analysis, base);
+  profileView.show(analysis, base, { zoom: view.zoom, frame: view.frame, search: view.search, sort: view.sort });
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);
   showPeek(analysis);
   showSourcePanel(view.sourceOf ? analysis.list ?? null : null, view.sourceOf, analysis);
+  showGraph(view, analysis, base);
   if (analysis.flame.v === 0) {
     showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
   }
@@ -291,11 +349,24 @@ function showLabels(view, analysis) {
       dataset: { filter: key },
       onclick: () => go({ filters: { [key]: '' } }),
     }, `${key}: ${view.filters[key]} ×`)));
+  groupBySelect(view, keys);
   if (keys.length === 0) {
     $('labels').replaceChildren(el('p', { className: 'label-more' }, 'The samples shown carry no labels.'));
     return;
   }
   $('labels').replaceChildren(...keys.map((key) => labelKey(view, key)));
+}
+
+// "Group by": none, or a label key of the samples shown (and the URL's,
+// whatever it is).
+function groupBySelect(view, keys) {
+  const select = $('tagroot');
+  const current = view.filters[GROUP_KEY];
+  const names = keys.map((k) => k.key);
+  if (current && !names.includes(current)) names.push(current);
+  select.replaceChildren(el('option', { value: '' }, 'none'), ...names.map((name) => el('option', { value: name }, name)));
+  select.value = current;
+  select.disabled = names.length === 0;
 }
 
 function labelKey(view, key) {
@@ -415,7 +486,7 @@ async function openSource(name) {
   history.pushState(null, '', viewUrl(view, { sourceOf: name }));
   const token = ++sourceToken;
   showSourcePanel(null, name, current, 'Loading…');
-  const params = analysisParams(view.source, current?.sample_index ?? view.si, view.filters);
+  const params = analysisParams(view.source, current?.sample_index ?? view.si, view.filters, view.nodecount);
   params.set('source', name);
   params.set('maxnodes', '1'); // the panel needs the list alone
   try {
@@ -423,6 +494,25 @@ async function openSource(name) {
     if (token === sourceToken) showSourcePanel(analysis.list, name, analysis);
   } catch (err) {
     if (token === sourceToken) showSourcePanel(null, name, current, err.message);
+  }
+}
+
+// Closes the source panel: a new history entry, nothing fetched.
+function closeSource() {
+  sourceToken++;
+  history.pushState(null, '', viewUrl(readView(), { sourceOf: null }));
+  showSourcePanel(null);
+}
+
+// What Esc closes once the flame graph has nothing to reset: the source
+// panel, else the Peek card, else the sandwich.
+function closeCard() {
+  if (!$('source-card').hidden) {
+    closeSource();
+  } else if (!$('peek-card').hidden) {
+    go({ peek: null });
+  } else if (!$('sandwich-card').hidden) {
+    go({ sandwich: null });
   }
 }
 
@@ -484,6 +574,32 @@ function sourceFile(file, list, total) {
   return [header, note, table, more].filter(Boolean);
 }
 
+// ---- call graph -------------------------------------------------------------------
+
+// The tabs (flame graph or call graph; none for a diff) and the Call graph
+// card in the flame graph's place.
+function showGraph(view, analysis, base) {
+  $('view-tabs').hidden = !!base;
+  const graph = showsGraph(view) ? analysis.graph : null;
+  for (const tab of $('view-tabs').querySelectorAll('button')) {
+    tab.classList.toggle('active', tab.dataset.view === (graph ? 'graph' : 'flame'));
+    tab.setAttribute('aria-pressed', String(tab.classList.contains('active')));
+  }
+  $('graph-card').hidden = !graph;
+  if (!graph) {
+    graphTiming = null;
+    return;
+  }
+  $('flame-card').hidden = true;
+  // pprof's legend, but for the file and type the page says already and
+  // the link to dot's reading guide.
+  const legend = graph.legend.filter((line) => !/^(File|Type|Time|Duration): |^\nSee /.test(line));
+  $('graph-legend').replaceChildren(...legend.map((line) => el('div', {}, line)));
+  $('graph-sub').textContent = `${graph.nodes.length} nodes · ${graph.edges.length} edges · box size by flat, colour by cum · click a node to focus on it`;
+  graphTiming = graph.nodes.length ? callGraph.setGraph(graph) : null;
+  if (!graph.nodes.length) $('graph').replaceChildren(el('p', { className: 'label-more' }, 'No nodes to draw.'));
+}
+
 // ---- trace ---------------------------------------------------------------------
 
 function showTrace(meta) {
@@ -533,11 +649,16 @@ $('clear-filters').addEventListener('click', () => {
 $('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
 $('peek-close').addEventListener('click', () => go({ peek: null }));
 $('source-peek').addEventListener('click', () => go({ peek: exactName($('source-card').dataset.function) }));
-$('source-close').addEventListener('click', () => {
-  sourceToken++;
-  history.pushState(null, '', viewUrl(readView(), { sourceOf: null }));
-  showSourcePanel(null);
-});
+$('source-close').addEventListener('click', () => closeSource());
+$('tagroot').addEventListener('change', () => go({ filters: { [GROUP_KEY]: $('tagroot').value } }));
+for (const tab of $('view-tabs').querySelectorAll('button')) {
+  tab.addEventListener('click', () => {
+    if (!tab.classList.contains('active')) go({ view: tab.dataset.view });
+  });
+}
+$('graph-zoom-in').addEventListener('click', () => callGraph.zoom(1.25));
+$('graph-zoom-out').addEventListener('click', () => callGraph.zoom(0.8));
+$('graph-zoom-fit').addEventListener('click', () => callGraph.zoom(0));
 matchMedia('(prefers-color-scheme: dark)').addEventListener('change', () => {
   sandwichCallers.render();
   sandwichCallees.render();
@@ -561,6 +682,22 @@ window.cprofRenderFlame = (tree) => {
 window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
 window.cprofFrameBox = (name) => profileView.flame.frameBox(name);
+// The flame graph's state: the zoomed and selected frames' paths, the
+// search, and the top table's sort.
+window.cprofFlameState = () => {
+  const { flame } = profileView;
+  return {
+    ...profileView.state(),
+    zoomed: flame.zoomed ? flame.pathOf(flame.zoomIndex) : [],
+    selected: flame.selected >= 0 ? flame.pathOf(flame.selected) : null,
+  };
+};
+// The call graph: the names of its nodes drawn, how long its last layout
+// and drawing took ({layoutMs, drawMs, nodes, edges}), and a graph (the
+// API's graph field) laid out and drawn again, returning its timing.
+window.cprofGraphNames = () => [...callGraph.drawnNames];
+window.cprofGraphTiming = () => graphTiming;
+window.cprofRenderGraph = (graph) => callGraph.setGraph(graph);
 window.cprofSandwichNames = () => ({
   callers: [...sandwichCallers.drawnNames],
   callees: [...sandwichCallees.drawnNames],

@@ -59,6 +59,12 @@ export class BubbleChart {
     }));
   }
 
+  // The plot's area (inside the axes), in CSS pixels from the canvas'
+  // top-left corner.
+  plotBox() {
+    return { left: PAD.left, right: this.width - PAD.right, top: PAD.top, bottom: this.height - PAD.bottom };
+  }
+
   get width() { return this.canvas.clientWidth; }
   get height() { return this.canvas.clientHeight; }
 

@@ -9,6 +9,12 @@
 //
 // The tree is flattened once into typed arrays, one row of node indices per
 // depth in x order, so drawing and hit testing never walk the tree again.
+//
+// One frame may be selected (outlined): a click selects the frame it zooms
+// to, and moveSelection walks the tree from it (the keyboard's arrows:
+// profile_view.js); activateSelection is a click on it. A frame is named in
+// a URL by its path, the names from the root's child down (pathOf,
+// indexOfPath).
 
 import { el } from './dom.js';
 import { formatDelta, formatValue, percentage } from './format.js';
@@ -24,12 +30,14 @@ export class FlameGraph {
   // canvas: the <canvas> (its width follows CSS, its height the tree depth).
   // options: unit, tooltip (element), onZoom(zoomed: boolean), inverted (the
   // root drawn at the bottom, its children above it: a callers graph),
-  // onPick(name or null): the frame a click picked (null: the root).
+  // onPick(name or null): the frame a click picked (null: the root);
+  // onSelect(index or -1): the selected frame changed.
   constructor(canvas, options) {
     this.canvas = canvas;
     this.options = options;
     this.nodes = null;
     this.zoomIndex = 0;
+    this.selected = -1;
     this.matched = null;
     this.drawnNames = new Set();
     this.hovered = -1;
@@ -46,6 +54,7 @@ export class FlameGraph {
     this.diff = diff;
     if (diff) this.diffScale = maxShareChange(this.nodes, diff.baseTotal);
     this.zoomIndex = 0;
+    this.selected = -1;
     this.hovered = -1;
     this.applySearch(this.searchPattern ?? null);
     this.options.onZoom?.(false);
@@ -99,6 +108,90 @@ export class FlameGraph {
   resetZoom() {
     this.zoomTo(0);
     this.options.onPick?.(null);
+  }
+
+  get zoomed() {
+    return this.zoomIndex !== 0;
+  }
+
+  // Selects frame `i` (-1: none) and draws it outlined.
+  select(i) {
+    if (i === this.selected) return;
+    this.selected = i;
+    this.options.onSelect?.(i);
+    this.render();
+  }
+
+  // Moves the selection: 'up' to the parent, 'down' to the first (largest)
+  // child, 'left' and 'right' to the sibling beside it. With none selected,
+  // any move selects the zoomed frame. A frame outside the zoomed one's
+  // subtree and its ancestors zooms out to its parent, so it stays drawn.
+  // Returns whether the selection moved.
+  moveSelection(direction) {
+    const nodes = this.nodes;
+    if (!nodes) return false;
+    const from = this.selected;
+    if (from < 0) {
+      this.select(this.zoomIndex);
+      return true;
+    }
+    let to = -1;
+    if (direction === 'up') {
+      to = nodes.parent[from];
+    } else if (direction === 'down') {
+      // (depth-first order: a node's first child comes right after it)
+      to = from + 1 < nodes.name.length && nodes.parent[from + 1] === from ? from + 1 : -1;
+    } else {
+      const row = nodes.rows[nodes.depth[from]];
+      const k = row.indexOf(from) + (direction === 'left' ? -1 : 1);
+      to = k >= 0 && k < row.length && nodes.parent[row[k]] === nodes.parent[from] ? row[k] : -1;
+    }
+    if (to < 0) return false;
+    if (!this.isAncestor(to, this.zoomIndex) && !this.isAncestor(this.zoomIndex, to)) {
+      this.zoomTo(Math.max(nodes.parent[to], 0));
+    }
+    this.select(to);
+    return true;
+  }
+
+  // A click on the selected frame: zooms to it (out to its parent when it
+  // is the zoomed frame). Returns whether a frame was selected.
+  activateSelection() {
+    if (this.selected < 0) return false;
+    this.pick(this.selected);
+    return true;
+  }
+
+  // Whether `a` is `b` or one of its ancestors.
+  isAncestor(a, b) {
+    for (let i = b; i >= 0; i = this.nodes.parent[i]) if (i === a) return true;
+    return false;
+  }
+
+  // The names from the root's child down to frame `i` ([] for the root).
+  pathOf(i) {
+    const path = [];
+    for (let k = i; k > 0; k = this.nodes.parent[k]) path.push(this.nodes.name[k]);
+    return path.reverse();
+  }
+
+  // The frame at `path` (pathOf's), or -1 when the tree has none there.
+  indexOfPath(path) {
+    const nodes = this.nodes;
+    if (!nodes) return -1;
+    let i = 0;
+    for (const name of path) {
+      let child = -1;
+      for (let k = i + 1; k < nodes.name.length && nodes.depth[k] > nodes.depth[i]; k++) {
+        if (nodes.parent[k] === i && nodes.name[k] === name) {
+          child = k;
+          break;
+        }
+      }
+      if (child < 0) return -1;
+      i = child;
+    }
+    return i;
   }
 
   zoomTo(index) {
@@ -158,11 +251,17 @@ export class FlameGraph {
           ctx.fillText(fitLabel(name, right - left - 8, charWidth), left + 4, y + ROW_HEIGHT / 2);
         }
         ctx.globalAlpha = 1;
+        if (i === this.selected) {
+          ctx.strokeStyle = dark ? '#f2f4f7' : '#1b1f27';
+          ctx.lineWidth = 2;
+          ctx.strokeRect(left + 1, y + 1, Math.max(right - left - 2, 1), ROW_HEIGHT - 3);
+        }
         this.drawnNames.add(name);
         drawn++;
       }
     }
     canvas.dataset.frames = String(drawn);
+    canvas.dataset.selected = this.selected >= 0 ? nodes.name[this.selected] : '';
     canvas.dataset.total = String(nodes.value[0]);
     return drawn;
   }
@@ -238,8 +337,15 @@ export class FlameGraph {
   onClick(event) {
     const rect = this.canvas.getBoundingClientRect();
     const i = this.nodeAt(event.clientX - rect.left, event.clientY - rect.top);
-    if (i < 0) return;
+    if (i >= 0) this.pick(i);
+  }
+
+  // What a click on frame `i` does: zooms to it (out to its parent when it
+  // is the zoomed frame) and selects the frame zoomed to.
+  pick(i) {
     const next = i === this.zoomIndex ? Math.max(this.nodes.parent[i], 0) : i;
+    this.selected = next;
+    this.options.onSelect?.(next);
     this.zoomTo(next);
     this.options.onPick?.(next === 0 ? null : this.nodes.name[next]);
   }

@@ -63,10 +63,11 @@ onNavigate(() => {
   renderCharts();
 });
 
-// For the end-to-end test: where the bubbles of a chart are drawn, in CSS
-// pixels from the chart canvas' top-left corner.
+// For the end-to-end test: where the bubbles of a chart are drawn, and its
+// plot's area, in CSS pixels from the chart canvas' top-left corner.
 window.cprofOverview = {
   bubbles: (sampleType) => page.charts.get(sampleType)?.positions() ?? [],
+  plot: (sampleType) => page.charts.get(sampleType)?.plotBox() ?? null,
 };
 
 start();

@@ -3,7 +3,12 @@
 //
 // A fleet: a chart of more than MAX_BUBBLES profiles draws one line per
 // group instead (/api/series: the group's values per time bucket,
-// aggregated), the top LEGEND_GROUPS groups by total in colour. A click on a
+// aggregated), the top LEGEND_GROUPS groups by total in colour. The other
+// groups' lines are off by default, as a dashboard's top-N panel leaves
+// them: drawn on the same axis, hundreds of them would push the top groups
+// flat along zero (or hide them under grey). The legend's "N others" entry
+// toggles them (others=1 in the URL), in grey beneath the top groups, the
+// y axis then fitted to all. A click on a
 // point merges that group's profiles of that bucket; a click on a legend
 // entry filters to that group, where bubbles come back, with its targets
 // listed under the chart (latest value, sparkline; a click: that target).
@@ -228,14 +233,18 @@ async function loadSeries(card, header, body, sampleType, unit, start, end, toke
   }
   if (token !== page.renderToken) return;
   const top = series.slice(0, LEGEND_GROUPS).map((s) => s.Group);
-  const points = series.flatMap((s) => s.Points.map(([time, value]) => ({
+  const others = series.length - top.length;
+  const drawn = state.others ? series : series.slice(0, LEGEND_GROUPS);
+  const points = drawn.flatMap((s) => s.Points.map(([time, value]) => ({
     time, value, target: s.Group, group: s.Group, step: step * 1000,
   })));
   card.dataset.state = 'ready';
   card.dataset.view = 'series';
   card.dataset.series = String(series.length);
+  card.dataset.drawn = String(drawn.length);
   header.lastChild.textContent += ` · ${series.length} ${state.group} group${series.length === 1 ? '' : 's'}, ${state.agg} per ${formatDuration(step * 1e9)}`;
-  header.append(el('span', { className: 'spacer' }), legend(top, series.length - top.length, series.map((s) => s.Group)));
+  if (others > 0 && !state.others) header.lastChild.textContent += ` · top ${top.length} drawn`;
+  header.append(el('span', { className: 'spacer' }), legend(top, others, series.map((s) => s.Group), true));
   const canvas = el('canvas', { 'aria-label': `${sampleType}: ${state.agg} by ${state.group} over time` });
   body.append(el('div', { className: 'chart-canvas-wrap' }, canvas));
   const chart = new BubbleChart(canvas, {
@@ -277,16 +286,29 @@ function valuesSwitch() {
   return group;
 }
 
-// The top groups (a click filters to one), how many others, and a box to
-// find any group of the chart (`all`).
-function legend(top, others, all) {
+// The top groups (a click filters to one), how many others (with
+// `toggleOthers`, a switch that draws their lines or not), and a box to find
+// any group of the chart (`all`).
+function legend(top, others, all, toggleOthers = false) {
   const entries = top.map((g) => el('button', {
     type: 'button',
     className: 'legend-entry',
     title: `Only ${state.group}=${g}`,
     onclick: () => filterToGroup(g),
   }, el('i', { style: `background:${colorOf(g, top)}` }), g || '(none)'));
-  if (others > 0) entries.push(el('span', { className: 'legend-others' }, el('i', { style: `background:${OTHERS_COLOR}` }), `${others} other${others === 1 ? '' : 's'}`));
+  const othersLabel = `${others} other${others === 1 ? '' : 's'}`;
+  if (others > 0 && toggleOthers) {
+    entries.push(el('button', {
+      type: 'button',
+      className: `legend-others toggle${state.others ? '' : ' off'}`,
+      'aria-pressed': String(state.others),
+      title: state.others ? `Hide the ${othersLabel}' lines: the y axis fits the top ${top.length}`
+        : `Draw the ${othersLabel}' lines too, in grey (the y axis then fits them all)`,
+      onclick: () => navigate({ ...state, others: !state.others }),
+    }, el('i', { style: `background:${OTHERS_COLOR}` }), othersLabel));
+  } else if (others > 0) {
+    entries.push(el('span', { className: 'legend-others' }, el('i', { style: `background:${OTHERS_COLOR}` }), othersLabel));
+  }
   const listId = `groups-${++page.legends}`;
   const find = el('input', {
     type: 'search',

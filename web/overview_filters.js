@@ -38,13 +38,35 @@ export function wireStaticControls() {
   // Before the first load succeeded there is nothing to redraw: start over.
   $('refresh').addEventListener('click', () => (page.loaded ? renderCharts() : location.reload()));
   $('pick-cancel').addEventListener('click', () => setPick(null));
-  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') setPick(null); });
+  document.addEventListener('keydown', onKey);
   // Close an open drop-down when clicking elsewhere.
   document.addEventListener('click', (event) => {
     for (const details of document.querySelectorAll('details.dropdown[open]')) {
       if (!details.contains(event.target)) details.open = false;
     }
   });
+}
+
+// Keys: "/" focuses the first chart's box to find a group (else opens the
+// label filters); Esc cancels a pick and closes the open drop-downs.
+function onKey(event) {
+  if (event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === 'Escape') {
+    setPick(null);
+    for (const details of document.querySelectorAll('details.dropdown[open]')) details.open = false;
+    if (document.activeElement instanceof HTMLInputElement) document.activeElement.blur();
+    return;
+  }
+  const target = event.target instanceof Element ? event.target : null;
+  if (event.key !== '/' || target?.closest('input, textarea, select, [contenteditable]')) return;
+  event.preventDefault();
+  const find = document.querySelector('.legend-find');
+  if (find) {
+    find.focus();
+  } else {
+    $('labels').open = true;
+    $('labels-panel').querySelector('input, button')?.focus();
+  }
 }
 
 function localInputValue(ms) {

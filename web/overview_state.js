@@ -7,7 +7,9 @@
 // from=RFC3339&to=RFC3339, lbs[key]=value (repeated), condition=AND|OR,
 // values=cumulative (cumulative types since process start; default: per
 // interval), group=LABEL (what colours and the legend group by; default
-// _app), agg=sum|avg|max|p95 (how a fleet's series aggregate; default sum).
+// _app), agg=sum|avg|max|p95 (how a fleet's series aggregate; default sum),
+// others=1 (a fleet's chart draws the groups past its legend's top too, in
+// grey; default: the top groups only, the y axis fitted to them).
 
 import { labelParam, rfc3339 } from './api.js';
 
@@ -53,6 +55,7 @@ export function readState() {
     cumulative: params.get('values') === 'cumulative',
     group: params.get('group') || DEFAULT_GROUP,
     agg: AGGREGATES.includes(params.get('agg')) ? params.get('agg') : 'sum',
+    others: params.get('others') === '1',
   };
 }
 
@@ -69,6 +72,7 @@ export function stateQuery(state) {
   if (state.cumulative) params.set('values', 'cumulative');
   if (state.group !== DEFAULT_GROUP) params.set('group', state.group);
   if (state.agg !== 'sum') params.set('agg', state.agg);
+  if (state.others) params.set('others', '1');
   return params;
 }
 

@@ -2,7 +2,8 @@
 // the API formats them, sortable by a click on a header; a click on a row
 // selects its function; where the page has them, a row's "Sandwich" action
 // opens that function's callers and callees, "Peek" pprof's peek of it and
-// "Source" its source listing.
+// "Source" its source listing. Its sort is a key for a URL (sortKey:
+// "cum.desc", "name.asc"; "" for pprof's order).
 
 import { el } from './dom.js';
 import { formatDelta } from './format.js';
@@ -23,8 +24,9 @@ const NAME_COLUMN = { label: 'name', text: (r) => (r.inline ? `${r.name} ${r.inl
 export class TopTable {
   // table: the <table>; onSelect(name or null) when a row is (de)selected;
   // onSandwich(name), onPeek(name) and onSource(name), each if given, give
-  // each row a "Sandwich", a "Peek" and a "Source" action.
-  constructor(table, { onSelect, onSandwich = null, onPeek = null, onSource = null }) {
+  // each row a "Sandwich", a "Peek" and a "Source" action; onSort() when a
+  // click sorts the table.
+  constructor(table, { onSelect, onSandwich = null, onPeek = null, onSource = null, onSort = null }) {
     this.table = table;
     this.onSelect = onSelect;
     this.actions = [
@@ -32,6 +34,7 @@ export class TopTable {
       ['Peek', 'List the callers and callees of this function (go tool pprof -peek)', onPeek],
       ['Source', 'Show the source lines of this function (go tool pprof -list)', onSource],
     ].filter(([, , run]) => run);
+    this.onSort = onSort;
     this.rows = [];
     this.sort = null; // {column, descending}; null = pprof's order
     this.selected = null;
@@ -61,6 +64,25 @@ export class TopTable {
       ? { column, descending: !this.sort.descending }
       : { column, descending: numeric };
     this.render();
+    this.onSort?.();
+  }
+
+  // The sort as "LABEL.desc" or "LABEL.asc" ("" for pprof's order).
+  sortKey() {
+    return this.sort ? `${this.sort.column.label}.${this.sort.descending ? 'desc' : 'asc'}` : '';
+  }
+
+  // Sorts by a sortKey(); an unknown one leaves pprof's order.
+  setSortKey(key) {
+    const match = /^(.+)\.(asc|desc)$/.exec(key ?? '');
+    const column = match && this.columns.find((c) => c.label === match[1]);
+    this.sort = column ? { column, descending: match[2] === 'desc' } : null;
+    this.render();
+  }
+
+  // Whether a row of the table is function `name`.
+  has(name) {
+    return this.rows.some((r) => r.name === name);
   }
 
   sortedRows() {

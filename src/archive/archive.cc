@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "archive/bucket.h"
+#include "base/log.h"
 
 namespace cprof::archive {
 namespace {
@@ -17,6 +18,14 @@ std::string Getenv(const char* name) {
 Result<PruneStats> LocalArchive::Prune(int64_t now_ms, Reporter* reporter,
                                        const PruneOptions& options) {
   return archive::Prune(root_, now_ms, reporter, options);
+}
+
+Status LocalArchive::PrepareToServe() {
+  if (!IsDirectory(root_)) {
+    LogInfo("serve: archive " + root_.string() +
+            " does not exist yet; serving it empty until a scrape creates it");
+  }
+  return Status::OK();
 }
 
 Status LocalArchive::RemoveEntry(const EntryKey& key) { return archive::RemoveEntry(root_, key); }

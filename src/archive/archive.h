@@ -16,16 +16,11 @@
 
 #include "archive/prune.h"
 #include "archive/s3.h"
+#include "archive/upload.h"
 #include "base/fs.h"
 #include "base/status.h"
 
 namespace cprof::archive {
-
-struct UploadStats {
-  int64_t entries = 0;  // uploaded and moved to the cache
-  int64_t bytes = 0;    // of profiles and sidecars
-  int64_t pending = 0;  // left in the spool (after a failure)
-};
 
 class Archive {
  public:
@@ -54,10 +49,18 @@ class Archive {
   // cumulative sample types (where their intervals start); says on stderr
   // what it skipped. Nothing for a directory.
   virtual Status SyncForReading(int64_t from_ms, int64_t to_ms, std::string_view profile_type) = 0;
-  // serve's: every day (`all`) or today and yesterday, and the scrapers'
-  // targets states (SyncStates); says on stderr what changed. Nothing for
-  // a directory.
-  virtual Status SyncForServing(bool all) = 0;
+  // serve's, before it reads root(): a directory is served as it is (one
+  // that does not exist yet is said, and served empty); a bucket's cache
+  // is made. An error when it cannot be.
+  virtual Status PrepareToServe() = 0;
+  // serve's: keeps root() following the archive until StopFollowing (or
+  // the archive goes). Nothing for a directory. A bucket's cache is synced
+  // whole now, then on a thread of its own today and yesterday every
+  // `refresh_ms` and every day every 10 minutes (what was pruned), with
+  // the scrapers' targets states; what changed and what failed is said on
+  // stderr, the cache served meanwhile.
+  virtual void StartFollowing(int64_t refresh_ms) = 0;
+  virtual void StopFollowing() = 0;
   // The targets states every scraper published (PublishState) into
   // root()/<kStateDir>. Nothing for a directory (they are there).
   virtual Status SyncStates() = 0;
@@ -112,7 +115,9 @@ class LocalArchive : public Archive {
   bool slow() const override { return false; }
   Status Check() override { return Status::OK(); }
   Status SyncForReading(int64_t, int64_t, std::string_view) override { return Status::OK(); }
-  Status SyncForServing(bool) override { return Status::OK(); }
+  Status PrepareToServe() override;
+  void StartFollowing(int64_t) override {}
+  void StopFollowing() override {}
   Status SyncStates() override { return Status::OK(); }
   Status Publish(UploadStats*) override { return Status::OK(); }
   Status PublishState(const fs::path&, std::string_view) override { return Status::OK(); }

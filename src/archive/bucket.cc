@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include "archive/bucket_store.h"
 #include "archive/layout.h"
 #include "archive/scan.h"
+#include "archive/upload.h"
 #include "archive/writer.h"
 #include "base/log.h"
 #include "base/parallel.h"
@@ -41,7 +43,6 @@ namespace {
 constexpr int64_t kMaxSidecarObjectBytes = kMaxSidecarBytes;
 // Listed objects a sync takes before it syncs the whole targets among them.
 constexpr size_t kSyncBatch = 20'000;
-constexpr int64_t kMaxProfileObjectBytes = int64_t{1} << 31;
 
 // The number a listed prefix ends with ("2026/12/" -> 12), between the
 // last two '/'s; -1 if it is not all digits of `width`.
@@ -75,21 +76,6 @@ bool InScope(const CivilDay& day, int64_t ms_of_day, std::string_view type, int6
   return t >= from_ms && t <= to_ms && (profile_type.empty() || type == profile_type);
 }
 
-// The profile file beside the sidecar at `sidecar` (whose content is
-// `json`): the sidecar's `file` when it parses, else the stem with each
-// profile suffix that exists.
-fs::path ProfileBeside(const fs::path& sidecar, std::string_view json) {
-  if (auto s = ParseSidecar(json); s.ok() && !s->file.empty())
-    return sidecar.parent_path() / s->file;
-  std::string stem = sidecar.filename().string();
-  stem.resize(stem.size() - kSidecarSuffix.size());
-  for (const ProfileType& t : kProfileTypes) {
-    fs::path p = sidecar.parent_path() / (stem + std::string(t.suffix));
-    if (Exists(p)) return p;
-  }
-  return {};
-}
-
 // Sets a file's modification time (to the ms); best effort.
 void SetMtimeMs(const fs::path& path, int64_t ms) {
   const struct timespec times[2] = {{ms / 1000, (ms % 1000) * 1'000'000},
@@ -117,7 +103,10 @@ BucketArchive::BucketArchive(S3Client client, BucketOptions options)
   RegisterRemote(cache_, this);
 }
 
-BucketArchive::~BucketArchive() { RegisterRemote(cache_, nullptr); }
+BucketArchive::~BucketArchive() {
+  StopFollowing();
+  RegisterRemote(cache_, nullptr);
+}
 
 std::string BucketArchive::Describe() const {
   std::string url = client_.Describe("");
@@ -416,58 +405,34 @@ void BucketArchive::DropUnlisted(const std::string& tier, const CivilDay& day,
 
 Status BucketArchive::UploadSpool(UploadStats* stats) {
   if (!IsDirectory(spool_)) return Status::OK();
-  // Whole entries: their sidecars, oldest first.
-  std::vector<fs::path> sidecars;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(spool_, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file(ec)) continue;
-    const std::string name = it->path().filename().string();
-    int64_t ms;
-    bool is_sidecar;
-    if (ParseEntryFileName(name, &ms, &is_sidecar) && is_sidecar) sidecars.push_back(it->path());
-  }
-  if (ec) return Status::IOError("listing the spool " + spool_.string() + ": " + ec.message());
-  std::sort(sidecars.begin(), sidecars.end());
-  stats->pending = static_cast<int64_t>(sidecars.size());
-  if (sidecars.empty()) return Status::OK();
-  CPROF_RETURN_IF_ERROR(InitArchive(cache_));
-  // The marker, once: the bucket reads as an archive (aws s3 sync to disk).
-  auto marker = ReadFile(spool_ / std::string(kMarkerFile), 4096);
-  if (marker.ok()) CPROF_RETURN_IF_ERROR(client_.Put(std::string(kMarkerFile), *marker));
-  std::mutex mu;  // *stats
-  Status first = ParallelForUntilError(sidecars.size(), options_.transfers, [&](size_t i) {
-    const fs::path& sidecar = sidecars[i];
-    const fs::path relative_sidecar = sidecar.lexically_relative(spool_);
-    CPROF_ASSIGN_OR_RETURN(std::string sidecar_bytes, ReadFile(sidecar, kMaxSidecarObjectBytes));
-    fs::path profile = ProfileBeside(sidecar, sidecar_bytes);
-    const fs::path relative_profile =
-        profile.empty() ? fs::path() : profile.lexically_relative(spool_);
-    // (a crash after the profile moved to the cache leaves it there)
-    if (!profile.empty() && !Exists(profile)) profile = cache_ / relative_profile;
-    if (profile.empty()) return Status::Corruption(sidecar.string() + ": no profile beside it");
-    CPROF_ASSIGN_OR_RETURN(std::string profile_bytes, ReadFile(profile, kMaxProfileObjectBytes));
-    CPROF_RETURN_IF_ERROR(client_.Put(Key(relative_profile), profile_bytes));
-    CPROF_RETURN_IF_ERROR(client_.Put(Key(relative_sidecar), sidecar_bytes));
-    NoteMovedIn(relative_profile);
-    NoteMovedIn(relative_sidecar);
-    if (profile != cache_ / relative_profile) {
-      CPROF_RETURN_IF_ERROR(MoveFile(profile, cache_ / relative_profile));
-    }
-    CPROF_RETURN_IF_ERROR(MoveFile(sidecar, cache_ / relative_sidecar));
-    SetMtimeMs(cache_ / relative_sidecar, NowMs());
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      ++stats->entries;
-      --stats->pending;
-      stats->bytes += static_cast<int64_t>(profile_bytes.size() + sidecar_bytes.size());
-    }
+  LocalStore spool(spool_), cache(cache_);
+  BucketStore bucket(client_);
+  UploadOptions options;
+  options.transfers = options_.transfers;
+  options.moved_to = &cache;
+  options.before = [&] {
+    CPROF_RETURN_IF_ERROR(InitArchive(cache_));
+    // The marker, once: the bucket reads as an archive (aws s3 sync to disk).
+    auto marker = ReadFile(spool_ / std::string(kMarkerFile), 4096);
+    return marker.ok() ? client_.Put(std::string(kMarkerFile), *marker) : Status::OK();
+  };
+  // Into the cache, profile first: the cache never shows a sidecar without
+  // its profile.
+  options.moved_on = [&](const std::string& profile_key, const std::string& sidecar_key) {
+    NoteMovedIn(profile_key);
+    NoteMovedIn(sidecar_key);
+    const fs::path profile = spool_ / profile_key, sidecar = spool_ / sidecar_key;
+    if (Exists(profile)) CPROF_RETURN_IF_ERROR(MoveFile(profile, cache_ / profile_key));
+    CPROF_RETURN_IF_ERROR(MoveFile(sidecar, cache_ / sidecar_key));
+    SetMtimeMs(cache_ / sidecar_key, NowMs());
+    auto stamp = StampOf(cache_ / profile_key);
     std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
-    if (cached_bytes_ >= 0) cached_bytes_ += static_cast<int64_t>(profile_bytes.size());
+    if (cached_bytes_ >= 0 && stamp.ok()) cached_bytes_ += stamp->size;
     return Status::OK();
-  });
+  };
+  Status uploaded = Upload(spool, bucket, options, stats);
   if (stats->entries > 0) Evict();
-  return first;
+  return uploaded;
 }
 
 Result<PruneStats> BucketArchive::Prune(int64_t now_ms, Reporter* reporter,
@@ -523,6 +488,37 @@ Status BucketArchive::SyncForServing(bool all) {
                                         : ""));
   }
   return Status::OK();
+}
+
+// (the cache exists before serve resolves paths inside it)
+Status BucketArchive::PrepareToServe() { return InitArchive(cache_); }
+
+void BucketArchive::StartFollowing(int64_t refresh_ms) {
+  auto sync = [this](bool all) {
+    if (Status s = SyncForServing(all); !s.ok()) {
+      LogError("serve: " + s.message() + " (serving the cache meanwhile)");
+    }
+  };
+  sync(/*all=*/true);
+  stop_following_ = false;
+  follower_ = std::thread([this, refresh_ms, sync] {
+    // (the whole archive now and then, to see what was pruned; in
+    // between, today and yesterday, where scrapes land)
+    constexpr int64_t kFullSyncMs = 600'000;
+    int64_t next_full = NowMs() + kFullSyncMs;
+    while (!stop_following_.load()) {
+      for (int64_t i = 0; i < refresh_ms / 100 && !stop_following_.load(); ++i) ::usleep(100'000);
+      if (stop_following_.load()) break;
+      const bool all = NowMs() >= next_full;
+      sync(all);
+      if (all) next_full = NowMs() + kFullSyncMs;
+    }
+  });
+}
+
+void BucketArchive::StopFollowing() {
+  stop_following_ = true;
+  if (follower_.joinable()) follower_.join();
 }
 
 Status BucketArchive::SyncStates() {

@@ -27,6 +27,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -67,7 +68,9 @@ class BucketArchive : public RemoteFiles, public Archive {
   const fs::path& write_root() const override { return spool_; }
   bool slow() const override { return true; }
   Status SyncForReading(int64_t from_ms, int64_t to_ms, std::string_view profile_type) override;
-  Status SyncForServing(bool all) override;
+  Status PrepareToServe() override;
+  void StartFollowing(int64_t refresh_ms) override;
+  void StopFollowing() override;
   Status SyncStates() override;
   Status Publish(UploadStats* stats) override { return UploadSpool(stats); }
   Status PublishState(const fs::path& local, std::string_view name) override;
@@ -86,6 +89,9 @@ class BucketArchive : public RemoteFiles, public Archive {
   // they are. A sidecar whose profile the bucket lacks is left out, as a
   // scan leaves it out on disk. Makes the cache an archive (its marker).
   Result<SyncStats> Sync(int64_t from_ms, int64_t to_ms, std::string_view profile_type = "");
+  // serve's sync: every day (`all`) or today and yesterday, and the
+  // scrapers' targets states; says on stderr what changed.
+  Status SyncForServing(bool all);
 
   // Uploads every whole entry of the spool, profile then sidecar, and moves
   // it into the cache. Stops at the first failure (already retried): what
@@ -165,6 +171,9 @@ class BucketArchive : public RemoteFiles, public Archive {
   int64_t cached_bytes_ = -1;  // of profiles in the cache; -1: not counted yet
   int syncs_running_ = 0;
   std::set<std::string> moved_in_;  // relative paths, while syncs run
+  // StartFollowing's thread, and what stops it.
+  std::atomic<bool> stop_following_{false};
+  std::thread follower_;
 };
 
 // The bucket of `url` ("s3://BUCKET/PREFIX"), its client configured by

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <limits>
+#include <set>
 
 #include "archive/scan.h"
 #include "archive/store.h"
@@ -15,6 +16,9 @@ namespace {
 
 // A listing's page, as a bucket's is.
 constexpr size_t kPageSize = 1000;
+
+// The largest PutBatch whose files are synced one by one.
+constexpr size_t kSyncEachMax = 4;
 
 int64_t CtimeMs(const struct stat& st) {
   return static_cast<int64_t>(st.st_ctim.tv_sec) * 1000 + st.st_ctim.tv_nsec / 1'000'000;
@@ -41,23 +45,113 @@ void Walk(const fs::path& dir, const std::string& prefix, std::vector<StoredObje
   }
 }
 
+// InvalidArgument when a directory on the way to `relative` (below `root`)
+// is a symbolic link. Parts not there yet are fine.
+Status RefuseLinks(const fs::path& root, const fs::path& relative) {
+  fs::path at = root;
+  for (const fs::path& part : relative) {
+    at /= part;
+    struct stat st;
+    if (::lstat(at.c_str(), &st) != 0) return Status::OK();
+    if (S_ISLNK(st.st_mode)) {
+      return Status::InvalidArgument(
+          at.string() +
+          " is a symbolic link: links below an archive's root are not part of it "
+          "(cprofiler-archive(5)); move what it points at into the archive, or remove it");
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 fs::path LocalStore::PathOf(std::string_view key) const { return root_ / fs::path(key); }
 
-Status LocalStore::Put(std::string_view key, std::string_view data) {
-  const fs::path path = PathOf(key);
-  const fs::path dir = path.parent_path();
-  const std::string name = path.filename().string();
-  Status s = WriteFileAtomic(dir, name, data, /*sync_dir=*/true);
-  if (!s.IsNotFound()) return s;
+Status LocalStore::InDir(const fs::path& dir, const std::function<Status()>& write) {
+  Status s = write();
+  if (!s.IsNotFound() || IsDirectory(dir)) return s;
   CPROF_RETURN_IF_ERROR(MakeDirs(dir));
   // New directories are durable only once their parents are synced.
   for (fs::path d = dir; d != root_ && d.has_parent_path() && d != d.parent_path();
        d = d.parent_path()) {
     CPROF_RETURN_IF_ERROR(SyncDir(d.parent_path()));
   }
-  return WriteFileAtomic(dir, name, data, /*sync_dir=*/true);
+  return write();
+}
+
+Status LocalStore::Put(std::string_view key, std::string_view data) {
+  const fs::path path = PathOf(key);
+  const fs::path dir = path.parent_path();
+  const std::string name = path.filename().string();
+  CPROF_RETURN_IF_ERROR(RefuseLinks(root_, fs::path(key).parent_path()));
+  return InDir(dir, [&] { return WriteFileAtomic(dir, name, data, /*sync_dir=*/true); });
+}
+
+PutBatchResult LocalStore::PutBatch(std::span<const PutRequest> objects, bool durable) {
+  PutBatchResult result;
+  result.status.resize(objects.size());
+  // Each object's data into a temporary file beside it, unsynced; a few
+  // objects (a single entry) are synced one by one instead, cheaper than a
+  // sync of the whole file system.
+  const bool sync_each = durable && objects.size() <= kSyncEachMax;
+  std::vector<std::string> temps(objects.size());
+  std::set<fs::path> checked;  // directories whose way has no link
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const fs::path relative = fs::path(objects[i].key).parent_path();
+    const fs::path dir = root_ / relative;
+    Status s = checked.count(dir) ? Status::OK() : RefuseLinks(root_, relative);
+    if (s.ok()) {
+      checked.insert(dir);
+      s = InDir(dir, [&] {
+        auto temp = WriteTempFile(dir, PathOf(objects[i].key).filename().string(), objects[i].data,
+                                  sync_each);
+        if (temp.ok()) temps[i] = std::move(*temp);
+        return temp.status();
+      });
+    }
+    result.status[i] = std::move(s);
+  }
+  auto drop = [&](size_t i) {
+    if (!temps[i].empty()) ::unlink((PathOf(objects[i].key).parent_path() / temps[i]).c_str());
+  };
+  // One sync for all their data.
+  if (Status synced = durable && !sync_each ? SyncFileSystem(root_) : Status::OK(); !synced.ok()) {
+    for (size_t i = 0; i < objects.size(); ++i) {
+      drop(i);
+      if (result.status[i].ok()) result.status[i] = synced;
+    }
+    return result;
+  }
+  // Renamed into place in order (journaling file systems commit renames in
+  // order too), each only after the one it comes after.
+  std::set<fs::path> renamed_in;
+  for (size_t i = 0; i < objects.size(); ++i) {
+    const PutRequest& o = objects[i];
+    if (result.status[i].ok() && o.after >= 0 &&
+        !result.status[static_cast<size_t>(o.after)].ok()) {
+      result.status[i] = result.status[static_cast<size_t>(o.after)];
+    }
+    if (!result.status[i].ok()) {
+      drop(i);
+      continue;
+    }
+    const fs::path path = PathOf(o.key);
+    const fs::path temp = path.parent_path() / temps[i];
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+      result.status[i] = ErrnoError("rename", temp, errno);
+      drop(i);
+      continue;
+    }
+    renamed_in.insert(path.parent_path());
+  }
+  // Each directory synced once, making its renames durable.
+  for (const fs::path& dir : renamed_in) {
+    if (!durable) break;
+    if (Status s = SyncDir(dir); !s.ok()) {
+      result.unsynced.emplace_back(dir.lexically_relative(root_).generic_string(), s);
+    }
+  }
+  return result;
 }
 
 Result<std::string> LocalStore::Get(std::string_view key, size_t max_bytes) {

@@ -2,6 +2,19 @@
 
 namespace cprof::archive {
 
+PutBatchResult Store::PutBatch(std::span<const PutRequest> objects, bool /*durable*/) {
+  PutBatchResult result;
+  result.status.reserve(objects.size());
+  for (const PutRequest& o : objects) {
+    if (o.after >= 0 && !result.status[static_cast<size_t>(o.after)].ok()) {
+      result.status.push_back(result.status[static_cast<size_t>(o.after)]);  // (its reason)
+      continue;
+    }
+    result.status.push_back(Put(o.key, o.data));
+  }
+  return result;
+}
+
 std::string ProfileKey(const EntryKey& key) {
   return (EntryDir(key) / ProfileFileName(key)).generic_string();
 }

@@ -44,36 +44,26 @@ void AddToIndexes(const fs::path& dir, const Target& target,
   if (created.ok() && *created) (void)AppendDayTargets(dir.parent_path(), {&target});
 }
 
-// InvalidArgument when a directory on the way to `relative` (below `root`)
-// is a symbolic link: readers pass such a directory over (scan.h), so what
-// went into it would be lost to them. Parts not there yet are fine.
-Status RefuseLinks(const fs::path& root, const fs::path& relative) {
-  fs::path at = root;
-  for (const fs::path& part : relative) {
-    at /= part;
-    std::error_code ec;
-    const fs::file_status st = fs::symlink_status(at, ec);
-    if (ec || st.type() == fs::file_type::not_found) return Status::OK();
-    if (st.type() == fs::file_type::symlink) {
-      return Status::InvalidArgument(
-          at.string() +
-          " is a symbolic link: links below an archive's root are not part of it "
-          "(cprofiler-archive(5)); move what it points at into the archive, or remove it");
-    }
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
-struct ArchiveWriter::Prepared {
-  Sidecar sidecar;
-  fs::path dir;
-  std::string sidecar_name;
-  bool exists = false;  // the entry is archived already
+struct ArchiveWriter::Pending {
+  EntryKey key;
+  Sidecar sidecar;  // completed
+  std::string bytes;
+  bool exists = false;  // archived already (then without its bytes)
 };
 
-Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, Sidecar s) {
+ArchiveWriter::ArchiveWriter(fs::path root, ArchiveWriterOptions options)
+    : owned_(std::make_unique<LocalStore>(std::move(root))),
+      store_(owned_.get()),
+      options_(std::move(options)) {}
+
+ArchiveWriter::ArchiveWriter(Store* store, ArchiveWriterOptions options)
+    : store_(store), options_(std::move(options)) {}
+
+ArchiveWriter::~ArchiveWriter() = default;
+
+Result<ArchiveWriter::Pending> ArchiveWriter::Prepare(std::string_view bytes, Sidecar s) {
   if (!IsProfileType(s.profile_type)) {
     return Status::InvalidArgument("unknown profile type \"" + s.profile_type + "\"");
   }
@@ -86,87 +76,42 @@ Result<ArchiveWriter::Prepared> ArchiveWriter::Prepare(std::string_view bytes, S
   if (!s.rollup) {
     s.expires_ms = s.expiration_ns > 0 ? s.timestamp_ms + s.expiration_ns / 1'000'000 : 0;
   }
-  EntryKey key;
-  key.tier = options_.tier;
-  key.timestamp_ms = s.timestamp_ms;
-  key.target_key = TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns);
-  key.profile_type = s.profile_type;
-  key.content_hash = s.sha256.substr(0, kContentHashLength);
-  s.id = FormatId(key);
-  s.file = ProfileFileName(key);
-
-  CPROF_RETURN_IF_ERROR(RefuseLinks(root_, EntryDir(key)));
-  Prepared p;
-  p.dir = root_ / EntryDir(key);
-  p.sidecar_name = SidecarFileName(key);
-  p.exists = ::access((p.dir / p.sidecar_name).c_str(), F_OK) == 0;
+  Pending p;
+  p.key.tier = options_.tier;
+  p.key.timestamp_ms = s.timestamp_ms;
+  p.key.target_key = TargetKey(s.job, s.app, s.host, s.labels, s.expiration_ns);
+  p.key.profile_type = s.profile_type;
+  p.key.content_hash = s.sha256.substr(0, kContentHashLength);
+  s.id = FormatId(p.key);
+  s.file = ProfileFileName(p.key);
   p.sidecar = std::move(s);
+  p.exists = store_->Stat(SidecarKey(p.key)).ok();
+  if (!p.exists) p.bytes = std::string(bytes);
   return p;
 }
 
-// Runs `write` (a write into `dir`); if it fails for want of the directory,
-// creates the directory, durably, and runs it again. Most writes go to a
-// directory that exists: this spares them a stat each.
-Status ArchiveWriter::InDir(const fs::path& dir, const std::function<Status()>& write) {
-  Status s = write();
-  if (s.ok() || !s.IsNotFound() || IsDirectory(dir)) return s;
-  CPROF_RETURN_IF_ERROR(MakeDirs(dir));
-  // New directories are durable only once their parents are synced.
-  for (fs::path d = dir; d != root_ && d.has_parent_path(); d = d.parent_path()) {
-    CPROF_RETURN_IF_ERROR(SyncDir(d.parent_path()));
-  }
-  return write();
-}
-
 Result<Sidecar> ArchiveWriter::Write(std::string_view bytes, Sidecar sidecar) {
-  CPROF_ASSIGN_OR_RETURN(Prepared p, Prepare(bytes, std::move(sidecar)));
+  CPROF_ASSIGN_OR_RETURN(Pending p, Prepare(bytes, std::move(sidecar)));
   if (p.exists) return p.sidecar;
-  // One directory fsync, after the sidecar's rename, makes both renames
-  // durable: journaling filesystems (ext4, xfs) commit metadata in order.
-  // Elsewhere a power loss may leave a sidecar without its profile; readers
-  // skip and report it and prune removes it (man 5 cprofiler-archive).
-  CPROF_RETURN_IF_ERROR(InDir(
-      p.dir, [&] { return WriteFileAtomic(p.dir, p.sidecar.file, bytes, /*sync_dir=*/false); }));
-  CPROF_RETURN_IF_ERROR(WriteFileAtomic(p.dir, p.sidecar_name, SerializeSidecar(p.sidecar),
-                                        /*sync_dir=*/true));
-  if (auto stamp = StampOf(p.dir / p.sidecar_name); stamp.ok()) {
-    IndexEntry record = IndexEntryOf(p.sidecar, *stamp);
-    AddToIndexes(p.dir, TargetOf(p.sidecar), {&record});
-  }
-  return p.sidecar;
+  Sidecar written = p.sidecar;
+  std::vector<Pending> one;
+  one.push_back(std::move(p));
+  CommitResult result = Put(std::move(one));
+  if (!result.failed.empty()) return result.failed.front().second;
+  return written;
 }
 
 Result<Sidecar> ArchiveWriter::Stage(std::string_view bytes, Sidecar sidecar) {
-  CPROF_ASSIGN_OR_RETURN(Prepared p, Prepare(bytes, std::move(sidecar)));
+  CPROF_ASSIGN_OR_RETURN(Pending p, Prepare(bytes, std::move(sidecar)));
   if (p.exists) return p.sidecar;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const Pending& q : pending_) {
-      if (q.id == p.sidecar.id) return p.sidecar;  // staged already
-    }
-  }
-  Pending e{p.sidecar.id,
-            p.dir,
-            "",
-            p.sidecar.file,
-            "",
-            p.sidecar_name,
-            TargetOf(p.sidecar),
-            IndexEntryOf(p.sidecar, {})};
-  CPROF_RETURN_IF_ERROR(InDir(p.dir, [&] {
-    auto temp = WriteTempFile(p.dir, e.profile_name, bytes, false);
-    if (temp.ok()) e.profile_temp = std::move(*temp);
-    return temp.status();
-  }));
-  auto sidecar_temp = WriteTempFile(p.dir, e.sidecar_name, SerializeSidecar(p.sidecar), false);
-  if (!sidecar_temp.ok()) {
-    ::unlink((p.dir / e.profile_temp).c_str());
-    return sidecar_temp.status();
-  }
-  e.sidecar_temp = std::move(*sidecar_temp);
+  Sidecar staged = p.sidecar;
   std::lock_guard<std::mutex> lock(mu_);
-  pending_.push_back(std::move(e));
-  return p.sidecar;
+  for (const Pending& q : pending_) {
+    if (q.sidecar.id == staged.id) return staged;  // staged already
+  }
+  pending_bytes_ += p.bytes.size();
+  pending_.push_back(std::move(p));
+  return staged;
 }
 
 size_t ArchiveWriter::staged() const {
@@ -174,64 +119,62 @@ size_t ArchiveWriter::staged() const {
   return pending_.size();
 }
 
+size_t ArchiveWriter::staged_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pending_bytes_;
+}
+
 ArchiveWriter::CommitResult ArchiveWriter::Commit() {
   std::vector<Pending> batch;
   {
     std::lock_guard<std::mutex> lock(mu_);
     batch.swap(pending_);
+    pending_bytes_ = 0;
   }
+  return Put(std::move(batch));
+}
+
+ArchiveWriter::CommitResult ArchiveWriter::Put(std::vector<Pending> batch) {
   CommitResult result;
   if (batch.empty()) return result;
-  auto drop = [&](const Pending& e, bool profile_too, Status why) {
-    if (profile_too) ::unlink((e.dir / e.profile_temp).c_str());
-    ::unlink((e.dir / e.sidecar_temp).c_str());
-    result.failed.emplace_back(e.id, std::move(why));
-  };
-  Status synced = options_.durable ? SyncFileSystem(root_) : Status::OK();
-  if (!synced.ok()) {
-    for (const Pending& e : batch) drop(e, true, synced);
-    return result;
+  // The profiles, then the sidecars, each after its profile.
+  const size_t n = batch.size();
+  std::vector<std::string> sidecars(n);
+  std::vector<PutRequest> requests(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    sidecars[i] = SerializeSidecar(batch[i].sidecar);
+    requests[i] = {ProfileKey(batch[i].key), batch[i].bytes};
+    requests[n + i] = {SidecarKey(batch[i].key), sidecars[i], static_cast<int>(i)};
   }
-  std::vector<bool> ok(batch.size(), true);
-  auto rename = [](const fs::path& dir, const std::string& from, const std::string& to) {
-    if (::rename((dir / from).c_str(), (dir / to).c_str()) == 0) return Status::OK();
-    return Status::IOError("rename " + (dir / from).string() + ": " + ErrnoText(errno));
-  };
-  for (size_t i = 0; i < batch.size(); ++i) {
-    Status s = rename(batch[i].dir, batch[i].profile_temp, batch[i].profile_name);
+  PutBatchResult put = store_->PutBatch(requests, options_.durable);
+  const fs::path* local = store_->local_root();
+  // directory -> its entries committed, for the index files
+  std::map<fs::path, std::vector<size_t>> committed;
+  for (size_t i = 0; i < n; ++i) {
+    // (a profile without its sidecar is an orphan: prune's)
+    const Status& s = put.status[i].ok() ? put.status[n + i] : put.status[i];
     if (!s.ok()) {
-      drop(batch[i], true, s);
-      ok[i] = false;
-    }
-  }
-  // directory -> its entries committed
-  std::map<fs::path, std::vector<Pending*>> committed;
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (!ok[i]) continue;
-    Status s = rename(batch[i].dir, batch[i].sidecar_temp, batch[i].sidecar_name);
-    if (!s.ok()) {
-      drop(batch[i], false, s);  // the profile is an orphan now: prune's
+      result.failed.emplace_back(batch[i].sidecar.id, s);
       continue;
     }
     ++result.committed;
-    committed[batch[i].dir].push_back(&batch[i]);
+    if (local != nullptr) committed[*local / EntryDir(batch[i].key)].push_back(i);
   }
-  for (const auto& [dir, entries] : committed) {
-    if (!options_.durable) break;
-    if (Status s = SyncDir(dir); !s.ok()) result.unsynced_dirs.emplace_back(dir, s);
+  for (auto& [where, why] : put.unsynced) {
+    result.unsynced_dirs.emplace_back(store_->Describe() + "/" + where, std::move(why));
   }
   // The directories' index files, one append each. Unsynced: a record lost
   // only costs readers a sidecar read.
   for (const auto& [dir, entries] : committed) {
-    std::vector<const IndexEntry*> records;
-    for (Pending* e : entries) {
-      auto stamp = StampOf(dir / e->sidecar_name);
-      if (!stamp.ok()) continue;
-      e->record.set_sidecar_size(stamp->size);
-      e->record.set_sidecar_mtime_ns(stamp->mtime_ns);
-      records.push_back(&e->record);
+    std::vector<IndexEntry> records;
+    records.reserve(entries.size());
+    for (size_t i : entries) {
+      auto stamp = StampOf(dir / SidecarFileName(batch[i].key));
+      if (stamp.ok()) records.push_back(IndexEntryOf(batch[i].sidecar, *stamp));
     }
-    AddToIndexes(dir, entries.front()->target, records);
+    std::vector<const IndexEntry*> pointers;
+    for (const IndexEntry& r : records) pointers.push_back(&r);
+    AddToIndexes(dir, TargetOf(batch[entries.front()].sidecar), pointers);
   }
   return result;
 }

@@ -1,4 +1,5 @@
-// ArchiveWriter: adds entries to an archive, atomically.
+// ArchiveWriter: adds entries to an archive, atomically, through its Store
+// (store.h): the one writer of entries, which keeps their order.
 //
 // Thread-safe: Write, Stage and Commit may be called from several threads. Only one
 // process should write an archive at a time (hold an ArchiveLock); two
@@ -6,7 +7,7 @@
 #ifndef CPROF_ARCHIVE_WRITER_H_
 #define CPROF_ARCHIVE_WRITER_H_
 
-#include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -15,6 +16,7 @@
 
 #include "archive/index_file.h"
 #include "archive/sidecar.h"
+#include "archive/store.h"
 #include "base/fs.h"
 
 namespace cprof::archive {
@@ -37,8 +39,11 @@ struct ArchiveWriterOptions {
 
 class ArchiveWriter {
  public:
-  explicit ArchiveWriter(fs::path root, ArchiveWriterOptions options = {})
-      : root_(std::move(root)), options_(options) {}
+  // Writes into the directory `root`, through a LocalStore of its own.
+  explicit ArchiveWriter(fs::path root, ArchiveWriterOptions options = {});
+  // Writes into `store`, which outlives the writer.
+  explicit ArchiveWriter(Store* store, ArchiveWriterOptions options = {});
+  ~ArchiveWriter();
 
   // Stores `bytes` and its sidecar. From `sidecar` the caller fills the
   // profile type, job, app, host, labels, url, timestamp, duration,
@@ -46,50 +51,48 @@ class ArchiveWriter {
   // expires_ms (not a rollup's) and format_version, and returns the
   // completed sidecar.
   //
-  // Order (the archive's invariant): the profile is written to a temporary
-  // file, fsynced and renamed into place, then the sidecar likewise, then
-  // the directory is fsynced. A crash at any point leaves either no entry
-  // or a whole one (plus, at worst, a temporary or orphan file that prune
-  // removes later). Writing an entry that exists already is a no-op.
+  // Order (the archive's invariant, store.h): the profile is put whole,
+  // then the sidecar, as one Store::PutBatch. A crash at any point leaves
+  // either no entry or a whole one (plus, at worst, a temporary or orphan
+  // file that prune removes later). Writing an entry that exists already
+  // is a no-op.
   Result<Sidecar> Write(std::string_view bytes, Sidecar sidecar);
 
-  // Batched writing, for a scrape pass: Stage() writes an entry's two files
-  // under temporary names, unsynced, and returns its completed sidecar;
-  // Commit() makes every staged entry durable and visible at once: one
-  // file system sync (syncfs) for all their data, the profiles renamed into
-  // place, then the sidecars, then each directory fsynced once. The same
-  // invariant as Write at a fraction of the syncs; a crash before Commit
-  // leaves only temporary files, which prune removes.
+  // Batched writing, for a scrape pass: Stage() keeps an entry (a copy of
+  // its bytes) and returns its completed sidecar; Commit() puts every
+  // staged entry at once, as one PutBatch: the profiles, then the
+  // sidecars, each sidecar only if its profile went in. On a local store
+  // that is one file system sync for all of them, the renames in that
+  // order, then each directory synced once. Nothing staged is visible
+  // before Commit; a crash during it leaves whole entries and, at worst,
+  // temporary files and profiles without sidecars, which prune removes.
   Result<Sidecar> Stage(std::string_view bytes, Sidecar sidecar);
   struct CommitResult {
     size_t committed = 0;
     std::vector<std::pair<std::string, Status>> failed;  // id, why: lost
     // Committed, but a power loss may still undo them: their directory's
-    // fsync failed.
-    std::vector<std::pair<fs::path, Status>> unsynced_dirs;
+    // sync failed (the store's description of it, and why).
+    std::vector<std::pair<std::string, Status>> unsynced_dirs;
   };
   CommitResult Commit();
   size_t staged() const;
+  // The bytes of the profiles staged: a caller commits before they grow
+  // past what it may hold.
+  size_t staged_bytes() const;
 
  private:
-  struct Prepared;
-  // The entry's id, names and directory, and whether it exists already.
-  Result<Prepared> Prepare(std::string_view bytes, Sidecar sidecar);
-  // Runs `write`, creating `dir` first and again if it fails for want of it.
-  Status InDir(const fs::path& dir, const std::function<Status()>& write);
+  struct Pending;
+  // The entry's key, completed sidecar and bytes, and whether it is
+  // archived already.
+  Result<Pending> Prepare(std::string_view bytes, Sidecar sidecar);
+  CommitResult Put(std::vector<Pending> batch);
 
-  struct Pending {
-    std::string id;
-    fs::path dir;
-    std::string profile_temp, profile_name, sidecar_temp, sidecar_name;
-    Target target;
-    IndexEntry record;  // for the directory's index file, less the stamp
-  };
-
-  fs::path root_;
+  std::unique_ptr<Store> owned_;  // the LocalStore of a writer made with a root
+  Store* const store_;
   const ArchiveWriterOptions options_;
-  mutable std::mutex mu_;  // guards pending_
+  mutable std::mutex mu_;  // guards pending_ and pending_bytes_
   std::vector<Pending> pending_;
+  size_t pending_bytes_ = 0;
 };
 
 }  // namespace cprof::archive

@@ -88,6 +88,7 @@ class TopCommand : public ProfileInputCommand {
   std::string peek_;  // --peek RE
   std::string list_;  // --list RE
   pprof::SourceOptions source_;
+  std::string tag_root_, tag_leaf_;  // --tagroot KEYS, --tagleaf KEYS
 };
 
 class DiffCommand : public Command {

@@ -5,7 +5,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -55,16 +54,6 @@ Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
                                    ": want 100ms to 1h");
   }
   return static_cast<int>(ms);
-}
-
-// How often serve syncs the whole of a slow archive (a bucket), to see what
-// was pruned; in between, only today and yesterday (where scrapes land).
-constexpr int64_t kFullSyncMs = 600'000;
-
-void SyncForServing(archive::Archive& archive, bool all) {
-  if (Status s = archive.SyncForServing(all); !s.ok()) {
-    LogError("serve: " + s.message() + " (serving the cache meanwhile)");
-  }
 }
 
 }  // namespace
@@ -181,13 +170,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
   const fs::path root = resolved->archive;
   ApplyServeConfig(*resolved);
-  if (resolved->opened->slow()) {
-    // (the cache exists before the API resolves paths inside it)
-    if (Status s = archive::InitArchive(root); !s.ok()) return Fail("serve", s, kExitPartial);
-  } else if (!IsDirectory(root)) {
-    LogInfo("serve: archive " + root.string() +
-            " does not exist yet; serving it empty until a scrape creates it");
-  }
+  if (Status s = resolved->opened->PrepareToServe(); !s.ok()) return Fail("serve", s, kExitPartial);
   auto header_timeout = TimeoutMs("--header-timeout", header_timeout_);
   if (!header_timeout.ok()) return Fail("serve", header_timeout.status(), kExitUsage);
   http_.header_timeout_ms = *header_timeout;
@@ -281,24 +264,9 @@ int ServeCommand::Run(const GlobalOptions& global) {
   // at once; requests that need the index wait for this first read (up to
   // ApiOptions::index_wait, then 503), never answered from part of it.
   auto start = std::chrono::steady_clock::now();
-  // A slow archive (a bucket): the cache follows it, on a thread of its own.
-  std::atomic<bool> stop_sync{false};
-  std::thread syncer;
+  // The archive's root follows it (a bucket's cache, on a thread of its own).
   archive::Archive& opened = *resolved->opened;
-  if (opened.slow()) {
-    SyncForServing(opened, /*all=*/true);
-    syncer = std::thread([&] {
-      int64_t next_full = NowMs() + kFullSyncMs;
-      while (!stop_sync.load()) {
-        for (int64_t i = 0; i < bucket_refresh_ms_ / 100 && !stop_sync.load(); ++i)
-          ::usleep(100'000);
-        if (stop_sync.load()) break;
-        const bool all = NowMs() >= next_full;
-        SyncForServing(opened, all);
-        if (all) next_full = NowMs() + kFullSyncMs;
-      }
-    });
-  }
+  opened.StartFollowing(bucket_refresh_ms_);
   index.Refresh();
   // Reading left freed buffers in every loading thread's arena.
   malloc_trim(0);
@@ -325,8 +293,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
     index.Refresh();
   }
   LogInfo("serve: stopping");
-  stop_sync = true;
-  if (syncer.joinable()) syncer.join();
+  opened.StopFollowing();
   http->reset();
   return kExitOk;
 }

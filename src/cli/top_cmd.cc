@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "cli/inputs.h"
 #include "pprof/dot.h"
+#include "pprof/label_nodes.h"
 #include "pprof/report.h"
 
 namespace cprof::cli {
@@ -29,6 +30,7 @@ void TopCommand::Register(CLI::App* app) {
       "  cprofiler top cpu.pb.gz --format dot | dot -Tsvg > cpu.svg  # go tool pprof -dot\n"
       "  cprofiler top cpu.pb.gz --list 'main\\.handle' --source-path ~/src/api  # go tool "
       "pprof -list RE\n"
+      "  cprofiler top cpu.pb.gz --tagroot endpoint  # go tool pprof -tagroot=endpoint -top\n"
       "--format tags sums the samples' values per pprof label (endpoint=..., and numeric "
       "labels such as bytes), as go tool pprof -tags; the filters apply, the node limits "
       "do not.\n"
@@ -39,6 +41,11 @@ void TopCommand::Register(CLI::App* app) {
       "matching RE with each line's flat and cum, as go tool pprof -list RE; sources are "
       "looked for as -source_path and -trim_path look (--source-path, --trim-path), and a "
       "file not found is said so under its function; exit 1 when no function matches.\n"
+      "--tagroot KEY[,KEY] adds a frame per label value above each stack's root (the first "
+      "key outermost), --tagleaf KEY[,KEY] below its leaf, as go tool pprof -tagroot and "
+      "-tagleaf: the reports then group by those values (a sample without the label: "
+      "<unknown>; numeric labels scaled, as 16kB); before the filters, so --focus can "
+      "match them.\n"
       "--format dot prints go tool pprof -dot's call graph (80 nodes unless --nodecount "
       "says otherwise), for Graphviz: cprofiler top cpu.pb.gz --format dot | dot -Tsvg "
       "> cpu.svg");
@@ -56,6 +63,12 @@ void TopCommand::Register(CLI::App* app) {
   cmd_->add_option("--tagfocus", options_.tag_focus, "Only samples with a label matching key=RE2");
   cmd_->add_option("--tagignore", options_.tag_ignore,
                    "Drop samples with a label matching key=RE2");
+  cmd_->add_option("--tagroot", tag_root_,
+                   "Label keys (comma-separated) whose values become root frames, as go tool "
+                   "pprof -tagroot");
+  cmd_->add_option("--tagleaf", tag_leaf_,
+                   "Label keys (comma-separated) whose values become leaf frames, as go tool "
+                   "pprof -tagleaf");
   cmd_->add_option("--format", format_,
                    "text (go tool pprof -top's), tags (-tags'), peek (-peek's, with --peek), list "
                    "(-list's, with --list), dot (-dot's call graph, for Graphviz), or "
@@ -103,6 +116,16 @@ int TopCommand::Run(const GlobalOptions& global) {
   if (!profile) return exit_code;
   pprof::ReportOptions options = options_;
   options.sample_index = SampleIndex(options_.sample_index);
+  // go tool pprof's generateTagRootsLeaves: before the filters, a warning
+  // (not an error) for keys no sample has.
+  const pprof::LabelNodesFound found = pprof::AddLabelNodes(
+      **profile, pprof::SplitLabelKeys(tag_root_), pprof::SplitLabelKeys(tag_leaf_));
+  if (!tag_root_.empty() && !found.root) {
+    std::fputs("TagRoot expression matched no samples\n", stderr);
+  }
+  if (!tag_leaf_.empty() && !found.leaf) {
+    std::fputs("TagLeaf expression matched no samples\n", stderr);
+  }
   auto render = [&]() -> Result<std::string> {
     if (format == "html") {
       return HtmlReport("cprofiler top", {{"inputs", DescribeInputs(inputs_, selection_)}},

@@ -173,6 +173,113 @@ void WriteSandwichField(JsonWriter& w, const TopTable& top, const Sandwich& s) {
   w.EndObject();
 }
 
+void WriteGraphField(JsonWriter& w, const DotGraph& g, int node_count) {
+  auto strings = [&w](const std::vector<std::string>& lines) {
+    w.StartArray();
+    for (const std::string& line : lines) w.String(line);
+    w.EndArray();
+  };
+  w.Key("graph");
+  w.StartObject();
+  w.Key("title");
+  w.String(g.title);
+  w.Key("legend");
+  strings(g.legend);
+  w.Key("node_count");
+  w.Int64(node_count);
+  w.Key("total");
+  w.Int64(g.total);
+  w.Key("total_formatted");
+  w.String(g.FormatValue(g.total));
+  w.Key("output_unit");
+  w.String(g.output_unit);
+  w.Key("nodes");
+  w.StartArray();
+  const double max_flat = MaxFlat(g);
+  for (const DotNode& n : g.nodes) {
+    const DotNodeStyle style = NodeStyle(g, n, max_flat);
+    w.StartObject();
+    w.Key("id");
+    w.Int64(n.id);
+    w.Key("name");
+    w.String(n.name);
+    w.Key("short_name");
+    w.String(n.short_name);
+    w.Key("lines");
+    strings(style.name_lines);
+    w.Key("values");
+    strings(style.value_lines);
+    w.Key("flat");
+    w.Int64(n.flat);
+    w.Key("flat_formatted");
+    w.String(g.FormatValue(n.flat));
+    w.Key("cum");
+    w.Int64(n.cum);
+    w.Key("cum_formatted");
+    w.String(g.FormatValue(n.cum));
+    w.Key("fontsize");
+    w.Int64(style.font_size);
+    w.Key("color");
+    w.String(style.color);
+    w.Key("fillcolor");
+    w.String(style.fill_color);
+    w.Key("tooltip");
+    w.String(style.tooltip);
+    w.Key("tags");
+    w.StartArray();
+    for (const DotTag& t : n.tags) {
+      w.StartObject();
+      w.Key("id");
+      w.String(t.id);
+      w.Key("parent");
+      w.String(t.parent);
+      w.Key("label");
+      w.String(t.label);
+      w.Key("weight");
+      w.Int64(t.weight);
+      w.Key("formatted");
+      w.String(g.FormatValue(t.weight));
+      w.Key("dotted");
+      w.Bool(t.dotted);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("edges");
+  w.StartArray();
+  for (const DotEdge& e : g.edges) {
+    const DotEdgeStyle style = EdgeStyle(g, e);
+    w.StartObject();
+    w.Key("from");
+    w.Int64(e.from);
+    w.Key("to");
+    w.Int64(e.to);
+    w.Key("weight");
+    w.Int64(e.weight);
+    w.Key("formatted");
+    w.String(style.label);
+    w.Key("inline");
+    w.Bool(e.inlined);
+    w.Key("residual");
+    w.Bool(e.residual);
+    w.Key("penwidth");
+    w.Int64(style.pen_width);
+    w.Key("color");
+    w.String(style.color);
+    w.Key("layout_weight");
+    w.Int64(style.weight);
+    w.Key("minlen");
+    w.Int64(style.min_len);
+    w.Key("tooltip");
+    w.String(style.tooltip);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analysis) {
   auto str = [&](int64_t i) -> std::string {
     return i >= 0 && i < p.string_table_size() ? p.string_table(static_cast<int>(i)) : "";

@@ -1,12 +1,14 @@
 // The JSON of an analysis (a top table and a flame tree, pprof.h's
-// Analyze; with pprof's tags table and a function's sandwich when asked),
-// as /api/analysis and the HTML reports carry it to the web UI's code.
+// Analyze; with pprof's tags table, a function's sandwich, pprof's peek and
+// list, and the call graph when asked), as /api/analysis and the HTML
+// reports carry it to the web UI's code.
 // Thread-safe: pure functions.
 #ifndef CPROF_PPROF_ANALYSIS_JSON_H_
 #define CPROF_PPROF_ANALYSIS_JSON_H_
 
 #include "base/json.h"
 #include "pprof/codec.h"
+#include "pprof/dot.h"
 #include "pprof/report.h"
 #include "pprof/sandwich.h"
 
@@ -71,6 +73,18 @@ void WritePeekField(JsonWriter& w, const Profile& profile, const std::string& re
 // shown (go tool pprof -list's when nothing was cut). `list` NotFound: error
 // says so, functions are [].
 void WriteListField(JsonWriter& w, const std::string& regex, const Result<ListReport>& list);
+
+// Writes, into an object `w` has open, "graph": the call graph `go tool
+// pprof -dot` draws (dot.h's Dot, the same nodes and edges in the same
+// order) as {title, legend [lines], node_count, total, total_formatted,
+// output_unit, nodes [{id, name, short_name, lines, values, flat,
+// flat_formatted, cum, cum_formatted, fontsize, color, fillcolor, tooltip,
+// tags [{id, parent, label, weight, formatted, dotted}]}], edges [{from, to,
+// weight, formatted, inline, residual, penwidth, color, layout_weight,
+// minlen, tooltip}]}: lines and values are the node's label as Graphviz
+// shows it (DotNodeStyle), fontsize, colors, penwidth and layout_weight
+// (Graphviz's weight) FormatDot's; node_count is the one asked (0: all).
+void WriteGraphField(JsonWriter& w, const DotGraph& graph, int node_count);
 
 }  // namespace cprof::pprof
 

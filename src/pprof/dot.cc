@@ -151,15 +151,36 @@ void ReplaceAll(std::string& s, std::string_view from, std::string_view to) {
   }
 }
 
-// pprof's multilinePrintableName: a function's short name broken into lines
-// at each "." and "::" (Go's "[...]" kept whole), each line ending in "\n".
-std::string MultilinePrintableName(const DotNode& node) {
+// `s` cut at each `sep`.
+std::vector<std::string> Split(std::string_view s, std::string_view sep) {
+  std::vector<std::string> parts;
+  size_t start = 0;
+  for (size_t end; (end = s.find(sep, start)) != std::string_view::npos; start = end + sep.size()) {
+    parts.emplace_back(s.substr(start, end - start));
+  }
+  parts.emplace_back(s.substr(start));
+  return parts;
+}
+
+// pprof's multilinePrintableName as lines: a function's short name cut at
+// each "::" and "." (Go's "[...]" kept whole, as "[…]").
+std::vector<std::string> NameLines(const DotNode& node) {
+  if (!node.named) return {node.name};
+  std::vector<std::string> lines;
+  for (std::string part : Split(node.short_name, "::")) {
+    ReplaceAll(part, "[...]", "[\xE2\x80\xA6]");
+    for (std::string& line : Split(part, ".")) lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// pprof's multilinePrintableName: the name's lines, escaped, each ending in
+// Graphviz's "\n" (a node not a function's: its name as it is).
+std::string MultilinePrintableName(const DotNode& node, const DotNodeStyle& style) {
   if (!node.named) return node.name + "\\n";
-  std::string name = EscapeForDot(node.short_name);
-  ReplaceAll(name, "::", "\\n");
-  ReplaceAll(name, "[...]", "[\xE2\x80\xA6]");
-  ReplaceAll(name, ".", "\\n");
-  return name + "\\n";
+  std::string out;
+  for (const std::string& line : style.name_lines) out += EscapeForDot(line) + "\\n";
+  return out;
 }
 
 // pprof's dotColor: a score in [-1, 1] as a color, green through grey to
@@ -200,30 +221,16 @@ int64_t Times(int64_t a, int64_t b) {
 
 // pprof's addNode, then its nodelets.
 void AddNode(const DotGraph& d, const DotNode& node, double max_flat, std::string& out) {
-  std::string label = MultilinePrintableName(node);
-  const std::string flat_value = d.FormatValue(node.flat);
-  if (node.flat != 0) {
-    label += flat_value + " (" + TrimmedPercentage(node.flat, d.total) + ")";
-  } else {
-    label += "0";
+  const DotNodeStyle style = NodeStyle(d, node, max_flat);
+  std::string label = MultilinePrintableName(node, style);
+  for (size_t i = 0; i < style.value_lines.size(); ++i) {
+    if (i > 0) label += "\\n";
+    label += style.value_lines[i];
   }
-  std::string cum_value = flat_value;
-  if (node.cum != node.flat) {
-    label += node.flat != 0 ? "\\n" : " ";
-    cum_value = d.FormatValue(node.cum);
-    label += "of " + cum_value + " (" + TrimmedPercentage(node.cum, d.total) + ")";
-  }
-  // Font sizes from 8 to 24 by the square root of the flat share.
-  int font_size = 8;
-  const double flat = static_cast<double>(std::llabs(node.flat));
-  if (max_flat != 0 && node.flat != 0 && flat <= max_flat) {
-    font_size += static_cast<int>(std::ceil(16.0 * std::sqrt(flat / max_flat)));
-  }
-  const double share = static_cast<double>(node.cum) / static_cast<double>(std::llabs(d.total));
   out += "N" + std::to_string(node.id) + " [label=\"" + label + "\" id=\"node" +
-         std::to_string(node.id) + "\" fontsize=" + std::to_string(font_size) +
-         " shape=box tooltip=\"" + EscapeForDot(node.name) + " (" + cum_value + ")\" color=\"" +
-         DotColor(share, false) + "\" fillcolor=\"" + DotColor(share, true) + "\"]\n";
+         std::to_string(node.id) + "\" fontsize=" + std::to_string(style.font_size) +
+         " shape=box tooltip=\"" + EscapeForDot(style.tooltip) + "\" color=\"" + style.color +
+         "\" fillcolor=\"" + style.fill_color + "\"]\n";
   for (const DotTag& t : node.tags) {
     const std::string w = d.FormatValue(t.weight);
     out += t.id + " [label = \"" + t.label + "\" id=\"" + t.id +
@@ -234,26 +241,18 @@ void AddNode(const DotGraph& d, const DotNode& node, double max_flat, std::strin
 }
 
 // pprof's addEdge.
-void AddEdge(const DotGraph& d, const DotEdge& e, bool from_has_tags, std::string& out) {
-  const std::string w = d.FormatValue(e.weight);
-  std::string attr = "label=\" " + w + (e.inlined ? "\\n (inline)" : "") + "\"";
+void AddEdge(const DotGraph& d, const DotEdge& e, std::string& out) {
+  const DotEdgeStyle style = EdgeStyle(d, e);
+  std::string attr = "label=\" " + style.label + (e.inlined ? "\\n (inline)" : "") + "\"";
   if (d.total != 0) {
-    const int64_t weight = 1 + std::min<int64_t>(std::llabs(Times(e.weight, 100) / d.total), 100);
-    if (weight > 1) attr += " weight=" + std::to_string(weight);
-    const int64_t width = 1 + std::min<int64_t>(std::llabs(Times(e.weight, 5) / d.total), 5);
-    if (width > 1) attr += " penwidth=" + std::to_string(width);
-    attr +=
-        " color=\"" +
-        DotColor(static_cast<double>(e.weight) / static_cast<double>(std::llabs(d.total)), false) +
-        "\"";
+    if (style.weight > 1) attr += " weight=" + std::to_string(style.weight);
+    if (style.pen_width > 1) attr += " penwidth=" + std::to_string(style.pen_width);
+    attr += " color=\"" + style.color + "\"";
   }
-  const DotNode& from = d.nodes[static_cast<size_t>(e.from - 1)];
-  const DotNode& to = d.nodes[static_cast<size_t>(e.to - 1)];
-  const std::string tooltip = "\"" + EscapeForDot(from.name) + (e.residual ? " ... " : " -> ") +
-                              EscapeForDot(to.name) + " (" + w + ")\"";
+  const std::string tooltip = "\"" + EscapeForDot(style.tooltip) + "\"";
   attr += " tooltip=" + tooltip + " labeltooltip=" + tooltip;
   if (e.residual) attr += " style=\"dotted\"";
-  if (from_has_tags) attr += " minlen=2";
+  if (style.min_len > 1) attr += " minlen=" + std::to_string(style.min_len);
   out += "N" + std::to_string(e.from) + " -> N" + std::to_string(e.to) + " [" + attr + "]\n";
 }
 
@@ -278,6 +277,61 @@ std::string ShortenFunctionName(const std::string& name) {
 
 std::string DotGraph::FormatValue(int64_t value) const {
   return ScaledLabel(value, sample_unit, output_unit);
+}
+
+double MaxFlat(const DotGraph& d) {
+  double max_flat = 0;
+  for (const DotNode& n : d.nodes) {
+    max_flat = std::max(max_flat, static_cast<double>(std::llabs(n.flat)));
+  }
+  return max_flat;
+}
+
+DotNodeStyle NodeStyle(const DotGraph& d, const DotNode& node, double max_flat) {
+  DotNodeStyle style;
+  style.name_lines = NameLines(node);
+  const std::string flat_value = d.FormatValue(node.flat);
+  std::string first = node.flat != 0
+                          ? flat_value + " (" + TrimmedPercentage(node.flat, d.total) + ")"
+                          : std::string("0");
+  std::string cum_value = flat_value;
+  if (node.cum != node.flat) {
+    cum_value = d.FormatValue(node.cum);
+    const std::string of = "of " + cum_value + " (" + TrimmedPercentage(node.cum, d.total) + ")";
+    if (node.flat != 0) {
+      style.value_lines = {std::move(first), of};
+    } else {
+      style.value_lines = {first + " " + of};
+    }
+  } else {
+    style.value_lines = {std::move(first)};
+  }
+  // Font sizes from 8 to 24 by the square root of the flat share.
+  const double flat = static_cast<double>(std::llabs(node.flat));
+  if (max_flat != 0 && node.flat != 0 && flat <= max_flat) {
+    style.font_size += static_cast<int>(std::ceil(16.0 * std::sqrt(flat / max_flat)));
+  }
+  const double share = static_cast<double>(node.cum) / static_cast<double>(std::llabs(d.total));
+  style.color = DotColor(share, false);
+  style.fill_color = DotColor(share, true);
+  style.tooltip = node.name + " (" + cum_value + ")";
+  return style;
+}
+
+DotEdgeStyle EdgeStyle(const DotGraph& d, const DotEdge& e) {
+  DotEdgeStyle style;
+  style.label = d.FormatValue(e.weight);
+  if (d.total != 0) {
+    style.weight = 1 + std::min<int64_t>(std::llabs(Times(e.weight, 100) / d.total), 100);
+    style.pen_width = 1 + std::min<int64_t>(std::llabs(Times(e.weight, 5) / d.total), 5);
+    style.color =
+        DotColor(static_cast<double>(e.weight) / static_cast<double>(std::llabs(d.total)), false);
+  }
+  const DotNode& from = d.nodes[static_cast<size_t>(e.from - 1)];
+  const DotNode& to = d.nodes[static_cast<size_t>(e.to - 1)];
+  style.tooltip = from.name + (e.residual ? " ... " : " -> ") + to.name + " (" + style.label + ")";
+  if (!from.tags.empty()) style.min_len = 2;
+  return style;
 }
 
 Result<DotGraph> Dot(const Profile& profile, const ReportOptions& options) {
@@ -343,13 +397,10 @@ std::string FormatDot(const DotGraph& d) {
     out += "] }\n";
   }
   if (!d.nodes.empty()) {
-    double max_flat = static_cast<double>(std::llabs(d.nodes[0].flat));
-    for (const DotNode& n : d.nodes) {
-      max_flat = std::max(max_flat, static_cast<double>(std::llabs(n.flat)));
-    }
+    const double max_flat = MaxFlat(d);
     for (const DotNode& n : d.nodes) AddNode(d, n, max_flat, out);
     for (const DotEdge& e : d.edges) {
-      AddEdge(d, e, !d.nodes[static_cast<size_t>(e.from - 1)].tags.empty(), out);
+      AddEdge(d, e, out);
     }
   }
   out += "}\n";

@@ -67,6 +67,42 @@ Result<DotGraph> Dot(const Profile& profile, const ReportOptions& options);
 // `go tool pprof -dot`'s text.
 std::string FormatDot(const DotGraph& graph);
 
+// How graph.ComposeDot draws a node of `graph`: what FormatDot writes of it,
+// unescaped, for a front end that draws the graph itself.
+struct DotNodeStyle {
+  // multilinePrintableName's lines: the short name cut at each "." and
+  // "::" ("sha256", "block"); a node that is not a function's, its name.
+  std::vector<std::string> name_lines;
+  // The value lines under them: "600ms (43.48%)", "of 1150ms (83.33%)"; a
+  // node without flat "0 of 1360ms (98.55%)", or "0" when its cum is 0 too.
+  std::vector<std::string> value_lines;
+  int font_size = 8;  // 8 to 24, by the square root of |flat| / MaxFlat
+  // dotColor of the cum's share of the total: an outline ("#b20000", red
+  // for a large share, grey for a small one) and a light fill.
+  std::string color, fill_color;
+  std::string tooltip;  // "main.handler (1150ms)"
+};
+
+// The largest |flat| of the graph's nodes (the font sizes' scale).
+double MaxFlat(const DotGraph& graph);
+
+DotNodeStyle NodeStyle(const DotGraph& graph, const DotNode& node, double max_flat);
+
+// How graph.ComposeDot draws an edge of `graph`. When the total is 0,
+// pprof sets no weight, width or colour: 1, 1 and "".
+struct DotEdgeStyle {
+  std::string label;      // its weight as pprof prints it: "250ms"
+  int64_t weight = 1;     // Graphviz's weight: 1 + its share in percent, at most 101
+  int64_t pen_width = 1;  // 1 to 6, by its share of the total
+  std::string color;      // dotColor of its share
+  std::string tooltip;    // "main.main -> main.handler (1150ms)"; "..." when residual
+  // Graphviz's minlen: 2 below a node with tag boxes (they take the rank
+  // between), else 1.
+  int min_len = 1;
+};
+
+DotEdgeStyle EdgeStyle(const DotGraph& graph, const DotEdge& edge);
+
 // pprof's ShortenFunctionName: a Go function's package path cut to its last
 // element ("crypto/sha256.block" -> "sha256.block"), a C++ or Java name to
 // its class and method.

@@ -37,6 +37,7 @@ struct Compaction {
   const CompactOptions& options;
   archive::Reporter* reporter;
   CompactStats* stats;
+  archive::Store* store;  // where rollups are written
 
   // The rollups of `tier` in the <tkey> directory of `day`, in the archive
   // at `from` (default: the root).
@@ -112,7 +113,7 @@ struct Compaction {
     for (const archive::Entry* old : stale) {
       if (old->sidecar.id == id && in_place) (void)Remove(key);
     }
-    archive::ArchiveWriter writer(in_place ? root : options.write_root,
+    archive::ArchiveWriter writer(store,
                                   {.durable = options.durable, .tier = std::string(tier.name)});
     auto written = writer.Write(bytes, std::move(s));
     if (!written.ok()) {
@@ -127,7 +128,7 @@ struct Compaction {
   }
 
   Status Remove(const archive::EntryKey& key) const {
-    return options.remove ? options.remove(key) : archive::RemoveEntry(root, key);
+    return options.remove ? options.remove(key) : archive::DeleteEntry(*store, key);
   }
 
   // Every rollup one <tkey> directory of `day` is due.
@@ -173,6 +174,14 @@ struct Compaction {
         }
         if (covered >= static_cast<int64_t>(raw.size())) {
           ++stats->up_to_date;
+          // Stale rollups beside the one that covers the span, which a
+          // crash between writing it and removing them left: removed now.
+          for (const archive::Entry* old : same) {
+            auto old_key = archive::ParseId(old->sidecar.id);
+            if (old->sidecar.rollup->entries < covered && old_key.ok() && Remove(*old_key).ok()) {
+              ++stats->replaced;
+            }
+          }
           continue;
         }
         WriteRollup(tier, *read.target, tkey, start, retention_ms, std::move(raw), finer, same);
@@ -203,7 +212,11 @@ void MarkCompacted(const fs::path& root, int64_t now_ms) {
 CompactStats Compact(const fs::path& root, const RetentionOf& retention,
                      const CompactOptions& options, archive::Reporter* reporter) {
   CompactStats stats;
-  const Compaction compaction{root, retention, options, reporter, &stats};
+  const bool in_place = options.write_root.empty() || options.write_root == root;
+  archive::LocalStore local(in_place ? root : options.write_root);
+  const Compaction compaction{root,    retention,
+                              options, reporter,
+                              &stats,  options.store != nullptr ? options.store : &local};
   archive::ForEachDay(root, options.from_ms, options.now_ms,
                       [&](const CivilDay& day, const fs::path& day_dir) {
     archive::ForEachTargetDir(day_dir, [&](const std::string& tkey, const fs::path& dir) {

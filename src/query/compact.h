@@ -11,7 +11,9 @@
 // the raw snapshots no hourly one stands for (MergeTiled), so a day costs
 // 24 profiles, not 1,440. A rollup holds its span's snapshots as they are
 // when it is written: a snapshot that comes later makes it stale (readers
-// then use the raw ones), and the next compaction replaces it.
+// then use the raw ones), and the next compaction replaces it: the new
+// rollup written, then the stale one removed (one that a crash in between
+// left beside the new one, the next compaction removes).
 //
 // Thread-safe: no shared state; one compaction at a time per archive.
 #ifndef CPROF_QUERY_COMPACT_H_
@@ -26,6 +28,7 @@
 
 #include "archive/layout.h"
 #include "archive/scan.h"
+#include "archive/store.h"
 #include "base/status.h"
 
 namespace cprof::query {
@@ -56,7 +59,11 @@ struct CompactOptions {
   //   uploads them (archive/bucket.h); a rollup rewritten with its very ID
   //   then replaces the old one there, in place.
   fs::path write_root;
-  // remove (default: archive::RemoveEntry in the root): removes a stale
+  // store (default: a LocalStore of write_root): where the rollups are
+  //   written (a test's FaultStore), and removed from when `remove` is
+  //   not given.
+  archive::Store* store = nullptr;
+  // remove (default: archive::DeleteEntry in `store`): removes a stale
   //   rollup that a new one replaces.
   std::function<Status(const archive::EntryKey&)> remove;
   // include_target (default: all): the target keys to compact (a scraper

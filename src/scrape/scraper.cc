@@ -212,7 +212,10 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
 void Scraper::Commit(PassStats* stats, bool now) {
   size_t staged = writer_.staged();
   if (staged == 0) return;
-  if (!now && staged < kCommitBatch && NowMs() - first_staged_ms_ < kCommitDelayMs) return;
+  if (!now && staged < kCommitBatch && writer_.staged_bytes() < kCommitBytes &&
+      NowMs() - first_staged_ms_ < kCommitDelayMs) {
+    return;
+  }
   archive::ArchiveWriter::CommitResult result = writer_.Commit();
   first_staged_ms_ = 0;
   for (const auto& [id, why] : result.failed) {
@@ -221,7 +224,7 @@ void Scraper::Commit(PassStats* stats, bool now) {
     LogError("scrape: archive write of " + id + ": " + why.message());
   }
   for (const auto& [dir, why] : result.unsynced_dirs) {
-    LogError("scrape: archive directory " + dir.string() + " not synced: " + why.message());
+    LogError("scrape: archive directory " + dir + " not synced: " + why.message());
   }
 }
 

@@ -54,8 +54,9 @@ bool KeepsRollups(const Config& config);
 std::string FormatPass(const PassStats& stats);
 
 // Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
-// this many, or this long, between file system syncs.
+// this many, this many bytes, or this long, between file system syncs.
 inline constexpr size_t kCommitBatch = 256;
+inline constexpr size_t kCommitBytes = 64 << 20;
 inline constexpr int64_t kCommitDelayMs = 100;
 
 class Scraper {

@@ -1,9 +1,11 @@
 // cprofiler's own routes for the web UI: the profile-type table, one
 // profile's metadata, the analysis (top table and flame tree; with
 // tags=1 pprof's tags table, with sandwich=FUNC that function's callers and
-// callees, with peek=RE pprof's peek, with list=RE or source=FUNC pprof's
-// list, its sources read as ApiOptions::source says) of a profile or a
-// merged selection, and the merged profile itself.
+// callees; tagroot=KEYS and tagleaf=KEYS group by label values as pprof's
+// -tagroot and -tagleaf; with peek=RE pprof's peek, with list=RE or
+// source=FUNC pprof's list, its sources read as ApiOptions::source says; with
+// graph=1 the call graph of go tool pprof -dot) of a profile or a merged
+// selection, and the merged profile itself.
 #include <charconv>
 #include <optional>
 
@@ -12,7 +14,9 @@
 #include "base/profile_types.h"
 #include "base/time.h"
 #include "pprof/analysis_json.h"
+#include "pprof/dot.h"
 #include "pprof/interval.h"
+#include "pprof/label_nodes.h"
 #include "pprof/report.h"
 #include "pprof/sandwich.h"
 #include "pprof/summary.h"
@@ -136,6 +140,17 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   for (auto [key, regex] : {std::pair{"peek", &peek_regex}, {"list", &list_regex}}) {
     if (Status s = pprof::CheckRegex(key, *regex); !s.ok()) return s;
   }
+  std::string tag_root, tag_leaf;
+  if (Status s = StringParam(params, "tagroot", &tag_root); !s.ok()) return s;
+  if (Status s = StringParam(params, "tagleaf", &tag_leaf); !s.ok()) return s;
+  auto with_graph = IntParam(params, "graph", 0, 0, 1);
+  if (!with_graph.ok()) return with_graph.status();
+  // The graph's node count: pprof's default for -dot unless one is asked
+  // (go tool pprof's applyCommandOverrides); 0 is all, as for the top table.
+  pprof::ReportOptions graph_options = options;
+  if (const std::string* n = params.Get("nodecount"); n == nullptr || n->empty()) {
+    graph_options.node_count = pprof::kDotNodeCount;
+  }
   auto source = ResolveSource(params);
   if (!source.ok()) return source.status();
 
@@ -148,9 +163,13 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   std::optional<Result<pprof::Sandwich>> sandwich;
   std::optional<Result<pprof::PeekTable>> peek;
   std::optional<Result<pprof::ListReport>> list;
+  std::optional<Result<pprof::DotGraph>> graph;
   {
     HeavySlot slot(heavy_);
     RunOnOwnStack([&] {
+      // As go tool pprof: the label frames first, so the filters see them.
+      pprof::AddLabelNodes(**profile, pprof::SplitLabelKeys(tag_root),
+                           pprof::SplitLabelKeys(tag_leaf));
       analysis = pprof::Analyze(**profile, options, *max_nodes);
       if (!analysis.ok()) return;
       if (*with_tags == 1) tags = pprof::Tags(**profile, options);
@@ -162,6 +181,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
         list =
             pprof::List(**profile, options, list_regex, options_.source, pprof::kMaxListFunctions);
       }
+      if (*with_graph == 1) graph = pprof::Dot(**profile, graph_options);
     });
   }
   if (!analysis.ok()) return analysis.status();
@@ -172,6 +192,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
                           list && !list->ok() ? list->status() : Status::OK()}) {
     if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
   }
+  if (graph && !graph->ok()) return graph->status();
 
   const pprof::TopTable& top = analysis->top;
   JsonWriter w;
@@ -232,6 +253,7 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   if (sandwich) pprof::WriteSandwichField(w, top, **sandwich);
   if (peek) pprof::WritePeekField(w, **profile, peek_regex, *peek);
   if (list) pprof::WriteListField(w, list_regex, *list);
+  if (graph) pprof::WriteGraphField(w, **graph, graph_options.node_count);
   w.EndObject();
   return w.Take();
 }
@@ -251,7 +273,7 @@ Response Api::Report(const QueryParams& params) {
     // interval or as archived), under the same sample index and filters.
     std::string query = "id=" + PercentEncode(*base_id);
     for (const char* key : {"interval", "si", "sample_type", "focus", "ignore", "hide", "show",
-                            "tagfocus", "tagignore", "maxnodes"}) {
+                            "tagfocus", "tagignore", "tagroot", "tagleaf", "maxnodes"}) {
       if (const std::string* v = params.Get(key))
         query += std::string("&") + key + "=" + PercentEncode(*v);
     }

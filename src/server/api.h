@@ -32,6 +32,7 @@
 #include "server/archive_index.h"
 #include "server/auth.h"
 #include "server/http_types.h"
+#include "server/index_query.h"
 
 namespace cprof::server {
 

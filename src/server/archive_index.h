@@ -1,5 +1,6 @@
 // An in-memory index of an archive's sidecars, for `serve`: the answers to
-// /api/profile_meta and friends without reading a file per request.
+// /api/profile_meta and friends without reading a file per request. This
+// is its loading; server/index_query.h answers from what it loaded.
 //
 // The index is a cache of the sidecars (SPEC: any index can be deleted and
 // rebuilt), read through archive::ReadTargetDir (from the directories'
@@ -27,7 +28,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -36,8 +36,6 @@
 #include "archive/sidecar.h"
 #include "base/profile_types.h"
 #include "base/time.h"
-#include "query/interval.h"
-#include "query/select.h"
 
 namespace cprof::server {
 
@@ -122,57 +120,12 @@ struct ArchiveSnapshot {
   std::map<std::string, std::set<std::string>> label_values;
 };
 
-// What a selection picks: one entry under one of its sample types.
-struct MetaHit {
-  const TargetDir* dir;
-  const IndexedEntry* entry;
-  const SampleTypeName* sample_type;
-  int64_t value;
-};
-
-// What `selection` picks (query::Select's rules, answered from memory):
-// hits in time order, then id; pointers into `snapshot`. With no sample
-// type, each entry once under its first sample type. InvalidArgument as
-// query::ValidateSelection.
-Result<std::vector<MetaHit>> Select(const ArchiveSnapshot& snapshot,
-                                    const query::Selection& selection);
-
-// An entry and the directory holding it.
-struct EntryRef {
-  const TargetDir* dir = nullptr;
-  const IndexedEntry* entry = nullptr;
-};
-
-// The entries `hits` name, in their order.
-std::vector<EntryRef> RefsOf(const std::vector<MetaHit>& hits);
-
-// The entry `id` names, if the snapshot has it.
-std::optional<EntryRef> FindEntry(const ArchiveSnapshot& snapshot, std::string_view id);
-
-// The entry before `ref` in its series (its tkey's entries of its profile
-// type), no more than query::kMaxIntervalMs older; nullopt if none.
-std::optional<EntryRef> PreviousEntry(const ArchiveSnapshot& snapshot, const EntryRef& ref);
-
-// `ref` as a snapshot of its series.
-query::SeriesPoint PointOf(const EntryRef& ref);
-
-// The series of `refs` (in time order within each series), in order of
-// their first entry, each with the entry before its first; `position[i]`
-// is where refs[i] went: (series, point).
-struct RefSeries {
-  std::vector<query::Series> series;
-  std::vector<std::pair<size_t, size_t>> position;
-};
-RefSeries SeriesOf(const ArchiveSnapshot& snapshot, const std::vector<EntryRef>& refs);
-
-// Whether a hit's value is a snapshot since process start, whose interval
-// value differs from it: a cumulative sample type not served as intervals.
-bool HasIntervalValue(const MetaHit& hit);
-
-// The interval value (query::DeltaValue) of each of `hits` that
-// HasIntervalValue; nullopt for the others, and for baselines.
-std::vector<std::optional<int64_t>> IntervalValues(const ArchiveSnapshot& snapshot,
-                                                   const std::vector<MetaHit>& hits);
+// ID order within one directory: time, then type, then hash (the stem's).
+bool IdLess(const IndexedEntry& a, const IndexedEntry& b);
+// The entry `key` names, as an IndexedEntry to search a directory by.
+IndexedEntry ProbeEntry(const archive::EntryKey& key);
+// Whether two are the same entry (of one directory).
+bool SameEntry(const IndexedEntry& a, const IndexedEntry& b);
 
 struct RefreshStats {
   size_t dirs_read = 0;      // <tkey> directories re-listed

@@ -245,28 +245,38 @@ TEST_CASE("Staged entries appear together on Commit, as Write would write them",
   CHECK(writer.Commit().committed == 0);
 }
 
-TEST_CASE("A writer that dies before Commit leaves only temporary files", "[archive]") {
+TEST_CASE(
+    "A writer that dies before Commit leaves nothing, and prune removes stale temporary files",
+    "[archive]") {
   testing::TempDir dir;
   REQUIRE(InitArchive(dir.path()).ok());
+  auto count_temps = [&] {
+    size_t temps = 0;
+    for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
+      if (e.path().filename().string().rfind(std::string(kTempPrefix), 0) == 0) ++temps;
+    }
+    return temps;
+  };
+  fs::path entry_dir;
   {
     ArchiveWriter writer(dir.path());
-    REQUIRE(writer.Stage("lost", Meta("api", "heap", kT0)).ok());
-  }  // no Commit
+    auto staged = writer.Stage("lost", Meta("api", "heap", kT0));
+    REQUIRE(staged.ok());
+    entry_dir = dir.path() / EntryDir(*ParseId(staged->id));
+  }  // no Commit: the staged entry was only in memory
   CountingReporter reporter;
   CHECK(Scan(dir.path(), {}, &reporter).empty());
   CHECK(reporter.paths.empty());
-  size_t temps = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
-    if (e.path().filename().string().rfind(std::string(kTempPrefix), 0) == 0) ++temps;
-  }
-  CHECK(temps == 2);
-  // Prune removes them once stale.
+  CHECK_FALSE(fs::exists(entry_dir));
+  CHECK(count_temps() == 0);
+  // What a crash inside a commit leaves (temporary files not yet renamed),
+  // prune removes once stale.
+  REQUIRE(MakeDirs(entry_dir).ok());
+  REQUIRE(WriteTempFile(entry_dir, "x.pb.gz", "lost", false).ok());
+  REQUIRE(WriteTempFile(entry_dir, "x.json", "{}", false).ok());
+  CHECK(count_temps() == 2);
   Prune(dir.path(), NowMs() + 2 * kStaleFileMs, nullptr);
-  temps = 0;
-  for (const auto& e : fs::recursive_directory_iterator(dir.path())) {
-    if (e.path().filename().string().rfind(std::string(kTempPrefix), 0) == 0) ++temps;
-  }
-  CHECK(temps == 0);
+  CHECK(count_temps() == 0);
 }
 
 TEST_CASE("A target directory that is a symbolic link is not part of the archive", "[archive]") {

@@ -35,7 +35,18 @@ void FaultStore::Thaw() {
   frozen_.reset();
 }
 
+void FaultStore::ShareFaultsWith(FaultStore* other) {
+  std::lock_guard<std::mutex> lock(mu_);
+  shared_ = other;
+}
+
 Status FaultStore::Mutation(std::string_view what, std::string_view key) {
+  FaultStore* shared;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    shared = shared_;
+  }
+  if (shared != nullptr) return shared->Mutation(what, key);
   std::lock_guard<std::mutex> lock(mu_);
   const int n = ++mutations_;
   if (n > crash_after_) {
@@ -50,6 +61,37 @@ Status FaultStore::Mutation(std::string_view what, std::string_view key) {
 Status FaultStore::Put(std::string_view key, std::string_view data) {
   CPROF_RETURN_IF_ERROR(Mutation("put", key));
   return base_->Put(key, data);
+}
+
+archive::PutBatchResult FaultStore::PutBatch(std::span<const archive::PutRequest> objects,
+                                             bool durable) {
+  // The objects that go through, in order, as a batch of their own (its
+  // `after`s renumbered); the others fail here.
+  archive::PutBatchResult result;
+  result.status.resize(objects.size());
+  std::vector<archive::PutRequest> through;
+  std::vector<size_t> index_of;                     // through's -> objects'
+  std::vector<int> through_at(objects.size(), -1);  // objects' -> through's
+  for (size_t i = 0; i < objects.size(); ++i) {
+    archive::PutRequest o = objects[i];
+    if (o.after >= 0) {
+      const size_t after = static_cast<size_t>(o.after);
+      if (through_at[after] < 0) {
+        result.status[i] = result.status[after];  // not put, as that one was not
+        continue;
+      }
+      o.after = through_at[after];
+    }
+    result.status[i] = Mutation("put", o.key);
+    if (!result.status[i].ok()) continue;
+    through_at[i] = static_cast<int>(through.size());
+    index_of.push_back(i);
+    through.push_back(std::move(o));
+  }
+  archive::PutBatchResult done = base_->PutBatch(through, durable);
+  for (size_t j = 0; j < through.size(); ++j) result.status[index_of[j]] = done.status[j];
+  result.unsynced = std::move(done.unsynced);
+  return result;
 }
 
 Status FaultStore::Delete(std::string_view key) {

@@ -1,7 +1,7 @@
 // A Store that fails and crashes on purpose, over another (leveldb's
 // FaultInjectionTestEnv), for tests of what a failure or a crash at any
 // point leaves behind. It counts the calls that change the store (Put,
-// Delete) and
+// Delete, and each object of a PutBatch, in the batch's order) and
 //   - FailCall(n): the n-th of them fails (IOError) without being done,
 //     once; the others go through;
 //   - CrashAfter(n): those after the n-th are not done and fail, as if the
@@ -27,6 +27,9 @@ class FaultStore : public archive::Store {
 
   void FailCall(int n);
   void CrashAfter(int n);
+  // Counts this store's mutations with `other`'s, and crashes or fails as
+  // it says: one process writing two stores (a spool and a bucket).
+  void ShareFaultsWith(FaultStore* other);
   void FreezeListing();
   void Thaw();
   // Calls that changed the store, or would have.
@@ -34,6 +37,8 @@ class FaultStore : public archive::Store {
 
   std::string Describe() const override { return base_->Describe(); }
   Status Put(std::string_view key, std::string_view data) override;
+  archive::PutBatchResult PutBatch(std::span<const archive::PutRequest> objects,
+                                   bool durable) override;
   Result<std::string> Get(std::string_view key, size_t max_bytes) override {
     return base_->Get(key, max_bytes);
   }
@@ -47,12 +52,14 @@ class FaultStore : public archive::Store {
   Result<std::optional<archive::StoreUsage>> UsageOver(int64_t cap) override {
     return base_->UsageOver(cap);
   }
+  const fs::path* local_root() const override { return base_->local_root(); }
 
  private:
   // Whether the next mutation goes through; counts it.
   Status Mutation(std::string_view what, std::string_view key);
 
   archive::Store* const base_;
+  FaultStore* shared_ = nullptr;  // whose count and faults these are
   mutable std::mutex mu_;
   int mutations_ = 0;
   int fail_call_ = 0;  // 0: none

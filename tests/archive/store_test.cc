@@ -1,7 +1,7 @@
 // The Store contract on a directory and on a real S3 API (moto_server on
 // loopback, started here), one prune on both, and what failures and
-// crashes at every point of a pass's writes and of a prune leave behind
-// (FaultStore).
+// crashes at every point of a scrape pass's commit, an upload, a
+// compaction and a prune leave behind (FaultStore).
 #include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
@@ -24,8 +24,14 @@
 #include "archive/prune.h"
 #include "archive/scan.h"
 #include "archive/store.h"
+#include "archive/upload.h"
 #include "archive/writer.h"
 #include "base/fetcher.h"
+#include "base/hash.h"
+#include "pprof/codec.h"
+#include "pprof/profile_builder.h"
+#include "pprof/summary.h"
+#include "query/compact.h"
 #include "test_util.h"
 
 extern char** environ;
@@ -425,4 +431,182 @@ TEST_CASE("A listing that lags behind removes nothing written since", "[store][f
   // not removed; its entry is whole.
   CHECK(local.Get(ProfileKey(entries[0].key), 1 << 20).ok());
   CHECK(local.Get(SidecarKey(entries[0].key), 1 << 20).ok());
+}
+
+namespace {
+
+// The entries of `store` a scan finds, each whole: no sidecar without its
+// profile, no report, and every profile's bytes those its sidecar names.
+std::vector<Entry> ScanWhole(Store& store, const fs::path& root) {
+  CheckWhole(store);
+  CountingReporter reporter;
+  std::vector<Entry> scanned = Scan(root, {}, &reporter);
+  CHECK(reporter.paths.empty());
+  for (const Entry& e : scanned) {
+    auto bytes = ReadFile(e.ProfilePath(), 1 << 20);
+    REQUIRE(bytes.ok());
+    CHECK(Sha256Hex(*bytes) == e.sidecar.sha256);
+  }
+  return scanned;
+}
+
+}  // namespace
+
+TEST_CASE("A crash at every point of a scrape pass's commit leaves whole entries",
+          "[store][fault]") {
+  // A pass stages its scrapes and commits them as one batch (Scraper::Commit).
+  const std::vector<Written> entries = SomeEntries();
+  const int cuts = static_cast<int>(2 * entries.size());
+  for (int cut = 0; cut <= cuts; ++cut) {
+    INFO("crash after " << cut << " of " << cuts << " puts");
+    testing::TempDir dir;
+    LocalStore local(dir.path());
+    testing::FaultStore faulty(&local);
+    faulty.CrashAfter(cut);
+    ArchiveWriter writer(&faulty);
+    for (const Written& w : entries) {
+      auto sidecar = ParseSidecar(w.sidecar);
+      REQUIRE(sidecar.ok());
+      REQUIRE(writer.Stage(w.profile, *sidecar).ok());
+    }
+    CHECK(Keys(local).empty());  // nothing before the commit
+    ArchiveWriter::CommitResult result = writer.Commit();
+    if (cut == cuts) CHECK(faulty.mutations() == cuts);
+    // The profiles go first, then the sidecars: an entry is there once
+    // its sidecar is.
+    const size_t whole = static_cast<size_t>(std::max(0, cut - cuts / 2));
+    CHECK(result.committed == whole);
+    CHECK(result.failed.size() == entries.size() - whole);
+    CHECK(ScanWhole(local, dir.path()).size() == whole);
+  }
+}
+
+TEST_CASE("A crash at every point of an upload loses no entry, and the next upload finishes",
+          "[store][fault]") {
+  const std::vector<Written> entries = SomeEntries();
+  auto upload = [](Store& spool, Store& bucket) {
+    UploadStats stats;
+    return Upload(spool, bucket, {.transfers = 1}, &stats);
+  };
+  // The whole upload, to count its puts and deletions.
+  int cuts = 0;
+  {
+    testing::TempDir spool_dir, bucket_dir;
+    LocalStore spool(spool_dir.path()), bucket(bucket_dir.path());
+    PutAll(spool, entries);
+    testing::FaultStore counting_spool(&spool), counting_bucket(&bucket);
+    counting_bucket.ShareFaultsWith(&counting_spool);
+    REQUIRE(upload(counting_spool, counting_bucket).ok());
+    cuts = counting_spool.mutations();
+    REQUIRE(cuts == static_cast<int>(4 * entries.size()));  // 2 puts, 2 deletions each
+    CHECK(EntryKeys(spool).empty());
+  }
+  for (int cut = 0; cut <= cuts; ++cut) {
+    INFO("crash after " << cut << " of " << cuts << " puts and deletions");
+    testing::TempDir spool_dir, bucket_dir;
+    LocalStore spool(spool_dir.path()), bucket(bucket_dir.path());
+    PutAll(spool, entries);
+    testing::FaultStore faulty_spool(&spool), faulty_bucket(&bucket);
+    faulty_bucket.ShareFaultsWith(&faulty_spool);
+    faulty_spool.CrashAfter(cut);
+    CHECK(upload(faulty_spool, faulty_bucket).ok() == (cut == cuts));
+    // Each entry is whole in the bucket, or still in the spool.
+    const std::vector<Entry> uploaded = ScanWhole(bucket, bucket_dir.path());
+    const std::vector<Entry> waiting = ScanWhole(spool, spool_dir.path());
+    std::set<std::string> ids;
+    for (const Entry& e : uploaded) ids.insert(e.sidecar.id);
+    for (const Entry& e : waiting) ids.insert(e.sidecar.id);
+    CHECK(ids.size() == entries.size());
+    // The next upload (the process restarted) moves the rest.
+    REQUIRE(upload(spool, bucket).ok());
+    CHECK(ScanWhole(bucket, bucket_dir.path()).size() == entries.size());
+    CHECK(Scan(spool_dir.path(), {}, nullptr).empty());
+    for (const Written& w : entries) {
+      CHECK(*bucket.Get(ProfileKey(w.key), 1 << 20) == w.profile);
+      CHECK(*bucket.Get(SidecarKey(w.key), 1 << 20) == w.sidecar);
+    }
+  }
+}
+
+namespace {
+
+constexpr int64_t kDayMs = 24 * kHourMs;
+
+// Six heap snapshots, 10 minutes apart, of one target in the hour that
+// starts at `hour_ms`, and a seventh at +55 min when `late`: raw entries
+// whose hour and day compaction rolls up.
+void PutSnapshots(const fs::path& root, int64_t hour_ms, bool late) {
+  ArchiveWriter writer(root, {.durable = false});
+  for (int i = 0; i < (late ? 7 : 6); ++i) {
+    const int64_t at = hour_ms + (i < 6 ? i * 10 : 55) * 60'000;
+    pprof::Profile p = testing::ProfileBuilder({{"alloc_objects", "count"},
+                                                {"alloc_space", "bytes"},
+                                                {"inuse_objects", "count"},
+                                                {"inuse_space", "bytes"}})
+                           .Header(at * 1'000'000, 0, 524288)
+                           .Sample({"alloc", "main"}, {i + 1, (i + 1) * 1024, 1, 64})
+                           .Build();
+    Sidecar s = Meta("compacted", at, 0);
+    s.sample_types.clear();
+    for (auto& t : pprof::Summarize(p, "heap").sample_types) {
+      s.sample_types.push_back({t.name, t.type, t.unit, t.total});
+    }
+    REQUIRE(writer.Write(pprof::EncodeProfile(p), s).ok());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A crash at every point of a compaction leaves whole entries, and the next one finishes",
+          "[store][fault][rollup]") {
+  const int64_t hour = NowMs() / kDayMs * kDayMs - 3 * kDayMs + 10 * kHourMs;
+  const query::RetentionOf keep = [](const Target&) { return query::RollupRetention{0, 0}; };
+  query::CompactOptions options;
+  options.now_ms = hour + 2 * kDayMs;
+  options.durable = false;
+  // `late`: the first compaction ran before the hour's last snapshot came,
+  // so this one replaces its stale rollups (writes, then deletions).
+  for (const bool late : {false, true}) {
+    auto prepare = [&](const fs::path& root) {
+      PutSnapshots(root, hour, /*late=*/false);
+      if (late) {
+        REQUIRE(query::Compact(root, keep, options, nullptr).written >= 2);
+        PutSnapshots(root, hour, /*late=*/true);
+      }
+    };
+    testing::TempDir reference_dir;
+    prepare(reference_dir.path());
+    LocalStore reference(reference_dir.path());
+    testing::FaultStore counting(&reference);
+    query::CompactOptions counted = options;
+    counted.store = &counting;
+    query::CompactStats stats = query::Compact(reference_dir.path(), keep, counted, nullptr);
+    // The hour's rollups and the day's (snapshots, and intervals of the
+    // cumulative types), each replacing a stale one when `late`.
+    CHECK(stats.written >= 2);
+    CHECK(stats.replaced == (late ? stats.written : 0u));
+    const int cuts = counting.mutations();
+    REQUIRE(cuts == static_cast<int>(2 * (stats.written + stats.replaced)));
+    const std::set<std::string> done = EntryKeys(reference);
+    for (int cut = 0; cut <= cuts; ++cut) {
+      INFO((late ? "replacing, " : "") << "crash after " << cut << " of " << cuts << " writes");
+      testing::TempDir dir;
+      prepare(dir.path());
+      LocalStore local(dir.path());
+      testing::FaultStore faulty(&local);
+      faulty.CrashAfter(cut);
+      query::CompactOptions crashing = options;
+      crashing.store = &faulty;
+      (void)query::Compact(dir.path(), keep, crashing, nullptr);
+      ScanWhole(local, dir.path());
+      for (const char* tier : {"hourly", "daily"}) {
+        (void)ScanWhole(local, TierRoot(dir.path(), tier));
+      }
+      // The next compaction (the process restarted) leaves what one
+      // without a crash does, but the orphan profiles prune removes.
+      (void)query::Compact(dir.path(), keep, options, nullptr);
+      (void)Prune(local, NowMs() + 2 * kStaleFileMs, nullptr);
+      CHECK(EntryKeys(local) == done);
+    }
+  }
 }

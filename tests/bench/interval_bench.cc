@@ -30,6 +30,7 @@
 #include "query/interval.h"
 #include "query/select.h"
 #include "server/archive_index.h"
+#include "server/index_query.h"
 
 using namespace cprof;
 using Clock = std::chrono::steady_clock;

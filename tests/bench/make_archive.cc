@@ -1,6 +1,7 @@
 // make_archive: writes a synthetic archive for tests and benchmarks.
 //
-//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE] [NAMES] [HOST]
+//   make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] [PROFILE_TYPE] [NAMES] [HOST|-]
+//                [APP_PREFIX]
 //
 // ENTRIES entries spread evenly over DAYS (1) UTC days from DAY
 // (YYYY-MM-DD), over APPS applications (app-0 .. app-N, one host each) and
@@ -11,7 +12,9 @@
 // sample types and totals a scrape would record: an archive that merge,
 // top and compact read. With NAMES, the APPS targets (one host each) are
 // named app-0 .. app-NAMES-1 in turn: a fleet of a few apps. With HOST,
-// every target's host is HOST (a scraper's config can then name them).
+// every target's host is HOST (a scraper's config can then name them; "-"
+// for the default). With APP_PREFIX, the apps are APP_PREFIX-0 .. instead
+// of app-0 .. (a second run adds other apps to an archive).
 // Sidecars are complete, as a scrape writes them; entries are written in
 // batches, as a scrape pass writes them.
 #include <unistd.h>
@@ -31,7 +34,7 @@ int main(int argc, char** argv) {
   if (argc < 5) {
     std::fprintf(stderr,
                  "usage: make_archive DIR ENTRIES APPS DAY [PROFILE_FILE|-] [DAYS] "
-                 "[PROFILE_TYPE|-] [NAMES] [HOST]\n");
+                 "[PROFILE_TYPE|-] [NAMES] [HOST|-] [APP_PREFIX]\n");
     return 2;
   }
   fs::path root = argv[1];
@@ -41,7 +44,8 @@ int main(int argc, char** argv) {
   const long days = argc > 6 ? std::stol(argv[6]) : 1;
   const std::string fixed_type = argc > 7 && std::string(argv[7]) != "-" ? argv[7] : "";
   const int names = argc > 8 ? std::stoi(argv[8]) : apps;
-  const std::string host = argc > 9 ? argv[9] : "";
+  const std::string host = argc > 9 && std::string(argv[9]) != "-" ? argv[9] : "";
+  const std::string app_prefix = argc > 10 ? argv[10] : "app";
   if (!day.ok() || entries <= 0 || apps <= 0 || days <= 0 || names <= 0) {
     std::fprintf(stderr, "make_archive: bad arguments\n");
     return 2;
@@ -82,7 +86,7 @@ int main(int argc, char** argv) {
     const int types = fixed_type.empty() ? 7 : 1;
     s.profile_type = fixed_type.empty() ? kTypes[i % 7] : fixed_type;
     s.job = "bench";
-    s.app = "app-" + std::to_string(i / types % apps % names);
+    s.app = app_prefix + "-" + std::to_string(i / types % apps % names);
     s.host = !host.empty() ? host
                            : "10.0." + std::to_string(i / types % apps / 250) + "." +
                                  std::to_string(i / types % apps % 250) + ":6060";

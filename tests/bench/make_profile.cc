@@ -1,14 +1,17 @@
 // make_profile: writes a synthetic CPU-like profile of at least SIZE_MB
 // megabytes uncompressed, gzipped, for the report benchmark.
 //
-//   make_profile OUT SIZE_MB [STACKS]
+//   make_profile OUT SIZE_MB [STACKS [heap]]
 //
 // 20,000 functions in a call graph where each frame calls one of 8
 // children, stacks 20-40 deep, an inlined pair in 1 location of 10.
 // With STACKS, samples draw from a pool of that many distinct stacks (the
 // most common most often) and differ by a request label, as CPU profiles of
 // services using pprof labels do; without, every sample is its own random
-// stack (a worst case: millions of distinct paths).
+// stack (a worst case: millions of distinct paths). With heap, the profile
+// is a Go heap profile's shape instead: alloc_objects, alloc_space,
+// inuse_objects and inuse_space, each sample an allocation size (its
+// "bytes" numeric label) times a count, and no request labels.
 #include <cstdio>
 #include <random>
 #include <string>
@@ -19,8 +22,9 @@
 using namespace cprof;
 
 int main(int argc, char** argv) {
-  if (argc != 3 && argc != 4) {
-    std::fprintf(stderr, "usage: make_profile OUT SIZE_MB [STACKS]\n");
+  const bool heap = argc == 5 && std::string(argv[4]) == "heap";
+  if (argc < 3 || argc > 5 || (argc == 5 && !heap)) {
+    std::fprintf(stderr, "usage: make_profile OUT SIZE_MB [STACKS [heap]]\n");
     return 2;
   }
   const size_t want = static_cast<size_t>(std::stol(argv[2])) << 20;
@@ -30,16 +34,27 @@ int main(int argc, char** argv) {
     p.add_string_table(s);
     return static_cast<int64_t>(p.string_table_size() - 1);
   };
-  auto* t = p.add_sample_type();
-  t->set_type(str("samples"));
-  t->set_unit(str("count"));
-  t = p.add_sample_type();
-  t->set_type(str("cpu"));
-  t->set_unit(str("nanoseconds"));
-  p.mutable_period_type()->set_type(str("cpu"));
-  p.mutable_period_type()->set_unit(str("nanoseconds"));
-  p.set_period(10'000'000);
-  p.set_duration_nanos(60'000'000'000);
+  auto sample_type = [&](const char* type, const char* unit) {
+    auto* t = p.add_sample_type();
+    t->set_type(str(type));
+    t->set_unit(str(unit));
+  };
+  if (heap) {
+    sample_type("alloc_objects", "count");
+    sample_type("alloc_space", "bytes");
+    sample_type("inuse_objects", "count");
+    sample_type("inuse_space", "bytes");
+    p.mutable_period_type()->set_type(str("space"));
+    p.mutable_period_type()->set_unit(str("bytes"));
+    p.set_period(512 * 1024);
+  } else {
+    sample_type("samples", "count");
+    sample_type("cpu", "nanoseconds");
+    p.mutable_period_type()->set_type(str("cpu"));
+    p.mutable_period_type()->set_unit(str("nanoseconds"));
+    p.set_period(10'000'000);
+    p.set_duration_nanos(60'000'000'000);
+  }
   auto* m = p.add_mapping();
   m->set_id(1);
   m->set_memory_start(0x400000);
@@ -78,10 +93,11 @@ int main(int argc, char** argv) {
     }
     return stack;
   };
-  const int pool_size = argc == 4 ? std::stoi(argv[3]) : 0;
+  const int pool_size = argc >= 4 ? std::stoi(argv[3]) : 0;
   std::vector<std::vector<uint64_t>> pool;
   for (int i = 0; i < pool_size; ++i) pool.push_back(random_stack());
-  const int64_t key = str("request"), span = str("span");
+  const int64_t key = str("request"), span = str("span"), bytes_key = str("bytes");
+  const int64_t bytes_unit = str("bytes");
   std::vector<int64_t> label_values;
   for (int i = 0; i < 5000; ++i) label_values.push_back(str("req-" + std::to_string(i)));
   size_t size = 0;
@@ -95,6 +111,8 @@ int main(int argc, char** argv) {
         // Skewed: the square of a uniform draw favours the first stacks.
         double u = static_cast<double>(rng() % 1000000) / 1e6;
         stack = pool[static_cast<size_t>(u * u * pool.size())];
+      }
+      if (!pool.empty() && !heap) {  // (Go's heap profiles carry no pprof labels)
         auto* l = s->add_label();
         l->set_key(key);
         l->set_str(label_values[rng() % label_values.size()]);
@@ -104,8 +122,21 @@ int main(int argc, char** argv) {
       }
       for (auto it = stack.rbegin(); it != stack.rend(); ++it) s->add_location_id(*it);
       int64_t count = 1 + static_cast<int64_t>(rng() % 5);
-      s->add_value(count);
-      s->add_value(count * 10'000'000);
+      if (heap) {
+        const int64_t bytes = int64_t{16} << (rng() % 12);  // 16 B to 32 kB
+        auto* l = s->add_label();
+        l->set_key(bytes_key);
+        l->set_num(bytes);
+        l->set_num_unit(bytes_unit);
+        const int64_t inuse = static_cast<int64_t>(rng() % 2) * count;
+        s->add_value(count);
+        s->add_value(count * bytes);
+        s->add_value(inuse);
+        s->add_value(inuse * bytes);
+      } else {
+        s->add_value(count);
+        s->add_value(count * 10'000'000);
+      }
     }
     size = p.ByteSizeLong();
   }

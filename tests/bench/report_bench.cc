@@ -1,5 +1,6 @@
 // report_bench: times each step of reading one profile: decode, top
-// table, flame tree (capped), folded stacks.
+// table, flame tree (capped), folded stacks, and the call graph
+// /api/analysis?graph=1 adds (go tool pprof -dot's, 80 nodes) with its JSON.
 //
 //   report_bench PROFILE [MAX_FLAME_NODES]
 #include <chrono>
@@ -9,7 +10,10 @@
 #include <google/protobuf/arena.h>
 
 #include "base/fs.h"
+#include "base/json.h"
+#include "pprof/analysis_json.h"
 #include "pprof/codec.h"
+#include "pprof/dot.h"
 #include "pprof/report.h"
 
 using namespace cprof;
@@ -52,6 +56,16 @@ int main(int argc, char** argv) {
   auto t5 = Clock::now();
   auto both = pprof::Analyze(*profile, {}, max_nodes);
   auto t6 = Clock::now();
+  pprof::ReportOptions dot_options;
+  dot_options.node_count = pprof::kDotNodeCount;
+  auto dot = pprof::Dot(*profile, dot_options);
+  auto t7 = Clock::now();
+  JsonWriter w;
+  w.StartObject();
+  if (dot.ok()) pprof::WriteGraphField(w, *dot, dot_options.node_count);
+  w.EndObject();
+  const size_t graph_json = w.Take().size();
+  auto t8 = Clock::now();
   std::printf("  %d samples, %zu bytes gzipped, %zu bytes raw\n", profile->sample_size(),
               bytes->size(), profile->ByteSizeLong());
   std::printf("  decode (gunzip + parse + validate): %7.0f ms\n", ms(t0, t1));
@@ -66,5 +80,10 @@ int main(int argc, char** argv) {
               both->top.rows.size(), pprof::CountNodes(both->flame));
   std::printf("  read + decode + Analyze:             %7.0f ms (target < 1000 ms)\n",
               ms(t0, t1) + ms(t5, t6));
+  if (dot.ok()) {
+    std::printf(
+        "  call graph (dot, %zu nodes, %zu edges): %7.0f ms, its JSON (%zu bytes) %.1f ms\n",
+        dot->nodes.size(), dot->edges.size(), ms(t6, t7), graph_json, ms(t7, t8));
+  }
   return 0;
 }

@@ -64,11 +64,11 @@ start_workload() {
   cat "$f"
 }
 
-# start_fake [LISTENERS]: the misbehaving fake target serving the heap
-# fixture; prints its host:port addresses, one a line.
+# start_fake [LISTENERS [PROFILE]]: the misbehaving fake target serving the
+# heap fixture (or PROFILE); prints its host:port addresses, one a line.
 start_fake() {
   local f="$WORK/fake.$RANDOM.addr"
-  spawn "$GO_TEST_BIN/faketarget" -profile "$TEST_DATA_DIR/heap.pb.gz" -listeners "${1:-1}" -addr-file "$f"
+  spawn "$GO_TEST_BIN/faketarget" -profile "${2:-$TEST_DATA_DIR/heap.pb.gz}" -listeners "${1:-1}" -addr-file "$f"
   wait_file "$f"
   cat "$f"
 }
@@ -201,7 +201,7 @@ start_moto() {
 }
 
 # compare_pprof WHAT PROFILE FLAG...: go tool pprof FLAG... PROFILE and
-# cprofiler top with the same flags (pprof's spelling: -tags, -dot,
+# cprofiler top with the same flags (pprof's spelling: -top, -tags, -dot,
 # -peek=RE, -list=RE, -focus=RE, -nodecount=N, -sample_index=NAME,
 # -source_path=DIRS, -trim_path=PREFIX, ...) give the same stdout and exit
 # status, both run in the working directory (where -list looks for relative
@@ -212,6 +212,7 @@ compare_pprof() {
   local ours=()
   for flag in "$@"; do
     case $flag in
+      -top) ;;  # cprofiler top's default
       -tags) ours+=(--format tags) ;;
       -dot) ours+=(--format dot) ;;
       -sample_index=*) ours+=("--sample-index=${flag#*=}") ;;

@@ -1,6 +1,7 @@
 # pprof-exact: `cprofiler top --format tags` prints what `go tool pprof
 # -tags` prints, and `cprofiler top --peek RE` what `go tool pprof -peek RE`
-# prints, byte for byte and with the same exit status: on the fixtures
+# prints, and `cprofiler top --tagroot KEY` `go tool pprof -tagroot=KEY
+# -top`, byte for byte and with the same exit status: on the fixtures
 # cpu.pb.gz and heap.pb.gz (every sample index of heap), with pprof's
 # filters, and on CPU and goroutine profiles of the workload's endpoints,
 # whose handlers run under pprof.Do labels (workload -labels). Nothing is
@@ -71,6 +72,39 @@ compare_pprof "tags of the labelled goroutine profile" "$WORK/labelled-goroutine
 expect_lines 2
 compare_pprof "peek of the labelled goroutine profile" "$WORK/labelled-goroutine.pb.gz" -peek='main\.'
 pass "a labelled service's CPU and goroutine profiles: tags (with filters) and peek identical to go tool pprof"
+
+# -tagroot and -tagleaf: a frame per label value at the root (or the leaf),
+# added before the filters (so -focus can match one); numeric labels (the
+# heap's bytes) as pprof scales them; a key no sample has warns.
+for si in samples cpu; do
+  compare_pprof "top -tagroot=endpoint, $si" "$LCPU" -top -tagroot=endpoint -sample_index="$si"
+  expect_lines 10
+  for ep in /api/users /api/orders /api/health; do
+    grep -q "  $ep\$" "$WORK/ours.out" || fail "tagroot: no $ep frame in $(cat "$WORK/ours.out")"
+  done
+done
+compare_pprof "top -tagleaf=endpoint" "$LCPU" -top -tagleaf=endpoint
+expect_lines 10
+compare_pprof "top -tagroot=endpoint -focus on a value" "$LCPU" -top -tagroot=endpoint -focus=/api/orders
+expect_lines 6
+compare_pprof "top -tagroot=endpoint -tagfocus" "$LCPU" -top -tagroot=endpoint -tagfocus=endpoint=users
+compare_pprof "top -tagroot=endpoint -nodecount" "$LCPU" -top -tagroot=endpoint -nodecount=5
+compare_pprof "dot -tagroot=endpoint" "$LCPU" -dot -tagroot=endpoint
+expect_lines 20
+compare_pprof "peek -tagroot=endpoint" "$LCPU" -peek=workloadEndpoint -tagroot=endpoint
+expect_lines 9
+compare_pprof "top -tagroot=endpoint of the goroutine profile" "$WORK/labelled-goroutine.pb.gz" -top -tagroot=endpoint
+for si in alloc_space inuse_space; do
+  compare_pprof "top -tagroot=bytes of heap.pb.gz, $si" "$HEAP" -top -tagroot=bytes -sample_index="$si"
+  expect_lines 8
+  grep -q '  16384$' "$WORK/ours.out" || fail "tagroot=bytes: no 16384 frame in $(cat "$WORK/ours.out")"
+done
+compare_pprof "top -tagroot on no key" "$LCPU" -top -tagroot=nosuch
+expect_grep "^TagRoot expression matched no samples$" "$WORK/ours.err"
+expect_grep "TagRoot expression matched no samples" "$WORK/go.err"
+compare_pprof "top -tagleaf on no key" "$LCPU" -top -tagleaf=nosuch
+expect_grep "^TagLeaf expression matched no samples$" "$WORK/ours.err"
+pass "tagroot and tagleaf (top, dot, peek; with focus, tagfocus, nodecount; numeric labels) identical to go tool pprof"
 
 # Errors: as pprof's, and the usage mistakes pprof cannot make.
 compare_pprof "peek without a match" "$CPU" -peek=nosuchfunction

@@ -9,8 +9,11 @@
 # number and values, no text; then tests/ui/ui_source_peek_test.mjs drives
 # Debian's Chromium headless (every other origin refused): a click on a
 # flame graph frame of main.workloadCPU shows its source lines with values
-# beside the flame graph, a row's Peek action shows Sum256's callers and
-# callees as pprof -peek does, source= and peek= come back from the URL.
+# beside the flame graph and zooms to the frame (zoom= in the URL), Esc
+# resets the zoom and then closes the panel, in the call graph view a row's
+# Source action opens it beside the call graph, a row's Peek action shows
+# Sum256's callers and callees as pprof -peek does, source=, zoom= and peek=
+# come back from the URL.
 # Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
 # Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
 # the test starts in; CTest: build/tests/ui_screenshots).

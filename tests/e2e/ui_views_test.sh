@@ -4,7 +4,8 @@
 # and tests/ui/ui_views_test.mjs driving Debian's Chromium headless with
 # every other origin refused: the CPU profile's Labels card lists the three
 # endpoints as `cprofiler top --format tags` (go tool pprof -tags) does, a
-# value focuses and Alt+click ignores, and runtime.mallocgc's sandwich shows
+# value focuses and Alt+click ignores, "Group by" endpoint draws a root
+# frame per endpoint, and runtime.mallocgc's sandwich shows
 # its callers above and its callees below.
 # Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
 # Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory

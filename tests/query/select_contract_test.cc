@@ -15,6 +15,7 @@
 #include "archive/writer.h"
 #include "query/select.h"
 #include "server/archive_index.h"
+#include "server/index_query.h"
 #include "test_util.h"
 
 using namespace cprof;

@@ -14,6 +14,7 @@
 #include "query/interval.h"
 #include "query/select.h"
 #include "server/archive_index.h"
+#include "server/index_query.h"
 #include "test_util.h"
 
 using namespace cprof;

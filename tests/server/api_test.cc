@@ -3,10 +3,13 @@
 #include <rapidjson/document.h>
 #include <thread>
 
+#include <cctype>
 #include <fstream>
 #include <future>
 #include <map>
 #include <optional>
+#include <regex>
+#include <sstream>
 
 #include "archive/layout.h"
 #include "archive/writer.h"
@@ -14,6 +17,8 @@
 #include "base/profile_types.h"
 #include "pprof/analysis_json.h"
 #include "pprof/codec.h"
+#include "pprof/dot.h"
+#include "pprof/label_nodes.h"
 #include "pprof/profile_builder.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
@@ -647,6 +652,214 @@ TEST_CASE("analysis gives pprof's list, reading sources under the source path on
   CHECK(all["list"]["more_functions"].GetInt64() == 31 - int64_t{pprof::kMaxListFunctions});
   auto none = Json(f.Get("/api/analysis?id=" + id + "&list=no.such"));
   CHECK(std::string(none["list"]["error"].GetString()) == "no matches found for regexp: no.such");
+}
+
+TEST_CASE("analysis groups by label values with tagroot, as pprof -tagroot", "[api]") {
+  ApiFixture f;
+  auto profile = pprof::DecodeProfile(testing::ReadTestData("heap.pb.gz"));
+  REQUIRE(profile.ok());
+  pprof::ReportOptions options;
+  options.sample_index = "alloc_space";
+  // Go's heap samples carry a numeric "bytes" label: a root frame per size.
+  pprof::Profile grouped = *profile;
+  REQUIRE(pprof::AddLabelNodes(grouped, {"bytes"}, {}).root);
+  auto want = pprof::Analyze(grouped, options, pprof::kDefaultFlameNodes);
+  REQUIRE(want.ok());
+  REQUIRE(want->flame.children.size() > 1);
+
+  auto d = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&tagroot=bytes"));
+  const auto& roots = d["flame"]["c"];
+  REQUIRE(roots.Size() == want->flame.children.size());
+  for (rapidjson::SizeType i = 0; i < roots.Size(); ++i) {
+    INFO(i);
+    CHECK(std::string(roots[i]["n"].GetString()) == want->flame.children[i].name);
+    CHECK(roots[i]["v"].GetInt64() == want->flame.children[i].total);
+  }
+  CHECK(d["top"]["rows"].Size() == want->top.rows.size());
+  // The frames are the label values, as pprof scales them ("16kB" is 16384).
+  for (const pprof::FlameNode& root : want->flame.children) {
+    INFO(root.name);
+    CHECK((root.name == "<unknown>" || std::isdigit(static_cast<unsigned char>(root.name[0]))));
+  }
+  // The filters see the label frames, as pprof's (they are added first).
+  const std::string first = want->flame.children[0].name;
+  auto focused = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&si=alloc_space&tagroot=bytes" +
+                            "&focus=" + PercentEncode("^" + first + "$")));
+  CHECK(focused["flame"]["c"].Size() == 1);
+  CHECK(focused["flame"]["v"].GetInt64() == want->flame.children[0].total);
+  // No such key: every sample under one "<unknown>" root, not an error.
+  auto none = Json(f.Get("/api/analysis?id=" + f.heap1_ + "&tagroot=no.such.key"));
+  REQUIRE(none["flame"]["c"].Size() == 1);
+  CHECK(std::string(none["flame"]["c"][0]["n"].GetString()) == "<unknown>");
+  for (std::string bad : std::vector<std::string>{"&tagroot=" + std::string(2000, 'x'),
+                                                  "&tagleaf=" + std::string(2000, 'x')}) {
+    INFO(bad.substr(0, 12));
+    CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
+  }
+}
+
+namespace {
+
+// pprof's escapeForDot, as dot.cc writes labels and tooltips.
+std::string EscapeForDot(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    out += c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\l" : std::string(1, c);
+  }
+  return out;
+}
+
+// The nodes, tag boxes and edges of a dot text (FormatDot, which is go tool
+// pprof -dot's text), each node and edge as the line's attributes.
+struct ParsedDot {
+  struct Node {
+    int id;
+    std::string label, tooltip, color, fillcolor;
+    int fontsize;
+  };
+  struct Edge {
+    int from, to;
+    std::string weight, color, tooltip;
+    bool inlined, dotted;
+    int layout_weight, penwidth, minlen;
+  };
+  std::vector<Node> nodes;
+  std::map<int, std::vector<std::string>> tags;  // node id -> its boxes' ids
+  std::vector<Edge> edges;
+};
+
+ParsedDot ParseDot(const std::string& text) {
+  static const std::regex kNode(
+      R"re(^N(\d+) \[label="((?:[^"\\]|\\.)*)" id="node\1" fontsize=(\d+) shape=box )re"
+      R"re(tooltip="((?:[^"\\]|\\.)*)" )re"
+      R"re(color="(#[0-9a-f]{6})" fillcolor="(#[0-9a-f]{6})"\]$)re");
+  static const std::regex kTag(R"re(^N?N(\d+)((_\d+)+) \[label = ")re");
+  static const std::regex kEdge(
+      R"re(^N(\d+) -> N(\d+) \[label=" ([^"\\]*)(\\n \(inline\))?"( weight=(\d+))?)re"
+      R"re(( penwidth=(\d+))?( color="(#[0-9a-f]{6})")? tooltip="((?:[^"\\]|\\.)*)")re"
+      R"re( labeltooltip="((?:[^"\\]|\\.)*)")re"
+      R"re(( style="dotted")?( minlen=(\d+))?\]$)re");
+  ParsedDot d;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    std::smatch m;
+    if (std::regex_match(line, m, kNode)) {
+      d.nodes.push_back({std::stoi(m[1]), m[2], m[4], m[5], m[6], std::stoi(m[3])});
+    } else if (std::regex_match(line, m, kEdge)) {
+      d.edges.push_back({std::stoi(m[1]), std::stoi(m[2]), m[3], m[10], m[11], m[4].matched,
+                         m[13].matched, m[6].matched ? std::stoi(m[6]) : 1,
+                         m[8].matched ? std::stoi(m[8]) : 1, m[15].matched ? std::stoi(m[15]) : 1});
+    } else if (std::regex_search(line, m, kTag)) {
+      d.tags[std::stoi(m[1])].push_back(line.substr(0, line.find(' ')));
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+TEST_CASE("analysis gives go tool pprof -dot's graph when asked", "[api]") {
+  ApiFixture f;
+  CHECK(!Json(f.Get("/api/analysis?id=" + f.heap1_)).HasMember("graph"));
+
+  struct Case {
+    std::string id, file, query;   // the query's parameters besides id and graph
+    pprof::ReportOptions options;  // the same, for pprof::Dot
+  };
+  auto with = [](std::string si, int node_count, std::string focus = "", std::string hide = "") {
+    pprof::ReportOptions o;
+    o.sample_index = std::move(si);
+    o.node_count = node_count;
+    o.focus = std::move(focus);
+    o.hide = std::move(hide);
+    return o;
+  };
+  const std::vector<Case> cases = {
+      {f.heap1_, "heap.pb.gz", "&si=alloc_space", with("alloc_space", pprof::kDotNodeCount)},
+      {f.heap1_, "heap.pb.gz", "&si=inuse_space&nodecount=4", with("inuse_space", 4)},
+      {f.heap1_, "heap.pb.gz", "&si=alloc_objects&nodecount=0", with("alloc_objects", 0)},
+      {f.cpu_, "cpu.pb.gz", "", with("", pprof::kDotNodeCount)},
+      {f.cpu_, "cpu.pb.gz", "&nodecount=3", with("", 3)},
+      {f.cpu_, "cpu.pb.gz", "&nodecount=8&focus=sha256", with("", 8, "sha256")},
+      {f.cpu_, "cpu.pb.gz", "&hide=runtime", with("", pprof::kDotNodeCount, "", "runtime")},
+  };
+  int residual = 0, tagged = 0;
+  for (const Case& c : cases) {
+    INFO(c.file << c.query);
+    auto profile = pprof::DecodeProfile(testing::ReadTestData(c.file));
+    REQUIRE(profile.ok());
+    auto dot = pprof::Dot(*profile, c.options);
+    REQUIRE(dot.ok());
+    const ParsedDot want = ParseDot(pprof::FormatDot(*dot));
+    REQUIRE(!want.nodes.empty());
+    // (every line of the text parsed)
+    REQUIRE(want.nodes.size() == dot->nodes.size());
+    REQUIRE(want.edges.size() == dot->edges.size());
+
+    Response r = f.Get("/api/analysis?id=" + c.id + "&graph=1" + c.query);
+    REQUIRE(r.status == 200);
+    auto d = Json(r);
+    const auto& g = d["graph"];
+    CHECK(g["node_count"].GetInt() == c.options.node_count);
+    CHECK(g["total"].GetInt64() == dot->total);
+    REQUIRE(g["legend"].Size() == dot->legend.size());
+    for (rapidjson::SizeType i = 0; i < g["legend"].Size(); ++i) {
+      CHECK(std::string(g["legend"][i].GetString()) == dot->legend[i]);
+    }
+    // The same nodes as the dot text, in its order, drawn alike.
+    REQUIRE(g["nodes"].Size() == want.nodes.size());
+    for (rapidjson::SizeType i = 0; i < g["nodes"].Size(); ++i) {
+      const auto& n = g["nodes"][i];
+      const ParsedDot::Node& w = want.nodes[i];
+      INFO(w.tooltip);
+      CHECK(n["id"].GetInt() == w.id);
+      std::string label;
+      for (const auto& line : n["lines"].GetArray())
+        label += EscapeForDot(line.GetString()) + "\\n";
+      for (rapidjson::SizeType k = 0; k < n["values"].Size(); ++k) {
+        label += (k > 0 ? "\\n" : "") + std::string(n["values"][k].GetString());
+      }
+      CHECK(label == w.label);
+      CHECK(EscapeForDot(n["tooltip"].GetString()) == w.tooltip);
+      CHECK(EscapeForDot(n["name"].GetString()) + " (" + n["cum_formatted"].GetString() + ")" ==
+            w.tooltip);
+      CHECK(n["fontsize"].GetInt() == w.fontsize);
+      CHECK(std::string(n["color"].GetString()) == w.color);
+      CHECK(std::string(n["fillcolor"].GetString()) == w.fillcolor);
+      std::vector<std::string> tags;
+      for (const auto& t : n["tags"].GetArray()) tags.push_back(t["id"].GetString());
+      const auto boxes = want.tags.find(w.id);
+      CHECK(tags == (boxes == want.tags.end() ? std::vector<std::string>{} : boxes->second));
+      tagged += !tags.empty();
+    }
+    // The same edges, in its order.
+    REQUIRE(g["edges"].Size() == want.edges.size());
+    for (rapidjson::SizeType i = 0; i < g["edges"].Size(); ++i) {
+      const auto& e = g["edges"][i];
+      const ParsedDot::Edge& w = want.edges[i];
+      INFO(w.tooltip);
+      CHECK(e["from"].GetInt() == w.from);
+      CHECK(e["to"].GetInt() == w.to);
+      CHECK(std::string(e["formatted"].GetString()) == w.weight);
+      CHECK(e["inline"].GetBool() == w.inlined);
+      CHECK(e["residual"].GetBool() == w.dotted);
+      CHECK(e["layout_weight"].GetInt() == w.layout_weight);
+      CHECK(e["penwidth"].GetInt() == w.penwidth);
+      CHECK(e["minlen"].GetInt() == w.minlen);
+      CHECK(std::string(e["color"].GetString()) == w.color);
+      CHECK(EscapeForDot(e["tooltip"].GetString()) == w.tooltip);
+      residual += w.dotted;
+    }
+  }
+  // The cases hold residual edges and tag boxes.
+  CHECK(residual > 0);
+  CHECK(tagged > 0);
+
+  for (std::string bad : std::vector<std::string>{"&graph=2", "&graph=yes", "&graph=1&nodecount=x",
+                                                  "&graph=1&nodecount=-1", "&graph=1&focus=("}) {
+    INFO(bad);
+    CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
+  }
 }
 
 TEST_CASE("merge and meta", "[api]") {

@@ -1,6 +1,7 @@
 // The analysis page's source panel and Peek card in a real browser (Debian's
 // Chromium, headless, driven by playwright-core), every request to another
-// origin than the server's refused and counted as a failure.
+// origin than the server's refused and counted as a failure; with them the
+// keys' zoom and Esc and the call graph view, where they meet.
 //
 // Environment:
 //   CPROFILER_URL  base URL of a running `cprofiler serve --source-path`
@@ -91,8 +92,13 @@ async function source(page) {
   const sourceCard = await page.locator('#source-card').boundingBox();
   check(sourceCard.x >= flameCard.x + flameCard.width - 1 && Math.abs(sourceCard.y - flameCard.y) < 2,
     `the source panel is not beside the flame graph: ${JSON.stringify({ flameCard, sourceCard })}`);
-  // The flame graph kept its zoom on the clicked frame.
+  // The flame graph kept its zoom on the clicked frame, selected it, and
+  // the URL names it (zoom=, the frame's path).
   check(!(await page.locator('#reset-zoom').isDisabled()), 'the click did not zoom (or the page reloaded)');
+  const clicked = await page.evaluate(() => window.cprofFlameState());
+  check(clicked.zoomed.at(-1) === SOURCE_FUNC && clicked.selected?.at(-1) === SOURCE_FUNC,
+    `the click zoomed to ${JSON.stringify(clicked.zoomed)}, selected ${JSON.stringify(clicked.selected)}`);
+  check(JSON.stringify(new URL(page.url()).searchParams.getAll('zoom')) === JSON.stringify(clicked.zoomed), `the URL's zoom is not the click's: ${page.url()}`);
   // The lines are the API's list, with values on the hot ones.
   const rows = await sourceRows(page);
   const want = await page.evaluate(async ({ id, name }) => {
@@ -122,17 +128,56 @@ async function source(page) {
   });
   console.log(`screenshot: ${shotFile}`);
 
-  // The state is the URL: a reload shows the panel again.
+  // The state is the URL: a reload shows the panel again, zoomed as it was
+  // (the zoom restored is no click: the URL and the history stay).
+  const zoomedUrl = page.url();
+  const entries = await page.evaluate(() => history.length);
   await page.reload();
   await expectReady(page, 'source from the URL');
   check(await page.locator('#source-card').isVisible(), 'a reload lost the source panel');
   check((await sourceRows(page)).length === rows.length, 'a reload shows other lines');
-  pass('source=FUNC in the URL comes back on a reload');
+  check(JSON.stringify((await page.evaluate(() => window.cprofFlameState())).zoomed) === JSON.stringify(clicked.zoomed), 'a reload lost the zoom');
+  check(page.url() === zoomedUrl && await page.evaluate(() => history.length) === entries, `the reload changed the URL or the history: ${page.url()}`);
+  pass('source=FUNC and the zoom in the URL come back on a reload');
 
-  // Close.
+  // Esc: the zoom (and the selection) first, then the source panel.
+  await page.keyboard.press('Escape');
+  check((await page.evaluate(() => window.cprofFlameState())).zoomed.length === 0, 'the first Esc did not reset the zoom');
+  check(await page.locator('#source-card').isVisible(), 'the first Esc closed the source panel before the zoom');
+  await page.keyboard.press('Escape');
+  check(await page.locator('#source-card').isHidden() && !new URL(page.url()).searchParams.has('source'), `the second Esc left the panel: ${page.url()}`);
+  check(await page.locator('#flame-card').isVisible() && !(await page.locator('main').evaluate((m) => m.classList.contains('with-source'))), 'the flame graph is not back across the page');
+  pass('Esc resets the zoom, then closes the source panel');
+
+  // In the call graph view (no flame graph): a row's Source action opens
+  // the panel beside the call graph; Close closes it.
+  await page.goto(`${BASE}/api/pprof/ui/${CPU_ID}/?si=cpu&view=graph`);
+  await expectReady(page, 'the call graph');
+  check(await page.locator('#graph-card').isVisible() && await page.locator('#flame-card').isHidden(), 'view=graph shows no call graph');
+  const row = page.locator(`#top tbody tr[data-name="${SOURCE_FUNC}"]`);
+  check(await row.count() === 1, `no top table row for ${SOURCE_FUNC}`);
+  await row.hover();
+  await row.locator('.row-action[data-action="source"]').click();
+  await page.waitForFunction(() => document.querySelectorAll('#source-body table.source tbody tr').length > 0, null, { timeout: TIMEOUT_MS });
+  const params = new URL(page.url()).searchParams;
+  check(params.get('source') === SOURCE_FUNC && params.get('view') === 'graph', `the Source action made ${page.url()}`);
+  check((await sourceRows(page)).length === rows.length, 'the Source action shows other lines than the click');
+  const graphCard = await page.locator('#graph-card').boundingBox();
+  const besideGraph = await page.locator('#source-card').boundingBox();
+  check(besideGraph.x >= graphCard.x + graphCard.width - 1 && Math.abs(besideGraph.y - graphCard.y) < 2,
+    `the source panel is not beside the call graph: ${JSON.stringify({ graphCard, besideGraph })}`);
+  pass("in the call graph view a row's Source action opens the panel beside the call graph");
+
+  // Close; and there Esc closes the panel too.
   await page.click('#source-close');
   check(await page.locator('#source-card').isHidden() && !new URL(page.url()).searchParams.has('source'), 'Close left the panel');
-  pass('Close closes the source panel');
+  await row.hover();
+  await row.locator('.row-action[data-action="source"]').click();
+  await page.locator('#source-card').waitFor({ state: 'visible', timeout: TIMEOUT_MS });
+  await page.locator('#graph').hover();
+  await page.keyboard.press('Escape');
+  check(await page.locator('#source-card').isHidden() && new URL(page.url()).searchParams.get('view') === 'graph', `Esc in the call graph view: ${page.url()}`);
+  pass('Close closes the source panel; in the call graph view Esc does');
 }
 
 async function peek(page) {

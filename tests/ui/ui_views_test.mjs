@@ -1,4 +1,5 @@
-// The analysis page's Labels and Sandwich views in a real browser (Debian's
+// The analysis page's Labels (with its "Group by": tagroot) and Sandwich
+// views in a real browser (Debian's
 // Chromium, headless, driven by playwright-core), every request to another
 // origin than the server's refused and counted as a failure.
 //
@@ -120,6 +121,55 @@ async function labels(page) {
   pass('the filter chip removes tagfocus; Alt+click ignores /api/health');
 }
 
+// "Group by" endpoint (tagroot): the flame graph's roots are the endpoint
+// values, each at the amount the Labels card gives it (the samples without
+// the label under <unknown>); the top table has a row per value; the URL,
+// the pprof command and a reload keep it.
+async function groupBy(page) {
+  await page.goto(`${BASE}/api/pprof/ui/${CPU_ID}/?si=cpu`);
+  await expectReady(page, 'the CPU profile');
+  const options = await page.locator('#tagroot option').evaluateAll((os) => os.map((o) => o.value));
+  check(options[0] === '' && options.includes('endpoint'), `the Group by options are ${options}`);
+  const before = page.url();
+  await page.selectOption('#tagroot', 'endpoint');
+  await navigated(page, before, 'group by endpoint');
+  check(new URL(page.url()).searchParams.get('tagroot') === 'endpoint', `the URL is ${page.url()}`);
+  const grouped = async (what) => {
+    const analysis = await page.evaluate(() => window.cprofAnalysis());
+    const roots = (analysis.flame.c ?? []).map((c) => ({ name: c.n, value: c.v }));
+    const amounts = new Map(analysis.tags.keys.find((k) => k.key === 'endpoint').values.map((v) => [v.name, v.value]));
+    for (const ep of ENDPOINTS) {
+      const root = roots.find((r) => r.name === ep);
+      check(root, `${what}: no root frame ${ep} among ${roots.map((r) => r.name).join(', ')}`);
+      check(root.value === amounts.get(ep), `${what}: the root ${ep} is ${root.value}, its label's amount ${amounts.get(ep)}`);
+    }
+    check(roots.every((r) => amounts.has(r.name) || r.name === '<unknown>'), `${what}: a root is no endpoint: ${roots.map((r) => r.name)}`);
+    const labelled = [...amounts.values()].reduce((a, b) => a + b, 0);
+    const unknown = roots.find((r) => r.name === '<unknown>')?.value ?? 0;
+    check(labelled + unknown === analysis.flame.v, `${what}: the roots sum to ${labelled + unknown}, the total is ${analysis.flame.v}`);
+    const rows = analysis.top.rows.map((r) => r.name);
+    check(ENDPOINTS.every((ep) => rows.includes(ep)), `${what}: the top table has no row per endpoint`);
+    const drawn = await page.evaluate(() => window.cprofFlameNames());
+    check(ENDPOINTS.every((ep) => drawn.includes(ep)), `${what}: the flame graph draws ${drawn.slice(0, 8)}…, not every endpoint`);
+    check(await page.inputValue('#tagroot') === 'endpoint', `${what}: Group by shows ${await page.inputValue('#tagroot')}`);
+    check((await page.inputValue('#command')).includes("-tagroot='endpoint'"), `${what}: the pprof command is ${await page.inputValue('#command')}`);
+    return roots;
+  };
+  const roots = await grouped('grouped');
+  pass(`grouped by endpoint, the flame graph's roots are ${roots.map((r) => `${r.name} ${r.value}`).join(', ')}`);
+  await shot(page.locator('#flame-card'), 'analysis-group-by.png');
+  await page.reload();
+  await expectReady(page, 'group by endpoint, reloaded');
+  await grouped('reloaded');
+  const back = page.url();
+  await page.selectOption('#tagroot', '');
+  await navigated(page, back, 'group by none');
+  check(!new URL(page.url()).searchParams.has('tagroot'), `ungrouped, the URL is ${page.url()}`);
+  const plain = (await page.evaluate(() => window.cprofAnalysis())).flame.c.map((c) => c.n);
+  check(!plain.some((n) => ENDPOINTS.includes(n)), `ungrouped, the roots are still endpoints: ${plain}`);
+  pass('tagroot=endpoint comes back from the URL; "none" ungroups');
+}
+
 async function sandwich(page) {
   await page.goto(`${BASE}/api/pprof/ui/${CPU_ID}/?si=cpu`);
   await expectReady(page, 'the CPU profile');
@@ -218,6 +268,7 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await labels(page);
+  await groupBy(page);
   await sandwich(page);
   check(errors.length === 0, `page errors: ${errors.join('; ')}`);
   check(fetched.length === 0, `the page asked other origins for ${fetched.join(', ')}`);

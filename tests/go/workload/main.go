@@ -22,23 +22,35 @@
 // lock (so mutex profiles see it too). Two builds of a service, one with a
 // slowdown, are two N built in: go build -ldflags "-X main.requestWork=N".
 //
-// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N] [-labels]
+// With -graph it also runs main.workloadGraph: a loop through varied
+// standard library work (JSON, sorting, regexps, gzip, formatting), each
+// its own share of the CPU, so a short CPU profile's call graph has dozens
+// of nodes above pprof's node fraction.
+//
+// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N] [-labels] [-graph]
 // It writes the address it listens on to FILE once it serves.
 package main
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/json"
 	"flag"
+	"fmt"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	_ "net/http/pprof"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/pprof"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -160,6 +172,88 @@ func workloadThreads(n int) {
 	wg.Wait()
 }
 
+type graphRecord struct {
+	ID    int               `json:"id"`
+	Name  string            `json:"name"`
+	Tags  []string          `json:"tags"`
+	Attrs map[string]string `json:"attrs"`
+}
+
+var graphPattern = regexp.MustCompile(`^user-(\d+)-(alpha|beta|gamma)$`)
+
+//go:noinline
+func graphEncode(records []graphRecord) []byte {
+	b, _ := json.Marshal(records)
+	return b
+}
+
+//go:noinline
+func graphDecode(b []byte) int {
+	var records []graphRecord
+	_ = json.Unmarshal(b, &records)
+	return len(records)
+}
+
+//go:noinline
+func graphSort(records []graphRecord) {
+	sort.Slice(records, func(i, j int) bool { return records[i].Name < records[j].Name })
+	sort.Slice(records, func(i, j int) bool { return records[i].ID < records[j].ID })
+}
+
+//go:noinline
+func graphMatch(records []graphRecord) int {
+	n := 0
+	for _, r := range records {
+		if graphPattern.MatchString(r.Name) {
+			n++
+		}
+	}
+	return n
+}
+
+//go:noinline
+func graphCompress(b []byte) int {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return out.Len()
+}
+
+//go:noinline
+func graphFormat(records []graphRecord) int {
+	var sb strings.Builder
+	for _, r := range records {
+		fmt.Fprintf(&sb, "%d:%s:%v;", r.ID, r.Name, r.Tags)
+	}
+	return len(strings.Fields(strings.ReplaceAll(sb.String(), ";", " ")))
+}
+
+// workloadGraph: -graph's loop, each step its own callees.
+//
+//go:noinline
+func workloadGraph() {
+	kinds := []string{"alpha", "beta", "gamma"}
+	records := make([]graphRecord, 300)
+	for i := range records {
+		records[i] = graphRecord{
+			ID:    (i * 7919) % 300,
+			Name:  "user-" + strconv.Itoa(i) + "-" + kinds[i%3],
+			Tags:  []string{kinds[i%3], strconv.Itoa(i)},
+			Attrs: map[string]string{"k": strconv.Itoa(i), "kind": kinds[i%3]},
+		}
+	}
+	for {
+		b := graphEncode(records)
+		graphDecode(b)
+		graphSort(records)
+		graphMatch(records)
+		graphCompress(b)
+		graphFormat(records)
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address")
 	addrFile := flag.String("addr-file", "", "write the listen address here")
@@ -169,7 +263,11 @@ func main() {
 	}
 	requestUnits := flag.Int("request-work", builtIn, "CPU units of main.workloadRequest every 10 ms (0: none)")
 	labels := flag.Bool("labels", false, "serve and load the labelled /api/ endpoints")
+	graph := flag.Bool("graph", false, "run main.workloadGraph's varied work too")
 	flag.Parse()
+	if *graph {
+		go workloadGraph()
+	}
 	if *labels {
 		serveEndpoints()
 	}

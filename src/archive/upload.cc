@@ -1,0 +1,81 @@
+#include "archive/upload.h"
+
+#include <mutex>
+#include <vector>
+
+#include "archive/layout.h"
+#include "archive/sidecar.h"
+#include "base/parallel.h"
+#include "base/profile_types.h"
+
+namespace cprof::archive {
+namespace {
+
+std::string_view BaseName(std::string_view key) {
+  const size_t slash = key.rfind('/');
+  return slash == std::string_view::npos ? key : key.substr(slash + 1);
+}
+
+// The key of the profile beside the sidecar `key` (its text `json`): the
+// sidecar's `file` when it parses, else the stem with the profile suffix
+// whose object `spool` has.
+std::string ProfileKeyBeside(Store& spool, const std::string& key, std::string_view json) {
+  const std::string dir = key.substr(0, key.size() - BaseName(key).size());
+  if (auto s = ParseSidecar(json); s.ok() && !s->file.empty()) return dir + s->file;
+  const std::string stem = key.substr(0, key.size() - kSidecarSuffix.size());
+  for (const ProfileType& t : kProfileTypes) {
+    if (spool.Stat(stem + std::string(t.suffix)).ok()) return stem + std::string(t.suffix);
+  }
+  return "";
+}
+
+}  // namespace
+
+Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats* stats) {
+  // Whole entries: their sidecars, oldest first (in key order).
+  std::vector<std::string> sidecars;
+  CPROF_RETURN_IF_ERROR(spool.List("", false, [&](std::span<const StoredObject> page) {
+    for (const StoredObject& o : page) {
+      int64_t ms;
+      bool is_sidecar;
+      if (ParseEntryFileName(std::string(BaseName(o.key)), &ms, &is_sidecar) && is_sidecar) {
+        sidecars.push_back(o.key);
+      }
+    }
+    return Status::OK();
+  }));
+  stats->pending = static_cast<int64_t>(sidecars.size());
+  if (sidecars.empty()) return Status::OK();
+  if (options.before) CPROF_RETURN_IF_ERROR(options.before());
+  std::mutex mu;  // *stats
+  return ParallelForUntilError(sidecars.size(), options.transfers, [&](size_t i) {
+    const std::string& sidecar_key = sidecars[i];
+    CPROF_ASSIGN_OR_RETURN(std::string sidecar, spool.Get(sidecar_key, kMaxSidecarBytes));
+    const std::string profile_key = ProfileKeyBeside(spool, sidecar_key, sidecar);
+    if (profile_key.empty()) {
+      return Status::Corruption(spool.Describe() + "/" + sidecar_key + ": no profile beside it");
+    }
+    auto profile = spool.Get(profile_key, kMaxProfileObjectBytes);
+    if (!profile.ok() && profile.status().IsNotFound() && options.moved_to != nullptr) {
+      profile = options.moved_to->Get(profile_key, kMaxProfileObjectBytes);
+    }
+    if (!profile.ok()) return profile.status();
+    const PutRequest entry[] = {{profile_key, *profile}, {sidecar_key, sidecar, 0}};
+    for (const Status& s : to.PutBatch(entry, /*durable=*/true).status) {
+      CPROF_RETURN_IF_ERROR(s);
+    }
+    if (options.moved_on) {
+      CPROF_RETURN_IF_ERROR(options.moved_on(profile_key, sidecar_key));
+    } else {
+      CPROF_RETURN_IF_ERROR(spool.Delete(sidecar_key));
+      CPROF_RETURN_IF_ERROR(spool.Delete(profile_key));
+    }
+    std::lock_guard<std::mutex> lock(mu);
+    ++stats->entries;
+    --stats->pending;
+    stats->bytes += static_cast<int64_t>(profile->size() + sidecar.size());
+    return Status::OK();
+  });
+}
+
+}  // namespace cprof::archive
