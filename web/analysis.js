@@ -7,19 +7,24 @@
 // server), tagroot=KEY (a root frame per value of label KEY, as pprof's
 // -tagroot), interval=0|1 (a cumulative type's interval values, or its
 // snapshots since process start), sandwich=FUNC (that function's callers
-// and callees), view=graph (the call graph in the flame graph's place) and
+// and callees), peek=RE (pprof's peek of the matching functions),
+// source=FUNC (that function's source lines, beside the flame graph or the
+// call graph), view=graph (the call graph in the flame graph's place) and
 // nodecount=N (the call graph's nodes, pprof's 80 by default; the top
 // table's rows too, as in pprof); and the view's state: zoom=NAME
 // (repeated: the zoomed frame's path from the root), frame=NAME (repeated:
 // the selected frame's, when it is not the zoomed one), search=RE (the
 // flame graph's search; a top table row's is ^NAME$) and
 // sort=COLUMN.asc|desc (the top table's). The query string is the whole
-// state: the page is a shareable link. Filters push a history entry; zoom,
-// frame, search and sort replace the current one.
+// state: the page is a shareable link. Filters, the view, sandwich, peek
+// and source push a history entry; zoom, frame, search and sort replace the
+// current one.
 //
-// Keys: "/" focuses the flame graph's search, Esc clears it, else the zoom,
-// else the selected frame, else closes the sandwich; the arrows move the
-// selected frame (profile_view.js), Enter zooms to it.
+// Keys: "/" focuses the flame graph's search; Esc clears it, else the zoom,
+// else the selected frame, else closes the source panel, else the Peek
+// card, else the sandwich (from the flame graph outwards; in the call graph
+// view Esc closes those cards alone); the arrows move the selected frame
+// (profile_view.js), Enter zooms to it.
 //
 // The flame graph and the table are profile_view.js's; the server-side focus
 // filter stays in the Focus input. The Labels card lists pprof's tags of the
@@ -27,10 +32,22 @@
 // (tagfocus=KEY=^VALUE$), Alt+click ignores it; its "Group by" picks a key
 // for tagroot. The Sandwich card shows one
 // function's callers (an inverted flame graph) over its callees, picked by a
-// top table row's "Sandwich" action or a click on a flame graph frame. The
-// Call graph tab (callgraph.js) draws pprof's call graph
-// (/api/analysis?graph=1: go tool pprof -dot's nodes and edges); a click on
-// a node focuses on its function (focus=^NAME$).
+// top table row's "Sandwich" action or a click on a flame graph frame.
+// The Peek card lists pprof's peek (/api/analysis?peek=RE): each matching
+// function's callers above it and callees below, with the calls' values and
+// shares, opened by a row's "Peek" action or from the source panel; a name
+// in it peeks at that function. The source panel (/api/analysis?source=FUNC)
+// shows the lines of the function of a flame graph frame clicked (the click
+// also zooms to the frame and selects it; Enter on a selected frame is the
+// same click) or of a row's "Source" action, with their flat and cum, the
+// hot ones shaded; where the server has no source for the file (serve
+// --source-path), the sampled lines' numbers with their values. Opening it
+// keeps the flame graph's zoom: the URL changes (a new history entry) and
+// only the panel is fetched. The Call graph tab (callgraph.js) draws pprof's
+// call graph (/api/analysis?graph=1: go tool pprof -dot's nodes and edges)
+// in the flame graph's place, the source panel beside it as beside the
+// flame graph (opened from the top table there); a click on a node focuses
+// on its function (focus=^NAME$).
 
 import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
 import { el, copyText, showNotice } from './dom.js';
@@ -54,10 +71,12 @@ const MAX_LABEL_VALUES = 40;
 
 const profileView = new ProfileView({
   onSandwich: (name) => go({ sandwich: name }),
+  onPeek: (name) => go({ peek: exactName(name) }),
+  onSource: (name) => openSource(name),
   // (the new state replaces the URL's: zoom, frame, search and sort are no steps
   // back and forth in the history)
   onStateChange: (state) => history.replaceState(null, '', viewUrl(readView(), state)),
-  onEscape: () => { if (!$('sandwich-card').hidden) go({ sandwich: null }); },
+  onEscape: () => closeCard(),
 });
 const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', tooltip: $('tooltip'), inverted: true });
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
@@ -69,8 +88,8 @@ let current = null; // the analysis shown (for the test accessors)
 let loadToken = 0;
 let graphTiming = null; // the call graph's last drawing ({layoutMs, drawMs, ...})
 
-// What the URL asks for: {source, base, si, filters, sandwich, view,
-// nodecount, singleId, zoom, frame, search, sort}.
+// What the URL asks for: {source, base, si, filters, sandwich, peek,
+// sourceOf, view, nodecount, singleId, zoom, frame, search, sort}.
 function readView() {
   const params = new URLSearchParams(location.search);
   const match = PROFILE_PATH.exec(location.pathname);
@@ -85,6 +104,8 @@ function readView() {
     si: params.get('si'),
     filters,
     sandwich: params.get('sandwich') || null,
+    peek: params.get('peek') || null,
+    sourceOf: params.get('source') || null,
     zoom: params.getAll('zoom'),
     frame: params.getAll('frame'),
     search: params.get('search') ?? '',
@@ -104,6 +125,8 @@ function viewUrl(view, changes) {
   if (next.si) params.set('si', next.si);
   for (const key of ALL_FILTER_KEYS) if (next.filters[key]) params.set(key, next.filters[key]);
   if (next.sandwich) params.set('sandwich', next.sandwich);
+  if (next.peek) params.set('peek', next.peek);
+  if (next.sourceOf) params.set('source', next.sourceOf);
   for (const name of next.zoom ?? []) params.append('zoom', name);
   for (const name of next.frame ?? []) params.append('frame', name);
   if (next.search) params.set('search', next.search);
@@ -163,6 +186,8 @@ async function load() {
     const params = analysisParams(view.source, si, view.filters, view.nodecount);
     params.set('tags', '1');
     if (view.sandwich) params.set('sandwich', view.sandwich);
+    if (view.peek) params.set('peek', view.peek);
+    if (view.sourceOf) params.set('source', view.sourceOf);
     if (showsGraph(view)) params.set('graph', '1');
     const requests = [getJSON('/api/analysis', params)];
     if (view.base) {
@@ -206,6 +231,8 @@ function fail(err, view) {
   $('top-card').hidden = true;
   $('labels-card').hidden = true;
   $('sandwich-card').hidden = true;
+  $('peek-card').hidden = true;
+  showSourcePanel(null);
   $('graph-card').hidden = true;
   $('view-tabs').hidden = true;
   // Keep the filters editable: a bad regexp is fixed where it was typed.
@@ -223,6 +250,8 @@ function show(view, analysis, base, meta) {
   $('sandwich-pick').hidden = true;
   showLabels(view, analysis);
   showSandwich(analysis);
+  showPeek(analysis);
+  showSourcePanel(view.sourceOf ? analysis.list ?? null : null, view.sourceOf, analysis);
   showGraph(view, analysis, base);
   if (analysis.flame.v === 0) {
     showNotice($('notice'), 'info', 'No samples', 'No samples match these filters (or the profile is empty).');
@@ -392,6 +421,159 @@ function showSandwich(analysis) {
   }
 }
 
+// ---- peek ------------------------------------------------------------------------
+
+// An expression matching the function `name` alone (what the API's
+// source=FUNC does on the server).
+function exactName(name) {
+  return `^${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`;
+}
+
+// The Peek card: per matching function, its callers (↑), itself and its
+// callees (↓), as go tool pprof -peek prints them; a name peeks at it.
+function showPeek(analysis) {
+  const peek = analysis.peek;
+  $('peek-card').hidden = !peek;
+  if (!peek) return;
+  $('peek-regex').textContent = peek.regex;
+  const shown = peek.entries.length;
+  $('peek-sub').textContent = peek.error
+    ? peek.error
+    : `${shown} function${shown === 1 ? '' : 's'}${peek.more_functions ? ` (${peek.more_functions} more not shown)` : ''} · callers ↑, callees ↓, calls% of the function's cum`;
+  const head = el('tr', {}, ...['flat', 'flat%', 'sum%', 'cum', 'cum%', 'calls', 'calls%', 'context']
+    .map((label) => el('th', { scope: 'col' }, label)));
+  const bodies = peek.entries.map((entry) => {
+    const edge = (kind, e) => el('tr', { className: kind, dataset: { name: e.name } },
+      el('td'), el('td'), el('td'), el('td'), el('td'),
+      el('td', {}, e.formatted), el('td', {}, e.share.trim()),
+      el('td', { className: 'name' }, peekLink(e.name), e.inline ? ' (inline)' : ''));
+    const more = (n, what) => n > 0
+      ? el('tr', {}, el('td', { colSpan: 8 }, `${n} more ${what} not shown`)) : null;
+    return el('tbody', { className: 'entry', dataset: { name: entry.name } },
+      ...entry.callers.map((e) => edge('caller', e)),
+      more(entry.more_callers, 'callers'),
+      el('tr', { className: 'node', dataset: { name: entry.name } },
+        el('td', {}, entry.flat_formatted), el('td', {}, entry.flat_pct.trim()), el('td', {}, entry.sum_pct.trim()),
+        el('td', {}, entry.cum_formatted), el('td', {}, entry.cum_pct.trim()), el('td'), el('td'),
+        el('td', { className: 'name' }, entry.name, entry.inline ? ` ${entry.inline}` : '',
+          el('button', {
+            type: 'button', className: 'row-action', dataset: { action: 'source' },
+            title: 'Show the source lines of this function', onclick: () => openSource(entry.name),
+          }, 'Source'))),
+      ...entry.callees.map((e) => edge('callee', e)),
+      more(entry.more_callees, 'callees'));
+  });
+  $('peek-table').replaceChildren(el('thead', {}, head), ...bodies);
+  $('peek-text').textContent = peek.text;
+}
+
+function peekLink(name) {
+  return el('a', {
+    title: `Peek at ${name}`,
+    onclick: () => go({ peek: exactName(name) }),
+  }, name);
+}
+
+// ---- source panel ------------------------------------------------------------------
+
+let sourceToken = 0;
+
+// Opens the source panel on `name`'s lines: a new history entry, and only
+// the panel fetched (the flame graph keeps its zoom).
+async function openSource(name) {
+  const view = readView();
+  if (view.sourceOf === name && !$('source-card').hidden) return;
+  history.pushState(null, '', viewUrl(view, { sourceOf: name }));
+  const token = ++sourceToken;
+  showSourcePanel(null, name, current, 'Loading…');
+  const params = analysisParams(view.source, current?.sample_index ?? view.si, view.filters, view.nodecount);
+  params.set('source', name);
+  params.set('maxnodes', '1'); // the panel needs the list alone
+  try {
+    const analysis = await getJSON('/api/analysis', params);
+    if (token === sourceToken) showSourcePanel(analysis.list, name, analysis);
+  } catch (err) {
+    if (token === sourceToken) showSourcePanel(null, name, current, err.message);
+  }
+}
+
+// Closes the source panel: a new history entry, nothing fetched.
+function closeSource() {
+  sourceToken++;
+  history.pushState(null, '', viewUrl(readView(), { sourceOf: null }));
+  showSourcePanel(null);
+}
+
+// What Esc closes once the flame graph has nothing to reset: the source
+// panel, else the Peek card, else the sandwich.
+function closeCard() {
+  if (!$('source-card').hidden) {
+    closeSource();
+  } else if (!$('peek-card').hidden) {
+    go({ peek: null });
+  } else if (!$('sandwich-card').hidden) {
+    go({ sandwich: null });
+  }
+}
+
+// The source panel: `list` (the API's list field) of `name`, beside the
+// flame graph; hidden when `name` is null. `message` instead of the lines
+// while loading or after an error.
+function showSourcePanel(list, name = null, analysis = null, message = null) {
+  const card = $('source-card');
+  card.hidden = !name;
+  document.querySelector('main').classList.toggle('with-source', Boolean(name));
+  card.dataset.function = name ?? '';
+  if (!name) return;
+  $('source-function').textContent = name;
+  const body = $('source-body');
+  if (message || !list) {
+    body.replaceChildren(el('p', { className: 'source-note' }, message ?? 'No listing.'));
+    return;
+  }
+  const fn = list.functions.find((f) => f.name === name);
+  if (!fn || list.error) {
+    body.replaceChildren(el('p', { className: 'source-note' },
+      list.error ? `${name} is not in the samples shown.` : `No source information for ${name}.`));
+    return;
+  }
+  if (fn.files.length === 0) {
+    body.replaceChildren(el('p', { className: 'source-note' }, `No source information for ${name} (the profile names no file).`));
+    return;
+  }
+  const total = analysis?.total ?? list.total;
+  body.replaceChildren(...fn.files.flatMap((file) => sourceFile(file, list, total)));
+  // The hottest line in view.
+  const hottest = [...body.querySelectorAll('tr.hot')].sort((a, b) => Number(b.dataset.cum) - Number(a.dataset.cum))[0];
+  if (hottest) body.scrollTop = Math.max(0, hottest.offsetTop - body.clientHeight / 3);
+}
+
+function sourceFile(file, list, total) {
+  const maxCum = Math.max(1, ...file.lines.map((l) => Math.abs(l.cum)));
+  const header = el('div', { className: 'source-file' },
+    el('b', {}, file.file), ` · flat ${file.flat_formatted} · cum ${file.cum_formatted} (${percentage(file.cum, total).trim()} of ${list.total_formatted})`);
+  const note = file.error
+    ? el('p', { className: 'source-note' }, `Source not available (${file.error}): the sampled lines' numbers and values only.`)
+    : null;
+  const rows = file.lines.map((line) => {
+    const hot = line.flat !== 0 || line.cum !== 0;
+    return el('tr', {
+      className: hot ? 'hot' : '',
+      style: hot ? `--heat: ${(Math.abs(line.cum) / maxCum).toFixed(3)}` : '',
+      dataset: { line: String(line.n), flat: String(line.flat), cum: String(line.cum) },
+    },
+    el('td', { className: 'ln' }, String(line.n)),
+    el('td', { className: 'value' }, line.flat_formatted),
+    el('td', { className: 'value' }, line.cum_formatted),
+    el('td', { className: 'code' }, line.text ?? ''));
+  });
+  const more = file.more_lines ? el('p', { className: 'source-note' }, `${file.more_lines} more lines not shown.`) : null;
+  const table = el('table', { className: 'source' },
+    el('thead', {}, el('tr', {}, el('th', {}, 'line'), el('th', {}, 'flat'), el('th', {}, 'cum'), el('th', {}, file.error ? '' : 'source'))),
+    el('tbody', {}, ...rows));
+  return [header, note, table, more].filter(Boolean);
+}
+
 // ---- call graph -------------------------------------------------------------------
 
 // The tabs (flame graph or call graph; none for a diff) and the Call graph
@@ -465,6 +647,9 @@ $('clear-filters').addEventListener('click', () => {
   go({ si: $('si').value || null, filters: Object.fromEntries(ALL_FILTER_KEYS.map((key) => [key, ''])) });
 });
 $('sandwich-close').addEventListener('click', () => go({ sandwich: null }));
+$('peek-close').addEventListener('click', () => go({ peek: null }));
+$('source-peek').addEventListener('click', () => go({ peek: exactName($('source-card').dataset.function) }));
+$('source-close').addEventListener('click', () => closeSource());
 $('tagroot').addEventListener('change', () => go({ filters: { [GROUP_KEY]: $('tagroot').value } }));
 for (const tab of $('view-tabs').querySelectorAll('button')) {
   tab.addEventListener('click', () => {
@@ -496,6 +681,7 @@ window.cprofRenderFlame = (tree) => {
 };
 window.cprofFlameNames = () => [...profileView.flame.drawnNames];
 window.cprofAnalysis = () => current;
+window.cprofFrameBox = (name) => profileView.flame.frameBox(name);
 // The flame graph's state: the zoomed and selected frames' paths, the
 // search, and the top table's sort.
 window.cprofFlameState = () => {

@@ -266,6 +266,26 @@ export class FlameGraph {
     return drawn;
   }
 
+  // Where the widest frame named `name` is drawn: {x, y, w, h} in CSS
+  // pixels of the canvas, or null (for tests and tours).
+  frameBox(name) {
+    const nodes = this.nodes;
+    if (!nodes) return null;
+    let best = -1;
+    for (let i = 0; i < nodes.name.length; i++) {
+      if (nodes.name[i] === name && (best < 0 || nodes.value[i] > nodes.value[best])) best = i;
+    }
+    if (best < 0 || nodes.depth[best] >= this.drawnRows()) return null;
+    const zw = nodes.value[this.zoomIndex] || 1;
+    const scale = this.canvas.clientWidth / zw;
+    return {
+      x: (nodes.x[best] - nodes.x[this.zoomIndex]) * scale,
+      y: this.rowTop(nodes.depth[best], this.drawnRows()),
+      w: nodes.value[best] * scale,
+      h: ROW_HEIGHT,
+    };
+  }
+
   drawnRows() {
     return Math.min(this.nodes.rows.length, MAX_DEPTH);
   }

@@ -12,6 +12,10 @@
 // options.onSandwich(name), where the page shows sandwiches (analysis.js):
 // each top table row gets a "Sandwich" action, and a click on a flame graph
 // frame offers one (#sandwich-pick, in the flame graph's header).
+// options.onPeek(name) and onSource(name) give each row "Peek" and
+// "Source" actions; onSource is also called with the function of a flame
+// graph frame a click (or Enter, the keyboard's click) picks, not the root,
+// not a folded "…", and not when show() zooms back to a view state's frame.
 //
 // What a user changes here is a view state ({zoom: the zoomed frame's path,
 // frame: the selected frame's when it is another, search, sort: the top
@@ -22,7 +26,8 @@
 // search, else the zoom, else the selection, else calls options.onEscape
 // (the page closes its open card); the arrows move the flame graph's
 // selected frame (up: its parent, down: its largest child, left/right: its
-// siblings) and Enter zooms to it.
+// siblings) and Enter zooms to it. While the flame graph is hidden (the
+// page shows another view in its place) Esc only calls options.onEscape.
 
 import { diffFlameTree, flatByName } from './diff.js';
 import { formatValue, percentage } from './format.js';
@@ -34,7 +39,7 @@ const $ = (id) => document.getElementById(id);
 const ARROWS = { ArrowUp: 'up', ArrowDown: 'down', ArrowLeft: 'left', ArrowRight: 'right' };
 
 export class ProfileView {
-  constructor({ onSandwich = null, onStateChange = null, onEscape = null } = {}) {
+  constructor({ onSandwich = null, onPeek = null, onSource = null, onStateChange = null, onEscape = null } = {}) {
     const pick = onSandwich && $('sandwich-pick');
     this.onStateChange = onStateChange;
     this.onEscape = onEscape;
@@ -47,15 +52,20 @@ export class ProfileView {
         this.changed();
       },
       onSelect: () => this.changed(),
-      onPick: pick && ((name) => {
-        pick.hidden = !name || name === '\u2026';
-        pick.dataset.name = name ?? '';
-        pick.textContent = `Sandwich: ${name}`;
+      onPick: (pick || onSource) && ((name) => {
+        const frame = name && name !== '\u2026';
+        if (pick) {
+          pick.hidden = !frame;
+          pick.dataset.name = name ?? '';
+          pick.textContent = `Sandwich: ${name}`;
+        }
+        // (show() restoring a zoom picks too: that is no click)
+        if (frame && !this.restoring) onSource?.(name);
       }),
     });
     pick?.addEventListener('click', () => onSandwich(pick.dataset.name));
     this.topTable = new TopTable($('top'), {
-      onSelect: (name) => this.highlightFunction(name), onSandwich, onSort: () => this.changed(),
+      onSelect: (name) => this.highlightFunction(name), onSandwich, onPeek, onSource, onSort: () => this.changed(),
     });
     $('search').addEventListener('input', () => {
       this.topTable.setSelected(null);
@@ -163,7 +173,8 @@ export class ProfileView {
   }
 
   onKey(event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || $('flame-card').hidden) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const flameShown = !$('flame-card').hidden;
     const target = event.target instanceof Element ? event.target : null;
     const search = $('search');
     if (event.key === 'Escape') {
@@ -174,9 +185,10 @@ export class ProfileView {
       }
       if (target === search) search.blur();
       event.preventDefault();
-      if (!this.reset()) this.onEscape?.();
+      if (!flameShown || !this.reset()) this.onEscape?.();
       return;
     }
+    if (!flameShown) return;
     if (target?.closest('input, textarea, select, button, a, summary, [contenteditable]')) return;
     if (event.key === '/') {
       event.preventDefault();

@@ -1,8 +1,9 @@
 // The top table: pprof's -top rows (flat, flat%, sum%, cum, cum%, name) as
 // the API formats them, sortable by a click on a header; a click on a row
-// selects its function; where the page has one, a row's "Sandwich" action
-// opens that function's callers and callees. Its sort is a key for a URL
-// (sortKey: "cum.desc", "name.asc"; "" for pprof's order).
+// selects its function; where the page has them, a row's "Sandwich" action
+// opens that function's callers and callees, "Peek" pprof's peek of it and
+// "Source" its source listing. Its sort is a key for a URL (sortKey:
+// "cum.desc", "name.asc"; "" for pprof's order).
 
 import { el } from './dom.js';
 import { formatDelta } from './format.js';
@@ -22,12 +23,17 @@ const NAME_COLUMN = { label: 'name', text: (r) => (r.inline ? `${r.name} ${r.inl
 
 export class TopTable {
   // table: the <table>; onSelect(name or null) when a row is (de)selected;
-  // onSandwich(name), if given, gives each row a "Sandwich" action;
-  // onSort() when a click sorts the table.
-  constructor(table, { onSelect, onSandwich = null, onSort = null }) {
+  // onSandwich(name), onPeek(name) and onSource(name), each if given, give
+  // each row a "Sandwich", a "Peek" and a "Source" action; onSort() when a
+  // click sorts the table.
+  constructor(table, { onSelect, onSandwich = null, onPeek = null, onSource = null, onSort = null }) {
     this.table = table;
     this.onSelect = onSelect;
-    this.onSandwich = onSandwich;
+    this.actions = [
+      ['Sandwich', 'Show the callers and callees of this function as flame graphs', onSandwich],
+      ['Peek', 'List the callers and callees of this function (go tool pprof -peek)', onPeek],
+      ['Source', 'Show the source lines of this function (go tool pprof -list)', onSource],
+    ].filter(([, , run]) => run);
     this.onSort = onSort;
     this.rows = [];
     this.sort = null; // {column, descending}; null = pprof's order
@@ -130,16 +136,17 @@ export class TopTable {
 
   cell(column, row) {
     if (column === NAME_COLUMN) {
-      const sandwich = this.onSandwich && el('button', {
+      const actions = this.actions.map(([label, title, run]) => el('button', {
         type: 'button',
         className: 'row-action',
-        title: 'Show the callers and callees of this function',
+        title,
+        dataset: { action: label.toLowerCase() },
         onclick: (event) => {
           event.stopPropagation();
-          this.onSandwich(row.name);
+          run(row.name);
         },
-      }, 'Sandwich');
-      return el('td', { className: 'name' }, column.text(row), sandwich);
+      }, label));
+      return el('td', { className: 'name' }, column.text(row), ...actions);
     }
     if (column === DELTA_COLUMN) {
       const cls = row.delta > 0 ? 'grow' : row.delta < 0 ? 'shrink' : '';

@@ -317,6 +317,11 @@ bool IsRealDirectory(const fs::path& path) {
   return ::lstat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+bool IsRegularFile(const fs::path& path) {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
 bool Exists(const fs::path& path) {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;

@@ -95,6 +95,10 @@ bool IsRealDirectory(const fs::path& path);
 // True if `path` names something (symlinks followed).
 bool Exists(const fs::path& path);
 
+// True if `path` names a regular file (symlinks followed): not a directory,
+// a FIFO (whose open would wait for a writer) or a device.
+bool IsRegularFile(const fs::path& path);
+
 std::string ErrnoText(int err);
 
 // `path` with every symbolic link and "." and ".." resolved (realpath(3));

@@ -160,6 +160,8 @@ class ServeCommand : public Command {
   std::string auth_file_;
   std::string web_dir_;
   std::vector<std::string> cors_allowed_origins_;
+  std::string source_path_;  // DIR:DIR, as pprof's -source_path
+  std::string trim_path_;    // PREFIX:PREFIX, as pprof's -trim_path
 };
 
 class AuthCommand : public Command {

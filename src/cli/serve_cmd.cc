@@ -75,6 +75,22 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
   take_path(&tls_key_, serve.tls_key);
   if (http_.redirect_listen.empty()) http_.redirect_listen = serve.redirect_listen;
   cors_allowed_origins_ = serve.cors_allowed_origins;
+  // The source path's directories, each relative to the config's directory.
+  auto joined = [](const std::vector<std::string>& parts) {
+    std::string out;
+    for (const std::string& p : parts) out += (out.empty() ? "" : ":") + p;
+    return out;
+  };
+  if (source_path_.empty()) {
+    std::vector<std::string> dirs;
+    for (const std::string& dir : serve.source_path) {
+      fs::path path = dir;
+      dirs.push_back(
+          (path.is_absolute() ? path : resolved.config_path.parent_path() / path).string());
+    }
+    source_path_ = joined(dirs);
+  }
+  if (trim_path_.empty()) trim_path_ = joined(serve.trim_path);
 }
 
 void ServeCommand::Register(CLI::App* app) {
@@ -127,6 +143,17 @@ Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
                    "'ROLE token SHA256-HEX' or 'ROLE user NAME BCRYPT-HASH' (cprofiler auth "
                    "add-token and add-user make them); every route but /api/healthz then needs "
                    "one: a bearer token, basic auth, or the UI's login form");
+  cmd_->add_option("--source-path", source_path_,
+                   "Where the analysis page's source listings read Go files from (default: the "
+                   "config's serve.source-path): DIR[:DIR], searched as go tool pprof's "
+                   "-source_path (a relative name under each, a name cut after a DIR's last "
+                   "element), and for a module cache's or GOROOT's layout (add $(go env "
+                   "GOMODCACHE) and $(go env GOROOT)/src); no file outside them is ever read. "
+                   "Default: none, listings show line numbers and values without the text");
+  cmd_->add_option("--trim-path", trim_path_,
+                   "Prefixes cut from the profiles' file names before the source path is "
+                   "searched, as go tool pprof's -trim_path (default: the config's "
+                   "serve.trim-path): PREFIX[:PREFIX]");
   cmd_->add_option("--web-dir", web_dir_,
                    "Serve the UI from this directory instead of the built-in copy "
                    "(for working on web/)");
@@ -182,6 +209,22 @@ int ServeCommand::Run(const GlobalOptions& global) {
   api_options.heavy_concurrency =
       std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
   api_options.cors_allowed_origins = cors_allowed_origins_;
+  for (size_t at = 0; !source_path_.empty();) {
+    const size_t colon = source_path_.find(':', at);
+    const std::string dir =
+        source_path_.substr(at, colon == std::string::npos ? colon : colon - at);
+    if (!dir.empty() && !IsDirectory(dir)) {
+      return Fail("serve",
+                  Status::InvalidArgument("source path " + dir +
+                                          ": not a directory (--source-path, serve.source-path)"),
+                  kExitUsage);
+    }
+    if (colon == std::string::npos) break;
+    at = colon + 1;
+  }
+  api_options.source.source_path = source_path_;
+  api_options.source.trim_path = trim_path_;
+  if (!source_path_.empty()) LogInfo("serve: source listings read files under " + source_path_);
   api_options.secure_cookies = tls != nullptr;  // session cookies only over HTTPS
   std::unique_ptr<server::Authenticator> auth;
   if (!auth_file_.empty()) {

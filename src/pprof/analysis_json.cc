@@ -269,3 +269,194 @@ void WriteAnalysisFields(JsonWriter& w, const Profile& p, const Analysis& analys
 }
 
 }  // namespace cprof::pprof
+
+namespace cprof::pprof {
+namespace {
+
+void WritePeekEdges(JsonWriter& w, const TopTable& top, const std::vector<PeekEdge>& edges,
+                    int64_t cum) {
+  w.StartArray();
+  for (const PeekEdge& e : edges) {
+    w.StartObject();
+    w.Key("name");
+    w.String(e.name);
+    w.Key("inline");
+    w.Bool(e.inlined);
+    w.Key("weight");
+    w.Int64(e.weight);
+    w.Key("formatted");
+    w.String(top.FormatValue(e.weight));
+    w.Key("share");
+    w.String(Percentage(e.weight, cum));
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+// Keeps the first `max` of `v`; how many went.
+template <typename T>
+size_t Cut(std::vector<T>& v, size_t max) {
+  if (v.size() <= max) return 0;
+  const size_t cut = v.size() - max;
+  v.resize(max);
+  return cut;
+}
+
+}  // namespace
+
+void WritePeekField(JsonWriter& w, const Profile& profile, const std::string& regex,
+                    const Result<PeekTable>& peek) {
+  w.Key("peek");
+  w.StartObject();
+  w.Key("regex");
+  w.String(regex);
+  w.Key("error");
+  w.String(peek.ok() ? "" : peek.status().message());
+  if (!peek.ok()) {
+    w.Key("entries");
+    w.StartArray();
+    w.EndArray();
+    w.Key("more_functions");
+    w.Int64(0);
+    w.Key("text");
+    w.String("");
+    w.EndObject();
+    return;
+  }
+  PeekTable t = *peek;
+  const size_t more_functions = Cut(t.entries, kMaxPeekFunctions);
+  w.Key("entries");
+  w.StartArray();
+  int64_t flat_sum = 0;  // of the functions shown, as pprof's text sums it
+  for (PeekEntry& entry : t.entries) {
+    const TopRow& n = entry.node;
+    flat_sum += n.flat;
+    const size_t more_callers = Cut(entry.callers, kMaxPeekEdges);
+    const size_t more_callees = Cut(entry.callees, kMaxPeekEdges);
+    w.StartObject();
+    w.Key("name");
+    w.String(n.name);
+    w.Key("inline");
+    w.String(n.inline_label);
+    w.Key("flat");
+    w.Int64(n.flat);
+    w.Key("flat_formatted");
+    w.String(t.top.FormatValue(n.flat));
+    w.Key("flat_pct");
+    w.String(Percentage(n.flat, t.top.total));
+    w.Key("sum_pct");
+    w.String(Percentage(flat_sum, t.top.total));
+    w.Key("cum");
+    w.Int64(n.cum);
+    w.Key("cum_formatted");
+    w.String(t.top.FormatValue(n.cum));
+    w.Key("cum_pct");
+    w.String(Percentage(n.cum, t.top.total));
+    w.Key("callers");
+    WritePeekEdges(w, t.top, entry.callers, n.cum);
+    w.Key("callees");
+    WritePeekEdges(w, t.top, entry.callees, n.cum);
+    w.Key("more_callers");
+    w.Int64(static_cast<int64_t>(more_callers));
+    w.Key("more_callees");
+    w.Int64(static_cast<int64_t>(more_callees));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("more_functions");
+  w.Int64(static_cast<int64_t>(more_functions));
+  w.Key("text");
+  w.String(FormatPeekText(profile, t));
+  w.EndObject();
+}
+
+void WriteListField(JsonWriter& w, const std::string& regex, const Result<ListReport>& list) {
+  w.Key("list");
+  w.StartObject();
+  w.Key("regex");
+  w.String(regex);
+  w.Key("error");
+  w.String(list.ok() ? "" : list.status().message());
+  if (!list.ok()) {
+    w.Key("functions");
+    w.StartArray();
+    w.EndArray();
+    w.Key("more_functions");
+    w.Int64(0);
+    w.Key("text");
+    w.String("");
+    w.EndObject();
+    return;
+  }
+  ListReport r = *list;
+  auto value_or_dot = [&](int64_t value) { return value == 0 ? "." : r.FormatValue(value); };
+  w.Key("sample_unit");
+  w.String(r.sample_unit);
+  w.Key("total");
+  w.Int64(r.total);
+  w.Key("total_formatted");
+  w.String(r.FormatValue(r.total));
+  w.Key("functions");
+  w.StartArray();
+  size_t lines_left = kMaxListLines;
+  for (ListFunction& f : r.functions) {
+    w.StartObject();
+    w.Key("name");
+    w.String(f.name);
+    w.Key("files");
+    w.StartArray();
+    for (ListFile& file : f.files) {
+      const size_t more_lines = Cut(file.lines, lines_left);
+      lines_left -= file.lines.size();
+      w.StartObject();
+      w.Key("file");
+      w.String(file.file);
+      w.Key("flat");
+      w.Int64(file.flat);
+      w.Key("flat_formatted");
+      w.String(r.FormatValue(file.flat));
+      w.Key("cum");
+      w.Int64(file.cum);
+      w.Key("cum_formatted");
+      w.String(r.FormatValue(file.cum));
+      w.Key("cum_pct");
+      w.String(Percentage(file.cum, r.total));
+      w.Key("error");
+      w.String(file.error);
+      w.Key("lines");
+      w.StartArray();
+      for (const ListLine& line : file.lines) {
+        w.StartObject();
+        w.Key("n");
+        w.Int64(line.number);
+        w.Key("flat");
+        w.Int64(line.flat);
+        w.Key("cum");
+        w.Int64(line.cum);
+        w.Key("flat_formatted");
+        w.String(value_or_dot(line.flat));
+        w.Key("cum_formatted");
+        w.String(value_or_dot(line.cum));
+        if (file.error.empty()) {
+          w.Key("text");
+          w.String(line.text);
+        }
+        w.EndObject();
+      }
+      w.EndArray();
+      w.Key("more_lines");
+      w.Int64(static_cast<int64_t>(more_lines));
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("more_functions");
+  w.Int64(static_cast<int64_t>(r.more_functions));
+  w.Key("text");
+  w.String(FormatListText(r));
+  w.EndObject();
+}
+
+}  // namespace cprof::pprof

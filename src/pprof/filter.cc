@@ -17,6 +17,15 @@ Status CompileRegexOption(const char* what, const std::string& text, Regex* out)
 
 bool Matches(const Regex& re, const std::string& s) { return re && RE2::PartialMatch(s, *re); }
 
+Status CheckRegex(const char* what, const std::string& regex) {
+  Regex compiled;
+  return CompileRegexOption(what, regex, &compiled);
+}
+
+std::string ExactNameRegex(std::string_view name) {
+  return "^" + RE2::QuoteMeta(re2::StringPiece(name.data(), name.size())) + "$";
+}
+
 Status CompileTagFilter(const char* what, const std::string& text,
                         std::unique_ptr<TagFilter>* out) {
   if (text.empty()) return Status::OK();

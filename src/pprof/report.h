@@ -151,19 +151,40 @@ Result<PeekTable> Peek(const Profile& profile, const ReportOptions& options,
 std::string FormatPeekText(const Profile& profile, const PeekTable& table);
 
 // Where pprof's list report looks for source files: -source_path and
-// -trim_path.
+// -trim_path, and how far a server may look.
 struct SourceOptions {
   // source_path (""): directories separated by ':' searched, with each of
   //   their parents, for a file whose name in the profile is relative (or
-  //   made relative by trim_path); "" for the working directory. The last
-  //   element of each directory also trims names that contain it
-  //   (".../my-project/foo.go" is "foo.go" under "/src/my-project").
+  //   made relative by trim_path); "" for the working directory (none when
+  //   `confined`). The last element of each directory also trims names that
+  //   contain it (".../my-project/foo.go" is "foo.go" under
+  //   "/src/my-project").
   std::string source_path;
   // trim_path (""): prefixes separated by ':' removed from file names
   //   (besides /proc/self/cwd/); when "", source_path's heuristic applies.
   std::string trim_path;
   // max_file_bytes (16 MiB): a larger source file is an error, not read.
   size_t max_file_bytes = size_t{16} << 20;
+  // confined (false): read only regular files whose real path (symbolic
+  //   links resolved) lies under a directory of source_path: a name still
+  //   absolute after trimming, or a file found in a parent of a directory,
+  //   that lies elsewhere is not read, and neither is a FIFO or a device;
+  //   "" source_path reads nothing. For a server, whose profiles name any
+  //   file they like ("/etc/passwd", "../../etc/passwd").
+  bool confined = false;
+  // go_modules (false): when pprof's search finds nothing, also look under
+  //   each directory of source_path (not their parents) for the part of the
+  //   name after its last "/pkg/mod/" (a module cache's layout,
+  //   "github.com/x/y@v1.2.3/pkg/f.go": a source_path directory that is
+  //   $GOMODCACHE finds it) and for the part after its last "/src/" when
+  //   that starts with a standard library package ("runtime/proc.go",
+  //   "net/http/server.go": first element without a dot; $GOROOT/src finds
+  //   it). pprof itself only finds those through source_path's last-element
+  //   heuristic (a directory named "mod" or "src"); pprof newer than Go
+  //   1.19's also searches $GOPATH/pkg/mod and GOROOT/src when $GOPATH is
+  //   set, which this never does of itself: a confined reader reads only
+  //   the directories it is given.
+  bool go_modules = false;
 };
 
 // A source file's lines, found as pprof's openSourceFile finds it: a name
@@ -178,6 +199,13 @@ Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
                                                  const std::string& source_path,
                                                  const std::string& trim_path, size_t max_bytes);
 
+// The same with every option of `source` (confined, go_modules); a file
+// `confined` refuses is NotFound ("open PATH: not found under the source
+// path" for a file missing or elsewhere alike,
+// "open PATH: not a regular file", "no source path to read PATH from").
+Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
+                                                 const SourceOptions& source);
+
 // pprof's list report (`go tool pprof -list REGEX`): for every function
 // whose name matches, per source file, its lines from the first sampled
 // line's function start (or 5 lines before it) to 5 lines after the last,
@@ -191,6 +219,8 @@ struct ListFile {
   std::string file;           // as pprof names it (trimmed, cleaned)
   int64_t flat = 0, cum = 0;  // summed over the function's sampled lines there
   std::string error;          // why the source could not be read ("" when it was)
+  // With the source: the lines pprof prints. Without (`error` set, where
+  // pprof prints only the error): each sampled line, by number, its text "".
   std::vector<ListLine> lines;
 };
 struct ListFunction {
@@ -201,6 +231,7 @@ struct ListReport {
   std::string sample_unit;
   int64_t total = 0;
   std::vector<ListFunction> functions;  // by name
+  size_t more_functions = 0;            // matching, past List's max_functions
 
   // A value as the list prints it: each in its own best unit ("990ms").
   std::string FormatValue(int64_t value) const;
@@ -209,12 +240,24 @@ struct ListReport {
 // InvalidArgument for a bad sample index or expression (`regex` included);
 // NotFound ("no matches found for regexp: RE") when no function matches.
 // As pprof, no node is trimmed, and the options' node fractions and count
-// play no part. Source files are read from disk as `source` says.
+// play no part. Source files are read from disk as `source` says, those of
+// the first `max_functions` matching functions only (0: all; the others
+// counted in more_functions).
 Result<ListReport> List(const Profile& profile, const ReportOptions& options,
-                        const std::string& regex, const SourceOptions& source);
+                        const std::string& regex, const SourceOptions& source,
+                        size_t max_functions = 0);
 
-// `go tool pprof -list`'s text.
+// `go tool pprof -list`'s text (of the functions the report holds).
 std::string FormatListText(const ListReport& report);
+
+// OK when `regex` is "" or a valid RE2 expression; else InvalidArgument
+// naming `what` ("bad peek regular expression ...").
+Status CheckRegex(const char* what, const std::string& regex);
+
+// An expression that matches the function name `name` and no other:
+// "^" + its characters escaped for RE2 + "$" (for a peek or a list of one
+// function).
+std::string ExactNameRegex(std::string_view name);
 
 // The sample type index `sample_index` names, by pprof's rules.
 Result<int> SampleIndex(const Profile& profile, std::string_view sample_index);

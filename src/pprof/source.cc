@@ -134,38 +134,131 @@ std::string OpenError(const std::string& path, const Status& status) {
 
 }  // namespace
 
-// pprof's openSourceFile, then the whole file read (at most `max_bytes`):
-// a name still absolute after TrimPath is opened as it is; a relative one
-// is looked for under each directory of `search_path` and each of their
-// parents. The error is pprof's text: "open PATH: no such file or
-// directory", "could not find file PATH on path DIRS"; or the file is
-// larger than `max_bytes`.
+namespace {
+
+// The real paths of the directories a confined search may read under
+// (those that do not exist left out).
+std::vector<std::string> ConfinedRoots(const std::string& search_path) {
+  std::vector<std::string> roots;
+  for (const std::string& dir : SplitList(search_path)) {
+    if (dir.empty()) continue;
+    Result<fs::path> real = RealPath(dir);
+    if (real.ok()) roots.push_back(real->string());
+  }
+  return roots;
+}
+
+// Whether the real path `real` is a root or lies under one.
+bool UnderRoots(const std::string& real, const std::vector<std::string>& roots) {
+  for (const std::string& root : roots) {
+    if (real == root) return true;
+    const std::string prefix = root.ends_with('/') ? root : root + "/";
+    if (real.starts_with(prefix)) return true;
+  }
+  return false;
+}
+
+// One candidate's bytes: as it is, or, `roots` given (a confined search),
+// only a regular file whose real path lies under one of them. The errors
+// are Go's open errors' text (OpenError).
+Result<std::string> ReadCandidate(const std::string& path, const std::vector<std::string>* roots,
+                                  size_t max_bytes) {
+  std::string read_path = path;
+  if (roots != nullptr) {
+    Result<fs::path> real = RealPath(path);
+    // (missing or elsewhere alike: nothing said of what lies outside)
+    if (!real.ok() || !UnderRoots(real->string(), *roots)) {
+      return Status::NotFound("open " + path + ": not found under the source path");
+    }
+    if (!IsRegularFile(*real)) return Status::NotFound("open " + path + ": not a regular file");
+    read_path = real->string();
+  }
+  Result<std::string> data = ReadFile(read_path, max_bytes);
+  if (data.ok()) return data;
+  const Status& error = data.status();
+  if (error.code() == Status::Code::kNotFound) return Status::NotFound(OpenError(path, error));
+  if (error.code() == Status::Code::kResourceExhausted) return error;
+  return Status::IOError(OpenError(path, error));
+}
+
+// The names a Go toolchain's file may have under a module cache or a
+// GOROOT/src: after the last "/pkg/mod/", and after the last "/src/" when
+// the rest starts with a standard library package (no dot in its first
+// element).
+std::vector<std::string> GoSourceNames(const std::string& path) {
+  std::vector<std::string> names;
+  if (size_t mod = path.rfind("/pkg/mod/"); mod != std::string::npos) {
+    names.push_back(path.substr(mod + 9));
+  }
+  if (size_t src = path.rfind("/src/"); src != std::string::npos) {
+    std::string rest = path.substr(src + 5);
+    const size_t slash = rest.find('/');
+    if (slash != std::string::npos && rest.substr(0, slash).find('.') == std::string::npos) {
+      names.push_back(std::move(rest));
+    }
+  }
+  std::erase_if(names, [](const std::string& n) { return n.empty() || n.starts_with('/'); });
+  return names;
+}
+
+}  // namespace
+
+// pprof's openSourceFile, then the whole file read (at most
+// `max_file_bytes`): a name still absolute after TrimPath is opened as it
+// is; a relative one is looked for under each directory of the source path
+// and each of their parents. The error is pprof's text: "open PATH: no
+// such file or directory", "could not find file PATH on path DIRS"; or the
+// file is larger than `max_file_bytes`.
+Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
+                                                 const SourceOptions& source) {
+  const std::string& search_path = source.source_path;
+  const std::string path = TrimPath(file, source.trim_path, search_path);
+  std::vector<std::string> roots;
+  if (source.confined) {
+    roots = ConfinedRoots(search_path);
+    if (roots.empty()) return Status::NotFound("no source path to read " + path + " from");
+  }
+  const std::vector<std::string>* confine = source.confined ? &roots : nullptr;
+  // Under each directory of the search path, and each of their parents when
+  // `parents`; the first error other than a file missing, or NotFound.
+  auto search = [&](const std::string& name, bool parents) -> Result<std::string> {
+    for (std::string dir : SplitList(search_path)) {
+      while (true) {
+        Result<std::string> data =
+            ReadCandidate(CleanPath(dir + "/" + name), confine, source.max_file_bytes);
+        if (data.ok()) return data;
+        if (data.status().code() == Status::Code::kResourceExhausted) return data.status();
+        const std::string parent = DirPath(dir);
+        if (!parents || parent == dir) break;
+        dir = parent;
+      }
+    }
+    return Status::NotFound("could not find file " + name + " on path " + search_path);
+  };
+  Result<std::string> data = path.starts_with("/")
+                                 ? ReadCandidate(path, confine, source.max_file_bytes)
+                                 : search(path, /*parents=*/true);
+  if (!data.ok() && data.status().code() == Status::Code::kNotFound && source.go_modules) {
+    for (const std::string& name : GoSourceNames(path)) {
+      Result<std::string> found = search(name, /*parents=*/false);
+      if (found.ok() || found.status().code() == Status::Code::kResourceExhausted) {
+        data = std::move(found);
+        break;
+      }
+    }
+  }
+  if (!data.ok()) return data.status();
+  return SplitLines(*data);
+}
+
 Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
                                                  const std::string& search_path,
                                                  const std::string& trim_path, size_t max_bytes) {
-  const std::string path = TrimPath(file, trim_path, search_path);
-  if (path.starts_with("/")) {
-    Result<std::string> data = ReadFile(path, max_bytes);
-    if (!data.ok()) {
-      const Status& error = data.status();
-      if (error.code() == Status::Code::kNotFound) return Status::NotFound(OpenError(path, error));
-      if (error.code() == Status::Code::kResourceExhausted) return error;
-      return Status::IOError(OpenError(path, error));
-    }
-    return SplitLines(*data);
-  }
-  for (std::string dir : SplitList(search_path)) {
-    while (true) {
-      const std::string candidate = CleanPath(dir + "/" + path);
-      Result<std::string> data = ReadFile(candidate, max_bytes);
-      if (data.ok()) return SplitLines(*data);
-      if (data.status().code() == Status::Code::kResourceExhausted) return data.status();
-      const std::string parent = DirPath(dir);
-      if (parent == dir) break;
-      dir = parent;
-    }
-  }
-  return Status::NotFound("could not find file " + path + " on path " + search_path);
+  SourceOptions source;
+  source.source_path = search_path;
+  source.trim_path = trim_path;
+  source.max_file_bytes = max_bytes;
+  return ReadSourceLines(file, source);
 }
 
 namespace {
@@ -289,6 +382,17 @@ void SourceFromFile(const std::vector<const LineNode*>& nodes, const std::vector
   }
 }
 
+// Without the file: each line a node of `nodes` is on, by number, with
+// their flat and cum summed (what SourceFromFile would show of it).
+void SampledLines(const std::vector<const LineNode*>& nodes, ListFile& out) {
+  std::map<int, std::pair<int64_t, int64_t>> by_line;
+  for (const LineNode* n : nodes) {
+    by_line[n->line].first += n->flat;
+    by_line[n->line].second += n->cum;
+  }
+  for (const auto& [line, sums] : by_line) out.lines.push_back({line, sums.first, sums.second, ""});
+}
+
 }  // namespace
 
 std::string ListReport::FormatValue(int64_t value) const {
@@ -296,7 +400,8 @@ std::string ListReport::FormatValue(int64_t value) const {
 }
 
 Result<ListReport> List(const Profile& profile, const ReportOptions& options,
-                        const std::string& regex, const SourceOptions& source) {
+                        const std::string& regex, const SourceOptions& source,
+                        size_t max_functions) {
   if (regex.empty()) return Status::InvalidArgument("list needs a regular expression");
   Regex symbol;
   CPROF_RETURN_IF_ERROR(CompileRegexOption("list", regex, &symbol));
@@ -313,11 +418,12 @@ Result<ListReport> List(const Profile& profile, const ReportOptions& options,
   }
   if (functions.empty()) return Status::NotFound("no matches found for regexp: " + regex);
 
-  // pprof reads from the working directory when no source path is given.
-  std::string search_path = source.source_path;
-  if (search_path.empty()) {
+  // pprof reads from the working directory when no source path is given
+  // (a confined search reads nothing then).
+  SourceOptions search = source;
+  if (search.source_path.empty() && !search.confined) {
     std::error_code error;
-    search_path = fs::current_path(error).string();
+    search.source_path = fs::current_path(error).string();
     if (error) return Status::IOError("could not stat current dir: " + error.message());
   }
   std::map<std::string, Result<std::vector<std::string>>> texts;  // by file, read once
@@ -325,6 +431,10 @@ Result<ListReport> List(const Profile& profile, const ReportOptions& options,
   r.sample_unit = v.sample_unit;
   r.total = v.total;
   for (const auto& [name, files] : functions) {
+    if (max_functions > 0 && r.functions.size() == max_functions) {
+      ++r.more_functions;
+      continue;
+    }
     ListFunction f;
     f.name = name;
     for (const auto& [file, file_nodes] : files) {
@@ -336,15 +446,13 @@ Result<ListReport> List(const Profile& profile, const ReportOptions& options,
       }
       auto text = texts.find(file);
       if (text == texts.end()) {
-        text = texts
-                   .emplace(file, ReadSourceLines(file, search_path, source.trim_path,
-                                                  source.max_file_bytes))
-                   .first;
+        text = texts.emplace(file, ReadSourceLines(file, search)).first;
       }
       if (text->second.ok()) {
         SourceFromFile(file_nodes, *text->second, lf);
       } else {
         lf.error = text->second.status().message();
+        SampledLines(file_nodes, lf);
       }
       f.files.push_back(std::move(lf));
     }

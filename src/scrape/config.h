@@ -109,6 +109,14 @@ struct ServeConfig {
   std::string tls_cert;
   std::string tls_key;
   std::string redirect_listen;
+  // source-path ([]): serve's --source-path, the directories the analysis
+  //   page's source listings are read from (a list, or one string of
+  //   directories separated by ':'; relative to the config's directory,
+  //   resolved by the caller).
+  std::vector<std::string> source_path;
+  // trim-path ([]): serve's --trim-path, prefixes cut from the profiles'
+  //   file names (a list, or one string separated by ':').
+  std::vector<std::string> trim_path;
 };
 
 // profile-metrics: a Prometheus series derived from every profile scraped

@@ -25,15 +25,38 @@ namespace config_internal {
 Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
   if (node.IsNull()) return Status::OK();
   if (!node.IsMap()) return ctx.Error(node, "serve", "must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(
-      ctx, node, "serve",
-      {"listen", "auth-file", "cors-allowed-origins", "tls-cert", "tls-key", "redirect-listen"}));
+  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, "serve",
+                                  {"listen", "auth-file", "cors-allowed-origins", "tls-cert",
+                                   "tls-key", "redirect-listen", "source-path", "trim-path"}));
   CPROF_RETURN_IF_ERROR(GetNonEmptyScalars(ctx, node, "serve",
                                            {{"listen", &serve->listen},
                                             {"auth-file", &serve->auth_file},
                                             {"tls-cert", &serve->tls_cert},
                                             {"tls-key", &serve->tls_key},
                                             {"redirect-listen", &serve->redirect_listen}}));
+  // A list of paths, or one string of them separated by ':' (as the flag).
+  for (auto [key, out] :
+       {std::pair{"source-path", &serve->source_path}, {"trim-path", &serve->trim_path}}) {
+    YAML::Node paths = node[key];
+    if (!paths || paths.IsNull()) continue;
+    const std::string path = std::string("serve.") + key;
+    std::vector<std::string> items;
+    CPROF_RETURN_IF_ERROR(GetStrings(ctx, paths, path, &items));
+    for (size_t i = 0; i < items.size(); ++i) {
+      size_t at = 0;
+      while (true) {
+        const size_t colon = items[i].find(':', at);
+        std::string part = items[i].substr(at, colon == std::string::npos ? colon : colon - at);
+        if (part.empty()) {
+          return ctx.Error(paths.IsSequence() ? paths[i] : paths, path,
+                           "an empty path (want DIR or DIR:DIR, no empty element)");
+        }
+        out->push_back(std::move(part));
+        if (colon == std::string::npos) break;
+        at = colon + 1;
+      }
+    }
+  }
   if (YAML::Node origins = node["cors-allowed-origins"]; origins && !origins.IsNull()) {
     const std::string path = "serve.cors-allowed-origins";
     CPROF_RETURN_IF_ERROR(GetStrings(ctx, origins, path, &serve->cors_allowed_origins));

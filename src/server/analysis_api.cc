@@ -2,8 +2,10 @@
 // profile's metadata, the analysis (top table and flame tree; with
 // tags=1 pprof's tags table, with sandwich=FUNC that function's callers and
 // callees; tagroot=KEYS and tagleaf=KEYS group by label values as pprof's
-// -tagroot and -tagleaf; with graph=1 the call graph of go tool pprof -dot)
-// of a profile or a merged selection, and the merged profile itself.
+// -tagroot and -tagleaf; with peek=RE pprof's peek, with list=RE or
+// source=FUNC pprof's list, its sources read as ApiOptions::source says; with
+// graph=1 the call graph of go tool pprof -dot) of a profile or a merged
+// selection, and the merged profile itself.
 #include <charconv>
 #include <optional>
 
@@ -118,8 +120,21 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   if (!max_nodes.ok()) return max_nodes.status();
   auto with_tags = IntParam(params, "tags", 0, 0, 1);
   if (!with_tags.ok()) return with_tags.status();
-  std::string sandwich_of;
-  if (Status s = StringParam(params, "sandwich", &sandwich_of); !s.ok()) return s;
+  std::string sandwich_of, peek_regex, list_regex, source_of;
+  for (auto [key, field] : {std::pair{"sandwich", &sandwich_of},
+                            {"peek", &peek_regex},
+                            {"list", &list_regex},
+                            {"source", &source_of}}) {
+    if (Status s = StringParam(params, key, field); !s.ok()) return s;
+  }
+  if (!list_regex.empty() && !source_of.empty()) {
+    return Status::InvalidArgument("list and source go one at a time");
+  }
+  if (!source_of.empty()) list_regex = pprof::ExactNameRegex(source_of);
+  // A bad expression is a 400 before any profile is read.
+  for (auto [key, regex] : {std::pair{"peek", &peek_regex}, {"list", &list_regex}}) {
+    if (Status s = pprof::CheckRegex(key, *regex); !s.ok()) return s;
+  }
   std::string tag_root, tag_leaf;
   if (Status s = StringParam(params, "tagroot", &tag_root); !s.ok()) return s;
   if (Status s = StringParam(params, "tagleaf", &tag_leaf); !s.ok()) return s;
@@ -141,6 +156,8 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   Result<pprof::Analysis> analysis = Status::InvalidArgument("not analyzed");
   std::optional<Result<pprof::TagsTable>> tags;
   std::optional<Result<pprof::Sandwich>> sandwich;
+  std::optional<Result<pprof::PeekTable>> peek;
+  std::optional<Result<pprof::ListReport>> list;
   std::optional<Result<pprof::DotGraph>> graph;
   {
     HeavySlot slot(heavy_);
@@ -154,12 +171,22 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
       if (!sandwich_of.empty()) {
         sandwich = pprof::SandwichOf(**profile, options, sandwich_of, *max_nodes);
       }
+      if (!peek_regex.empty()) peek = pprof::Peek(**profile, options, peek_regex);
+      if (!list_regex.empty()) {
+        list =
+            pprof::List(**profile, options, list_regex, options_.source, pprof::kMaxListFunctions);
+      }
       if (*with_graph == 1) graph = pprof::Dot(**profile, graph_options);
     });
   }
   if (!analysis.ok()) return analysis.status();
   if (tags && !tags->ok()) return tags->status();
   if (sandwich && !sandwich->ok()) return sandwich->status();
+  // No function matching is an empty field, not an error.
+  for (const Status& s : {peek && !peek->ok() ? peek->status() : Status::OK(),
+                          list && !list->ok() ? list->status() : Status::OK()}) {
+    if (!s.ok() && s.code() != Status::Code::kNotFound) return s;
+  }
   if (graph && !graph->ok()) return graph->status();
 
   const pprof::TopTable& top = analysis->top;
@@ -204,6 +231,8 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   pprof::WriteAnalysisFields(w, **profile, *analysis);
   if (tags) pprof::WriteTagsField(w, **profile, **tags);
   if (sandwich) pprof::WriteSandwichField(w, top, **sandwich);
+  if (peek) pprof::WritePeekField(w, **profile, peek_regex, *peek);
+  if (list) pprof::WriteListField(w, list_regex, *list);
   if (graph) pprof::WriteGraphField(w, **graph, graph_options.node_count);
   w.EndObject();
   return w.Take();

@@ -45,9 +45,19 @@ void RunOnOwnStack(const std::function<void()>& fn) {
   if (error) std::rethrow_exception(error);  // the HTTP glue answers 500
 }
 
+namespace {
+
+// `options` with its source reading confined, whatever the caller set.
+ApiOptions Confined(ApiOptions options) {
+  options.source.confined = true;
+  return options;
+}
+
+}  // namespace
+
 Api::Api(ArchiveIndex* index, ApiOptions options)
     : index_(index),
-      options_(std::move(options)),
+      options_(Confined(std::move(options))),
       heavy_(std::clamp(options_.heavy_concurrency, 1, 64)) {}
 
 Api::Routed Api::Route(const Request& req) {

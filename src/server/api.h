@@ -26,6 +26,7 @@
 
 #include "base/metrics.h"
 #include "pprof/codec.h"
+#include "pprof/report.h"
 #include "query/rollup.h"
 #include "query/select.h"
 #include "server/archive_index.h"
@@ -34,6 +35,16 @@
 #include "server/index_query.h"
 
 namespace cprof::server {
+
+// A server's source reading: confined to the source path, with the Go
+// module cache's and GOROOT's layouts understood, files of 4 MiB at most.
+inline pprof::SourceOptions DefaultSourceOptions() {
+  pprof::SourceOptions o;
+  o.confined = true;
+  o.go_modules = true;
+  o.max_file_bytes = size_t{4} << 20;
+  return o;
+}
 
 struct ApiOptions {
   // web_dir (""): serve the UI's files from this directory instead of the
@@ -64,6 +75,11 @@ struct ApiOptions {
   // cors_allowed_origins (none): the other sites whose pages may read the
   //   answers: exact origins, or "*" (server/cors.h).
   std::vector<std::string> cors_allowed_origins;
+  // source: where /api/analysis?list=RE reads source files from (serve's
+  //   --source-path and --trim-path); nothing unless source_path names a
+  //   directory, and nothing outside those (SourceOptions::confined, which
+  //   the Api sets), each file at most 4 MiB.
+  pprof::SourceOptions source = DefaultSourceOptions();
   // metrics (null: /metrics is a 404): the registry /metrics renders, with
   //   the archive's series (metrics_api.cc) set at each request. Not owned.
   metrics::Registry* metrics = nullptr;

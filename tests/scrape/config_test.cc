@@ -84,6 +84,29 @@ TEST_CASE("serve: listen, auth-file, cors-allowed-origins, all unset by default"
             ->serve.cors_allowed_origins.empty());
 }
 
+TEST_CASE("serve: source-path and trim-path, a list or DIR:DIR", "[config]") {
+  auto none = ParseConfig("serve: {listen: :80}\n", "e.yml");
+  REQUIRE(none.ok());
+  CHECK(none->serve.source_path.empty());
+  CHECK(none->serve.trim_path.empty());
+  auto c = ParseConfig(
+      "serve:\n  source-path: [src, \"/go/pkg/mod:/usr/lib/go/src\"]\n"
+      "  trim-path: /build:/home/ci\n",
+      "e.yml");
+  REQUIRE(c.ok());
+  CHECK(c->serve.source_path == std::vector<std::string>{"src", "/go/pkg/mod", "/usr/lib/go/src"});
+  CHECK(c->serve.trim_path == std::vector<std::string>{"/build", "/home/ci"});
+  for (const char* bad : {"serve: {source-path: \"a::b\"}\n", "serve: {trim-path: [\"\"]}\n",
+                          "serve: {source-path: \":a\"}\n"}) {
+    INFO(bad);
+    auto r = ParseConfig(bad, "e.yml");
+    REQUIRE(!r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("an empty path"));
+  }
+  CHECK_THAT(ParseConfig("serve: {source-path: {a: b}}\n", "e.yml").status().message(),
+             Catch::Contains("serve.source-path: must be a list of strings"));
+}
+
 TEST_CASE("profile-metrics: rules in order, none by default", "[config]") {
   auto none = ParseConfig("scrape-configs: []\n", "t.yml");
   REQUIRE(none.ok());
@@ -160,7 +183,7 @@ TEST_CASE("Config rejects name the line and key", "[config]") {
       {"- a\n- b\n", "e.yml:1:1: the top level must be a mapping"},
       {"serve:\n  listen: :80\n  auth: x\n",
        "e.yml:3:3: serve: unknown key \"auth\" (known: listen, auth-file, cors-allowed-origins, "
-       "tls-cert, tls-key, redirect-listen)"},
+       "tls-cert, tls-key, redirect-listen, source-path, trim-path)"},
       {"serve: [a]\n", "e.yml:1:8: serve: must be a mapping"},
       {"serve: {auth-file: \"\"}\n", "serve.auth-file: must not be empty"},
       {"serve: {listen: [a]}\n", "serve.listen: must be a single value"},

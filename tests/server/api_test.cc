@@ -19,6 +19,7 @@
 #include "pprof/codec.h"
 #include "pprof/dot.h"
 #include "pprof/label_nodes.h"
+#include "pprof/profile_builder.h"
 #include "pprof/report.h"
 #include "pprof/summary.h"
 #include "query/compact.h"
@@ -424,6 +425,233 @@ TEST_CASE("analysis gives pprof's tags and a function's sandwich when asked", "[
     INFO(bad);
     CHECK(f.Get("/api/analysis?id=" + f.heap1_ + bad).status == 400);
   }
+}
+
+namespace {
+
+const std::vector<std::pair<std::string, std::string>> kCpuTypes = {{"cpu", "nanoseconds"}};
+
+// `profile` archived in `f`'s archive (a cpu profile of app "src"); its ID.
+std::string AddBuilt(ApiFixture& f, const pprof::Profile& profile, int64_t ts) {
+  archive::ArchiveWriter w(f.dir_.path());
+  archive::Sidecar s;
+  s.profile_type = "profile";
+  s.job = "j";
+  s.app = "src";
+  s.host = "h:3";
+  s.timestamp_ms = ts;
+  for (auto& t : pprof::Summarize(profile, "profile").sample_types) {
+    s.sample_types.push_back({t.name, t.type, t.unit, t.total});
+  }
+  auto written = w.Write(pprof::EncodeProfile(profile), s);
+  REQUIRE(written.ok());
+  f.index_.Refresh();
+  return written->id;
+}
+
+// A service whose handler's source is under a source path (after the trim
+// path /build), whose other functions name files outside it.
+pprof::Profile WithSourceFiles() {
+  using testing::ProfileBuilder;
+  return ProfileBuilder(kCpuTypes)
+      .Source("main.handler", "/build/app/handler.go", 3)
+      .Source("main.handler2", "/build/app/handler.go", 12)
+      .Source("main.passwd", "/etc/passwd", 1)
+      .Source("main.dotdot", "../../../../../../../../../etc/passwd", 1)
+      .Sample({"main.handler@5", "main.main"}, {400'000'000})
+      .Sample({"main.handler@9", "main.main"}, {50'000'000})
+      .Sample({"main.handler2@14", "main.handler@7", "main.main"}, {100'000'000})
+      .Sample({"main.passwd@1", "main.main"}, {10'000'000})
+      .Sample({"main.dotdot@2", "main.main"}, {10'000'000})
+      .Build();
+}
+
+}  // namespace
+
+TEST_CASE("analysis gives pprof's peek when asked", "[api]") {
+  ApiFixture f;
+  auto profile = pprof::DecodeProfile(testing::ReadTestData("cpu.pb.gz"));
+  REQUIRE(profile.ok());
+  auto top = pprof::Top(*profile, {});
+  REQUIRE(top.ok());
+  REQUIRE(top->rows.size() > 3);
+  auto plain = Json(f.Get("/api/analysis?id=" + f.cpu_));
+  CHECK(!plain.HasMember("peek"));
+  CHECK(!plain.HasMember("list"));
+
+  // Two functions of the top table by an expression: pprof's peek of both,
+  // its text what `cprofiler top --peek` (and go tool pprof -peek) prints.
+  const std::string re =
+      pprof::ExactNameRegex(top->rows[1].name) + "|" + pprof::ExactNameRegex(top->rows[3].name);
+  auto d = Json(f.Get("/api/analysis?id=" + f.cpu_ + "&peek=" + PercentEncode(re)));
+  auto want = pprof::Peek(*profile, {}, re);
+  REQUIRE(want.ok());
+  REQUIRE(want->entries.size() == 2);
+  const auto& peek = d["peek"];
+  CHECK(std::string(peek["regex"].GetString()) == re);
+  CHECK(std::string(peek["error"].GetString()).empty());
+  CHECK(std::string(peek["text"].GetString()) == pprof::FormatPeekText(*profile, *want));
+  CHECK(peek["more_functions"].GetInt64() == 0);
+  const std::string text = peek["text"].GetString();
+  REQUIRE(peek["entries"].Size() == 2);
+  for (rapidjson::SizeType i = 0; i < 2; ++i) {
+    const pprof::PeekEntry& e = want->entries[i];
+    const auto& got = peek["entries"][i];
+    INFO(e.node.name);
+    CHECK(std::string(got["name"].GetString()) == e.node.name);
+    CHECK(got["flat"].GetInt64() == e.node.flat);
+    CHECK(got["cum"].GetInt64() == e.node.cum);
+    CHECK(std::string(got["cum_formatted"].GetString()) == want->top.FormatValue(e.node.cum));
+    for (auto [key, edges] : {std::pair{"callers", &e.callers}, {"callees", &e.callees}}) {
+      REQUIRE(got[key].Size() == edges->size());
+      for (rapidjson::SizeType k = 0; k < edges->size(); ++k) {
+        const auto& edge = got[key][k];
+        CHECK(std::string(edge["name"].GetString()) == (*edges)[k].name);
+        CHECK(edge["weight"].GetInt64() == (*edges)[k].weight);
+        // Each edge a line of the text: "VALUE SHARE |   NAME".
+        CHECK(text.find(std::string(edge["formatted"].GetString()) + " " +
+                        edge["share"].GetString() + " |   " + (*edges)[k].name) !=
+              std::string::npos);
+      }
+    }
+  }
+  CHECK(peek["entries"][0]["callers"].Size() + peek["entries"][0]["callees"].Size() > 0);
+
+  // The filters of the analysis apply; a name matching none is no error.
+  auto ignored = Json(f.Get("/api/analysis?id=" + f.cpu_ + "&peek=" + PercentEncode(re) +
+                            "&ignore=" + PercentEncode(top->rows[1].name)));
+  pprof::ReportOptions ignoring;
+  ignoring.ignore = top->rows[1].name;
+  auto want_ignored = pprof::Peek(*profile, ignoring, re);
+  CHECK(std::string(ignored["peek"]["text"].GetString()) ==
+        (want_ignored.ok() ? pprof::FormatPeekText(*profile, *want_ignored) : ""));
+  auto none = Json(f.Get("/api/analysis?id=" + f.cpu_ + "&peek=no.such.function"));
+  CHECK(std::string(none["peek"]["error"].GetString()) ==
+        "no matches found for regexp: no.such.function");
+  CHECK(none["peek"]["entries"].Size() == 0);
+
+  // Bounded: "." matches every function, at most kMaxPeekFunctions shown.
+  using testing::ProfileBuilder;
+  ProfileBuilder many(kCpuTypes);
+  many.Sample({"hub"}, {100000});  // the largest flat: the first entry
+  for (int i = 0; i < 120; ++i) many.Sample({"f" + std::to_string(i), "hub"}, {i + 1});
+  const std::string many_id = AddBuilt(f, many.Build(), kT0 + 5000);
+  auto all = Json(f.Get("/api/analysis?id=" + many_id + "&peek=."));
+  CHECK(all["peek"]["entries"].Size() == pprof::kMaxPeekFunctions);
+  CHECK(all["peek"]["more_functions"].GetInt64() == 121 - int64_t{pprof::kMaxPeekFunctions});
+  const auto& hub = all["peek"]["entries"][0];
+  CHECK(std::string(hub["name"].GetString()) == "hub");
+  CHECK(hub["callees"].Size() == pprof::kMaxPeekEdges);
+  CHECK(hub["more_callees"].GetInt64() == 120 - int64_t{pprof::kMaxPeekEdges});
+  CHECK(std::string(hub["callees"][0]["name"].GetString()) == "f119");  // the heaviest first
+
+  for (std::string bad : std::vector<std::string>{"&peek=(", "&peek=" + std::string(2000, 'x'),
+                                                  "&list=(", "&source=a&list=a"}) {
+    INFO(bad);
+    CHECK(f.Get("/api/analysis?id=" + f.cpu_ + bad).status == 400);
+  }
+}
+
+TEST_CASE("analysis gives pprof's list, reading sources under the source path only", "[api]") {
+  ApiFixture f;
+  testing::TempDir src;
+  std::filesystem::create_directories(src.path() / "app");
+  std::string handler;
+  for (int i = 1; i <= 20; ++i) handler += "\tline " + std::to_string(i) + "\n";
+  std::ofstream(src.path() / "app/handler.go") << handler;
+  const pprof::Profile profile = WithSourceFiles();
+  const std::string id = AddBuilt(f, profile, kT0 + 4000);
+  pprof::SourceOptions cli;  // what cprofiler top --list (go tool pprof -list) reads
+  cli.source_path = src.path().string();
+  cli.trim_path = "/build";
+  f.options_.source.source_path = cli.source_path;
+  f.options_.source.trim_path = cli.trim_path;
+
+  // list=RE: the lines of each file as pprof's list has them, its text
+  // pprof's text.
+  auto d = Json(f.Get("/api/analysis?id=" + id + "&list=handler"));
+  auto want = pprof::List(profile, {}, "handler", cli);
+  REQUIRE(want.ok());
+  const auto& list = d["list"];
+  CHECK(std::string(list["text"].GetString()) == pprof::FormatListText(*want));
+  CHECK(std::string(list["total_formatted"].GetString()) == "570ms");
+  REQUIRE(list["functions"].Size() == 2);
+  for (rapidjson::SizeType i = 0; i < 2; ++i) {
+    const pprof::ListFile& file = want->functions[i].files.at(0);
+    const auto& got = list["functions"][i]["files"][0];
+    CHECK(std::string(list["functions"][i]["name"].GetString()) == want->functions[i].name);
+    CHECK(std::string(got["file"].GetString()) == "app/handler.go");
+    CHECK(std::string(got["error"].GetString()).empty());
+    CHECK(got["cum"].GetInt64() == file.cum);
+    REQUIRE(got["lines"].Size() == file.lines.size());
+    for (rapidjson::SizeType k = 0; k < file.lines.size(); ++k) {
+      const auto& line = got["lines"][k];
+      CHECK(line["n"].GetInt() == file.lines[k].number);
+      CHECK(line["flat"].GetInt64() == file.lines[k].flat);
+      CHECK(line["cum"].GetInt64() == file.lines[k].cum);
+      CHECK(std::string(line["text"].GetString()) == file.lines[k].text);
+      CHECK(std::string(line["cum_formatted"].GetString()) ==
+            (file.lines[k].cum == 0 ? "." : want->FormatValue(file.lines[k].cum)));
+    }
+  }
+  const auto& line5 = list["functions"][0]["files"][0]["lines"][2];  // from line 3
+  CHECK(line5["n"].GetInt() == 5);
+  CHECK(std::string(line5["flat_formatted"].GetString()) == "400ms");
+  CHECK(std::string(line5["text"].GetString()) == "\tline 5");
+
+  // source=FUNC: that function alone, by its exact name.
+  auto one = Json(f.Get("/api/analysis?id=" + id + "&source=main.handler"));
+  REQUIRE(one["list"]["functions"].Size() == 1);
+  CHECK(std::string(one["list"]["functions"][0]["name"].GetString()) == "main.handler");
+  CHECK(std::string(one["list"]["regex"].GetString()) == "^main\\.handler$");
+
+  // Files outside the source path are never read: their sampled lines
+  // with values, no text, pprof's error; what pprof would read is not in
+  // the answer.
+  REQUIRE(pprof::List(profile, {}, "passwd|dotdot", cli).ok());
+  Response outside = f.Get("/api/analysis?id=" + id + "&list=passwd|dotdot");
+  REQUIRE(outside.status == 200);
+  CHECK(outside.body.find("root:") == std::string::npos);
+  auto o = Json(outside);
+  REQUIRE(o["list"]["functions"].Size() == 2);
+  for (rapidjson::SizeType i = 0; i < 2; ++i) {
+    const auto& file = o["list"]["functions"][i]["files"][0];
+    INFO(file["file"].GetString());
+    CHECK_THAT(std::string(file["error"].GetString()),
+               Catch::Contains("not found under the source path") ||
+                   Catch::StartsWith("could not find file"));
+    REQUIRE(file["lines"].Size() == 1);
+    CHECK(!file["lines"][0].HasMember("text"));
+    CHECK(file["lines"][0]["cum"].GetInt64() == 10'000'000);
+    CHECK(std::string(file["lines"][0]["cum_formatted"].GetString()) == "10ms");
+  }
+  CHECK(o["list"]["functions"][1]["files"][0]["lines"][0]["n"].GetInt() == 1);  // passwd@1
+  CHECK(o["list"]["functions"][0]["files"][0]["lines"][0]["n"].GetInt() == 2);  // dotdot@2
+
+  // Without a source path: the same lines without text, for every file.
+  ApiFixture bare;
+  const std::string bare_id = AddBuilt(bare, profile, kT0 + 4000);
+  auto b = Json(bare.Get("/api/analysis?id=" + bare_id + "&source=main.handler"));
+  const auto& bfile = b["list"]["functions"][0]["files"][0];
+  CHECK(std::string(bfile["error"].GetString()) ==
+        "no source path to read /build/app/handler.go from");
+  REQUIRE(bfile["lines"].Size() == 3);  // lines 5, 7 and 9
+  CHECK(bfile["lines"][0]["n"].GetInt() == 5);
+  CHECK(bfile["lines"][1]["n"].GetInt() == 7);
+  CHECK(bfile["lines"][1]["cum"].GetInt64() == 100'000'000);
+  CHECK(bfile["lines"][2]["flat"].GetInt64() == 50'000'000);
+  CHECK(!bfile["lines"][0].HasMember("text"));
+
+  // Bounded: "." lists at most kMaxListFunctions functions.
+  using testing::ProfileBuilder;
+  ProfileBuilder many(kCpuTypes);
+  for (int i = 0; i < 30; ++i) many.Sample({"f" + std::to_string(i), "main.main"}, {i + 1});
+  const std::string many_id = AddBuilt(f, many.Build(), kT0 + 6000);
+  auto all = Json(f.Get("/api/analysis?id=" + many_id + "&list=."));
+  CHECK(all["list"]["functions"].Size() == pprof::kMaxListFunctions);
+  CHECK(all["list"]["more_functions"].GetInt64() == 31 - int64_t{pprof::kMaxListFunctions});
+  auto none = Json(f.Get("/api/analysis?id=" + id + "&list=no.such"));
+  CHECK(std::string(none["list"]["error"].GetString()) == "no matches found for regexp: no.such");
 }
 
 TEST_CASE("analysis groups by label values with tagroot, as pprof -tagroot", "[api]") {

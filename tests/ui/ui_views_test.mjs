@@ -179,7 +179,7 @@ async function sandwich(page) {
   const row = page.locator('#top tbody tr').first();
   await row.hover();
   let before = page.url();
-  await row.locator('.row-action').click();
+  await row.locator('.row-action[data-action="sandwich"]').click();
   await navigated(page, before, 'sandwich');
   check(new URL(page.url()).searchParams.get('sandwich') === first.name, `the Sandwich action of ${first.name} opened ${page.url()}`);
   check(await page.locator('#sandwich-card').isVisible(), 'no Sandwich card');
