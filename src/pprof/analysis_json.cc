@@ -302,27 +302,29 @@ size_t Cut(std::vector<T>& v, size_t max) {
   return cut;
 }
 
+// Starts the object `field` of a report of the functions matching `regex`
+// with its regex and error ("" when none); when there is an error, ends it
+// as an empty report (no `items`, no more functions, no text) and returns
+// false.
+bool StartRegexReport(JsonWriter& w, std::string_view field, const std::string& regex,
+                      const Status& status, std::string_view items) {
+  w.StartObject(field);
+  w.Field("regex", regex);
+  w.Field("error", status.ok() ? "" : status.message());
+  if (status.ok()) return true;
+  w.StartArray(items);
+  w.EndArray();
+  w.Field("more_functions", 0);
+  w.Field("text", "");
+  w.EndObject();
+  return false;
+}
+
 }  // namespace
 
 void WritePeekField(JsonWriter& w, const Profile& profile, const std::string& regex,
                     const Result<PeekTable>& peek) {
-  w.Key("peek");
-  w.StartObject();
-  w.Key("regex");
-  w.String(regex);
-  w.Key("error");
-  w.String(peek.ok() ? "" : peek.status().message());
-  if (!peek.ok()) {
-    w.Key("entries");
-    w.StartArray();
-    w.EndArray();
-    w.Key("more_functions");
-    w.Int64(0);
-    w.Key("text");
-    w.String("");
-    w.EndObject();
-    return;
-  }
+  if (!StartRegexReport(w, "peek", regex, peek.status(), "entries")) return;
   PeekTable t = *peek;
   const size_t more_functions = Cut(t.entries, kMaxPeekFunctions);
   w.Key("entries");
@@ -371,23 +373,7 @@ void WritePeekField(JsonWriter& w, const Profile& profile, const std::string& re
 }
 
 void WriteListField(JsonWriter& w, const std::string& regex, const Result<ListReport>& list) {
-  w.Key("list");
-  w.StartObject();
-  w.Key("regex");
-  w.String(regex);
-  w.Key("error");
-  w.String(list.ok() ? "" : list.status().message());
-  if (!list.ok()) {
-    w.Key("functions");
-    w.StartArray();
-    w.EndArray();
-    w.Key("more_functions");
-    w.Int64(0);
-    w.Key("text");
-    w.String("");
-    w.EndObject();
-    return;
-  }
+  if (!StartRegexReport(w, "list", regex, list.status(), "functions")) return;
   ListReport r = *list;
   auto value_or_dot = [&](int64_t value) { return value == 0 ? "." : r.FormatValue(value); };
   w.Key("sample_unit");
