@@ -1,48 +1,20 @@
 // `cprofiler serve`: the HTTP API and the web UI over an archive. It changes
 // no entry (it may write the derived INDEX files, where it can).
-#include <malloc.h>
-#include <signal.h>
-
-#include <unistd.h>
-
 #include <chrono>
-#include <thread>
+#include <memory>
 
-#include "archive/writer.h"
+#include "base/fs.h"
 #include "base/log.h"
-#include "base/metrics.h"
 #include "base/size.h"
 #include "base/time.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
-#include "server/api.h"
-#include "server/http_server.h"
+#include "server/auth.h"
+#include "server/serve.h"
+#include "server/tls.h"
 
 namespace cprof::cli {
 namespace {
-
-// Blocks SIGINT/SIGTERM (stop) and SIGHUP (reload) in this thread (and the
-// threads it starts, which inherit the mask), so that WaitForSignal() can
-// take them synchronously.
-sigset_t BlockServeSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  signal(SIGPIPE, SIG_IGN);
-  return set;
-}
-
-// Waits up to `ms` for one of `set`; the signal, or 0 if none came.
-int WaitForSignal(const sigset_t& set, int ms) {
-  struct timespec ts {
-    ms / 1000, (ms % 1000) * 1'000'000L
-  };
-  int sig = sigtimedwait(&set, nullptr, &ts);
-  return sig > 0 ? sig : 0;
-}
 
 // A --*-timeout value ("5s", "500ms") in milliseconds.
 Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
@@ -162,9 +134,9 @@ Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
 int ServeCommand::Run(const GlobalOptions& global) {
   auto resolved = Resolve(global, /*config_required=*/false);
   if (!resolved.ok()) return Fail("serve", resolved.status(), kExitUsage);
-  const fs::path root = resolved->archive;
   ApplyServeConfig(*resolved);
   if (Status s = resolved->opened->PrepareToServe(); !s.ok()) return Fail("serve", s, kExitPartial);
+  server::ServeOptions options;
   auto header_timeout = TimeoutMs("--header-timeout", header_timeout_);
   if (!header_timeout.ok()) return Fail("serve", header_timeout.status(), kExitUsage);
   http_.header_timeout_ms = *header_timeout;
@@ -173,7 +145,7 @@ int ServeCommand::Run(const GlobalOptions& global) {
   http_.idle_timeout_ms = *idle_timeout;
   auto bucket_refresh = TimeoutMs("--bucket-refresh", bucket_refresh_);
   if (!bucket_refresh.ok()) return Fail("serve", bucket_refresh.status(), kExitUsage);
-  bucket_refresh_ms_ = *bucket_refresh;
+  options.bucket_refresh_ms = *bucket_refresh;
   std::unique_ptr<server::TlsCredentials> tls;
   if (tls_cert_.empty() != tls_key_.empty()) {
     return FailUsage("serve", "--tls-cert and --tls-key go together");
@@ -185,109 +157,49 @@ int ServeCommand::Run(const GlobalOptions& global) {
     auto loaded = server::TlsCredentials::Load(tls_cert_, tls_key_);
     if (!loaded.ok()) return Fail("serve", loaded.status().WithContext("--tls-cert"), kExitUsage);
     tls = std::move(*loaded);
-    http_.tls = tls.get();
+    options.tls = tls.get();
   }
-  sigset_t signals = BlockServeSignals();
-  // Large response bodies get their own mappings, returned when freed,
-  // instead of raising the heap of one of many per-thread arenas for good.
-  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
-  // A few arenas, not one a thread: each keeps what its threads freed (2M
-  // entries and a day of queries: 156 MB RSS with glibc's 8 a core).
-  mallopt(M_ARENA_MAX, static_cast<int>(std::max(2u, std::thread::hardware_concurrency())));
-
-  server::ArchiveIndexOptions index_options;
+  options.http = http_;
   if (index_memory_ != "0") {
     auto budget = ParseSize(index_memory_, int64_t{1} << 40);
     if (!budget.ok())
       return Fail("serve", budget.status().WithContext("--index-memory"), kExitUsage);
-    index_options.max_bytes = static_cast<size_t>(*budget);
+    options.index.max_bytes = static_cast<size_t>(*budget);
   }
-  archive::LoggingReporter reporter;
-  server::ArchiveIndex index(root, &reporter, index_options);
-  server::ApiOptions api_options;
-  api_options.web_dir = web_dir_;
-  api_options.heavy_concurrency =
-      std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
-  api_options.cors_allowed_origins = cors_allowed_origins_;
+  options.index_memory = index_memory_;
+  server::ApiOptions& api = options.api;
+  api.web_dir = web_dir_;
+  api.cors_allowed_origins = cors_allowed_origins_;
   for (size_t at = 0; !source_path_.empty();) {
     const size_t colon = source_path_.find(':', at);
     const std::string dir =
         source_path_.substr(at, colon == std::string::npos ? colon : colon - at);
     if (!dir.empty() && !IsDirectory(dir)) {
-      return Fail("serve",
-                  Status::InvalidArgument("source path " + dir +
-                                          ": not a directory (--source-path, serve.source-path)"),
-                  kExitUsage);
+      return FailUsage(
+          "serve", "source path " + dir + ": not a directory (--source-path, serve.source-path)");
     }
     if (colon == std::string::npos) break;
     at = colon + 1;
   }
-  api_options.source.source_path = source_path_;
-  api_options.source.trim_path = trim_path_;
+  api.source.source_path = source_path_;
+  api.source.trim_path = trim_path_;
   if (!source_path_.empty()) LogInfo("serve: source listings read files under " + source_path_);
-  api_options.secure_cookies = tls != nullptr;  // session cookies only over HTTPS
   std::unique_ptr<server::Authenticator> auth;
   if (!auth_file_.empty()) {
     auto opened = server::Authenticator::Open(auth_file_);
     if (!opened.ok()) return Fail("serve", opened.status().WithContext("--auth-file"), kExitUsage);
     auth = std::move(*opened);
-    api_options.auth = auth.get();
+    api.auth = auth.get();
   } else if (!http_.listen.starts_with("127.") && !http_.listen.starts_with("localhost:") &&
              !http_.listen.starts_with("[::1]")) {
     LogError("serve: warning: no --auth-file, and " + http_.listen +
              " is not a loopback address: anyone who reaches it reads every profile");
   }
-  api_options.version = CPROFILER_VERSION;
-  api_options.revision = kBuildRevision;
-  api_options.build_date = kBuildDate;
-  metrics::Registry metrics;
-  api_options.metrics = &metrics;
-  http_.metrics = &metrics;
-  server::Api api(&index, api_options);
-  auto http = server::HttpServer::Start(&api, http_);
-  if (!http.ok()) {
-    return Fail("serve", http.status(),
-                http.status().code() == Status::Code::kInvalidArgument ? kExitUsage : kExitPartial);
-  }
-  std::string ports;
-  for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
-  LogInfo("serve: listening on " + http_.listen + " (port " + ports + ")" +
-          (tls ? "; HTTPS with " + tls->Describe() : ""));
-  // Listening first: /api/healthz, the UI's files and profiles by ID answer
-  // at once; requests that need the index wait for this first read (up to
-  // ApiOptions::index_wait, then 503), never answered from part of it.
-  auto start = std::chrono::steady_clock::now();
-  // The archive's root follows it (a bucket's cache, on a thread of its own).
-  archive::Archive& opened = *resolved->opened;
-  opened.StartFollowing(bucket_refresh_ms_);
-  index.Refresh();
-  // Reading left freed buffers in every loading thread's arena.
-  malloc_trim(0);
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  char line[160];
-  std::snprintf(line, sizeof line, "serve: indexed %zu profiles of %s in %.2fs",
-                index.Snapshot()->entry_count, root.c_str(), secs);
-  std::string held;
-  if (int64_t from = index.Snapshot()->loaded_from_ms;
-      from != std::numeric_limits<int64_t>::min()) {
-    held = "; holds the days from " + FormatRfc3339Ms(from) + " (--index-memory " + index_memory_ +
-           "): older ones are read per request";
-  }
-  LogInfo(line + held);
-  // The index follows the archive: new scrapes appear, pruned entries go.
-  // SIGHUP: the TLS certificate and key are read again (the auth file is
-  // read again whenever it changes).
-  for (int sig; (sig = WaitForSignal(signals, 1000)) != SIGINT && sig != SIGTERM;) {
-    if (sig == SIGHUP && tls) {
-      Status s = tls->Reload();
-      LogInfo(s.ok() ? "serve: SIGHUP: TLS certificate read again: " + tls->Describe()
-                     : "serve: SIGHUP: " + s.message() + " (keeping the certificate in use)");
-    }
-    index.Refresh();
-  }
-  LogInfo("serve: stopping");
-  opened.StopFollowing();
-  http->reset();
+  api.version = CPROFILER_VERSION;
+  api.revision = kBuildRevision;
+  api.build_date = kBuildDate;
+  Status served = server::Serve(*resolved->opened, std::move(options));
+  if (!served.ok()) return Fail("serve", served, ExitCodeFor(served));
   return kExitOk;
 }
 
