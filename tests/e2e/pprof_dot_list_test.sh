@@ -98,6 +98,11 @@ sed 's/^\t\tmu\.Unlock()$/&  \/\/ the copy/' \
 compare_pprof "list through the source path's last element" "$WORK/w-mutex.pb.gz" -list=workloadMutex \
   -source_path="$WORK/nowhere:$WORK/copy/workload"
 expect_out 'mu\.Unlock\(\)  // the copy$'
+for si in alloc_space inuse_objects; do
+  compare_pprof "list of the workload's heap, $si, through the source path" "$WORK/w-heap.pb.gz" \
+    -list='main\.workload' -sample_index=$si -source_path="$WORK/nowhere:$WORK/copy/workload"
+  expect_out '^ROUTINE ======================== main\.workloadHeap in '
+done
 # Without sources: a trimmed (relative) name not found under the source path.
 SRC_PREFIX=$(go tool pprof -raw "$LCPU" 2>/dev/null | grep -o '/[^ ]*/workload/main\.go' | head -1)
 [ -n "$SRC_PREFIX" ] || fail "no workload source file in the CPU profile"
