@@ -50,7 +50,7 @@
 // on its function (focus=^NAME$).
 
 import { ApiError, FILTER_KEYS, getJSON, isMergeable, profileTypes, sourceParams, withQuery } from './api.js';
-import { el, copyText, showNotice } from './dom.js';
+import { copyText, el, placeTooltip, showNotice } from './dom.js';
 import { formatDuration, formatTime, formatValue, percentage } from './format.js';
 import { FlameGraph } from './flamegraph.js';
 import { CallGraph } from './callgraph.js';
@@ -82,6 +82,7 @@ const sandwichCallers = new FlameGraph($('sandwich-callers'), { unit: '', toolti
 const sandwichCallees = new FlameGraph($('sandwich-callees'), { unit: '', tooltip: $('tooltip') });
 const callGraph = new CallGraph($('graph'), {
   tooltip: $('tooltip'),
+  placeTooltip,
   onFocus: (name) => go({ filters: { focus: `^${re2Literal(name)}$` } }),
 });
 let current = null; // the analysis shown (for the test accessors)

@@ -3,7 +3,7 @@
 // group's points joined). Hover shows a tooltip, a click opens a bubble, a
 // shift-click picks it, and a drag across the plot selects a time range.
 
-import { el } from './dom.js';
+import { el, placeTooltip } from './dom.js';
 import { formatTime, formatValue, timeTicks, valueAxis } from './format.js';
 
 const PAD = { left: 64, right: 18, top: 14, bottom: 28 };
@@ -322,15 +322,3 @@ export function row(name, value) {
   return el('div', { className: 'row' }, el('span', {}, name), el('span', {}, value));
 }
 
-// Shows `tooltip` near the pointer, kept inside the window.
-export function placeTooltip(tooltip, event) {
-  tooltip.hidden = false;
-  const margin = 14;
-  const { offsetWidth: w, offsetHeight: h } = tooltip;
-  let left = event.clientX + margin;
-  let top = event.clientY + margin;
-  if (left + w > window.innerWidth - 4) left = event.clientX - w - margin;
-  if (top + h > window.innerHeight - 4) top = event.clientY - h - margin;
-  tooltip.style.left = `${Math.max(4, left)}px`;
-  tooltip.style.top = `${Math.max(4, top)}px`;
-}

@@ -588,8 +588,10 @@ export function nodeBoxes(graph, measure = textMeasurer()) {
 }
 
 export class CallGraph {
-  // container: the element the SVG goes in; options: tooltip (element),
-  // onFocus(name) for a click on a node.
+  // container: the element the SVG goes in; options: tooltip (element) and
+  // placeTooltip(tooltip, event) to show it at the pointer (dom.js's: this
+  // module imports nothing, so that node runs its layout), onFocus(name)
+  // for a click on a node.
   constructor(container, options = {}) {
     this.container = container;
     this.options = options;
@@ -774,14 +776,6 @@ export class CallGraph {
   moveTooltip(event) {
     const tooltip = this.options.tooltip;
     if (!tooltip || !this.container.querySelector('svg.hovering')) return;
-    tooltip.hidden = false;
-    const margin = 14;
-    const { offsetWidth: w, offsetHeight: h } = tooltip;
-    let left = event.clientX + margin;
-    let top = event.clientY + margin;
-    if (left + w > window.innerWidth - 4) left = event.clientX - w - margin;
-    if (top + h > window.innerHeight - 4) top = event.clientY - h - margin;
-    tooltip.style.left = `${Math.max(4, left)}px`;
-    tooltip.style.top = `${Math.max(4, top)}px`;
+    this.options.placeTooltip(tooltip, event);
   }
 }

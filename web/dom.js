@@ -32,3 +32,16 @@ export async function copyText(text, input) {
     return document.execCommand('copy');
   }
 }
+
+// Shows `tooltip` near the pointer, kept inside the window.
+export function placeTooltip(tooltip, event) {
+  tooltip.hidden = false;
+  const margin = 14;
+  const { offsetWidth: w, offsetHeight: h } = tooltip;
+  let left = event.clientX + margin;
+  let top = event.clientY + margin;
+  if (left + w > window.innerWidth - 4) left = event.clientX - w - margin;
+  if (top + h > window.innerHeight - 4) top = event.clientY - h - margin;
+  tooltip.style.left = `${Math.max(4, left)}px`;
+  tooltip.style.top = `${Math.max(4, top)}px`;
+}

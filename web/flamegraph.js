@@ -16,9 +16,8 @@
 // a URL by its path, the names from the root's child down (pathOf,
 // indexOfPath).
 
-import { el } from './dom.js';
+import { el, placeTooltip } from './dom.js';
 import { formatDelta, formatValue, percentage } from './format.js';
-import { placeTooltip } from './bubbles.js';
 
 const ROW_HEIGHT = 18;
 const MAX_DEPTH = 1000; // a canvas must stay under the browsers' size limits
