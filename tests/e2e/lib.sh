@@ -12,6 +12,9 @@ PIDS="$WORK/pids"
 unset CPROFILER_ARCHIVE
 : >"$WORK/empty.yml"
 export CPROFILER_CONFIG="$WORK/empty.yml"
+# Where the test started and this directory, before the cd.
+START_DIR=$PWD
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$WORK/cwd"
 cd "$WORK/cwd"
 
@@ -178,6 +181,38 @@ install_playwright() {
     export NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt
   fi
   (cd "$1" && npm ci --no-audit --no-fund) >"$WORK/npm.log" 2>&1 || { cat "$WORK/npm.log"; fail "npm ci failed"; }
+}
+
+# require_browser: what the browser tests (tests/ui/*.mjs) need: node, npm
+# and Chromium ($CHROMIUM, default /usr/bin/chromium: apt-get install -y
+# nodejs npm chromium), playwright-core installed; sets CHROMIUM, UI_DIR
+# (tests/ui) and SHOTS, where the screenshots go: $UI_SCREENSHOTS (default:
+# ui_screenshots/ in the directory the test started in; CTest:
+# build/tests/ui_screenshots), made.
+require_browser() {
+  CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+  command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
+  [ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+  UI_DIR=$(cd "$E2E_DIR/../ui" && pwd)
+  SHOTS=$(cd "$START_DIR" && mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+  install_playwright "$UI_DIR"
+}
+
+# browser_test SCRIPT [NAME=VALUE...]: node runs tests/ui/SCRIPT against
+# $SERVE_URL (CPROFILER_URL), with OUT_DIR=$SHOTS, CHROMIUM and the
+# NAME=VALUEs in its environment; the test fails if it does.
+browser_test() {
+  local script=$1
+  shift
+  env CPROFILER_URL="$SERVE_URL" OUT_DIR="$SHOTS" CHROMIUM="$CHROMIUM" "$@" node "$UI_DIR/$script" ||
+    fail "the browser test $script failed (screenshots in $SHOTS)"
+}
+
+# wait_ready: until the server start_serve started answers /api/readyz (10 s
+# at most).
+wait_ready() {
+  local i
+  for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
 }
 
 # start_moto [ENV=VALUE...]: a moto_server (Python's moto: a real S3 API)

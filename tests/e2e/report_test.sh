@@ -3,14 +3,9 @@
 # against a base) open in headless Chromium with networking off and show
 # frames, search and zoom (tests/ui/report_test.mjs); no file holds an http
 # URL.
-UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
-SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
 source "$(dirname "$0")/lib.sh"
 : "${MAKE_ARCHIVE:?set by ctest}"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
-[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
-install_playwright "$UI_DIR"
+require_browser
 
 # open_report FILE FUNC DIFF: the browser checks, and no http URL in FILE.
 open_report() {
@@ -37,7 +32,7 @@ pass "diff -o html: the diff flame graph and the Δ column"
 DAY=$(date -u -d yesterday +%Y-%m-%d)
 "$MAKE_ARCHIVE" "$WORK/arch" 4 1 "$DAY" "$TEST_DATA_DIR/heap.pb.gz" 1 heap >/dev/null
 start_serve "$WORK/serve.log" "$CPROFILER" serve --archive "$WORK/arch"
-for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+wait_ready
 mapfile -t IDS < <("$CPROFILER" query --archive "$WORK/arch" --from "$DAY" --to now -o ids)
 [ "${#IDS[@]}" -ge 2 ] || fail "the archive holds ${#IDS[@]} profiles"
 curl -fsS -o "$WORK/api.html" -D "$WORK/headers" "$SERVE_URL/api/report.html?id=${IDS[1]}" || fail "/api/report.html"

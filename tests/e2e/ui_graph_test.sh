@@ -8,15 +8,9 @@
 # pprof_dot_list_test), a click on a node focuses on it, the view lives in
 # the URL, and the heap profile's graph draws in under a second once its
 # data arrived (the time is printed).
-# Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
-# Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
-# the test starts in; CTest: build/tests/ui_screenshots).
-UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
-SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+# Needs node, npm and Chromium; screenshots in $SHOTS (require_browser in lib.sh).
 source "$(dirname "$0")/lib.sh"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
-[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+require_browser
 : "${MAKE_PROFILE:?set by ctest}"
 
 # A heap profile of 21 MB (uncompressed; a Go heap profile's sample types
@@ -63,8 +57,6 @@ BIG_ID=$("$CPROFILER" query -c "$WORK/c.yml" -t heap_inuse_space -l _job=big -o 
 pass "a CPU profile of $nodes dot nodes (at try $try) and a 21 MB heap profile archived"
 
 start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
-install_playwright "$UI_DIR"
-CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM CPU_ID=$CPU_ID BIG_ID=$BIG_ID \
-  CPU_DOT=$WORK/cpu.dot CPU_DOT_12=$WORK/cpu12.dot \
-  node "$UI_DIR/ui_graph_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
+browser_test ui_graph_test.mjs "CPU_ID=$CPU_ID" "BIG_ID=$BIG_ID" \
+  "CPU_DOT=$WORK/cpu.dot" "CPU_DOT_12=$WORK/cpu12.dot"
 pass "call graph view; screenshots in $SHOTS"

@@ -14,16 +14,10 @@
 # Source action opens it beside the call graph, a row's Peek action shows
 # Sum256's callers and callees as pprof -peek does, source=, zoom= and peek=
 # come back from the URL.
-# Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
-# Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
-# the test starts in; CTest: build/tests/ui_screenshots).
-UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
-SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+# Needs node, npm and Chromium; screenshots in $SHOTS (require_browser in lib.sh).
 source "$(dirname "$0")/lib.sh"
 export TZ=UTC  # the peek's Time: line, ours and pprof's
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
-[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+require_browser
 GOROOT_SRC=$(go env GOROOT)/src
 [ -f "$GOROOT_SRC/crypto/sha256/sha256.go" ] || fail "no $GOROOT_SRC/crypto/sha256/sha256.go"
 
@@ -130,8 +124,6 @@ stop_serve
 SERVE_URL=$SERVE_URL_SRC
 pass "without --source-path: the sampled lines' numbers with flat and cum, no text"
 
-install_playwright "$UI_DIR"
-CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM CPU_ID=$CPU_ID \
-  PEEK_FUNC=$PEEK_FUNC PEEK_TEXT="$(cat "$WORK/peek.want")" \
-  node "$UI_DIR/ui_source_peek_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
+browser_test ui_source_peek_test.mjs "CPU_ID=$CPU_ID" "PEEK_FUNC=$PEEK_FUNC" \
+  PEEK_TEXT="$(cat "$WORK/peek.want")"
 pass "source panel and peek card; screenshots in $SHOTS"

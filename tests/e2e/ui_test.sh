@@ -2,15 +2,9 @@
 # mutex, trace), `cprofiler serve` over that archive on loopback, and
 # tests/ui/ui_test.mjs driving Debian's Chromium headless against it. The top
 # table's first row must be what `go tool pprof -top` prints first.
-# Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
-# Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
-# the test starts in; CTest: build/tests/ui_screenshots).
-UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
-SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+# Needs node, npm and Chromium; screenshots in $SHOTS (require_browser in lib.sh).
 source "$(dirname "$0")/lib.sh"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
-[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+require_browser
 
 ADDR=$(start_workload)
 cat >"$WORK/c.yml" <<YML
@@ -52,9 +46,7 @@ done
 curl -fsS "$URL/api/healthz" >/dev/null || fail "cprofiler serve did not answer on $URL"
 pass "serving on $URL"
 
-install_playwright "$UI_DIR"
-CPROFILER_URL=$URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM EXPECT_FUNC=main.workloadHeap EXPECT_TOP_FIRST=$TOP_FIRST \
-  node "$UI_DIR/ui_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
+browser_test ui_test.mjs EXPECT_FUNC=main.workloadHeap "EXPECT_TOP_FIRST=$TOP_FIRST"
 pass "browser test passed; screenshots in $SHOTS"
 
 # The overview at fleet size: 1,000 targets of 20 apps, a day of heap
@@ -64,9 +56,8 @@ pass "browser test passed; screenshots in $SHOTS"
 DAY=$(date -u -d yesterday +%Y-%m-%d)
 "$MAKE_ARCHIVE" "$WORK/fleet" 14000 1000 "$DAY" "$TEST_DATA_DIR/heap.pb.gz" 1 heap 20
 start_serve "$WORK/fleet-serve.log" "$CPROFILER" serve --archive "$WORK/fleet"
-for ((i = 0; i < 100; i++)); do curl -fs "$SERVE_URL/api/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
-CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM FROM="${DAY}T00:00:00Z" TO="${DAY}T23:59:59Z" \
-  node "$UI_DIR/fleet_ui_test.mjs" || fail "the fleet browser test failed (screenshots in $SHOTS)"
+wait_ready
+browser_test fleet_ui_test.mjs FROM="${DAY}T00:00:00Z" TO="${DAY}T23:59:59Z"
 pass "fleet browser test passed; screenshots in $SHOTS"
 
 # The targets page: a target that refuses connections, first, with its error.
@@ -82,6 +73,5 @@ scrape-configs:
 YML
 expect_exit 1 "$CPROFILER" scrape --once -c "$WORK/t.yml"
 start_serve "$WORK/targets-serve.log" "$CPROFILER" serve -c "$WORK/t.yml"
-CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM DOWN_HOST=$CLOSED UP_HOST=$ADDR \
-  node "$UI_DIR/targets_ui_test.mjs" || fail "the targets page test failed (screenshots in $SHOTS)"
+browser_test targets_ui_test.mjs "DOWN_HOST=$CLOSED" "UP_HOST=$ADDR"
 pass "targets page: the failing target first, with its error"

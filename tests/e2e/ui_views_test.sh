@@ -7,15 +7,9 @@
 # value focuses and Alt+click ignores, "Group by" endpoint draws a root
 # frame per endpoint, and runtime.mallocgc's sandwich shows
 # its callers above and its callees below.
-# Needs node, npm and /usr/bin/chromium (apt-get install -y nodejs npm chromium).
-# Screenshots go to $UI_SCREENSHOTS (default: ui_screenshots/ in the directory
-# the test starts in; CTest: build/tests/ui_screenshots).
-UI_DIR=$(cd "$(dirname "$0")/../ui" && pwd)
-SHOTS=$(mkdir -p "${UI_SCREENSHOTS:-ui_screenshots}" && cd "${UI_SCREENSHOTS:-ui_screenshots}" && pwd)
+# Needs node, npm and Chromium; screenshots in $SHOTS (require_browser in lib.sh).
 source "$(dirname "$0")/lib.sh"
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-command -v node >/dev/null || fail "node is not installed (apt-get install -y nodejs npm)"
-[ -x "$CHROMIUM" ] || fail "$CHROMIUM is missing (apt-get install -y chromium)"
+require_browser
 
 ADDR=$(start_workload -labels)
 cat >"$WORK/c.yml" <<YML
@@ -55,8 +49,6 @@ done
 pass "the CPU profile has the three endpoints' labels"
 
 start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
-install_playwright "$UI_DIR"
-CPROFILER_URL=$SERVE_URL OUT_DIR=$SHOTS CHROMIUM=$CHROMIUM CPU_ID=$CPU_ID HEAP_ID=$HEAP_ID \
-  SANDWICH_FUNC=$SANDWICH_FUNC TAGS_TEXT="$(cat "$WORK/tags")" \
-  node "$UI_DIR/ui_views_test.mjs" || fail "the browser test failed (screenshots in $SHOTS)"
+browser_test ui_views_test.mjs "CPU_ID=$CPU_ID" "HEAP_ID=$HEAP_ID" \
+  "SANDWICH_FUNC=$SANDWICH_FUNC" TAGS_TEXT="$(cat "$WORK/tags")"
 pass "labels and sandwich views; screenshots in $SHOTS"

@@ -12,38 +12,17 @@
 // Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  check, expectReady as settled, pass, requiredEnv as env, withPage,
+} from './harness.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name}`);
-    process.exit(1);
-  }
-  return value;
-};
 const BASE = env('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = env('OUT_DIR');
 const FROM = env('FROM');
 const TO = env('TO');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const HEAP = 'heap_inuse_space';
 const GROUPS = 1003;
 const TOP = 10;
-const TIMEOUT_MS = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const pass = (message) => console.log(`ok: ${message}`);
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset.state),
-    null, { timeout: TIMEOUT_MS });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  check(state === 'ready', `the page shows state "${state}": ${await page.locator('#notice').innerText()}`);
-}
 
 const chart = (page) => page.locator(`section.chart[data-sample-type="${HEAP}"]`);
 
@@ -71,12 +50,8 @@ async function drawn(page) {
 }
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const overview = `${BASE}/?st=${HEAP}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  try {
+  await withPage({ failure: 'fleet-others-failure.png' }, async (page) => {
     await page.goto(overview);
     await settled(page);
     check(await chart(page).getAttribute('data-view') === 'series', 'the chart draws bubbles, not series');
@@ -120,14 +95,7 @@ async function main() {
     d = await drawn(page);
     check(d.groups.size === TOP && !new URL(page.url()).searchParams.has('others'), `back: ${d.groups.size} groups drawn, ${page.url()}`);
     pass('others=1 kept across a reload; back switches them off');
-    check(errors.length === 0, `page errors: ${errors.join('; ')}`);
-  } catch (err) {
-    await page.screenshot({ path: path.join(OUT_DIR, 'fleet-others-failure.png') }).catch(() => {});
-    console.error(`FAIL: ${err.message}`);
-    process.exitCode = 1;
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main();

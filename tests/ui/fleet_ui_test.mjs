@@ -10,38 +10,17 @@
 // Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  TIMEOUT_MS, check, expectReady as settled, pass, requiredEnv as env, withPage,
+} from './harness.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name}`);
-    process.exit(1);
-  }
-  return value;
-};
 const BASE = env('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = env('OUT_DIR');
 const FROM = env('FROM');
 const TO = env('TO');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const HEAP = 'heap_inuse_space';
 const LEGEND_MAX = 11; // the top 10 groups and "others"
 const SETTLE_MS = 1000;
-const TIMEOUT_MS = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const pass = (message) => console.log(`ok: ${message}`);
-
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset.state),
-    null, { timeout: TIMEOUT_MS });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  check(state === 'ready', `the page shows state "${state}": ${await page.locator('#notice').innerText()}`);
-}
 
 // Opens `url` and returns how long until the page settled, in ms.
 async function open(page, url) {
@@ -54,10 +33,8 @@ async function open(page, url) {
 const chart = (page) => page.locator(`section.chart[data-sample-type="${HEAP}"]`);
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const overview = `${BASE}/?st=${HEAP}&from=${encodeURIComponent(FROM)}&to=${encodeURIComponent(TO)}`;
-  try {
+  await withPage({ failure: 'fleet-failure.png', pageErrors: false }, async (page) => {
     await open(page, overview); // the server's caches warm
     const ms = await open(page, overview);
     check(ms <= SETTLE_MS, `the overview settled ${ms} ms after navigation, want at most ${SETTLE_MS}`);
@@ -130,13 +107,7 @@ async function main() {
     const bubbles = Number(await chart(page).getAttribute('data-bubbles'));
     check(bubbles > 0 && bubbles <= 14, `${name} draws ${bubbles} bubbles`);
     pass(`a target of the list (${name}) shows its ${bubbles} bubbles`);
-  } catch (err) {
-    await page.screenshot({ path: path.join(OUT_DIR, 'fleet-failure.png') }).catch(() => {});
-    console.error(`FAIL: ${err.message}`);
-    process.exitCode = 1;
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main();

@@ -11,37 +11,17 @@
 // Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import {
+  TIMEOUT_MS, check, expectReady as ready, pass, requiredEnv as env, withPage,
+} from './harness.mjs';
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name}`);
-    process.exit(1);
-  }
-  return value;
-};
 const BASE = env('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = env('OUT_DIR');
 const CPU_ID = env('CPU_ID');
 const FROM = env('FROM');
 const TO = env('TO');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = 20000;
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const pass = (message) => console.log(`ok: ${message}`);
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
-
-async function ready(page) {
-  await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset.state),
-    null, { timeout: TIMEOUT_MS });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  check(state === 'ready', `the page shows state "${state}": ${await page.locator('#notice').innerText()}`);
-}
 
 const flameState = (page) => page.evaluate(() => window.cprofFlameState());
 const params = (page) => new URL(page.url()).searchParams;
@@ -61,12 +41,8 @@ function pathToSiblings(tree) {
 }
 
 async function main() {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const errors = [];
-  page.on('pageerror', (err) => errors.push(err.message));
   const profile = `${BASE}/api/pprof/ui/${CPU_ID}/?si=cpu`;
-  try {
+  await withPage({ height: 1000, failure: 'keys-failure.png' }, async (page) => {
     await page.goto(profile);
     await ready(page);
     const tree = await page.evaluate(() => window.cprofAnalysis().flame);
@@ -171,14 +147,7 @@ async function main() {
     await page.keyboard.press('/');
     check((await focused(page)).includes('legend-find'), `on the overview "/" focused ${await focused(page)}`);
     pass('overview: "/" focuses the box to find a group');
-    check(errors.length === 0, `page errors: ${errors.join('; ')}`);
-  } catch (err) {
-    await page.screenshot({ path: path.join(OUT_DIR, 'keys-failure.png') }).catch(() => {});
-    console.error(`FAIL: ${err.message}`);
-    process.exitCode = 1;
-  } finally {
-    await browser.close();
-  }
+  });
 }
 
 main();

@@ -11,30 +11,18 @@
 
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM, TIMEOUT_MS, check, collectPageErrors, refuseRequests } from './harness.mjs';
 
 const [file, expectFunc, diff, shot] = process.argv.slice(2);
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = 20000;
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
 
 const browser = await chromium.launch({ executablePath: CHROMIUM });
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
   await context.setOffline(true);
-  const fetched = [];
   const url = pathToFileURL(file).href;
-  await context.route('**/*', (route) => {
-    const requested = route.request().url();
-    if (requested === url) return route.continue();
-    fetched.push(requested);
-    return route.abort();
-  });
+  const fetched = await refuseRequests(context, (requested) => requested === url);
   const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+  const errors = collectPageErrors(page);
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: TIMEOUT_MS })
     .catch(() => { throw new Error(`the report never got ready: ${errors.join('; ')}`); });

@@ -6,23 +6,14 @@
 // (the two targets), CHROMIUM (default /usr/bin/chromium).
 
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { requiredEnv as env, withPage } from './harness.mjs';
 
-const env = (name) => {
-  if (!process.env[name]) {
-    console.error(`FAIL: set ${name}`);
-    process.exit(1);
-  }
-  return process.env[name];
-};
 const BASE = env('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = env('OUT_DIR');
 const DOWN = env('DOWN_HOST');
 const UP = env('UP_HOST');
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] });
-const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-try {
+await withPage({ failure: 'targets-failure.png', pageErrors: false }, async (page) => {
   await page.goto(`${BASE}/`);
   await page.click('a[href="/targets"]');
   await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset.state), null, { timeout: 20000 });
@@ -40,10 +31,4 @@ try {
   }
   console.log(`ok: the targets page lists ${DOWN} first, down, with its error; ${UP} up`);
   await page.screenshot({ path: path.join(OUT_DIR, 'targets.png') });
-} catch (err) {
-  await page.screenshot({ path: path.join(OUT_DIR, 'targets-failure.png') }).catch(() => {});
-  console.error(`FAIL: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

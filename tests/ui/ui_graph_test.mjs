@@ -16,7 +16,7 @@
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, expectReady, navigated, pass, requiredEnv, withServerOnly } from './harness.mjs';
 
 const BASE = requiredEnv('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = requiredEnv('OUT_DIR');
@@ -24,27 +24,8 @@ const CPU_ID = requiredEnv('CPU_ID');
 const BIG_ID = requiredEnv('BIG_ID');
 const CPU_DOT = readFileSync(requiredEnv('CPU_DOT'), 'utf8');
 const CPU_DOT_12 = readFileSync(requiredEnv('CPU_DOT_12'), 'utf8');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const TIMEOUT_MS = 20000;
 const BIG_TIMEOUT_MS = 120000;
 const MAX_DRAW_MS = 1000;
-
-function requiredEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name} (see the header of ${path.basename(process.argv[1])})`);
-    process.exit(1);
-  }
-  return value;
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function pass(message) {
-  console.log(`ok: ${message}`);
-}
 
 // The nodes (names, in order: from each box's tooltip "NAME (CUM)") and the
 // edges ("from->to" by node id, in order) of a dot text; tag boxes left out.
@@ -61,20 +42,6 @@ function parseDot(text) {
     if (m) edges.push(`${m[1]}->${m[2]}`);
   }
   return { nodes, edges };
-}
-
-async function expectReady(page, what, timeout = TIMEOUT_MS) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  if (state !== 'ready') {
-    const notice = await page.locator('#notice').innerText().catch(() => '');
-    throw new Error(`${what}: the page shows state "${state}": ${notice.replace(/\s+/g, ' ').trim()}`);
-  }
-}
-
-async function navigated(page, before, what) {
-  await page.waitForFunction((url) => location.href !== url, before, { timeout: TIMEOUT_MS });
-  await expectReady(page, what);
 }
 
 // What the page drew: node names in order, edges by node id, and the boxes.
@@ -259,29 +226,8 @@ async function bigProfile(page) {
   pass(`the large heap profile's graph of ${wide.nodes} nodes (nodecount=250) draws in ${wideMs.toFixed(0)} ms`);
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM });
-try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-  const origin = new URL(BASE).origin;
-  const fetched = [];
-  await context.route('**/*', (route) => {
-    const requested = route.request().url();
-    if (new URL(requested).origin === origin) return route.continue();
-    fetched.push(requested);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+await withServerOnly(BASE, async (page, context) => {
   await graphOfCpu(page);
   await offline(context, page);
   await bigProfile(page);
-  check(errors.length === 0, `page errors: ${errors.join('; ')}`);
-  check(fetched.length === 0, `the page asked other origins for ${fetched.join(', ')}`);
-  pass('no page errors; no request beyond the server');
-} catch (err) {
-  console.error(`FAIL: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});

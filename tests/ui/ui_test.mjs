@@ -12,56 +12,20 @@
 // exactly two mutex profiles from the last hour. Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import { chromium } from 'playwright-core';
+import {
+  CHROMIUM, TIMEOUT_MS, check, collectPageErrors, expectReady, pass, requiredEnv, settled, shot,
+} from './harness.mjs';
 
 const BASE = requiredEnv('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = requiredEnv('OUT_DIR');
 const EXPECT_FUNC = process.env.EXPECT_FUNC || 'main.workloadHeap';
 const EXPECT_TOP_FIRST = requiredEnv('EXPECT_TOP_FIRST');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const HEAP = 'heap_inuse_space';
 const CPU = 'profile_cpu';
 const FLAME_NODES = 50000;
-const TIMEOUT_MS = 20000;
 
-function requiredEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name} (see the header of ${path.basename(process.argv[1])})`);
-    process.exit(1);
-  }
-  return value;
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function pass(message) {
-  console.log(`ok: ${message}`);
-}
-
-// Waits until the page has loaded its data (body[data-state] ready or error).
-async function settled(page) {
-  await page.waitForFunction(() => ['ready', 'error', 'empty'].includes(document.body.dataset.state),
-    null, { timeout: TIMEOUT_MS });
-  return page.evaluate(() => document.body.dataset.state);
-}
-
-async function expectReady(page, what) {
-  const state = await settled(page);
-  if (state !== 'ready') {
-    const notice = await page.locator('#notice').innerText().catch(() => '');
-    throw new Error(`${what}: the page shows state "${state}": ${notice.replace(/\s+/g, ' ').trim()}`);
-  }
-}
-
-async function screenshot(page, name) {
-  const file = path.join(OUT_DIR, name);
-  await page.screenshot({ path: file, fullPage: true });
-  console.log(`screenshot: ${file}`);
-}
+const screenshot = (page, name) => shot(page, name, { fullPage: true });
 
 // Screenshots in the light and the dark colour scheme.
 async function screenshots(page, stem) {
@@ -353,8 +317,7 @@ const CHECKS = [
 await mkdir(OUT_DIR, { recursive: true });
 const browser = await chromium.launch({ executablePath: CHROMIUM });
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-const pageErrors = [];
-page.on('pageerror', (err) => pageErrors.push(err.message));
+const pageErrors = collectPageErrors(page);
 let failed = false;
 for (const run of CHECKS) {
   try {

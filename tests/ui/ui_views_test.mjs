@@ -16,7 +16,7 @@
 // Exits 0 when every check passes, 1 with "FAIL: ..." if not.
 
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { check, expectReady, navigated, pass, requiredEnv, shot, withServerOnly } from './harness.mjs';
 
 const BASE = requiredEnv('CPROFILER_URL').replace(/\/$/, '');
 const OUT_DIR = requiredEnv('OUT_DIR');
@@ -24,47 +24,7 @@ const CPU_ID = requiredEnv('CPU_ID');
 const HEAP_ID = requiredEnv('HEAP_ID');
 const SANDWICH_FUNC = process.env.SANDWICH_FUNC || 'runtime.mallocgc';
 const TAGS_TEXT = requiredEnv('TAGS_TEXT');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ENDPOINTS = ['/api/users', '/api/orders', '/api/health'];
-const TIMEOUT_MS = 20000;
-
-function requiredEnv(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`FAIL: set ${name} (see the header of ${path.basename(process.argv[1])})`);
-    process.exit(1);
-  }
-  return value;
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-function pass(message) {
-  console.log(`ok: ${message}`);
-}
-
-async function expectReady(page, what) {
-  await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: TIMEOUT_MS });
-  const state = await page.evaluate(() => document.body.dataset.state);
-  if (state !== 'ready') {
-    const notice = await page.locator('#notice').innerText().catch(() => '');
-    throw new Error(`${what}: the page shows state "${state}": ${notice.replace(/\s+/g, ' ').trim()}`);
-  }
-}
-
-// Waits for the page to load the view a click navigated to.
-async function navigated(page, before, what) {
-  await page.waitForFunction((url) => location.href !== url, before, { timeout: TIMEOUT_MS });
-  await expectReady(page, what);
-}
-
-async function shot(locator, name) {
-  const file = path.join(OUT_DIR, name);
-  await locator.screenshot({ path: file });
-  console.log(`screenshot: ${file}`);
-}
 
 // The Labels card's values of `key`: [{name, amount, share}] in its order.
 function labelValues(page, key) {
@@ -253,29 +213,8 @@ async function sandwich(page) {
   pass(`the heap profile's sandwich of ${top.name} draws at its cum ${heap.s.cum_formatted}`);
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM });
-try {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
-  const origin = new URL(BASE).origin;
-  const fetched = [];
-  await context.route('**/*', (route) => {
-    const requested = route.request().url();
-    if (new URL(requested).origin === origin) return route.continue();
-    fetched.push(requested);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(String(e)));
+await withServerOnly(BASE, async (page, context) => {
   await labels(page);
   await groupBy(page);
   await sandwich(page);
-  check(errors.length === 0, `page errors: ${errors.join('; ')}`);
-  check(fetched.length === 0, `the page asked other origins for ${fetched.join(', ')}`);
-  pass('no page errors; no request beyond the server');
-} catch (err) {
-  console.error(`FAIL: ${err.message}`);
-  process.exitCode = 1;
-} finally {
-  await browser.close();
-}
+});
