@@ -74,10 +74,9 @@ Result<std::optional<StoreUsage>> BucketStore::UsageOver(int64_t) {
   CPROF_RETURN_IF_ERROR(List("", true, [&](std::span<const StoredObject> objects) {
     for (const StoredObject& o : objects) {
       usage.total += o.footprint;
-      const std::string_view name = std::string_view(o.key).substr(o.key.rfind('/') + 1);
       int64_t ms_of_day;
       bool is_sidecar;
-      if (ParseEntryFileName(name, &ms_of_day, &is_sidecar)) usage.entries += o.footprint;
+      if (ParseEntryFileName(KeyName(o.key), &ms_of_day, &is_sidecar)) usage.entries += o.footprint;
     }
     return Status::OK();
   }));

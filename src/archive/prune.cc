@@ -21,10 +21,6 @@ struct DayListing {
   bool others = false;              // anything else (strangers are left alone)
 };
 
-std::string_view NameOf(const StoredObject& o) {
-  return std::string_view(o.key).substr(o.key.rfind('/') + 1);
-}
-
 class Pruner {
  public:
   Pruner(Store& store, int64_t now_ms, Reporter* reporter, const PruneOptions& options,
@@ -211,7 +207,7 @@ class Pruner {
     std::map<std::string, const StoredObject*, std::less<>> profiles;
     std::vector<const StoredObject*> derived;
     for (const StoredObject& o : objects) {
-      const std::string_view name = NameOf(o);
+      const std::string_view name = KeyName(o.key);
       int64_t ms_of_day;
       bool is_sidecar;
       if (name.starts_with(kTempPrefix)) {
@@ -290,13 +286,13 @@ class Pruner {
     }
     std::vector<const StoredObject*> derived;
     for (const StoredObject& o : listing->loose) {
-      if (NameOf(o).starts_with(kTempPrefix)) {
+      if (KeyName(o.key).starts_with(kTempPrefix)) {
         if (IsStale(o) && Delete(o.key)) {
           ++stats_->stale_files_removed;
         } else {
           left = true;
         }
-      } else if (IsDerivedFile(NameOf(o))) {
+      } else if (IsDerivedFile(KeyName(o.key))) {
         derived.push_back(&o);
       } else {
         left = true;
@@ -324,9 +320,9 @@ class Pruner {
     for (const auto& [tkey, objects] : listing->targets) {
       std::map<std::string_view, int64_t> footprints;
       for (const StoredObject& o : objects)
-        footprints[NameOf(o)] = std::max<int64_t>(o.footprint, 0);
+        footprints[KeyName(o.key)] = std::max<int64_t>(o.footprint, 0);
       for (const StoredObject& o : objects) {
-        auto key = ParseSidecarName(NameOf(o), day, tkey, tier);
+        auto key = ParseSidecarName(KeyName(o.key), day, tkey, tier);
         if (!key.ok()) continue;
         auto profile = footprints.find(ProfileFileName(*key));
         const int64_t footprint =

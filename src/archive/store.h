@@ -42,6 +42,12 @@
 
 namespace cprof::archive {
 
+// A key's last part, the object's file name ("2026/12/07/<tkey>/x.json"
+// -> "x.json").
+inline std::string_view KeyName(std::string_view key) {
+  return key.substr(key.rfind('/') + 1);  // (npos + 1 is 0: the whole key)
+}
+
 // One object of a listing.
 struct StoredObject {
   std::string key;
@@ -105,12 +111,12 @@ class Store {
 
   // Puts several objects, each as Put does, made visible in the order
   // given: a crash part way leaves the first of them visible and none of
-  // the rest. An object whose `after` was not put is not put either
-  // (its status is that one's). `durable` false: they need not survive a
-  // power loss (a benchmark's archive). The default puts them one by one; a local store
-  // writes them all, syncs the file system once, and renames them into
-  // place in order, which is what makes a scrape pass of 256 entries cost
-  // one sync rather than 512.
+  // the rest. An object whose `after` was not put is not put either (its
+  // status is that one's). `durable` false: they need not survive a power
+  // loss (a benchmark's archive). The default puts them one by one; a
+  // local store writes them all, syncs the file system once, and renames
+  // them into place in order, which is what makes a scrape pass of 256
+  // entries cost one sync rather than 512.
   virtual PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable);
 
   // A key ending in '/' names a directory: a local store removes it if it

@@ -11,16 +11,11 @@
 namespace cprof::archive {
 namespace {
 
-std::string_view BaseName(std::string_view key) {
-  const size_t slash = key.rfind('/');
-  return slash == std::string_view::npos ? key : key.substr(slash + 1);
-}
-
 // The key of the profile beside the sidecar `key` (its text `json`): the
 // sidecar's `file` when it parses, else the stem with the profile suffix
 // whose object `spool` has.
 std::string ProfileKeyBeside(Store& spool, const std::string& key, std::string_view json) {
-  const std::string dir = key.substr(0, key.size() - BaseName(key).size());
+  const std::string dir = key.substr(0, key.size() - KeyName(key).size());
   if (auto s = ParseSidecar(json); s.ok() && !s->file.empty()) return dir + s->file;
   const std::string stem = key.substr(0, key.size() - kSidecarSuffix.size());
   for (const ProfileType& t : kProfileTypes) {
@@ -38,7 +33,7 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
     for (const StoredObject& o : page) {
       int64_t ms;
       bool is_sidecar;
-      if (ParseEntryFileName(std::string(BaseName(o.key)), &ms, &is_sidecar) && is_sidecar) {
+      if (ParseEntryFileName(KeyName(o.key), &ms, &is_sidecar) && is_sidecar) {
         sidecars.push_back(o.key);
       }
     }

@@ -1,9 +1,6 @@
 #include "archive/writer.h"
 
-#include <unistd.h>
-
-#include <algorithm>
-#include <functional>
+#include <cstdlib>
 #include <map>
 
 #include "archive/index_file.h"

@@ -337,4 +337,17 @@ Result<FileStamp> StampOf(const fs::path& path) {
                    static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
 }
 
+std::vector<std::string> SplitPathList(std::string_view list) {
+  std::vector<std::string> out;
+  if (list.empty()) return out;
+  size_t at = 0;
+  while (true) {
+    size_t colon = list.find(':', at);
+    out.emplace_back(list.substr(at, colon == std::string_view::npos ? list.npos : colon - at));
+    if (colon == std::string_view::npos) break;
+    at = colon + 1;
+  }
+  return out;
+}
+
 }  // namespace cprof

@@ -105,6 +105,10 @@ std::string ErrnoText(int err);
 // NotFound when it does not exist.
 Result<fs::path> RealPath(const fs::path& path);
 
+// The paths of a ':'-separated list ("a:b" -> "a", "b"), as Go's
+// filepath.SplitList: "" is none, "a::b" has an empty one.
+std::vector<std::string> SplitPathList(std::string_view list);
+
 // A file's size and modification time (to the ns): when either changed, so
 // did the file (as git's index tells).
 struct FileStamp {

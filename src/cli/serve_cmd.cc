@@ -170,16 +170,11 @@ int ServeCommand::Run(const GlobalOptions& global) {
   server::ApiOptions& api = options.api;
   api.web_dir = web_dir_;
   api.cors_allowed_origins = cors_allowed_origins_;
-  for (size_t at = 0; !source_path_.empty();) {
-    const size_t colon = source_path_.find(':', at);
-    const std::string dir =
-        source_path_.substr(at, colon == std::string::npos ? colon : colon - at);
+  for (const std::string& dir : SplitPathList(source_path_)) {
     if (!dir.empty() && !IsDirectory(dir)) {
       return FailUsage(
           "serve", "source path " + dir + ": not a directory (--source-path, serve.source-path)");
     }
-    if (colon == std::string::npos) break;
-    at = colon + 1;
   }
   api.source.source_path = source_path_;
   api.source.trim_path = trim_path_;

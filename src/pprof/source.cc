@@ -63,34 +63,20 @@ std::string DirPath(std::string_view path) {
   return CleanPath(slash == std::string_view::npos ? "" : path.substr(0, slash + 1));
 }
 
-// Go's filepath.SplitList: "" is no element.
-std::vector<std::string> SplitList(std::string_view list) {
-  std::vector<std::string> out;
-  if (list.empty()) return out;
-  size_t at = 0;
-  while (true) {
-    size_t colon = list.find(':', at);
-    out.emplace_back(list.substr(at, colon == std::string_view::npos ? list.npos : colon - at));
-    if (colon == std::string_view::npos) break;
-    at = colon + 1;
-  }
-  return out;
-}
-
 // pprof's trimPath: without trim paths, the part after the first
 // "/<last element of a search dir>/"; else the first trim path (or
 // /proc/self/cwd/) that prefixes it removed.
 std::string TrimPath(const std::string& path, const std::string& trim_path,
                      const std::string& search_path) {
   if (trim_path.empty()) {
-    for (const std::string& dir : SplitList(search_path)) {
+    for (const std::string& dir : SplitPathList(search_path)) {
       const std::string want = "/" + BasePath(dir) + "/";
       if (size_t found = path.find(want); found != std::string::npos) {
         return path.substr(found + want.size());
       }
     }
   }
-  std::vector<std::string> prefixes = SplitList(trim_path);
+  std::vector<std::string> prefixes = SplitPathList(trim_path);
   prefixes.push_back("/proc/self/cwd/./");
   prefixes.push_back("/proc/self/cwd/");
   for (std::string prefix : prefixes) {
@@ -140,7 +126,7 @@ namespace {
 // (those that do not exist left out).
 std::vector<std::string> ConfinedRoots(const std::string& search_path) {
   std::vector<std::string> roots;
-  for (const std::string& dir : SplitList(search_path)) {
+  for (const std::string& dir : SplitPathList(search_path)) {
     if (dir.empty()) continue;
     Result<fs::path> real = RealPath(dir);
     if (real.ok()) roots.push_back(real->string());
@@ -222,7 +208,7 @@ Result<std::vector<std::string>> ReadSourceLines(const std::string& file,
   // Under each directory of the search path, and each of their parents when
   // `parents`; the first error other than a file missing, or NotFound.
   auto search = [&](const std::string& name, bool parents) -> Result<std::string> {
-    for (std::string dir : SplitList(search_path)) {
+    for (std::string dir : SplitPathList(search_path)) {
       while (true) {
         Result<std::string> data =
             ReadCandidate(CleanPath(dir + "/" + name), confine, source.max_file_bytes);

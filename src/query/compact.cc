@@ -122,13 +122,18 @@ struct Compaction {
     }
     ++stats->written;
     for (const archive::Entry* old : stale) {
-      auto old_key = archive::ParseId(old->sidecar.id);
-      if (old->sidecar.id != id && old_key.ok() && Remove(*old_key).ok()) ++stats->replaced;
+      if (old->sidecar.id != id) RemoveReplaced(*old);
     }
   }
 
   Status Remove(const archive::EntryKey& key) const {
     return options.remove ? options.remove(key) : archive::DeleteEntry(*store, key);
+  }
+
+  // Removes `old`, a rollup that another one stands for now, counting it.
+  void RemoveReplaced(const archive::Entry& old) const {
+    auto key = archive::ParseId(old.sidecar.id);
+    if (key.ok() && Remove(*key).ok()) ++stats->replaced;
   }
 
   // Every rollup one <tkey> directory of `day` is due.
@@ -177,10 +182,7 @@ struct Compaction {
           // Stale rollups beside the one that covers the span, which a
           // crash between writing it and removing them left: removed now.
           for (const archive::Entry* old : same) {
-            auto old_key = archive::ParseId(old->sidecar.id);
-            if (old->sidecar.rollup->entries < covered && old_key.ok() && Remove(*old_key).ok()) {
-              ++stats->replaced;
-            }
+            if (old->sidecar.rollup->entries < covered) RemoveReplaced(*old);
           }
           continue;
         }

@@ -51,10 +51,9 @@ Status WriteMetricsFile(const fs::path& path, std::string_view text) {
 
 }  // namespace
 
-RunOutcome Run(archive::Archive& archive, const Config& config, const RunOptions& options) {
+RunOutcome Run(archive::Archive& opened, const Config& config, const RunOptions& options) {
   // Scrapes go to the archive's write_root() (a bucket's spool, published
   // from there).
-  archive::Archive& opened = archive;
   const bool once = options.once;
   const std::atomic<bool>& stop = *options.stop;
   const fs::path root = opened.write_root();
@@ -148,7 +147,6 @@ RunOutcome Run(archive::Archive& archive, const Config& config, const RunOptions
   const fs::path& config_path = options.config_path;
   std::string stamp = FileStamp(config_path);
   scraper.RunForever(config, stop, [&]() -> std::optional<Config> {
-    if (config_path.empty()) return std::nullopt;
     std::string now = FileStamp(config_path);
     if (now.empty() || now == stamp) return std::nullopt;
     stamp = now;

@@ -46,13 +46,13 @@ struct RunOutcome {
   bool partial = false;
 };
 
-// Scrapes `config`'s targets into `archive` (its write_root()), which it
+// Scrapes `config`'s targets into `opened` (its write_root()), which it
 // makes an archive if it is not one yet. A pass leaves an archive that
 // another process holds to it (OK, nothing done); the loop waits for it.
 // The archive is checked beside a pass (an endpoint that does not answer
 // must not hold scraping up) and before the loop: whatever it says, the
 // scrapes go to the spool, nothing is lost.
-RunOutcome Run(archive::Archive& archive, const Config& config, const RunOptions& options);
+RunOutcome Run(archive::Archive& opened, const Config& config, const RunOptions& options);
 
 }  // namespace cprof::scrape
 

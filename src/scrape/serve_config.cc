@@ -1,6 +1,9 @@
 // The `serve:` block: `cprofiler serve`'s settings.
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+
+#include "base/fs.h"
 #include "scrape/config.h"
 #include "scrape/config_parse.h"
 
@@ -43,18 +46,12 @@ Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve) {
     std::vector<std::string> items;
     CPROF_RETURN_IF_ERROR(GetStrings(ctx, paths, path, &items));
     for (size_t i = 0; i < items.size(); ++i) {
-      size_t at = 0;
-      while (true) {
-        const size_t colon = items[i].find(':', at);
-        std::string part = items[i].substr(at, colon == std::string::npos ? colon : colon - at);
-        if (part.empty()) {
-          return ctx.Error(paths.IsSequence() ? paths[i] : paths, path,
-                           "an empty path (want DIR or DIR:DIR, no empty element)");
-        }
-        out->push_back(std::move(part));
-        if (colon == std::string::npos) break;
-        at = colon + 1;
+      std::vector<std::string> parts = SplitPathList(items[i]);
+      if (parts.empty() || std::find(parts.begin(), parts.end(), "") != parts.end()) {
+        return ctx.Error(paths.IsSequence() ? paths[i] : paths, path,
+                         "an empty path (want DIR or DIR:DIR, no empty element)");
       }
+      for (std::string& part : parts) out->push_back(std::move(part));
     }
   }
   if (YAML::Node origins = node["cors-allowed-origins"]; origins && !origins.IsNull()) {

@@ -120,11 +120,13 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   if (!max_nodes.ok()) return max_nodes.status();
   auto with_tags = IntParam(params, "tags", 0, 0, 1);
   if (!with_tags.ok()) return with_tags.status();
-  std::string sandwich_of, peek_regex, list_regex, source_of;
+  std::string sandwich_of, peek_regex, list_regex, source_of, tag_root, tag_leaf;
   for (auto [key, field] : {std::pair{"sandwich", &sandwich_of},
                             {"peek", &peek_regex},
                             {"list", &list_regex},
-                            {"source", &source_of}}) {
+                            {"source", &source_of},
+                            {"tagroot", &tag_root},
+                            {"tagleaf", &tag_leaf}}) {
     if (Status s = StringParam(params, key, field); !s.ok()) return s;
   }
   if (!list_regex.empty() && !source_of.empty()) {
@@ -135,9 +137,6 @@ Result<std::string> Api::AnalysisJson(const QueryParams& params) {
   for (auto [key, regex] : {std::pair{"peek", &peek_regex}, {"list", &list_regex}}) {
     if (Status s = pprof::CheckRegex(key, *regex); !s.ok()) return s;
   }
-  std::string tag_root, tag_leaf;
-  if (Status s = StringParam(params, "tagroot", &tag_root); !s.ok()) return s;
-  if (Status s = StringParam(params, "tagleaf", &tag_leaf); !s.ok()) return s;
   auto with_graph = IntParam(params, "graph", 0, 0, 1);
   if (!with_graph.ok()) return with_graph.status();
   // The graph's node count: pprof's default for -dot unless one is asked
