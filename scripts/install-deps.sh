@@ -9,6 +9,11 @@
 # patch applies cmake/civetweb-accept-filter.patch); the static build
 # (CPROFILER_STATIC) also uses the libraries' .a files (in the same -dev
 # packages) and curl's pinned source; file checks the result.
+# Go 1.23 (golang-1.23-go, in /usr/lib/go-1.23/bin) comes from Debian's
+# bookworm-backports, which this adds as an apt source when it is missing:
+# Debian's golang-go is Go 1.19, which writes the old execution-trace format
+# and profiles without Function.start_line, so the trace and PGO tests need
+# the newer one.
 # Skips apt entirely when everything is already installed.
 set -euo pipefail
 PACKAGES=(
@@ -19,6 +24,7 @@ PACKAGES=(
   dpkg-dev xz-utils patch file groff-base
   prometheus
   clang libclang-rt-14-dev clang-format
+  golang-1.23-go
 )
 # Node.js and npm from Debian, unless some other Node.js (with its own npm,
 # which Debian's npm package would conflict with) is installed already.
@@ -34,6 +40,13 @@ if [ ${#missing[@]} -eq 0 ]; then
 fi
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
+if [[ " ${missing[*]} " == *" golang-1.23-go "* ]] &&
+   ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+  echo "install-deps: adding Debian's bookworm-backports as an apt source (for golang-1.23-go)"
+  printf '%s\n' "Types: deb" "URIs: http://deb.debian.org/debian" "Suites: bookworm-backports" \
+    "Components: main" "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg" |
+    $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+fi
 echo "install-deps: installing ${#missing[@]} packages with apt (several minutes on a fresh machine): ${missing[*]}"
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
