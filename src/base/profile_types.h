@@ -39,6 +39,15 @@ struct ProfileType {
   // one at a time with go tool trace.
   bool mergeable;
   Cumulative cumulative;
+  // Its name in Grafana Pyroscope's profile type IDs ("memory" in
+  // "memory:inuse_space:bytes:space:bytes"; server/querier.h), the names
+  // Grafana Alloy gives Go's profiles where it has one; "" for a type with
+  // no samples.
+  std::string_view pyroscope_name;
+  // The period type and unit Go writes into its profiles of this type
+  // (pprof's period_type), the IDs' last two parts; "" for none.
+  std::string_view period_type;
+  std::string_view period_unit;
 };
 
 inline constexpr std::string_view kProfileSuffix = ".pb.gz";
@@ -48,16 +57,16 @@ inline constexpr std::string_view kTraceSuffix = ".trace";
 // serve index stores one).
 // clang-format off
 inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
-    // name          suffix          default_path                     all    merge  cumulative
-    {"profile",      kProfileSuffix, "/debug/pprof/profile?seconds=10", true,  true,  Cumulative::kNone},
-    {"heap",         kProfileSuffix, "/debug/pprof/heap",               true,  true,  Cumulative::kAllocs},
-    {"allocs",       kProfileSuffix, "/debug/pprof/allocs",             true,  true,  Cumulative::kAllocs},
-    {"goroutine",    kProfileSuffix, "/debug/pprof/goroutine",          true,  true,  Cumulative::kNone},
-    {"mutex",        kProfileSuffix, "/debug/pprof/mutex",              true,  true,  Cumulative::kAll},
-    {"block",        kProfileSuffix, "/debug/pprof/block",              true,  true,  Cumulative::kAll},
-    {"threadcreate", kProfileSuffix, "/debug/pprof/threadcreate",       true,  true,  Cumulative::kAll},
-    {"trace",        kTraceSuffix,   "/debug/pprof/trace?seconds=10",   false, false, Cumulative::kNone},
-    {"fgprof",       kProfileSuffix, "/debug/fgprof?seconds=10",        false, true,  Cumulative::kNone},
+    // name           suffix           default_path                        all     merge   cumulative            pyroscope        period type      period unit
+    {"profile",       kProfileSuffix,  "/debug/pprof/profile?seconds=10",  true,   true,   Cumulative::kNone,    "process_cpu",   "cpu",           "nanoseconds"},
+    {"heap",          kProfileSuffix,  "/debug/pprof/heap",                true,   true,   Cumulative::kAllocs,  "memory",        "space",         "bytes"},
+    {"allocs",        kProfileSuffix,  "/debug/pprof/allocs",              true,   true,   Cumulative::kAllocs,  "allocs",        "space",         "bytes"},
+    {"goroutine",     kProfileSuffix,  "/debug/pprof/goroutine",           true,   true,   Cumulative::kNone,    "goroutine",     "goroutine",     "count"},
+    {"mutex",         kProfileSuffix,  "/debug/pprof/mutex",               true,   true,   Cumulative::kAll,     "mutex",         "contentions",   "count"},
+    {"block",         kProfileSuffix,  "/debug/pprof/block",               true,   true,   Cumulative::kAll,     "block",         "contentions",   "count"},
+    {"threadcreate",  kProfileSuffix,  "/debug/pprof/threadcreate",        true,   true,   Cumulative::kAll,     "threadcreate",  "threadcreate",  "count"},
+    {"trace",         kTraceSuffix,    "/debug/pprof/trace?seconds=10",    false,  false,  Cumulative::kNone,    "",              "",              ""},
+    {"fgprof",        kProfileSuffix,  "/debug/fgprof?seconds=10",         false,  true,   Cumulative::kNone,    "fgprof",        "wallclock",     "nanoseconds"},
 }};
 // clang-format on
 

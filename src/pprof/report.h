@@ -95,6 +95,26 @@ struct Analysis {
 };
 Result<Analysis> Analyze(const Profile& profile, const ReportOptions& options, int max_nodes);
 
+// Grafana Pyroscope's flame graph (its querier's FlameGraph message), as
+// Pyroscope's NewFlameGraph lays it out: the stacks of the samples whose
+// value is above 0 (Pyroscope drops the others) merged by function name,
+// each node's children ordered by name; levels[d] holds the nodes at depth
+// d (levels[0]: the root, named "total"), left to right, four values a node:
+// [x offset, total, self, index into names], where a node's x offset counts
+// from the end of the node before it on its level and its children start
+// after its self. With max_nodes > 0 and a tree of more nodes, only the
+// nodes whose total is at least the max_nodes-th largest total stay; the
+// rest fold into one child "other" of their parent.
+struct LevelFlameGraph {
+  std::vector<std::string> names;            // names[0] is "total"
+  std::vector<std::vector<int64_t>> levels;  // quadruples, as above
+  int64_t total = 0;                         // the root's total
+  int64_t max_self = 0;                      // the largest self of a node
+};
+// InvalidArgument as Top.
+Result<LevelFlameGraph> PyroscopeFlameGraph(const Profile& profile, const ReportOptions& options,
+                                            int64_t max_nodes);
+
 // Folded stacks for flamegraph.pl: "root_fn;...;leaf_fn value" a line,
 // identical stacks summed, zero values left out, lines sorted.
 Result<std::string> Folded(const Profile& profile, const ReportOptions& options);

@@ -275,14 +275,13 @@ Response Api::Merge(const QueryParams& params) {
   auto source = ResolveSource(params);
   if (!source.ok()) return Response::Error(source.status());
   std::string name = source->sample_type.empty() ? "merged" : source->sample_type;
-  if (!source->interval && !source->tiled) {
-    auto r = ProfileDownload(source->inputs, name);
+  if (!source->interval && !source->tiled && source->inputs.size() == 1) {
+    auto r = ProfileDownload(source->inputs, name);  // as archived, named by its ID
     return r.ok() ? std::move(*r) : Response::Error(r.status());
   }
-  auto profile = LoadSource(*source, nullptr);
-  if (!profile.ok()) return Response::Error(profile.status());
-  return ProfileAttachment(pprof::EncodeProfile(**profile, /*gzip=*/true),
-                           source->interval ? name + "-interval" : name);
+  auto bytes = MergedProfileBytes(*source);
+  if (!bytes.ok()) return Response::Error(bytes.status());
+  return ProfileAttachment(std::move(*bytes), source->interval ? name + "-interval" : name);
 }
 
 }  // namespace cprof::server

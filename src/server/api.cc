@@ -136,6 +136,11 @@ Api::Routed Api::Route(const Request& req) {
   if (path == "/api/0/services") {
     return {"/api/0/services", [=, this] { return ProfefeServices(); }};
   }
+  if (path.starts_with(kQuerierPrefix)) {
+    return {"/querier.v1.QuerierService/{method}",
+            [=, this, &req] { return Querier(req, path.substr(kQuerierPrefix.size())); },
+            /*post=*/true};
+  }
   return {"other", [=] {
             return Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
           }};
@@ -171,7 +176,11 @@ Response Api::Handle(const Request& req) {
   if (req.method == "OPTIONS") {
     r = Response::Text(204, "");
     r.body.clear();
-  } else if (req.method != "GET" && req.method != "HEAD") {
+  } else if (routed.post && req.method != "POST") {
+    r = Response::Text(405, "method " + req.method.substr(0, 16) +
+                                " not allowed: the querier's routes answer POST (Connect)");
+    r.headers.emplace_back("Allow", "POST, OPTIONS");
+  } else if (!routed.post && req.method != "GET" && req.method != "HEAD") {
     r = Response::Text(
         405, "method " + req.method.substr(0, 16) + " not allowed: the API is read-only (GET)");
     r.headers.emplace_back("Allow", "GET, HEAD, OPTIONS");
@@ -329,19 +338,26 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
     }
     return source;
   }
-  source.sample_type = *st;
   CPROF_ASSIGN_OR_RETURN(query::Selection selection, ParseSeedSelection(*st, params));
-  source.profile_type = std::string(pprof::ProfileTypeOf(*st));
-  if (interval.value_or(false) && !pprof::IsCumulativeName(*st)) {
-    return Status::InvalidArgument(*st +
+  return SelectionSource(selection, interval);
+}
+
+Result<Api::Source> Api::SelectionSource(const query::Selection& selection,
+                                         std::optional<bool> interval) {
+  const std::string& st = selection.sample_type;
+  Source source;
+  source.sample_type = st;
+  source.profile_type = std::string(pprof::ProfileTypeOf(st));
+  if (interval.value_or(false) && !pprof::IsCumulativeName(st)) {
+    return Status::InvalidArgument(st +
                                    " is not a cumulative sample type: it has no "
                                    "intervals (ask without interval=1)");
   }
-  source.interval = interval.value_or(true) && pprof::IsCumulativeName(*st);
+  source.interval = interval.value_or(true) && pprof::IsCumulativeName(st);
   CPROF_ASSIGN_OR_RETURN(bool tiled, TileFromRollups(selection, &source));
   if (tiled) {
     if (source.count == 0 && source.tiled->rollups.empty()) {
-      return Status::NotFound("no " + *st + " profiles match the selection");
+      return Status::NotFound("no " + st + " profiles match the selection");
     }
     return source;
   }
@@ -358,7 +374,7 @@ Result<Api::Source> Api::ResolveSource(const QueryParams& params) {
       CPROF_RETURN_IF_ERROR(PlanIntervals(*indexed.snapshot, &indexed.hits, &source));
     }
   }
-  if (source.count == 0) return Status::NotFound("no " + *st + " profiles match the selection");
+  if (source.count == 0) return Status::NotFound("no " + st + " profiles match the selection");
   return source;
 }
 
@@ -510,6 +526,17 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs, std::str
   }
   CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadProfile(inputs));
   return ProfileAttachment(pprof::EncodeProfile(*merged, /*gzip=*/true), name);
+}
+
+Result<std::string> Api::MergedProfileBytes(const Source& source) {
+  if (!source.interval && !source.tiled && source.inputs.size() == 1) {
+    const Input& input = source.inputs[0];
+    auto bytes = ReadFile(input.path, size_t{1} << 31);
+    if (bytes.ok() || !bytes.status().IsNotFound()) return bytes;
+    return Status::NotFound("profile " + input.id + " was removed");
+  }
+  CPROF_ASSIGN_OR_RETURN(pprof::OwnedProfile merged, LoadSource(source, nullptr));
+  return pprof::EncodeProfile(*merged, /*gzip=*/true);
 }
 
 Response ProfileAttachment(std::string body, std::string_view name) {

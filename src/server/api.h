@@ -33,6 +33,7 @@
 #include "server/auth.h"
 #include "server/http_types.h"
 #include "server/index_query.h"
+#include "server/querier.h"
 
 namespace cprof::server {
 
@@ -45,6 +46,21 @@ inline pprof::SourceOptions DefaultSourceOptions() {
   o.max_file_bytes = size_t{4} << 20;
   return o;
 }
+
+// How /api/series and SelectSeries aggregate a bucket's values.
+enum class SeriesAggregate { kSum, kAvg, kMax, kP95 };
+
+// One series of SeriesGroups.
+struct SeriesGroup {
+  std::vector<std::string> values;                 // of the group_by labels
+  double total = 0;                                // of every value
+  std::vector<std::pair<int64_t, double>> points;  // bucket start (ms), aggregate
+};
+
+// A series' step (ms) over [from_ms, to_ms]: `step_ms`, or when it is 0
+// or less about 120 buckets of the range in whole seconds. InvalidArgument
+// for more than 10,000 buckets.
+Result<int64_t> SeriesStep(int64_t step_ms, int64_t from_ms, int64_t to_ms);
 
 struct ApiOptions {
   // web_dir (""): serve the UI's files from this directory instead of the
@@ -116,6 +132,9 @@ class Api : public Handler {
   struct Routed {
     std::string_view pattern;
     std::function<Response()> run;
+    // Answers POST only (the querier's Connect routes); the others GET and
+    // HEAD.
+    bool post = false;
   };
   // The route of `request`'s path ("other" when none matches: a 404).
   Routed Route(const Request& request);
@@ -144,6 +163,30 @@ class Api : public Handler {
 
   // series_api.cc
   Response Series(std::string_view sample_type, const QueryParams& params);
+  // The series of `selection`'s values (interval values for a cumulative
+  // sample type, baselines left out), one per distinct tuple of the values
+  // of the `group_by` labels ("" where a target has none), each bucket's
+  // values aggregated; largest total first. What /api/series and the
+  // querier's SelectSeries answer.
+  Result<std::vector<SeriesGroup>> SeriesGroups(const query::Selection& selection,
+                                                const std::vector<std::string>& group_by,
+                                                SeriesAggregate agg, int64_t step_ms);
+
+  // querier_api.cc: Grafana Pyroscope's querier API (server/querier.h) at
+  // /querier.v1.QuerierService/<method>, over Connect.
+  Response Querier(const Request& request, std::string_view method);
+  Result<std::string> QuerierProfileTypes(const QuerierCall& call);
+  Result<std::string> QuerierLabelNames(const QuerierCall& call);
+  Result<std::string> QuerierLabelValues(const QuerierCall& call);
+  Result<std::string> QuerierSeries(const QuerierCall& call);
+  Result<std::string> QuerierSelectMergeStacktraces(const QuerierCall& call);
+  Result<std::string> QuerierSelectMergeProfile(const QuerierCall& call);
+  Result<std::string> QuerierSelectSeries(const QuerierCall& call);
+  // The label sets of the series (target x sample type) with entries in
+  // [from_ms, to_ms] (0 and 0: the days held) that match one of
+  // `selectors` (none: every series), sorted.
+  Result<std::vector<SeriesLabels>> MatchingSeries(const std::vector<LabelSelector>& selectors,
+                                                   int64_t from_ms, int64_t to_ms);
 
   // analysis_api.cc
   // The profile-type table (base/profile_types.h), for the web UI:
@@ -224,6 +267,13 @@ class Api : public Handler {
   // (sample_type, start_time, end_time, lbs[k], condition); interval=0|1
   // (default: 1 for a selection of a cumulative sample type, else 0).
   Result<Source> ResolveSource(const QueryParams& params);
+  // The source of `selection` (of one sample type), as intervals or not as
+  // `interval` says (default: intervals for a cumulative sample type).
+  // NotFound when nothing matches.
+  Result<Source> SelectionSource(const query::Selection& selection, std::optional<bool> interval);
+  // The profile /api/merge answers for `source`, gzipped: one archived
+  // profile as it is, else the merged one.
+  Result<std::string> MergedProfileBytes(const Source& source);
   // Plans `source`'s intervals: for ids, each one's own interval; for a
   // selection, the window's.
   Status PlanIntervals(const ArchiveSnapshot& snapshot, const std::vector<MetaHit>* hits,

@@ -21,7 +21,7 @@ constexpr int64_t kMaxBuckets = 10'000;
 // Without a step, the range in about this many buckets.
 constexpr int64_t kDefaultBuckets = 120;
 
-enum class Aggregate { kSum, kAvg, kMax, kP95 };
+using Aggregate = SeriesAggregate;
 
 Result<Aggregate> ParseAggregate(const std::string* text) {
   if (text == nullptr || *text == "sum") return Aggregate::kSum;
@@ -32,24 +32,15 @@ Result<Aggregate> ParseAggregate(const std::string* text) {
                                  "\"");
 }
 
-// The step (ms) for the range [from, to]: `text` (a Go duration), or about
-// kDefaultBuckets of the range in whole seconds.
+// The step (ms) for the range [from, to]: `text` (a Go duration), or
+// SeriesStep's default.
 Result<int64_t> ParseStep(const std::string* text, int64_t from_ms, int64_t to_ms) {
-  const int64_t range = to_ms - from_ms + 1;
-  if (text == nullptr || text->empty()) {
-    int64_t step = (range + kDefaultBuckets - 1) / kDefaultBuckets;
-    return std::max<int64_t>(1000, (step + 999) / 1000 * 1000);
-  }
+  if (text == nullptr || text->empty()) return SeriesStep(0, from_ms, to_ms);
   auto step = ParseDuration(*text);
   if (!step.ok()) return step.status().WithContext("step");
   int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(*step).count();
   if (ms <= 0) return Status::InvalidArgument("step must be at least 1ms");
-  if ((range + ms - 1) / ms > kMaxBuckets) {
-    return Status::InvalidArgument("step " + *text + " makes more than " +
-                                   std::to_string(kMaxBuckets) +
-                                   " buckets of the range: take a longer one");
-  }
-  return ms;
+  return SeriesStep(ms, from_ms, to_ms);
 }
 
 double AggregateOf(Aggregate agg, std::vector<int64_t>& values) {
@@ -80,6 +71,63 @@ struct Group {
 
 }  // namespace
 
+Result<int64_t> SeriesStep(int64_t step_ms, int64_t from_ms, int64_t to_ms) {
+  const int64_t range = to_ms - from_ms + 1;
+  if (step_ms <= 0) {
+    int64_t step = (range + kDefaultBuckets - 1) / kDefaultBuckets;
+    return std::max<int64_t>(1000, (step + 999) / 1000 * 1000);
+  }
+  if ((range + step_ms - 1) / step_ms > kMaxBuckets) {
+    return Status::InvalidArgument("a step of " + std::to_string(step_ms) + "ms makes more than " +
+                                   std::to_string(kMaxBuckets) +
+                                   " buckets of the range: take a longer one");
+  }
+  return step_ms;
+}
+
+Result<std::vector<SeriesGroup>> Api::SeriesGroups(const query::Selection& selection,
+                                                   const std::vector<std::string>& group_by,
+                                                   SeriesAggregate agg, int64_t step_ms) {
+  const bool intervals = pprof::IsCumulativeName(selection.sample_type);
+  CPROF_ASSIGN_OR_RETURN(IndexedHits indexed, IndexedSelection(selection, intervals));
+  const std::vector<MetaHit>& hits = indexed.hits;
+  const std::vector<std::optional<int64_t>> deltas = IntervalValues(*indexed.snapshot, hits);
+
+  // A target's group, once per directory (the hits are of one profile type).
+  std::unordered_map<const TargetDir*, std::vector<std::string>> group_of;
+  std::map<std::vector<std::string>, Group> groups;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    const MetaHit& hit = hits[i];
+    std::optional<int64_t> value = HasIntervalValue(hit) ? deltas[i] : hit.value;
+    if (!value) continue;  // a baseline: no interval ends here
+    auto [it, added] = group_of.try_emplace(hit.dir);
+    if (added) {
+      archive::Sidecar probe = archive::ProbeOf(hit.dir->target, hit.entry->ProfileType());
+      for (const std::string& key : group_by) {
+        const std::string* v = archive::LabelValue(probe, key);
+        it->second.push_back(v == nullptr ? "" : *v);
+      }
+    }
+    Group& g = groups[it->second];
+    const int64_t bucket =
+        selection.from_ms + (hit.entry->timestamp_ms - selection.from_ms) / step_ms * step_ms;
+    g.buckets[bucket].push_back(*value);
+    g.total += static_cast<double>(*value);
+  }
+  std::vector<SeriesGroup> out;
+  for (auto& [values, g] : groups) {
+    SeriesGroup& series = out.emplace_back();
+    series.values = values;
+    series.total = g.total;
+    for (auto& [bucket, bucket_values] : g.buckets) {
+      series.points.emplace_back(bucket, AggregateOf(agg, bucket_values));
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const SeriesGroup& a, const SeriesGroup& b) { return a.total > b.total; });
+  return out;
+}
+
 Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   if (sample_type.empty()) {
     return Response::Text(400, "missing sample type: /api/series/<sample_type>");
@@ -94,47 +142,19 @@ Response Api::Series(std::string_view sample_type, const QueryParams& params) {
   if (!agg.ok()) return Response::Error(agg.status());
   auto step = ParseStep(params.Get("step"), selection->from_ms, selection->to_ms);
   if (!step.ok()) return Response::Error(step.status());
-
-  const bool intervals = pprof::IsCumulativeName(sample_type);
-  auto indexed = IndexedSelection(*selection, intervals);
-  if (!indexed.ok()) return Response::Error(indexed.status());
-  const std::vector<MetaHit>& hits = indexed->hits;
-  const std::vector<std::optional<int64_t>> deltas = IntervalValues(*indexed->snapshot, hits);
-
-  // A target's group, once per directory (the hits are of one profile type).
-  std::unordered_map<const TargetDir*, std::string> group_of;
-  std::map<std::string, Group> groups;
-  for (size_t i = 0; i < hits.size(); ++i) {
-    const MetaHit& hit = hits[i];
-    std::optional<int64_t> value = HasIntervalValue(hit) ? deltas[i] : hit.value;
-    if (!value) continue;  // a baseline: no interval ends here
-    auto [it, added] = group_of.try_emplace(hit.dir);
-    if (added) {
-      archive::Sidecar probe = archive::ProbeOf(hit.dir->target, hit.entry->ProfileType());
-      const std::string* v = archive::LabelValue(probe, group_by);
-      it->second = v == nullptr ? "" : *v;
-    }
-    Group& g = groups[it->second];
-    const int64_t bucket =
-        selection->from_ms + (hit.entry->timestamp_ms - selection->from_ms) / *step * *step;
-    g.buckets[bucket].push_back(*value);
-    g.total += static_cast<double>(*value);
-  }
-  std::vector<std::pair<const std::string*, Group*>> order;
-  for (auto& [name, g] : groups) order.emplace_back(&name, &g);
-  std::stable_sort(order.begin(), order.end(),
-                   [](const auto& a, const auto& b) { return a.second->total > b.second->total; });
+  auto groups = SeriesGroups(*selection, {group_by}, *agg, *step);
+  if (!groups.ok()) return Response::Error(groups.status());
   JsonWriter w;
   w.StartArray();
-  for (auto& [name, g] : order) {
+  for (const SeriesGroup& g : *groups) {
     w.StartObject();
-    w.Field("Group", *name);
-    w.Field("Total", g->total);
+    w.Field("Group", g.values[0]);
+    w.Field("Total", g.total);
     w.StartArray("Points");
-    for (auto& [bucket, values] : g->buckets) {
+    for (const auto& [bucket, value] : g.points) {
       w.StartArray();
       w.Int64(bucket);
-      w.Double(AggregateOf(*agg, values));
+      w.Double(value);
       w.EndArray();
     }
     w.EndArray();

@@ -12,7 +12,7 @@ if [ -z "$FORMAT" ]; then
   exit 77
 fi
 cd "$ROOT"
-mapfile -t FILES < <(find src tests -path tests/ui/node_modules -prune -o \( -name '*.cc' -o -name '*.h' \) -print | sort)
+mapfile -t FILES < <(find src tests \( -path tests/ui/node_modules -o -path tests/querier/node_modules \) -prune -o \( -name '*.cc' -o -name '*.h' \) -print | sort)
 [ "${#FILES[@]}" -gt 100 ] || { echo "clang_format_check: only ${#FILES[@]} files found under $ROOT" >&2; exit 1; }
 bad=()
 for f in "${FILES[@]}"; do
