@@ -1,7 +1,8 @@
 // The HTTP API of `cprofiler serve` as a pure function from a Request to a
 // Response: the seed's routes (seed_api.cc), the analysis data the UI draws
-// (analysis_api.cc), profefe-compatible routes (profefe_api.cc) and the
-// pages and assets of the web UI (pages.cc). Routes: man/cprofiler.1.
+// (analysis_api.cc), profefe-compatible routes (profefe_api.cc), Grafana
+// Pyroscope's querier API (querier_api.cc, server/querier.h) and the pages
+// and assets of the web UI (pages.cc). Routes: man/cprofiler.1.
 //
 // Read-only: nothing here writes to the archive. Every ID is validated
 // before a path is built from it, and every file served is checked to lie
