@@ -286,9 +286,11 @@ Result<std::string> Api::QuerierSelectSeries(const QuerierCall& call) {
   if (!std::isfinite(req.step()) || req.step() < 0 || req.step() > 1e9) {
     return Status::InvalidArgument("step must be a number of seconds, 0 or more");
   }
+  // 0: SeriesStep's default; a step under a millisecond is one.
+  const int64_t step_ms =
+      req.step() > 0 ? std::max<int64_t>(1, std::llround(req.step() * 1000)) : 0;
   CPROF_ASSIGN_OR_RETURN(int64_t step,
-                         SeriesStep(std::llround(req.step() * 1000), selected.selection.from_ms,
-                                    selected.selection.to_ms));
+                         SeriesStep(step_ms, selected.selection.from_ms, selected.selection.to_ms));
   std::vector<std::string> group_by;
   for (const std::string& name : req.group_by()) {
     std::string key(CprofilerLabelKey(name));

@@ -1468,3 +1468,104 @@ TEST_CASE("/metrics: the archive's series per job, the index, the build", "[api]
   ApiFixture without;
   CHECK(without.Get("/metrics").status == 404);
 }
+
+TEST_CASE("The querier's Connect routes: POST, both encodings, Connect errors", "[api][querier]") {
+  ApiFixture f;
+  auto post = [&](const std::string& method, const std::string& content_type, std::string body) {
+    Request req;
+    req.method = "POST";
+    req.path = "/querier.v1.QuerierService/" + method;
+    req.content_type = content_type;
+    req.body = std::move(body);
+    return f.api().Handle(req);
+  };
+  const std::string range = R"("start":")" + std::to_string(kT0 - 3'600'000) + R"(","end":")" +
+                            std::to_string(kT0 + 3'600'000) + R"(")";
+
+  Response types = post("ProfileTypes", "application/json", "{}");
+  REQUIRE(types.status == 200);
+  CHECK(types.route == "/querier.v1.QuerierService/{method}");
+  CHECK(types.content_type == "application/json");
+  CHECK(types.body.find(R"("ID":"memory:inuse_space:bytes:space:bytes")") != std::string::npos);
+  CHECK(types.body.find(R"("ID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds")") !=
+        std::string::npos);
+  CHECK(types.body.find("trace") == std::string::npos);  // no samples, no ID
+
+  // The flame graph of shop's cpu profile: top's total; in proto too.
+  querier::v1::SelectMergeStacktracesRequest req;
+  req.set_profile_typeid("process_cpu:cpu:nanoseconds:cpu:nanoseconds");
+  req.set_label_selector(R"({service_name="shop", env=~"d.v"})");
+  req.set_start(kT0 - 3'600'000);
+  req.set_end(kT0 + 3'600'000);
+  Response flame = post("SelectMergeStacktraces", "application/proto", req.SerializeAsString());
+  REQUIRE(flame.status == 200);
+  CHECK(flame.content_type == "application/proto");
+  querier::v1::SelectMergeStacktracesResponse resp;
+  REQUIRE(resp.ParseFromString(flame.body));
+  auto cpu = pprof::DecodeProfile(testing::ReadTestData("cpu.pb.gz"));
+  REQUIRE(cpu.ok());
+  pprof::ReportOptions o;
+  o.sample_index = "cpu";
+  CHECK(resp.flamegraph().total() == pprof::Top(*cpu, o)->total);
+  CHECK(resp.flamegraph().names(0) == "total");
+
+  // One profile selected: SelectMergeProfile is the archived file, gunzipped.
+  querier::v1::SelectMergeProfileRequest merge;
+  merge.set_profile_typeid("process_cpu:cpu:nanoseconds:cpu:nanoseconds");
+  merge.set_label_selector(R"({service_name="shop"})");
+  merge.set_start(kT0 - 3'600'000);
+  merge.set_end(kT0 + 3'600'000);
+  Response profile = post("SelectMergeProfile", "application/proto", merge.SerializeAsString());
+  REQUIRE(profile.status == 200);
+  CHECK(profile.body == *pprof::Gunzip(testing::ReadTestData("cpu.pb.gz"), size_t{1} << 30));
+
+  // Nothing selected: an empty flame graph, not an error.
+  Response none =
+      post("SelectMergeStacktraces", "application/json",
+           R"({"profileTypeID":"block:delay:nanoseconds:contentions:count",)" + range + "}");
+  REQUIRE(none.status == 200);
+  CHECK(none.body ==
+        R"({"flamegraph":{"names":["total"],"levels":[{"values":["0","0","0","0"]}]}})");
+
+  struct Bad {
+    std::string method, content_type, body;
+    int status;
+    std::string code;
+  };
+  for (const Bad& b : std::vector<Bad>{
+           {"SelectMergeStacktraces", "application/json",
+            R"({"profileTypeID":"nonesuch:cpu:nanoseconds:cpu:nanoseconds",)" + range + "}", 400,
+            "invalid_argument"},
+           {"SelectMergeStacktraces", "application/json",
+            R"({"profileTypeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds",)"
+            R"("labelSelector":"{service_name=shop}",)" +
+                range + "}",
+            400, "invalid_argument"},
+           {"SelectMergeStacktraces", "application/json",
+            R"({"profileTypeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","maxNodes":-1,)" +
+                range + "}",
+            400, "invalid_argument"},
+           {"SelectSeries", "application/json",
+            R"({"profileTypeID":"process_cpu:cpu:nanoseconds:cpu:nanoseconds","step":0.0001,)" +
+                range + "}",
+            400, "invalid_argument"},
+           {"LabelValues", "application/json", "{}", 400, "invalid_argument"},
+           {"ProfileTypes", "application/proto", "\xff", 400, "invalid_argument"},
+           {"Diff", "application/json", "{}", 404, "unimplemented"},
+           {"ProfileTypes", "text/plain", "{}", 415, "invalid_argument"},
+       }) {
+    INFO(b.method << " " << b.body);
+    Response r = post(b.method, b.content_type, b.body);
+    CHECK(r.status == b.status);
+    CHECK(r.content_type == "application/json");
+    auto doc = Json(r);
+    CHECK(std::string(doc["code"].GetString()) == b.code);
+  }
+  Response get = f.Get("/querier.v1.QuerierService/ProfileTypes");
+  CHECK(get.status == 405);
+  CHECK(Header(get, "Allow") == "POST, OPTIONS");
+  Request post_elsewhere;
+  post_elsewhere.method = "POST";
+  post_elsewhere.path = "/api/sample_types";
+  CHECK(f.api().Handle(post_elsewhere).status == 405);
+}
