@@ -327,7 +327,7 @@ Response ConnectError(const Status& status) {
 
 Response ConnectUnimplemented(std::string_view method) {
   return ConnectErrorResponse(
-      404, "unimplemented",
+      501, "unimplemented",
       "querier.v1.QuerierService/" + std::string(method.substr(0, 80)) +
           " is not served: cprofiler answers ProfileTypes, LabelNames, LabelValues, Series, "
           "SelectMergeStacktraces, SelectMergeProfile and SelectSeries");

@@ -57,7 +57,7 @@ Result<QuerierCall::Encoding> QuerierEncodingOf(std::string_view content_type);
 // resource_exhausted 429, Unavailable: unavailable 503, else internal 500).
 Response ConnectError(const Status& status);
 // Connect's error answer for a method the service does not have
-// (unimplemented, 404).
+// (unimplemented, 501).
 Response ConnectUnimplemented(std::string_view method);
 
 // Pyroscope's profile type of sample type `sample_type` (pprof's name,

@@ -1551,7 +1551,7 @@ TEST_CASE("The querier's Connect routes: POST, both encodings, Connect errors", 
             400, "invalid_argument"},
            {"LabelValues", "application/json", "{}", 400, "invalid_argument"},
            {"ProfileTypes", "application/proto", "\xff", 400, "invalid_argument"},
-           {"Diff", "application/json", "{}", 404, "unimplemented"},
+           {"Diff", "application/json", "{}", 501, "unimplemented"},
            {"ProfileTypes", "text/plain", "{}", 415, "invalid_argument"},
        }) {
     INFO(b.method << " " << b.body);

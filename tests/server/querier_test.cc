@@ -183,5 +183,5 @@ TEST_CASE("Connect answers: JSON as proto3 maps it, errors with their statuses",
     CHECK(std::string(doc["code"].GetString()) == c.code);
     CHECK(std::string(doc["message"].GetString()) == c.status.message());
   }
-  CHECK(ConnectUnimplemented("Diff").status == 404);
+  CHECK(ConnectUnimplemented("Diff").status == 501);
 }
