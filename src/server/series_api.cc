@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "base/json.h"
+#include "base/time.h"
 #include "pprof/interval.h"
 #include "server/api.h"
 
@@ -78,8 +79,8 @@ Result<int64_t> SeriesStep(int64_t step_ms, int64_t from_ms, int64_t to_ms) {
     return std::max<int64_t>(1000, (step + 999) / 1000 * 1000);
   }
   if ((range + step_ms - 1) / step_ms > kMaxBuckets) {
-    return Status::InvalidArgument("a step of " + std::to_string(step_ms) + "ms makes more than " +
-                                   std::to_string(kMaxBuckets) +
+    return Status::InvalidArgument("step " + FormatDuration(std::chrono::milliseconds(step_ms)) +
+                                   " makes more than " + std::to_string(kMaxBuckets) +
                                    " buckets of the range: take a longer one");
   }
   return step_ms;
