@@ -76,7 +76,8 @@ int TraceCommand::Run(const GlobalOptions& global) {
   if (what == "pprof") kinds.push_back(*trace::ParseProfileKind(kind_));
   Result<query::TraceAnalysis> analysis = query::AnalyzeTrace(trace::FileSource(f), kinds);
   if (!analysis.ok()) {
-    return Fail(command, analysis.status().WithContext(path->string()), kExitPartial);
+    return Fail(command, analysis.status().WithContext(path->string()),
+                ExitCodeFor(analysis.status()));
   }
   std::string out;
   const bool json = format_ == "json";

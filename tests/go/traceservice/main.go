@@ -10,6 +10,7 @@
 //	         waits, main.selectWaiter: a select
 //	syscall  main.syscaller: writes to a temporary file, fsynced
 //	sched    main.spinner: more runnable goroutines than Ps
+//	gc       main.allocator: garbage, for GC cycles
 //	tasks    main.taskRunner: runtime/trace tasks "order" and "refund",
 //	         regions "lookup" and "charge", and trace.Log lines
 //
@@ -88,6 +89,7 @@ func mutexWaiter(mu *sync.Mutex) {
 		mu.Lock()
 		spin(20000)
 		mu.Unlock()
+		time.Sleep(100 * time.Microsecond)
 	}
 }
 
@@ -131,7 +133,20 @@ func spin(n int) {
 
 func spinner() {
 	for {
-		spin(100000)
+		spin(200000)
+		time.Sleep(500 * time.Microsecond)
+	}
+}
+
+// allocator makes garbage, so traces have GC cycles (and mark assists).
+func allocator() {
+	var keep [][]byte
+	for i := 0; ; i++ {
+		keep = append(keep, make([]byte, 64<<10))
+		if len(keep) > 64 {
+			keep = keep[:0]
+		}
+		time.Sleep(200 * time.Microsecond)
 	}
 }
 
@@ -181,6 +196,7 @@ func main() {
 	for i := 0; i < 2; i++ {
 		go taskRunner(i)
 	}
+	go allocator()
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
 			log.Fatal(err)
