@@ -97,3 +97,32 @@ expect_exit 1 "$CPROFILER" trace pprof --kind sched "$WORK/bad.trace" -o "$WORK/
 expect_exit 2 "$CPROFILER" trace summary "$WORK/old.trace"
 expect_grep "go 1.21 trace: .*not supported" "$WORK/err"
 pass "truncated, corrupt and old-format traces: one clear error each"
+
+# The HTTP routes: the CLI's answers, as JSON.
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
+wait_ready
+U="$SERVE_URL/api/trace/$ID"
+curl -sf "$U/summary" >"$WORK/api.summary"
+"$CPROFILER" trace summary "$TRACE" -o json >"$WORK/cli.summary"
+diff "$WORK/cli.summary" <(cat "$WORK/api.summary"; echo) || fail "/summary differs from trace summary -o json"
+curl -sf "$U/pprof?kind=sync" -o "$WORK/api.sync.pb.gz"
+top_of "$WORK/api.sync.pb.gz" >"$WORK/api.sync.top"
+diff "$WORK/go.sync.top" "$WORK/api.sync.top" || fail "/pprof?kind=sync differs from go tool trace's"
+curl -sf "$U/goroutines" >"$WORK/api.goroutines"
+expect_grep '"name":"main.taskRunner","count":2,' "$WORK/api.goroutines"
+curl -sf "$U/goroutines?name=main.taskRunner" >"$WORK/api.group"
+[ "$(grep -o '"id":' "$WORK/api.group" | wc -l)" = 2 ] || fail "group main.taskRunner: $(cat "$WORK/api.group")"
+curl -sf "$U/tasks" >"$WORK/api.tasks"
+expect_grep '"name":"refund"' "$WORK/api.tasks"
+START=$(grep -o '"start_ns":[0-9]*' "$WORK/api.summary" | cut -d: -f2)
+curl -sf "$U/timeline?start=$((START + 100000000))&end=$((START + 200000000))" >"$WORK/api.timeline"
+expect_grep '"procs":\[0,1\]' "$WORK/api.timeline"
+grep -Eq '"slices":\[[0-9]' "$WORK/api.timeline" || fail "no run slices: $(head -c 300 "$WORK/api.timeline")"
+expect_grep '"names":\[[^]]*"main\.' "$WORK/api.timeline"
+for bad in "pprof?kind=heap 400" "timeline?start=x 400" "nope 404"; do
+  code=$(curl -s -o "$WORK/body" -w '%{http_code}' "$U/${bad% *}")
+  [ "$code" = "${bad#* }" ] || fail "$U/${bad% *}: $code, want ${bad#* } ($(cat "$WORK/body"))"
+done
+code=$(curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL/api/trace/20261207-acbd458b6da92f34-150534181-trace-d7dac64502/summary")
+[ "$code" = 404 ] || fail "an unknown trace ID: $code, want 404"
+pass "/api/trace/ID/{summary,goroutines,tasks,pprof,timeline}"
