@@ -50,17 +50,6 @@ Transition ProcTransition(int64_t id, ProcState from, ProcState to) {
 
 }  // namespace
 
-std::string_view Tables::String(uint64_t id) const {
-  auto it = strings_.find(id);
-  return it == strings_.end() ? std::string_view() : std::string_view(it->second);
-}
-
-std::span<const uint64_t> Tables::Stack(uint64_t id) const {
-  auto it = stacks_.find(id);
-  if (it == stacks_.end()) return {};
-  return it->second;
-}
-
 Frame Tables::FrameOf(uint64_t pc) const {
   Frame f;
   f.pc = pc;

@@ -5,6 +5,7 @@
 #ifndef CPROF_TRACE_EVENT_H_
 #define CPROF_TRACE_EVENT_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -42,26 +43,71 @@ struct Frame {
   uint64_t line = 0;
 };
 
+// A table of a generation's IDs: a hash map while it is read, then a vector
+// indexed by ID when the IDs are dense (they are, as the runtime writes
+// them): a lookup an event is then an index.
+template <typename T>
+class IdTable {
+ public:
+  // False when `id` is there already.
+  bool Insert(uint64_t id, T value) { return sparse_.emplace(id, std::move(value)).second; }
+  const T* Get(uint64_t id) const {
+    if (id < dense_.size()) return present_[id] ? &dense_[id] : nullptr;
+    auto it = sparse_.find(id);
+    return it == sparse_.end() ? nullptr : &it->second;
+  }
+  void Compact() {
+    uint64_t max_id = 0;
+    for (const auto& [id, v] : sparse_) max_id = std::max(max_id, id);
+    if (sparse_.empty() || max_id > 2 * sparse_.size() + 1024) return;
+    dense_.resize(max_id + 1);
+    present_.assign(max_id + 1, false);
+    for (auto& [id, v] : sparse_) {
+      dense_[id] = std::move(v);
+      present_[id] = true;
+    }
+    sparse_.clear();
+  }
+  template <typename F>
+  void ForEach(F f) const {
+    for (size_t i = 0; i < dense_.size(); ++i) {
+      if (present_[i]) f(i, dense_[i]);
+    }
+    for (const auto& [id, v] : sparse_) f(id, v);
+  }
+
+ private:
+  std::unordered_map<uint64_t, T> sparse_;
+  std::vector<T> dense_;
+  std::vector<bool> present_;
+};
+
 // A generation's strings and stacks: what events' IDs refer to. The reader
 // validates every ID an event carries before handing it out.
 class Tables {
  public:
   // "" for ID 0 (and for an unknown ID, which a handed-out event never has).
-  std::string_view String(uint64_t id) const;
+  std::string_view String(uint64_t id) const {
+    const std::string* s = strings_.Get(id);
+    return s == nullptr ? std::string_view() : std::string_view(*s);
+  }
   // The stack's PCs, innermost first; empty for ID 0.
-  std::span<const uint64_t> Stack(uint64_t id) const;
+  std::span<const uint64_t> Stack(uint64_t id) const {
+    const std::vector<uint64_t>* s = stacks_.Get(id);
+    return s == nullptr ? std::span<const uint64_t>() : std::span<const uint64_t>(*s);
+  }
   // The frame of a PC some stack holds.
   Frame FrameOf(uint64_t pc) const;
-  bool HasString(uint64_t id) const { return id == 0 || strings_.contains(id); }
-  bool HasStack(uint64_t id) const { return id == 0 || stacks_.contains(id); }
+  bool HasString(uint64_t id) const { return id == 0 || strings_.Get(id) != nullptr; }
+  bool HasStack(uint64_t id) const { return id == 0 || stacks_.Get(id) != nullptr; }
 
  private:
   friend class GenerationReader;
   struct RawFrame {
     uint64_t func = 0, file = 0, line = 0;
   };
-  std::unordered_map<uint64_t, std::string> strings_;
-  std::unordered_map<uint64_t, std::vector<uint64_t>> stacks_;
+  IdTable<std::string> strings_;
+  IdTable<std::vector<uint64_t>> stacks_;
   std::unordered_map<uint64_t, RawFrame> pcs_;
 };
 

@@ -166,18 +166,22 @@ Result<bool> Ordering::Advance(Event ev, const Tables* tables, ThreadId m, uint6
   cur.m = m;
   MState* ms = nullptr;
   if (m != kNoThread) {
-    ms = &m_[m];
+    // Elements of an unordered_map stay put, and Ms are never removed: the
+    // last one looked up (most often the next event's) is remembered.
+    if (last_m_ == nullptr || last_m_id_ != m) {
+      last_m_ = &m_[m];
+      last_m_id_ = m;
+    }
+    ms = last_m_;
     cur.p = ms->p;
     cur.g = ms->g;
   }
   Handler h = HandlerFor(ev.type);
   if (h == nullptr) return Status::Corruption("bad event type " + std::to_string(ev.type));
   CPROF_ASSIGN_OR_RETURN(Step step, (this->*h)(ev, cur, gen));
-  if (step.ok && m != kNoThread) {
-    // A handler may have added threads: look the M up again.
-    MState& state = m_[m];
-    state.p = step.ctx.p;
-    state.g = step.ctx.g;
+  if (step.ok && ms != nullptr) {
+    ms->p = step.ctx.p;
+    ms->g = step.ctx.g;
   }
   return step.ok;
 }

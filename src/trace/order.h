@@ -123,6 +123,8 @@ class Ordering {
   std::unordered_map<GoId, GState> g_;
   std::unordered_map<ProcId, PState> p_;
   std::unordered_map<ThreadId, MState> m_;
+  MState* last_m_ = nullptr;  // m_'s element for last_m_id_
+  ThreadId last_m_id_ = kNoThread;
   std::unordered_set<TaskId> active_tasks_;
   uint64_t gc_seq_ = 0;
   enum class GC : uint8_t { kUndetermined, kNotRunning, kRunning } gc_ = GC::kUndetermined;

@@ -168,7 +168,7 @@ class GenerationReader {
       data.remove_prefix(n);
       if (len > kMaxStringSize) return Status::Corruption("string longer than 1 KiB");
       if (len > data.size()) return Status::Corruption("truncated string");
-      if (id == 0 || !t->strings_.emplace(id, std::string(data.substr(0, len))).second) {
+      if (id == 0 || !t->strings_.Insert(id, std::string(data.substr(0, len)))) {
         return Status::Corruption("string ID " + std::to_string(id) + " defined twice");
       }
       data.remove_prefix(len);
@@ -203,23 +203,28 @@ class GenerationReader {
         pcs.push_back(v[0]);
         t->pcs_.try_emplace(v[0], Tables::RawFrame{v[1], v[2], v[3]});
       }
-      if (id == 0 || !t->stacks_.emplace(id, std::move(pcs)).second) {
+      if (id == 0 || !t->stacks_.Insert(id, std::move(pcs))) {
         return Status::Corruption("stack ID " + std::to_string(id) + " defined twice");
       }
     }
     return Status::OK();
   }
 
-  static Status Validate(const Tables& t) {
-    for (const auto& [id, pcs] : t.stacks_) {
+  // Makes the tables dense, then checks every frame's strings exist.
+  static Status Finish(Tables* t) {
+    t->strings_.Compact();
+    t->stacks_.Compact();
+    Status status;
+    t->stacks_.ForEach([&](uint64_t id, const std::vector<uint64_t>& pcs) {
       for (uint64_t pc : pcs) {
-        auto it = t.pcs_.find(pc);
-        if (it == t.pcs_.end() || !t.HasString(it->second.func) || !t.HasString(it->second.file)) {
-          return Status::Corruption("stack " + std::to_string(id) + " names an unknown string");
+        auto it = t->pcs_.find(pc);
+        if (status.ok() && (it == t->pcs_.end() || !t->HasString(it->second.func) ||
+                            !t->HasString(it->second.file))) {
+          status = Status::Corruption("stack " + std::to_string(id) + " names an unknown string");
         }
       }
-    }
-    return Status::OK();
+    });
+    return status;
   }
 };
 
@@ -381,7 +386,7 @@ Status Reader::State::ReadGeneration() {
   if (ns_per_tick == 0) {
     return Status::Corruption("generation " + std::to_string(gen) + " has no frequency");
   }
-  CPROF_RETURN_IF_ERROR(GenerationReader::Validate(*tables));
+  CPROF_RETURN_IF_ERROR(GenerationReader::Finish(tables.get()));
   for (CpuSample& s : samples) {
     CPROF_ASSIGN_OR_RETURN(s.time, ToTime(ns_per_tick, static_cast<uint64_t>(s.time)));
   }

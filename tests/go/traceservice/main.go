@@ -14,7 +14,11 @@
 //	tasks    main.taskRunner: runtime/trace tasks "order" and "refund",
 //	         regions "lookup" and "charge", and trace.Log lines
 //
-// Usage: traceservice -addr-file FILE
+// With -pingpong N it also runs N pairs of main.pinger goroutines passing a
+// value back and forth over unbuffered channels without pause: a trace of
+// millions of events a second (tests/bench/trace_bench.sh).
+//
+// Usage: traceservice -addr-file FILE [-pingpong N]
 // It writes the address it listens on to FILE once it serves.
 package main
 
@@ -164,8 +168,15 @@ func taskRunner(id int) {
 	}
 }
 
+func pinger(in <-chan int, out chan<- int) {
+	for v := range in {
+		out <- v + 1
+	}
+}
+
 func main() {
 	addrFile := flag.String("addr-file", "", "write the listening address here")
+	pingpong := flag.Int("pingpong", 0, "pairs of goroutines passing a value back and forth")
 	flag.Parse()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -197,6 +208,12 @@ func main() {
 		go taskRunner(i)
 	}
 	go allocator()
+	for i := 0; i < *pingpong; i++ {
+		a, b := make(chan int), make(chan int)
+		go pinger(a, b)
+		go pinger(b, a)
+		a <- 0
+	}
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
 			log.Fatal(err)
