@@ -30,9 +30,6 @@ class Ordering {
   // The next queued event into *out; false when none is queued.
   bool Next(Event* out);
 
-  // Live goroutines and Ps (the summary's counts).
-  size_t goroutines() const { return g_.size(); }
-
  private:
   struct Seq {
     uint64_t gen = 0, seq = 0;

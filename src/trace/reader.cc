@@ -1,7 +1,6 @@
 #include "trace/reader.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <map>
 #include <optional>

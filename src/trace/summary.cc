@@ -2,10 +2,6 @@
 
 namespace cprof::trace {
 
-bool IsSystemGoroutine(std::string_view entry) {
-  return entry.empty() || (entry != "runtime.main" && entry.starts_with("runtime."));
-}
-
 const GoroutineSummary* Summarizer::Find(GoId id) const {
   auto it = gs_.find(id);
   return it == gs_.end() ? nullptr : &it->second;
@@ -30,7 +26,6 @@ void Summarizer::FinalizeG(GoroutineSummary* g, Time ts, const Event* trigger) {
   g->last_start = g->last_runnable = g->last_block = g->last_syscall = g->last_syscall_block = 0;
   g->last_block_reason.clear();
   g->last_range.clear();
-  g->finalized = true;
 }
 
 void Summarizer::Add(const Event& ev) {

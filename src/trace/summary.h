@@ -43,7 +43,6 @@ struct GoroutineSummary {
   Time last_start = 0, last_runnable = 0, last_block = 0, last_syscall = 0, last_syscall_block = 0;
   std::string last_block_reason;
   std::map<std::string, Time> last_range;
-  bool finalized = false;
 };
 
 // Durations of finished tasks or regions of one type (name), for a
@@ -104,10 +103,6 @@ class Summarizer {
   TraceCounts counts_;
   Time first_ts_ = 0, last_ts_ = 0, sync_ts_ = 0;
 };
-
-// internal/trace's IsSystemGoroutine: a runtime goroutine (runtime.main
-// excepted), or one with no start function.
-bool IsSystemGoroutine(std::string_view entry);
 
 }  // namespace cprof::trace
 

@@ -1,9 +1,11 @@
+#include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
 #include <string>
 
 #include "query/trace_analysis.h"
 #include "query/trace_report.h"
+#include "query/trace_timeline.h"
 #include "test_util.h"
 #include "trace/reader.h"
 
@@ -150,4 +152,53 @@ TEST_CASE("trace: Go's duration format", "[trace]") {
       {-1'500'000, "-1.5ms"},
   };
   for (const auto& [ns, want] : cases) CHECK(query::GoDuration(ns) == want);
+}
+
+TEST_CASE("trace: the timeline of a window, bounded", "[trace]") {
+  const std::string data = testing::ReadTestData("go123.trace");
+  auto whole = query::TraceTimelineJson(trace::MemorySource(data), {});
+  REQUIRE(whole.ok());
+  rapidjson::Document doc;
+  doc.Parse(whole->data(), whole->size());
+  REQUIRE(doc.IsObject());
+  const int64_t start = doc["start_ns"].GetInt64(), end = doc["end_ns"].GetInt64();
+  CHECK(end - start == 51068737);  // the fixture's duration (trace summary)
+  CHECK(doc["procs"].Size() == 2);
+  CHECK(doc["slices"].Size() % 5 == 0);
+  CHECK(doc["slices"].Size() > 0);
+
+  // A 10 ms window: every slice, band and sample inside it.
+  query::TimelineOptions window;
+  window.start_ns = start + 10'000'000;
+  window.end_ns = start + 20'000'000;
+  auto part = query::TraceTimelineJson(trace::MemorySource(data), window);
+  REQUIRE(part.ok());
+  doc.Parse(part->data(), part->size());
+  const auto& slices = doc["slices"];
+  REQUIRE(slices.Size() > 0);
+  for (rapidjson::SizeType i = 0; i < slices.Size(); i += 5) {
+    const int64_t t = slices[i + 3].GetInt64(), d = slices[i + 4].GetInt64();
+    CHECK(t >= 0);
+    CHECK(t + d <= 10'000'000);
+  }
+  for (rapidjson::SizeType i = 0; i < doc["heap"].Size(); i += 2) {
+    CHECK(doc["heap"][i].GetInt64() >= 0);
+    CHECK(doc["heap"][i].GetInt64() <= 10'000'000);
+  }
+
+  // Few slices allowed: the longest kept, said so.
+  query::TimelineOptions capped;
+  capped.max_slices = 3;
+  capped.resolution = 1 << 30;  // no slice too short to show
+  auto small = query::TraceTimelineJson(trace::MemorySource(data), capped);
+  REQUIRE(small.ok());
+  doc.Parse(small->data(), small->size());
+  CHECK(doc["slices"].Size() <= 3 * 5);
+  CHECK((doc["truncated"].GetBool() || doc["min_slice_ns"].GetInt64() > 0));
+
+  query::TimelineOptions backwards;
+  backwards.start_ns = 2;
+  backwards.end_ns = 1;
+  CHECK(query::TraceTimelineJson(trace::MemorySource(data), backwards).status().code() ==
+        Status::Code::kInvalidArgument);
 }
