@@ -11,6 +11,7 @@
 //	syscall  main.syscaller: writes to a temporary file, fsynced
 //	sched    main.spinner: more runnable goroutines than Ps
 //	gc       main.allocator: garbage, for GC cycles
+//	coro     main.puller: iter.Pull's coroutine switches (GoSwitch events)
 //	tasks    main.taskRunner: runtime/trace tasks "order" and "refund",
 //	         regions "lookup" and "charge", and trace.Log lines
 //
@@ -26,6 +27,7 @@ import (
 	"bufio"
 	"context"
 	"flag"
+	"iter"
 	"log"
 	"net"
 	"net/http"
@@ -174,6 +176,27 @@ func pinger(in <-chan int, out chan<- int) {
 	}
 }
 
+// puller reads a sequence through iter.Pull: each next() switches to the
+// generator's coroutine and back.
+func puller() {
+	for {
+		next, stop := iter.Pull(iter.Seq[int](func(yield func(int) bool) {
+			for i := 0; i < 100; i++ {
+				if !yield(i) {
+					return
+				}
+			}
+		}))
+		for {
+			if _, ok := next(); !ok {
+				break
+			}
+		}
+		stop()
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 func main() {
 	addrFile := flag.String("addr-file", "", "write the listening address here")
 	pingpong := flag.Int("pingpong", 0, "pairs of goroutines passing a value back and forth")
@@ -208,6 +231,7 @@ func main() {
 		go taskRunner(i)
 	}
 	go allocator()
+	go puller()
 	for i := 0; i < *pingpong; i++ {
 		a, b := make(chan int), make(chan int)
 		go pinger(a, b)
