@@ -119,7 +119,11 @@ async function main() {
     $('timeline-reset').onclick = () => timeline.reset();
     document.body.dataset.state = 'ready';
   } catch (err) {
-    showNotice($('notice'), 'error', 'Cannot open this trace', err.message);
+    // A trace cprofiler cannot read (an older Go's format) can still be
+    // downloaded for that Go's go tool trace.
+    const box = showNotice($('notice'), 'error', 'Cannot open this trace', err.message);
+    box.append(el('p', {}, el('a', { className: 'button', href: `/api/download/${encodeURIComponent(id)}`, download: `trace-${id}.out` },
+      'Download trace'), ' and open it with go tool trace.'));
     document.body.dataset.state = 'error';
   }
 }
