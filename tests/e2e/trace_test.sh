@@ -52,7 +52,8 @@ pass "a derived profile merges"
 
 # The goroutine page of go tool trace: start function, count, execution time.
 PORT=$(closed_port)
-spawn "$GO123" tool trace -http="127.0.0.1:$PORT" "$TRACE"
+# BROWSER=true: go tool trace "opens" its page with true, not a browser.
+spawn env BROWSER=true "$GO123" tool trace -http="127.0.0.1:$PORT" "$TRACE"
 for ((i = 0; i < 200; i++)); do
   curl -sf "http://127.0.0.1:$PORT/goroutines" >"$WORK/goroutines.html" 2>/dev/null && break
   sleep 0.1
