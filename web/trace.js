@@ -67,17 +67,28 @@ function histogram(h) {
 
 function tasksTable(tasks) {
   const head = el('tr', {}, ...['kind', 'type', 'count', 'finished', 'min', 'median', 'max',
-    'histogram (10µs … ≥10s)'].map((h) => el('th', {}, h)));
+    'histogram (10µs … ≥10s)', 'slowest (opens in the timeline)'].map((h) => el('th', {}, h)));
   const rows = [];
   for (const [kind, list] of [['task', tasks.tasks], ['region', tasks.regions]]) {
     for (const t of list) {
       rows.push(el('tr', { dataset: { type: t.name } }, el('td', {}, kind), el('td', { className: 'name' }, t.name),
         el('td', {}, String(t.count)), el('td', {}, String(t.finished)),
         el('td', {}, formatDuration(t.min_ns)), el('td', {}, formatDuration(t.median_ns)),
-        el('td', {}, formatDuration(t.max_ns)), el('td', {}, histogram(t.histogram))));
+        el('td', {}, formatDuration(t.max_ns)), el('td', {}, histogram(t.histogram)),
+        el('td', { className: 'slowest' }, ...t.slowest.map((s) => el('button', {
+          type: 'button', title: `G${s.goroutine}`, onclick: () => openSpan(s),
+        }, formatDuration(s.end_ns - s.start_ns))))));
     }
   }
   $('tasks').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
+}
+
+// Shows a task or region in the timeline, with a margin of a tenth of it.
+function openSpan(span) {
+  const pad = Math.max(1000, (span.end_ns - span.start_ns) / 10);
+  timeline.setView(span.start_ns - pad, span.end_ns + pad);
+  $('timeline-card').scrollIntoView({ block: 'center' });
+  $('timeline').focus();
 }
 
 async function pick(slice) {

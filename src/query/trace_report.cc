@@ -86,6 +86,15 @@ void SpanTypesJson(JsonWriter* w, std::string_view key,
     w->Field("min_ns", h.min);
     w->Field("median_ns", h.median);
     w->Field("max_ns", h.max);
+    w->StartArray("slowest");
+    for (const trace::SpanType::Instance& s : t.slowest) {
+      w->StartObject();
+      w->Field("start_ns", s.start);
+      w->Field("end_ns", s.end);
+      w->Field("goroutine", s.g);
+      w->EndObject();
+    }
+    w->EndArray();
     w->StartArray("histogram");
     for (size_t i = 0; i < std::size(h.buckets); ++i) {
       w->StartObject();

@@ -1,5 +1,7 @@
 #include "trace/summary.h"
 
+#include <algorithm>
+
 namespace cprof::trace {
 
 const GoroutineSummary* Summarizer::Find(GoId id) const {
@@ -234,13 +236,21 @@ void Summarizer::RangeEnd(const Event& ev) {
 void Summarizer::CloseSpan(std::map<std::string, SpanType>* types, const OpenSpan& span, Time end) {
   SpanType& t = (*types)[span.name];
   t.name = span.name;
-  if (span.start != 0) t.durations.push_back(end - span.start);
+  if (span.start == 0) return;
+  t.durations.push_back(end - span.start);
+  const SpanType::Instance instance{span.start, end, span.g};
+  auto longer = [](const SpanType::Instance& a, const SpanType::Instance& b) {
+    return a.end - a.start > b.end - b.start;
+  };
+  t.slowest.insert(std::upper_bound(t.slowest.begin(), t.slowest.end(), instance, longer),
+                   instance);
+  if (t.slowest.size() > SpanType::kSlowest) t.slowest.pop_back();
 }
 
 void Summarizer::Task(const Event& ev) {
   const TaskId id = ev.args[0];
   if (ev.type == kEvUserTaskBegin) {
-    OpenSpan span{std::string(ev.tables->String(ev.args[2])), ev.time};
+    OpenSpan span{std::string(ev.tables->String(ev.args[2])), ev.time, ev.g};
     SpanType& t = task_types_[span.name];
     t.name = span.name;
     ++t.count;
@@ -260,7 +270,7 @@ void Summarizer::Region(const Event& ev) {
     SpanType& t = region_types_[name];
     t.name = name;
     ++t.count;
-    open.push_back(OpenSpan{name, ev.time});
+    open.push_back(OpenSpan{name, ev.time, ev.g});
     return;
   }
   if (open.empty()) {  // begun before the trace

@@ -48,9 +48,17 @@ struct GoroutineSummary {
 // Durations of finished tasks or regions of one type (name), for a
 // histogram; count includes unfinished ones.
 struct SpanType {
+  // One task or region: when, and on which goroutine it began.
+  struct Instance {
+    Time start = 0, end = 0;
+    GoId g = kNoGoroutine;
+  };
+  static constexpr size_t kSlowest = 5;
+
   std::string name;
   int64_t count = 0;
   std::vector<int64_t> durations;  // nanoseconds, of those with a known start and end
+  std::vector<Instance> slowest;   // the kSlowest longest of those, longest first
 };
 
 struct TraceCounts {
@@ -83,6 +91,7 @@ class Summarizer {
   struct OpenSpan {
     std::string name;
     Time start = 0;  // 0: began before the trace
+    GoId g = kNoGoroutine;
   };
   static void Snapshot(const GoroutineSummary& g, Time ts, ExecStats* out);
   void FinalizeG(GoroutineSummary* g, Time ts, const Event* trigger);

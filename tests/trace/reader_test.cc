@@ -1,6 +1,7 @@
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "query/trace_analysis.h"
@@ -77,6 +78,16 @@ TEST_CASE("trace: summary, goroutine groups and tasks of the fixture", "[trace]"
   REQUIRE(a->summary.task_types().contains("order"));
   CHECK(a->summary.task_types().at("order").count == 44);
   CHECK(a->summary.region_types().at("charge").durations.size() == 66);
+  // The slowest, longest first, the first the longest of all.
+  const trace::SpanType& order = a->summary.task_types().at("order");
+  REQUIRE(order.slowest.size() == trace::SpanType::kSlowest);
+  for (size_t i = 1; i < order.slowest.size(); ++i) {
+    CHECK(order.slowest[i - 1].end - order.slowest[i - 1].start >=
+          order.slowest[i].end - order.slowest[i].start);
+  }
+  CHECK(order.slowest[0].end - order.slowest[0].start ==
+        *std::max_element(order.durations.begin(), order.durations.end()));
+  CHECK(order.slowest[0].g > 0);
 }
 
 TEST_CASE("trace: headers and bad input, each a clean error", "[trace]") {

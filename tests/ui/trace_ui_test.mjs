@@ -70,4 +70,19 @@ await withServerOnly(BASE, async (page) => {
     check(await page.locator(`#tasks tr[data-type="${type}"]`).count() === 1, `no ${type} in the tasks table`);
   }
   pass('the tasks table lists order, refund, lookup and charge');
+
+  // The slowest "order" task opens in the timeline: the view is about it.
+  const tasks = await page.evaluate(() => fetch(`${location.pathname.replace('/ui/', '/')}/tasks`).then((r) => r.json()));
+  const order = tasks.tasks.find((t) => t.name === 'order');
+  check(order.slowest.length > 0, 'no finished order task');
+  const slow = order.slowest[0];
+  await page.locator('#tasks tr[data-type="order"] .slowest button').first().click();
+  await page.waitForFunction(({ start, end }) => {
+    const r = window.cprofTrace().range;
+    return r.start <= start && r.end >= end && r.end - r.start < (end - start) * 1.5;
+  }, { start: slow.start_ns, end: slow.end_ns }, { timeout: TIMEOUT_MS });
+  // The window's own slices, read again from the server, are drawn.
+  await page.waitForFunction(() => window.cprofTrace().slices > 0, null, { timeout: TIMEOUT_MS });
+  await shot(page.locator('#timeline-card'), 'trace-slowest-task.png');
+  pass(`the slowest order task (${slow.end_ns - slow.start_ns} ns) opens in the timeline`);
 });
