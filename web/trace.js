@@ -91,17 +91,36 @@ function openSpan(span) {
   $('timeline').focus();
 }
 
+// The goroutine of a slice clicked: the slice, then the goroutine's state
+// changes in the window shown, each with its stack (the one that ended the
+// slice open), and its group's row.
 async function pick(slice) {
   picked = slice;
   const summary = window.cprofTraceSummary;
+  const rel = (t) => `+${formatDuration(t - summary.start_ns)}`;
   $('timeline-pick').replaceChildren(el('strong', {}, describeSlice(slice, summary.start_ns)));
-  const list = await openGroup(slice.name === '(unnamed)' ? '' : slice.name);
+  const { start, end } = timeline.range();
+  const [g] = await Promise.all([
+    getJSON(`${base}/goroutine`, { id: slice.g, start: Math.floor(start), end: Math.ceil(end) }),
+    openGroup(slice.name === '(unnamed)' ? '' : slice.name),
+  ]);
+  if (picked !== slice) return;
+  const sliceEnd = slice.start + slice.duration;
+  const events = g.events.map((e) => {
+    const stack = e.stack.map((f) => `${f.func}\n    ${f.file}:${f.line}`).join('\n');
+    const ends = e.from === 'running' && Math.abs(e.time_ns - sliceEnd) <= 1;
+    return el('details', { className: 'goroutine-event', open: ends, dataset: { time: String(e.time_ns) } },
+      el('summary', {}, `${rel(e.time_ns)}  ${e.from} → ${e.to}${e.reason ? ` (${e.reason})` : ''}` +
+        `${e.p >= 0 ? ` on P${e.p}` : ''}`),
+      el('pre', {}, stack || '(no stack)'));
+  });
+  const list = el('div', { className: 'goroutine-events' }, ...events);
+  $('timeline-pick').append(el('div', { className: 'sub' },
+    `G${g.id} ${g.name}: ${g.events.length}${g.truncated ? '+' : ''} state changes in the window shown`), list);
+  const ended = list.querySelector('details[open]');
+  if (ended) list.scrollTop = ended.offsetTop - list.offsetTop - 40;
   const row = document.querySelector(`#group tr[data-goroutine="${slice.g}"]`);
-  if (row) {
-    row.classList.add('picked');
-    row.scrollIntoView({ block: 'nearest' });
-  }
-  return list;
+  if (row) row.classList.add('picked');
 }
 
 async function main() {
@@ -143,7 +162,10 @@ async function main() {
 window.cprofTrace = () => ({
   range: timeline?.range(),
   slices: timeline?.hits.length ?? 0,
-  hits: timeline?.hits.map((h) => ({ x: h.x + h.w / 2, y: h.y + h.h / 2, g: h.slice.g, w: h.w })) ?? [],
+  hits: timeline?.hits.map((h) => ({
+    x: h.x + h.w / 2, y: h.y + h.h / 2, g: h.slice.g, w: h.w, name: h.slice.name,
+    end: h.slice.start + h.slice.duration,
+  })) ?? [],
   picked,
 });
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/json.h"
+#include "trace/derived.h"
 #include "trace/summary.h"
 
 namespace cprof::query {
@@ -219,7 +220,94 @@ class Timeline {
   int64_t first_ = 0, last_ = 0, gc_open_ = 0, stw_open_ = 0, min_slice_ = 0;
 };
 
+std::string_view StateName(trace::GoState s) {
+  switch (s) {
+    case trace::GoState::kUndetermined:
+      return "undetermined";
+    case trace::GoState::kNotExist:
+      return "notexist";
+    case trace::GoState::kRunnable:
+      return "runnable";
+    case trace::GoState::kRunning:
+      return "running";
+    case trace::GoState::kWaiting:
+      return "waiting";
+    case trace::GoState::kSyscall:
+      return "syscall";
+  }
+  return "";
+}
+
 }  // namespace
+
+Result<std::string> TraceGoroutineJson(std::unique_ptr<trace::ByteSource> source, trace::GoId g,
+                                       const TimelineOptions& window, size_t max_events) {
+  CPROF_ASSIGN_OR_RETURN(trace::Reader reader, trace::Reader::Open(std::move(source)));
+  struct Step {
+    int64_t time, p;
+    trace::GoState from, to;
+    std::string reason;
+    std::vector<trace::OwnedFrame> stack;
+  };
+  std::vector<Step> steps;
+  bool truncated = false;
+  trace::Summarizer summary;
+  trace::Event ev;
+  for (;;) {
+    CPROF_ASSIGN_OR_RETURN(bool more, reader.Next(&ev));
+    if (!more) break;
+    summary.Add(ev);
+    if (trace::KindOf(ev) != trace::EventKind::kStateTransition) continue;
+    if ((window.start_ns != 0 && ev.time < window.start_ns) ||
+        (window.end_ns != 0 && ev.time > window.end_ns)) {
+      continue;
+    }
+    const trace::Transition st = trace::TransitionOf(ev);
+    if (!st.goroutine || st.id != g || st.go_from == st.go_to) continue;
+    if (steps.size() == max_events) {
+      truncated = true;
+      continue;
+    }
+    Step step{ev.time, ev.p, st.go_from, st.go_to, std::string(st.reason), {}};
+    // The stack the goroutine is at; else the event's (who unblocked it).
+    const uint64_t stack = st.stack != 0 ? st.stack : trace::StackOf(ev);
+    for (uint64_t pc : ev.tables->Stack(stack)) {
+      const trace::Frame f = ev.tables->FrameOf(pc);
+      step.stack.push_back(trace::OwnedFrame{pc, std::string(f.func), std::string(f.file),
+                                             static_cast<int64_t>(f.line)});
+    }
+    steps.push_back(std::move(step));
+  }
+  const trace::GoroutineSummary* s = summary.Find(g);
+  if (s == nullptr) return Status::NotFound("no goroutine " + std::to_string(g) + " in the trace");
+  JsonWriter w;
+  w.StartObject();
+  w.Field("id", g);
+  w.Field("name", s->name);
+  w.StartArray("events");
+  for (const Step& step : steps) {
+    w.StartObject();
+    w.Field("time_ns", step.time);
+    w.Field("from", StateName(step.from));
+    w.Field("to", StateName(step.to));
+    w.Field("reason", step.reason);
+    w.Field("p", step.p);
+    w.StartArray("stack");
+    for (const trace::OwnedFrame& f : step.stack) {
+      w.StartObject();
+      w.Field("func", f.func);
+      w.Field("file", f.file);
+      w.Field("line", f.line);
+      w.EndObject();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Field("truncated", truncated);
+  w.EndObject();
+  return w.Take();
+}
 
 Result<std::string> TraceTimelineJson(std::unique_ptr<trace::ByteSource> source,
                                       const TimelineOptions& options) {

@@ -47,6 +47,18 @@ struct TimelineOptions {
 Result<std::string> TraceTimelineJson(std::unique_ptr<trace::ByteSource> source,
                                       const TimelineOptions& options);
 
+// One goroutine's state transitions in a window, each with the stack it
+// happened at, for what the timeline shows of a goroutine clicked:
+//   {"id": G, "name": "main.worker",
+//    "events": [{"time_ns": T, "from": "running", "to": "waiting",
+//                "reason": "chan receive", "p": 1,
+//                "stack": [{"func": "...", "file": "...", "line": 12}, ...]}, ...],
+//    "truncated": false}       // true: more than max_events in the window
+// Times on the trace's clock; the window as TimelineOptions' (0: open).
+// The reader's errors.
+Result<std::string> TraceGoroutineJson(std::unique_ptr<trace::ByteSource> source, trace::GoId g,
+                                       const TimelineOptions& window, size_t max_events = 1000);
+
 }  // namespace cprof::query
 
 #endif  // CPROF_QUERY_TRACE_TIMELINE_H_

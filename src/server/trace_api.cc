@@ -1,4 +1,4 @@
-// /api/trace/:id/{summary,goroutines,tasks,pprof,timeline}: what cprofiler
+// /api/trace/:id/{summary,goroutines,goroutine,tasks,pprof,timeline}: what cprofiler
 // trace shows of an archived trace, as JSON (the derived profile as a
 // gzipped pprof download). Routes: man/cprofiler.1. Each request reads the
 // trace once, under the heavy-request semaphore.
@@ -12,6 +12,7 @@
 namespace cprof::server {
 namespace {
 
+// A non-negative integer parameter (nanoseconds, an ID); 0 when absent.
 Result<int64_t> TimeParam(const QueryParams& params, std::string_view key) {
   const std::string* v = params.Get(key);
   if (v == nullptr || v->empty()) return int64_t{0};
@@ -37,9 +38,9 @@ Response Api::Trace(std::string_view rest, const QueryParams& params) {
   }
   const std::string_view id = rest.substr(0, slash), what = rest.substr(slash + 1);
   if (what != "summary" && what != "goroutines" && what != "tasks" && what != "pprof" &&
-      what != "timeline") {
+      what != "timeline" && what != "goroutine") {
     return Response::Text(404, "no such trace view: " + std::string(what.substr(0, 40)) +
-                                   " (summary, goroutines, tasks, pprof, timeline)");
+                                   " (summary, goroutines, goroutine, tasks, pprof, timeline)");
   }
   auto input = ResolveId(id);
   if (!input.ok()) return Response::Error(input.status());
@@ -55,7 +56,13 @@ Response Api::Trace(std::string_view rest, const QueryParams& params) {
     kinds.push_back(*parsed);
   }
   query::TimelineOptions timeline;
-  if (what == "timeline") {
+  int64_t goroutine = 0;
+  if (what == "goroutine") {
+    auto g = TimeParam(params, "id");
+    if (!g.ok() || *g == 0) return Response::Text(400, "id: want a goroutine ID");
+    goroutine = *g;
+  }
+  if (what == "timeline" || what == "goroutine") {
     auto start = TimeParam(params, "start");
     auto end = TimeParam(params, "end");
     if (!start.ok()) return Response::Error(start.status());
@@ -66,8 +73,10 @@ Response Api::Trace(std::string_view rest, const QueryParams& params) {
   HeavySlot slot(heavy_);
   std::FILE* f = std::fopen(input->path.c_str(), "rb");
   if (f == nullptr) return Response::Text(404, "trace " + std::string(id) + " was removed");
-  if (what == "timeline") {
-    auto json = query::TraceTimelineJson(trace::FileSource(f), timeline);
+  if (what == "timeline" || what == "goroutine") {
+    auto json = what == "timeline"
+                    ? query::TraceTimelineJson(trace::FileSource(f), timeline)
+                    : query::TraceGoroutineJson(trace::FileSource(f), goroutine, timeline);
     return json.ok() ? Response::Json(std::move(*json)) : Response::Error(json.status());
   }
   auto analysis = query::AnalyzeTrace(trace::FileSource(f), kinds);

@@ -53,15 +53,29 @@ await withServerOnly(BASE, async (page) => {
   const zoomed = await state(page);
   pass(`zooming narrowed the range from ${spanBefore} to ${zoomed.range.end - zoomed.range.start} ns`);
 
-  // A click on the widest slice shows its goroutine.
-  await page.waitForFunction(() => window.cprofTrace().slices > 0, null, { timeout: TIMEOUT_MS });
-  const { hits } = await state(page);
-  const widest = hits.reduce((a, b) => (b.w > a.w ? b : a));
+  // A click on the widest slice of a worker that blocks or yields with a
+  // stack (not a coroutine's switch), ended inside the window, shows its
+  // goroutine.
+  const workers = ['main.spinner', 'main.taskRunner', 'main.mutexWaiter', 'main.allocator'];
+  await page.waitForFunction((names) => {
+    const t = window.cprofTrace();
+    return t.hits.some((h) => names.includes(h.name) && h.end < t.range.end);
+  }, workers, { timeout: TIMEOUT_MS });
+  const { hits, range } = await state(page);
+  const widest = hits.filter((h) => workers.includes(h.name) && h.end < range.end)
+    .reduce((a, b) => (b.w > a.w ? b : a));
   await page.mouse.click(box.x + widest.x, box.y + widest.y);
   await page.waitForFunction((g) => window.cprofTrace().picked?.g === g, widest.g, { timeout: TIMEOUT_MS });
   const pickText = await page.locator('#timeline-pick').innerText();
   check(pickText.includes(`G${widest.g} `), `the pick says "${pickText}", not G${widest.g}`);
   await page.locator(`#group tr[data-goroutine="${widest.g}"]`).waitFor({ timeout: TIMEOUT_MS });
+  // Its state changes in the window, with stacks: the one that ended the
+  // slice open, showing a frame.
+  await page.locator('#timeline-pick details.goroutine-event').first().waitFor({ timeout: TIMEOUT_MS });
+  const opened = page.locator('#timeline-pick details.goroutine-event[open] pre');
+  check(await opened.count() === 1, `${await opened.count()} open stacks, want the slice's end`);
+  const frames = await opened.innerText();
+  check(/:\d+/.test(frames), `the stack that ended the slice shows no frame: ${frames}`);
   await shot(page, 'trace-picked.png', { fullPage: true });
   pass(`a click on a slice shows its goroutine: ${pickText}`);
 
