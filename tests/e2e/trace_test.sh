@@ -120,10 +120,16 @@ curl -sf "$U/timeline?start=$((START + 100000000))&end=$((START + 200000000))" >
 expect_grep '"procs":\[0,1\]' "$WORK/api.timeline"
 grep -Eq '"slices":\[[0-9]' "$WORK/api.timeline" || fail "no run slices: $(head -c 300 "$WORK/api.timeline")"
 expect_grep '"names":\[[^]]*"main\.' "$WORK/api.timeline"
-for bad in "pprof?kind=heap 400" "timeline?start=x 400" "nope 404"; do
+G=$(grep -o '"id":[0-9]*' "$WORK/api.group" | head -1 | cut -d: -f2)
+curl -sf "$U/goroutine?id=$G" >"$WORK/api.goroutine"
+expect_grep "\"id\":$G,\"name\":\"main.taskRunner\"" "$WORK/api.goroutine"
+expect_grep '"to":"waiting","reason":"sleep"' "$WORK/api.goroutine"
+expect_grep '"func":"main.taskRunner' "$WORK/api.goroutine"
+for bad in "pprof?kind=heap 400" "timeline?start=x 400" "nope 404" "goroutine?id=x 400" \
+  "goroutine?id=999999999 404"; do
   code=$(curl -s -o "$WORK/body" -w '%{http_code}' "$U/${bad% *}")
   [ "$code" = "${bad#* }" ] || fail "$U/${bad% *}: $code, want ${bad#* } ($(cat "$WORK/body"))"
 done
 code=$(curl -s -o /dev/null -w '%{http_code}' "$SERVE_URL/api/trace/20261207-acbd458b6da92f34-150534181-trace-d7dac64502/summary")
 [ "$code" = 404 ] || fail "an unknown trace ID: $code, want 404"
-pass "/api/trace/ID/{summary,goroutines,tasks,pprof,timeline}"
+pass "/api/trace/ID/{summary,goroutines,goroutine,tasks,pprof,timeline}"
