@@ -48,6 +48,12 @@ bool DerivedProfile::Tracks(GoState to, std::string_view reason) const {
 }
 
 uint64_t DerivedProfile::Intern(const Event& ev, uint64_t stack_id) {
+  if (ev.tables != interned_tables_) {
+    interned_tables_ = ev.tables;
+    by_id_.clear();
+  }
+  auto [cached, fresh] = by_id_.try_emplace(stack_id, 0);
+  if (!fresh) return cached->second;
   std::span<const uint64_t> pcs = ev.tables->Stack(stack_id);
   std::vector<uint64_t> key(pcs.begin(), pcs.begin() + std::min(pcs.size(), kMaxStack));
   auto [it, inserted] = by_pcs_.emplace(std::move(key), records_.size());
@@ -60,6 +66,7 @@ uint64_t DerivedProfile::Intern(const Event& ev, uint64_t stack_id) {
     }
     records_.push_back(std::move(rec));
   }
+  cached->second = it->second;
   return it->second;
 }
 
@@ -72,14 +79,16 @@ void DerivedProfile::Add(const Event& ev, const Summarizer& summary) {
   const GoState want = kind_ == ProfileKind::kNet || kind_ == ProfileKind::kSync ? GoState::kWaiting
                        : kind_ == ProfileKind::kSyscall                          ? GoState::kSyscall
                                                         : GoState::kRunnable;
-  auto it = tracking_.find(st.id);
-  if (it == tracking_.end()) {
-    if (Tracks(st.go_to, st.reason)) tracking_[st.id] = Open{ev.time, Intern(ev, stack)};
+  // Entries stay in the map once made (a goroutine's next stretch reuses
+  // its entry): no allocation an event.
+  Open& entry = tracking_[st.id];
+  if (entry.start < 0) {
+    if (Tracks(st.go_to, st.reason)) entry = Open{ev.time, Intern(ev, stack)};
     return;
   }
   if (st.go_to == want) return;
-  const Open open = it->second;
-  tracking_.erase(it);
+  const Open open = entry;
+  entry.start = -1;
   // Clip [open.start, ev.time] to the goroutine's [first run, end]: its end
   // is never before this event; a first run still to come is after it.
   const GoroutineSummary* g = summary.Find(st.id);

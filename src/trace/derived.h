@@ -55,7 +55,7 @@ class DerivedProfile {
 
  private:
   struct Open {
-    Time start = 0;
+    Time start = -1;     // -1: not tracked
     uint64_t stack = 0;  // index into records_
   };
   struct Pending {
@@ -72,6 +72,10 @@ class DerivedProfile {
   // only if the goroutine never runs (go tool trace clips to its first run).
   std::vector<Pending> pending_;
   std::map<std::vector<uint64_t>, uint64_t> by_pcs_;
+  // The current generation's stack IDs already interned (IDs are per
+  // generation): most events find their stack here.
+  const Tables* interned_tables_ = nullptr;
+  std::unordered_map<uint64_t, uint64_t> by_id_;
   std::vector<ProfileRecord> records_;
 };
 
