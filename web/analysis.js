@@ -622,6 +622,7 @@ function showTrace(meta) {
         ...fact('size', formatValue(meta.size, 'bytes')),
         ...(labels ? fact('labels', labels) : []),
         ...fact('id', meta.id)),
+      el('a', { className: 'button primary', href: `/api/trace/ui/${encodeURIComponent(meta.id)}` }, 'Open the trace'),
       el('a', { className: 'button', href: download, download: file }, 'Download trace')),
     el('div', { className: 'command' }, input,
       el('button', { type: 'button', onclick: () => copyText(command, input) }, 'Copy')));

@@ -16,6 +16,11 @@ function siOf(meta) {
 // values since process start): the profile that its value sums.
 export function openProfile(bubble) {
   const { meta } = bubble;
+  // A trace opens in the trace page.
+  if (!isMergeable(page.profileTypes, meta.ProfileType)) {
+    location.href = `/api/trace/ui/${encodeURIComponent(meta.ProfileID)}`;
+    return;
+  }
   const params = { si: siOf(meta) };
   if (meta.Cumulative && !state.cumulative) params.interval = '1';
   location.href = withQuery(`/api/pprof/ui/${encodeURIComponent(meta.ProfileID)}/`, params);

@@ -164,6 +164,19 @@ class ServeCommand : public Command {
   std::string trim_path_;    // PREFIX:PREFIX, as pprof's -trim_path
 };
 
+class TraceCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  std::vector<CLI::App*> subs_;  // summary, goroutines, tasks, pprof
+  std::string input_;
+  std::string kind_;
+  std::string output_ = "-";
+  std::string format_ = "table";
+};
+
 class AuthCommand : public Command {
  public:
   void Register(CLI::App* app) override;

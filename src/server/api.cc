@@ -110,6 +110,13 @@ Api::Routed Api::Route(const Request& req) {
   if (path.starts_with("/api/series/")) {
     return {"/api/series/{sample_type}", [=, this] { return Series(path.substr(12), params); }};
   }
+  if (path.starts_with("/api/trace/ui/")) {
+    // The page reads the ID from its URL and reports a bad one itself.
+    return {"/api/trace/ui/{id}", [=, this] { return Asset("trace.html"); }};
+  }
+  if (path.starts_with("/api/trace/")) {
+    return {"/api/trace/{id}/{view}", [=, this] { return Trace(path.substr(11), params); }};
+  }
   if (path.starts_with("/api/download/")) {
     return {"/api/download/{id}", [=, this] { return Download(path.substr(14)); }};
   }

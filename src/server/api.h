@@ -212,6 +212,9 @@ class Api : public Handler {
   // pages.cc
   Response Asset(std::string_view name);
 
+  // trace_api.cc: `rest` is "ID/VIEW" of /api/trace/ID/VIEW.
+  Response Trace(std::string_view rest, const QueryParams& params);
+
   // The index once it holds every day from `from_ms` on (the whole archive
   // by default; ArchiveIndex::LoadedSnapshot), with the days over its
   // memory budget read for this request (ArchiveIndex::Extend; not for the

@@ -67,6 +67,20 @@ start_workload() {
   cat "$f"
 }
 
+# Go 1.23 (set by CTest from tests/CMakeLists.txt): go tool trace for the
+# trace format of Go 1.22 and later (Debian's default go, 1.19, reads only
+# the old one).
+GO123=${GO123:-/usr/lib/go-1.23/bin/go}
+
+# start_traceservice: the Go 1.23 service of tests/go/traceservice; prints
+# its host:port.
+start_traceservice() {
+  local f="$WORK/traceservice.$RANDOM.addr"
+  spawn "$GO_TEST_BIN/traceservice" -addr-file "$f"
+  wait_file "$f"
+  cat "$f"
+}
+
 # start_fake [LISTENERS [PROFILE]]: the misbehaving fake target serving the
 # heap fixture (or PROFILE); prints its host:port addresses, one a line.
 start_fake() {

@@ -13,8 +13,9 @@
 #   query    query strings, the seed API's selection, label matchers
 #   time     times (RFC 3339 round trip), durations, sizes, profile IDs
 #   index    INDEX and TARGETS files
+#   trace    the execution-trace reader; summary, derived profiles, reports, timeline
 #
-# Seeds: tests/data (profiles), conf/cprofiler.yml (config) and
+# Seeds: tests/data (profiles, traces), conf/cprofiler.yml (config) and
 # tests/fuzz/corpus/<harness>/, where every input that ever crashed a harness
 # is kept, as a regression. A finding is written to BUILD_DIR/findings/ and
 # fails the run (exit 1), as does an input slower than 60 s; a failed build
@@ -27,7 +28,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SECONDS_EACH=${1:-60}
 BUILD=${2:-$ROOT/build-fuzz}
 shift $(($# < 2 ? $# : 2))
-HARNESSES=(profile sidecar config targets query time index)
+HARNESSES=(profile sidecar config targets query time index trace)
 [ $# -eq 0 ] || HARNESSES=("$@")
 missing() {
   echo "run.sh: $1 is needed (apt-get install clang libclang-rt-14-dev, or scripts/install-deps.sh)" >&2
@@ -52,6 +53,7 @@ for harness in "${HARNESSES[@]}"; do
   mkdir -p "$corpus" "$ROOT/tests/fuzz/corpus/$harness"
   [ "$harness" = profile ] && cp "$ROOT"/tests/data/*.pb.gz "$corpus/"
   [ "$harness" = config ] && cp "$ROOT"/conf/cprofiler.yml "$corpus/"
+  [ "$harness" = trace ] && cp "$ROOT"/tests/data/*.trace "$corpus/"
   set +e
   "$BUILD/tests/fuzz/fuzz_$harness" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
     -rss_limit_mb=2048 -timeout=60 -artifact_prefix="$BUILD/findings/$harness-" \

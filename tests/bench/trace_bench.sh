@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Trace benchmark: a ~50 MB execution trace of the Go 1.23 traceservice
+# (tests/go/traceservice -pingpong 2), read by cprofiler and by Go 1.23's
+# go tool trace -pprof=sched in the same run: wall time, CPU time, peak
+# RSS, and the ratios (issue 27: at least 5x faster, under 2x the trace's
+# size in memory). Also checks the sched profiles give the same top.
+#
+#   bash tests/bench/trace_bench.sh [BUILD_DIR] [SECONDS (5)]
+#
+# TRACE_BENCH_FILE=FILE reads FILE instead of tracing the service (and keeps
+# the trace it makes there when FILE does not exist yet).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$(cd "${1:-$ROOT/build}" && pwd)
+SECONDS_TRACED=${2:-5}
+GO123=${GO123:-/usr/lib/go-1.23/bin/go}
+WORK=$(mktemp -d /tmp/cprof-trace-bench.XXXXXX)
+PID=""
+trap '[ -z "$PID" ] || kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 2; }
+
+TRACE=${TRACE_BENCH_FILE:-$WORK/bench.trace}
+if [ ! -s "$TRACE" ]; then
+  "$BUILD/go-bin/traceservice" -addr-file "$WORK/addr" -pingpong 2 >/dev/null 2>&1 &
+  PID=$!
+  for _ in $(seq 100); do [ -s "$WORK/addr" ] && break; sleep 0.1; done
+  curl -sf -o "$TRACE" "http://$(cat "$WORK/addr")/debug/pprof/trace?seconds=$SECONDS_TRACED"
+  kill $PID
+  PID=""
+fi
+SIZE=$(stat -c %s "$TRACE")
+echo "trace: $TRACE, $((SIZE / 1000000)) MB"
+
+# run NAME CMD...: wall s, CPU s (user+sys), peak RSS kB into $WORK/NAME.
+run() {
+  local name=$1
+  shift
+  /usr/bin/time -f "%e %U %S %M" -o "$WORK/$name.time" "$@" >"$WORK/$name.out" 2>/dev/null
+  read -r wall user sys rss <"$WORK/$name.time"
+  cpu=$(echo "$user + $sys" | bc)
+  echo "$wall $cpu $rss" >"$WORK/$name"
+  printf '%-34s wall %6.2f s  cpu %6.2f s  peak RSS %7d kB (%.2fx the trace)\n' "$name" "$wall" "$cpu" \
+    "$rss" "$(echo "$rss * 1024 / $SIZE" | bc -l)"
+}
+run "go tool trace -pprof=sched" "$GO123" tool trace -pprof=sched "$TRACE"
+cp "$WORK/go tool trace -pprof=sched.out" "$WORK/go.pb"
+run "cprofiler trace summary" "$BUILD/cprofiler" trace summary "$TRACE"
+for kind in sched net sync syscall; do
+  run "cprofiler trace pprof --kind $kind" "$BUILD/cprofiler" trace pprof --kind "$kind" "$TRACE"
+done
+cp "$WORK/cprofiler trace pprof --kind sched.out" "$WORK/ours.pb.gz"
+go tool pprof -top "$WORK/go.pb" 2>/dev/null | grep -v '^Time:' >"$WORK/go.top"
+go tool pprof -top "$WORK/ours.pb.gz" 2>/dev/null | grep -v '^Time:' >"$WORK/ours.top"
+diff -q "$WORK/go.top" "$WORK/ours.top" >/dev/null && echo "sched: same go tool pprof -top" ||
+  echo "sched: go tool pprof -top DIFFERS"
+
+read -r gw gc gr <"$WORK/go tool trace -pprof=sched"
+for name in "cprofiler trace summary" "cprofiler trace pprof --kind sched"; do
+  read -r w c r <"$WORK/$name"
+  printf '%-34s %5.1fx faster (wall), %5.1fx less CPU, %5.1fx less memory\n' "$name" \
+    "$(echo "$gw / $w" | bc -l)" "$(echo "$gc / $c" | bc -l)" "$(echo "$gr / $r" | bc -l)"
+done
