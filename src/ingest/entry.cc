@@ -139,7 +139,7 @@ Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options)
   if (Status s = pprof::DecodeProfileInto(body, profile, decode); !s.ok()) {
     return Refuse(s.code() == Status::Code::kResourceExhausted ? Refusal::kTooLarge
                                                                : Refusal::kNotPprof,
-                  s.WithContext("not a pprof profile"));
+                  s.WithContext("the body"));
   }
   std::vector<std::string> types;
   for (const auto& t : profile->sample_type()) types.push_back(profile->string_table(t.type()));

@@ -1,5 +1,7 @@
 #include "ingest/ingester.h"
 
+#include <unistd.h>
+
 #include <map>
 
 namespace cprof::ingest {
@@ -12,9 +14,13 @@ Result<std::unique_ptr<Ingester>> Ingester::Open(const fs::path& write_root, Pus
 
 Ingester::Ingester(const fs::path& write_root, PushOptions options, bool durable)
     : options_(std::move(options)),
-      writer_(write_root, archive::ArchiveWriterOptions{.durable = durable}) {}
+      writer_(write_root, archive::ArchiveWriterOptions{.durable = durable}) {
+  char name[256] = {0};
+  if (::gethostname(name, sizeof name - 1) == 0) host_ = name;
+}
 
 Made Ingester::Ingest(std::string_view body, Pushed pushed) {
+  if (pushed.pushed_by.empty()) pushed.pushed_by = host_;
   Made made = MakeEntry(body, std::move(pushed), options_);
   if (made.refusal != Refusal::kNone) return made;
   Waiting me{&made.entry, Status::OK()};

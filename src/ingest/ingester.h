@@ -41,9 +41,9 @@ class Ingester {
 
   const PushOptions& options() const { return options_; }
 
-  // MakeEntry of `body`, then its commit; returns once it is in the
-  // archive (the sidecar written), or why not: MakeEntry's refusal, or
-  // kNone with the writer's error.
+  // MakeEntry of `body` (pushed_by: this host, unless given), then its
+  // commit; returns once it is in the archive (the sidecar written), or
+  // why not: MakeEntry's refusal, or kNone with the writer's error.
   Made Ingest(std::string_view body, Pushed pushed);
 
  private:
@@ -60,6 +60,7 @@ class Ingester {
   void CommitBatch(const std::vector<Waiting*>& batch);
 
   const PushOptions options_;
+  std::string host_;  // this host's name: the entries' scraped_by
   archive::ArchiveWriter writer_;  // used by the one committing thread at a time
   std::mutex mu_;
   std::condition_variable committed_;
