@@ -165,6 +165,19 @@ class ServeCommand : public Command {
   std::string trim_path_;    // PREFIX:PREFIX, as pprof's -trim_path
 };
 
+class ImportCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  std::string service_;
+  std::string type_;
+  std::vector<std::string> labels_;
+  std::string time_;
+  std::vector<std::string> files_;
+};
+
 class AuthCommand : public Command {
  public:
   void Register(CLI::App* app) override;

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<IndexCommand>());
   commands.push_back(std::make_unique<CompactCommand>());
   commands.push_back(std::make_unique<TargetsCommand>());
+  commands.push_back(std::make_unique<ImportCommand>());
   commands.push_back(std::make_unique<AuthCommand>());
   for (auto& c : commands) c->Register(&app);
   try {

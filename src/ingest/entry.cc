@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "base/fs.h"
 #include "base/metrics.h"
 #include "base/profile_types.h"
 #include "base/time.h"
@@ -118,7 +119,6 @@ Status CheckLabels(const archive::Labels& labels, const PushOptions& options) {
 }
 
 Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options) {
-  if (pushed.app.empty()) return Refuse(Refusal::kBadRequest, Status::InvalidArgument("no app"));
   if (static_cast<int64_t>(body.size()) > options.max_body_bytes) {
     return Refuse(Refusal::kTooLarge,
                   Status::ResourceExhausted("a profile of " + std::to_string(body.size()) +
@@ -140,6 +140,14 @@ Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options)
     return Refuse(s.code() == Status::Code::kResourceExhausted ? Refusal::kTooLarge
                                                                : Refusal::kNotPprof,
                   s.WithContext("the body"));
+  }
+  if (pushed.app.empty() && profile->mapping_size() > 0) {
+    // The main binary's name ("/tmp/go-build1/b001/foo.test" -> "foo.test").
+    pushed.app = fs::path(profile->string_table(profile->mapping(0).filename())).filename();
+  }
+  if (pushed.app.empty()) {
+    return Refuse(Refusal::kBadRequest,
+                  Status::InvalidArgument("no app: the profile names no binary"));
   }
   std::vector<std::string> types;
   for (const auto& t : profile->sample_type()) types.push_back(profile->string_table(t.type()));

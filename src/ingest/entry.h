@@ -39,7 +39,8 @@ struct PushOptions {
 // What one push says of its profile.
 struct Pushed {
   std::string job;           // where it came from: "profefe", "pyroscope", "import"
-  std::string app;           // profefe's service, Pyroscope's application
+  std::string app;           // profefe's service, Pyroscope's application; "":
+                             // the profile's main binary's file name
   std::string host;          // the instance, or the pushing client
   std::string profile_type;  // cprofiler's; "" to take it from the profile
   archive::Labels labels;    // checked against PushOptions
