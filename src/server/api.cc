@@ -211,6 +211,11 @@ Response Api::Handle(const Request& req) {
         AddCorsHeaders(options_.cors_allowed_origins, req, &r);
         r.route = routed.pattern;
         return r;
+      case Authenticator::Verdict::kForbidden:
+        r = Response::Text(403, "this credential's role (write) may push profiles, not read");
+        AddCorsHeaders(options_.cors_allowed_origins, req, &r);
+        r.route = routed.pattern;
+        return r;
     }
   }
   if (req.method == "OPTIONS") {
