@@ -103,7 +103,8 @@ Status RequireNewUser(const std::string& file, std::string_view user) {
 }  // namespace
 
 void AuthCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("auth", "Manage who may read the archive through serve, and push into it");
+  cmd_ = app->add_subcommand("auth",
+                             "Manage who may read the archive through serve, and push into it");
   cmd_->require_subcommand(1);
   add_token_ = cmd_->add_subcommand(
       "add-token", "Append a new token to an auth file and print it (once: only its hash is kept)");

@@ -62,9 +62,9 @@ int ImportCommand::Run(const GlobalOptions& global) {
     if (!ms.ok()) return Fail("import", ms.status().WithContext("--time"), kExitUsage);
     pushed.timestamp_ms = *ms;
   }
-  ingest::PushOptions options =
-      resolved->config && !resolved->builtin_config ? resolved->config->push
-                                                     : ingest::PushOptions();
+  ingest::PushOptions options = resolved->config && !resolved->builtin_config
+                                    ? resolved->config->push
+                                    : ingest::PushOptions();
   if (Status s = ingest::CheckLabels(pushed.labels, options); !s.ok()) {
     return Fail("import", s.WithContext("-l"), kExitUsage);
   }

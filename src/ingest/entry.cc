@@ -137,9 +137,9 @@ Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options)
   google::protobuf::Arena arena;
   auto* profile = google::protobuf::Arena::CreateMessage<pprof::Profile>(&arena);
   if (Status s = pprof::DecodeProfileInto(body, profile, decode); !s.ok()) {
-    return Refuse(s.code() == Status::Code::kResourceExhausted ? Refusal::kTooLarge
-                                                               : Refusal::kNotPprof,
-                  s.WithContext("the body"));
+    return Refuse(
+        s.code() == Status::Code::kResourceExhausted ? Refusal::kTooLarge : Refusal::kNotPprof,
+        s.WithContext("the body"));
   }
   if (pushed.app.empty() && profile->mapping_size() > 0) {
     // The main binary's name ("/tmp/go-build1/b001/foo.test" -> "foo.test").
@@ -155,16 +155,14 @@ Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options)
     auto found = ProfileTypeOfSampleTypes(types);
     if (!found.ok()) return Refuse(Refusal::kUnknownType, found.status());
     pushed.profile_type = std::move(*found);
-  } else if (types.empty()) {
-    return Refuse(Refusal::kNotPprof, Status::InvalidArgument("a profile without sample types"));
   } else if (auto found = ProfileTypeOfSampleTypes(types);
              found.ok() && *found != pushed.profile_type &&
              !(*found == "heap" && pushed.profile_type == "allocs")) {
     // (heap and allocs profiles are the same data; an unknown or ambiguous
     // profile takes the type it is given)
     return Refuse(Refusal::kUnknownType,
-                  Status::InvalidArgument("type " + pushed.profile_type + ", but the profile is a " +
-                                          *found + " profile"));
+                  Status::InvalidArgument("type " + pushed.profile_type +
+                                          ", but the profile is a " + *found + " profile"));
   }
   pprof::ProfileSummary summary = pprof::Summarize(*profile, pushed.profile_type);
   int64_t ms = pushed.timestamp_ms;
@@ -175,18 +173,18 @@ Made MakeEntry(std::string_view body, Pushed pushed, const PushOptions& options)
   }
   Made made;
   archive::Sidecar& s = made.entry.sidecar;
-  s = archive::ProbeOf(archive::Target{std::move(pushed.job), std::move(pushed.app),
-                                       std::move(pushed.host), std::move(pushed.labels),
-                                       options.expiration_ns},
-                       pushed.profile_type);
+  s = archive::ProbeOf(
+      archive::Target{std::move(pushed.job), std::move(pushed.app), std::move(pushed.host),
+                      std::move(pushed.labels), options.expiration_ns},
+      pushed.profile_type);
   s.url = std::move(pushed.url);
   s.timestamp_ms = ms;
   s.scraped_by = std::move(pushed.pushed_by);
   s.duration_ns = summary.duration_nanos;
   s.default_sample_type = summary.default_sample_type;
   for (auto& t : summary.sample_types) {
-    s.sample_types.push_back(archive::SampleTypeInfo{std::move(t.name), std::move(t.type),
-                                                     std::move(t.unit), t.total});
+    s.sample_types.push_back(
+        archive::SampleTypeInfo{std::move(t.name), std::move(t.type), std::move(t.unit), t.total});
   }
   made.entry.bytes = pprof::IsGzip(body) ? std::string(body) : pprof::Gzip(body);
   return made;

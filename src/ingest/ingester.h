@@ -60,7 +60,7 @@ class Ingester {
   void CommitBatch(const std::vector<Waiting*>& batch);
 
   const PushOptions options_;
-  std::string host_;  // this host's name: the entries' scraped_by
+  std::string host_;               // this host's name: the entries' scraped_by
   archive::ArchiveWriter writer_;  // used by the one committing thread at a time
   std::mutex mu_;
   std::condition_variable committed_;

@@ -259,7 +259,8 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
-      ctx, root, "", {"archive", "max-size", "s3", "scrape-configs", "serve", "push", "profile-metrics"}));
+      ctx, root, "",
+      {"archive", "max-size", "s3", "scrape-configs", "serve", "push", "profile-metrics"}));
   if (YAML::Node serve = root["serve"])
     CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
   if (YAML::Node s3 = root["s3"]) CPROF_RETURN_IF_ERROR(ParseS3(ctx, s3, &config.s3));

@@ -11,9 +11,9 @@ namespace cprof::scrape::config_internal {
 Status ParsePush(const Ctx& ctx, const YAML::Node& node, ingest::PushOptions* push) {
   if (node.IsNull()) return Status::OK();
   if (!node.IsMap()) return ctx.Error(node, "push", "must be a mapping");
-  CPROF_RETURN_IF_ERROR(CheckKeys(ctx, node, "push",
-                                  {"expiration", "max-body", "allowed-labels", "required-labels",
-                                   "rate-limit"}));
+  CPROF_RETURN_IF_ERROR(
+      CheckKeys(ctx, node, "push",
+                {"expiration", "max-body", "allowed-labels", "required-labels", "rate-limit"}));
   Nanos expiration{push->expiration_ns};
   CPROF_RETURN_IF_ERROR(
       GetDuration(ctx, node, "expiration", "push", /*allow_zero=*/true, &expiration));

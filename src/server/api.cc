@@ -185,8 +185,8 @@ Response Api::Handle(const Request& req) {
     return r;
   }
   if (req.body_over_limit) {
-    r = Response::Text(413, "a request body of more than " + std::to_string(kMaxBodyBytes) +
-                                " bytes");
+    r = Response::Text(413,
+                       "a request body of more than " + std::to_string(kMaxBodyBytes) + " bytes");
     r.route = routed.pattern;
     return r;
   }

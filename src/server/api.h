@@ -280,9 +280,9 @@ class Api : public Handler {
   ArchiveIndex* const index_;
   const ApiOptions options_;
   std::counting_semaphore<64> heavy_;
-  std::atomic<int> waiting_ = 0;  // requests in Indexed()
-  std::mutex metrics_mu_;         // Metrics() recomputes the archive's series
-  RateLimiter push_rate_;         // per client address, for the push routes
+  std::atomic<int> waiting_ = 0;        // requests in Indexed()
+  std::mutex metrics_mu_;               // Metrics() recomputes the archive's series
+  RateLimiter push_rate_;               // per client address, for the push routes
   metrics::Family* pushed_ = nullptr;   // cprofiler_push_ingested_total{api}
   metrics::Family* refused_ = nullptr;  // cprofiler_push_refused_total{reason}
 };

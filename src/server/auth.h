@@ -6,8 +6,8 @@
 //
 // ROLE is `read` (every route that reads), `write` (only the routes that
 // push profiles in: POST /api/0/profiles and /ingest, for agents that
-// should not read what others pushed) or `admin` (both). A request presents a token as `Authorization: Bearer
-// TOKEN`, or as the password of HTTP basic authentication (any user name:
+// should not read what others pushed) or `admin` (both). A request presents a token as
+// `Authorization: Bearer TOKEN`, or as the password of HTTP basic authentication (any user name:
 // what `go tool pprof http://x:TOKEN@host/...` sends); a user presents NAME
 // and password by basic authentication. Only hashes are stored: tokens'
 // SHA-256, compared in constant time, and users' bcrypt hashes ($2b$, cost

@@ -57,7 +57,7 @@ struct Request {
   std::string accept;
   std::string cookie;
   std::string content_type;
-  std::string body;    // POST's, at most Handler::MaxBodyBytes; "" otherwise
+  std::string body;  // POST's, at most Handler::MaxBodyBytes; "" otherwise
   // The body was over Handler::MaxBodyBytes, and is left unread (`body`
   // is empty): the handler answers 413, and the connection is closed.
   bool body_over_limit = false;

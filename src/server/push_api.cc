@@ -51,7 +51,8 @@ Response Api::Push(const Request& req, const Routed& routed) {
     }
   }
   if (req.method != "POST") {
-    Response r = Refused("method", 405, "method " + req.method.substr(0, 16) + " not allowed: POST");
+    Response r =
+        Refused("method", 405, "method " + req.method.substr(0, 16) + " not allowed: POST");
     r.headers.emplace_back("Allow", "POST");
     return r;
   }

@@ -71,8 +71,9 @@ Response Api::PyroscopeIngest(const Request& req) {
         if (!config.ok()) return Refused("bad_request", 400, config.status().message());
         if (pushed.profile_type.empty()) pushed.profile_type = ingest::ProfileTypeOfConfig(*config);
       } else {
-        return Refused("bad_request", 400, "unknown form field \"" + part.name.substr(0, 40) +
-                                               "\" (profile, prev_profile, sample_type_config)");
+        return Refused("bad_request", 400,
+                       "unknown form field \"" + part.name.substr(0, 40) +
+                           "\" (profile, prev_profile, sample_type_config)");
       }
     }
     if (!has_profile) return Refused("bad_request", 400, "a form without its profile field");

@@ -8,7 +8,8 @@ bool RateLimiter::Allow(std::string_view client, int64_t now_ms) {
   if (per_second_ <= 0) return true;
   std::lock_guard<std::mutex> lock(mu_);
   auto refill = [&](Bucket& b) {
-    b.tokens = std::min(burst_, b.tokens + per_second_ * static_cast<double>(now_ms - b.at_ms) / 1e3);
+    b.tokens =
+        std::min(burst_, b.tokens + per_second_ * static_cast<double>(now_ms - b.at_ms) / 1e3);
     b.at_ms = std::max(b.at_ms, now_ms);
   };
   auto it = buckets_.find(client);
