@@ -1,5 +1,6 @@
 // `cprofiler serve`: the HTTP API and the web UI over an archive. It changes
-// no entry (it may write the derived INDEX files, where it can).
+// no entry but those pushed to it (it may write the derived INDEX files,
+// where it can).
 #include <chrono>
 #include <memory>
 
@@ -71,10 +72,10 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
 }
 
 void ServeCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (changes no entry)");
+  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI, and take pushed profiles");
   cmd_->footer(
-      R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).
-Profiles scraped while serving appear within a second; the archive is never written.
+      R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. Push (with an --auth-file's write tokens, or --allow-push): POST /api/0/profiles (profefe), POST /ingest (Pyroscope). See cprofiler(1).
+Profiles scraped or pushed while serving appear within a second; no other entry is ever written.
 Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
          go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID')");
   cmd_->add_option("--listen", http_.listen,
