@@ -39,7 +39,7 @@ start_serve() {  # LOG ARGS...: sets URL and SERVE
   URL=http://127.0.0.1:$port
 }
 
-# The profile: 120 folded stacks of 20 frames made a CPU profile by serve's
+# The profile: 90 folded stacks of 20 frames made a CPU profile by serve's
 # own /ingest (format=lines), then downloaded: some 10 KB gzipped.
 printf 'push: {rate-limit: 0}\n' >"$WORK/push.yml"
 start_serve "$WORK/seed.log" --archive "$SHM/seed" --allow-push -c "$WORK/push.yml"
@@ -47,7 +47,7 @@ python3 -c '
 import random
 r = random.Random(1)
 fns = ["pkg%d.(*T%d).Method%d" % (r.randrange(40), r.randrange(9), i) for i in range(600)]
-for s in range(120):
+for s in range(90):
     print(";".join(r.choice(fns) for _ in range(20)), r.randrange(1, 50))
 ' >"$WORK/stacks"
 id=$(curl -fs -X POST --data-binary @"$WORK/stacks" "$URL/ingest?name=seed.cpu&format=lines" |

@@ -4,9 +4,9 @@
 # into a bucket (moto_server, a real S3 API): every one queryable with its
 # labels and its own time, _job import, the app --service names (or the
 # main binary's name when it names none); importing again adds nothing;
-# --type and --time override the profile's; a block/mutex profile without
-# --type, a file that is no profile, and a label push: refuses are told and
-# exit 1, the rest imported.
+# --type and --time override the profile's; a file that is no profile is
+# told (exit 1), the rest imported; push:'s label policy and bad types are
+# refused. serve over the bucket publishes a push from its spool.
 source "$(dirname "$0")/lib.sh"
 BASE_S=$(($(date +%s) - 3 * 3600))
 # 1,000 copies of the CPU profile, time_nanos BASE_S + i seconds (field 9
@@ -117,3 +117,20 @@ done
 [ "$(count_entries "$WORK/cache-a/spool")" = 0 ] || fail "entries were left in the spool"
 check_all "s3://profiles/imported" -c "$WORK/s3b.yml"
 pass "1,000 go test profiles imported into a bucket, queryable with their labels through a fresh cache"
+
+# serve over the bucket takes a push into its spool and publishes it: a
+# fresh cache sees it.
+sed "s|cache-a|cache-c|" "$WORK/s3.yml" >"$WORK/s3c.yml"
+start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/s3c.yml" --allow-push
+code=$(curl -s -o "$WORK/body" -w '%{http_code}' -X POST --data-binary "@$TEST_DATA_DIR/heap.pb.gz" \
+  "$SERVE_URL/api/0/profiles?service=pushed&type=heap&instance_id=p1")
+[ "$code" = 200 ] || fail "a push to serve over a bucket: $code $(cat "$WORK/body")"
+ID=$(sed 's/.*"id":"\([^"]*\)".*/\1/' "$WORK/body")
+for ((i = 0; i < 50; i++)); do
+  curl -fs "$END/profiles?prefix=imported/" | grep -q "$ID.json" && break
+  sleep 0.2
+done
+"$CPROFILER" query -c "$WORK/s3b.yml" --from -1h -l _app=pushed -o ids >"$WORK/ids"
+grep -qx "$ID" "$WORK/ids" || fail "the pushed entry $ID is not in the bucket: $(cat "$WORK/ids")"
+[ "$(count_entries "$WORK/cache-c/spool")" = 0 ] || fail "the push was left in serve's spool"
+pass "serve over a bucket: a push published from its spool within seconds, read through a fresh cache"
