@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <exception>
 #include <map>
 
 namespace cprof::ingest {
@@ -35,7 +36,11 @@ Made Ingester::Ingest(std::string_view body, Pushed pushed) {
     std::vector<Waiting*> batch;
     batch.swap(queue_);
     lock.unlock();
-    CommitBatch(batch);
+    try {
+      CommitBatch(batch);
+    } catch (const std::exception& e) {  // (bad_alloc): the batch fails, the next one runs
+      for (Waiting* w : batch) w->status = Status::IOError(std::string("commit: ") + e.what());
+    }
     lock.lock();
     for (Waiting* w : batch) w->done = true;
     committing_ = false;
