@@ -72,7 +72,8 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
 }
 
 void ServeCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI, and take pushed profiles");
+  cmd_ = app->add_subcommand("serve",
+                             "Serve the archive's HTTP API and web UI, and take pushed profiles");
   cmd_->footer(
       R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. Push (with an --auth-file's write tokens, or --allow-push): POST /api/0/profiles (profefe), POST /ingest (Pyroscope). See cprofiler(1).
 Profiles scraped or pushed while serving appear within a second; no other entry is ever written.
