@@ -103,7 +103,8 @@ Status RequireNewUser(const std::string& file, std::string_view user) {
 }  // namespace
 
 void AuthCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("auth", "Manage who may read the archive through serve");
+  cmd_ = app->add_subcommand("auth",
+                             "Manage who may read the archive through serve, and push into it");
   cmd_->require_subcommand(1);
   add_token_ = cmd_->add_subcommand(
       "add-token", "Append a new token to an auth file and print it (once: only its hash is kept)");
@@ -113,7 +114,8 @@ void AuthCommand::Register(CLI::App* app) {
   curl -H "Authorization: Bearer $TOKEN" http://127.0.0.1:8080/api/sample_types
   go tool pprof -top "http://x:$TOKEN@127.0.0.1:8080/api/download/ID"
 The file is created (mode 0600) if needed; a running serve reads it again when it changes.)");
-  add_token_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
+  add_token_->add_option("--role", role_, "read, write (push profiles in only) or admin (both)")
+      ->check(CLI::IsMember({"read", "write", "admin"}));
   add_token_->add_option("-f,--file", file_, "The auth file")->required();
 
   add_user_ = cmd_->add_subcommand(
@@ -124,7 +126,8 @@ The file is created (mode 0600) if needed; a running serve reads it again when i
   printf '%s\n' "$PASSWORD" | cprofiler auth add-user ci -f /etc/cprofiler/auth
 The user signs in with the web UI's login form, or HTTP basic authentication. The file is created (mode 0600) if needed; a running serve reads it again when it changes.)");
   add_user_->add_option("name", user_, "The user's name (no whitespace, ':' or '#')")->required();
-  add_user_->add_option("--role", role_, "read or admin")->check(CLI::IsMember({"read", "admin"}));
+  add_user_->add_option("--role", role_, "read, write (push profiles in only) or admin (both)")
+      ->check(CLI::IsMember({"read", "write", "admin"}));
   add_user_->add_option("-f,--file", file_, "The auth file")->required();
   add_user_->add_option("--cost", cost_, "bcrypt's cost: 2^COST rounds a check (12: some 250 ms)")
       ->check(CLI::Range(4, 31));

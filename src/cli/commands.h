@@ -158,6 +158,7 @@ class ServeCommand : public Command {
   std::string bucket_refresh_;
   int64_t bucket_refresh_ms_ = 10'000;
   std::string auth_file_;
+  bool allow_push_ = false;
   std::string web_dir_;
   std::vector<std::string> cors_allowed_origins_;
   std::string source_path_;  // DIR:DIR, as pprof's -source_path
@@ -175,6 +176,19 @@ class TraceCommand : public Command {
   std::string kind_;
   std::string output_ = "-";
   std::string format_ = "table";
+};
+
+class ImportCommand : public Command {
+ public:
+  void Register(CLI::App* app) override;
+  int Run(const GlobalOptions& global) override;
+
+ private:
+  std::string service_;
+  std::string type_;
+  std::vector<std::string> labels_;
+  std::string time_;
+  std::vector<std::string> files_;
 };
 
 class AuthCommand : public Command {

@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   commands.push_back(std::make_unique<CompactCommand>());
   commands.push_back(std::make_unique<TargetsCommand>());
   commands.push_back(std::make_unique<TraceCommand>());
+  commands.push_back(std::make_unique<ImportCommand>());
   commands.push_back(std::make_unique<AuthCommand>());
   for (auto& c : commands) c->Register(&app);
   try {

@@ -1,5 +1,6 @@
 // `cprofiler serve`: the HTTP API and the web UI over an archive. It changes
-// no entry (it may write the derived INDEX files, where it can).
+// no entry but those pushed to it (it may write the derived INDEX files,
+// where it can).
 #include <chrono>
 #include <memory>
 
@@ -9,6 +10,7 @@
 #include "base/time.h"
 #include "cli/build_info.h"
 #include "cli/commands.h"
+#include "ingest/ingester.h"
 #include "server/auth.h"
 #include "server/serve.h"
 #include "server/tls.h"
@@ -31,6 +33,10 @@ Result<int> TimeoutMs(std::string_view flag, std::string_view value) {
 }  // namespace
 
 void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
+  // Pushes open to all listen on loopback, unless an address is given.
+  if (allow_push_ && auth_file_.empty() && cmd_->get_option("--listen")->count() == 0) {
+    http_.listen = "127.0.0.1:8080";
+  }
   if (!resolved.config || resolved.builtin_config) return;
   const scrape::ServeConfig& serve = resolved.config->serve;
   if (cmd_->get_option("--listen")->count() == 0 && !serve.listen.empty()) {
@@ -66,10 +72,11 @@ void ServeCommand::ApplyServeConfig(const Resolved& resolved) {
 }
 
 void ServeCommand::Register(CLI::App* app) {
-  cmd_ = app->add_subcommand("serve", "Serve the archive's HTTP API and web UI (changes no entry)");
+  cmd_ = app->add_subcommand("serve",
+                             "Serve the archive's HTTP API and web UI, and take pushed profiles");
   cmd_->footer(
-      R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. See cprofiler(1).
-Profiles scraped while serving appear within a second; the archive is never written.
+      R"(Open http://HOST:PORT/ for the web UI. API routes (seed-compatible): /api/sample_types, /api/group_sample_types, /api/group_labels, /api/profile_meta/SAMPLE_TYPE?start_time=&end_time=&lbs[k]=v&condition=AND|OR, /api/download/ID, /api/targets, /api/healthz, /api/version; /metrics (Prometheus); analysis: /api/meta/ID, /api/analysis?id=ID&si=, /api/merge?id=ID&id=ID; profefe: /api/0/profiles, /api/0/profiles/merge, /api/0/profiles/ID[+ID]. Push (with an --auth-file's write tokens, or --allow-push): POST /api/0/profiles (profefe), POST /ingest (Pyroscope). See cprofiler(1).
+Profiles scraped or pushed while serving appear within a second; no other entry is ever written.
 Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
          go tool pprof -http=: 'http://127.0.0.1:8080/api/download/ID')");
   cmd_->add_option("--listen", http_.listen,
@@ -115,6 +122,11 @@ Example: cprofiler serve --listen 127.0.0.1:8080 --archive /var/lib/cprofiler
                    "'ROLE token SHA256-HEX' or 'ROLE user NAME BCRYPT-HASH' (cprofiler auth "
                    "add-token and add-user make them); every route but /api/healthz then needs "
                    "one: a bearer token, basic auth, or the UI's login form");
+  cmd_->add_flag("--allow-push", allow_push_,
+                 "Take pushed profiles (POST /api/0/profiles, POST /ingest) without an auth "
+                 "file: from anyone who reaches the server, which then listens on "
+                 "127.0.0.1:8080 unless told otherwise. With an --auth-file, pushes are taken "
+                 "from tokens of role write or admin, without this flag");
   cmd_->add_option("--source-path", source_path_,
                    "Where the analysis page's source listings read Go files from (default: the "
                    "config's serve.source-path): DIR[:DIR], searched as go tool pprof's "
@@ -188,7 +200,24 @@ int ServeCommand::Run(const GlobalOptions& global) {
   } else if (!http_.listen.starts_with("127.") && !http_.listen.starts_with("localhost:") &&
              !http_.listen.starts_with("[::1]")) {
     LogError("serve: warning: no --auth-file, and " + http_.listen +
-             " is not a loopback address: anyone who reaches it reads every profile");
+             " is not a loopback address: anyone who reaches it reads every profile" +
+             (allow_push_ ? ", and pushes profiles in (--allow-push)" : ""));
+  }
+  // Pushes go where scrapes go (a bucket's spool, published by Serve).
+  std::unique_ptr<ingest::Ingester> ingester;
+  if (allow_push_ || auth != nullptr) {
+    ingest::PushOptions push = resolved->config ? resolved->config->push : ingest::PushOptions();
+    auto opened = ingest::Ingester::Open(resolved->opened->write_root(), std::move(push));
+    if (opened.ok()) {
+      ingester = std::move(*opened);
+      api.ingester = ingester.get();
+      LogInfo(auth != nullptr ? "serve: takes pushes with tokens of role write"
+                              : "serve: takes pushes from anyone who reaches " + http_.listen);
+    } else if (allow_push_) {
+      return Fail("serve", opened.status().WithContext("--allow-push"), kExitUsage);
+    } else {
+      LogError("serve: push is off: " + opened.status().message());
+    }
   }
   api.version = CPROFILER_VERSION;
   api.revision = kBuildRevision;

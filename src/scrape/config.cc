@@ -17,6 +17,7 @@ using config_internal::GetScalar;
 using config_internal::GetSize;
 using config_internal::GetStrings;
 using config_internal::ParseProfileMetrics;
+using config_internal::ParsePush;
 using config_internal::ParseS3;
 using config_internal::ParseServe;
 using config_internal::ParseServiceDiscovery;
@@ -258,10 +259,12 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(
-      ctx, root, "", {"archive", "max-size", "s3", "scrape-configs", "serve", "profile-metrics"}));
+      ctx, root, "",
+      {"archive", "max-size", "s3", "scrape-configs", "serve", "push", "profile-metrics"}));
   if (YAML::Node serve = root["serve"])
     CPROF_RETURN_IF_ERROR(ParseServe(ctx, serve, &config.serve));
   if (YAML::Node s3 = root["s3"]) CPROF_RETURN_IF_ERROR(ParseS3(ctx, s3, &config.s3));
+  if (YAML::Node push = root["push"]) CPROF_RETURN_IF_ERROR(ParsePush(ctx, push, &config.push));
   if (YAML::Node rules = root["profile-metrics"])
     CPROF_RETURN_IF_ERROR(ParseProfileMetrics(ctx, rules, &config.profile_metrics));
   if (YAML::Node a = root["archive"]) {

@@ -1,7 +1,7 @@
 // The configuration (conf/cprofiler.yml; reference: man 5 cprofiler.yml):
 // the scrape jobs, and serve's settings. The only code that touches
 // yaml-cpp, split by section: config.cc (the top level and the jobs),
-// discovery_config.cc, serve_config.cc, s3_config.cc and
+// discovery_config.cc, serve_config.cc, push_config.cc, s3_config.cc and
 // profile_metrics_config.cc, sharing config_parse.h. Thread-safe: pure
 // functions returning values.
 //
@@ -20,6 +20,7 @@
 #include "archive/layout.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "ingest/entry.h"
 #include "scrape/relabel.h"
 
 namespace cprof::scrape {
@@ -160,6 +161,9 @@ struct Config {
   int64_t max_size = 0;
   std::vector<JobConfig> jobs;
   ServeConfig serve;
+  // push: what serve's push routes and `cprofiler import` take
+  //   (ingest/entry.h PushOptions).
+  ingest::PushOptions push;
   S3Config s3;
   std::vector<ProfileMetricConfig> profile_metrics;
 };

@@ -2,7 +2,7 @@
 // of the file: config.cc (the top level and the jobs: scrape-configs, their
 // targets and relabel rules), discovery_config.cc (a job's
 // file-sd-configs, http-sd-configs and kubernetes-sd-configs, and file_sd
-// files), serve_config.cc (serve:), s3_config.cc (s3:) and
+// files), serve_config.cc (serve:), push_config.cc (push:), s3_config.cc (s3:) and
 // profile_metrics_config.cc (profile-metrics:). This header holds the
 // yaml-cpp helpers they share and each section's entry point. Include it
 // from those files only: yaml-cpp is touched from them alone (STYLE.md).
@@ -107,6 +107,9 @@ Status ParseServe(const Ctx& ctx, const YAML::Node& node, ServeConfig* serve);
 
 // s3_config.cc: the top-level `s3:` block.
 Status ParseS3(const Ctx& ctx, const YAML::Node& node, S3Config* s3);
+
+// push_config.cc: the top-level `push:` block.
+Status ParsePush(const Ctx& ctx, const YAML::Node& node, ingest::PushOptions* push);
 
 // profile_metrics_config.cc: the top-level `profile-metrics:` list, its
 // rules' names unique.

@@ -53,12 +53,39 @@ ApiOptions Confined(ApiOptions options) {
   return options;
 }
 
+// The push routes' rate per client address, and its burst (a second's).
+double PushRate(const ApiOptions& options) {
+  return options.ingester != nullptr ? options.ingester->options().rate_per_second : 0;
+}
+
 }  // namespace
 
 Api::Api(ArchiveIndex* index, ApiOptions options)
     : index_(index),
       options_(Confined(std::move(options))),
-      heavy_(std::clamp(options_.heavy_concurrency, 1, 64)) {}
+      heavy_(std::clamp(options_.heavy_concurrency, 1, 64)),
+      push_rate_(PushRate(options_), std::max(1.0, PushRate(options_))) {
+  if (options_.metrics != nullptr) {
+    pushed_ = options_.metrics->Counter("cprofiler_push_ingested_total",
+                                        "Profiles pushed in and archived, by API.", {"api"});
+    refused_ = options_.metrics->Counter(
+        "cprofiler_push_refused_total",
+        "Pushes refused, by reason: disabled, unauthorized, forbidden, rate_limited, "
+        "method, too_large, bad_request, not_pprof, unknown_type, labels, write_failed.",
+        {"reason"});
+  }
+}
+
+namespace {
+
+bool IsPushPath(std::string_view path) { return path == "/api/0/profiles" || path == "/ingest"; }
+
+}  // namespace
+
+size_t Api::MaxBodyBytes(std::string_view path) const {
+  if (options_.ingester == nullptr || !IsPushPath(path)) return kMaxBodyBytes;
+  return static_cast<size_t>(options_.ingester->options().max_body_bytes);
+}
 
 Api::Routed Api::Route(const Request& req) {
   const std::string_view path = req.path;
@@ -131,6 +158,13 @@ Api::Routed Api::Route(const Request& req) {
     return {"/api/report.html", [=, this] { return Report(params); }};
   }
   if (path == "/api/merge") return {"/api/merge", [=, this] { return Merge(params); }};
+  if (path == "/api/0/profiles" && req.method == "POST") {
+    return {
+        .pattern = "/api/0/profiles", .run = [&, this] { return ProfefePush(req); }, .push = true};
+  }
+  if (path == "/ingest") {
+    return {.pattern = "/ingest", .run = [&, this] { return PyroscopeIngest(req); }, .push = true};
+  }
   if (path == "/api/0/profiles" || path == "/api/0/profiles/") {
     return {"/api/0/profiles", [=, this] { return ProfefeProfiles(params); }};
   }
@@ -144,9 +178,9 @@ Api::Routed Api::Route(const Request& req) {
     return {"/api/0/services", [=, this] { return ProfefeServices(); }};
   }
   if (path.starts_with(kQuerierPrefix)) {
-    return {"/querier.v1.QuerierService/{method}",
-            [=, this, &req] { return Querier(req, path.substr(kQuerierPrefix.size())); },
-            /*post=*/true};
+    return {.pattern = "/querier.v1.QuerierService/{method}",
+            .run = [=, this, &req] { return Querier(req, path.substr(kQuerierPrefix.size())); },
+            .post = true};
   }
   return {"other", [=] {
             return Response::Text(404, "no such route: " + std::string(path.substr(0, 200)));
@@ -157,6 +191,18 @@ Response Api::Handle(const Request& req) {
   Response r;
   std::string_view path = req.path;
   Routed routed = Route(req);
+  if (routed.push) {
+    r = Push(req, routed);
+    r.route = routed.pattern;
+    r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+    return r;
+  }
+  if (req.body_over_limit) {
+    r = Response::Text(413,
+                       "a request body of more than " + std::to_string(kMaxBodyBytes) + " bytes");
+    r.route = routed.pattern;
+    return r;
+  }
   if (options_.auth != nullptr && routed.pattern != "/api/healthz" && req.method != "OPTIONS") {
     if (path == "/login" || path == "/logout") {
       r = LoginRoute(*options_.auth, req, options_.secure_cookies, NowMs());
@@ -175,6 +221,11 @@ Response Api::Handle(const Request& req) {
         return r;
       case Authenticator::Verdict::kThrottled:
         r = TooManyAttempts(req);
+        AddCorsHeaders(options_.cors_allowed_origins, req, &r);
+        r.route = routed.pattern;
+        return r;
+      case Authenticator::Verdict::kForbidden:
+        r = Response::Text(403, "this credential's role (write) may push profiles, not read");
         AddCorsHeaders(options_.cors_allowed_origins, req, &r);
         r.route = routed.pattern;
         return r;

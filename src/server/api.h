@@ -4,7 +4,9 @@
 // Pyroscope's querier API (querier_api.cc, server/querier.h) and the pages
 // and assets of the web UI (pages.cc). Routes: man/cprofiler.1.
 //
-// Read-only: nothing here writes to the archive. Every ID is validated
+// Read-only but for the push routes (push_api.cc: profefe's POST
+// /api/0/profiles, Pyroscope's POST /ingest), which write through an
+// ingest::Ingester when one is given. Every ID is validated
 // before a path is built from it, and every file served is checked to lie
 // inside the archive (no symlink escapes).
 //
@@ -26,6 +28,7 @@
 #include <vector>
 
 #include "base/metrics.h"
+#include "ingest/ingester.h"
 #include "pprof/codec.h"
 #include "pprof/report.h"
 #include "query/rollup.h"
@@ -35,6 +38,7 @@
 #include "server/http_types.h"
 #include "server/index_query.h"
 #include "server/querier.h"
+#include "server/rate_limit.h"
 
 namespace cprof::server {
 
@@ -100,6 +104,13 @@ struct ApiOptions {
   // metrics (null: /metrics is a 404): the registry /metrics renders, with
   //   the archive's series (metrics_api.cc) set at each request. Not owned.
   metrics::Registry* metrics = nullptr;
+  // ingester (null: push is off, 403): where the push routes write; they
+  //   need a credential of role write or admin when there is an `auth`,
+  //   and are open to every client that reaches the server when there is
+  //   none (serve --allow-push, which listens on loopback by default).
+  //   Each client address may push ingester->options().rate_per_second
+  //   profiles a second. Not owned.
+  ingest::Ingester* ingester = nullptr;
 };
 
 // A slot of a counting semaphore, held for the object's lifetime (leveldb's
@@ -126,22 +137,38 @@ class Api : public Handler {
   Api& operator=(const Api&) = delete;
 
   Response Handle(const Request& request) override;
+  // The push routes' push.max-body; kMaxBodyBytes for the others.
+  size_t MaxBodyBytes(std::string_view path) const override;
 
  private:
   // A route: its pattern (the label of the request metrics; a literal) and
-  // its handler, which borrows the request.
+  // its handler, which borrows the request. `push`: a route that writes
+  // (Push checks it).
   struct Routed {
     std::string_view pattern;
     std::function<Response()> run;
     // Answers POST only (the querier's Connect routes); the others GET and
     // HEAD.
     bool post = false;
+    // A push route (push_api.cc): POST, through Push's own gate.
+    bool push = false;
   };
   // The route of `request`'s path ("other" when none matches: a 404).
   Routed Route(const Request& request);
 
   // metrics_api.cc: /metrics in the Prometheus text format.
   Response Metrics();
+
+  // push_api.cc: a push route's request: a POST, from a client that may
+  // write (options_.auth's role write or admin) and is within its rate,
+  // to a server that takes pushes (options_.ingester); then `routed` runs.
+  Response Push(const Request& request, const Routed& routed);
+  // `made` (an Ingester's answer) counted in the push metrics, as `api`'s
+  // ("profefe", "pyroscope"); a refusal as its Response (4xx, the reason),
+  // nullopt for an entry ingested.
+  std::optional<Response> Counted(std::string_view api, const ingest::Made& made);
+  // A refusal of `reason` counted, and answered `status` with `message`.
+  Response Refused(std::string_view reason, int status, std::string message);
 
   // One archived profile the request names.
   struct Input {
@@ -208,6 +235,12 @@ class Api : public Handler {
   Response ProfefeMerge(const QueryParams& params);
   Response ProfefeGet(std::string_view ids);
   Response ProfefeServices();
+  // POST /api/0/profiles?service=&instance_id=&type=&labels=k=v,...: the
+  //   body (a pprof profile) archived; profefe's {"code":200,"body":META}.
+  Response ProfefePush(const Request& request);
+
+  // pyroscope_api.cc: POST /ingest, Pyroscope's push.
+  Response PyroscopeIngest(const Request& request);
 
   // pages.cc
   Response Asset(std::string_view name);
@@ -302,8 +335,11 @@ class Api : public Handler {
   ArchiveIndex* const index_;
   const ApiOptions options_;
   std::counting_semaphore<64> heavy_;
-  std::atomic<int> waiting_ = 0;  // requests in Indexed()
-  std::mutex metrics_mu_;         // Metrics() recomputes the archive's series
+  std::atomic<int> waiting_ = 0;        // requests in Indexed()
+  std::mutex metrics_mu_;               // Metrics() recomputes the archive's series
+  RateLimiter push_rate_;               // per client address, for the push routes
+  metrics::Family* pushed_ = nullptr;   // cprofiler_push_ingested_total{api}
+  metrics::Family* refused_ = nullptr;  // cprofiler_push_refused_total{reason}
 };
 
 // Runs `fn` on a new thread with the default (8 MiB) stack and waits for it:

@@ -136,7 +136,9 @@ Result<std::vector<Credential>> ParseAuthFile(std::string_view text, std::string
           "want ROLE token SHA256-HEX or ROLE user NAME BCRYPT-HASH (cprofiler auth "
           "add-token and add-user write such lines)");
     }
-    if (words[0] != "read" && words[0] != "admin") return bad("role must be read or admin");
+    if (words[0] != "read" && words[0] != "write" && words[0] != "admin") {
+      return bad("role must be read, write or admin");
+    }
     Credential c;
     c.role = std::string(words[0]);
     if (token) {
@@ -328,26 +330,40 @@ Authenticator::Verified Authenticator::Verify(std::unique_lock<std::mutex>& lock
   return {Match::kPassword, std::move(identity)};
 }
 
+bool RoleAllows(std::string_view identity, Authenticator::Access access) {
+  std::string_view role = identity.substr(0, identity.find(' '));
+  if (role == "admin") return true;
+  return role == (access == Authenticator::Access::kRead ? "read" : "write");
+}
+
 Authenticator::Verdict Authenticator::Check(const Presented& presented, std::string_view client,
-                                            int64_t now_ms) {
+                                            int64_t now_ms, Access access) {
+  auto allowed = [access](std::string_view identity) {
+    return RoleAllows(identity, access) ? Verdict::kAllowed : Verdict::kForbidden;
+  };
   std::unique_lock<std::mutex> lock(mu_);
   ReloadOrLog();
   if (Throttled(client, now_ms)) return Verdict::kThrottled;
-  if (sessions_.Use(presented.session, now_ms)) return Verdict::kAllowed;
+  if (const std::string* identity = sessions_.Use(presented.session, now_ms)) {
+    return allowed(*identity);
+  }
   const std::string_view authorization = presented.authorization;
   if (authorization.empty()) return Verdict::kDenied;  // a first visit, not a failure
   // A header that passed a password check: the SHA-256 of a secret looked
   // up, which tells a timing observer nothing about the secret.
   const std::string header_sha256 = Sha256Hex(authorization);
-  if (remembered_logins_.contains(header_sha256)) return Verdict::kAllowed;
+  if (auto it = remembered_logins_.find(header_sha256); it != remembered_logins_.end()) {
+    return allowed(it->second);
+  }
   const UserAndPassword basic = PresentedBy(authorization);
-  switch (Verify(lock, basic.user, basic.password, client, now_ms).match) {
+  Verified verified = Verify(lock, basic.user, basic.password, client, now_ms);
+  switch (verified.match) {
     case Match::kToken:
-      return Verdict::kAllowed;
+      return allowed(verified.identity);
     case Match::kPassword:
       if (remembered_logins_.size() >= kMaxRememberedLogins) remembered_logins_.clear();
-      remembered_logins_.insert(header_sha256);
-      return Verdict::kAllowed;
+      remembered_logins_.emplace(header_sha256, verified.identity);
+      return allowed(verified.identity);
     case Match::kNone:
       break;
   }

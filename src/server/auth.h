@@ -4,9 +4,10 @@
 //   ROLE token SHA256-HEX-OF-THE-TOKEN
 //   ROLE user NAME BCRYPT-HASH
 //
-// ROLE is `read` (every route) or `admin` (the same today; for what may
-// ever write). A request presents a token as `Authorization: Bearer
-// TOKEN`, or as the password of HTTP basic authentication (any user name:
+// ROLE is `read` (every route that reads), `write` (only the routes that
+// push profiles in: POST /api/0/profiles and /ingest, for agents that
+// should not read what others pushed) or `admin` (both). A request presents a token as
+// `Authorization: Bearer TOKEN`, or as the password of HTTP basic authentication (any user name:
 // what `go tool pprof http://x:TOKEN@host/...` sends); a user presents NAME
 // and password by basic authentication. Only hashes are stored: tokens'
 // SHA-256, compared in constant time, and users' bcrypt hashes ($2b$, cost
@@ -54,7 +55,7 @@ inline constexpr int kDefaultBcryptCost = 12;
 inline constexpr size_t kMaxPasswordBytes = 72;
 
 struct Credential {
-  std::string role;          // "read" or "admin"
+  std::string role;          // "read", "write" or "admin"
   std::string token_sha256;  // a token's: 64 lowercase hex digits; "" for a user
   std::string user;          // a user's name; "" for a token
   std::string bcrypt_hash;   // a user's: "$2b$12$..." (60 characters); "" for a token
@@ -96,17 +97,22 @@ class Authenticator {
   // (an error then keeps the last good credentials, and is logged).
   static Result<std::unique_ptr<Authenticator>> Open(fs::path file);
 
-  enum class Verdict { kAllowed, kDenied, kThrottled };
+  // kForbidden: a good credential whose role does not allow the access.
+  enum class Verdict { kAllowed, kDenied, kThrottled, kForbidden };
+  // What a request wants: to read, or to push profiles in.
+  enum class Access { kRead, kWrite };
   // What a request presents.
   struct Presented {
     std::string_view authorization;  // the Authorization header, "" if none
     std::string_view session;        // the session cookie's value, "" if none
   };
-  // Whether what the client at `client` (its address) presents lets it in,
-  // at `now_ms`: a live session, else the Authorization header. A wrong
-  // header counts as a failure; no header, or a session that ended, does
-  // not. A user's password check runs without the lock held.
-  Verdict Check(const Presented& presented, std::string_view client, int64_t now_ms);
+  // Whether what the client at `client` (its address) presents lets it in
+  // for `access`, at `now_ms`: a live session, else the Authorization
+  // header, of a role that allows it (else kForbidden, not a failure). A
+  // wrong header counts as a failure; no header, or a session that ended,
+  // does not. A user's password check runs without the lock held.
+  Verdict Check(const Presented& presented, std::string_view client, int64_t now_ms,
+                Access access = Access::kRead);
 
   // The login form's check of `user` and `password` (a user's, or a token
   // as the password with any user or none), counted as Check counts.
@@ -159,10 +165,15 @@ class Authenticator {
   static std::ptrdiff_t BcryptSlots();
   std::optional<FileStamp> stamp_;                         // of the file last read
   std::map<std::string, Failures, std::less<>> failures_;  // by client address
-  // SHA-256 of basic Authorization headers that passed a password check.
-  std::set<std::string, std::less<>> remembered_logins_;
+  // SHA-256 of basic Authorization headers that passed a password check ->
+  // the identity they matched.
+  std::map<std::string, std::string, std::less<>> remembered_logins_;
   SessionStore sessions_;
 };
+
+// Whether the credential of `identity` (Credential::Identity, which starts
+// with its role) may have `access`: read and write their own, admin both.
+bool RoleAllows(std::string_view identity, Authenticator::Access access);
 
 }  // namespace cprof::server
 

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <mutex>
+#include <optional>
 
 #include "base/log.h"
 
@@ -71,22 +72,28 @@ std::string HeaderOf(mg_connection* conn, const char* name) {
   return value != nullptr ? value : "";
 }
 
-// The request's body, up to kMaxBodyBytes; ResourceExhausted (413) past
-// that, without reading the rest (CivetWeb then closes the connection).
-Result<std::string> ReadBody(mg_connection* conn, const mg_request_info* ri) {
-  auto too_large = [] {
-    return Status::ResourceExhausted("a request body of more than " +
-                                     std::to_string(kMaxBodyBytes) + " bytes");
-  };
-  if (ri->content_length > static_cast<long long>(kMaxBodyBytes)) return too_large();
-  std::string body(kMaxBodyBytes + 1, '\0');
+// The request's body, up to `max` bytes; nullopt past that: a declared
+// Content-Length over it is refused before a byte is read, and a chunked
+// body is read no further than `max` + 1 (CivetWeb then closes the
+// connection, the rest unread).
+std::optional<std::string> ReadBody(mg_connection* conn, const mg_request_info* ri, size_t max) {
+  if (ri->content_length > static_cast<long long>(max)) return std::nullopt;
+  std::string body;
+  // What it declares, or a first 64 KiB: grown as it comes, never to more
+  // than `max` + 1.
+  body.resize(ri->content_length >= 0 ? static_cast<size_t>(ri->content_length)
+                                      : std::min<size_t>(max + 1, size_t{64} << 10));
   size_t got = 0;
-  while (got < body.size()) {
+  for (;;) {
+    if (got == body.size()) {
+      if (ri->content_length >= 0 || body.size() > max) break;
+      body.resize(std::min(max + 1, 2 * body.size()));
+    }
     int n = mg_read(conn, body.data() + got, body.size() - got);
     if (n <= 0) break;
     got += static_cast<size_t>(n);
   }
-  if (got > kMaxBodyBytes) return too_large();
+  if (got > max) return std::nullopt;
   body.resize(got);
   return body;
 }
@@ -292,8 +299,10 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
     req.client = ri->remote_addr;
     req.query = ri->query_string != nullptr ? ri->query_string : "";
     auto params = QueryParams::Parse(req.query);
-    Result<std::string> body = std::string();
-    if (req.method == "POST") body = ReadBody(conn, ri);
+    std::optional<std::string> body = std::string();
+    if (req.method == "POST" && path.ok()) {
+      body = ReadBody(conn, ri, server->handler_->MaxBodyBytes(*path));
+    }
     if (server->options_.tls != nullptr && !ri->is_ssl) {
       resp = server->RedirectToHttps(*ri, mg_get_header(conn, "Host"));
       resp.route = "https-redirect";
@@ -301,10 +310,9 @@ int HttpServer::HandleRequest(mg_connection* conn, void* self) {
       resp = Response::Error(path.status());
     } else if (!params.ok()) {
       resp = Response::Error(params.status());
-    } else if (!body.ok()) {
-      resp = Response::Text(413, body.status().message());
     } else {
-      req.body = std::move(*body);
+      req.body_over_limit = !body.has_value();
+      if (body.has_value()) req.body = std::move(*body);
       req.path = std::move(*path);
       req.params = std::move(*params);
       resp = server->handler_->Handle(req);

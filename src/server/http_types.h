@@ -18,7 +18,8 @@ namespace cprof::server {
 inline constexpr size_t kMaxQueryBytes = 8192;
 inline constexpr size_t kMaxQueryParams = 128;
 inline constexpr size_t kMaxPathBytes = 2048;
-// A request body (only POST /login has one); beyond it: 413.
+// A request body's cap (POST /login's), unless the handler allows more for
+// its path (Handler::MaxBodyBytes: the push routes); beyond it: 413.
 inline constexpr size_t kMaxBodyBytes = 4096;
 
 // A query string's parameters, in order, decoded ('+' is a space, %XX a
@@ -56,7 +57,10 @@ struct Request {
   std::string accept;
   std::string cookie;
   std::string content_type;
-  std::string body;    // POST's, at most kMaxBodyBytes; "" otherwise
+  std::string body;  // POST's, at most Handler::MaxBodyBytes; "" otherwise
+  // The body was over Handler::MaxBodyBytes, and is left unread (`body`
+  // is empty): the handler answers 413, and the connection is closed.
+  bool body_over_limit = false;
   std::string client;  // the client's address
 };
 
@@ -85,6 +89,9 @@ class Handler {
  public:
   virtual ~Handler() = default;
   virtual Response Handle(const Request& request) = 0;
+  // The largest body a POST to `path` (decoded) may carry; larger ones are
+  // not read (Request::body_over_limit).
+  virtual size_t MaxBodyBytes(std::string_view /*path*/) const { return kMaxBodyBytes; }
 };
 
 }  // namespace cprof::server

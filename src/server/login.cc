@@ -47,6 +47,7 @@ Response SignIn(Authenticator& auth, const Request& req, bool secure_cookies, in
       return r;
     }
     case Authenticator::Verdict::kDenied:
+    case Authenticator::Verdict::kForbidden:  // (SignIn checks no role)
       if (WantsHtml(req)) return LoginPage(401, next, "Wrong user name or password, or token.");
       return Response::Text(401, "wrong user name or password, or token");
     case Authenticator::Verdict::kThrottled:

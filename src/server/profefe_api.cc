@@ -1,6 +1,7 @@
-// profefe-compatible routes (profefe's pkg/profefe API, read side), so its
+// profefe-compatible routes (profefe's pkg/profefe API), so its agent,
 // tools and `go tool pprof` URLs work against cprofiler unchanged. profefe's
-// service is cprofiler's _app; its "cpu" type is Go's "profile".
+// service is cprofiler's _app; its "cpu" type is Go's "profile"; a pushed
+// profile's instance_id is its _host and an instance_id label.
 #include <charconv>
 
 #include "archive/layout.h"
@@ -12,18 +13,22 @@
 namespace cprof::server {
 namespace {
 
-// profefe's JSON envelope: {"code":200,"body":...} or {"code":N,"error":"..."}.
-Response ProfefeError(const Status& status) {
-  Response r = Response::Error(status);
+// profefe's JSON envelope: {"code":200,"body":...} or {"code":N,"error":"..."}:
+// `plain`, a plain-text answer, in it.
+Response ProfefeError(Response plain) {
+  std::string_view message = plain.body;
+  if (message.ends_with('\n')) message.remove_suffix(1);
   JsonWriter w;
   w.StartObject();
-  w.Field("code", r.status);
-  w.Field("error", status.message());
+  w.Field("code", plain.status);
+  w.Field("error", message);
   w.EndObject();
-  r.content_type = "application/json";
-  r.body = w.Take();
-  return r;
+  plain.content_type = "application/json";
+  plain.body = w.Take();
+  return plain;
 }
+
+Response ProfefeError(const Status& status) { return ProfefeError(Response::Error(status)); }
 
 // profefe's answer with a list: {"code":200,"body":[...]}, `write_items(w)`
 // writing the list's items.
@@ -37,6 +42,22 @@ Response ProfefeList(WriteItems write_items) {
   w.EndArray();
   w.EndObject();
   return Response::Json(w.Take());
+}
+
+// One profile's meta, as profefe writes it: {"id","type","service",
+// "labels":[{"key","value"}],"created_at"} (whole seconds, as profefe
+// truncates them: "2026-11-22T10:15:00Z").
+void WriteProfefeMeta(JsonWriter& w, std::string_view id, std::string_view type,
+                      const archive::Target& target, int64_t timestamp_ms) {
+  w.StartObject();
+  w.Field("id", id);
+  w.Field("type", type);
+  w.Field("service", target.app);
+  w.EntryArray("labels", target.labels, "key", "value");
+  std::string created = FormatRfc3339Ms(timestamp_ms);
+  if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
+  w.Field("created_at", created);
+  w.EndObject();
 }
 
 std::string_view ProfileTypeFromProfefe(std::string_view type) {
@@ -134,17 +155,8 @@ Response Api::ProfefeProfiles(const QueryParams& params) {
     int64_t n = 0;
     for (const MetaHit& hit : indexed->hits) {
       if (limit > 0 && n++ == limit) break;
-      const archive::Target& t = hit.dir->target;
-      w.StartObject();
-      w.Field("id", hit.dir->IdOf(*hit.entry));
-      w.Field("type", ProfefeTypeName(hit.entry->ProfileType()));
-      w.Field("service", t.app);
-      w.EntryArray("labels", t.labels, "key", "value");
-      // Whole seconds, as profefe truncates them: "2026-11-22T10:15:00Z".
-      std::string created = FormatRfc3339Ms(hit.entry->timestamp_ms);
-      if (size_t dot = created.find('.'); dot != std::string::npos) created.erase(dot, 4);
-      w.Field("created_at", created);
-      w.EndObject();
+      WriteProfefeMeta(w, hit.dir->IdOf(*hit.entry), ProfefeTypeName(hit.entry->ProfileType()),
+                       hit.dir->target, hit.entry->timestamp_ms);
     }
   });
 }
@@ -183,6 +195,44 @@ Response Api::ProfefeGet(std::string_view ids) {
   if (inputs.empty()) return ProfefeError(Status::InvalidArgument("bad request: missing id"));
   auto r = ProfileDownload(inputs, "merged");
   return r.ok() ? std::move(*r) : ProfefeError(r.status());
+}
+
+Response Api::ProfefePush(const Request& req) {
+  const QueryParams& params = req.params;
+  auto param = [&](std::string_view key) {
+    const std::string* v = params.Get(key);
+    return v != nullptr ? *v : std::string();
+  };
+  auto refuse = [this](std::string_view reason, int status, std::string message) {
+    return ProfefeError(Refused(reason, status, std::move(message)));
+  };
+  ingest::Pushed pushed;
+  pushed.job = "profefe";
+  pushed.app = param("service");
+  if (pushed.app.empty()) return refuse("bad_request", 400, "bad request: missing service");
+  const std::string type = param("type");
+  if (type.empty()) return refuse("bad_request", 400, "bad request: missing type");
+  auto profile_type = ingest::ParseProfileTypeName(type);
+  if (!profile_type.ok()) return refuse("unknown_type", 400, profile_type.status().message());
+  pushed.profile_type = std::move(*profile_type);
+  if (Status s = ingest::ParseLabelList(param("labels"), &pushed.labels); !s.ok()) {
+    return refuse("bad_request", 400, "bad request: " + s.message());
+  }
+  const std::string instance = param("instance_id");
+  if (!instance.empty()) pushed.labels["instance_id"] = instance;
+  pushed.host = instance.empty() ? req.client : instance;
+  pushed.url = "/api/0/profiles?" + req.query.substr(0, 1024);
+  pushed.timestamp_ms = NowMs();  // profefe's created_at: when it arrived
+  ingest::Made made = options_.ingester->Ingest(req.body, std::move(pushed));
+  if (auto refused = Counted("profefe", made)) return ProfefeError(*refused);
+  const archive::Sidecar& s = made.entry.sidecar;
+  JsonWriter w;
+  w.StartObject();
+  w.Field("code", 200);
+  w.Key("body");
+  WriteProfefeMeta(w, s.id, ProfefeTypeName(s.profile_type), archive::TargetOf(s), s.timestamp_ms);
+  w.EndObject();
+  return Response::Json(w.Take());
 }
 
 Response Api::ProfefeServices() {

@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <limits>
@@ -65,6 +66,26 @@ Status Serve(archive::Archive& archive, ServeOptions options) {
   Api api(&index, options.api);
   auto http = HttpServer::Start(&api, options.http);
   if (!http.ok()) return http.status();
+  // Pushed entries wait in a bucket's spool until published, every second.
+  std::atomic<bool> stopping = false;
+  std::thread publisher;
+  if (options.api.ingester != nullptr && archive.slow()) {
+    publisher = std::thread([&] {
+      bool failing = false;
+      for (int tick = 0; !stopping.load(); tick = (tick + 1) % 10) {
+        if (tick == 0) {
+          archive::UploadStats stats;
+          Status s = archive.Publish(&stats);
+          if (!s.ok() && !failing) {
+            LogError("serve: pushed entries wait in the spool " + archive.write_root().string() +
+                     ": " + s.message());
+          }
+          failing = !s.ok();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    });
+  }
   std::string ports;
   for (int p : (*http)->Ports()) ports += (ports.empty() ? "" : ",") + std::to_string(p);
   LogInfo("serve: listening on " + options.http.listen + " (port " + ports + ")" +
@@ -101,8 +122,14 @@ Status Serve(archive::Archive& archive, ServeOptions options) {
     index.Refresh();
   }
   LogInfo("serve: stopping");
+  http->reset();  // (no push is in flight after it)
+  stopping = true;
+  if (publisher.joinable()) publisher.join();
+  if (options.api.ingester != nullptr) {
+    archive::UploadStats stats;
+    if (Status s = archive.Publish(&stats); !s.ok()) LogError("serve: " + s.message());
+  }
   archive.StopFollowing();
-  http->reset();
   return Status::OK();
 }
 

@@ -3,6 +3,8 @@
 // (requests that need it wait for that first read, never answered from part
 // of it), then the index and the archive's root following the archive
 // until SIGINT or SIGTERM; SIGHUP reads the TLS certificate and key again.
+// With push on (ApiOptions::ingester) over an archive in a bucket, what
+// was pushed into its spool is published every second, and at the end.
 //
 // Thread-safe: one Serve per process (it takes the process's signals).
 #ifndef CPROF_SERVER_SERVE_H_

@@ -26,17 +26,17 @@ std::string SessionStore::Start(std::string identity, int64_t now_ms) {
   return id;
 }
 
-bool SessionStore::Use(std::string_view id, int64_t now_ms) {
-  if (id.empty()) return false;
+const std::string* SessionStore::Use(std::string_view id, int64_t now_ms) {
+  if (id.empty()) return nullptr;
   auto it = sessions_.find(Sha256Hex(id));
-  if (it == sessions_.end()) return false;
+  if (it == sessions_.end()) return nullptr;
   Session& s = it->second;
   if (now_ms - s.used_ms >= kSessionIdleMs || now_ms - s.started_ms >= kSessionLifetimeMs) {
     sessions_.erase(it);
-    return false;
+    return nullptr;
   }
   s.used_ms = std::max(s.used_ms, now_ms);
-  return true;
+  return &s.identity;
 }
 
 void SessionStore::End(std::string_view id) {

@@ -30,9 +30,10 @@ class SessionStore {
   // A new session for `identity` (Credential::Identity) at `now_ms`; returns
   // its ID, 32 random bytes in hex, for the cookie.
   std::string Start(std::string identity, int64_t now_ms);
-  // Whether `id` names a live session at `now_ms`; a live one's idle time
-  // starts again. An expired one is removed.
-  bool Use(std::string_view id, int64_t now_ms);
+  // The identity of the live session `id` names at `now_ms` (valid until
+  // the store next changes), whose idle time starts again; nullptr when
+  // there is none. An expired one is removed.
+  const std::string* Use(std::string_view id, int64_t now_ms);
   // Ends the session `id`, if any.
   void End(std::string_view id);
   // Ends every session whose identity is not in `identities`.

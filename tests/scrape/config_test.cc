@@ -107,6 +107,42 @@ TEST_CASE("serve: source-path and trim-path, a list or DIR:DIR", "[config]") {
              Catch::Contains("serve.source-path: must be a list of strings"));
 }
 
+TEST_CASE("push: defaults, every key, and what is refused", "[config]") {
+  auto none = ParseConfig("archive: a\n", "e.yml");
+  REQUIRE(none.ok());
+  CHECK(none->push.expiration_ns == 0);
+  CHECK(none->push.max_body_bytes == 16 << 20);
+  CHECK(none->push.rate_per_second == 100);
+  CHECK(none->push.allowed_labels.empty());
+  auto c = ParseConfig(
+      "push:\n  expiration: 168h\n  max-body: 4MiB\n  allowed-labels: [team, zone]\n"
+      "  required-labels: team\n  rate-limit: 2.5\n",
+      "e.yml");
+  REQUIRE(c.ok());
+  CHECK(c->push.expiration_ns == 168 * 3600 * int64_t{1'000'000'000});
+  CHECK(c->push.max_body_bytes == 4 << 20);
+  CHECK(c->push.allowed_labels == std::vector<std::string>{"team", "zone"});
+  CHECK(c->push.required_labels == std::vector<std::string>{"team"});
+  CHECK(c->push.rate_per_second == 2.5);
+  CHECK(ParseConfig("push: {rate-limit: 0}\n", "e.yml")->push.rate_per_second == 0);
+  const std::pair<const char*, const char*> rejects[] = {
+      {"push: [a]\n", "push: must be a mapping"},
+      {"push: {expire: 1h}\n", "expire"},
+      {"push: {expiration: 5x}\n", "push.expiration"},
+      {"push: {max-body: lots}\n", "push.max-body"},
+      {"push: {allowed-labels: [_job]}\n", "bad label name \"_job\""},
+      {"push: {required-labels: [a-b]}\n", "push.required-labels"},
+      {"push: {rate-limit: -1}\n", "push.rate-limit"},
+      {"push: {rate-limit: fast}\n", "push.rate-limit"},
+  };
+  for (const auto& [text, why] : rejects) {
+    INFO(text);
+    auto r = ParseConfig(text, "e.yml");
+    REQUIRE(!r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("e.yml:1:") && Catch::Contains(why));
+  }
+}
+
 TEST_CASE("profile-metrics: rules in order, none by default", "[config]") {
   auto none = ParseConfig("scrape-configs: []\n", "t.yml");
   REQUIRE(none.ok());

@@ -1281,7 +1281,7 @@ TEST_CASE("Auth files: tokens by hash, errors naming the line, throttling by add
   CHECK_THAT(ParseAuthFile("read token abc\n", "auth").status().message(),
              Catch::Contains("auth:1:") && Catch::Contains("SHA-256"));
   CHECK_THAT(
-      ParseAuthFile("\nwrite token " + std::string(64, 'a') + "\n", "auth").status().message(),
+      ParseAuthFile("\nowner token " + std::string(64, 'a') + "\n", "auth").status().message(),
       Catch::Contains("auth:2:") && Catch::Contains("role"));
   testing::TempDir dir;
   std::ofstream(dir.path() / "auth") << line << "\n";

@@ -53,7 +53,7 @@ TEST_CASE("Auth files: user lines with bcrypt hashes, and what is refused", "[au
   const std::pair<std::string, std::string> rejects[] = {
       {"read user alice\n", "ROLE user NAME BCRYPT-HASH"},
       {"read user alice " + hash + " extra\n", "ROLE user NAME BCRYPT-HASH"},
-      {"write user alice " + hash + "\n", "role"},
+      {"owner user alice " + hash + "\n", "role must be read, write or admin"},
       {"read user al:ice " + hash + "\n", "':'"},
       {"read user alice $1$abc$def\n", "bcrypt"},
       {"read user alice " + hash.substr(0, 59) + "\n", "bcrypt"},
@@ -66,6 +66,40 @@ TEST_CASE("Auth files: user lines with bcrypt hashes, and what is refused", "[au
     REQUIRE(!r.ok());
     CHECK_THAT(r.status().message(), Catch::Contains("auth:") && Catch::Contains(why));
   }
+}
+
+TEST_CASE("Roles: read reads, write pushes, admin does both", "[auth]") {
+  testing::TempDir dir;
+  auto [read, read_line] = NewTokenLine("read");
+  auto [write, write_line] = NewTokenLine("write");
+  auto [admin, admin_line] = NewTokenLine("admin");
+  const fs::path file = dir.path() / "auth";
+  std::ofstream(file) << read_line << "\n" << write_line << "\n" << admin_line << "\n";
+  auto auth = Authenticator::Open(file);
+  REQUIRE(auth.ok());
+  using A = Authenticator::Access;
+  using V = Authenticator::Verdict;
+  auto check = [&](const std::string& token, A access) {
+    const std::string header = "Bearer " + token;
+    return (*auth)->Check({header, ""}, "10.0.0.1", 1000, access);
+  };
+  CHECK(check(read, A::kRead) == V::kAllowed);
+  CHECK(check(read, A::kWrite) == V::kForbidden);
+  CHECK(check(write, A::kWrite) == V::kAllowed);
+  CHECK(check(write, A::kRead) == V::kForbidden);
+  CHECK(check(admin, A::kRead) == V::kAllowed);
+  CHECK(check(admin, A::kWrite) == V::kAllowed);
+  CHECK(check("wrong", A::kWrite) == V::kDenied);
+  // Forbidden is no failure: a write token never gets its address throttled.
+  for (int i = 0; i < 2 * kMaxFailures; ++i) REQUIRE(check(write, A::kRead) == V::kForbidden);
+  CHECK(check(write, A::kWrite) == V::kAllowed);
+  // A session of a write token pushes, and reads nothing.
+  auto signed_in = (*auth)->SignIn("", write, "10.0.0.2", 1000);
+  REQUIRE(signed_in.verdict == V::kAllowed);
+  CHECK((*auth)->Check({"", signed_in.session}, "10.0.0.2", 2000, A::kRead) == V::kForbidden);
+  CHECK((*auth)->Check({"", signed_in.session}, "10.0.0.2", 2000, A::kWrite) == V::kAllowed);
+  CHECK(RoleAllows("admin token x", A::kWrite));
+  CHECK(!RoleAllows("read token x", A::kWrite));
 }
 
 TEST_CASE("bcrypt: a known hash verifies, new hashes round-trip, bad input is refused", "[auth]") {
