@@ -66,6 +66,7 @@ Response Api::ProfileTypes() {
     w.Field("default_path", t.default_path);
     w.Field("in_all", t.in_all);
     w.Field("mergeable", t.mergeable);
+    w.Field("optional", t.optional);
     w.Key("cumulative");
     switch (t.cumulative) {
       case Cumulative::kNone:

@@ -901,11 +901,12 @@ TEST_CASE("profile_types serves the profile-type table: a trace the one not merg
     CHECK(row["default_path"].GetString() == want.default_path);
     CHECK(row["in_all"].GetBool() == want.in_all);
     CHECK(row["mergeable"].GetBool() == want.mergeable);
+    CHECK(row["optional"].GetBool() == want.optional);
     by_name[row["name"].GetString()] = &row;
   }
   CHECK_FALSE((*by_name.at("trace"))["mergeable"].GetBool());
-  for (const char* name :
-       {"profile", "heap", "allocs", "goroutine", "mutex", "block", "threadcreate", "fgprof"}) {
+  for (const char* name : {"profile", "heap", "allocs", "goroutine", "mutex", "block",
+                           "threadcreate", "fgprof", "goroutineleak"}) {
     INFO(name);
     CHECK((*by_name.at(name))["mergeable"].GetBool());
   }
