@@ -512,12 +512,12 @@ Result<Response> Api::ProfileDownload(const std::vector<Input>& inputs, std::str
   return ProfileAttachment(pprof::EncodeProfile(*merged, /*gzip=*/true), name);
 }
 
-Response ProfileAttachment(std::string body, std::string_view name) {
+Response ProfileAttachment(std::string body, std::string_view name, std::string_view suffix) {
   Response r;
   r.content_type = "application/octet-stream";
   r.body = std::move(body);
-  r.headers.emplace_back("Content-Disposition",
-                         "attachment; filename=\"" + std::string(name) + ".pb.gz\"");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + std::string(name) +
+                                                    std::string(suffix) + "\"");
   return r;
 }
 

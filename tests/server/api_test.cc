@@ -862,6 +862,23 @@ TEST_CASE("analysis gives go tool pprof -dot's graph when asked", "[api]") {
   }
 }
 
+TEST_CASE("merge format=pgo: Go's PGO form, or a 400 saying why not", "[api]") {
+  ApiFixture f;
+  // The fixture is Go 1.19's: no start lines, which the compiler refuses.
+  Response old_go = f.Get("/api/merge?id=" + f.cpu_ + "&format=pgo");
+  CHECK(old_go.status == 400);
+  CHECK_THAT(old_go.body, Catch::Contains("start line"));
+  CHECK(f.Get("/api/merge?id=" + f.heap1_ + "&format=pgo").status == 400);  // not CPU
+  for (std::string bad :
+       std::vector<std::string>{"&format=folded", "&format=pprof&pgo_keep=5",
+                                "&format=pgo&pgo_keep=1", "&format=pgo&pgo_keep=x"}) {
+    INFO(bad);
+    CHECK(f.Get("/api/merge?id=" + f.cpu_ + bad).status == 400);
+  }
+  Response pprof = f.Get("/api/merge?id=" + f.cpu_ + "&format=pprof");
+  CHECK(pprof.body == testing::ReadTestData("cpu.pb.gz"));
+}
+
 TEST_CASE("merge and meta", "[api]") {
   ApiFixture f;
   Response one = f.Get("/api/merge?id=" + f.heap1_);
