@@ -42,13 +42,13 @@ class PgoBuilder {
     out_.add_string_table("");
   }
 
-  // The output's location for input location `id`, as the compiler sees it
-  // at a sample's leaf (`leaf_aggregated`: without its innermost line
-  // number and address) or not.
-  uint64_t MapLocation(uint64_t id, bool leaf_aggregated) {
+  // The output's location for input location `id`, with `address` (its
+  // own, or the tag that stands for it) and, when `leaf_aggregated`, no
+  // line number on its innermost frame.
+  uint64_t MapLocation(uint64_t id, uint64_t address, bool leaf_aggregated) {
     const auto& loc = src_.location(locations_by_id_.Find(id));
     key_.clear();
-    Put(&key_, leaf_aggregated ? 0 : loc.address());
+    Put(&key_, address);
     for (int i = 0; i < loc.line_size(); ++i) {
       Put(&key_, MapFunction(loc.line(i).function_id()));
       Put(&key_, leaf_aggregated && i == 0 ? 0 : static_cast<uint64_t>(loc.line(i).line()));
@@ -57,7 +57,7 @@ class PgoBuilder {
     if (added) {
       auto* l = out_.add_location();
       l->set_id(it->second);
-      l->set_address(leaf_aggregated ? 0 : loc.address());
+      l->set_address(address);
       for (int i = 0; i < loc.line_size(); ++i) {
         auto* line = l->add_line();
         line->set_function_id(MapFunction(loc.line(i).function_id()));
@@ -65,6 +65,10 @@ class PgoBuilder {
       }
     }
     return it->second;
+  }
+
+  uint64_t address_of(uint64_t id) const {
+    return src_.location(locations_by_id_.Find(id)).address();
   }
 
   // Adds `weight` to the sample over `stack` (output location ids).
@@ -121,6 +125,26 @@ class PgoBuilder {
   bool has_start_line_ = false;
 };
 
+// The first `depth` locations of `s` as the output's, callees aggregated.
+// The compiler tells a sample's nodes apart by address: each location gets
+// the position of its first occurrence in the stack as its address, so two
+// frames are one node exactly when they were one location (recursion), and
+// locations differing only in address (the call's or the interrupted
+// instruction's) become one. The leaf loses its innermost line number (only
+// a caller's line names an edge) unless the leaf recurs in the stack, where
+// that line is a caller's.
+void AggregatedStack(const perftools::profiles::Sample& s, int depth, PgoBuilder* builder,
+                     std::vector<uint64_t>* stack) {
+  bool leaf_recurs = false;
+  for (int i = 1; i < depth; ++i) leaf_recurs = leaf_recurs || s.location_id(i) == s.location_id(0);
+  for (int i = 0; i < depth; ++i) {
+    int first = 0;
+    while (s.location_id(first) != s.location_id(i)) ++first;
+    stack->push_back(builder->MapLocation(s.location_id(i), static_cast<uint64_t>(first),
+                                          first == 0 && !leaf_recurs));
+  }
+}
+
 }  // namespace
 
 Result<OwnedProfile> PgoProfile(const Profile& profile, const PgoOptions& options) {
@@ -157,10 +181,13 @@ Result<OwnedProfile> PgoProfile(const Profile& profile, const PgoOptions& option
   for (const auto& s : profile.sample()) {
     const int64_t weight = s.value(value_index);
     if (weight == 0 || s.location_id_size() == 0) continue;
-    const int depth = keep == 0 ? s.location_id_size() : std::min(keep, s.location_id_size());
     stack.clear();
-    for (int i = 0; i < depth; ++i) {
-      stack.push_back(builder.MapLocation(s.location_id(i), keep != 0 && i == 0));
+    if (keep == 0) {
+      for (uint64_t id : s.location_id()) {
+        stack.push_back(builder.MapLocation(id, builder.address_of(id), false));
+      }
+    } else {
+      AggregatedStack(s, std::min(keep, s.location_id_size()), &builder, &stack);
     }
     builder.AddSample(stack, weight);
   }

@@ -18,11 +18,13 @@
 // are summed, samples of zero weight dropped.
 //
 // With keep_locations N (Pyroscope's goPgo keepLocations and
-// aggregateCallees), each stack keeps its N leaf-most locations, and the
-// leaf location loses what only told callees apart (the line of its
-// innermost frame, and its address): all samples of one callee called from
-// one call site become one sample. The edges the compiler weighs, and so
-// its hot call sites, are unchanged for N >= 2, since it reads two
+// aggregateCallees), each stack keeps its N leaf-most locations; a
+// location's address becomes its position in the stack (what still tells
+// the compiler's nodes apart: frames are one node exactly when they were one
+// location), and the leaf loses the line number of its innermost frame
+// (only a caller's line names an edge): all samples of one callee called
+// from one call site become one sample. The edges the compiler weighs, and
+// so its hot call sites, are unchanged for N >= 2, since it reads two
 // locations a sample.
 #ifndef CPROF_PPROF_PGO_H_
 #define CPROF_PPROF_PGO_H_

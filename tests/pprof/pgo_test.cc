@@ -74,10 +74,12 @@ Profile Service() {
       .Sample({"copy@3", "encode@20+quote@51", "handle@46", "serve@7", "main"}, {4, 40})
       .Sample({"walk@9", "walk@11", "walk@11", "handle@48", "serve@7", "main"}, {6, 60})
       .Sample({"idle"}, {1, 10})
+      // Recursion through an inlined frame, the leaf the caller's location.
+      .Sample({"parse+next@5", "parse+next@5", "handle@52", "serve@7", "main"}, {7, 70})
       .Sample({"cold@2", "handle@50", "serve@7", "main"}, {0, 0})
       .Header(1000, 10'000'000'000, 10'000'000);
   for (const char* f : {"sha", "hash", "handle", "serve", "main", "copy", "encode", "quote", "walk",
-                        "idle", "cold"}) {
+                        "idle", "cold", "parse", "next"}) {
     b.Source(f, std::string("/src/") + f + ".go", 5);
   }
   return b.Build();
@@ -112,7 +114,7 @@ TEST_CASE("PGO export keeps what the compiler reads, and nothing else", "[pgo]")
   CHECK(inlined);
   // Whole stacks: the zero sample gone, the rest one each (labels dropped,
   // nothing merged that differed).
-  CHECK(p.sample_size() == 6);
+  CHECK(p.sample_size() == 7);
   // The compiler's edges and total are the input's.
   EdgeMap want = CompilerEdges(in), got = CompilerEdges(p);
   CHECK(got.weight == want.weight);
@@ -120,6 +122,7 @@ TEST_CASE("PGO export keeps what the compiler reads, and nothing else", "[pgo]")
   CHECK(want.weight.at({"hash", 12 - 5, "sha"}) == 10);
   CHECK(want.weight.at({"encode", 20 - 5, "quote"}) == 4);
   CHECK(want.weight.at({"walk", 11 - 5, "walk"}) == 6);
+  CHECK(want.weight.at({"next", 5 - 5, "parse"}) == 7);
   // Written and read back.
   auto decoded = DecodeProfile(EncodeProfile(p));
   REQUIRE(decoded.ok());
@@ -148,14 +151,19 @@ TEST_CASE("PGO export: a few locations a stack, callees aggregated, same edges",
   auto two = PgoProfile(in, {.keep_locations = 2});
   REQUIRE(two.ok());
   const Profile& p = **two;
-  CHECK(p.sample_size() == 4);
+  CHECK(p.sample_size() == 5);
   std::map<uint64_t, const perftools::profiles::Location*> locations;
   for (const auto& l : p.location()) locations[l.id()] = &l;
   int64_t sha_weight = 0;
   for (const auto& s : p.sample()) {
     const auto* leaf = locations.at(s.location_id(0));
     CHECK(leaf->address() == 0);
-    CHECK(leaf->line(0).line() == 0);
+    // Its line is gone, unless the leaf recurs (parse+next: a caller too).
+    const bool recurs = s.location_id_size() == 2 && s.location_id(1) == s.location_id(0);
+    CHECK((leaf->line(0).line() == 0) != recurs);
+    if (s.location_id_size() == 2 && !recurs) {
+      CHECK(locations.at(s.location_id(1))->address() == 1);
+    }
     if (s.location_id_size() == 2 && locations.at(s.location_id(1))->line(0).line() == 12) {
       sha_weight += s.value(0);
       CHECK(s.value(0) == 10);
