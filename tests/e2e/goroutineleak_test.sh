@@ -81,6 +81,20 @@ expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
   { cat "$WORK/err"; fail "a changed config did not ask again"; }
 pass "a changed config asks the older target again"
 
+# The loop (scrape without --once) reports it once too, and keeps scraping
+# the rest on their interval.
+"$CPROFILER" scrape -c "$WORK/c.yml" --archive "$WORK/loop" 2>"$WORK/loop.log" &
+LOOP=$!
+echo "$LOOP" >>"$PIDS"
+sleep 4
+kill "$LOOP"
+wait "$LOOP" 2>/dev/null || true
+[ "$(grep -c "host=$OLD profile=goroutineleak .*not offered" "$WORK/loop.log")" = 1 ] ||
+  { cat "$WORK/loop.log"; fail "the loop did not report the older target once"; }
+[ "$(find "$WORK/loop" -name '*-goroutineleak-*.json' | wc -l)" -ge 2 ] ||
+  fail "the loop did not keep scraping the Go 1.26 target's goroutineleak"
+pass "scrape's loop: reported once in 4 s of 1 s intervals"
+
 # serve: the chart's entries and the analysis of one (a bubble's page).
 start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
 wait_ready

@@ -46,8 +46,8 @@ mapfile -t FILES < <("$CPROFILER" query "${Q[@]}" -o paths)
 "$GO123" tool pprof -raw "$WORK/full.pgo" >"$WORK/raw" 2>/dev/null
 expect_grep "^PeriodType: cpu nanoseconds" "$WORK/raw"
 [ "$(sed -n '/^Samples:/{n;p;q}' "$WORK/raw")" = "samples/count" ] || fail "want one sample type, samples/count"
-"$GO123" tool pprof -raw "$WORK/pprof.pb.gz" 2>/dev/null | grep -q "worker:\[0\]" ||
-  fail "the service's profiles have no worker label"
+"$GO123" tool pprof -raw "$WORK/pprof.pb.gz" >"$WORK/pprof.raw" 2>/dev/null
+grep -q "worker:\[0\]" "$WORK/pprof.raw" || fail "the service's profiles have no worker label"
 ! grep -q "worker" "$WORK/raw" || fail "labels left in the PGO export"
 pprof_top "$WORK/full.pgo" >"$WORK/top"
 expect_grep "main\.mix[ABC]" "$WORK/top"
