@@ -51,7 +51,8 @@ query::RetentionOf RollupRetentionOf(const Config& config);
 // Whether any job of `config` keeps rollups.
 bool KeepsRollups(const Config& config);
 
-// "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
+// "pass: 56 archived (3.2 MiB), 2 failed, 14 not due, 1 not offered, in 10.3s;
+// pruned 4 expired (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
 
 // Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
