@@ -1,8 +1,9 @@
 #include "pprof/pgo.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <vector>
 
