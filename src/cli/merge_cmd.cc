@@ -20,7 +20,7 @@ Examples:
   cprofiler merge a.pb.gz b.pb.gz -o ab.pb.gz
   cprofiler merge -t heap_inuse_space --format folded -o - | flamegraph.pl > heap.svg
   cprofiler merge -t profile_cpu -l _app=api --from -1h --format html -o cpu.html
-  cprofiler merge -t profile_cpu -l _app=api --from -7d --format pgo --pgo-keep 5 -o default.pgo
+  cprofiler merge -t profile_cpu -l _app=api --from -7d --format pgo --pgo-keep 2 -o default.pgo
 Exit status: 0 ok, 1 unreadable input or nothing selected, 2 bad flags or profiles that cannot be merged. No output file is left on failure.)");
   AddInputFlags();
   cmd_->add_option("-o,--output", output_, "Output file, - for stdout")->required();
