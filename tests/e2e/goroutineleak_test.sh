@@ -52,6 +52,8 @@ pass "goroutineleak: $LEAKED leaked goroutines queried, go tool pprof reads it a
 expect_exit 0 "$CPROFILER" targets -c "$WORK/c.yml"
 grep -q "^up .*$OLD.*goroutineleak: not offered by this target" "$WORK/out" ||
   { cat "$WORK/out"; fail "cprofiler targets: the older target is not up and not offered"; }
+promtool check metrics <"$WORK/metrics.prom" >"$WORK/promtool.out" 2>&1 ||
+  { cat "$WORK/promtool.out"; fail "promtool check metrics (Debian's prometheus package)"; }
 expect_grep "^cprofiler_scrape_not_offered\{.*instance=\"$OLD\".*profile_type=\"goroutineleak\"\} 1" "$WORK/metrics.prom"
 ! grep -q "cprofiler_scrape_not_offered{.*instance=\"$NEW\"" "$WORK/metrics.prom" ||
   fail "the Go 1.26 target is reported not offered"
