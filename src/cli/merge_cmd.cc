@@ -67,7 +67,8 @@ int MergeCommand::Run(const GlobalOptions& global) {
   std::optional<pprof::OwnedProfile> merged = LoadInputs(global, "merge", &exit_code, &count);
   if (!merged) return exit_code;
   pprof::Profile& profile = **merged;
-  pprof::DropEmptyStacks(&profile);  // as go tool pprof -proto writes it
+  pprof::DropEmptyStacks(&profile);     // as go tool pprof -proto writes it
+  int samples = profile.sample_size();  // of what is written
   std::string data;
   if (format_ == "folded") {
     pprof::ReportOptions options;
@@ -87,6 +88,7 @@ int MergeCommand::Run(const GlobalOptions& global) {
   } else if (format_ == "pgo") {
     auto pgo = pprof::PgoProfile(profile, {.keep_locations = pgo_keep_});
     if (!pgo.ok()) return Fail("merge", pgo.status(), ExitCodeFor(pgo.status()));
+    samples = (*pgo)->sample_size();
     data = pprof::EncodeProfile(**pgo);
   } else {
     SetDefaultSampleType(&profile, SampleIndex(sample_index_));
@@ -97,8 +99,7 @@ int MergeCommand::Run(const GlobalOptions& global) {
   }
   if (output_ != "-") {
     LogInfo("merge: " + std::to_string(count) + " profiles -> " + output_ + " (" +
-            std::to_string(profile.sample_size()) + " samples, " + std::to_string(data.size()) +
-            " bytes)");
+            std::to_string(samples) + " samples, " + std::to_string(data.size()) + " bytes)");
   }
   return kExitOk;
 }
