@@ -4,7 +4,10 @@
 # a target without the route (every Go before 1.26: 404) is reported once as
 # not offered, is no failure, and is not asked again until the config
 # changes; cprofiler targets, the state, serve and the metrics file say so.
+# In Chromium (tests/ui/goroutineleak_ui_test.mjs): the chart counts the
+# leaked goroutines and a bubble opens the stacks.
 source "$(dirname "$0")/lib.sh"
+require_browser
 command -v jq >/dev/null || fail "jq is not installed"
 NEW=$(start_workload -goroutineleak)
 OLD=$(start_workload)
@@ -118,3 +121,7 @@ grep -q "main.workloadGoroutine" "$WORK/analysis.json" || fail "the analysis has
 curl -fsS "$SERVE_URL/api/sample_types" | jq -e 'index("goroutineleak") != null' >/dev/null ||
   fail "/api/sample_types has no goroutineleak"
 pass "serve: 4 goroutineleak entries over time, the analysis of one shows the stacks"
+
+VALUES=$(jq -r '[.[].ProfileMetas[].Value] | sort | map(tostring) | join(",")' "$WORK/api.json")
+browser_test goroutineleak_ui_test.mjs "EXPECT_VALUES=$VALUES"
+pass "in Chromium: the goroutineleak chart's bubbles count the leaked goroutines; one opens the stacks"
