@@ -12,7 +12,8 @@ const labelText = (labels) => Object.entries(labels).map(([k, v]) => `${k}=${v}`
 
 function activeRow(t) {
   const last = Math.max(0, ...t.Profiles.map((p) => p.LastSuccess));
-  const errors = t.Profiles.filter((p) => p.LastError).map((p) => `${p.Type}: ${p.LastError}`);
+  const errors = t.Profiles.filter((p) => p.LastError).map((p) => `${p.Type}: ${p.LastError}`)
+    .concat(t.Profiles.filter((p) => p.NotOffered).map((p) => `${p.Type}: not offered by this target`));
   return el('tr', { dataset: { health: t.Health } },
     el('td', {}, el('span', { className: `health ${t.Health}` }, t.Health)),
     el('td', {}, t.Job),

@@ -22,7 +22,7 @@ namespace cprof {
 // Which sample types of a profile count since the process started (the
 // rest are instantaneous, or the profile is a window already).
 enum class Cumulative {
-  kNone,    // profile, goroutine, fgprof, trace
+  kNone,    // profile, goroutine, goroutineleak, fgprof, trace
   kAllocs,  // alloc_objects and alloc_space (heap, allocs); inuse_* are not
   kAll,     // every sample type (mutex, block, threadcreate)
 };
@@ -48,25 +48,32 @@ struct ProfileType {
   // (pprof's period_type), the IDs' last two parts; "" for none.
   std::string_view period_type;
   std::string_view period_unit;
+  // Not every target offers it (a newer Go's, or an opt-in handler): a
+  // target answering 404 for it is reported once as "not offered by this
+  // target" and skipped until the config changes, not failed every pass.
+  bool optional;
 };
 
 inline constexpr std::string_view kProfileSuffix = ".pb.gz";
 inline constexpr std::string_view kTraceSuffix = ".trace";
 
 // Every profile type, in display order (an index into it is stable: the
-// serve index stores one).
+// serve index stores one; new types go at the end).
 // clang-format off
-inline constexpr std::array<ProfileType, 9> kProfileTypes = {{
-    // name           suffix           default_path                        all     merge   cumulative            pyroscope        period type      period unit
-    {"profile",       kProfileSuffix,  "/debug/pprof/profile?seconds=10",  true,   true,   Cumulative::kNone,    "process_cpu",   "cpu",           "nanoseconds"},
-    {"heap",          kProfileSuffix,  "/debug/pprof/heap",                true,   true,   Cumulative::kAllocs,  "memory",        "space",         "bytes"},
-    {"allocs",        kProfileSuffix,  "/debug/pprof/allocs",              true,   true,   Cumulative::kAllocs,  "allocs",        "space",         "bytes"},
-    {"goroutine",     kProfileSuffix,  "/debug/pprof/goroutine",           true,   true,   Cumulative::kNone,    "goroutine",     "goroutine",     "count"},
-    {"mutex",         kProfileSuffix,  "/debug/pprof/mutex",               true,   true,   Cumulative::kAll,     "mutex",         "contentions",   "count"},
-    {"block",         kProfileSuffix,  "/debug/pprof/block",               true,   true,   Cumulative::kAll,     "block",         "contentions",   "count"},
-    {"threadcreate",  kProfileSuffix,  "/debug/pprof/threadcreate",        true,   true,   Cumulative::kAll,     "threadcreate",  "threadcreate",  "count"},
-    {"trace",         kTraceSuffix,    "/debug/pprof/trace?seconds=10",    false,  false,  Cumulative::kNone,    "",              "",              ""},
-    {"fgprof",        kProfileSuffix,  "/debug/fgprof?seconds=10",         false,  true,   Cumulative::kNone,    "fgprof",        "wallclock",     "nanoseconds"},
+inline constexpr std::array<ProfileType, 10> kProfileTypes = {{
+    // name           suffix           default_path                        all     merge   cumulative            pyroscope        period type      period unit     optional
+    {"profile",       kProfileSuffix,  "/debug/pprof/profile?seconds=10",  true,   true,   Cumulative::kNone,    "process_cpu",   "cpu",           "nanoseconds",  false},
+    {"heap",          kProfileSuffix,  "/debug/pprof/heap",                true,   true,   Cumulative::kAllocs,  "memory",        "space",         "bytes",        false},
+    {"allocs",        kProfileSuffix,  "/debug/pprof/allocs",              true,   true,   Cumulative::kAllocs,  "allocs",        "space",         "bytes",        false},
+    {"goroutine",     kProfileSuffix,  "/debug/pprof/goroutine",           true,   true,   Cumulative::kNone,    "goroutine",     "goroutine",     "count",        false},
+    {"mutex",         kProfileSuffix,  "/debug/pprof/mutex",               true,   true,   Cumulative::kAll,     "mutex",         "contentions",   "count",        false},
+    {"block",         kProfileSuffix,  "/debug/pprof/block",               true,   true,   Cumulative::kAll,     "block",         "contentions",   "count",        false},
+    {"threadcreate",  kProfileSuffix,  "/debug/pprof/threadcreate",        true,   true,   Cumulative::kAll,     "threadcreate",  "threadcreate",  "count",        false},
+    {"trace",         kTraceSuffix,    "/debug/pprof/trace?seconds=10",    false,  false,  Cumulative::kNone,    "",              "",              "",             false},
+    {"fgprof",        kProfileSuffix,  "/debug/fgprof?seconds=10",         false,  true,   Cumulative::kNone,    "fgprof",        "wallclock",     "nanoseconds",  false},
+    // Go 1.26's (GOEXPERIMENT=goroutineleakprofile), standard from Go 1.27:
+    // the goroutines blocked forever; a goroutine profile's shape.
+    {"goroutineleak", kProfileSuffix,  "/debug/pprof/goroutineleak",       false,  true,   Cumulative::kNone,    "goroutineleak", "goroutine",     "count",        true},
 }};
 // clang-format on
 

@@ -75,6 +75,7 @@ class MergeCommand : public ProfileInputCommand {
   std::string output_;
   std::string format_ = "pprof";
   std::string sample_index_;
+  int pgo_keep_ = 0;  // --pgo-keep N
 };
 
 class TopCommand : public ProfileInputCommand {

@@ -51,11 +51,13 @@ int TargetsCommand::Run(const GlobalOptions& global) {
               "LAST ERROR");
   for (const scrape::ActiveTarget& t : state->active) {
     int64_t last = 0;
-    std::string error;
+    std::string error, not_offered;
     for (const scrape::ProfileState& p : t.profiles) {
       last = std::max(last, p.last_success_ms);
       if (error.empty() && !p.last_error.empty()) error = p.type + ": " + p.last_error;
+      if (!p.not_offered.empty()) not_offered += (not_offered.empty() ? "" : ", ") + p.type;
     }
+    if (error.empty() && !not_offered.empty()) error = not_offered + ": not offered by this target";
     std::string host = t.host;
     for (const auto& [k, v] : t.labels) host += " " + k + "=" + v;
     std::printf("%-8s %-14s %-16s %-24s %-26s %s\n", std::string(scrape::HealthOf(t)).c_str(),

@@ -1,5 +1,7 @@
 #include "scrape/config.h"
 
+#include "base/hash.h"
+
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -256,6 +258,7 @@ Result<Config> ParseConfigOrThrow(std::string_view text, std::string_view source
   YAML::Node root = YAML::Load(std::string(text));
   Config config;
   config.source = std::string(source);
+  config.fingerprint = Sha256Hex(text).substr(0, 16);
   if (root.IsNull()) return config;  // an empty file: no jobs
   if (!root.IsMap()) return ctx.Error(root, "", "the top level must be a mapping");
   CPROF_RETURN_IF_ERROR(CheckKeys(

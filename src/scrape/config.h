@@ -154,7 +154,10 @@ struct S3Config {
 };
 
 struct Config {
-  std::string source;   // the file it came from, or "<built-in default>"
+  std::string source;  // the file it came from, or "<built-in default>"
+  // 16 hex digits of the text's SHA-256: another text, another config (an
+  //   optional profile type a target did not offer is asked for again).
+  std::string fingerprint;
   std::string archive;  // the `archive` key, "" if unset
   // max-size (0 = none): prune keeps the archive's size on disk under this,
   //   removing the oldest entries first (archive::PruneOptions).

@@ -148,6 +148,11 @@ std::string RenderScrapeMetrics(const TargetsState& state,
       "Scrapes failed (request, status, size, an invalid profile or the archive write).", labels);
   metrics::Family* bytes =
       r.Counter("cprofiler_scrape_bytes_total", "Bytes of the profiles archived.", labels);
+  metrics::Family* not_offered =
+      r.Gauge("cprofiler_scrape_not_offered",
+              "1 when the target answered 404 for an optional profile type (goroutineleak): not "
+              "asked again until the config changes.",
+              labels);
   metrics::Family* last_success = r.Gauge("cprofiler_target_last_success_timestamp_seconds",
                                           "When the newest archived profile was scraped.", labels);
   std::map<std::string, metrics::Family*> derived;
@@ -155,7 +160,9 @@ std::string RenderScrapeMetrics(const TargetsState& state,
     if (std::optional<double> v = UpOf(t)) up->Set({t.job, t.host, t.app}, *v);
     for (const ProfileState& p : t.profiles) {
       const metrics::LabelValues values = {t.job, t.host, t.app, p.type};
-      if (Finished(p)) {
+      if (!p.not_offered.empty()) {
+        not_offered->Set(values, 1);
+      } else if (Finished(p)) {
         success->Set(values, p.last_error.empty() ? 1 : 0);
         duration->Set(values, static_cast<double>(p.last_duration_ms) / 1000);
       }

@@ -45,8 +45,8 @@ std::string FormatPass(const PassStats& s) {
       pprof::ScaledLabel(static_cast<int64_t>(s.seconds * 1e9), "nanoseconds", "auto");
   std::string line = "pass: " + std::to_string(s.archived) + " archived (" + Bytes(s.bytes) +
                      "), " + std::to_string(s.failed) + " failed, " + std::to_string(s.not_due) +
-                     " not due, in " + took + "; pruned " +
-                     std::to_string(s.prune.entries_removed) + " expired (" +
+                     " not due, " + std::to_string(s.not_offered) + " not offered, in " + took +
+                     "; pruned " + std::to_string(s.prune.entries_removed) + " expired (" +
                      Bytes(s.prune.bytes_freed) + ")";
   if (s.prune.stale_files_removed > 0) {
     line += ", " + std::to_string(s.prune.stale_files_removed) + " stale files";
@@ -126,6 +126,12 @@ std::map<std::string, int64_t> Scraper::LastScraped(const std::vector<Work>& wor
   return out;
 }
 
+bool Scraper::NotOffered(const Work& work) const {
+  auto it = attempts_.find(work.Key());
+  return it != attempts_.end() && !it->second.not_offered.empty() &&
+         it->second.not_offered == config_fingerprint_;
+}
+
 void Scraper::Dispatch(const Work& work, int64_t now_ms) {
   uint64_t tag = next_tag_++;
   in_flight_[tag] = InFlight{work, now_ms};
@@ -158,7 +164,17 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
     LogError("scrape failed: job=" + w.job + " host=" + w.host + " profile=" + w.profile_type +
              " url=" + w.url + ": " + s.message());
   };
-  if (!r.status.ok()) return fail(r.status);
+  if (!r.status.ok()) {
+    const ProfileType* type = FindProfileType(w.profile_type);
+    if (r.http_status != 404 || type == nullptr || !type->optional) return fail(r.status);
+    ProfileState& attempt = attempts_[w.Key()];
+    attempt.last_error.clear();
+    attempt.not_offered = config_fingerprint_;
+    ++stats->not_offered;
+    LogInfo("scrape: job=" + w.job + " host=" + w.host + " profile=" + w.profile_type + " url=" +
+            w.url + ": not offered by this target (404); not asked again until the config changes");
+    return;
+  }
 
   archive::Sidecar s = archive::ProbeOf(
       archive::Target{w.job, w.app, w.host, w.labels, w.expiration.count()}, w.profile_type);
@@ -196,6 +212,7 @@ void Scraper::Complete(FetchResult r, PassStats* stats) {
   if (first_staged_ms_ == 0) first_staged_ms_ = NowMs();
   ProfileState& attempt = attempts_[w.Key()];
   attempt.last_error.clear();
+  attempt.not_offered.clear();
   attempt.last_success_ms = f.started_ms;
   attempt.bytes += static_cast<int64_t>(r.body.size());
   attempt.metrics = std::move(derived);
@@ -356,12 +373,17 @@ PassStats Scraper::RunOnce(const Config& config, bool force) {
   auto start = std::chrono::steady_clock::now();
   PassStats stats;
   profile_metrics_ = config.profile_metrics;
+  config_fingerprint_ = config.fingerprint;
   std::vector<Work> work = Expand(config);
   int64_t now = NowMs();
   // The last pass's attempts and errors, for the targets this one leaves.
   LoadPreviousState();
   std::map<std::string, int64_t> last = LastScraped(work, now);
   for (const Work& w : work) {
+    if (NotOffered(w)) {
+      ++stats.not_offered;
+      continue;
+    }
     if (!force && now < DueAtMs(w.interval, last[w.Key()])) {
       ++stats.not_due;
       continue;
@@ -390,6 +412,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
                          const std::function<std::optional<Config>()>& reload) {
   discovery_.set_watch(true);
   profile_metrics_ = config.profile_metrics;
+  config_fingerprint_ = config.fingerprint;
   LoadPreviousState();
   std::vector<Work> work = Expand(config);
   std::map<std::string, int64_t> next_due;
@@ -415,7 +438,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
     for (const auto& [tag, f] : in_flight_) busy.insert(f.work.Key());
     for (const Work& w : work) {
       int64_t& due = next_due[w.Key()];
-      if (now >= due && !busy.count(w.Key())) {
+      if (now >= due && !busy.count(w.Key()) && !NotOffered(w)) {
         Dispatch(w, now);
         due = now + ToMs(w.interval);
       }
@@ -430,6 +453,7 @@ void Scraper::RunForever(Config config, const std::atomic<bool>& stop,
       if (std::optional<Config> fresh = reload()) {
         config = std::move(*fresh);
         profile_metrics_ = config.profile_metrics;
+        config_fingerprint_ = config.fingerprint;
         work = Expand(config);
         // Intervals may have changed: every due time anew from the archive.
         next_due.clear();

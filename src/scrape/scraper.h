@@ -35,6 +35,7 @@ struct PassStats {
   int archived = 0;
   int failed = 0;
   int not_due = 0;
+  int not_offered = 0;  // optional types the target answered 404 for, now or before
   int64_t bytes = 0;
   double seconds = 0;
   archive::PruneStats prune;
@@ -50,7 +51,8 @@ query::RetentionOf RollupRetentionOf(const Config& config);
 // Whether any job of `config` keeps rollups.
 bool KeepsRollups(const Config& config);
 
-// "pass: 56 archived (3.2 MiB), 2 failed, 14 not due in 10.3s; pruned 4 entries (1.1 MiB)".
+// "pass: 56 archived (3.2 MiB), 2 failed, 14 not due, 1 not offered, in 10.3s;
+// pruned 4 expired (1.1 MiB)".
 std::string FormatPass(const PassStats& stats);
 
 // Profiles are written in batches (ArchiveWriter::Stage/Commit): at most
@@ -115,6 +117,9 @@ class Scraper {
 
   // Every profile scrape of `config`'s jobs' targets (discovery_'s).
   std::vector<Work> Expand(const Config& config);
+  // Whether `work` is an optional type its target did not offer under
+  // this config: skipped.
+  bool NotOffered(const Work& work) const;
   // When each work item was last archived (0 if never).
   std::map<std::string, int64_t> LastScraped(const std::vector<Work>& work, int64_t now_ms) const;
   void Dispatch(const Work& work, int64_t now_ms);
@@ -152,6 +157,7 @@ class Scraper {
   std::map<uint64_t, InFlight> in_flight_;
   uint64_t next_tag_ = 1;
   std::string hostname_;
+  std::string config_fingerprint_;  // of the config being scraped
   Discovery discovery_;
   // By Work::Key(): the last attempt, success and error (target_state.h).
   std::map<std::string, ProfileState> attempts_;

@@ -77,6 +77,7 @@ std::string SerializeTargetsState(const TargetsState& s) {
       w.Field("LastSuccess", p.last_success_ms);
       w.Field("NextDue", p.next_due_ms);
       w.Field("LastError", p.last_error);
+      w.Field("NotOffered", p.not_offered);
       w.Field("Scrapes", p.scrapes);
       w.Field("Errors", p.errors);
       w.Field("Bytes", p.bytes);
@@ -133,6 +134,7 @@ Result<TargetsState> ParseTargetsState(std::string_view json) {
           state.last_success_ms = JsonInt(ps, "LastSuccess");
           state.next_due_ms = JsonInt(ps, "NextDue");
           state.last_error = JsonString(ps, "LastError");
+          state.not_offered = JsonString(ps, "NotOffered");
           state.scrapes = JsonInt(ps, "Scrapes");
           state.errors = JsonInt(ps, "Errors");
           state.bytes = JsonInt(ps, "Bytes");

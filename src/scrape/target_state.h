@@ -37,6 +37,10 @@ struct ProfileState {
   int64_t last_success_ms = 0;  // the newest archived profile's time; 0: none
   int64_t next_due_ms = 0;
   std::string last_error;  // of the last attempt; "" when it succeeded
+  // An optional profile type (profile_types.h) the target answered 404 for:
+  // the fingerprint of the config then (config.h), skipped while it is the
+  // config's; "" when offered, or not asked yet.
+  std::string not_offered;
   // Since the state file was first written (carried from pass to pass, so
   // that cron runs count on): attempts, failed ones, bytes archived.
   int64_t scrapes = 0, errors = 0, bytes = 0;

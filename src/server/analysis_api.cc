@@ -17,6 +17,7 @@
 #include "pprof/dot.h"
 #include "pprof/interval.h"
 #include "pprof/label_nodes.h"
+#include "pprof/pgo.h"
 #include "pprof/report.h"
 #include "pprof/sandwich.h"
 #include "pprof/summary.h"
@@ -66,6 +67,7 @@ Response Api::ProfileTypes() {
     w.Field("default_path", t.default_path);
     w.Field("in_all", t.in_all);
     w.Field("mergeable", t.mergeable);
+    w.Field("optional", t.optional);
     w.Key("cumulative");
     switch (t.cumulative) {
       case Cumulative::kNone:
@@ -272,9 +274,26 @@ Response Api::Report(const QueryParams& params) {
 }
 
 Response Api::Merge(const QueryParams& params) {
+  std::string format = "pprof";
+  if (Status s = StringParam(params, "format", &format); !s.ok()) return Response::Error(s);
+  if (format != "pprof" && format != "pgo") {
+    return Response::Error(Status::InvalidArgument("format must be pprof or pgo"));
+  }
+  auto pgo_keep = IntParam(params, "pgo_keep", 0, 0, 1000);
+  if (!pgo_keep.ok()) return Response::Error(pgo_keep.status());
+  if (*pgo_keep != 0 && format != "pgo") {
+    return Response::Error(Status::InvalidArgument("pgo_keep needs format=pgo"));
+  }
   auto source = ResolveSource(params);
   if (!source.ok()) return Response::Error(source.status());
   std::string name = source->sample_type.empty() ? "merged" : source->sample_type;
+  if (format == "pgo") {
+    auto profile = LoadSource(*source, nullptr);
+    if (!profile.ok()) return Response::Error(profile.status());
+    auto pgo = pprof::PgoProfile(**profile, {.keep_locations = *pgo_keep});
+    if (!pgo.ok()) return Response::Error(pgo.status());
+    return ProfileAttachment(pprof::EncodeProfile(**pgo, /*gzip=*/true), name, ".pgo");
+  }
   if (!source->interval && !source->tiled && source->inputs.size() == 1) {
     auto r = ProfileDownload(source->inputs, name);  // as archived, named by its ID
     return r.ok() ? std::move(*r) : Response::Error(r.status());

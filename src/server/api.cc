@@ -597,12 +597,12 @@ Result<std::string> Api::MergedProfileBytes(const Source& source) {
   return pprof::EncodeProfile(*merged, /*gzip=*/true);
 }
 
-Response ProfileAttachment(std::string body, std::string_view name) {
+Response ProfileAttachment(std::string body, std::string_view name, std::string_view suffix) {
   Response r;
   r.content_type = "application/octet-stream";
   r.body = std::move(body);
-  r.headers.emplace_back("Content-Disposition",
-                         "attachment; filename=\"" + std::string(name) + ".pb.gz\"");
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + std::string(name) +
+                                                    std::string(suffix) + "\"");
   return r;
 }
 

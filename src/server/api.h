@@ -347,8 +347,9 @@ class Api : public Handler {
 // gives them 100 KiB), too small for decoding and analyzing big profiles.
 void RunOnOwnStack(const std::function<void()>& fn);
 
-// A gzipped profile as a download named `name`.pb.gz.
-Response ProfileAttachment(std::string body, std::string_view name);
+// A gzipped profile as a download named `name` + `suffix`.
+Response ProfileAttachment(std::string body, std::string_view name,
+                           std::string_view suffix = kProfileSuffix);
 
 // The seed's selection parameters: start_time and end_time (RFC 3339,
 // required), lbs[key]=value (repeatable), condition=AND|OR.

@@ -28,6 +28,16 @@ TEST_CASE("Profile types: one row each, a trace the one without samples", "[prof
   CHECK_FALSE(FindProfileType("trace")->in_all);
   CHECK_FALSE(FindProfileType("fgprof")->in_all);
   CHECK(FindProfileType("heap")->in_all);
+  // Go 1.26's goroutine-leak profile: opt-in, a 404 from an older Go a
+  // "not offered", a goroutine profile's shape.
+  const ProfileType* leak = FindProfileType("goroutineleak");
+  REQUIRE(leak != nullptr);
+  CHECK_FALSE(leak->in_all);
+  CHECK(leak->optional);
+  CHECK(leak->default_path == "/debug/pprof/goroutineleak");
+  CHECK(leak->cumulative == Cumulative::kNone);
+  CHECK(Mergeable("goroutineleak"));
+  CHECK_FALSE(FindProfileType("goroutine")->optional);
   // Not a profile type: no row, and read as a pprof profile.
   for (std::string_view bad : {"", "Heap", "heap_alloc_space", "traces"}) {
     INFO(bad);
@@ -55,6 +65,7 @@ TEST_CASE("Profile types: the cumulative column, by sample type", "[profile_type
       {"threadcreate", "threadcreate", true},
       {"profile", "cpu", false},
       {"goroutine", "goroutine", false},
+      {"goroutineleak", "goroutineleak", false},
       {"trace", "trace", false},
       {"fgprof", "samples", false},
       {"nope", "alloc_space", false},

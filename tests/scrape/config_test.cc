@@ -56,6 +56,22 @@ TEST_CASE("Empty configs have no jobs", "[config]") {
   CHECK(ParseConfig("scrape-configs:\n", "e.yml")->jobs.empty());
 }
 
+TEST_CASE("The fingerprint: the same text, the same; any change, another", "[config]") {
+  const std::string text =
+      "scrape-configs:\n  - job: a\n    target-configs:\n"
+      "      - application: x\n        hosts: [h:1]\n";
+  auto a = ParseConfig(text, "a.yml");
+  auto same = ParseConfig(text, "b.yml");
+  auto other = ParseConfig(text + "# a comment\n", "a.yml");
+  REQUIRE(a.ok());
+  REQUIRE(same.ok());
+  REQUIRE(other.ok());
+  CHECK(a->fingerprint.size() == 16);
+  CHECK(a->fingerprint == same->fingerprint);
+  CHECK(a->fingerprint != other->fingerprint);
+  CHECK(ParseConfig("", "e.yml")->fingerprint.size() == 16);
+}
+
 TEST_CASE("max-size: binary units, none by default", "[config]") {
   CHECK(ParseConfig("archive: a\n", "e.yml")->max_size == 0);
   CHECK(ParseConfig("max-size: 50GiB\n", "e.yml")->max_size == int64_t{50} << 30);

@@ -69,6 +69,12 @@ TEST_CASE("RenderScrapeMetrics: up, errors, counters and derived series per targ
   heap.last_duration_ms = 250;
   heap.metrics = {{"cprofiler_profile_heap_bytes", 1e6}, {"cprofiler_profile_gone", 1}};
   good.profiles.push_back(heap);
+  ProfileState leak;  // an older Go's 404: not a failure
+  leak.type = "goroutineleak";
+  leak.last_attempt_ms = 1'700'000'000'000;
+  leak.scrapes = 1;
+  leak.not_offered = "0123456789abcdef";
+  good.profiles.push_back(leak);
   ActiveTarget bad{"shop", "web", "h:2", {}, {}, {}};
   ProfileState failing;
   failing.type = "heap";
@@ -92,6 +98,10 @@ TEST_CASE("RenderScrapeMetrics: up, errors, counters and derived series per targ
   CHECK(ValueOf(text, "cprofiler_target_up{job=\"shop\",instance=\"h:3\",app=\"web\"}").empty());
   CHECK(ValueOf(text, "cprofiler_scrape_success{" + g + ",profile_type=\"heap\"}") == "1");
   CHECK(ValueOf(text, "cprofiler_scrape_success{" + b + ",profile_type=\"heap\"}") == "0");
+  CHECK(ValueOf(text, "cprofiler_scrape_not_offered{" + g + ",profile_type=\"goroutineleak\"}") ==
+        "1");
+  CHECK(ValueOf(text, "cprofiler_scrape_success{" + g + ",profile_type=\"goroutineleak\"}") == "");
+  CHECK(ValueOf(text, "cprofiler_scrape_not_offered{" + g + ",profile_type=\"heap\"}") == "");
   CHECK(ValueOf(text, "cprofiler_scrape_errors_total{" + b + ",profile_type=\"heap\"}") == "2");
   CHECK(ValueOf(text, "cprofiler_scrapes_total{" + g + ",profile_type=\"heap\"}") == "3");
   CHECK(ValueOf(text, "cprofiler_scrape_bytes_total{" + g + ",profile_type=\"heap\"}") == "4096");

@@ -23,6 +23,10 @@ TargetsState Example() {
   t.discovered = {{"__address__", "10.0.1.5:6060"}};
   t.profiles.push_back({"heap", "http://10.0.1.5:6060/debug/pprof/heap", 1'795'383'359'999,
                         1'795'383'300'000, 1'795'383'419'999, "connection refused"});
+  ProfileState& leak = t.profiles.emplace_back();
+  leak.type = "goroutineleak";
+  leak.url = "http://10.0.1.5:6060/debug/pprof/goroutineleak";
+  leak.not_offered = "0123456789abcdef";
   s.dropped.push_back({"go", {{"__address__", "10.0.1.6:6060"}}});
   return s;
 }
@@ -37,6 +41,8 @@ TEST_CASE("A targets state reads back as it was written", "[target_state]") {
   REQUIRE(parsed->active.size() == 1);
   CHECK(parsed->active[0].labels == Example().active[0].labels);
   CHECK(parsed->active[0].profiles[0].last_error == "connection refused");
+  CHECK(parsed->active[0].profiles[0].not_offered.empty());
+  CHECK(parsed->active[0].profiles[1].not_offered == "0123456789abcdef");
   CHECK(parsed->dropped.size() == 1);
 }
 

@@ -862,6 +862,23 @@ TEST_CASE("analysis gives go tool pprof -dot's graph when asked", "[api]") {
   }
 }
 
+TEST_CASE("merge format=pgo: Go's PGO form, or a 400 saying why not", "[api]") {
+  ApiFixture f;
+  // The fixture is Go 1.19's: no start lines, which the compiler refuses.
+  Response old_go = f.Get("/api/merge?id=" + f.cpu_ + "&format=pgo");
+  CHECK(old_go.status == 400);
+  CHECK_THAT(old_go.body, Catch::Contains("start line"));
+  CHECK(f.Get("/api/merge?id=" + f.heap1_ + "&format=pgo").status == 400);  // not CPU
+  for (std::string bad :
+       std::vector<std::string>{"&format=folded", "&format=pprof&pgo_keep=5",
+                                "&format=pgo&pgo_keep=1", "&format=pgo&pgo_keep=x"}) {
+    INFO(bad);
+    CHECK(f.Get("/api/merge?id=" + f.cpu_ + bad).status == 400);
+  }
+  Response pprof = f.Get("/api/merge?id=" + f.cpu_ + "&format=pprof");
+  CHECK(pprof.body == testing::ReadTestData("cpu.pb.gz"));
+}
+
 TEST_CASE("merge and meta", "[api]") {
   ApiFixture f;
   Response one = f.Get("/api/merge?id=" + f.heap1_);
@@ -901,11 +918,12 @@ TEST_CASE("profile_types serves the profile-type table: a trace the one not merg
     CHECK(row["default_path"].GetString() == want.default_path);
     CHECK(row["in_all"].GetBool() == want.in_all);
     CHECK(row["mergeable"].GetBool() == want.mergeable);
+    CHECK(row["optional"].GetBool() == want.optional);
     by_name[row["name"].GetString()] = &row;
   }
   CHECK_FALSE((*by_name.at("trace"))["mergeable"].GetBool());
-  for (const char* name :
-       {"profile", "heap", "allocs", "goroutine", "mutex", "block", "threadcreate", "fgprof"}) {
+  for (const char* name : {"profile", "heap", "allocs", "goroutine", "mutex", "block",
+                           "threadcreate", "fgprof", "goroutineleak"}) {
     INFO(name);
     CHECK((*by_name.at(name))["mergeable"].GetBool());
   }

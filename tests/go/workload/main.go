@@ -27,7 +27,13 @@
 // its own share of the CPU, so a short CPU profile's call graph has dozens
 // of nodes above pprof's node fraction.
 //
-// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N] [-labels] [-graph]
+// With -goroutineleak it also serves /debug/pprof/goroutineleak as Go 1.26
+// does (GOEXPERIMENT=goroutineleakprofile): a goroutine profile's shape
+// (goroutine/count), here the goroutine profile itself, whose
+// main.workloadGoroutine goroutines are parked forever. Without it that path
+// answers 404, as every Go before 1.26 does.
+//
+// Usage: workload -addr 127.0.0.1:0 -addr-file FILE [-request-work N] [-labels] [-graph] [-goroutineleak]
 // It writes the address it listens on to FILE once it serves.
 package main
 
@@ -264,7 +270,11 @@ func main() {
 	requestUnits := flag.Int("request-work", builtIn, "CPU units of main.workloadRequest every 10 ms (0: none)")
 	labels := flag.Bool("labels", false, "serve and load the labelled /api/ endpoints")
 	graph := flag.Bool("graph", false, "run main.workloadGraph's varied work too")
+	leak := flag.Bool("goroutineleak", false, "serve /debug/pprof/goroutineleak (Go 1.26's)")
 	flag.Parse()
+	if *leak {
+		http.HandleFunc("/debug/pprof/goroutineleak", serveGoroutineLeak)
+	}
 	if *graph {
 		go workloadGraph()
 	}
@@ -311,6 +321,16 @@ func main() {
 	}()
 
 	serve(*addr, *addrFile)
+}
+
+// serveGoroutineLeak writes a goroutine-leak profile as Go 1.26 does: the
+// goroutine profile's proto, under the goroutineleak path.
+func serveGoroutineLeak(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", `attachment; filename="goroutineleak"`)
+	if err := pprof.Lookup("goroutine").WriteTo(w, 0); err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+	}
 }
 
 // serve answers net/http/pprof on addr, writing the address it listens on
