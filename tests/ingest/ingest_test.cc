@@ -333,7 +333,7 @@ TEST_CASE("Folded lines made a CPU profile: stacks, values, period, times", "[in
              Catch::Contains("push other types as pprof"));
 }
 
-TEST_CASE("RateLimiter: a burst, then the rate; per address", "[ingest][server]") {
+TEST_CASE("RateLimiter: a burst, then the rate, per address", "[ingest][server]") {
   server::RateLimiter limit(10, 10);
   int allowed = 0;
   for (int i = 0; i < 20; ++i) allowed += limit.Allow("10.0.0.1", 1000);

@@ -56,7 +56,7 @@ TEST_CASE("Empty configs have no jobs", "[config]") {
   CHECK(ParseConfig("scrape-configs:\n", "e.yml")->jobs.empty());
 }
 
-TEST_CASE("The fingerprint: the same text, the same; any change, another", "[config]") {
+TEST_CASE("The fingerprint: the same text gives the same, any change another", "[config]") {
   const std::string text =
       "scrape-configs:\n  - job: a\n    target-configs:\n"
       "      - application: x\n        hosts: [h:1]\n";
