@@ -37,6 +37,90 @@ V FindOrAdd(KeyMap<V>& map, std::string_view key, Make&& make) {
   return value;
 }
 
+// A sample's label, in output strings.
+struct LabelRef {
+  bool numeric;
+  int64_t key, str, num, unit;
+};
+
+// The output samples by their locations and labels: open addressing over
+// sample positions, each position's hash kept beside it. 12 bytes a sample
+// where a map keyed by byte strings took ~330 (the key alone is 8 bytes a
+// frame), which was most of a large merge's memory.
+class SampleIndex {
+ public:
+  // The position of the output sample with `locations` and `labels` (the
+  // labels sorted as MapSample sorts them), whose hash is `hash`, or -1.
+  int Find(const Profile& out, uint64_t hash, std::span<const uint64_t> locations,
+           std::span<const LabelRef> labels) const {
+    if (slots_.empty()) return -1;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const uint32_t slot = slots_[i];
+      if (slot == 0) return -1;
+      const int pos = static_cast<int>(slot - 1);
+      if (hashes_[pos] == hash && Same(out.sample(pos), locations, labels)) return pos;
+    }
+  }
+
+  // Adds the sample at `pos`, the next position, with `hash`.
+  void Add(uint64_t hash) {
+    if (2 * (hashes_.size() + 1) > slots_.size()) Grow();
+    hashes_.push_back(hash);
+    Place(static_cast<uint32_t>(hashes_.size()));
+  }
+
+ private:
+  static bool Same(const perftools::profiles::Sample& s, std::span<const uint64_t> locations,
+                   std::span<const LabelRef> labels) {
+    if (static_cast<size_t>(s.location_id_size()) != locations.size() ||
+        static_cast<size_t>(s.label_size()) != labels.size() ||
+        !std::equal(locations.begin(), locations.end(), s.location_id().begin())) {
+      return false;
+    }
+    for (size_t i = 0; i < labels.size(); ++i) {
+      const auto& l = s.label(static_cast<int>(i));
+      const LabelRef& r = labels[i];
+      if ((l.str() == 0) != r.numeric || l.key() != r.key ||
+          (r.numeric ? l.num() != r.num || l.num_unit() != r.unit : l.str() != r.str)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  void Place(uint32_t slot) {
+    for (size_t i = hashes_[slot - 1] & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i] == 0) {
+        slots_[i] = slot;
+        return;
+      }
+    }
+  }
+
+  void Grow() {
+    slots_.assign(std::max<size_t>(1024, 2 * slots_.size()), 0);
+    mask_ = slots_.size() - 1;
+    for (uint32_t slot = 1; slot <= hashes_.size(); ++slot) Place(slot);
+  }
+
+  std::vector<uint32_t> slots_;  // position + 1; 0: empty
+  std::vector<uint64_t> hashes_;  // by position
+  size_t mask_ = 0;
+};
+
+// A sample's hash, by its output locations and labels.
+uint64_t HashSample(std::span<const uint64_t> locations, std::span<const LabelRef> labels) {
+  uint64_t h = locations.size();
+  auto mix = [&h](uint64_t v) { h = MixHash()(h ^ v) + 0x9e3779b97f4a7c15ULL; };
+  for (uint64_t id : locations) mix(id);
+  for (const LabelRef& l : labels) {
+    mix(static_cast<uint64_t>(l.key) << 1 | l.numeric);
+    mix(static_cast<uint64_t>(l.numeric ? l.num : l.str));
+    mix(static_cast<uint64_t>(l.unit));
+  }
+  return h;
+}
+
 std::string DescribeTypes(const Profile& p) {
   std::string s = "[";
   for (int i = 0; i < p.sample_type_size(); ++i) {
@@ -56,10 +140,10 @@ struct Merger::State {
   bool time_reset = false;  // an input had no time: see Merger::Partial
   KeyMap<int64_t> strings;
   KeyMap<uint64_t> functions, locations, mappings;
-  KeyMap<int> samples;  // -> index in out.sample
+  SampleIndex samples;
   std::unordered_set<std::string> comments;
   // Reused buffers for the keys being built, one a kind (they nest).
-  std::string mapping_key, function_key, location_key, sample_key;
+  std::string mapping_key, function_key, location_key;
 
   int64_t Intern(const std::string& s) {
     return FindOrAdd(strings, s, [&] {
@@ -248,11 +332,6 @@ struct Merger::State {
     return m.location[pos];
   }
 
-  // A sample's label, in output strings.
-  struct LabelRef {
-    bool numeric;
-    int64_t key, str, num, unit;
-  };
   // Reused by MapSample.
   std::vector<uint64_t> sample_locations;
   std::vector<LabelRef> sample_labels;
@@ -274,14 +353,8 @@ struct Merger::State {
     bool zero = true;
     for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
     if (zero && !partial) return;
-    std::string& key = sample_key;
-    key.clear();
     sample_locations.clear();
-    for (uint64_t id : s.location_id()) {
-      sample_locations.push_back(MapLocation(src, m, id));
-      Put(&key, sample_locations.back());
-    }
-    key += '|';
+    for (uint64_t id : s.location_id()) sample_locations.push_back(MapLocation(src, m, id));
     sample_labels.clear();
     for (const auto& l : s.label()) {
       if (l.str() != 0) {
@@ -295,24 +368,18 @@ struct Merger::State {
                      [](const LabelRef& a, const LabelRef& b) {
       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
     });
-    for (const LabelRef& l : sample_labels) {
-      key += l.numeric ? 'n' : 's';
-      Put(&key, static_cast<uint64_t>(l.key));
-      Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
-      Put(&key, static_cast<uint64_t>(l.unit));
-    }
-    auto found = samples.find(std::string_view(key));
-    if (found != samples.end()) {
-      auto* merged = out.mutable_sample(found->second);
+    const uint64_t hash = HashSample(sample_locations, sample_labels);
+    if (int found = samples.Find(out, hash, sample_locations, sample_labels); found >= 0) {
+      auto* merged = out.mutable_sample(found);
       for (int i = 0; i < s.value_size(); ++i) {
         merged->set_value(i, merged->value(i) + values[i]);
       }
       return;
     }
-    samples.emplace(key, out.sample_size());
+    samples.Add(hash);
     auto* ns = out.add_sample();
-    for (uint64_t id : sample_locations) ns->add_location_id(id);
-    for (int i = 0; i < s.value_size(); ++i) ns->add_value(values[i]);
+    ns->mutable_location_id()->Add(sample_locations.begin(), sample_locations.end());
+    ns->mutable_value()->Add(values, values + s.value_size());
     for (const LabelRef& l : sample_labels) {
       auto* nl = ns->add_label();
       nl->set_key(l.key);
