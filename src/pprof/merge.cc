@@ -43,26 +43,28 @@ struct LabelRef {
   int64_t key, str, num, unit;
 };
 
-// The output samples by their locations and labels: open addressing over
-// sample positions, each position's hash kept beside it. 12 bytes a sample
-// where a map keyed by byte strings took ~330 (the key alone is 8 bytes a
-// frame), which was most of a large merge's memory.
-class SampleIndex {
+// Output elements (samples, locations, functions) by their content: open
+// addressing over their positions, each position's hash kept beside it;
+// a probe compares the element itself. ~24 bytes an element where maps
+// keyed by byte strings took ~330 for a sample (8 bytes a frame), most of
+// a large merge's memory, and a lookup cost a node's cache misses.
+class PositionIndex {
  public:
-  // The position of the output sample with `locations` and `labels` (the
-  // labels sorted as MapSample sorts them), whose hash is `hash`, or -1.
-  int Find(const Profile& out, uint64_t hash, std::span<const uint64_t> locations,
-           std::span<const LabelRef> labels) const {
+  // The position of the element with `hash` for which same(position)
+  // holds, or -1.
+  template <typename Same>
+  int Find(uint64_t hash, Same&& same) const {
     if (slots_.empty()) return -1;
+    const uint32_t tag = Tag(hash);
     for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
-      const uint32_t slot = slots_[i];
-      if (slot == 0) return -1;
-      const int pos = static_cast<int>(slot - 1);
-      if (hashes_[pos] == hash && Same(out.sample(pos), locations, labels)) return pos;
+      const Slot slot = slots_[i];
+      if (slot.position == 0) return -1;
+      const int pos = static_cast<int>(slot.position - 1);
+      if (slot.tag == tag && hashes_[pos] == hash && same(pos)) return pos;
     }
   }
 
-  // Adds the sample at `pos`, the next position, with `hash`.
+  // Adds the next position, with `hash`.
   void Add(uint64_t hash) {
     if (2 * (hashes_.size() + 1) > slots_.size()) Grow();
     hashes_.push_back(hash);
@@ -70,55 +72,76 @@ class SampleIndex {
   }
 
  private:
-  static bool Same(const perftools::profiles::Sample& s, std::span<const uint64_t> locations,
-                   std::span<const LabelRef> labels) {
-    if (static_cast<size_t>(s.location_id_size()) != locations.size() ||
-        static_cast<size_t>(s.label_size()) != labels.size() ||
-        !std::equal(locations.begin(), locations.end(), s.location_id().begin())) {
-      return false;
-    }
-    for (size_t i = 0; i < labels.size(); ++i) {
-      const auto& l = s.label(static_cast<int>(i));
-      const LabelRef& r = labels[i];
-      if ((l.str() == 0) != r.numeric || l.key() != r.key ||
-          (r.numeric ? l.num() != r.num || l.num_unit() != r.unit : l.str() != r.str)) {
-        return false;
-      }
-    }
-    return true;
-  }
+  // A probe compares the hash's top bits in the slot before it loads
+  // anything else: most probes then touch one cache line.
+  struct Slot {
+    uint32_t position = 0;  // + 1; 0: empty
+    uint32_t tag = 0;
+  };
+  static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
 
-  void Place(uint32_t slot) {
-    for (size_t i = hashes_[slot - 1] & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i] == 0) {
-        slots_[i] = slot;
+  void Place(uint32_t position) {
+    const uint64_t hash = hashes_[position - 1];
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].position == 0) {
+        slots_[i] = {position, Tag(hash)};
         return;
       }
     }
   }
 
   void Grow() {
-    slots_.assign(std::max<size_t>(1024, 2 * slots_.size()), 0);
+    slots_.assign(std::max<size_t>(1024, 2 * slots_.size()), Slot{});
     mask_ = slots_.size() - 1;
-    for (uint32_t slot = 1; slot <= hashes_.size(); ++slot) Place(slot);
+    for (uint32_t position = 1; position <= hashes_.size(); ++position) Place(position);
   }
 
-  std::vector<uint32_t> slots_;  // position + 1; 0: empty
+  std::vector<Slot> slots_;
   std::vector<uint64_t> hashes_;  // by position
   size_t mask_ = 0;
 };
 
+// Hashes fixed-width values, one after another.
+class Hasher {
+ public:
+  explicit Hasher(uint64_t seed) : h_(seed) {}
+  void Mix(uint64_t v) { h_ = MixHash()(h_ ^ v) + 0x9e3779b97f4a7c15ULL; }
+  uint64_t hash() const { return h_; }
+
+ private:
+  uint64_t h_;
+};
+
+// The output sample `s` has `locations` and `labels` (sorted as MapSample
+// sorts them).
+bool SameSample(const perftools::profiles::Sample& s, std::span<const uint64_t> locations,
+                std::span<const LabelRef> labels) {
+  if (static_cast<size_t>(s.location_id_size()) != locations.size() ||
+      static_cast<size_t>(s.label_size()) != labels.size() ||
+      !std::equal(locations.begin(), locations.end(), s.location_id().begin())) {
+    return false;
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto& l = s.label(static_cast<int>(i));
+    const LabelRef& r = labels[i];
+    if ((l.str() == 0) != r.numeric || l.key() != r.key ||
+        (r.numeric ? l.num() != r.num || l.num_unit() != r.unit : l.str() != r.str)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // A sample's hash, by its output locations and labels.
 uint64_t HashSample(std::span<const uint64_t> locations, std::span<const LabelRef> labels) {
-  uint64_t h = locations.size();
-  auto mix = [&h](uint64_t v) { h = MixHash()(h ^ v) + 0x9e3779b97f4a7c15ULL; };
-  for (uint64_t id : locations) mix(id);
+  Hasher h(locations.size());
+  for (uint64_t id : locations) h.Mix(id);
   for (const LabelRef& l : labels) {
-    mix(static_cast<uint64_t>(l.key) << 1 | l.numeric);
-    mix(static_cast<uint64_t>(l.numeric ? l.num : l.str));
-    mix(static_cast<uint64_t>(l.unit));
+    h.Mix(static_cast<uint64_t>(l.key) << 1 | l.numeric);
+    h.Mix(static_cast<uint64_t>(l.numeric ? l.num : l.str));
+    h.Mix(static_cast<uint64_t>(l.unit));
   }
-  return h;
+  return h.hash();
 }
 
 std::string DescribeTypes(const Profile& p) {
@@ -139,11 +162,11 @@ struct Merger::State {
   int count = 0;
   bool time_reset = false;  // an input had no time: see Merger::Partial
   KeyMap<int64_t> strings;
-  KeyMap<uint64_t> functions, locations, mappings;
-  SampleIndex samples;
+  KeyMap<uint64_t> mappings;
+  PositionIndex functions, locations, samples;
   std::unordered_set<std::string> comments;
   // Reused buffers for the keys being built, one a kind (they nest).
-  std::string mapping_key, function_key, location_key;
+  std::string mapping_key;
 
   int64_t Intern(const std::string& s) {
     return FindOrAdd(strings, s, [&] {
@@ -269,21 +292,28 @@ struct Merger::State {
     int32_t pos = m.function_index.Find(id);
     if (m.function[pos] != 0) return m.function[pos];
     const auto& sf = src.function(pos);
-    std::string& key = function_key;
-    key.clear();
-    Put(&key, static_cast<uint64_t>(sf.start_line()));
-    Put(&key, static_cast<uint64_t>(m.str[sf.name()]));
-    Put(&key, static_cast<uint64_t>(m.str[sf.system_name()]));
-    Put(&key, static_cast<uint64_t>(m.str[sf.filename()]));
-    m.function[pos] = FindOrAdd(functions, key, [&] {
+    const int64_t name = m.str[sf.name()], system_name = m.str[sf.system_name()],
+                  filename = m.str[sf.filename()];
+    Hasher h(static_cast<uint64_t>(sf.start_line()));
+    h.Mix(static_cast<uint64_t>(name));
+    h.Mix(static_cast<uint64_t>(system_name));
+    h.Mix(static_cast<uint64_t>(filename));
+    int found = functions.Find(h.hash(), [&](int i) {
+      const auto& f = out.function(i);
+      return f.name() == name && f.system_name() == system_name && f.filename() == filename &&
+             f.start_line() == sf.start_line();
+    });
+    if (found < 0) {
+      functions.Add(h.hash());
       auto* f = out.add_function();
       f->set_id(static_cast<uint64_t>(out.function_size()));
-      f->set_name(m.str[sf.name()]);
-      f->set_system_name(m.str[sf.system_name()]);
-      f->set_filename(m.str[sf.filename()]);
+      f->set_name(name);
+      f->set_system_name(system_name);
+      f->set_filename(filename);
       f->set_start_line(sf.start_line());
-      return f->id();
-    });
+      found = out.function_size() - 1;
+    }
+    m.function[pos] = static_cast<uint64_t>(found + 1);
     return m.function[pos];
   }
 
@@ -293,46 +323,60 @@ struct Merger::State {
     int32_t pos = m.location_index.Find(id);
     if (m.location[pos] != 0) return m.location[pos];
     const auto& sl = src.location(pos);
-    auto [mapping_id, offset] = MapMapping(src, m, sl.mapping_id());
-    uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
-    std::string& key = location_key;
-    key.clear();
-    uint64_t key_address = address;
-    if (mapping_id != 0)
-      key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
-    Put(&key, key_address);
-    Put(&key, mapping_id);
-    key += sl.is_folded() ? '\1' : '\0';
-    std::vector<std::pair<uint64_t, int64_t>> lines;
-    lines.reserve(sl.line_size());
+    // (not a structured binding: clang before 16 cannot capture one)
+    const std::pair<uint64_t, int64_t> mapped = MapMapping(src, m, sl.mapping_id());
+    const uint64_t mapping_id = mapped.first;
+    const uint64_t address =
+        static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
+    // pprof keys a location by its address relative to its mapping: for
+    // locations of one mapping, the same as by the address.
+    Hasher h(address);
+    h.Mix(mapping_id << 1 | sl.is_folded());
+    location_lines.clear();
     for (const auto& line : sl.line()) {
-      uint64_t fid = MapFunction(src, m, line.function_id());
-      lines.emplace_back(fid, line.line());
-      Put(&key, fid);
-      Put(&key, static_cast<uint64_t>(line.line()));
+      location_lines.emplace_back(MapFunction(src, m, line.function_id()), line.line());
+      h.Mix(location_lines.back().first);
+      h.Mix(static_cast<uint64_t>(line.line()));
     }
-    // (a copy: clang before 16 cannot capture a structured binding)
-    const uint64_t location_mapping = mapping_id;
-    m.location[pos] = FindOrAdd(locations, key, [&] {
+    int found = locations.Find(h.hash(), [&](int i) {
+      const auto& l = out.location(i);
+      if (l.mapping_id() != mapping_id || l.address() != address ||
+          l.is_folded() != sl.is_folded() ||
+          static_cast<size_t>(l.line_size()) != location_lines.size()) {
+        return false;
+      }
+      for (size_t j = 0; j < location_lines.size(); ++j) {
+        const auto& line = l.line(static_cast<int>(j));
+        if (line.function_id() != location_lines[j].first ||
+            line.line() != location_lines[j].second) {
+          return false;
+        }
+      }
+      return true;
+    });
+    if (found < 0) {
+      locations.Add(h.hash());
       auto* l = out.add_location();
       l->set_id(static_cast<uint64_t>(out.location_size()));
-      l->set_mapping_id(location_mapping);
+      l->set_mapping_id(mapping_id);
       l->set_address(address);
       l->set_is_folded(sl.is_folded());
-      for (size_t i = 0; i < lines.size(); ++i) {
+      for (size_t i = 0; i < location_lines.size(); ++i) {
         auto* line = l->add_line();
-        line->set_function_id(lines[i].first);
-        line->set_line(lines[i].second);
+        line->set_function_id(location_lines[i].first);
+        line->set_line(location_lines[i].second);
         if (sl.line(static_cast<int>(i)).column() != 0) {
           line->set_column(sl.line(static_cast<int>(i)).column());
         }
       }
-      return l->id();
-    });
+      found = out.location_size() - 1;
+    }
+    m.location[pos] = static_cast<uint64_t>(found + 1);
     return m.location[pos];
   }
 
-  // Reused by MapSample.
+  // Reused by MapLocation and MapSample.
+  std::vector<std::pair<uint64_t, int64_t>> location_lines;  // function id, line
   std::vector<uint64_t> sample_locations;
   std::vector<LabelRef> sample_labels;
   std::vector<int64_t> scaled;  // the sample's values times `factors`, when given
@@ -369,7 +413,10 @@ struct Merger::State {
       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
     });
     const uint64_t hash = HashSample(sample_locations, sample_labels);
-    if (int found = samples.Find(out, hash, sample_locations, sample_labels); found >= 0) {
+    if (int found = samples.Find(
+            hash,
+            [&](int i) { return SameSample(out.sample(i), sample_locations, sample_labels); });
+        found >= 0) {
       auto* merged = out.mutable_sample(found);
       for (int i = 0; i < s.value_size(); ++i) {
         merged->set_value(i, merged->value(i) + values[i]);
