@@ -60,7 +60,7 @@ class PositionIndex {
       const Slot slot = slots_[i];
       if (slot.position == 0) return -1;
       const int pos = static_cast<int>(slot.position - 1);
-      if (slot.tag == tag && hashes_[pos] == hash && same(pos)) return pos;
+      if (slot.tag == tag && same(pos)) return pos;
     }
   }
 
@@ -97,7 +97,7 @@ class PositionIndex {
   }
 
   std::vector<Slot> slots_;
-  std::vector<uint64_t> hashes_;  // by position
+  std::vector<uint64_t> hashes_;  // by position, for Grow
   size_t mask_ = 0;
 };
 
@@ -164,6 +164,21 @@ struct Merger::State {
   KeyMap<int64_t> strings;
   KeyMap<uint64_t> mappings;
   PositionIndex functions, locations, samples;
+  // What functions and locations are found by, by position, beside the
+  // output's messages: a lookup reads one array instead of chasing the
+  // pointers of a message (most of a large merge's time was such misses).
+  struct FunctionKey {
+    int64_t name, system_name, filename, start_line;
+    bool operator==(const FunctionKey&) const = default;
+  };
+  std::vector<FunctionKey> function_keys;
+  struct LocationKey {
+    uint64_t mapping_id, address;
+    uint32_t lines_begin, lines_size;  // in location_key_lines
+    bool folded;
+  };
+  std::vector<LocationKey> location_keys;
+  std::vector<std::pair<uint64_t, int64_t>> location_key_lines;  // function id, line
   std::unordered_set<std::string> comments;
   // Reused buffers for the keys being built, one a kind (they nest).
   std::string mapping_key;
@@ -292,25 +307,22 @@ struct Merger::State {
     int32_t pos = m.function_index.Find(id);
     if (m.function[pos] != 0) return m.function[pos];
     const auto& sf = src.function(pos);
-    const int64_t name = m.str[sf.name()], system_name = m.str[sf.system_name()],
-                  filename = m.str[sf.filename()];
-    Hasher h(static_cast<uint64_t>(sf.start_line()));
-    h.Mix(static_cast<uint64_t>(name));
-    h.Mix(static_cast<uint64_t>(system_name));
-    h.Mix(static_cast<uint64_t>(filename));
-    int found = functions.Find(h.hash(), [&](int i) {
-      const auto& f = out.function(i);
-      return f.name() == name && f.system_name() == system_name && f.filename() == filename &&
-             f.start_line() == sf.start_line();
-    });
+    const FunctionKey key{m.str[sf.name()], m.str[sf.system_name()], m.str[sf.filename()],
+                          sf.start_line()};
+    Hasher h(static_cast<uint64_t>(key.start_line));
+    h.Mix(static_cast<uint64_t>(key.name));
+    h.Mix(static_cast<uint64_t>(key.system_name));
+    h.Mix(static_cast<uint64_t>(key.filename));
+    int found = functions.Find(h.hash(), [&](int i) { return function_keys[i] == key; });
     if (found < 0) {
       functions.Add(h.hash());
+      function_keys.push_back(key);
       auto* f = out.add_function();
       f->set_id(static_cast<uint64_t>(out.function_size()));
-      f->set_name(name);
-      f->set_system_name(system_name);
-      f->set_filename(filename);
-      f->set_start_line(sf.start_line());
+      f->set_name(key.name);
+      f->set_system_name(key.system_name);
+      f->set_filename(key.filename);
+      f->set_start_line(key.start_line);
       found = out.function_size() - 1;
     }
     m.function[pos] = static_cast<uint64_t>(found + 1);
@@ -339,23 +351,19 @@ struct Merger::State {
       h.Mix(static_cast<uint64_t>(line.line()));
     }
     int found = locations.Find(h.hash(), [&](int i) {
-      const auto& l = out.location(i);
-      if (l.mapping_id() != mapping_id || l.address() != address ||
-          l.is_folded() != sl.is_folded() ||
-          static_cast<size_t>(l.line_size()) != location_lines.size()) {
-        return false;
-      }
-      for (size_t j = 0; j < location_lines.size(); ++j) {
-        const auto& line = l.line(static_cast<int>(j));
-        if (line.function_id() != location_lines[j].first ||
-            line.line() != location_lines[j].second) {
-          return false;
-        }
-      }
-      return true;
+      const LocationKey& k = location_keys[i];
+      return k.mapping_id == mapping_id && k.address == address && k.folded == sl.is_folded() &&
+             k.lines_size == location_lines.size() &&
+             std::equal(location_lines.begin(), location_lines.end(),
+                        location_key_lines.begin() + k.lines_begin);
     });
     if (found < 0) {
       locations.Add(h.hash());
+      location_keys.push_back({mapping_id, address,
+                               static_cast<uint32_t>(location_key_lines.size()),
+                               static_cast<uint32_t>(location_lines.size()), sl.is_folded()});
+      location_key_lines.insert(location_key_lines.end(), location_lines.begin(),
+                                location_lines.end());
       auto* l = out.add_location();
       l->set_id(static_cast<uint64_t>(out.location_size()));
       l->set_mapping_id(mapping_id);
