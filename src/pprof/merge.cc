@@ -271,41 +271,44 @@ struct Merger::State {
     if (id == 0) return {0, 0};
     int32_t pos = m.mapping_index.Find(id);
     if (pos < 0) return {0, 0};  // validated profiles never get here
-    if (m.mapping_done[pos]) return m.mapping[pos];
-    const perftools::profiles::Mapping* sm = &src.mapping(pos);
-    uint64_t size = sm->memory_limit() - sm->memory_start();
+    if (m.mapping_done[pos] || FindMapping(src, m, pos)) return m.mapping[pos];
+    const perftools::profiles::Mapping& sm = src.mapping(pos);
+    auto* om = out.add_mapping();
+    *om = sm;
+    om->set_id(static_cast<uint64_t>(out.mapping_size()));
+    om->set_filename(m.str[sm.filename()]);
+    om->set_build_id(m.str[sm.build_id()]);
+    mappings.emplace(mapping_key, om->id());  // (as FindMapping left it)
+    m.mapping[pos] = {om->id(), 0};
+    m.mapping_done[pos] = true;
+    return m.mapping[pos];
+  }
+
+  // Whether the output has input mapping `pos` already; if so, maps it.
+  // Leaves its key in mapping_key.
+  bool FindMapping(const Profile& src, Maps& m, int32_t pos) {
+    const perftools::profiles::Mapping& sm = src.mapping(pos);
+    uint64_t size = sm.memory_limit() - sm.memory_start();
     size = size + 0xfff;
     size -= size % 0x1000;
     std::string& key = mapping_key;
     key.clear();
     Put(&key, size);
-    Put(&key, sm->file_offset());
-    const std::string& build_id = src.string_table(sm->build_id());
-    key += build_id.empty() ? src.string_table(sm->filename()) : build_id;
+    Put(&key, sm.file_offset());
+    const std::string& build_id = src.string_table(sm.build_id());
+    key += build_id.empty() ? src.string_table(sm.filename()) : build_id;
     auto found = mappings.find(key);
-    std::pair<uint64_t, int64_t> result;
-    if (found != mappings.end()) {
-      const auto& om = out.mapping(static_cast<int>(found->second - 1));
-      result = {found->second,
-                static_cast<int64_t>(om.memory_start()) - static_cast<int64_t>(sm->memory_start())};
-    } else {
-      auto* om = out.add_mapping();
-      *om = *sm;
-      om->set_id(static_cast<uint64_t>(out.mapping_size()));
-      om->set_filename(m.str[sm->filename()]);
-      om->set_build_id(m.str[sm->build_id()]);
-      mappings.emplace(key, om->id());
-      result = {om->id(), 0};
-    }
-    m.mapping[pos] = result;
+    if (found == mappings.end()) return false;
+    const auto& om = out.mapping(static_cast<int>(found->second - 1));
+    m.mapping[pos] = {found->second, static_cast<int64_t>(om.memory_start()) -
+                                         static_cast<int64_t>(sm.memory_start())};
     m.mapping_done[pos] = true;
-    return result;
+    return true;
   }
 
-  // pprof's mapFunction: the output function of input function `id`.
-  uint64_t MapFunction(const Profile& src, Maps& m, uint64_t id) {
-    int32_t pos = m.function_index.Find(id);
-    if (m.function[pos] != 0) return m.function[pos];
+  // The key of input function `pos` (at src.function(pos)) and its hash.
+  static std::pair<FunctionKey, uint64_t> KeyOfFunction(const Profile& src, const Maps& m,
+                                                        int pos) {
     const auto& sf = src.function(pos);
     const FunctionKey key{m.str[sf.name()], m.str[sf.system_name()], m.str[sf.filename()],
                           sf.start_line()};
@@ -313,9 +316,22 @@ struct Merger::State {
     h.Mix(static_cast<uint64_t>(key.name));
     h.Mix(static_cast<uint64_t>(key.system_name));
     h.Mix(static_cast<uint64_t>(key.filename));
-    int found = functions.Find(h.hash(), [&](int i) { return function_keys[i] == key; });
+    return {key, h.hash()};
+  }
+
+  // The output position of the function with `key`, or -1.
+  int FindFunction(const FunctionKey& key, uint64_t hash) const {
+    return functions.Find(hash, [&](int i) { return function_keys[i] == key; });
+  }
+
+  // pprof's mapFunction: the output function of input function `id`.
+  uint64_t MapFunction(const Profile& src, Maps& m, uint64_t id) {
+    int32_t pos = m.function_index.Find(id);
+    if (m.function[pos] != 0) return m.function[pos];
+    const auto [key, hash] = KeyOfFunction(src, m, pos);
+    int found = FindFunction(key, hash);
     if (found < 0) {
-      functions.Add(h.hash());
+      functions.Add(hash);
       function_keys.push_back(key);
       auto* f = out.add_function();
       f->set_id(static_cast<uint64_t>(out.function_size()));
@@ -329,36 +345,47 @@ struct Merger::State {
     return m.function[pos];
   }
 
+  // The hash of a location of output mapping `mapping_id` at output
+  // `address`, its lines (output function ids) in location_lines.
+  uint64_t HashLocation(uint64_t mapping_id, uint64_t address, bool folded) const {
+    // pprof keys a location by its address relative to its mapping: for
+    // locations of one mapping, the same as by the address.
+    Hasher h(address);
+    h.Mix(mapping_id << 1 | folded);
+    for (const auto& [function_id, line] : location_lines) {
+      h.Mix(function_id);
+      h.Mix(static_cast<uint64_t>(line));
+    }
+    return h.hash();
+  }
+
+  // The output position of that location, or -1.
+  int FindLocation(uint64_t mapping_id, uint64_t address, bool folded, uint64_t hash) const {
+    return locations.Find(hash, [&](int i) {
+      const LocationKey& k = location_keys[i];
+      return k.mapping_id == mapping_id && k.address == address && k.folded == folded &&
+             k.lines_size == location_lines.size() &&
+             std::equal(location_lines.begin(), location_lines.end(),
+                        location_key_lines.begin() + k.lines_begin);
+    });
+  }
+
   // pprof's mapLocation: the output location of input location `id`, keyed
   // by its mapping, its address relative to that, its lines and is_folded.
   uint64_t MapLocation(const Profile& src, Maps& m, uint64_t id) {
     int32_t pos = m.location_index.Find(id);
     if (m.location[pos] != 0) return m.location[pos];
     const auto& sl = src.location(pos);
-    // (not a structured binding: clang before 16 cannot capture one)
-    const std::pair<uint64_t, int64_t> mapped = MapMapping(src, m, sl.mapping_id());
-    const uint64_t mapping_id = mapped.first;
-    const uint64_t address =
-        static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
-    // pprof keys a location by its address relative to its mapping: for
-    // locations of one mapping, the same as by the address.
-    Hasher h(address);
-    h.Mix(mapping_id << 1 | sl.is_folded());
+    const auto [mapping_id, offset] = MapMapping(src, m, sl.mapping_id());
+    const uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
     location_lines.clear();
     for (const auto& line : sl.line()) {
       location_lines.emplace_back(MapFunction(src, m, line.function_id()), line.line());
-      h.Mix(location_lines.back().first);
-      h.Mix(static_cast<uint64_t>(line.line()));
     }
-    int found = locations.Find(h.hash(), [&](int i) {
-      const LocationKey& k = location_keys[i];
-      return k.mapping_id == mapping_id && k.address == address && k.folded == sl.is_folded() &&
-             k.lines_size == location_lines.size() &&
-             std::equal(location_lines.begin(), location_lines.end(),
-                        location_key_lines.begin() + k.lines_begin);
-    });
+    const uint64_t hash = HashLocation(mapping_id, address, sl.is_folded());
+    int found = FindLocation(mapping_id, address, sl.is_folded(), hash);
     if (found < 0) {
-      locations.Add(h.hash());
+      locations.Add(hash);
       location_keys.push_back({mapping_id, address,
                                static_cast<uint32_t>(location_key_lines.size()),
                                static_cast<uint32_t>(location_lines.size()), sl.is_folded()});
@@ -381,6 +408,43 @@ struct Merger::State {
     }
     m.location[pos] = static_cast<uint64_t>(found + 1);
     return m.location[pos];
+  }
+
+  // The mappings, functions and locations of `src` that the output has already,
+  // looked up in the input's order, before its samples map the rest in
+  // theirs (which gives their output ids, as pprof's): the inputs of one
+  // program list them in the same order, so both sides are read in order
+  // and a large merge no longer waits for a cache miss a lookup. What is
+  // found is what MapFunction and MapLocation would find.
+  void ResolveKnown(const Profile& src, Maps& m) {
+    for (int pos = 0; pos < src.mapping_size(); ++pos) {
+      if (!m.mapping_done[pos]) FindMapping(src, m, pos);
+    }
+    for (int pos = 0; pos < src.function_size(); ++pos) {
+      const auto [key, hash] = KeyOfFunction(src, m, pos);
+      m.function[pos] = static_cast<uint64_t>(FindFunction(key, hash) + 1);
+    }
+    for (int pos = 0; pos < src.location_size(); ++pos) {
+      const auto& sl = src.location(pos);
+      std::pair<uint64_t, int64_t> mapped{0, 0};
+      if (sl.mapping_id() != 0) {
+        const int32_t mapping = m.mapping_index.Find(sl.mapping_id());
+        if (!m.mapping_done[mapping]) continue;  // (a new mapping: a new location)
+        mapped = m.mapping[mapping];
+      }
+      location_lines.clear();
+      for (const auto& line : sl.line()) {
+        const uint64_t function = m.function[m.function_index.Find(line.function_id())];
+        if (function == 0) break;  // (a new function: a new location)
+        location_lines.emplace_back(function, line.line());
+      }
+      if (location_lines.size() != static_cast<size_t>(sl.line_size())) continue;
+      const uint64_t address =
+          static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
+      const uint64_t hash = HashLocation(mapped.first, address, sl.is_folded());
+      m.location[pos] =
+          static_cast<uint64_t>(FindLocation(mapped.first, address, sl.is_folded(), hash) + 1);
+    }
   }
 
   // Reused by MapLocation and MapSample.
@@ -494,6 +558,7 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
   if (st.out.mapping_size() == 0 && src.mapping_size() > 0) {
     st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
   }
+  if (st.count > 0) st.ResolveKnown(src, m);
   for (const auto& s : src.sample()) st.MapSample(src, m, s, partial, factors);
   st.time_reset = st.time_reset || time_reset;
   ++st.count;
