@@ -11,8 +11,8 @@
 // stack (a worst case: millions of distinct paths). With heap, the profile
 // is a Go heap profile's shape instead: alloc_objects, alloc_space,
 // inuse_objects and inuse_space, each sample an allocation size (its
-// "bytes" numeric label) times a count, and no request labels. SEED (0)
-// seeds the draws of the samples from the pool (the pool stays the same):
+// "bytes" numeric label) times a count, and no request labels. With SEED,
+// the samples are drawn from the same pool by a generator seeded with it:
 // profiles of one program at different times, for merge benchmarks.
 #include <cstdio>
 #include <random>
