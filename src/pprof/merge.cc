@@ -27,23 +27,13 @@ struct KeyHash {
 template <typename V>
 using KeyMap = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
 
-// The value of `key`, added as make() when missing.
-template <typename V, typename Make>
-V FindOrAdd(KeyMap<V>& map, std::string_view key, Make&& make) {
-  auto found = map.find(key);
-  if (found != map.end()) return found->second;
-  V value = make();
-  map.emplace(std::string(key), value);
-  return value;
-}
-
 // A sample's label, in output strings.
 struct LabelRef {
   bool numeric;
   int64_t key, str, num, unit;
 };
 
-// Output elements (samples, locations, functions) by their content: open
+// Output elements (strings, functions, locations, samples) by their content: open
 // addressing over their positions, each position's hash kept beside it;
 // a probe compares the element itself. ~24 bytes an element where maps
 // keyed by byte strings took ~330 for a sample (8 bytes a frame), most of
@@ -161,7 +151,7 @@ struct Merger::State {
   std::string first_name;
   int count = 0;
   bool time_reset = false;  // an input had no time: see Merger::Partial
-  KeyMap<int64_t> strings;
+  PositionIndex strings;    // positions in out.string_table
   KeyMap<uint64_t> mappings;
   PositionIndex functions, locations, samples;
   // What functions and locations are found by, by position, beside the
@@ -184,10 +174,14 @@ struct Merger::State {
   std::string mapping_key;
 
   int64_t Intern(const std::string& s) {
-    return FindOrAdd(strings, s, [&] {
+    const uint64_t hash = std::hash<std::string_view>()(s);
+    int found = strings.Find(hash, [&](int i) { return out.string_table(i) == s; });
+    if (found < 0) {
+      strings.Add(hash);
       out.add_string_table(s);
-      return static_cast<int64_t>(out.string_table_size() - 1);
-    });
+      found = out.string_table_size() - 1;
+    }
+    return found;
   }
 
   // Per input profile: its string indices and ids in the output, by the
