@@ -151,55 +151,189 @@ bool MergeFields(std::string_view raw, Profile* profile) {
   return profile->MergeFromCodedStream(&in) && in.ConsumedEntireMessage();
 }
 
-// Parses `raw` into the empty `*profile`. The samples of a large profile
-// (most of its bytes) are parsed in pieces on several threads, into
-// messages on the profile's arena, and moved into place in order; the
-// result is what one parse of `raw` gives.
+// A reader of protobuf wire data: varints, and lengths checked against what
+// is left. Every method returns false on malformed data.
+class WireReader {
+ public:
+  explicit WireReader(std::string_view data)
+      : p_(reinterpret_cast<const uint8_t*>(data.data())), end_(p_ + data.size()) {}
+
+  bool done() const { return p_ == end_; }
+
+  bool Varint(uint64_t* out) {
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70 && p_ < end_; shift += 7) {
+      const uint8_t b = *p_++;
+      v |= static_cast<uint64_t>(b & 0x7f) << (shift < 64 ? shift : 0);
+      if ((b & 0x80) == 0) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // The bytes of a length-delimited field, after its tag.
+  bool Bytes(WireReader* out) {
+    uint64_t n;
+    if (!Varint(&n) || n > static_cast<uint64_t>(end_ - p_)) return false;
+    *out = WireReader(std::string_view(reinterpret_cast<const char*>(p_), n));
+    p_ += n;
+    return true;
+  }
+
+  // Skips a field of wire type `type` after its tag.
+  bool Skip(uint64_t type) {
+    uint64_t v;
+    WireReader bytes("");
+    switch (type) {
+      case 0:
+        return Varint(&v);
+      case 1:
+        return Advance(8);
+      case 2:
+        return Bytes(&bytes);
+      case 5:
+        return Advance(4);
+      default:
+        return false;
+    }
+  }
+
+  // The varints left (the elements of a packed field).
+  size_t CountVarints() const {
+    size_t n = 0;
+    for (const uint8_t* q = p_; q < end_; ++q) n += (*q & 0x80) == 0;
+    return n;
+  }
+
+ private:
+  bool Advance(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) return false;
+    p_ += n;
+    return true;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
+// A field's varints (wire type 2: packed; 0: one) into `*field`, reserved to fit
+// first: protobuf's parser grows a packed field by doubling, and on an
+// arena every outgrown array stays (480 bytes for 30 frames, not 240).
+template <typename Int>
+bool ReadVarints(WireReader& in, uint64_t type, google::protobuf::RepeatedField<Int>* field) {
+  uint64_t v;
+  if (type == 0) {
+    if (!in.Varint(&v)) return false;
+    field->Add(static_cast<Int>(v));
+    return true;
+  }
+  WireReader packed("");
+  if (!in.Bytes(&packed)) return false;
+  field->Reserve(field->size() + static_cast<int>(packed.CountVarints()));
+  while (!packed.done()) {
+    if (!packed.Varint(&v)) return false;
+    field->Add(static_cast<Int>(v));
+  }
+  return true;
+}
+
+bool ParseLabel(WireReader in, perftools::profiles::Label* label) {
+  while (!in.done()) {
+    uint64_t tag, v;
+    if (!in.Varint(&tag)) return false;
+    const uint64_t field = tag >> 3, type = tag & 7;
+    if (field >= 1 && field <= 4 && type == 0) {
+      if (!in.Varint(&v)) return false;
+      const auto n = static_cast<int64_t>(v);
+      if (field == 1) label->set_key(n);
+      if (field == 2) label->set_str(n);
+      if (field == 3) label->set_num(n);
+      if (field == 4) label->set_num_unit(n);
+    } else if (field == 0 || !in.Skip(type)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// One Sample message, as protobuf's parser reads it (unknown fields
+// skipped), its repeated fields sized to fit.
+bool ParseSample(WireReader in, perftools::profiles::Sample* sample) {
+  while (!in.done()) {
+    uint64_t tag;
+    if (!in.Varint(&tag)) return false;
+    const uint64_t field = tag >> 3, type = tag & 7;
+    WireReader label("");
+    bool ok;
+    if (field == 1 && (type == 0 || type == 2)) {
+      ok = ReadVarints(in, type, sample->mutable_location_id());
+    } else if (field == 2 && (type == 0 || type == 2)) {
+      ok = ReadVarints(in, type, sample->mutable_value());
+    } else if (field == 3 && type == 2) {
+      ok = in.Bytes(&label) && ParseLabel(label, sample->add_label());
+    } else {
+      ok = field != 0 && in.Skip(type);
+    }
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Parses `raw` into the empty `*profile`. The samples (most of a profile's
+// bytes), when they come as one run of fields as Go writes them, are
+// parsed by ParseSample, a large profile's in pieces on several threads
+// into messages on the profile's arena, and added in order; the rest by
+// protobuf. The result is what one parse of `raw` gives.
 bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads, Profile* profile) {
-  constexpr size_t kBytesPerThread = size_t{4} << 20;
   const std::vector<uint32_t>& starts = scan.sample_starts;
+  if (starts.empty()) return profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
+  if (!MergeFields(raw.substr(0, starts.front()), profile) ||
+      !MergeFields(raw.substr(scan.samples_end), profile)) {
+    return false;
+  }
+  constexpr size_t kBytesPerThread = size_t{4} << 20;
   size_t pieces = std::min<size_t>(raw.size() / kBytesPerThread, starts.size() / 1024);
   if (pieces >= 2) {  // asking for the cores reads sysfs: not for every small profile
     if (threads == 0) threads = std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
     pieces = std::min<size_t>(pieces, threads);
   }
-  if (pieces < 2) return profile->ParseFromArray(raw.data(), static_cast<int>(raw.size()));
-
+  pieces = std::max<size_t>(pieces, 1);
   google::protobuf::Arena* arena = profile->GetArena();
-  std::vector<Profile*> parts(pieces);
-  std::vector<std::unique_ptr<Profile>> owned;  // without an arena
-  for (Profile*& part : parts) {
-    if (arena != nullptr) {
-      part = google::protobuf::Arena::CreateMessage<Profile>(arena);
-    } else {
-      owned.push_back(std::make_unique<Profile>());
-      part = owned.back().get();
+  std::vector<perftools::profiles::Sample*> samples(starts.size());
+  auto parse = [&](size_t piece) {
+    const size_t first = piece * starts.size() / pieces,
+                 last = (piece + 1) * starts.size() / pieces;
+    for (size_t i = first; i < last; ++i) {
+      const size_t end = i + 1 < starts.size() ? starts[i + 1] : scan.samples_end;
+      WireReader field(raw.substr(starts[i], end - starts[i])), body("");
+      uint64_t tag;
+      // (an arena's allocations are thread-safe)
+      samples[i] = google::protobuf::Arena::CreateMessage<perftools::profiles::Sample>(arena);
+      if (!field.Varint(&tag) || !field.Bytes(&body) || !ParseSample(body, samples[i])) {
+        return false;
+      }
     }
-  }
-  auto piece = [&](size_t i) {
-    size_t begin = starts[i * starts.size() / pieces];
-    size_t end = i + 1 < pieces ? starts[(i + 1) * starts.size() / pieces] : scan.samples_end;
-    return raw.substr(begin, end - begin);
+    return true;
   };
   std::vector<char> ok(pieces, 0);
   std::vector<std::thread> workers;
-  for (size_t i = 1; i < pieces; ++i) {
-    workers.emplace_back([&, i] { ok[i] = MergeFields(piece(i), parts[i]); });
-  }
-  // This thread: the fields before and after the samples, then a piece.
-  ok[0] = MergeFields(raw.substr(0, starts.front()), profile) &&
-          MergeFields(raw.substr(scan.samples_end), profile) && MergeFields(piece(0), parts[0]);
+  for (size_t i = 1; i < pieces; ++i) workers.emplace_back([&, i] { ok[i] = parse(i); });
+  ok[0] = parse(0);
   for (std::thread& t : workers) t.join();
-  if (std::find(ok.begin(), ok.end(), 0) != ok.end()) return false;
-  auto* samples = profile->mutable_sample();
-  samples->Reserve(static_cast<int>(starts.size()));
-  std::vector<perftools::profiles::Sample*> moved;
-  for (Profile* part : parts) {
-    moved.resize(static_cast<size_t>(part->sample_size()));
-    part->mutable_sample()->UnsafeArenaExtractSubrange(0, part->sample_size(), moved.data());
-    for (auto* sample : moved) samples->UnsafeArenaAddAllocated(sample);
+  bool parsed = std::find(ok.begin(), ok.end(), 0) == ok.end();
+  auto* field = profile->mutable_sample();
+  field->Reserve(static_cast<int>(starts.size()));
+  for (auto* sample : samples) {
+    if (sample == nullptr) continue;  // (a failed piece's rest)
+    if (arena != nullptr) {
+      field->UnsafeArenaAddAllocated(sample);
+    } else {
+      field->AddAllocated(sample);  // takes ownership
+    }
   }
-  return true;
+  return parsed;
 }
 
 }  // namespace

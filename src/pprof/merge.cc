@@ -27,14 +27,111 @@ struct KeyHash {
 template <typename V>
 using KeyMap = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
 
-// The value of `key`, added as make() when missing.
-template <typename V, typename Make>
-V FindOrAdd(KeyMap<V>& map, std::string_view key, Make&& make) {
-  auto found = map.find(key);
-  if (found != map.end()) return found->second;
-  V value = make();
-  map.emplace(std::string(key), value);
-  return value;
+// A sample's label, in output strings.
+struct LabelRef {
+  bool numeric;
+  int64_t key, str, num, unit;
+};
+
+// Output elements (strings, functions, locations, samples) by their content: open
+// addressing over their positions, each position's hash kept beside it;
+// a probe compares the element itself. ~24 bytes an element where maps
+// keyed by byte strings took ~330 for a sample (8 bytes a frame), most of
+// a large merge's memory, and a lookup cost a node's cache misses.
+class PositionIndex {
+ public:
+  // The position of the element with `hash` for which same(position)
+  // holds, or -1.
+  template <typename Same>
+  int Find(uint64_t hash, Same&& same) const {
+    if (slots_.empty()) return -1;
+    const uint32_t tag = Tag(hash);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Slot slot = slots_[i];
+      if (slot.position == 0) return -1;
+      const int pos = static_cast<int>(slot.position - 1);
+      if (slot.tag == tag && same(pos)) return pos;
+    }
+  }
+
+  // Adds the next position, with `hash`.
+  void Add(uint64_t hash) {
+    if (2 * (hashes_.size() + 1) > slots_.size()) Grow();
+    hashes_.push_back(hash);
+    Place(static_cast<uint32_t>(hashes_.size()));
+  }
+
+ private:
+  // A probe compares the hash's top bits in the slot before it loads
+  // anything else: most probes then touch one cache line.
+  struct Slot {
+    uint32_t position = 0;  // + 1; 0: empty
+    uint32_t tag = 0;
+  };
+  static uint32_t Tag(uint64_t hash) { return static_cast<uint32_t>(hash >> 32); }
+
+  void Place(uint32_t position) {
+    const uint64_t hash = hashes_[position - 1];
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].position == 0) {
+        slots_[i] = {position, Tag(hash)};
+        return;
+      }
+    }
+  }
+
+  void Grow() {
+    slots_.assign(std::max<size_t>(1024, 2 * slots_.size()), Slot{});
+    mask_ = slots_.size() - 1;
+    for (uint32_t position = 1; position <= hashes_.size(); ++position) Place(position);
+  }
+
+  std::vector<Slot> slots_;
+  std::vector<uint64_t> hashes_;  // by position, for Grow
+  size_t mask_ = 0;
+};
+
+// Hashes fixed-width values, one after another.
+class Hasher {
+ public:
+  explicit Hasher(uint64_t seed) : h_(seed) {}
+  void Mix(uint64_t v) { h_ = MixHash()(h_ ^ v) + 0x9e3779b97f4a7c15ULL; }
+  uint64_t hash() const { return h_; }
+
+ private:
+  uint64_t h_;
+};
+
+// The output sample `s` has `locations` and `labels` (sorted as MapSample
+// sorts them).
+bool SameSample(const perftools::profiles::Sample& s, std::span<const uint64_t> locations,
+                std::span<const LabelRef> labels) {
+  if (static_cast<size_t>(s.location_id_size()) != locations.size() ||
+      static_cast<size_t>(s.label_size()) != labels.size() ||
+      !std::equal(locations.begin(), locations.end(), s.location_id().begin())) {
+    return false;
+  }
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const auto& l = s.label(static_cast<int>(i));
+    const LabelRef& r = labels[i];
+    if ((l.str() == 0) != r.numeric || l.key() != r.key ||
+        (r.numeric ? l.num() != r.num || l.num_unit() != r.unit : l.str() != r.str)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// A sample's hash, by its output locations and labels.
+uint64_t HashSample(std::span<const uint64_t> locations, std::span<const LabelRef> labels) {
+  Hasher h(locations.size());
+  for (uint64_t id : locations) h.Mix(id);
+  for (const LabelRef& l : labels) {
+    h.Mix(static_cast<uint64_t>(l.key) << 1 | l.numeric);
+    h.Mix(static_cast<uint64_t>(l.numeric ? l.num : l.str));
+    h.Mix(static_cast<uint64_t>(l.unit));
+  }
+  return h.hash();
 }
 
 std::string DescribeTypes(const Profile& p) {
@@ -54,18 +151,37 @@ struct Merger::State {
   std::string first_name;
   int count = 0;
   bool time_reset = false;  // an input had no time: see Merger::Partial
-  KeyMap<int64_t> strings;
-  KeyMap<uint64_t> functions, locations, mappings;
-  KeyMap<int> samples;  // -> index in out.sample
+  PositionIndex strings;    // positions in out.string_table
+  KeyMap<uint64_t> mappings;
+  PositionIndex functions, locations, samples;
+  // What functions and locations are found by, by position, beside the
+  // output's messages: a lookup reads one array instead of chasing the
+  // pointers of a message (most of a large merge's time was such misses).
+  struct FunctionKey {
+    int64_t name, system_name, filename, start_line;
+    bool operator==(const FunctionKey&) const = default;
+  };
+  std::vector<FunctionKey> function_keys;
+  struct LocationKey {
+    uint64_t mapping_id, address;
+    uint32_t lines_begin, lines_size;  // in location_key_lines
+    bool folded;
+  };
+  std::vector<LocationKey> location_keys;
+  std::vector<std::pair<uint64_t, int64_t>> location_key_lines;  // function id, line
   std::unordered_set<std::string> comments;
   // Reused buffers for the keys being built, one a kind (they nest).
-  std::string mapping_key, function_key, location_key, sample_key;
+  std::string mapping_key;
 
   int64_t Intern(const std::string& s) {
-    return FindOrAdd(strings, s, [&] {
+    const uint64_t hash = std::hash<std::string_view>()(s);
+    int found = strings.Find(hash, [&](int i) { return out.string_table(i) == s; });
+    if (found < 0) {
+      strings.Add(hash);
       out.add_string_table(s);
-      return static_cast<int64_t>(out.string_table_size() - 1);
-    });
+      found = out.string_table_size() - 1;
+    }
+    return found;
   }
 
   // Per input profile: its string indices and ids in the output, by the
@@ -149,58 +265,103 @@ struct Merger::State {
     if (id == 0) return {0, 0};
     int32_t pos = m.mapping_index.Find(id);
     if (pos < 0) return {0, 0};  // validated profiles never get here
-    if (m.mapping_done[pos]) return m.mapping[pos];
-    const perftools::profiles::Mapping* sm = &src.mapping(pos);
-    uint64_t size = sm->memory_limit() - sm->memory_start();
+    if (m.mapping_done[pos] || FindMapping(src, m, pos)) return m.mapping[pos];
+    const perftools::profiles::Mapping& sm = src.mapping(pos);
+    auto* om = out.add_mapping();
+    *om = sm;
+    om->set_id(static_cast<uint64_t>(out.mapping_size()));
+    om->set_filename(m.str[sm.filename()]);
+    om->set_build_id(m.str[sm.build_id()]);
+    mappings.emplace(mapping_key, om->id());  // (as FindMapping left it)
+    m.mapping[pos] = {om->id(), 0};
+    m.mapping_done[pos] = true;
+    return m.mapping[pos];
+  }
+
+  // Whether the output has input mapping `pos` already; if so, maps it.
+  // Leaves its key in mapping_key.
+  bool FindMapping(const Profile& src, Maps& m, int32_t pos) {
+    const perftools::profiles::Mapping& sm = src.mapping(pos);
+    uint64_t size = sm.memory_limit() - sm.memory_start();
     size = size + 0xfff;
     size -= size % 0x1000;
     std::string& key = mapping_key;
     key.clear();
     Put(&key, size);
-    Put(&key, sm->file_offset());
-    const std::string& build_id = src.string_table(sm->build_id());
-    key += build_id.empty() ? src.string_table(sm->filename()) : build_id;
+    Put(&key, sm.file_offset());
+    const std::string& build_id = src.string_table(sm.build_id());
+    key += build_id.empty() ? src.string_table(sm.filename()) : build_id;
     auto found = mappings.find(key);
-    std::pair<uint64_t, int64_t> result;
-    if (found != mappings.end()) {
-      const auto& om = out.mapping(static_cast<int>(found->second - 1));
-      result = {found->second,
-                static_cast<int64_t>(om.memory_start()) - static_cast<int64_t>(sm->memory_start())};
-    } else {
-      auto* om = out.add_mapping();
-      *om = *sm;
-      om->set_id(static_cast<uint64_t>(out.mapping_size()));
-      om->set_filename(m.str[sm->filename()]);
-      om->set_build_id(m.str[sm->build_id()]);
-      mappings.emplace(key, om->id());
-      result = {om->id(), 0};
-    }
-    m.mapping[pos] = result;
+    if (found == mappings.end()) return false;
+    const auto& om = out.mapping(static_cast<int>(found->second - 1));
+    m.mapping[pos] = {found->second, static_cast<int64_t>(om.memory_start()) -
+                                         static_cast<int64_t>(sm.memory_start())};
     m.mapping_done[pos] = true;
-    return result;
+    return true;
+  }
+
+  // The key of input function `pos` (at src.function(pos)) and its hash.
+  static std::pair<FunctionKey, uint64_t> KeyOfFunction(const Profile& src, const Maps& m,
+                                                        int pos) {
+    const auto& sf = src.function(pos);
+    const FunctionKey key{m.str[sf.name()], m.str[sf.system_name()], m.str[sf.filename()],
+                          sf.start_line()};
+    Hasher h(static_cast<uint64_t>(key.start_line));
+    h.Mix(static_cast<uint64_t>(key.name));
+    h.Mix(static_cast<uint64_t>(key.system_name));
+    h.Mix(static_cast<uint64_t>(key.filename));
+    return {key, h.hash()};
+  }
+
+  // The output position of the function with `key`, or -1.
+  int FindFunction(const FunctionKey& key, uint64_t hash) const {
+    return functions.Find(hash, [&](int i) { return function_keys[i] == key; });
   }
 
   // pprof's mapFunction: the output function of input function `id`.
   uint64_t MapFunction(const Profile& src, Maps& m, uint64_t id) {
     int32_t pos = m.function_index.Find(id);
     if (m.function[pos] != 0) return m.function[pos];
-    const auto& sf = src.function(pos);
-    std::string& key = function_key;
-    key.clear();
-    Put(&key, static_cast<uint64_t>(sf.start_line()));
-    Put(&key, static_cast<uint64_t>(m.str[sf.name()]));
-    Put(&key, static_cast<uint64_t>(m.str[sf.system_name()]));
-    Put(&key, static_cast<uint64_t>(m.str[sf.filename()]));
-    m.function[pos] = FindOrAdd(functions, key, [&] {
+    const auto [key, hash] = KeyOfFunction(src, m, pos);
+    int found = FindFunction(key, hash);
+    if (found < 0) {
+      functions.Add(hash);
+      function_keys.push_back(key);
       auto* f = out.add_function();
       f->set_id(static_cast<uint64_t>(out.function_size()));
-      f->set_name(m.str[sf.name()]);
-      f->set_system_name(m.str[sf.system_name()]);
-      f->set_filename(m.str[sf.filename()]);
-      f->set_start_line(sf.start_line());
-      return f->id();
-    });
+      f->set_name(key.name);
+      f->set_system_name(key.system_name);
+      f->set_filename(key.filename);
+      f->set_start_line(key.start_line);
+      found = out.function_size() - 1;
+    }
+    m.function[pos] = static_cast<uint64_t>(found + 1);
     return m.function[pos];
+  }
+
+  // The hash of a location of output mapping `mapping_id` at output
+  // `address`, its lines (output function ids) in location_lines.
+  uint64_t HashLocation(uint64_t mapping_id, uint64_t address, bool folded) const {
+    // pprof keys a location by its address relative to its mapping: for
+    // locations of one mapping, the same as by the address.
+    Hasher h(address);
+    h.Mix(mapping_id << 1 | folded);
+    for (const auto& [function_id, line] : location_lines) {
+      h.Mix(function_id);
+      h.Mix(static_cast<uint64_t>(line));
+    }
+    return h.hash();
+  }
+
+  // The output position of that location, or -1.
+  int FindLocation(uint64_t mapping_id, uint64_t address, bool folded, uint64_t hash) const {
+    return locations.Find(hash, [&](int i) {
+      const LocationKey& k = location_keys[i];
+      return k.mapping_id == mapping_id && k.address == address && k.folded == folded &&
+             k.lines_size == location_lines.size() &&
+             std::equal(location_lines.begin(), location_lines.end(),
+                        location_key_lines.begin() + k.lines_begin);
+    });
   }
 
   // pprof's mapLocation: the output location of input location `id`, keyed
@@ -209,51 +370,79 @@ struct Merger::State {
     int32_t pos = m.location_index.Find(id);
     if (m.location[pos] != 0) return m.location[pos];
     const auto& sl = src.location(pos);
-    auto [mapping_id, offset] = MapMapping(src, m, sl.mapping_id());
-    uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
-    std::string& key = location_key;
-    key.clear();
-    uint64_t key_address = address;
-    if (mapping_id != 0)
-      key_address -= out.mapping(static_cast<int>(mapping_id - 1)).memory_start();
-    Put(&key, key_address);
-    Put(&key, mapping_id);
-    key += sl.is_folded() ? '\1' : '\0';
-    std::vector<std::pair<uint64_t, int64_t>> lines;
-    lines.reserve(sl.line_size());
+    const auto [mapping_id, offset] = MapMapping(src, m, sl.mapping_id());
+    const uint64_t address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + offset);
+    location_lines.clear();
     for (const auto& line : sl.line()) {
-      uint64_t fid = MapFunction(src, m, line.function_id());
-      lines.emplace_back(fid, line.line());
-      Put(&key, fid);
-      Put(&key, static_cast<uint64_t>(line.line()));
+      location_lines.emplace_back(MapFunction(src, m, line.function_id()), line.line());
     }
-    // (a copy: clang before 16 cannot capture a structured binding)
-    const uint64_t location_mapping = mapping_id;
-    m.location[pos] = FindOrAdd(locations, key, [&] {
+    const uint64_t hash = HashLocation(mapping_id, address, sl.is_folded());
+    int found = FindLocation(mapping_id, address, sl.is_folded(), hash);
+    if (found < 0) {
+      locations.Add(hash);
+      location_keys.push_back({mapping_id, address,
+                               static_cast<uint32_t>(location_key_lines.size()),
+                               static_cast<uint32_t>(location_lines.size()), sl.is_folded()});
+      location_key_lines.insert(location_key_lines.end(), location_lines.begin(),
+                                location_lines.end());
       auto* l = out.add_location();
       l->set_id(static_cast<uint64_t>(out.location_size()));
-      l->set_mapping_id(location_mapping);
+      l->set_mapping_id(mapping_id);
       l->set_address(address);
       l->set_is_folded(sl.is_folded());
-      for (size_t i = 0; i < lines.size(); ++i) {
+      for (size_t i = 0; i < location_lines.size(); ++i) {
         auto* line = l->add_line();
-        line->set_function_id(lines[i].first);
-        line->set_line(lines[i].second);
+        line->set_function_id(location_lines[i].first);
+        line->set_line(location_lines[i].second);
         if (sl.line(static_cast<int>(i)).column() != 0) {
           line->set_column(sl.line(static_cast<int>(i)).column());
         }
       }
-      return l->id();
-    });
+      found = out.location_size() - 1;
+    }
+    m.location[pos] = static_cast<uint64_t>(found + 1);
     return m.location[pos];
   }
 
-  // A sample's label, in output strings.
-  struct LabelRef {
-    bool numeric;
-    int64_t key, str, num, unit;
-  };
-  // Reused by MapSample.
+  // The mappings, functions and locations of `src` that the output has already,
+  // looked up in the input's order, before its samples map the rest in
+  // theirs (which gives their output ids, as pprof's): the inputs of one
+  // program list them in the same order, so both sides are read in order
+  // and a large merge no longer waits for a cache miss a lookup. What is
+  // found is what MapFunction and MapLocation would find.
+  void ResolveKnown(const Profile& src, Maps& m) {
+    for (int pos = 0; pos < src.mapping_size(); ++pos) {
+      if (!m.mapping_done[pos]) FindMapping(src, m, pos);
+    }
+    for (int pos = 0; pos < src.function_size(); ++pos) {
+      const auto [key, hash] = KeyOfFunction(src, m, pos);
+      m.function[pos] = static_cast<uint64_t>(FindFunction(key, hash) + 1);
+    }
+    for (int pos = 0; pos < src.location_size(); ++pos) {
+      const auto& sl = src.location(pos);
+      std::pair<uint64_t, int64_t> mapped{0, 0};
+      if (sl.mapping_id() != 0) {
+        const int32_t mapping = m.mapping_index.Find(sl.mapping_id());
+        if (!m.mapping_done[mapping]) continue;  // (a new mapping: a new location)
+        mapped = m.mapping[mapping];
+      }
+      location_lines.clear();
+      for (const auto& line : sl.line()) {
+        const uint64_t function = m.function[m.function_index.Find(line.function_id())];
+        if (function == 0) break;  // (a new function: a new location)
+        location_lines.emplace_back(function, line.line());
+      }
+      if (location_lines.size() != static_cast<size_t>(sl.line_size())) continue;
+      const uint64_t address =
+          static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
+      const uint64_t hash = HashLocation(mapped.first, address, sl.is_folded());
+      m.location[pos] =
+          static_cast<uint64_t>(FindLocation(mapped.first, address, sl.is_folded(), hash) + 1);
+    }
+  }
+
+  // Reused by MapLocation and MapSample.
+  std::vector<std::pair<uint64_t, int64_t>> location_lines;  // function id, line
   std::vector<uint64_t> sample_locations;
   std::vector<LabelRef> sample_labels;
   std::vector<int64_t> scaled;  // the sample's values times `factors`, when given
@@ -274,14 +463,8 @@ struct Merger::State {
     bool zero = true;
     for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
     if (zero && !partial) return;
-    std::string& key = sample_key;
-    key.clear();
     sample_locations.clear();
-    for (uint64_t id : s.location_id()) {
-      sample_locations.push_back(MapLocation(src, m, id));
-      Put(&key, sample_locations.back());
-    }
-    key += '|';
+    for (uint64_t id : s.location_id()) sample_locations.push_back(MapLocation(src, m, id));
     sample_labels.clear();
     for (const auto& l : s.label()) {
       if (l.str() != 0) {
@@ -295,24 +478,21 @@ struct Merger::State {
                      [](const LabelRef& a, const LabelRef& b) {
       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
     });
-    for (const LabelRef& l : sample_labels) {
-      key += l.numeric ? 'n' : 's';
-      Put(&key, static_cast<uint64_t>(l.key));
-      Put(&key, static_cast<uint64_t>(l.numeric ? l.num : l.str));
-      Put(&key, static_cast<uint64_t>(l.unit));
-    }
-    auto found = samples.find(std::string_view(key));
-    if (found != samples.end()) {
-      auto* merged = out.mutable_sample(found->second);
+    const uint64_t hash = HashSample(sample_locations, sample_labels);
+    if (int found = samples.Find(
+            hash,
+            [&](int i) { return SameSample(out.sample(i), sample_locations, sample_labels); });
+        found >= 0) {
+      auto* merged = out.mutable_sample(found);
       for (int i = 0; i < s.value_size(); ++i) {
         merged->set_value(i, merged->value(i) + values[i]);
       }
       return;
     }
-    samples.emplace(key, out.sample_size());
+    samples.Add(hash);
     auto* ns = out.add_sample();
-    for (uint64_t id : sample_locations) ns->add_location_id(id);
-    for (int i = 0; i < s.value_size(); ++i) ns->add_value(values[i]);
+    ns->mutable_location_id()->Add(sample_locations.begin(), sample_locations.end());
+    ns->mutable_value()->Add(values, values + s.value_size());
     for (const LabelRef& l : sample_labels) {
       auto* nl = ns->add_label();
       nl->set_key(l.key);
@@ -372,6 +552,7 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
   if (st.out.mapping_size() == 0 && src.mapping_size() > 0) {
     st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
   }
+  if (st.count > 0) st.ResolveKnown(src, m);
   for (const auto& s : src.sample()) st.MapSample(src, m, s, partial, factors);
   st.time_reset = st.time_reset || time_reset;
   ++st.count;

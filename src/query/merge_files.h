@@ -1,7 +1,8 @@
 // Merging stored profiles: read, decoded and merged in runs of consecutive
 // files on a worker a core, the runs' merges folded in order, so memory grows
-// with the merged result, not with how many there are, and the result is
-// what merging one file after another gives. Thread-safe.
+// with the merged result, not with how many there are (beside it, at most
+// one decoded input and one run's merge a worker), and the result is what
+// merging one file after another gives. Thread-safe.
 #ifndef CPROF_QUERY_MERGE_FILES_H_
 #define CPROF_QUERY_MERGE_FILES_H_
 

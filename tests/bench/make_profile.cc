@@ -1,7 +1,7 @@
 // make_profile: writes a synthetic CPU-like profile of at least SIZE_MB
 // megabytes uncompressed, gzipped, for the report benchmark.
 //
-//   make_profile OUT SIZE_MB [STACKS [heap]]
+//   make_profile OUT SIZE_MB [STACKS [heap [SEED]]]
 //
 // 20,000 functions in a call graph where each frame calls one of 8
 // children, stacks 20-40 deep, an inlined pair in 1 location of 10.
@@ -11,7 +11,9 @@
 // stack (a worst case: millions of distinct paths). With heap, the profile
 // is a Go heap profile's shape instead: alloc_objects, alloc_space,
 // inuse_objects and inuse_space, each sample an allocation size (its
-// "bytes" numeric label) times a count, and no request labels.
+// "bytes" numeric label) times a count, and no request labels. With SEED,
+// the samples are drawn from the same pool by a generator seeded with it:
+// profiles of one program at different times, for merge benchmarks.
 #include <cstdio>
 #include <random>
 #include <string>
@@ -22,9 +24,9 @@
 using namespace cprof;
 
 int main(int argc, char** argv) {
-  const bool heap = argc == 5 && std::string(argv[4]) == "heap";
-  if (argc < 3 || argc > 5 || (argc == 5 && !heap)) {
-    std::fprintf(stderr, "usage: make_profile OUT SIZE_MB [STACKS [heap]]\n");
+  const bool heap = argc >= 5 && std::string(argv[4]) == "heap";
+  if (argc < 3 || argc > 6 || (argc >= 5 && !heap)) {
+    std::fprintf(stderr, "usage: make_profile OUT SIZE_MB [STACKS [heap [SEED]]]\n");
     return 2;
   }
   const size_t want = static_cast<size_t>(std::stol(argv[2])) << 20;
@@ -96,6 +98,7 @@ int main(int argc, char** argv) {
   const int pool_size = argc >= 4 ? std::stoi(argv[3]) : 0;
   std::vector<std::vector<uint64_t>> pool;
   for (int i = 0; i < pool_size; ++i) pool.push_back(random_stack());
+  if (argc == 6) rng.seed(42 + std::stoull(argv[5]));
   const int64_t key = str("request"), span = str("span"), bytes_key = str("bytes");
   const int64_t bytes_unit = str("bytes");
   std::vector<int64_t> label_values;

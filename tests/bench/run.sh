@@ -12,8 +12,8 @@
 #    entries (one day, 50 apps): wall time, cold-ish and warm.
 # 3. json: sidecar parsing with RapidJSON vs nlohmann::json.
 # 4. report: top table and flame tree of 50 MB synthetic profiles.
-# 5. merge: tests/bench/merge_bench.sh (1,000 CPU and 1,000 heap profiles,
-#    cprofiler vs go tool pprof -proto).
+# 5. merge: tests/bench/merge_bench.sh (600 CPU and 200 heap profiles, top
+#    of a 21 MB profile, a day's interval window: cprofiler vs go tool pprof).
 # 6. serve: tests/bench/serve_bench.sh (wrk on /api/profile_meta over
 #    100,000 entries).
 # 7. interval: a cumulative type's one-day window over 1,440 snapshots of

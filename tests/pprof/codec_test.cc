@@ -229,6 +229,61 @@ TEST_CASE("Parsing a large profile in pieces equals one parse", "[pprof]") {
   CHECK(bad.status().code() == Status::Code::kCorruption);
 }
 
+// DecodeProfile parses samples itself: every way protobuf may write one
+// (location ids and values packed or one field each, fields in any order,
+// fields it does not know) reads as protobuf's own parser reads it, and
+// malformed ones fail.
+TEST_CASE("Samples parse as protobuf parses them", "[pprof]") {
+  auto varint = [](uint64_t v) {
+    std::string out;
+    do {
+      out += static_cast<char>((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+      v >>= 7;
+    } while (v != 0);
+    return out;
+  };
+  auto field = [&](int number, int type, const std::string& payload) {
+    std::string out = varint(static_cast<uint64_t>(number << 3 | type));
+    return type == 2 ? out + varint(payload.size()) + payload : out + payload;
+  };
+  const std::string label = field(1, 0, varint(5)) + field(9, 0, varint(7)) +  // unknown
+                            field(3, 0, varint(uint64_t(-4))) + field(4, 0, varint(6));
+  const std::string sample =
+      field(2, 0, varint(uint64_t(-3))) + field(1, 0, varint(1)) +           // one a field
+      field(15, 2, "skipped") + field(1, 2, varint(1) + varint(1)) +         // packed
+      field(3, 2, label) + field(2, 2, varint(30)) + field(14, 5, "abcd") +  // fixed32
+      field(13, 1, "abcdefgh") + field(3, 1, "12345678");  // a label of the wrong wire type
+  Profile head = TinyProfile();
+  head.clear_sample();
+  const std::string raw = head.SerializeAsString() + field(2, 2, sample);
+  Profile want;
+  REQUIRE(want.ParseFromString(raw));
+  REQUIRE(want.sample(0).location_id_size() == 3);
+  auto got = DecodeProfile(raw);
+  REQUIRE(got.ok());
+  // (protobuf keeps the unknown fields; nothing reads them)
+  const auto& w = want.sample(0);
+  const auto& g = got->sample(0);
+  CHECK(std::vector<uint64_t>(g.location_id().begin(), g.location_id().end()) ==
+        std::vector<uint64_t>(w.location_id().begin(), w.location_id().end()));
+  CHECK(std::vector<int64_t>(g.value().begin(), g.value().end()) ==
+        std::vector<int64_t>(w.value().begin(), w.value().end()));
+  REQUIRE(g.label_size() == 1);
+  REQUIRE(w.label_size() == 1);
+  CHECK(g.label(0).key() == w.label(0).key());
+  CHECK(g.label(0).str() == w.label(0).str());
+  CHECK(g.label(0).num() == w.label(0).num());
+  CHECK(g.label(0).num_unit() == w.label(0).num_unit());
+  CHECK(w.label(0).num() == -4);
+
+  for (const std::string& bad : {field(1, 2, "\x80"),                      // a varint cut short
+                                 field(0, 0, varint(1)),                   // field 0
+                                 field(3, 2, field(1, 7, "")),             // wire type 7
+                                 field(1, 0, std::string(11, '\xff'))}) {  // too long
+    CHECK_FALSE(DecodeProfile(head.SerializeAsString() + field(2, 2, bad)).ok());
+  }
+}
+
 TEST_CASE("Many tiny elements are refused before they are parsed", "[pprof]") {
   // 10M empty samples: 20 MB on the wire, ~1 GB as parsed objects.
   std::string raw;
