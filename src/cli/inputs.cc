@@ -148,6 +148,16 @@ Status WriteOutput(std::string_view out, std::string_view data) {
     return Status::OK();
   }
   fs::path path(out);
+  std::error_code ec;
+  if (fs::exists(path, ec) && !fs::is_regular_file(path, ec)) {
+    // A device or a FIFO (-o /dev/null, a pipe): written in place, never
+    // replaced by a renamed file (as root, that rename would succeed).
+    std::FILE* f = std::fopen(path.c_str(), "wb");
+    if (f == nullptr) return Status::IOError("cannot open " + path.string());
+    const bool written = std::fwrite(data.data(), 1, data.size(), f) == data.size();
+    if (std::fclose(f) != 0 || !written) return Status::IOError("writing " + path.string());
+    return Status::OK();
+  }
   fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   if (!IsDirectory(dir)) {
     return Status::InvalidArgument("cannot write " + path.string() + ": no directory " +

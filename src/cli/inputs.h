@@ -78,7 +78,8 @@ Result<std::string> HtmlReport(std::string_view title,
 
 // Writes `data` to `out` ("-" for stdout) atomically: a temporary file in
 // the same directory, renamed over `out` once whole. Nothing is left behind
-// on failure.
+// on failure. An `out` that exists and is not a regular file (/dev/null, a
+// FIFO) is written in place instead.
 Status WriteOutput(std::string_view out, std::string_view data);
 
 }  // namespace cprof::cli

@@ -116,3 +116,18 @@ ID=$("$CPROFILER" query -c "$WORK/c.yml" -t profile_cpu -o ids | tail -1)
 go tool pprof -top "$WORK/stdout.pb.gz" >/dev/null 2>&1 || fail "merge -o - output unreadable"
 "$CPROFILER" top -c "$WORK/c.yml" "$ID" | grep -q main.workloadCPU || fail "top ID"
 pass "IDs as inputs, -o -"
+
+# -o onto something that is not a regular file (a FIFO here; /dev/null is
+# the same case) is written in place: renaming a temporary file over it, as
+# a regular output is written, would replace the FIFO (as root, /dev/null).
+mkfifo "$WORK/fifo"
+cat "$WORK/fifo" >"$WORK/from-fifo.pb.gz" &
+reader=$!
+expect_exit 0 "$CPROFILER" merge -c "$WORK/c.yml" "$ID" -o "$WORK/fifo"
+if [ ! -p "$WORK/fifo" ]; then
+  kill "$reader" 2>/dev/null  # (still waiting for a writer)
+  fail "merge -o FIFO replaced the FIFO with a file"
+fi
+wait "$reader"
+cmp -s "$WORK/from-fifo.pb.gz" "$WORK/stdout.pb.gz" || fail "merge -o FIFO: the reader got other bytes than -o -"
+pass "-o onto a FIFO writes through it and leaves it a FIFO"
