@@ -56,11 +56,13 @@ class TraceTimeline::Builder {
     if (!st.goroutine || st.go_from == st.go_to) return;
     const uint32_t state = StateOf(st);
     const int32_t p = state == kRunning ? static_cast<int32_t>(ev.p) : int32_t{-1};
+    const Span span(ev.time - t_.first_, p, state);
     std::vector<Span>& spans = t_.lanes_[st.id].spans;
     // Several changes at one time: the last holds.
-    if (!spans.empty() && spans.back().start == ev.time) spans.pop_back();
-    if (spans.empty() ? state != kGone : spans.back().state != state || spans.back().p != p) {
-      spans.push_back(Span{ev.time, p, state});
+    if (!spans.empty() && spans.back().at() == span.at()) spans.pop_back();
+    if (spans.empty() ? state != kGone
+                      : spans.back().state() != state || spans.back().p() != span.p()) {
+      spans.push_back(span);
     }
   }
 
@@ -72,7 +74,7 @@ class TraceTimeline::Builder {
     size_t spans = 0;
     for (auto& [g, lane] : t_.lanes_) {
       for (const Span& s : lane.spans) {
-        if (s.p >= 0) procs_seen_.insert(s.p);
+        if (s.p() >= 0) procs_seen_.insert(s.p());
       }
       const trace::GoroutineSummary* s = summary_.Find(g);
       lane.name = Intern(&name_index, &t_.names_, s != nullptr ? s->name : "");
@@ -106,6 +108,9 @@ class TraceTimeline::Builder {
       case trace::GoState::kSyscall:
         return kSyscall;
       case trace::GoState::kWaiting:
+        // Past the states a Span holds (only a damaged trace has so many
+        // reasons): plain waiting.
+        if (t_.states_.size() >= kGone - 1) return Intern(&state_index_, &t_.states_, "waiting");
         return Intern(&state_index_, &t_.states_, st.reason.empty() ? "waiting" : st.reason);
       default:
         return kGone;
@@ -210,6 +215,25 @@ Result<std::string> TraceGoroutineJson(std::unique_ptr<trace::ByteSource> source
   return w.Take();
 }
 
+TraceTimeline::Span::Span(int64_t at, int32_t p, uint32_t state) {
+  const uint64_t time = static_cast<uint64_t>(std::clamp<int64_t>(at, 0, (int64_t{1} << 48) - 1));
+  // 0x8000 | P: running (0x7fff: on no P); else the state.
+  const uint64_t code = state == kRunning
+                            ? 0x8000 | static_cast<uint64_t>(p >= 0 && p < 0x7fff ? p : 0x7fff)
+                            : std::min<uint32_t>(state, kGone);
+  bits_ = time << 16 | code;
+}
+
+int32_t TraceTimeline::Span::p() const {
+  const uint32_t code = bits_ & 0xffff;
+  return code & 0x8000 && (code & 0x7fff) != 0x7fff ? static_cast<int32_t>(code & 0x7fff) : -1;
+}
+
+uint32_t TraceTimeline::Span::state() const {
+  const uint32_t code = bits_ & 0xffff;
+  return code & 0x8000 ? kRunning : code;
+}
+
 Result<TraceTimeline> TraceTimeline::Build(std::unique_ptr<trace::ByteSource> source) {
   CPROF_ASSIGN_OR_RETURN(trace::Reader reader, trace::Reader::Open(std::move(source)));
   Builder builder;
@@ -262,14 +286,15 @@ Result<std::string> TraceTimeline::Json(const TimelineOptions& o) const {
   // Calls fn(piece, length) for each span of `spans` in the window, the
   // piece clipped to it, length the span's whole.
   auto in_window = [&](const std::vector<Span>& spans, auto fn) {
-    auto it = std::upper_bound(spans.begin(), spans.end(), start,
-                               [](int64_t t, const Span& x) { return t < x.start; });
+    auto it = std::upper_bound(spans.begin(), spans.end(), start - first_,
+                               [](int64_t t, const Span& x) { return t < x.at(); });
     if (it != spans.begin()) --it;
-    for (; it != spans.end() && it->start <= end; ++it) {
-      const int64_t span_end = it + 1 != spans.end() ? (it + 1)->start : last_;
-      if (it->state == kGone || span_end < start) continue;
-      fn(Piece{std::max(it->start, start), std::min(span_end, end), it->p, it->state},
-         span_end - it->start);
+    for (; it != spans.end() && first_ + it->at() <= end; ++it) {
+      const int64_t span_start = first_ + it->at();
+      const int64_t span_end = it + 1 != spans.end() ? first_ + (it + 1)->at() : last_;
+      if (it->state() == kGone || span_end < start) continue;
+      fn(Piece{std::max(span_start, start), std::min(span_end, end), it->p(), it->state()},
+         span_end - span_start);
     }
   };
   struct Slice {

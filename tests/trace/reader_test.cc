@@ -221,7 +221,7 @@ TEST_CASE("trace: a goroutine's lane, its runs those of the P lanes", "[trace]")
   auto timeline = query::TraceTimeline::Build(trace::MemorySource(data));
   REQUIRE(timeline.ok());
   CHECK(timeline->bytes() > 0);
-  CHECK(timeline->bytes() < 4 * data.size());
+  CHECK(timeline->bytes() < 2 * data.size());  // 1.2x
   query::TimelineOptions all;
   all.resolution = 1 << 30;  // nothing too short to show
   auto whole = timeline->Json(all);
