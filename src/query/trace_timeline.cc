@@ -276,7 +276,9 @@ Result<std::string> TraceTimeline::Json(const TimelineOptions& o) const {
   const int64_t min_span = (end - start) / std::max<int64_t>(o.resolution, 1);
   // Goroutine counts by state, at evenly spaced sample times: a difference
   // array per state (running and syscall, runnable, waiting).
-  const int64_t step = std::max<int64_t>(1, (end - start) / std::max<int64_t>(o.resolution, 1));
+  const int64_t max_samples = std::clamp<int64_t>(
+      o.resolution, 1, static_cast<int64_t>(std::min<size_t>(o.max_slices, size_t{1} << 30)) + 1);
+  const int64_t step = std::max<int64_t>(1, (end - start) / max_samples);
   const size_t samples = static_cast<size_t>((end - start) / step) + 1;
   std::vector<int32_t> diff[3];
   for (auto& d : diff) d.assign(samples + 1, 0);
@@ -367,7 +369,7 @@ Result<std::string> TraceTimeline::Json(const TimelineOptions& o) const {
   bands("stw", stw_);
   w.StartArray("heap");
   Thinned(InWindow(heap_, start, end, [](const Band& b) { return b.first; }),
-          static_cast<size_t>(std::max<int64_t>(o.resolution, 1)), [&](const Band& b) {
+          static_cast<size_t>(max_samples), [&](const Band& b) {
             w.Int64(b.first - start);
             w.Int64(b.second);
           });

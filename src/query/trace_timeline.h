@@ -53,7 +53,8 @@ struct TimelineOptions {
   //   window / resolution are dropped first (they would not show).
   size_t max_slices = 100000;
   // resolution (4000): the widest canvas drawn, in pixels; also how many
-  //   heap and goroutine samples the window gets at most.
+  //   heap and goroutine samples the window gets at most (and at most
+  //   max_slices + 1).
   int64_t resolution = 4000;
   // goroutines (none): the goroutines to add a lane for.
   std::vector<trace::GoId> goroutines;

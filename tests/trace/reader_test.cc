@@ -264,6 +264,25 @@ TEST_CASE("trace: a goroutine's lane, its runs those of the P lanes", "[trace]")
   CHECK(spans.Size() / 3 > lane_runs.size());  // not only running
   CHECK(lane_runs == runs);
 
+  // Goroutine counts sampled evenly, at most resolution + 1 of them: some
+  // goroutines run, some wait.
+  auto sampled = timeline->Json({});
+  REQUIRE(sampled.ok());
+  rapidjson::Document counts;
+  counts.Parse(sampled->data(), sampled->size());
+  const auto& c = counts["goroutines"];
+  REQUIRE(c.Size() % 4 == 0);
+  CHECK(c.Size() / 4 > 1000);
+  CHECK(c.Size() / 4 <= 4001);
+  int64_t most_running = 0, most_waiting = 0;
+  for (rapidjson::SizeType i = 0; i < c.Size(); i += 4) {
+    CHECK(c[i].GetInt64() >= (i == 0 ? 0 : c[i - 4].GetInt64()));
+    most_running = std::max(most_running, c[i + 1].GetInt64());
+    most_waiting = std::max(most_waiting, c[i + 3].GetInt64());
+  }
+  CHECK(most_running >= 1);
+  CHECK(most_waiting >= 1);
+
   // A narrow window: the lane's spans clipped to it.
   query::TimelineOptions narrow;
   narrow.start_ns = doc["start_ns"].GetInt64() + 10'000'000;
