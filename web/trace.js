@@ -1,12 +1,13 @@
 // The trace page (/api/trace/ui/ID): an archived execution trace's summary,
-// its derived profiles, the timeline (trace_timeline.js), its goroutines by
+// its derived profiles, the timeline (trace_timeline.js; a goroutine's lane
+// is added from a slice clicked or from its group's row), its goroutines by
 // start function (a group opens its goroutines) and its task and region
 // types with latency histograms, from /api/trace/ID/... (man cprofiler.1).
 
 import { getJSON } from './api.js';
 import { el, showNotice } from './dom.js';
 import { formatDuration, formatValue } from './format.js';
-import { Timeline, describeSlice } from './trace_timeline.js';
+import { Timeline, describeSlice, stateColor } from './trace_timeline.js';
 
 const $ = (id) => document.getElementById(id);
 const id = decodeURIComponent(location.pathname.replace(/^\/api\/trace\/ui\//, '').replace(/\/$/, ''));
@@ -48,10 +49,11 @@ function groupsTable(groups) {
 async function openGroup(name) {
   const list = await getJSON(`${base}/goroutines`, { name });
   const head = el('tr', {}, el('th', {}, 'goroutine'), el('th', {}, 'total'),
-    ...TIME_COLUMNS.map(([, n]) => el('th', {}, n)));
+    ...TIME_COLUMNS.map(([, n]) => el('th', {}, n)), el('th', {}, 'timeline'));
   const rows = list.map((g) => el('tr', { dataset: { goroutine: String(g.id) } },
     el('td', { className: 'name' }, `G${g.id} ${g.name}`), el('td', {}, formatDuration(g.total_ns)),
-    ...TIME_COLUMNS.map(([key]) => el('td', {}, formatDuration(g[key])))));
+    ...TIME_COLUMNS.map(([key]) => el('td', {}, formatDuration(g[key]))),
+    el('td', {}, showLane(g.id))));
   const table = $('group');
   table.replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
   table.hidden = false;
@@ -83,6 +85,24 @@ function tasksTable(tasks) {
   $('tasks').replaceChildren(el('thead', {}, head), el('tbody', {}, ...rows));
 }
 
+// A button that adds goroutine g's lane to the timeline.
+function showLane(g) {
+  return el('button', { type: 'button', className: 'show-lane', onclick: () => timeline.addLane(g) }, 'show lane');
+}
+
+// The goroutine lanes shown, each removable, and their states' colours.
+function laneList() {
+  const chips = timeline.laneHits.map((l) => el('button', {
+    type: 'button', className: 'lane-chip', dataset: { goroutine: String(l.g) }, title: 'remove the lane',
+    onclick: () => timeline.removeLane(l.g),
+  }, `G${l.g} ${l.name} ✕`));
+  const states = [...new Set(timeline.laneHits.flatMap((l) => l.states))];
+  const legend = states.map((s) => el('span', { className: 'lane-state' },
+    el('span', { className: 'swatch', style: `background:${stateColor(s)}` }), s));
+  $('timeline-lanes').replaceChildren(...(chips.length ? [el('span', { className: 'sub' }, 'goroutine lanes: '),
+    ...chips, ...legend] : []));
+}
+
 // Shows a task or region in the timeline, with a margin of a tenth of it.
 function openSpan(span) {
   const pad = Math.max(1000, (span.end_ns - span.start_ns) / 10);
@@ -98,7 +118,8 @@ async function pick(slice) {
   picked = slice;
   const summary = window.cprofTraceSummary;
   const rel = (t) => `+${formatDuration(t - summary.start_ns)}`;
-  $('timeline-pick').replaceChildren(el('strong', {}, describeSlice(slice, summary.start_ns)));
+  $('timeline-pick').replaceChildren(el('strong', {}, describeSlice(slice, summary.start_ns)), ' ',
+    showLane(slice.g));
   const { start, end } = timeline.range();
   const [g] = await Promise.all([
     getJSON(`${base}/goroutine`, { id: slice.g, start: Math.floor(start), end: Math.ceil(end) }),
@@ -139,10 +160,12 @@ async function main() {
     groupsTable(groups);
     tasksTable(tasks);
     timeline = new Timeline($('timeline'),
-      (start, end) => getJSON(`${base}/timeline`, { start, end }), pick,
+      (start, end, lanes) => getJSON(`${base}/timeline`,
+        lanes.length ? { start, end, goroutines: lanes.join(',') } : { start, end }), pick,
       (range) => {
         $('timeline-range').textContent =
           `+${formatDuration(range.start - summary.start_ns)} … +${formatDuration(range.end - summary.start_ns)}`;
+        laneList();
       });
     for (const card of ['trace-head', 'timeline-card', 'goroutines-card', 'tasks-card']) $(card).hidden = false;
     timeline.set(whole);
@@ -158,7 +181,8 @@ async function main() {
   }
 }
 
-// For tests: the timeline's window and slices drawn, the goroutine picked.
+// For tests: the timeline's window and slices drawn, the goroutine lanes
+// drawn ({g, name, y, spans drawn, states}), the goroutine picked.
 window.cprofTrace = () => ({
   range: timeline?.range(),
   slices: timeline?.hits.length ?? 0,
@@ -166,6 +190,7 @@ window.cprofTrace = () => ({
     x: h.x + h.w / 2, y: h.y + h.h / 2, g: h.slice.g, w: h.w, name: h.slice.name,
     end: h.slice.start + h.slice.duration,
   })) ?? [],
+  lanes: timeline?.laneHits ?? [],
   picked,
 });
 

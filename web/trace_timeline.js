@@ -1,6 +1,7 @@
 // The trace page's timeline: a canvas with lanes for the heap, the
-// goroutine counts, GC and stop-the-world bands, and one lane per P with the
-// goroutines that ran on it, drawn from /api/trace/ID/timeline (man
+// goroutine counts, GC and stop-the-world bands, one lane per P with the
+// goroutines that ran on it, and under them a lane per goroutine added
+// (addLane) with its states, drawn from /api/trace/ID/timeline (man
 // cprofiler.1). Zoom with the wheel or W/S, pan by dragging or A/D, 0 for
 // the whole trace; the server is asked again for the window shown (it drops
 // slices too short to see), and a click on a slice picks its goroutine.
@@ -12,15 +13,23 @@ const GRAPH_H = 36;
 const BAND_H = 12;
 const LANE_H = 20;
 
-function colorOf(name) {
+function colorOf(name, saturation = 55, lightness = 60) {
   let h = 0;
   for (let i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) >>> 0;
-  return `hsl(${h % 360} 55% 60%)`;
+  return `hsl(${h % 360} ${saturation}% ${lightness}%)`;
+}
+
+// A goroutine lane's colours: running, runnable and syscall fixed, each
+// reason for waiting its own grey-blue.
+const STATE_COLORS = { running: '#2a9d5b', runnable: '#d08a1a', syscall: '#2f6fde' };
+export function stateColor(state) {
+  return STATE_COLORS[state] ?? colorOf(state, 18, 68);
 }
 
 export class Timeline {
-  // fetchWindow(start, end) -> Promise of the timeline JSON; onPick(slice)
-  // is called with {p, g, name, start, duration} (absolute nanoseconds).
+  // fetchWindow(start, end, goroutines) -> Promise of the timeline JSON
+  // with the lanes of goroutines (IDs); onPick(slice) is called with
+  // {p, g, name, start, duration} (absolute nanoseconds).
   constructor(canvas, fetchWindow, onPick, onRange) {
     this.canvas = canvas;
     this.fetchWindow = fetchWindow;
@@ -29,6 +38,8 @@ export class Timeline {
     this.data = null;
     this.view = null;
     this.hits = [];
+    this.lanes = [];  // goroutine IDs, in the order added
+    this.laneHits = [];
     this.pending = 0;
     this.bind();
   }
@@ -62,10 +73,23 @@ export class Timeline {
     this.timer = setTimeout(() => this.refetch(), 150);
   }
 
+  // Adds goroutine g's lane, asking the server for the window with it.
+  addLane(g) {
+    if (this.lanes.includes(g)) return;
+    this.lanes.push(g);
+    this.refetch();
+  }
+
+  // Removes goroutine g's lane; the next windows asked for lack it.
+  removeLane(g) {
+    this.lanes = this.lanes.filter((x) => x !== g);
+    this.draw();
+  }
+
   async refetch() {
     const token = ++this.pending;
     const { start, end } = this.view;
-    const data = await this.fetchWindow(Math.floor(start), Math.ceil(end));
+    const data = await this.fetchWindow(Math.floor(start), Math.ceil(end), [...this.lanes]);
     if (token !== this.pending) return;
     this.data = data;
     this.draw();
@@ -128,7 +152,9 @@ export class Timeline {
     const d = this.data;
     const c = this.canvas;
     const dpr = window.devicePixelRatio || 1;
-    const height = GRAPH_H * 2 + BAND_H * 2 + LANE_H * d.procs.length + 8;
+    const lanes = (d.lanes ?? []).filter((l) => this.lanes.includes(l.id));
+    const height = GRAPH_H * 2 + BAND_H * 2 + LANE_H * d.procs.length + 8 +
+      (lanes.length ? 8 + LANE_H * lanes.length : 0);
     c.style.height = `${height}px`;
     c.width = Math.max(1, c.clientWidth * dpr);
     c.height = height * dpr;
@@ -212,6 +238,26 @@ export class Timeline {
         x: Math.max(LABEL_W, a), y: ly, w, h: LANE_H,
         slice: { p: s[i], g: s[i + 1], name, start: t0 + s[i + 3], duration: s[i + 4] },
       });
+    }
+    // Goroutine lanes, under the P lanes: [state, t, d] records.
+    this.laneHits = [];
+    y += 8 + LANE_H * d.procs.length + (lanes.length ? 8 : 0);
+    for (const lane of lanes) {
+      g.fillStyle = muted;
+      g.fillText(`G${lane.id}`, 4, y + LANE_H / 2 + 3);
+      const sp = lane.spans;
+      let drawn = 0;
+      for (let i = 0; i < sp.length; i += 3) {
+        const a = x(t0 + sp[i + 1]);
+        const w = Math.max(1, sp[i + 2] * scale);
+        if (a + w < LABEL_W || a > width) continue;
+        g.fillStyle = stateColor(d.states[sp[i]]);
+        g.fillRect(Math.max(LABEL_W, a), y + 3, w, LANE_H - 7);
+        drawn++;
+      }
+      this.laneHits.push({ g: lane.id, name: lane.name, y, spans: drawn,
+        states: [...new Set(sp.filter((_, i) => i % 3 === 0).map((v) => d.states[v]))] });
+      y += LANE_H;
     }
     this.onRange(this.range(), d);
   }

@@ -39,6 +39,7 @@
 #include "server/index_query.h"
 #include "server/querier.h"
 #include "server/rate_limit.h"
+#include "server/trace_cache.h"
 
 namespace cprof::server {
 
@@ -335,6 +336,7 @@ class Api : public Handler {
   ArchiveIndex* const index_;
   const ApiOptions options_;
   std::counting_semaphore<64> heavy_;
+  TraceCache traces_{{}};               // the timelines of the traces last opened
   std::atomic<int> waiting_ = 0;        // requests in Indexed()
   std::mutex metrics_mu_;               // Metrics() recomputes the archive's series
   RateLimiter push_rate_;               // per client address, for the push routes

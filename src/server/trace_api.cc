@@ -1,9 +1,12 @@
 // /api/trace/:id/{summary,goroutines,goroutine,tasks,pprof,timeline}: what cprofiler
 // trace shows of an archived trace, as JSON (the derived profile as a
 // gzipped pprof download). Routes: man/cprofiler.1. Each request reads the
-// trace once, under the heavy-request semaphore.
+// trace once, under the heavy-request semaphore; the timeline reads it only
+// when the trace cache (trace_cache.h) does not hold it.
+#include <algorithm>
 #include <cstdio>
 
+#include "base/fs.h"
 #include "query/trace_analysis.h"
 #include "query/trace_report.h"
 #include "query/trace_timeline.h"
@@ -25,6 +28,30 @@ Result<int64_t> TimeParam(const QueryParams& params, std::string_view key) {
                                      v->substr(0, 40));
     }
     out = out * 10 + (c - '0');
+  }
+  return out;
+}
+
+// goroutines=G,G,...: the goroutine lanes asked for, at most kMaxLanes.
+constexpr size_t kMaxLanes = 32;
+Result<std::vector<trace::GoId>> LanesParam(const QueryParams& params) {
+  std::vector<trace::GoId> out;
+  const std::string* v = params.Get("goroutines");
+  if (v == nullptr) return out;
+  for (std::string_view rest = *v; !rest.empty();) {
+    const size_t comma = std::min(rest.find(','), rest.size());
+    const std::string_view one = rest.substr(0, comma);
+    rest.remove_prefix(std::min(comma + 1, rest.size()));
+    int64_t g = one.empty() || one.size() > 18 ? -1 : 0;
+    for (char c : one) {
+      if (c < '0' || c > '9') g = -1;
+      if (g >= 0) g = g * 10 + (c - '0');
+    }
+    if (g <= 0 || out.size() == kMaxLanes) {
+      return Status::InvalidArgument("goroutines: want up to " + std::to_string(kMaxLanes) +
+                                     " goroutine IDs, comma-separated, got " + v->substr(0, 40));
+    }
+    out.push_back(g);
   }
   return out;
 }
@@ -70,13 +97,28 @@ Response Api::Trace(std::string_view rest, const QueryParams& params) {
     timeline.start_ns = *start;
     timeline.end_ns = *end;
   }
+  const std::string removed = "trace " + std::string(id) + " was removed";
+  if (what == "timeline") {
+    auto lanes = LanesParam(params);
+    if (!lanes.ok()) return Response::Error(lanes.status());
+    timeline.goroutines = std::move(*lanes);
+    auto stamp = StampOf(input->path);
+    if (!stamp.ok()) return Response::Text(404, removed);
+    auto built = traces_.Get(input->id, *stamp, [&]() -> Result<query::TraceTimeline> {
+      HeavySlot slot(heavy_);
+      std::FILE* f = std::fopen(input->path.c_str(), "rb");
+      if (f == nullptr) return Status::NotFound(removed);
+      return query::TraceTimeline::Build(trace::FileSource(f));
+    });
+    if (!built.ok()) return Response::Error(built.status().WithContext(std::string(id)));
+    auto json = (*built)->Json(timeline);
+    return json.ok() ? Response::Json(std::move(*json)) : Response::Error(json.status());
+  }
   HeavySlot slot(heavy_);
   std::FILE* f = std::fopen(input->path.c_str(), "rb");
-  if (f == nullptr) return Response::Text(404, "trace " + std::string(id) + " was removed");
-  if (what == "timeline" || what == "goroutine") {
-    auto json = what == "timeline"
-                    ? query::TraceTimelineJson(trace::FileSource(f), timeline)
-                    : query::TraceGoroutineJson(trace::FileSource(f), goroutine, timeline);
+  if (f == nullptr) return Response::Text(404, removed);
+  if (what == "goroutine") {
+    auto json = query::TraceGoroutineJson(trace::FileSource(f), goroutine, timeline);
     return json.ok() ? Response::Json(std::move(*json)) : Response::Error(json.status());
   }
   auto analysis = query::AnalyzeTrace(trace::FileSource(f), kinds);

@@ -3,7 +3,12 @@
 # (tests/go/traceservice -pingpong 2), read by cprofiler and by Go 1.23's
 # go tool trace -pprof=sched in the same run: wall time, CPU time, peak
 # RSS, and the ratios (issue 27: at least 5x faster, under 2x the trace's
-# size in memory). Also checks the sched profiles give the same top.
+# size in memory). Also checks the sched profiles give the same top. Then
+# the latency of the trace page's zoom: `cprofiler serve` over an archive
+# holding the trace, /api/trace/ID/timeline of a window a tenth of the trace
+# with a goroutine lane, the first request (reads the trace, as every one
+# did before the trace cache) and the next ones (the trace cache), median
+# of 5.
 #
 #   bash tests/bench/trace_bench.sh [BUILD_DIR] [SECONDS (5)]
 #
@@ -16,7 +21,8 @@ SECONDS_TRACED=${2:-5}
 GO123=${GO123:-/usr/lib/go-1.23/bin/go}
 WORK=$(mktemp -d /tmp/cprof-trace-bench.XXXXXX)
 PID=""
-trap '[ -z "$PID" ] || kill $PID 2>/dev/null; rm -rf "$WORK"' EXIT
+SERVE=""
+trap '[ -z "$PID" ] || kill $PID 2>/dev/null; [ -z "$SERVE" ] || kill $SERVE 2>/dev/null; rm -rf "$WORK"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 2; }
 
 TRACE=${TRACE_BENCH_FILE:-$WORK/bench.trace}
@@ -60,3 +66,54 @@ for name in "cprofiler trace summary" "cprofiler trace pprof --kind sched"; do
   printf '%-34s %5.1fx faster (wall), %5.1fx less CPU, %5.1fx less memory\n' "$name" \
     "$(echo "$gw / $w" | bc -l)" "$(echo "$gc / $c" | bc -l)" "$(echo "$gr / $r" | bc -l)"
 done
+
+# The zoom: the trace scraped from a static file server into an archive.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+mkdir -p "$WORK/www"
+cp "$TRACE" "$WORK/www/trace"
+WWW=$(free_port)
+python3 -m http.server -b 127.0.0.1 -d "$WORK/www" "$WWW" >/dev/null 2>&1 &
+PID=$!
+cat >"$WORK/c.yml" <<YML
+archive: $WORK/arch
+scrape-configs:
+  - job: bench
+    interval: 1h
+    expiration: 1h
+    max-response-size: 4GiB
+    enabled-profiles: [trace]
+    path-profiles:
+      trace: /trace
+    target-configs:
+      - application: bench
+        hosts: [127.0.0.1:$WWW]
+YML
+for _ in $(seq 50); do curl -sf -o /dev/null "http://127.0.0.1:$WWW/trace" && break; sleep 0.1; done
+"$BUILD/cprofiler" scrape --once -c "$WORK/c.yml" >/dev/null 2>&1
+kill $PID
+PID=""
+ID=$("$BUILD/cprofiler" query -c "$WORK/c.yml" -t trace -o ids)
+PORT=$(free_port)
+"$BUILD/cprofiler" serve -c "$WORK/c.yml" --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+SERVE=$!
+U="http://127.0.0.1:$PORT/api/trace/$ID"
+for _ in $(seq 100); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/api/readyz" && break; sleep 0.1; done
+read -r T0 T1 < <(curl -sf "$U/summary" | python3 -c 'import json,sys; s=json.load(sys.stdin); print(s["start_ns"], s["end_ns"])')
+# The lane: the first goroutine of the group that ran longest.
+G=$(python3 - "$U" <<'PY'
+import json, sys, urllib.parse, urllib.request
+get = lambda path: json.load(urllib.request.urlopen(sys.argv[1] + path))
+name = get("/goroutines")[0]["name"]
+print(get("/goroutines?name=" + urllib.parse.quote(name))[0]["id"])
+PY
+)
+# zoom I: the window [T0 + I/20, T0 + I/20 + 1/10] of the trace, in ms.
+zoom() {
+  local a=$((T0 + (T1 - T0) * $1 / 20))
+  curl -sf -o /dev/null -w '%{time_total}' "$U/timeline?start=$a&end=$((a + (T1 - T0) / 10))&goroutines=$G" |
+    awk '{printf "%.0f", $1 * 1000}'
+}
+first=$(zoom 0)
+warm=$(for i in 1 2 3 4 5; do zoom "$i"; echo; done | sort -n | sed -n 3p)
+printf '%-34s first %6d ms (reads the trace), then %4d ms (median of 5, from the trace cache)\n' \
+  "serve: zoom with a goroutine lane" "$first" "$warm"

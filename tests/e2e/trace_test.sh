@@ -125,8 +125,13 @@ curl -sf "$U/goroutine?id=$G" >"$WORK/api.goroutine"
 expect_grep "\"id\":$G,\"name\":\"main.taskRunner\"" "$WORK/api.goroutine"
 expect_grep '"to":"waiting","reason":"sleep"' "$WORK/api.goroutine"
 expect_grep '"func":"main.taskRunner' "$WORK/api.goroutine"
+# A goroutine lane: its states over the window, the sleeps it blocks in.
+curl -sf "$U/timeline?goroutines=$G,999999999" >"$WORK/api.lane"
+expect_grep "\"lanes\":\[{\"id\":$G,\"name\":\"main.taskRunner\",\"spans\":\[[0-9]" "$WORK/api.lane"
+expect_grep '"states":\["running","runnable","syscall",[^]]*"sleep"' "$WORK/api.lane"
+[ "$(grep -o '"id":' "$WORK/api.lane" | wc -l)" = 1 ] || fail "a lane for a goroutine not in the trace"
 for bad in "pprof?kind=heap 400" "timeline?start=x 400" "nope 404" "goroutine?id=x 400" \
-  "goroutine?id=999999999 404"; do
+  "goroutine?id=999999999 404" "timeline?goroutines=1,x 400"; do
   code=$(curl -s -o "$WORK/body" -w '%{http_code}' "$U/${bad% *}")
   [ "$code" = "${bad#* }" ] || fail "$U/${bad% *}: $code, want ${bad#* } ($(cat "$WORK/body"))"
 done

@@ -26,6 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)query::TraceTasksJson(*analysis);
   query::TimelineOptions timeline;
   timeline.max_slices = 64;
+  timeline.goroutines = {1, 2, 3};
   (void)query::TraceTimelineJson(trace::MemorySource(bytes), timeline);
   return 0;
 }

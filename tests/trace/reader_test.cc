@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "query/trace_analysis.h"
 #include "query/trace_report.h"
@@ -212,4 +214,86 @@ TEST_CASE("trace: the timeline of a window, bounded", "[trace]") {
   backwards.end_ns = 1;
   CHECK(query::TraceTimelineJson(trace::MemorySource(data), backwards).status().code() ==
         Status::Code::kInvalidArgument);
+}
+
+TEST_CASE("trace: a goroutine's lane, its runs those of the P lanes", "[trace]") {
+  const std::string data = testing::ReadTestData("go123.trace");
+  auto timeline = query::TraceTimeline::Build(trace::MemorySource(data));
+  REQUIRE(timeline.ok());
+  CHECK(timeline->bytes() > 0);
+  CHECK(timeline->bytes() < 2 * data.size());  // 1.2x
+  query::TimelineOptions all;
+  all.resolution = 1 << 30;  // nothing too short to show
+  auto whole = timeline->Json(all);
+  REQUIRE(whole.ok());
+  rapidjson::Document doc;
+  doc.Parse(whole->data(), whole->size());
+  REQUIRE(doc["slices"].Size() > 0);
+  CHECK(doc["lanes"].Size() == 0);
+  const int64_t g = doc["slices"][1].GetInt64();
+  std::vector<std::pair<int64_t, int64_t>> runs;  // g's slices: start, duration
+  for (rapidjson::SizeType i = 0; i < doc["slices"].Size(); i += 5) {
+    if (doc["slices"][i + 1].GetInt64() == g) {
+      runs.emplace_back(doc["slices"][i + 3].GetInt64(), doc["slices"][i + 4].GetInt64());
+    }
+  }
+  std::sort(runs.begin(), runs.end());
+
+  all.goroutines = {g, 999'999'999};  // the second not in the trace: no lane
+  auto with_lane = timeline->Json(all);
+  REQUIRE(with_lane.ok());
+  doc.Parse(with_lane->data(), with_lane->size());
+  REQUIRE(doc["lanes"].Size() == 1);
+  const auto& lane = doc["lanes"][0];
+  CHECK(lane["id"].GetInt64() == g);
+  CHECK(lane["truncated"].GetBool() == false);
+  const auto& states = doc["states"];
+  REQUIRE(states.Size() >= 3);
+  CHECK(std::string(states[0].GetString()) == "running");
+  const auto& spans = lane["spans"];
+  REQUIRE(spans.Size() % 3 == 0);
+  std::vector<std::pair<int64_t, int64_t>> lane_runs;
+  int64_t last_end = 0;
+  for (rapidjson::SizeType i = 0; i < spans.Size(); i += 3) {
+    REQUIRE(spans[i].GetInt64() < states.Size());
+    const int64_t t = spans[i + 1].GetInt64(), d = spans[i + 2].GetInt64();
+    CHECK(t >= last_end);  // in order, not overlapping
+    last_end = t + d;
+    if (spans[i].GetInt64() == 0) lane_runs.emplace_back(t, d);
+  }
+  CHECK(spans.Size() / 3 > lane_runs.size());  // not only running
+  CHECK(lane_runs == runs);
+
+  // Goroutine counts sampled evenly, at most resolution + 1 of them: some
+  // goroutines run, some wait.
+  auto sampled = timeline->Json({});
+  REQUIRE(sampled.ok());
+  rapidjson::Document counts;
+  counts.Parse(sampled->data(), sampled->size());
+  const auto& c = counts["goroutines"];
+  REQUIRE(c.Size() % 4 == 0);
+  CHECK(c.Size() / 4 > 1000);
+  CHECK(c.Size() / 4 <= 4001);
+  int64_t most_running = 0, most_waiting = 0;
+  for (rapidjson::SizeType i = 0; i < c.Size(); i += 4) {
+    CHECK(c[i].GetInt64() >= (i == 0 ? 0 : c[i - 4].GetInt64()));
+    most_running = std::max(most_running, c[i + 1].GetInt64());
+    most_waiting = std::max(most_waiting, c[i + 3].GetInt64());
+  }
+  CHECK(most_running >= 1);
+  CHECK(most_waiting >= 1);
+
+  // A narrow window: the lane's spans clipped to it.
+  query::TimelineOptions narrow;
+  narrow.start_ns = doc["start_ns"].GetInt64() + 10'000'000;
+  narrow.end_ns = narrow.start_ns + 5'000'000;
+  narrow.goroutines = {g};
+  auto part = timeline->Json(narrow);
+  REQUIRE(part.ok());
+  doc.Parse(part->data(), part->size());
+  for (rapidjson::SizeType i = 0; i < doc["lanes"][0]["spans"].Size(); i += 3) {
+    const int64_t t = doc["lanes"][0]["spans"][i + 1].GetInt64();
+    CHECK(t >= 0);
+    CHECK(t + doc["lanes"][0]["spans"][i + 2].GetInt64() <= 5'000'000);
+  }
 }

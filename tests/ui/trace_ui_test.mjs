@@ -2,7 +2,9 @@
 // playwright-core), over an archived trace of the Go 1.23 traceservice
 // (tests/e2e/ui_trace_test.sh makes it): the timeline draws the P lanes,
 // zooming narrows the visible range, a click on a slice shows its goroutine,
-// and the tasks table lists the service's task types.
+// a goroutine's lane is added (from the slice clicked and from its group's
+// row), drawn under the P lanes, asked for again on zoom and removed, and the
+// tasks table lists the service's task types.
 //
 // Environment:
 //   CPROFILER_URL  base URL of a running `cprofiler serve` (required)
@@ -78,6 +80,54 @@ await withServerOnly(BASE, async (page) => {
   check(/:\d+/.test(frames), `the stack that ended the slice shows no frame: ${frames}`);
   await shot(page, 'trace-picked.png', { fullPage: true });
   pass(`a click on a slice shows its goroutine: ${pickText}`);
+
+  // "show lane" adds the goroutine's lane: asked of the server, drawn under
+  // the P lanes with its states, the slice clicked among them as running.
+  const laneOf = (t, g) => t.lanes.find((l) => l.g === g);
+  const asksLane = () => page.waitForResponse((r) => r.url().includes('/timeline?start=') &&
+    r.url().includes(`goroutines=${widest.g}`), { timeout: TIMEOUT_MS });
+  let asked = asksLane();
+  await page.locator('#timeline-pick .show-lane').click();
+  await asked;
+  await page.waitForFunction((g) => window.cprofTrace().lanes.some((l) => l.g === g && l.spans > 0),
+    widest.g, { timeout: TIMEOUT_MS });
+  const withLane = await state(page);
+  const lane = laneOf(withLane, widest.g);
+  check(withLane.lanes.length === 1, `${withLane.lanes.length} goroutine lanes, want 1`);
+  check(lane.y > Math.max(...withLane.hits.map((h) => h.y)), `the lane (y ${lane.y}) is not under the P lanes`);
+  check(lane.name === widest.name, `the lane is of ${lane.name}, not ${widest.name}`);
+  check(lane.states.includes('running'), `the lane's states ${lane.states} lack running`);
+  check(await page.locator(`#timeline-lanes .lane-chip[data-goroutine="${widest.g}"]`).count() === 1,
+    'no chip for the lane');
+  await shot(page.locator('#timeline-card'), 'trace-goroutine-lane.png');
+  pass(`"show lane" draws G${widest.g}'s lane: ${lane.spans} spans, ${lane.states.join(', ')}`);
+
+  // Zoom out: the server is asked again for the window, with the lane.
+  asked = asksLane();
+  const spanWithLane = withLane.range.end - withLane.range.start;
+  await page.locator('#timeline').focus();
+  await page.keyboard.press('s');
+  const reasked = await asked;
+  check(reasked.ok(), `the timeline with the lane: HTTP ${reasked.status()}`);
+  const body = await reasked.json();
+  check(body.lanes.length === 1 && body.lanes[0].id === widest.g && body.lanes[0].spans.length > 0,
+    `the zoomed window's lanes: ${JSON.stringify(body.lanes).slice(0, 200)}`);
+  await page.waitForFunction((span) => {
+    const r = window.cprofTrace().range;
+    return r.end - r.start > span * 1.1;
+  }, spanWithLane, { timeout: TIMEOUT_MS });
+  check(laneOf(await state(page), widest.g)?.spans > 0, 'the lane is gone after the zoom');
+  pass('zooming asks for the goroutine lane again');
+
+  // Removed by its chip; added back from the group's row.
+  await page.locator(`#timeline-lanes .lane-chip[data-goroutine="${widest.g}"]`).click();
+  await page.waitForFunction(() => window.cprofTrace().lanes.length === 0, null, { timeout: TIMEOUT_MS });
+  asked = asksLane();
+  await page.locator(`#group tr[data-goroutine="${widest.g}"] .show-lane`).click();
+  await asked;
+  await page.waitForFunction((g) => window.cprofTrace().lanes.some((l) => l.g === g && l.spans > 0),
+    widest.g, { timeout: TIMEOUT_MS });
+  pass('a lane is removed by its chip and added from the group\'s row');
 
   // The tasks table lists the service's task and region types.
   for (const type of ['order', 'refund', 'lookup', 'charge']) {
