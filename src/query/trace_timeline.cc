@@ -306,7 +306,9 @@ Result<std::string> TraceTimeline::Json(const TimelineOptions& o) const {
   };
   auto duration = [](const Slice& x) { return x.piece.end - x.piece.start; };
   std::vector<Slice> slices;
-  for (const auto& [g, lane] : lanes_) {
+  for (const auto& entry : lanes_) {  // (not a structured binding: clang 14 cannot capture one)
+    const trace::GoId g = entry.first;
+    const auto& lane = entry.second;
     in_window(lane.spans, [&](const Piece& x, int64_t length) {
       auto& d = diff[x.state == kRunning || x.state == kSyscall ? 0 : x.state == kRunnable ? 1 : 2];
       ++d[sample_at(x.start)];
