@@ -81,6 +81,29 @@ start_traceservice() {
   cat "$f"
 }
 
+# scrape_trace SECONDS: starts the traceservice, writes $WORK/c.yml (an
+# archive of its traces of SECONDS, job demo, application ts) and scrapes
+# one trace of it with scrape --once.
+scrape_trace() {
+  local addr
+  addr=$(start_traceservice)
+  cat >"$WORK/c.yml" <<YML
+archive: arch
+scrape-configs:
+  - job: demo
+    interval: 1h
+    expiration: 1h
+    enabled-profiles: [trace]
+    path-profiles:
+      trace: /debug/pprof/trace?seconds=$1
+    target-configs:
+      - application: ts
+        hosts: [$addr]
+YML
+  sleep 0.5  # let its goroutines start
+  expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
+}
+
 # start_fake [LISTENERS [PROFILE]]: the misbehaving fake target serving the
 # heap fixture (or PROFILE); prints its host:port addresses, one a line.
 start_fake() {

@@ -6,22 +6,7 @@
 # summary and tasks show the service's GC cycles and task types; damaged
 # and old-format traces give one clear error.
 source "$(dirname "$0")/lib.sh"
-ADDR=$(start_traceservice)
-cat >"$WORK/c.yml" <<YML
-archive: arch
-scrape-configs:
-  - job: demo
-    interval: 1h
-    expiration: 1h
-    enabled-profiles: [trace]
-    path-profiles:
-      trace: /debug/pprof/trace?seconds=2
-    target-configs:
-      - application: ts
-        hosts: [$ADDR]
-YML
-sleep 0.5  # let its goroutines start
-expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
+scrape_trace 2
 TRACE=$("$CPROFILER" query -c "$WORK/c.yml" -t trace -o paths)
 ID=$("$CPROFILER" query -c "$WORK/c.yml" -t trace -o ids)
 [ -f "$TRACE" ] || fail "no archived trace ($TRACE)"

@@ -6,22 +6,7 @@
 # Needs node, npm and Chromium; screenshots in $SHOTS (require_browser in lib.sh).
 source "$(dirname "$0")/lib.sh"
 require_browser
-ADDR=$(start_traceservice)
-cat >"$WORK/c.yml" <<YML
-archive: arch
-scrape-configs:
-  - job: demo
-    interval: 1h
-    expiration: 1h
-    enabled-profiles: [trace]
-    path-profiles:
-      trace: /debug/pprof/trace?seconds=1
-    target-configs:
-      - application: ts
-        hosts: [$ADDR]
-YML
-sleep 0.5
-expect_exit 0 "$CPROFILER" scrape --once -c "$WORK/c.yml"
+scrape_trace 1
 ID=$("$CPROFILER" query -c "$WORK/c.yml" -t trace -o ids)
 [ -n "$ID" ] || fail "no trace archived"
 start_serve "$WORK/serve.log" "$CPROFILER" serve -c "$WORK/c.yml"
