@@ -9,6 +9,11 @@ const GoroutineSummary* Summarizer::Find(GoId id) const {
   return it == gs_.end() ? nullptr : &it->second;
 }
 
+GoroutineSummary* Summarizer::Mutable(GoId id) {
+  auto it = gs_.find(id);
+  return it == gs_.end() ? nullptr : &it->second;
+}
+
 void Summarizer::Snapshot(const GoroutineSummary& g, Time ts, ExecStats* out) {
   *out = g.stats;
   if (g.stats.total == 0) out->total = ts - g.creation;
@@ -83,8 +88,7 @@ void Summarizer::Transition(const Event& ev) {
     if (st.proc_from != st.proc_to && st.proc_to == ProcState::kIdle) {
       auto it = syscalling_p_.find(st.id);
       if (it != syscalling_p_.end()) {
-        auto g = gs_.find(it->second);
-        if (g != gs_.end()) g->second.last_syscall_block = ev.time;
+        if (GoroutineSummary* g = Mutable(it->second)) g->last_syscall_block = ev.time;
         syscalling_p_.erase(it);
       }
     }
@@ -102,12 +106,10 @@ void Summarizer::Transition(const Event& ev) {
       g = &(gs_[id] = std::move(fresh));
       break;
     }
-    default: {
-      auto it = gs_.find(id);
-      if (it == gs_.end()) return;  // the reader's order makes this impossible
-      g = &it->second;
+    default:
+      g = Mutable(id);
+      if (g == nullptr) return;  // the reader's order makes this impossible
       break;
-    }
   }
   switch (st.go_from) {
     case GoState::kRunning:
@@ -189,14 +191,10 @@ void Summarizer::RangeStart(const Event& ev) {
   const Range r = RangeOf(ev);
   GoroutineSummary* g = nullptr;
   if (r.scope == Scope::kGoroutine) {
-    auto it = gs_.find(r.id);
-    if (it != gs_.end()) g = &it->second;
+    g = Mutable(r.id);
   } else if (r.scope == Scope::kProc) {
-    auto it = gs_.find(ev.g);
-    if (it != gs_.end()) {
-      g = &it->second;
-      ranges_p_[{r.id, r.name}] = ev.g;
-    }
+    g = Mutable(ev.g);
+    if (g != nullptr) ranges_p_[{r.id, r.name}] = ev.g;
   }
   if (g == nullptr) return;
   if (KindOf(ev) == EventKind::kRangeActive) {
@@ -214,15 +212,11 @@ void Summarizer::RangeEnd(const Event& ev) {
   const Range r = RangeOf(ev);
   GoroutineSummary* g = nullptr;
   if (r.scope == Scope::kGoroutine) {
-    auto it = gs_.find(r.id);
-    if (it != gs_.end()) g = &it->second;
+    g = Mutable(r.id);
   } else if (r.scope == Scope::kProc) {
     auto rp = ranges_p_.find({r.id, r.name});
     if (rp != ranges_p_.end()) {
-      if (rp->second == ev.g) {
-        auto it = gs_.find(rp->second);
-        if (it != gs_.end()) g = &it->second;
-      }
+      if (rp->second == ev.g) g = Mutable(rp->second);
       ranges_p_.erase(rp);
     }
   }

@@ -93,6 +93,8 @@ class Summarizer {
     Time start = 0;  // 0: began before the trace
     GoId g = kNoGoroutine;
   };
+  // Find, for the summarizer's own updates.
+  GoroutineSummary* Mutable(GoId id);
   static void Snapshot(const GoroutineSummary& g, Time ts, ExecStats* out);
   void FinalizeG(GoroutineSummary* g, Time ts, const Event* trigger);
   void Transition(const Event& ev);
