@@ -185,18 +185,26 @@ void Int64sMember(JsonWriter& w, std::string_view key, const Repeated& values) {
   for (auto v : values) w.String(std::to_string(v));
   w.EndArray();
 }
-
-void LabelPairs(JsonWriter& w, std::string_view key,
-                const google::protobuf::RepeatedPtrField<types::v1::LabelPair>& labels) {
-  if (labels.empty()) return;
+// A repeated message field: an object a message, its members by `write`;
+// nothing when empty (proto3's JSON leaves empty fields out).
+template <typename Repeated, typename Write>
+void ObjectsMember(JsonWriter& w, std::string_view key, const Repeated& messages, Write write) {
+  if (messages.empty()) return;
   w.StartArray(key);
-  for (const types::v1::LabelPair& l : labels) {
+  for (const auto& m : messages) {
     w.StartObject();
-    StringMember(w, "name", l.name());
-    StringMember(w, "value", l.value());
+    write(m);
     w.EndObject();
   }
   w.EndArray();
+}
+
+void LabelPairs(JsonWriter& w, std::string_view key,
+                const google::protobuf::RepeatedPtrField<types::v1::LabelPair>& labels) {
+  ObjectsMember(w, key, labels, [&](const types::v1::LabelPair& l) {
+    StringMember(w, "name", l.name());
+    StringMember(w, "value", l.value());
+  });
 }
 
 template <typename Message>
@@ -616,91 +624,49 @@ Result<std::string> EncodeQuerierProfile(const QuerierCall& call, std::string ra
   CPROF_ASSIGN_OR_RETURN(pprof::Profile p, pprof::DecodeProfile(raw));
   JsonWriter w;
   w.StartObject();
-  if (!p.sample_type().empty()) {
-    w.StartArray("sampleType");
-    for (const auto& t : p.sample_type()) {
-      w.StartObject();
-      Int64Member(w, "type", t.type());
-      Int64Member(w, "unit", t.unit());
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  if (!p.sample().empty()) {
-    w.StartArray("sample");
-    for (const auto& s : p.sample()) {
-      w.StartObject();
-      Int64sMember(w, "locationId", s.location_id());
-      Int64sMember(w, "value", s.value());
-      if (!s.label().empty()) {
-        w.StartArray("label");
-        for (const auto& l : s.label()) {
-          w.StartObject();
-          Int64Member(w, "key", l.key());
-          Int64Member(w, "str", l.str());
-          Int64Member(w, "num", l.num());
-          Int64Member(w, "numUnit", l.num_unit());
-          w.EndObject();
-        }
-        w.EndArray();
-      }
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  if (!p.mapping().empty()) {
-    w.StartArray("mapping");
-    for (const auto& m : p.mapping()) {
-      w.StartObject();
-      Uint64Member(w, "id", m.id());
-      Uint64Member(w, "memoryStart", m.memory_start());
-      Uint64Member(w, "memoryLimit", m.memory_limit());
-      Uint64Member(w, "fileOffset", m.file_offset());
-      Int64Member(w, "filename", m.filename());
-      Int64Member(w, "buildId", m.build_id());
-      BoolMember(w, "hasFunctions", m.has_functions());
-      BoolMember(w, "hasFilenames", m.has_filenames());
-      BoolMember(w, "hasLineNumbers", m.has_line_numbers());
-      BoolMember(w, "hasInlineFrames", m.has_inline_frames());
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  if (!p.location().empty()) {
-    w.StartArray("location");
-    for (const auto& l : p.location()) {
-      w.StartObject();
-      Uint64Member(w, "id", l.id());
-      Uint64Member(w, "mappingId", l.mapping_id());
-      Uint64Member(w, "address", l.address());
-      if (!l.line().empty()) {
-        w.StartArray("line");
-        for (const auto& line : l.line()) {
-          w.StartObject();
-          Uint64Member(w, "functionId", line.function_id());
-          Int64Member(w, "line", line.line());
-          w.EndObject();
-        }
-        w.EndArray();
-      }
-      BoolMember(w, "isFolded", l.is_folded());
-      w.EndObject();
-    }
-    w.EndArray();
-  }
-  if (!p.function().empty()) {
-    w.StartArray("function");
-    for (const auto& f : p.function()) {
-      w.StartObject();
-      Uint64Member(w, "id", f.id());
-      Int64Member(w, "name", f.name());
-      Int64Member(w, "systemName", f.system_name());
-      Int64Member(w, "filename", f.filename());
-      Int64Member(w, "startLine", f.start_line());
-      w.EndObject();
-    }
-    w.EndArray();
-  }
+  ObjectsMember(w, "sampleType", p.sample_type(), [&](const auto& t) {
+    Int64Member(w, "type", t.type());
+    Int64Member(w, "unit", t.unit());
+  });
+  ObjectsMember(w, "sample", p.sample(), [&](const auto& s) {
+    Int64sMember(w, "locationId", s.location_id());
+    Int64sMember(w, "value", s.value());
+    ObjectsMember(w, "label", s.label(), [&](const auto& l) {
+      Int64Member(w, "key", l.key());
+      Int64Member(w, "str", l.str());
+      Int64Member(w, "num", l.num());
+      Int64Member(w, "numUnit", l.num_unit());
+    });
+  });
+  ObjectsMember(w, "mapping", p.mapping(), [&](const auto& m) {
+    Uint64Member(w, "id", m.id());
+    Uint64Member(w, "memoryStart", m.memory_start());
+    Uint64Member(w, "memoryLimit", m.memory_limit());
+    Uint64Member(w, "fileOffset", m.file_offset());
+    Int64Member(w, "filename", m.filename());
+    Int64Member(w, "buildId", m.build_id());
+    BoolMember(w, "hasFunctions", m.has_functions());
+    BoolMember(w, "hasFilenames", m.has_filenames());
+    BoolMember(w, "hasLineNumbers", m.has_line_numbers());
+    BoolMember(w, "hasInlineFrames", m.has_inline_frames());
+  });
+  ObjectsMember(w, "location", p.location(), [&](const auto& l) {
+    Uint64Member(w, "id", l.id());
+    Uint64Member(w, "mappingId", l.mapping_id());
+    Uint64Member(w, "address", l.address());
+    ObjectsMember(w, "line", l.line(), [&](const auto& line) {
+      Uint64Member(w, "functionId", line.function_id());
+      Int64Member(w, "line", line.line());
+    });
+    BoolMember(w, "isFolded", l.is_folded());
+  });
+  ObjectsMember(w, "function", p.function(), [&](const auto& f) {
+    Uint64Member(w, "id", f.id());
+    Int64Member(w, "name", f.name());
+    Int64Member(w, "systemName", f.system_name());
+    Int64Member(w, "filename", f.filename());
+    Int64Member(w, "startLine", f.start_line());
+  });
   StringsMember(w, "stringTable", p.string_table());
   Int64Member(w, "dropFrames", p.drop_frames());
   Int64Member(w, "keepFrames", p.keep_frames());
