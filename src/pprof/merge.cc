@@ -3,6 +3,7 @@
 #include "pprof/id_index.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
@@ -27,17 +28,10 @@ struct KeyHash {
 template <typename V>
 using KeyMap = std::unordered_map<std::string, V, KeyHash, std::equal_to<>>;
 
-// A sample's label, in output strings.
-struct LabelRef {
-  bool numeric;
-  int64_t key, str, num, unit;
-};
-
-// Output elements (strings, functions, locations, samples) by their content: open
+// Output elements (strings, functions, locations) by their content: open
 // addressing over their positions, each position's hash kept beside it;
-// a probe compares the element itself. ~24 bytes an element where maps
-// keyed by byte strings took ~330 for a sample (8 bytes a frame), most of
-// a large merge's memory, and a lookup cost a node's cache misses.
+// a probe compares the element itself. ~24 bytes an element, where maps
+// keyed by byte strings cost a node's allocation and cache misses.
 class PositionIndex {
  public:
   // The position of the element with `hash` for which same(position)
@@ -102,37 +96,132 @@ class Hasher {
   uint64_t h_;
 };
 
-// The output sample `s` has `locations` and `labels` (sorted as MapSample
-// sorts them).
-bool SameSample(const perftools::profiles::Sample& s, std::span<const uint64_t> locations,
-                std::span<const LabelRef> labels) {
-  if (static_cast<size_t>(s.location_id_size()) != locations.size() ||
-      static_cast<size_t>(s.label_size()) != labels.size() ||
-      !std::equal(locations.begin(), locations.end(), s.location_id().begin())) {
-    return false;
+// The output's samples while merging, as flat arrays rather than
+// messages, written out as messages when the merge finishes. A sample is
+// found by its key (its output locations and labels in 32-bit words; see
+// AppendKey) in open addressing whose slot points at the key's words: a
+// probe reads the slot and the words, where a message cost a pointer
+// chase a field (most of a large merge's time was those misses). Lookups
+// come in batches, their slots and then their keys prefetched first.
+class SampleTable {
+ public:
+  // A key's hash: its words two at a time, then MixHash's finalizer.
+  static uint64_t Hash(std::span<const uint32_t> key) {
+    uint64_t h = key.size();
+    size_t i = 0;
+    for (; i + 1 < key.size(); i += 2) {
+      h = std::rotl((h ^ (uint64_t{key[i]} | uint64_t{key[i + 1]} << 32)) * 0x9e3779b97f4a7c15ULL,
+                    29);
+    }
+    if (i < key.size()) h = std::rotl((h ^ key[i]) * 0x9e3779b97f4a7c15ULL, 29);
+    return MixHash()(h);
   }
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const auto& l = s.label(static_cast<int>(i));
-    const LabelRef& r = labels[i];
-    if ((l.str() == 0) != r.numeric || l.key() != r.key ||
-        (r.numeric ? l.num() != r.num || l.num_unit() != r.unit : l.str() != r.str)) {
-      return false;
+
+  size_t size() const { return keys_.size(); }
+  std::span<const uint32_t> key(size_t i) const { return keys_[i]; }
+  std::span<const int64_t> values(size_t i, size_t width) const {
+    return {values_.data() + i * width, width};
+  }
+
+  // Frees what only lookups need: the table then only reads keys out.
+  void EndLookups() {
+    slots_ = {};
+    hashes_ = {};
+  }
+
+  // Frees the blocks of keys before sample i's (which are read out in order).
+  void FreeKeysBefore(size_t i) {
+    while (freed_blocks_ + 1 < blocks_.size() && block_first_key_[freed_blocks_ + 1] <= i) {
+      blocks_[freed_blocks_++] = {};
     }
   }
-  return true;
-}
 
-// A sample's hash, by its output locations and labels.
-uint64_t HashSample(std::span<const uint64_t> locations, std::span<const LabelRef> labels) {
-  Hasher h(locations.size());
-  for (uint64_t id : locations) h.Mix(id);
-  for (const LabelRef& l : labels) {
-    h.Mix(static_cast<uint64_t>(l.key) << 1 | l.numeric);
-    h.Mix(static_cast<uint64_t>(l.numeric ? l.num : l.str));
-    h.Mix(static_cast<uint64_t>(l.unit));
+  // Brings the slot of a key with `hash` into the cache.
+  void Prefetch(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & mask_]);
   }
-  return h.hash();
-}
+
+  // Then, the slot being in the cache, the key and values of the sample
+  // it holds when that has the same hash (most likely, the same sample).
+  void PrefetchSample(uint64_t hash, size_t width) const {
+    if (slots_.empty()) return;
+    const Slot& slot = slots_[hash & mask_];
+    if (slot.position == 0 || slot.tag != static_cast<uint32_t>(hash >> 32)) return;
+    __builtin_prefetch(slot.key);
+    __builtin_prefetch(values_.data() + (slot.position - 1) * width);
+  }
+
+  // Adds `values` to those of the sample with `key`, or adds it.
+  void Add(std::span<const uint32_t> key, uint64_t hash, std::span<const int64_t> values) {
+    const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+    if (!slots_.empty()) {
+      for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+        const Slot& slot = slots_[i];
+        if (slot.position == 0) break;
+        if (slot.tag != tag || slot.key_size != key.size() ||
+            !std::equal(key.begin(), key.end(), slot.key)) {
+          continue;
+        }
+        int64_t* sum = values_.data() + (slot.position - 1) * values.size();
+        for (size_t v = 0; v < values.size(); ++v) sum[v] += values[v];
+        return;
+      }
+    }
+    if (2 * (hashes_.size() + 1) > slots_.size()) Grow();
+    hashes_.push_back(hash);
+    keys_.push_back(Store(key));
+    values_.insert(values_.end(), values.begin(), values.end());
+    Place(hashes_.size());
+  }
+
+ private:
+  struct Slot {
+    const uint32_t* key;
+    uint32_t key_size;
+    uint32_t position;  // + 1; 0: empty
+    uint32_t tag;       // the hash's top bits
+  };
+
+  void Place(size_t position) {
+    const uint64_t hash = hashes_[position - 1];
+    const std::span<const uint32_t> key = keys_[position - 1];
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      if (slots_[i].position == 0) {
+        slots_[i] = {key.data(), static_cast<uint32_t>(key.size()), static_cast<uint32_t>(position),
+                     static_cast<uint32_t>(hash >> 32)};
+        return;
+      }
+    }
+  }
+
+  // A copy of `key` in the blocks, which never move: the slots point into
+  // them, and they are freed one by one as the samples are read out.
+  std::span<const uint32_t> Store(std::span<const uint32_t> key) {
+    if (blocks_.empty() || blocks_.back().capacity() - blocks_.back().size() < key.size()) {
+      blocks_.emplace_back().reserve(std::max(kBlockWords, key.size()));
+      block_first_key_.push_back(keys_.size());
+    }
+    std::vector<uint32_t>& block = blocks_.back();
+    block.insert(block.end(), key.begin(), key.end());
+    return {block.data() + block.size() - key.size(), key.size()};
+  }
+
+  void Grow() {
+    slots_.assign(std::max<size_t>(1024, 2 * slots_.size()), Slot{});
+    mask_ = slots_.size() - 1;
+    for (size_t position = 1; position <= hashes_.size(); ++position) Place(position);
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::vector<uint64_t> hashes_;  // by position, for Grow
+  static constexpr size_t kBlockWords = 64 << 10;
+  std::vector<std::vector<uint32_t>> blocks_;
+  std::vector<size_t> block_first_key_;  // by block: the first sample whose key it holds
+  size_t freed_blocks_ = 0;
+  std::vector<std::span<const uint32_t>> keys_;  // by position
+  std::vector<int64_t> values_;                  // sample i: values_[i * width, (i + 1) * width)
+};
 
 std::string DescribeTypes(const Profile& p) {
   std::string s = "[";
@@ -153,7 +242,8 @@ struct Merger::State {
   bool time_reset = false;  // an input had no time: see Merger::Partial
   PositionIndex strings;    // positions in out.string_table
   KeyMap<uint64_t> mappings;
-  PositionIndex functions, locations, samples;
+  PositionIndex functions, locations;
+  SampleTable samples;
   // What functions and locations are found by, by position, beside the
   // output's messages: a lookup reads one array instead of chasing the
   // pointers of a message (most of a large merge's time was such misses).
@@ -169,6 +259,50 @@ struct Merger::State {
   };
   std::vector<LocationKey> location_keys;
   std::vector<std::pair<uint64_t, int64_t>> location_key_lines;  // function id, line
+  // The previous input's tables by their positions in it: where each
+  // string, function and location went in the output (0 for a function or
+  // location: none), and the keys of its functions and locations in output
+  // terms. Profiles of one program list their tables in much the same
+  // order, so an input's element is first compared with the previous
+  // input's at its position, both read in order, where a hash lookup costs
+  // a cache miss or two an element (most of a heap merge's time). The keys
+  // are the output's identity of an element, so a match is the element a
+  // lookup would find, and a miss costs one comparison.
+  struct Previous {
+    std::vector<int64_t> str;
+    std::vector<uint64_t> function, location;
+    std::string strings;              // the strings, one after another
+    std::vector<size_t> string_ends;  // string i: strings[end of i - 1, string_ends[i])
+    std::vector<FunctionKey> function_keys;
+    std::vector<LocationKey> location_keys;  // lines_size kUnknown: not known
+    std::vector<std::pair<uint64_t, int64_t>> location_lines;
+    static constexpr uint32_t kUnknown = UINT32_MAX;
+
+    // The output index of the string at `pos` when it was `s`, or -1.
+    int64_t String(size_t pos, std::string_view s) const {
+      if (pos >= str.size()) return -1;
+      const size_t begin = pos == 0 ? 0 : string_ends[pos - 1];
+      return std::string_view(strings).substr(begin, string_ends[pos] - begin) == s ? str[pos] : -1;
+    }
+    // The output position of the function at `pos` when it had `key`, or -1.
+    int Function(size_t pos, const FunctionKey& key) const {
+      return pos < function.size() && function[pos] != 0 && function_keys[pos] == key
+                 ? static_cast<int>(function[pos]) - 1
+                 : -1;
+    }
+    // The output position of the location at `pos` when it had that key, or -1.
+    int Location(size_t pos, const LocationKey& key,
+                 std::span<const std::pair<uint64_t, int64_t>> lines) const {
+      if (pos >= location.size() || location[pos] == 0) return -1;
+      const LocationKey& k = location_keys[pos];
+      const bool same =
+          k.lines_size == key.lines_size && k.mapping_id == key.mapping_id &&
+          k.address == key.address && k.folded == key.folded &&
+          std::equal(lines.begin(), lines.end(), location_lines.begin() + k.lines_begin);
+      return same ? static_cast<int>(location[pos]) - 1 : -1;
+    }
+  };
+  Previous previous, next;  // next: the keys of the input being added
   std::unordered_set<std::string> comments;
   // Reused buffers for the keys being built, one a kind (they nest).
   std::string mapping_key;
@@ -204,9 +338,20 @@ struct Merger::State {
   };
 
   // The maps of `src`, its strings interned (all of them, in order, first).
+  // Each string is first looked for where the previous input's string at
+  // its position went (see Previous).
   Maps MapStrings(const Profile& src) {
     Maps m(src);
-    for (int i = 0; i < src.string_table_size(); ++i) m.str[i] = Intern(src.string_table(i));
+    next.strings.clear();
+    next.string_ends.clear();
+    for (int i = 0; i < src.string_table_size(); ++i) {
+      const std::string& s = src.string_table(i);
+      const size_t pos = static_cast<size_t>(i);
+      m.str[pos] = previous.String(pos, s);
+      if (m.str[pos] < 0) m.str[pos] = Intern(s);
+      next.strings += s;
+      next.string_ends.push_back(next.strings.size());
+    }
     return m;
   }
 
@@ -414,16 +559,26 @@ struct Merger::State {
     for (int pos = 0; pos < src.mapping_size(); ++pos) {
       if (!m.mapping_done[pos]) FindMapping(src, m, pos);
     }
+    next.function_keys.clear();
     for (int pos = 0; pos < src.function_size(); ++pos) {
       const auto [key, hash] = KeyOfFunction(src, m, pos);
-      m.function[pos] = static_cast<uint64_t>(FindFunction(key, hash) + 1);
+      next.function_keys.push_back(key);
+      int found = previous.Function(static_cast<size_t>(pos), key);
+      if (found < 0) found = FindFunction(key, hash);
+      m.function[pos] = static_cast<uint64_t>(found + 1);
     }
+    next.location_keys.clear();
+    next.location_lines.clear();
     for (int pos = 0; pos < src.location_size(); ++pos) {
       const auto& sl = src.location(pos);
+      LocationKey key{0, 0, 0, Previous::kUnknown, sl.is_folded()};
       std::pair<uint64_t, int64_t> mapped{0, 0};
       if (sl.mapping_id() != 0) {
         const int32_t mapping = m.mapping_index.Find(sl.mapping_id());
-        if (!m.mapping_done[mapping]) continue;  // (a new mapping: a new location)
+        if (!m.mapping_done[mapping]) {  // (a new mapping: a new location)
+          next.location_keys.push_back(key);
+          continue;
+        }
         mapped = m.mapping[mapping];
       }
       location_lines.clear();
@@ -432,39 +587,61 @@ struct Merger::State {
         if (function == 0) break;  // (a new function: a new location)
         location_lines.emplace_back(function, line.line());
       }
-      if (location_lines.size() != static_cast<size_t>(sl.line_size())) continue;
-      const uint64_t address =
-          static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
-      const uint64_t hash = HashLocation(mapped.first, address, sl.is_folded());
-      m.location[pos] =
-          static_cast<uint64_t>(FindLocation(mapped.first, address, sl.is_folded(), hash) + 1);
+      if (location_lines.size() != static_cast<size_t>(sl.line_size())) {
+        next.location_keys.push_back(key);
+        continue;
+      }
+      key.mapping_id = mapped.first;
+      key.address = static_cast<uint64_t>(static_cast<int64_t>(sl.address()) + mapped.second);
+      key.lines_begin = static_cast<uint32_t>(next.location_lines.size());
+      key.lines_size = static_cast<uint32_t>(location_lines.size());
+      next.location_keys.push_back(key);
+      next.location_lines.insert(next.location_lines.end(), location_lines.begin(),
+                                 location_lines.end());
+      int found = previous.Location(static_cast<size_t>(pos), key, location_lines);
+      if (found < 0) {
+        const uint64_t hash = HashLocation(key.mapping_id, key.address, key.folded);
+        found = FindLocation(key.mapping_id, key.address, key.folded, hash);
+      }
+      m.location[pos] = static_cast<uint64_t>(found + 1);
     }
   }
 
-  // Reused by MapLocation and MapSample.
-  std::vector<std::pair<uint64_t, int64_t>> location_lines;  // function id, line
-  std::vector<uint64_t> sample_locations;
-  std::vector<LabelRef> sample_labels;
-  std::vector<int64_t> scaled;  // the sample's values times `factors`, when given
+  // After an input's samples: what its tables mapped to is the next
+  // input's Previous.
+  void KeepAsPrevious(Maps& m) {
+    next.str = std::move(m.str);
+    next.function = std::move(m.function);
+    next.location = std::move(m.location);
+    std::swap(previous, next);
+  }
 
-  // pprof's mapSample: adds `s` (its values times `factors`, when given) to
-  // the output sample with the same locations and labels, or as a new one.
-  // An input's sample whose values are all zero is dropped; a partial's
-  // (`partial`) was made by non-zero ones and keeps their place.
-  void MapSample(const Profile& src, Maps& m, const perftools::profiles::Sample& s, bool partial,
-                 std::span<const int64_t> factors) {
-    const int64_t* values = s.value().data();
-    if (!factors.empty()) {
-      scaled.resize(factors.size());
-      for (size_t i = 0; i < factors.size(); ++i)
-        scaled[i] = s.value(static_cast<int>(i)) * factors[i];
-      values = scaled.data();
+  // Reused by MapLocation and MapSamples.
+  std::vector<std::pair<uint64_t, int64_t>> location_lines;  // function id, line
+  struct LabelRef {                                          // a sample's label, in output strings
+    bool numeric;
+    int64_t key, str, num, unit;
+  };
+  std::vector<LabelRef> sample_labels;
+  struct Pending {  // a sample of the batch: its key and values in the buffers
+    size_t key_begin, key_end, values_begin;
+    uint64_t hash;
+  };
+  std::vector<Pending> batch;
+  std::vector<uint32_t> batch_keys;
+  std::vector<int64_t> batch_values;
+
+  // Appends the key of input sample `s` to batch_keys: its location count,
+  // its output locations, then its labels (sorted as pprof sorts them), a
+  // string one as (key << 1, value), a numeric one as (key << 1 | 1, the
+  // number's low and high words, unit). Output ids and string indices fit
+  // 32 bits: the tables are far smaller than 4G elements.
+  void AppendKey(const Profile& src, Maps& m, const perftools::profiles::Sample& s) {
+    batch_keys.push_back(static_cast<uint32_t>(s.location_id_size()));
+    for (uint64_t id : s.location_id()) {
+      batch_keys.push_back(static_cast<uint32_t>(MapLocation(src, m, id)));
     }
-    bool zero = true;
-    for (int i = 0; i < s.value_size(); ++i) zero = zero && values[i] == 0;
-    if (zero && !partial) return;
-    sample_locations.clear();
-    for (uint64_t id : s.location_id()) sample_locations.push_back(MapLocation(src, m, id));
+    if (s.label_size() == 0) return;
     sample_labels.clear();
     for (const auto& l : s.label()) {
       if (l.str() != 0) {
@@ -478,31 +655,91 @@ struct Merger::State {
                      [](const LabelRef& a, const LabelRef& b) {
       return std::tie(a.numeric, a.key) < std::tie(b.numeric, b.key);
     });
-    const uint64_t hash = HashSample(sample_locations, sample_labels);
-    if (int found = samples.Find(
-            hash,
-            [&](int i) { return SameSample(out.sample(i), sample_locations, sample_labels); });
-        found >= 0) {
-      auto* merged = out.mutable_sample(found);
-      for (int i = 0; i < s.value_size(); ++i) {
-        merged->set_value(i, merged->value(i) + values[i]);
-      }
-      return;
-    }
-    samples.Add(hash);
-    auto* ns = out.add_sample();
-    ns->mutable_location_id()->Add(sample_locations.begin(), sample_locations.end());
-    ns->mutable_value()->Add(values, values + s.value_size());
     for (const LabelRef& l : sample_labels) {
-      auto* nl = ns->add_label();
-      nl->set_key(l.key);
+      batch_keys.push_back(static_cast<uint32_t>(l.key) << 1 | l.numeric);
       if (l.numeric) {
-        nl->set_num(l.num);
-        nl->set_num_unit(l.unit);
+        batch_keys.push_back(static_cast<uint32_t>(l.num));
+        batch_keys.push_back(static_cast<uint32_t>(static_cast<uint64_t>(l.num) >> 32));
+        batch_keys.push_back(static_cast<uint32_t>(l.unit));
       } else {
-        nl->set_str(l.str);
+        batch_keys.push_back(static_cast<uint32_t>(l.str));
       }
     }
+  }
+
+  // pprof's mapSample, for every sample of `src`: adds each (its values
+  // times `factors`, when given) to the output sample with the same
+  // locations and labels, or as a new one. An input's sample whose values
+  // are all zero is dropped; a partial's (`partial`) was made by non-zero
+  // ones and keeps its place. Samples go in batches: the keys of a batch
+  // are made (mapping locations in sample order, which gives their ids),
+  // their slots prefetched, then each added in order.
+  void MapSamples(const Profile& src, Maps& m, bool partial, std::span<const int64_t> factors) {
+    constexpr int kBatch = 16;
+    const int width = src.sample_type_size();
+    for (int first = 0; first < src.sample_size(); first += kBatch) {
+      const int last = std::min(first + kBatch, src.sample_size());
+      batch.clear();
+      batch_keys.clear();
+      batch_values.clear();
+      for (int i = first; i < last; ++i) {
+        const perftools::profiles::Sample& s = src.sample(i);
+        const size_t values_begin = batch_values.size();
+        bool zero = true;
+        for (int v = 0; v < width; ++v) {
+          const int64_t value = factors.empty() ? s.value(v) : s.value(v) * factors[v];
+          batch_values.push_back(value);
+          zero = zero && value == 0;
+        }
+        if (zero && !partial) {
+          batch_values.resize(values_begin);
+          continue;
+        }
+        const size_t key_begin = batch_keys.size();
+        AppendKey(src, m, s);
+        const uint64_t hash = SampleTable::Hash(
+            std::span(batch_keys).subspan(key_begin, batch_keys.size() - key_begin));
+        samples.Prefetch(hash);
+        batch.push_back({key_begin, batch_keys.size(), values_begin, hash});
+      }
+      for (const Pending& p : batch) samples.PrefetchSample(p.hash, static_cast<size_t>(width));
+      for (const Pending& p : batch) {
+        samples.Add(std::span(batch_keys).subspan(p.key_begin, p.key_end - p.key_begin), p.hash,
+                    std::span(batch_values).subspan(p.values_begin, width));
+      }
+    }
+  }
+
+  // Writes the samples out as the result's messages, in first-seen order,
+  // and frees their table.
+  void WriteSamples() {
+    const size_t width = static_cast<size_t>(out.sample_type_size());
+    auto* field = out.mutable_sample();
+    field->Reserve(static_cast<int>(samples.size()));
+    samples.EndLookups();
+    for (size_t i = 0; i < samples.size(); ++i) {
+      samples.FreeKeysBefore(i);
+      const std::span<const uint32_t> key = samples.key(i);
+      auto* ns = field->Add();
+      const size_t locations = key[0];
+      ns->mutable_location_id()->Reserve(static_cast<int>(locations));
+      for (size_t j = 1; j <= locations; ++j) ns->add_location_id(key[j]);
+      const std::span<const int64_t> values = samples.values(i, width);
+      ns->mutable_value()->Add(values.begin(), values.end());
+      for (size_t j = locations + 1; j < key.size();) {
+        auto* nl = ns->add_label();
+        nl->set_key(key[j] >> 1);
+        if (key[j] & 1) {
+          nl->set_num(static_cast<int64_t>(uint64_t{key[j + 1]} | uint64_t{key[j + 2]} << 32));
+          nl->set_num_unit(key[j + 3]);
+          j += 4;
+        } else {
+          nl->set_str(key[j + 1]);
+          j += 2;
+        }
+      }
+    }
+    samples = SampleTable();
   }
 };
 
@@ -552,8 +789,9 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
   if (st.out.mapping_size() == 0 && src.mapping_size() > 0) {
     st.MapMapping(src, m, src.mapping(0).id());  // the main binary stays first
   }
-  if (st.count > 0) st.ResolveKnown(src, m);
-  for (const auto& s : src.sample()) st.MapSample(src, m, s, partial, factors);
+  st.ResolveKnown(src, m);
+  st.MapSamples(src, m, partial, factors);
+  st.KeepAsPrevious(m);
   st.time_reset = st.time_reset || time_reset;
   ++st.count;
   return Status::OK();
@@ -562,6 +800,7 @@ Status Merger::AddProfile(const Profile& src, std::string_view name, bool partia
 Result<Merger::Partial> Merger::FinishPartial() {
   State& st = *state_;
   if (st.count == 0) return Status::InvalidArgument("no profiles to merge");
+  st.WriteSamples();
   Partial partial{std::move(st.result), st.time_reset};
   state_ = std::make_unique<State>();
   return partial;

@@ -171,3 +171,121 @@ TEST_CASE("Merging in parts equals merging in order", "[merge]") {
     CHECK((*got)->SerializeAsString() == (*want)->SerializeAsString());
   }
 }
+
+namespace {
+
+// `p` with its string, function, location and mapping tables in another
+// order (ids kept, string indices remapped): the same profile to pprof.
+Profile Shuffled(Profile p, std::mt19937& rng) {
+  std::vector<int64_t> to(static_cast<size_t>(p.string_table_size()));
+  for (size_t i = 0; i < to.size(); ++i) to[i] = static_cast<int64_t>(i);
+  std::shuffle(to.begin() + 1, to.end(), rng);  // "" stays first
+  std::vector<std::string> strings(to.size());
+  for (size_t i = 0; i < to.size(); ++i)
+    strings[static_cast<size_t>(to[i])] = p.string_table(static_cast<int>(i));
+  p.clear_string_table();
+  for (const std::string& s : strings) p.add_string_table(s);
+  auto remap = [&](int64_t i) { return to[static_cast<size_t>(i)]; };
+  for (auto& t : *p.mutable_sample_type()) {
+    t.set_type(remap(t.type()));
+    t.set_unit(remap(t.unit()));
+  }
+  p.mutable_period_type()->set_type(remap(p.period_type().type()));
+  p.mutable_period_type()->set_unit(remap(p.period_type().unit()));
+  p.set_drop_frames(remap(p.drop_frames()));
+  p.set_keep_frames(remap(p.keep_frames()));
+  p.set_default_sample_type(remap(p.default_sample_type()));
+  for (auto& c : *p.mutable_comment()) c = remap(c);
+  for (auto& f : *p.mutable_function()) {
+    f.set_name(remap(f.name()));
+    f.set_system_name(remap(f.system_name()));
+    f.set_filename(remap(f.filename()));
+  }
+  for (auto& m : *p.mutable_mapping()) {
+    m.set_filename(remap(m.filename()));
+    m.set_build_id(remap(m.build_id()));
+  }
+  for (auto& s : *p.mutable_sample()) {
+    for (auto& l : *s.mutable_label()) {
+      l.set_key(remap(l.key()));
+      l.set_str(remap(l.str()));
+      l.set_num_unit(remap(l.num_unit()));
+    }
+  }
+  std::shuffle(p.mutable_function()->begin(), p.mutable_function()->end(), rng);
+  std::shuffle(p.mutable_location()->begin(), p.mutable_location()->end(), rng);
+  std::shuffle(p.mutable_mapping()->begin(), p.mutable_mapping()->end(), rng);
+  return p;
+}
+
+// A merged profile written out with its strings resolved: everything but
+// the order of its string table.
+std::string Resolved(const Profile& p) {
+  std::string out;
+  auto str = [&](int64_t i) { return "\"" + p.string_table(static_cast<int>(i)) + "\""; };
+  for (const auto& f : p.function()) {
+    out += "function " + std::to_string(f.id()) + " " + str(f.name()) + str(f.system_name()) +
+           str(f.filename()) + std::to_string(f.start_line()) + "\n";
+  }
+  for (const auto& l : p.location()) {
+    out += "location " + std::to_string(l.id()) + " m" + std::to_string(l.mapping_id()) + " @" +
+           std::to_string(l.address()) + (l.is_folded() ? " folded" : "");
+    for (const auto& line : l.line()) {
+      out += " " + std::to_string(line.function_id()) + ":" + std::to_string(line.line());
+    }
+    out += "\n";
+  }
+  for (const auto& s : p.sample()) {
+    out += "sample";
+    for (uint64_t id : s.location_id()) out += " " + std::to_string(id);
+    for (int64_t v : s.value()) out += " =" + std::to_string(v);
+    for (const auto& l : s.label()) {
+      out += " " + str(l.key()) +
+             (l.str() != 0 ? str(l.str()) : std::to_string(l.num()) + str(l.num_unit()));
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+}  // namespace
+
+// Each input's tables are compared first with the previous input's at the
+// same positions: the result must not depend on whether they match.
+TEST_CASE("Merging does not depend on the order of the inputs' tables", "[merge]") {
+  for (uint32_t seed = 1; seed <= 40; ++seed) {
+    INFO("seed " << seed);
+    std::mt19937 rng(seed);
+    std::vector<Profile> inputs;
+    const int n = 2 + static_cast<int>(rng() % 6);
+    for (int i = 0; i < n; ++i) {
+      ProfileBuilder b(kCpu, rng() % 2 * 1000);
+      for (int s = 0, samples = 1 + static_cast<int>(rng() % 40); s < samples; ++s) {
+        std::vector<std::string> stack;
+        for (int d = 0, depth = 1 + static_cast<int>(rng() % 6); d < depth; ++d) {
+          std::string frame = "f" + std::to_string(rng() % 12);
+          if (rng() % 5 == 0) frame += "+g" + std::to_string(rng() % 3);  // inlined
+          if (rng() % 4 == 0) frame += "@" + std::to_string(rng() % 3 + 10);
+          stack.push_back(frame);
+        }
+        std::map<std::string, std::string> labels;
+        if (rng() % 3 == 0) labels["k"] = std::to_string(rng() % 3);
+        b.Sample(stack, {1 + static_cast<int64_t>(rng() % 3), 10}, labels);
+        if (rng() % 4 == 0) b.NumLabel("bytes", 16 << (rng() % 4), "bytes");
+      }
+      inputs.push_back(b.Build());
+    }
+    Merger as_written, shuffled;
+    for (int i = 0; i < n; ++i) {
+      REQUIRE(as_written.Add(inputs[i], "in").ok());
+      // Every other input: tables in another order than the previous one's.
+      REQUIRE(shuffled.Add(i % 2 ? Shuffled(inputs[i], rng) : inputs[i], "in").ok());
+    }
+    auto want = as_written.Finish();
+    auto got = shuffled.Finish();
+    REQUIRE(want.ok());
+    REQUIRE(got.ok());
+    CHECK(Resolved(**got) == Resolved(**want));
+    CHECK((*got)->sample_size() == (*want)->sample_size());
+  }
+}
