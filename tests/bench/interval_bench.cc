@@ -16,6 +16,8 @@
 // each as `cprofiler top/merge` computes it (sidecars read from the
 // archive) and as `serve` does (from its in-memory index), and prints the
 // ratios. Target: the day costs at most twice the single difference.
+// Each line ends with the process's peak RSS so far (the writing, and the
+// windows before it, included).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -25,6 +27,7 @@
 #include "archive/writer.h"
 #include "base/fs.h"
 #include "base/time.h"
+#include "peak_rss.h"
 #include "pprof/interval.h"
 #include "pprof/summary.h"
 #include "query/interval.h"
@@ -161,9 +164,11 @@ int main(int argc, char** argv) {
       if (!committed.failed.empty()) Die(committed.failed[0].second);
     }
   }
-  std::printf("  wrote %d heap snapshots of one target (%d samples, %zu bytes each) in %.1f s\n",
-              snapshots, base->sample_size(), encoded.size(),
-              std::chrono::duration<double>(Clock::now() - t0).count());
+  std::printf(
+      "  wrote %d heap snapshots of one target (%d samples, %zu bytes each) in %.1f s; peak RSS "
+      "so far %.1f MB\n",
+      snapshots, base->sample_size(), encoded.size(),
+      std::chrono::duration<double>(Clock::now() - t0).count(), bench::PeakRssMb());
 
   query::Selection one{"heap_alloc_space",
                        day + (snapshots - 1) * 60'000,
@@ -180,13 +185,13 @@ int main(int argc, char** argv) {
   double cli_all = BestMs([&] { read_all = CliWindow(root, all); });
   std::printf(
       "  CLI (sidecars read from disk): one interval %.2f ms (%zu profiles read); "
-      "the day, %d snapshots, %.2f ms (%zu read): %.2fx\n",
-      cli_one, read_one, snapshots, cli_all, read_all, cli_all / cli_one);
+      "the day, %d snapshots, %.2f ms (%zu read): %.2fx; peak RSS so far %.1f MB\n",
+      cli_one, read_one, snapshots, cli_all, read_all, cli_all / cli_one, bench::PeakRssMb());
   double serve_one = BestMs([&] { read_one = ServeWindow(root, *snapshot, one); });
   double serve_all = BestMs([&] { read_all = ServeWindow(root, *snapshot, all); });
   std::printf(
       "  serve (in-memory index): one interval %.2f ms (%zu profiles read); "
-      "the day %.2f ms (%zu read): %.2fx (target <= 2x)\n",
-      serve_one, read_one, serve_all, read_all, serve_all / serve_one);
+      "the day %.2f ms (%zu read): %.2fx (target <= 2x); peak RSS so far %.1f MB\n",
+      serve_one, read_one, serve_all, read_all, serve_all / serve_one, bench::PeakRssMb());
   return 0;
 }

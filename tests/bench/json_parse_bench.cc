@@ -1,6 +1,8 @@
 // json_parse_bench: the query benchmark's JSON choice, measured. Parses the
 // same N sidecars with RapidJSON (what cprofiler uses, via ParseSidecar) and
-// with nlohmann::json (DOM parse plus the same field reads), and prints both.
+// with nlohmann::json (DOM parse plus the same field reads), and prints both,
+// each with the process's peak RSS so far (the N sidecars it holds, and
+// the parse before it, included).
 //
 //   json_parse_bench [N]
 #include <chrono>
@@ -11,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "archive/sidecar.h"
+#include "peak_rss.h"
 
 using namespace cprof;
 using Clock = std::chrono::steady_clock;
@@ -38,6 +41,7 @@ int main(int argc, char** argv) {
     s.file = archive::ProfileFileName(key);
     docs.push_back(archive::SerializeSidecar(s));
   }
+  const double rss_docs = bench::PeakRssMb();
   int64_t check = 0;
   auto t0 = Clock::now();
   for (const std::string& d : docs) {
@@ -45,6 +49,7 @@ int main(int argc, char** argv) {
     check += s->sample_types[3].total;
   }
   auto t1 = Clock::now();
+  const double rss1 = bench::PeakRssMb();
   for (const std::string& d : docs) {
     auto j = nlohmann::json::parse(d);
     archive::Sidecar s;
@@ -61,12 +66,18 @@ int main(int argc, char** argv) {
     check -= s.sample_types[3].total;
   }
   auto t2 = Clock::now();
+  const double rss2 = bench::PeakRssMb();
   auto us = [](auto d) { return std::chrono::duration<double, std::micro>(d).count(); };
-  std::printf("sidecar parse, %d sidecars of %zu bytes (checksum %lld):\n", n, docs[0].size(),
-              static_cast<long long>(check));
-  std::printf("  rapidjson (cprofiler's ParseSidecar, validated): %8.0f ms  %.2f us/sidecar\n",
-              us(t1 - t0) / 1000, us(t1 - t0) / n);
-  std::printf("  nlohmann::json (parse + same reads):             %8.0f ms  %.2f us/sidecar\n",
-              us(t2 - t1) / 1000, us(t2 - t1) / n);
+  std::printf(
+      "sidecar parse, %d sidecars of %zu bytes (checksum %lld; peak RSS %.1f MB with them made):\n",
+      n, docs[0].size(), static_cast<long long>(check), rss_docs);
+  std::printf(
+      "  rapidjson (cprofiler's ParseSidecar, validated): %8.0f ms  %.2f us/sidecar  peak RSS so "
+      "far %.1f MB\n",
+      us(t1 - t0) / 1000, us(t1 - t0) / n, rss1);
+  std::printf(
+      "  nlohmann::json (parse + same reads):             %8.0f ms  %.2f us/sidecar  peak RSS so "
+      "far %.1f MB\n",
+      us(t2 - t1) / 1000, us(t2 - t1) / n, rss2);
   return 0;
 }
