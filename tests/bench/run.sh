@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # cprofiler's benchmarks, on demand (not part of the test suite). Prints
-# figures. Needs a built tree: cmake --build build first.
+# figures: each time beside the peak resident set (peak RSS) of the process
+# measured. Needs a built tree (cmake --build build first) and GNU time.
 #
 #   bash tests/bench/run.sh [BUILD_DIR]
 #
 # 1. scrape: one `scrape --once` pass over 200 local fake targets (each a
 #    port of one Go process serving a real recorded heap profile) x 7
-#    profile types: wall time, and CPU time per profile; with the archive
-#    on disk, then in memory (tmpfs) where the file system costs nothing.
+#    profile types: wall time, CPU time per profile and cprofiler's peak
+#    RSS; with the archive on disk, then in memory (tmpfs) where the file
+#    system costs nothing.
 # 2. query: `query -l _app=app-7` over a synthetic archive of 100,000
-#    entries (one day, 50 apps): wall time, cold-ish and warm.
+#    entries (one day, 50 apps): wall time and peak RSS, cold-ish and warm.
 # 3. json: sidecar parsing with RapidJSON vs nlohmann::json.
 # 4. report: top table and flame tree of 50 MB synthetic profiles.
 # 5. merge: tests/bench/merge_bench.sh (600 CPU and 200 heap profiles, top
@@ -24,6 +26,9 @@
 #    1,001-profile scrape passes into a bucket on a loopback moto_server
 #    beside the same on local disk; readers on a fresh cache); skipped
 #    without moto_server.
+# 3, 4 and 7 are C++ programs that time several steps in one process: the
+# peak RSS on each line is the program's peak so far, the steps before it
+# included.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=$(cd "${1:-$ROOT/build}" && pwd)
@@ -31,13 +36,14 @@ CPROFILER=$BUILD/cprofiler
 WORK=$(mktemp -d /tmp/cprof-bench.XXXXXX)
 FAKE=""
 trap '[ -n "$FAKE" ] && kill $FAKE 2>/dev/null; rm -rf "$WORK"' EXIT
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 
 echo "== scrape: 200 targets x 7 profile types, --once passes"
 "$BUILD/go-bin/faketarget" -profile "$ROOT/tests/data/heap.pb.gz" -listeners 200 \
   -addr-file "$WORK/addrs" >/dev/null 2>&1 &
 FAKE=$!
 for _ in $(seq 100); do [ -s "$WORK/addrs" ] && break; sleep 0.1; done
-TIMEFORMAT="%R %U %S"
 # scrape_passes ARCHIVE: the first pass of the day, then three steady ones.
 scrape_passes() {
   local archive=$1
@@ -50,17 +56,17 @@ scrape_passes() {
     echo "    target-configs:"
     echo "      - hosts: [$(paste -sd, "$WORK/addrs")]"
   } >"$WORK/scrape.yml"
-  # pass FLAGS...: one timed pass; prints wall and CPU per profile it archived.
+  # pass FLAGS...: one timed pass; prints wall and CPU per profile it
+  # archived, and its peak RSS.
   pass() {
-    local before after wall usr sys
+    local before after
     before=$( (find "$archive" -name '*.json' 2>/dev/null || true) | wc -l)
-    { time "$CPROFILER" scrape --once "$@" -c "$WORK/scrape.yml" 2>"$WORK/scrape.log" || true; } 2>"$WORK/scrape.time"
-    read -r wall usr sys <"$WORK/scrape.time"
+    measure "$CPROFILER" scrape --once "$@" -c "$WORK/scrape.yml" 2>"$WORK/scrape.log" || true
     after=$(find "$archive" -name '*.json' | wc -l)
     tail -1 "$WORK/scrape.log"
-    awk -v w="$wall" -v u="$usr" -v s="$sys" -v n="$((after - before))" 'BEGIN {
-      printf "  %d profiles archived; wall %.2fs; cpu %.2fs (user %.2fs + sys %.2fs) = %.3f ms cpu/profile (target < 1 ms)\n",
-             n, w, u + s, u, s, (u + s) * 1000 / n }'
+    awk -v w="$WALL" -v u="$USR" -v s="$SYS" -v n="$((after - before))" -v r="$RSS" 'BEGIN {
+      printf "  %d profiles archived; wall %.2fs; cpu %.2fs (user %.2fs + sys %.2fs) = %.3f ms cpu/profile (target < 1 ms); peak RSS %.1f MB\n",
+             n, w, u + s, u, s, (u + s) * 1000 / n, r }'
   }
   echo " -- first pass of the day (creates 200 target directories):"
   pass
@@ -87,19 +93,17 @@ echo "== query: 100,000 entries, one day, 1 app of 50"
 "$BUILD/tests/make_archive" "$WORK/query-archive" 100000 50 2026-11-20
 Q=("$CPROFILER" query --archive "$WORK/query-archive" --from 2026-11-20 --to 2026-11-20T23:59:59Z -l _app=app-7 -o ids)
 sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null && COLD="(page cache dropped)" || COLD="(page cache not droppable here)"
-{ time "${Q[@]}" >"$WORK/ids"; } 2>"$WORK/q.time"
-read -r WALL USR SYS <"$WORK/q.time"
-echo "  first run $COLD: $(wc -l <"$WORK/ids") entries in ${WALL}s"
-BEST=999
+measure "${Q[@]}" >"$WORK/ids"
+echo "  first run $COLD: $(wc -l <"$WORK/ids") entries in ${WALL}s; peak RSS $RSS MB"
+BEST=999 PEAK=0
 for _ in 1 2 3 4 5; do
-  { time "${Q[@]}" >/dev/null; } 2>"$WORK/q.time"
-  read -r WALL USR SYS <"$WORK/q.time"
+  measure "${Q[@]}" >/dev/null
   BEST=$(awk -v a="$BEST" -v b="$WALL" 'BEGIN { print (b < a) ? b : a }')
+  PEAK=$(max "$PEAK" "$RSS")
 done
-echo "  warm, best of 5: ${BEST}s (target < 0.300s)"
-{ time "$CPROFILER" query --archive "$WORK/query-archive" --from 2026-11-20 --to 2026-11-20T23:59:59Z -o ids >/dev/null; } 2>"$WORK/q.time"
-read -r WALL USR SYS <"$WORK/q.time"
-echo "  for comparison, all 100,000 entries (every sidecar read): ${WALL}s"
+echo "  warm, best of 5: ${BEST}s (target < 0.300s); peak RSS $PEAK MB (the most of the 5)"
+measure "$CPROFILER" query --archive "$WORK/query-archive" --from 2026-11-20 --to 2026-11-20T23:59:59Z -o ids >/dev/null
+echo "  for comparison, all 100,000 entries (every sidecar read): ${WALL}s; peak RSS $RSS MB"
 
 echo "== json: sidecar parsing"
 if [ -x "$BUILD/tests/json_parse_bench" ]; then
