@@ -10,13 +10,15 @@
 #   (git worktree add /tmp/old REV && cmake -S /tmp/old -B /tmp/old/build
 #   && cmake --build /tmp/old/build). BUILD_DIR (default: build) gives the
 #   test tools (faketarget, make_archive) and the merge inputs' fixtures.
-# Figures, each ROUNDS (default 5) times per build:
+# Figures, each ROUNDS (default 5) times per build, each beside its peak
+# RSS (*_rss_mb: GNU time's maximum resident set, serve's VmHWM):
 #   scrape: CPU (user+system) per profile of `scrape --once --force` passes
 #     over 200 fake targets x 7 types into tmpfs (the file system's cost out
 #     of the way: on a disk, other processes' writes swamp the difference);
 #   query: CPU of `query` of all 100,000 entries, and of one app's;
 #   merge: CPU of merging 1,000 heap profiles;
-#   serve: seconds until "indexed 100000 profiles".
+#   serve: seconds until "indexed 100000 profiles", and its peak RSS then.
+# Needs GNU time.
 set -euo pipefail
 OLD=$(realpath "$1")
 NEW=$(realpath "$2")
@@ -27,15 +29,19 @@ WORK=$(mktemp -d /tmp/cprof-ab.XXXXXX)
 SHM=$(mktemp -d /dev/shm/cprof-ab.XXXXXX)
 FAKE=""
 trap '[ -n "$FAKE" ] && kill $FAKE 2>/dev/null; [ -n "${AB_KEEP:-}" ] || rm -rf "$WORK"; rm -rf "$SHM"' EXIT
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 RESULTS=$WORK/results
 
-# cpu LABEL COMMAND...: runs it, appends "LABEL seconds" (user+system).
+# cpu LABEL COMMAND...: runs it, appends "LABEL_cpu_s seconds" (user+system)
+# and "LABEL_rss_mb MB" (its peak RSS).
 cpu() {
   local label=$1
   shift
-  /usr/bin/time -f "%U %S" -o "$WORK/time" "$@" >/dev/null 2>"$WORK/err" ||
+  measure "$@" >/dev/null 2>"$WORK/err" ||
     { cat "$WORK/err" >&2; echo "ab_bench: $label failed" >&2; exit 1; }
-  awk -v l="$label" '{ print l, $1 + $2 }' "$WORK/time" >>"$RESULTS"
+  echo "${label}_cpu_s $CPU" >>"$RESULTS"
+  echo "${label}_rss_mb $RSS" >>"$RESULTS"
 }
 
 echo "setting up: 200 fake targets, a 100,000-entry archive, 1,000 heap profiles"
@@ -70,22 +76,23 @@ for round in $(seq "$ROUNDS"); do
     "$C" scrape --once -c "$WORK/scrape.yml" >/dev/null 2>&1 || true
     for _ in 1 2 3; do
       before=$(find "$SHM/archive" -name '*.json' | wc -l)
-      /usr/bin/time -f "%U %S" -o "$WORK/time" "$C" scrape --once --force -c "$WORK/scrape.yml" \
-        >/dev/null 2>&1 || true
+      measure "$C" scrape --once --force -c "$WORK/scrape.yml" >/dev/null 2>&1 || true
       n=$(($(find "$SHM/archive" -name '*.json' | wc -l) - before))
       [ "$n" -gt 0 ] || { echo "ab_bench: $which: a scrape pass archived nothing" >&2; exit 1; }
-      awk -v l="$which scrape_cpu_ms_per_profile" -v n="$n" '{ print l, ($1 + $2) * 1000 / n }' \
-        "$WORK/time" >>"$RESULTS"
+      awk -v l="$which scrape_cpu_ms_per_profile" -v n="$n" -v c="$CPU" \
+        'BEGIN { print l, c * 1000 / n }' >>"$RESULTS"
+      echo "$which scrape_rss_mb $RSS" >>"$RESULTS"
     done
-    cpu "$which query_all_cpu_s" "$C" query --archive "$WORK/archive" --from 2026-11-20 \
+    cpu "$which query_all" "$C" query --archive "$WORK/archive" --from 2026-11-20 \
       --to 2026-11-21 -o ids
-    cpu "$which query_app_cpu_s" "$C" query --archive "$WORK/archive" --from 2026-11-20 \
+    cpu "$which query_app" "$C" query --archive "$WORK/archive" --from 2026-11-20 \
       --to 2026-11-21 -l _app=app-7 -o ids
-    cpu "$which merge_1000_heap_cpu_s" "$C" merge "$WORK"/heap/*.pb.gz -o "$WORK/merged.pb.gz"
+    cpu "$which merge_1000_heap" "$C" merge "$WORK"/heap/*.pb.gz -o "$WORK/merged.pb.gz"
     # serve: until the index is read.
     "$C" serve --archive "$WORK/archive" --listen 127.0.0.1:0 2>"$WORK/serve.log" >/dev/null &
     pid=$!
     for _ in $(seq 3000); do grep -q "indexed" "$WORK/serve.log" && break; sleep 0.01; done
+    echo "$which serve_rss_mb $(hwm_mb "$pid")" >>"$RESULTS"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
     sed -n 's/.*indexed [0-9]* profiles of .* in \([0-9.]*\)s.*/\1/p' "$WORK/serve.log" |
