@@ -4,10 +4,11 @@
 # /api/0/profiles to one `serve --allow-push` (push.rate-limit 0) over an
 # archive in tmpfs, for DURATION; prints the sustained profiles/s, the
 # latency percentiles, and serve's CPU (user+system, from /proc) per
-# profile beside scrape's (`scrape --once --force` passes over 50 fake
-# targets x 7 types into tmpfs, as tests/bench/ab_bench.sh measures it).
-# The machine's load average is printed first: on a shared machine the
-# figures are what was left of it.
+# profile and its peak RSS over the run (VmHWM), beside scrape's CPU per
+# profile and peak RSS (`scrape --once --force` passes over 50 fake
+# targets x 7 types into tmpfs, as tests/bench/ab_bench.sh measures it;
+# GNU time's). The machine's load average is printed first: on a shared
+# machine the figures are what was left of it.
 #
 # Usage: tests/bench/ingest_bench.sh [BUILD_DIR [DURATION [CLIENTS]]]
 # (BUILD_DIR: build; DURATION: 10s; CLIENTS: 32)
@@ -21,6 +22,8 @@ SHM=$(mktemp -d /dev/shm/cprof-ingest.XXXXXX)
 WORK=$(mktemp -d)
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null; rm -rf "$SHM" "$WORK"' EXIT
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
@@ -64,8 +67,8 @@ after=$(cpu_ticks "$SERVE")
 pushed=$(sed -n 's/^pushed \([0-9]*\) .*/\1/p' "$WORK/load")
 archived=$(find "$SHM/archive" -name '*.json' | wc -l)
 echo "archived: $archived entries (pushed $pushed: identical pushes of one client in one millisecond are one entry)"
-awk -v t=$((after - before)) -v n="$pushed" -v hz="$(getconf CLK_TCK)" \
-  'BEGIN { printf "ingest CPU: %.3f ms a profile (serve, user+system)\n", t * 1000 / hz / n }'
+awk -v t=$((after - before)) -v n="$pushed" -v hz="$(getconf CLK_TCK)" -v r="$(hwm_mb "$SERVE")" \
+  'BEGIN { printf "ingest CPU: %.3f ms a profile (serve, user+system); serve peak RSS %.1f MB\n", t * 1000 / hz / n, r }'
 kill "$SERVE"
 
 # scrape's CPU per profile, for comparison.
@@ -83,13 +86,14 @@ for _ in $(seq 100); do [ -s "$WORK/addrs" ] && break; sleep 0.1; done
   echo "      - hosts: [$(paste -sd, "$WORK/addrs")]"
 } >"$WORK/scrape.yml"
 "$C" scrape --once -c "$WORK/scrape.yml" >/dev/null 2>&1 || true
-total=0 n=0
+total=0 n=0 peak=0
 for _ in 1 2 3; do
   before=$(find "$SHM/scraped" -name '*.json' | wc -l)
-  /usr/bin/time -f "%U %S" -o "$WORK/time" "$C" scrape --once --force -c "$WORK/scrape.yml" \
-    >/dev/null 2>&1 || true
+  measure "$C" scrape --once --force -c "$WORK/scrape.yml" >/dev/null 2>&1 || true
   n=$((n + $(find "$SHM/scraped" -name '*.json' | wc -l) - before))
-  total=$(awk -v t="$total" '{ print t + $1 + $2 }' "$WORK/time")
+  total=$(awk -v t="$total" -v c="$CPU" 'BEGIN { print t + c }')
+  peak=$(max "$peak" "$RSS")
 done
-awk -v t="$total" -v n="$n" 'BEGIN { printf "scrape CPU: %.3f ms a profile (%d profiles over 3 passes)\n", t * 1000 / n, n }'
+awk -v t="$total" -v n="$n" -v r="$peak" \
+  'BEGIN { printf "scrape CPU: %.3f ms a profile (%d profiles over 3 passes); peak RSS %.1f MB (the most of the 3)\n", t * 1000 / n, n, r }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
