@@ -5,8 +5,9 @@
 # QUERIER_DAYS (2) days, compacted into rollups; `cprofiler serve` over it;
 # then SelectMergeStacktraces of one app over 24 hours (raw edges at both
 # ends), application/proto over HTTP/1.1 with curl: the first call, and the
-# best of 5. Then the same over the raw profiles (an archive without
-# rollups: serve merges the 1,440 snapshots). Target (issue 31): under 1 s.
+# best of 5, and serve's peak RSS (VmHWM) after them. Then the same over the
+# raw profiles (an archive without rollups: serve merges the 1,440
+# snapshots), a fresh serve. Target (issue 31): under 1 s.
 #
 #   bash tests/bench/querier_bench.sh [BUILD_DIR]
 #   (QUERIER_ARCHIVE=DIR makes the archive there, or reuses it, and keeps it;
@@ -22,6 +23,7 @@ WORK=$(mktemp -d /tmp/cprof-querier-bench.XXXXXX)
 ARCHIVE=${QUERIER_ARCHIVE:-$WORK/archive}
 SERVE_PID=
 trap '[ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
+source "$ROOT/tests/bench/lib.sh"
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }'; }
 if [ ! -e "$ARCHIVE/CPROFILER-ARCHIVE" ]; then
   echo "== making $ENTRIES entries ($APPS apps, one CPU profile a minute, $DAYS days)"
@@ -89,7 +91,7 @@ measure() {  # WHAT
     t=$(call)
     best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
   done
-  echo "   $1: first call ${first} s, best of 5 ${best} s ($(stat -c %s "$WORK/answer.pb") bytes of FlameGraph)"
+  echo "   $1: first call ${first} s, best of 5 ${best} s ($(stat -c %s "$WORK/answer.pb") bytes of FlameGraph); serve peak RSS $(hwm_mb "$SERVE_PID") MB"
 }
 
 echo "== SelectMergeStacktraces, app-3, 24 h (1,440 CPU profiles), over HTTP/1.1"

@@ -5,7 +5,10 @@
 #  - `cprofiler compact` over all of it: time, and the rollups' size;
 #  - one app's merge over the whole window (raw edges at both ends), from
 #    rollups, cold (page cache dropped when it can be) and warm (best of
-#    5), and with --raw; equality of the two by go tool pprof -top.
+#    5), and with --raw; equality of the two by go tool pprof -top;
+#  - serve's /api/merge of the same window, warm (best of 5).
+# Beside each time, the peak RSS: GNU time's of compact and merge (the
+# most of the runs), serve's VmHWM after its requests.
 # Target (issue 12): one app over 30 days from rollups under 1 s.
 #
 #   bash tests/bench/rollup_bench.sh [BUILD_DIR]
@@ -21,6 +24,8 @@ FIRST_DAY=2026-10-01
 WORK=$(mktemp -d /tmp/cprof-rollup-bench.XXXXXX)
 ARCHIVE=${ROLLUP_ARCHIVE:-$WORK/archive}
 trap 'rm -rf "$WORK"' EXIT
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null && echo "page cache dropped" || echo "page cache not droppable here"; }
 if [ ! -e "$ARCHIVE/CPROFILER-ARCHIVE" ]; then
@@ -38,29 +43,27 @@ scrape-configs:
     target-configs: [{hosts: [127.0.0.1:1]}]
 YML
 echo "== compact"
-T0=$EPOCHREALTIME
-"$BUILD/cprofiler" compact -c "$WORK/c.yml" | sed 's/^/   /'
-echo "   in $(since "$T0") s; rollups $(du -sh "$ARCHIVE/rollups" | cut -f1), raw $(du -sh --exclude=rollups "$ARCHIVE" | cut -f1)"
+measure "$BUILD/cprofiler" compact -c "$WORK/c.yml" >"$WORK/compact.out"
+sed 's/^/   /' "$WORK/compact.out"
+echo "   in $(printf %.2f "$WALL") s, peak RSS $RSS MB; rollups $(du -sh "$ARCHIVE/rollups" | cut -f1), raw $(du -sh --exclude=rollups "$ARCHIVE" | cut -f1)"
 
 LAST_DAY=$(date -u -d "$FIRST_DAY + $((DAYS - 1)) days" +%Y-%m-%d)
 SEL=(-c "$WORK/c.yml" -t profile_cpu -l _app=app-3 --from "${FIRST_DAY}T00:17:00Z" --to "${LAST_DAY}T23:41:00Z")
-merge() { "$BUILD/cprofiler" merge "${SEL[@]}" "$@" 2>"$WORK/merge.log"; }
-best_of() {  # N ARGS...: best wall time of N merges, in s
-  local n=$1 best=999 t
+best_of() {  # N ARGS...: N merges; prints the best wall time (s) and the most peak RSS
+  local n=$1 best=999 peak=0
   shift
   for _ in $(seq "$n"); do
-    T0=$EPOCHREALTIME
-    merge "$@"
-    t=$(since "$T0")
-    best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
+    measure "$BUILD/cprofiler" merge "${SEL[@]}" "$@" 2>"$WORK/merge.log"
+    best=$(awk -v a="$best" -v b="$WALL" 'BEGIN { print (b < a) ? b : a }')
+    peak=$(max "$peak" "$RSS")
   done
-  echo "$best"
+  printf "%.2f s, peak RSS %s MB" "$best" "$peak"
 }
 echo "== one app over $DAYS days (app-3, $((DAYS * 1440)) profiles, raw edges at both ends)"
 drop_caches
-echo "   from rollups, cold: $(best_of 1 -o "$WORK/tiled.pb.gz") s"
-echo "   from rollups, warm: $(best_of 5 -o "$WORK/tiled.pb.gz") s  ($(cat "$WORK/merge.log" | head -1 | sed 's/^cprofiler: merge: //'))"
-echo "   --raw, warm:        $(best_of 2 --raw -o "$WORK/raw.pb.gz") s"
+echo "   from rollups, cold: $(best_of 1 -o "$WORK/tiled.pb.gz")"
+echo "   from rollups, warm: $(best_of 5 -o "$WORK/tiled.pb.gz")  ($(cat "$WORK/merge.log" | head -1 | sed 's/^cprofiler: merge: //'))"
+echo "   --raw, warm:        $(best_of 2 --raw -o "$WORK/raw.pb.gz")"
 if command -v go >/dev/null; then
   if diff <(go tool pprof -top "$WORK/raw.pb.gz" 2>/dev/null) <(go tool pprof -top "$WORK/tiled.pb.gz" 2>/dev/null) >/dev/null; then
     echo "   go tool pprof -top: the same for both"
@@ -86,7 +89,7 @@ for _ in 1 2 3 4 5; do
   t=$(since "$T0")
   best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a) ? b : a }')
 done
-echo "   /api/merge of the window, warm: $best s (best of 5)"
+echo "   /api/merge of the window, warm: $best s (best of 5); serve peak RSS $(hwm_mb "$SERVE") MB"
 if command -v go >/dev/null; then
   if diff <(go tool pprof -top "$WORK/raw.pb.gz" 2>/dev/null) <(go tool pprof -top "$WORK/served.pb.gz" 2>/dev/null) >/dev/null; then
     echo "   go tool pprof -top: the same as merge --raw"
