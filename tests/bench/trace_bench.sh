@@ -8,7 +8,7 @@
 # holding the trace, /api/trace/ID/timeline of a window a tenth of the trace
 # with a goroutine lane, the first request (reads the trace, as every one
 # did before the trace cache) and the next ones (the trace cache), median
-# of 5.
+# of 5, and serve's peak RSS (VmHWM) after them.
 #
 #   bash tests/bench/trace_bench.sh [BUILD_DIR] [SECONDS (5)]
 #
@@ -23,7 +23,8 @@ WORK=$(mktemp -d /tmp/cprof-trace-bench.XXXXXX)
 PID=""
 SERVE=""
 trap '[ -z "$PID" ] || kill $PID 2>/dev/null; [ -z "$SERVE" ] || kill $SERVE 2>/dev/null; rm -rf "$WORK"' EXIT
-command -v /usr/bin/time >/dev/null || { echo "needs GNU time: apt-get install time"; exit 2; }
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 
 TRACE=${TRACE_BENCH_FILE:-$WORK/bench.trace}
 if [ ! -s "$TRACE" ]; then
@@ -115,5 +116,5 @@ zoom() {
 }
 first=$(zoom 0)
 warm=$(for i in 1 2 3 4 5; do zoom "$i"; echo; done | sort -n | sed -n 3p)
-printf '%-34s first %6d ms (reads the trace), then %4d ms (median of 5, from the trace cache)\n' \
-  "serve: zoom with a goroutine lane" "$first" "$warm"
+printf '%-34s first %6d ms (reads the trace), then %4d ms (median of 5, from the trace cache); serve peak RSS %s MB\n' \
+  "serve: zoom with a goroutine lane" "$first" "$warm" "$(hwm_mb "$SERVE")"
