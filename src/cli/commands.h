@@ -55,6 +55,16 @@ class ProfileInputCommand : public Command {
   std::optional<pprof::OwnedProfile> LoadInputs(const GlobalOptions& global, const char* command,
                                                 int* exit_code, size_t* count = nullptr);
 
+  // Whether the inputs are one named profile (and no --base): what
+  // LoadStreamed reads.
+  bool OneNamedInput() const { return inputs_.size() == 1 && base_.empty(); }
+  // That profile streamed (pprof::StreamedProfile: its samples parsed as a
+  // report reads them), for a report that reads each sample once; what
+  // LoadInputs would load, or the error it would print (printed so, with
+  // nullopt and *exit_code set).
+  std::optional<pprof::StreamedProfile> LoadStreamed(const GlobalOptions& global,
+                                                     const char* command, int* exit_code);
+
   // The sample index to report: `flag` (--sample-index) when given, else
   // the one -t names ("heap_alloc_space" -> "alloc_space").
   std::string SampleIndex(const std::string& flag) const;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "archive/layout.h"
+#include "archive/remote.h"
 #include "archive/scan.h"
 #include "base/json.h"
 #include "base/log.h"
@@ -290,6 +291,34 @@ std::optional<pprof::OwnedProfile> ProfileInputCommand::LoadInputs(const GlobalO
   auto difference = pprof::Difference(**merged, **base);
   if (!difference.ok()) return fail(difference.status(), ExitCodeFor(difference.status()));
   return std::move(*difference);
+}
+
+std::optional<pprof::StreamedProfile> ProfileInputCommand::LoadStreamed(const GlobalOptions& global,
+                                                                        const char* command,
+                                                                        int* exit_code) {
+  auto fail = [&](const Status& s, int code) {
+    *exit_code = Fail(command, s, code);
+    return std::nullopt;
+  };
+  auto resolved = Resolve(global, /*config_required=*/false);
+  if (!resolved.ok()) return fail(resolved.status(), kExitUsage);
+  // As LoadNamed and query::ReadProfile read it (the file's bytes freed
+  // once inflated), and their errors.
+  auto paths = ResolveNamed(inputs_, resolved->archive);
+  if (!paths.ok()) return fail(paths.status(), ExitCodeFor(paths.status()));
+  const fs::path& path = paths->front();
+  auto bytes = archive::ReadEntryFile(path, size_t{1} << 31);
+  Result<pprof::StreamedProfile> profile = bytes.status();
+  if (bytes.ok()) {
+    profile = pprof::StreamedProfile::Decode(std::move(*bytes));
+    if (!profile.ok()) profile = profile.status().WithContext(path.string());
+  }
+  if (!profile.ok()) {
+    Status named = CheckNamedFiles(inputs_);
+    const Status& s = named.ok() ? profile.status() : named;
+    return fail(s, ExitCodeFor(s));
+  }
+  return std::move(*profile);
 }
 
 std::string ProfileInputCommand::SampleIndex(const std::string& flag) const {

@@ -374,7 +374,11 @@ Result<Profile> DecodeProfile(std::string_view data, const DecodeOptions& option
   return profile;
 }
 
-Status ValidateProfile(const Profile& p) {
+namespace {
+
+// ValidateProfile's checks of everything but the samples; `*location_ids`
+// is set to the locations' index (for ValidateSample).
+Status ValidateHeader(const Profile& p, IdIndex* location_ids) {
   const int64_t nstrings = p.string_table_size();
   if (nstrings == 0 || !p.string_table(0).empty()) {
     return Status::Corruption("profile: string_table[0] must be \"\"");
@@ -413,7 +417,7 @@ Status ValidateProfile(const Profile& p) {
   if (duplicate) return dup("mapping", duplicate);
   IdIndex function_ids = IndexById(p.function(), &duplicate);
   if (duplicate) return dup("function", duplicate);
-  IdIndex location_ids = IndexById(p.location(), &duplicate);
+  *location_ids = IndexById(p.location(), &duplicate);
   if (duplicate) return dup("location", duplicate);
   for (const auto& m : p.mapping()) {
     if (!str_ok(m.filename()) || !str_ok(m.build_id())) {
@@ -438,25 +442,145 @@ Status ValidateProfile(const Profile& p) {
       }
     }
   }
+  return Status::OK();
+}
+
+// ValidateProfile's checks of one sample of `p` (whose locations
+// `location_ids` indexes).
+Status ValidateSample(const Profile& p, const IdIndex& location_ids,
+                      const perftools::profiles::Sample& s) {
   const int ntypes = p.sample_type_size();
-  for (const auto& s : p.sample()) {
-    if (s.value_size() != ntypes) {
-      return Status::Corruption("profile: a sample has " + std::to_string(s.value_size()) +
-                                " values for " + std::to_string(ntypes) + " sample types");
+  if (s.value_size() != ntypes) {
+    return Status::Corruption("profile: a sample has " + std::to_string(s.value_size()) +
+                              " values for " + std::to_string(ntypes) + " sample types");
+  }
+  for (uint64_t id : s.location_id()) {
+    if (location_ids.Find(id) < 0) {
+      return Status::Corruption("profile: a sample refers to missing location " +
+                                std::to_string(id));
     }
-    for (uint64_t id : s.location_id()) {
-      if (location_ids.Find(id) < 0) {
-        return Status::Corruption("profile: a sample refers to missing location " +
-                                  std::to_string(id));
-      }
-    }
-    for (const auto& label : s.label()) {
-      if (!str_ok(label.key()) || !str_ok(label.str()) || !str_ok(label.num_unit())) {
-        return bad_string("sample label", label.key());
-      }
+  }
+  const int64_t nstrings = p.string_table_size();
+  auto str_ok = [&](int64_t index) { return index >= 0 && index < nstrings; };
+  for (const auto& label : s.label()) {
+    if (!str_ok(label.key()) || !str_ok(label.str()) || !str_ok(label.num_unit())) {
+      return Status::Corruption("profile: sample label refers to string " +
+                                std::to_string(label.key()) + ", out of range");
     }
   }
   return Status::OK();
+}
+
+}  // namespace
+
+Status ValidateProfile(const Profile& p) {
+  IdIndex location_ids(0, 0);
+  CPROF_RETURN_IF_ERROR(ValidateHeader(p, &location_ids));
+  for (const auto& s : p.sample()) {
+    CPROF_RETURN_IF_ERROR(ValidateSample(p, location_ids, s));
+  }
+  return Status::OK();
+}
+
+namespace {
+
+// Whether the serialized sample field `field` (its tag, length and body)
+// has a label among its fields; false too when it is malformed (then
+// parsing it fails).
+bool HasLabel(std::string_view field) {
+  WireReader in(field), body("");
+  uint64_t tag;
+  if (!in.Varint(&tag) || !in.Bytes(&body)) return false;
+  while (!body.done()) {
+    if (!body.Varint(&tag)) return false;
+    if (tag == (3 << 3 | 2)) return true;
+    if ((tag >> 3) == 0 || !body.Skip(tag & 7)) return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+Result<StreamedProfile> StreamedProfile::Decode(std::string data, const DecodeOptions& options) {
+  StreamedProfile p;
+  if (IsGzip(data)) {
+    CPROF_ASSIGN_OR_RETURN(p.raw_, Gunzip(data, options.max_decompressed));
+    std::string().swap(data);
+  } else {
+    p.raw_ = std::move(data);
+  }
+  const std::string_view raw = p.raw_;
+  if (raw.size() > static_cast<size_t>(INT32_MAX)) {
+    return Status::ResourceExhausted("profile larger than 2 GiB");
+  }
+  CPROF_ASSIGN_OR_RETURN(FieldScan scan, ScanFields(raw));
+  if (scan.fields > options.max_elements) {
+    return Status::ResourceExhausted("profile has " + std::to_string(scan.fields) +
+                                     " elements, more than " +
+                                     std::to_string(options.max_elements));
+  }
+  const Status parse_failed = Status::Corruption("not a pprof profile (protobuf parse failed)");
+  if (scan.sample_starts.empty()) {  // no samples, or not as one run: parsed as DecodeProfile does
+    if (!p.header_.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) return parse_failed;
+    CPROF_RETURN_IF_ERROR(ValidateProfile(p.header_));
+    p.parsed_samples_.Swap(p.header_.mutable_sample());
+    std::string().swap(p.raw_);
+    p.location_index_ = IndexById(p.header_.location());
+    p.any_labels_ = std::any_of(p.parsed_samples_.begin(), p.parsed_samples_.end(),
+                                [](const auto& s) { return s.label_size() > 0; });
+    return p;
+  }
+  if (!MergeFields(raw.substr(0, scan.sample_starts.front()), &p.header_) ||
+      !MergeFields(raw.substr(scan.samples_end), &p.header_)) {
+    return parse_failed;
+  }
+  p.sample_starts_ = std::move(scan.sample_starts);
+  p.samples_end_ = scan.samples_end;
+  if (Status header = ValidateHeader(p.header_, &p.location_index_); !header.ok()) {
+    // DecodeProfile tells a sample that does not parse first.
+    perftools::profiles::Sample sample;
+    for (size_t i = 0; i < p.sample_starts_.size(); ++i) {
+      if (!p.ParseSampleAt(i, &sample)) return parse_failed;
+    }
+    return header;
+  }
+  for (size_t i = 0; i < p.sample_starts_.size() && !p.any_labels_; ++i) {
+    const size_t end = i + 1 < p.sample_starts_.size() ? p.sample_starts_[i + 1] : p.samples_end_;
+    p.any_labels_ = HasLabel(raw.substr(p.sample_starts_[i], end - p.sample_starts_[i]));
+  }
+  return p;
+}
+
+int StreamedProfile::sample_count() const {
+  return sample_starts_.empty() ? parsed_samples_.size() : static_cast<int>(sample_starts_.size());
+}
+
+bool StreamedProfile::ParseSampleAt(size_t i, perftools::profiles::Sample* sample) const {
+  const size_t end = i + 1 < sample_starts_.size() ? sample_starts_[i + 1] : samples_end_;
+  WireReader field(std::string_view(raw_).substr(sample_starts_[i], end - sample_starts_[i])),
+      body("");
+  uint64_t tag;
+  sample->Clear();  // (keeps its arrays and label messages for the next)
+  return field.Varint(&tag) && field.Bytes(&body) && ParseSample(body, sample);
+}
+
+Status StreamedProfile::ForEachSample(
+    const std::function<Status(int, const perftools::profiles::Sample&)>& fn) const {
+  Status invalid, failed;
+  perftools::profiles::Sample parsed;
+  const int n = sample_count();
+  for (int i = 0; i < n; ++i) {
+    const perftools::profiles::Sample* sample = &parsed;
+    if (sample_starts_.empty()) {
+      sample = &parsed_samples_[i];
+    } else if (!ParseSampleAt(static_cast<size_t>(i), &parsed)) {
+      return Status::Corruption("not a pprof profile (protobuf parse failed)");
+    }
+    if (!invalid.ok()) continue;  // only a sample that does not parse comes first now
+    invalid = ValidateSample(header_, location_index_, *sample);
+    if (invalid.ok() && failed.ok()) failed = fn(i, *sample);
+  }
+  return invalid.ok() ? failed : invalid;
 }
 
 std::string EncodeProfile(const Profile& profile, bool gzip) {

@@ -1,6 +1,7 @@
 #include "pprof/view.h"
 
 #include <algorithm>
+#include <functional>
 #include <span>
 #include <unordered_map>
 
@@ -77,14 +78,6 @@ class StackTable {
 // Every (location, line) of every distinct stack is one frame: profiles
 // whose stacks expand beyond what memory allows are refused.
 constexpr size_t kMaxFrames = size_t{40} << 20;
-
-// pprof's computeTotal: the sum of |value| of sample type `index` over every
-// sample, before any filter.
-int64_t ComputeTotal(const Profile& p, int index) {
-  int64_t total = 0;
-  for (const auto& s : p.sample()) total += std::llabs(s.value(index));
-  return total;
-}
 
 // The filters applyFocus compiles: -focus, -ignore, -hide and -show, and
 // -tagfocus and -tagignore (each null when not given).
@@ -226,27 +219,49 @@ void AddSample(View& v, int si, int64_t value, std::span<const int32_t> position
   v.starts.push_back(static_cast<uint32_t>(v.frames.size()));
 }
 
-// pprof's applyFocus over the samples (FilterSamplesByTag, then
-// FilterSamplesByName) with newGraph's walk of each sample kept, as the
-// view's stacks of sample type `index`. ResourceExhausted beyond kMaxFrames.
-Status AddSamples(const Profile& p, const Filters& filters, const std::vector<Loc>& locs, int index,
-                  Stacks stacks_mode, View& v) {
+// The samples a view is built from, in order: a decoded profile's own, or a
+// streamed profile's, each parsed as it is read.
+struct SampleSource {
+  using Visitor = std::function<Status(int, const perftools::profiles::Sample&)>;
+  int count = 0;
+  bool any_labels = false;  // whether any sample has a label
+  // Calls its argument on each sample; the first error.
+  std::function<Status(const Visitor&)> for_each;
+};
+
+SampleSource SamplesOf(const Profile& p) {
+  return {p.sample_size(),
+          std::any_of(p.sample().begin(), p.sample().end(),
+                      [](const auto& s) { return s.label_size() > 0; }),
+          [&p](const SampleSource::Visitor& visit) {
+    for (int si = 0; si < p.sample_size(); ++si) {
+      CPROF_RETURN_IF_ERROR(visit(si, p.sample(si)));
+    }
+    return Status::OK();
+          }};
+}
+
+// pprof's computeTotal (the sum of |value| over every sample, before any
+// filter, into v.total) and applyFocus over the samples
+// (FilterSamplesByTag, then FilterSamplesByName) with newGraph's walk of
+// each sample kept, as the view's stacks of sample type `index`, in one
+// pass. ResourceExhausted beyond kMaxFrames.
+Status AddSamples(const Profile& p, const SampleSource& samples, const Filters& filters,
+                  const std::vector<Loc>& locs, int index, Stacks stacks_mode, View& v) {
   const IdIndex location_index = IndexById(p.location());
   // Samples with the same locations (differing only by labels) become one
   // stack of the view: reports are sums, so nothing changes but the work.
   // Without labels, Go's profiles hold each stack once already.
-  const bool dedupe = stacks_mode == Stacks::kMerged &&
-                      std::any_of(p.sample().begin(), p.sample().end(),
-                                  [](const auto& s) { return s.label_size() > 0; });
+  const bool dedupe = stacks_mode == Stacks::kMerged && samples.any_labels;
   const bool any_hidden = filters.names.Hides();
   constexpr uint32_t kDropped = UINT32_MAX;  // a stack the filters drop
   StackTable stacks;
   std::vector<int32_t> positions;
   v.starts.push_back(0);
-  v.kept_samples.assign(static_cast<size_t>(p.sample_size()), false);
-  for (int si = 0; si < p.sample_size(); ++si) {
-    const auto& s = p.sample(si);
-    if (!FilterSampleByTag(p, filters, s)) continue;
+  v.kept_samples.assign(static_cast<size_t>(samples.count), false);
+  return samples.for_each([&](int si, const perftools::profiles::Sample& s) {
+    v.total += std::llabs(s.value(index));
+    if (!FilterSampleByTag(p, filters, s)) return Status::OK();
     positions.clear();
     for (uint64_t id : s.location_id()) positions.push_back(location_index.Find(id));
     uint32_t* view_stack = nullptr;
@@ -257,20 +272,42 @@ Status AddSamples(const Profile& p, const Filters& filters, const std::vector<Lo
           v.values[value] += s.value(index);
           v.kept_samples[static_cast<size_t>(si)] = true;
         }
-        continue;
+        return Status::OK();
       }
       value = kDropped;
       view_stack = &value;
     }
-    if (!FilterSampleByName(positions, locs, any_hidden)) continue;
+    if (!FilterSampleByName(positions, locs, any_hidden)) return Status::OK();
     if (view_stack != nullptr) *view_stack = static_cast<uint32_t>(v.values.size());
     AddSample(v, si, s.value(index), positions, locs, any_hidden);
     if (v.frames.size() > kMaxFrames) {
       return Status::ResourceExhausted("profile stacks expand to more than " +
                                        std::to_string(kMaxFrames) + " frames");
     }
-  }
-  return Status::OK();
+    return Status::OK();
+  });
+}
+
+// BuildView of the header `p` and its samples.
+Result<View> BuildViewOf(const Profile& p, const SampleSource& samples, const ReportOptions& o,
+                         Stacks stacks_mode) {
+  // A sample DecodeProfile rejects is told before the options' faults, as
+  // when the profile was decoded whole before the report.
+  auto after_samples = [&](const Status& bad_option) {
+    CPROF_RETURN_IF_ERROR(
+        samples.for_each([](int, const perftools::profiles::Sample&) { return Status::OK(); }));
+    return bad_option;
+  };
+  View v;
+  Result<int> index = SampleIndex(p, o.sample_index);
+  if (!index.ok()) return after_samples(index.status());
+  v.sample_type = p.string_table(p.sample_type(*index).type());
+  v.sample_unit = p.string_table(p.sample_type(*index).unit());  // as written, as pprof keeps it
+  Result<Filters> filters = CompileFilters(o);
+  if (!filters.ok()) return after_samples(filters.status());
+  const std::vector<Loc> locs = CreateNodes(p, filters->names, v);
+  CPROF_RETURN_IF_ERROR(AddSamples(p, samples, *filters, locs, *index, stacks_mode, v));
+  return v;
 }
 
 }  // namespace
@@ -281,15 +318,13 @@ std::string Basename(const std::string& path) {
 }
 
 Result<View> BuildView(const Profile& p, const ReportOptions& o, Stacks stacks_mode) {
-  View v;
-  CPROF_ASSIGN_OR_RETURN(int index, SampleIndex(p, o.sample_index));
-  v.sample_type = p.string_table(p.sample_type(index).type());
-  v.sample_unit = p.string_table(p.sample_type(index).unit());  // as written, as pprof keeps it
-  v.total = ComputeTotal(p, index);
-  CPROF_ASSIGN_OR_RETURN(const Filters filters, CompileFilters(o));
-  const std::vector<Loc> locs = CreateNodes(p, filters.names, v);
-  CPROF_RETURN_IF_ERROR(AddSamples(p, filters, locs, index, stacks_mode, v));
-  return v;
+  return BuildViewOf(p, SamplesOf(p), o, stacks_mode);
+}
+
+Result<View> BuildView(const StreamedProfile& p, const ReportOptions& o, Stacks stacks_mode) {
+  SampleSource samples{p.sample_count(), p.any_labels(),
+                       [&p](const SampleSource::Visitor& visit) { return p.ForEachSample(visit); }};
+  return BuildViewOf(p.profile(), samples, o, stacks_mode);
 }
 
 Result<int> SampleIndex(const Profile& p, std::string_view sample_index) {

@@ -48,6 +48,12 @@ enum class Stacks { kMerged, kEachSample };
 Result<View> BuildView(const Profile& profile, const ReportOptions& options,
                        Stacks stacks = Stacks::kMerged);
 
+// The same view of a streamed profile, its samples parsed as they are read
+// (none kept): the same result, or the same error, as BuildView of the
+// profile DecodeProfile makes of the same bytes.
+Result<View> BuildView(const StreamedProfile& profile, const ReportOptions& options,
+                       Stacks stacks = Stacks::kMerged);
+
 // pprof's Profile.NumLabelUnits: the unit of each numeric label key, the
 // first a sample gives it; else "bytes" for "alignment" and "request", else
 // the key itself (tags.cc).

@@ -1,7 +1,10 @@
 // libFuzzer harness: the pprof decoder and validator, and what runs on a
-// profile that passes them (summary, merge, top table, encoding).
+// profile that passes them (summary, merge, top table, encoding); and the
+// streamed decoder, whose top table (or error) must be the decoded
+// profile's, whatever the input.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "pprof/codec.h"
@@ -15,8 +18,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   pprof::DecodeOptions options;
   options.max_decompressed = 16 << 20;
   options.parse_threads = 1;
-  auto profile =
-      pprof::DecodeProfile(std::string_view(reinterpret_cast<const char*>(data), size), options);
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  auto profile = pprof::DecodeProfile(bytes, options);
+  auto streamed = pprof::StreamedProfile::Decode(std::string(bytes), options);
+  auto top = profile.ok() ? pprof::Top(*profile, {}) : Result<pprof::TopTable>(profile.status());
+  auto streamed_top =
+      streamed.ok() ? pprof::Top(*streamed, {}) : Result<pprof::TopTable>(streamed.status());
+  if (top.ok() != streamed_top.ok()) __builtin_trap();
+  if (!top.ok() && top.status().message() != streamed_top.status().message()) __builtin_trap();
+  if (top.ok() && pprof::FormatTopText(*profile, *top) !=
+                      pprof::FormatTopText(streamed->profile(), *streamed_top)) {
+    __builtin_trap();
+  }
   if (!profile.ok()) return 0;
   (void)pprof::Summarize(*profile, "heap");
   pprof::Merger merger;
@@ -24,6 +37,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     auto merged = merger.Finish();
     if (merged.ok()) (void)pprof::EncodeProfile(**merged);
   }
-  (void)pprof::Top(*profile, pprof::ReportOptions{});
   return 0;
 }
