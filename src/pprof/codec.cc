@@ -336,15 +336,9 @@ bool ParseProfile(std::string_view raw, const FieldScan& scan, unsigned threads,
   return parsed;
 }
 
-}  // namespace
-
-Status DecodeProfileInto(std::string_view data, Profile* profile, const DecodeOptions& options) {
-  std::string inflated;
-  std::string_view raw = data;
-  if (IsGzip(data)) {
-    CPROF_ASSIGN_OR_RETURN(inflated, Gunzip(data, options.max_decompressed));
-    raw = inflated;
-  }
+// ScanFields, for a profile within the options' caps (ResourceExhausted
+// otherwise).
+Result<FieldScan> ScanWithinCaps(std::string_view raw, const DecodeOptions& options) {
   if (raw.size() > static_cast<size_t>(INT32_MAX)) {
     return Status::ResourceExhausted("profile larger than 2 GiB");
   }
@@ -354,6 +348,19 @@ Status DecodeProfileInto(std::string_view data, Profile* profile, const DecodeOp
                                      " elements, more than " +
                                      std::to_string(options.max_elements));
   }
+  return scan;
+}
+
+}  // namespace
+
+Status DecodeProfileInto(std::string_view data, Profile* profile, const DecodeOptions& options) {
+  std::string inflated;
+  std::string_view raw = data;
+  if (IsGzip(data)) {
+    CPROF_ASSIGN_OR_RETURN(inflated, Gunzip(data, options.max_decompressed));
+    raw = inflated;
+  }
+  CPROF_ASSIGN_OR_RETURN(FieldScan scan, ScanWithinCaps(raw, options));
   profile->Clear();
   if (!ParseProfile(raw, scan, options.parse_threads, profile)) {
     return Status::Corruption("not a pprof profile (protobuf parse failed)");
@@ -510,15 +517,7 @@ Result<StreamedProfile> StreamedProfile::Decode(std::string data, const DecodeOp
     p.raw_ = std::move(data);
   }
   const std::string_view raw = p.raw_;
-  if (raw.size() > static_cast<size_t>(INT32_MAX)) {
-    return Status::ResourceExhausted("profile larger than 2 GiB");
-  }
-  CPROF_ASSIGN_OR_RETURN(FieldScan scan, ScanFields(raw));
-  if (scan.fields > options.max_elements) {
-    return Status::ResourceExhausted("profile has " + std::to_string(scan.fields) +
-                                     " elements, more than " +
-                                     std::to_string(options.max_elements));
-  }
+  CPROF_ASSIGN_OR_RETURN(FieldScan scan, ScanWithinCaps(raw, options));
   const Status parse_failed = Status::Corruption("not a pprof profile (protobuf parse failed)");
   if (scan.sample_starts.empty()) {  // no samples, or not as one run: parsed as DecodeProfile does
     if (!p.header_.ParseFromArray(raw.data(), static_cast<int>(raw.size()))) return parse_failed;
