@@ -45,11 +45,17 @@ pass "heap.pb.gz: tags and peek of every sample index identical to go tool pprof
 ADDR=$(start_workload -labels)
 sleep 1
 # The tests below want samples of every endpoint; /api/health does a sixth
-# of the work, so a 2 s profile on a loaded machine can miss it: up to five.
+# of the work, so a 2 s profile on a loaded machine can miss it (or even
+# another endpoint): up to five, until all three have samples.
 for attempt in 1 2 3 4 5; do
   curl -fsS -o "$WORK/labelled-cpu.pb.gz" "http://$ADDR/debug/pprof/profile?seconds=2" ||
     fail "no CPU profile from the workload"
-  go tool pprof -tags "$WORK/labelled-cpu.pb.gz" 2>/dev/null | grep -q ' /api/health$' && break
+  go tool pprof -tags "$WORK/labelled-cpu.pb.gz" 2>/dev/null >"$WORK/labelled.tags"
+  missing=0
+  for ep in /api/users /api/orders /api/health; do
+    grep -q " $ep\$" "$WORK/labelled.tags" || missing=1
+  done
+  [ "$missing" = 0 ] && break
 done
 curl -fsS -o "$WORK/labelled-goroutine.pb.gz" "http://$ADDR/debug/pprof/goroutine" ||
   fail "no goroutine profile from the workload"
