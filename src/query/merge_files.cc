@@ -1,6 +1,7 @@
 #include "query/merge_files.h"
 
 #include <google/protobuf/arena.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -184,6 +185,10 @@ Result<pprof::OwnedProfile> MergeLoaded(size_t n, const Loader& load,
     room.notify_one();
     if (progress) progress(merged, n);
   }
+  // The workers' memory, freed, goes back to the system before the result
+  // is written out as messages (heap 200: ~10 MB off the peak).
+  finish();
+  malloc_trim(0);
   return merger.Finish();
 }
 
