@@ -5,7 +5,7 @@
 // at a time; a bucket has no directories, so ListChildren is a delimited
 // listing and UsageOver lists everything.
 //
-// Thread-safe: S3Client holds no state between requests.
+// Thread-safe, as S3Client.
 #ifndef CPROF_ARCHIVE_BUCKET_STORE_H_
 #define CPROF_ARCHIVE_BUCKET_STORE_H_
 

@@ -335,7 +335,8 @@ bool EndpointIsIpAddress(std::string_view endpoint) {
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
-      credentials_(std::move(credentials)) {
+      credentials_(std::move(credentials)),
+      pool_(std::make_shared<FetchPool>(options_.ca_file)) {
   if (options_.endpoint.empty()) {
     options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
   }
@@ -406,7 +407,7 @@ S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails)
   Answer answer;
   while (true) {
     ++answer.attempts;
-    answer.result = FetchOne(request, options_.ca_file);
+    answer.result = pool_->Fetch(request);
     FetchResult& r = answer.result;
     if (r.status.ok() && error_document_fails && IsErrorDocument(r.body)) {
       r.status = Status::Unavailable("an error document");
@@ -429,7 +430,7 @@ Status S3Client::Put(std::string_view key, std::string_view data) {
   FetchRequest request;
   request.url = Url(FullKey(key), "");
   request.method = "PUT";
-  request.body = std::string(data);
+  request.body = data;
   request.headers.push_back("Content-Type: application/octet-stream");
   request.max_bytes = kMaxAnswerBytes;
   Answer a = Send(std::move(request));
@@ -480,7 +481,7 @@ Result<std::string> S3Client::UploadPart(std::string_view key, const std::string
   request.url = Url(FullKey(key), "partNumber=" + std::to_string(number) +
                                       "&uploadId=" + PercentEncode(upload_id));
   request.method = "PUT";
-  request.body = std::string(data);
+  request.body = data;
   request.headers.push_back("Content-Type: application/octet-stream");
   request.max_bytes = kMaxAnswerBytes;
   request.keep_headers = true;
@@ -498,7 +499,8 @@ Status S3Client::CompleteMultipartUpload(std::string_view key, const std::string
   FetchRequest request;
   request.url = Url(FullKey(key), "uploadId=" + PercentEncode(upload_id));
   request.method = "POST";
-  request.body = CompleteMultipartXml(parts);
+  const std::string xml = CompleteMultipartXml(parts);
+  request.body = xml;
   request.headers.push_back("Content-Type: application/xml");
   request.max_bytes = kMaxAnswerBytes;
   // S3 answers 200 at once and may send an <Error> in the body later.

@@ -9,14 +9,16 @@
 // variables, else the shared credentials file. Every error names the bucket,
 // the key and the HTTP status; a 403 names the access key that was used.
 //
-// S3Client is thread-compatible (one per thread, or guarded); the parsers are
-// pure functions.
+// S3Client is thread-safe: requests from many threads at once share only
+// its idle connections (base/fetcher.h's FetchPool, under a lock), and so
+// do its copies. The parsers are pure functions.
 #ifndef CPROF_ARCHIVE_S3_H_
 #define CPROF_ARCHIVE_S3_H_
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -27,7 +29,8 @@
 
 namespace cprof {
 struct FetchRequest;
-}
+class FetchPool;
+}  // namespace cprof
 
 namespace cprof::archive {
 
@@ -207,6 +210,9 @@ class S3Client {
   S3Location location_;
   S3Options options_;
   S3Credentials credentials_;
+  // The connections kept open between requests, shared by the client's
+  // copies (each request takes one of its own).
+  std::shared_ptr<FetchPool> pool_;
 };
 
 }  // namespace cprof::archive
