@@ -22,6 +22,8 @@ class BucketStore : public Store {
 
   std::string Describe() const override;
   Status Put(std::string_view key, std::string_view data) override;
+  // Signed with the request's sha256 when it has one.
+  Status PutOne(const PutRequest& object) override;
   Result<std::string> Get(std::string_view key, size_t max_bytes) override;
   Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override;
   Result<StoredObject> Stat(std::string_view key) override;

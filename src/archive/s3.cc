@@ -332,6 +332,12 @@ bool EndpointIsIpAddress(std::string_view endpoint) {
   return ::inet_pton(AF_INET, host.c_str(), &v4) == 1;
 }
 
+bool IsSha256Hex(std::string_view hex) {
+  return hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
@@ -423,7 +429,7 @@ S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails)
   }
 }
 
-Status S3Client::Put(std::string_view key, std::string_view data) {
+Status S3Client::Put(std::string_view key, std::string_view data, std::string_view sha256) {
   if (static_cast<int64_t>(data.size()) > options_.multipart_threshold) {
     return PutMultipart(key, data);
   }
@@ -432,6 +438,9 @@ Status S3Client::Put(std::string_view key, std::string_view data) {
   request.method = "PUT";
   request.body = data;
   request.headers.push_back("Content-Type: application/octet-stream");
+  // (libcurl signs with this header's value as the payload's hash)
+  if (IsSha256Hex(sha256))
+    request.headers.push_back("x-amz-content-sha256: " + std::string(sha256));
   request.max_bytes = kMaxAnswerBytes;
   Answer a = Send(std::move(request));
   if (!a.result.status.ok()) return Failure("put " + Describe(key), a);

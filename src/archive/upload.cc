@@ -11,12 +11,12 @@
 namespace cprof::archive {
 namespace {
 
-// The key of the profile beside the sidecar `key` (its text `json`): the
-// sidecar's `file` when it parses, else the stem with the profile suffix
-// whose object `spool` has.
-std::string ProfileKeyBeside(Store& spool, const std::string& key, std::string_view json) {
+// The key of the profile beside the sidecar `key` (`parsed`, null when it
+// does not parse): the sidecar's `file` when it has one, else the stem
+// with the profile suffix whose object `spool` has.
+std::string ProfileKeyBeside(Store& spool, const std::string& key, const Sidecar* parsed) {
   const std::string dir = key.substr(0, key.size() - KeyName(key).size());
-  if (auto s = ParseSidecar(json); s.ok() && !s->file.empty()) return dir + s->file;
+  if (parsed != nullptr && !parsed->file.empty()) return dir + parsed->file;
   const std::string stem = key.substr(0, key.size() - kSidecarSuffix.size());
   for (const ProfileType& t : kProfileTypes) {
     if (spool.Stat(stem + std::string(t.suffix)).ok()) return stem + std::string(t.suffix);
@@ -46,7 +46,9 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
   return ParallelForUntilError(sidecars.size(), options.transfers, [&](size_t i) {
     const std::string& sidecar_key = sidecars[i];
     CPROF_ASSIGN_OR_RETURN(std::string sidecar, spool.Get(sidecar_key, kMaxSidecarBytes));
-    const std::string profile_key = ProfileKeyBeside(spool, sidecar_key, sidecar);
+    const Result<Sidecar> parsed = ParseSidecar(sidecar);
+    const std::string profile_key =
+        ProfileKeyBeside(spool, sidecar_key, parsed.ok() ? &*parsed : nullptr);
     if (profile_key.empty()) {
       return Status::Corruption(spool.Describe() + "/" + sidecar_key + ": no profile beside it");
     }
@@ -55,7 +57,13 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
       profile = options.moved_to->Get(profile_key, kMaxProfileObjectBytes);
     }
     if (!profile.ok()) return profile.status();
-    const PutRequest entry[] = {{profile_key, *profile}, {sidecar_key, sidecar, 0}};
+    // The profile's hash as the writer computed it, for the bucket's
+    // signature: not computed again (a profile whose size disagrees with
+    // its sidecar's is hashed afresh, and S3 takes it as it is).
+    const std::string_view sha256 =
+        parsed.ok() && parsed->size == static_cast<int64_t>(profile->size()) ? parsed->sha256
+                                                                             : std::string_view();
+    const PutRequest entry[] = {{profile_key, *profile, -1, sha256}, {sidecar_key, sidecar, 0}};
     for (const Status& s : to.PutBatch(entry, /*durable=*/true).status) {
       CPROF_RETURN_IF_ERROR(s);
     }

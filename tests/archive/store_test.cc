@@ -530,6 +530,61 @@ TEST_CASE("A crash at every point of an upload loses no entry, and the next uplo
 
 namespace {
 
+// A directory that records the sha256 each object was put with.
+class HashRecordingStore : public LocalStore {
+ public:
+  using LocalStore::LocalStore;
+  PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable) override {
+    for (const PutRequest& o : objects) sha256_[o.key] = std::string(o.sha256);
+    return LocalStore::PutBatch(objects, durable);
+  }
+  const std::map<std::string, std::string>& sha256() const { return sha256_; }
+
+ private:
+  std::map<std::string, std::string> sha256_;  // (one transfer: no lock)
+};
+
+}  // namespace
+
+TEST_CASE("An upload puts each profile with its sidecar's sha256, not hashed again", "[store]") {
+  std::vector<Written> entries = SomeEntries();
+  testing::TempDir spool_dir, bucket_dir;
+  LocalStore spool(spool_dir.path());
+  HashRecordingStore bucket(bucket_dir.path());
+  PutAll(spool, entries);
+  // One profile changed in the spool behind its sidecar's back: another
+  // size, so its sidecar's hash is not trusted.
+  Written& changed = entries.back();
+  changed.profile += " and more";
+  REQUIRE(spool.Put(ProfileKey(changed.key), changed.profile).ok());
+  UploadStats stats;
+  REQUIRE(Upload(spool, bucket, {.transfers = 1}, &stats).ok());
+  REQUIRE(stats.entries == static_cast<int64_t>(entries.size()));
+  for (const Written& w : entries) {
+    INFO(ProfileKey(w.key));
+    REQUIRE(bucket.sha256().count(ProfileKey(w.key)));
+    const std::string& sent = bucket.sha256().at(ProfileKey(w.key));
+    if (&w == &changed) {
+      CHECK(sent.empty());
+    } else {
+      CHECK(sent == Sha256Hex(w.profile));  // the bytes put, hashed afresh
+    }
+    CHECK(bucket.sha256().at(SidecarKey(w.key)).empty());
+    CHECK(*bucket.Get(ProfileKey(w.key), 1 << 20) == w.profile);
+  }
+}
+
+TEST_CASE("A bucket takes a put signed with the hash it was given", "[store]") {
+  MotoServer moto;
+  S3Client client = moto.Client("hashed");
+  const std::string data = "a profile's bytes";
+  REQUIRE(client.Put("2026/12/07/a/one.pb.gz", data, Sha256Hex(data)).ok());
+  CHECK(*client.Get("2026/12/07/a/one.pb.gz") == data);
+  // (moto takes a wrong hash too; AWS answers XAmzContentSHA256Mismatch)
+}
+
+namespace {
+
 constexpr int64_t kDayMs = 24 * kHourMs;
 
 // Six heap snapshots, 10 minutes apart, of one target in the hour that
