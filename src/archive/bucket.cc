@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -83,14 +84,18 @@ void SetMtimeMs(const fs::path& path, int64_t ms) {
   ::utimensat(AT_FDCWD, path.c_str(), times, 0);
 }
 
-// Renames `from` to `to`, making `to`'s directory.
+// Renames `from` to `to`, making `to`'s directory when it is missing (an
+// upload moves two files into a day's directory per entry: one stat each
+// saved). NotFound when `from` is not there.
 Status MoveFile(const fs::path& from, const fs::path& to) {
-  CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    return Status::IOError("rename " + from.string() + " to " + to.string() + ": " +
-                           ErrnoText(errno));
+  int error = ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+  if (error == ENOENT && Exists(from)) {  // (the directory is missing)
+    CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
+    error = ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
   }
-  return Status::OK();
+  if (error == 0) return Status::OK();
+  const std::string m = "rename " + from.string() + " to " + to.string() + ": " + ErrnoText(error);
+  return error == ENOENT && !Exists(from) ? Status::NotFound(m) : Status::IOError(m);
 }
 
 }  // namespace
@@ -418,16 +423,18 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
   };
   // Into the cache, profile first: the cache never shows a sidecar without
   // its profile.
-  options.moved_on = [&](const std::string& profile_key, const std::string& sidecar_key) {
+  options.moved_on =
+      [&](const std::string& profile_key, const std::string& sidecar_key, int64_t profile_bytes) {
     NoteMovedIn(profile_key);
     NoteMovedIn(sidecar_key);
-    const fs::path profile = spool_ / profile_key, sidecar = spool_ / sidecar_key;
-    if (Exists(profile)) CPROF_RETURN_IF_ERROR(MoveFile(profile, cache_ / profile_key));
-    CPROF_RETURN_IF_ERROR(MoveFile(sidecar, cache_ / sidecar_key));
+    // (a profile not in the spool is in the cache already: moved before a
+    // crash)
+    Status moved = MoveFile(spool_ / profile_key, cache_ / profile_key);
+    if (!moved.ok() && !moved.IsNotFound()) return moved;
+    CPROF_RETURN_IF_ERROR(MoveFile(spool_ / sidecar_key, cache_ / sidecar_key));
     SetMtimeMs(cache_ / sidecar_key, NowMs());
-    auto stamp = StampOf(cache_ / profile_key);
     std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
-    if (cached_bytes_ >= 0 && stamp.ok()) cached_bytes_ += stamp->size;
+    if (cached_bytes_ >= 0 && moved.ok()) cached_bytes_ += profile_bytes;
     return Status::OK();
   };
   Status uploaded = Upload(spool, bucket, options, stats);

@@ -68,7 +68,8 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
       CPROF_RETURN_IF_ERROR(s);
     }
     if (options.moved_on) {
-      CPROF_RETURN_IF_ERROR(options.moved_on(profile_key, sidecar_key));
+      CPROF_RETURN_IF_ERROR(
+          options.moved_on(profile_key, sidecar_key, static_cast<int64_t>(profile->size())));
     } else {
       CPROF_RETURN_IF_ERROR(spool.Delete(sidecar_key));
       CPROF_RETURN_IF_ERROR(spool.Delete(profile_key));

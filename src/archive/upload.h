@@ -36,10 +36,12 @@ struct UploadOptions {
   //   any (a bucket puts its marker file).
   std::function<Status()> before;
   // moved_on (default: both deleted from the spool, sidecar first): called
-  //   once an entry is whole in the other store, with its two keys, to
-  //   take it out of the spool (a bucket moves it into its cache, profile
-  //   first).
-  std::function<Status(const std::string& profile_key, const std::string& sidecar_key)> moved_on;
+  //   once an entry is whole in the other store, with its two keys and the
+  //   profile's size, to take it out of the spool (a bucket moves it into
+  //   its cache, profile first).
+  std::function<Status(const std::string& profile_key, const std::string& sidecar_key,
+                       int64_t profile_bytes)>
+      moved_on;
 };
 
 // Uploads every whole entry of `spool` into `to`, oldest first; stops at
