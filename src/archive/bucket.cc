@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -82,6 +83,34 @@ void SetMtimeMs(const fs::path& path, int64_t ms) {
   const struct timespec times[2] = {{ms / 1000, (ms % 1000) * 1'000'000},
                                     {ms / 1000, (ms % 1000) * 1'000'000}};
   ::utimensat(AT_FDCWD, path.c_str(), times, 0);
+}
+
+// The cache's profile bytes as its last count found them (a walk, plus what
+// uploads moved in since), and when that walk was: "<ms> <bytes>" in
+// <cache>/.cached-bytes. A process that has not counted the cache (a
+// --once pass) takes it rather than walk the whole cache after each upload
+// (some 3 stats a cached profile), while it is recent and under the cap.
+constexpr std::string_view kCountFile = ".cached-bytes";
+// ... and walks at least this often: what other processes fetch into the
+// cache is not counted.
+constexpr int64_t kRecountMs = 600'000;
+
+struct CacheCount {
+  int64_t walked_ms = 0;
+  int64_t bytes = 0;
+};
+
+std::optional<CacheCount> ReadCacheCount(const fs::path& cache) {
+  auto text = ReadFile(cache / std::string(kCountFile), 64);
+  CacheCount c;
+  if (!text.ok() || std::sscanf(text->c_str(), "%" SCNd64 " %" SCNd64, &c.walked_ms, &c.bytes) != 2)
+    return std::nullopt;
+  return c;
+}
+
+void WriteCacheCount(const fs::path& cache, const CacheCount& c) {
+  (void)ReplaceFile(cache, kCountFile,
+                    std::to_string(c.walked_ms) + " " + std::to_string(c.bytes) + "\n");
 }
 
 // Renames `from` to `to`, making `to`'s directory when it is missing (an
@@ -423,6 +452,7 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
   };
   // Into the cache, profile first: the cache never shows a sidecar without
   // its profile.
+  std::atomic<int64_t> moved_bytes{0};  // profiles moved into the cache
   options.moved_on =
       [&](const std::string& profile_key, const std::string& sidecar_key, int64_t profile_bytes) {
     NoteMovedIn(profile_key);
@@ -433,12 +463,25 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
     if (!moved.ok() && !moved.IsNotFound()) return moved;
     CPROF_RETURN_IF_ERROR(MoveFile(spool_ / sidecar_key, cache_ / sidecar_key));
     SetMtimeMs(cache_ / sidecar_key, NowMs());
+    if (moved.ok()) moved_bytes += profile_bytes;
     std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
     if (cached_bytes_ >= 0 && moved.ok()) cached_bytes_ += profile_bytes;
     return Status::OK();
   };
   Status uploaded = Upload(spool, bucket, options, stats);
-  if (stats->entries > 0) Evict();
+  if (stats->entries == 0) return uploaded;
+  bool counted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    counted = cached_bytes_ >= 0;
+  }
+  const auto last = counted ? std::nullopt : ReadCacheCount(cache_);
+  const int64_t age = last ? NowMs() - last->walked_ms : -1;
+  if (age >= 0 && age < kRecountMs && last->bytes + moved_bytes <= options_.cache_max_bytes) {
+    WriteCacheCount(cache_, {last->walked_ms, last->bytes + moved_bytes});
+  } else {
+    Evict();
+  }
   return uploaded;
 }
 
@@ -644,6 +687,7 @@ void BucketArchive::Evict() {
     }
   }
   cached_bytes_ = total;
+  WriteCacheCount(cache_, {NowMs(), total});
 }
 
 Result<std::unique_ptr<BucketArchive>> OpenBucket(std::string_view url, const S3Options& s3,

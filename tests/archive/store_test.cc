@@ -14,11 +14,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "archive/bucket.h"
 #include "archive/bucket_store.h"
 #include "archive/fault_store.h"
 #include "archive/prune.h"
@@ -572,6 +575,59 @@ TEST_CASE("An upload puts each profile with its sidecar's sha256, not hashed aga
     CHECK(bucket.sha256().at(SidecarKey(w.key)).empty());
     CHECK(*bucket.Get(ProfileKey(w.key), 1 << 20) == w.profile);
   }
+}
+
+TEST_CASE("A bucket's upload counts its cache from the last count while that is recent",
+          "[store]") {
+  MotoServer moto;
+  testing::TempDir dir;
+  const BucketOptions options{.cache_dir = dir.path(), .cache_max_bytes = 4096, .transfers = 2};
+  const fs::path record = dir.path() / "archive" / ".cached-bytes";
+  // Each call a process of its own (nothing counted): two 100-byte
+  // profiles uploaded into the cache.
+  int n = 0;
+  auto upload_two = [&] {
+    BucketArchive bucket(moto.Client("count"), options);
+    ArchiveWriter writer(bucket.spool(), {.durable = false});
+    for (int i = 0; i < 2; ++i, ++n) {
+      REQUIRE(writer
+                  .Write(std::string(100, static_cast<char>('a' + n)),
+                         Meta("count", NowMs() - n * 1000, 0))
+                  .ok());
+    }
+    UploadStats stats;
+    REQUIRE(bucket.UploadSpool(&stats).ok());
+    REQUIRE(stats.entries == 2);
+  };
+  auto recorded = [&] {
+    int64_t walked_ms = 0, bytes = -1;
+    auto text = ReadFile(record, 64);
+    REQUIRE(text.ok());
+    REQUIRE(std::sscanf(text->c_str(), "%" SCNd64 " %" SCNd64, &walked_ms, &bytes) == 2);
+    return std::make_pair(walked_ms, bytes);
+  };
+  upload_two();  // (no count yet: a walk)
+  const auto [walked_ms, bytes] = recorded();
+  CHECK(bytes == 200);
+  CHECK(NowMs() - walked_ms < 60'000);
+  // A profile no count knows of, read long ago, over the cap alone.
+  EntryKey planted{0, std::string(kTargetKeyLength, 'f'), "heap", std::string(10, '0')};
+  const fs::path big = dir.path() / "archive" / EntryDir(planted) / ProfileFileName(planted);
+  REQUIRE(MakeDirs(big.parent_path()).ok());
+  REQUIRE(WriteFileAtomic(big.parent_path(), big.filename().string(), std::string(8000, 'x'), false)
+              .ok());
+  fs::last_write_time(big, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  upload_two();  // a recent count, under the cap: no walk
+  CHECK(Exists(big));
+  CHECK(recorded() == std::make_pair(walked_ms, int64_t{400}));
+  // Counted 11 minutes ago: the cache is walked, and is over its cap.
+  REQUIRE(ReplaceFile(record.parent_path(), record.filename().string(),
+                      std::to_string(NowMs() - 660'000) + " 400\n")
+              .ok());
+  upload_two();
+  CHECK_FALSE(Exists(big));
+  CHECK(recorded().second == 600);
+  CHECK(NowMs() - recorded().first < 60'000);
 }
 
 TEST_CASE("A bucket takes a put signed with the hash it was given", "[store]") {
