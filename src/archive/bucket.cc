@@ -135,11 +135,13 @@ BucketArchive::BucketArchive(S3Client client, BucketOptions options)
       cache_(options_.cache_dir / "archive"),
       spool_(options_.cache_dir / "spool") {
   RegisterRemote(cache_, this);
+  KeepSpooled(spool_, true);
 }
 
 BucketArchive::~BucketArchive() {
   StopFollowing();
   RegisterRemote(cache_, nullptr);
+  KeepSpooled(spool_, false);
 }
 
 std::string BucketArchive::Describe() const {

@@ -1,6 +1,9 @@
 #include "archive/upload.h"
 
+#include <atomic>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "archive/layout.h"
@@ -10,6 +13,42 @@
 
 namespace cprof::archive {
 namespace {
+
+// The spools that keep what is put into them: root (lexically normal) ->
+// key -> bytes, and the bytes kept, under g_spooled_mu.
+struct Kept {
+  std::map<std::string, std::string> objects;
+  size_t bytes = 0;
+};
+std::mutex g_spooled_mu;
+std::atomic<bool> g_any_spooled{false};
+std::map<std::string, Kept>& SpoolsKept() {
+  static auto* kept = new std::map<std::string, Kept>;
+  return *kept;
+}
+
+// The bytes kept of `key` in the spool at `root`, taken out; nullopt when
+// none are.
+std::optional<std::string> TakeSpooled(const fs::path& root, const std::string& key) {
+  if (!g_any_spooled.load(std::memory_order_relaxed)) return std::nullopt;
+  std::lock_guard<std::mutex> lock(g_spooled_mu);
+  auto spool = SpoolsKept().find(root.lexically_normal().string());
+  if (spool == SpoolsKept().end()) return std::nullopt;
+  auto it = spool->second.objects.find(key);
+  if (it == spool->second.objects.end()) return std::nullopt;
+  std::string bytes = std::move(it->second);
+  spool->second.bytes -= bytes.size();
+  spool->second.objects.erase(it);
+  return bytes;
+}
+
+// The object `key` of `spool`: the bytes kept of it, else the file's.
+Result<std::string> GetSpooled(Store& spool, const std::string& key, size_t max_bytes) {
+  if (const fs::path* root = spool.local_root()) {
+    if (auto kept = TakeSpooled(*root, key); kept && kept->size() <= max_bytes) return *kept;
+  }
+  return spool.Get(key, max_bytes);
+}
 
 // The key of the profile beside the sidecar `key` (`parsed`, null when it
 // does not parse): the sidecar's `file` when it has one, else the stem
@@ -25,6 +64,28 @@ std::string ProfileKeyBeside(Store& spool, const std::string& key, const Sidecar
 }
 
 }  // namespace
+
+void KeepSpooled(const fs::path& root, bool on) {
+  std::lock_guard<std::mutex> lock(g_spooled_mu);
+  if (on) {
+    SpoolsKept().try_emplace(root.lexically_normal().string());
+  } else {
+    SpoolsKept().erase(root.lexically_normal().string());
+  }
+  g_any_spooled = !SpoolsKept().empty();
+}
+
+void Spooled(const fs::path& root, const std::string& key, std::string bytes) {
+  if (!g_any_spooled.load(std::memory_order_relaxed)) return;
+  std::lock_guard<std::mutex> lock(g_spooled_mu);
+  auto spool = SpoolsKept().find(root.lexically_normal().string());
+  if (spool == SpoolsKept().end() || spool->second.bytes + bytes.size() > kSpooledBytes) return;
+  Kept& kept = spool->second;
+  auto [it, added] = kept.objects.try_emplace(key);
+  if (!added) kept.bytes -= it->second.size();
+  kept.bytes += bytes.size();
+  it->second = std::move(bytes);
+}
 
 Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats* stats) {
   // Whole entries: their sidecars, oldest first (in key order).
@@ -45,14 +106,14 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
   std::mutex mu;  // *stats
   return ParallelForUntilError(sidecars.size(), options.transfers, [&](size_t i) {
     const std::string& sidecar_key = sidecars[i];
-    CPROF_ASSIGN_OR_RETURN(std::string sidecar, spool.Get(sidecar_key, kMaxSidecarBytes));
+    CPROF_ASSIGN_OR_RETURN(std::string sidecar, GetSpooled(spool, sidecar_key, kMaxSidecarBytes));
     const Result<Sidecar> parsed = ParseSidecar(sidecar);
     const std::string profile_key =
         ProfileKeyBeside(spool, sidecar_key, parsed.ok() ? &*parsed : nullptr);
     if (profile_key.empty()) {
       return Status::Corruption(spool.Describe() + "/" + sidecar_key + ": no profile beside it");
     }
-    auto profile = spool.Get(profile_key, kMaxProfileObjectBytes);
+    auto profile = GetSpooled(spool, profile_key, kMaxProfileObjectBytes);
     if (!profile.ok() && profile.status().IsNotFound() && options.moved_to != nullptr) {
       profile = options.moved_to->Get(profile_key, kMaxProfileObjectBytes);
     }

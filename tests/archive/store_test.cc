@@ -630,6 +630,41 @@ TEST_CASE("A bucket's upload counts its cache from the last count while that is 
   CHECK(NowMs() - recorded().first < 60'000);
 }
 
+TEST_CASE("An upload takes what a writer just spooled from memory, the rest from the files",
+          "[store]") {
+  testing::TempDir spool_dir, bucket_dir;
+  LocalStore spool(spool_dir.path()), bucket(bucket_dir.path());
+  auto write = [&](const std::string& bytes) {
+    ArchiveWriter writer(&spool, {.durable = false});
+    auto s = writer.Write(bytes, Meta("kept", NowMs() - 1000, 0));
+    REQUIRE(s.ok());
+    return *ParseId(s->id);
+  };
+  // Each of them changed on disk afterwards (the same size): what is
+  // uploaded tells where it was read from.
+  auto change = [&](const EntryKey& key) {
+    const std::string path = (spool_dir.path() / ProfileKey(key)).string();
+    std::string bytes = *ReadFile(path, 1 << 20);
+    bytes[0] = 'X';
+    REQUIRE(spool.Put(ProfileKey(key), bytes).ok());
+    return bytes;
+  };
+  KeepSpooled(spool_dir.path(), true);
+  const EntryKey forgotten = write("written before a restart");
+  KeepSpooled(spool_dir.path(), false);  // (the restart: forgotten)
+  KeepSpooled(spool_dir.path(), true);
+  const EntryKey kept = write("written since the restart");
+  const std::string forgotten_on_disk = change(forgotten);
+  change(kept);
+  UploadStats stats;
+  REQUIRE(Upload(spool, bucket, {.transfers = 1}, &stats).ok());
+  CHECK(stats.entries == 2);
+  CHECK(*bucket.Get(ProfileKey(kept), 1 << 20) == "written since the restart");
+  CHECK(*bucket.Get(ProfileKey(forgotten), 1 << 20) == forgotten_on_disk);
+  CHECK(EntryKeys(spool).empty());
+  KeepSpooled(spool_dir.path(), false);
+}
+
 TEST_CASE("A bucket takes a put signed with the hash it was given", "[store]") {
   MotoServer moto;
   S3Client client = moto.Client("hashed");
