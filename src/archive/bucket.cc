@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -83,14 +85,46 @@ void SetMtimeMs(const fs::path& path, int64_t ms) {
   ::utimensat(AT_FDCWD, path.c_str(), times, 0);
 }
 
-// Renames `from` to `to`, making `to`'s directory.
+// The cache's profile bytes as its last count found them (a walk, plus what
+// uploads moved in since), and when that walk was: "<ms> <bytes>" in
+// <cache>/.cached-bytes. A process that has not counted the cache (a
+// --once pass) takes it rather than walk the whole cache after each upload
+// (some 3 stats a cached profile), while it is recent and under the cap.
+constexpr std::string_view kCountFile = ".cached-bytes";
+// ... and walks at least this often: what other processes fetch into the
+// cache is not counted.
+constexpr int64_t kRecountMs = 600'000;
+
+struct CacheCount {
+  int64_t walked_ms = 0;
+  int64_t bytes = 0;
+};
+
+std::optional<CacheCount> ReadCacheCount(const fs::path& cache) {
+  auto text = ReadFile(cache / std::string(kCountFile), 64);
+  CacheCount c;
+  if (!text.ok() || std::sscanf(text->c_str(), "%" SCNd64 " %" SCNd64, &c.walked_ms, &c.bytes) != 2)
+    return std::nullopt;
+  return c;
+}
+
+void WriteCacheCount(const fs::path& cache, const CacheCount& c) {
+  (void)ReplaceFile(cache, kCountFile,
+                    std::to_string(c.walked_ms) + " " + std::to_string(c.bytes) + "\n");
+}
+
+// Renames `from` to `to`, making `to`'s directory when it is missing (an
+// upload moves two files into a day's directory per entry: one stat each
+// saved). NotFound when `from` is not there.
 Status MoveFile(const fs::path& from, const fs::path& to) {
-  CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
-  if (::rename(from.c_str(), to.c_str()) != 0) {
-    return Status::IOError("rename " + from.string() + " to " + to.string() + ": " +
-                           ErrnoText(errno));
+  int error = ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
+  if (error == ENOENT && Exists(from)) {  // (the directory is missing)
+    CPROF_RETURN_IF_ERROR(MakeDirs(to.parent_path()));
+    error = ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
   }
-  return Status::OK();
+  if (error == 0) return Status::OK();
+  const std::string m = "rename " + from.string() + " to " + to.string() + ": " + ErrnoText(error);
+  return error == ENOENT && !Exists(from) ? Status::NotFound(m) : Status::IOError(m);
 }
 
 }  // namespace
@@ -101,11 +135,13 @@ BucketArchive::BucketArchive(S3Client client, BucketOptions options)
       cache_(options_.cache_dir / "archive"),
       spool_(options_.cache_dir / "spool") {
   RegisterRemote(cache_, this);
+  KeepSpooled(spool_, true);
 }
 
 BucketArchive::~BucketArchive() {
   StopFollowing();
   RegisterRemote(cache_, nullptr);
+  KeepSpooled(spool_, false);
 }
 
 std::string BucketArchive::Describe() const {
@@ -418,20 +454,36 @@ Status BucketArchive::UploadSpool(UploadStats* stats) {
   };
   // Into the cache, profile first: the cache never shows a sidecar without
   // its profile.
-  options.moved_on = [&](const std::string& profile_key, const std::string& sidecar_key) {
+  std::atomic<int64_t> moved_bytes{0};  // profiles moved into the cache
+  options.moved_on =
+      [&](const std::string& profile_key, const std::string& sidecar_key, int64_t profile_bytes) {
     NoteMovedIn(profile_key);
     NoteMovedIn(sidecar_key);
-    const fs::path profile = spool_ / profile_key, sidecar = spool_ / sidecar_key;
-    if (Exists(profile)) CPROF_RETURN_IF_ERROR(MoveFile(profile, cache_ / profile_key));
-    CPROF_RETURN_IF_ERROR(MoveFile(sidecar, cache_ / sidecar_key));
+    // (a profile not in the spool is in the cache already: moved before a
+    // crash)
+    Status moved = MoveFile(spool_ / profile_key, cache_ / profile_key);
+    if (!moved.ok() && !moved.IsNotFound()) return moved;
+    CPROF_RETURN_IF_ERROR(MoveFile(spool_ / sidecar_key, cache_ / sidecar_key));
     SetMtimeMs(cache_ / sidecar_key, NowMs());
-    auto stamp = StampOf(cache_ / profile_key);
+    if (moved.ok()) moved_bytes += profile_bytes;
     std::lock_guard<std::mutex> lock(mu_);  // (the cache's count, as Fetch keeps it)
-    if (cached_bytes_ >= 0 && stamp.ok()) cached_bytes_ += stamp->size;
+    if (cached_bytes_ >= 0 && moved.ok()) cached_bytes_ += profile_bytes;
     return Status::OK();
   };
   Status uploaded = Upload(spool, bucket, options, stats);
-  if (stats->entries > 0) Evict();
+  if (stats->entries == 0) return uploaded;
+  bool counted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    counted = cached_bytes_ >= 0;
+  }
+  const auto last = counted ? std::nullopt : ReadCacheCount(cache_);
+  const int64_t age = last ? NowMs() - last->walked_ms : -1;
+  if (age >= 0 && age < kRecountMs && last->bytes + moved_bytes <= options_.cache_max_bytes) {
+    WriteCacheCount(cache_, {last->walked_ms, last->bytes + moved_bytes});
+  } else {
+    Evict();
+  }
   return uploaded;
 }
 
@@ -637,6 +689,7 @@ void BucketArchive::Evict() {
     }
   }
   cached_bytes_ = total;
+  WriteCacheCount(cache_, {NowMs(), total});
 }
 
 Result<std::unique_ptr<BucketArchive>> OpenBucket(std::string_view url, const S3Options& s3,

@@ -15,8 +15,8 @@
 // its own. The cache and the spool can be deleted at any time (the spool
 // only once it is uploaded).
 //
-// Thread-safe: the cache's bookkeeping is under a lock; S3Client holds no
-// state between requests.
+// Thread-safe: the cache's bookkeeping is under a lock; S3Client is
+// thread-safe.
 #ifndef CPROF_ARCHIVE_BUCKET_H_
 #define CPROF_ARCHIVE_BUCKET_H_
 

@@ -22,6 +22,10 @@ Status BucketStore::Put(std::string_view key, std::string_view data) {
   return client_.Put(key, data);
 }
 
+Status BucketStore::PutOne(const PutRequest& object) {
+  return client_.Put(object.key, object.data, object.sha256);
+}
+
 Result<std::string> BucketStore::Get(std::string_view key, size_t max_bytes) {
   return client_.Get(key, static_cast<int64_t>(max_bytes));
 }

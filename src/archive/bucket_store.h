@@ -5,7 +5,7 @@
 // at a time; a bucket has no directories, so ListChildren is a delimited
 // listing and UsageOver lists everything.
 //
-// Thread-safe: S3Client holds no state between requests.
+// Thread-safe, as S3Client.
 #ifndef CPROF_ARCHIVE_BUCKET_STORE_H_
 #define CPROF_ARCHIVE_BUCKET_STORE_H_
 
@@ -22,6 +22,8 @@ class BucketStore : public Store {
 
   std::string Describe() const override;
   Status Put(std::string_view key, std::string_view data) override;
+  // Signed with the request's sha256 when it has one.
+  Status PutOne(const PutRequest& object) override;
   Result<std::string> Get(std::string_view key, size_t max_bytes) override;
   Result<std::string> GetRange(std::string_view key, int64_t offset, int64_t length) override;
   Result<StoredObject> Stat(std::string_view key) override;

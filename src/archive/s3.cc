@@ -332,10 +332,17 @@ bool EndpointIsIpAddress(std::string_view endpoint) {
   return ::inet_pton(AF_INET, host.c_str(), &v4) == 1;
 }
 
+bool IsSha256Hex(std::string_view hex) {
+  return hex.size() == 64 && std::all_of(hex.begin(), hex.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 S3Client::S3Client(S3Location location, S3Options options, S3Credentials credentials)
     : location_(std::move(location)),
       options_(std::move(options)),
-      credentials_(std::move(credentials)) {
+      credentials_(std::move(credentials)),
+      pool_(std::make_shared<FetchPool>(options_.ca_file)) {
   if (options_.endpoint.empty()) {
     options_.endpoint = "https://s3." + options_.region + ".amazonaws.com";
   }
@@ -406,7 +413,7 @@ S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails)
   Answer answer;
   while (true) {
     ++answer.attempts;
-    answer.result = FetchOne(request, options_.ca_file);
+    answer.result = pool_->Fetch(request);
     FetchResult& r = answer.result;
     if (r.status.ok() && error_document_fails && IsErrorDocument(r.body)) {
       r.status = Status::Unavailable("an error document");
@@ -422,15 +429,18 @@ S3Client::Answer S3Client::Send(FetchRequest request, bool error_document_fails)
   }
 }
 
-Status S3Client::Put(std::string_view key, std::string_view data) {
+Status S3Client::Put(std::string_view key, std::string_view data, std::string_view sha256) {
   if (static_cast<int64_t>(data.size()) > options_.multipart_threshold) {
     return PutMultipart(key, data);
   }
   FetchRequest request;
   request.url = Url(FullKey(key), "");
   request.method = "PUT";
-  request.body = std::string(data);
+  request.body = data;
   request.headers.push_back("Content-Type: application/octet-stream");
+  // (libcurl signs with this header's value as the payload's hash)
+  if (IsSha256Hex(sha256))
+    request.headers.push_back("x-amz-content-sha256: " + std::string(sha256));
   request.max_bytes = kMaxAnswerBytes;
   Answer a = Send(std::move(request));
   if (!a.result.status.ok()) return Failure("put " + Describe(key), a);
@@ -480,7 +490,7 @@ Result<std::string> S3Client::UploadPart(std::string_view key, const std::string
   request.url = Url(FullKey(key), "partNumber=" + std::to_string(number) +
                                       "&uploadId=" + PercentEncode(upload_id));
   request.method = "PUT";
-  request.body = std::string(data);
+  request.body = data;
   request.headers.push_back("Content-Type: application/octet-stream");
   request.max_bytes = kMaxAnswerBytes;
   request.keep_headers = true;
@@ -498,7 +508,8 @@ Status S3Client::CompleteMultipartUpload(std::string_view key, const std::string
   FetchRequest request;
   request.url = Url(FullKey(key), "uploadId=" + PercentEncode(upload_id));
   request.method = "POST";
-  request.body = CompleteMultipartXml(parts);
+  const std::string xml = CompleteMultipartXml(parts);
+  request.body = xml;
   request.headers.push_back("Content-Type: application/xml");
   request.max_bytes = kMaxAnswerBytes;
   // S3 answers 200 at once and may send an <Error> in the body later.

@@ -9,14 +9,16 @@
 // variables, else the shared credentials file. Every error names the bucket,
 // the key and the HTTP status; a 403 names the access key that was used.
 //
-// S3Client is thread-compatible (one per thread, or guarded); the parsers are
-// pure functions.
+// S3Client is thread-safe: requests from many threads at once share only
+// its idle connections (base/fetcher.h's FetchPool, under a lock), and so
+// do its copies. The parsers are pure functions.
 #ifndef CPROF_ARCHIVE_S3_H_
 #define CPROF_ARCHIVE_S3_H_
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -27,7 +29,8 @@
 
 namespace cprof {
 struct FetchRequest;
-}
+class FetchPool;
+}  // namespace cprof
 
 namespace cprof::archive {
 
@@ -107,6 +110,10 @@ bool S3Retryable(int http_status, const Status& transfer, std::string_view body)
 std::chrono::milliseconds S3RetryDelay(std::chrono::milliseconds base, int failed_attempts,
                                        double random01);
 
+// Whether `hex` is a SHA-256 as lowercase hex (64 digits), which a header
+// may carry as it is.
+bool IsSha256Hex(std::string_view hex);
+
 // Whether "http(s)://host[:port]"'s host is an IPv4 or [IPv6] address.
 bool EndpointIsIpAddress(std::string_view endpoint);
 
@@ -157,7 +164,11 @@ class S3Client {
   // Data over multipart_threshold goes as a multipart upload, aborted when
   // any step fails for good, so none is left incomplete unless the abort
   // fails too (the message then says so, with the upload's id).
-  Status Put(std::string_view key, std::string_view data);
+  // `sha256`: the data's SHA-256 when the caller has it (IsSha256Hex;
+  // anything else is ignored), sent as x-amz-content-sha256 and signed as
+  // the payload's hash instead of hashing the data again; not checked
+  // here: S3 refuses a PUT whose data does not match it.
+  Status Put(std::string_view key, std::string_view data, std::string_view sha256 = {});
   // NotFound for no such object; ResourceExhausted over `max_bytes`. In
   // ranges of get_part_size, read in parallel.
   Result<std::string> Get(std::string_view key, int64_t max_bytes = int64_t{1} << 30);
@@ -207,6 +218,9 @@ class S3Client {
   S3Location location_;
   S3Options options_;
   S3Credentials credentials_;
+  // The connections kept open between requests, shared by the client's
+  // copies (each request takes one of its own).
+  std::shared_ptr<FetchPool> pool_;
 };
 
 }  // namespace cprof::archive

@@ -10,7 +10,7 @@ PutBatchResult Store::PutBatch(std::span<const PutRequest> objects, bool /*durab
       result.status.push_back(result.status[static_cast<size_t>(o.after)]);  // (its reason)
       continue;
     }
-    result.status.push_back(Put(o.key, o.data));
+    result.status.push_back(PutOne(o));
   }
   return result;
 }

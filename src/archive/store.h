@@ -69,6 +69,10 @@ struct PutRequest {
   // The index in the batch of the object this one is put after, and only
   // if that one was put (an entry's sidecar names its profile); -1: none.
   int after = -1;
+  // The SHA-256 of `data` as lowercase hex when the caller has it already
+  // (an entry's profile: its sidecar's sha256), else "": a bucket signs the
+  // PUT with it rather than hash `data` again (PutOne).
+  std::string_view sha256 = {};
 };
 
 struct PutBatchResult {
@@ -118,6 +122,9 @@ class Store {
   // them into place in order, which is what makes a scrape pass of 256
   // entries cost one sync rather than 512.
   virtual PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable);
+  // One object of the default PutBatch: Put, unless the store has a use
+  // for the request's sha256 (a bucket's).
+  virtual Status PutOne(const PutRequest& object) { return Put(object.key, object.data); }
 
   // A key ending in '/' names a directory: a local store removes it if it
   // is empty, a bucket has none (OK).

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "archive/store.h"
+#include "base/fs.h"
 #include "base/status.h"
 
 namespace cprof::archive {
@@ -36,11 +37,26 @@ struct UploadOptions {
   //   any (a bucket puts its marker file).
   std::function<Status()> before;
   // moved_on (default: both deleted from the spool, sidecar first): called
-  //   once an entry is whole in the other store, with its two keys, to
-  //   take it out of the spool (a bucket moves it into its cache, profile
-  //   first).
-  std::function<Status(const std::string& profile_key, const std::string& sidecar_key)> moved_on;
+  //   once an entry is whole in the other store, with its two keys and the
+  //   profile's size, to take it out of the spool (a bucket moves it into
+  //   its cache, profile first).
+  std::function<Status(const std::string& profile_key, const std::string& sidecar_key,
+                       int64_t profile_bytes)>
+      moved_on;
 };
+
+// What a writer has just put into a spool, kept in memory until Upload
+// takes it, so that the upload of a pass does not read back the files the
+// pass wrote a moment ago (a file's open, stat, read and close, twice an
+// entry). The files stay the truth: what memory does not hold (after a
+// restart, or over kSpooledBytes a spool) is read from them.
+inline constexpr size_t kSpooledBytes = size_t{64} << 20;
+// The writers into `root` (a LocalStore's) keep what they put from now on;
+// `on` false stops that and forgets what was kept.
+void KeepSpooled(const fs::path& root, bool on);
+// Keeps `bytes`, put whole as `key` into the store at `root`, when `root`
+// is a spool that keeps them and has room (ArchiveWriter's).
+void Spooled(const fs::path& root, const std::string& key, std::string bytes);
 
 // Uploads every whole entry of `spool` into `to`, oldest first; stops at
 // the first failure (what is left waits in the spool for the next call).

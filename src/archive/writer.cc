@@ -4,6 +4,7 @@
 #include <map>
 
 #include "archive/index_file.h"
+#include "archive/upload.h"
 #include "base/hash.h"
 
 namespace cprof::archive {
@@ -172,6 +173,14 @@ ArchiveWriter::CommitResult ArchiveWriter::Put(std::vector<Pending> batch) {
     std::vector<const IndexEntry*> pointers;
     for (const IndexEntry& r : records) pointers.push_back(&r);
     AddToIndexes(dir, TargetOf(batch[entries.front()].sidecar), pointers);
+  }
+  // (a bucket's spool keeps them for their upload: no copy, they are done
+  // with here)
+  for (const auto& [dir, entries] : committed) {
+    for (size_t i : entries) {
+      Spooled(*local, requests[i].key, std::move(batch[i].bytes));
+      Spooled(*local, requests[n + i].key, std::move(sidecars[i]));
+    }
   }
   return result;
 }

@@ -9,14 +9,24 @@
 
 namespace cprof {
 
+namespace {
+
+// What a transfer gets back, as libcurl's callbacks fill it.
+struct Received {
+  int64_t max_bytes = 0;  // the request's
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // with keep_headers
+  bool too_large = false;
+  char error[CURL_ERROR_SIZE] = {0};
+};
+
+}  // namespace
+
 struct Fetcher::Transfer {
   FetchRequest request;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> response_headers;  // with keep_headers
-  bool too_large = false;
-  char error[CURL_ERROR_SIZE] = {0};
+  Received got;
   std::chrono::steady_clock::time_point started;
 
   ~Transfer() {
@@ -51,7 +61,8 @@ long SetRequestOptions(CURL* e, const FetchRequest& r, const std::string& ca_fil
     curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
   } else if (r.method == "PUT" || r.method == "POST") {
     if (r.method == "PUT") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "PUT");
-    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.data());
+    // (never a null pointer: to libcurl that is no body, and a GET)
+    curl_easy_setopt(e, CURLOPT_POSTFIELDS, r.body.empty() ? "" : r.body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(r.body.size()));
   } else if (r.method != "GET") {
     curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r.method.c_str());
@@ -83,9 +94,9 @@ std::string Snippet(const std::string& body) {
 
 // libcurl's write callback: appends within the request's cap.
 size_t WriteToTransfer(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Fetcher::Transfer*>(user);
+  auto* t = static_cast<Received*>(user);
   size_t n = size * count;
-  if (static_cast<int64_t>(t->body.size() + n) > t->request.max_bytes) {
+  if (static_cast<int64_t>(t->body.size() + n) > t->max_bytes) {
     t->too_large = true;
     return 0;  // makes curl fail the transfer with CURLE_WRITE_ERROR
   }
@@ -96,11 +107,11 @@ size_t WriteToTransfer(char* data, size_t size, size_t count, void* user) {
 // libcurl's header callback: one header line at a time, of every response
 // (a 100 Continue's too: its status line starts the list again).
 size_t HeaderToTransfer(char* data, size_t size, size_t count, void* user) {
-  auto* t = static_cast<Fetcher::Transfer*>(user);
+  auto* t = static_cast<Received*>(user);
   const size_t n = size * count;
   std::string_view line(data, n);
   if (line.starts_with("HTTP/")) {
-    t->response_headers.clear();
+    t->headers.clear();
     return n;
   }
   size_t colon = line.find(':');
@@ -113,8 +124,8 @@ size_t HeaderToTransfer(char* data, size_t size, size_t count, void* user) {
     }
     return s;
   };
-  t->response_headers.emplace_back(std::string(trim(line.substr(0, colon))),
-                                   std::string(trim(line.substr(colon + 1))));
+  t->headers.emplace_back(std::string(trim(line.substr(0, colon))),
+                          std::string(trim(line.substr(colon + 1))));
   return n;
 }
 
@@ -123,6 +134,58 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// SetRequestOptions, and what a whole transfer of ours adds: its timeouts
+// and size cap, and what it gets back into *got.
+void SetTransferOptions(CURL* e, const FetchRequest& r, const std::string& ca_file, Received* got,
+                        curl_slist** headers) {
+  got->max_bytes = r.max_bytes;
+  const long timeout_ms = SetRequestOptions(e, r, ca_file, got->error, headers);
+  curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10'000L));
+  curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_bytes));
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToTransfer);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, got);
+  if (r.keep_headers) {
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, HeaderToTransfer);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, got);
+  }
+}
+
+// The result of request `r`'s transfer on `e`, ended with `code`, started
+// at `started`; takes what *got holds.
+FetchResult ResultOf(CURL* e, CURLcode code, const FetchRequest& r, Received& got,
+                     std::chrono::steady_clock::time_point started) {
+  FetchResult result;
+  result.tag = r.tag;
+  result.url = r.url;
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  long http = 0;
+  curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
+  result.http_status = static_cast<int>(http);
+  result.headers = std::move(got.headers);
+  if (got.too_large || code == CURLE_FILESIZE_EXCEEDED) {
+    result.status = Status::ResourceExhausted(
+        "response larger than " + std::to_string(r.max_bytes) + " bytes (max-response-size)");
+  } else if (code == CURLE_OPERATION_TIMEDOUT) {
+    result.status = Status::Unavailable("timed out after " + FormatDuration(r.timeout) + " with " +
+                                        std::to_string(got.body.size()) + " bytes received");
+  } else if (code != CURLE_OK) {
+    std::string detail = got.error[0] ? got.error : curl_easy_strerror(code);
+    result.status = Status::Unavailable(detail);
+  } else if (http != 200 && !(r.any_2xx && http >= 200 && http < 300)) {
+    std::string m = "HTTP " + std::to_string(http);
+    if (http >= 300 && http < 400) m += " (redirects are not followed)";
+    std::string snippet = Snippet(got.body);
+    if (!snippet.empty()) m += ": " + snippet;
+    result.status = Status::Unavailable(m);
+    result.body = std::move(got.body);  // an S3 error document says why
+  } else {
+    result.body = std::move(got.body);
+  }
+  return result;
 }
 
 }  // namespace
@@ -160,17 +223,7 @@ void Fetcher::StartQueued() {
     queued_.pop_front();
     CURL* e = curl_easy_init();
     t->easy = e;
-    const auto& r = t->request;
-    const long timeout_ms = SetRequestOptions(e, r, options_.ca_file, t->error, &t->headers);
-    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 10'000L));
-    curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(r.max_bytes));
-    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, WriteToTransfer);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-    if (r.keep_headers) {
-      curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, HeaderToTransfer);
-      curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
-    }
+    SetTransferOptions(e, t->request, options_.ca_file, &t->got, &t->headers);
     curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
     t->started = std::chrono::steady_clock::now();
     curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
@@ -204,37 +257,7 @@ std::vector<FetchResult> Fetcher::Poll(std::chrono::milliseconds wait) {
     std::unique_ptr<Transfer> t = std::move(*it);
     running_.erase(it);
     curl_multi_remove_handle(multi, e);
-
-    FetchResult r;
-    r.tag = t->request.tag;
-    r.url = t->request.url;
-    r.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t->started).count();
-    long http = 0;
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &http);
-    r.http_status = static_cast<int>(http);
-    r.headers = std::move(t->response_headers);
-    if (t->too_large || code == CURLE_FILESIZE_EXCEEDED) {
-      r.status =
-          Status::ResourceExhausted("response larger than " + std::to_string(t->request.max_bytes) +
-                                    " bytes (max-response-size)");
-    } else if (code == CURLE_OPERATION_TIMEDOUT) {
-      r.status = Status::Unavailable("timed out after " + FormatDuration(t->request.timeout) +
-                                     " with " + std::to_string(t->body.size()) + " bytes received");
-    } else if (code != CURLE_OK) {
-      std::string detail = t->error[0] ? t->error : curl_easy_strerror(code);
-      r.status = Status::Unavailable(detail);
-    } else if (http != 200 && !(t->request.any_2xx && http >= 200 && http < 300)) {
-      std::string m = "HTTP " + std::to_string(http);
-      if (http >= 300 && http < 400) m += " (redirects are not followed)";
-      std::string snippet = Snippet(t->body);
-      if (!snippet.empty()) m += ": " + snippet;
-      r.status = Status::Unavailable(m);
-      r.body = std::move(t->body);  // an S3 error document says why
-    } else {
-      r.body = std::move(t->body);
-    }
-    done.push_back(std::move(r));
+    done.push_back(ResultOf(e, code, t->request, t->got, t->started));
   }
   StartQueued();
   return done;
@@ -320,6 +343,53 @@ FetchResult FetchOne(FetchRequest request, const std::string& ca_file) {
   std::vector<FetchResult> results;
   while (results.empty()) results = fetcher.Poll(std::chrono::milliseconds(200));
   return std::move(results[0]);
+}
+
+FetchPool::FetchPool(std::string ca_file, size_t max_idle)
+    : ca_file_(std::move(ca_file)), max_idle_(max_idle) {
+  GlobalInit();
+}
+
+FetchPool::~FetchPool() {
+  for (void* e : idle_) curl_easy_cleanup(static_cast<CURL*>(e));
+}
+
+FetchResult FetchPool::Fetch(const FetchRequest& request) {
+  CURL* e = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!idle_.empty()) {
+      e = static_cast<CURL*>(idle_.back());
+      idle_.pop_back();
+    }
+  }
+  if (e == nullptr) e = curl_easy_init();
+  if (e == nullptr) {
+    FetchResult r;
+    r.tag = request.tag;
+    r.url = request.url;
+    r.status = Status::Unavailable("curl_easy_init failed");
+    return r;
+  }
+  Received got;
+  curl_slist* headers = nullptr;
+  SetTransferOptions(e, request, ca_file_, &got, &headers);
+  const auto started = std::chrono::steady_clock::now();
+  const CURLcode code = curl_easy_perform(e);
+  FetchResult result = ResultOf(e, code, request, got, started);
+  // (the options point into this frame and the caller's request; the
+  // connection stays open)
+  curl_easy_reset(e);
+  curl_slist_free_all(headers);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.size() < max_idle_) {
+      idle_.push_back(e);
+      e = nullptr;
+    }
+  }
+  if (e != nullptr) curl_easy_cleanup(e);
+  return result;
 }
 
 Result<std::string> BearerHeader(const fs::path& token_file) {

@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -33,7 +34,8 @@ struct FetchRequest {
   // method ("GET"): or "PUT" or "POST" (send `body`, also when empty),
   //   "DELETE", "HEAD" (no body read).
   std::string method = "GET";
-  std::string body;
+  // body: not copied; the caller keeps it alive until the request ends.
+  std::string_view body;
   // aws_sigv4 (""): sign with AWS Signature Version 4 (libcurl's), the
   //   provider, region and service as "aws:amz:us-east-1:s3", with
   //   `credentials` "ACCESS_KEY:SECRET_KEY".
@@ -75,6 +77,35 @@ Status StreamGet(const FetchRequest& request, const std::string& ca_file,
 
 // One request, start to end (a Fetcher of its own; blocks).
 FetchResult FetchOne(FetchRequest request, const std::string& ca_file);
+
+// Requests one at a time per thread, start to end, on connections kept
+// open between them (HTTP keep-alive), for a client that sends many to one
+// endpoint (an S3 bucket's): a request takes an idle connection, or opens
+// one, and gives it back when it ends. FetchOne connects, and makes a
+// multi handle (with its socketpair), every time; against moto_server,
+// which closes every connection, only the second is saved.
+//
+// Thread-safe: the idle connections are under a lock, each request uses
+// its own.
+class FetchPool {
+ public:
+  // `ca_file` as Fetcher's; at most `max_idle` connections are kept.
+  explicit FetchPool(std::string ca_file, size_t max_idle = 32);
+  ~FetchPool();
+  // Not copyable or movable (its handles hold connections).
+  FetchPool(const FetchPool&) = delete;
+  FetchPool& operator=(const FetchPool&) = delete;
+
+  // As FetchOne, blocking. A connection the server closed meanwhile is
+  // opened again by libcurl (the request is not lost).
+  FetchResult Fetch(const FetchRequest& request);
+
+ private:
+  const std::string ca_file_;
+  const size_t max_idle_;
+  std::mutex mu_;
+  std::vector<void*> idle_;  // CURL* easy handles, each with its connection
+};
 
 // The header "Authorization: Bearer <the text of token_file>", without the
 // trailing newline; IOError naming bearer-token-file if it cannot be read.

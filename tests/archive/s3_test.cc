@@ -4,6 +4,8 @@
 
 #include <map>
 
+#include "base/hash.h"
+
 using namespace cprof;
 using namespace cprof::archive;
 
@@ -187,4 +189,16 @@ TEST_CASE("s3 endpoints: an IP address host is always path-style", "[s3]") {
   CHECK_FALSE(EndpointIsIpAddress("http://minio:9000"));
   CHECK_FALSE(EndpointIsIpAddress("http://localhost:9000"));
   CHECK_FALSE(EndpointIsIpAddress("http://127.0.0.1.nip.io"));
+}
+
+TEST_CASE("s3 payload hashes: 64 lowercase hex digits go into a header, nothing else", "[s3]") {
+  const std::string hash = Sha256Hex("profile");
+  CHECK(IsSha256Hex(hash));
+  CHECK(IsSha256Hex(std::string(64, '0')));
+  for (const std::string& reject : std::vector<std::string>{
+           "", hash.substr(1), hash + "0", std::string(64, 'A'), std::string(64, 'g'),
+           hash.substr(0, 62) + "\r\n", "UNSIGNED-PAYLOAD"}) {
+    INFO(reject);
+    CHECK_FALSE(IsSha256Hex(reject));
+  }
 }

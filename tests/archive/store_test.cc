@@ -14,11 +14,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cinttypes>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
 #include <thread>
 
+#include "archive/bucket.h"
 #include "archive/bucket_store.h"
 #include "archive/fault_store.h"
 #include "archive/prune.h"
@@ -526,6 +529,149 @@ TEST_CASE("A crash at every point of an upload loses no entry, and the next uplo
       CHECK(*bucket.Get(SidecarKey(w.key), 1 << 20) == w.sidecar);
     }
   }
+}
+
+namespace {
+
+// A directory that records the sha256 each object was put with.
+class HashRecordingStore : public LocalStore {
+ public:
+  using LocalStore::LocalStore;
+  PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable) override {
+    for (const PutRequest& o : objects) sha256_[o.key] = std::string(o.sha256);
+    return LocalStore::PutBatch(objects, durable);
+  }
+  const std::map<std::string, std::string>& sha256() const { return sha256_; }
+
+ private:
+  std::map<std::string, std::string> sha256_;  // (one transfer: no lock)
+};
+
+}  // namespace
+
+TEST_CASE("An upload puts each profile with its sidecar's sha256, not hashed again", "[store]") {
+  std::vector<Written> entries = SomeEntries();
+  testing::TempDir spool_dir, bucket_dir;
+  LocalStore spool(spool_dir.path());
+  HashRecordingStore bucket(bucket_dir.path());
+  PutAll(spool, entries);
+  // One profile changed in the spool behind its sidecar's back: another
+  // size, so its sidecar's hash is not trusted.
+  Written& changed = entries.back();
+  changed.profile += " and more";
+  REQUIRE(spool.Put(ProfileKey(changed.key), changed.profile).ok());
+  UploadStats stats;
+  REQUIRE(Upload(spool, bucket, {.transfers = 1}, &stats).ok());
+  REQUIRE(stats.entries == static_cast<int64_t>(entries.size()));
+  for (const Written& w : entries) {
+    INFO(ProfileKey(w.key));
+    REQUIRE(bucket.sha256().count(ProfileKey(w.key)));
+    const std::string& sent = bucket.sha256().at(ProfileKey(w.key));
+    if (&w == &changed) {
+      CHECK(sent.empty());
+    } else {
+      CHECK(sent == Sha256Hex(w.profile));  // the bytes put, hashed afresh
+    }
+    CHECK(bucket.sha256().at(SidecarKey(w.key)).empty());
+    CHECK(*bucket.Get(ProfileKey(w.key), 1 << 20) == w.profile);
+  }
+}
+
+TEST_CASE("A bucket's upload counts its cache from the last count while that is recent",
+          "[store]") {
+  MotoServer moto;
+  testing::TempDir dir;
+  const BucketOptions options{.cache_dir = dir.path(), .cache_max_bytes = 4096, .transfers = 2};
+  const fs::path record = dir.path() / "archive" / ".cached-bytes";
+  // Each call a process of its own (nothing counted): two 100-byte
+  // profiles uploaded into the cache.
+  int n = 0;
+  auto upload_two = [&] {
+    BucketArchive bucket(moto.Client("count"), options);
+    ArchiveWriter writer(bucket.spool(), {.durable = false});
+    for (int i = 0; i < 2; ++i, ++n) {
+      REQUIRE(writer
+                  .Write(std::string(100, static_cast<char>('a' + n)),
+                         Meta("count", NowMs() - n * 1000, 0))
+                  .ok());
+    }
+    UploadStats stats;
+    REQUIRE(bucket.UploadSpool(&stats).ok());
+    REQUIRE(stats.entries == 2);
+  };
+  auto recorded = [&] {
+    int64_t walked_ms = 0, bytes = -1;
+    auto text = ReadFile(record, 64);
+    REQUIRE(text.ok());
+    REQUIRE(std::sscanf(text->c_str(), "%" SCNd64 " %" SCNd64, &walked_ms, &bytes) == 2);
+    return std::make_pair(walked_ms, bytes);
+  };
+  upload_two();  // (no count yet: a walk)
+  const auto [walked_ms, bytes] = recorded();
+  CHECK(bytes == 200);
+  CHECK(NowMs() - walked_ms < 60'000);
+  // A profile no count knows of, read long ago, over the cap alone.
+  EntryKey planted{0, std::string(kTargetKeyLength, 'f'), "heap", std::string(10, '0')};
+  const fs::path big = dir.path() / "archive" / EntryDir(planted) / ProfileFileName(planted);
+  REQUIRE(MakeDirs(big.parent_path()).ok());
+  REQUIRE(WriteFileAtomic(big.parent_path(), big.filename().string(), std::string(8000, 'x'), false)
+              .ok());
+  fs::last_write_time(big, fs::file_time_type::clock::now() - std::chrono::hours(1));
+  upload_two();  // a recent count, under the cap: no walk
+  CHECK(Exists(big));
+  CHECK(recorded() == std::make_pair(walked_ms, int64_t{400}));
+  // Counted 11 minutes ago: the cache is walked, and is over its cap.
+  REQUIRE(ReplaceFile(record.parent_path(), record.filename().string(),
+                      std::to_string(NowMs() - 660'000) + " 400\n")
+              .ok());
+  upload_two();
+  CHECK_FALSE(Exists(big));
+  CHECK(recorded().second == 600);
+  CHECK(NowMs() - recorded().first < 60'000);
+}
+
+TEST_CASE("An upload takes what a writer just spooled from memory, the rest from the files",
+          "[store]") {
+  testing::TempDir spool_dir, bucket_dir;
+  LocalStore spool(spool_dir.path()), bucket(bucket_dir.path());
+  auto write = [&](const std::string& bytes) {
+    ArchiveWriter writer(&spool, {.durable = false});
+    auto s = writer.Write(bytes, Meta("kept", NowMs() - 1000, 0));
+    REQUIRE(s.ok());
+    return *ParseId(s->id);
+  };
+  // Each of them changed on disk afterwards (the same size): what is
+  // uploaded tells where it was read from.
+  auto change = [&](const EntryKey& key) {
+    const std::string path = (spool_dir.path() / ProfileKey(key)).string();
+    std::string bytes = *ReadFile(path, 1 << 20);
+    bytes[0] = 'X';
+    REQUIRE(spool.Put(ProfileKey(key), bytes).ok());
+    return bytes;
+  };
+  KeepSpooled(spool_dir.path(), true);
+  const EntryKey forgotten = write("written before a restart");
+  KeepSpooled(spool_dir.path(), false);  // (the restart: forgotten)
+  KeepSpooled(spool_dir.path(), true);
+  const EntryKey kept = write("written since the restart");
+  const std::string forgotten_on_disk = change(forgotten);
+  change(kept);
+  UploadStats stats;
+  REQUIRE(Upload(spool, bucket, {.transfers = 1}, &stats).ok());
+  CHECK(stats.entries == 2);
+  CHECK(*bucket.Get(ProfileKey(kept), 1 << 20) == "written since the restart");
+  CHECK(*bucket.Get(ProfileKey(forgotten), 1 << 20) == forgotten_on_disk);
+  CHECK(EntryKeys(spool).empty());
+  KeepSpooled(spool_dir.path(), false);
+}
+
+TEST_CASE("A bucket takes a put signed with the hash it was given", "[store]") {
+  MotoServer moto;
+  S3Client client = moto.Client("hashed");
+  const std::string data = "a profile's bytes";
+  REQUIRE(client.Put("2026/12/07/a/one.pb.gz", data, Sha256Hex(data)).ok());
+  CHECK(*client.Get("2026/12/07/a/one.pb.gz") == data);
+  // (moto takes a wrong hash too; AWS answers XAmzContentSHA256Mismatch)
 }
 
 namespace {
