@@ -124,10 +124,18 @@ Status Upload(Store& spool, Store& to, const UploadOptions& options, UploadStats
     const std::string_view sha256 =
         parsed.ok() && parsed->size == static_cast<int64_t>(profile->size()) ? parsed->sha256
                                                                              : std::string_view();
-    const PutRequest entry[] = {{profile_key, *profile, -1, sha256}, {sidecar_key, sidecar, 0}};
-    for (const Status& s : to.PutBatch(entry, /*durable=*/true).status) {
-      CPROF_RETURN_IF_ERROR(s);
+    auto put = [&](std::string_view hash) {
+      const PutRequest entry[] = {{profile_key, *profile, -1, hash}, {sidecar_key, sidecar, 0}};
+      return to.PutBatch(entry, /*durable=*/true).status;
+    };
+    std::vector<Status> put_status = put(sha256);
+    // A profile changed since its sidecar was written, at the same size:
+    // the bucket refuses the hash (S3's XAmzContentSHA256Mismatch, a 400),
+    // so it is sent again hashed afresh rather than hold up the spool.
+    if (!sha256.empty() && put_status[0].code() == Status::Code::kInvalidArgument) {
+      put_status = put({});
     }
+    for (const Status& s : put_status) CPROF_RETURN_IF_ERROR(s);
     if (options.moved_on) {
       CPROF_RETURN_IF_ERROR(
           options.moved_on(profile_key, sidecar_key, static_cast<int64_t>(profile->size())));

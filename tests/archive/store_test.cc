@@ -577,6 +577,42 @@ TEST_CASE("An upload puts each profile with its sidecar's sha256, not hashed aga
   }
 }
 
+namespace {
+
+// A directory that refuses a put whose given sha256 is not its bytes', as
+// S3 does (XAmzContentSHA256Mismatch: a 400).
+class HashCheckingStore : public LocalStore {
+ public:
+  using LocalStore::LocalStore;
+  PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable) override {
+    for (const PutRequest& o : objects) {
+      if (!o.sha256.empty() && o.sha256 != Sha256Hex(o.data)) {
+        PutBatchResult refused;
+        refused.status.assign(objects.size(), Status::InvalidArgument("XAmzContentSHA256Mismatch"));
+        return refused;
+      }
+    }
+    return LocalStore::PutBatch(objects, durable);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("A profile changed in the spool at the same size is uploaded hashed afresh", "[store]") {
+  std::vector<Written> entries = SomeEntries();
+  testing::TempDir spool_dir, bucket_dir;
+  LocalStore spool(spool_dir.path());
+  HashCheckingStore bucket(bucket_dir.path());
+  PutAll(spool, entries);
+  Written& changed = entries.front();
+  changed.profile[changed.profile.size() / 2] ^= 1;  // same size: the sidecar's hash is sent
+  REQUIRE(spool.Put(ProfileKey(changed.key), changed.profile).ok());
+  UploadStats stats;
+  REQUIRE(Upload(spool, bucket, {.transfers = 1}, &stats).ok());
+  CHECK(stats.entries == static_cast<int64_t>(entries.size()));
+  for (const Written& w : entries) CHECK(*bucket.Get(ProfileKey(w.key), 1 << 20) == w.profile);
+}
+
 TEST_CASE("A bucket's upload counts its cache from the last count while that is recent",
           "[store]") {
   MotoServer moto;
