@@ -6,7 +6,7 @@
 #  - into an archive on local disk, for comparison;
 #  - into s3://bench/archive on a loopback moto_server (Python's moto: a real
 #    S3 API, but a slow server: one Python process): cprofiler's wall time,
-#    CPU per profile and profiles/s, the bytes uploaded, and moto_server's
+#    CPU per profile, peak RSS and profiles/s, the bytes uploaded, and moto_server's
 #    own CPU over the pass, which bounds the wall time here;
 #  - with the endpoint dead: the pass into the spool alone (and the retries
 #    that find the endpoint down); then, the endpoint back and nothing due,
@@ -35,7 +35,8 @@ cleanup() {
 }
 trap cleanup EXIT
 export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test
-TIMEFORMAT="%R %U %S"
+source "$ROOT/tests/bench/lib.sh"
+needs_gnu_time
 TICKS=$(getconf CLK_TCK)
 
 free_port() {
@@ -45,14 +46,9 @@ free_port() {
 cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
 # sidecars DIR: the entries archived in DIR.
 sidecars() { (find "$1" -name '*.json' -not -path '*/.state/*' 2>/dev/null || true) | wc -l; }
-# timed FILE CMD...: runs CMD (its stdout and stderr to $WORK/out, $WORK/err),
-# "wall user sys" to FILE; CMD's exit status in $RC.
-timed() {
-  local file=$1
-  shift
-  RC=0
-  { time "$@" >"$WORK/out" 2>"$WORK/err" || RC=$?; } 2>"$file"
-}
+# timed CMD...: runs CMD (its stdout and stderr to $WORK/out, $WORK/err)
+# under lib.sh's measure: WALL, USR, SYS, RSS (peak, MB) and RC set.
+timed() { measure "$@" >"$WORK/out" 2>"$WORK/err" || true; }
 
 "$BUILD/go-bin/faketarget" -profile "$ROOT/tests/data/heap.pb.gz" -listeners "$TARGETS" \
   -addr-file "$WORK/addrs" >/dev/null 2>&1 &
@@ -89,14 +85,14 @@ pass() {
   if grep -q '^s3:' "$config"; then moto=1; fi
   before=$(sidecars "$dir")
   m0=$(cpu_ticks "$MOTO")
-  timed "$WORK/time" "$CPROFILER" scrape --once "$@" -c "$config"
+  timed "$CPROFILER" scrape --once "$@" -c "$config"
   m1=$(cpu_ticks "$MOTO")
-  read -r wall usr sys <"$WORK/time"
+  wall=$WALL usr=$USR sys=$SYS
   after=$(sidecars "$dir")
   head -5 "$WORK/err" | sed 's/^cprofiler: /    /'
   [ "$RC" = 0 ] || echo "    (exit status $RC)"
   awk -v w="$wall" -v u="$usr" -v s="$sys" -v n="$((after - before))" \
-    -v m="$((m1 - m0))" -v hz="$TICKS" -v moto="$moto" 'BEGIN {
+    -v m="$((m1 - m0))" -v hz="$TICKS" -v moto="$moto" -v rss="$RSS" 'BEGIN {
       if (n > 0) {
         printf "  %d profiles archived; wall %.2fs = %.0f profiles/s; cprofiler cpu %.2fs (user %.2fs + sys %.2fs) = %.3f ms/profile",
                n, w, n / w, u + s, u, s, (u + s) * 1000 / n
@@ -105,7 +101,7 @@ pass() {
         printf "  no profile archived; wall %.2fs; cprofiler cpu %.2fs", w, u + s
         if (moto) printf "; moto_server cpu %.2fs", m / hz
       }
-      printf "\n" }'
+      printf "; peak RSS %.1f MB\n", rss }'
 }
 # read_cost LABEL CMD...: one timed reader; prints its wall and CPU, and the
 # bucket's sync (with -v) when there is one.
@@ -114,14 +110,14 @@ read_cost() {
   shift
   if [[ " $* " == *" s3://"* ]]; then moto=1; fi
   m0=$(cpu_ticks "$MOTO")
-  timed "$WORK/time" "$@"
+  timed "$@"
   m1=$(cpu_ticks "$MOTO")
-  read -r wall usr sys <"$WORK/time"
+  wall=$WALL usr=$USR sys=$SYS
   awk -v l="$label" -v w="$wall" -v u="$usr" -v s="$sys" -v m="$((m1 - m0))" -v hz="$TICKS" \
-    -v moto="$moto" 'BEGIN {
+    -v moto="$moto" -v rss="$RSS" 'BEGIN {
       printf "  %s: wall %.2fs; cprofiler cpu %.2fs (user %.2fs + sys %.2fs)", l, w, u + s, u, s
       if (moto) printf "; moto_server cpu %.2fs", m / hz
-      printf "\n" }'
+      printf "; peak RSS %.1f MB\n", rss }'
   { grep 'synced' "$WORK/err" || true; } | sed 's/^cprofiler: /    /'
   if [ "$RC" != 0 ]; then
     echo "    (exit status $RC)"
