@@ -533,17 +533,28 @@ TEST_CASE("A crash at every point of an upload loses no entry, and the next uplo
 
 namespace {
 
-// A directory that records the sha256 each object was put with.
+// A directory that records the sha256 each object was put with; when
+// checking, it refuses a put whose sha256 is not its bytes', as S3 does
+// (XAmzContentSHA256Mismatch: a 400).
 class HashRecordingStore : public LocalStore {
  public:
-  using LocalStore::LocalStore;
+  explicit HashRecordingStore(const fs::path& dir, bool checking = false)
+      : LocalStore(dir), checking_(checking) {}
   PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable) override {
-    for (const PutRequest& o : objects) sha256_[o.key] = std::string(o.sha256);
+    for (const PutRequest& o : objects) {
+      sha256_[o.key] = std::string(o.sha256);
+      if (checking_ && !o.sha256.empty() && o.sha256 != Sha256Hex(o.data)) {
+        PutBatchResult refused;
+        refused.status.assign(objects.size(), Status::InvalidArgument("XAmzContentSHA256Mismatch"));
+        return refused;
+      }
+    }
     return LocalStore::PutBatch(objects, durable);
   }
   const std::map<std::string, std::string>& sha256() const { return sha256_; }
 
  private:
+  const bool checking_;
   std::map<std::string, std::string> sha256_;  // (one transfer: no lock)
 };
 
@@ -577,32 +588,11 @@ TEST_CASE("An upload puts each profile with its sidecar's sha256, not hashed aga
   }
 }
 
-namespace {
-
-// A directory that refuses a put whose given sha256 is not its bytes', as
-// S3 does (XAmzContentSHA256Mismatch: a 400).
-class HashCheckingStore : public LocalStore {
- public:
-  using LocalStore::LocalStore;
-  PutBatchResult PutBatch(std::span<const PutRequest> objects, bool durable) override {
-    for (const PutRequest& o : objects) {
-      if (!o.sha256.empty() && o.sha256 != Sha256Hex(o.data)) {
-        PutBatchResult refused;
-        refused.status.assign(objects.size(), Status::InvalidArgument("XAmzContentSHA256Mismatch"));
-        return refused;
-      }
-    }
-    return LocalStore::PutBatch(objects, durable);
-  }
-};
-
-}  // namespace
-
 TEST_CASE("A profile changed in the spool at the same size is uploaded hashed afresh", "[store]") {
   std::vector<Written> entries = SomeEntries();
   testing::TempDir spool_dir, bucket_dir;
   LocalStore spool(spool_dir.path());
-  HashCheckingStore bucket(bucket_dir.path());
+  HashRecordingStore bucket(bucket_dir.path(), /*checking=*/true);
   PutAll(spool, entries);
   Written& changed = entries.front();
   changed.profile[changed.profile.size() / 2] ^= 1;  // same size: the sidecar's hash is sent
