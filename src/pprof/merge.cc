@@ -254,8 +254,16 @@ struct Merger::State {
   std::vector<FunctionKey> function_keys;
   struct LocationKey {
     uint64_t mapping_id, address;
-    uint32_t lines_begin, lines_size;  // in location_key_lines
+    uint32_t lines_begin, lines_size;  // in a table of lines beside the keys
     bool folded;
+
+    // Whether this key (its lines in `table`) is that of `other`, with `lines`.
+    bool Same(const std::vector<std::pair<uint64_t, int64_t>>& table, const LocationKey& other,
+              std::span<const std::pair<uint64_t, int64_t>> lines) const {
+      return mapping_id == other.mapping_id && address == other.address && folded == other.folded &&
+             lines_size == lines.size() &&
+             std::equal(lines.begin(), lines.end(), table.begin() + lines_begin);
+    }
   };
   std::vector<LocationKey> location_keys;
   std::vector<std::pair<uint64_t, int64_t>> location_key_lines;  // function id, line
@@ -294,12 +302,9 @@ struct Merger::State {
     int Location(size_t pos, const LocationKey& key,
                  std::span<const std::pair<uint64_t, int64_t>> lines) const {
       if (pos >= location.size() || location[pos] == 0) return -1;
-      const LocationKey& k = location_keys[pos];
-      const bool same =
-          k.lines_size == key.lines_size && k.mapping_id == key.mapping_id &&
-          k.address == key.address && k.folded == key.folded &&
-          std::equal(lines.begin(), lines.end(), location_lines.begin() + k.lines_begin);
-      return same ? static_cast<int>(location[pos]) - 1 : -1;
+      return location_keys[pos].Same(location_lines, key, lines)
+                 ? static_cast<int>(location[pos]) - 1
+                 : -1;
     }
   };
   Previous previous, next;  // next: the keys of the input being added
@@ -500,12 +505,9 @@ struct Merger::State {
 
   // The output position of that location, or -1.
   int FindLocation(uint64_t mapping_id, uint64_t address, bool folded, uint64_t hash) const {
+    const LocationKey key{mapping_id, address, 0, 0, folded};
     return locations.Find(hash, [&](int i) {
-      const LocationKey& k = location_keys[i];
-      return k.mapping_id == mapping_id && k.address == address && k.folded == folded &&
-             k.lines_size == location_lines.size() &&
-             std::equal(location_lines.begin(), location_lines.end(),
-                        location_key_lines.begin() + k.lines_begin);
+      return location_keys[i].Same(location_key_lines, key, location_lines);
     });
   }
 
